@@ -1,0 +1,86 @@
+// Typed, user-facing errors with stable codes. Every failure a user can cause
+// (bad file, bad flag, unsupported model) is an SnncError; anything else is a bug.
+// The table below is the single source of `docs/errors.md` (scripts/gen-errors-doc.ts).
+
+export const ERROR_CODES = {
+  SNNC_E_USAGE: 'The command line is malformed: unknown option, missing argument, or a value of the wrong form.',
+  SNNC_E_IO: 'A file or folder could not be read or written (missing, unreadable, or not a regular file).',
+  SNNC_E_OUTPUT_EXISTS: 'The output location exists and was not written by snnc; pass --force to replace it.',
+  SNNC_E_ONNX_PARSE: 'The file is not a decodable ONNX protobuf (truncated, garbage, or another format).',
+  SNNC_E_ONNX_INVALID: 'The ONNX model decodes but is structurally invalid (no graph, no nodes, no outputs, missing names).',
+  SNNC_E_UNSUPPORTED_OP: 'The model uses an operator snnc does not implement; the message lists the supported operators.',
+  SNNC_E_UNSUPPORTED_DOMAIN: 'The model uses an operator domain other than the default ONNX domain (e.g. com.microsoft).',
+  SNNC_E_UNSUPPORTED_ATTR: 'An operator attribute has a value or form snnc does not implement.',
+  SNNC_E_UNSUPPORTED_DTYPE: 'A tensor uses a data type snnc does not implement (e.g. bfloat16, string, float8).',
+  SNNC_E_UNDEFINED_VALUE: 'A node reads a value that no node, input or initializer defines.',
+  SNNC_E_CYCLE: 'The graph contains a cycle; ONNX graphs must be acyclic.',
+  SNNC_E_DUPLICATE_NAME: 'Two nodes, values or outputs share a name that must be unique.',
+  SNNC_E_TENSOR_DATA: 'Tensor data does not match its declared dtype and dims (wrong length, missing data).',
+  SNNC_E_BAD_SHAPE: 'A shape is invalid (negative dim) or inconsistent with the operator (shape inference failed).',
+  SNNC_E_BAD_DTYPE: 'A value has a data type the operator does not accept.',
+  SNNC_E_LIMIT: 'A tensor would exceed the element limit (default 2^28 elements); raise it with --max-elements if intended.',
+  SNNC_E_EXTERNAL_DATA: 'External tensor data is missing or points outside the model folder (../, absolute path, symlink out).',
+  SNNC_E_DYNAMIC: 'A value that must be known at compile time (a shape, axes, pads) is computed at run time.',
+  SNNC_E_INPUT_MISSING: 'A graph input was not given a value (snnc run --input name=file).',
+  SNNC_E_INPUT_MISMATCH: 'An input file has the wrong dtype or shape for the graph input it feeds.',
+  SNNC_E_NPY: 'A .npy/.npz file is malformed or uses an unsupported dtype or layout.',
+  SNNC_E_TENSOR_FILE: 'A TensorProto .pb file is malformed.',
+  SNNC_E_VERIFY: 'The graph failed verification after a pass (this usually indicates a bug in the pass).',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface SnncErrorInfo {
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** Graph node (or layer) the error concerns. */
+  readonly node?: string;
+  /** File (or HDF5 path) the error concerns. */
+  readonly file?: string;
+  /** What the user can do about it. */
+  readonly hint?: string;
+}
+
+export class SnncError extends Error {
+  readonly code: ErrorCode;
+  readonly node: string | undefined;
+  readonly file: string | undefined;
+  readonly hint: string | undefined;
+
+  constructor(info: SnncErrorInfo, options?: { cause?: unknown }) {
+    super(info.message, options);
+    this.name = 'SnncError';
+    this.code = info.code;
+    this.node = info.node;
+    this.file = info.file;
+    this.hint = info.hint;
+  }
+
+  /** One line per field, as the CLI prints it. */
+  describe(): string {
+    const lines = [`error ${this.code}: ${this.message}`];
+    if (this.file !== undefined) lines.push(`  file: ${this.file}`);
+    if (this.node !== undefined) lines.push(`  node: ${this.node}`);
+    if (this.hint !== undefined) lines.push(`  hint: ${this.hint}`);
+    return lines.join('\n');
+  }
+
+  toJSON(): SnncErrorInfo {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.node !== undefined ? { node: this.node } : {}),
+      ...(this.file !== undefined ? { file: this.file } : {}),
+      ...(this.hint !== undefined ? { hint: this.hint } : {}),
+    };
+  }
+}
+
+export function isSnncError(e: unknown): e is SnncError {
+  return e instanceof SnncError;
+}
+
+/** Shorthand used across the code base: `throw fail({ code, message, ... })`. */
+export function fail(info: SnncErrorInfo): SnncError {
+  return new SnncError(info);
+}

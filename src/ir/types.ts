@@ -1,0 +1,164 @@
+// The graph IR: plain, readonly data. No methods; helpers are functions in src/ir.
+//
+// One IR carries a model from import to every backend. Op names and input
+// orders follow the newest ONNX form of each operator (opset 18+), so the ONNX
+// writer is a direct mapping; the ONNX importer normalizes older forms (attribute
+// min/max of Clip, attribute pads of Pad, attribute axes of Squeeze, ...) into
+// this one form. Optional inputs that are absent are the empty string '', as in ONNX.
+
+export type DType =
+  | 'float32'
+  | 'float64'
+  | 'float16'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'bool';
+
+/**
+ * Element storage per dtype (see `dtype.ts`): float16 is held as Float32Array with
+ * values rounded to half precision; bool as Uint8Array of 0/1; 64-bit integers as
+ * BigInt64Array/BigUint64Array so no value is silently rounded.
+ */
+export type TensorData =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array;
+
+/** A dimension: a fixed size, or a symbol (e.g. 'N' for a batch dimension). */
+export type Dim = number | string;
+
+export type Rounding = 'trunc' | 'nearest' | 'stochastic';
+
+/** Quantization annotation: real = scale * (q - zeroPoint). */
+export interface QuantInfo {
+  readonly bits: number;
+  /** One scale per tensor, or per channel along perChannelAxis. */
+  readonly scale: readonly number[];
+  readonly zeroPoint: number;
+  readonly perChannelAxis?: number;
+  readonly rounding: Rounding;
+}
+
+export interface Tensor {
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly data: TensorData;
+  readonly quant?: QuantInfo;
+}
+
+export interface ValueInfo {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: readonly Dim[];
+}
+
+export type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
+
+/** Spatial window attributes shared by Conv and pooling; arrays have one entry per spatial dim. */
+export interface WindowAttrs {
+  readonly kernelShape: readonly number[];
+  readonly strides: readonly number[];
+  /** ONNX layout: [x1_begin, x2_begin, ..., x1_end, x2_end, ...]. Ignored unless autoPad is NOTSET. */
+  readonly pads: readonly number[];
+  readonly dilations: readonly number[];
+  readonly autoPad: AutoPad;
+}
+
+export type PadMode = 'constant' | 'reflect' | 'edge' | 'wrap';
+
+/**
+ * The closed set of operators, each with its typed attributes.
+ * Inputs are listed per op (`[]` marks optional, '' when absent).
+ */
+export type OpSpec =
+  // Gemm(A, B, [C]) -> Y
+  | { readonly op: 'Gemm'; readonly attrs: { readonly alpha: number; readonly beta: number; readonly transA: boolean; readonly transB: boolean } }
+  // MatMul(A, B) -> Y, numpy semantics
+  | { readonly op: 'MatMul'; readonly attrs: Record<string, never> }
+  // Conv(X, W, [B]) -> Y
+  | { readonly op: 'Conv'; readonly attrs: WindowAttrs & { readonly group: number } }
+  // BatchNormalization(X, scale, B, mean, var) -> Y (inference form only)
+  | { readonly op: 'BatchNormalization'; readonly attrs: { readonly epsilon: number } }
+  | { readonly op: 'Relu'; readonly attrs: Record<string, never> }
+  | { readonly op: 'LeakyRelu'; readonly attrs: { readonly alpha: number } }
+  // Clip(X, [min], [max]) -> Y
+  | { readonly op: 'Clip'; readonly attrs: Record<string, never> }
+  | { readonly op: 'Sigmoid'; readonly attrs: Record<string, never> }
+  | { readonly op: 'Tanh'; readonly attrs: Record<string, never> }
+  | { readonly op: 'Exp'; readonly attrs: Record<string, never> }
+  | { readonly op: 'Neg'; readonly attrs: Record<string, never> }
+  // Softmax with opset-13 semantics along one axis (pre-13 models are lowered on import).
+  | { readonly op: 'Softmax'; readonly attrs: { readonly axis: number } }
+  // MaxPool(X) -> Y, [Indices]
+  | { readonly op: 'MaxPool'; readonly attrs: WindowAttrs & { readonly ceilMode: boolean; readonly storageOrder: 0 | 1 } }
+  | { readonly op: 'AveragePool'; readonly attrs: WindowAttrs & { readonly ceilMode: boolean; readonly countIncludePad: boolean } }
+  | { readonly op: 'GlobalAveragePool'; readonly attrs: Record<string, never> }
+  | { readonly op: 'GlobalMaxPool'; readonly attrs: Record<string, never> }
+  | { readonly op: 'Flatten'; readonly attrs: { readonly axis: number } }
+  // Reshape(X, shape: int64[]) -> Y
+  | { readonly op: 'Reshape'; readonly attrs: { readonly allowzero: boolean } }
+  // Transpose(X); perm absent = reverse
+  | { readonly op: 'Transpose'; readonly attrs: { readonly perm?: readonly number[] } }
+  // Squeeze(X, [axes: int64[]]); Unsqueeze(X, axes: int64[])
+  | { readonly op: 'Squeeze'; readonly attrs: Record<string, never> }
+  | { readonly op: 'Unsqueeze'; readonly attrs: Record<string, never> }
+  | { readonly op: 'Concat'; readonly attrs: { readonly axis: number } }
+  | { readonly op: 'Add'; readonly attrs: Record<string, never> }
+  | { readonly op: 'Sub'; readonly attrs: Record<string, never> }
+  | { readonly op: 'Mul'; readonly attrs: Record<string, never> }
+  // Div: integer division truncates toward zero (ONNX/numpy C semantics for ints)
+  | { readonly op: 'Div'; readonly attrs: Record<string, never> }
+  // Max(X1, ..., Xn) with broadcasting
+  | { readonly op: 'Max'; readonly attrs: Record<string, never> }
+  // Less(A, B) -> bool
+  | { readonly op: 'Less'; readonly attrs: Record<string, never> }
+  // Where(cond, X, Y)
+  | { readonly op: 'Where'; readonly attrs: Record<string, never> }
+  // ReduceMax/ReduceSum(X, [axes: int64[]])
+  | { readonly op: 'ReduceMax'; readonly attrs: { readonly keepdims: boolean; readonly noopWithEmptyAxes: boolean } }
+  | { readonly op: 'ReduceSum'; readonly attrs: { readonly keepdims: boolean; readonly noopWithEmptyAxes: boolean } }
+  // Cast(X) -> to; CastLike(X, like) -> dtype of like
+  | { readonly op: 'Cast'; readonly attrs: { readonly to: DType } }
+  | { readonly op: 'CastLike'; readonly attrs: Record<string, never> }
+  | { readonly op: 'Identity'; readonly attrs: Record<string, never> }
+  // Dropout(X, [ratio], [training_mode]) -> Y, [mask]; inference only: Y = X, mask = true
+  | { readonly op: 'Dropout'; readonly attrs: Record<string, never> }
+  // Pad(X, pads: int64[], [constant_value], [axes]) -> Y
+  | { readonly op: 'Pad'; readonly attrs: { readonly mode: PadMode } };
+
+export type OpName = OpSpec['op'];
+export type AttrsOf<O extends OpName> = Extract<OpSpec, { op: O }>['attrs'];
+
+export type Node = OpSpec & {
+  /** Unique within the graph; used in every message about this node. */
+  readonly name: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+};
+
+export interface Graph {
+  readonly name: string;
+  /** Graph inputs fed at run time (initializers are not listed here). */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  /** Topologically sorted. */
+  readonly nodes: readonly Node[];
+  /** Type and shape of every value: inputs, initializers, node outputs. */
+  readonly values: ReadonlyMap<string, ValueInfo>;
+  readonly initializers: ReadonlyMap<string, Tensor>;
+  /** Free-form provenance: source format, producer, opset. Sorted keys when written. */
+  readonly meta: Readonly<Record<string, string>>;
+}
