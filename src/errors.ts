@@ -26,6 +26,9 @@ export const ERROR_CODES = {
   SNNC_E_NPY: 'A .npy/.npz file is malformed or uses an unsupported dtype or layout.',
   SNNC_E_TENSOR_FILE: 'A TensorProto .pb file is malformed.',
   SNNC_E_VERIFY: 'The graph failed verification after a pass (this usually indicates a bug in the pass).',
+  SNNC_E_TARGET: 'A hardware target file is unknown, unreadable, or fails targets/schema.json (the message names the JSON pointer).',
+  SNNC_E_DATASET: 'A dataset (.npz or embedded) is unusable: missing array x or y, wrong dtype or shape, sample counts that differ, no samples, or negative labels.',
+  SNNC_E_TFJS_INVALID: 'A TF.js model.json is not valid JSON or lacks a part the layers format requires (modelTopology, layer configs, inbound nodes, weightsManifest).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,37 @@
+// Regenerates docs/errors.md from the ERROR_CODES table in src/errors.ts.
+// Run: npm run docs:errors. A test fails when the committed file is stale.
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ERROR_CODES } from '../src/errors.js';
+
+export function renderErrorsDoc(): string {
+  const rows = Object.entries(ERROR_CODES)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([code, text]) => `| \`${code}\` | ${text} |`);
+  return [
+    '# Error codes',
+    '',
+    'Every failure a user can cause is reported with one of these stable codes, the file',
+    'and/or node it concerns, and a hint. The CLI prints them on stderr and exits with',
+    'status 2 (no stack trace unless `--debug`); with `--json` the error is also printed on',
+    'stdout as `{ "error": { "code", "message", "file"?, "node"?, "hint"? } }`. Exit status 1',
+    'means an internal error — a bug in snnc; please report it with the `--debug` output.',
+    '',
+    'This file is generated from `src/errors.ts` by `npm run docs:errors`.',
+    '',
+    '| code | meaning |',
+    '|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // Works from scripts/ (tsx) and dist/scripts/ (compiled): find the package root.
+  let root = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(root, 'package.json'))) root = dirname(root);
+  const target = join(root, 'docs', 'errors.md');
+  writeFileSync(target, renderErrorsDoc());
+  console.log(`wrote ${target}`);
+}

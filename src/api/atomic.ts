@@ -1,0 +1,86 @@
+// Outputs are written into a temp folder beside the destination and renamed into
+// place only when complete, so an interrupted run never leaves a half-written result.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fail } from '../errors.js';
+
+/** Marker file that says "snnc wrote this folder", so --force is not needed to replace it. */
+export const OUTPUT_MARKER = '.snnc-output';
+
+export interface OutputFile {
+  /** Path relative to the output folder, '/'-separated, no '..'. */
+  readonly path: string;
+  readonly data: Uint8Array | string;
+}
+
+export interface WriteDirOptions {
+  /** Replace an existing folder that snnc did not write. */
+  readonly force?: boolean;
+}
+
+function checkRelative(p: string): void {
+  if (p === '' || p.startsWith('/') || p.split('/').some((s) => s === '..' || s === '')) {
+    throw fail({ code: 'SNNC_E_IO', message: `refusing to write output file with unsafe path '${p}'` });
+  }
+}
+
+/**
+ * Writes `files` as the complete content of folder `dir`. An existing `dir` is
+ * replaced only if snnc wrote it (marker present), it is empty, or `force` is set.
+ */
+export function writeDirAtomic(dir: string, files: readonly OutputFile[], opts: WriteDirOptions = {}): void {
+  const target = resolve(dir);
+  if (existsSync(target)) {
+    if (!statSync(target).isDirectory()) {
+      throw fail({ code: 'SNNC_E_OUTPUT_EXISTS', message: `output path exists and is not a folder`, file: dir, hint: 'choose another -o path' });
+    }
+    const owned = existsSync(join(target, OUTPUT_MARKER)) || readdirSync(target).length === 0;
+    if (!owned && opts.force !== true) {
+      throw fail({
+        code: 'SNNC_E_OUTPUT_EXISTS',
+        message: 'output folder exists and was not written by snnc',
+        file: dir,
+        hint: 'pass --force to replace it, or choose another folder',
+      });
+    }
+  }
+  const parent = dirname(target);
+  mkdirSync(parent, { recursive: true });
+  const tmp = join(parent, `.snnc-tmp-${basename(target)}-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    mkdirSync(tmp);
+    for (const f of files) {
+      checkRelative(f.path);
+      const p = join(tmp, f.path);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, f.data);
+    }
+    writeFileSync(join(tmp, OUTPUT_MARKER), 'written by snnc; safe to delete\n');
+    if (existsSync(target)) {
+      const old = `${tmp}-old`;
+      renameSync(target, old);
+      renameSync(tmp, target);
+      rmSync(old, { recursive: true, force: true });
+    } else {
+      renameSync(tmp, target);
+    }
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Writes one file atomically (temp file in the same folder + rename). */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const target = resolve(path);
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = join(dirname(target), `.snnc-tmp-${basename(target)}-${process.pid}`);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, target);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw fail({ code: 'SNNC_E_IO', message: `could not write ${path}: ${(e as Error).message}`, file: path }, );
+  }
+}

@@ -1,0 +1,31 @@
+// Model loading by file type. The one place that decides which frontend reads a path.
+import { existsSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
+import { fail } from '../errors.js';
+import type { Graph } from '../ir/types.js';
+import { loadOnnx } from '../frontend/onnx/read.js';
+
+export interface LoadOptions {
+  /** Largest tensor (in elements) any stage may allocate; default 2^28. */
+  readonly maxElements?: number;
+}
+
+export const MODEL_FORMATS = ['.onnx (ONNX, opsets 6–25)'] as const;
+
+export async function loadModel(path: string, opts: LoadOptions = {}): Promise<Graph> {
+  if (!existsSync(path)) {
+    throw fail({ code: 'SNNC_E_IO', message: 'model file not found', file: path, hint: 'check the path; supported: ' + MODEL_FORMATS.join(', ') });
+  }
+  if (!statSync(path).isFile()) {
+    throw fail({ code: 'SNNC_E_IO', message: 'model path is not a file', file: path });
+  }
+  const ext = extname(path).toLowerCase();
+  const o = opts.maxElements !== undefined ? { maxElements: opts.maxElements } : {};
+  if (ext === '.onnx') return loadOnnx(path, o);
+  throw fail({
+    code: 'SNNC_E_USAGE',
+    message: `unknown model format '${ext || '(no extension)'}'`,
+    file: path,
+    hint: 'supported: ' + MODEL_FORMATS.join(', '),
+  });
+}

@@ -1,0 +1,83 @@
+// Thin wrapper over node:util parseArgs that turns its errors into SNNC_E_USAGE
+// and adds the options every command shares.
+import { parseArgs } from 'node:util';
+import { fail } from '../errors.js';
+
+export interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  readonly multiple?: boolean;
+  /** One line for --help; `<value>` names the argument. */
+  readonly help: string;
+  readonly value?: string;
+}
+
+export type OptionTable = Readonly<Record<string, OptionSpec>>;
+
+export const COMMON_OPTIONS: OptionTable = {
+  help: { type: 'boolean', short: 'h', help: 'show help for this command' },
+  json: { type: 'boolean', help: 'print machine-readable JSON on stdout (errors too)' },
+  quiet: { type: 'boolean', short: 'q', help: 'print nothing but errors' },
+  debug: { type: 'boolean', help: 'print stack traces for errors' },
+  'max-elements': { type: 'string', value: 'n', help: 'largest tensor any stage may allocate (default 268435456 = 2^28)' },
+};
+
+export interface ParsedArgs {
+  readonly positionals: readonly string[];
+  readonly values: Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
+}
+
+export function parseCommandArgs(argv: readonly string[], table: OptionTable, command: string): ParsedArgs {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const [name, spec] of Object.entries({ ...COMMON_OPTIONS, ...table })) {
+    options[name] = {
+      type: spec.type,
+      ...(spec.short !== undefined ? { short: spec.short } : {}),
+      ...(spec.multiple === true ? { multiple: true } : {}),
+    };
+  }
+  try {
+    const r = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    return { positionals: r.positionals, values: r.values as ParsedArgs['values'] };
+  } catch (e) {
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: (e as Error).message.replace(/\. To specify a positional argument.*$/s, ''),
+      hint: `run 'snnc ${command} --help' for the options`,
+    });
+  }
+}
+
+export function stringOpt(a: ParsedArgs, name: string): string | undefined {
+  const v = a.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function listOpt(a: ParsedArgs, name: string): readonly string[] {
+  const v = a.values[name];
+  if (Array.isArray(v)) return v as readonly string[];
+  return typeof v === 'string' ? [v] : [];
+}
+
+export function flag(a: ParsedArgs, name: string): boolean {
+  return a.values[name] === true;
+}
+
+export function intOpt(a: ParsedArgs, name: string, min: number, max: number): number | undefined {
+  const s = stringOpt(a, name);
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw fail({ code: 'SNNC_E_USAGE', message: `--${name} must be an integer from ${min} to ${max}, got '${s}'` });
+  }
+  return n;
+}
+
+export function formatOptions(table: OptionTable): string {
+  const rows = Object.entries({ ...table, ...COMMON_OPTIONS }).map(([name, s]) => {
+    const left = `${s.short !== undefined ? `-${s.short}, ` : '    '}--${name}${s.type === 'string' ? ` <${s.value ?? 'value'}>` : ''}`;
+    return [left, s.help + (s.multiple === true ? ' (repeatable)' : '')] as const;
+  });
+  const w = Math.max(...rows.map(([l]) => l.length)) + 2;
+  return rows.map(([l, r]) => `  ${l.padEnd(w)}${r}`).join('\n');
+}

@@ -1,0 +1,67 @@
+// The command table: name, one-line summary, usage, options, examples, and the
+// function that runs it. Help text is generated from this table, so it can't drift.
+import { fail } from '../errors.js';
+import type { OptionTable } from './args.js';
+import { formatOptions } from './args.js';
+import type { CliIO } from './main.js';
+import { inspectCommand } from './inspect.js';
+import { runCommand } from './run.js';
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly description: string;
+  readonly options: OptionTable;
+  readonly examples: readonly string[];
+  readonly run: (argv: readonly string[], io: CliIO) => Promise<number>;
+}
+
+export const COMMANDS: readonly Command[] = [inspectCommand, runCommand];
+
+export function mainHelp(): string {
+  const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return [
+    'snnc — compile trained neural networks into spiking networks for neuromorphic',
+    'and in-memory-computing hardware, with accuracy, energy and latency estimates.',
+    '',
+    'Usage: snnc <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}${c.summary}`),
+    '',
+    'Global options: --help, --version, --json (machine-readable output), --quiet, --debug',
+    '',
+    'Start here:',
+    '  snnc inspect examples/lenet.onnx          what is in a model',
+    '  snnc help <command>                       options and examples for one command',
+    '',
+    'Exit codes: 0 success, 2 user error (bad input; see docs/errors.md), 1 internal error (a bug).',
+  ].join('\n');
+}
+
+export function commandHelp(c: Command): string {
+  return [
+    `snnc ${c.name} — ${c.summary}`,
+    '',
+    `Usage: ${c.usage}`,
+    '',
+    c.description,
+    '',
+    'Options:',
+    formatOptions(c.options),
+    '',
+    'Examples:',
+    ...c.examples.map((e) => `  ${e}`),
+    '',
+    `More: docs/commands/${c.name}.md`,
+  ].join('\n');
+}
+
+export function requirePositional(pos: readonly string[], n: number, what: string, command: string): string {
+  const v = pos[n];
+  if (v === undefined) {
+    throw fail({ code: 'SNNC_E_USAGE', message: `missing ${what}`, hint: `usage: see 'snnc ${command} --help'` });
+  }
+  return v;
+}

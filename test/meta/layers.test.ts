@@ -1,0 +1,54 @@
+// Keeps the import direction of ../shared/design/STYLE.md true: a module may import
+// only from its own layer or lower ones. Reads every import under src/.
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, dirname, resolve } from 'node:path';
+import { ROOT } from '../helpers/paths.js';
+
+const SRC = join(ROOT, 'src');
+
+/** Layer of a path relative to src/ (lower number = lower layer). */
+function layerOf(rel: string): number {
+  const top = rel.split('/')[0] ?? '';
+  if (rel === 'errors.ts') return 0;
+  if (top === 'ir') return 1;
+  // data returns IR tensors, so it sits beside the frontends rather than below ir.
+  if (top === 'frontend' || top === 'sim' || top === 'costmodel' || top === 'data') return 2;
+  if (top === 'passes' || top === 'backends' || top === 'report') return 3;
+  if (top === 'retrain') return 4;
+  if (top === 'api') return 5;
+  if (rel === 'index.ts') return 5.5; // the public barrel re-exports api and below
+  if (top === 'cli' || top === 'plugin') return 6;
+  throw new Error(`no layer assigned to src/${rel}`);
+}
+
+function walk(d: string): string[] {
+  return readdirSync(d).flatMap((n) => {
+    const p = join(d, n);
+    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+it('imports point down the layer order, and backends never import each other', () => {
+  const problems: string[] = [];
+  for (const file of walk(SRC)) {
+    const rel = relative(SRC, file).split('\\').join('/');
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/^\s*(?:import|export)[^'"]*from\s+'(\.[^']+)'/gm)) {
+      const target = relative(SRC, resolve(dirname(file), m[1] ?? '')).split('\\').join('/').replace(/\.js$/, '.ts');
+      const from = layerOf(rel);
+      const to = layerOf(target);
+      const sameFolder = rel.split('/')[0] === target.split('/')[0];
+      if (to > from || (to === from && !sameFolder)) {
+        problems.push(`src/${rel} (layer ${from}) imports src/${target} (layer ${to})`);
+      }
+      const bf = /^backends\/([^/]+)\//.exec(rel)?.[1];
+      const bt = /^backends\/([^/]+)\//.exec(target)?.[1];
+      if (bf !== undefined && bt !== undefined && bf !== bt && bt !== 'common') {
+        problems.push(`backend src/${rel} imports another backend: src/${target}`);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+});
