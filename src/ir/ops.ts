@@ -85,9 +85,9 @@ function reduce<O extends 'ReduceMax' | 'ReduceSum'>(allowed: readonly DType[]):
   });
 }
 
-function pool<O extends 'MaxPool' | 'AveragePool'>(outputs: readonly string[], allowed: readonly DType[]): OpRow<O> {
+function pool<O extends 'MaxPool' | 'AveragePool' | 'SpikeMaxPool'>(outputs: readonly string[], allowed: readonly DType[]): OpRow<O> {
   return row<O>(['X'], outputs, (ctx) => {
-    const c = ctx as InferCtxBase as InferCtx<'MaxPool' | 'AveragePool'>;
+    const c = ctx as InferCtxBase as InferCtx<'MaxPool' | 'AveragePool' | 'SpikeMaxPool'>;
     checkDtype(c, 0, allowed);
     const x = need(c, 0);
     if (x.shape.length < 3) throw shapeError(c, `input must be [N, C, spatial...], got ${fmtShape(x.shape)}`);
@@ -97,6 +97,25 @@ function pool<O extends 'MaxPool' | 'AveragePool'>(outputs: readonly string[], a
     }
     const shape = [x.shape[0] as Dim, x.shape[1] as Dim, ...windowOut(c, x.shape.slice(2), a, a.ceilMode, 2)];
     return [{ dtype: x.dtype, shape }, { dtype: 'int64', shape }];
+  });
+}
+
+/** IF/LIF: spikes have the current's shape; θ must broadcast to it without growing it. */
+function neuron<O extends 'IF' | 'LIF'>(): OpRow<O> {
+  return row<O>(['current', 'threshold'], ['spikes'], (ctx) => {
+    const c = ctx as InferCtxBase as InferCtx<'IF' | 'LIF'>;
+    checkDtype(c, 0, FLOATS);
+    const dt = sameDtype(c, [0, 1]);
+    const x = need(c, 0);
+    const th = need(c, 1);
+    const b = broadcastAll([x.shape, th.shape], c.node.name);
+    if (b.length !== x.shape.length || b.some((d, i) => d !== x.shape[i])) {
+      throw shapeError(c, `threshold ${fmtShape(th.shape)} must broadcast to the current ${fmtShape(x.shape)} without changing it`);
+    }
+    const a = c.node.attrs;
+    if (!(a.refractory >= 0) || !Number.isInteger(a.refractory)) throw shapeError(c, `refractory must be a non-negative integer, got ${a.refractory}`);
+    if ('leak' in a && !(a.leak > 0 && a.leak <= 1)) throw shapeError(c, `leak must be in (0, 1], got ${a.leak}`);
+    return [{ dtype: dt, shape: x.shape }];
   });
 }
 
@@ -325,6 +344,9 @@ export const OPS: { readonly [O in OpName]: OpRow<O> } = {
     return [{ dtype: x.dtype, shape: x.shape }, { dtype: 'bool', shape: x.shape }];
   }),
   Pad: pad,
+  IF: neuron(),
+  LIF: neuron(),
+  SpikeMaxPool: pool(['Y'], FLOATS),
 };
 
 export function isOpName(s: string): s is OpName {

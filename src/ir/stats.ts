@@ -52,7 +52,7 @@ export function perSampleElements(shape: readonly Dim[]): number | null {
 
 const ELEMENTWISE = new Set<Node['op']>([
   'Relu', 'LeakyRelu', 'Clip', 'Sigmoid', 'Tanh', 'Exp', 'Neg', 'Softmax', 'BatchNormalization',
-  'Add', 'Sub', 'Mul', 'Div', 'Max', 'Less', 'Where',
+  'Add', 'Sub', 'Mul', 'Div', 'Max', 'Less', 'Where', 'IF', 'LIF',
 ]);
 
 const mul = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a * b);
@@ -85,7 +85,7 @@ function nodeElementwise(n: Node, info: (v: string) => ValueInfo | undefined): n
   const out = info(n.outputs[0] ?? '')?.shape;
   if (out === undefined) return null;
   if (ELEMENTWISE.has(n.op)) return perSampleElements(out);
-  if (n.op === 'MaxPool' || n.op === 'AveragePool') {
+  if (n.op === 'MaxPool' || n.op === 'AveragePool' || n.op === 'SpikeMaxPool') {
     return mul(perSampleElements(out), n.attrs.kernelShape.reduce((a, b) => a * b, 1));
   }
   if (n.op === 'GlobalAveragePool' || n.op === 'GlobalMaxPool') {

@@ -80,6 +80,21 @@ export interface WindowAttrs {
 export type PadMode = 'constant' | 'reflect' | 'edge' | 'wrap';
 
 /**
+ * Spiking neuron parameters (ops IF and LIF, ONNX domain `ai.snnc`). Per step and neuron:
+ * `v ← leak·v + I` (IF: leak = 1); a neuron in its refractory period neither integrates nor
+ * fires; it spikes when `v ≥ θ` ('ge') or `v > θ` ('gt'); after a spike `v ← v − θ`
+ * ('subtract') or `v ← 0` ('zero'). The threshold θ is the op's second input.
+ */
+export interface NeuronAttrs {
+  readonly reset: 'subtract' | 'zero';
+  /** Initial membrane potential as a fraction of θ (0.5 centres the rate-coding error). */
+  readonly vInit: number;
+  readonly fire: 'ge' | 'gt';
+  /** Steps a neuron stays silent after a spike (0 = none). */
+  readonly refractory: number;
+}
+
+/**
  * The closed set of operators, each with its typed attributes.
  * Inputs are listed per op (`[]` marks optional, '' when absent).
  */
@@ -137,7 +152,18 @@ export type OpSpec =
   // Dropout(X, [ratio], [training_mode]) -> Y, [mask]; inference only: Y = X, mask = true
   | { readonly op: 'Dropout'; readonly attrs: Record<string, never> }
   // Pad(X, pads: int64[], [constant_value], [axes]) -> Y
-  | { readonly op: 'Pad'; readonly attrs: { readonly mode: PadMode } };
+  | { readonly op: 'Pad'; readonly attrs: { readonly mode: PadMode } }
+  // --- spiking ops (domain ai.snnc); stateful across time steps, run by src/sim/snn ---
+  // IF(current, threshold) -> spikes (0/1, dtype of current); threshold broadcasts to the
+  // per-sample shape ([] per layer, [C,1,1] or [F] per channel).
+  | { readonly op: 'IF'; readonly attrs: NeuronAttrs }
+  | { readonly op: 'LIF'; readonly attrs: NeuronAttrs & { readonly leak: number } }
+  // SpikeMaxPool(spikes) -> spikes: per window, forwards the spike of the input with the
+  // largest accumulated spike count so far (ties: first in row-major order).
+  | { readonly op: 'SpikeMaxPool'; readonly attrs: WindowAttrs & { readonly ceilMode: boolean } };
+
+/** Ops that carry state across time steps; only the SNN simulator runs them. */
+export const SPIKING_OPS = ['IF', 'LIF', 'SpikeMaxPool'] as const;
 
 export type OpName = OpSpec['op'];
 export type AttrsOf<O extends OpName> = Extract<OpSpec, { op: O }>['attrs'];

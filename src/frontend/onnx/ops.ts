@@ -38,7 +38,7 @@ function binary<O extends 'Add' | 'Sub' | 'Mul' | 'Div' | 'Less'>(op: O): Import
 const AUTO_PAD: readonly AutoPad[] = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'];
 
 /** kernel_shape/strides/dilations/pads/auto_pad with the ONNX defaults filled in. */
-function windowAttrs(n: OnnxNode, kernel: readonly number[] | undefined): WindowAttrs {
+export function windowAttrs(n: OnnxNode, kernel: readonly number[] | undefined): WindowAttrs {
   if (kernel === undefined) invalid(n, 'missing required attribute kernel_shape');
   const r = kernel.length;
   const fill = (key: string, len: number, def: number): number[] => {

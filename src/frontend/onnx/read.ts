@@ -11,6 +11,7 @@ import type { Dim, Graph, Node, Tensor, ValueInfo } from '../../ir/types.js';
 import { toOnnxNode } from './attrs.js';
 import type { ImportContext } from './context.js';
 import { importNode } from './ops.js';
+import { importSnnNode, SNNC_DOMAIN } from './snn-ops.js';
 import type { DimensionProto, GraphProto, NodeProto, ValueInfoProto } from './proto.js';
 import { decodeModel, toNumber } from './proto.js';
 import { dtypeFromOnnx, tensorFromProto } from './tensor.js';
@@ -65,6 +66,8 @@ function importModel(bytes: Uint8Array, opts: OnnxImportOptions): Graph {
   if ((g.output ?? []).length === 0) invalid('the graph declares no outputs');
   const opsetEntry = (model.opsetImport ?? []).find((o) => DEFAULT_DOMAINS.has(o.domain ?? ''));
   const opset = opsetEntry !== undefined ? toNumber(opsetEntry.version) : invalid('the model imports no opset of the default ONNX domain');
+  const snncEntry = (model.opsetImport ?? []).find((o) => o.domain === SNNC_DOMAIN);
+  const snncVersion = snncEntry !== undefined ? toNumber(snncEntry.version) : undefined;
   if ((g.sparseInitializer ?? []).length > 0) {
     throw fail({ code: 'SNNC_E_UNSUPPORTED_DTYPE', message: 'sparse initializers are not supported', ...fileAt, hint: 'store the weights densely' });
   }
@@ -156,6 +159,10 @@ function importModel(bytes: Uint8Array, opts: OnnxImportOptions): Graph {
   };
   for (const { p, name } of ordered) {
     const domain = p.domain ?? '';
+    if (domain === SNNC_DOMAIN) {
+      nodes.push(importSnnNode(toOnnxNode(p, name, file), snncVersion));
+      continue;
+    }
     if (!DEFAULT_DOMAINS.has(domain)) {
       throw fail({
         code: 'SNNC_E_UNSUPPORTED_DOMAIN',

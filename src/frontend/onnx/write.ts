@@ -6,6 +6,7 @@ import type { Graph, Node, ValueInfo } from '../../ir/types.js';
 import type { AttributeProto, NodeProto, ValueInfoProto } from './proto.js';
 import { onnx } from './proto.js';
 import { dtypeToOnnx, tensorToProto } from './tensor.js';
+import { SNNC_DOMAIN, SNNC_DOMAIN_VERSION, snnAttributes } from './snn-ops.js';
 
 export interface OnnxExportOptions {
   readonly producer?: string;
@@ -34,7 +35,9 @@ function attributes(n: Node): AttributeProto[] {
     case 'Conv': {
       const w = n.attrs;
       return [
-        s('auto_pad', w.autoPad), ints('dilations', w.dilations), i('group', w.group), ints('kernel_shape', w.kernelShape),
+        // An empty kernel_shape means "take it from W" in the IR; ONNX spells that by omission.
+        s('auto_pad', w.autoPad), ints('dilations', w.dilations), i('group', w.group),
+        ...(w.kernelShape.length > 0 ? [ints('kernel_shape', w.kernelShape)] : []),
         // ONNX forbids explicit pads together with a SAME/VALID auto_pad.
         ...(w.autoPad === 'NOTSET' ? [ints('pads', w.pads)] : []), ints('strides', w.strides),
       ];
@@ -68,6 +71,8 @@ function attributes(n: Node): AttributeProto[] {
     case 'Add': case 'Sub': case 'Mul': case 'Div': case 'Max': case 'Less': case 'Where':
     case 'CastLike': case 'Identity': case 'Dropout':
       return [];
+    case 'IF': case 'LIF': case 'SpikeMaxPool':
+      return snnAttributes(n) ?? [];
   }
 }
 
@@ -89,10 +94,11 @@ function valueInfo(g: Graph, name: string): ValueInfoProto {
 
 export function exportOnnx(g: Graph, opts: OnnxExportOptions = {}): Uint8Array {
   const opset = Math.max(18, ...g.nodes.map(opsetNeeded));
+  const spiking = (n: Node): boolean => snnAttributes(n) !== undefined;
   const nodes: NodeProto[] = g.nodes.map((n) => ({
     name: n.name,
     opType: n.op,
-    domain: '',
+    domain: spiking(n) ? SNNC_DOMAIN : '',
     input: [...n.inputs],
     output: [...n.outputs],
     attribute: attributes(n),
@@ -102,7 +108,10 @@ export function exportOnnx(g: Graph, opts: OnnxExportOptions = {}): Uint8Array {
   const model = onnx.ModelProto.create({
     // IR 8 pairs with opset 18, IR 9 with opset 19 (ONNX 1.13 / 1.14).
     irVersion: opset >= 19 ? 9 : 8,
-    opsetImport: [{ domain: '', version: opset }],
+    opsetImport: [
+      { domain: '', version: opset },
+      ...(g.nodes.some(spiking) ? [{ domain: SNNC_DOMAIN, version: SNNC_DOMAIN_VERSION }] : []),
+    ],
     producerName: opts.producer ?? 'snnc',
     ...(opts.producerVersion !== undefined ? { producerVersion: opts.producerVersion } : {}),
     graph: {

@@ -11,6 +11,8 @@ import { averagePool, globalAveragePool, globalMaxPool, maxPool } from './pool.j
 import { reduceMax, reduceSum, softmax } from './reduce.js';
 import { concat, flatten, reshape, squeeze, transpose, unsqueeze } from './shape-ops.js';
 
+import { spikingOnly } from './spiking.js';
+
 export const KERNELS: KernelTable = {
   Gemm: gemm,
   MatMul: matmul,
@@ -48,4 +50,7 @@ export const KERNELS: KernelTable = {
   Identity: identity,
   Dropout: dropout,
   Pad: pad,
+  IF: spikingOnly,
+  LIF: spikingOnly,
+  SpikeMaxPool: spikingOnly,
 };
