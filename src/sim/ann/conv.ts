@@ -1,12 +1,12 @@
 // Conv (1-D, 2-D, 3-D; groups, dilations, asymmetric pads, auto_pad) for float dtypes.
 // Every rank is lifted to 3-D (missing leading spatial dims of size 1), patches are
-// gathered per (image, group) into a [pixels x patch] matrix (im2col, transposed so
-// the reduction is contiguous), and the product with the weights [out_ch x patch]
-// runs in the shared GEMM kernel, writing straight into the output tensor.
+// gathered per (image, group) into a [patch x pixels] matrix (im2col), and the product
+// of the weights [out_ch x patch] with it runs in the shared GEMM kernel (NN form, so
+// no transpose), writing straight into the output tensor.
 import type { Node, Tensor, WindowAttrs } from '../../ir/types.js';
 import { resolveWindow } from '../../ir/window.js';
 import type { FArr } from './gemm-kernel.js';
-import { gemmNT, transposeInto } from './gemm-kernel.js';
+import { gemmNN } from './gemm-kernel.js';
 import type { Kernel } from './kernel.js';
 import { alloc, dtypeErr, req, roundHalfInPlace, scratch, scratch64, shapeErr } from './kernel.js';
 
@@ -57,8 +57,7 @@ export function geometry(node: Node, inSpatial: readonly number[], w: WindowAttr
 /**
  * col[q*P + p]: patch element q of output pixel p, for `cg` channels of one image.
  * Rows are filled along the output width, where the valid span is computed once, so
- * the copy loop has no bounds checks. The GEMM wants the transpose; a tiled transpose
- * of this layout is several times faster than gathering patches pixel by pixel.
+ * the copy loop has no bounds checks. This layout is the B operand of gemmNN as is.
  */
 function im2col(x: FArr, xOff: number, cg: number, g: Geom3, col: FArr): void {
   const [D, H, W] = g.inS;
@@ -140,20 +139,18 @@ export const conv: Kernel<'Conv'> = (node, inputs, ctx) => {
     const bd = bias.data as FArr;
     for (let n = 0; n < N; n++) for (let o = 0; o < OC; o++) od.fill(bd[o] as number, (n * OC + o) * P, (n * OC + o + 1) * P);
   }
-  const mk = (): FArr => (x.dtype === 'float64' ? scratch64(node, P * K, ctx) : scratch(node, P * K, ctx));
-  const colT = mk();
+  // A 1x1 stride-1 unpadded conv needs no patches: the input itself is [Cg x pixels].
   const pointwise = isPointwise(g);
-  const col = pointwise ? colT : mk();
+  const col = pointwise ? undefined : x.dtype === 'float64' ? scratch64(node, P * K, ctx) : scratch(node, P * K, ctx);
   for (let n = 0; n < N; n++) {
     for (let gi = 0; gi < group; gi++) {
       const xOff = (n * C + gi * Cg) * plane;
-      // A 1x1 stride-1 unpadded conv needs no patches: its im2col is a plain transpose.
-      if (pointwise) transposeInto(xd, xOff, plane, Cg, plane, colT, 0);
+      const outOff = (n * OC + gi * OCg) * P;
+      if (col === undefined) gemmNN(OCg, P, K, wd, gi * OCg * K, K, xd, xOff, plane, od, outOff, P, 1, bias !== undefined);
       else {
         im2col(xd, xOff, Cg, g, col);
-        transposeInto(col, 0, P, K, P, colT, 0);
+        gemmNN(OCg, P, K, wd, gi * OCg * K, K, col, 0, P, od, outOff, P, 1, bias !== undefined);
       }
-      gemmNT(OCg, P, K, wd, gi * OCg * K, K, colT, 0, K, od, (n * OC + gi * OCg) * P, P, 1, bias !== undefined);
     }
   }
   if (x.dtype === 'float16') roundHalfInPlace(od as Float32Array);

@@ -1,0 +1,79 @@
+// Shared pieces of the benchmarks: a seeded PRNG for weights and inputs, a timing loop,
+// and the JSON writer. Results are compared as ratios between runs (never asserted in
+// tests); the files hold no timestamps, so only the measured numbers change between runs.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** mulberry32: a small seeded PRNG (benchmarks never use Math.random). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Timing {
+  readonly iterations: number;
+  readonly meanMs: number;
+}
+
+/**
+ * Warm up (JIT tiers, caches, allocator) for `warmupMs`, then run until at least
+ * `minMs` have passed and report the mean time per call.
+ */
+export async function timeIt(fn: () => unknown, minMs = 1000, warmupMs = 250): Promise<Timing> {
+  const now = (): number => performance.now();
+  let t0 = now();
+  do await fn(); while (now() - t0 < warmupMs);
+  let iterations = 0;
+  t0 = now();
+  let elapsed = 0;
+  do {
+    await fn();
+    iterations++;
+    elapsed = now() - t0;
+  } while (elapsed < minMs);
+  return { iterations, meanMs: elapsed / iterations };
+}
+
+/** Round to `digits` significant digits: timings carry no more information than that. */
+export function sig(x: number, digits = 4): number {
+  return Number(x.toPrecision(digits));
+}
+
+export function machine(): { readonly cpu: string; readonly node: string } {
+  return { cpu: cpus()[0]?.model.trim() ?? 'unknown', node: process.version };
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(o).sort().map((k) => [k, sortKeys(o[k])]));
+  }
+  return v;
+}
+
+/** bench/results/ of the source tree, whether run from bench/ (tsx) or dist/bench/ (tsc). */
+export function resultsDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const root = here.split(/[\\/]/).includes('dist') ? join(here, '..', '..') : join(here, '..');
+  return join(root, 'bench', 'results');
+}
+
+/** Write `<name>.json` with sorted keys, through a temp file and a rename. */
+export function writeResult(name: string, data: unknown): string {
+  const dir = resultsDir();
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
+  const tmp = join(dir, `${name}.tmp.json`);
+  writeFileSync(tmp, JSON.stringify(sortKeys(data), null, 2) + '\n');
+  renameSync(tmp, file);
+  return file;
+}

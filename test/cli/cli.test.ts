@@ -1,0 +1,123 @@
+// The CLI as a user meets it: exit codes, help, JSON output, and errors without stack traces.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import type { CliIO } from '../../src/cli/main.js';
+import { readTensorFile } from '../../src/frontend/onnx/tensor.js';
+import { loadNpy } from '../../src/data/npy.js';
+import { compareTensors } from '../helpers/compare.js';
+import { CORPUS, HAVE_CORPUS, EXAMPLES, ROOT } from '../helpers/paths.js';
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIO = { stdout: (s) => (out += s), stderr: (s) => (err += s), isTTY: false };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'snnc-cli-'));
+
+describe('snnc (in process)', () => {
+  it('--help lists the commands; help <cmd> shows options and examples', async () => {
+    const r = await cli('--help');
+    assert.equal(r.code, 0);
+    assert.match(r.out, /inspect/);
+    assert.match(r.out, /run/);
+    const h = await cli('help', 'run');
+    assert.match(h.out, /--output-dir/);
+    assert.match(h.out, /Examples:/);
+    assert.equal((await cli('run', '--help')).out, h.out);
+  });
+
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    assert.equal((await cli('--version')).out.trim(), pkg.version);
+  });
+
+  it('inspect --json reports the LeNet example with hand-checked totals', async () => {
+    const r = await cli('inspect', join(EXAMPLES, 'lenet.onnx'), '--json');
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out) as { inputs: { shape: unknown[] }[]; totals: { params: number; macsPerSample: number } };
+    assert.deepEqual(j.inputs[0]?.shape, ['N', 1, 28, 28]);
+    // conv1 6·1·5·5+6 = 156, conv2 16·6·25+16 = 2416, fc 400·120+120, 120·84+84, 84·10+10
+    assert.equal(j.totals.params, 156 + 2416 + 48120 + 10164 + 850);
+    // conv1 6·28·28·25 = 117600, conv2 16·10·10·150 = 240000, fc 48000 + 10080 + 840
+    assert.equal(j.totals.macsPerSample, 117600 + 240000 + 48000 + 10080 + 840);
+  });
+
+  it('unknown command, missing file and bad flags exit 2 with a code and no stack', async () => {
+    for (const argv of [['frobnicate'], ['inspect', 'no-such.onnx'], ['inspect'], ['run', 'x.onnx', '--bogus'], ['inspect', join(ROOT, 'package.json')]]) {
+      const r = await cli(...argv);
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.match(r.err, /SNNC_E_[A-Z_]+/);
+      assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+    }
+  });
+
+  it('--json errors are machine-readable on stdout', async () => {
+    const r = await cli('inspect', 'no-such.onnx', '--json');
+    assert.equal(r.code, 2);
+    const j = JSON.parse(r.out) as { error: { code: string; file: string } };
+    assert.equal(j.error.code, 'SNNC_E_IO');
+    assert.equal(j.error.file, 'no-such.onnx');
+  });
+
+  it('garbage model bytes give SNNC_E_ONNX_PARSE', async () => {
+    const d = tmp();
+    writeFileSync(join(d, 'bad.onnx'), Buffer.from('this is not a protobuf at all \x00\xff\xfe'));
+    const r = await cli('inspect', join(d, 'bad.onnx'));
+    assert.equal(r.code, 2);
+    assert.match(r.err, /SNNC_E_ONNX_(PARSE|INVALID)/);
+  });
+});
+
+describe('snnc run', { skip: HAVE_CORPUS ? false : `corpus not found at ${CORPUS}` }, () => {
+  const caseDir = join(CORPUS, 'onnx-pytorch-converted', 'test_Conv2d_groups');
+  it('writes outputs equal to the corpus expected output (.pb and .npy)', async () => {
+    const out = join(tmp(), 'out');
+    const r = await cli('run', join(caseDir, 'model.onnx'), '--input', `0=${join(caseDir, 'test_data_set_0', 'input_0.pb')}`, '-o', out, '--json');
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out) as { outputs: { name: string; file: string }[] };
+    assert.equal(j.outputs.length, 1);
+    const want = readTensorFile(join(caseDir, 'test_data_set_0', 'output_0.pb')).tensor;
+    assert.equal(compareTensors(readTensorFile(join(out, 'output_0.pb')).tensor, want), undefined);
+    assert.equal(compareTensors(loadNpy(join(out, 'output_0.npy')), want), undefined);
+  });
+
+  it('refuses a folder it did not write unless --force, and names a wrong input', async () => {
+    const d = tmp();
+    const out = join(d, 'mine');
+    mkdirSync(out);
+    writeFileSync(join(out, 'precious.txt'), 'keep me');
+    const input = `0=${join(caseDir, 'test_data_set_0', 'input_0.pb')}`;
+    const r = await cli('run', join(caseDir, 'model.onnx'), '-i', input, '-o', out);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /SNNC_E_OUTPUT_EXISTS/);
+    assert.ok(existsSync(join(out, 'precious.txt')));
+    const wrong = await cli('run', join(caseDir, 'model.onnx'), '-i', `nope=${join(caseDir, 'test_data_set_0', 'input_0.pb')}`, '-o', join(d, 'o2'));
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.err, /SNNC_E_INPUT_MISMATCH/);
+    const missing = await cli('run', join(caseDir, 'model.onnx'), '-o', join(d, 'o3'));
+    assert.match(missing.err, /SNNC_E_INPUT_MISSING/);
+    const shape = await cli('run', join(caseDir, 'model.onnx'), '-i', `0=${join(CORPUS, 'onnx-node', 'test_relu', 'test_data_set_0', 'input_0.pb')}`, '-o', join(d, 'o4'));
+    assert.equal(shape.code, 2);
+    assert.match(shape.err, /SNNC_E_INPUT_MISMATCH/);
+  });
+});
+
+describe('snnc binary', () => {
+  const bin = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+  it('exits 2 on user error and 0 on success as a real process', { skip: existsSync(bin) ? false : 'dist not built' }, () => {
+    const bad = spawnSync(process.execPath, [bin, 'inspect', 'missing.onnx'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^error SNNC_E_IO/);
+    const ok = spawnSync(process.execPath, [bin, 'inspect', join(EXAMPLES, 'mlp.onnx')], { encoding: 'utf8' });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /Gemm/);
+  });
+});
