@@ -1,0 +1,251 @@
+// Event-driven affine kernels: only nonzero inputs propagate (a spike adds its weight row
+// or kernel into the outputs it reaches; a binary input multiplies by 1, which is exact).
+//
+// Why the results equal the dense kernels bit for bit: the ANN kernels (gemm-kernel.ts)
+// compute every output as ONE float64 running sum over the reduction index in ascending
+// order (then `bias + alpha·sum`, rounded once to float32), and pooling sums its taps in
+// ascending input order. Here each output also gets one float64 accumulator, and inputs
+// are visited in ascending index order — for a conv, ascending (c, ih, iw) is ascending
+// (c, kh, kw) for any fixed output pixel — so each accumulator sees the same nonzero terms
+// in the same order; the zero terms the dense kernel adds leave a sum unchanged. Hence
+// currents, spikes and predictions agree exactly between the two modes (tested, including a
+// guard test on the dense kernels' summation order).
+import type { Node, Tensor } from '../../ir/types.js';
+import { geometry } from '../ann/conv.js';
+import { dimTaps } from './window-taps.js';
+import type { DimTaps } from './window-taps.js';
+
+interface RowsPlan {
+  readonly kind: 'rows';
+  readonly K: number;
+  readonly N: number;
+  /** Weights as [K][N]: row k is what input k adds. */
+  readonly wt: Float32Array;
+  readonly alpha: number;
+  /** fround(beta·C) per output column, when C is given. */
+  readonly bias: Float32Array | undefined;
+  readonly acc: Float64Array;
+}
+
+interface ConvPlan {
+  readonly kind: 'conv' | 'avg' | 'gap';
+  readonly C: number;
+  readonly OC: number;
+  readonly OCg: number;
+  readonly Cg: number;
+  readonly KH: number;
+  readonly KW: number;
+  readonly H: number;
+  readonly W: number;
+  readonly OH: number;
+  readonly OW: number;
+  /** Conv: weights as [C][KH][KW][OCg]. */
+  readonly wr: Float32Array;
+  readonly bias: Float32Array | undefined;
+  /** Per input row / column: (output index, tap) pairs reaching it, CSR. */
+  readonly hStart: Int32Array;
+  readonly hPairs: Int32Array;
+  readonly wStart: Int32Array;
+  readonly wPairs: Int32Array;
+  /** AveragePool divisor per output pixel. */
+  readonly count: Float64Array;
+  readonly outShape: readonly number[];
+  /** One sample's float64 accumulators. */
+  readonly acc: Float64Array;
+}
+
+export type ScatterPlan = RowsPlan | ConvPlan;
+
+function f32(t: Tensor | undefined): t is Tensor & { data: Float32Array } {
+  return t !== undefined && t.dtype === 'float32';
+}
+
+/** Pairs (o, k) with o·s − pb + k·d = i, grouped by input position i. */
+function inverse(t: DimTaps, inN: number, s: number, d: number, pb: number): { start: Int32Array; pairs: Int32Array } {
+  const lists: number[][] = Array.from({ length: inN }, () => []);
+  for (let o = 0; o < t.from.length; o++) {
+    for (let k = t.from[o] as number; k < (t.to[o] as number); k++) lists[o * s - pb + k * d]?.push(o, k);
+  }
+  const start = new Int32Array(inN + 1);
+  const flat: number[] = [];
+  lists.forEach((l, i) => { start[i] = flat.length / 2; flat.push(...l); });
+  start[inN] = flat.length / 2;
+  return { start, pairs: Int32Array.from(flat) };
+}
+
+/** A scatter plan for this node and these shapes, or undefined (then the dense kernel runs). */
+export function scatterPlan(node: Node, ins: readonly (Tensor | undefined)[]): ScatterPlan | undefined {
+  const x = ins[0];
+  if (!f32(x)) return undefined;
+  if (node.op === 'Gemm') {
+    const b = ins[1];
+    const c = ins[2];
+    const a = node.attrs;
+    if (a.transA || !f32(b) || b.shape.length !== 2 || x.shape.length !== 2) return undefined;
+    const K = x.shape[1] as number;
+    const N = (a.transB ? b.shape[0] : b.shape[1]) as number;
+    let bias: Float32Array | undefined;
+    if (c !== undefined) {
+      if (!f32(c) || !(c.data.length === N || c.data.length === 1) || (c.shape.length === 2 && c.shape[0] !== 1)) return undefined;
+      bias = new Float32Array(N);
+      for (let j = 0; j < N; j++) bias[j] = a.beta * (c.data[c.data.length === 1 ? 0 : j] as number);
+    }
+    const wt = new Float32Array(K * N);
+    for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) wt[k * N + j] = b.data[a.transB ? j * K + k : k * N + j] as number;
+    return { kind: 'rows', K, N, wt, alpha: a.alpha, bias, acc: new Float64Array(N) };
+  }
+  if (node.op === 'MatMul') {
+    const b = ins[1];
+    if (!f32(b) || b.shape.length !== 2 || x.shape.length < 2) return undefined;
+    if (x.shape[x.shape.length - 1] !== b.shape[0]) return undefined;
+    return { kind: 'rows', K: b.shape[0] as number, N: b.shape[1] as number, wt: b.data, alpha: 1, bias: undefined, acc: new Float64Array(b.shape[1] as number) };
+  }
+  if (node.op !== 'Conv' && node.op !== 'AveragePool' && node.op !== 'GlobalAveragePool') return undefined;
+  if (x.shape.length !== 3 && x.shape.length !== 4) return undefined;
+  const C = x.shape[1] as number;
+  const H = x.shape.length === 4 ? (x.shape[2] as number) : 1;
+  const W = x.shape[x.shape.length - 1] as number;
+  const none = new Int32Array(0);
+  if (node.op === 'GlobalAveragePool') {
+    return { kind: 'gap', C, OC: C, OCg: 1, Cg: 1, KH: 1, KW: 1, H, W, OH: 1, OW: 1, wr: new Float32Array(0), bias: undefined,
+      hStart: none, hPairs: none, wStart: none, wPairs: none, count: new Float64Array(0), outShape: [C, ...x.shape.slice(2).map(() => 1)], acc: new Float64Array(0) };
+  }
+  const w = ins[1];
+  if (node.op === 'Conv' && (!f32(w) || w.shape.length !== x.shape.length)) return undefined;
+  const kernel = node.op === 'Conv' ? (w as Tensor).shape.slice(2) : node.attrs.kernelShape;
+  const g = geometry(node, x.shape.slice(2), node.attrs, kernel, node.op === 'AveragePool' ? node.attrs.ceilMode : false);
+  const [, OH, OW] = g.outS;
+  const [, KH, KW] = g.k;
+  const th = dimTaps(OH, KH, g.s[1], g.d[1], g.pb[1], 0, H);
+  const tw = dimTaps(OW, KW, g.s[2], g.d[2], g.pb[2], 0, W);
+  const hi = inverse(th, H, g.s[1], g.d[1], g.pb[1]);
+  const wi = inverse(tw, W, g.s[2], g.d[2], g.pb[2]);
+  const outShape = [node.op === 'Conv' ? ((w as Tensor).shape[0] as number) : C, ...(x.shape.length === 4 ? [OH, OW] : [OW])];
+  const common = { C, H, W, OH, OW, KH, KW, hStart: hi.start, hPairs: hi.pairs, wStart: wi.start, wPairs: wi.pairs, outShape };
+  if (node.op === 'AveragePool') {
+    // The divisor exactly as the dense kernel computes it (taps inside the input, or inside
+    // the explicitly padded input with count_include_pad).
+    const inc = node.attrs.countIncludePad;
+    const ch = inc ? dimTaps(OH, KH, g.s[1], g.d[1], g.pb[1], -g.pb[1], H + g.pe[1]) : th;
+    const cw = inc ? dimTaps(OW, KW, g.s[2], g.d[2], g.pb[2], -g.pb[2], W + g.pe[2]) : tw;
+    const count = new Float64Array(OH * OW);
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        count[oh * OW + ow] = ((ch.to[oh] as number) - (ch.from[oh] as number)) * ((cw.to[ow] as number) - (cw.from[ow] as number));
+      }
+    }
+    return { kind: 'avg', ...common, OC: C, OCg: 1, Cg: 1, wr: new Float32Array(0), bias: undefined, count, acc: new Float64Array(C * OH * OW) };
+  }
+  const wt = w as Tensor & { data: Float32Array };
+  const OC = wt.shape[0] as number;
+  const Cg = wt.shape[1] as number;
+  const group = node.attrs.group;
+  const OCg = OC / group;
+  const bias = ins[2];
+  if (bias !== undefined && !f32(bias)) return undefined;
+  // Reorder W[oc][cl][kh][kw] to [c][kh][kw][ocl] so a spike's adds run over contiguous memory.
+  const wr = new Float32Array(C * KH * KW * OCg);
+  for (let oc = 0; oc < OC; oc++) {
+    const gi = Math.floor(oc / OCg);
+    for (let cl = 0; cl < Cg; cl++) {
+      for (let k = 0; k < KH * KW; k++) wr[((gi * Cg + cl) * KH * KW + k) * OCg + (oc - gi * OCg)] = wt.data[(oc * Cg + cl) * KH * KW + k] as number;
+    }
+  }
+  return { kind: 'conv', ...common, OC, OCg, Cg, wr, bias: bias?.data, count: new Float64Array(0), acc: new Float64Array(OC * OH * OW) };
+}
+
+/** Run the plan on a batch (the leading dim of xt); returns a float32 tensor. */
+export function scatterRun(p: ScatterPlan, xt: Tensor): Tensor {
+  const x = xt.data as Float32Array;
+  if (p.kind === 'rows') {
+    const data = rows(p, x, x.length / p.K);
+    return { dtype: 'float32', shape: [...xt.shape.slice(0, -1), p.N], data };
+  }
+  const B = xt.shape[0] as number;
+  const acc = p.acc;
+  const { C, H, W, OH, OW, OC, OCg, Cg, KH, KW, wr, hStart, hPairs, wStart, wPairs } = p;
+  const plane = H * W;
+  const outPer = OC * OH * OW;
+  const out = new Float32Array(B * outPer);
+  for (let b = 0; b < B; b++) {
+    const xb = b * C * plane;
+    if (p.kind === 'gap') {
+      for (let c = 0; c < C; c++) {
+        let s = 0;
+        for (let i = 0; i < plane; i++) {
+          const v = x[xb + c * plane + i] as number;
+          if (v !== 0) s += v;
+        }
+        out[b * C + c] = s / plane;
+      }
+      continue;
+    }
+    acc.fill(0, 0, outPer);
+    for (let c = 0; c < C; c++) {
+      const oc0 = p.kind === 'conv' ? Math.floor(c / Cg) * OCg : c;
+      for (let ih = 0; ih < H; ih++) {
+        for (let iw = 0; iw < W; iw++) {
+          const v = x[xb + c * plane + ih * W + iw] as number;
+          if (v === 0) continue;
+          for (let q = hStart[ih] as number; q < (hStart[ih + 1] as number); q++) {
+            const oh = hPairs[2 * q] as number;
+            const kh = hPairs[2 * q + 1] as number;
+            const r0 = wStart[iw] as number;
+            const r1 = wStart[iw + 1] as number;
+            if (p.kind === 'avg') {
+              for (let r = r0; r < r1; r++) {
+                const a = (c * OH + oh) * OW + (wPairs[2 * r] as number);
+                acc[a] = (acc[a] as number) + v;
+              }
+              continue;
+            }
+            for (let r = r0; r < r1; r++) {
+              // Channel-last accumulator: the OCg outputs of this tap are contiguous.
+              const ab = (oh * OW + (wPairs[2 * r] as number)) * OC + oc0;
+              const wb = ((c * KH + kh) * KW + (wPairs[2 * r + 1] as number)) * OCg;
+              if (v === 1) for (let o = 0; o < OCg; o++) acc[ab + o] = (acc[ab + o] as number) + (wr[wb + o] as number);
+              else for (let o = 0; o < OCg; o++) acc[ab + o] = (acc[ab + o] as number) + v * (wr[wb + o] as number);
+            }
+          }
+        }
+      }
+    }
+    const ob = b * outPer;
+    if (p.kind === 'avg') {
+      for (let c = 0; c < C; c++) {
+        for (let i = 0; i < OH * OW; i++) {
+          const cnt = p.count[i] as number;
+          out[ob + c * OH * OW + i] = cnt > 0 ? (acc[c * OH * OW + i] as number) / cnt : NaN;
+        }
+      }
+      continue;
+    }
+    const bias = p.bias;
+    for (let oc = 0; oc < OC; oc++) {
+      for (let i = 0; i < OH * OW; i++) {
+        const s = acc[i * OC + oc] as number;
+        out[ob + oc * OH * OW + i] = bias !== undefined ? (bias[oc] as number) + s : s;
+      }
+    }
+  }
+  return { dtype: 'float32', shape: [B, ...p.outShape], data: out };
+}
+
+function rows(p: RowsPlan, x: Float32Array, R: number): Float32Array {
+  const { K, N, wt, alpha, bias, acc } = p;
+  const out = new Float32Array(R * N);
+  for (let r = 0; r < R; r++) {
+    acc.fill(0, 0, N);
+    const xb = r * K;
+    for (let k = 0; k < K; k++) {
+      const v = x[xb + k] as number;
+      if (v === 0) continue;
+      const wb = k * N;
+      if (v === 1) for (let j = 0; j < N; j++) acc[j] = (acc[j] as number) + (wt[wb + j] as number);
+      else for (let j = 0; j < N; j++) acc[j] = (acc[j] as number) + v * (wt[wb + j] as number);
+    }
+    const ob = r * N;
+    for (let j = 0; j < N; j++) out[ob + j] = bias !== undefined ? (bias[j] as number) + alpha * (acc[j] as number) : alpha * (acc[j] as number);
+  }
+  return out;
+}

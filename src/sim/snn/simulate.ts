@@ -1,0 +1,108 @@
+// simulate(): the public entry of the SNN simulator. Checks its arguments, splits the
+// dataset into batches, runs each batch in the chosen mode and aggregates the traces.
+import { fail } from '../../errors.js';
+import { DEFAULT_MAX_ELEMENTS } from '../../ir/dtype.js';
+import type { Graph } from '../../ir/types.js';
+import { runEventDriven } from './event-driven.js';
+import { addBatch, finish, newTotals } from './metrics.js';
+import { planGraph } from './plan.js';
+import { newRuntime } from './runtime.js';
+import { runTimeStepped } from './time-stepped.js';
+import type { SimData, SimulateOptions, SimulateResult } from './types.js';
+
+export const MAX_T = 100000;
+/** Bytes a stacked value may take before the default batch size shrinks. */
+const STACK_BYTES = 64 * 1024 * 1024;
+const MAX_EVENT_BATCH = 256;
+
+function usage(message: string, hint: string): Error {
+  return fail({ code: 'SNNC_E_USAGE', message, hint });
+}
+
+function checkOptions(opts: SimulateOptions): void {
+  const T = opts.T;
+  if (typeof T !== 'number' || !Number.isInteger(T) || T <= 0 || T > MAX_T) {
+    throw usage(`T = ${String(T)} is not a number of time steps in 1..${MAX_T}`, 'pass a positive integer such as --T 32');
+  }
+  const bs = opts.batchSize;
+  if (bs !== undefined && (!Number.isInteger(bs) || bs <= 0)) throw usage(`batch size ${bs} is not a positive integer`, 'omit it to use the default');
+  const m = opts.earlyExit;
+  if (m !== undefined && !Number.isFinite(m)) throw usage(`early-exit margin ${m} is not a finite number`, 'pass a margin such as --early-exit 0.5 (in readout units per step)');
+  const seed = opts.seed;
+  if (seed !== undefined && !Number.isInteger(seed)) throw usage(`seed ${seed} is not an integer`, 'pass an integer seed');
+}
+
+/** Largest per-sample element count over the graph's values (symbolic dims count as 1). */
+function maxPerSample(g: Graph): number {
+  let m = 1;
+  for (const v of g.values.values()) {
+    if (g.initializers.has(v.name)) continue;
+    const n = v.shape.slice(1).reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1);
+    if (n > m) m = n;
+  }
+  return m;
+}
+
+function checkData(g: Graph, data: SimData): number {
+  const x = data.x;
+  const N = x.shape[0];
+  if (N === undefined || N === 0 || x.shape.length < 1) {
+    throw fail({ code: 'SNNC_E_DATASET', message: 'the dataset holds no samples', hint: 'pass a dataset with at least one sample (check --n)' });
+  }
+  if (data.y.length !== N) {
+    throw fail({ code: 'SNNC_E_DATASET', message: `the dataset has ${N} samples but ${data.y.length} labels`, hint: 'x and y must have the same length' });
+  }
+  const input = g.inputs[0] as string;
+  const info = g.values.get(input);
+  const want = info?.shape.slice(1) ?? [];
+  const got = x.shape.slice(1);
+  const fmt = (s: readonly (number | string)[]): string => `[${s.join(', ')}]`;
+  if (x.dtype !== 'float32' || !(x.data instanceof Float32Array) || (info !== undefined && info.dtype !== 'float32')) {
+    throw fail({ code: 'SNNC_E_INPUT_MISMATCH', message: `input '${input}': the simulator needs float32 data and a float32 graph input, got data ${x.dtype} for ${info?.dtype ?? '?'}`, hint: 'convert the dataset to float32' });
+  }
+  if (want.length !== got.length || want.some((d, i) => typeof d === 'number' && d !== got[i])) {
+    throw fail({
+      code: 'SNNC_E_INPUT_MISMATCH',
+      message: `input '${input}': each sample has shape ${fmt(got)}, the model expects ${fmt(want)} (batch dim excluded)`,
+      hint: 'pass a dataset whose samples have the model input shape, or a model that takes these samples',
+    });
+  }
+  return N;
+}
+
+function classesOf(g: Graph, readout: string): number {
+  const info = g.values.get(readout);
+  const dims = info?.shape.slice(1) ?? [];
+  if (info === undefined || dims.some((d) => typeof d !== 'number')) {
+    throw fail({ code: 'SNNC_E_BAD_SHAPE', message: `graph output '${readout}' has no static per-sample shape (${info === undefined ? 'unknown' : `[${info.shape.join(', ')}]`})`, hint: 'run shape inference with a static input shape' });
+  }
+  return (dims as number[]).reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Simulate a converted (spiking) graph on a labelled dataset for T steps. Readout: graph
+ * output 0, accumulated over steps; the prediction at step t is the argmax of its sum.
+ */
+export function simulate(g: Graph, data: SimData, opts: SimulateOptions): SimulateResult {
+  checkOptions(opts);
+  const plan = planGraph(g);
+  const N = checkData(g, data);
+  const T = opts.T;
+  const mode = opts.mode ?? 'time-stepped';
+  const classes = classesOf(g, plan.readout);
+  const per = maxPerSample(g) * 4;
+  const B = Math.max(1, Math.min(N, opts.batchSize ?? (mode === 'time-stepped'
+    ? Math.floor(STACK_BYTES / (per * T))
+    : Math.min(MAX_EVENT_BATCH, Math.floor(STACK_BYTES / per)))));
+  const rt = newRuntime(plan, T, opts.maxElements ?? DEFAULT_MAX_ELEMENTS, opts.seed ?? 0, opts.affine ?? 'auto');
+  const tot = newTotals(N, T, plan.layers.length);
+  for (let first = 0; first < N; first += B) {
+    const n = Math.min(B, N - first);
+    const trace = mode === 'time-stepped'
+      ? runTimeStepped(rt, data.x, first, n, classes)
+      : runEventDriven(rt, data.x, first, n, classes, opts.earlyExit);
+    addBatch(tot, trace, T, data.y, first, opts.earlyExit);
+    opts.onProgress?.(first + n, N);
+  }
+  return finish(rt, tot, N, opts.earlyExit);
+}

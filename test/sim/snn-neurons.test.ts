@@ -1,0 +1,91 @@
+// Hand-computed spike trains of the neuron models and the spike max-pool.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Node, NeuronAttrs } from '../../src/ir/types.js';
+import { windowAttrs } from '../../src/ir/build.js';
+import { initNeurons, neuronParams, stepNeurons } from '../../src/sim/snn/neurons.js';
+import { initMaxPool, maxPoolPlan, stepMaxPool } from '../../src/sim/snn/spike-maxpool.js';
+import { f32, IF_ATTRS } from './snn-graphs.js';
+
+/** Steps (1-based) at which a single neuron spikes under a constant current. */
+function train(attrs: Partial<NeuronAttrs> & { leak?: number }, current: number, theta: number, steps: number): number[] {
+  const a = { ...IF_ATTRS, ...attrs };
+  const node = (attrs.leak !== undefined
+    ? { op: 'LIF', name: 'n', inputs: ['x', 'th'], outputs: ['s'], attrs: { reset: a.reset, vInit: a.vInit, fire: a.fire, refractory: a.refractory, leak: attrs.leak } }
+    : { op: 'IF', name: 'n', inputs: ['x', 'th'], outputs: ['s'], attrs: { reset: a.reset, vInit: a.vInit, fire: a.fire, refractory: a.refractory } }) as Extract<Node, { op: 'IF' | 'LIF' }>;
+  const st = initNeurons(neuronParams(node, f32([], [theta]), [1]), 1);
+  const cur = Float32Array.of(current);
+  const out = new Float32Array(1);
+  const counts = new Float64Array(1);
+  const at: number[] = [];
+  for (let t = 1; t <= steps; t++) {
+    stepNeurons(st, 1, cur, 0, out, 0, counts, 0);
+    if (out[0] === 1) at.push(t);
+  }
+  assert.equal(counts[0], at.length);
+  return at;
+}
+
+test('IF, θ=1, I=0.3, subtract reset: spikes at 4, 7, 10', () => {
+  // float32(0.3) = 0.30000001192. v: .3 .6 .9 1.2→spike(v=.2) .5 .8 1.1→spike(.1) .4 .7 1.0000000358→spike
+  assert.deepEqual(train({}, 0.3, 1, 10), [4, 7, 10]);
+});
+
+test('reset to zero loses the residue: I=0.3 spikes at 4, 8, 12', () => {
+  // v: .3 .6 .9 1.2→spike(v=0) .3 .6 .9 1.2→spike(0) ...
+  assert.deepEqual(train({ reset: 'zero' }, 0.3, 1, 12), [4, 8, 12]);
+});
+
+test("'ge' fires on v = θ, 'gt' waits for v > θ (I = 0.25, exact in binary)", () => {
+  // ge: v .25 .5 .75 1→spike(0) … → 4, 8, 12
+  assert.deepEqual(train({ fire: 'ge' }, 0.25, 1, 12), [4, 8, 12]);
+  // gt: .25 .5 .75 1 (no) 1.25→spike(.25) .5 .75 1 (no) 1.25→spike → 5, 9
+  assert.deepEqual(train({ fire: 'gt' }, 0.25, 1, 12), [5, 9]);
+});
+
+test('refractory 2: two silent, non-integrating steps after each spike', () => {
+  // I=.5: .5, 1→spike(v=0, r=2); step 3, 4 held; .5, 1→spike at 6; 7, 8 held; .5, 1→spike at 10
+  assert.deepEqual(train({ refractory: 2 }, 0.5, 1, 10), [2, 6, 10]);
+});
+
+test('LIF leak 0.5: I=0.6 spikes at 3, 6; I=0.4 settles below θ and never fires', () => {
+  // v1 = .6; v2 = .3+.6 = .9; v3 = .45+.6 = 1.05→spike(.05); v4 = .025+.6 = .625;
+  // v5 = .3125+.6 = .9125; v6 = .45625+.6 = 1.05625→spike
+  assert.deepEqual(train({ leak: 0.5 }, 0.6, 1, 6), [3, 6]);
+  // v → 0.4 / (1 − 0.5) = 0.8 < 1
+  assert.deepEqual(train({ leak: 0.5 }, 0.4, 1, 50), []);
+});
+
+test('vInit is a fraction of θ: vInit 0.5, θ=2, I=0.5 → spikes at 2, 6', () => {
+  // v0 = 1; 1.5; 2→spike(0); .5 1 1.5 2→spike at 6
+  assert.deepEqual(train({ vInit: 0.5 }, 0.5, 2, 6), [2, 6]);
+});
+
+test('per-channel threshold [C,1,1] broadcasts over the feature map', () => {
+  const node = { op: 'IF', name: 'n', inputs: ['x', 'th'], outputs: ['s'], attrs: IF_ATTRS } as Extract<Node, { op: 'IF' }>;
+  const p = neuronParams(node, f32([2, 1, 1], [1, 0.5]), [2, 1, 2]);
+  assert.deepEqual(Array.from(p.theta), [1, 1, 0.5, 0.5]);
+  const dense = neuronParams(node, f32([3], [1, 2, 3]), [3]);
+  assert.deepEqual(Array.from(dense.theta), [1, 2, 3]);
+  assert.throws(() => neuronParams(node, f32([3], [1, 2, 3]), [2, 1, 2]), /SNNC_E_BAD_SHAPE|does not broadcast/);
+});
+
+test('SpikeMaxPool forwards the spike of the input with the largest accumulated count', () => {
+  const node = { op: 'SpikeMaxPool', name: 'mp', inputs: ['x'], outputs: ['y'], attrs: { ...windowAttrs({ kernelShape: [2, 2], strides: [2, 2] }), ceilMode: false } } as Extract<Node, { op: 'SpikeMaxPool' }>;
+  const st = initMaxPool(maxPoolPlan(node, [1, 2, 2]), 1);
+  // Window inputs in row-major order a, b, c, d; c and d stay silent.
+  const a = [1, 1, 0, 0, 0];
+  const b = [0, 0, 1, 1, 1];
+  // counts after each step (a, b): (1,0)→a spikes 1; (2,0)→a 1; (2,1)→a wins, a silent → 0;
+  // (2,2) tie → first (a), silent → 0; (2,3) → b, spikes → 1
+  const want = [1, 1, 0, 0, 1];
+  const out = new Float32Array(1);
+  const counts = new Float64Array(1);
+  const got: number[] = [];
+  for (let t = 0; t < 5; t++) {
+    stepMaxPool(st, 1, Float32Array.of(a[t] as number, b[t] as number, 0, 0), 0, out, 0, counts, 0);
+    got.push(out[0] as number);
+  }
+  assert.deepEqual(got, want);
+  assert.equal(counts[0], 3);
+});
