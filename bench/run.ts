@@ -1,8 +1,10 @@
 // `npm run bench`: every benchmark in sequence. Add a bench by adding a line to BENCHES.
 import { benchInterp } from './interp.js';
+import { runSnnBench } from './snn.js';
 
 const BENCHES: readonly { readonly name: string; readonly run: () => Promise<void> }[] = [
   { name: 'interp', run: benchInterp },
+  { name: 'snn', run: runSnnBench },
 ];
 
 for (const b of BENCHES) {
