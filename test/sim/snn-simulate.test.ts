@@ -1,5 +1,6 @@
 // simulate(): hand-computed synops, readout and early exit; identical results in both
 // modes; Poisson coding reproducibility; direct-coding reuse; diagnostics and errors.
+import { KERNELS } from '../../src/sim/ann/table.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { avgPoolAttrs, buildGraph, convAttrs, gemmAttrs } from '../../src/ir/build.js';
@@ -136,7 +137,17 @@ test('time-stepped and event-driven give identical spikes, synops and prediction
   }
 });
 
-test('the dense kernels sum in ascending input order in float64 (what mode identity rests on)', () => {
+test('with exactSums (as the SNN runtime sets it) Gemm sums in float64, not float32', () => {
+  // 1 + 3·2^-25 is 1 + 1.5·2^-24: float64 then rounded gives 1 + 2^-23; any float32
+  // accumulation that adds the small terms to 1 one at a time gives 1.
+  const node = { name: 'g', op: 'Gemm', attrs: gemmAttrs({ transB: true }), inputs: ['a', 'b'], outputs: ['y'] } as const;
+  const a = f32([1, 4], [1, 1, 1, 1]);
+  const b = f32([1, 4], [1, 2 ** -25, 2 ** -25, 2 ** -25]);
+  const y = KERNELS.Gemm(node, [a, b], { limit: 1 << 20, exactSums: true })[0];
+  assert.equal((y?.data as Float32Array)[0], 1 + 2 ** -23);
+});
+
+test('the dense kernels sum 2^60 + 1 − 2^60 left to right', () => {
   // 2^60 + 1 − 2^60 is 0 when summed left to right in float64, 1 in any other grouping.
   const w = [2 ** 60, 1, -(2 ** 60)];
   const gemm = buildGraph({ inputs: [{ name: 'a', dtype: 'float32', shape: [1, 3] }], initializers: { b: f32([1, 3], w) },

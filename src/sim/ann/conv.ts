@@ -146,10 +146,10 @@ export const conv: Kernel<'Conv'> = (node, inputs, ctx) => {
     for (let gi = 0; gi < group; gi++) {
       const xOff = (n * C + gi * Cg) * plane;
       const outOff = (n * OC + gi * OCg) * P;
-      if (col === undefined) gemmNN(OCg, P, K, wd, gi * OCg * K, K, xd, xOff, plane, od, outOff, P, 1, bias !== undefined);
+      if (col === undefined) gemmNN(OCg, P, K, wd, gi * OCg * K, K, xd, xOff, plane, od, outOff, P, 1, bias !== undefined, ctx.exactSums === true);
       else {
         im2col(xd, xOff, Cg, g, col);
-        gemmNN(OCg, P, K, wd, gi * OCg * K, K, col, 0, P, od, outOff, P, 1, bias !== undefined);
+        gemmNN(OCg, P, K, wd, gi * OCg * K, K, col, 0, P, od, outOff, P, 1, bias !== undefined, ctx.exactSums === true);
       }
     }
   }

@@ -7,6 +7,11 @@
 // taken in blocks sized to stay in L2 while every row of A passes over them.
 // Callers transpose an operand into NT form when needed (cost O(size), small next to
 // the O(m*n*k) product).
+//
+// float32 products run in the WebAssembly SIMD kernels of ./wasm (about 10x faster,
+// summing in float32 as onnxruntime does); these TS loops, which sum in float64, serve
+// float64, and float32 when WebAssembly SIMD is unavailable or SNNC_NO_WASM=1.
+import { sgemm } from './wasm/sgemm.js';
 
 export type FArr = Float32Array | Float64Array;
 
@@ -14,6 +19,19 @@ export type FArr = Float32Array | Float64Array;
 const BLOCK_ELEMS = 32768;
 
 export function gemmNT(
+  m: number, n: number, k: number,
+  a: FArr, aOff: number, lda: number,
+  b: FArr, bOff: number, ldb: number,
+  c: FArr, cOff: number, ldc: number,
+  alpha: number, accumulate: boolean, exact = false,
+): void {
+  if (!exact && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array
+    && sgemm('nt', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)) return;
+  gemmNTLoops(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate);
+}
+
+/** gemmNT in TS, summing in float64 (the fallback; exported for tests). */
+export function gemmNTLoops(
   m: number, n: number, k: number,
   a: FArr, aOff: number, lda: number,
   b: FArr, bOff: number, ldb: number,
@@ -121,6 +139,19 @@ export function gemmNT(
  * in L2 across all rows of A.
  */
 export function gemmNN(
+  m: number, n: number, k: number,
+  a: FArr, aOff: number, lda: number,
+  b: FArr, bOff: number, ldb: number,
+  c: FArr, cOff: number, ldc: number,
+  alpha: number, accumulate: boolean, exact = false,
+): void {
+  if (!exact && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array
+    && sgemm('nn', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)) return;
+  gemmNNLoops(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate);
+}
+
+/** gemmNN in TS, summing in float64 (the fallback; exported for tests). */
+export function gemmNNLoops(
   m: number, n: number, k: number,
   a: FArr, aOff: number, lda: number,
   b: FArr, bOff: number, ldb: number,

@@ -1,13 +1,13 @@
-// Gemm and MatMul. Float dtypes go through the blocked NT kernel (operands are put
-// into NT form by a transposed copy when needed); integer dtypes use a direct loop
+// Gemm and MatMul. Float dtypes go through the shared GEMM kernels, NN or NT form as
+// B is stored (only a transposed A is copied); integer dtypes use a direct loop
 // that wraps like the fixed-width arithmetic of onnxruntime/numpy.
 import type { Node, Tensor } from '../../ir/types.js';
 import { isFloat } from '../../ir/dtype.js';
 import { matmulShape } from '../../ir/shape-utils.js';
 import type { BigData, Kernel, NumData, RunCtx } from './kernel.js';
-import { alloc, isBigData, nodeError, product, req, roundHalfInPlace, scratch, scratch64, shapeErr } from './kernel.js';
+import { alloc, isBigData, nodeError, req, roundHalfInPlace, scratch, scratch64, shapeErr } from './kernel.js';
 import type { FArr } from './gemm-kernel.js';
-import { gemmNT, transposeInto } from './gemm-kernel.js';
+import { gemmNN, gemmNT, transposeInto } from './gemm-kernel.js';
 import { planBroadcast } from './broadcast.js';
 
 /** Matrix operand in strided form: element (i, p) is at off + i*rs + p*cs. */
@@ -105,16 +105,13 @@ export const gemm: Kernel<'Gemm'> = (node, inputs, ctx) => {
   if (c !== undefined) fillBias(node, out, c, m, n, beta);
   if (isFloat(a.dtype)) {
     let ad = a.data as FArr;
-    let bd = b.data as FArr;
     if (transA) {
       ad = floatScratch(node, a, m * k, ctx);
       transposeInto(a.data as FArr, 0, m, k, m, ad, 0);
     }
-    if (!transB) {
-      bd = floatScratch(node, b, n * k, ctx);
-      transposeInto(b.data as FArr, 0, n, k, n, bd, 0);
-    }
-    gemmNT(m, n, k, ad, 0, k, bd, 0, k, out.data as FArr, 0, n, alpha, c !== undefined);
+    // B as stored: [N x K] is the NT form, [K x N] the NN form; neither needs a copy.
+    const gemmForm = transB ? gemmNT : gemmNN;
+    gemmForm(m, n, k, ad, 0, k, b.data as FArr, 0, transB ? k : n, out.data as FArr, 0, n, alpha, c !== undefined, ctx.exactSums === true);
     if (a.dtype === 'float16') roundHalfInPlace(out.data as Float32Array);
     return [out];
   }
@@ -148,14 +145,8 @@ export const matmul: Kernel<'MatMul'> = (node, inputs, ctx) => {
   };
   const out = alloc(node, a.dtype, outShape, ctx);
   if (isFloat(a.dtype)) {
-    const nb = product(bBatch);
-    let bt = b.data as FArr;
-    if (n !== 1) {
-      bt = floatScratch(node, b, nb * n * k, ctx);
-      for (let i = 0; i < nb; i++) transposeInto(b.data as FArr, i * k * n, n, k, n, bt, i * n * k);
-    }
     for (let e = 0; e < batches; e++) {
-      gemmNT(m, n, k, a.data as FArr, offsets(0, e) * m * k, k, bt, offsets(1, e) * n * k, k, out.data as FArr, e * m * n, n, 1, false);
+      gemmNN(m, n, k, a.data as FArr, offsets(0, e) * m * k, k, b.data as FArr, offsets(1, e) * k * n, n, out.data as FArr, e * m * n, n, 1, false, ctx.exactSums === true);
     }
     if (a.dtype === 'float16') roundHalfInPlace(out.data as Float32Array);
     return [out];

@@ -50,7 +50,7 @@ export interface BatchTrace {
 
 export function newRuntime(plan: SimPlan, T: number, limit: number, seed: number, affine: 'auto' | 'dense' = 'auto'): Runtime {
   return {
-    plan, T, ctx: { limit }, seed, shapes: new Map(), owners: new Map(), fanouts: new Map(), macs: new Map(),
+    plan, T, ctx: { limit, exactSums: true }, seed, shapes: new Map(), owners: new Map(), fanouts: new Map(), macs: new Map(),
     neurons: new Map(), pools: new Map(), scatter: new Map(), layerSize: plan.layers.map(() => 0), affine,
   };
 }

@@ -1,0 +1,216 @@
+// The float32 GEMM kernels as a WebAssembly SIMD module, generated here rather than
+// compiled (there is no C/Rust toolchain in the build). Two exports over row-major,
+// densely packed operands in the module's memory, all sizes in elements and all
+// pointers in bytes:
+//
+//   nn(M, N, K, a, b, c, alpha, acc): C[M x N] (+)= alpha * A[M x K] . B[K x N]
+//   nt(M, N, K, a, b, c, alpha, acc): C[M x N] (+)= alpha * A[M x K] . B[N x K]^T
+//
+// nn broadcasts one A element (v128.load32_splat) against four adjacent columns of a
+// row of B, so a tile of C of R rows x 4V columns lives in R*V v128 accumulators while
+// p runs over K. nt is a dot-product kernel: R rows of A against Q rows of B, four
+// values of p per step, the lane sums folded at the end. Both accumulate in float32
+// (as onnxruntime does), and tiles shrink at the edges down to a scalar 1 x 1 tail,
+// so every M, N, K (including 0 and 1) is handled. The tile shapes keep accumulators
+// plus operands within the 16 vector registers of x86-64.
+import type { Bytes, FuncSpec, ValType } from './encode.js';
+import { F32, I32, V128, encodeModule, op, seq, whileLoop } from './encode.js';
+
+// Parameters of both functions.
+const M = 0, N = 1, K = 2, A = 3, B = 4, C = 5, ALPHA = 6, ACC = 7;
+const PARAMS: readonly ValType[] = [I32, I32, I32, I32, I32, I32, F32, I32];
+
+/** Local allocation for one function body. */
+function localAlloc(): { readonly types: ValType[]; readonly add: (t: ValType) => number; readonly many: (t: ValType, n: number) => number[] } {
+  const types: ValType[] = [];
+  const add = (t: ValType): number => {
+    types.push(t);
+    return PARAMS.length + types.length - 1;
+  };
+  return { types, add, many: (t, n) => Array.from({ length: n }, () => add(t)) };
+}
+
+const { get, set, i32 } = op;
+/** l += v (i32). */
+const inc = (l: number, v: Bytes): number[] => seq(get(l), v, op.i32Add, set(l));
+/** x + r < lim, unsigned: "a whole tile of r still fits". */
+const fits = (x: number, r: number, lim: number): number[] => seq(get(x), i32(r), op.i32Add, get(lim), op.i32LeU);
+const zeroV = seq(op.f32(0), op.f32x4Splat);
+/** Pointer to row `row` (a local) + `col` (a local or null) of a matrix with row stride `ld` bytes. */
+const addr = (base: number, row: number, ldBytes: number, col: number | null): number[] =>
+  seq(get(base), get(row), get(ldBytes), op.i32Mul, op.i32Add, col === null ? [] : seq(get(col), i32(4), op.i32Mul, op.i32Add));
+
+/**
+ * Store one tile of results: for each (r, q) the value on the stack produced by `val(r, q)`
+ * goes to rowPtr[r] + width*q bytes, added to what is there when `acc` is set.
+ */
+function storeTile(R: number, Q: number, rowPtr: readonly number[], width: 4 | 16, val: (r: number, q: number) => Bytes): number[] {
+  const load = width === 16 ? op.v128Load : op.f32Load;
+  const store = width === 16 ? op.v128Store : op.f32Store;
+  const add = width === 16 ? op.f32x4Add : op.f32Add;
+  const body = (withOld: boolean): number[] => {
+    const out: number[] = [];
+    for (let r = 0; r < R; r++) {
+      for (let q = 0; q < Q; q++) {
+        const p = rowPtr[r] as number;
+        out.push(...get(p), ...val(r, q));
+        if (withOld) out.push(...get(p), ...load(width * q), ...add);
+        out.push(...store(width * q));
+      }
+    }
+    return out;
+  };
+  return seq(get(ACC), op.if(body(true), body(false)));
+}
+
+function nnFunc(): FuncSpec {
+  const L = localAlloc();
+  const [i, j, p, nb, kb, pb, alphaV, sv, tb] = [L.add(I32), L.add(I32), L.add(I32), L.add(I32), L.add(I32), L.add(I32), L.add(V128), L.add(V128), L.add(F32)];
+  const RMAX = 4, VMAX = 2;
+  const pa = L.many(I32, RMAX);
+  const pc = L.many(I32, RMAX);
+  const acc = Array.from({ length: RMAX }, () => L.many(V128, VMAX));
+  const bv = L.many(V128, VMAX);
+  const sacc = L.many(F32, RMAX);
+
+  /** pa[r] = &A[i + r, 0], pc[r] = &C[i + r, j]. */
+  const rowPtrs = (R: number): number[] => {
+    const out = seq(addr(A, i, kb, null), set(pa[0] as number), addr(C, i, nb, j), set(pc[0] as number));
+    for (let r = 1; r < R; r++) {
+      out.push(...get(pa[r - 1] as number), ...get(kb), ...op.i32Add, ...set(pa[r] as number));
+      out.push(...get(pc[r - 1] as number), ...get(nb), ...op.i32Add, ...set(pc[r] as number));
+    }
+    return out;
+  };
+
+  /** An R x 4V tile of C, advancing j by 4V while it fits. */
+  const vecCols = (R: number, V: number): number[] => {
+    const init: number[] = [];
+    for (let r = 0; r < R; r++) for (let v = 0; v < V; v++) init.push(...zeroV, ...set(acc[r]?.[v] as number));
+    const step: number[] = [];
+    for (let v = 0; v < V; v++) step.push(...get(pb), ...op.v128Load(16 * v), ...set(bv[v] as number));
+    for (let r = 0; r < R; r++) {
+      step.push(...get(pa[r] as number), ...op.v128Load32Splat(), ...set(sv));
+      for (let v = 0; v < V; v++) {
+        const a = acc[r]?.[v] as number;
+        step.push(...get(a), ...get(sv), ...get(bv[v] as number), ...op.f32x4Mul, ...op.f32x4Add, ...set(a));
+      }
+      step.push(...inc(pa[r] as number, i32(4)));
+    }
+    step.push(...inc(pb, get(nb)), ...get(p), ...i32(1), ...op.i32Sub, ...set(p));
+    return whileLoop(fits(j, 4 * V, N),
+      init, rowPtrs(R), get(B), get(j), i32(4), op.i32Mul, op.i32Add, set(pb), get(K), set(p),
+      whileLoop(get(p), step),
+      storeTile(R, V, pc, 16, (r, v) => seq(get(acc[r]?.[v] as number), get(alphaV), op.f32x4Mul)),
+      inc(j, i32(4 * V)));
+  };
+
+  /** The last N % 4 columns one at a time, R rows. */
+  const scalarCols = (R: number): number[] => {
+    const init: number[] = [];
+    for (let r = 0; r < R; r++) init.push(...op.f32(0), ...set(sacc[r] as number));
+    const step: number[] = [...get(pb), ...op.f32Load(), ...set(tb)];
+    for (let r = 0; r < R; r++) {
+      const s = sacc[r] as number;
+      step.push(...get(s), ...get(pa[r] as number), ...op.f32Load(), ...get(tb), ...op.f32Mul, ...op.f32Add, ...set(s));
+      step.push(...inc(pa[r] as number, i32(4)));
+    }
+    step.push(...inc(pb, get(nb)), ...get(p), ...i32(1), ...op.i32Sub, ...set(p));
+    return whileLoop(seq(get(j), get(N), op.i32LtU),
+      init, rowPtrs(R), get(B), get(j), i32(4), op.i32Mul, op.i32Add, set(pb), get(K), set(p),
+      whileLoop(get(p), step),
+      storeTile(R, 1, pc, 4, (r) => seq(get(sacc[r] as number), get(ALPHA), op.f32Mul)),
+      inc(j, i32(1)));
+  };
+
+  const rows = (R: number): number[] => whileLoop(fits(i, R, M),
+    i32(0), set(j), vecCols(R, 2), vecCols(R, 1), scalarCols(R), inc(i, i32(R)));
+
+  const body = seq(
+    get(N), i32(4), op.i32Mul, set(nb), get(K), i32(4), op.i32Mul, set(kb),
+    get(ALPHA), op.f32x4Splat, set(alphaV),
+    rows(4), rows(2), rows(1),
+  );
+  return { name: 'nn', params: PARAMS, results: [], locals: L.types, body };
+}
+
+function ntFunc(): FuncSpec {
+  const L = localAlloc();
+  const [i, j, p, nb, kb, av, ta] = [L.add(I32), L.add(I32), L.add(I32), L.add(I32), L.add(I32), L.add(V128), L.add(F32)];
+  const RMAX = 2, QMAX = 4;
+  const pa = L.many(I32, RMAX);
+  const pbq = L.many(I32, QMAX);
+  const pc = L.many(I32, RMAX);
+  const acc = Array.from({ length: RMAX }, () => L.many(V128, QMAX));
+  const bv = L.many(V128, QMAX);
+  const s = Array.from({ length: RMAX }, () => L.many(F32, QMAX));
+
+  const tile = (R: number, Q: number): number[] => {
+    const init: number[] = [];
+    for (let r = 0; r < R; r++) for (let q = 0; q < Q; q++) init.push(...zeroV, ...set(acc[r]?.[q] as number));
+    // Row pointers: A rows i.., B rows j.., C row i.. at column j.
+    init.push(...addr(A, i, kb, null), ...set(pa[0] as number), ...addr(C, i, nb, j), ...set(pc[0] as number));
+    for (let r = 1; r < R; r++) {
+      init.push(...get(pa[r - 1] as number), ...get(kb), ...op.i32Add, ...set(pa[r] as number));
+      init.push(...get(pc[r - 1] as number), ...get(nb), ...op.i32Add, ...set(pc[r] as number));
+    }
+    init.push(...addr(B, j, kb, null), ...set(pbq[0] as number));
+    for (let q = 1; q < Q; q++) init.push(...get(pbq[q - 1] as number), ...get(kb), ...op.i32Add, ...set(pbq[q] as number));
+    init.push(...get(K), ...set(p));
+
+    const step: number[] = [];
+    for (let q = 0; q < Q; q++) step.push(...get(pbq[q] as number), ...op.v128Load(), ...set(bv[q] as number));
+    for (let r = 0; r < R; r++) {
+      step.push(...get(pa[r] as number), ...op.v128Load(), ...set(av));
+      for (let q = 0; q < Q; q++) {
+        const a = acc[r]?.[q] as number;
+        step.push(...get(a), ...get(av), ...get(bv[q] as number), ...op.f32x4Mul, ...op.f32x4Add, ...set(a));
+      }
+    }
+    for (let r = 0; r < R; r++) step.push(...inc(pa[r] as number, i32(16)));
+    for (let q = 0; q < Q; q++) step.push(...inc(pbq[q] as number, i32(16)));
+    step.push(...get(p), ...i32(4), ...op.i32Sub, ...set(p));
+
+    // Fold the four lanes: (l0 + l1) + (l2 + l3).
+    const fold: number[] = [];
+    for (let r = 0; r < R; r++) {
+      for (let q = 0; q < Q; q++) {
+        const a = acc[r]?.[q] as number;
+        const lane = (l: number): number[] => seq(get(a), op.f32x4ExtractLane(l));
+        fold.push(...lane(0), ...lane(1), ...op.f32Add, ...lane(2), ...lane(3), ...op.f32Add, ...op.f32Add, ...set(s[r]?.[q] as number));
+      }
+    }
+    // The last K % 4 values of p, scalar.
+    const tail: number[] = [];
+    for (let r = 0; r < R; r++) {
+      tail.push(...get(pa[r] as number), ...op.f32Load(), ...set(ta));
+      for (let q = 0; q < Q; q++) {
+        const sl = s[r]?.[q] as number;
+        tail.push(...get(sl), ...get(ta), ...get(pbq[q] as number), ...op.f32Load(), ...op.f32Mul, ...op.f32Add, ...set(sl));
+      }
+    }
+    for (let r = 0; r < R; r++) tail.push(...inc(pa[r] as number, i32(4)));
+    for (let q = 0; q < Q; q++) tail.push(...inc(pbq[q] as number, i32(4)));
+    tail.push(...get(p), ...i32(1), ...op.i32Sub, ...set(p));
+
+    return whileLoop(fits(j, Q, N),
+      init,
+      whileLoop(seq(i32(3), get(p), op.i32LtU), step),
+      fold,
+      whileLoop(get(p), tail),
+      storeTile(R, Q, pc, 4, (r, q) => seq(get(s[r]?.[q] as number), get(ALPHA), op.f32Mul)),
+      inc(j, i32(Q)));
+  };
+
+  const rows = (R: number): number[] => whileLoop(fits(i, R, M), i32(0), set(j), tile(R, 4), tile(R, 1), inc(i, i32(R)));
+  const body = seq(
+    get(N), i32(4), op.i32Mul, set(nb), get(K), i32(4), op.i32Mul, set(kb),
+    rows(2), rows(1),
+  );
+  return { name: 'nt', params: PARAMS, results: [], locals: L.types, body };
+}
+
+/** The module's bytes: memory "mem" (1 page to start; the host grows it) and nn, nt. */
+export function sgemmModuleBytes(): Uint8Array {
+  return encodeModule({ memory: { name: 'mem', pages: 1 }, funcs: [nnFunc(), ntFunc()] });
+}

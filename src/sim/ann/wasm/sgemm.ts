@@ -1,0 +1,126 @@
+// Host side of the WebAssembly SIMD GEMM: compiles the generated module once, lazily
+// and synchronously, and runs a float32 product by copying the operands into its
+// memory (packed, 16-byte aligned) and the result back out. Operands are copied on
+// every call rather than kept resident: the copy is a memcpy, small next to the
+// product, and a cache keyed on array identity would go stale if a caller changed
+// weights in place. When WebAssembly SIMD is unavailable (validation fails), or
+// SNNC_NO_WASM=1 is set, `sgemm` returns false and the caller runs its own TS loop.
+import { sgemmModuleBytes } from './sgemm-module.js';
+
+type KernelFn = (m: number, n: number, k: number, a: number, b: number, c: number, alpha: number, acc: number) => void;
+
+// The slice of the WebAssembly JS API used here, typed locally: the project's lib
+// settings (ES2022 + node types) do not declare the WebAssembly global.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+export interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+}
+
+/** The host's WebAssembly object, if it has one. */
+export function wasmApi(): WasmApi | undefined {
+  return (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+}
+
+interface Engine {
+  readonly mem: WasmMemory;
+  readonly nn: KernelFn;
+  readonly nt: KernelFn;
+}
+
+/** Largest working set we place in wasm memory; bigger products take the TS path. */
+const MAX_BYTES = 1 << 30;
+const PAGE = 65536;
+
+let engine: Engine | null | undefined;
+
+function envDisabled(): boolean {
+  const g = globalThis as { process?: { env?: Record<string, string | undefined> } };
+  return g.process?.env?.['SNNC_NO_WASM'] === '1';
+}
+
+function load(): Engine | null {
+  const api = wasmApi();
+  if (envDisabled() || api === undefined) return null;
+  const bytes = sgemmModuleBytes();
+  if (!api.validate(bytes)) return null;
+  const ex = new api.Instance(new api.Module(bytes), {}).exports;
+  return { mem: ex['mem'] as WasmMemory, nn: ex['nn'] as KernelFn, nt: ex['nt'] as KernelFn };
+}
+
+function getEngine(): Engine | null {
+  if (engine === undefined) engine = load();
+  return engine;
+}
+
+/** Whether products run in WebAssembly (false: SIMD unsupported or SNNC_NO_WASM=1). */
+export function wasmGemmEnabled(): boolean {
+  return getEngine() !== null;
+}
+
+/** Test hook: forget the engine so the next call re-reads SNNC_NO_WASM. */
+export function resetWasmGemm(): void {
+  engine = undefined;
+}
+
+const align16 = (x: number): number => (x + 15) & ~15;
+
+/** Copy a rows x cols block (row stride ld) from src[off..] into dst at element dOff, packed. */
+function packIn(dst: Float32Array, dOff: number, src: Float32Array, off: number, ld: number, rows: number, cols: number): void {
+  if (ld === cols || rows === 1) {
+    dst.set(src.subarray(off, off + rows * cols), dOff);
+    return;
+  }
+  for (let r = 0; r < rows; r++) dst.set(src.subarray(off + r * ld, off + r * ld + cols), dOff + r * cols);
+}
+
+function packOut(dst: Float32Array, off: number, ld: number, src: Float32Array, sOff: number, rows: number, cols: number): void {
+  if (ld === cols || rows === 1) {
+    dst.set(src.subarray(sOff, sOff + rows * cols), off);
+    return;
+  }
+  for (let r = 0; r < rows; r++) dst.set(src.subarray(sOff + r * cols, sOff + (r + 1) * cols), off + r * ld);
+}
+
+/**
+ * C[i, j] (+)= alpha * sum_p A[i, p] * B'(p, j), where B'(p, j) is B[p, j] for
+ * `form` 'nn' and B[j, p] for 'nt'; strides and offsets as in gemmNN / gemmNT.
+ * Returns false (having done nothing) when the WebAssembly path is unavailable.
+ */
+export function sgemm(
+  form: 'nn' | 'nt',
+  m: number, n: number, k: number,
+  a: Float32Array, aOff: number, lda: number,
+  b: Float32Array, bOff: number, ldb: number,
+  c: Float32Array, cOff: number, ldc: number,
+  alpha: number, accumulate: boolean,
+): boolean {
+  const e = getEngine();
+  if (e === null) return false;
+  if (m === 0 || n === 0) return true;
+  const aBytes = align16(4 * m * k);
+  const bBytes = align16(4 * k * n);
+  const need = aBytes + bBytes + 4 * m * n;
+  if (need > MAX_BYTES) return false;
+  if (e.mem.buffer.byteLength < need) {
+    try {
+      e.mem.grow(Math.ceil((need - e.mem.buffer.byteLength) / PAGE));
+    } catch {
+      return false; // the host refused the memory: the TS path still works
+    }
+  }
+  const heap = new Float32Array(e.mem.buffer);
+  const bp = aBytes;
+  const cp = aBytes + bBytes;
+  packIn(heap, 0, a, aOff, lda, m, k);
+  if (form === 'nn') packIn(heap, bp / 4, b, bOff, ldb, k, n);
+  else packIn(heap, bp / 4, b, bOff, ldb, n, k);
+  if (accumulate) packIn(heap, cp / 4, c, cOff, ldc, m, n);
+  (form === 'nn' ? e.nn : e.nt)(m, n, k, 0, bp, cp, alpha, accumulate ? 1 : 0);
+  packOut(c, cOff, ldc, heap, cp / 4, m, n);
+  return true;
+}
