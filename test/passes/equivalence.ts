@@ -1,0 +1,59 @@
+// Shared by the pass tests: a seeded PRNG, random tensors, and "same outputs before
+// and after" checked with the reference interpreter (the unmodified graph is the oracle).
+import assert from 'node:assert/strict';
+import { isStatic } from '../../src/ir/dtype.js';
+import type { Graph, Tensor } from '../../src/ir/types.js';
+import { runGraph } from '../../src/sim/ann/run.js';
+import { compareTensors } from '../helpers/compare.js';
+import type { Tolerance } from '../helpers/compare.js';
+
+/** mulberry32: small, seeded, deterministic. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Uniform in [lo, hi) float32. */
+export function rand(shape: readonly number[], rnd: () => number, lo = -1, hi = 1): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { dtype: 'float32', shape: [...shape], data: Float32Array.from({ length: n }, () => lo + (hi - lo) * rnd()) };
+}
+
+/** Random feeds for every graph input (symbolic dims get `batch`). */
+export function randomFeeds(g: Graph, rnd: () => number, batch = 2): Map<string, Tensor> {
+  const feeds = new Map<string, Tensor>();
+  for (const name of g.inputs) {
+    const info = g.values.get(name);
+    assert.ok(info !== undefined && info.dtype === 'float32', `input ${name} must be float32`);
+    const shape = info.shape.map((d) => (typeof d === 'number' ? d : batch));
+    feeds.set(name, rand(shape, rnd));
+  }
+  return feeds;
+}
+
+export function assertSameOutputs(before: Graph, after: Graph, feeds: ReadonlyMap<string, Tensor>, tol: Tolerance = { rtol: 1e-5, atol: 1e-6 }): void {
+  assert.deepEqual([...after.outputs], [...before.outputs], 'graph output names must stay stable');
+  const want = runGraph(before, feeds);
+  const got = runGraph(after, feeds);
+  for (const name of before.outputs) {
+    const w = want.get(name);
+    const g = got.get(name);
+    assert.ok(w !== undefined && g !== undefined, `output ${name}`);
+    const diff = compareTensors(g, w, tol);
+    assert.equal(diff, undefined, `output ${name}: ${diff ?? ''}`);
+  }
+}
+
+export const ops = (g: Graph): string[] => g.nodes.map((n) => n.op);
+
+export function staticShape(g: Graph, v: string): readonly number[] {
+  const s = g.values.get(v)?.shape;
+  assert.ok(s !== undefined && isStatic(s), `value ${v} has a static shape`);
+  return s;
+}

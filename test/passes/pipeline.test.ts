@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it, test } from 'node:test';
+import { isSnncError } from '../../src/errors.js';
+import { loadOnnx } from '../../src/frontend/onnx/read.js';
+import { readTensorFile } from '../../src/frontend/onnx/tensor.js';
+import type { NodeSpec } from '../../src/ir/build.js';
+import { buildGraph, convAttrs, float32Tensor, gemmAttrs, int64Tensor, maxPoolAttrs } from '../../src/ir/build.js';
+import type { Graph, Tensor } from '../../src/ir/types.js';
+import { runGraph } from '../../src/sim/ann/run.js';
+import { collectingContext } from '../../src/passes/context.js';
+import type { Pass } from '../../src/passes/context.js';
+import { ANN_PASSES, runPipeline } from '../../src/passes/pipeline.js';
+import { compareTensors, DEFAULT_TOL } from '../helpers/compare.js';
+import type { Tolerance } from '../helpers/compare.js';
+import { CORPUS, HAVE_CORPUS, ROOT } from '../helpers/paths.js';
+import { throwsCode } from '../ir/helpers.js';
+import { assertSameOutputs, ops, prng, rand, randomFeeds } from './equivalence.js';
+
+/**
+ * What torch.onnx.export gives for a small ResNet-style classifier in eval mode:
+ * input normalization, Conv+BN+ReLU, MaxPool, a residual block, Dropout, an Identity
+ * (exported for nn.Identity), GlobalAveragePool, Reshape [0, -1], Gemm with transB.
+ */
+function pytorchStyle(): Graph {
+  const rnd = prng(2024);
+  const inits: Record<string, Tensor> = {
+    mean: float32Tensor([1, 3, 1, 1], [0.485, 0.456, 0.406]),
+    std: float32Tensor([1, 3, 1, 1], [0.229, 0.224, 0.225]),
+    shape: int64Tensor([0, -1]),
+    fc_w: rand([10, 8], rnd), fc_b: rand([10], rnd),
+  };
+  const convBn = (p: string, x: string, cin: number, cout: number, k: number, pad: number): NodeSpec[] => {
+    inits[`${p}_w`] = rand([cout, cin, k, k], rnd, -0.5, 0.5);
+    inits[`${p}_bn_g`] = rand([cout], rnd, 0.5, 1.5);
+    inits[`${p}_bn_b`] = rand([cout], rnd, -0.2, 0.2);
+    inits[`${p}_bn_m`] = rand([cout], rnd, -0.2, 0.2);
+    inits[`${p}_bn_v`] = rand([cout], rnd, 0.5, 1.5);
+    return [
+      { op: 'Conv', name: `${p}_conv`, inputs: [x, `${p}_w`, ''], outputs: [`${p}_c`], attrs: convAttrs({ kernelShape: [k, k], pads: [pad, pad, pad, pad] }) },
+      { op: 'BatchNormalization', name: `${p}_bn`, inputs: [`${p}_c`, `${p}_bn_g`, `${p}_bn_b`, `${p}_bn_m`, `${p}_bn_v`], outputs: [`${p}_n`], attrs: { epsilon: 1e-5 } },
+    ];
+  };
+  const nodes: NodeSpec[] = [
+    { op: 'Sub', inputs: ['input', 'mean'], outputs: ['xc'] },
+    { op: 'Div', inputs: ['xc', 'std'], outputs: ['xn'] },
+    ...convBn('stem', 'xn', 3, 8, 3, 0),
+    { op: 'Relu', inputs: ['stem_n'], outputs: ['stem_r'] },
+    { op: 'MaxPool', inputs: ['stem_r'], outputs: ['pool'], attrs: maxPoolAttrs({ kernelShape: [2, 2], strides: [2, 2] }) },
+    ...convBn('b1', 'pool', 8, 8, 3, 1),
+    { op: 'Relu', inputs: ['b1_n'], outputs: ['b1_r'] },
+    ...convBn('b2', 'b1_r', 8, 8, 3, 1),
+    { op: 'Add', inputs: ['b2_n', 'pool'], outputs: ['res'] },
+    { op: 'Relu', inputs: ['res'], outputs: ['res_r'] },
+    { op: 'Identity', inputs: ['res_r'], outputs: ['ident'] },
+    { op: 'GlobalAveragePool', inputs: ['ident'], outputs: ['gap'] },
+    { op: 'Reshape', inputs: ['gap', 'shape'], outputs: ['flat'], attrs: { allowzero: false } },
+    { op: 'Dropout', inputs: ['flat'], outputs: ['drop'] },
+    { op: 'Gemm', name: 'fc', inputs: ['drop', 'fc_w', 'fc_b'], outputs: ['logits'], attrs: gemmAttrs({ transB: true }) },
+  ];
+  return buildGraph({ name: 'resnet_tiny', inputs: [{ name: 'input', dtype: 'float32', shape: ['N', 3, 10, 10] }], initializers: inits, nodes, outputs: ['logits'] });
+}
+
+test('PyTorch-style model: canonicalize + fold-batchnorm leave no BN/Dropout/Identity, same outputs', () => {
+  const g = pytorchStyle();
+  const ctx = collectingContext();
+  const { graph, timings } = runPipeline(g, ANN_PASSES, ctx, { verify: true });
+  assert.deepEqual(timings.map((t) => t.pass), ['canonicalize', 'fold-batchnorm']);
+  assert.deepEqual(ops(graph), ['Conv', 'Relu', 'MaxPool', 'Conv', 'Relu', 'Conv', 'Add', 'Relu', 'GlobalAveragePool', 'Flatten', 'Gemm']);
+  assert.equal(graph.nodes[0]?.inputs[0], 'input', 'the normalization folded into the unpadded stem Conv');
+  assert.deepEqual(ctx.diagnostics, []);
+  assertSameOutputs(g, graph, randomFeeds(g, prng(1), 3), { rtol: 1e-5, atol: 1e-5 });
+});
+
+test('runPipeline reports each pass, dumps the IR after the named pass, and verifies', () => {
+  const g = pytorchStyle();
+  const seen: [string, number][] = [];
+  const dumps: [string, string][] = [];
+  runPipeline(g, ANN_PASSES, collectingContext(), {
+    verify: true, dumpAfter: 'canonicalize',
+    onPass: (name, ms) => seen.push([name, ms]),
+    onDump: (name, text) => dumps.push([name, text]),
+  });
+  assert.deepEqual(seen.map(([n]) => n), ['canonicalize', 'fold-batchnorm']);
+  assert.ok(seen.every(([, ms]) => ms >= 0));
+  assert.equal(dumps.length, 1);
+  assert.equal(dumps[0]?.[0], 'canonicalize');
+  assert.match(dumps[0]?.[1] ?? '', /^graph "resnet_tiny"/);
+  assert.match(dumps[0]?.[1] ?? '', /BatchNormalization/, 'dumped before fold-batchnorm ran');
+});
+
+test('an unknown --dump-ir-after name is SNNC_E_USAGE listing the passes', () => {
+  throwsCode(() => runPipeline(pytorchStyle(), ANN_PASSES, collectingContext(), { dumpAfter: 'fold-bn' }), 'SNNC_E_USAGE');
+  try {
+    runPipeline(pytorchStyle(), ANN_PASSES, collectingContext(), { dumpAfter: 'fold-bn' });
+  } catch (e) {
+    assert.ok(isSnncError(e));
+    assert.match(e.hint ?? '', /canonicalize, fold-batchnorm/);
+  }
+});
+
+test('verify catches a pass that breaks the graph', () => {
+  // Leaves a stale shape in `values`: only the verifier notices.
+  const broken: Pass = {
+    name: 'broken',
+    run: (g) => ({ ...g, values: new Map([...g.values].map(([k, v]) => [k, k === 'logits' ? { ...v, shape: [1, 1] } : v])) }),
+  };
+  assert.doesNotThrow(() => runPipeline(pytorchStyle(), [broken], collectingContext()));
+  throwsCode(() => runPipeline(pytorchStyle(), [broken], collectingContext(), { verify: true }), 'SNNC_E_VERIFY');
+});
+
+// --- the ONNX corpus: the passes keep every supported model's expected outputs ---------
+
+const unsupported = JSON.parse(readFileSync(join(ROOT, 'test', 'conformance', 'unsupported.json'), 'utf8')) as Record<string, unknown>;
+const tolerances = JSON.parse(readFileSync(join(ROOT, 'test', 'conformance', 'tolerances.json'), 'utf8')) as Record<string, Tolerance>;
+
+function readSet(dir: string, prefix: 'input' | 'output'): Tensor[] {
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(`${prefix}_`) && f.endsWith('.pb'))
+    .sort((a, b) => Number(a.slice(prefix.length + 1, -3)) - Number(b.slice(prefix.length + 1, -3)))
+    .map((f) => readTensorFile(join(dir, f)).tensor);
+}
+
+function checkCase(dir: string, tol: Tolerance): void {
+  const g = loadOnnx(join(dir, 'model.onnx'));
+  const { graph } = runPipeline(g, ANN_PASSES, collectingContext(), { verify: true });
+  assert.deepEqual([...graph.outputs], [...g.outputs]);
+  for (const s of readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort()) {
+    const inputs = readSet(join(dir, s), 'input');
+    const got = runGraph(graph, new Map(graph.inputs.map((name, i) => [name, inputs[i] as Tensor])));
+    readSet(join(dir, s), 'output').forEach((want, i) => {
+      const t = got.get(graph.outputs[i] ?? '');
+      assert.ok(t !== undefined, `${s}: output ${i} missing`);
+      const diff = compareTensors(t, want, tol);
+      assert.equal(diff, undefined, `${s} output ${i}: ${diff ?? ''}`);
+    });
+  }
+}
+
+describe('ANN passes on the ONNX corpus keep the expected outputs', { skip: HAVE_CORPUS ? false : `corpus not found at ${CORPUS}` }, () => {
+  const suites = HAVE_CORPUS ? readdirSync(CORPUS).filter((s) => !s.endsWith('.md')).sort() : [];
+  for (const suite of suites) {
+    for (const c of readdirSync(join(CORPUS, suite)).sort()) {
+      const dir = join(CORPUS, suite, c);
+      if (!existsSync(join(dir, 'model.onnx')) || unsupported[c] !== undefined) continue;
+      const override = tolerances[c];
+      const tol = override === undefined ? DEFAULT_TOL : { rtol: Math.max(DEFAULT_TOL.rtol, override.rtol), atol: Math.max(DEFAULT_TOL.atol, override.atol) };
+      it(`${suite}/${c}`, () => checkCase(dir, tol));
+    }
+  }
+});
