@@ -227,3 +227,16 @@ test('progress reports every batch', () => {
   simulate(lenetLike(1), { x: images(rng(1), 5, [1, 12, 12]), y: new Int32Array(5) }, { T: 2, batchSize: 2, onProgress: (d, t) => seen.push([d, t]) });
   assert.deepEqual(seen, [[2, 5], [4, 5], [5, 5]]);
 });
+
+test('per-affine-node work adds up to the totals and is the same in both modes', () => {
+  const g = lenetLike(1);
+  const r = rng(5);
+  const data = { x: images(r, 4, [1, 12, 12]), y: labels(r, 4, 10) };
+  const [a, b] = both(g, data, { T: 10, seed: 1 });
+  assert.deepEqual(a.affine, b.affine);
+  const syn = a.affine.reduce((s, n) => s + n.synops, 0);
+  const macs = a.affine.reduce((s, n) => s + n.macs, 0);
+  assert.ok(Math.abs(syn - a.synopsPerSample) <= 1e-9 * Math.max(1, syn), `${syn} vs ${a.synopsPerSample}`);
+  assert.ok(Math.abs(macs - a.macsPerSample) <= 1e-9 * Math.max(1, macs), `${macs} vs ${a.macsPerSample}`);
+  assert.ok(a.affine.some((n) => n.op === 'Conv' && n.macs > 0), 'the analog first layer counts MACs');
+});

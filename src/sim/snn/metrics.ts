@@ -118,6 +118,9 @@ export function finish(rt: Runtime, tot: Totals, N: number, margin: number | und
     synopsPerSample: layers.reduce((a, l) => a + l.synops, 0),
     macsPerSample: macsPerStep * meanSteps,
     layers,
+    affine: rt.plan.g.nodes
+      .filter((n) => rt.macs.has(n.name) || rt.nodeSynops.has(n.name))
+      .map((n) => ({ name: n.name, op: n.op, synops: (rt.nodeSynops.get(n.name) ?? 0) / N, macs: (rt.macs.get(n.name) ?? 0) * meanSteps })),
     diagnostics,
   };
   return margin !== undefined ? { ...base, meanSteps } : base;

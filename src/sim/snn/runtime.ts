@@ -27,6 +27,8 @@ export interface Runtime {
   readonly fanouts: Map<string, SpikeInputCount>;
   /** Dense MACs per sample and step, per affine node with an analog input. */
   readonly macs: Map<string, number>;
+  /** Synops per affine node, summed over every sample and step run (for per-layer costs). */
+  readonly nodeSynops: Map<string, number>;
   readonly neurons: Map<string, NeuronParams>;
   readonly pools: Map<string, MaxPoolPlan>;
   readonly scatter: Map<string, ScatterPlan | undefined>;
@@ -50,7 +52,7 @@ export interface BatchTrace {
 
 export function newRuntime(plan: SimPlan, T: number, limit: number, seed: number, affine: 'auto' | 'dense' = 'auto'): Runtime {
   return {
-    plan, T, ctx: { limit, exactSums: true }, seed, shapes: new Map(), owners: new Map(), fanouts: new Map(), macs: new Map(),
+    plan, T, ctx: { limit, exactSums: true }, seed, shapes: new Map(), owners: new Map(), fanouts: new Map(), macs: new Map(), nodeSynops: new Map(),
     neurons: new Map(), pools: new Map(), scatter: new Map(), layerSize: plan.layers.map(() => 0), affine,
   };
 }
@@ -145,7 +147,9 @@ export function noteAffine(
   }
   const owner = ownerOf(rt.plan, xName, rt.shapes, rt.owners);
   const data = x.data as Float32Array;
-  for (let s = 0; s < steps.n; s++) countSynops(data, s * B * fo.F, B, fo, owner, steps.trace.synops, steps.t0 + s, rt.T);
+  let total = 0;
+  for (let s = 0; s < steps.n; s++) total += countSynops(data, s * B * fo.F, B, fo, owner, steps.trace.synops, steps.t0 + s, rt.T);
+  rt.nodeSynops.set(node.name, (rt.nodeSynops.get(node.name) ?? 0) + total);
 }
 
 export type SpikingState =

@@ -85,8 +85,9 @@ export function macsOf(node: Node, x: Tensor, y: Tensor, w: Tensor | undefined):
 export function countSynops(
   x: Float32Array, xOff: number, B: number, c: SpikeInputCount, owner: Owner,
   syn: Float64Array, t: number, T: number,
-): void {
+): number {
   const { F, fanout } = c;
+  let total = 0;
   for (let b = 0; b < B; b++) {
     const base = xOff + b * F;
     if (typeof owner === 'number') {
@@ -99,12 +100,16 @@ export function countSynops(
       }
       const k = (owner * T + t) * B + b;
       syn[k] = (syn[k] as number) + s;
+      total += s;
       continue;
     }
     for (let i = 0; i < F; i++) {
       if ((x[base + i] as number) === 0) continue;
       const k = ((owner[i] as number) * T + t) * B + b;
-      syn[k] = (syn[k] as number) + (typeof fanout === 'number' ? fanout : (fanout[i] as number));
+      const f = typeof fanout === 'number' ? fanout : (fanout[i] as number);
+      syn[k] = (syn[k] as number) + f;
+      total += f;
     }
   }
+  return total;
 }

@@ -50,6 +50,13 @@ export interface LayerActivity {
   readonly firingRate: number;
 }
 
+export interface AffineActivity {
+  readonly name: string;
+  readonly op: string;
+  readonly synops: number;
+  readonly macs: number;
+}
+
 export interface SimDiagnostic {
   readonly severity: 'error' | 'warning' | 'info';
   readonly code: string;
@@ -72,6 +79,12 @@ export interface SimulateResult {
   /** MACs per sample of affine ops fed by analog values, counted once per step run. */
   readonly macsPerSample: number;
   readonly layers: LayerActivity[];
+  /**
+   * Work per affine node (Conv, Gemm, MatMul, AveragePool, GlobalAveragePool), per sample:
+   * synops from binary inputs, MACs from analog inputs — what per-layer cost models need.
+   * Synops here count every step computed (with early exit, time-stepped mode computes all T).
+   */
+  readonly affine: AffineActivity[];
   /** Mean steps run per sample (present with earlyExit). */
   readonly meanSteps?: number;
   readonly diagnostics: SimDiagnostic[];
