@@ -6,6 +6,8 @@ import { formatOptions } from './args.js';
 import type { CliIO } from './main.js';
 import { inspectCommand } from './inspect.js';
 import { runCommand } from './run.js';
+import { convertCommand } from './convert.js';
+import { simulateCommand } from './simulate.js';
 
 export interface Command {
   readonly name: string;
@@ -17,7 +19,7 @@ export interface Command {
   readonly run: (argv: readonly string[], io: CliIO) => Promise<number>;
 }
 
-export const COMMANDS: readonly Command[] = [inspectCommand, runCommand];
+export const COMMANDS: readonly Command[] = [inspectCommand, runCommand, convertCommand, simulateCommand];
 
 export function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -1,0 +1,72 @@
+// ANN → SNN in one call: clean-up passes, calibration on real or synthetic data, conversion.
+// The CLI's `convert`, `simulate` and `compile` all go through here.
+import { fail } from '../errors.js';
+import type { Graph } from '../ir/types.js';
+import type { Diagnostic } from '../passes/context.js';
+import { collectingContext } from '../passes/context.js';
+import { ANN_PASSES, runPipeline } from '../passes/pipeline.js';
+import type { CalibrationMethod } from '../passes/calibrate.js';
+import { calibrate } from '../passes/calibrate.js';
+import { convert } from '../passes/convert.js';
+import { fitToModel, loadDatasetSpec } from './dataset.js';
+
+export interface ConvertOptions {
+  /** 'mnist' (the embedded train split), a .npz path. */
+  readonly calib?: string;
+  readonly calibSamples?: number;
+  /** 'max', 'percentile:<p>', 'clip', 'hoyer'. */
+  readonly method?: string;
+  readonly granularity?: 'layer' | 'channel';
+  readonly reset?: 'subtract' | 'zero';
+  readonly coding?: 'direct' | 'poisson';
+  readonly maxpool?: 'gate' | 'avg';
+  readonly seed?: number;
+  readonly verify?: boolean;
+  readonly dumpAfter?: string;
+  readonly onDump?: (pass: string, text: string) => void;
+}
+
+export interface ConvertResult {
+  readonly graph: Graph;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly calibration: string;
+}
+
+export const METHODS_HELP = "'max', 'percentile:<p>' (e.g. percentile:99.99), 'clip', 'hoyer'";
+
+export function parseMethod(s: string): CalibrationMethod {
+  if (s === 'max' || s === 'clip' || s === 'hoyer') return s;
+  const m = /^percentile:(\d+(?:\.\d+)?)$/.exec(s);
+  const p = m !== null ? Number(m[1]) : NaN;
+  if (p > 0 && p <= 100) return { percentile: p };
+  throw fail({ code: 'SNNC_E_USAGE', message: `unknown calibration method '${s}'`, hint: `use ${METHODS_HELP}` });
+}
+
+export function isConverted(g: Graph): boolean {
+  return g.meta['snnc.kind'] === 'snn';
+}
+
+export function convertModel(g: Graph, opts: ConvertOptions = {}): ConvertResult {
+  if (isConverted(g)) {
+    throw fail({ code: 'SNNC_E_USAGE', message: 'the model is already a converted spiking network', hint: 'convert the original ANN instead' });
+  }
+  const methodName = opts.method ?? 'percentile:99.99';
+  const method = parseMethod(methodName);
+  const ctx = collectingContext({ seed: opts.seed ?? 0 });
+  const clean = runPipeline(g, ANN_PASSES, ctx, {
+    verify: opts.verify ?? false,
+    ...(opts.dumpAfter !== undefined ? { dumpAfter: opts.dumpAfter } : {}),
+    ...(opts.onDump !== undefined ? { onDump: opts.onDump } : {}),
+  }).graph;
+  const spec = opts.calib ?? 'mnist';
+  const data = fitToModel(clean, loadDatasetSpec(spec, 'train', opts.calibSamples ?? 512));
+  const granularity = opts.granularity ?? 'channel';
+  const stats = calibrate(clean, { x: data.x, y: data.y, source: data.name }, { method, granularity });
+  const graph = convert(clean, stats, {
+    reset: opts.reset ?? 'subtract',
+    coding: opts.coding ?? 'direct',
+    maxpool: opts.maxpool ?? 'gate',
+    granularity,
+  }, ctx.report);
+  return { graph, diagnostics: ctx.diagnostics, calibration: `${methodName} on ${data.name}` };
+}

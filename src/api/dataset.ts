@@ -1,0 +1,52 @@
+// Datasets for calibration and evaluation: the embedded MNIST or a user's .npz, shaped to
+// the model's input (a [N,784] MLP reads MNIST's [N,1,28,28] flattened, since the pixel
+// order is the same), with clear errors when the model can't take the data.
+import { existsSync } from 'node:fs';
+import { fail } from '../errors.js';
+import { loadMnist } from '../data/mnist.js';
+import { loadNpzDataset } from '../data/npz.js';
+import type { Dataset } from '../data/dataset.js';
+import type { Graph } from '../ir/types.js';
+import { takeRange } from './slice.js';
+
+export type Split = 'train' | 'test';
+
+/** `mnist` (embedded) or a path to an .npz with arrays x and y. */
+export function loadDatasetSpec(spec: string, split: Split, limit?: number): Dataset {
+  if (spec === 'mnist') return loadMnist(split, limit !== undefined ? { limit } : {});
+  if (!spec.toLowerCase().endsWith('.npz')) {
+    throw fail({ code: 'SNNC_E_USAGE', message: `unknown dataset '${spec}'`, hint: "use 'mnist' (embedded) or a .npz file holding arrays x and y" });
+  }
+  if (!existsSync(spec)) throw fail({ code: 'SNNC_E_IO', message: 'dataset file not found', file: spec });
+  const d = loadNpzDataset(spec);
+  return limit !== undefined && limit < d.y.length ? takeFirst(d, limit) : d;
+}
+
+export function takeFirst(d: Dataset, n: number): Dataset {
+  return { name: `${d.name}[0:${n}]`, x: takeRange(d.x, 0, n), y: d.y.subarray(0, n) };
+}
+
+/** Reshape the samples to the graph's single input (same element count per sample). */
+export function fitToModel(g: Graph, d: Dataset): Dataset {
+  if (g.inputs.length !== 1) {
+    throw fail({ code: 'SNNC_E_INPUT_MISMATCH', message: `the model has ${g.inputs.length} inputs; datasets feed models with exactly one input` });
+  }
+  const name = g.inputs[0] ?? '';
+  const info = g.values.get(name);
+  const want = (info?.shape ?? []).slice(1);
+  const have = d.x.shape.slice(1);
+  if (!want.every((x): x is number => typeof x === 'number')) {
+    throw fail({ code: 'SNNC_E_INPUT_MISMATCH', message: `input '${name}' has a symbolic non-batch dimension [${(info?.shape ?? []).join(', ')}]`, hint: 'export the model with fixed input sizes except the batch' });
+  }
+  const nWant = want.reduce((a, b) => a * b, 1);
+  const nHave = have.reduce((a, b) => a * b, 1);
+  if (nWant !== nHave || info?.dtype !== 'float32') {
+    throw fail({
+      code: 'SNNC_E_INPUT_MISMATCH',
+      message: `dataset '${d.name}' has samples of shape [${have.join(', ')}] but the model input '${name}' is ${info?.dtype ?? '?'}[${(info?.shape ?? []).join(', ')}]`,
+      hint: d.name.startsWith('mnist') ? 'the embedded MNIST fits models taking float32 [N,1,28,28] or [N,784] images' : 'the .npz x array must hold one model input per sample',
+    });
+  }
+  if (want.length === have.length && want.every((v, i) => v === have[i])) return d;
+  return { ...d, x: { ...d.x, shape: [d.x.shape[0] ?? 0, ...want] } };
+}

@@ -1,0 +1,97 @@
+// `snnc simulate`: accuracy, spikes and synaptic operations of the spiking network over
+// time steps, next to the ANN it came from. An ANN is converted first (convertModel).
+import { fail } from '../errors.js';
+import type { Graph } from '../ir/types.js';
+import { graphStats } from '../ir/stats.js';
+import { simulate } from '../sim/snn/simulate.js';
+import type { SimMode, SimulateResult } from '../sim/snn/types.js';
+import type { ConvertOptions } from './convert.js';
+import { convertModel, isConverted } from './convert.js';
+import { fitToModel, loadDatasetSpec } from './dataset.js';
+import { annAccuracy } from './evaluate.js';
+
+export const MAX_T = 100000;
+
+export interface SimulateModelOptions extends ConvertOptions {
+  /** 'mnist' (embedded test split) or a .npz path. */
+  readonly dataset?: string;
+  /** Samples to use (default: all). */
+  readonly n?: number;
+  readonly T: readonly number[];
+  readonly earlyExit?: number;
+  readonly mode?: SimMode;
+  readonly onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface SnnRow {
+  readonly T: number;
+  readonly accuracy: number;
+  readonly spikesPerSample: number;
+  readonly synopsPerSample: number;
+  readonly macsPerSample: number;
+  readonly meanSteps?: number;
+  readonly layers: readonly { readonly name: string; readonly op: string; readonly spikes: number; readonly synops: number; readonly firingRate: number }[];
+}
+
+export interface SimulateReport {
+  readonly samples: number;
+  readonly dataset: string;
+  readonly ann: { readonly accuracy: number; readonly macsPerSample: number } | null;
+  readonly snn: readonly SnnRow[];
+  /** Accuracy after every step up to the largest T (one run gives the whole curve). */
+  readonly accuracyPerStep: readonly number[];
+  readonly diagnostics: readonly { readonly severity: string; readonly code: string; readonly message: string; readonly node?: string; readonly hint?: string }[];
+  /** The converted graph (the input itself if it was already converted). */
+  readonly graph: Graph;
+  /** Raw simulator results per T, for callers that need per-node activity. */
+  readonly runs: readonly SimulateResult[];
+}
+
+export function checkTimesteps(T: readonly number[]): void {
+  if (T.length === 0) throw fail({ code: 'SNNC_E_USAGE', message: 'no time steps given', hint: 'e.g. --T 8,16,32' });
+  for (const t of T) {
+    if (!Number.isInteger(t) || t <= 0 || t > MAX_T) {
+      throw fail({ code: 'SNNC_E_USAGE', message: `time steps must be integers from 1 to ${MAX_T}, got ${t}`, hint: 'e.g. --T 8,16,32' });
+    }
+  }
+}
+
+export function simulateModel(g: Graph, opts: SimulateModelOptions): SimulateReport {
+  checkTimesteps(opts.T);
+  const Ts = [...new Set(opts.T)].sort((a, b) => a - b);
+  let ann: SimulateReport['ann'] = null;
+  const diagnostics: SimulateReport['diagnostics'][number][] = [];
+  let snn = g;
+  const data = fitToModel(g, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', opts.n));
+  if (data.y.length === 0) throw fail({ code: 'SNNC_E_DATASET', message: `dataset '${data.name}' has no samples` });
+  if (!isConverted(g)) {
+    opts.onProgress?.('ann', 0, 1);
+    ann = { accuracy: annAccuracy(g, data), macsPerSample: graphStats(g).macs };
+    opts.onProgress?.('convert', 0, 1);
+    const c = convertModel(g, opts);
+    snn = c.graph;
+    diagnostics.push(...c.diagnostics);
+  }
+  const runs: SimulateResult[] = [];
+  for (const T of Ts) {
+    const r = simulate(snn, data, {
+      T,
+      ...(opts.mode !== undefined ? { mode: opts.mode } : {}),
+      ...(opts.earlyExit !== undefined ? { earlyExit: opts.earlyExit } : {}),
+      onProgress: (done, total) => opts.onProgress?.(`simulate T=${T}`, done, total),
+    });
+    runs.push(r);
+  }
+  const last = runs[runs.length - 1];
+  for (const d of last?.diagnostics ?? []) diagnostics.push(d);
+  const rows: SnnRow[] = runs.map((r) => ({
+    T: r.T,
+    accuracy: r.accuracyPerStep[r.T - 1] ?? 0,
+    spikesPerSample: r.spikesPerSample,
+    synopsPerSample: r.synopsPerSample,
+    macsPerSample: r.macsPerSample,
+    ...(r.meanSteps !== undefined ? { meanSteps: r.meanSteps } : {}),
+    layers: r.layers.map((l) => ({ name: l.name, op: l.op, spikes: l.spikes, synops: l.synops, firingRate: l.firingRate })),
+  }));
+  return { samples: data.y.length, dataset: data.name, ann, snn: rows, accuracyPerStep: last?.accuracyPerStep ?? [], diagnostics, graph: snn, runs };
+}

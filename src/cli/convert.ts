@@ -1,0 +1,50 @@
+// snnc convert <model> -o <out.snn.onnx>
+import { writeFileAtomic } from '../api/atomic.js';
+import { convertModel } from '../api/convert.js';
+import { loadModel } from '../api/load.js';
+import { fail } from '../errors.js';
+import { exportOnnx } from '../frontend/onnx/write.js';
+import { flag, parseCommandArgs, stringOpt } from './args.js';
+import type { Command } from './commands.js';
+import { requirePositional } from './commands.js';
+import { CONVERT_OPTIONS, convertOptionsFrom } from './convert-options.js';
+
+export const convertCommand: Command = {
+  name: 'convert',
+  summary: 'convert a ReLU ANN into a spiking network (*.snn.onnx)',
+  usage: 'snnc convert <model.onnx|model.json> [options] -o <out.snn.onnx>',
+  description: [
+    'Cleans the graph (constant folding, Identity/Dropout removal, BatchNorm folding),',
+    'calibrates activation ranges on real data, and replaces every ReLU by an integrate-and-fire',
+    'neuron with threshold balancing (weights normalized so every threshold is 1, per layer or',
+    'per channel). The last layer becomes a membrane readout; a trailing Softmax is dropped.',
+    'The result is an ONNX file whose neurons are ops of the ai.snnc domain (docs/formats.md);',
+    "every snnc command reloads it. 'snnc simulate' measures what the conversion costs in accuracy.",
+  ].join('\n'),
+  options: {
+    ...CONVERT_OPTIONS,
+    output: { type: 'string', short: 'o', value: 'file', help: 'where to write the converted model (required, e.g. lenet.snn.onnx)' },
+  },
+  examples: [
+    'snnc convert examples/lenet.onnx -o lenet.snn.onnx',
+    'snnc convert model.onnx --method percentile:99.9 --granularity layer --reset zero -o m.snn.onnx',
+    'snnc convert model.onnx --calib my-data.npz --calib-samples 1000 -o m.snn.onnx --json',
+  ],
+  async run(argv, io) {
+    const a = parseCommandArgs(argv, this.options, this.name);
+    const model = requirePositional(a.positionals, 0, 'model path', this.name);
+    const out = stringOpt(a, 'output');
+    if (out === undefined) throw fail({ code: 'SNNC_E_USAGE', message: 'missing -o <out.snn.onnx>', hint: "see 'snnc convert --help'" });
+    const g = await loadModel(model);
+    const r = convertModel(g, convertOptionsFrom(a, (pass, text) => io.stderr(`--- IR after ${pass} ---\n${text}\n`)));
+    writeFileAtomic(out, exportOnnx(r.graph));
+    const neurons = r.graph.nodes.filter((n) => n.op === 'IF' || n.op === 'LIF').length;
+    if (flag(a, 'json')) {
+      io.stdout(JSON.stringify({ output: out, calibration: r.calibration, neuronLayers: neurons, diagnostics: r.diagnostics }, null, 2) + '\n');
+    } else if (!flag(a, 'quiet')) {
+      for (const d of r.diagnostics) io.stderr(`${d.severity} ${d.code}${d.node !== undefined ? ` (${d.node})` : ''}: ${d.message}\n`);
+      io.stdout(`wrote ${out}: ${neurons} spiking layers, thresholds from ${r.calibration}\n`);
+    }
+    return 0;
+  },
+};
