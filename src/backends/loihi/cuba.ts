@@ -1,0 +1,187 @@
+// Bit-accurate Loihi CUBA neuron (lava PyLifModelBitAcc, as netx configures it) and an
+// end-to-end integer simulation of a netx layer list.
+//
+// Per neuron and step (all integers, 24-bit state):
+//   u ← trunc(u·(4096 − iDecay) / 2^12) + (a_in << 6)     then wrapped once into 24 bits:
+//        u > 2^23 → u − 2^24; (u ≤ −2^23) → u + 2^24          (lava's exact rule)
+//   v ← trunc(v·(4096 − vDecay) / 2^12) + u + (bias << 6)  clipped to ±(2^23 − 1)
+//   spike ⇔ v > vThMant << 6;  on spike v ← 0
+// trunc(x / 2^12) is lava's sign(x)·(|x| >> 12). netx passes du = iDecay − 1 and lava adds
+// ds_offset = 1, so the current decays by exactly iDecay/4096 (dv: dm_offset = 0).
+// A dense layer without a neuron group gets netx's integrator: iDecay 0, vDecay 4096,
+// vThMant = 1 << 18 − 1, which Python parses as 1 << 17 = 131072 (never reached).
+//
+// Timing: lava's Dense and Conv models send the activation computed from the previous
+// step's spikes (a one-step buffer per synapse layer), so with `synapticDelay` (default)
+// layer k sees layer k−1's spikes one step late, as on netx + Lava. Inputs x are integers
+// (binary spikes, or graded values); the synaptic sum a_in is kept exact (lava's 16-bit
+// a_in port width is not modelled).
+import { checkElementCount } from '../../ir/dtype.js';
+import type { NetxLayer, NetxNeuron } from './types.js';
+
+const STATE_MAX = 2 ** 23;
+const V_LIMIT = STATE_MAX - 1;
+
+/** netx's default for a dense layer without a neuron group (hdf5.py create_dense). */
+export const NETX_INTEGRATOR: NetxNeuron = { iDecay: 0, vDecay: 4096, vThMant: 1 << 17, refDelay: 1, gradedSpike: false };
+
+export interface CubaParams {
+  readonly iDecay: number;
+  readonly vDecay: number;
+  readonly vThMant: number;
+  /** Bias mantissa per neuron (added << 6 every step), or null. */
+  readonly bias: Int32Array | null;
+}
+
+export interface CubaState {
+  readonly u: Int32Array;
+  readonly v: Int32Array;
+}
+
+export function cubaState(n: number): CubaState {
+  return { u: new Int32Array(n), v: new Int32Array(n) };
+}
+
+function decay(x: number, d: number): number {
+  return Math.trunc((x * (4096 - d)) / 4096);
+}
+
+/**
+ * One time step for every neuron of a layer: `aIn` is the synaptic input in integer
+ * weight units, `spikes` receives 0/1. Returns the number of spikes.
+ */
+export function cubaStep(p: CubaParams, s: CubaState, aIn: ArrayLike<number>, spikes: Uint8Array): number {
+  const th = p.vThMant * 64;
+  let count = 0;
+  for (let n = 0; n < s.u.length; n++) {
+    let u = decay(s.u[n] as number, p.iDecay) + (aIn[n] as number) * 64;
+    if (u > STATE_MAX) u -= 2 * STATE_MAX;
+    else if (u <= -STATE_MAX) u += 2 * STATE_MAX;
+    s.u[n] = u;
+    let v = decay(s.v[n] as number, p.vDecay) + u + (p.bias === null ? 0 : (p.bias[n] as number) * 64);
+    v = Math.min(V_LIMIT, Math.max(-V_LIMIT, v));
+    if (v > th) {
+      spikes[n] = 1;
+      count++;
+      v = 0;
+    } else {
+      spikes[n] = 0;
+    }
+    s.v[n] = v;
+  }
+  return count;
+}
+
+type Synaptic = Extract<NetxLayer, { type: 'dense' | 'conv' }>;
+
+/** a += W·x for a dense or conv layer; x in (C, H, W) / flat order. */
+export function synapse(l: Synaptic, inShape: readonly number[], x: ArrayLike<number>, a: Float64Array): void {
+  a.fill(0);
+  if (l.type === 'dense') {
+    const nIn = l.inFeatures;
+    for (let i = 0; i < nIn; i++) {
+      const xi = x[i] as number;
+      if (xi === 0) continue;
+      for (let o = 0; o < l.shape[0]; o++) a[o] = (a[o] as number) + (l.weight[o * nIn + i] as number) * xi;
+    }
+    return;
+  }
+  // Correlation with the stored kernel: netx flips it on load and lava convolves, so
+  // the two flips cancel (see docs/targets/loihi.md).
+  const [cIn, hIn, wIn] = inShape as [number, number, number];
+  const [cOut, hOut, wOut] = l.shape;
+  const [kh, kw] = l.kernel;
+  const cg = cIn / l.groups;
+  const og = cOut / l.groups;
+  for (let co = 0; co < cOut; co++) {
+    const g = Math.floor(co / og);
+    for (let oy = 0; oy < hOut; oy++) {
+      for (let ox = 0; ox < wOut; ox++) {
+        let acc = 0;
+        for (let ci = 0; ci < cg; ci++) {
+          const c = g * cg + ci;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * l.stride[0] - l.padding[0] + ky * l.dilation[0];
+            if (iy < 0 || iy >= hIn) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ox * l.stride[1] - l.padding[1] + kx * l.dilation[1];
+              if (ix < 0 || ix >= wIn) continue;
+              const xv = x[(c * hIn + iy) * wIn + ix] as number;
+              if (xv !== 0) acc += (l.weight[((co * cg + ci) * kh + ky) * kw + kx] as number) * xv;
+            }
+          }
+        }
+        a[(co * hOut + oy) * wOut + ox] = acc;
+      }
+    }
+  }
+}
+
+/** Bias per neuron: a conv layer's bias is per output channel, shared over positions. */
+function neuronBias(l: Synaptic, n: number): Int32Array | null {
+  if (l.bias === undefined) return null;
+  if (l.type === 'dense') return l.bias;
+  const per = n / l.shape[0];
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = l.bias[Math.floor(i / per)] as number;
+  return out;
+}
+
+export interface NetxSimOptions {
+  /** One-step delay per synapse layer, as lava runs netx (default true). */
+  readonly synapticDelay?: boolean;
+}
+
+export interface NetxSimResult {
+  readonly T: number;
+  /** Size of the last layer. */
+  readonly outputSize: number;
+  /** Last layer's membrane v after each step: T × outputSize (state units, = 64 × weight units). */
+  readonly readout: Int32Array;
+  /** Spikes per netx layer index over all steps (0 for input/flatten). */
+  readonly spikes: number[];
+}
+
+/**
+ * Run a netx layer list for T steps on one sample. `input` holds T × inputSize integers
+ * (step-major), e.g. binary spikes.
+ */
+export function simulateNetx(layers: readonly NetxLayer[], input: ArrayLike<number>, T: number, opts: NetxSimOptions = {}): NetxSimResult {
+  const first = layers[0];
+  if (first?.type !== 'input') throw new Error('simulateNetx: layer 0 must be the input layer');
+  const inSize = first.shape.reduce((p, d) => p * d, 1);
+  checkElementCount(T * inSize);
+  if (input.length !== T * inSize) throw new Error(`simulateNetx: input has ${input.length} values, expected T·${inSize} = ${T * inSize}`);
+  const delay = opts.synapticDelay ?? true;
+  const stages: { index: number; l: Synaptic; inShape: number[]; p: CubaParams; s: CubaState; a: Float64Array; buf: Float64Array; out: Uint8Array }[] = [];
+  let shape: number[] = [...first.shape];
+  layers.forEach((l, index) => {
+    if (l.type !== 'dense' && l.type !== 'conv') return;
+    const n = l.shape.reduce((p, d) => p * d, 1);
+    checkElementCount(n);
+    const neuron = l.neuron ?? NETX_INTEGRATOR;
+    const p: CubaParams = { iDecay: neuron.iDecay, vDecay: neuron.vDecay, vThMant: neuron.vThMant, bias: neuronBias(l, n) };
+    stages.push({ index, l, inShape: shape, p, s: cubaState(n), a: new Float64Array(n), buf: new Float64Array(n), out: new Uint8Array(n) });
+    shape = [...l.shape];
+  });
+  const last = stages[stages.length - 1];
+  if (last === undefined) throw new Error('simulateNetx: no dense or conv layer');
+  const outputSize = last.out.length;
+  const readout = new Int32Array(T * outputSize);
+  const spikes = new Array<number>(layers.length).fill(0);
+  for (let t = 0; t < T; t++) {
+    let x: ArrayLike<number> = Array.prototype.slice.call(input, t * inSize, (t + 1) * inSize) as number[];
+    for (const st of stages) {
+      synapse(st.l, st.inShape, x, st.a);
+      let aIn: Float64Array = st.a;
+      if (delay) {
+        aIn = Float64Array.from(st.buf);
+        st.buf.set(st.a);
+      }
+      spikes[st.index] = (spikes[st.index] as number) + cubaStep(st.p, st.s, aIn, st.out);
+      x = st.out;
+    }
+    readout.set(last.s.v, t * outputSize);
+  }
+  return { T, outputSize, readout, spikes };
+}
