@@ -8,6 +8,7 @@ import { ANN_PASSES, runPipeline } from '../passes/pipeline.js';
 import type { CalibrationMethod } from '../passes/calibrate.js';
 import { calibrate } from '../passes/calibrate.js';
 import { convert } from '../passes/convert.js';
+import { foldAvgPool } from '../passes/fold-avgpool.js';
 import { fitToModel, loadDatasetSpec } from './dataset.js';
 
 export interface ConvertOptions {
@@ -62,11 +63,12 @@ export function convertModel(g: Graph, opts: ConvertOptions = {}): ConvertResult
   const data = fitToModel(clean, loadDatasetSpec(spec, 'train', opts.calibSamples ?? 512));
   const granularity = opts.granularity ?? 'channel';
   const stats = calibrate(clean, { x: data.x, y: data.y, source: data.name }, { method, granularity });
-  const graph = convert(clean, stats, {
+  // Pools between spikes and a synaptic layer merge into it, so that layer reads events.
+  const graph = foldAvgPool(convert(clean, stats, {
     reset: opts.reset ?? 'subtract',
     coding: opts.coding ?? 'direct',
     maxpool: opts.maxpool ?? 'gate',
     granularity,
-  }, ctx.report);
+  }, ctx.report));
   return { graph, diagnostics: ctx.diagnostics, calibration: `${methodName} on ${data.name}` };
 }

@@ -8,6 +8,7 @@ import { inspectCommand } from './inspect.js';
 import { runCommand } from './run.js';
 import { convertCommand } from './convert.js';
 import { simulateCommand } from './simulate.js';
+import { compileCommand } from './compile.js';
 
 export interface Command {
   readonly name: string;
@@ -19,7 +20,7 @@ export interface Command {
   readonly run: (argv: readonly string[], io: CliIO) => Promise<number>;
 }
 
-export const COMMANDS: readonly Command[] = [inspectCommand, runCommand, convertCommand, simulateCommand];
+export const COMMANDS: readonly Command[] = [compileCommand, inspectCommand, runCommand, convertCommand, simulateCommand];
 
 export function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -35,6 +36,7 @@ export function mainHelp(): string {
     'Global options: --help, --version, --json (machine-readable output), --quiet, --debug',
     '',
     'Start here:',
+    '  snnc compile examples/lenet.onnx --target all -o out   the whole job, reports in out/',
     '  snnc inspect examples/lenet.onnx          what is in a model',
     '  snnc help <command>                       options and examples for one command',
     '',

@@ -1,18 +1,12 @@
 #!/usr/bin/env node
 // The snnc command line: a thin shell over the library API. It maps SnncError to
 // exit code 2 and a plain message, anything else (a bug) to exit code 1.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageVersion } from '../api/version.js';
 import { isSnncError } from '../errors.js';
 import { COMMANDS, commandHelp, mainHelp } from './commands.js';
 
 export function version(): string {
-  // Same answer from src/cli (tsx) and dist/src/cli (compiled): walk up to package.json.
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json')) && dirname(d) !== d) d = dirname(d);
-  const pkg = JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
+  return packageVersion();
 }
 
 export interface CliIO {

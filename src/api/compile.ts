@@ -1,0 +1,144 @@
+// `snnc compile`: the main job. import → clean-up → calibrate/convert → simulate (accuracy
+// and activity) → backend (files + mapping) → cost model → reports, for one or all targets.
+// Every artifact goes into one folder written atomically by the caller.
+import { basename } from 'node:path';
+import { fail, isSnncError } from '../errors.js';
+import { exportOnnx } from '../frontend/onnx/write.js';
+import { emit as emitLoihi } from '../backends/loihi/index.js';
+import { annCost, estimateCost } from '../costmodel/index.js';
+import { bundledTargetNames, loadTarget } from '../costmodel/target.js';
+import type { Target } from '../costmodel/target.js';
+import type { Activity, Mapping } from '../costmodel/types.js';
+import { graphStats } from '../ir/stats.js';
+import type { Graph } from '../ir/types.js';
+import type { CompileReport, TargetResult } from '../report/types.js';
+import { baselineFromCost, targetResultFromCost, UNAVAILABLE } from '../report/build.js';
+import { renderJson } from '../report/json.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { renderHtml } from '../report/html.js';
+import { validateReport } from '../report/schema.js';
+import type { OutputFile } from './atomic.js';
+import { activityFromSimulation, annActivity, annMapping } from './activity.js';
+import type { SimulateModelOptions } from './simulate.js';
+import { simulateModel } from './simulate.js';
+import { packageVersion } from './version.js';
+
+/** Targets `--target all` compiles for (the ANN baselines are always added). */
+export const SNN_TARGETS = ['loihi1', 'loihi2', 'imc-hpadc', 'imc-adcless', 'fpga'] as const;
+export const BASELINE_TARGET = 'cpu-ann';
+
+export interface CompileOptions extends SimulateModelOptions {
+  /** Target names or target JSON files; 'all' = every bundled SNN target. */
+  readonly targets: readonly string[];
+  /** Shown in the report (the model path as given). */
+  readonly modelFile: string;
+}
+
+export interface CompileResult {
+  readonly report: CompileReport;
+  readonly files: readonly OutputFile[];
+}
+
+interface Backend {
+  readonly emit: (g: Graph, t: Target) => Promise<{ files: OutputFile[]; mapping: Mapping; diagnostics: readonly { severity: 'info' | 'warning'; code: string; message: string; node?: string }[] }>;
+}
+
+/** Which backend serves a target kind; a kind without one is reported as unavailable. */
+function backendFor(t: Target): Backend | undefined {
+  if (t.kind === 'loihi') {
+    return {
+      emit: async (g, target) => {
+        if (target.kind !== 'loihi') throw new Error('unreachable');
+        const r = await emitLoihi(g, target);
+        return { files: r.files, mapping: r.mapping, diagnostics: r.diagnostics };
+      },
+    };
+  }
+  return undefined;
+}
+
+export function resolveTargets(names: readonly string[]): Target[] {
+  const list = names.flatMap((n) => (n === 'all' ? [...SNN_TARGETS] : [n]));
+  if (list.length === 0) throw fail({ code: 'SNNC_E_USAGE', message: 'no target given', hint: `--target all, or one of: ${bundledTargetNames().join(', ')}, or a JSON file` });
+  return [...new Set(list)].map((n) => loadTarget(n));
+}
+
+export async function compileModel(g: Graph, opts: CompileOptions): Promise<CompileResult> {
+  const targets = resolveTargets(opts.targets);
+  const sim = simulateModel(g, opts);
+  const snn = sim.graph;
+  const last = sim.runs[sim.runs.length - 1];
+  if (last === undefined) throw new Error('simulation produced no run');
+  const T = last.T;
+  const snnAccuracy = sim.snn[sim.snn.length - 1]?.accuracy ?? 0;
+  const activity: Activity = activityFromSimulation(snn, last);
+  const annAcc = sim.ann?.accuracy ?? snnAccuracy;
+  const ann = annMapping(g);
+
+  const baselineTarget = loadTarget(BASELINE_TARGET);
+  if (baselineTarget.kind !== 'ann') throw new Error('baseline target is not an ANN target');
+  const baseCost = annCost(baselineTarget, ann, annActivity(ann));
+  const baseline = baselineFromCost(baseCost);
+
+  const files: OutputFile[] = [{ path: 'model.snn.onnx', data: exportOnnx(snn) }];
+  const diagnostics: { severity: 'info' | 'warning'; code: string; message: string; node?: string }[] = [];
+  for (const d of sim.diagnostics) {
+    if (d.severity === 'info' || d.severity === 'warning') {
+      diagnostics.push({ severity: d.severity, code: d.code, message: d.message, ...(d.node !== undefined ? { node: d.node } : {}) });
+    }
+  }
+
+  const results: TargetResult[] = [];
+  for (const t of targets) {
+    if (t.kind === 'ann') {
+      results.push(targetResultFromCost(annCost(t, ann, annActivity(ann)), 'ann', annAcc, 1, baseline));
+      continue;
+    }
+    const backend = backendFor(t);
+    if (backend === undefined) {
+      results.push(UNAVAILABLE(t.name, t.kind, `the ${t.kind} backend is not built yet in this version of snnc`));
+      continue;
+    }
+    try {
+      const r = await backend.emit(snn, t);
+      files.push(...r.files.map((f) => ({ path: f.path.startsWith(`${t.kind}/`) ? f.path.replace(`${t.kind}/`, `${t.name}/`) : `${t.name}/${f.path}`, data: f.data })));
+      for (const d of r.diagnostics) {
+        diagnostics.push({ severity: d.severity, code: d.code, message: `${t.name}: ${d.message}`, ...(d.node !== undefined ? { node: d.node } : {}) });
+      }
+      const cost = estimateCost(t, r.mapping, activity);
+      const res = targetResultFromCost(cost, t.kind, snnAccuracy, T, baseline);
+      results.push({ ...res, assumptions: [`accuracy is the float SNN simulation at T=${T}; the target's fixed-point behaviour is not simulated here`, ...res.assumptions] });
+    } catch (e) {
+      // A graph the backend can't express is a result for that target, not a failed compile.
+      if (!isSnncError(e) || e.code !== 'SNNC_E_BACKEND') throw e;
+      results.push(UNAVAILABLE(t.name, t.kind, `${e.message}${e.hint !== undefined ? ` (${e.hint})` : ''}`));
+    }
+  }
+
+  const st = graphStats(g);
+  const input = g.values.get(g.inputs[0] ?? '');
+  const report: CompileReport = {
+    schemaVersion: 1,
+    tool: { name: 'snnc', version: packageVersion() },
+    model: { name: g.name, file: basename(opts.modelFile), params: st.params, macsPerSample: st.macs, inputShape: [...(input?.shape ?? [])] },
+    settings: {
+      dataset: sim.dataset,
+      samples: sim.samples,
+      timesteps: sim.snn.map((s) => s.T),
+      calibration: snn.meta['snnc.calibration'] ?? 'unknown',
+      reset: snn.meta['snnc.reset'] ?? 'subtract',
+      coding: snn.meta['snnc.coding'] ?? 'direct',
+    },
+    accuracy: {
+      ann: annAcc,
+      snn: sim.snn.map((s) => ({ T: s.T, accuracy: s.accuracy, spikesPerSample: s.spikesPerSample, synopsPerSample: s.synopsPerSample })),
+    },
+    targets: results,
+    baseline,
+    diagnostics,
+  };
+  const json = renderJson(report);
+  validateReport(JSON.parse(json));
+  files.push({ path: 'report.json', data: json }, { path: 'report.md', data: renderMarkdown(report) }, { path: 'report.html', data: renderHtml(report) });
+  return { report, files };
+}

@@ -1,0 +1,83 @@
+// snnc compile <model> --target <name|file|all> -o <dir>
+import { writeDirAtomic } from '../api/atomic.js';
+import { compileModel, SNN_TARGETS } from '../api/compile.js';
+import { loadModel } from '../api/load.js';
+import { fail } from '../errors.js';
+import { formatRatio, formatSI, formatPercent } from '../report/format.js';
+import { flag, intOpt, listOpt, parseCommandArgs, stringOpt } from './args.js';
+import type { Command } from './commands.js';
+import { requirePositional } from './commands.js';
+import { CONVERT_OPTIONS, convertOptionsFrom, parseIntList } from './convert-options.js';
+import { table } from './format.js';
+import { progressBar } from './progress.js';
+
+export const compileCommand: Command = {
+  name: 'compile',
+  summary: 'convert, simulate and cost a model on hardware targets; write reports',
+  usage: 'snnc compile <model> --target <name|file.json|all> [--T 32] [--dataset mnist] -o <dir>',
+  description: [
+    'The main job: converts the ANN to a spiking network, measures its accuracy and activity on',
+    'the dataset, runs each target backend (files + hardware mapping), estimates energy, latency',
+    'and resources with the target cost model, and compares with the ANN on a CPU baseline.',
+    `Targets: ${SNN_TARGETS.join(', ')}, cpu-ann, digital-45nm, or your own JSON file (targets/schema.json);`,
+    "'all' = every SNN target. A target whose backend is not built, or that cannot express the",
+    'network, is listed as unavailable with the reason. Output folder (written atomically):',
+    'report.json (docs/report.schema.json), report.md, report.html, model.snn.onnx, <target>/...',
+  ].join('\n'),
+  options: {
+    target: { type: 'string', short: 't', multiple: true, value: 'name', help: "target name, target JSON file, or 'all' (repeatable; default all)" },
+    output: { type: 'string', short: 'o', value: 'dir', help: 'output folder (required)' },
+    force: { type: 'boolean', help: 'replace an existing folder that snnc did not write' },
+    dataset: { type: 'string', value: 'mnist|file.npz', help: 'labelled data for accuracy and activity (default mnist test split)' },
+    n: { type: 'string', value: 'samples', help: 'use the first n samples (default 1000; the MNIST test split has 2004)' },
+    T: { type: 'string', value: 'list', help: 'time steps; costs use the largest (default 16,32)' },
+    ...CONVERT_OPTIONS,
+  },
+  examples: [
+    'snnc compile examples/lenet.onnx --target all -o out',
+    'snnc compile model.onnx -t loihi2 -t imc-adcless --T 16,32 -o out --json',
+    'snnc compile model.onnx --target ./mychip.json -o out',
+  ],
+  async run(argv, io) {
+    const a = parseCommandArgs(argv, this.options, this.name);
+    const model = requirePositional(a.positionals, 0, 'model path', this.name);
+    const out = stringOpt(a, 'output');
+    if (out === undefined) throw fail({ code: 'SNNC_E_USAGE', message: 'missing -o <dir>', hint: "see 'snnc compile --help'" });
+    const targets = listOpt(a, 'target');
+    const n = intOpt(a, 'n', 1, 10_000_000);
+    const dataset = stringOpt(a, 'dataset');
+    const g = await loadModel(model);
+    const r = await compileModel(g, {
+      ...convertOptionsFrom(a),
+      modelFile: model,
+      targets: targets.length > 0 ? targets : ['all'],
+      T: parseIntList(stringOpt(a, 'T') ?? '16,32', 'T'),
+      ...(dataset !== undefined ? { dataset } : {}),
+      n: n ?? 1000,
+      onProgress: progressBar(io, flag(a, 'quiet') || flag(a, 'json')),
+    });
+    writeDirAtomic(out, r.files, { force: flag(a, 'force') });
+    if (flag(a, 'json')) {
+      io.stdout(JSON.stringify({ output: out, files: r.files.map((f) => f.path).sort(), report: r.report }, null, 2) + '\n');
+      return 0;
+    }
+    if (flag(a, 'quiet')) return 0;
+    const rep = r.report;
+    const lines = [
+      `${model}: ANN ${formatPercent(rep.accuracy.ann)}; SNN ${rep.accuracy.snn.map((s) => `T=${s.T} ${formatPercent(s.accuracy)}`).join(', ')} on ${rep.settings.dataset} (${rep.settings.samples} samples)`,
+      '',
+      table(['target', 'status', 'accuracy', 'T', 'energy/inference', 'latency', 'energy vs baseline'], rep.targets.map((t) => [
+        t.target, t.status, t.accuracy === null ? '—' : formatPercent(t.accuracy), t.status === 'ok' ? String(t.timesteps) : '—',
+        t.energyJ === null ? '—' : formatSI(t.energyJ, 'J'), t.latencyS === null ? '—' : formatSI(t.latencyS, 's'),
+        t.vsBaseline !== undefined ? formatRatio(t.vsBaseline.energy) : '—',
+      ])),
+      '',
+      `baseline ${rep.baseline.target}: ${formatSI(rep.baseline.energyJ, 'J')}, ${formatSI(rep.baseline.latencyS, 's')} per inference`,
+      ...rep.targets.filter((t) => t.status !== 'ok').map((t) => `${t.target}: ${t.note ?? 'unavailable'}`),
+      '',
+      `wrote ${out}/report.html, report.md, report.json, model.snn.onnx and ${r.files.length - 4} target files`,
+    ];
+    io.stdout(lines.join('\n') + '\n');
+    return 0;
+  },
+};
