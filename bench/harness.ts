@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: a seeded PRNG for weights and inputs, a timing loop,
 // and the JSON writer. Results are compared as ratios between runs (never asserted in
 // tests); the files hold no timestamps, so only the measured numbers change between runs.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,4 +76,11 @@ export function writeResult(name: string, data: unknown): string {
   writeFileSync(tmp, JSON.stringify(sortKeys(data), null, 2) + '\n');
   renameSync(tmp, file);
   return file;
+}
+
+/** The package root (works from bench/ under tsx and from dist/bench/). */
+export function projectRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json')) && dirname(d) !== d) d = dirname(d);
+  return d;
 }

@@ -1,10 +1,12 @@
 // `npm run bench`: every benchmark in sequence. Add a bench by adding a line to BENCHES.
 import { benchInterp } from './interp.js';
 import { runSnnBench } from './snn.js';
+import { runAccuracyBench } from './accuracy.js';
 
 const BENCHES: readonly { readonly name: string; readonly run: () => Promise<void> }[] = [
   { name: 'interp', run: benchInterp },
   { name: 'snn', run: runSnnBench },
+  { name: 'accuracy', run: () => runAccuracyBench() },
 ];
 
 for (const b of BENCHES) {

@@ -13,7 +13,8 @@ import type { Graph, Node, Tensor } from '../src/ir/types.js';
 import { runGraph } from '../src/sim/ann/run.js';
 import { simulate } from '../src/sim/snn/index.js';
 import type { SimMode } from '../src/sim/snn/index.js';
-import { machine, sig, timeIt, writeResult } from './harness.js';
+import { machine, projectRoot, sig, timeIt, writeResult } from './harness.js';
+import { join } from 'node:path';
 
 const STEPS = [16, 32] as const;
 const MODES: readonly SimMode[] = ['time-stepped', 'event-driven'];
@@ -71,7 +72,7 @@ interface Row {
 }
 
 export async function runSnnBench(): Promise<void> {
-  const ann = await loadModel(new URL('../examples/lenet.onnx', import.meta.url).pathname);
+  const ann = await loadModel(join(projectRoot(), 'examples', 'lenet.onnx'));
   const calib = loadMnist('train', { limit: CALIB });
   const test = loadMnist('test', { limit: SAMPLES });
   const snn = balance(ann, calib.x);
