@@ -5,13 +5,14 @@ import { fail } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import { loadOnnx } from '../frontend/onnx/read.js';
 import { importTfjs } from '../frontend/tfjs/index.js';
+import { importNir } from '../frontend/nir/index.js';
 
 export interface LoadOptions {
   /** Largest tensor (in elements) any stage may allocate; default 2^28. */
   readonly maxElements?: number;
 }
 
-export const MODEL_FORMATS = ['.onnx (ONNX, opsets 6–25)', 'model.json (TF.js layers format)'] as const;
+export const MODEL_FORMATS = ['.onnx (ONNX, opsets 6–25)', 'model.json (TF.js layers format)', '.nir (NIR HDF5 graph, read as a converted network)'] as const;
 
 export async function loadModel(path: string, opts: LoadOptions = {}): Promise<Graph> {
   if (!existsSync(path)) {
@@ -24,6 +25,7 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<G
   const o = opts.maxElements !== undefined ? { maxElements: opts.maxElements } : {};
   if (ext === '.onnx') return loadOnnx(path, o);
   if (ext === '.json') return importTfjs(path, o);
+  if (ext === '.nir') return await importNir(path, o);
   throw fail({
     code: 'SNNC_E_USAGE',
     message: `unknown model format '${ext || '(no extension)'}'`,

@@ -9,6 +9,10 @@ import type { ConvertOptions } from './convert.js';
 import { convertModel, isConverted } from './convert.js';
 import { fitToModel, loadDatasetSpec } from './dataset.js';
 import { annAccuracy } from './evaluate.js';
+import type { QuantizeSettings } from '../passes/quantize-config.js';
+import { quantizeGraph } from '../passes/quantize.js';
+import { programFromGraph } from '../sim/int/serialize.js';
+import { simulateInt } from '../sim/int/simulate.js';
 
 export const MAX_T = 100000;
 
@@ -20,6 +24,8 @@ export interface SimulateModelOptions extends ConvertOptions {
   readonly T: readonly number[];
   readonly earlyExit?: number;
   readonly mode?: SimMode;
+  /** Also run the integer-exact simulation: of the program stored in a quantized model, else of `quantizeGraph(graph, int)`. */
+  readonly int?: QuantizeSettings;
   readonly onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -45,6 +51,8 @@ export interface SimulateReport {
   readonly graph: Graph;
   /** Raw simulator results per T, for callers that need per-node activity. */
   readonly runs: readonly SimulateResult[];
+  /** With `int`: accuracy and spikes of the integer-exact simulation per T. */
+  readonly int?: { readonly rows: readonly { readonly T: number; readonly accuracy: number; readonly spikesPerSample: number }[]; readonly accuracyPerStep: readonly number[] };
 }
 
 export function checkTimesteps(T: readonly number[]): void {
@@ -93,5 +101,14 @@ export function simulateModel(g: Graph, opts: SimulateModelOptions): SimulateRep
     ...(r.meanSteps !== undefined ? { meanSteps: r.meanSteps } : {}),
     layers: r.layers.map((l) => ({ name: l.name, op: l.op, spikes: l.spikes, synops: l.synops, firingRate: l.firingRate })),
   }));
-  return { samples: data.y.length, dataset: data.name, ann, snn: rows, accuracyPerStep: last?.accuracyPerStep ?? [], diagnostics, graph: snn, runs };
+  let int: SimulateReport['int'];
+  if (opts.int !== undefined) {
+    const program = programFromGraph(snn) ?? quantizeGraph(snn, opts.int).program;
+    // One run to the largest T gives every smaller T (accuracy and spikes per step).
+    const Tmax = Ts[Ts.length - 1] ?? 1;
+    const r = simulateInt(program, data, { T: Tmax, trace: true, onProgress: (done, total) => opts.onProgress?.(`simulate --int T=${Tmax}`, done, total) });
+    const spikesUpTo = (T: number): number => (r.trace ?? []).reduce((a, l) => a + l.spikesPerStep.slice(0, T).reduce((x, y) => x + y, 0), 0) / r.samples;
+    int = { rows: Ts.map((T) => ({ T, accuracy: r.accuracyPerStep[T - 1] ?? 0, spikesPerSample: spikesUpTo(T) })), accuracyPerStep: r.accuracyPerStep };
+  }
+  return { samples: data.y.length, dataset: data.name, ann, snn: rows, accuracyPerStep: last?.accuracyPerStep ?? [], diagnostics, graph: snn, runs, ...(int !== undefined ? { int } : {}) };
 }

@@ -30,6 +30,7 @@ export const compileCommand: Command = {
     force: { type: 'boolean', help: 'replace an existing folder that snnc did not write' },
     dataset: { type: 'string', value: 'mnist|file.npz', help: 'labelled data for accuracy and activity (default mnist test split)' },
     n: { type: 'string', value: 'samples', help: 'use the first n samples (default 1000; the MNIST test split has 2004)' },
+    'hw-samples': { type: 'string', value: 'n', help: 'samples for target functional simulations (IMC partial sums; default 100)' },
     T: { type: 'string', value: 'list', help: 'time steps; costs use the largest (default 16,32)' },
     ...CONVERT_OPTIONS,
   },
@@ -46,6 +47,7 @@ export const compileCommand: Command = {
     const targets = listOpt(a, 'target');
     const n = intOpt(a, 'n', 1, 10_000_000);
     const dataset = stringOpt(a, 'dataset');
+    const hwSamples = intOpt(a, 'hw-samples', 1, 10_000_000);
     const g = await loadModel(model);
     const r = await compileModel(g, {
       ...convertOptionsFrom(a),
@@ -54,6 +56,7 @@ export const compileCommand: Command = {
       T: parseIntList(stringOpt(a, 'T') ?? '16,32', 'T'),
       ...(dataset !== undefined ? { dataset } : {}),
       n: n ?? 1000,
+      ...(hwSamples !== undefined ? { hwSamples } : {}),
       onProgress: progressBar(io, flag(a, 'quiet') || flag(a, 'json')),
     });
     writeDirAtomic(out, r.files, { force: flag(a, 'force') });

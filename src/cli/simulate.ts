@@ -29,6 +29,7 @@ export const simulateCommand: Command = {
     n: { type: 'string', value: 'samples', help: 'use only the first n samples' },
     'early-exit': { type: 'string', value: 'margin', help: 'stop a sample once top-1 minus top-2 of its mean readout reaches this margin' },
     mode: { type: 'string', value: 'time-stepped|event-driven', help: 'simulation engine (identical results; default time-stepped)' },
+    int: { type: 'boolean', help: 'also run the integer-exact simulation (the program stored by snnc quantize, else default 8-bit weights)' },
     ...CONVERT_OPTIONS,
   },
   examples: [
@@ -59,6 +60,7 @@ export const simulateCommand: Command = {
       ...(n !== undefined ? { n } : {}),
       ...(earlyExit !== undefined ? { earlyExit } : {}),
       ...(mode !== undefined ? { mode } : {}),
+      ...(flag(a, 'int') ? { int: {} } : {}),
       onProgress: progressBar(io, flag(a, 'quiet') || flag(a, 'json')),
     });
     if (flag(a, 'json')) {
@@ -72,6 +74,7 @@ export const simulateCommand: Command = {
           layers: s.layers.map((l) => ({ name: l.name, spikes: l.spikes, synops: l.synops, firingRate: l.firingRate })),
         })),
         accuracyPerStep: r.accuracyPerStep,
+        ...(r.int !== undefined ? { int: r.int } : {}),
         diagnostics: r.diagnostics,
       };
       io.stdout(JSON.stringify(json, null, 2) + '\n');
@@ -90,6 +93,11 @@ export const simulateCommand: Command = {
         ...(s.meanSteps !== undefined ? [s.meanSteps.toFixed(1)] : []),
       ]),
     ));
+    if (r.int !== undefined) {
+      const ints = r.int.rows;
+      out.push('', 'integer-exact simulation:');
+      out.push(table(['T', 'int accuracy', 'vs float SNN', 'spikes/sample'], ints.map((s, i) => [String(s.T), pct(s.accuracy), `${(100 * (s.accuracy - (r.snn[i]?.accuracy ?? 0))).toFixed(2)} pp`, count(Math.round(s.spikesPerSample))])));
+    }
     const last = r.snn[r.snn.length - 1];
     if (last !== undefined) {
       out.push('', `layers at T=${last.T}:`);

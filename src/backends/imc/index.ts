@@ -1,0 +1,72 @@
+// IMC backend: converted graph → crossbar mapping (imc/mapping.json), configuration with
+// placement, converters and schedule (imc/config.json), per-tile conductance matrices
+// (.npy) and a manifest. Also exports the functional simulation of the mapped network and
+// the hardware-aware forward function (imcAffine) for retraining. See docs/targets/imc.md.
+import type { ImcTarget } from '../../costmodel/target.js';
+import type { MappingOf } from '../../costmodel/types.js';
+import type { Graph } from '../../ir/types.js';
+import type { BackendDiagnostic, EmitResult } from '../common/types.js';
+import { configFiles } from './config.js';
+import { synapticLayers } from './layers.js';
+import { mapNetwork } from './mapping.js';
+import type { MappedNetwork } from './mapping.js';
+import type { ImcOptions } from './options.js';
+import { resolveOptions } from './options.js';
+
+export type ImcEmitOptions = ImcOptions;
+
+/** Map a converted graph onto the target's crossbars (no files). */
+export function mapGraph(graph: Graph, target: ImcTarget, opts: ImcOptions = {}): MappedNetwork {
+  return mapNetwork(synapticLayers(graph), resolveOptions(target, opts));
+}
+
+function diagnosticsOf(graph: Graph, net: MappedNetwork): BackendDiagnostic[] {
+  const out: BackendDiagnostic[] = [];
+  const cfg = net.config;
+  for (const m of net.layers) {
+    const L = m.layer;
+    if (L.input.kind === 'analog' && !graph.inputs.includes(graphInputOf(graph, L.name))) {
+      out.push({ severity: 'warning', code: 'SNNC_W_IMC_ANALOG_INPUT', node: L.name, message: `layer '${L.name}' is fed non-binary values that are not the network input; they are quantized to ${cfg.inputBits} bits over [0, ${cfg.inputMax}] and applied ${cfg.analogInput}`, hint: 'place a neuron layer (or an unpadded average pool of one) before every synaptic layer' });
+    }
+    if (cfg.periphery === 'adc' && cfg.adcBits < m.losslessBits) {
+      out.push({ severity: 'warning', code: 'SNNC_W_IMC_ADC_LOSSY', node: L.name, message: `layer '${L.name}': column partial sums need ${m.losslessBits} ADC bits to be exact; the ${cfg.adcBits}-bit ADC drops ${m.losslessBits - cfg.adcBits} low bits`, hint: `use adcBits ${m.losslessBits}, fewer rows per tile, or measure the accuracy cost with the IMC simulation` });
+    }
+  }
+  if (net.chips > 1) {
+    out.push({ severity: 'info', code: 'SNNC_I_IMC_CHIPS', message: `the network needs ${net.mapping.totals.tiles} crossbars on ${net.chips} chips of ${cfg.arraysPerChip} arrays` });
+  }
+  return out;
+}
+
+/** The graph input a layer reads directly (through order-keeping ops), or ''. */
+function graphInputOf(graph: Graph, layer: string): string {
+  const node = graph.nodes.find((n) => n.name === layer);
+  let v = node?.inputs[0] ?? '';
+  for (;;) {
+    const p = graph.nodes.find((n) => n.outputs.includes(v));
+    if (p === undefined || !['Flatten', 'Reshape', 'Identity', 'Dropout', 'Squeeze', 'Unsqueeze'].includes(p.op)) return v;
+    v = p.inputs[0] ?? '';
+  }
+}
+
+export function emit(graph: Graph, target: ImcTarget, opts: ImcEmitOptions = {}): EmitResult<MappingOf<'imc'>> {
+  const net = mapGraph(graph, target, opts);
+  return { files: configFiles(net), mapping: net.mapping, diagnostics: diagnosticsOf(graph, net) };
+}
+
+export { resolveOptions } from './options.js';
+export type { ImcOptions, ImcConfig, SignedMode, AnalogInputMode } from './options.js';
+export { synapticLayers } from './layers.js';
+export type { SynapticLayer, InputKind } from './layers.js';
+export { mapNetwork, quantizeWeights } from './mapping.js';
+export type { MappedLayer, MappedNetwork, TilePlacement } from './mapping.js';
+export { imcAffine, newScratch, adcStep, adcConverter } from './functional.js';
+export type { Converter, LayerProgram, AffineScratch } from './functional.js';
+export { effectiveLevels, makeRng } from './devices.js';
+export type { DeviceEffects, Rng } from './devices.js';
+export { simulateImc } from './simulate.js';
+export type { ImcSimOptions, ImcSimResult } from './simulate.js';
+export { runMapped } from './run-layer.js';
+export { fitRefs, fixedRefs } from './sense-amp.js';
+export type { SenseReference } from './sense-amp.js';
+export { CONFIG_PATH, MAPPING_PATH, MANIFEST_PATH } from './config.js';

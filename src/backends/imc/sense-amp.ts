@@ -1,0 +1,77 @@
+// References of the 1-bit sense amplifiers (ADC-less mode). A sense amplifier compares a
+// column partial sum with a reference ref and outputs one bit; the digital periphery
+// turns the bit into a value `level` before shift-and-add. Per layer and slice (the
+// offset column of offset mode is slice S), three ways to choose (ref, level):
+//   'calibrated' (default): 1-bit Lloyd–Max with a fixed zero level on a histogram of the
+//     layer's ideal column partial sums over calibration samples: ref minimizes
+//     Σ_{v<ref} v² + Σ_{v≥ref} (v − level)², level = mean of the sums ≥ ref. The seed paper
+//     (Apolinario et al. 2023) instead trains the network for its sense amplifiers; this
+//     is the post-training stand-in, and the hook (LayerProgram.converter) where trained
+//     references would go.
+//   'half-max': ref = half the largest possible partial sum R·(2^c − 1)·x_max, level = that
+//     largest sum (a 1-bit rounding quantizer over the full range);
+//   a number u: ref = u (in cell-level units), level = 2u (1-bit rounding of step 2u).
+import type { MappedLayer } from './mapping.js';
+
+export type SenseReference = 'calibrated' | 'half-max' | number;
+
+export interface SenseAmpRefs {
+  readonly ref: Float64Array;
+  readonly level: Float64Array;
+}
+
+export function maxColumnSum(m: MappedLayer, R: number, cellBits: number): number {
+  return R * (2 ** cellBits - 1) * m.maxCodePerRead;
+}
+
+export function fixedRefs(m: MappedLayer, R: number, cellBits: number, slices: number, how: 'half-max' | number): SenseAmpRefs {
+  const maxSum = maxColumnSum(m, R, cellBits);
+  const ref = how === 'half-max' ? maxSum / 2 : how;
+  const level = how === 'half-max' ? maxSum : 2 * how;
+  return { ref: new Float64Array(slices + 1).fill(ref), level: new Float64Array(slices + 1).fill(level) };
+}
+
+/** Histograms of integer partial sums, one per slice (+ offset column). */
+export function newHistograms(m: MappedLayer, R: number, cellBits: number, slices: number): Float64Array[] {
+  const n = maxColumnSum(m, R, cellBits) + 1;
+  return Array.from({ length: slices + 1 }, () => new Float64Array(n));
+}
+
+export function addToHistogram(h: readonly Float64Array[], slice: number, v: number): void {
+  const hist = h[slice];
+  if (hist === undefined) return;
+  const i = Math.max(0, Math.min(hist.length - 1, Math.round(v)));
+  hist[i] = (hist[i] as number) + 1;
+}
+
+/** Lloyd–Max 1-bit fit per histogram; an empty histogram keeps ref 0.5, level 1. */
+export function fitRefs(h: readonly Float64Array[]): SenseAmpRefs {
+  const ref = new Float64Array(h.length);
+  const level = new Float64Array(h.length);
+  h.forEach((hist, s) => {
+    // Suffix sums of count, Σv, Σv² for v ≥ t; prefix Σv² for v < t.
+    const n = hist.length;
+    let cnt = 0;
+    let sum = 0;
+    let sum2 = 0;
+    for (let v = 1; v < n; v++) { const c = hist[v] as number; cnt += c; sum += c * v; sum2 += c * v * v; }
+    let best = Infinity;
+    let bestT = 1;
+    let bestLevel = 1;
+    let below2 = 0;
+    for (let t = 1; t < n && cnt > 0; t++) {
+      const mean = sum / cnt;
+      const err = below2 + (sum2 - cnt * mean * mean);
+      if (err < best) { best = err; bestT = t; bestLevel = mean; }
+      const c = hist[t] as number;
+      below2 += c * t * t;
+      cnt -= c;
+      sum -= c * t;
+      sum2 -= c * t * t;
+    }
+    // Partial sums are integers, so any ref in (t − 1, t] decides alike; take the midpoint.
+    ref[s] = bestT - 0.5;
+    level[s] = bestLevel;
+  });
+  return { ref, level };
+}

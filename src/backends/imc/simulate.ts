@@ -1,0 +1,211 @@
+// Functional simulation of a converted graph as mapped onto IMC crossbars: a small
+// step loop of its own (src/sim/snn is not modified) that runs every mapped synaptic layer
+// through imcAffine (quantized weights, bit slicing, partial-sum conversion, device
+// effects), the neurons through the simulator's own update (neurons.ts, spike-maxpool.ts),
+// and every other op (pooling, flatten, …) through the ANN kernels.
+// Values that do not depend on time (direct coding: the input and the first, analog layer)
+// are computed once per sample; so read noise of such a layer is drawn once per sample.
+import { fail } from '../../errors.js';
+import { DEFAULT_MAX_ELEMENTS } from '../../ir/dtype.js';
+import type { Graph, Node, Tensor } from '../../ir/types.js';
+import type { Kernel } from '../../sim/ann/kernel.js';
+import { KERNELS } from '../../sim/ann/table.js';
+import { initNeurons, neuronParams, stepNeurons } from '../../sim/snn/neurons.js';
+import type { NeuronState } from '../../sim/snn/neurons.js';
+import { planGraph } from '../../sim/snn/plan.js';
+import { poissonStep } from '../../sim/snn/rng.js';
+import { initMaxPool, maxPoolPlan, stepMaxPool } from '../../sim/snn/spike-maxpool.js';
+import type { MaxPoolState } from '../../sim/snn/spike-maxpool.js';
+import type { SimData } from '../../sim/snn/types.js';
+import type { DeviceEffects } from './devices.js';
+import { effectiveLevels, hasDeviceEffects, makeRng } from './devices.js';
+import type { Converter, LayerProgram } from './functional.js';
+import { adcConverter, adcStep } from './functional.js';
+import type { MappedLayer, MappedNetwork } from './mapping.js';
+import type { SenseReference } from './sense-amp.js';
+import { addToHistogram, fitRefs, fixedRefs, newHistograms } from './sense-amp.js';
+import { runMapped } from './run-layer.js';
+
+export interface ImcSimOptions {
+  readonly T: number;
+  readonly batchSize?: number;
+  /** Seed of Poisson coding and of every device draw (default 0). */
+  readonly seed?: number;
+  readonly devices?: DeviceEffects;
+  /** 'target' (default): the target's ADC or sense amplifiers; 'ideal': lossless conversion. */
+  readonly conversion?: 'target' | 'ideal';
+  readonly senseReference?: SenseReference;
+  /** Samples for the 'calibrated' sense-amplifier references (required for it). */
+  readonly calibration?: SimData;
+  /** Spikes of every spiking node at every step, [B, ...] for samples first..first+B−1. */
+  readonly onSpikes?: (node: string, t: number, first: number, spikes: Float32Array) => void;
+}
+
+export interface ImcSimResult {
+  readonly samples: number;
+  readonly T: number;
+  readonly accuracyPerStep: number[];
+  readonly predictions: Int32Array;
+  /** Readout summed over all T steps, [N · classes]. */
+  readonly readout: Float64Array;
+  /** Spikes per sample of each spiking node, summed over steps. */
+  readonly spikes: { readonly name: string; readonly perSample: Float64Array }[];
+  /** The sense-amplifier references used, per mapped layer (ADC-less only). */
+  readonly senseRefs?: Record<string, { ref: number[]; level: number[] }>;
+}
+
+function programFor(net: MappedNetwork, m: MappedLayer, index: number, converter: Converter, dev: DeviceEffects, seed: number): LayerProgram {
+  const cfg = net.config;
+  const lmax = 2 ** cfg.cellBits - 1;
+  const step = (cfg.gMax - cfg.gMin) / lmax;
+  const gMinOverStep = cfg.gMin / step;
+  const rng = makeRng(seed, 1, index);
+  const effects = hasDeviceEffects(dev);
+  const eff = m.levels.map((l) => (effects ? effectiveLevels(l, lmax, gMinOverStep, dev, rng) : Float64Array.from(l)));
+  const rows = m.layer.rows;
+  const offEff = m.polarity === 1
+    ? m.levels.map(() => {
+      const ones = new Uint8Array(m.colTilesPerGroup * rows).fill(1);
+      return effects ? effectiveLevels(ones, lmax, gMinOverStep, dev, rng) : Float64Array.from(ones);
+    })
+    : [];
+  const readSigma = (dev.readNoise ?? 0) * (cfg.gMax / step);
+  return { m, R: cfg.R, cellBits: cfg.cellBits, slices: cfg.slices, weightBits: cfg.weightBits, eff, offEff, converter, readSigma };
+}
+
+function usage(message: string, hint: string): Error {
+  return fail({ code: 'SNNC_E_USAGE', message, hint });
+}
+
+/** Run the mapped network; returns accuracy per step, predictions and spike counts. */
+export function simulateImc(g: Graph, net: MappedNetwork, data: SimData, opts: ImcSimOptions): ImcSimResult {
+  if (!Number.isInteger(opts.T) || opts.T <= 0) throw usage(`T = ${opts.T} is not a positive integer`, 'pass a number of time steps such as 32');
+  const seed = opts.seed ?? 0;
+  const dev = opts.devices ?? {};
+  const devSeed = dev.seed ?? seed;
+  const cfg = net.config;
+  const ideal = opts.conversion === 'ideal';
+  let senseRefs: Record<string, { ref: number[]; level: number[] }> | undefined;
+  const converters = new Map<string, Converter>();
+  if (ideal) {
+    for (const m of net.layers) converters.set(m.layer.name, { kind: 'ideal' });
+  } else if (cfg.periphery === 'adc') {
+    for (const m of net.layers) converters.set(m.layer.name, adcConverter(cfg.adcBits, adcStep(m, cfg.adcBits)));
+  } else {
+    const how = opts.senseReference ?? 'calibrated';
+    if (typeof how === 'number' && !(how > 0 && Number.isFinite(how))) throw usage(`sense-amplifier reference ${how} is not a positive number`, 'pass a reference in cell-level units, e.g. 2');
+    senseRefs = {};
+    const refs = how === 'calibrated'
+      ? calibrateSenseAmps(g, net, opts)
+      : new Map(net.layers.map((m) => [m.layer.name, fixedRefs(m, cfg.R, cfg.cellBits, cfg.slices, how)]));
+    for (const m of net.layers) {
+      const r = refs.get(m.layer.name);
+      if (r === undefined) continue;
+      converters.set(m.layer.name, { kind: 'sense-amp', ref: r.ref, level: r.level });
+      senseRefs[m.layer.name] = { ref: [...r.ref], level: [...r.level] };
+    }
+  }
+  const programs = new Map<string, LayerProgram>();
+  net.layers.forEach((m, i) => programs.set(m.layer.name, programFor(net, m, i, converters.get(m.layer.name) as Converter, dev, devSeed)));
+  const res = runLoop(g, programs, data, opts, seed);
+  return senseRefs !== undefined ? { ...res, senseRefs } : res;
+}
+
+function calibrateSenseAmps(g: Graph, net: MappedNetwork, opts: ImcSimOptions): Map<string, { ref: Float64Array; level: Float64Array }> {
+  const calib = opts.calibration;
+  if (calib === undefined) {
+    throw usage('ADC-less simulation with calibrated sense-amplifier references needs calibration samples', "pass calibration data (e.g. a slice of the train split), or senseReference 'half-max' or a number");
+  }
+  const cfg = net.config;
+  const programs = new Map<string, LayerProgram>();
+  const hists = new Map<string, Float64Array[]>();
+  net.layers.forEach((m, i) => {
+    const h = newHistograms(m, cfg.R, cfg.cellBits, cfg.slices);
+    hists.set(m.layer.name, h);
+    const p = programFor(net, m, i, { kind: 'ideal' }, {}, 0);
+    programs.set(m.layer.name, { ...p, probe: (s, v) => addToHistogram(h, s, v) });
+  });
+  runLoop(g, programs, calib, { T: opts.T, ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}) }, opts.seed ?? 0);
+  return new Map([...hists].map(([name, h]) => [name, fitRefs(h)]));
+}
+
+type SpikingState = { kind: 'neuron'; s: NeuronState; F: number; shape: readonly number[] } | { kind: 'pool'; s: MaxPoolState; F: number; shape: readonly number[] };
+
+function runLoop(g: Graph, programs: ReadonlyMap<string, LayerProgram>, data: SimData, opts: ImcSimOptions, seed: number): ImcSimResult {
+  const plan = planGraph(g);
+  const T = opts.T;
+  const x = data.x;
+  const N = x.shape[0] ?? 0;
+  if (N === 0 || data.y.length !== N || !(x.data instanceof Float32Array)) {
+    throw fail({ code: 'SNNC_E_DATASET', message: `the dataset must hold float32 samples with one label each (got ${N} samples, ${data.y.length} labels)`, hint: 'pass a float32 dataset' });
+  }
+  const perSample = x.shape.slice(1);
+  const F = perSample.reduce((a, b) => a * b, 1);
+  const readoutInfo = g.values.get(plan.readout);
+  const classes = (readoutInfo?.shape.slice(1) ?? []).reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1);
+  const B = Math.max(1, Math.min(N, opts.batchSize ?? 32));
+  const ctx = { limit: DEFAULT_MAX_ELEMENTS, exactSums: true };
+  const spikingNodes = g.nodes.filter((n) => n.op === 'IF' || n.op === 'LIF' || n.op === 'SpikeMaxPool');
+  const spikes = spikingNodes.map((n) => ({ name: n.name, perSample: new Float64Array(N) }));
+  const readout = new Float64Array(N * classes);
+  const correct = new Float64Array(T);
+  const predictions = new Int32Array(N);
+  const mappedIndex = new Map([...programs.keys()].map((k, i) => [k, i]));
+  const run = (node: Node, env: Map<string, Tensor>, first: number, n: number, t: number): void => {
+    const ins = node.inputs.map((v) => (v === '' ? undefined : env.get(v)));
+    const prog = programs.get(node.name);
+    let outs: readonly (Tensor | undefined)[];
+    if (prog !== undefined) outs = [runMapped(prog, ins[0] as Tensor, first, n, seed, mappedIndex.get(node.name) ?? 0, t)];
+    else outs = (KERNELS[node.op] as Kernel)(node, ins, ctx);
+    node.outputs.forEach((o, j) => { if (o !== '' && outs[j] !== undefined) env.set(o, outs[j] as Tensor); });
+  };
+  for (let first = 0; first < N; first += B) {
+    const n = Math.min(B, N - first);
+    const env = new Map<string, Tensor>(g.initializers);
+    const xs = x.data.subarray(first * F, (first + n) * F);
+    if (plan.coding === 'direct') env.set(plan.input, { dtype: 'float32', shape: [n, ...perSample], data: xs });
+    g.nodes.forEach((node, i) => { if (plan.nodeKinds[i] !== 'dynamic') run(node, env, first, n, -1); });
+    const states = new Map<string, SpikingState>();
+    const sum = new Float64Array(n * classes);
+    for (let t = 0; t < T; t++) {
+      if (plan.coding === 'poisson') {
+        const d = new Float32Array(n * F);
+        poissonStep(x.data, first, n, F, seed, t, d, 0);
+        env.set(plan.input, { dtype: 'float32', shape: [n, ...perSample], data: d });
+      }
+      g.nodes.forEach((node, i) => {
+        if (plan.nodeKinds[i] !== 'dynamic') return;
+        if (node.op !== 'IF' && node.op !== 'LIF' && node.op !== 'SpikeMaxPool') { run(node, env, first, n, t); return; }
+        const cur = env.get(node.inputs[0] ?? '') as Tensor;
+        let st = states.get(node.name);
+        if (st === undefined) {
+          const shape = cur.shape.slice(1);
+          if (node.op === 'SpikeMaxPool') {
+            const p = maxPoolPlan(node, shape);
+            st = { kind: 'pool', s: initMaxPool(p, n), F: p.outShape.reduce((a, b) => a * b, 1), shape: p.outShape };
+          } else {
+            const p = neuronParams(node, g.initializers.get(node.inputs[1] ?? ''), shape);
+            st = { kind: 'neuron', s: initNeurons(p, n), F: p.F, shape };
+          }
+          states.set(node.name, st);
+        }
+        const out = new Float32Array(n * st.F);
+        const counts = spikes[spikingNodes.indexOf(node)]?.perSample as Float64Array;
+        if (st.kind === 'neuron') stepNeurons(st.s, n, cur.data as Float32Array, 0, out, 0, counts, first);
+        else stepMaxPool(st.s, n, cur.data as Float32Array, 0, out, 0, counts, first);
+        opts.onSpikes?.(node.name, t, first, out);
+        env.set(node.outputs[0] as string, { dtype: 'float32', shape: [n, ...st.shape], data: out });
+      });
+      const y = env.get(plan.readout)?.data as Float32Array;
+      for (let i = 0; i < n * classes; i++) sum[i] = (sum[i] as number) + (y[i] as number);
+      for (let b = 0; b < n; b++) {
+        let best = 0;
+        for (let c = 1; c < classes; c++) if ((sum[b * classes + c] as number) > (sum[b * classes + best] as number)) best = c;
+        if (best === data.y[first + b]) correct[t] = (correct[t] as number) + 1;
+        if (t === T - 1) predictions[first + b] = best;
+      }
+    }
+    readout.set(sum, first * classes);
+  }
+  return { samples: N, T, accuracyPerStep: [...correct].map((c) => c / N), predictions, readout, spikes };
+}

@@ -1,0 +1,248 @@
+// IMC functional simulation: hand-computed crossbar sums through the converters, and
+// exact equality with an integer reference (same quantized weights, plain integer dot
+// products, IF neurons written out here) when devices are ideal and the ADC is lossless.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { adcConverter, imcAffine, mapGraph, newScratch, simulateImc } from '../../src/backends/imc/index.js';
+import type { Converter, ImcOptions, LayerProgram } from '../../src/backends/imc/index.js';
+import { buildGraph, gemmAttrs } from '../../src/ir/build.js';
+import type { Graph, Tensor } from '../../src/ir/types.js';
+import type { ImcTarget } from '../../src/costmodel/target.js';
+import { adcless, convNet, f32, hpadc, lcg, mlp } from './imc-graphs.js';
+
+// ---------------------------------------------------------------- hand-computed sums
+
+/** Gemm 4 → 1, W = [3, 2, 1, −3]: with 3-bit weights s_w = 1 and q = W. */
+function tiny(): Graph {
+  return buildGraph({
+    name: 'tiny',
+    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 4] }],
+    initializers: { w: f32([1, 4], [3, 2, 1, -3]), th: f32([], [1]) },
+    nodes: [
+      { op: 'Gemm', name: 'fc', inputs: ['x', 'w', ''], outputs: ['h'], attrs: gemmAttrs({ transB: true }) },
+      { op: 'IF', name: 'if', inputs: ['h', 'th'], outputs: ['s'], attrs: { reset: 'subtract', vInit: 0, fire: 'ge', refractory: 0 } },
+    ],
+    outputs: ['s'],
+  });
+}
+
+function tinyRun(converter: Converter): number {
+  const net = mapGraph(tiny(), hpadc(), { weightBits: 3, rows: 4, cols: 8 });
+  const m = net.layers[0];
+  assert.ok(m);
+  const p: LayerProgram = { m, R: 4, cellBits: 1, slices: 3, weightBits: 3, eff: [Float64Array.from(m.levels[0] as Uint8Array)], offEff: [], converter, readSigma: 0 };
+  const out = new Float64Array(1);
+  imcAffine(p, 0, Float64Array.from([1, 1, 1, 1]), out, newScratch(p));
+  return out[0] as number;
+}
+
+test('imcAffine: column sums of |q| bits, converted and shift-added (hand-computed)', () => {
+  // Columns (slice s, ±): s0+ = bit0 of {3,2,1} = 2, s0− = bit0 of 3 = 1, s1+ = 2, s1− = 1, s2± = 0.
+  assert.equal(tinyRun({ kind: 'ideal' }), 3); // (2−1)·1 + (2−1)·2 = 3 + 2 + 1 − 3
+  // Lossless bits ⌈log2(4 + 1)⌉ = 3. A 2-bit ADC has step 2: 2 → 2, 1 → round(0.5)·2 = 2.
+  assert.equal(tinyRun(adcConverter(2, 2)), 0);
+  // A 1-bit ADC of step 4: 2 → round(0.5) = 1 → 4; 1 → 0.  (4 − 0)·1 + (4 − 0)·2 = 12.
+  assert.equal(tinyRun(adcConverter(1, 4)), 12);
+  // Sense amplifier, ref 1.5, level 2: 2 → 2, 1 → 0.  2·1 + 2·2 = 6.
+  const sa: Converter = { kind: 'sense-amp', ref: new Float64Array(4).fill(1.5), level: new Float64Array(4).fill(2) };
+  assert.equal(tinyRun(sa), 6);
+});
+
+// ---------------------------------------------------------------- integer reference
+
+function quant(w: Float64Array, bits: number): { s: number; q: Int32Array } {
+  const qmax = 2 ** (bits - 1) - 1;
+  let m = 0;
+  for (const v of w) m = Math.max(m, Math.abs(v));
+  const s = m / qmax;
+  return { s, q: Int32Array.from(w, (v) => Math.round(v / s)) };
+}
+
+const init = (g: Graph, name: string): Float64Array => Float64Array.from((g.initializers.get(name) as Tensor).data as Float32Array);
+
+/** IF with subtract reset, v0 = θ/2, spike when v ≥ θ. */
+function ifStep(v: Float64Array, theta: Float64Array, cur: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < v.length; i++) {
+    const th = theta[i % theta.length] as number;
+    const vv = (v[i] as number) + (cur[i] as number);
+    if (vv >= th) { v[i] = vv - th; out[i] = 1; } else { v[i] = vv; out[i] = 0; }
+  }
+}
+
+/** mlp(): analog input quantized to 8 bits over [0, 1], fc1 + IF, fc2 readout. */
+function mlpReference(g: Graph, x: Float32Array, N: number, T: number): { spikes: Float32Array[][]; readout: Float64Array } {
+  const w1 = quant(init(g, 'w1'), 8); // [12][20] = [O][K]
+  const w2 = quant(init(g, 'w2'), 8); // [12][3] = [K][O]
+  const b1 = init(g, 'b1');
+  const b2 = init(g, 'b2');
+  const th = init(g, 'th1');
+  const sX = 1 / 255;
+  const spikes: Float32Array[][] = [];
+  const readout = new Float64Array(N * 3);
+  for (let n = 0; n < N; n++) {
+    const code = Array.from({ length: 20 }, (_, k) => Math.max(0, Math.min(255, Math.round((x[n * 20 + k] as number) / sX))));
+    const cur = new Float32Array(12);
+    for (let o = 0; o < 12; o++) {
+      let acc = 0;
+      for (let k = 0; k < 20; k++) acc += (w1.q[o * 20 + k] as number) * (code[k] as number);
+      cur[o] = acc * w1.s * sX + (b1[o] as number);
+    }
+    const v = Float64Array.from(th, (t) => t / 2);
+    spikes.push([]);
+    for (let t = 0; t < T; t++) {
+      const s = new Float32Array(12);
+      ifStep(v, th, cur, s);
+      spikes[n]?.push(s);
+      for (let o = 0; o < 3; o++) {
+        let acc = 0;
+        for (let k = 0; k < 12; k++) acc += (w2.q[k * 3 + o] as number) * (s[k] as number);
+        readout[n * 3 + o] = (readout[n * 3 + o] as number) + Math.fround(acc * w2.s + (b2[o] as number));
+      }
+    }
+  }
+  return { spikes, readout };
+}
+
+/** convNet(): conv 3×3 pad 1 (analog 8-bit input) + IF → avgpool 2 (counts n/4) → fc readout. */
+function convReference(g: Graph, x: Float32Array, N: number, T: number): { spikes: Float32Array[][]; readout: Float64Array } {
+  const wc = quant(init(g, 'wc'), 8); // [3][1][3][3]
+  const wf = quant(init(g, 'wf'), 8); // [4][27]
+  const bc = init(g, 'bc');
+  const bf = init(g, 'bf');
+  const th = init(g, 'thc');
+  const sX = 1 / 255;
+  const spikes: Float32Array[][] = [];
+  const readout = new Float64Array(N * 4);
+  for (let n = 0; n < N; n++) {
+    const code = (h: number, w: number): number => (h < 0 || h > 5 || w < 0 || w > 5 ? 0 : Math.max(0, Math.min(255, Math.round((x[n * 36 + h * 6 + w] as number) / sX))));
+    const cur = new Float32Array(108);
+    for (let c = 0; c < 3; c++) {
+      for (let h = 0; h < 6; h++) {
+        for (let w = 0; w < 6; w++) {
+          let acc = 0;
+          for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) acc += (wc.q[c * 9 + i * 3 + j] as number) * code(h - 1 + i, w - 1 + j);
+          cur[c * 36 + h * 6 + w] = acc * wc.s * sX + (bc[c] as number);
+        }
+      }
+    }
+    const v = new Float64Array(108);
+    const thFull = Float64Array.from({ length: 108 }, (_, i) => th[Math.floor(i / 36)] as number);
+    for (let i = 0; i < 108; i++) v[i] = (thFull[i] as number) / 2;
+    spikes.push([]);
+    for (let t = 0; t < T; t++) {
+      const s = new Float32Array(108);
+      ifStep(v, thFull, cur, s);
+      spikes[n]?.push(s);
+      const counts: number[] = [];
+      for (let c = 0; c < 3; c++) {
+        for (let ph = 0; ph < 3; ph++) {
+          for (let pw = 0; pw < 3; pw++) {
+            let k = 0;
+            for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) k += s[c * 36 + (2 * ph + i) * 6 + 2 * pw + j] as number;
+            counts.push(k);
+          }
+        }
+      }
+      for (let o = 0; o < 4; o++) {
+        let acc = 0;
+        for (let i = 0; i < 27; i++) acc += (wf.q[o * 27 + i] as number) * (counts[i] as number);
+        readout[n * 4 + o] = (readout[n * 4 + o] as number) + Math.fround(acc * wf.s * 0.25 + (bf[o] as number));
+      }
+    }
+  }
+  return { spikes, readout };
+}
+
+function dataset(N: number, F: number, shape: readonly number[], seed: number, classes: number): { x: Tensor; y: Int32Array } {
+  return { x: f32([N, ...shape], lcg(N * F, seed, 0, 1)), y: Int32Array.from({ length: N }, (_, i) => i % classes) };
+}
+
+function argmax(a: Float64Array, off: number, n: number): number {
+  let b = 0;
+  for (let i = 1; i < n; i++) if ((a[off + i] as number) > (a[off + b] as number)) b = i;
+  return b;
+}
+
+function checkExact(g: Graph, target: ImcTarget, opts: ImcOptions, ref: typeof mlpReference, F: number, shape: readonly number[], spikeNode: string, classes: number): void {
+  const N = 5;
+  const T = 12;
+  const data = dataset(N, F, shape, 7, classes);
+  const want = ref(g, data.x.data as Float32Array, N, T);
+  const net = mapGraph(g, target, opts);
+  const got: Float32Array[][] = Array.from({ length: N }, () => []);
+  const res = simulateImc(g, net, data, {
+    T, batchSize: 2,
+    onSpikes: (node, _t, first, s) => {
+      if (node !== spikeNode) return;
+      const per = s.length / Math.min(2, N - first);
+      for (let b = 0; first + b < N && b * per < s.length; b++) got[first + b]?.push(s.slice(b * per, (b + 1) * per));
+    },
+  });
+  let total = 0;
+  for (let n = 0; n < N; n++) {
+    for (let t = 0; t < T; t++) {
+      assert.deepEqual(got[n]?.[t], want.spikes[n]?.[t], `sample ${n} step ${t}`);
+      total += (want.spikes[n]?.[t] as Float32Array).reduce((a, b) => a + b, 0);
+    }
+    assert.equal(res.predictions[n], argmax(want.readout, n * classes, classes));
+  }
+  assert.ok(total > 0, 'the reference network spikes');
+  assert.deepEqual([...res.readout], [...want.readout]);
+}
+
+test('ideal devices + lossless 8-bit ADC: IMC simulation = integer reference (mlp, 128×128)', () => {
+  checkExact(mlp(), hpadc(), {}, mlpReference, 20, [20], 'if1', 3);
+});
+
+test('ideal devices + lossless ADC: exact with 8×8 tiles, 2-bit cells, offset columns', () => {
+  checkExact(mlp(), hpadc(), { rows: 8, cols: 8, cellBits: 2, signed: 'offset' }, mlpReference, 20, [20], 'if1', 3);
+});
+
+test('ideal devices + lossless ADC: exact with a DAC-driven first layer (11-bit ADC for 8 rows)', () => {
+  checkExact(mlp(), hpadc(), { rows: 8, cols: 16, analogInput: 'dac', adcBits: 11 }, mlpReference, 20, [20], 'if1', 3);
+});
+
+test('ideal devices + lossless ADC: exact for conv (padding) + IF + avgpool counts + dense', () => {
+  checkExact(convNet(), hpadc(), { rows: 16, cols: 16 }, convReference, 36, [1, 6, 6], 'ifc', 4);
+});
+
+test('a lossy ADC changes the result (DAC mode, 8 bits where 11 are needed)', () => {
+  const g = mlp();
+  const data = dataset(5, 20, [20], 7, 3);
+  const want = mlpReference(g, data.x.data as Float32Array, 5, 12);
+  const res = simulateImc(g, mapGraph(g, hpadc(), { rows: 8, cols: 16, analogInput: 'dac' }), data, { T: 12 });
+  assert.notDeepEqual([...res.readout], [...want.readout]);
+});
+
+test('ADC-less: differs from the exact result and is deterministic', () => {
+  const g = convNet();
+  const data = dataset(6, 36, [1, 6, 6], 7, 4);
+  const calibration = dataset(8, 36, [1, 6, 6], 99, 4);
+  const exact = simulateImc(g, mapGraph(g, hpadc(), { rows: 16, cols: 16 }), data, { T: 12 });
+  const net = mapGraph(g, adcless(), { rows: 16, cols: 16 });
+  const a = simulateImc(g, net, data, { T: 12, calibration });
+  const b = simulateImc(g, net, data, { T: 12, calibration });
+  assert.deepEqual([...a.readout], [...b.readout]);
+  assert.deepEqual(a.senseRefs, b.senseRefs);
+  assert.notDeepEqual([...a.readout], [...exact.readout]);
+  const half = simulateImc(g, net, data, { T: 12, senseReference: 'half-max' });
+  assert.notDeepEqual([...half.readout], [...a.readout]);
+  assert.throws(() => simulateImc(g, net, data, { T: 12 }), /calibration samples/);
+});
+
+test('device non-idealities: reproducible per seed, different across seeds, none = ideal', () => {
+  const g = mlp();
+  const data = dataset(5, 20, [20], 7, 3);
+  const net = mapGraph(g, hpadc(), { rows: 8, cols: 8 });
+  const devices = { programNoise: 1, readNoise: 0.02, stuckAt: 0.01, driftTime: 3600, onOffRatio: 17 };
+  const run = (seed: number): number[] => [...simulateImc(g, net, data, { T: 12, devices: { ...devices, seed } }).readout];
+  assert.deepEqual(run(5), run(5));
+  assert.notDeepEqual(run(5), run(6));
+  // Read noise is per (layer, sample, step): the batch size does not change the draws.
+  const r1 = simulateImc(g, net, data, { T: 12, batchSize: 1, devices: { readNoise: 0.05, seed: 1 } }).readout;
+  const r5 = simulateImc(g, net, data, { T: 12, batchSize: 5, devices: { readNoise: 0.05, seed: 1 } }).readout;
+  assert.deepEqual([...r1], [...r5]);
+  const ideal = simulateImc(g, net, data, { T: 12 }).readout;
+  assert.deepEqual([...simulateImc(g, net, data, { T: 12, devices: {} }).readout], [...ideal]);
+  assert.deepEqual([...ideal], [...mlpReference(g, data.x.data as Float32Array, 5, 12).readout]);
+});

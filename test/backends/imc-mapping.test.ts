@@ -1,0 +1,165 @@
+// IMC mapping: tile counts and utilization computed by hand, bit slicing, errors, emitted
+// files (conductance readback, determinism).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { emit, mapGraph, quantizeWeights, synapticLayers } from '../../src/backends/imc/index.js';
+import { readNpy } from '../../src/data/npy.js';
+import { isSnncError } from '../../src/errors.js';
+import { convOnly, denseOnly, hpadc, mlp } from './imc-graphs.js';
+
+test('Gemm 784→256, 8-bit weights, 1-bit cells, differential, 128×128', () => {
+  const net = mapGraph(denseOnly(784, 256), hpadc());
+  const m = net.mapping.layers[0];
+  assert.ok(m);
+  assert.equal(m.rowTiles, 7); // ⌈784/128⌉
+  assert.equal(m.colTiles, 32); // ⌈256·8·2/128⌉
+  assert.equal(m.tiles, 224);
+  assert.equal(m.slices, 8);
+  assert.equal(m.cols, 4096);
+  assert.equal(m.rows, 784);
+  assert.equal(m.utilization, (784 * 256 * 16) / (224 * 16384)); // = 0.875
+  assert.equal(m.utilization, 0.875);
+  assert.equal(m.positions, 1);
+  assert.equal(m.inputBits, 8); // the analog first layer, bit-serial
+  assert.equal(m.adcBits, 8);
+  assert.equal(m.columnsPerAdc, 8);
+  assert.equal(net.mapping.totals.tiles, 224);
+  // 224 tiles fit one chip of 256 arrays, placed row-major on a 16-wide grid.
+  const last = net.layers[0]?.placement.at(-1);
+  assert.deepEqual(last && [last.chip, last.array, last.x, last.y], [0, 223, 15, 13]);
+});
+
+test('Conv 5×5, 6 → 16 channels on 14×14', () => {
+  const net = mapGraph(convOnly(6, 16, 5, 14), hpadc());
+  const m = net.mapping.layers[0];
+  assert.ok(m);
+  assert.equal(m.rows, 150); // 6·5·5
+  assert.equal(m.rowTiles, 2);
+  assert.equal(m.cols, 256); // 16·8·2
+  assert.equal(m.colTiles, 2);
+  assert.equal(m.tiles, 4);
+  assert.equal(m.utilization, (150 * 256) / (4 * 128 * 128)); // 0.5859375
+  assert.equal(m.positions, 100); // 10×10 valid
+  assert.equal(m.outFeatures, 16);
+});
+
+test('offset column mode, 2-bit cells, 64×64 tiles', () => {
+  const net = mapGraph(denseOnly(100, 10), hpadc(), { signed: 'offset', cellBits: 2, rows: 64, cols: 64 });
+  const m = net.mapping.layers[0];
+  assert.ok(m);
+  assert.equal(m.slices, 4); // ⌈8/2⌉
+  assert.equal(m.rowTiles, 2); // ⌈100/64⌉
+  assert.equal(m.colTiles, 1); // ⌈10·4/63⌉, one column per tile is the offset column
+  assert.equal(m.cols, 41); // 40 data + 1 offset column
+  assert.equal(m.utilization, (100 * 41) / (2 * 64 * 64));
+});
+
+test('grouped conv: one matrix per group', () => {
+  const net = mapGraph(convOnly(4, 8, 3, 6, 2), hpadc(), { rows: 64, cols: 64 });
+  const m = net.mapping.layers[0];
+  assert.ok(m);
+  assert.equal(m.rows, 18); // 4/2·3·3
+  assert.equal(m.colTiles, 2); // per group ⌈4·8·2/64⌉ = 1, two groups
+  assert.equal(m.tiles, 2);
+  assert.equal(m.cols, 128);
+  assert.equal(m.utilization, (18 * 128) / (2 * 4096));
+});
+
+test('weights: symmetric per-layer quantization and bit slices, hand-checked', () => {
+  const layer = synapticLayers(denseOnly(4, 2))[0];
+  assert.ok(layer);
+  const w = layer.weights[0] as Float64Array; // [4][2]
+  const { sW, q } = quantizeWeights(layer, 4);
+  let max = 0;
+  for (const v of w) max = Math.max(max, Math.abs(v));
+  assert.equal(sW, max / 7);
+  const qq = q[0] as Int32Array;
+  for (let i = 0; i < w.length; i++) assert.equal(qq[i], Math.round((w[i] as number) / sW));
+  // 4-bit weights, 1-bit cells, differential: column (o·4 + s)·2 + p holds bit s of |q| on p.
+  const net = mapGraph(denseOnly(4, 2), hpadc(), { weightBits: 4, rows: 8, cols: 16 });
+  const ml = net.layers[0];
+  assert.ok(ml);
+  const lv = ml.levels[0] as Uint8Array;
+  for (let r = 0; r < 4; r++) {
+    for (let o = 0; o < 2; o++) {
+      const v = ml.q[0]?.[r * 2 + o] as number;
+      for (let s = 0; s < 4; s++) {
+        const bit = (Math.abs(v) >> s) & 1;
+        assert.equal(lv[r * 16 + (o * 4 + s) * 2 + (v < 0 ? 1 : 0)], bit);
+        assert.equal(lv[r * 16 + (o * 4 + s) * 2 + (v < 0 ? 0 : 1)], 0);
+      }
+    }
+  }
+});
+
+function code(f: () => unknown): { code: string; message: string } {
+  try {
+    f();
+  } catch (e) {
+    assert.ok(isSnncError(e));
+    return { code: e.code, message: e.message };
+  }
+  assert.fail('expected an error');
+}
+
+test('errors: tile size not a power of two, cell bits above weight bits, layer larger than the chip', () => {
+  const e1 = code(() => mapGraph(denseOnly(8, 4), hpadc(), { rows: 100 }));
+  assert.equal(e1.code, 'SNNC_E_BACKEND');
+  assert.match(e1.message, /100 is not a positive power of two/);
+  const e2 = code(() => mapGraph(denseOnly(8, 4), hpadc(), { cellBits: 5, weightBits: 4 }));
+  assert.equal(e2.code, 'SNNC_E_BACKEND');
+  assert.match(e2.message, /bits per cell \(5\) exceed the weight bits \(4\)/);
+  const e3 = code(() => mapGraph(denseOnly(784, 256), hpadc(), { arraysPerChip: 64 }));
+  assert.equal(e3.code, 'SNNC_E_BACKEND');
+  assert.match(e3.message, /needs 224 crossbars .* a chip has 64/);
+  const e4 = code(() => mapGraph(denseOnly(8, 4), hpadc(), { cols: 0 }));
+  assert.match(e4.message, /columns = 0/);
+});
+
+test('layers spill onto a second chip when the first is full', () => {
+  const net = mapGraph(mlp(), hpadc(), { rows: 8, cols: 8, arraysPerChip: 100 });
+  // fc1: ⌈20/8⌉ = 3 row tiles × ⌈12·16/8⌉ = 24 → 72; fc2: ⌈12/8⌉ = 2 × ⌈3·16/8⌉ = 6 → 12.
+  assert.deepEqual(net.mapping.layers.map((l) => l.tiles), [72, 12]);
+  assert.equal(net.chips, 1);
+  const two = mapGraph(mlp(), hpadc(), { rows: 8, cols: 8, arraysPerChip: 80 });
+  assert.equal(two.chips, 2);
+  assert.equal(two.layers[1]?.placement[0]?.chip, 1);
+  assert.equal(two.layers[1]?.placement[0]?.array, 0);
+});
+
+test('emit: mapping.json, config.json, conductances read back, bytes deterministic', () => {
+  const t = hpadc();
+  const a = emit(mlp(), t, { rows: 8, cols: 8 });
+  const b = emit(mlp(), t, { rows: 8, cols: 8 });
+  assert.equal(a.files.length, b.files.length);
+  a.files.forEach((f, i) => {
+    assert.equal(f.path, b.files[i]?.path);
+    assert.deepEqual(f.data, b.files[i]?.data);
+  });
+  const byPath = new Map(a.files.map((f) => [f.path, f.data]));
+  const mapping = JSON.parse(byPath.get('imc/mapping.json') as string) as { layers: { tiles: number }[]; totals: { tiles: number } };
+  assert.equal(mapping.totals.tiles, 84);
+  const manifest = JSON.parse(byPath.get('imc/manifest.json') as string) as { files: { path: string; layer: string; rowTile: number; colTile: number }[] };
+  assert.equal(manifest.files.length, 84);
+  // Tile (fc1, row tile 1, column tile 0): rows 8..15, data columns 0..7 = output 0, slices 0..3 (±).
+  const entry = manifest.files.find((f) => f.layer === 'fc1' && f.rowTile === 1 && f.colTile === 0);
+  assert.ok(entry);
+  const g = readNpy(byPath.get(entry.path) as Uint8Array);
+  assert.deepEqual(g.shape, [8, 8]);
+  const gMin = 1 / t.device.rOff.value;
+  const gMax = 1 / t.device.rOn.value;
+  const net = mapGraph(mlp(), t, { rows: 8, cols: 8 });
+  const q = net.layers[0]?.q[0] as Int32Array; // [20][12]
+  for (let r = 0; r < 8; r++) {
+    const v = q[(8 + r) * 12 + 0] as number;
+    for (let s = 0; s < 4; s++) {
+      const want = ((Math.abs(v) >> s) & 1) === 1 ? gMax : gMin;
+      const col = s * 2 + (v < 0 ? 1 : 0);
+      assert.ok(Math.abs((g.data[r * 8 + col] as number) - want) <= want * 1e-6, `r ${r} s ${s}`);
+    }
+  }
+  const config = JSON.parse(byPath.get('imc/config.json') as string) as { tiles: unknown[]; layers: { name: string; losslessAdcBits: number }[] };
+  assert.equal(config.tiles.length, 84);
+  assert.deepEqual(config.layers.map((l) => [l.name, l.losslessAdcBits]), [['fc1', 4], ['fc2', 4]]); // ⌈log2(8·1·1 + 1)⌉
+  assert.deepEqual(a.diagnostics, []);
+});
