@@ -33,6 +33,9 @@ export const ERROR_CODES = {
   SNNC_E_REPORT: 'A compile report does not match docs/report.schema.json (the message names the JSON pointer); usually a bug in the producer of the report.',
   SNNC_E_CONVERT: 'The ANN cannot be converted to a spiking network: an activation or operator in a hidden position has no spiking equivalent (Sigmoid, Tanh, unfolded BatchNorm, ...).',
   SNNC_E_CALIBRATION: 'Calibration data or statistics are unusable: wrong shape or dtype for the model input, no samples, or a method the model does not support (e.g. clip without Clip layers).',
+  SNNC_E_QUANTIZE: 'The network cannot be quantized as asked: a layer needs an accumulator or membrane wider than 32 bits, or a parameter does not fit its bit width; the message names the layer.',
+  SNNC_E_INT_PROGRAM: 'An integer program (IntProgram, from snnc quantize or a *.snn.onnx file) is inconsistent: unknown input layer, shapes, widths or integer ranges that break the contract of src/sim/int/program.ts.',
+  SNNC_E_NIR: 'A NIR file (*.nir, HDF5) is malformed or its graph cannot be expressed: a missing group or field, a wrong dtype or shape, an unknown node type, parameters outside the documented dt convention, or a graph part NIR lacks; the message names the HDF5 path or node.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
