@@ -121,3 +121,17 @@ describe('snnc binary', () => {
     assert.match(ok.stdout, /Gemm/);
   });
 });
+
+describe('snnc verify', () => {
+  it('rejects a non-HDF5 .net without library noise, and passes a converted model', async () => {
+    const d = tmp();
+    writeFileSync(join(d, 'bad.net'), 'garbage');
+    const r = await cli('verify', join(d, 'bad.net'));
+    assert.equal(r.code, 2);
+    assert.match(r.err, /SNNC_E_BACKEND/);
+    assert.doesNotMatch(r.err, /HDF5-DIAG/);
+    const ok = await cli('verify', join(EXAMPLES, 'mlp.onnx'), '--json');
+    assert.equal(ok.code, 0, ok.err);
+    assert.equal((JSON.parse(ok.out) as { ok: boolean }).ok, true);
+  });
+});

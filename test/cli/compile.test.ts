@@ -41,7 +41,7 @@ it('snnc compile examples/lenet.onnx --target all writes every report', async ()
     if (t.status === 'unavailable') assert.ok((t.note ?? '').length > 0, `${t.target} says why it is unavailable`);
   }
   // The Loihi file is what netx reads (readback verifier), the converted model reloads.
-  verifyNetx(readFileSync(join(out, 'loihi2', 'network.net')));
+  await verifyNetx(readFileSync(join(out, 'loihi2', 'network.net')));
   const snn = importOnnx(readFileSync(join(out, 'model.snn.onnx')));
   assert.equal(snn.meta['snnc.kind'], 'snn');
   // The HTML names the model and shows the same total energy as the JSON.
