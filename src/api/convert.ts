@@ -10,10 +10,27 @@ import { calibrate } from '../passes/calibrate.js';
 import { convert } from '../passes/convert.js';
 import { foldAvgPool } from '../passes/fold-avgpool.js';
 import { fitToModel, loadDatasetSpec } from './dataset.js';
+import type { Dataset } from '../data/dataset.js';
+import { synthesizeCalibration } from '../retrain/synthesize.js';
+
+/**
+ * For `--calib synthetic`: generate calibration images from the ANN itself (data-free,
+ * src/retrain/synthesize.ts) and return options that carry them. Other options pass through.
+ */
+export async function withSyntheticCalibration<O extends ConvertOptions>(g: Graph, opts: O): Promise<O> {
+  if (opts.calib !== 'synthetic' || opts.calibData !== undefined) return opts;
+  const n = opts.calibSamples ?? 128;
+  const x = await synthesizeCalibration(g, { n, seed: opts.seed ?? 0 });
+  const K = n > 0 ? Number(g.values.get(g.outputs[0] ?? '')?.shape[1] ?? 1) : 1;
+  const y = Int32Array.from({ length: n }, (_, i) => i % K);
+  return { ...opts, calibData: { x, y, name: `synthetic(${n})` } };
+}
 
 export interface ConvertOptions {
-  /** 'mnist' (the embedded train split), a .npz path. */
+  /** 'mnist' (the embedded train split), a .npz path, or 'synthetic' (data-free; see withSyntheticCalibration). */
   readonly calib?: string;
+  /** Calibration images given directly (synthetic ones, or data already in memory). */
+  readonly calibData?: Dataset;
   readonly calibSamples?: number;
   /** 'max', 'percentile:<p>', 'clip', 'hoyer'. */
   readonly method?: string;
@@ -60,7 +77,10 @@ export function convertModel(g: Graph, opts: ConvertOptions = {}): ConvertResult
     ...(opts.onDump !== undefined ? { onDump: opts.onDump } : {}),
   }).graph;
   const spec = opts.calib ?? 'mnist';
-  const data = fitToModel(clean, loadDatasetSpec(spec, 'train', opts.calibSamples ?? 512));
+  if (spec === 'synthetic' && opts.calibData === undefined) {
+    throw new Error('synthetic calibration data must be generated first (withSyntheticCalibration)');
+  }
+  const data = fitToModel(clean, opts.calibData ?? loadDatasetSpec(spec, 'train', opts.calibSamples ?? 512));
   const granularity = opts.granularity ?? 'channel';
   const stats = calibrate(clean, { x: data.x, y: data.y, source: data.name }, { method, granularity });
   // Pools between spikes and a synaptic layer merge into it, so that layer reads events.

@@ -9,6 +9,7 @@ import { runCommand } from './run.js';
 import { convertCommand } from './convert.js';
 import { simulateCommand } from './simulate.js';
 import { compileCommand } from './compile.js';
+import { verifyCommand } from './verify.js';
 import { quantizeCommand } from './quantize.js';
 
 export interface Command {
@@ -21,7 +22,7 @@ export interface Command {
   readonly run: (argv: readonly string[], io: CliIO) => Promise<number>;
 }
 
-export const COMMANDS: readonly Command[] = [compileCommand, inspectCommand, runCommand, convertCommand, simulateCommand, quantizeCommand];
+export const COMMANDS: readonly Command[] = [compileCommand, inspectCommand, runCommand, convertCommand, simulateCommand, quantizeCommand, verifyCommand];
 
 export function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

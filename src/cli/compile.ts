@@ -2,6 +2,7 @@
 import { writeDirAtomic } from '../api/atomic.js';
 import { compileModel, SNN_TARGETS } from '../api/compile.js';
 import { loadModel } from '../api/load.js';
+import { withSyntheticCalibration } from '../api/convert.js';
 import { fail } from '../errors.js';
 import { formatRatio, formatSI, formatPercent } from '../report/format.js';
 import { flag, intOpt, listOpt, parseCommandArgs, stringOpt } from './args.js';
@@ -50,7 +51,7 @@ export const compileCommand: Command = {
     const hwSamples = intOpt(a, 'hw-samples', 1, 10_000_000);
     const g = await loadModel(model);
     const r = await compileModel(g, {
-      ...convertOptionsFrom(a),
+      ...(await withSyntheticCalibration(g, convertOptionsFrom(a))),
       modelFile: model,
       targets: targets.length > 0 ? targets : ['all'],
       T: parseIntList(stringOpt(a, 'T') ?? '16,32', 'T'),

@@ -6,7 +6,7 @@ import type { OptionTable, ParsedArgs } from './args.js';
 import { flag, intOpt, stringOpt } from './args.js';
 
 export const CONVERT_OPTIONS: OptionTable = {
-  calib: { type: 'string', value: 'mnist|file.npz', help: "calibration data: the embedded MNIST train split (default) or a .npz with x, y" },
+  calib: { type: 'string', value: 'mnist|file.npz', help: "calibration data: the embedded MNIST train split (default), a .npz with x, y, or 'synthetic' (data-free)" },
   'calib-samples': { type: 'string', value: 'n', help: 'calibration samples (default 512)' },
   method: { type: 'string', value: 'm', help: `threshold balancing statistic: ${METHODS_HELP} (default percentile:99.99)` },
   granularity: { type: 'string', value: 'layer|channel', help: 'one threshold per layer or per channel (default channel)' },
@@ -31,9 +31,6 @@ export function convertOptionsFrom(a: ParsedArgs, onDump?: (pass: string, text: 
   const method = stringOpt(a, 'method');
   if (method !== undefined) parseMethod(method); // fail early on a typo
   const calib = stringOpt(a, 'calib');
-  if (calib === 'synthetic') {
-    throw fail({ code: 'SNNC_E_USAGE', message: 'synthetic (data-free) calibration is not available yet', hint: 'use --calib mnist or a .npz file' });
-  }
   const samples = intOpt(a, 'calib-samples', 1, 1_000_000);
   const seed = intOpt(a, 'seed', 0, 2 ** 31 - 1);
   const gran = choice(a, 'granularity', ['layer', 'channel'] as const);

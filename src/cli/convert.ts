@@ -1,6 +1,6 @@
 // snnc convert <model> -o <out.snn.onnx>
 import { writeFileAtomic } from '../api/atomic.js';
-import { convertModel } from '../api/convert.js';
+import { convertModel, withSyntheticCalibration } from '../api/convert.js';
 import { loadModel } from '../api/load.js';
 import { fail } from '../errors.js';
 import { exportOnnx } from '../frontend/onnx/write.js';
@@ -38,7 +38,7 @@ export const convertCommand: Command = {
     const out = stringOpt(a, 'output');
     if (out === undefined) throw fail({ code: 'SNNC_E_USAGE', message: 'missing -o <out.snn.onnx>', hint: "see 'snnc convert --help'" });
     const g = await loadModel(model);
-    const r = convertModel(g, convertOptionsFrom(a, (pass, text) => io.stderr(`--- IR after ${pass} ---\n${text}\n`)));
+    const r = convertModel(g, await withSyntheticCalibration(g, convertOptionsFrom(a, (pass, text) => io.stderr(`--- IR after ${pass} ---\n${text}\n`))));
     // `-o net.nir` writes NIR (docs/formats.md, "NIR"); anything else the ai.snnc ONNX form.
     const nirDiags: NirDiagnostic[] = [];
     writeFileAtomic(out, out.toLowerCase().endsWith('.nir') ? await exportNir(r.graph, { diagnostics: nirDiags }) : exportOnnx(r.graph));

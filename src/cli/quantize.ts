@@ -4,6 +4,7 @@ import { loadModel } from '../api/load.js';
 import { formatBits } from '../api/memory.js';
 import type { QuantScheme } from '../api/quantize.js';
 import { quantizeModel } from '../api/quantize.js';
+import { withSyntheticCalibration } from '../api/convert.js';
 import { fail } from '../errors.js';
 import { exportOnnx } from '../frontend/onnx/write.js';
 import type { BitWidths } from '../passes/quantize-config.js';
@@ -62,7 +63,7 @@ export const quantizeCommand: Command = {
     if (scheme !== undefined && scheme !== 'after-conversion' && scheme !== 'ann-first') throw fail({ code: 'SNNC_E_USAGE', message: `--scheme must be after-conversion or ann-first, got '${scheme}'` });
     const g = await loadModel(model);
     const q = quantizeModel(g, {
-      ...convertOptionsFrom(a, (pass, text) => io.stderr(`--- IR after ${pass} ---\n${text}\n`)),
+      ...(await withSyntheticCalibration(g, convertOptionsFrom(a, (pass, text) => io.stderr(`--- IR after ${pass} ---\n${text}\n`)))),
       ...(bits !== undefined ? { bits } : {}),
       layers,
       ...(rounding !== undefined ? { rounding } : {}),

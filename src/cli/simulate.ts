@@ -1,6 +1,7 @@
 // snnc simulate <model> --dataset mnist --T 8,16,32
 import { simulateModel } from '../api/simulate.js';
 import { loadModel } from '../api/load.js';
+import { withSyntheticCalibration } from '../api/convert.js';
 import { fail } from '../errors.js';
 import { flag, intOpt, parseCommandArgs, stringOpt } from './args.js';
 import type { Command } from './commands.js';
@@ -54,7 +55,7 @@ export const simulateCommand: Command = {
     const g = await loadModel(model);
     const dataset = stringOpt(a, 'dataset');
     const r = simulateModel(g, {
-      ...convertOptionsFrom(a, (pass, text) => io.stderr(`--- IR after ${pass} ---\n${text}\n`)),
+      ...(await withSyntheticCalibration(g, convertOptionsFrom(a, (pass, text) => io.stderr(`--- IR after ${pass} ---\n${text}\n`)))),
       T,
       ...(dataset !== undefined ? { dataset } : {}),
       ...(n !== undefined ? { n } : {}),

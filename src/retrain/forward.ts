@@ -1,0 +1,205 @@
+// A differentiable TF.js forward pass of an IR graph (ANN ops), for tools that need
+// gradients with respect to the input or the weights. Images run in NHWC inside (what every
+// TF.js backend implements); values are converted back to the IR's NCHW meaning at Flatten
+// and Reshape, so weights are used exactly as the IR stores them.
+import type * as TF from '@tensorflow/tfjs-core';
+import { fail } from '../errors.js';
+import type { Graph, Node, Tensor } from '../ir/types.js';
+import { resolveWindow } from '../ir/window.js';
+
+type T = TF.Tensor;
+type Tf = typeof TF;
+
+/** A value inside the forward pass: 4-D maps are NHWC, everything else as in the IR. */
+interface Val {
+  readonly t: T;
+  readonly nhwc: boolean;
+}
+
+export interface BatchNormSite {
+  readonly node: string;
+  /** The BN input, NHWC or [N, C]. */
+  readonly x: T;
+  readonly mean: Float32Array;
+  readonly variance: Float32Array;
+}
+
+export interface ForwardResult {
+  readonly outputs: Map<string, T>;
+  readonly batchNorms: BatchNormSite[];
+}
+
+export const FORWARD_OPS: readonly string[] = [
+  'Conv', 'Gemm', 'MatMul', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Clip', 'BatchNormalization', 'AveragePool', 'MaxPool',
+  'GlobalAveragePool', 'Flatten', 'Reshape', 'Add', 'Sub', 'Mul', 'Div', 'Identity', 'Dropout', 'Softmax', 'Concat',
+];
+
+function unsupported(n: Node, why: string): never {
+  throw fail({ code: 'SNNC_E_UNSUPPORTED_OP', message: `${n.op} '${n.name}': ${why}`, node: n.name, hint: `gradient-based tools support ${FORWARD_OPS.join(', ')} on 2-D images` });
+}
+
+function floats(t: Tensor): Float32Array {
+  return t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number);
+}
+
+export function forwardTf(tf: Tf, g: Graph, x: T): ForwardResult {
+  const env = new Map<string, Val>();
+  const batchNorms: BatchNormSite[] = [];
+  const input = g.inputs[0] ?? '';
+  env.set(input, x.rank === 4 ? { t: tf.transpose(x, [0, 2, 3, 1]), nhwc: true } : { t: x, nhwc: false });
+  const konst = (name: string): Tensor | undefined => g.initializers.get(name);
+  const get = (n: Node, i: number): Val => {
+    const name = n.inputs[i] ?? '';
+    const v = env.get(name);
+    if (v !== undefined) return v;
+    const c = konst(name);
+    if (c === undefined) return unsupported(n, `input ${i} is not available`);
+    return { t: tf.tensor(floats(c), [...c.shape]), nhwc: false };
+  };
+  /** A constant operand broadcast against an NHWC map: [C,1,1] / [1,C,1,1] → [C]. */
+  const operand = (n: Node, i: number, other: Val): T => {
+    const name = n.inputs[i] ?? '';
+    const c = konst(name);
+    if (c === undefined || !other.nhwc) return get(n, i).t;
+    const size = c.shape.reduce((a, b) => a * b, 1);
+    if (size === 1) return tf.scalar(floats(c)[0] ?? 0);
+    const C = other.t.shape[3];
+    if (size === C) return tf.tensor1d(floats(c));
+    return unsupported(n, `constant of shape [${c.shape.join(', ')}] against a feature map`);
+  };
+  const toNchwFlat = (v: Val): T => (v.nhwc ? tf.transpose(v.t, [0, 3, 1, 2]) : v.t);
+
+  for (const n of g.nodes) {
+    let out: Val;
+    switch (n.op) {
+      case 'Conv': {
+        const xv = get(n, 0);
+        const w = konst(n.inputs[1] ?? '');
+        if (!xv.nhwc || w === undefined || w.shape.length !== 4) return unsupported(n, 'only 2-D convolutions with constant weights');
+        const [O, Ig, kh, kw] = w.shape as [number, number, number, number];
+        const [, H, W, C] = xv.t.shape as [number, number, number, number];
+        const a = n.attrs;
+        const r = resolveWindow([H, W], { ...a, kernelShape: [kh, kw] }, false, n.name);
+        const padded = tf.pad(xv.t as TF.Tensor4D, [[0, 0], [r.padsBegin[0] ?? 0, r.padsEnd[0] ?? 0], [r.padsBegin[1] ?? 0, r.padsEnd[1] ?? 0], [0, 0]]);
+        const strides: [number, number] = [a.strides[0] ?? 1, a.strides[1] ?? 1];
+        const dil: [number, number] = [a.dilations[0] ?? 1, a.dilations[1] ?? 1];
+        let y: T;
+        if (a.group === 1) {
+          const hwio = tf.transpose(tf.tensor4d(floats(w), [O, Ig, kh, kw]), [2, 3, 1, 0]) as TF.Tensor4D;
+          y = tf.conv2d(padded as TF.Tensor4D, hwio, strides, 'valid', 'NHWC', dil);
+        } else if (a.group === C && Ig === 1) {
+          const mult = O / C;
+          const f = tf.transpose(tf.reshape(tf.tensor1d(floats(w)), [C, mult, kh, kw]), [2, 3, 0, 1]) as TF.Tensor4D;
+          y = tf.depthwiseConv2d(padded as TF.Tensor4D, f, strides, 'valid', 'NHWC', dil);
+        } else {
+          return unsupported(n, `group ${a.group} (only 1 or depthwise)`);
+        }
+        const b = konst(n.inputs[2] ?? '');
+        out = { t: b !== undefined ? tf.add(y, tf.tensor1d(floats(b))) : y, nhwc: true };
+        break;
+      }
+      case 'Gemm': {
+        const av = get(n, 0);
+        const b = konst(n.inputs[1] ?? '');
+        if (av.nhwc || av.t.rank !== 2 || b === undefined || n.attrs.transA) return unsupported(n, 'only [N, K] · constant B');
+        let bt = tf.tensor2d(floats(b), [b.shape[0] ?? 0, b.shape[1] ?? 0]);
+        if (n.attrs.transB) bt = tf.transpose(bt);
+        let y = tf.mul(tf.matMul(av.t as TF.Tensor2D, bt), n.attrs.alpha);
+        const c = konst(n.inputs[2] ?? '');
+        if (c !== undefined) y = tf.add(y, tf.mul(tf.tensor(floats(c), [...c.shape]), n.attrs.beta));
+        out = { t: y, nhwc: false };
+        break;
+      }
+      case 'MatMul': {
+        const av = get(n, 0);
+        const b = konst(n.inputs[1] ?? '');
+        if (av.nhwc || av.t.rank !== 2 || b === undefined || b.shape.length !== 2) return unsupported(n, 'only [N, K] · constant [K, M]');
+        out = { t: tf.matMul(av.t as TF.Tensor2D, tf.tensor2d(floats(b), [b.shape[0] ?? 0, b.shape[1] ?? 0])), nhwc: false };
+        break;
+      }
+      case 'Relu': { const v = get(n, 0); out = { t: tf.relu(v.t), nhwc: v.nhwc }; break; }
+      case 'LeakyRelu': { const v = get(n, 0); out = { t: tf.leakyRelu(v.t, n.attrs.alpha), nhwc: v.nhwc }; break; }
+      case 'Sigmoid': { const v = get(n, 0); out = { t: tf.sigmoid(v.t), nhwc: v.nhwc }; break; }
+      case 'Tanh': { const v = get(n, 0); out = { t: tf.tanh(v.t), nhwc: v.nhwc }; break; }
+      case 'Clip': {
+        const v = get(n, 0);
+        const lo = konst(n.inputs[1] ?? '');
+        const hi = konst(n.inputs[2] ?? '');
+        out = { t: tf.clipByValue(v.t, lo !== undefined ? (floats(lo)[0] ?? -Infinity) : -3.4e38, hi !== undefined ? (floats(hi)[0] ?? Infinity) : 3.4e38), nhwc: v.nhwc };
+        break;
+      }
+      case 'BatchNormalization': {
+        const v = get(n, 0);
+        const [s, b, m, va] = [1, 2, 3, 4].map((i) => konst(n.inputs[i] ?? ''));
+        if (s === undefined || b === undefined || m === undefined || va === undefined) return unsupported(n, 'statistics must be constants');
+        batchNorms.push({ node: n.name, x: v.t, mean: floats(m), variance: floats(va) });
+        const mean = tf.tensor1d(floats(m));
+        const inv = tf.rsqrt(tf.add(tf.tensor1d(floats(va)), n.attrs.epsilon));
+        out = { t: tf.add(tf.mul(tf.mul(tf.sub(v.t, mean), inv), tf.tensor1d(floats(s))), tf.tensor1d(floats(b))), nhwc: v.nhwc };
+        break;
+      }
+      case 'AveragePool':
+      case 'MaxPool': {
+        const v = get(n, 0);
+        const a = n.attrs;
+        if (!v.nhwc || a.kernelShape.length !== 2 || a.ceilMode || a.dilations.some((d) => d !== 1)) return unsupported(n, '2-D pooling without ceil mode or dilation');
+        const [, H, W] = v.t.shape as [number, number, number, number];
+        const r = resolveWindow([H, W], a, false, n.name);
+        const pads = [...r.padsBegin, ...r.padsEnd];
+        if (n.op === 'AveragePool' && pads.some((p) => p !== 0) && !n.attrs.countIncludePad) {
+          return unsupported(n, 'padding excluded from the average');
+        }
+        const fill = n.op === 'MaxPool' ? -3.4e38 : 0;
+        const x4 = tf.pad(v.t as TF.Tensor4D, [[0, 0], [r.padsBegin[0] ?? 0, r.padsEnd[0] ?? 0], [r.padsBegin[1] ?? 0, r.padsEnd[1] ?? 0], [0, 0]], fill);
+        const k: [number, number] = [a.kernelShape[0] ?? 1, a.kernelShape[1] ?? 1];
+        const st: [number, number] = [a.strides[0] ?? 1, a.strides[1] ?? 1];
+        out = { t: n.op === 'MaxPool' ? tf.maxPool(x4, k, st, 'valid') : tf.avgPool(x4, k, st, 'valid'), nhwc: true };
+        break;
+      }
+      case 'GlobalAveragePool': {
+        const v = get(n, 0);
+        if (!v.nhwc) return unsupported(n, 'needs a 2-D feature map');
+        out = { t: tf.mean(v.t, [1, 2], true), nhwc: true };
+        break;
+      }
+      case 'Flatten':
+      case 'Reshape': {
+        const v = get(n, 0);
+        const shape = g.values.get(n.outputs[0] ?? '')?.shape ?? [];
+        if (shape.length !== 2 || typeof shape[1] !== 'number') return unsupported(n, 'only flattening to [N, features]');
+        out = { t: tf.reshape(toNchwFlat(v), [-1, shape[1]]), nhwc: false };
+        break;
+      }
+      case 'Add':
+      case 'Sub':
+      case 'Mul':
+      case 'Div': {
+        const a = env.get(n.inputs[0] ?? '') ?? get(n, 0);
+        const bDyn = env.get(n.inputs[1] ?? '');
+        const b = bDyn?.t ?? operand(n, 1, a);
+        const fn = { Add: tf.add, Sub: tf.sub, Mul: tf.mul, Div: tf.div }[n.op];
+        out = { t: fn(a.t, b), nhwc: a.nhwc };
+        break;
+      }
+      case 'Concat': {
+        const vs = n.inputs.map((_, i) => get(n, i));
+        const nhwc = vs[0]?.nhwc ?? false;
+        if (nhwc && n.attrs.axis !== 1 && n.attrs.axis !== -3) return unsupported(n, 'feature maps concatenate on channels only');
+        out = { t: tf.concat(vs.map((v) => v.t), nhwc ? 3 : n.attrs.axis), nhwc };
+        break;
+      }
+      case 'Softmax': { const v = get(n, 0); out = { t: tf.softmax(v.t), nhwc: v.nhwc }; break; }
+      case 'Identity':
+      case 'Dropout': out = get(n, 0); break;
+      default:
+        return unsupported(n, 'not supported by the TF.js forward pass');
+    }
+    env.set(n.outputs[0] ?? '', out);
+  }
+  const outputs = new Map<string, T>();
+  for (const o of g.outputs) {
+    const v = env.get(o);
+    if (v !== undefined) outputs.set(o, v.nhwc ? tf.transpose(v.t, [0, 3, 1, 2]) : v.t);
+  }
+  return { outputs, batchNorms };
+}

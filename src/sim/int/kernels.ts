@@ -1,0 +1,192 @@
+// Integer synaptic kernels of the IntProgram simulator. They scatter only the nonzero inputs
+// (spikes are sparse), so a step costs synaptic events, not MACs. Sums are exact: quantize
+// proves every partial sum fits accBits ≤ 32, so plain JS number arithmetic on int32 values
+// is exact and the Int32Array stores never wrap.
+import type { ConvGeometry, IntLayer } from './program.js';
+import { elements } from './program.js';
+
+/** Per input position: the (output position, kernel offset) pairs it reaches. */
+export interface Taps {
+  readonly start: Int32Array;
+  readonly outPos: Int32Array;
+  readonly kOff: Int32Array;
+}
+
+/** Windows of a 2-D geometry over an [H,W] map giving [OH,OW]: input position → taps. */
+export function buildTaps(g: ConvGeometry, H: number, W: number, OH: number, OW: number): Taps {
+  const [KH, KW] = g.kernel;
+  const [sh, sw] = g.strides;
+  const [pt, pl] = g.pads;
+  const [dh, dw] = g.dilations;
+  const lists: number[][] = Array.from({ length: H * W }, () => []);
+  for (let oy = 0; oy < OH; oy++) {
+    for (let ox = 0; ox < OW; ox++) {
+      for (let u = 0; u < KH; u++) {
+        const iy = oy * sh + u * dh - pt;
+        if (iy < 0 || iy >= H) continue;
+        for (let v = 0; v < KW; v++) {
+          const ix = ox * sw + v * dw - pl;
+          if (ix < 0 || ix >= W) continue;
+          (lists[iy * W + ix] as number[]).push(oy * OW + ox, u * KW + v);
+        }
+      }
+    }
+  }
+  const start = new Int32Array(H * W + 1);
+  let n = 0;
+  lists.forEach((l, i) => { start[i] = n; n += l.length / 2; });
+  start[H * W] = n;
+  const outPos = new Int32Array(n);
+  const kOff = new Int32Array(n);
+  let k = 0;
+  for (const l of lists) for (let j = 0; j < l.length; j += 2) { outPos[k] = l[j] as number; kOff[k] = l[j + 1] as number; k++; }
+  return { start, outPos, kOff };
+}
+
+/** What a layer needs precomputed to run: transposed dense weights, conv taps. */
+export interface Prepared {
+  readonly layer: IntLayer;
+  /** dense: W transposed to [I, O]. */
+  readonly wT?: Int32Array;
+  readonly taps?: Taps;
+}
+
+export function prepare(layer: IntLayer): Prepared {
+  if (layer.kind === 'dense') {
+    const [O, I] = layer.weightShape as [number, number];
+    const wT = new Int32Array(O * I);
+    for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) wT[i * O + o] = layer.weights[o * I + i] as number;
+    return { layer, wT };
+  }
+  if ((layer.kind === 'conv' || layer.kind === 'sum-pool' || layer.kind === 'max-pool') && layer.geometry !== undefined) {
+    const [, H, W] = layer.inShape as [number, number, number];
+    const [, OH, OW] = layer.outShape as [number, number, number];
+    return { layer, taps: buildTaps(layer.geometry, H, W, OH, OW) };
+  }
+  return { layer };
+}
+
+/** I ← bias + ((S + 2^(k−1)) >> k) (bias per output channel, broadcast over positions). */
+export function finishCurrent(layer: IntLayer, I: Int32Array): void {
+  const k = layer.shift;
+  if (k > 0) {
+    const div = 2 ** k;
+    const half = 2 ** (k - 1);
+    for (let i = 0; i < I.length; i++) I[i] = Math.floor(((I[i] as number) + half) / div);
+  }
+  if (layer.bias.length === 0) return;
+  const C = layer.outShape[0] as number;
+  const per = I.length / C;
+  for (let c = 0; c < C; c++) {
+    const b = layer.bias[c] as number;
+    for (let i = c * per; i < (c + 1) * per; i++) I[i] = (I[i] as number) + b;
+  }
+}
+
+export function denseAdd(p: Prepared, x: Int32Array, I: Int32Array): void {
+  const wT = p.wT as Int32Array;
+  const O = I.length;
+  for (let i = 0; i < x.length; i++) {
+    const xv = x[i] as number;
+    if (xv === 0) continue;
+    const base = i * O;
+    if (xv === 1) for (let o = 0; o < O; o++) I[o] = (I[o] as number) + (wT[base + o] as number);
+    else for (let o = 0; o < O; o++) I[o] = (I[o] as number) + xv * (wT[base + o] as number);
+  }
+}
+
+export function convAdd(p: Prepared, x: Int32Array, I: Int32Array): void {
+  const L = p.layer;
+  const taps = p.taps as Taps;
+  const [C, H, W] = L.inShape as [number, number, number];
+  const [O, OH, OW] = L.outShape as [number, number, number];
+  const g = L.geometry as ConvGeometry;
+  const Cg = C / g.group;
+  const Og = O / g.group;
+  const KK = g.kernel[0] * g.kernel[1];
+  const HW = H * W;
+  const OHW = OH * OW;
+  const w = L.weights;
+  for (let c = 0; c < C; c++) {
+    const grp = Math.floor(c / Cg);
+    const cl = c - grp * Cg;
+    const o0 = grp * Og;
+    for (let pIn = 0; pIn < HW; pIn++) {
+      const xv = x[c * HW + pIn] as number;
+      if (xv === 0) continue;
+      const s = taps.start[pIn] as number;
+      const e = taps.start[pIn + 1] as number;
+      for (let o = o0; o < o0 + Og; o++) {
+        const wb = (o * Cg + cl) * KK;
+        const ob = o * OHW;
+        for (let k = s; k < e; k++) {
+          I[ob + (taps.outPos[k] as number)] = (I[ob + (taps.outPos[k] as number)] as number) + xv * (w[wb + (taps.kOff[k] as number)] as number);
+        }
+      }
+    }
+  }
+}
+
+export function sumPool(p: Prepared, x: Int32Array, out: Int32Array): void {
+  const taps = p.taps as Taps;
+  const [C, H, W] = p.layer.inShape as [number, number, number];
+  const [, OH, OW] = p.layer.outShape as [number, number, number];
+  out.fill(0);
+  const HW = H * W;
+  const OHW = OH * OW;
+  for (let c = 0; c < C; c++) {
+    for (let pIn = 0; pIn < HW; pIn++) {
+      const xv = x[c * HW + pIn] as number;
+      if (xv === 0) continue;
+      for (let k = taps.start[pIn] as number; k < (taps.start[pIn + 1] as number); k++) {
+        const o = c * OHW + (taps.outPos[k] as number);
+        out[o] = (out[o] as number) + xv;
+      }
+    }
+  }
+}
+
+/**
+ * Spike max pool: counts (accumulated spikes per input, including this step) are updated
+ * first; each window then forwards the spike of its first element with the largest count.
+ */
+export function maxPoolStep(p: Prepared, x: Int32Array, counts: Int32Array, out: Int32Array): void {
+  const L = p.layer;
+  const g = L.geometry as ConvGeometry;
+  const [C, H, W] = L.inShape as [number, number, number];
+  const [, OH, OW] = L.outShape as [number, number, number];
+  for (let i = 0; i < x.length; i++) counts[i] = (counts[i] as number) + (x[i] as number);
+  for (let c = 0; c < C; c++) {
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        let best = -1;
+        let spike = 0;
+        for (let u = 0; u < g.kernel[0]; u++) {
+          const iy = oy * g.strides[0] + u * g.dilations[0] - g.pads[0];
+          if (iy < 0 || iy >= H) continue;
+          for (let v = 0; v < g.kernel[1]; v++) {
+            const ix = ox * g.strides[1] + v * g.dilations[1] - g.pads[1];
+            if (ix < 0 || ix >= W) continue;
+            const k = (c * H + iy) * W + ix;
+            if ((counts[k] as number) > best) { best = counts[k] as number; spike = x[k] as number; }
+          }
+        }
+        out[(c * OH + oy) * OW + ox] = spike;
+      }
+    }
+  }
+}
+
+export function addStep(L: IntLayer, ins: readonly Int32Array[], I: Int32Array): void {
+  I.fill(0);
+  const gains = L.gains;
+  ins.forEach((x, k) => {
+    const gk = gains?.[k] ?? 1;
+    for (let i = 0; i < I.length; i++) I[i] = (I[i] as number) + gk * (x[i] as number);
+  });
+  finishCurrent(L, I);
+}
+
+export function outElements(L: IntLayer): number {
+  return elements(L.outShape);
+}

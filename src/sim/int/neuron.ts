@@ -1,0 +1,63 @@
+// The integer IF/LIF update of the IntProgram contract (program.ts): leak by arithmetic shift,
+// integrate, overflow (saturate | wrap) at membraneBits, fire (ge | gt), reset, refractory.
+import type { IntNeuron, Overflow } from './program.js';
+
+/** OV_m(x) for an exact integer x (|x| < 2^53) and m ≤ 32. */
+export function overflow(x: number, m: number, mode: Overflow): number {
+  if (mode === 'saturate') {
+    const hi = 2 ** (m - 1) - 1;
+    const lo = -(2 ** (m - 1));
+    return x > hi ? hi : x < lo ? lo : x;
+  }
+  const w = x | 0; // ToInt32 = the low 32 bits, two's complement, exact for integer doubles
+  return m === 32 ? w : (w << (32 - m)) >> (32 - m);
+}
+
+export interface IntNeuronState {
+  readonly n: IntNeuron;
+  /** Elements per output channel. */
+  readonly per: number;
+  readonly v: Int32Array;
+  readonly r: Int32Array;
+}
+
+export function initState(n: IntNeuron, F: number, channels: number): IntNeuronState {
+  const per = F / channels;
+  const v = new Int32Array(F);
+  for (let i = 0; i < F; i++) v[i] = (n.vInit.length === 1 ? n.vInit[0] : n.vInit[Math.floor(i / per)]) as number;
+  return { n, per, v, r: new Int32Array(F) };
+}
+
+/** One step: currents I → spikes out (0/1); returns the number of spikes. */
+export function stepNeuron(s: IntNeuronState, I: Int32Array, out: Int32Array): number {
+  const { n, per, v, r } = s;
+  const m = n.membraneBits;
+  const mode = n.overflow;
+  const sh = n.leakShift;
+
+  const ge = n.fire === 'ge';
+  const sub = n.reset === 'subtract';
+  const one = n.threshold.length === 1;
+  let spikes = 0;
+  for (let i = 0; i < v.length; i++) {
+    if (n.refractory > 0 && (r[i] as number) > 0) {
+      r[i] = (r[i] as number) - 1;
+      out[i] = 0;
+      continue;
+    }
+    let vv = v[i] as number;
+    if (sh !== null) vv -= vv >> sh;
+    vv = overflow(vv + (I[i] as number), m, mode);
+    const th = (one ? n.threshold[0] : n.threshold[Math.floor(i / per)]) as number;
+    if (ge ? vv >= th : vv > th) {
+      v[i] = sub ? overflow(vv - th, m, mode) : n.vReset;
+      if (n.refractory > 0) r[i] = n.refractory;
+      out[i] = 1;
+      spikes++;
+    } else {
+      v[i] = vv;
+      out[i] = 0;
+    }
+  }
+  return spikes;
+}
