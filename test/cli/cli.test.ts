@@ -9,6 +9,7 @@ import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/main.js';
 import { readTensorFile } from '../../src/frontend/onnx/tensor.js';
 import { loadNpy } from '../../src/data/npy.js';
+import { writeNpz } from '../../src/data/npz.js';
 import { compareTensors } from '../helpers/compare.js';
 import { CORPUS, HAVE_CORPUS, EXAMPLES, ROOT } from '../helpers/paths.js';
 
@@ -133,5 +134,36 @@ describe('snnc verify', () => {
     const ok = await cli('verify', join(EXAMPLES, 'mlp.onnx'), '--json');
     assert.equal(ok.code, 0, ok.err);
     assert.equal((JSON.parse(ok.out) as { ok: boolean }).ok, true);
+  });
+});
+
+describe('snnc simulate and convert: bad input', () => {
+  it('rejects T ≤ 0, absurd T, non-numbers, and a model that cannot take MNIST images', async () => {
+    for (const T of ['0', '-4', '1000000', 'abc', '8,,16']) {
+      const r = await cli('simulate', join(EXAMPLES, 'mlp.onnx'), '--T', T, '--n', '4');
+      assert.equal(r.code, 2, `--T ${T}`);
+      assert.match(r.err, /SNNC_E_USAGE/);
+    }
+    if (HAVE_CORPUS) {
+      const conv = await cli('simulate', join(CORPUS, 'onnx-pytorch-converted', 'test_Conv2d', 'model.onnx'), '--T', '4', '--n', '4');
+      assert.equal(conv.code, 2);
+      assert.match(conv.err, /SNNC_E_INPUT_MISMATCH|SNNC_E_CONVERT/);
+    }
+  });
+
+  it('rejects a calibration file with the wrong shape, a method typo, and an empty dataset', async () => {
+    const d = tmp();
+    const npz = (n: number, per: number) => writeNpz({ x: { dtype: 'float32', shape: [n, per], data: new Float32Array(n * per) }, y: { dtype: 'int64', shape: [n], data: new BigInt64Array(n) } });
+    writeFileSync(join(d, 'wrong.npz'), npz(4, 100));
+    const wrong = await cli('convert', join(EXAMPLES, 'mlp.onnx'), '--calib', join(d, 'wrong.npz'), '-o', join(d, 'm.snn.onnx'));
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.err, /SNNC_E_INPUT_MISMATCH|SNNC_E_CALIBRATION/);
+    const typo = await cli('convert', join(EXAMPLES, 'mlp.onnx'), '--method', 'percentil:99', '-o', join(d, 'm.snn.onnx'));
+    assert.equal(typo.code, 2);
+    assert.match(typo.err, /SNNC_E_USAGE/);
+    writeFileSync(join(d, 'empty.npz'), npz(0, 784));
+    const empty = await cli('simulate', join(EXAMPLES, 'mlp.onnx'), '--dataset', join(d, 'empty.npz'), '--T', '4');
+    assert.equal(empty.code, 2);
+    assert.match(empty.err, /SNNC_E_DATASET/);
   });
 });
