@@ -10,6 +10,7 @@ import { fail } from '../errors.js';
 import type { Graph, Tensor } from '../ir/types.js';
 import { forwardTf } from './forward.js';
 import { initTf } from './tf.js';
+import { splitmix32 } from '../sim/snn/rng.js';
 
 export interface SynthesizeOptions {
   /** Images to generate (classes are cycled: image i targets class i mod K). */
@@ -20,18 +21,6 @@ export interface SynthesizeOptions {
   /** Weights of the BatchNorm-statistics and total-variation terms. */
   readonly bnWeight?: number;
   readonly tvWeight?: number;
-}
-
-/** Mulberry32: a small seeded generator, so the same seed gives the same images. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export async function synthesizeCalibration(g: Graph, opts: SynthesizeOptions = {}): Promise<Tensor> {
@@ -47,7 +36,7 @@ export async function synthesizeCalibration(g: Graph, opts: SynthesizeOptions = 
   if (K < 2) throw fail({ code: 'SNNC_E_CALIBRATION', message: 'synthetic calibration needs a classifier output [N, classes]' });
   const n = opts.n ?? 64;
   const steps = opts.steps ?? 150;
-  const rnd = mulberry32(opts.seed ?? 0);
+  const rnd = splitmix32(opts.seed ?? 0);
   const size = per.reduce((a, b) => a * b, 1);
   // Start near a dark image with a little noise (sigmoid(−2) ≈ 0.12).
   const z0 = Float32Array.from({ length: n * size }, () => -2 + (rnd() - 0.5));

@@ -6,7 +6,7 @@ import h5wasm from 'h5wasm';
 import type { Dataset, File as H5File } from 'h5wasm';
 import { emit, verifyNetx } from '../../src/backends/loihi/index.js';
 import { writeNetx } from '../../src/backends/loihi/netx-write.js';
-import { writeH5 } from '../../src/backends/loihi/h5.js';
+import { writeH5 } from '../../src/frontend/hdf5.js';
 import type { NetxLayer } from '../../src/backends/loihi/types.js';
 import { loadTarget } from '../../src/costmodel/target.js';
 import type { LoihiTarget } from '../../src/costmodel/target.js';

@@ -4,7 +4,7 @@
 // weights and biases as float32 holding integers (as lava-dl's own exporter writes them;
 // netx reads them with astype(int)), no attributes anywhere.
 import type { Group } from 'h5wasm';
-import { writeH5 } from './h5.js';
+import { writeH5 } from '../../frontend/hdf5.js';
 import type { NetxLayer, NetxNeuron } from './types.js';
 
 function ascii(g: Group, name: string, value: string): void {

@@ -8,8 +8,8 @@
 import { fail } from '../../errors.js';
 import type { SnncError } from '../../errors.js';
 import type { Dataset, Group } from 'h5wasm';
-import { h5wasm, readH5 } from './h5.js';
-import type { H5File } from './h5.js';
+import { h5wasm, readH5 } from '../../frontend/hdf5.js';
+import type { H5File } from '../../frontend/hdf5.js';
 import { BIAS_MAX, BIAS_MIN, VTH_MAX, W_MAX, W_MIN } from './quantize.js';
 import type { NetxLayer, NetxNeuron } from './types.js';
 

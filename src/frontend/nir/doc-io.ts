@@ -9,8 +9,8 @@
 //   /node/metadata/<key>       optional strings
 import type { Dataset, Group } from 'h5wasm';
 import { isSnncError } from '../../errors.js';
-import { h5wasm, readH5, writeH5 } from './h5.js';
-import type { H5File } from './h5.js';
+import { h5wasm, readH5, writeH5 } from '../hdf5.js';
+import type { H5File } from '../hdf5.js';
 import { nirError } from './convention.js';
 import type { NirArray, NirDoc, NirNode } from './types.js';
 import { NIR_FIELDS } from './types.js';

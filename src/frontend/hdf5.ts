@@ -1,11 +1,11 @@
-// h5wasm plumbing for NIR files. The library keeps files in an in-memory Emscripten FS,
-// so a file is written under a fresh name, its bytes read back, and the name unlinked.
-// (The Loihi backend has the same few lines; frontends may not import backends.)
+// h5wasm plumbing for every HDF5 file snnc reads or writes (NIR here, lava-dl netx in the
+// Loihi backend). The library keeps files in an in-memory Emscripten FS, so a file is
+// written under a fresh name, its bytes read back, and the name unlinked.
 //
 // Determinism: HDF5 stamps object headers with times from Emscripten's clock, which
 // reads Date.now(); h5wasm has no switch for H5Pset_obj_track_times. Holding Date.now at
 // 0 while the file is written makes every stamp 0, so one graph always gives one byte
-// string (test/frontend/nir-roundtrip checks it).
+// string (test/frontend/nir-roundtrip and test/backends/loihi-netx check it).
 import h5wasm from 'h5wasm';
 import type { File as H5File } from 'h5wasm';
 
@@ -31,7 +31,7 @@ async function memFs(): Promise<MemFs> {
 
 function freshName(): string {
   counter += 1;
-  return `/snnc-nir-${counter}.h5`;
+  return `/snnc-${counter}.h5`;
 }
 
 /** Build a file with `fill` and return its bytes, with all HDF5 timestamps at 0. */
