@@ -15,7 +15,7 @@ import { simulate } from '../../src/sim/snn/index.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { isSnncError } from '../../src/errors.js';
 
-const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
+import { EXAMPLES } from '../helpers/paths.js';
 
 function assertSameGraph(back: Graph, g: Graph): void {
   assert.equal(back.name, g.name);
