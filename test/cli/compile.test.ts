@@ -37,6 +37,15 @@ it('snnc compile examples/lenet.onnx --target all writes every report', async ()
   assert.equal(loihi?.status, 'ok');
   assert.ok((loihi?.energyJ ?? 0) > 0 && (loihi?.latencyS ?? 0) > 0);
   assert.equal(loihi?.timesteps, 8);
+  // The ADC-less vs HP-ADC ratio is reported next to the seed paper's ranges.
+  const hp = byName.get('imc-hpadc');
+  const al = byName.get('imc-adcless');
+  assert.equal(hp?.status, 'ok');
+  assert.equal(al?.status, 'ok');
+  const ratio = report.diagnostics.find((d) => d.code === 'SNNC_I_ADCLESS_RATIO');
+  assert.ok(ratio !== undefined && ratio.message.includes('2–7×') && ratio.message.includes('8.9–24.6×'));
+  assert.ok(ratio.message.includes(`${((hp?.energyJ ?? 0) / (al?.energyJ ?? 1)).toFixed(2)}× less energy`));
+  assert.ok(readFileSync(join(out, 'report.md'), 'utf8').includes('8.9–24.6×'));
   for (const t of report.targets) {
     if (t.status === 'unavailable') assert.ok((t.note ?? '').length > 0, `${t.target} says why it is unavailable`);
   }
