@@ -1,5 +1,9 @@
 // snnc simulate <model> --dataset mnist --T 8,16,32
 import { simulateModel } from '../api/simulate.js';
+import { parseNoise, simulateOnImc } from '../api/simulate-imc.js';
+import type { ImcAccuracy } from '../api/simulate-imc.js';
+import { fitToModel, loadDatasetSpec } from '../api/dataset.js';
+import { loadTarget } from '../costmodel/target.js';
 import { loadModel } from '../api/load.js';
 import { withSyntheticCalibration } from '../api/convert.js';
 import { fail } from '../errors.js';
@@ -28,6 +32,10 @@ export const simulateCommand: Command = {
     dataset: { type: 'string', value: 'mnist|file.npz', help: 'labelled test data (default mnist: the embedded test split)' },
     T: { type: 'string', value: 'list', help: 'time steps to evaluate, comma-separated (default 8,16,32,64)' },
     n: { type: 'string', value: 'samples', help: 'use only the first n samples' },
+    target: { type: 'string', value: 'imc-target', help: 'also run the network as mapped on an IMC target (imc-hpadc, imc-adcless, or a JSON file)' },
+    noise: { type: 'string', value: 'spec', help: 'device non-idealities for --target, e.g. program=1,read=0.01,drift=3600,stuck=0.001,onoff=17' },
+    seeds: { type: 'string', value: 'n', help: 'noise seeds for --target (default 3 with --noise, else 1); reports mean ± std' },
+    'hw-samples': { type: 'string', value: 'n', help: 'samples for the --target simulation (default 200)' },
     'early-exit': { type: 'string', value: 'margin', help: 'stop a sample once top-1 minus top-2 of its mean readout reaches this margin' },
     mode: { type: 'string', value: 'time-stepped|event-driven', help: 'simulation engine (identical results; default time-stepped)' },
     int: { type: 'boolean', help: 'also run the integer-exact simulation (the program stored by snnc quantize, else default 8-bit weights)' },
@@ -52,6 +60,14 @@ export const simulateCommand: Command = {
     if (mode !== undefined && mode !== 'time-stepped' && mode !== 'event-driven') {
       throw fail({ code: 'SNNC_E_USAGE', message: `--mode must be time-stepped or event-driven, got '${mode}'` });
     }
+    // Hardware options are checked before the (long) simulation starts.
+    const hwTarget = stringOpt(a, 'target');
+    const noiseSpec = stringOpt(a, 'noise');
+    const noise = noiseSpec !== undefined ? parseNoise(noiseSpec) : undefined;
+    if (noise !== undefined && hwTarget === undefined) throw fail({ code: 'SNNC_E_USAGE', message: '--noise needs --target <imc target>' });
+    if (hwTarget !== undefined && loadTarget(hwTarget).kind !== 'imc') {
+      throw fail({ code: 'SNNC_E_USAGE', message: `--target ${hwTarget} is not an IMC target`, hint: 'simulate --target takes imc-hpadc, imc-adcless or an IMC target JSON' });
+    }
     const g = await loadModel(model);
     const dataset = stringOpt(a, 'dataset');
     const r = simulateModel(g, {
@@ -64,6 +80,18 @@ export const simulateCommand: Command = {
       ...(flag(a, 'int') ? { int: {} } : {}),
       onProgress: progressBar(io, flag(a, 'quiet') || flag(a, 'json')),
     });
+    let hw: ImcAccuracy | undefined;
+    if (hwTarget !== undefined) {
+      const nSeeds = intOpt(a, 'seeds', 1, 100) ?? (noise !== undefined ? 3 : 1);
+      const nHw = Math.min(intOpt(a, 'hw-samples', 1, 10_000_000) ?? 200, r.samples);
+      const data = fitToModel(r.graph, loadDatasetSpec(dataset ?? 'mnist', 'test', nHw));
+      const calib = fitToModel(r.graph, loadDatasetSpec(stringOpt(a, 'calib') === undefined || stringOpt(a, 'calib') === 'synthetic' ? 'mnist' : (stringOpt(a, 'calib') ?? 'mnist'), 'train', 64));
+      hw = simulateOnImc(r.graph, hwTarget, data, calib, {
+        T: Math.max(...T),
+        ...(noise !== undefined ? { noise } : {}),
+        seeds: Array.from({ length: nSeeds }, (_, i) => i),
+      });
+    }
     if (flag(a, 'json')) {
       const json = {
         samples: r.samples,
@@ -76,6 +104,7 @@ export const simulateCommand: Command = {
         })),
         accuracyPerStep: r.accuracyPerStep,
         ...(r.int !== undefined ? { int: r.int } : {}),
+        ...(hw !== undefined ? { hardware: { ...hw, samples: Math.min(r.samples, intOpt(a, 'hw-samples', 1, 10_000_000) ?? 200) } } : {}),
         diagnostics: r.diagnostics,
       };
       io.stdout(JSON.stringify(json, null, 2) + '\n');
@@ -103,6 +132,10 @@ export const simulateCommand: Command = {
     if (last !== undefined) {
       out.push('', `layers at T=${last.T}:`);
       out.push(table(['layer', 'op', 'spikes/sample', 'firing rate'], last.layers.map((l) => [l.name, l.op, count(Math.round(l.spikes)), pct(l.firingRate)])));
+    }
+    if (hw !== undefined) {
+      const noise = Object.entries(hw.noise).map(([k, v]) => `${k}=${String(v)}`).join(',') || 'ideal devices';
+      out.push('', `${hw.target} at T=${hw.T} (${noise}): ${pct(hw.mean)}${hw.runs.length > 1 ? ` ± ${(100 * hw.std).toFixed(2)} pp over seeds ${hw.seeds.join(',')}` : ''}`);
     }
     for (const d of r.diagnostics) out.push(`${d.severity} ${d.code}${d.node !== undefined ? ` (${d.node})` : ''}: ${d.message}${d.hint !== undefined ? `\n  hint: ${d.hint}` : ''}`);
     io.stdout(out.join('\n') + '\n');

@@ -167,3 +167,26 @@ describe('snnc simulate and convert: bad input', () => {
     assert.match(empty.err, /SNNC_E_DATASET/);
   });
 });
+
+describe('snnc simulate --target (IMC)', () => {
+  it('reports crossbar accuracy with noise as mean ± std over seeds, reproducibly', async () => {
+    const argv = ['simulate', join(EXAMPLES, 'mlp.onnx'), '--n', '30', '--T', '8', '--calib-samples', '64', '--target', 'imc-hpadc', '--noise', 'program=1,read=0.02', '--seeds', '2', '--hw-samples', '20', '--json'];
+    const a = await cli(...argv);
+    assert.equal(a.code, 0, a.err);
+    const j = JSON.parse(a.out) as { hardware: { target: string; runs: number[]; mean: number; seeds: number[] } };
+    assert.equal(j.hardware.target, 'imc-hpadc');
+    assert.deepEqual(j.hardware.seeds, [0, 1]);
+    assert.equal(j.hardware.runs.length, 2);
+    assert.ok(j.hardware.mean > 0.5, `accuracy ${j.hardware.mean}`);
+    const b = await cli(...argv);
+    assert.deepEqual((JSON.parse(b.out) as typeof j).hardware.runs, j.hardware.runs, 'same seeds, same numbers');
+  });
+
+  it('rejects a non-IMC target, a noise typo, and noise without a target before simulating', async () => {
+    for (const extra of [['--target', 'loihi2'], ['--target', 'imc-adcless', '--noise', 'reed=0.1'], ['--noise', 'read=0.1']]) {
+      const r = await cli('simulate', join(EXAMPLES, 'mlp.onnx'), '--n', '4', '--T', '4', ...extra);
+      assert.equal(r.code, 2, extra.join(' '));
+      assert.match(r.err, /SNNC_E_USAGE/);
+    }
+  });
+});
