@@ -1,0 +1,34 @@
+// The example networks (quantized at 8-bit weights) through the FPGA backend: g++ C-simulation
+// of 20 MNIST test images for T = 8 must equal the integer simulation bit for bit.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadModel } from '../../src/api/load.js';
+import { quantizeModel } from '../../src/api/quantize.js';
+import { loadDatasetSpec } from '../../src/api/dataset.js';
+import { quantizeInput } from '../../src/sim/int/simulate.js';
+import { csimProgram, expected, NO_GXX } from './fpga-util.js';
+
+const T = 8;
+const N = 20;
+
+for (const model of ['mlp', 'lenet', 'resnet-tiny']) {
+  test(`${model}: g++ C-simulation equals the integer simulation on ${N} images`, { skip: NO_GXX }, async () => {
+    const g = await loadModel(`examples/${model}.onnx`);
+    const { program } = quantizeModel(g, { calib: 'mnist', calibSamples: 64, bits: { w: 8 }, granularity: 'layer' });
+    const data = loadDatasetSpec('mnist', 'test', N);
+    const xs = data.x.data as Float32Array;
+    const F = xs.length / N;
+    const inputs = Array.from({ length: N }, (_, s) => quantizeInput(program.input, xs, s * F));
+    const r = await csimProgram(program, { T, goldenInputs: inputs, reuseFactor: 4 });
+    assert.equal(r.ok, true, r.stdout.split('\n').slice(-5).join('\n'));
+    assert.equal(r.mismatches, 0);
+    inputs.forEach((x, s) => {
+      const e = expected(program, x, T, s);
+      assert.deepEqual(r.results[s]?.sums, e.sums, `sample ${s}`);
+      assert.equal(r.results[s]?.prediction, e.prediction);
+    });
+    // The network does its job: most images are classified right after 8 steps.
+    const right = r.results.filter((x, s) => x.prediction === data.y[s]).length;
+    assert.ok(right >= N / 2, `${right}/${N} correct`);
+  });
+}
