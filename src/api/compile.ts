@@ -5,6 +5,10 @@ import { basename } from 'node:path';
 import { fail, isSnncError } from '../errors.js';
 import { exportOnnx } from '../frontend/onnx/write.js';
 import { emit as emitLoihi } from '../backends/loihi/index.js';
+import { emit as emitFpga } from '../backends/fpga/index.js';
+import { quantizeGraph } from '../passes/quantize.js';
+import { quantizeInput, simulateInt } from '../sim/int/simulate.js';
+import type { IntProgram } from '../sim/int/program.js';
 import { emit as emitImc, mapGraph as mapImc, simulateImc } from '../backends/imc/index.js';
 import { loadMnist } from '../data/mnist.js';
 import type { Dataset } from '../data/dataset.js';
@@ -46,7 +50,7 @@ export interface CompileResult {
 }
 
 interface Backend {
-  readonly emit: (g: Graph, t: Target) => Promise<{ files: OutputFile[]; mapping: Mapping; diagnostics: readonly { severity: 'info' | 'warning'; code: string; message: string; node?: string }[] }>;
+  readonly emit: (g: Graph, t: Target, opts: CompileOptions, T: number) => Promise<{ files: OutputFile[]; mapping: Mapping; diagnostics: readonly { severity: 'info' | 'warning'; code: string; message: string; node?: string }[] }>;
 }
 
 /** Which backend serves a target kind; a kind without one is reported as unavailable. */
@@ -57,6 +61,21 @@ function backendFor(t: Target): Backend | undefined {
         if (target.kind !== 'loihi') throw new Error('unreachable');
         const r = await emitLoihi(g, target);
         return { files: r.files, mapping: r.mapping, diagnostics: r.diagnostics };
+      },
+    };
+  }
+  if (t.kind === 'fpga') {
+    return {
+      emit: (g, target, opts, T) => {
+        if (target.kind !== 'fpga') throw new Error('unreachable');
+        // The FPGA design runs the integer program; its testbench checks golden vectors of
+        // the first test images computed by the integer-exact simulator.
+        const program = quantizeGraph(g).program;
+        const data = fitToModel(g, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', 4));
+        const per = data.x.data.length / Math.max(1, data.y.length);
+        const goldenInputs = Array.from({ length: data.y.length }, (_, i) => quantizeInput(program.input, data.x.data as Float32Array, i * per));
+        const r = emitFpga(program, target, { T, goldenInputs });
+        return Promise.resolve({ files: r.files, mapping: r.mapping, diagnostics: r.diagnostics });
       },
     };
   }
@@ -95,6 +114,16 @@ function adcLessRatio(results: readonly TargetResult[]): { severity: 'info'; cod
  * partial sums through the ADCs or sense amplifiers, ideal devices), on the first hwSamples.
  */
 function hardwareAccuracy(snn: Graph, t: Target, opts: CompileOptions, T: number): { accuracy: number; note: string } | undefined {
+  if (t.kind === 'fpga') {
+    const n = opts.hwSamples ?? 100;
+    const data = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', Math.min(n, opts.n ?? n)));
+    const program: IntProgram = quantizeGraph(snn).program;
+    const r = simulateInt(program, { x: data.x, y: data.y }, { T });
+    return {
+      accuracy: r.accuracyPerStep[T - 1] ?? 0,
+      note: `accuracy from the integer-exact simulation of the quantized program the FPGA design runs (8-bit weights, g++ C-simulation of the emitted code matches it bit for bit in tests), first ${data.y.length} samples at T=${T}; Vitis HLS synthesis was not run`,
+    };
+  }
   if (t.kind !== 'imc') return undefined;
   const n = opts.hwSamples ?? 100;
   const data = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', Math.min(n, opts.n ?? n)));
@@ -154,7 +183,7 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
       continue;
     }
     try {
-      const r = await backend.emit(snn, t);
+      const r = await backend.emit(snn, t, opts, T);
       files.push(...r.files.map((f) => ({ path: f.path.startsWith(`${t.kind}/`) ? f.path.replace(`${t.kind}/`, `${t.name}/`) : `${t.name}/${f.path}`, data: f.data })));
       for (const d of r.diagnostics) {
         diagnostics.push({ severity: d.severity, code: d.code, message: `${t.name}: ${d.message}`, ...(d.node !== undefined ? { node: d.node } : {}) });
@@ -166,7 +195,7 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
       results.push({ ...res, assumptions: [note, ...res.assumptions] });
     } catch (e) {
       // A graph the backend can't express is a result for that target, not a failed compile.
-      if (!isSnncError(e) || e.code !== 'SNNC_E_BACKEND') throw e;
+      if (!isSnncError(e) || (e.code !== 'SNNC_E_BACKEND' && e.code !== 'SNNC_E_QUANTIZE')) throw e;
       results.push(UNAVAILABLE(t.name, t.kind, `${e.message}${e.hint !== undefined ? ` (${e.hint})` : ''}`));
     }
   }
