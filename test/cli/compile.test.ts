@@ -25,7 +25,7 @@ it('snnc compile examples/lenet.onnx --target all writes every report', async ()
   const out = join(mkdtempSync(join(tmpdir(), 'snnc-compile-')), 'out');
   const r = await cli('compile', join(EXAMPLES, 'lenet.onnx'), '--target', 'all', '--n', '60', '--T', '4,8', '--calib-samples', '64', '-o', out);
   assert.equal(r.code, 0, r.err);
-  for (const f of ['report.json', 'report.md', 'report.html', 'model.snn.onnx', 'loihi2/network.net', 'loihi2/mapping.json']) {
+  for (const f of ['report.json', 'report.md', 'report.html', 'model.snn.onnx', 'loihi2/network.net', 'loihi2/mapping.json', 'fpga/script.tcl', 'imc-adcless/config.json']) {
     assert.ok(existsSync(join(out, f)), `${f} written`);
   }
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as CompileReport;
@@ -37,6 +37,7 @@ it('snnc compile examples/lenet.onnx --target all writes every report', async ()
   assert.equal(loihi?.status, 'ok');
   assert.ok((loihi?.energyJ ?? 0) > 0 && (loihi?.latencyS ?? 0) > 0);
   assert.equal(loihi?.timesteps, 8);
+  assert.equal(byName.get('fpga')?.status, 'ok');
   // The ADC-less vs HP-ADC ratio is reported next to the seed paper's ranges.
   const hp = byName.get('imc-hpadc');
   const al = byName.get('imc-adcless');
