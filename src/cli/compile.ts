@@ -1,5 +1,8 @@
 // snnc compile <model> --target <name|file|all> -o <dir>
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { writeDirAtomic } from '../api/atomic.js';
+import { csim, hasCompiler, synth } from '../backends/fpga/csim.js';
 import { compileModel, SNN_TARGETS } from '../api/compile.js';
 import { loadModel } from '../api/load.js';
 import { withSyntheticCalibration } from '../api/convert.js';
@@ -29,6 +32,8 @@ export const compileCommand: Command = {
     target: { type: 'string', short: 't', multiple: true, value: 'name', help: "target name, target JSON file, or 'all' (repeatable; default all)" },
     output: { type: 'string', short: 'o', value: 'dir', help: 'output folder (required)' },
     force: { type: 'boolean', help: 'replace an existing folder that snnc did not write' },
+    csim: { type: 'boolean', help: 'fpga: compile the emitted testbench with g++ and check it against the integer simulation' },
+    synth: { type: 'boolean', help: 'fpga: run vitis_hls on the project when it is on PATH (otherwise says so)' },
     dataset: { type: 'string', value: 'mnist|file.npz', help: 'labelled data for accuracy and activity (default mnist test split)' },
     n: { type: 'string', value: 'samples', help: 'use the first n samples (default 1000; the MNIST test split has 2004)' },
     'hw-samples': { type: 'string', value: 'n', help: 'samples for target functional simulations (IMC partial sums; default 100)' },
@@ -61,8 +66,25 @@ export const compileCommand: Command = {
       onProgress: progressBar(io, flag(a, 'quiet') || flag(a, 'json')),
     });
     writeDirAtomic(out, r.files, { force: flag(a, 'force') });
+    const fpgaDir = join(out, 'fpga');
+    const checks: string[] = [];
+    if (flag(a, 'csim')) {
+      if (!existsSync(fpgaDir)) throw fail({ code: 'SNNC_E_USAGE', message: '--csim needs the fpga target', hint: 'add --target fpga' });
+      if (!(await hasCompiler())) {
+        checks.push('fpga C-simulation: g++ is not installed, so it was not run');
+      } else {
+        const c = await csim(fpgaDir);
+        checks.push(`fpga C-simulation (g++): ${c.ok ? 'bit-exact' : 'MISMATCH'} with the integer simulation on ${c.samples} samples (${c.mismatches} mismatches)`);
+        if (!c.ok) throw fail({ code: 'SNNC_E_BACKEND', message: `the generated C++ disagrees with the integer simulation on ${c.mismatches} of ${c.samples} samples`, file: fpgaDir, hint: 'this is a bug in snnc; please report it with the fpga/ folder' });
+      }
+    }
+    if (flag(a, 'synth')) {
+      if (!existsSync(fpgaDir)) throw fail({ code: 'SNNC_E_USAGE', message: '--synth needs the fpga target', hint: 'add --target fpga' });
+      const s = await synth(fpgaDir);
+      checks.push(`fpga synthesis: ${s.message ?? (s.ran ? 'done' : 'not run')}`);
+    }
     if (flag(a, 'json')) {
-      io.stdout(JSON.stringify({ output: out, files: r.files.map((f) => f.path).sort(), report: r.report }, null, 2) + '\n');
+      io.stdout(JSON.stringify({ output: out, files: r.files.map((f) => f.path).sort(), checks, report: r.report }, null, 2) + '\n');
       return 0;
     }
     if (flag(a, 'quiet')) return 0;
@@ -79,6 +101,7 @@ export const compileCommand: Command = {
       `baseline ${rep.baseline.target}: ${formatSI(rep.baseline.energyJ, 'J')}, ${formatSI(rep.baseline.latencyS, 's')} per inference`,
       ...rep.targets.filter((t) => t.status !== 'ok').map((t) => `${t.target}: ${t.note ?? 'unavailable'}`),
       '',
+      ...checks,
       `wrote ${out}/report.html, report.md, report.json, model.snn.onnx and ${r.files.length - 4} target files`,
     ];
     io.stdout(lines.join('\n') + '\n');

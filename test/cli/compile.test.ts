@@ -68,3 +68,12 @@ it('compile rejects a bad target name and refuses to overwrite a foreign folder'
   assert.equal(noOut.code, 2);
   assert.match(noOut.err, /SNNC_E_USAGE/);
 });
+
+it('compile --target fpga --csim compiles the emitted C++ with g++ and finds it bit-exact', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'snnc-csim-')), 'out');
+  const r = await cli('compile', join(EXAMPLES, 'mlp.onnx'), '--target', 'fpga', '--n', '10', '--T', '4', '--calib-samples', '32', '--csim', '-o', out, '--json');
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out) as { checks: string[] };
+  const line = j.checks[0] ?? '';
+  assert.ok(/bit-exact/.test(line) || /g\+\+ is not installed/.test(line), line);
+});
