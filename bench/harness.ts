@@ -1,22 +1,14 @@
 // Shared pieces of the benchmarks: a seeded PRNG for weights and inputs, a timing loop,
 // and the JSON writer. Results are compared as ratios between runs (never asserted in
 // tests); the files hold no timestamps, so only the measured numbers change between runs.
+import { mulberry32 } from '../src/sim/snn/rng.js';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** mulberry32: a small seeded PRNG (benchmarks never use Math.random). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded generator (mulberry32), under this module's old name. */
+export const prng = mulberry32;
 
 export interface Timing {
   readonly iterations: number;

@@ -7,6 +7,7 @@
 // convolution gets a custom gradient here (input gradient from the native
 // Conv2DBackpropInput; filter gradient as another forward convolution, with batch and
 // channels swapped). Everything is NHWC, as Keras and TF.js lay it out.
+import { mulberry32 } from '../src/sim/snn/rng.js';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -100,17 +101,8 @@ export const EXAMPLES: readonly ExampleSpec[] = [
 
 // --- parameters ------------------------------------------------------------
 
-/** Deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded generator (mulberry32), under this module's old name. */
+export const prng = mulberry32;
 
 /** Weights by Keras name (`conv1/kernel`, `bn1/moving_mean`, ...), in Keras order per layer. */
 export type Params = Map<string, tf.Variable>;

@@ -1,5 +1,6 @@
 // Shared by the ONNX frontend tests: hand-built models via protobufjs, and conversion
 // between our Tensor and onnxruntime-node tensors (ORT is the independent reference).
+import { mulberry32 } from '../../src/sim/snn/rng.js';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { floatToHalf, halfToFloat } from '../../src/ir/dtype.js';
@@ -126,16 +127,10 @@ export async function runOrt(model: Uint8Array, feeds: ReadonlyMap<string, Tenso
   }
 }
 
-/** Deterministic pseudo-random numbers in [-1, 1) (mulberry32). */
+/** Deterministic pseudo-random numbers in [-1, 1) (the shared mulberry32, rescaled). */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const u = mulberry32(seed);
+  return () => u() * 2 - 1;
 }
 
 function bytesOf(t: Tensor): Uint8Array {

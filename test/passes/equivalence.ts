@@ -1,5 +1,6 @@
 // Shared by the pass tests: a seeded PRNG, random tensors, and "same outputs before
 // and after" checked with the reference interpreter (the unmodified graph is the oracle).
+import { mulberry32 } from '../../src/sim/snn/rng.js';
 import assert from 'node:assert/strict';
 import { isStatic } from '../../src/ir/dtype.js';
 import type { Graph, Tensor } from '../../src/ir/types.js';
@@ -7,17 +8,8 @@ import { runGraph } from '../../src/sim/ann/run.js';
 import { compareTensors } from '../helpers/compare.js';
 import type { Tolerance } from '../helpers/compare.js';
 
-/** mulberry32: small, seeded, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded generator (mulberry32), under this module's old name. */
+export const prng = mulberry32;
 
 /** Uniform in [lo, hi) float32. */
 export function rand(shape: readonly number[], rnd: () => number, lo = -1, hi = 1): Tensor {

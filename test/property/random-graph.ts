@@ -6,6 +6,7 @@
 // Shrinking the integers toward 0 therefore shrinks toward the simplest attribute
 // choices, and every recipe builds a graph ONNX accepts. Weights and inputs come from a
 // seeded PRNG, so a recipe fully determines the graph and its feeds.
+import { mulberry32 } from '../../src/sim/snn/rng.js';
 import type { NodeSpec } from '../../src/ir/build.js';
 import { buildGraph } from '../../src/ir/build.js';
 import { makeTensor } from '../../src/ir/dtype.js';
@@ -59,17 +60,8 @@ export interface State {
   counter: number;
 }
 
-/** mulberry32: small, fast and good enough for test data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded generator (mulberry32), under this module's old name. */
+export const prng = mulberry32;
 
 export function reader(picks: readonly number[], rng: () => number): Picks {
   let i = 0;

@@ -1,6 +1,7 @@
 // The WebAssembly SIMD GEMM: the binary encoder on known bytes and a hand-written tiny
 // module, then both kernels (nn, nt) against a naive float64 triple loop on random
 // shapes, strides and offsets, within a float32-accumulation error bound.
+import { mulberry32 } from '../../src/sim/snn/rng.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -57,16 +58,7 @@ describe('wasm encoder', () => {
 });
 
 /** Seeded mulberry32 for operand values. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 interface Case { m: number; n: number; k: number; padA: number; padB: number; padC: number; off: number; alpha: number; acc: boolean; seed: number }
 

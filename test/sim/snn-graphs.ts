@@ -1,4 +1,5 @@
 // Hand-built spiking graphs for the SNN simulator tests (the converter is tested apart).
+import { mulberry32 } from '../../src/sim/snn/rng.js';
 import { avgPoolAttrs, buildGraph, convAttrs, gemmAttrs, windowAttrs } from '../../src/ir/build.js';
 import type { NodeSpec } from '../../src/ir/build.js';
 import type { Graph, NeuronAttrs, Tensor } from '../../src/ir/types.js';
@@ -9,17 +10,8 @@ export function f32(shape: readonly number[], data: readonly number[] | Float32A
   return { dtype: 'float32', shape: [...shape], data: Float32Array.from(data) };
 }
 
-/** mulberry32 for test weights and images. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded generator (mulberry32), under this module's old name. */
+export const rng = mulberry32;
 
 export function randTensor(r: () => number, shape: readonly number[], scale: number, offset = 0): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);

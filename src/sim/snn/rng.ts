@@ -39,3 +39,18 @@ export function poissonStep(
     for (let i = 0; i < F; i++) out[oo + i] = rnd() < (x[xo + i] as number) ? 1 : 0;
   }
 }
+
+/**
+ * mulberry32: the seeded generator of test data, benchmarks and the example-training script
+ * (one copy, so every fixture made from a seed stays the same wherever it is built).
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
