@@ -6,37 +6,17 @@
 // @tensorflow/tfjs-backend-wasm package (setWasmPaths takes a plain folder prefix in
 // Node, where Emscripten reads the file with fs), then the pure-JS cpu backend.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { initTf } from '../src/retrain/tf.js';
+import type { TfBackend } from '../src/retrain/tf.js';
 
-let ready: string | undefined;
-
-export async function initTfjs(prefer?: 'tensorflow' | 'wasm' | 'cpu'): Promise<string> {
-  if (ready !== undefined && (prefer === undefined || prefer === ready)) return ready;
-  const order = prefer !== undefined ? [prefer] : ['tensorflow', 'wasm', 'cpu'];
-  for (const name of order) {
-    try {
-      if (name === 'tensorflow') {
-        const pkg = '@tensorflow/tfjs-node'; // a variable, so TypeScript does not need the package
-        await import(pkg);
-      } else if (name === 'wasm') {
-        const req = createRequire(import.meta.url);
-        setWasmPaths(join(dirname(req.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
-      }
-      if (await tf.setBackend(name)) {
-        await tf.ready();
-        ready = name;
-        return name;
-      }
-    } catch {
-      // Not available here; try the next one.
-    }
-  }
-  throw new Error('no TF.js backend could be initialised');
+/** The backend snnc's own TF.js setup chose (src/retrain/tf.ts), by name. */
+export async function initTfjs(prefer?: TfBackend): Promise<string> {
+  await initTf(prefer);
+  return tf.getBackend();
 }
 
 /** The files of a TF.js layers model: model.json and its single weight shard. */

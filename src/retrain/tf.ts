@@ -11,9 +11,12 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 let ready: string | undefined;
 
-export async function initTf(): Promise<typeof tf> {
-  if (ready !== undefined) return tf;
-  for (const name of ['tensorflow', 'wasm', 'cpu']) {
+export type TfBackend = 'tensorflow' | 'wasm' | 'cpu';
+
+/** Initialise TF.js once (or switch to `prefer` when asked for a specific backend). */
+export async function initTf(prefer?: TfBackend): Promise<typeof tf> {
+  if (ready !== undefined && (prefer === undefined || prefer === ready)) return tf;
+  for (const name of prefer !== undefined ? [prefer] : ['tensorflow', 'wasm', 'cpu']) {
     try {
       if (name === 'tensorflow') {
         const pkg = '@tensorflow/tfjs-node'; // a variable: TypeScript must not require the package
