@@ -11,6 +11,7 @@ import { simulateCommand } from './simulate.js';
 import { compileCommand } from './compile.js';
 import { verifyCommand } from './verify.js';
 import { quantizeCommand } from './quantize.js';
+import { exploreCommand } from './explore.js';
 
 export interface Command {
   readonly name: string;
@@ -22,7 +23,7 @@ export interface Command {
   readonly run: (argv: readonly string[], io: CliIO) => Promise<number>;
 }
 
-export const COMMANDS: readonly Command[] = [compileCommand, inspectCommand, runCommand, convertCommand, simulateCommand, quantizeCommand, verifyCommand];
+export const COMMANDS: readonly Command[] = [compileCommand, inspectCommand, runCommand, convertCommand, simulateCommand, quantizeCommand, exploreCommand, verifyCommand];
 
 export function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

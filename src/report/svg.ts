@@ -12,8 +12,8 @@ const CHAR = 7; // average glyph width at 12px, to size label columns
 /** Colour-blind-safe palette (Okabe-Ito, then two neutrals); component i gets colour i. */
 export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000', '#999999'];
 
-const c = (x: number): string => String(Math.round(x * 100) / 100);
-const dv = (v: number): string => h(exactNumber(v) ?? '');
+export const c = (x: number): string => String(Math.round(x * 100) / 100);
+export const dv = (v: number): string => h(exactNumber(v) ?? '');
 
 function fit(s: string, max: number): string {
   return s.length <= max ? s : s.slice(0, max - 1) + '…';
@@ -32,17 +32,17 @@ function open(chart: string, height: number, label: string): string {
   );
 }
 
-function text(x: number, y: number, s: string, attrs = ''): string {
+export function text(x: number, y: number, s: string, attrs = ''): string {
   return `<text x="${c(x)}" y="${c(y)}"${attrs}>${h(s)}</text>`;
 }
 
 /** A tick label: formatSI without trailing zeros ("1.00 µJ" -> "1 µJ"). */
-function tick(v: number, unit: string): string {
+export function tick(v: number, unit: string): string {
   return formatSI(v, unit).replace(/\.0+(?= |$)/, '').replace(/(\.\d*?)0+(?= |$)/, '$1');
 }
 
 /** 0, step, ... covering max with at most ~`count` intervals of 1/2/5 x 10^k. */
-function niceTicks(max: number, count = 4): number[] {
+export function niceTicks(max: number, count = 4): number[] {
   if (!(max > 0)) return [0, 1];
   const raw = max / count;
   const p = 10 ** Math.floor(Math.log10(raw));

@@ -20,6 +20,8 @@ export interface IntSimOptions {
   readonly seed?: number;
   /** Record spikes per layer per step (summed over samples) for golden hashes. */
   readonly trace?: boolean;
+  /** Record every layer's nonzero outputs per step (summed over samples): the activity cost models read. */
+  readonly activity?: boolean;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -42,6 +44,8 @@ export interface IntSimResult {
   readonly layers: IntLayerActivity[];
   /** With `trace`: per neuron layer, spikes at each step summed over all samples. */
   readonly trace?: { readonly layer: string; readonly spikesPerStep: number[] }[];
+  /** With `activity`: per layer (program order), nonzero outputs at each step summed over samples. */
+  readonly activity?: { readonly layer: string; readonly nonzeroPerStep: number[] }[];
 }
 
 /** The integer input of one sample: x_q = clamp(round(x/scale)), half away from zero. */
@@ -172,8 +176,17 @@ export function simulateInt(p: IntProgram, data: SimData, opts: IntSimOptions): 
   const trace = neuronLayers.map(() => new Array<number>(T).fill(0));
   const C = elements((p.layers[r.outIndex] as (typeof p.layers)[number]).outShape);
   const sums = new Float64Array(C);
+  const nonzero = opts.activity === true ? p.layers.map(() => new Array<number>(T).fill(0)) : null;
+  const countNonzero = nonzero === null ? undefined : (t: number, outs: readonly Int32Array[]): void => {
+    outs.forEach((o, i) => {
+      let c = 0;
+      for (let k = 0; k < o.length; k++) if (o[k] !== 0) c++;
+      const row = nonzero[i] as number[];
+      row[t] = (row[t] as number) + c;
+    });
+  };
   for (let s = 0; s < N; s++) {
-    const run = runWith(r, p, quantizeInput(p.input, xs, s * F), T, s, opts.seed ?? 0);
+    const run = runWith(r, p, quantizeInput(p.input, xs, s * F), T, s, opts.seed ?? 0, countNonzero);
     sums.fill(0);
     let pred = 0;
     for (let t = 0; t < T; t++) {
@@ -207,6 +220,7 @@ export function simulateInt(p: IntProgram, data: SimData, opts: IntSimOptions): 
     spikesPerSample: layers.reduce((a, l) => a + l.spikes, 0),
     layers,
     ...(opts.trace === true ? { trace: neuronLayers.map((l, k) => ({ layer: l.name, spikesPerStep: trace[k] as number[] })) } : {}),
+    ...(nonzero !== null ? { activity: p.layers.map((l, i) => ({ layer: l.name, nonzeroPerStep: nonzero[i] as number[] })) } : {}),
   };
 }
 

@@ -1,0 +1,56 @@
+// Worker thread of `snnc explore`: rebuilds the evaluation context from plain data (the
+// converted network as ONNX bytes, the dataset spec, the target name), then evaluates the
+// units the main thread sends, one at a time, reporting progress per sample.
+import { parentPort, workerData } from 'node:worker_threads';
+import { isSnncError } from '../errors.js';
+import { importOnnx } from '../frontend/onnx/read.js';
+import { loadTarget } from '../costmodel/target.js';
+import type { Mapping } from '../costmodel/types.js';
+import { fitToModel, loadDatasetSpec } from './dataset.js';
+import type { EvalContext } from './explore-eval.js';
+import { evaluateUnit } from './explore-eval.js';
+import type { ExploreUnit } from './explore-space.js';
+
+export interface WorkerInit {
+  readonly snnOnnx: Uint8Array;
+  readonly dataset: string;
+  readonly n: number | undefined;
+  readonly Ts: readonly number[];
+  readonly seed: number;
+  readonly target: string;
+  readonly fixedMapping: Mapping | null;
+  readonly targetUnavailable: boolean;
+}
+
+export type WorkerMessage =
+  | { readonly type: 'progress'; readonly unit: number; readonly done: number }
+  | { readonly type: 'result'; readonly result: ReturnType<typeof evaluateUnit> }
+  | { readonly type: 'error'; readonly error: { readonly code?: string; readonly message: string; readonly node?: string; readonly file?: string; readonly hint?: string; readonly stack?: string } };
+
+export function contextFrom(init: WorkerInit): EvalContext {
+  const snn = importOnnx(init.snnOnnx);
+  return {
+    snn,
+    data: fitToModel(snn, loadDatasetSpec(init.dataset, 'test', init.n)),
+    Ts: init.Ts,
+    seed: init.seed,
+    target: loadTarget(init.target),
+    fixedMapping: init.fixedMapping,
+    targetUnavailable: init.targetUnavailable,
+  };
+}
+
+const port = parentPort;
+if (port !== null) {
+  let ctx: EvalContext | undefined;
+  port.on('message', (u: ExploreUnit) => {
+    try {
+      ctx ??= contextFrom(workerData as WorkerInit);
+      const result = evaluateUnit(ctx, u, (done) => port.postMessage({ type: 'progress', unit: u.index, done } satisfies WorkerMessage));
+      port.postMessage({ type: 'result', result } satisfies WorkerMessage);
+    } catch (e) {
+      const error = isSnncError(e) ? e.toJSON() : { message: e instanceof Error ? e.message : String(e), ...(e instanceof Error && e.stack !== undefined ? { stack: e.stack } : {}) };
+      port.postMessage({ type: 'error', error } satisfies WorkerMessage);
+    }
+  });
+}
