@@ -107,6 +107,7 @@ export function convAdd(p: Prepared, x: Int32Array, I: Int32Array): void {
   const HW = H * W;
   const OHW = OH * OW;
   const w = L.weights;
+  const { start, outPos, kOff } = taps;
   for (let c = 0; c < C; c++) {
     const grp = Math.floor(c / Cg);
     const cl = c - grp * Cg;
@@ -114,13 +115,14 @@ export function convAdd(p: Prepared, x: Int32Array, I: Int32Array): void {
     for (let pIn = 0; pIn < HW; pIn++) {
       const xv = x[c * HW + pIn] as number;
       if (xv === 0) continue;
-      const s = taps.start[pIn] as number;
-      const e = taps.start[pIn + 1] as number;
+      const s = start[pIn] as number;
+      const e = start[pIn + 1] as number;
       for (let o = o0; o < o0 + Og; o++) {
         const wb = (o * Cg + cl) * KK;
         const ob = o * OHW;
         for (let k = s; k < e; k++) {
-          I[ob + (taps.outPos[k] as number)] = (I[ob + (taps.outPos[k] as number)] as number) + xv * (w[wb + (taps.kOff[k] as number)] as number);
+          const at = ob + (outPos[k] as number);
+          I[at] = (I[at] as number) + xv * (w[wb + (kOff[k] as number)] as number);
         }
       }
     }

@@ -32,26 +32,36 @@ export function initState(n: IntNeuron, F: number, channels: number): IntNeuronS
 export function stepNeuron(s: IntNeuronState, I: Int32Array, out: Int32Array): number {
   const { n, per, v, r } = s;
   const m = n.membraneBits;
-  const mode = n.overflow;
   const sh = n.leakShift;
-
+  // overflow() inlined with its bounds hoisted: this loop runs once per neuron and step.
+  const sat = n.overflow === 'saturate';
+  const hi = 2 ** (m - 1) - 1;
+  const lo = -(2 ** (m - 1));
+  const wrapShift = 32 - m;
   const ge = n.fire === 'ge';
   const sub = n.reset === 'subtract';
   const one = n.threshold.length === 1;
+  const refractory = n.refractory;
   let spikes = 0;
   for (let i = 0; i < v.length; i++) {
-    if (n.refractory > 0 && (r[i] as number) > 0) {
+    if (refractory > 0 && (r[i] as number) > 0) {
       r[i] = (r[i] as number) - 1;
       out[i] = 0;
       continue;
     }
     let vv = v[i] as number;
     if (sh !== null) vv -= vv >> sh;
-    vv = overflow(vv + (I[i] as number), m, mode);
+    vv += I[i] as number;
+    vv = sat ? (vv > hi ? hi : vv < lo ? lo : vv) : ((vv | 0) << wrapShift) >> wrapShift;
     const th = (one ? n.threshold[0] : n.threshold[Math.floor(i / per)]) as number;
     if (ge ? vv >= th : vv > th) {
-      v[i] = sub ? overflow(vv - th, m, mode) : n.vReset;
-      if (n.refractory > 0) r[i] = n.refractory;
+      if (sub) {
+        const d = vv - th;
+        v[i] = sat ? (d > hi ? hi : d < lo ? lo : d) : ((d | 0) << wrapShift) >> wrapShift;
+      } else {
+        v[i] = n.vReset;
+      }
+      if (refractory > 0) r[i] = refractory;
       out[i] = 1;
       spikes++;
     } else {
