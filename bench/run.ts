@@ -3,12 +3,14 @@ import { benchInterp } from './interp.js';
 import { runSnnBench } from './snn.js';
 import { runAccuracyBench } from './accuracy.js';
 import { runQuantizeBench } from './quantize.js';
+import { runExploreBench } from './explore.js';
 
 const BENCHES: readonly { readonly name: string; readonly run: () => Promise<void> }[] = [
   { name: 'interp', run: benchInterp },
   { name: 'snn', run: runSnnBench },
   { name: 'accuracy', run: () => runAccuracyBench() },
   { name: 'quantize', run: runQuantizeBench },
+  { name: 'explore', run: runExploreBench },
 ];
 
 for (const b of BENCHES) {

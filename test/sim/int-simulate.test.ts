@@ -146,6 +146,17 @@ describe('integer simulator: determinism', () => {
     const wide = { ...p, layers: [{ ...(p.layers[0] as IntLayer), weights: Int32Array.from({ length: 18 }, () => 9) }, ...p.layers.slice(1)] } as IntProgram;
     assert.throws(() => checkProgram(wide), /outside the 4-bit range/);
   });
+
+  it('an accumulator narrower than the largest possible sum is refused', () => {
+    // h: |W| rows [2, 1] and [1, 1] on 2-bit direct input (|x| ≤ 3), bias [1, 0]:
+    // row 0 sums to at most 3·3 = 9, plus the bias 10 → 5 signed bits; 4 are too few.
+    const p = twoLayer();
+    checkProgram(p);
+    const narrow = { ...p, layers: [{ ...(p.layers[0] as IntLayer), accBits: 5 }, p.layers[1]] } as IntProgram;
+    checkProgram(narrow);
+    const tooNarrow = { ...p, layers: [{ ...(p.layers[0] as IntLayer), accBits: 4 }, p.layers[1]] } as IntProgram;
+    assert.throws(() => checkProgram(tooNarrow), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_INT_PROGRAM' && e.node === 'h' && /largest sum 10, which needs 5 bits/.test(e.message));
+  });
 });
 
 // Recorded once; any change to the contract's arithmetic changes it (review such diffs).

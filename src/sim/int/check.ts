@@ -3,7 +3,7 @@
 // call it first, so a bad program fails with the layer's name instead of a wrong number.
 import { fail } from '../../errors.js';
 import type { IntLayer, IntProgram } from './program.js';
-import { elements, qMax } from './program.js';
+import { elements, qMax, signedBitsFor } from './program.js';
 
 function bad(layer: string, message: string): Error {
   return fail({ code: 'SNNC_E_INT_PROGRAM', message: `layer '${layer}': ${message}`, node: layer, hint: 'regenerate the program with snnc quantize' });
@@ -63,12 +63,42 @@ function checkLayer(l: IntLayer, shapes: Map<string, readonly number[]>): void {
   if (!Number.isInteger(n.refractory) || n.refractory < 0) throw bad(l.name, 'refractory must be a non-negative integer');
 }
 
+/**
+ * The largest |value| a layer can output, after checking that its accBits hold every sum
+ * it can form (the bound quantize proves: Σ|w|·max|x| before the shift, that shifted plus
+ * |b| after it; sum-pool k·max|x|; add Σ gain·max|x|). An understated accBits would make the
+ * simulator and a backend's accumulators disagree, so it is refused here.
+ */
+function checkAccumulator(l: IntLayer, maxAbs: ReadonlyMap<string, number>): number {
+  const src = maxAbs.get(l.inputs[0] as string) ?? 0;
+  let need = 0;
+  if (l.kind === 'dense' || l.kind === 'conv') {
+    const O = l.weightShape[0] ?? 1;
+    const per = l.weights.length / Math.max(1, O);
+    for (let o = 0; o < O; o++) {
+      let S = 0;
+      for (let j = o * per; j < (o + 1) * per; j++) S += Math.abs(l.weights[j] as number) * src;
+      need = Math.max(need, S, Math.ceil(S / 2 ** l.shift) + Math.abs(l.bias[o] ?? 0));
+    }
+  } else if (l.kind === 'sum-pool') {
+    need = (l.geometry === undefined ? 1 : l.geometry.kernel[0] * l.geometry.kernel[1]) * src;
+  } else if (l.kind === 'add') {
+    need = l.inputs.reduce((a, name, k) => a + Math.abs(l.gains?.[k] ?? 1) * (maxAbs.get(name) ?? 0), 0);
+  } else {
+    return src; // max-pool forwards spikes
+  }
+  if (signedBitsFor(need) > l.accBits) throw bad(l.name, `accBits ${l.accBits} cannot hold its largest sum ${need}, which needs ${signedBitsFor(need)} bits`);
+  return l.neuron !== null ? 1 : need;
+}
+
 export function checkProgram(p: IntProgram): void {
   const shapes = new Map<string, readonly number[]>([[p.input.name, p.input.shape]]);
   if (!Number.isInteger(p.input.bits) || p.input.bits < 1 || p.input.bits > 16) throw bad(p.input.name, `input bits ${p.input.bits} outside 1..16`);
+  const maxAbs = new Map<string, number>([[p.input.name, p.input.coding === 'poisson' ? 1 : 2 ** p.input.bits - 1]]);
   for (const l of p.layers) {
     if (shapes.has(l.name)) throw bad(l.name, 'the name is used twice');
     checkLayer(l, shapes);
+    maxAbs.set(l.name, checkAccumulator(l, maxAbs));
     shapes.set(l.name, l.outShape);
   }
   const out = p.layers.find((l) => l.name === p.output);
