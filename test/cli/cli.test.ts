@@ -5,21 +5,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/main.js';
 import { readTensorFile } from '../../src/frontend/onnx/tensor.js';
 import { loadNpy } from '../../src/data/npy.js';
 import { writeNpz } from '../../src/data/npz.js';
 import { compareTensors } from '../helpers/compare.js';
 import { CORPUS, HAVE_CORPUS, EXAMPLES, ROOT } from '../helpers/paths.js';
+import { cli } from '../helpers/cli.js';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (s) => (out += s), stderr: (s) => (err += s), isTTY: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'snnc-cli-'));
 

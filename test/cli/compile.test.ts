@@ -6,20 +6,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/main.js';
 import { validateReport } from '../../src/report/schema.js';
 import type { CompileReport } from '../../src/report/types.js';
 import { verifyNetx } from '../../src/backends/loihi/index.js';
 import { importOnnx } from '../../src/frontend/onnx/read.js';
 import { EXAMPLES } from '../helpers/paths.js';
+import { cli } from '../helpers/cli.js';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (s) => (out += s), stderr: (s) => (err += s), isTTY: false };
-  return { code: await main(argv, io), out, err };
-}
 
 it('snnc compile examples/lenet.onnx --target all writes every report', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'snnc-compile-')), 'out');

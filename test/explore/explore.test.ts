@@ -14,8 +14,6 @@ import { convertModel } from '../../src/api/convert.js';
 import { fitToModel, loadDatasetSpec } from '../../src/api/dataset.js';
 import { loadModel } from '../../src/api/load.js';
 import { memoryReport } from '../../src/api/memory.js';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/main.js';
 import type { Graph } from '../../src/ir/types.js';
 import { quantizeGraph } from '../../src/passes/quantize.js';
 import { renderJson } from '../../src/report/json.js';
@@ -24,6 +22,7 @@ import type { IntProgram } from '../../src/sim/int/program.js';
 import { simulateInt } from '../../src/sim/int/simulate.js';
 import { simulate } from '../../src/sim/snn/simulate.js';
 import { EXAMPLES } from '../helpers/paths.js';
+import { cli } from '../helpers/cli.js';
 
 const MLP = join(EXAMPLES, 'mlp.onnx');
 
@@ -114,13 +113,6 @@ describe('explore: the sweep (MLP example, 40 images)', () => {
   });
 });
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (s) => (out += s), stderr: (s) => (err += s), isTTY: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 describe('snnc explore (CLI)', () => {
   it('bad input: exit 2 with a code and no stack trace, before the model is read', async () => {

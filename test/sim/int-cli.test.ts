@@ -6,17 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadModel } from '../../src/api/load.js';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/main.js';
 import { programFromGraph } from '../../src/sim/int/serialize.js';
 import { EXAMPLES } from '../helpers/paths.js';
+import { cli } from '../helpers/cli.js';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (s) => (out += s), stderr: (s) => (err += s), isTTY: false };
-  return { code: await main(argv, io), out, err };
-}
 
 describe('snnc quantize / simulate --int', () => {
   const dir = mkdtempSync(join(tmpdir(), 'snnc-q-'));
