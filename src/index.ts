@@ -1,2 +1,58 @@
+// The typed library API: what the CLI does, as functions over plain data. Every function
+// here is what a `snnc` command calls (src/cli/*), so the two cannot drift apart.
+//
+//   const g = await loadModel('lenet.onnx');
+//   const { graph } = convertModel(g, { method: 'percentile:99.9' });
+//   const sim = simulateModel(graph, { T: [16, 32], n: 500 });
+//   const { report, files } = await compileModel(g, { targets: ['loihi2', 'fpga'], T: [32], modelFile: 'lenet.onnx' });
+//   writeDirAtomic('out', files);
 export * from './errors.js';
 export type * from './ir/types.js';
+
+// Models in and out
+export { loadModel, MODEL_FORMATS } from './api/load.js';
+export type { LoadOptions } from './api/load.js';
+export { importOnnx, loadOnnx } from './frontend/onnx/read.js';
+export { exportOnnx } from './frontend/onnx/write.js';
+export { inspectGraph } from './api/inspect.js';
+export type { InspectReport, InspectLayer, InspectValue } from './api/inspect.js';
+
+// Data
+export { loadDatasetSpec, fitToModel } from './api/dataset.js';
+export type { Dataset } from './data/dataset.js';
+export { loadMnist } from './data/mnist.js';
+
+// Conversion, simulation, quantization
+export { convertModel, isConverted, withSyntheticCalibration, parseMethod } from './api/convert.js';
+export type { ConvertOptions, ConvertResult } from './api/convert.js';
+export { annAccuracy } from './api/evaluate.js';
+export { simulateModel } from './api/simulate.js';
+export type { SimulateModelOptions, SimulateReport, SnnRow } from './api/simulate.js';
+export { simulateOnImc, parseNoise } from './api/simulate-imc.js';
+export type { ImcAccuracy } from './api/simulate-imc.js';
+export { quantizeModel } from './api/quantize.js';
+export type { QuantizeModelOptions, QuantizeModelResult, QuantScheme } from './api/quantize.js';
+export type { QuantizeSettings, BitWidths } from './passes/quantize-config.js';
+export { memoryReport } from './api/memory.js';
+export type { MemoryReport, MemoryRow } from './api/memory.js';
+export type { IntProgram } from './sim/int/program.js';
+
+// Exploration
+export { exploreModel, exploreFiles } from './api/explore.js';
+export type { ExploreOptions, ExploreResult } from './api/explore.js';
+export { mergeDocs } from './api/explore-select.js';
+export type { ExploreDoc, ExploreRow, ExploreSpace } from './report/explore.js';
+
+// Targets, compile, reports
+export { compileModel, SNN_TARGETS } from './api/compile.js';
+export type { CompileOptions, CompileResult } from './api/compile.js';
+export { loadTarget, bundledTargetNames } from './costmodel/target.js';
+export type { Target } from './costmodel/target.js';
+export type { CompileReport, TargetResult } from './report/types.js';
+export { verifyFile } from './api/verify.js';
+export type { VerifyResult } from './api/verify.js';
+
+// Output
+export { writeDirAtomic, writeFileAtomic } from './api/atomic.js';
+export type { OutputFile } from './api/atomic.js';
+export { packageVersion } from './api/version.js';
