@@ -36,6 +36,8 @@ export interface ConvertOptions {
   readonly method?: string;
   readonly granularity?: 'layer' | 'channel';
   readonly reset?: 'subtract' | 'zero';
+  /** Fire on v ≥ θ (default) or v > θ (Loihi's CUBA neuron). */
+  readonly fire?: 'ge' | 'gt';
   readonly coding?: 'direct' | 'poisson';
   readonly maxpool?: 'gate' | 'avg';
   readonly seed?: number;
@@ -86,6 +88,7 @@ export function convertModel(g: Graph, opts: ConvertOptions = {}): ConvertResult
   // Pools between spikes and a synaptic layer merge into it, so that layer reads events.
   const graph = foldAvgPool(convert(clean, stats, {
     reset: opts.reset ?? 'subtract',
+    ...(opts.fire !== undefined ? { fire: opts.fire } : {}),
     coding: opts.coding ?? 'direct',
     maxpool: opts.maxpool ?? 'gate',
     granularity,

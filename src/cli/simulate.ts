@@ -2,6 +2,8 @@
 import { simulateModel } from '../api/simulate.js';
 import { parseNoise, simulateOnImc } from '../api/simulate-imc.js';
 import type { ImcAccuracy } from '../api/simulate-imc.js';
+import { loihiConvertOptions, simulateOnLoihi } from '../api/simulate-loihi.js';
+import type { LoihiComparison } from '../api/simulate-loihi.js';
 import { fitToModel, loadDatasetSpec } from '../api/dataset.js';
 import { loadTarget } from '../costmodel/target.js';
 import { loadModel } from '../api/load.js';
@@ -27,12 +29,19 @@ export const simulateCommand: Command = {
     'is an ANN (it is converted first, with the conversion options below). One run also gives the',
     'accuracy after every step. The default dataset is the embedded MNIST test split (2,004 images).',
     'Warnings name layers that never fire or fire almost every step, with a calibration suggestion.',
+    '',
+    'With --target loihi1|loihi2 the network is also run as the emitted netx file runs on Loihi',
+    "(bit-accurate lava CUBA fixed point, one step of synaptic delay per layer) on the first",
+    '--hw-samples samples, next to the float SNN and the integer SNN at Loihi precision for every T.',
+    "An ANN is then converted with Loihi's semantics (reset to zero, fire on v > θ) unless --reset",
+    'is given; the float SNN of the default conversion is reported beside it.',
+    'With --target <imc target> it is run as mapped on the crossbars (--noise, --seeds: IMC only).',
   ].join('\n'),
   options: {
     dataset: { type: 'string', value: 'mnist|file.npz', help: 'labelled test data (default mnist: the embedded test split)' },
     T: { type: 'string', value: 'list', help: 'time steps to evaluate, comma-separated (default 8,16,32,64)' },
     n: { type: 'string', value: 'samples', help: 'use only the first n samples' },
-    target: { type: 'string', value: 'imc-target', help: 'also run the network as mapped on an IMC target (imc-hpadc, imc-adcless, or a JSON file)' },
+    target: { type: 'string', value: 'target', help: 'also run the network on a target: loihi1/loihi2 (bit-accurate netx), or an IMC target (imc-hpadc, imc-adcless, or a JSON file)' },
     noise: { type: 'string', value: 'spec', help: 'device non-idealities for --target, e.g. program=1,read=0.01,drift=3600,stuck=0.001,onoff=17' },
     seeds: { type: 'string', value: 'n', help: 'noise seeds for --target (default 3 with --noise, else 1); reports mean ± std' },
     'hw-samples': { type: 'string', value: 'n', help: 'samples for the --target simulation (default 200)' },
@@ -45,6 +54,7 @@ export const simulateCommand: Command = {
     'snnc simulate examples/lenet.onnx --T 16,32',
     'snnc simulate lenet.snn.onnx --n 500 --T 8,16 --json',
     'snnc simulate model.onnx --dataset test.npz --calib train.npz --method percentile:99.9',
+    'snnc simulate examples/lenet.onnx --target loihi2 --T 16,32 --hw-samples 500',
   ],
   async run(argv, io) {
     const a = parseCommandArgs(argv, this.options, this.name);
@@ -65,13 +75,18 @@ export const simulateCommand: Command = {
     const noiseSpec = stringOpt(a, 'noise');
     const noise = noiseSpec !== undefined ? parseNoise(noiseSpec) : undefined;
     if (noise !== undefined && hwTarget === undefined) throw fail({ code: 'SNNC_E_USAGE', message: '--noise needs --target <imc target>' });
-    if (hwTarget !== undefined && loadTarget(hwTarget).kind !== 'imc') {
-      throw fail({ code: 'SNNC_E_USAGE', message: `--target ${hwTarget} is not an IMC target`, hint: 'simulate --target takes imc-hpadc, imc-adcless or an IMC target JSON' });
+    const hwKind = hwTarget !== undefined ? loadTarget(hwTarget).kind : undefined;
+    if (hwTarget !== undefined && hwKind !== 'imc' && hwKind !== 'loihi') {
+      throw fail({ code: 'SNNC_E_USAGE', message: `--target ${hwTarget} is a ${String(hwKind)} target; simulate runs Loihi and IMC targets`, hint: 'use loihi1, loihi2, imc-hpadc, imc-adcless or an IMC target JSON' });
+    }
+    if (hwKind === 'loihi' && (noise !== undefined || stringOpt(a, 'seeds') !== undefined)) {
+      throw fail({ code: 'SNNC_E_USAGE', message: `--noise and --seeds apply to IMC targets; --target ${hwTarget ?? ''} is simulated bit-accurately (deterministic, no device noise)`, hint: 'drop --noise/--seeds, or use --target imc-hpadc|imc-adcless' });
     }
     const g = await loadModel(model);
     const dataset = stringOpt(a, 'dataset');
+    const userConvert = await withSyntheticCalibration(g, convertOptionsFrom(a, (pass, text) => io.stderr(`--- IR after ${pass} ---\n${text}\n`)));
     const r = simulateModel(g, {
-      ...(await withSyntheticCalibration(g, convertOptionsFrom(a, (pass, text) => io.stderr(`--- IR after ${pass} ---\n${text}\n`)))),
+      ...(hwKind === 'loihi' ? loihiConvertOptions(userConvert) : userConvert),
       T,
       ...(dataset !== undefined ? { dataset } : {}),
       ...(n !== undefined ? { n } : {}),
@@ -81,7 +96,12 @@ export const simulateCommand: Command = {
       onProgress: progressBar(io, flag(a, 'quiet') || flag(a, 'json')),
     });
     let hw: ImcAccuracy | undefined;
-    if (hwTarget !== undefined) {
+    let loihi: LoihiComparison | undefined;
+    if (hwTarget !== undefined && hwKind === 'loihi') {
+      const nHw = Math.min(intOpt(a, 'hw-samples', 1, 10_000_000) ?? 200, r.samples);
+      const data = fitToModel(r.graph, loadDatasetSpec(dataset ?? 'mnist', 'test', nHw));
+      loihi = simulateOnLoihi(g, r.graph, hwTarget, data, { T, convert: userConvert, onProgress: progressBar(io, flag(a, 'quiet') || flag(a, 'json')) });
+    } else if (hwTarget !== undefined) {
       const nSeeds = intOpt(a, 'seeds', 1, 100) ?? (noise !== undefined ? 3 : 1);
       const nHw = Math.min(intOpt(a, 'hw-samples', 1, 10_000_000) ?? 200, r.samples);
       const data = fitToModel(r.graph, loadDatasetSpec(dataset ?? 'mnist', 'test', nHw));
@@ -105,6 +125,7 @@ export const simulateCommand: Command = {
         accuracyPerStep: r.accuracyPerStep,
         ...(r.int !== undefined ? { int: r.int } : {}),
         ...(hw !== undefined ? { hardware: { ...hw, samples: Math.min(r.samples, intOpt(a, 'hw-samples', 1, 10_000_000) ?? 200) } } : {}),
+        ...(loihi !== undefined ? { hardware: { kind: 'loihi', ...loihi } } : {}),
         diagnostics: r.diagnostics,
       };
       io.stdout(JSON.stringify(json, null, 2) + '\n');
@@ -137,8 +158,26 @@ export const simulateCommand: Command = {
       const noise = Object.entries(hw.noise).map(([k, v]) => `${k}=${String(v)}`).join(',') || 'ideal devices';
       out.push('', `${hw.target} at T=${hw.T} (${noise}): ${pct(hw.mean)}${hw.runs.length > 1 ? ` ± ${(100 * hw.std).toFixed(2)} pp over seeds ${hw.seeds.join(',')}` : ''}`);
     }
+    if (loihi !== undefined) out.push('', ...loihiLines(loihi));
     for (const d of r.diagnostics) out.push(`${d.severity} ${d.code}${d.node !== undefined ? ` (${d.node})` : ''}: ${d.message}${d.hint !== undefined ? `\n  hint: ${d.hint}` : ''}`);
     io.stdout(out.join('\n') + '\n');
     return 0;
   },
 };
+
+function loihiLines(l: LoihiComparison): string[] {
+  const def = l.rows[0]?.snnDefault !== undefined;
+  const out = [
+    `${l.target}, bit-accurate netx simulation on the first ${l.samples} samples (input presented T steps, read ${l.latency} steps later; input scale ${l.inputScale}, ${l.readout} readout):`,
+    table(
+      ['T', ...(def ? ['float SNN (subtract)'] : []), `float SNN (${l.conversion.reset}, ${l.conversion.fire})`, 'integer SNN', l.target, 'vs integer'],
+      l.rows.map((x) => [
+        String(x.T), ...(x.snnDefault !== undefined ? [pct(x.snnDefault)] : []), pct(x.snn), pct(x.int), pct(x.loihi), `${(100 * (x.loihi - x.int)).toFixed(2)} pp`,
+      ]),
+    ),
+  ];
+  if (l.conversion.loihiSemantics) out.push(`converted with Loihi's semantics (reset to zero, fire on v > θ); --reset subtract keeps the default conversion`);
+  if (l.aInOver16 > 0) out.push(`warning: ${l.aInOver16.toFixed(1)} neuron-steps per sample exceed lava's 16-bit a_in`);
+  for (const d of l.diagnostics) out.push(`${d.severity} ${d.code}${d.node !== undefined ? ` (${d.node})` : ''}: ${d.message}`);
+  return out;
+}

@@ -70,7 +70,8 @@ describe('loihi refusals', () => {
 
 describe('loihi diagnostics for neuron semantics', () => {
   it('warns about reset by subtraction and emulates v ≥ θ with vThMant − 1', async () => {
-    const r = await emit(twoLayer({ reset: 'subtract', vInit: 0.5, fire: 'ge', refractory: 0 }), target);
+    // inputScale 1 (binary input) keeps the hand-computed θ_int = 128 of loihi-netx.test.ts.
+    const r = await emit(twoLayer({ reset: 'subtract', vInit: 0.5, fire: 'ge', refractory: 0 }), target, { inputScale: 1 });
     const codes = r.diagnostics.map((d) => d.code);
     assert.ok(codes.includes('SNNC_W_LOIHI_RESET'));
     assert.ok(codes.includes('SNNC_W_LOIHI_VINIT'));

@@ -38,8 +38,9 @@ const values = (f: H5File, p: string): number[] => Array.from(ds(f, p).value as 
 const dtype = (f: H5File, p: string): unknown => ds(f, p).dtype;
 const shape = (f: H5File, p: string): unknown => ds(f, p).shape;
 
+/** Emitted with inputScale 1 (binary input spikes): the hand computations below assume it. */
 async function netxOf(g = twoLayer()): Promise<Uint8Array> {
-  const r = await emit(g, target);
+  const r = await emit(g, target, { inputScale: 1 });
   const file = r.files.find((x) => x.path === 'loihi/network.net');
   assert.ok(file !== undefined && file.data instanceof Uint8Array);
   return file.data;
@@ -92,6 +93,16 @@ describe('netx export of a hand-made 2-layer net', () => {
     assert.deepEqual(r.diagnostics.map((d) => d.code), ['SNNC_W_LOIHI_READOUT_BIAS']);
     const layers = await verifyNetx(r.files[0]?.data as Uint8Array);
     assert.deepEqual(layers.map((l) => l.type), ['input', 'dense', 'dense']);
+  });
+
+  it('defaults to inputScale 255 for direct coding (graded 8-bit pixels)', async () => {
+    const r = await emit(twoLayer(), target);
+    const doc = JSON.parse(r.files[1]?.data as string) as { inputScale: number; netx: { scale?: number; vThMant?: number }[] };
+    assert.equal(doc.inputScale, 255);
+    // W'/255 with x ≤ 255: s = floor(min(254·255/2, 4096/0.4 = 10240, 32767/max_row Σ|W'| = 32767/3.75))
+    // = floor(8737.9) = 8737 (the signed input's 16-bit step bound), fire 'gt' → vThMant = 8737.
+    assert.equal(doc.netx[1]?.scale, 8737);
+    assert.equal(doc.netx[1]?.vThMant, 8737);
   });
 
   it('is deterministic: identical bytes even when the clock moves', async () => {

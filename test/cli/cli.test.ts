@@ -174,8 +174,8 @@ describe('snnc simulate --target (IMC)', () => {
     assert.deepEqual((JSON.parse(b.out) as typeof j).hardware.runs, j.hardware.runs, 'same seeds, same numbers');
   });
 
-  it('rejects a non-IMC target, a noise typo, and noise without a target before simulating', async () => {
-    for (const extra of [['--target', 'loihi2'], ['--target', 'imc-adcless', '--noise', 'reed=0.1'], ['--noise', 'read=0.1']]) {
+  it('rejects a target it cannot simulate, a noise typo, and noise without a target before simulating', async () => {
+    for (const extra of [['--target', 'fpga'], ['--target', 'imc-adcless', '--noise', 'reed=0.1'], ['--noise', 'read=0.1']]) {
       const r = await cli('simulate', join(EXAMPLES, 'mlp.onnx'), '--n', '4', '--T', '4', ...extra);
       assert.equal(r.code, 2, extra.join(' '));
       assert.match(r.err, /SNNC_E_USAGE/);

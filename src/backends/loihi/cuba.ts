@@ -14,13 +14,18 @@
 // Timing: lava's Dense and Conv models send the activation computed from the previous
 // step's spikes (a one-step buffer per synapse layer), so with `synapticDelay` (default)
 // layer k sees layer k−1's spikes one step late, as on netx + Lava. Inputs x are integers
-// (binary spikes, or graded values); the synaptic sum a_in is kept exact (lava's 16-bit
-// a_in port width is not modelled).
+// (binary spikes, or graded values presented at every step); the synaptic sum a_in is kept
+// exact: lava's a_in port is int16, so the quantizer keeps sums within 16 bits and
+// `aInOver16` counts the neuron-steps that would not fit.
+// Synaptic sums are computed by a scatter over the nonzero inputs (tables built once per
+// network by prepareNetx); `synapse` is the plain gather form, kept as the reference.
 import { checkElementCount } from '../../ir/dtype.js';
 import type { NetxLayer, NetxNeuron } from './types.js';
 
 const STATE_MAX = 2 ** 23;
 const V_LIMIT = STATE_MAX - 1;
+/** lava's a_in ports are int16 (PyLifModelBitAcc). */
+const A_IN_MAX = 2 ** 15 - 1;
 
 /** netx's default for a dense layer without a neuron group (hdf5.py create_dense). */
 export const NETX_INTEGRATOR: NetxNeuron = { iDecay: 0, vDecay: 4096, vThMant: 1 << 17, refDelay: 1, gradedSpike: false };
@@ -74,7 +79,7 @@ export function cubaStep(p: CubaParams, s: CubaState, aIn: ArrayLike<number>, sp
 
 type Synaptic = Extract<NetxLayer, { type: 'dense' | 'conv' }>;
 
-/** a += W·x for a dense or conv layer; x in (C, H, W) / flat order. */
+/** a = W·x for a dense or conv layer; x in (C, H, W) / flat order. The gather form: the reference. */
 export function synapse(l: Synaptic, inShape: readonly number[], x: ArrayLike<number>, a: Float64Array): void {
   a.fill(0);
   if (l.type === 'dense') {
@@ -117,6 +122,92 @@ export function synapse(l: Synaptic, inShape: readonly number[], x: ArrayLike<nu
   }
 }
 
+/**
+ * The same sums driven by the inputs (spike-driven scatter): only nonzero inputs cost work,
+ * which is what makes sparse spike layers cheap. Tables are built once per layer.
+ */
+interface Scatter {
+  readonly run: (x: ArrayLike<number>, a: Float64Array) => void;
+}
+
+function denseScatter(l: Extract<Synaptic, { type: 'dense' }>): Scatter {
+  const nIn = l.inFeatures;
+  const nOut = l.shape[0];
+  const wT = new Int32Array(nIn * nOut); // (in, out): one contiguous row per input
+  for (let o = 0; o < nOut; o++) for (let i = 0; i < nIn; i++) wT[i * nOut + o] = l.weight[o * nIn + i] as number;
+  return {
+    run(x, a) {
+      a.fill(0);
+      for (let i = 0; i < nIn; i++) {
+        const xi = x[i] as number;
+        if (xi === 0) continue;
+        const base = i * nOut;
+        for (let o = 0; o < nOut; o++) a[o] = (a[o] as number) + (wT[base + o] as number) * xi;
+      }
+    },
+  };
+}
+
+function convScatter(l: Extract<Synaptic, { type: 'conv' }>, inShape: readonly number[]): Scatter {
+  const [cIn, hIn, wIn] = inShape as [number, number, number];
+  const [cOut, hOut, wOut] = l.shape;
+  const [kh, kw] = l.kernel;
+  const KK = kh * kw;
+  const HW = hIn * wIn;
+  const OHW = hOut * wOut;
+  const cg = cIn / l.groups;
+  const og = cOut / l.groups;
+  // For every input position: the (output position, kernel offset) pairs it reaches, as CSR.
+  const lists: number[][] = Array.from({ length: HW }, () => []);
+  for (let oy = 0; oy < hOut; oy++) {
+    for (let ox = 0; ox < wOut; ox++) {
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * l.stride[0] - l.padding[0] + ky * l.dilation[0];
+        if (iy < 0 || iy >= hIn) continue;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * l.stride[1] - l.padding[1] + kx * l.dilation[1];
+          if (ix < 0 || ix >= wIn) continue;
+          (lists[iy * wIn + ix] as number[]).push(oy * wOut + ox, ky * kw + kx);
+        }
+      }
+    }
+  }
+  const start = new Int32Array(HW + 1);
+  lists.forEach((p, i) => { start[i + 1] = (start[i] as number) + p.length / 2; });
+  const outPos = new Int32Array(start[HW] as number);
+  const kOff = new Int32Array(start[HW] as number);
+  lists.forEach((p, i) => {
+    for (let k = 0; k < p.length / 2; k++) {
+      outPos[(start[i] as number) + k] = p[2 * k] as number;
+      kOff[(start[i] as number) + k] = p[2 * k + 1] as number;
+    }
+  });
+  const w = l.weight;
+  return {
+    run(x, a) {
+      a.fill(0);
+      for (let c = 0; c < cIn; c++) {
+        const g = Math.floor(c / cg);
+        const ci = c - g * cg;
+        for (let p = 0; p < HW; p++) {
+          const xv = x[c * HW + p] as number;
+          if (xv === 0) continue;
+          const s = start[p] as number;
+          const e = start[p + 1] as number;
+          for (let co = g * og; co < (g + 1) * og; co++) {
+            const wb = (co * cg + ci) * KK;
+            const ob = co * OHW;
+            for (let k = s; k < e; k++) {
+              const at = ob + (outPos[k] as number);
+              a[at] = (a[at] as number) + (w[wb + (kOff[k] as number)] as number) * xv;
+            }
+          }
+        }
+      }
+    },
+  };
+}
+
 /** Bias per neuron: a conv layer's bias is per output channel, shared over positions. */
 function neuronBias(l: Synaptic, n: number): Int32Array | null {
   if (l.bias === undefined) return null;
@@ -140,20 +231,33 @@ export interface NetxSimResult {
   readonly readout: Int32Array;
   /** Spikes per netx layer index over all steps (0 for input/flatten). */
   readonly spikes: number[];
+  /**
+   * Neuron-steps whose synaptic input a_in left lava's 16-bit a_in port range (|a_in| >
+   * 32767). The simulation keeps the exact sum; a nonzero count means lava's Python model
+   * (and possibly the chip) would have wrapped it.
+   */
+  readonly aInOver16: number;
 }
 
-/**
- * Run a netx layer list for T steps on one sample. `input` holds T × inputSize integers
- * (step-major), e.g. binary spikes.
- */
-export function simulateNetx(layers: readonly NetxLayer[], input: ArrayLike<number>, T: number, opts: NetxSimOptions = {}): NetxSimResult {
+interface Stage {
+  readonly index: number;
+  readonly scatter: Scatter;
+  readonly p: CubaParams;
+  readonly n: number;
+}
+
+/** A netx layer list prepared for simulation (scatter tables built once, reused per sample). */
+export interface PreparedNetx {
+  readonly inSize: number;
+  readonly stages: readonly Stage[];
+  readonly layers: number;
+}
+
+export function prepareNetx(layers: readonly NetxLayer[]): PreparedNetx {
   const first = layers[0];
   if (first?.type !== 'input') throw new Error('simulateNetx: layer 0 must be the input layer');
   const inSize = first.shape.reduce((p, d) => p * d, 1);
-  checkElementCount(T * inSize);
-  if (input.length !== T * inSize) throw new Error(`simulateNetx: input has ${input.length} values, expected T·${inSize} = ${T * inSize}`);
-  const delay = opts.synapticDelay ?? true;
-  const stages: { index: number; l: Synaptic; inShape: number[]; p: CubaParams; s: CubaState; a: Float64Array; buf: Float64Array; out: Uint8Array }[] = [];
+  const stages: Stage[] = [];
   let shape: number[] = [...first.shape];
   layers.forEach((l, index) => {
     if (l.type !== 'dense' && l.type !== 'conv') return;
@@ -161,27 +265,58 @@ export function simulateNetx(layers: readonly NetxLayer[], input: ArrayLike<numb
     checkElementCount(n);
     const neuron = l.neuron ?? NETX_INTEGRATOR;
     const p: CubaParams = { iDecay: neuron.iDecay, vDecay: neuron.vDecay, vThMant: neuron.vThMant, bias: neuronBias(l, n) };
-    stages.push({ index, l, inShape: shape, p, s: cubaState(n), a: new Float64Array(n), buf: new Float64Array(n), out: new Uint8Array(n) });
+    stages.push({ index, scatter: l.type === 'dense' ? denseScatter(l) : convScatter(l, shape), p, n });
     shape = [...l.shape];
   });
-  const last = stages[stages.length - 1];
-  if (last === undefined) throw new Error('simulateNetx: no dense or conv layer');
-  const outputSize = last.out.length;
+  if (stages.length === 0) throw new Error('simulateNetx: no dense or conv layer');
+  return { inSize, stages, layers: layers.length };
+}
+
+/**
+ * Run a netx layer list for T steps on one sample. `input` holds T × inputSize integers
+ * (step-major), e.g. binary spikes, or inputSize integers presented at every step (graded
+ * direct input; the first layer's synaptic sums are then computed once).
+ */
+export function simulateNetx(layers: readonly NetxLayer[] | PreparedNetx, input: ArrayLike<number>, T: number, opts: NetxSimOptions = {}): NetxSimResult {
+  const net = 'stages' in layers ? layers : prepareNetx(layers);
+  const { inSize, stages } = net;
+  checkElementCount(T * inSize);
+  const constant = input.length === inSize;
+  if (!constant && input.length !== T * inSize) throw new Error(`simulateNetx: input has ${input.length} values, expected ${inSize} or T·${inSize} = ${T * inSize}`);
+  const delay = opts.synapticDelay ?? true;
+  const run: { st: Stage; s: CubaState; a: Float64Array; buf: Float64Array; out: Uint8Array }[] = stages.map((st) => ({ st, s: cubaState(st.n), a: new Float64Array(st.n), buf: new Float64Array(st.n), out: new Uint8Array(st.n) }));
+  const last = run[run.length - 1] as (typeof run)[number];
+  const outputSize = last.st.n;
   const readout = new Int32Array(T * outputSize);
-  const spikes = new Array<number>(layers.length).fill(0);
+  const spikes = new Array<number>(net.layers).fill(0);
+  const step = new Float64Array(inSize);
+  let over = 0;
   for (let t = 0; t < T; t++) {
-    let x: ArrayLike<number> = Array.prototype.slice.call(input, t * inSize, (t + 1) * inSize) as number[];
-    for (const st of stages) {
-      synapse(st.l, st.inShape, x, st.a);
-      let aIn: Float64Array = st.a;
-      if (delay) {
-        aIn = Float64Array.from(st.buf);
-        st.buf.set(st.a);
-      }
-      spikes[st.index] = (spikes[st.index] as number) + cubaStep(st.p, st.s, aIn, st.out);
-      x = st.out;
+    let x: ArrayLike<number> = input;
+    if (!constant) {
+      for (let i = 0; i < inSize; i++) step[i] = input[t * inSize + i] as number;
+      x = step;
     }
+    run.forEach((r, k) => {
+      // A constant input gives the first layer the same sums every step.
+      if (!(k === 0 && constant && t > 0)) r.st.scatter.run(x, r.a);
+      let aIn = r.a;
+      if (delay) {
+        // lava sends last step's activation and keeps this one: swap the two buffers.
+        const prev = r.buf;
+        if (k === 0 && constant) {
+          aIn = t === 0 ? prev : r.a;
+        } else {
+          r.buf = r.a;
+          r.a = prev;
+          aIn = prev;
+        }
+      }
+      for (let i = 0; i < aIn.length; i++) if (Math.abs(aIn[i] as number) > A_IN_MAX) over++;
+      spikes[r.st.index] = (spikes[r.st.index] as number) + cubaStep(r.st.p, r.s, aIn, r.out);
+      x = r.out;
+    });
     readout.set(last.s.v, t * outputSize);
   }
-  return { T, outputSize, readout, spikes };
+  return { T, outputSize, readout, spikes, aInOver16: over };
 }

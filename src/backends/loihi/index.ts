@@ -18,6 +18,21 @@ import { verifyNetx } from './verify.js';
 
 export type LoihiEmitOptions = QuantizeOptions & AllocateOptions;
 
+/**
+ * Integer input value that stands for 1.0 of the graph input when none is given: 255 for
+ * direct coding (graded 8-bit pixels, x_int = round(255·x), the same integers the integer
+ * simulator's 8-bit input uses), 1 for Poisson coding (binary spikes).
+ */
+export function defaultInputScale(graph: Graph): number {
+  return graph.meta['snnc.coding'] === 'poisson' ? 1 : 255;
+}
+
+/** The options `emit` quantizes with: the defaults filled in, so a simulator can use the same. */
+export function quantizeOptionsFor(graph: Graph, opts: QuantizeOptions = {}): QuantizeOptions {
+  const poisson = graph.meta['snnc.coding'] === 'poisson';
+  return { ...opts, inputScale: opts.inputScale ?? defaultInputScale(graph), signedInput: opts.signedInput ?? !poisson };
+}
+
 export const NETX_PATH = 'loihi/network.net';
 export const MAPPING_PATH = 'loihi/mapping.json';
 
@@ -41,7 +56,8 @@ function allocLayers(layers: readonly NetxLayer[], info: readonly LayerQuant[]):
 export async function emit(graph: Graph, target: LoihiTarget, opts: LoihiEmitOptions = {}): Promise<EmitResult<MappingOf<'loihi'>>> {
   const diagnostics: BackendDiagnostic[] = [];
   const float = lowerGraph(graph, diagnostics);
-  const q = quantizeLayers(float, opts, diagnostics);
+  const qopts = quantizeOptionsFor(graph, opts);
+  const q = quantizeLayers(float, qopts, diagnostics);
   const bytes = await writeNetx(q.layers);
   await verifyNetx(bytes, NETX_PATH);
   const alloc = allocate(allocLayers(q.layers, q.info), target, opts);
@@ -53,7 +69,8 @@ export async function emit(graph: Graph, target: LoihiTarget, opts: LoihiEmitOpt
     chips: alloc.chips,
     coresPerChip: alloc.coresPerChip,
     bitsPerSynapse: alloc.bitsPerSynapse,
-    inputScale: opts.inputScale ?? 1,
+    inputScale: qopts.inputScale,
+    ...(opts.timesteps !== undefined ? { timesteps: opts.timesteps } : {}),
     readout: opts.readout ?? 'integrator',
     layers: alloc.mapping.layers,
     totals: alloc.mapping.totals,
@@ -70,6 +87,9 @@ export async function emit(graph: Graph, target: LoihiTarget, opts: LoihiEmitOpt
 }
 
 export { verifyNetx } from './verify.js';
-export { simulateNetx, cubaStep } from './cuba.js';
-export type { NetxSimResult, NetxSimOptions } from './cuba.js';
+export { simulateNetx, prepareNetx, cubaStep } from './cuba.js';
+export type { NetxSimResult, NetxSimOptions, PreparedNetx } from './cuba.js';
+export { lowerGraph } from './lower.js';
+export { quantizeLayers } from './quantize.js';
+export type { LayerQuant, QuantizeOptions } from './quantize.js';
 export type { NetxLayer, NetxNeuron } from './types.js';

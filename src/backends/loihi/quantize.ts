@@ -5,7 +5,7 @@
 //      the first layer also divides W' by `inputScale` (integer input x_int = x·inputScale).
 //   2. pick s = floor(s_max), s_max = the largest scale with W'·s in [−256, 254],
 //      b'·s in [−4096, 4095], s ≤ 131071 (vThMant has 17 bits) and one step's largest
-//      input s·max_row Σ|W'|·x_max ≤ 131071 (u = a_in << 6 wraps above 2^23; x_max is
+//      input s·max_row Σ|W'|·x_max ≤ 32767 (lava's a_in port is int16; x_max is
 //      inputScale for the first layer, 1 for spikes). s is an integer so the threshold
 //      is exact: θ_int = s.
 //   3. w_int = 2·round(W'·s/2) (8-bit mantissa ×2: even, [−256, 254]), b_int = round(b'·s).
@@ -33,10 +33,17 @@ export const BIAS_MAX = 4095;
 export const VTH_MAX = 131071;
 /** |u| and |v| stay below 2^23 in state units = 2^17 in weight units. */
 const STATE_LIMIT_WEIGHT_UNITS = 2 ** 17;
+/** lava's fixed-point neurons take a_in as int16 (precision 16): one step's input ≤ 32767. */
+const A_IN_MAX = 2 ** 15 - 1;
 
 export interface QuantizeOptions {
   /** Integer input value that stands for 1.0 of the graph input (1 = binary spikes). */
   readonly inputScale?: number;
+  /**
+   * The graph input can be negative (default true); false halves the worst-case synaptic
+   * sum bound of the first layer when the data is known to be ≥ 0 (pixels, spike counts).
+   */
+  readonly signedInput?: boolean;
   /** Time steps per sample, to keep the readout from overflowing (optional). */
   readonly timesteps?: number;
   /** 'integrator' (netx default, bias added once) or 'accumulate' (v += W·s + b each step). */
@@ -111,17 +118,29 @@ function toInts(w: Float64Array, b: Float64Array | null, s: number): IntWeights 
 }
 
 /**
- * Largest s with s·max_row(Σ|w|)·xMax ≤ 131071: the current u = a_in << 6 wraps above
- * 2^23, so one step's input must stay within 17 bits (xMax = largest input value).
+ * Largest |Σ_i w_i·x_i| of row `r` over inputs |x_i| ≤ xMax: Σ|w|·xMax for signed inputs,
+ * max(Σw⁺, Σ|w⁻|)·xMax for inputs ≥ 0 (spikes, or a non-negative graph input).
  */
-function stepScale(w: Float64Array, rowLen: number, xMax: number): number {
-  let worst = 0;
-  for (let r = 0; r < w.length; r += rowLen) {
-    let sum = 0;
-    for (let i = r; i < r + rowLen; i++) sum += Math.abs(w[i] as number);
-    worst = Math.max(worst, sum * xMax);
+function rowBound(w: Float64Array, r: number, rowLen: number, xMax: number, signedInput: boolean): number {
+  let pos = 0;
+  let neg = 0;
+  for (let i = r; i < r + rowLen; i++) {
+    const x = w[i] as number;
+    if (x > 0) pos += x;
+    else neg -= x;
   }
-  return worst > 0 ? (STATE_LIMIT_WEIGHT_UNITS - 1) / worst : VTH_MAX;
+  return (signedInput ? pos + neg : Math.max(pos, neg)) * xMax;
+}
+
+/**
+ * Largest s with s·(one step's largest synaptic sum) ≤ 32767: lava's fixed-point neurons
+ * declare a_in as int16 (precision 16), so one step's input must fit in 16 signed bits.
+ * This also keeps u = a_in << 6 far from the 24-bit wrap.
+ */
+function stepScale(w: Float64Array, rowLen: number, xMax: number, signedInput: boolean): number {
+  let worst = 0;
+  for (let r = 0; r < w.length; r += rowLen) worst = Math.max(worst, rowBound(w, r, rowLen, xMax, signedInput));
+  return worst > 0 ? A_IN_MAX / worst : VTH_MAX;
 }
 
 /** Divide row c (size rowLen) of w and b[c] by θ_c (and w by inputScale). */
@@ -158,6 +177,8 @@ export function quantizeLayers(float: readonly FloatLayer[], opts: QuantizeOptio
       info.push({ index, type: 'flatten', node: l.node });
       continue;
     }
+    // Only the graph input can be negative; every later layer reads spikes (0/1).
+    const signedInput = first && (opts.signedInput ?? true);
     const inputScale = first ? (opts.inputScale ?? 1) : 1;
     first = false;
     if (l.kind === 'pool') {
@@ -176,12 +197,14 @@ export function quantizeLayers(float: readonly FloatLayer[], opts: QuantizeOptio
       // Readout: no threshold, so no fold; only the ratio between rows matters for argmax,
       // but the scale is kept and reported so v can be read back in float units.
       const w = inputScale === 1 ? l.weight : l.weight.map((x) => x / inputScale);
-      let s = Math.min(maxScale(w, l.bias), stepScale(w, rowLen, inputScale));
+      let s = Math.min(maxScale(w, l.bias), stepScale(w, rowLen, inputScale, signedInput));
       if (opts.timesteps !== undefined) {
+        // integrator: u sums T steps of input, v adds the bias once; accumulate: v sums
+        // T steps of input and bias. Either must stay below 2^17 weight units.
+        const biasSteps = opts.readout === 'accumulate' ? opts.timesteps : 1;
         let worst = 0;
         for (let o = 0; o < (l.kind === 'dense' ? l.outF : 0); o++) {
-          let row = Math.abs(l.bias?.[o] ?? 0);
-          for (let i = 0; i < rowLen; i++) row += Math.abs(w[o * rowLen + i] as number) * opts.timesteps;
+          const row = rowBound(w, o * rowLen, rowLen, inputScale, signedInput) * opts.timesteps + Math.abs(l.bias?.[o] ?? 0) * biasSteps;
           worst = Math.max(worst, row);
         }
         if (worst > 0) s = Math.min(s, (STATE_LIMIT_WEIGHT_UNITS - 1) / worst);
@@ -206,7 +229,7 @@ export function quantizeLayers(float: readonly FloatLayer[], opts: QuantizeOptio
     }
     const n = l.neuron;
     const { w, b } = fold(l.weight, l.bias, n.theta, rowLen, inputScale, n);
-    const sMax = Math.min(maxScale(w, b), stepScale(w, rowLen, inputScale));
+    const sMax = Math.min(maxScale(w, b), stepScale(w, rowLen, inputScale, signedInput));
     const s = sMax >= 1 ? Math.floor(sMax) : 1;
     const q = toInts(w, b, s);
     if (q.clipped > 0) {
