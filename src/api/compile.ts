@@ -30,7 +30,7 @@ import { activityFromSimulation, annActivity, annMapping } from './activity.js';
 import type { SimulateModelOptions } from './simulate.js';
 import { simulateModel } from './simulate.js';
 import { convertModel, isConverted } from './convert.js';
-import { loihiConvertOptions, loihiQuantizeOptions, simulateLoihi } from './simulate-loihi.js';
+import { loihiConvertOptions, loihiLatency, loihiQuantizeOptions, simulateLoihi } from './simulate-loihi.js';
 import { simulate } from '../sim/snn/simulate.js';
 import { packageVersion } from './version.js';
 
@@ -169,6 +169,12 @@ function loihiSemantics(snn: Graph, loihi: Graph, opts: CompileOptions, T: numbe
   };
 }
 
+/** The same activity over more steps: every neuron is updated in each of them. */
+function stretchSteps(a: Activity, steps: number): Activity {
+  if (steps === a.T || a.T <= 0) return a;
+  return { T: steps, layers: a.layers.map((l) => ({ ...l, neuronUpdates: (l.neuronUpdates * steps) / a.T })) };
+}
+
 function loadMnistOr(spec: string | undefined, n: number): Dataset {
   return spec === undefined || spec === 'mnist' ? loadMnist('train', { limit: n }) : loadDatasetSpec(spec, 'train', n);
 }
@@ -231,7 +237,10 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
       continue;
     }
     try {
-      const { graph: tg, activity: ta } = graphFor(t);
+      const { graph: tg, activity: ta0 } = graphFor(t);
+      // On Loihi each synapse layer adds a step of delay: the chip runs T + L steps per
+      // sample (the bit-accurate simulation reads the readout then), so it is costed for them.
+      const ta = t.kind === 'loihi' ? stretchSteps(ta0, ta0.T + loihiLatency(tg)) : ta0;
       const r = await backend.emit(tg, t, opts, T);
       files.push(...r.files.map((f) => ({ path: f.path.startsWith(`${t.kind}/`) ? f.path.replace(`${t.kind}/`, `${t.name}/`) : `${t.name}/${f.path}`, data: f.data })));
       for (const d of r.diagnostics) {
