@@ -20,6 +20,7 @@
 // Synaptic sums are computed by a scatter over the nonzero inputs (tables built once per
 // network by prepareNetx); `synapse` is the plain gather form, kept as the reference.
 import { checkElementCount } from '../../ir/dtype.js';
+import { buildTaps } from '../../sim/int/kernels.js';
 import type { NetxLayer, NetxNeuron } from './types.js';
 
 const STATE_MAX = 2 ** 23;
@@ -79,52 +80,12 @@ export function cubaStep(p: CubaParams, s: CubaState, aIn: ArrayLike<number>, sp
 
 type Synaptic = Extract<NetxLayer, { type: 'dense' | 'conv' }>;
 
-/** a = W·x for a dense or conv layer; x in (C, H, W) / flat order. The gather form: the reference. */
-export function synapse(l: Synaptic, inShape: readonly number[], x: ArrayLike<number>, a: Float64Array): void {
-  a.fill(0);
-  if (l.type === 'dense') {
-    const nIn = l.inFeatures;
-    for (let i = 0; i < nIn; i++) {
-      const xi = x[i] as number;
-      if (xi === 0) continue;
-      for (let o = 0; o < l.shape[0]; o++) a[o] = (a[o] as number) + (l.weight[o * nIn + i] as number) * xi;
-    }
-    return;
-  }
-  // Correlation with the stored kernel: netx flips it on load and lava convolves, so
-  // the two flips cancel (see docs/targets/loihi.md).
-  const [cIn, hIn, wIn] = inShape as [number, number, number];
-  const [cOut, hOut, wOut] = l.shape;
-  const [kh, kw] = l.kernel;
-  const cg = cIn / l.groups;
-  const og = cOut / l.groups;
-  for (let co = 0; co < cOut; co++) {
-    const g = Math.floor(co / og);
-    for (let oy = 0; oy < hOut; oy++) {
-      for (let ox = 0; ox < wOut; ox++) {
-        let acc = 0;
-        for (let ci = 0; ci < cg; ci++) {
-          const c = g * cg + ci;
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * l.stride[0] - l.padding[0] + ky * l.dilation[0];
-            if (iy < 0 || iy >= hIn) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * l.stride[1] - l.padding[1] + kx * l.dilation[1];
-              if (ix < 0 || ix >= wIn) continue;
-              const xv = x[(c * hIn + iy) * wIn + ix] as number;
-              if (xv !== 0) acc += (l.weight[((co * cg + ci) * kh + ky) * kw + kx] as number) * xv;
-            }
-          }
-        }
-        a[(co * hOut + oy) * wOut + ox] = acc;
-      }
-    }
-  }
-}
-
 /**
- * The same sums driven by the inputs (spike-driven scatter): only nonzero inputs cost work,
- * which is what makes sparse spike layers cheap. Tables are built once per layer.
+ * a = W·x for a dense or conv layer, x in (C, H, W) / flat order, driven by the inputs
+ * (spike-driven scatter): only nonzero inputs cost work, which is what makes sparse spike
+ * layers cheap. Tables are built once per layer. Conv is a correlation with the stored
+ * kernel: netx flips it on load and lava convolves, so the two flips cancel
+ * (docs/targets/loihi.md); the window taps are the integer simulator's (buildTaps).
  */
 interface Scatter {
   readonly run: (x: ArrayLike<number>, a: Float64Array) => void;
@@ -157,31 +118,10 @@ function convScatter(l: Extract<Synaptic, { type: 'conv' }>, inShape: readonly n
   const OHW = hOut * wOut;
   const cg = cIn / l.groups;
   const og = cOut / l.groups;
-  // For every input position: the (output position, kernel offset) pairs it reaches, as CSR.
-  const lists: number[][] = Array.from({ length: HW }, () => []);
-  for (let oy = 0; oy < hOut; oy++) {
-    for (let ox = 0; ox < wOut; ox++) {
-      for (let ky = 0; ky < kh; ky++) {
-        const iy = oy * l.stride[0] - l.padding[0] + ky * l.dilation[0];
-        if (iy < 0 || iy >= hIn) continue;
-        for (let kx = 0; kx < kw; kx++) {
-          const ix = ox * l.stride[1] - l.padding[1] + kx * l.dilation[1];
-          if (ix < 0 || ix >= wIn) continue;
-          (lists[iy * wIn + ix] as number[]).push(oy * wOut + ox, ky * kw + kx);
-        }
-      }
-    }
-  }
-  const start = new Int32Array(HW + 1);
-  lists.forEach((p, i) => { start[i + 1] = (start[i] as number) + p.length / 2; });
-  const outPos = new Int32Array(start[HW] as number);
-  const kOff = new Int32Array(start[HW] as number);
-  lists.forEach((p, i) => {
-    for (let k = 0; k < p.length / 2; k++) {
-      outPos[(start[i] as number) + k] = p[2 * k] as number;
-      kOff[(start[i] as number) + k] = p[2 * k + 1] as number;
-    }
-  });
+  const { start, outPos, kOff } = buildTaps(
+    { kernel: l.kernel, strides: l.stride, pads: [l.padding[0], l.padding[1], l.padding[0], l.padding[1]], dilations: l.dilation, group: l.groups },
+    hIn, wIn, hOut, wOut,
+  );
   const w = l.weight;
   return {
     run(x, a) {
