@@ -84,3 +84,9 @@ export function annActivity(m: MappingOf<'ann'>): Activity {
     layers: m.layers.map((l) => ({ name: l.name, kind: 'other', inputSpikes: 0, synops: 0, macs: l.macs, neurons: l.outputs, neuronUpdates: 0, outputSpikes: 0 })),
   };
 }
+
+/** The same activity over more steps: every neuron is updated in each of them. */
+export function stretchSteps(a: Activity, steps: number): Activity {
+  if (steps === a.T || a.T <= 0) return a;
+  return { T: steps, layers: a.layers.map((l) => ({ ...l, neuronUpdates: (l.neuronUpdates * steps) / a.T })) };
+}

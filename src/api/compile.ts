@@ -26,7 +26,7 @@ import { renderMarkdown } from '../report/markdown.js';
 import { renderHtml } from '../report/html.js';
 import { validateReport } from '../report/schema.js';
 import type { OutputFile } from './atomic.js';
-import { activityFromSimulation, annActivity, annMapping } from './activity.js';
+import { activityFromSimulation, annActivity, annMapping, stretchSteps } from './activity.js';
 import type { SimulateModelOptions } from './simulate.js';
 import { simulateModel } from './simulate.js';
 import { convertModel, isConverted } from './convert.js';
@@ -167,12 +167,6 @@ function loihiSemantics(snn: Graph, loihi: Graph, opts: CompileOptions, T: numbe
     },
     activity: activityFromSimulation(loihi, r),
   };
-}
-
-/** The same activity over more steps: every neuron is updated in each of them. */
-function stretchSteps(a: Activity, steps: number): Activity {
-  if (steps === a.T || a.T <= 0) return a;
-  return { T: steps, layers: a.layers.map((l) => ({ ...l, neuronUpdates: (l.neuronUpdates * steps) / a.T })) };
 }
 
 function loadMnistOr(spec: string | undefined, n: number): Dataset {

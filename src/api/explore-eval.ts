@@ -19,6 +19,8 @@ import type { SimData } from '../sim/snn/types.js';
 import type { ExploreUnit } from './explore-space.js';
 import { configName } from './explore-space.js';
 import { memoryReport } from './memory.js';
+import { stretchSteps } from './activity.js';
+import { loihiLatency } from './simulate-loihi.js';
 
 export interface UnitPoint {
   readonly T: number;
@@ -152,7 +154,9 @@ export function evaluateUnit(ctx: EvalContext, u: ExploreUnit, onProgress?: (don
   const neurons = neuronNames(ctx.snn);
   const rate = poissonRate(program, ctx.data);
   const points = ctx.Ts.map((T): UnitPoint => {
-    const act = activityFromInt(program, r, T, neurons, rate);
+    const int = activityFromInt(program, r, T, neurons, rate);
+    // Loihi runs L more steps than the input is shown (one synaptic delay per layer), as compile costs it.
+    const act = ctx.target.kind === 'loihi' ? stretchSteps(int, T + loihiLatency(ctx.snn)) : int;
     const own = act.layers.filter((l) => program.layers.some((pl) => pl.name === l.name));
     const spiking = act.layers.filter((l) => program.layers.some((pl) => pl.name === l.name && pl.neuron !== null));
     let energyJ: number | null = null;

@@ -37,6 +37,7 @@ import type { ExploreUnit, Shard } from './explore-space.js';
 import { checkMaxDrop, enumerateUnits, unitsOfShard } from './explore-space.js';
 import type { WorkerInit, WorkerMessage } from './explore-worker.js';
 import { checkTimesteps } from './simulate.js';
+import { loihiConvertOptions } from './simulate-loihi.js';
 import { packageVersion } from './version.js';
 
 export interface ExploreOptions extends ConvertOptions {
@@ -170,7 +171,8 @@ export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<Expl
     opts.onProgress?.('ann', 0, 1);
     ann = annAccuracy(g, data);
     opts.onProgress?.('convert', 0, 1);
-    const c = convertModel(g, opts);
+    // A Loihi target gets Loihi's neuron semantics, as in compile and simulate (unless --reset).
+    const c = convertModel(g, target.kind === 'loihi' ? loihiConvertOptions(opts) : opts);
     snn = c.graph;
     diagnostics.push(...c.diagnostics);
   }
