@@ -14,13 +14,12 @@ import { quantizeGraph } from '../passes/quantize.js';
 import type { IntProgram } from '../sim/int/program.js';
 import { elements } from '../sim/int/program.js';
 import type { IntSimResult } from '../sim/int/simulate.js';
-import { quantizeInput, simulateInt } from '../sim/int/simulate.js';
+import { simulateInt } from '../sim/int/simulate.js';
 import type { SimData } from '../sim/snn/types.js';
+import { stretchSteps } from './activity.js';
 import type { ExploreUnit } from './explore-space.js';
 import { configName } from './explore-space.js';
 import { memoryReport } from './memory.js';
-import { stretchSteps } from './activity.js';
-import { loihiLatency } from './simulate-loihi.js';
 
 export interface UnitPoint {
   readonly T: number;
@@ -46,88 +45,70 @@ export interface EvalContext {
   readonly fixedMapping: Mapping | null;
   /** The target cannot run the network (then energy and latency are null). */
   readonly targetUnavailable: boolean;
+  /** Steps the target runs beyond T (Loihi: one synaptic delay per layer), costed too. */
+  readonly extraSteps: number;
 }
 
 const KIND: Readonly<Record<string, LayerKind>> = { dense: 'dense', conv: 'conv', 'sum-pool': 'pool' };
 
-/** Neuron node fed by each affine node, so activity is found under either name. */
-function neuronNames(g: Graph): Map<string, string> {
-  const byValue = new Map<string, string>();
-  for (const n of g.nodes) if (n.op === 'IF' || n.op === 'LIF') byValue.set(n.inputs[0] ?? '', n.name);
+/**
+ * Other names of program layers: the integer program names a layer with a neuron after the
+ * neuron (`fc1`), while the graph's affine node (`fc1/linear`) is what IMC mappings use.
+ */
+function affineNames(g: Graph): Map<string, string> {
+  const neuronOf = new Map<string, string>();
+  for (const n of g.nodes) if (n.op === 'IF' || n.op === 'LIF') neuronOf.set(n.inputs[0] ?? '', n.name);
   const out = new Map<string, string>();
   for (const n of g.nodes) {
-    const neuron = byValue.get(n.outputs[0] ?? '');
-    if (neuron !== undefined && neuron !== n.name) out.set(n.name, neuron);
+    const neuron = neuronOf.get(n.outputs[0] ?? '');
+    if (neuron !== undefined && neuron !== n.name) out.set(neuron, n.name);
   }
   return out;
 }
 
-/** Outputs one input event reaches: the cost models' synop convention (docs/costmodel.md). */
-function fanOut(l: IntProgram['layers'][number]): number {
-  const g = l.geometry;
-  switch (l.kind) {
-    case 'dense': return l.outShape[0] ?? 0;
-    case 'conv': return g === undefined ? 0 : ((l.outShape[0] ?? 0) * g.kernel[0] * g.kernel[1]) / g.group;
-    case 'sum-pool':
-    case 'max-pool': return g === undefined ? 1 : Math.ceil(g.kernel[0] / g.strides[0]) * Math.ceil(g.kernel[1] / g.strides[1]);
-    case 'add': return 1;
-  }
-}
-
-/** MACs of one step when the inputs are not binary (each output × its fan-in). */
+/** MACs of one step when the inputs are not binary (each output × its fan-in), as the float simulator counts them. */
 function macsPerStep(l: IntProgram['layers'][number]): number {
   const g = l.geometry;
   const kk = g === undefined ? 1 : g.kernel[0] * g.kernel[1];
   switch (l.kind) {
     case 'dense': return l.weights.length;
     case 'conv': return elements(l.outShape) * ((l.inShape[0] ?? 1) / (g?.group ?? 1)) * kk;
-    case 'sum-pool':
-    case 'max-pool': return elements(l.outShape) * kk;
-    case 'add': return elements(l.outShape) * l.inputs.length;
+    case 'sum-pool': return elements(l.outShape) * kk;
+    case 'add':
+    case 'max-pool': return 0;
   }
 }
 
 /**
- * Activity over the first T steps from the integer simulation's per-step counts.
- * `inputEventsPerStep`: mean input spikes per step under Poisson coding (0 for direct).
+ * Activity over the first T steps from the integer simulation's per-step counts (simulateInt
+ * with `activity`); a layer is also listed under its other name (`aliases`: program → graph).
  */
-export function activityFromInt(p: IntProgram, r: IntSimResult, T: number, neurons: ReadonlyMap<string, string>, inputEventsPerStep = 0): Activity {
+export function activityFromInt(p: IntProgram, r: IntSimResult, T: number, aliases: ReadonlyMap<string, string>): Activity {
   const N = Math.max(1, r.samples);
-  const events = new Map((r.activity ?? []).map((a) => [a.layer, a.nonzeroPerStep.slice(0, T).reduce((s, x) => s + x, 0) / N]));
-  events.set(p.input.name, inputEventsPerStep * T);
-  const binary = new Map(p.layers.map((l) => [l.name, l.outBits === 1]));
-  binary.set(p.input.name, p.input.coding === 'poisson');
+  const upTo = (xs: readonly number[]): number => xs.slice(0, T).reduce((a, x) => a + x, 0) / N;
+  const steps = new Map((r.activity ?? []).map((a) => [a.layer, a]));
+  const events = (name: string): number => { const a = steps.get(name); return a === undefined ? 0 : upTo(a.nonzeroPerStep); };
+  const isSpikes = (name: string): boolean => (name === p.input.name ? p.input.coding === 'poisson' : p.layers.find((l) => l.name === name)?.outBits === 1);
   const layers: LayerActivity[] = [];
   for (const l of p.layers) {
-    const spikeInput = l.inputs.every((i) => binary.get(i) === true);
-    const inputSpikes = spikeInput ? l.inputs.reduce((s, i) => s + (events.get(i) ?? 0), 0) : 0;
+    const src = l.inputs[0] ?? '';
+    const spikeInput = isSpikes(src);
+    const a = steps.get(l.name);
     const rec: LayerActivity = {
       name: l.name,
       kind: KIND[l.kind] ?? 'other',
-      inputSpikes,
-      synops: inputSpikes * fanOut(l),
+      inputSpikes: spikeInput && src !== p.input.name ? events(src) : 0,
+      synops: a === undefined ? 0 : upTo(a.synopsPerStep),
       macs: spikeInput ? 0 : macsPerStep(l) * T,
       neurons: elements(l.outShape),
       neuronUpdates: elements(l.outShape) * T,
-      outputSpikes: l.outBits === 1 ? (events.get(l.name) ?? 0) : 0,
+      outputSpikes: l.outBits === 1 ? events(l.name) : 0,
     };
     layers.push(rec);
-    const neuron = neurons.get(l.name);
-    if (neuron !== undefined) layers.push({ ...rec, name: neuron });
+    const alias = aliases.get(l.name);
+    if (alias !== undefined) layers.push({ ...rec, name: alias });
   }
   return { T, layers };
-}
-
-/** Mean input spikes per step under Poisson coding: Σ P(spike) = Σ x_q / (2^bits − 1). */
-function poissonRate(p: IntProgram, data: SimData): number {
-  if (p.input.coding !== 'poisson') return 0;
-  const x = data.x.data as Float32Array;
-  const N = Math.max(1, data.y.length);
-  const F = x.length / N;
-  const hi = 2 ** p.input.bits - 1;
-  let sum = 0;
-  for (let s = 0; s < N; s++) for (const v of quantizeInput(p.input, x, s * F)) sum += v / hi;
-  return sum / N;
 }
 
 /** The target's mapping for this configuration (FPGA and IMC depend on the bit widths). */
@@ -145,20 +126,21 @@ export function evaluateUnit(ctx: EvalContext, u: ExploreUnit, onProgress?: (don
   try {
     program = quantizeGraph(ctx.snn, { bits: { w: u.weightBits, th: u.neuronBits, b: u.neuronBits }, rounding: u.rounding, seed: ctx.seed }).program;
   } catch (e) {
-    if (!isSnncError(e) || e.code !== 'SNNC_E_QUANTIZE') throw e;
+    // A configuration the quantizer cannot map (or a program its check refuses) is a result
+    // of the sweep, listed with the reason, not the end of it.
+    if (!isSnncError(e) || (e.code !== 'SNNC_E_QUANTIZE' && e.code !== 'SNNC_E_INT_PROGRAM')) throw e;
     return { index: u.index, config, ok: false, reason: e.message };
   }
   const Tmax = ctx.Ts[ctx.Ts.length - 1] ?? 1;
   const r = simulateInt(program, ctx.data, { T: Tmax, seed: ctx.seed, activity: true, ...(onProgress !== undefined ? { onProgress } : {}) });
   const mem = memoryReport(program);
-  const neurons = neuronNames(ctx.snn);
-  const rate = poissonRate(program, ctx.data);
+  const aliases = affineNames(ctx.snn);
+  const own = new Set(program.layers.map((l) => l.name));
+  const neurons = new Set(program.layers.filter((l) => l.neuron !== null).map((l) => l.name));
   const points = ctx.Ts.map((T): UnitPoint => {
-    const int = activityFromInt(program, r, T, neurons, rate);
-    // Loihi runs L more steps than the input is shown (one synaptic delay per layer), as compile costs it.
-    const act = ctx.target.kind === 'loihi' ? stretchSteps(int, T + loihiLatency(ctx.snn)) : int;
-    const own = act.layers.filter((l) => program.layers.some((pl) => pl.name === l.name));
-    const spiking = act.layers.filter((l) => program.layers.some((pl) => pl.name === l.name && pl.neuron !== null));
+    const int = activityFromInt(program, r, T, aliases);
+    // Loihi runs extra steps after the input (one synaptic delay per layer), as compile costs it.
+    const act = ctx.extraSteps > 0 ? stretchSteps(int, T + ctx.extraSteps) : int;
     let energyJ: number | null = null;
     let latencyS: number | null = null;
     const mapping = mappingFor(ctx, program, u, T);
@@ -167,11 +149,12 @@ export function evaluateUnit(ctx: EvalContext, u: ExploreUnit, onProgress?: (don
       energyJ = cost.energyJ;
       latencyS = cost.latencyS;
     }
+    const mine = act.layers.filter((l) => own.has(l.name));
     return {
       T,
       accuracy: r.accuracyPerStep[T - 1] ?? 0,
-      spikesPerSample: spiking.reduce((s, l) => s + l.outputSpikes, 0),
-      synopsPerSample: own.reduce((s, l) => s + l.synops, 0),
+      spikesPerSample: mine.filter((l) => neurons.has(l.name)).reduce((s, l) => s + l.outputSpikes, 0),
+      synopsPerSample: mine.reduce((s, l) => s + l.synops, 0),
       energyJ,
       latencyS,
     };

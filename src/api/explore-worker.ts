@@ -20,6 +20,7 @@ export interface WorkerInit {
   readonly target: string;
   readonly fixedMapping: Mapping | null;
   readonly targetUnavailable: boolean;
+  readonly extraSteps: number;
 }
 
 export type WorkerMessage =
@@ -37,6 +38,7 @@ export function contextFrom(init: WorkerInit): EvalContext {
     target: loadTarget(init.target),
     fixedMapping: init.fixedMapping,
     targetUnavailable: init.targetUnavailable,
+    extraSteps: init.extraSteps,
   };
 }
 

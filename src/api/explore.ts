@@ -37,7 +37,7 @@ import type { ExploreUnit, Shard } from './explore-space.js';
 import { checkMaxDrop, enumerateUnits, unitsOfShard } from './explore-space.js';
 import type { WorkerInit, WorkerMessage } from './explore-worker.js';
 import { checkTimesteps } from './simulate.js';
-import { loihiConvertOptions } from './simulate-loihi.js';
+import { loihiConvertOptions, loihiLatency } from './simulate-loihi.js';
 import { packageVersion } from './version.js';
 
 export interface ExploreOptions extends ConvertOptions {
@@ -79,24 +79,24 @@ export function exploreFiles(doc: ExploreDoc): OutputFile[] {
 }
 
 /** A mapping that does not depend on the bit widths, or why the target cannot run the net. */
-async function targetSetup(snn: Graph, t: Target): Promise<{ fixed: Mapping | null; note: string; unavailable: boolean }> {
+async function targetSetup(snn: Graph, t: Target): Promise<{ fixed: Mapping | null; note: string; unavailable: boolean; extraSteps: number }> {
   try {
     if (t.kind === 'loihi') {
       const m = (await emitLoihi(snn, t)).mapping;
-      return { fixed: m, unavailable: false, note: `${t.name}: cores from the netx export, whose fixed point (8-bit weight mantissas) does not follow the swept widths; energy and latency follow each configuration's activity` };
+      return { fixed: m, unavailable: false, extraSteps: loihiLatency(snn), note: `${t.name}: cores from the netx export, whose fixed point (8-bit weight mantissas) does not follow the swept widths; energy and latency follow each configuration's activity` };
     }
     if (t.kind === 'imc') {
       mapImc(snn, t);
-      return { fixed: null, unavailable: false, note: `${t.name}: crossbars mapped with each configuration's weight bits (bit slices follow the width); energy and latency follow its activity` };
+      return { fixed: null, unavailable: false, extraSteps: 0, note: `${t.name}: crossbars mapped with each configuration's weight bits (bit slices follow the width); energy and latency follow its activity` };
     }
     if (t.kind === 'fpga') {
-      return { fixed: null, unavailable: false, note: `${t.name}: the design that runs each configuration's integer program (memory, multipliers and cycles follow its widths)` };
+      return { fixed: null, unavailable: false, extraSteps: 0, note: `${t.name}: the design that runs each configuration's integer program (memory, multipliers and cycles follow its widths)` };
     }
   } catch (e) {
     if (!isSnncError(e) || (e.code !== 'SNNC_E_BACKEND' && e.code !== 'SNNC_E_QUANTIZE')) throw e;
-    return { fixed: null, unavailable: true, note: `${t.name} cannot run this network (${e.message}); energy and latency are not available` };
+    return { fixed: null, unavailable: true, extraSteps: 0, note: `${t.name} cannot run this network (${e.message}); energy and latency are not available` };
   }
-  return { fixed: null, unavailable: true, note: `${t.name} is not a spiking target` };
+  return { fixed: null, unavailable: true, extraSteps: 0, note: `${t.name} is not a spiking target` };
 }
 
 /** The worker thread. Under tsx (tests, development) this module is a .ts file and the worker is loaded through tsx's loader. */
@@ -197,7 +197,7 @@ export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<Expl
     targetNote: setup.note,
   };
 
-  const ctx: EvalContext = { snn, data, Ts, seed: opts.seed ?? 0, target, fixedMapping: setup.fixed, targetUnavailable: setup.unavailable };
+  const ctx: EvalContext = { snn, data, Ts, seed: opts.seed ?? 0, target, fixedMapping: setup.fixed, targetUnavailable: setup.unavailable, extraSteps: setup.extraSteps };
   const total = mine.length * data.y.length;
   const doneOf = new Map<number, number>();
   const progress = (unit: number, done: number): void => {
@@ -209,7 +209,7 @@ export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<Expl
   if (workers <= 1) {
     results = mine.map((u) => evaluateUnit(ctx, u, (done) => progress(u.index, done)));
   } else {
-    const init: WorkerInit = { snnOnnx: exportOnnx(snn), dataset: datasetSpec, n: opts.n, Ts, seed: ctx.seed, target: targetName, fixedMapping: setup.fixed, targetUnavailable: setup.unavailable };
+    const init: WorkerInit = { snnOnnx: exportOnnx(snn), dataset: datasetSpec, n: opts.n, Ts, seed: ctx.seed, target: targetName, fixedMapping: setup.fixed, targetUnavailable: setup.unavailable, extraSteps: setup.extraSteps };
     results = await runPool(mine, workers, init, progress);
   }
   const { rows, skipped } = rowsOf(head, results);

@@ -95,14 +95,27 @@ describe('netx export of a hand-made 2-layer net', () => {
     assert.deepEqual(layers.map((l) => l.type), ['input', 'dense', 'dense']);
   });
 
-  it('defaults to inputScale 255 for direct coding (graded 8-bit pixels)', async () => {
+  it('picks the input scale for direct coding so the first layer keeps its weights', async () => {
     const r = await emit(twoLayer(), target);
     const doc = JSON.parse(r.files[1]?.data as string) as { inputScale: number; netx: { scale?: number; vThMant?: number }[] };
-    assert.equal(doc.inputScale, 255);
-    // W'/255 with x ≤ 255: s = floor(min(254·255/2, 4096/0.4 = 10240, 32767/max_row Σ|W'| = 32767/3.75))
-    // = floor(8737.9) = 8737 (the signed input's 16-bit step bound), fire 'gt' → vThMant = 8737.
+    // W' = W/θ rows Σ|W'| = 1.75, 1.0, 3.75 and max|W'| = 2 (signed input): the 16-bit step
+    // bound gives s ≤ 32767/3.75 = 8737.9 whatever the input scale, so the largest first-layer
+    // weight is 2·8737.9/scale; the largest scale ≤ 255 that keeps it ≥ 127 is
+    // floor(2·8737.9/127) = 137.
+    assert.equal(doc.inputScale, 137);
+    // s = floor(min(254·137/2 = 17399, 4096/0.4 = 10240, 8737.9)) = 8737; fire 'gt' → vThMant = 8737;
+    // the largest weight 2·round(2·8737/137/2) = 2·round(63.78) = 128.
     assert.equal(doc.netx[1]?.scale, 8737);
     assert.equal(doc.netx[1]?.vThMant, 8737);
+    const w = await verifyNetx(r.files[0]?.data as Uint8Array);
+    const l1 = w[1];
+    assert.ok(l1?.type === 'dense');
+    assert.equal(Math.max(...Array.from(l1.weight, Math.abs)), 128);
+  });
+
+  it('warns when nearly all of a layer\'s weights round to 0', async () => {
+    const r = await emit(twoLayer(), target, { inputScale: 255 * 256 }); // every weight < 1 unit
+    assert.ok(r.diagnostics.some((d) => d.code === 'SNNC_W_LOIHI_ZERO_WEIGHTS' && d.node !== undefined), JSON.stringify(r.diagnostics.map((d) => d.code)));
   });
 
   it('is deterministic: identical bytes even when the clock moves', async () => {

@@ -20,6 +20,8 @@ import { renderJson } from '../../src/report/json.js';
 import type { ExploreDoc } from '../../src/report/explore.js';
 import type { IntProgram } from '../../src/sim/int/program.js';
 import { simulateInt } from '../../src/sim/int/simulate.js';
+import { activityRecorder } from '../../src/sim/int/activity.js';
+import { prepare } from '../../src/sim/int/kernels.js';
 import { simulate } from '../../src/sim/snn/simulate.js';
 import { EXAMPLES } from '../helpers/paths.js';
 import { cli } from '../helpers/cli.js';
@@ -50,6 +52,31 @@ describe('explore: activity from the integer simulation', () => {
     assert.deepEqual(by.get('h_if'), { ...by.get('h'), name: 'h_if' });
     // out reads 5 spikes, each reaching its 2 outputs
     assert.deepEqual(by.get('out'), { name: 'out', kind: 'dense', inputSpikes: 5, synops: 10, macs: 0, neurons: 2, neuronUpdates: 8, outputSpikes: 0 });
+  });
+});
+
+describe('explore: synaptic operations per input spike (exact fan-out, borders included)', () => {
+  // input (Poisson spikes, 1×3×3) → conv 3×3, pad 1, 2 output channels → sum-pool 3×3 (a global pool)
+  const geo = (k: number, pad: number) => ({ kernel: [k, k] as [number, number], strides: [1, 1] as [number, number], pads: [pad, pad, pad, pad] as [number, number, number, number], dilations: [1, 1] as [number, number], group: 1 });
+  const p: IntProgram = {
+    version: 1, name: 'cover', input: { name: 'x', shape: [1, 3, 3], coding: 'poisson', bits: 8, scale: 1 / 255 },
+    layers: [
+      { name: 'c', kind: 'conv', inputs: ['x'], inShape: [1, 3, 3], outShape: [2, 3, 3], weights: new Int32Array(18).fill(1), weightShape: [2, 1, 3, 3], weightBits: 4, shift: 0, bias: new Int32Array(0), biasBits: 4, geometry: geo(3, 1), accBits: 8, unit: [1], outBits: 1,
+        neuron: { threshold: Int32Array.of(1), thresholdBits: 2, reset: 'zero', vReset: 0, fire: 'ge', vInit: Int32Array.of(0), leakShift: null, refractory: 0, membraneBits: 8, overflow: 'saturate' } },
+      { name: 'g', kind: 'sum-pool', inputs: ['c'], inShape: [2, 3, 3], outShape: [2, 1, 1], weights: new Int32Array(0), weightShape: [], weightBits: 1, shift: 0, bias: new Int32Array(0), biasBits: 1, geometry: geo(3, 0), accBits: 6, neuron: null, unit: [1], outBits: 6 },
+    ],
+    output: 'g',
+  };
+  it('a corner spike reaches 2·4 outputs, the centre 2·9; each spike into a global pool counts once', () => {
+    const rec = activityRecorder(p, p.layers.map(prepare), 1);
+    const x = Int32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 0);
+    const conv = Int32Array.of(1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1); // 3 spikes
+    rec.onStep(0, [conv, Int32Array.of(2, 1)], x);
+    const [c, g] = rec.result();
+    assert.deepEqual(c?.synopsPerStep, [2 * 4 + 2 * 9]);
+    assert.deepEqual(g?.synopsPerStep, [3]);
+    assert.deepEqual(c?.nonzeroPerStep, [3]);
+    assert.deepEqual(g?.nonzeroPerStep, [2]);
   });
 });
 
@@ -102,6 +129,12 @@ describe('explore: the sweep (MLP example, 40 images)', () => {
   it('two workers write the same bytes as one', async () => {
     const two = (await exploreModel(g, { ...base, workers: 2 })).doc;
     assert.equal(renderJson(two), renderJson(doc));
+  });
+
+  it('IMC targets: the crossbar mapping finds every layer\'s activity (energy for every row)', async () => {
+    const d = (await exploreModel(g, { ...base, weightBits: [4], rounding: ['nearest'], T: [4], target: 'imc-hpadc' })).doc;
+    assert.equal(d.rows.length, 1);
+    assert.ok(d.rows.every((r) => r.energyJ !== null && r.energyJ > 0), JSON.stringify(d.rows));
   });
 
   it('--shard 1/2 + --shard 2/2 + merge equals the unsharded run', async () => {

@@ -11,7 +11,7 @@ import { allocate } from './allocate.js';
 import type { AllocLayer, AllocateOptions } from './allocate.js';
 import { lowerGraph } from './lower.js';
 import { writeNetx } from './netx-write.js';
-import { quantizeLayers } from './quantize.js';
+import { autoInputScale, quantizeLayers } from './quantize.js';
 import type { LayerQuant, QuantizeOptions } from './quantize.js';
 import type { NetxLayer } from './types.js';
 import { verifyNetx } from './verify.js';
@@ -19,18 +19,15 @@ import { verifyNetx } from './verify.js';
 export type LoihiEmitOptions = QuantizeOptions & AllocateOptions;
 
 /**
- * Integer input value that stands for 1.0 of the graph input when none is given: 255 for
- * direct coding (graded 8-bit pixels, x_int = round(255·x), the same integers the integer
- * simulator's 8-bit input uses), 1 for Poisson coding (binary spikes).
+ * The options `emit` quantizes with, the defaults filled in so a simulator can use the same:
+ * the input scale (the integer that stands for 1.0 of the graph input) is 1 for Poisson
+ * coding (binary spikes) and for direct coding the largest ≤ 255 (8-bit pixels) that keeps
+ * the first layer's weights meaningful (quantize.ts autoInputScale).
  */
-export function defaultInputScale(graph: Graph): number {
-  return graph.meta['snnc.coding'] === 'poisson' ? 1 : 255;
-}
-
-/** The options `emit` quantizes with: the defaults filled in, so a simulator can use the same. */
 export function quantizeOptionsFor(graph: Graph, opts: QuantizeOptions = {}): QuantizeOptions {
   const poisson = graph.meta['snnc.coding'] === 'poisson';
-  return { ...opts, inputScale: opts.inputScale ?? defaultInputScale(graph), signedInput: opts.signedInput ?? !poisson };
+  const signedInput = opts.signedInput ?? !poisson;
+  return { ...opts, inputScale: opts.inputScale ?? (poisson ? 1 : autoInputScale(lowerGraph(graph, []), signedInput)), signedInput };
 }
 
 export const NETX_PATH = 'loihi/network.net';

@@ -143,6 +143,26 @@ function stepScale(w: Float64Array, rowLen: number, xMax: number, signedInput: b
   return worst > 0 ? A_IN_MAX / worst : VTH_MAX;
 }
 
+/**
+ * The integer input value that stands for 1.0 of a direct-coded graph input. One step's
+ * synaptic sum must fit lava's 16-bit a_in whatever the input scale, which fixes s·max|W'|
+ * (W' = W/θ); the weights are W'·s/inputScale, so a large input scale (fine pixels) can leave
+ * a wide first layer (an MLP's 784 inputs) with weights that round to 0. Choose the largest
+ * scale ≤ 255 (8-bit pixels) that still gives the largest first-layer weight ≥ 127 of its
+ * ±254 range: 255 for LeNet's 25-input conv1, a coarser input for a wide dense layer.
+ */
+export function autoInputScale(float: readonly FloatLayer[], signedInput: boolean): number {
+  const l = float.find((x) => x.kind === 'dense' || x.kind === 'conv');
+  if (l === undefined || (l.kind !== 'dense' && l.kind !== 'conv')) return 255;
+  const rowLen = l.kind === 'dense' ? l.inF : l.weight.length / l.outShape[0];
+  const w = l.neuron === null ? l.weight : l.weight.map((x, i) => x / (l.neuron?.theta[Math.floor(i / rowLen)] as number));
+  let mx = 0;
+  for (const x of w) mx = Math.max(mx, Math.abs(x));
+  const s = stepScale(w, rowLen, 1, signedInput);
+  if (!(mx > 0) || !Number.isFinite(s)) return 255;
+  return clamp(Math.floor((mx * s) / 127), 1, 255);
+}
+
 /** Divide row c (size rowLen) of w and b[c] by θ_c (and w by inputScale). */
 function fold(w: Float64Array, b: Float64Array | null, theta: Float64Array, rowLen: number, inputScale: number, n: FloatNeuron): { w: Float64Array; b: Float64Array | null } {
   theta.forEach((t) => {
@@ -239,6 +259,7 @@ export function quantizeLayers(float: readonly FloatLayer[], opts: QuantizeOptio
         hint: 'a single input already outweighs the threshold hundreds of times; re-calibrate the layer',
       });
     }
+    zeroWeightWarning(l.origin.node, w, q.weight, diagnostics);
     const neuron = neuronBlock(n, s);
     if (l.kind === 'dense') {
       layers.push({ type: 'dense', shape: [l.outF], inFeatures: l.inF, weight: q.weight, ...(q.bias !== undefined ? { bias: q.bias } : {}), neuron });
@@ -252,6 +273,24 @@ export function quantizeLayers(float: readonly FloatLayer[], opts: QuantizeOptio
   }
   neuronDiagnostics(float, diagnostics);
   return { layers, info };
+}
+
+/**
+ * Nearly all of a layer's weights rounding to 0 leaves it deaf; say so instead of emitting it
+ * silently. (Many small weights of a wide layer round to 0 in a healthy net: the MLP's fc2
+ * loses 70 % and keeps its accuracy, so only ≥ 95 % counts.)
+ */
+function zeroWeightWarning(node: string, w: Float64Array, q: Int32Array, diagnostics: BackendDiagnostic[]): void {
+  let nonzero = 0;
+  let lost = 0;
+  w.forEach((x, i) => { if (x !== 0) { nonzero++; if (q[i] === 0) lost++; } });
+  if (nonzero > 0 && lost >= 0.95 * nonzero) {
+    diagnostics.push({
+      severity: 'warning', code: 'SNNC_W_LOIHI_ZERO_WEIGHTS', node,
+      message: `layer '${node}': ${lost} of ${nonzero} nonzero weights round to 0 in Loihi's 8-bit mantissa (its threshold and 16-bit input leave too few levels)`,
+      hint: 'use a smaller input scale for graded inputs (inputScale), or re-calibrate with a per-channel method',
+    });
+  }
 }
 
 function neuronDiagnostics(float: readonly FloatLayer[], diagnostics: BackendDiagnostic[]): void {

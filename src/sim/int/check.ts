@@ -71,24 +71,28 @@ function checkLayer(l: IntLayer, shapes: Map<string, readonly number[]>): void {
  */
 function checkAccumulator(l: IntLayer, maxAbs: ReadonlyMap<string, number>): number {
   const src = maxAbs.get(l.inputs[0] as string) ?? 0;
-  let need = 0;
+  let need = 0; // the largest sum formed (before and after the shift)
+  let out = 0; // the largest current I, what a layer without neuron outputs
   if (l.kind === 'dense' || l.kind === 'conv') {
     const O = l.weightShape[0] ?? 1;
     const per = l.weights.length / Math.max(1, O);
     for (let o = 0; o < O; o++) {
       let S = 0;
       for (let j = o * per; j < (o + 1) * per; j++) S += Math.abs(l.weights[j] as number) * src;
-      need = Math.max(need, S, Math.ceil(S / 2 ** l.shift) + Math.abs(l.bias[o] ?? 0));
+      const I = Math.ceil(S / 2 ** l.shift) + Math.abs(l.bias[o] ?? 0);
+      need = Math.max(need, S, I);
+      out = Math.max(out, I);
     }
   } else if (l.kind === 'sum-pool') {
-    need = (l.geometry === undefined ? 1 : l.geometry.kernel[0] * l.geometry.kernel[1]) * src;
+    out = need = (l.geometry === undefined ? 1 : l.geometry.kernel[0] * l.geometry.kernel[1]) * src;
   } else if (l.kind === 'add') {
-    need = l.inputs.reduce((a, name, k) => a + Math.abs(l.gains?.[k] ?? 1) * (maxAbs.get(name) ?? 0), 0);
+    const bias = l.bias.reduce((m, b) => Math.max(m, Math.abs(b)), 0);
+    out = need = l.inputs.reduce((a, name, k) => a + Math.abs(l.gains?.[k] ?? 1) * (maxAbs.get(name) ?? 0), 0) + bias;
   } else {
     return src; // max-pool forwards spikes
   }
   if (signedBitsFor(need) > l.accBits) throw bad(l.name, `accBits ${l.accBits} cannot hold its largest sum ${need}, which needs ${signedBitsFor(need)} bits`);
-  return l.neuron !== null ? 1 : need;
+  return l.neuron !== null ? 1 : out;
 }
 
 export function checkProgram(p: IntProgram): void {

@@ -13,6 +13,8 @@ import type { IntNeuronState } from './neuron.js';
 import { initState, stepNeuron } from './neuron.js';
 import type { IntInput, IntProgram } from './program.js';
 import { elements } from './program.js';
+import type { IntLayerSteps } from './activity.js';
+import { activityRecorder } from './activity.js';
 
 export interface IntSimOptions {
   readonly T: number;
@@ -44,8 +46,8 @@ export interface IntSimResult {
   readonly layers: IntLayerActivity[];
   /** With `trace`: per neuron layer, spikes at each step summed over all samples. */
   readonly trace?: { readonly layer: string; readonly spikesPerStep: number[] }[];
-  /** With `activity`: per layer (program order), nonzero outputs at each step summed over samples. */
-  readonly activity?: { readonly layer: string; readonly nonzeroPerStep: number[] }[];
+  /** With `activity`: per layer (program order), nonzero outputs and synaptic operations per step (activity.ts). */
+  readonly activity?: IntLayerSteps[];
 }
 
 /** The integer input of one sample: x_q = clamp(round(x/scale)), half away from zero. */
@@ -107,14 +109,14 @@ export interface SampleRun {
  */
 export function runSample(
   p: IntProgram, xq: Int32Array, T: number, sample = 0, seed = 0,
-  onStep?: (t: number, outputs: readonly Int32Array[]) => void,
+  onStep?: (t: number, outputs: readonly Int32Array[], input: Int32Array) => void,
 ): SampleRun {
   return runWith(makeRunner(p), p, xq, T, sample, seed, onStep);
 }
 
 function runWith(
   r: Runner, p: IntProgram, xq: Int32Array, T: number, sample: number, seed: number,
-  onStep?: (t: number, outputs: readonly Int32Array[]) => void,
+  onStep?: (t: number, outputs: readonly Int32Array[], input: Int32Array) => void,
 ): SampleRun {
   const L = p.layers;
   const outs = L.map((l) => new Int32Array(elements(l.outShape)));
@@ -152,7 +154,7 @@ function runWith(
     }
     readout.push(Int32Array.from(outs[r.outIndex] as Int32Array));
     spikes.push(stepSpikes);
-    onStep?.(t, outs);
+    onStep?.(t, outs, x);
   }
   return { readout, spikes };
 }
@@ -176,17 +178,9 @@ export function simulateInt(p: IntProgram, data: SimData, opts: IntSimOptions): 
   const trace = neuronLayers.map(() => new Array<number>(T).fill(0));
   const C = elements((p.layers[r.outIndex] as (typeof p.layers)[number]).outShape);
   const sums = new Float64Array(C);
-  const nonzero = opts.activity === true ? p.layers.map(() => new Array<number>(T).fill(0)) : null;
-  const countNonzero = nonzero === null ? undefined : (t: number, outs: readonly Int32Array[]): void => {
-    outs.forEach((o, i) => {
-      let c = 0;
-      for (let k = 0; k < o.length; k++) if (o[k] !== 0) c++;
-      const row = nonzero[i] as number[];
-      row[t] = (row[t] as number) + c;
-    });
-  };
+  const rec = opts.activity === true ? activityRecorder(p, r.prep, T) : null;
   for (let s = 0; s < N; s++) {
-    const run = runWith(r, p, quantizeInput(p.input, xs, s * F), T, s, opts.seed ?? 0, countNonzero);
+    const run = runWith(r, p, quantizeInput(p.input, xs, s * F), T, s, opts.seed ?? 0, rec?.onStep);
     sums.fill(0);
     let pred = 0;
     for (let t = 0; t < T; t++) {
@@ -220,7 +214,7 @@ export function simulateInt(p: IntProgram, data: SimData, opts: IntSimOptions): 
     spikesPerSample: layers.reduce((a, l) => a + l.spikes, 0),
     layers,
     ...(opts.trace === true ? { trace: neuronLayers.map((l, k) => ({ layer: l.name, spikesPerStep: trace[k] as number[] })) } : {}),
-    ...(nonzero !== null ? { activity: p.layers.map((l, i) => ({ layer: l.name, nonzeroPerStep: nonzero[i] as number[] })) } : {}),
+    ...(rec !== null ? { activity: rec.result() } : {}),
   };
 }
 

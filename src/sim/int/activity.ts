@@ -1,0 +1,71 @@
+// What the integer simulation did, in the units cost models read: per layer and step, the
+// nonzero outputs (spikes for neuron layers) and the synaptic operations — each input spike
+// times its exact structural fan-out, borders included, the convention of the float
+// simulator (src/sim/snn/synops.ts): dense → outputs; conv → (C_out/group) × kernel positions
+// covering the pixel; sum-pool → windows covering the pixel (a global pool: 1). Layers fed
+// analog values, residual adds and spike max-pools perform no synaptic operations.
+import type { Prepared } from './kernels.js';
+import type { IntProgram } from './program.js';
+import { elements } from './program.js';
+
+export interface IntLayerSteps {
+  readonly layer: string;
+  /** Nonzero outputs at each step, summed over samples. */
+  readonly nonzeroPerStep: number[];
+  /** Synaptic operations at each step, summed over samples. */
+  readonly synopsPerStep: number[];
+}
+
+export interface ActivityRecorder {
+  /** Called after every step with every layer's outputs and the step's program input. */
+  readonly onStep: (t: number, outs: readonly Int32Array[], x: Int32Array) => void;
+  readonly result: () => IntLayerSteps[];
+}
+
+/** Fan-out of each input element of layer i, or null when its input is not spikes or it does no synops. */
+function fanouts(p: IntProgram, prep: readonly Prepared[], binary: (name: string) => boolean): (Float64Array | null)[] {
+  return p.layers.map((l, i) => {
+    if (!binary(l.inputs[0] ?? '')) return null;
+    const F = elements(l.inShape);
+    const taps = prep[i]?.taps;
+    if (l.kind === 'dense') return new Float64Array(F).fill(l.outShape[0] ?? 0);
+    if ((l.kind !== 'conv' && l.kind !== 'sum-pool') || taps === undefined) return null;
+    const per = l.kind === 'conv' ? (l.outShape[0] ?? 0) / (l.geometry?.group ?? 1) : 1;
+    const plane = taps.start.length - 1;
+    const fan = new Float64Array(F);
+    for (let e = 0; e < F; e++) {
+      const pix = e % plane;
+      fan[e] = per * ((taps.start[pix + 1] as number) - (taps.start[pix] as number));
+    }
+    return fan;
+  });
+}
+
+export function activityRecorder(p: IntProgram, prep: readonly Prepared[], T: number): ActivityRecorder {
+  const index = new Map(p.layers.map((l, i) => [l.name, i]));
+  const binary = (name: string): boolean => (name === p.input.name ? p.input.coding === 'poisson' : p.layers[index.get(name) ?? -1]?.outBits === 1);
+  const fan = fanouts(p, prep, binary);
+  const src = p.layers.map((l) => index.get(l.inputs[0] ?? '') ?? -1);
+  const nonzero = p.layers.map(() => new Array<number>(T).fill(0));
+  const synops = p.layers.map(() => new Array<number>(T).fill(0));
+  return {
+    onStep(t, outs, x) {
+      outs.forEach((o, i) => {
+        let c = 0;
+        for (let k = 0; k < o.length; k++) if (o[k] !== 0) c++;
+        const row = nonzero[i] as number[];
+        row[t] = (row[t] as number) + c;
+      });
+      fan.forEach((f, i) => {
+        if (f === null) return;
+        const s = src[i] as number;
+        const inp = s < 0 ? x : (outs[s] as Int32Array);
+        let n = 0;
+        for (let e = 0; e < inp.length; e++) if (inp[e] !== 0) n += f[e] as number;
+        const row = synops[i] as number[];
+        row[t] = (row[t] as number) + n;
+      });
+    },
+    result: () => p.layers.map((l, i) => ({ layer: l.name, nonzeroPerStep: nonzero[i] as number[], synopsPerStep: synops[i] as number[] })),
+  };
+}
