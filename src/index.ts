@@ -29,6 +29,8 @@ export { annAccuracy } from './api/evaluate.js';
 export { simulateModel } from './api/simulate.js';
 export type { SimulateModelOptions, SimulateReport, SnnRow } from './api/simulate.js';
 export { simulateOnImc, parseNoise } from './api/simulate-imc.js';
+export { simulateLoihi, loihiConvertOptions } from './api/simulate-loihi.js';
+export type { LoihiSimOptions, LoihiSimResult } from './api/simulate-loihi.js';
 export type { ImcAccuracy } from './api/simulate-imc.js';
 export { quantizeModel } from './api/quantize.js';
 export type { QuantizeModelOptions, QuantizeModelResult, QuantScheme } from './api/quantize.js';
@@ -42,6 +44,7 @@ export { exploreModel, exploreFiles } from './api/explore.js';
 export type { ExploreOptions, ExploreResult } from './api/explore.js';
 export { mergeDocs } from './api/explore-select.js';
 export type { ExploreDoc, ExploreRow, ExploreSpace } from './report/explore.js';
+export { validateExploreDoc, validateReport } from './report/schema.js';
 
 // Targets, compile, reports
 export { compileModel, SNN_TARGETS } from './api/compile.js';

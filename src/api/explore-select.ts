@@ -6,7 +6,8 @@ import type { Rounding } from '../ir/types.js';
 import type { ExploreDoc, ExploreRow } from '../report/explore.js';
 import { renderJson } from '../report/json.js';
 import type { UnitResult } from './explore-eval.js';
-import { configName, enumerateUnits } from './explore-space.js';
+import type { ExploreUnit } from './explore-space.js';
+import { configName, enumerateUnits, unitsOfShard } from './explore-space.js';
 
 export type RawRow = Omit<ExploreRow, 'pareto' | 'selected'>;
 export type DocHead = Omit<ExploreDoc, 'rows' | 'skipped' | 'pareto' | 'selected' | 'closest' | 'shard'>;
@@ -107,6 +108,28 @@ function headOf(d: ExploreDoc): DocHead {
   return head;
 }
 
+/** A shard holds exactly its own configurations: each one once, at every T, or skipped. */
+function checkShardRows(doc: ExploreDoc, file: string, units: readonly ExploreUnit[]): void {
+  const [i, n] = (doc.shard ?? '1/1').split('/').map(Number) as [number, number];
+  const expected = new Set(unitsOfShard(units, { index: i, count: n }).map(configName));
+  const seen = new Map<string, number>();
+  for (const r of doc.rows) {
+    if (!expected.has(r.config) || r.id !== `${r.config}-T${r.T}` || !doc.space.T.includes(r.T)) {
+      throw mergeError(`row '${r.id}' does not belong to shard ${doc.shard ?? ''} of this sweep`, file, 'merge the unmodified outputs of explore --shard runs');
+    }
+    seen.set(r.id, (seen.get(r.id) ?? 0) + 1);
+  }
+  const skipped = new Set(doc.skipped.map((x) => x.config));
+  for (const c of expected) {
+    for (const T of doc.space.T) {
+      const k = seen.get(`${c}-T${T}`) ?? 0;
+      if (k > 1 || (k === 0 && !skipped.has(c)) || (k === 1 && skipped.has(c))) {
+        throw mergeError(`configuration ${c} at T=${T} appears ${k} times${skipped.has(c) ? ' and as skipped' : ''} in shard ${doc.shard ?? ''}`, file, 'merge the unmodified outputs of explore --shard runs');
+      }
+    }
+  }
+}
+
 function mergeError(message: string, file: string | undefined, hint: string): Error {
   return fail({ code: 'SNNC_E_USAGE', message, ...(file !== undefined ? { file } : {}), hint });
 }
@@ -125,6 +148,7 @@ export function mergeDocs(docs: readonly { readonly doc: ExploreDoc; readonly fi
   for (const { doc, file } of docs) {
     if (doc.shard === undefined) throw mergeError('this explore.json is not a shard (it was written without --shard)', file, 'merge only the outputs of runs with --shard i/n');
     const [i, n] = doc.shard.split('/').map(Number) as [number, number];
+    if (!(i >= 1 && i <= n)) throw mergeError(`shard ${doc.shard} is not i/n with 1 ≤ i ≤ n`, file, 'merge the unmodified outputs of explore --shard runs');
     if (count === 0) count = n;
     if (n !== count) throw mergeError(`shard ${doc.shard} belongs to a sweep split ${n} ways, the others to ${count} ways`, file, 'merge shards of one sweep');
     const dup = seen.get(i);
@@ -137,6 +161,7 @@ export function mergeDocs(docs: readonly { readonly doc: ExploreDoc; readonly fi
   const missing = Array.from({ length: count }, (_, k) => k + 1).filter((k) => !seen.has(k));
   if (missing.length > 0) throw mergeError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')} missing`, undefined, 'run the missing shards and pass every output folder');
   const units = enumerateUnits(first.doc.space.weightBits, first.doc.space.neuronBits, first.doc.space.rounding as Rounding[]);
+  for (const { doc, file } of docs) checkShardRows(doc, file, units);
   const order = new Map(units.map((u) => [configName(u), u.index]));
   const key = (config: string): number => order.get(config) ?? Number.MAX_SAFE_INTEGER;
   const rows: RawRow[] = docs.flatMap(({ doc }) => doc.rows.map(({ pareto: _p, selected: _s, ...r }) => r));

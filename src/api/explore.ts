@@ -64,7 +64,8 @@ export interface ExploreOptions extends ConvertOptions {
 export interface ExploreResult {
   readonly doc: ExploreDoc;
   readonly files: readonly OutputFile[];
-  readonly diagnostics: readonly { readonly severity: string; readonly code: string; readonly message: string; readonly node?: string }[];
+  /** Conversion warnings (dead channels, …), as simulate prints them. */
+  readonly diagnostics: readonly { readonly severity: string; readonly code: string; readonly message: string; readonly node?: string; readonly hint?: string }[];
 }
 
 export const DEFAULT_EXPLORE_TARGET = 'fpga';

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { writeDirAtomic } from '../api/atomic.js';
 import { withSyntheticCalibration } from '../api/convert.js';
 import { DEFAULT_EXPLORE_TARGET, exploreFiles, exploreModel } from '../api/explore.js';
+import type { ExploreResult } from '../api/explore.js';
 import { mergeDocs } from '../api/explore-select.js';
 import { checkMaxDrop, parseBitList, parseRoundingList, parseShard } from '../api/explore-space.js';
 import { loadModel } from '../api/load.js';
@@ -13,6 +14,7 @@ import { formatBits } from '../api/memory.js';
 import { fail } from '../errors.js';
 import type { ExploreDoc, ExploreRow } from '../report/explore.js';
 import { formatSI } from '../report/format.js';
+import { validateExploreDoc } from '../report/schema.js';
 import type { ParsedArgs } from './args.js';
 import { flag, intOpt, parseCommandArgs, stringOpt } from './args.js';
 import type { Command } from './commands.js';
@@ -41,7 +43,7 @@ function summary(doc: ExploreDoc, dir: string): string {
     `${configs} configurations × ${doc.space.T.length} T on ${doc.space.target}${doc.shard !== undefined ? ` (shard ${doc.shard})` : ''}; ${doc.targetNote}`,
     '',
     `Pareto front (accuracy ↑, memory ↓, ${doc.rows.every((r) => r.energyJ !== null) ? 'energy' : 'synaptic operations'} ↓), ${front.length} of ${doc.rows.length} points:`,
-    table(['config', 'T', 'accuracy', 'vs reference', 'memory', 'smaller', 'energy', 'latency', ''], front.map((r) => rowCells(r, doc))),
+    table(['config', 'T', 'accuracy', 'vs reference', 'memory', 'smaller', 'energy', 'latency', 'note'], front.map((r) => rowCells(r, doc))),
     '',
   ];
   const sel = doc.selected !== null ? rows.get(doc.selected) : undefined;
@@ -57,7 +59,9 @@ function summary(doc: ExploreDoc, dir: string): string {
   return out.join('\n') + '\n';
 }
 
-function printResult(doc: ExploreDoc, dir: string, a: ParsedArgs, io: CliIO): number {
+type Diagnostics = ExploreResult['diagnostics'];
+
+function printResult(doc: ExploreDoc, dir: string, a: ParsedArgs, io: CliIO, diagnostics: Diagnostics = []): number {
   if (flag(a, 'json')) {
     const rows = new Map(doc.rows.map((r) => [r.id, r]));
     io.stdout(JSON.stringify({
@@ -69,9 +73,11 @@ function printResult(doc: ExploreDoc, dir: string, a: ParsedArgs, io: CliIO): nu
       pareto: doc.pareto.map((id) => rows.get(id)),
       skipped: doc.skipped,
       ...(doc.shard !== undefined ? { shard: doc.shard } : {}),
+      diagnostics,
     }, null, 2) + '\n');
   } else if (!flag(a, 'quiet')) {
-    io.stdout(summary(doc, dir));
+    const notes = diagnostics.map((d) => `${d.severity} ${d.code}${d.node !== undefined ? ` (${d.node})` : ''}: ${d.message}${d.hint !== undefined ? `\n  hint: ${d.hint}` : ''}`);
+    io.stdout(summary(doc, dir) + (notes.length > 0 ? notes.join('\n') + '\n' : ''));
   }
   return 0;
 }
@@ -83,11 +89,8 @@ function readShard(dir: string): { doc: ExploreDoc; file: string } {
   try { doc = JSON.parse(readFileSync(file, 'utf8')); } catch (e) {
     throw fail({ code: 'SNNC_E_IO', message: `explore.json is not valid JSON: ${(e as Error).message}`, file });
   }
-  const d = doc as Partial<ExploreDoc> | null;
-  if (d === null || typeof d !== 'object' || d.format !== 'snnc-explore' || d.version !== 1 || !Array.isArray(d.rows) || !Array.isArray(d.skipped) || typeof d.space !== 'object') {
-    throw fail({ code: 'SNNC_E_IO', message: 'not an explore.json written by snnc explore (format snnc-explore, version 1)', file });
-  }
-  return { doc: d as ExploreDoc, file };
+  validateExploreDoc(doc, file);
+  return { doc, file };
 }
 
 export const exploreCommand: Command = {
@@ -119,7 +122,7 @@ export const exploreCommand: Command = {
     'max-accuracy-drop': { type: 'string', value: 'pp', help: 'allowed accuracy loss in percentage points (default 0.5)' },
     reference: { type: 'string', value: 'snn|ann', help: 'what the drop is measured against: the float SNN at the largest T (default) or the ANN' },
     target: { type: 'string', value: 'name', help: `target whose cost model gives energy and latency (default ${DEFAULT_EXPLORE_TARGET}; loihi2, imc-hpadc, imc-adcless or a JSON file)` },
-    workers: { type: 'string', value: 'n', help: 'parallel worker threads (default: the number of cores)' },
+    workers: { type: 'string', value: 'n', help: 'parallel worker threads (default: the number of cores, at most 8)' },
     shard: { type: 'string', value: 'i/n', help: 'run only shard i of n of the sweep (then snnc explore merge)' },
     ...CONVERT_OPTIONS,
   },
@@ -151,7 +154,7 @@ export const exploreCommand: Command = {
     const dropText = stringOpt(a, 'max-accuracy-drop') ?? '0.5';
     const maxAccuracyDrop = checkMaxDrop(dropText.trim() === '' ? NaN : Number(dropText), dropText);
     const reference = stringOpt(a, 'reference') ?? 'snn';
-    if (reference !== 'snn' && reference !== 'ann') throw fail({ code: 'SNNC_E_USAGE', message: `--reference must be snn or ann, got '${reference}'` });
+    if (reference !== 'snn' && reference !== 'ann') throw fail({ code: 'SNNC_E_USAGE', message: `--reference must be snn or ann, got '${reference}'`, hint: 'snn: the float SNN at the largest T (default); ann: the ANN the model was converted from' });
     const shardText = stringOpt(a, 'shard');
     const shard = shardText !== undefined ? parseShard(shardText) : undefined;
     const workers = intOpt(a, 'workers', 1, 256) ?? Math.min(8, availableParallelism());
@@ -170,6 +173,6 @@ export const exploreCommand: Command = {
       onProgress: progressBar(io, flag(a, 'quiet') || flag(a, 'json')),
     });
     writeDirAtomic(out, r.files, { force: flag(a, 'force') });
-    return printResult(r.doc, out, a, io);
+    return printResult(r.doc, out, a, io, r.diagnostics);
   },
 };

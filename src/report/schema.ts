@@ -8,32 +8,48 @@ import Ajv2020Import from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { fail } from '../errors.js';
 import type { CompileReport } from './types.js';
+import type { ExploreDoc } from './explore.js';
 
-const SCHEMA = join('docs', 'report.schema.json');
-
-/** Path of docs/report.schema.json in the package (works from src/ and dist/src/). */
-export function reportSchemaPath(): string {
+/** Path of docs/<name> in the package (works from src/ and dist/src/). */
+function docsPath(name: string): string {
+  const rel = join('docs', name);
   let d = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(join(d, 'package.json')) && existsSync(join(d, SCHEMA))) return join(d, SCHEMA);
+    if (existsSync(join(d, 'package.json')) && existsSync(join(d, rel))) return join(d, rel);
     const up = dirname(d);
-    if (up === d) throw new Error(`snnc package root (package.json + ${SCHEMA}) not found`);
+    if (up === d) throw new Error(`snnc package root (package.json + ${rel}) not found`);
     d = up;
   }
+}
+
+/** Path of docs/report.schema.json in the package. */
+export function reportSchemaPath(): string {
+  return docsPath('report.schema.json');
 }
 
 // ajv ships CommonJS; under NodeNext its default export arrives as the module object.
 type AjvCtor = new (opts: Record<string, unknown>) => { compile(schema: unknown): ValidateFunction };
 const Ajv2020 = ((Ajv2020Import as unknown as { default?: AjvCtor }).default ?? Ajv2020Import) as unknown as AjvCtor;
 
-let validator: ValidateFunction | undefined;
-function getValidator(): ValidateFunction {
-  if (validator === undefined) {
-    const schema: unknown = JSON.parse(readFileSync(reportSchemaPath(), 'utf8'));
+const validators = new Map<string, ValidateFunction>();
+function getValidator(name: string): ValidateFunction {
+  let v = validators.get(name);
+  if (v === undefined) {
+    const schema: unknown = JSON.parse(readFileSync(docsPath(name), 'utf8'));
     // strictTypes is off because the if/then/else branches narrow without repeating `type`.
-    validator = new Ajv2020({ allErrors: true, strict: true, strictTypes: false }).compile(schema);
+    v = new Ajv2020({ allErrors: true, strict: true, strictTypes: false }).compile(schema);
+    validators.set(name, v);
   }
-  return validator;
+  return v;
+}
+
+/** `<JSON pointer>: <what is wrong>` for each problem, or [] when `data` matches docs/<schema>. */
+function problems(schema: string, data: unknown): string[] {
+  const v = getValidator(schema);
+  if (v(data)) return [];
+  // if/then/else and anyOf wrappers only repeat the inner errors.
+  const errors = (v.errors ?? []).filter((e) => e.keyword !== 'if' && e.keyword !== 'anyOf');
+  return [...new Set((errors.length > 0 ? errors : (v.errors ?? [])).map(describeError))];
 }
 
 function describeError(e: ErrorObject): string {
@@ -50,15 +66,25 @@ function describeError(e: ErrorObject): string {
 
 /** Throws SNNC_E_REPORT listing each problem as `<JSON pointer>: <what is wrong>`. */
 export function validateReport(data: unknown, file?: string): asserts data is CompileReport {
-  const v = getValidator();
-  if (v(data)) return;
-  // if/then/else and anyOf wrappers only repeat the inner errors.
-  const errors = (v.errors ?? []).filter((e) => e.keyword !== 'if' && e.keyword !== 'anyOf');
-  const lines = [...new Set((errors.length > 0 ? errors : (v.errors ?? [])).map(describeError))];
+  const lines = problems('report.schema.json', data);
+  if (lines.length === 0) return;
   throw fail({
     code: 'SNNC_E_REPORT',
     message: `report does not match docs/report.schema.json:\n  ${lines.join('\n  ')}`,
     ...(file !== undefined ? { file } : {}),
     hint: 'The report is produced by snnc itself; please report this with the --debug output.',
+  });
+}
+
+/** An explore.json read back (explore merge): SNNC_E_IO naming the file and each problem. */
+export function validateExploreDoc(data: unknown, file: string): asserts data is ExploreDoc {
+  const all = problems('explore.schema.json', data);
+  if (all.length === 0) return;
+  const lines = all.length > 20 ? [...all.slice(0, 20), `(${all.length - 20} more)`] : all;
+  throw fail({
+    code: 'SNNC_E_IO',
+    message: `explore.json does not match docs/explore.schema.json:\n  ${lines.join('\n  ')}`,
+    file,
+    hint: 'pass the unmodified output folders of snnc explore --shard runs',
   });
 }

@@ -2,7 +2,7 @@
 // equal separate quantize + integer-simulation runs, workers and shards that change nothing,
 // and the CLI's errors and files.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -18,6 +18,7 @@ import type { Graph } from '../../src/ir/types.js';
 import { quantizeGraph } from '../../src/passes/quantize.js';
 import { renderJson } from '../../src/report/json.js';
 import type { ExploreDoc } from '../../src/report/explore.js';
+import { validateExploreDoc } from '../../src/report/schema.js';
 import type { IntProgram } from '../../src/sim/int/program.js';
 import { simulateInt } from '../../src/sim/int/simulate.js';
 import { activityRecorder } from '../../src/sim/int/activity.js';
@@ -170,6 +171,16 @@ describe('snnc explore (CLI)', () => {
     const m = await cli('explore', 'merge', join(o, 'none'), '-o', o);
     assert.equal(m.code, 2);
     assert.match(m.err, /SNNC_E_IO.*no explore.json/);
+    // a tampered shard: a clear error naming the file and the JSON pointer, never a crash
+    const bad = join(mkdtempSync(join(tmpdir(), 'snnc-explore-')), 'shard');
+    mkdirSync(bad);
+    writeFileSync(join(bad, 'explore.json'), JSON.stringify({ format: 'snnc-explore', version: 1, shard: 2, rows: [null] }));
+    const t = await cli('explore', 'merge', bad, '-o', o);
+    assert.equal(t.code, 2, t.err);
+    assert.match(t.err, /SNNC_E_IO: explore.json does not match docs\/explore.schema.json/);
+    assert.match(t.err, /\/rows\/0: must be object/);
+    assert.match(t.err, /\/shard: must be string/);
+    assert.doesNotMatch(t.err, /\n\s+at /);
   });
 
   it('a sweep with nothing within the drop says so, names the closest, and still writes its files', async () => {
@@ -179,14 +190,13 @@ describe('snnc explore (CLI)', () => {
     const doc = JSON.parse(readFileSync(join(o, 'explore.json'), 'utf8')) as ExploreDoc;
     const row = doc.rows[0];
     assert.ok(row !== undefined);
-    if (row.drop > 0) {
-      assert.match(r.out, /SNNC_W_EXPLORE_NONE: no configuration stays within 0 pp/);
-      assert.match(r.out, /closest is w1-p8-nearest at T=2/);
-      assert.equal(doc.selected, null);
-      assert.equal(doc.closest, row.id);
-    } else {
-      assert.equal(doc.selected, row.id); // a 1-bit MLP as good as float on 30 images: selected
-    }
+    // 1-bit weights on the MLP at T=2 land far below the float SNN (60 % vs 100 % on these 30 images)
+    assert.ok(row.drop > 10, `drop ${row.drop}`);
+    assert.match(r.out, /SNNC_W_EXPLORE_NONE: no configuration stays within 0 pp/);
+    assert.match(r.out, /closest is w1-p8-nearest at T=2/);
+    assert.equal(doc.selected, null);
+    assert.equal(doc.closest, row.id);
+    validateExploreDoc(doc, 'explore.json'); // what explore writes, merge reads back
     const csv = readFileSync(join(o, 'explore.csv'), 'utf8').trimEnd().split('\n');
     assert.equal(csv.length, 1 + doc.rows.length);
     const svg = readFileSync(join(o, 'explore.svg'), 'utf8');

@@ -127,6 +127,19 @@ describe('explore: merge', () => {
     usage(() => mergeDocs([{ doc: whole, file: 'w' }]), /not a shard/);
     const three: ExploreDoc = { ...s2, shard: '2/3' };
     usage(() => mergeDocs([{ doc: s1, file: 'a' }, { doc: three, file: 'b' }]), /3 ways/);
+    usage(() => mergeDocs([{ doc: s1, file: 'a' }, { doc: s2, file: 'b' }, { doc: { ...s2, shard: '3/2' }, file: 'c' }]), /1 ≤ i ≤ n/);
+  });
+
+  it('a shard holding another shard\'s rows, a row twice, or a row missing is refused', () => {
+    const swapped: ExploreDoc = { ...s2, rows: s1.rows };
+    usage(() => mergeDocs([{ doc: s1, file: 'a' }, { doc: swapped, file: 'b' }]), /does not belong to shard 2\/2/);
+    const twice: ExploreDoc = { ...s2, rows: [...s2.rows, ...s2.rows] };
+    usage(() => mergeDocs([{ doc: s1, file: 'a' }, { doc: twice, file: 'b' }]), /appears 2 times/);
+    const none: ExploreDoc = { ...s2, rows: [] };
+    usage(() => mergeDocs([{ doc: s1, file: 'a' }, { doc: none, file: 'b' }]), /appears 0 times/);
+    // a configuration the quantizer refused is listed as skipped instead of having rows
+    const skipped: ExploreDoc = { ...s2, rows: [], skipped: [{ config: 'w4-p8-nearest', reason: 'too wide' }] };
+    assert.equal(mergeDocs([{ doc: s1, file: 'a' }, { doc: skipped, file: 'b' }]).rows.length, 1);
   });
 
   it('CSV: a header and one line per row; names with commas or formulas are quoted and defused', () => {
