@@ -10,6 +10,7 @@ import { flag, parseCommandArgs, stringOpt } from './args.js';
 import type { Command } from './commands.js';
 import { requirePositional } from './commands.js';
 import { CONVERT_OPTIONS, convertOptionsFrom } from './convert-options.js';
+import { diagnosticLine } from './format.js';
 
 export const convertCommand: Command = {
   name: 'convert',
@@ -47,7 +48,7 @@ export const convertCommand: Command = {
     if (flag(a, 'json')) {
       io.stdout(JSON.stringify({ output: out, calibration: r.calibration, neuronLayers: neurons, diagnostics }, null, 2) + '\n');
     } else if (!flag(a, 'quiet')) {
-      for (const d of diagnostics) io.stderr(`${d.severity} ${d.code}${d.node !== undefined ? ` (${d.node})` : ''}: ${d.message}\n`);
+      for (const d of diagnostics) io.stderr(diagnosticLine(d) + '\n');
       io.stdout(`wrote ${out}: ${neurons} spiking layers, thresholds from ${r.calibration}\n`);
     }
     return 0;

@@ -21,7 +21,7 @@ import type { Command } from './commands.js';
 import { requirePositional } from './commands.js';
 import type { CliIO } from './main.js';
 import { CONVERT_OPTIONS, convertOptionsFrom, parseIntList } from './convert-options.js';
-import { table } from './format.js';
+import { diagnosticLine, table } from './format.js';
 import { progressBar } from './progress.js';
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
@@ -76,7 +76,7 @@ function printResult(doc: ExploreDoc, dir: string, a: ParsedArgs, io: CliIO, dia
       diagnostics,
     }, null, 2) + '\n');
   } else if (!flag(a, 'quiet')) {
-    const notes = diagnostics.map((d) => `${d.severity} ${d.code}${d.node !== undefined ? ` (${d.node})` : ''}: ${d.message}${d.hint !== undefined ? `\n  hint: ${d.hint}` : ''}`);
+    const notes = diagnostics.map(diagnosticLine);
     io.stdout(summary(doc, dir) + (notes.length > 0 ? notes.join('\n') + '\n' : ''));
   }
   return 0;

@@ -13,7 +13,7 @@ import { flag, listOpt, parseCommandArgs, stringOpt } from './args.js';
 import type { Command } from './commands.js';
 import { requirePositional } from './commands.js';
 import { CONVERT_OPTIONS, convertOptionsFrom } from './convert-options.js';
-import { table } from './format.js';
+import { diagnosticLine, table } from './format.js';
 
 export const quantizeCommand: Command = {
   name: 'quantize',
@@ -79,7 +79,7 @@ export const quantizeCommand: Command = {
       return 0;
     }
     if (flag(a, 'quiet')) return 0;
-    for (const d of q.diagnostics) io.stderr(`${d.severity} ${d.code}${d.node !== undefined ? ` (${d.node})` : ''}: ${d.message}\n`);
+    for (const d of q.diagnostics) io.stderr(diagnosticLine(d) + '\n');
     const rows = [...m.layers, m.total].map((row) => [row.layer, row.kind, formatBits(row.weightBits), formatBits(row.biasBits), formatBits(row.stateBits), formatBits(row.paramBits), formatBits(row.totalBits), formatBits(row.float32Bits)]);
     io.stdout(table(['layer', 'kind', 'weights', 'biases', 'state', 'params', 'total', 'float32'], rows) + '\n');
     io.stdout(`wrote ${out}: ${formatBits(m.total.totalBits)} vs ${formatBits(m.total.float32Bits)} in float32 (${m.compression.toFixed(2)}× smaller)\n`);

@@ -13,7 +13,7 @@ import { flag, intOpt, parseCommandArgs, stringOpt } from './args.js';
 import type { Command } from './commands.js';
 import { requirePositional } from './commands.js';
 import { CONVERT_OPTIONS, convertOptionsFrom, parseIntList } from './convert-options.js';
-import { count, table } from './format.js';
+import { count, diagnosticLine, table } from './format.js';
 import { progressBar } from './progress.js';
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
@@ -159,7 +159,7 @@ export const simulateCommand: Command = {
       out.push('', `${hw.target} at T=${hw.T} (${noise}): ${pct(hw.mean)}${hw.runs.length > 1 ? ` ± ${(100 * hw.std).toFixed(2)} pp over seeds ${hw.seeds.join(',')}` : ''}`);
     }
     if (loihi !== undefined) out.push('', ...loihiLines(loihi));
-    for (const d of r.diagnostics) out.push(`${d.severity} ${d.code}${d.node !== undefined ? ` (${d.node})` : ''}: ${d.message}${d.hint !== undefined ? `\n  hint: ${d.hint}` : ''}`);
+    for (const d of r.diagnostics) out.push(diagnosticLine(d));
     io.stdout(out.join('\n') + '\n');
     return 0;
   },
@@ -178,6 +178,6 @@ function loihiLines(l: LoihiComparison): string[] {
   ];
   if (l.conversion.loihiSemantics) out.push(`converted with Loihi's semantics (reset to zero, fire on v > θ); --reset subtract keeps the default conversion`);
   if (l.aInOver16 > 0) out.push(`warning: ${l.aInOver16.toFixed(1)} neuron-steps per sample exceed lava's 16-bit a_in`);
-  for (const d of l.diagnostics) out.push(`${d.severity} ${d.code}${d.node !== undefined ? ` (${d.node})` : ''}: ${d.message}`);
+  for (const d of l.diagnostics) out.push(diagnosticLine(d));
   return out;
 }
