@@ -138,6 +138,14 @@ describe('explore: the sweep (MLP example, 40 images)', () => {
     assert.ok(d.rows.every((r) => r.energyJ !== null && r.energyJ > 0), JSON.stringify(d.rows));
   });
 
+  it('a target that cannot run the network leaves energy empty and says why (Loihi and max pooling)', async () => {
+    const cnn = join(EXAMPLES, 'cnn-bn.onnx');
+    const d = (await exploreModel(await loadModel(cnn), { ...base, modelFile: cnn, n: 10, weightBits: [4], rounding: ['nearest'], T: [4], target: 'loihi2' })).doc;
+    assert.equal(d.rows.length, 1);
+    assert.equal(d.rows[0]?.energyJ, null);
+    assert.match(d.targetNote, /loihi2 cannot run this network/);
+  });
+
   it('--shard 1/2 + --shard 2/2 + merge equals the unsharded run', async () => {
     const a = (await exploreModel(g, { ...base, shard: { index: 1, count: 2 } })).doc;
     const b = (await exploreModel(g, { ...base, shard: { index: 2, count: 2 } })).doc;
