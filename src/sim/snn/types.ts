@@ -6,6 +6,7 @@ export type SimMode = 'time-stepped' | 'event-driven';
 export interface SimulateOptions {
   /** Time steps per sample (integer in [1, 100000]). */
   readonly T: number;
+  /** Engine (default 'event-driven'; both give the same bits). */
   readonly mode?: SimMode;
   /** Samples simulated together; default keeps each stacked value under ~64 MB. */
   readonly batchSize?: number;
