@@ -47,6 +47,8 @@ export interface EvalContext {
   readonly targetUnavailable: boolean;
   /** Steps the target runs beyond T (Loihi: one synaptic delay per layer), costed too. */
   readonly extraSteps: number;
+  /** Quantizer settings every configuration shares. */
+  readonly quant: { readonly perChannel: boolean; readonly pow2: boolean; readonly overflow: 'saturate' | 'wrap' };
 }
 
 const KIND: Readonly<Record<string, LayerKind>> = { dense: 'dense', conv: 'conv', 'sum-pool': 'pool' };
@@ -124,7 +126,7 @@ export function evaluateUnit(ctx: EvalContext, u: ExploreUnit, onProgress?: (don
   const config = configName(u);
   let program: IntProgram;
   try {
-    program = quantizeGraph(ctx.snn, { bits: { w: u.weightBits, th: u.neuronBits, b: u.neuronBits }, rounding: u.rounding, seed: ctx.seed }).program;
+    program = quantizeGraph(ctx.snn, { bits: { w: u.weightBits, th: u.neuronBits, b: u.neuronBits }, rounding: u.rounding, seed: ctx.seed, ...ctx.quant }).program;
   } catch (e) {
     // A configuration the quantizer cannot map (or a program its check refuses) is a result
     // of the sweep, listed with the reason, not the end of it.

@@ -21,6 +21,7 @@ export interface WorkerInit {
   readonly fixedMapping: Mapping | null;
   readonly targetUnavailable: boolean;
   readonly extraSteps: number;
+  readonly quant: EvalContext['quant'];
 }
 
 export type WorkerMessage =
@@ -39,6 +40,7 @@ export function contextFrom(init: WorkerInit): EvalContext {
     fixedMapping: init.fixedMapping,
     targetUnavailable: init.targetUnavailable,
     extraSteps: init.extraSteps,
+    quant: init.quant,
   };
 }
 

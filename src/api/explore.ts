@@ -53,6 +53,10 @@ export interface ExploreOptions extends ConvertOptions {
   /** Percentage points. */
   readonly maxAccuracyDrop: number;
   readonly reference?: 'snn' | 'ann';
+  /** One weight scale per output channel (default true), power-of-two scales, membrane overflow — as snnc quantize. */
+  readonly perChannel?: boolean;
+  readonly pow2?: boolean;
+  readonly overflow?: 'saturate' | 'wrap';
   /** Target whose cost model gives energy and latency (default fpga). */
   readonly target?: string;
   /** Worker threads (default 1: run in this thread). */
@@ -192,13 +196,14 @@ export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<Expl
     model: { file: basename(opts.modelFile), sha256: createHash('sha256').update(readFileSync(opts.modelFile)).digest('hex') },
     dataset: { name: data.name, samples: data.y.length },
     conversion: Object.fromEntries(Object.entries(snn.meta).filter(([k]) => k.startsWith('snnc.')).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-    space: { weightBits: [...opts.weightBits], neuronBits: [...opts.neuronBits], rounding: [...opts.rounding], T: Ts, seed: opts.seed ?? 0, maxAccuracyDrop: maxDrop, reference, target: targetName },
+    space: { weightBits: [...opts.weightBits], neuronBits: [...opts.neuronBits], rounding: [...opts.rounding], T: Ts, seed: opts.seed ?? 0, maxAccuracyDrop: maxDrop, perChannel: opts.perChannel ?? true, pow2: opts.pow2 ?? false, overflow: opts.overflow ?? 'saturate', reference, target: targetName },
     reference: { accuracy: refAccuracy, label: reference === 'ann' ? 'ANN' : `float SNN, T=${Tmax}`, ann, snn: snnRef },
     float32Bits,
     targetNote: setup.note,
   };
 
-  const ctx: EvalContext = { snn, data, Ts, seed: opts.seed ?? 0, target, fixedMapping: setup.fixed, targetUnavailable: setup.unavailable, extraSteps: setup.extraSteps };
+  const quant = { perChannel: opts.perChannel ?? true, pow2: opts.pow2 ?? false, overflow: opts.overflow ?? 'saturate' } as const;
+  const ctx: EvalContext = { quant, snn, data, Ts, seed: opts.seed ?? 0, target, fixedMapping: setup.fixed, targetUnavailable: setup.unavailable, extraSteps: setup.extraSteps };
   const total = mine.length * data.y.length;
   const doneOf = new Map<number, number>();
   const progress = (unit: number, done: number): void => {
@@ -210,7 +215,7 @@ export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<Expl
   if (workers <= 1) {
     results = mine.map((u) => evaluateUnit(ctx, u, (done) => progress(u.index, done)));
   } else {
-    const init: WorkerInit = { snnOnnx: exportOnnx(snn), dataset: datasetSpec, n: opts.n, Ts, seed: ctx.seed, target: targetName, fixedMapping: setup.fixed, targetUnavailable: setup.unavailable, extraSteps: setup.extraSteps };
+    const init: WorkerInit = { snnOnnx: exportOnnx(snn), dataset: datasetSpec, n: opts.n, Ts, seed: ctx.seed, quant, target: targetName, fixedMapping: setup.fixed, targetUnavailable: setup.unavailable, extraSteps: setup.extraSteps };
     results = await runPool(mine, workers, init, progress);
   }
   const { rows, skipped } = rowsOf(head, results);

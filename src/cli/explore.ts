@@ -122,6 +122,9 @@ export const exploreCommand: Command = {
     'max-accuracy-drop': { type: 'string', value: 'pp', help: 'allowed accuracy loss in percentage points (default 0.5)' },
     reference: { type: 'string', value: 'snn|ann', help: 'what the drop is measured against: the float SNN at the largest T (default) or the ANN' },
     target: { type: 'string', value: 'name', help: `target whose cost model gives energy and latency (default ${DEFAULT_EXPLORE_TARGET}; loihi2, imc-hpadc, imc-adcless or a JSON file)` },
+    'per-layer': { type: 'boolean', help: 'one weight scale per layer for every configuration (default: per output channel)' },
+    pow2: { type: 'boolean', help: 'power-of-two scales for every configuration (shift-only hardware)' },
+    overflow: { type: 'string', value: 'saturate|wrap', help: 'membrane overflow (default saturate)' },
     workers: { type: 'string', value: 'n', help: 'parallel worker threads (default: the number of cores, at most 8)' },
     shard: { type: 'string', value: 'i/n', help: 'run only shard i of n of the sweep (then snnc explore merge)' },
     ...CONVERT_OPTIONS,
@@ -155,6 +158,8 @@ export const exploreCommand: Command = {
     const maxAccuracyDrop = checkMaxDrop(dropText.trim() === '' ? NaN : Number(dropText), dropText);
     const reference = stringOpt(a, 'reference') ?? 'snn';
     if (reference !== 'snn' && reference !== 'ann') throw fail({ code: 'SNNC_E_USAGE', message: `--reference must be snn or ann, got '${reference}'`, hint: 'snn: the float SNN at the largest T (default); ann: the ANN the model was converted from' });
+    const overflow = stringOpt(a, 'overflow') ?? 'saturate';
+    if (overflow !== 'saturate' && overflow !== 'wrap') throw fail({ code: 'SNNC_E_USAGE', message: `--overflow must be saturate or wrap, got '${overflow}'`, hint: 'saturate clamps the membrane at its width; wrap drops the high bits' });
     const shardText = stringOpt(a, 'shard');
     const shard = shardText !== undefined ? parseShard(shardText) : undefined;
     const workers = intOpt(a, 'workers', 1, 256) ?? Math.min(8, availableParallelism());
@@ -165,7 +170,8 @@ export const exploreCommand: Command = {
     const r = await exploreModel(g, {
       ...(await withSyntheticCalibration(g, convertOptionsFrom(a))),
       modelFile: first,
-      weightBits, neuronBits, rounding, T, maxAccuracyDrop, reference, workers,
+      weightBits, neuronBits, rounding, T, maxAccuracyDrop, reference, workers, overflow,
+      perChannel: !flag(a, 'per-layer'), pow2: flag(a, 'pow2'),
       ...(shard !== undefined ? { shard } : {}),
       ...(n !== undefined ? { n } : {}),
       ...(dataset !== undefined ? { dataset } : {}),

@@ -38,6 +38,10 @@ export interface ExploreSpace {
   readonly T: readonly number[];
   readonly seed: number;
   readonly maxAccuracyDrop: number;
+  /** Quantizer settings shared by every configuration (as snnc quantize's options). */
+  readonly perChannel: boolean;
+  readonly pow2: boolean;
+  readonly overflow: 'saturate' | 'wrap';
   /** 'snn': the float SNN at the largest T; 'ann': the ANN. */
   readonly reference: 'snn' | 'ann';
   readonly target: string;

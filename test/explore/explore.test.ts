@@ -127,6 +127,18 @@ describe('explore: the sweep (MLP example, 40 images)', () => {
     }
   });
 
+  it('shared quantizer settings (--pow2 --per-layer --overflow wrap) reach every configuration', async () => {
+    const d = (await exploreModel(g, { ...base, weightBits: [6], rounding: ['nearest'], T: [8], pow2: true, perChannel: false, overflow: 'wrap' })).doc;
+    const snn = convertModel(g, { seed: 3 }).graph;
+    const data = fitToModel(snn, loadDatasetSpec('mnist', 'test', 40));
+    const p = quantizeGraph(snn, { bits: { w: 6, th: 8, b: 8 }, rounding: 'nearest', seed: 3, pow2: true, perChannel: false, overflow: 'wrap' }).program;
+    assert.equal(d.rows[0]?.accuracy, simulateInt(p, data, { T: 8, seed: 3 }).accuracyPerStep[7]);
+    assert.equal(d.rows[0]?.memoryBits, memoryReport(p).total.totalBits);
+    assert.deepEqual([d.space.pow2, d.space.perChannel, d.space.overflow], [true, false, 'wrap']);
+    // a different program from the defaults' (its memory differs)
+    assert.notEqual(d.rows[0]?.memoryBits, doc.rows.find((r) => r.config === 'w6-p8-nearest')?.memoryBits);
+  });
+
   it('two workers write the same bytes as one', async () => {
     const two = (await exploreModel(g, { ...base, workers: 2 })).doc;
     assert.equal(renderJson(two), renderJson(doc));

@@ -100,7 +100,7 @@ function head(over: Partial<DocHead> = {}): DocHead {
   return {
     format: 'snnc-explore', version: 1, tool: { name: 'snnc', version: '0' }, model: { file: 'm.onnx', sha256: 'ab' },
     dataset: { name: 'd', samples: 10 }, conversion: {},
-    space: { weightBits: [2, 4], neuronBits: [8], rounding: ['nearest'], T: [8], seed: 0, maxAccuracyDrop: 1, reference: 'snn', target: 'fpga' },
+    space: { weightBits: [2, 4], neuronBits: [8], rounding: ['nearest'], T: [8], seed: 0, maxAccuracyDrop: 1, perChannel: true, pow2: false, overflow: 'saturate', reference: 'snn', target: 'fpga' },
     reference: { accuracy: 0.98, label: 'float SNN, T=8', ann: null, snn: [{ T: 8, accuracy: 0.98 }] },
     float32Bits: 1000, targetNote: '', ...over,
   };
