@@ -113,6 +113,17 @@ describe('snnc binary', () => {
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /Gemm/);
   });
+
+  it('every package.json bin runs as a program (shebang + executable bit, as npx snnc needs)', { skip: process.platform === 'win32' ? 'no exec bits on Windows' : false }, () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
+    for (const rel of Object.values(pkg.bin)) {
+      // executed directly, not through node: what npm's bin link does
+      const r = spawnSync(join(ROOT, rel), ['--version'], { encoding: 'utf8' });
+      assert.equal(r.error, undefined, `${rel}: ${String(r.error)}`);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout.trim(), pkg.version);
+    }
+  });
 });
 
 describe('snnc verify', () => {
