@@ -30,107 +30,6 @@ export function gemmNT(
   gemmNTLoops(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate);
 }
 
-/** gemmNT in TS, summing in float64 (the fallback; exported for tests). */
-export function gemmNTLoops(
-  m: number, n: number, k: number,
-  a: FArr, aOff: number, lda: number,
-  b: FArr, bOff: number, ldb: number,
-  c: FArr, cOff: number, ldc: number,
-  alpha: number, accumulate: boolean,
-): void {
-  const jb = Math.max(4, Math.floor(BLOCK_ELEMS / Math.max(1, k)) & ~3);
-  for (let j0 = 0; j0 < n; j0 += jb) {
-    const j1 = Math.min(n, j0 + jb);
-    let i = 0;
-    for (; i + 1 < m; i += 2) {
-      const ra0 = aOff + i * lda;
-      const ra1 = ra0 + lda;
-      const rc0 = cOff + i * ldc;
-      const rc1 = rc0 + ldc;
-      let j = j0;
-      for (; j + 3 < j1; j += 4) {
-        const rb0 = bOff + j * ldb;
-        const rb1 = rb0 + ldb;
-        const rb2 = rb1 + ldb;
-        const rb3 = rb2 + ldb;
-        let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
-        let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-        for (let p = 0; p < k; p++) {
-          const x0 = a[ra0 + p] as number;
-          const x1 = a[ra1 + p] as number;
-          const y0 = b[rb0 + p] as number;
-          const y1 = b[rb1 + p] as number;
-          const y2 = b[rb2 + p] as number;
-          const y3 = b[rb3 + p] as number;
-          s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
-          s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
-        }
-        if (accumulate) {
-          c[rc0 + j] = (c[rc0 + j] as number) + alpha * s00;
-          c[rc0 + j + 1] = (c[rc0 + j + 1] as number) + alpha * s01;
-          c[rc0 + j + 2] = (c[rc0 + j + 2] as number) + alpha * s02;
-          c[rc0 + j + 3] = (c[rc0 + j + 3] as number) + alpha * s03;
-          c[rc1 + j] = (c[rc1 + j] as number) + alpha * s10;
-          c[rc1 + j + 1] = (c[rc1 + j + 1] as number) + alpha * s11;
-          c[rc1 + j + 2] = (c[rc1 + j + 2] as number) + alpha * s12;
-          c[rc1 + j + 3] = (c[rc1 + j + 3] as number) + alpha * s13;
-        } else {
-          c[rc0 + j] = alpha * s00;
-          c[rc0 + j + 1] = alpha * s01;
-          c[rc0 + j + 2] = alpha * s02;
-          c[rc0 + j + 3] = alpha * s03;
-          c[rc1 + j] = alpha * s10;
-          c[rc1 + j + 1] = alpha * s11;
-          c[rc1 + j + 2] = alpha * s12;
-          c[rc1 + j + 3] = alpha * s13;
-        }
-      }
-      for (; j < j1; j++) {
-        const rb = bOff + j * ldb;
-        let s0 = 0, s1 = 0;
-        for (let p = 0; p < k; p++) {
-          const y = b[rb + p] as number;
-          s0 += (a[ra0 + p] as number) * y;
-          s1 += (a[ra1 + p] as number) * y;
-        }
-        c[rc0 + j] = accumulate ? (c[rc0 + j] as number) + alpha * s0 : alpha * s0;
-        c[rc1 + j] = accumulate ? (c[rc1 + j] as number) + alpha * s1 : alpha * s1;
-      }
-    }
-    if (i < m) {
-      // The last odd row (all of a batch-1 Gemm): four columns at a time, so four
-      // independent sums hide the add latency that a single running sum would expose.
-      const ra = aOff + i * lda;
-      const rc = cOff + i * ldc;
-      let j = j0;
-      for (; j + 3 < j1; j += 4) {
-        const rb0 = bOff + j * ldb;
-        const rb1 = rb0 + ldb;
-        const rb2 = rb1 + ldb;
-        const rb3 = rb2 + ldb;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (let p = 0; p < k; p++) {
-          const x = a[ra + p] as number;
-          s0 += x * (b[rb0 + p] as number);
-          s1 += x * (b[rb1 + p] as number);
-          s2 += x * (b[rb2 + p] as number);
-          s3 += x * (b[rb3 + p] as number);
-        }
-        c[rc + j] = accumulate ? (c[rc + j] as number) + alpha * s0 : alpha * s0;
-        c[rc + j + 1] = accumulate ? (c[rc + j + 1] as number) + alpha * s1 : alpha * s1;
-        c[rc + j + 2] = accumulate ? (c[rc + j + 2] as number) + alpha * s2 : alpha * s2;
-        c[rc + j + 3] = accumulate ? (c[rc + j + 3] as number) + alpha * s3 : alpha * s3;
-      }
-      for (; j < j1; j++) {
-        const rb = bOff + j * ldb;
-        let s = 0;
-        for (let p = 0; p < k; p++) s += (a[ra + p] as number) * (b[rb + p] as number);
-        c[rc + j] = accumulate ? (c[rc + j] as number) + alpha * s : alpha * s;
-      }
-    }
-  }
-}
-
 /**
  * C[i, j] (+)= alpha * sum_p A[i, p] * B[p, j]: the "NN" form, B row-major with the
  * output dim contiguous. Conv uses it on the natural im2col layout [patch x pixels],
@@ -150,11 +49,39 @@ export function gemmNN(
   gemmNNLoops(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate);
 }
 
+/** gemmNT in TS, summing in float64 (the fallback; exported for tests). */
+export function gemmNTLoops(
+  m: number, n: number, k: number,
+  a: FArr, aOff: number, lda: number,
+  b: FArr, bOff: number, ldb: number,
+  c: FArr, cOff: number, ldc: number,
+  alpha: number, accumulate: boolean,
+): void {
+  gemmLoops(m, n, k, a, aOff, lda, b, bOff, ldb, 1, c, cOff, ldc, alpha, accumulate);
+}
+
 /** gemmNN in TS, summing in float64 (the fallback; exported for tests). */
 export function gemmNNLoops(
   m: number, n: number, k: number,
   a: FArr, aOff: number, lda: number,
   b: FArr, bOff: number, ldb: number,
+  c: FArr, cOff: number, ldc: number,
+  alpha: number, accumulate: boolean,
+): void {
+  gemmLoops(m, n, k, a, aOff, lda, b, bOff, 1, ldb, c, cOff, ldc, alpha, accumulate);
+}
+
+/**
+ * Both forms in one loop nest: B[j, p] = b[bOff + j·sj + p·sp] (NT: sj = ldb, sp = 1;
+ * NN: sj = 1, sp = ldb). Every C element is summed over ascending p in float64, so the
+ * two forms give the same bits for the same products. A 2x4 register tile (2 rows of A,
+ * 4 columns of B, one running offset for all four); column blocks of B are sized to stay
+ * in L2 while every row of A passes over them.
+ */
+function gemmLoops(
+  m: number, n: number, k: number,
+  a: FArr, aOff: number, lda: number,
+  b: FArr, bOff: number, sj: number, sp: number,
   c: FArr, cOff: number, ldc: number,
   alpha: number, accumulate: boolean,
 ): void {
@@ -169,44 +96,30 @@ export function gemmNNLoops(
       const rc1 = rc0 + ldc;
       let j = j0;
       for (; j + 3 < j1; j += 4) {
+        const r0 = bOff + j * sj;
+        const r1 = r0 + sj;
+        const r2 = r1 + sj;
+        const r3 = r2 + sj;
         let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
         let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-        let rb = bOff + j;
-        for (let p = 0; p < k; p++, rb += ldb) {
+        for (let p = 0, q = 0; p < k; p++, q += sp) {
           const x0 = a[ra0 + p] as number;
           const x1 = a[ra1 + p] as number;
-          const y0 = b[rb] as number;
-          const y1 = b[rb + 1] as number;
-          const y2 = b[rb + 2] as number;
-          const y3 = b[rb + 3] as number;
+          const y0 = b[r0 + q] as number;
+          const y1 = b[r1 + q] as number;
+          const y2 = b[r2 + q] as number;
+          const y3 = b[r3 + q] as number;
           s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
           s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
         }
-        if (accumulate) {
-          c[rc0 + j] = (c[rc0 + j] as number) + alpha * s00;
-          c[rc0 + j + 1] = (c[rc0 + j + 1] as number) + alpha * s01;
-          c[rc0 + j + 2] = (c[rc0 + j + 2] as number) + alpha * s02;
-          c[rc0 + j + 3] = (c[rc0 + j + 3] as number) + alpha * s03;
-          c[rc1 + j] = (c[rc1 + j] as number) + alpha * s10;
-          c[rc1 + j + 1] = (c[rc1 + j + 1] as number) + alpha * s11;
-          c[rc1 + j + 2] = (c[rc1 + j + 2] as number) + alpha * s12;
-          c[rc1 + j + 3] = (c[rc1 + j + 3] as number) + alpha * s13;
-        } else {
-          c[rc0 + j] = alpha * s00;
-          c[rc0 + j + 1] = alpha * s01;
-          c[rc0 + j + 2] = alpha * s02;
-          c[rc0 + j + 3] = alpha * s03;
-          c[rc1 + j] = alpha * s10;
-          c[rc1 + j + 1] = alpha * s11;
-          c[rc1 + j + 2] = alpha * s12;
-          c[rc1 + j + 3] = alpha * s13;
-        }
+        c[rc0 + j] = accumulate ? (c[rc0 + j] as number) + alpha * s00 : alpha * s00; c[rc0 + j + 1] = accumulate ? (c[rc0 + j + 1] as number) + alpha * s01 : alpha * s01; c[rc0 + j + 2] = accumulate ? (c[rc0 + j + 2] as number) + alpha * s02 : alpha * s02; c[rc0 + j + 3] = accumulate ? (c[rc0 + j + 3] as number) + alpha * s03 : alpha * s03;
+        c[rc1 + j] = accumulate ? (c[rc1 + j] as number) + alpha * s10 : alpha * s10; c[rc1 + j + 1] = accumulate ? (c[rc1 + j + 1] as number) + alpha * s11 : alpha * s11; c[rc1 + j + 2] = accumulate ? (c[rc1 + j + 2] as number) + alpha * s12 : alpha * s12; c[rc1 + j + 3] = accumulate ? (c[rc1 + j + 3] as number) + alpha * s13 : alpha * s13;
       }
       for (; j < j1; j++) {
         let s0 = 0, s1 = 0;
-        let rb = bOff + j;
-        for (let p = 0; p < k; p++, rb += ldb) {
-          const y = b[rb] as number;
+        let r = bOff + j * sj;
+        for (let p = 0; p < k; p++, r += sp) {
+          const y = b[r] as number;
           s0 += (a[ra0 + p] as number) * y;
           s1 += (a[ra1 + p] as number) * y;
         }
@@ -215,29 +128,30 @@ export function gemmNNLoops(
       }
     }
     if (i < m) {
-      // The last odd row (every row of a depthwise conv): four columns per pass.
+      // The last odd row (all of a batch-1 Gemm, every row of a depthwise conv): four
+      // columns at a time, so four independent sums hide the add latency.
       const ra = aOff + i * lda;
       const rc = cOff + i * ldc;
       let j = j0;
       for (; j + 3 < j1; j += 4) {
+        const r0 = bOff + j * sj;
+        const r1 = r0 + sj;
+        const r2 = r1 + sj;
+        const r3 = r2 + sj;
         let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        let rb = bOff + j;
-        for (let p = 0; p < k; p++, rb += ldb) {
+        for (let p = 0, q = 0; p < k; p++, q += sp) {
           const x = a[ra + p] as number;
-          s0 += x * (b[rb] as number);
-          s1 += x * (b[rb + 1] as number);
-          s2 += x * (b[rb + 2] as number);
-          s3 += x * (b[rb + 3] as number);
+          s0 += x * (b[r0 + q] as number);
+          s1 += x * (b[r1 + q] as number);
+          s2 += x * (b[r2 + q] as number);
+          s3 += x * (b[r3 + q] as number);
         }
-        c[rc + j] = accumulate ? (c[rc + j] as number) + alpha * s0 : alpha * s0;
-        c[rc + j + 1] = accumulate ? (c[rc + j + 1] as number) + alpha * s1 : alpha * s1;
-        c[rc + j + 2] = accumulate ? (c[rc + j + 2] as number) + alpha * s2 : alpha * s2;
-        c[rc + j + 3] = accumulate ? (c[rc + j + 3] as number) + alpha * s3 : alpha * s3;
+        c[rc + j] = accumulate ? (c[rc + j] as number) + alpha * s0 : alpha * s0; c[rc + j + 1] = accumulate ? (c[rc + j + 1] as number) + alpha * s1 : alpha * s1; c[rc + j + 2] = accumulate ? (c[rc + j + 2] as number) + alpha * s2 : alpha * s2; c[rc + j + 3] = accumulate ? (c[rc + j + 3] as number) + alpha * s3 : alpha * s3;
       }
       for (; j < j1; j++) {
         let s = 0;
-        let rb = bOff + j;
-        for (let p = 0; p < k; p++, rb += ldb) s += (a[ra + p] as number) * (b[rb] as number);
+        let r = bOff + j * sj;
+        for (let p = 0; p < k; p++, r += sp) s += (a[ra + p] as number) * (b[r] as number);
         c[rc + j] = accumulate ? (c[rc + j] as number) + alpha * s : alpha * s;
       }
     }
