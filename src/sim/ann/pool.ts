@@ -12,15 +12,14 @@ import { geometry } from './conv.js';
 import type { Kernel, NumData, RunCtx } from './kernel.js';
 import { alloc, dtypeErr, req, roundHalfInPlace, shapeErr } from './kernel.js';
 
-interface Taps {
-  /** First tap index inside [lo, hi) per output index. */
+/** Taps t in [from[o], to[o]) of output o satisfy lo ≤ o·s − pb + t·d < hi (one dim). */
+export interface DimTaps {
   readonly from: Int32Array;
-  /** One past the last such tap. */
   readonly to: Int32Array;
 }
 
-/** Tap ranges along one dim: taps t with lo <= o*s - pb + t*d < hi. */
-function taps(outN: number, k: number, s: number, d: number, pb: number, lo: number, hi: number): Taps {
+/** Tap ranges along one dim (also used by the spiking kernels in src/sim/snn). */
+export function dimTaps(outN: number, k: number, s: number, d: number, pb: number, lo: number, hi: number): DimTaps {
   const from = new Int32Array(outN);
   const to = new Int32Array(outN);
   for (let o = 0; o < outN; o++) {
@@ -33,8 +32,9 @@ function taps(outN: number, k: number, s: number, d: number, pb: number, lo: num
   return { from, to };
 }
 
-function inputTaps(g: Geom3): [Taps, Taps, Taps] {
-  return [0, 1, 2].map((i) => taps(g.outS[i] as number, g.k[i] as number, g.s[i] as number, g.d[i] as number, g.pb[i] as number, 0, g.inS[i] as number)) as [Taps, Taps, Taps];
+/** Input taps of each lifted dim (D, H, W). */
+export function geomTaps(g: Geom3): [DimTaps, DimTaps, DimTaps] {
+  return [0, 1, 2].map((i) => dimTaps(g.outS[i] as number, g.k[i] as number, g.s[i] as number, g.d[i] as number, g.pb[i] as number, 0, g.inS[i] as number)) as [DimTaps, DimTaps, DimTaps];
 }
 
 function checkInput(node: Node, x: Tensor): void {
@@ -63,7 +63,7 @@ export const maxPool: Kernel<'MaxPool'> = (node, inputs, ctx) => {
   const y = alloc(node, x.dtype, outShapeOf(x, g), ctx);
   const wantIdx = node.outputs.length > 1 && node.outputs[1] !== '';
   const idx = wantIdx ? alloc(node, 'int64', y.shape, ctx) : undefined;
-  const [tD, tH, tW] = inputTaps(g);
+  const [tD, tH, tW] = geomTaps(g);
   const [D, H, W] = g.inS;
   const [OD, OH, OW] = g.outS;
   const plane = D * H * W;
@@ -130,7 +130,7 @@ export const maxPool: Kernel<'MaxPool'> = (node, inputs, ctx) => {
 };
 
 /** Divisor per output position (taps counted), row-major over the output window grid. */
-function divisors(g: Geom3, cnt: readonly [Taps, Taps, Taps]): Float64Array {
+function divisors(g: Geom3, cnt: readonly [DimTaps, DimTaps, DimTaps]): Float64Array {
   const [OD, OH, OW] = g.outS;
   const [cD, cH, cW] = cnt;
   const count = new Float64Array(OD * OH * OW);
@@ -146,7 +146,7 @@ function divisors(g: Geom3, cnt: readonly [Taps, Taps, Taps]): Float64Array {
 }
 
 /** [lo, hi): the outputs along one dim whose whole window lies inside the input (a contiguous range). */
-function interior(t: Taps, k: number): [number, number] {
+function interior(t: DimTaps, k: number): [number, number] {
   let lo = 0;
   while (lo < t.from.length && !(t.from[lo] === 0 && t.to[lo] === k)) lo++;
   let hi = lo;
@@ -161,7 +161,7 @@ function interior(t: Taps, k: number): [number, number] {
  * in loads; border windows walk their clipped tap ranges. The summation order is the
  * row-major tap order either way. A function of its own so V8 optimizes it whole.
  */
-function averageLoops(xd: FArr, yd: FArr, NC: number, g: Geom3, t: readonly [Taps, Taps, Taps], count: Float64Array): void {
+function averageLoops(xd: FArr, yd: FArr, NC: number, g: Geom3, t: readonly [DimTaps, DimTaps, DimTaps], count: Float64Array): void {
   const [D, H, W] = g.inS;
   const [OD, OH, OW] = g.outS;
   const [KD, KH, KW] = g.k;
@@ -227,11 +227,11 @@ export const averagePool: Kernel<'AveragePool'> = (node, inputs, ctx) => {
   const a = node.attrs;
   const g = geometry(node, x.shape.slice(2), a, a.kernelShape, a.ceilMode);
   const y = alloc(node, x.dtype, outShapeOf(x, g), ctx);
-  const [tD, tH, tW] = inputTaps(g);
+  const [tD, tH, tW] = geomTaps(g);
   // Taps counted by the divisor: inside the input, or inside the explicitly padded input.
-  const cnt: [Taps, Taps, Taps] = a.countIncludePad
-    ? ([0, 1, 2].map((i) => taps(g.outS[i] as number, g.k[i] as number, g.s[i] as number, g.d[i] as number, g.pb[i] as number,
-      -(g.pb[i] as number), (g.inS[i] as number) + (g.pe[i] as number))) as [Taps, Taps, Taps])
+  const cnt: [DimTaps, DimTaps, DimTaps] = a.countIncludePad
+    ? ([0, 1, 2].map((i) => dimTaps(g.outS[i] as number, g.k[i] as number, g.s[i] as number, g.d[i] as number, g.pb[i] as number,
+      -(g.pb[i] as number), (g.inS[i] as number) + (g.pe[i] as number))) as [DimTaps, DimTaps, DimTaps])
     : [tD, tH, tW];
   const xd = x.data as FArr;
   const yd = y.data as FArr;

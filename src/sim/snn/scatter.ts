@@ -12,8 +12,8 @@
 // guard test on the dense kernels' summation order).
 import type { Node, Tensor } from '../../ir/types.js';
 import { geometry } from '../ann/conv.js';
-import { dimTaps } from './window-taps.js';
-import type { DimTaps } from './window-taps.js';
+import { dimTaps } from '../ann/pool.js';
+import type { DimTaps } from '../ann/pool.js';
 
 interface RowsPlan {
   readonly kind: 'rows';

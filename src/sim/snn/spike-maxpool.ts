@@ -6,7 +6,7 @@
 import type { Node } from '../../ir/types.js';
 import { geometry } from '../ann/conv.js';
 import type { Geom3 } from '../ann/conv.js';
-import { geomTaps } from './window-taps.js';
+import { geomTaps } from '../ann/pool.js';
 
 export interface MaxPoolPlan {
   readonly node: string;

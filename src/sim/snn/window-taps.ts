@@ -1,31 +1,9 @@
-// Per-dimension window arithmetic shared by the spike max-pool, the event-driven scatter
-// kernels and the fan-out counts: which kernel taps of an output position land inside the
-// input, and how many (output, tap) pairs read each input position.
+// Fan-out counts of a window geometry: how many (output, tap) pairs read each input
+// position. Which taps of an output land inside the input (dimTaps, geomTaps) is the
+// ANN pooling kernels' arithmetic (src/sim/ann/pool.ts), shared by the spiking kernels.
 import type { Geom3 } from '../ann/conv.js';
-
-/** Taps t in [from[o], to[o]) of output o satisfy lo ≤ o·s − pb + t·d < hi. */
-export interface DimTaps {
-  readonly from: Int32Array;
-  readonly to: Int32Array;
-}
-
-export function dimTaps(outN: number, k: number, s: number, d: number, pb: number, lo: number, hi: number): DimTaps {
-  const from = new Int32Array(outN);
-  const to = new Int32Array(outN);
-  for (let o = 0; o < outN; o++) {
-    const start = o * s - pb;
-    const f = Math.max(0, Math.ceil((lo - start) / d));
-    const t = Math.min(k, Math.floor((hi - 1 - start) / d) + 1);
-    from[o] = f;
-    to[o] = Math.max(f, t);
-  }
-  return { from, to };
-}
-
-/** Input taps of each lifted dim (D, H, W). */
-export function geomTaps(g: Geom3): [DimTaps, DimTaps, DimTaps] {
-  return [0, 1, 2].map((i) => dimTaps(g.outS[i] as number, g.k[i] as number, g.s[i] as number, g.d[i] as number, g.pb[i] as number, 0, g.inS[i] as number)) as [DimTaps, DimTaps, DimTaps];
-}
+import type { DimTaps } from '../ann/pool.js';
+import { geomTaps } from '../ann/pool.js';
 
 /**
  * Along one dim: for each input position, how many (output, tap) pairs read it — the
