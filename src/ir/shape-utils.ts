@@ -102,10 +102,10 @@ export function normalizeAxes(axes: readonly number[], rank: number, node?: stri
 }
 
 /**
- * Product of dims: a number when all are numbers, the symbol when exactly one
- * symbol is multiplied only by 1s, otherwise a fresh symbol.
+ * A product of dims as one Dim when it is expressible without a new symbol: a number when
+ * all are numbers, the symbol when exactly one symbol is multiplied only by 1s; else undefined.
  */
-function productDim(dims: readonly Dim[], fresh: () => string): Dim {
+export function productOf(dims: readonly Dim[]): Dim | undefined {
   let n = 1;
   const syms: string[] = [];
   for (const d of dims) {
@@ -113,9 +113,13 @@ function productDim(dims: readonly Dim[], fresh: () => string): Dim {
     else syms.push(d);
   }
   if (syms.length === 0) return n;
-  if (n === 0) return 0;
-  if (syms.length === 1 && n === 1) return syms[0] as string;
-  return fresh();
+  return syms.length === 1 && n === 1 ? syms[0] : undefined;
+}
+
+/** Product of dims: productOf, 0 when a number factor is 0, otherwise a fresh symbol. */
+function productDim(dims: readonly Dim[], fresh: () => string): Dim {
+  if (dims.includes(0)) return 0;
+  return productOf(dims) ?? fresh();
 }
 
 /**

@@ -10,6 +10,7 @@ import { isStatic, shapeSize } from '../ir/dtype.js';
 import { int64Tensor } from '../ir/build.js';
 import { SPIKING_OPS } from '../ir/types.js';
 import type { Dim, Graph, Node, Tensor } from '../ir/types.js';
+import { productOf } from '../ir/shape-utils.js';
 import { runGraph } from '../sim/ann/run.js';
 import type { ChannelAffine } from './affine.js';
 import { composeAffine, convPads, foldInputAffine, foldOutputAffine, identityAffine, perChannel } from './affine.js';
@@ -62,18 +63,6 @@ const dropIdentity = pattern<{ node: Node; from: string; to: string }>({
 // --- reshape-normalize ---------------------------------------------------------
 
 const sameDims = (a: readonly Dim[], b: readonly Dim[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
-
-/** A product of dims as one Dim when it is expressible without a fresh symbol. */
-function productOf(dims: readonly Dim[]): Dim | undefined {
-  let n = 1;
-  const syms: string[] = [];
-  for (const d of dims) {
-    if (typeof d === 'number') n *= d;
-    else syms.push(d);
-  }
-  if (syms.length === 0) return n;
-  return syms.length === 1 && n === 1 ? syms[0] : undefined;
-}
 
 /** The Flatten axis that turns `x` into `out`, preferring 1. */
 function flattenAxis(x: readonly Dim[], out: readonly Dim[]): number | undefined {
