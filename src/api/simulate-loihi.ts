@@ -13,7 +13,7 @@
 // target snnc converts with reset 'zero', fire 'gt' unless the user chose --reset, and
 // reports the float SNN of the default conversion next to it (loihiConvertOptions).
 import { lowerGraph, prepareNetx, quantizeLayers, quantizeOptionsFor, simulateNetx } from '../backends/loihi/index.js';
-import type { LayerQuant, NetxLayer, QuantizeOptions } from '../backends/loihi/index.js';
+import type { FloatLayer, LayerQuant, NetxLayer, QuantizeOptions } from '../backends/loihi/index.js';
 import type { BackendDiagnostic } from '../backends/common/types.js';
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/types.js';
@@ -65,9 +65,14 @@ export interface LoihiSimResult {
   readonly diagnostics: readonly BackendDiagnostic[];
 }
 
-/** Synaptic layers between the input and the readout: the readout's delay in steps. */
+/** Synaptic layers of a lowered chain (pools included): the readout's delay in steps. */
+function synapticLayers(float: readonly FloatLayer[]): number {
+  return float.filter((l) => l.kind === 'dense' || l.kind === 'conv' || l.kind === 'pool').length;
+}
+
+/** The readout's delay in steps: one per synaptic layer between the input and the readout. */
 export function loihiLatency(snn: Graph): number {
-  return lowerGraph(snn, []).filter((l) => l.kind === 'dense' || l.kind === 'conv' || l.kind === 'pool').length;
+  return synapticLayers(lowerGraph(snn, []));
 }
 
 /**
@@ -93,7 +98,7 @@ export function simulateLoihi(snn: Graph, data: SimData, opts: LoihiSimOptions):
   const diagnostics: BackendDiagnostic[] = [];
   const float = lowerGraph(snn, diagnostics);
   const delay = opts.synapticDelay ?? true;
-  const latency = delay ? float.filter((l) => l.kind === 'dense' || l.kind === 'conv' || l.kind === 'pool').length : 0;
+  const latency = delay ? synapticLayers(float) : 0;
   const steps = T + latency;
   const qopts = loihiQuantizeOptions(snn, T, opts);
   const q = quantizeLayers(float, qopts, diagnostics);

@@ -89,4 +89,4 @@ export type { NetxSimResult, NetxSimOptions, PreparedNetx } from './cuba.js';
 export { lowerGraph } from './lower.js';
 export { quantizeLayers } from './quantize.js';
 export type { LayerQuant, QuantizeOptions } from './quantize.js';
-export type { NetxLayer, NetxNeuron } from './types.js';
+export type { FloatLayer, NetxLayer, NetxNeuron } from './types.js';
