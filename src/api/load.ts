@@ -10,6 +10,8 @@ import { importNir } from '../frontend/nir/index.js';
 export interface LoadOptions {
   /** Largest tensor (in elements) any stage may allocate; default 2^28. */
   readonly maxElements?: number;
+  /** Called with every file the model is read from (the model, external data, weight shards): what a watcher must watch. */
+  readonly onRead?: (path: string) => void;
 }
 
 export const MODEL_FORMATS = ['.onnx (ONNX, opsets 6–25)', 'model.json (TF.js layers format)', '.nir (NIR HDF5 graph, read as a converted network)'] as const;
@@ -23,9 +25,13 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<G
   }
   const ext = extname(path).toLowerCase();
   const o = opts.maxElements !== undefined ? { maxElements: opts.maxElements } : {};
-  if (ext === '.onnx') return loadOnnx(path, o);
-  if (ext === '.json') return importTfjs(path, o);
-  if (ext === '.nir') return await importNir(path, o);
+  const r = opts.onRead !== undefined ? { onRead: opts.onRead } : {};
+  if (ext === '.onnx') return loadOnnx(path, { ...o, ...r });
+  if (ext === '.json') return importTfjs(path, { ...o, ...r });
+  if (ext === '.nir') {
+    opts.onRead?.(path);
+    return await importNir(path, o);
+  }
   throw fail({
     code: 'SNNC_E_USAGE',
     message: `unknown model format '${ext || '(no extension)'}'`,

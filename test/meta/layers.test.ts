@@ -15,7 +15,8 @@ function layerOf(rel: string): number {
   if (top === 'ir') return 1;
   // data returns IR tensors, so it sits beside the frontends rather than below ir.
   if (top === 'frontend' || top === 'sim' || top === 'costmodel' || top === 'data') return 2;
-  if (top === 'passes' || top === 'backends' || top === 'report') return 3;
+  // runtime (snnc/runtime) runs the integer simulator in browsers: it sits with the backends.
+  if (top === 'passes' || top === 'backends' || top === 'report' || top === 'runtime') return 3;
   if (top === 'retrain') return 4;
   if (top === 'api') return 5;
   if (rel === 'index.ts') return 5.5; // the public barrel re-exports api and below

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { IntLayer, IntNeuron, IntProgram } from '../../src/sim/int/program.js';
 import { overflow, initState, stepNeuron } from '../../src/sim/int/neuron.js';
-import { runSample, simulateInt, traceHash } from '../../src/sim/int/simulate.js';
+import { runSample, simulateInt } from '../../src/sim/int/simulate.js';
+import { traceHash } from '../../src/sim/int/trace-hash.js';
 import { checkProgram } from '../../src/sim/int/check.js';
 import { isSnncError } from '../../src/errors.js';
 

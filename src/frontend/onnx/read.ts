@@ -22,18 +22,21 @@ export interface OnnxImportOptions {
   /** Folder external data locations are relative to. */
   readonly baseDir?: string;
   readonly maxElements?: number;
+  /** Called with every file read besides the model (external data), for watchers. */
+  readonly onRead?: (path: string) => void;
 }
 
 const DEFAULT_DOMAINS = new Set(['', 'ai.onnx']);
 
-export function loadOnnx(path: string, opts: { readonly maxElements?: number } = {}): Graph {
+export function loadOnnx(path: string, opts: { readonly maxElements?: number; readonly onRead?: (path: string) => void } = {}): Graph {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (e) {
     throw fail({ code: 'SNNC_E_IO', message: `cannot read model (${e instanceof Error ? e.message : String(e)})`, file: path });
   }
-  return importOnnx(bytes, { file: path, baseDir: dirname(path), ...(opts.maxElements !== undefined ? { maxElements: opts.maxElements } : {}) });
+  opts.onRead?.(path);
+  return importOnnx(bytes, { file: path, baseDir: dirname(path), ...(opts.maxElements !== undefined ? { maxElements: opts.maxElements } : {}), ...(opts.onRead !== undefined ? { onRead: opts.onRead } : {}) });
 }
 
 export function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): Graph {
@@ -91,7 +94,7 @@ function importModel(bytes: Uint8Array, opts: OnnxImportOptions): Graph {
     const name = tp.name ?? '';
     if (name === '') invalid('an initializer has no name');
     if (initializers.has(name)) throw fail({ code: 'SNNC_E_DUPLICATE_NAME', message: `initializer '${name}' is defined twice`, ...fileAt });
-    initializers.set(name, tensorFromProto(tp, { maxElements, ...fileAt, ...(baseDir !== undefined ? { baseDir } : {}) }));
+    initializers.set(name, tensorFromProto(tp, { maxElements, ...fileAt, ...(baseDir !== undefined ? { baseDir } : {}), ...(opts.onRead !== undefined ? { onRead: opts.onRead } : {}) }));
   }
 
   const inputs: string[] = [];

@@ -61,6 +61,8 @@ export interface DecodeOptions {
   readonly maxElements?: number;
   readonly file?: string;
   readonly node?: string;
+  /** Called with the path of every external data file read. */
+  readonly onRead?: (path: string) => void;
 }
 
 /** Decode a TensorProto (typed fields, raw_data or external data) into a Tensor. */
@@ -250,6 +252,7 @@ function readExternal(tp: TensorProto, want: number, what: string, opts: DecodeO
       got += r;
     }
     if (got !== want) return bad(`external data '${location}' ended early`);
+    opts.onRead?.(join(opts.baseDir, location));
     return out;
   } catch (e) {
     if (isSnncError(e)) throw e;

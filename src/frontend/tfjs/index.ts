@@ -16,12 +16,14 @@ export { SUPPORTED_TFJS_LAYERS };
 
 export interface TfjsImportOptions {
   readonly maxElements?: number;
+  /** Called with every file read (model.json, then each weight shard), for watchers. */
+  readonly onRead?: (path: string) => void;
 }
 
 export function importTfjs(modelJsonPath: string, opts: TfjsImportOptions = {}): Graph {
   const file = modelJsonPath;
   try {
-    return importModel(file, opts.maxElements ?? DEFAULT_MAX_ELEMENTS);
+    return importModel(file, opts.maxElements ?? DEFAULT_MAX_ELEMENTS, opts.onRead);
   } catch (e) {
     // Errors from shared IR code (inference, topo sort) do not know the file.
     if (isSnncError(e) && e.file === undefined) throw new SnncError({ ...e.toJSON(), file }, { cause: e });
@@ -29,13 +31,14 @@ export function importTfjs(modelJsonPath: string, opts: TfjsImportOptions = {}):
   }
 }
 
-function importModel(file: string, maxElements: number): Graph {
+function importModel(file: string, maxElements: number, onRead?: (path: string) => void): Graph {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw fail({ code: 'SNNC_E_IO', message: `cannot read model (${e instanceof Error ? e.message : String(e)})`, file });
   }
+  onRead?.(file);
   let json: Json;
   try {
     json = JSON.parse(text) as Json;
@@ -52,7 +55,7 @@ function importModel(file: string, maxElements: number): Graph {
     nodes: [] as Node[],
     initializers: new Map<string, Tensor>(),
     values: new Map<string, ValueInfo>(),
-    weights: readWeights(json['weightsManifest'], file, maxElements),
+    weights: readWeights(json['weightsManifest'], file, maxElements, onRead),
   };
 
   // Import layers once all their inputs exist (model configs are usually sorted already).

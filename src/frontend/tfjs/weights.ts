@@ -11,7 +11,7 @@ import type { Json } from './model-json.js';
 import { isObject } from './model-json.js';
 
 /** Float32 (or int32) weights by manifest name, in Keras layouts. */
-export function readWeights(manifest: Json | undefined, modelJson: string, maxElements: number): Map<string, Tensor> {
+export function readWeights(manifest: Json | undefined, modelJson: string, maxElements: number, onRead?: (path: string) => void): Map<string, Tensor> {
   const file = modelJson;
   const invalid = (message: string): never => {
     throw fail({ code: 'SNNC_E_TFJS_INVALID', message, file, hint: 'the weightsManifest must list groups of {paths, weights}' });
@@ -21,7 +21,7 @@ export function readWeights(manifest: Json | undefined, modelJson: string, maxEl
   const dir = dirname(modelJson);
   for (const [gi, group] of (manifest as Json[]).entries()) {
     if (!isObject(group) || !Array.isArray(group['paths']) || !Array.isArray(group['weights'])) return invalid(`weightsManifest group ${gi} lacks paths or weights`);
-    const bytes = concat(group['paths'].map((p) => readShard(p, dir, file)));
+    const bytes = concat(group['paths'].map((p) => readShard(p, dir, file, onRead)));
     let at = 0;
     for (const w of group['weights']) {
       if (!isObject(w) || typeof w['name'] !== 'string' || !Array.isArray(w['shape']) || typeof w['dtype'] !== 'string') return invalid(`a weight of group ${gi} lacks name, shape or dtype`);
@@ -63,7 +63,7 @@ function decode(raw: ArrayBuffer, stored: string, n: number, q: { [k: string]: J
 }
 
 /** A shard path must stay inside the model folder, also after following symlinks. */
-function readShard(p: Json, dir: string, file: string): Uint8Array {
+function readShard(p: Json, dir: string, file: string, onRead?: (path: string) => void): Uint8Array {
   const escape = (why: string): never => {
     throw fail({ code: 'SNNC_E_EXTERNAL_DATA', message: `weight shard '${String(p)}' ${why}`, file, hint: 'keep the weight shards next to model.json and name them relative to it' });
   };
@@ -79,7 +79,9 @@ function readShard(p: Json, dir: string, file: string): Uint8Array {
   const realDir = realpathSync(dir);
   if (!real.startsWith(realDir + sep)) escape('is a symlink to a file outside the model folder');
   try {
-    return readFileSync(real);
+    const bytes = readFileSync(real);
+    onRead?.(full);
+    return bytes;
   } catch (e) {
     throw fail({ code: 'SNNC_E_IO', message: `cannot read weight shard '${p}' (${e instanceof Error ? e.message : String(e)})`, file });
   }

@@ -2,7 +2,6 @@
 // is an Int32Array; readout sums are exact integers (< 2^53) in a Float64Array. Samples run
 // one at a time, so results cannot depend on batching, and nothing reads a clock or
 // Math.random: the same program and data give the same bits on every platform.
-import { createHash } from 'node:crypto';
 import { fail } from '../../errors.js';
 import type { SimData } from '../snn/types.js';
 import { mix32 } from '../snn/rng.js';
@@ -216,12 +215,4 @@ export function simulateInt(p: IntProgram, data: SimData, opts: IntSimOptions): 
     ...(opts.trace === true ? { trace: neuronLayers.map((l, k) => ({ layer: l.name, spikesPerStep: trace[k] as number[] })) } : {}),
     ...(rec !== null ? { activity: rec.result() } : {}),
   };
-}
-
-/** sha256 of the trace (layer names and per-step spike counts) and predictions: a golden hash. */
-export function traceHash(r: IntSimResult): string {
-  const h = createHash('sha256');
-  for (const t of r.trace ?? []) h.update(`${t.layer}:${t.spikesPerStep.join(',')}\n`);
-  h.update(`pred:${Array.from(r.predictions).join(',')}\n`);
-  return h.digest('hex');
 }

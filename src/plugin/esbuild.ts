@@ -1,0 +1,4 @@
+// snnc/esbuild: the snnc plugin for esbuild (see src/plugin/index.ts).
+import { snnc } from './index.js';
+
+export default snnc.esbuild;
