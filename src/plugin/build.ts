@@ -190,7 +190,7 @@ async function compileFresh(modelPath: string, o: Normalized, key: string): Prom
       snncVersion: packageVersion(),
     },
     inputs: [...read].sort().map((p) => ({ path: p, sha256: sha256(readFileSync(p)) })),
-    warnings,
+    warnings: [...new Set(warnings)],
     assets: o.rest.emit === true ? files.map((f) => ({ path: f.path, base64: Buffer.from(bytes(f.data)).toString('base64') })) : [],
   };
 }

@@ -53,7 +53,7 @@ export const snncFactory: UnpluginFactory<SnncPluginOptions | undefined, false> 
         const b = await buildModel(file, options);
         for (const i of b.inputs) this.addWatchFile(i.path);
         enforceBudget(b, options.budget);
-        for (const w of b.warnings) this.warn(`[snnc] ${b.model}: ${w}`);
+        for (const w of b.warnings) this.warn(`${b.model}: ${w}`);
         const stem = b.model.replace(/\.[^.]*$/, '');
         for (const a of b.assets) this.emitFile({ type: 'asset', fileName: `snnc/${stem}/${a.path}`, source: Buffer.from(a.base64, 'base64') });
         return moduleCode(b, RUNTIME_PATH);
