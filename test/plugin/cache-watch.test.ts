@@ -67,6 +67,24 @@ describe('bundler plugin: caching and watching', () => {
     assert.deepEqual(seen, ['compile', 'compile']);
   });
 
+  it('a TF.js model.json?snn records its weight shards: a changed shard misses the cache', async () => {
+    const d = join(DIR, 'tfjs');
+    mkdirSync(d, { recursive: true });
+    for (const f of readdirSync(join(ROOT, 'examples', 'tfjs', 'mlp'))) copyFileSync(join(ROOT, 'examples', 'tfjs', 'mlp', f), join(d, f));
+    const seen: string[] = [];
+    const opts: SnncPluginOptions = { ...BASE, cacheDir: join(d, 'cache'), onBuild: (i) => seen.push(i.source) };
+    const b = await buildModel(join(d, 'model.json'), opts);
+    assert.deepEqual(b.inputs.map((i) => i.path.slice(d.length + 1)), ['group1-shard1of1.bin', 'model.json']);
+    assert.deepEqual(b.manifest.inputShape, [1, 28, 28]);
+    await buildModel(join(d, 'model.json'), opts);
+    const shard = join(d, 'group1-shard1of1.bin');
+    const bytes = readFileSync(shard);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 1;
+    writeFileSync(shard, bytes);
+    await buildModel(join(d, 'model.json'), opts);
+    assert.deepEqual(seen, ['compile', 'disk-cache', 'compile']);
+  });
+
   it('a damaged cache entry is rebuilt, not trusted', async () => {
     const dir = app('damaged', MLP);
     const seen: string[] = [];
