@@ -115,6 +115,7 @@ function neuron<O extends 'IF' | 'LIF'>(): OpRow<O> {
     const a = c.node.attrs;
     if (!(a.refractory >= 0) || !Number.isInteger(a.refractory)) throw shapeError(c, `refractory must be a non-negative integer, got ${a.refractory}`);
     if ('leak' in a && !(a.leak > 0 && a.leak <= 1)) throw shapeError(c, `leak must be in (0, 1], got ${a.leak}`);
+    if ('synDecay' in a && a.synDecay !== undefined && !(a.synDecay >= 0 && a.synDecay < 1)) throw shapeError(c, `synDecay must be in [0, 1), got ${a.synDecay}`);
     return [{ dtype: dt, shape: x.shape }];
   });
 }

@@ -82,8 +82,10 @@ export type PadMode = 'constant' | 'reflect' | 'edge' | 'wrap';
 /**
  * Spiking neuron parameters (ops IF and LIF, ONNX domain `ai.snnc`). Per step and neuron:
  * `v ← leak·v + I` (IF: leak = 1); a neuron in its refractory period neither integrates nor
- * fires; it spikes when `v ≥ θ` ('ge') or `v > θ` ('gt'); after a spike `v ← v − θ`
- * ('subtract') or `v ← 0` ('zero'). The threshold θ is the op's second input.
+ * fires. A LIF with `synDecay` > 0 is current-based (CUBA, NIR's CubaLIF, Loihi's neuron): a
+ * synaptic current `i ← synDecay·i + I` integrates the input every step (also while
+ * refractory) and the membrane takes `v ← leak·v + i`. A neuron spikes when `v ≥ θ` ('ge') or
+ * `v > θ` ('gt'); after a spike `v ← v − θ` ('subtract') or `v ← 0` ('zero'). The threshold θ is the op's second input.
  */
 export interface NeuronAttrs {
   readonly reset: 'subtract' | 'zero';
@@ -157,7 +159,7 @@ export type OpSpec =
   // IF(current, threshold) -> spikes (0/1, dtype of current); threshold broadcasts to the
   // per-sample shape ([] per layer, [C,1,1] or [F] per channel).
   | { readonly op: 'IF'; readonly attrs: NeuronAttrs }
-  | { readonly op: 'LIF'; readonly attrs: NeuronAttrs & { readonly leak: number } }
+  | { readonly op: 'LIF'; readonly attrs: NeuronAttrs & { readonly leak: number; readonly synDecay?: number } }
   // SpikeMaxPool(spikes) -> spikes: per window, forwards the spike of the input with the
   // largest accumulated spike count so far (ties: first in row-major order).
   | { readonly op: 'SpikeMaxPool'; readonly attrs: WindowAttrs & { readonly ceilMode: boolean } };

@@ -55,6 +55,10 @@ function thetaOf(g: Graph, n: NeuronNode, O: number): Float64Array {
 }
 
 function leakShift(n: NeuronNode): number | null {
+  if (n.op === 'LIF' && (n.attrs.synDecay ?? 0) > 0) {
+    // The IntProgram contract (src/sim/int/program.ts) has no synaptic register yet.
+    throw qerr(n.name, `is current-based (synaptic decay ${n.attrs.synDecay ?? 0}); the integer program has no synaptic current register yet`, 'simulate it in float (snnc simulate) or on Loihi (--target loihi2), whose neuron is current-based');
+  }
   if (n.op === 'IF' || n.attrs.leak >= 1) return null;
   return Math.min(31, Math.max(1, Math.round(-Math.log2(1 - n.attrs.leak))));
 }

@@ -77,17 +77,30 @@ it('an edge naming no node', async () => {
   await rejectsWith(await handNir(nodes, [...edges, ['lif', 'nowhere']]), 'SNNC_E_NIR', '/node/edges');
 });
 
-it('CubaLIF with synaptic memory (τ_syn = 10·dt) is refused with the node named', async () => {
+it('CubaLIF whose synaptic time constant is shorter than dt is refused with the field named', async () => {
   const { nodes, edges } = edit((n) => {
     n['lif'] = {
       type: 'CubaLIF',
       fields: {
-        tau_syn: { f32: [1e-3, 1e-3] }, tau_mem: { f32: [5e-4, 5e-4] }, r: { f32: [5, 5] }, v_leak: { f32: [0, 0] },
+        tau_syn: { f32: [5e-5, 5e-5] }, tau_mem: { f32: [5e-4, 5e-4] }, r: { f32: [5, 5] }, v_leak: { f32: [0, 0] },
         v_threshold: { f32: [1, 1] }, w_in: { f32: [1, 1] },
       },
     };
   });
-  await rejectsWith(await handNir(nodes, edges), 'SNNC_E_UNSUPPORTED_OP', '/node/nodes/lif');
+  await rejectsWith(await handNir(nodes, edges), 'SNNC_E_NIR', '/node/nodes/lif/tau_syn');
+});
+
+it('CubaLIF with τ_syn differing between neurons is refused with the node named', async () => {
+  const { nodes, edges } = edit((n) => {
+    n['lif'] = {
+      type: 'CubaLIF',
+      fields: {
+        tau_syn: { f32: [1e-3, 2e-3] }, tau_mem: { f32: [5e-4, 5e-4] }, r: { f32: [5, 5] }, v_leak: { f32: [0, 0] },
+        v_threshold: { f32: [1, 1] }, w_in: { f32: [1, 1] },
+      },
+    };
+  });
+  await rejectsWith(await handNir(nodes, edges), 'SNNC_E_UNSUPPORTED_ATTR', '/node/nodes/lif');
 });
 
 it('CubaLIF with τ_syn = dt reduces to LIF', async () => {

@@ -46,6 +46,7 @@ function neuronOf(g: Graph, node: Node, channels: number): FloatNeuron {
     node: node.name,
     op: node.op,
     leak: node.op === 'LIF' ? node.attrs.leak : 1,
+    synDecay: node.op === 'LIF' ? (node.attrs.synDecay ?? 0) : 0,
     theta: thetaPerChannel(g, node, channels),
     reset: a.reset,
     fire: a.fire,
@@ -89,6 +90,9 @@ export function lowerGraph(g: Graph, diagnostics: BackendDiagnostic[]): FloatLay
   let cur = input;
   let pending = null as PendingAffine | null;
   let ended = false; // a softmax after the readout closes the chain
+  // A constant scale between layers (NIR's SumPool2d imports as AveragePool × k²): linear,
+  // so the next synaptic layer's weights absorb it.
+  let gain = 1;
 
   for (const node of g.nodes) {
     if (node.inputs[0] !== cur) {
@@ -110,7 +114,9 @@ export function lowerGraph(g: Graph, diagnostics: BackendDiagnostic[]): FloatLay
       case 'Conv': {
         if (pending !== null) throw refuse(node, `follows '${pending.origin.node}' without a neuron in between`, 'every hidden affine layer needs an IF/LIF neuron on Loihi');
         if (shape.length !== 3) throw refuse(node, `input has per-sample shape [${shape.join(', ')}], expected (C, H, W)`, 'netx conv layers take 2-D feature maps');
-        const { t, data } = floatData(g, node.inputs[1] ?? '', node, 'weight');
+        const { t, data: raw } = floatData(g, node.inputs[1] ?? '', node, 'weight');
+        const data = gain === 1 ? raw : raw.map((x) => x * gain);
+        gain = 1;
         const [cOut, cInG, kH, kW] = t.shape as [number, number, number, number];
         const a = node.attrs;
         const kernel = pair(t.shape.slice(2), node, 'kernel');
@@ -134,11 +140,12 @@ export function lowerGraph(g: Graph, diagnostics: BackendDiagnostic[]): FloatLay
         const { t, data } = floatData(g, node.inputs[1] ?? '', node, 'weight');
         const inF = shape[0] as number;
         if (t.shape.length !== 2) throw refuse(node, `weight has rank ${t.shape.length}, expected 2`, 'use a 2-D weight');
-        let alpha = 1;
+        let alpha = gain;
+        gain = 1;
         let transB = false;
         if (node.op === 'Gemm') {
           if (node.attrs.transA) throw refuse(node, 'transA is set', 'netx dense layers compute W·x');
-          alpha = node.attrs.alpha;
+          alpha *= node.attrs.alpha;
           transB = node.attrs.transB;
         }
         const [r, c] = t.shape as [number, number];
@@ -156,6 +163,12 @@ export function lowerGraph(g: Graph, diagnostics: BackendDiagnostic[]): FloatLay
         shape = [outF];
         break;
       }
+      case 'Mul': {
+        const c = g.initializers.get(node.inputs[1] ?? '');
+        if (pending !== null || c === undefined || c.data.length !== 1 || c.dtype.startsWith('int')) throw refuse(node, 'multiplies by something other than a constant scalar between layers', 'netx layers have no elementwise product');
+        gain *= Number(c.data[0]);
+        break;
+      }
       case 'Add': {
         const other = node.inputs[1] ?? '';
         const b = g.initializers.get(other);
@@ -171,6 +184,7 @@ export function lowerGraph(g: Graph, diagnostics: BackendDiagnostic[]): FloatLay
       }
       case 'IF':
       case 'LIF': {
+        if (gain !== 1) throw refuse(node, `receives spikes scaled by ${gain} with no synaptic layer to absorb the scale`, 'scale the weights instead');
         const p: PendingAffine | null = pending;
         if (p === null) throw refuse(node, 'has no affine layer (Conv/Gemm) right before it', 'netx neurons belong to a dense or conv layer');
         const channels: number = p.kind === 'dense' ? p.outF : p.outShape[0];

@@ -175,9 +175,27 @@ function fold(w: Float64Array, b: Float64Array | null, theta: Float64Array, rowL
   return { w: fw, b: fb };
 }
 
+/**
+ * Loihi adds a bias to the membrane, not to the synaptic current. For a current-based neuron
+ * snnc's bias is part of the current (it decays with it), which settles at b/(1 − a): that is
+ * the bias netx gets. The first steps differ (the current ramps up on the chip's reference, not
+ * on Loihi), so it is said.
+ */
+function cubaBias(b: Float64Array | null, n: FloatNeuron, diagnostics: BackendDiagnostic[]): Float64Array | null {
+  if (b === null || n.synDecay <= 0 || b.every((x) => x === 0)) return b;
+  diagnostics.push({
+    severity: 'warning', code: 'SNNC_W_LOIHI_CUBA_BIAS', node: n.node,
+    message: `${n.op} '${n.node}' is current-based (synaptic decay ${n.synDecay}) and has a bias: Loihi adds biases to the membrane, so it gets the settled value b/(1 − ${n.synDecay}); the first steps differ from snnc's float simulation`,
+    hint: 'the bit-accurate Loihi simulation (snnc simulate --target loihi2) measures the effect',
+  });
+  return b.map((x) => x / (1 - n.synDecay));
+}
+
 function neuronBlock(n: FloatNeuron, thetaInt: number): NetxNeuron {
   const vDecay = n.op === 'LIF' ? Math.round(4096 * (1 - n.leak)) : 0;
-  return { iDecay: 4096, vDecay: clamp(vDecay, 0, 4096), vThMant: n.fire === 'ge' ? thetaInt - 1 : thetaInt, refDelay: 1, gradedSpike: false };
+  // netx: u ← u·(4096 − iDecay)/4096 + input, so a synaptic decay a is iDecay = 4096·(1 − a).
+  const iDecay = clamp(Math.round(4096 * (1 - n.synDecay)), 0, 4096);
+  return { iDecay, vDecay: clamp(vDecay, 0, 4096), vThMant: n.fire === 'ge' ? thetaInt - 1 : thetaInt, refDelay: 1, gradedSpike: false };
 }
 
 export function quantizeLayers(float: readonly FloatLayer[], opts: QuantizeOptions, diagnostics: BackendDiagnostic[]): Quantized {
@@ -248,7 +266,7 @@ export function quantizeLayers(float: readonly FloatLayer[], opts: QuantizeOptio
       continue;
     }
     const n = l.neuron;
-    const { w, b } = fold(l.weight, l.bias, n.theta, rowLen, inputScale, n);
+    const { w, b } = fold(l.weight, cubaBias(l.bias, n, diagnostics), n.theta, rowLen, inputScale, n);
     const sMax = Math.min(maxScale(w, b), stepScale(w, rowLen, inputScale, signedInput));
     const s = sMax >= 1 ? Math.floor(sMax) : 1;
     const q = toInts(w, b, s);

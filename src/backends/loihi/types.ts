@@ -51,6 +51,8 @@ export interface FloatNeuron {
   readonly op: 'IF' | 'LIF';
   /** v ← leak·v + I (IF: 1). */
   readonly leak: number;
+  /** Current-based neuron: i ← synDecay·i + I (0: no synaptic memory, netx iDecay 4096). */
+  readonly synDecay: number;
   /** θ per output channel (conv) or feature (dense). */
   readonly theta: Float64Array;
   readonly reset: 'subtract' | 'zero';

@@ -162,6 +162,7 @@ function exportNeuron(n: Extract<Node, { op: 'IF' | 'LIF' }>, ctx: ExportCtx): E
     });
   }
   const fields: Record<string, NirArray> = { v_threshold: f64(shape, vth), v_reset: f64(shape, new Float64Array(count)) };
+  if (n.op === 'LIF' && (n.attrs.synDecay ?? 0) > 0) return exportCubaLif(n, fields, shape, x, extra);
   if (n.op === 'IF' || n.attrs.leak === 1) {
     // A LIF that never leaks is an IF (τ = ∞ has no finite R = τ/dt).
     fields['r'] = f64(shape, new Float64Array(count).fill(1 / DT));
@@ -174,6 +175,26 @@ function exportNeuron(n: Extract<Node, { op: 'IF' | 'LIF' }>, ctx: ExportCtx): E
   fields['r'] = f64(shape, new Float64Array(count).fill(tau / DT));
   fields['v_leak'] = f64(shape, new Float64Array(count));
   return { type: 'LIF', fields, dataInputs: [x], extra };
+}
+
+/**
+ * A current-based LIF as NIR's CubaLIF (import-neurons.ts has the equations): τ_syn and τ_mem
+ * from the two decays, w_in = 1 and R = τ_mem·τ_syn/dt² so the input gain is exactly 1. A
+ * membrane without leak has no finite τ_mem: it gets one so long that 1 − dt/τ_mem rounds to 1,
+ * and the exact decays ride along in metadata/snnc.
+ */
+function exportCubaLif(n: Extract<Node, { op: 'LIF' }>, fields: Record<string, NirArray>, shape: readonly number[], x: string, extra: Record<string, unknown>): ExportedNode {
+  const count = shape.reduce((a, b) => a * b, 1);
+  const a = n.attrs.synDecay ?? 0;
+  const tauSyn = tauFromLeak(a, DT);
+  const tauMem = n.attrs.leak === 1 ? DT * 1e18 : tauFromLeak(n.attrs.leak, DT);
+  const fill = (v: number): NirArray => f64(shape, new Float64Array(count).fill(v));
+  fields['tau_syn'] = fill(tauSyn);
+  fields['tau_mem'] = fill(tauMem);
+  fields['r'] = fill((tauMem * tauSyn) / (DT * DT));
+  fields['v_leak'] = fill(0);
+  fields['w_in'] = fill(1);
+  return { type: 'CubaLIF', fields, dataInputs: [x], extra: { ...extra, leak: n.attrs.leak, synDecay: a } };
 }
 
 function exportMul(n: Extract<Node, { op: 'Mul' }>, ctx: ExportCtx): ExportedNode {

@@ -1,9 +1,13 @@
 // NIR IF / LIF / CubaLIF → snnc IF / LIF, by the dt convention of convention.ts:
-//   leak = 1 − dt/τ (one τ for the whole layer), input gain g = dt·R/τ (IF: dt·R; CubaLIF:
-//   times w_in), spike on v > θ, reset to v_reset = 0.
-// A gain that is not 1 is folded into the threshold (θ/g; exact for a reset to zero).
-// CubaLIF reduces exactly to LIF only when its synaptic current does not outlive a step:
-// 1 − dt/τ_syn = 0 (τ_syn = dt); anything else is refused with the node named.
+//   leak = 1 − dt/τ (one τ for the whole layer), input gain g = dt·R/τ (IF: dt·R), spike on
+//   v > θ, reset to v_reset = 0.
+// CubaLIF (τ_syn İ = −I + w_in·S, τ_mem v̇ = −v + R·I) is a current-based snnc LIF: forward
+//   Euler gives I ← (1 − dt/τ_syn)·I + (dt/τ_syn)·w_in·S and v ← (1 − dt/τ_mem)·v +
+//   (dt·R/τ_mem)·I, the current updated first (as Loihi's CUBA neuron does). Scaling the
+//   current by dt·R/τ_mem gives synDecay = 1 − dt/τ_syn and the gain
+//   g = (dt·R/τ_mem)·(dt/τ_syn)·w_in (τ_syn = dt: no synaptic memory, a plain LIF).
+// A gain that is not 1 is folded into the threshold (θ/g; exact for a reset to zero, since
+// current and membrane scale together).
 // Metadata snnc wrote (reset by subtraction, v ≥ θ, initial membrane, refractory period,
 // threshold shape) is honoured so snnc's own files come back exactly.
 import { fail } from '../../errors.js';
@@ -34,6 +38,22 @@ function layerLeak(c: ImportCtx, key: string, tau: Float64Array): number {
   return leak;
 }
 
+/** One synaptic decay 1 − dt/τ_syn per layer, in [0, 1) (τ_syn ≥ dt); snnc's exact value when it wrote the file. */
+function synapticDecay(c: ImportCtx, tauSyn: Float64Array): number {
+  const t0 = tauSyn[0] ?? 0;
+  if (!tauSyn.every((t) => t === t0)) {
+    throw unsupported(c, 'tau_syn differs between neurons; snnc current-based layers share one synaptic decay', 'use one synaptic time constant per layer');
+  }
+  let a = 1 - c.dt / t0;
+  if (Math.abs(a) <= GAIN_TOLERANCE) return 0;
+  if (!(a > 0 && a < 1)) {
+    throw nirError(`${c.where}/tau_syn: τ_syn = ${t0} gives a per-step synaptic decay 1 − dt/τ_syn = ${a} outside [0, 1) at dt = ${c.dt}`, `${c.where}/tau_syn`, 'τ_syn must be at least dt; pass the dt the file was made for (--nir-dt)');
+  }
+  const exact = c.meta['synDecay'];
+  if (typeof exact === 'number' && Math.abs(exact - a) <= 1e-12) a = exact;
+  return a;
+}
+
 export function importNeuron(c: ImportCtx): Imported {
   const t = c.node.type;
   const vth = param(c, 'v_threshold');
@@ -41,6 +61,7 @@ export function importNeuron(c: ImportCtx): Imported {
   const count = vth.length;
   const gain = new Float64Array(count);
   let leak = 1;
+  let synDecay = 0;
   if (t === 'IF') {
     for (let i = 0; i < count; i++) gain[i] = c.dt * (r[i] as number);
   } else {
@@ -54,16 +75,8 @@ export function importNeuron(c: ImportCtx): Imported {
     for (let i = 0; i < count; i++) gain[i] = (c.dt * (r[i] as number)) / (tau[i] as number);
     if (t === 'CubaLIF') {
       const tauSyn = param(c, 'tau_syn');
-      const bad = tauSyn.findIndex((ts) => !(Math.abs(1 - c.dt / ts) <= GAIN_TOLERANCE));
-      if (bad >= 0) {
-        throw fail({
-          code: 'SNNC_E_UNSUPPORTED_OP',
-          message: `${c.where}: CubaLIF '${c.name}' has τ_syn = ${tauSyn[bad]}: its synaptic current decays by 1 − dt/τ_syn = ${1 - c.dt / (tauSyn[bad] ?? 1)} per step (dt = ${c.dt}), so it does not reduce to a LIF neuron`,
-          node: c.name,
-          file: c.where,
-          hint: 'only CubaLIF with τ_syn = dt (no synaptic memory) is imported',
-        });
-      }
+      synDecay = synapticDecay(c, tauSyn);
+      for (let i = 0; i < count; i++) gain[i] = ((gain[i] as number) * c.dt) / (tauSyn[i] as number);
       if (c.node.fields['w_in'] !== undefined) {
         const w = param(c, 'w_in');
         for (let i = 0; i < count; i++) gain[i] = (gain[i] as number) * (w[i] as number);
@@ -102,6 +115,6 @@ export function importNeuron(c: ImportCtx): Imported {
   const value = outputName(c);
   const inputs = [c.inputs[0] ?? '', th];
   if (t === 'IF' && c.meta['op'] !== 'LIF') c.emit({ name: c.name, op: 'IF', attrs, inputs, outputs: [value] });
-  else c.emit({ name: c.name, op: 'LIF', attrs: { ...attrs, leak }, inputs, outputs: [value] });
+  else c.emit({ name: c.name, op: 'LIF', attrs: { ...attrs, leak, ...(synDecay > 0 ? { synDecay } : {}) }, inputs, outputs: [value] });
   return { value, shape: c.inShape };
 }

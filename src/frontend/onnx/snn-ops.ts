@@ -28,8 +28,14 @@ function neuronAttrs(n: OnnxNode) {
 const TABLE: Readonly<Record<string, { attrs: readonly string[]; run: (n: OnnxNode) => Node }>> = {
   IF: { attrs: NEURON_ATTRS, run: (n) => ({ name: n.name, inputs: n.inputs, outputs: n.outputs, op: 'IF', attrs: neuronAttrs(n) }) },
   LIF: {
-    attrs: [...NEURON_ATTRS, 'leak'],
-    run: (n) => ({ name: n.name, inputs: n.inputs, outputs: n.outputs, op: 'LIF', attrs: { ...neuronAttrs(n), leak: attrFloat(n, 'leak', 1) } }),
+    attrs: [...NEURON_ATTRS, 'leak', 'syn_decay'],
+    run: (n) => {
+      const synDecay = attrFloat(n, 'syn_decay', 0);
+      if (!(synDecay >= 0 && synDecay < 1)) {
+        throw fail({ code: 'SNNC_E_UNSUPPORTED_ATTR', message: `LIF '${n.name}': syn_decay ${synDecay} is outside [0, 1)`, node: n.name, ...(n.file !== undefined ? { file: n.file } : {}), hint: 'the synaptic current decays by syn_decay per step; 0 = no synaptic state' });
+      }
+      return { name: n.name, inputs: n.inputs, outputs: n.outputs, op: 'LIF', attrs: { ...neuronAttrs(n), leak: attrFloat(n, 'leak', 1), ...(synDecay > 0 ? { synDecay } : {}) } };
+    },
   },
   SpikeMaxPool: {
     attrs: ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'strides'],
@@ -70,7 +76,10 @@ export function snnAttributes(node: Node): AttributeProto[] | undefined {
       const a = node.attrs;
       return [
         s('fire', a.fire), ...(node.op === 'LIF' ? [f('leak', node.attrs.leak)] : []),
-        i('refractory', a.refractory), s('reset', a.reset), f('v_init', a.vInit),
+        i('refractory', a.refractory), s('reset', a.reset),
+        // Written only for a current-based neuron, so LIF files stay as they were.
+        ...(node.op === 'LIF' && (node.attrs.synDecay ?? 0) > 0 ? [f('syn_decay', node.attrs.synDecay ?? 0)] : []),
+        f('v_init', a.vInit),
       ];
     }
     case 'SpikeMaxPool': {

@@ -1,5 +1,6 @@
 // IF / LIF neuron state and its per-step update (shared by both simulation modes, so
 // their spike trains cannot differ). Semantics, per neuron and step (src/ir/types.ts):
+//   current-based LIF only:    i ← synDecay·i + I, and i takes I's place below
 //   refractory counter r > 0:  r ← r − 1, no spike, v held (no integration, no leak)
 //   otherwise:                 v ← leak·v + I            (IF: leak = 1)
 //                              spike ⇔ v ≥ θ ('ge') or v > θ ('gt')
@@ -17,6 +18,8 @@ export interface NeuronParams {
   /** θ broadcast to the per-sample shape. */
   readonly theta: Float64Array;
   readonly leak: number;
+  /** Decay of the synaptic current per step; 0 = no synaptic state (IF, plain LIF). */
+  readonly synDecay: number;
   readonly subtract: boolean;
   readonly ge: boolean;
   readonly refractory: number;
@@ -27,6 +30,8 @@ export interface NeuronState {
   readonly p: NeuronParams;
   readonly v: Float64Array;
   readonly ref: Int32Array;
+  /** Synaptic current of a current-based neuron (length 0 otherwise). */
+  readonly i: Float64Array;
 }
 
 /**
@@ -95,6 +100,7 @@ export function neuronParams(node: Extract<Node, { op: 'IF' | 'LIF' }>, th: Tens
     F: theta.length,
     theta,
     leak: node.op === 'LIF' ? node.attrs.leak : 1,
+    synDecay: node.op === 'LIF' ? (node.attrs.synDecay ?? 0) : 0,
     subtract: a.reset === 'subtract',
     ge: a.fire === 'ge',
     refractory: a.refractory,
@@ -105,7 +111,7 @@ export function neuronParams(node: Extract<Node, { op: 'IF' | 'LIF' }>, th: Tens
 export function initNeurons(p: NeuronParams, B: number): NeuronState {
   const v = new Float64Array(B * p.F);
   for (let b = 0; b < B; b++) for (let i = 0; i < p.F; i++) v[b * p.F + i] = p.vInit * (p.theta[i] as number);
-  return { p, v, ref: new Int32Array(B * p.F) };
+  return { p, v, ref: new Int32Array(B * p.F), i: new Float64Array(p.synDecay > 0 ? B * p.F : 0) };
 }
 
 /**
@@ -116,21 +122,28 @@ export function stepNeurons(
   s: NeuronState, B: number, cur: Float32Array, curOff: number,
   out: Float32Array, outOff: number, counts: Float64Array, cOff: number,
 ): void {
-  const { F, theta, leak, subtract, ge, refractory } = s.p;
+  const { F, theta, leak, subtract, ge, refractory, synDecay } = s.p;
   const v = s.v;
   const ref = s.ref;
+  const syn = s.i;
+  const cuba = synDecay > 0;
   for (let b = 0; b < B; b++) {
     const base = b * F;
     let n = 0;
     for (let i = 0; i < F; i++) {
       const k = base + i;
+      let I = cur[curOff + k] as number;
+      if (cuba) {
+        I += synDecay * (syn[k] as number);
+        syn[k] = I;
+      }
       if (refractory > 0 && (ref[k] as number) > 0) {
         ref[k] = (ref[k] as number) - 1;
         out[outOff + k] = 0;
         continue;
       }
       const th = theta[i] as number;
-      const vv = leak * (v[k] as number) + (cur[curOff + k] as number);
+      const vv = leak * (v[k] as number) + I;
       if (ge ? vv >= th : vv > th) {
         v[k] = subtract ? vv - th : 0;
         if (refractory > 0) ref[k] = refractory;
