@@ -9,6 +9,19 @@ export type Field = string | { f32: number[]; shape?: number[] } | { i64: number
 export interface HandNode {
   readonly type: string;
   readonly fields: Record<string, Field>;
+  /** A nested NIRGraph's nodes and edges (written as nir.write writes a sub-graph). */
+  readonly graph?: { readonly nodes: Record<string, HandNode>; readonly edges: [string, string][] };
+}
+
+function writeGraph(root: Group, nodes: Record<string, HandNode>, edges: [string, string][]): void {
+  const ng = root.create_group('nodes');
+  for (const [name, node] of Object.entries(nodes)) {
+    const g = ng.create_group(name);
+    g.create_dataset({ name: 'type', data: node.type });
+    for (const [k, v] of Object.entries(node.fields)) put(g, k, v);
+    if (node.graph !== undefined) writeGraph(g, node.graph.nodes, node.graph.edges);
+  }
+  root.create_dataset({ name: 'edges', data: edges.flat(), shape: [edges.length, 2] });
 }
 
 let n = 0;
@@ -29,13 +42,7 @@ export async function handNir(nodes: Record<string, HandNode>, edges: [string, s
   if (opts.omitNodeGroup !== true) {
     const root = f.create_group('node');
     root.create_dataset({ name: 'type', data: 'NIRGraph' });
-    const ng = root.create_group('nodes');
-    for (const [name, node] of Object.entries(nodes)) {
-      const g = ng.create_group(name);
-      g.create_dataset({ name: 'type', data: node.type });
-      for (const [k, v] of Object.entries(node.fields)) put(g, k, v);
-    }
-    root.create_dataset({ name: 'edges', data: edges.flat(), shape: [edges.length, 2] });
+    writeGraph(root, nodes, edges);
   }
   f.close();
   const bytes = Uint8Array.from(mod.FS.readFile(path));

@@ -12,7 +12,7 @@ import { isSnncError } from '../../errors.js';
 import { h5wasm, readH5, writeH5 } from '../hdf5.js';
 import type { H5File } from '../hdf5.js';
 import { nirError } from './convention.js';
-import type { NirArray, NirDoc, NirNode } from './types.js';
+import type { NirArray, NirBody, NirDoc, NirNode } from './types.js';
 import { NIR_FIELDS } from './types.js';
 
 // ---------------------------------------------------------------- write
@@ -118,16 +118,43 @@ function readMetadata(g: Group, where: string): Record<string, string> {
   return out;
 }
 
-function readNode(g: Group, name: string, where: string): NirNode {
+function readNode(g: Group, name: string, where: string, depth: number): NirNode {
   const type = readString(g, 'type', where);
   const fields: Record<string, NirArray> = {};
+  if (type === 'NIRGraph') {
+    // A nested graph: nodes and edges like the top graph (its other entries, the input and
+    // output types nir.write derives, are not needed).
+    if (depth >= 16) throw nirError(`${where}: NIRGraphs nested more than 16 deep`, where);
+    return { name, type, fields, metadata: readMetadata(g, where), graph: readBody(g, where, depth + 1) };
+  }
   for (const k of g.keys()) {
     if (k === 'type' || k === 'metadata') continue;
     const d = g.get(k);
     if (isDataset(d)) fields[k] = readArray(d, `${where}/${k}`);
-    else if (type !== 'NIRGraph') throw nirError(`${where}/${k}: expected a dataset`, `${where}/${k}`);
+    else throw nirError(`${where}/${k}: expected a dataset`, `${where}/${k}`);
   }
   return { name, type, fields, metadata: readMetadata(g, where) };
+}
+
+/** The `nodes` group and `edges` dataset of a graph group (the top one or a nested one). */
+function readBody(root: Group, where: string, depth: number): NirBody {
+  const ng = root.get('nodes');
+  if (!isGroup(ng)) throw nirError(`${where}/nodes: missing group`, `${where}/nodes`);
+  const nodes = ng.keys().map((k) => {
+    const g = ng.get(k);
+    if (!isGroup(g)) throw nirError(`${where}/nodes/${k}: expected a group`, `${where}/nodes/${k}`);
+    return readNode(g, k, `${where}/nodes/${k}`, depth);
+  });
+  const ed = root.get('edges');
+  if (!isDataset(ed)) throw nirError(`${where}/edges: missing dataset`, `${where}/edges`);
+  const ea = readArray(ed, `${where}/edges`);
+  const n = ea.data.length;
+  if (ea.kind !== 'str' || (n > 0 && (ea.shape.length !== 2 || ea.shape[1] !== 2))) {
+    throw nirError(`${where}/edges: expected an E×2 array of strings, found ${ea.kind} [${ea.shape.join(', ')}]`, `${where}/edges`);
+  }
+  const edges: [string, string][] = [];
+  for (let i = 0; i + 1 < n; i += 2) edges.push([ea.data[i] ?? '', ea.data[i + 1] ?? '']);
+  return { nodes, edges };
 }
 
 function readDoc(f: H5File): NirDoc {
@@ -136,23 +163,7 @@ function readDoc(f: H5File): NirDoc {
   if (!isGroup(root)) throw nirError("/node: missing group (a NIR file holds its graph under '/node')", '/node', 'is this a NIR file? nir.write creates /version and /node');
   const type = readString(root, 'type', '/node');
   if (type !== 'NIRGraph') throw nirError(`/node/type: expected NIRGraph, found '${type}'`, '/node/type');
-  const ng = root.get('nodes');
-  if (!isGroup(ng)) throw nirError('/node/nodes: missing group', '/node/nodes');
-  const nodes = ng.keys().map((k) => {
-    const g = ng.get(k);
-    if (!isGroup(g)) throw nirError(`/node/nodes/${k}: expected a group`, `/node/nodes/${k}`);
-    return readNode(g, k, `/node/nodes/${k}`);
-  });
-  const ed = root.get('edges');
-  if (!isDataset(ed)) throw nirError('/node/edges: missing dataset', '/node/edges');
-  const ea = readArray(ed, '/node/edges');
-  const n = ea.data.length;
-  if (ea.kind !== 'str' || (n > 0 && (ea.shape.length !== 2 || ea.shape[1] !== 2))) {
-    throw nirError(`/node/edges: expected an E×2 array of strings, found ${ea.kind} [${ea.shape.join(', ')}]`, '/node/edges');
-  }
-  const edges: [string, string][] = [];
-  for (let i = 0; i + 1 < n; i += 2) edges.push([ea.data[i] ?? '', ea.data[i + 1] ?? '']);
-  return { version, nodes, edges, metadata: readMetadata(root, '/node') };
+  return { version, ...readBody(root, '/node', 0), metadata: readMetadata(root, '/node') };
 }
 
 /** Parse NIR bytes; `file` only labels errors. */

@@ -233,6 +233,14 @@ function threshold(c: ImportCtx): Imported {
   return { value, shape: c.inShape };
 }
 
+/** Why a NIR node type that is not imported here has no snnc form (docs/formats.md lists them). */
+const WHY_NOT: Readonly<Record<string, string>> = {
+  I: 'is an integrator in the middle of the network: snnc layers pass spikes, and a non-spiking membrane is only read out (accepted right before an Output)',
+  LI: 'is a leaky integrator in the middle of the network: snnc layers pass spikes, and a non-spiking membrane is only read out (accepted right before an Output)',
+  CubaLI: 'is a current-based integrator in the middle of the network: snnc layers pass spikes, and a non-spiking membrane is only read out (accepted right before an Output)',
+  Delay: 'delays its input by a number of time constants; every snnc layer reads its inputs at the same step and there is no delay element (netx has none either)',
+};
+
 export function importNode(c: ImportCtx): Imported {
   switch (c.node.type) {
     case 'Affine':
@@ -257,10 +265,10 @@ export function importNode(c: ImportCtx): Imported {
     default:
       throw fail({
         code: 'SNNC_E_UNSUPPORTED_OP',
-        message: `${c.where}: NIR ${c.node.type} node '${c.name}' has no snnc equivalent here${c.node.type === 'I' || c.node.type === 'LI' || c.node.type === 'CubaLI' ? ' (integrators are accepted only as the readout right before an Output)' : ''}`,
+        message: `${c.where}: NIR ${c.node.type} node '${c.name}' ${WHY_NOT[c.node.type] ?? 'has no snnc equivalent'}`,
         node: c.name,
         file: c.where,
-        hint: 'supported: Input, Output, Affine, Linear, Conv1d, Conv2d, AvgPool2d, SumPool2d, Flatten, Scale, Threshold, IF, LIF, CubaLIF (τ_syn = dt), and I/LI/CubaLI as the readout',
+        hint: 'supported: Input, Output, Affine, Linear, Conv1d, Conv2d, AvgPool2d, SumPool2d, Flatten, Scale, Threshold, IF, LIF, CubaLIF, nested NIRGraph, and I/LI/CubaLI as the readout',
       });
   }
 }

@@ -10,6 +10,7 @@ import { buildGraph } from '../../ir/build.js';
 import type { Graph, Tensor } from '../../ir/types.js';
 import { DT, GAIN_TOLERANCE, nirError, unescapeName } from './convention.js';
 import { readNirDoc } from './doc-io.js';
+import { flattenNested } from './flatten-graphs.js';
 import type { ImportCtx, Imported } from './import-nodes.js';
 import { expectShape, floats, importNode, ints } from './import-nodes.js';
 import type { NirDiagnostic, NirDoc, NirNode } from './types.js';
@@ -40,9 +41,6 @@ function checkFields(n: NirNode, where: string): void {
   const spec = NIR_FIELDS[n.type];
   if (spec === undefined) {
     throw nirError(`${where}/type: unknown NIR node type '${n.type}'`, `${where}/type`, `NIR ${'1.0.7'} node types: ${Object.keys(NIR_FIELDS).join(', ')}`);
-  }
-  if (n.type === 'NIRGraph') {
-    throw fail({ code: 'SNNC_E_UNSUPPORTED_OP', message: `${where}: nested NIRGraph '${n.name}' is not supported`, node: n.name, file: where, hint: 'flatten the subgraph into the top graph' });
   }
   for (const k of Object.keys(spec.required)) {
     if (n.fields[k] === undefined) throw nirError(`${where}/${k}: missing field '${k}' of ${n.type}`, `${where}/${k}`);
@@ -82,7 +80,8 @@ function order(doc: NirDoc, file: string): NirNode[] {
   return out;
 }
 
-export function nirDocToGraph(doc: NirDoc, opts: ImportNirOptions = {}, file = '<bytes>'): Graph {
+export function nirDocToGraph(nested: NirDoc, opts: ImportNirOptions = {}, file = '<bytes>'): Graph {
+  const doc: NirDoc = { ...nested, ...flattenNested(nested, `${file}:/node/nodes`) };
   const dt = opts.dt ?? DT;
   const diags = opts.diagnostics ?? [];
   const nodes: NodeSpec[] = [];

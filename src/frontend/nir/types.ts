@@ -15,13 +15,18 @@ export interface NirNode {
   readonly fields: Readonly<Record<string, NirArray>>;
   /** String datasets of the node's optional `metadata` group. */
   readonly metadata: Readonly<Record<string, string>>;
+  /** A nested NIRGraph's own nodes and edges (import flattens them into the top graph). */
+  readonly graph?: NirBody;
 }
 
-export interface NirDoc {
-  readonly version: string;
+export interface NirBody {
   readonly nodes: readonly NirNode[];
   /** `[from, to]`, in file order. Several edges into one node are summed at its input. */
   readonly edges: readonly (readonly [string, string])[];
+}
+
+export interface NirDoc extends NirBody {
+  readonly version: string;
   readonly metadata: Readonly<Record<string, string>>;
 }
 
