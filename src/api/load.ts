@@ -12,6 +12,10 @@ export interface LoadOptions {
   readonly maxElements?: number;
   /** Called with every file the model is read from (the model, external data, weight shards): what a watcher must watch. */
   readonly onRead?: (path: string) => void;
+  /** NIR only: the time step the file's constants are read with (default 1e-4 s; Sinabs/Rockpool files: 1). */
+  readonly nirDt?: number;
+  /** Receives the warnings a frontend raises while reading (e.g. SNNC_W_NIR_DT). */
+  readonly diagnostics?: { severity: 'warning' | 'info'; code: string; message: string; node?: string; hint?: string }[];
 }
 
 export const MODEL_FORMATS = ['.onnx (ONNX, opsets 6–25)', 'model.json (TF.js layers format)', '.nir (NIR HDF5 graph, read as a converted network)'] as const;
@@ -30,7 +34,10 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<G
   if (ext === '.json') return importTfjs(path, { ...o, ...r });
   if (ext === '.nir') {
     opts.onRead?.(path);
-    return await importNir(path, o);
+    if (opts.nirDt !== undefined && !(opts.nirDt > 0 && Number.isFinite(opts.nirDt))) {
+      throw fail({ code: 'SNNC_E_USAGE', message: `--nir-dt ${opts.nirDt} is not a positive time step`, hint: 'e.g. --nir-dt 1e-4 (seconds; the default) or --nir-dt 1 for per-step files' });
+    }
+    return await importNir(path, { ...o, ...(opts.nirDt !== undefined ? { dt: opts.nirDt } : {}), ...(opts.diagnostics !== undefined ? { diagnostics: opts.diagnostics } : {}) });
   }
   throw fail({
     code: 'SNNC_E_USAGE',

@@ -6,6 +6,7 @@ import { importNir } from '../../src/frontend/nir/index.js';
 import { simulate } from '../../src/sim/snn/index.js';
 import { isSnncError } from '../../src/errors.js';
 import type { HandNode } from './nir-helpers.js';
+import type { LoadOptions } from '../../src/api/load.js';
 import { handNir, tinyAffineLif } from './nir-helpers.js';
 
 const x = { dtype: 'float32' as const, shape: [1, 2], data: Float32Array.of(1, 0.4) };
@@ -59,4 +60,32 @@ it('a recurrent edge (a neuron feeding back) is refused as a cycle naming the no
   const nodes = { ...flat.nodes, rec: { type: 'Linear', fields: { weight: { f32: [0.1, 0, 0, 0.1], shape: [2, 2] } } } as HandNode };
   const bytes = await handNir(nodes, [...flat.edges, ['lif', 'rec'], ['rec', 'lif']]);
   await assert.rejects(importNir(bytes), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_CYCLE' && /lif/.test(e.message) && /rec/.test(e.message));
+});
+
+it('time constants in steps (Sinabs/Rockpool, dt = 1) are flagged; loadModel reads them with nirDt', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { loadModel } = await import('../../src/api/load.js');
+  const flat = tinyAffineLif();
+  // τ = 5 steps, r = 5: at dt = 1 that is leak 0.8 and gain 1, the tiny network's own values.
+  const nodes: Record<string, HandNode> = {
+    ...flat.nodes,
+    lif: { type: 'LIF', fields: { tau: { f32: [5, 5] }, r: { f32: [5, 5] }, v_leak: { f32: [0, 0] }, v_threshold: { f32: [1, 1] }, v_reset: { f32: [0, 0] } } },
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'snnc-nir-dt-'));
+  try {
+    const file = join(dir, 'steps.nir');
+    writeFileSync(file, await handNir(nodes, flat.edges));
+    const diagnostics: NonNullable<LoadOptions['diagnostics']> = [];
+    await loadModel(file, { diagnostics });
+    assert.deepEqual(diagnostics.map((d) => d.code), ['SNNC_W_NIR_DT']);
+    const quiet: NonNullable<LoadOptions['diagnostics']> = [];
+    const g = await loadModel(file, { nirDt: 1, diagnostics: quiet });
+    assert.deepEqual(quiet, []);
+    assert.deepEqual(simulate(g, { x, y: Int32Array.of(0) }, { T: 6 }).layers.filter((l) => l.op === 'LIF').map((l) => l.spikes), [4]);
+    await assert.rejects(loadModel(file, { nirDt: -1 }), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_USAGE');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

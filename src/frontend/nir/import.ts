@@ -84,6 +84,7 @@ export function nirDocToGraph(nested: NirDoc, opts: ImportNirOptions = {}, file 
   const doc: NirDoc = { ...nested, ...flattenNested(nested, `${file}:/node/nodes`) };
   const dt = opts.dt ?? DT;
   const diags = opts.diagnostics ?? [];
+  if (opts.dt === undefined) perStepHint(doc, diags);
   const nodes: NodeSpec[] = [];
   const initializers = new Map<string, Tensor>();
   const inputs: { name: string; dtype: 'float32'; shape: (number | string)[] }[] = [];
@@ -163,6 +164,24 @@ export function nirDocToGraph(nested: NirDoc, opts: ImportNirOptions = {}, file 
     { name: doc.metadata['snnc.graph'] ?? 'nir', inputs, initializers, nodes, outputs, meta },
     opts.maxElements !== undefined ? { maxElements: opts.maxElements } : {},
   );
+}
+
+/**
+ * Sinabs and Rockpool write time constants in steps (a per-step convention, dt = 1), so a τ of
+ * 20 means 20 steps; read at dt = 1e-4 s it would be 20 s and the neuron would hardly leak.
+ * Time constants of a second or more are taken as that sign and said, with the fix.
+ */
+function perStepHint(doc: NirDoc, diags: NirDiagnostic[]): void {
+  const slow = doc.nodes.filter((n) => ['tau', 'tau_mem', 'tau_syn'].some((k) => {
+    const f = n.fields[k];
+    return f?.kind === 'float' && f.data.some((v) => v >= 1);
+  }));
+  if (slow.length === 0) return;
+  diags.push({
+    severity: 'warning', code: 'SNNC_W_NIR_DT', node: slow[0]?.name ?? '',
+    message: `${slow.map((n) => n.name).slice(0, 3).join(', ')}${slow.length > 3 ? ', …' : ''}: time constants of 1 or more; read at dt = ${DT} s they barely leak. Files from Sinabs or Rockpool use a per-step convention (dt = 1)`,
+    hint: 'pass --nir-dt 1 (importNir(path, { dt: 1 })) if the file counts time in steps',
+  });
 }
 
 /** An integrator feeding only Outputs: snnc's summed readout. Exact for I with dt·r = 1. */
