@@ -21,7 +21,7 @@ import type { Graph, Node } from '../ir/types.js';
 import type { Diagnostic } from './context.js';
 import { consumersOf } from './graph-edit.js';
 import type { IntLayer, IntNeuron, IntProgram } from '../sim/int/program.js';
-import { INT_PROGRAM_VERSION, qMax, signedBitsFor } from '../sim/int/program.js';
+import { programVersion, qMax, signedBitsFor } from '../sim/int/program.js';
 import type { BitWidths, QuantizeSettings } from './quantize-config.js';
 import { bitsFor, checkSettings, pow2Up, rounder } from './quantize-config.js';
 import type { FloatAffine, NeuronInts } from './quantize-layer.js';
@@ -54,11 +54,14 @@ function thetaOf(g: Graph, n: NeuronNode, O: number): Float64Array {
   return d;
 }
 
+/** Loihi's 12-bit current decay for a current-based LIF (absent for IF and plain LIF). */
+function currentDecayOf(n: NeuronNode): number | undefined {
+  const a = n.op === 'LIF' ? (n.attrs.synDecay ?? 0) : 0;
+  if (!(a > 0)) return undefined;
+  return Math.min(4096, Math.max(1, Math.round(4096 * (1 - a))));
+}
+
 function leakShift(n: NeuronNode): number | null {
-  if (n.op === 'LIF' && (n.attrs.synDecay ?? 0) > 0) {
-    // The IntProgram contract (src/sim/int/program.ts) has no synaptic register yet.
-    throw qerr(n.name, `is current-based (synaptic decay ${n.attrs.synDecay ?? 0}); the integer program has no synaptic current register yet`, 'simulate it in float (snnc simulate) or on Loihi (--target loihi2), whose neuron is current-based');
-  }
   if (n.op === 'IF' || n.attrs.leak >= 1) return null;
   return Math.min(31, Math.max(1, Math.round(-Math.log2(1 - n.attrs.leak))));
 }
@@ -103,8 +106,13 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
   };
   const soleConsumer = (v: string): Node | undefined => { const c = cons.get(v) ?? []; return c.length === 1 && !g.outputs.includes(v) ? c[0] : undefined; };
 
-  const makeNeuron = (name: string, nn: NeuronNode, ni: NeuronInts, bits: BitWidths, bound: number): IntNeuron => {
+  const makeNeuron = (name: string, nn: NeuronNode, ni: NeuronInts, bits: BitWidths, currentBound: number): IntNeuron => {
     const thMax = ni.theta.reduce((m, x) => Math.max(m, x), 0);
+    const currentDecay = currentDecayOf(nn);
+    // A current-based neuron integrates its synaptic current, which sums a geometric series of
+    // inputs: |i| ≤ max|I| · 4096/d (truncation toward zero only shrinks it).
+    const bound = currentDecay === undefined ? currentBound : Math.ceil((currentBound * 4096) / currentDecay);
+    if (bound > 2147483647) throw qerr(name, `its synaptic current can reach ${bound}, beyond the 32-bit current register`, 'lower the input range or the synaptic time constant');
     const mb = bits.v === 'auto' ? Math.min(32, signedBitsFor(thMax + bound)) : bits.v;
     if (2 ** (mb - 1) - 1 < thMax) throw qerr(name, `a ${mb}-bit membrane cannot hold the threshold ${thMax}`, `raise the membrane width, e.g. --layer ${name}:v=${signedBitsFor(thMax) + 1}`);
     const lim = 2 ** (mb - 1);
@@ -112,6 +120,7 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
       threshold: ni.theta, thresholdBits: bits.th, reset: nn.attrs.reset, vReset: 0, fire: nn.attrs.fire,
       vInit: ni.vInit.map((v) => Math.max(-lim, Math.min(lim - 1, v))),
       leakShift: leakShift(nn), refractory: nn.attrs.refractory, membraneBits: mb, overflow: s.overflow ?? 'saturate',
+      ...(currentDecay !== undefined ? { currentDecay } : {}),
     };
   };
 
@@ -264,11 +273,19 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
     return { layer: name, unit: [uI], maxAbs: bound };
   }
 
-  const outSig = sigs.get(g.outputs[0] as string);
+  let outSig = sigs.get(g.outputs[0] as string);
   if (outSig === undefined) throw qerr(g.outputs[0] as string, 'the graph output is not computed by the integer program', 'quantize graphs produced by snnc convert');
+  const last = layers.find((l) => l.name === outSig?.layer);
+  if (last?.neuron != null) {
+    // A network that ends in spikes (NIR files do) is read out by counting them: a one-input
+    // add layer passes the spikes through and the readout sums them over the steps.
+    const name = `${last.name}/count`;
+    layers.push({ name, kind: 'add', inputs: [last.name], inShape: last.outShape, outShape: last.outShape, weights: new Int32Array(0), weightShape: [], weightBits: 1, bias: new Int32Array(0), biasBits: 1, shift: 0, gains: Int32Array.of(1), accBits: 2, neuron: null, unit: [1], outBits: 2 });
+    outSig = { layer: name, unit: [1], maxAbs: 1 };
+  }
   const inShape = shapeOf(input);
   const program: IntProgram = {
-    version: INT_PROGRAM_VERSION, name: g.name,
+    version: programVersion(layers), name: g.name,
     input: { name: input, shape: inShape, coding, bits: inBits, scale: coding === 'poisson' ? 1 / (2 ** inBits - 1) : inScale },
     layers, output: outSig.layer,
   };

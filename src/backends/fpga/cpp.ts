@@ -80,6 +80,7 @@ function initState(lp: LayerPlan): string[] {
     out.push(`SNNC_LABEL(${lp.id}_init)`, `  for (int c = 0; c < ${C}; c++) {`, `    for (int j = 0; j < ${per}; j++) {`);
     out.push(`      ${lp.id}_v[c * ${per} + j] = ${lp.id}_vinit[c];`);
     if (n.refractory > 0) out.push(`      ${lp.id}_r[c * ${per} + j] = 0;`);
+    if (n.currentDecay !== undefined) out.push(`      ${lp.id}_i[c * ${per} + j] = 0;`);
     out.push('    }', '  }');
   }
   if (lp.layer.kind === 'max-pool') {

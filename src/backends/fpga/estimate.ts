@@ -50,7 +50,7 @@ export function estimateLayer(lp: LayerPlan, plan: Plan, target: FpgaTarget): Fp
   }
   const n = l.neuron;
   const neurons = elements(l.outShape);
-  const stateBits = n === null ? 0 : neurons * (n.membraneBits + (n.refractory > 0 ? unsignedBitsFor(n.refractory) : 0));
+  const stateBits = n === null ? 0 : neurons * (n.membraneBits + (n.refractory > 0 ? unsignedBitsFor(n.refractory) : 0) + (n.currentDecay !== undefined ? 32 : 0));
   const countStore = l.kind === 'max-pool' ? elements(l.inShape) * countBits(lp, plan.T) : 0;
   const bramBits = l.weights.length * l.weightBits + l.bias.length * l.biasBits + stateBits + countStore;
   const narrow = l.weightBits < LUT_MULT_BITS && inputBits(lp, plan) < LUT_MULT_BITS;

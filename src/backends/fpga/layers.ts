@@ -20,6 +20,7 @@ export function stateArrays(lp: LayerPlan): StateArray[] {
   if (n !== null) {
     out.push({ name: `${lp.id}_v`, type: `${lp.id}_v_t`, size: lp.out.size });
     if (n.refractory > 0) out.push({ name: `${lp.id}_r`, type: `${lp.id}_r_t`, size: lp.out.size });
+    if (n.currentDecay !== undefined) out.push({ name: `${lp.id}_i`, type: `${lp.id}_i_t`, size: lp.out.size });
   }
   if (l.kind === 'max-pool') out.push({ name: `${lp.id}_cnt`, type: `${lp.id}_cnt_t`, size: elements(l.inShape) });
   return out;
@@ -38,6 +39,7 @@ export function layerTypedefs(lp: LayerPlan, T: number): string[] {
   if (n !== null) {
     out.push(`typedef snnc_int<${n.membraneBits}> ${lp.id}_v_t;`);
     if (n.refractory > 0) out.push(`typedef snnc_uint<${unsignedBitsFor(n.refractory)}> ${lp.id}_r_t;`);
+    if (n.currentDecay !== undefined) out.push(`typedef snnc_int<32> ${lp.id}_i_t;`);
   }
   if (l.kind === 'max-pool') out.push(`typedef snnc_int<${countBits(lp, T)}> ${lp.id}_cnt_t;`);
   return out;
@@ -54,8 +56,18 @@ function fire(lp: LayerPlan, i: string, ch: string, ind: string): string[] {
   const k = l.kind === 'dense' || l.kind === 'conv' ? l.shift : 0;
   const rounded = k > 0 ? `((snnc_wide(acc) + ${2 ** (k - 1)}) >> ${k})` : 'snnc_wide(acc)';
   const bias = l.kind !== 'add' && l.bias.length > 0 ? ` + ${lp.id}_b[${ch}]` : '';
-  const cur = `${ind}const snnc_wide cur = ${rounded}${bias};`;
-  if (n === null) return [cur, `${ind}out[${i}] = cur;`];
+  if (n === null) return [`${ind}const snnc_wide cur = ${rounded}${bias};`, `${ind}out[${i}] = cur;`];
+  // A current-based neuron first updates its synaptic current (also while refractory):
+  // i = sat32(trunc(i·(4096 − d) / 2^12) + I), truncation toward zero as lava's CUBA neuron.
+  const d = n.currentDecay;
+  const cur = d === undefined
+    ? `${ind}const snnc_wide cur = ${rounded}${bias};`
+    : [
+        `${ind}const snnc_wide in_cur = ${rounded}${bias};`,
+        `${ind}const snnc_wide i_keep = snnc_wide(syn[${i}]) * ${4096 - d};`,
+        `${ind}const snnc_wide cur = snnc_sat<32>((i_keep < 0 ? -((-i_keep) >> 12) : (i_keep >> 12)) + in_cur);`,
+        `${ind}syn[${i}] = cur;`,
+      ].join('\n');
   const ov = `snnc_${n.overflow === 'saturate' ? 'sat' : 'wrap'}<${n.membraneBits}>`;
   const th = `${lp.id}_th[${n.threshold.length === 1 ? '0' : ch}]`;
   const body: string[] = [
@@ -95,6 +107,7 @@ function params(lp: LayerPlan): string {
   if (n !== null) {
     ps.push(`${lp.id}_v_t mem[${lp.out.size}]`);
     if (n.refractory > 0) ps.push(`${lp.id}_r_t ref[${lp.out.size}]`);
+    if (n.currentDecay !== undefined) ps.push(`${lp.id}_i_t syn[${lp.out.size}]`);
   }
   if (lp.layer.kind === 'max-pool') ps.push(`${lp.id}_cnt_t cnt[${elements(lp.layer.inShape)}]`);
   ps.push(`${lp.out.type} out[${lp.out.size}]`);
@@ -254,7 +267,7 @@ function add(lp: LayerPlan): string[] {
 export function layerFunction(lp: LayerPlan): string[] {
   const l = lp.layer;
   const body = l.kind === 'dense' ? dense(lp) : l.kind === 'conv' ? conv(lp) : l.kind === 'sum-pool' ? sumPool(lp) : l.kind === 'max-pool' ? maxPool(lp) : add(lp);
-  const what = l.neuron === null ? 'no neuron' : `${l.neuron.leakShift === null ? 'IF' : 'LIF'} neuron`;
+  const what = l.neuron === null ? 'no neuron' : `${l.neuron.currentDecay !== undefined ? 'current-based ' : ''}${l.neuron.leakShift === null ? 'IF' : 'LIF'} neuron`;
   return [
     `// layer ${lp.k}: ${lp.ident} (${l.kind}, [${l.inShape.join(', ')}] -> [${l.outShape.join(', ')}], ${what}, reuse ${lp.reuse})`,
     `static void ${lp.id}_step(${params(lp)}) {`,
@@ -270,6 +283,7 @@ export function layerCall(lp: LayerPlan): string {
   if (n !== null) {
     args.push(`${lp.id}_v`);
     if (n.refractory > 0) args.push(`${lp.id}_r`);
+    if (n.currentDecay !== undefined) args.push(`${lp.id}_i`);
   }
   if (lp.layer.kind === 'max-pool') args.push(`${lp.id}_cnt`);
   args.push(lp.out.arr);

@@ -3,7 +3,7 @@
 // call it first, so a bad program fails with the layer's name instead of a wrong number.
 import { fail } from '../../errors.js';
 import type { IntLayer, IntProgram } from './program.js';
-import { elements, qMax, signedBitsFor } from './program.js';
+import { elements, INT_PROGRAM_VERSION, programVersion, qMax, signedBitsFor } from './program.js';
 
 function bad(layer: string, message: string): Error {
   return fail({ code: 'SNNC_E_INT_PROGRAM', message: `layer '${layer}': ${message}`, node: layer, hint: 'regenerate the program with snnc quantize' });
@@ -61,6 +61,8 @@ function checkLayer(l: IntLayer, shapes: Map<string, readonly number[]>): void {
   if (!inRange(n.threshold, 1, vm - 1)) throw bad(l.name, `a threshold does not fit the ${n.membraneBits}-bit membrane`);
   if (n.leakShift !== null && (!Number.isInteger(n.leakShift) || n.leakShift < 1 || n.leakShift > 31)) throw bad(l.name, `leakShift ${n.leakShift} is outside 1..31`);
   if (!Number.isInteger(n.refractory) || n.refractory < 0) throw bad(l.name, 'refractory must be a non-negative integer');
+  const d = n.currentDecay;
+  if (d !== undefined && (!Number.isInteger(d) || d < 1 || d > 4096)) throw bad(l.name, `currentDecay ${d} is outside 1..4096`);
 }
 
 /**
@@ -96,6 +98,8 @@ function checkAccumulator(l: IntLayer, maxAbs: ReadonlyMap<string, number>): num
 }
 
 export function checkProgram(p: IntProgram): void {
+  if (p.version !== 1 && p.version !== INT_PROGRAM_VERSION) throw bad(p.name, `version ${String(p.version)} is not an integer program version this snnc reads (1, ${INT_PROGRAM_VERSION})`);
+  if (p.version < programVersion(p.layers)) throw bad(p.name, `uses current-based neurons (currentDecay), which version ${p.version} programs do not have`);
   const shapes = new Map<string, readonly number[]>([[p.input.name, p.input.shape]]);
   if (!Number.isInteger(p.input.bits) || p.input.bits < 1 || p.input.bits > 16) throw bad(p.input.name, `input bits ${p.input.bits} outside 1..16`);
   const maxAbs = new Map<string, number>([[p.input.name, p.input.coding === 'poisson' ? 1 : 2 ** p.input.bits - 1]]);

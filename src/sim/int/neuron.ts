@@ -1,5 +1,6 @@
-// The integer IF/LIF update of the IntProgram contract (program.ts): leak by arithmetic shift,
-// integrate, overflow (saturate | wrap) at membraneBits, fire (ge | gt), reset, refractory.
+// The integer IF/LIF update of the IntProgram contract (program.ts): the synaptic current of
+// a current-based neuron, leak by arithmetic shift, integrate, overflow (saturate | wrap) at
+// membraneBits, fire (ge | gt), reset, refractory.
 import type { IntNeuron, Overflow } from './program.js';
 
 /** OV_m(x) for an exact integer x (|x| < 2^53) and m ≤ 32. */
@@ -19,13 +20,15 @@ export interface IntNeuronState {
   readonly per: number;
   readonly v: Int32Array;
   readonly r: Int32Array;
+  /** The synaptic current of a current-based neuron (length 0 otherwise). */
+  readonly i: Int32Array;
 }
 
 export function initState(n: IntNeuron, F: number, channels: number): IntNeuronState {
   const per = F / channels;
   const v = new Int32Array(F);
   for (let i = 0; i < F; i++) v[i] = (n.vInit.length === 1 ? n.vInit[0] : n.vInit[Math.floor(i / per)]) as number;
-  return { n, per, v, r: new Int32Array(F) };
+  return { n, per, v, r: new Int32Array(F), i: new Int32Array(n.currentDecay !== undefined ? F : 0) };
 }
 
 /** One step: currents I → spikes out (0/1); returns the number of spikes. */
@@ -42,8 +45,19 @@ export function stepNeuron(s: IntNeuronState, I: Int32Array, out: Int32Array): n
   const sub = n.reset === 'subtract';
   const one = n.threshold.length === 1;
   const refractory = n.refractory;
+  const syn = s.i;
+  const keep = 4096 - (n.currentDecay ?? 4096);
+  const cuba = n.currentDecay !== undefined;
   let spikes = 0;
   for (let i = 0; i < v.length; i++) {
+    let cur = I[i] as number;
+    if (cuba) {
+      // trunc(i·(4096 − d) / 2^12) + I, saturated to 32 bits; |i·keep| < 2^43 is exact in a double.
+      const x = (syn[i] as number) * keep;
+      const c = (x < 0 ? -Math.floor(-x / 4096) : Math.floor(x / 4096)) + cur;
+      cur = c > 2147483647 ? 2147483647 : c < -2147483648 ? -2147483648 : c;
+      syn[i] = cur;
+    }
     if (refractory > 0 && (r[i] as number) > 0) {
       r[i] = (r[i] as number) - 1;
       out[i] = 0;
@@ -51,7 +65,7 @@ export function stepNeuron(s: IntNeuronState, I: Int32Array, out: Int32Array): n
     }
     let vv = v[i] as number;
     if (sh !== null) vv -= vv >> sh;
-    vv += I[i] as number;
+    vv += cur;
     vv = sat ? (vv > hi ? hi : vv < lo ? lo : vv) : ((vv | 0) << wrapShift) >> wrapShift;
     const th = (one ? n.threshold[0] : n.threshold[Math.floor(i / per)]) as number;
     if (ge ? vv >= th : vv > th) {

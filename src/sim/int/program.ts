@@ -40,7 +40,10 @@
 // Neuron (layers with `neuron` ≠ null; dense/conv/add only), per element with channel c
 // (per-channel arrays have one entry per output channel, axis 0 of outShape; length-1 arrays
 // apply to all):
-//   start (t = 0):  v = vInit[c], r = 0
+//   start (t = 0):  v = vInit[c], r = 0, i = 0
+//   current-based (currentDecay = d present, 1 ≤ d ≤ 4096; Loihi's CUBA current): every step,
+//                   also while refractory, i ← sat_32(trunc(i·(4096 − d) / 2^12) + I), trunc
+//                   toward zero (lava's sign(x)·(|x| >> 12)); below, i takes I's place.
 //   if r > 0:       r ← r − 1, output 0, v unchanged (no leak, no integration)
 //   else:           v ← v − (v >> leakShift)          (LIF only; IF: leakShift = null, skipped)
 //                   v ← OV(v + I)                       OV = sat_m or wrap_m, m = membraneBits
@@ -59,7 +62,16 @@
 // the integer arithmetic.
 // ──────────────────────────────────────────────────────────────────────────────────────────
 
-export const INT_PROGRAM_VERSION = 1;
+/**
+ * Newest contract version. Version 2 added `currentDecay`; a program that uses it says 2 (so
+ * an older reader refuses it instead of ignoring the current), any other says 1.
+ */
+export const INT_PROGRAM_VERSION = 2;
+
+/** The version a program must declare: 2 only when a neuron is current-based. */
+export function programVersion(layers: readonly IntLayer[]): number {
+  return layers.some((l) => l.neuron?.currentDecay !== undefined) ? 2 : 1;
+}
 
 export type Overflow = 'saturate' | 'wrap';
 
@@ -77,6 +89,8 @@ export interface IntNeuron {
   /** LIF: v ← v − (v >> leakShift) before integrating; null for IF (no leak). */
   readonly leakShift: number | null;
   readonly refractory: number;
+  /** Current-based neuron: the synaptic current decays by currentDecay/4096 per step (absent: no current register). */
+  readonly currentDecay?: number;
   /** Width of the membrane register (2–32). */
   readonly membraneBits: number;
   readonly overflow: Overflow;
