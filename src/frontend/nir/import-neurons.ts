@@ -17,6 +17,11 @@ import { expectShape, floats, inputName, metaShape, outputName } from './import-
 
 function param(c: ImportCtx, key: string): Float64Array {
   const a = floats(c, key);
+  // Exporters write scalar parameters as one value (snnTorch: a scalar β gives a 0-d τ and a
+  // [1] threshold): it applies to every neuron, as numpy would broadcast it.
+  if (a.data.length === 1 && a.shape.every((d) => d === 1)) {
+    return new Float64Array(c.inShape.reduce((p, d) => p * d, 1)).fill(a.data[0] as number);
+  }
   expectShape(c, key, a.shape, c.inShape);
   return Float64Array.from(a.data);
 }

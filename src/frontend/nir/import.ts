@@ -188,7 +188,7 @@ function perStepHint(doc: NirDoc, diags: NirDiagnostic[]): void {
 function readout(c: ImportCtx, diags: NirDiagnostic[]): Imported {
   const key = c.node.type === 'I' ? 'r' : c.node.type === 'LI' ? 'tau' : 'tau_mem';
   const p = floats(c, key);
-  expectShape(c, key, p.shape, c.inShape);
+  if (p.data.length !== 1) expectShape(c, key, p.shape, c.inShape); // one value applies to all (numpy broadcast)
   const r = floats(c, 'r').data;
   const exact = c.node.type === 'I' && r.every((v) => Math.abs(c.dt * v - 1) <= GAIN_TOLERANCE);
   if (!exact) {
