@@ -11,7 +11,7 @@ import { formatRatio, formatSI, formatPercent } from '../report/format.js';
 import { flag, intOpt, listOpt, parseCommandArgs, stringOpt } from './args.js';
 import type { Command } from './commands.js';
 import { requirePositional } from './commands.js';
-import { CONVERT_OPTIONS, convertOptionsFrom, parseIntList } from './convert-options.js';
+import { CONVERT_OPTIONS, convertOptionsFrom, parseIntList, loadOptionsFrom } from './convert-options.js';
 import { table } from './format.js';
 import { progressBar } from './progress.js';
 
@@ -54,7 +54,7 @@ export const compileCommand: Command = {
     const n = intOpt(a, 'n', 1, 10_000_000);
     const dataset = stringOpt(a, 'dataset');
     const hwSamples = intOpt(a, 'hw-samples', 1, 10_000_000);
-    const g = await loadModel(model);
+    const g = await loadModel(model, loadOptionsFrom(a));
     const r = await compileModel(g, {
       ...(await withSyntheticCalibration(g, convertOptionsFrom(a))),
       modelFile: model,

@@ -1,11 +1,13 @@
 // Options shared by every command that converts an ANN (convert, simulate, compile).
 import type { ConvertOptions } from '../api/convert.js';
+import type { LoadOptions } from '../api/load.js';
 import { METHODS_HELP, parseMethod } from '../api/convert.js';
 import { fail } from '../errors.js';
 import type { OptionTable, ParsedArgs } from './args.js';
 import { flag, intOpt, stringOpt } from './args.js';
 
 export const CONVERT_OPTIONS: OptionTable = {
+  'nir-dt': { type: 'string', value: 'seconds', help: 'NIR input only: the time step its constants are read with (default 1e-4; Sinabs files: 1, Rockpool: its dt, e.g. 1e-3)' },
   calib: { type: 'string', value: 'mnist|file.npz', help: "calibration data: the embedded MNIST train split (default), a .npz with x, y, or 'synthetic' (data-free)" },
   'calib-samples': { type: 'string', value: 'n', help: 'calibration samples (default 512)' },
   method: { type: 'string', value: 'm', help: `threshold balancing statistic: ${METHODS_HELP} (default percentile:99.99)` },
@@ -25,6 +27,15 @@ function choice<T extends string>(a: ParsedArgs, name: string, allowed: readonly
     throw fail({ code: 'SNNC_E_USAGE', message: `--${name} must be one of ${allowed.join(', ')}, got '${v}'` });
   }
   return v as T;
+}
+
+/** loadModel options from the command line (--nir-dt). */
+export function loadOptionsFrom(a: ParsedArgs): LoadOptions {
+  const s = stringOpt(a, 'nir-dt');
+  if (s === undefined) return {};
+  const dt = Number(s);
+  if (!(dt > 0) || !Number.isFinite(dt)) throw fail({ code: 'SNNC_E_USAGE', message: `--nir-dt '${s}' is not a positive number of seconds`, hint: 'e.g. --nir-dt 1e-4 (the default) or --nir-dt 1 for per-step files' });
+  return { nirDt: dt };
 }
 
 export function convertOptionsFrom(a: ParsedArgs, onDump?: (pass: string, text: string) => void): ConvertOptions {

@@ -1,6 +1,6 @@
 // snnc convert <model> -o <out.snn.onnx>
 import { writeFileAtomic } from '../api/atomic.js';
-import { convertModel, withSyntheticCalibration } from '../api/convert.js';
+import { convertModel, isConverted, withSyntheticCalibration } from '../api/convert.js';
 import { loadModel } from '../api/load.js';
 import { fail } from '../errors.js';
 import { exportOnnx } from '../frontend/onnx/write.js';
@@ -9,7 +9,7 @@ import type { NirDiagnostic } from '../frontend/nir/index.js';
 import { flag, parseCommandArgs, stringOpt } from './args.js';
 import type { Command } from './commands.js';
 import { requirePositional } from './commands.js';
-import { CONVERT_OPTIONS, convertOptionsFrom } from './convert-options.js';
+import { CONVERT_OPTIONS, convertOptionsFrom, loadOptionsFrom } from './convert-options.js';
 import { diagnosticLine } from './format.js';
 
 export const convertCommand: Command = {
@@ -38,8 +38,13 @@ export const convertCommand: Command = {
     const model = requirePositional(a.positionals, 0, 'model path', this.name);
     const out = stringOpt(a, 'output');
     if (out === undefined) throw fail({ code: 'SNNC_E_USAGE', message: 'missing -o <out.snn.onnx>', hint: "see 'snnc convert --help'" });
-    const g = await loadModel(model);
-    const r = convertModel(g, await withSyntheticCalibration(g, convertOptionsFrom(a, (pass, text) => io.stderr(`--- IR after ${pass} ---\n${text}\n`))));
+    const loadDiags: NirDiagnostic[] = [];
+    const g = await loadModel(model, { ...loadOptionsFrom(a), diagnostics: loadDiags });
+    // A network that is already spiking (a NIR file, a *.snn.onnx) is only rewritten in the
+    // output's format: `snnc convert net.nir -o net.snn.onnx` and back.
+    const r = isConverted(g)
+      ? { graph: g, diagnostics: loadDiags, calibration: g.meta['snnc.calibration'] ?? `the input file (${g.meta['format'] ?? 'spiking network'})` }
+      : convertModel(g, await withSyntheticCalibration(g, convertOptionsFrom(a, (pass, text) => io.stderr(`--- IR after ${pass} ---\n${text}\n`))));
     // `-o net.nir` writes NIR (docs/formats.md, "NIR"); anything else the ai.snnc ONNX form.
     const nirDiags: NirDiagnostic[] = [];
     writeFileAtomic(out, out.toLowerCase().endsWith('.nir') ? await exportNir(r.graph, { diagnostics: nirDiags }) : exportOnnx(r.graph));

@@ -20,7 +20,7 @@ import { flag, intOpt, parseCommandArgs, stringOpt } from './args.js';
 import type { Command } from './commands.js';
 import { requirePositional } from './commands.js';
 import type { CliIO } from './main.js';
-import { CONVERT_OPTIONS, convertOptionsFrom, parseIntList } from './convert-options.js';
+import { CONVERT_OPTIONS, convertOptionsFrom, parseIntList, loadOptionsFrom } from './convert-options.js';
 import { diagnosticLine, table } from './format.js';
 import { progressBar } from './progress.js';
 
@@ -166,7 +166,7 @@ export const exploreCommand: Command = {
     const n = intOpt(a, 'n', 1, 10_000_000);
     const dataset = stringOpt(a, 'dataset');
     const target = stringOpt(a, 'target');
-    const g = await loadModel(first);
+    const g = await loadModel(first, loadOptionsFrom(a));
     const r = await exploreModel(g, {
       ...(await withSyntheticCalibration(g, convertOptionsFrom(a))),
       modelFile: first,

@@ -12,7 +12,7 @@ import { parseBits, parseLayerOverride, parseRounding } from '../passes/quantize
 import { flag, listOpt, parseCommandArgs, stringOpt } from './args.js';
 import type { Command } from './commands.js';
 import { requirePositional } from './commands.js';
-import { CONVERT_OPTIONS, convertOptionsFrom } from './convert-options.js';
+import { CONVERT_OPTIONS, convertOptionsFrom, loadOptionsFrom } from './convert-options.js';
 import { diagnosticLine, table } from './format.js';
 
 export const quantizeCommand: Command = {
@@ -61,7 +61,7 @@ export const quantizeCommand: Command = {
     if (ov !== undefined && ov !== 'saturate' && ov !== 'wrap') throw fail({ code: 'SNNC_E_USAGE', message: `--overflow must be saturate or wrap, got '${ov}'` });
     const scheme = stringOpt(a, 'scheme');
     if (scheme !== undefined && scheme !== 'after-conversion' && scheme !== 'ann-first') throw fail({ code: 'SNNC_E_USAGE', message: `--scheme must be after-conversion or ann-first, got '${scheme}'` });
-    const g = await loadModel(model);
+    const g = await loadModel(model, loadOptionsFrom(a));
     const q = quantizeModel(g, {
       ...(await withSyntheticCalibration(g, convertOptionsFrom(a, (pass, text) => io.stderr(`--- IR after ${pass} ---\n${text}\n`)))),
       ...(bits !== undefined ? { bits } : {}),

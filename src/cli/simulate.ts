@@ -12,7 +12,7 @@ import { fail } from '../errors.js';
 import { flag, intOpt, parseCommandArgs, stringOpt } from './args.js';
 import type { Command } from './commands.js';
 import { requirePositional } from './commands.js';
-import { CONVERT_OPTIONS, convertOptionsFrom, parseIntList } from './convert-options.js';
+import { CONVERT_OPTIONS, convertOptionsFrom, parseIntList, loadOptionsFrom } from './convert-options.js';
 import { count, diagnosticLine, table } from './format.js';
 import { progressBar } from './progress.js';
 
@@ -82,7 +82,7 @@ export const simulateCommand: Command = {
     if (hwKind === 'loihi' && (noise !== undefined || stringOpt(a, 'seeds') !== undefined)) {
       throw fail({ code: 'SNNC_E_USAGE', message: `--noise and --seeds apply to IMC targets; --target ${hwTarget ?? ''} is simulated bit-accurately (deterministic, no device noise)`, hint: 'drop --noise/--seeds, or use --target imc-hpadc|imc-adcless' });
     }
-    const g = await loadModel(model);
+    const g = await loadModel(model, loadOptionsFrom(a));
     const dataset = stringOpt(a, 'dataset');
     const userConvert = await withSyntheticCalibration(g, convertOptionsFrom(a, (pass, text) => io.stderr(`--- IR after ${pass} ---\n${text}\n`)));
     const r = simulateModel(g, {
