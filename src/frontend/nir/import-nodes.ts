@@ -264,7 +264,7 @@ export function importNode(c: ImportCtx): Imported {
       return importNeuron(c);
     default:
       throw fail({
-        code: 'SNNC_E_UNSUPPORTED_OP',
+        code: 'SNNC_E_NIR_UNSUPPORTED',
         message: `${c.where}: NIR ${c.node.type} node '${c.name}' ${WHY_NOT[c.node.type] ?? 'has no snnc equivalent'}`,
         node: c.name,
         file: c.where,

@@ -71,7 +71,7 @@ function order(doc: NirDoc, file: string): NirNode[] {
     }
     if (best === undefined) {
       const stuck = doc.nodes.filter((n) => !done.has(n.name)).map((n) => n.name);
-      throw fail({ code: 'SNNC_E_CYCLE', message: `${file}:/node/edges: the graph has a cycle through ${stuck.slice(0, 5).join(', ')}`, file: `${file}:/node/edges`, hint: 'snnc imports feed-forward NIR graphs only' });
+      throw fail({ code: 'SNNC_E_NIR_UNSUPPORTED', message: `${file}:/node/edges: recurrent edges (a cycle through ${stuck.slice(0, 5).join(', ')}): snnc imports feed-forward graphs, and its simulators and backends have no recurrent connection`, file: `${file}:/node/edges`, hint: 'unroll the recurrence, or drop the recurrent weight' });
     }
     done.add(best.name);
     out.push(best);
