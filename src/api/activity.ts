@@ -38,6 +38,16 @@ export function activityFromSimulation(g: Graph, r: SimulateResult): Activity {
   const steps = r.meanSteps ?? r.T;
   const layers: LayerActivity[] = [];
   for (const n of g.nodes) {
+    if (n.op === 'SpikeMaxPool') {
+      // A spike max pool forwards spikes (no synapses, no MACs); backends that map it as a
+      // layer of their own (the FPGA's max-pool) still need its record.
+      const src = spikeSource(n.inputs[0] ?? '', prod);
+      layers.push({
+        name: n.name, kind: 'pool', inputSpikes: src !== undefined ? (spikes.get(src.name) ?? 0) : 0, synops: 0, macs: 0,
+        neurons: perSampleElements(g.values.get(n.outputs[0] ?? '')?.shape ?? []) ?? 0, neuronUpdates: 0, outputSpikes: spikes.get(n.name) ?? 0,
+      });
+      continue;
+    }
     const w = work.get(n.name);
     if (w === undefined) continue;
     const out = n.outputs[0] ?? '';

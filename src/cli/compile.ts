@@ -1,6 +1,6 @@
 // snnc compile <model> --target <name|file|all> -o <dir>
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeDirAtomic } from '../api/atomic.js';
 import { csim, hasCompiler, synth } from '../backends/fpga/csim.js';
 import { compileModel, SNN_TARGETS } from '../api/compile.js';
@@ -66,22 +66,28 @@ export const compileCommand: Command = {
       onProgress: progressBar(io, flag(a, 'quiet') || flag(a, 'json')),
     });
     writeDirAtomic(out, r.files, { force: flag(a, 'force') });
-    const fpgaDir = join(out, 'fpga');
+    // Every FPGA target that was emitted has its project in <out>/<target name>/ (a custom
+    // target file names its own folder).
+    const fpgaDirs = r.report.targets.filter((t) => t.kind === 'fpga' && t.status === 'ok').map((t) => join(out, t.target)).filter((d) => existsSync(d));
     const checks: string[] = [];
     if (flag(a, 'csim')) {
-      if (!existsSync(fpgaDir)) throw fail({ code: 'SNNC_E_USAGE', message: '--csim needs the fpga target', hint: 'add --target fpga' });
+      if (fpgaDirs.length === 0) throw fail({ code: 'SNNC_E_USAGE', message: '--csim needs an FPGA target that compiled', hint: 'add --target fpga (or your FPGA target file)' });
       if (!(await hasCompiler())) {
         checks.push('fpga C-simulation: g++ is not installed, so it was not run');
       } else {
-        const c = await csim(fpgaDir);
-        checks.push(`fpga C-simulation (g++): ${c.ok ? 'bit-exact' : 'MISMATCH'} with the integer simulation on ${c.samples} samples (${c.mismatches} mismatches)`);
-        if (!c.ok) throw fail({ code: 'SNNC_E_BACKEND', message: `the generated C++ disagrees with the integer simulation on ${c.mismatches} of ${c.samples} samples`, file: fpgaDir, hint: 'this is a bug in snnc; please report it with the fpga/ folder' });
+        for (const dir of fpgaDirs) {
+          const c = await csim(dir);
+          checks.push(`${basename(dir)} C-simulation (g++): ${c.ok ? 'bit-exact' : 'MISMATCH'} with the integer simulation on ${c.samples} samples (${c.mismatches} mismatches)`);
+          if (!c.ok) throw fail({ code: 'SNNC_E_BACKEND', message: `the generated C++ disagrees with the integer simulation on ${c.mismatches} of ${c.samples} samples`, file: dir, hint: 'this is a bug in snnc; please report it with the project folder' });
+        }
       }
     }
     if (flag(a, 'synth')) {
-      if (!existsSync(fpgaDir)) throw fail({ code: 'SNNC_E_USAGE', message: '--synth needs the fpga target', hint: 'add --target fpga' });
-      const s = await synth(fpgaDir);
-      checks.push(`fpga synthesis: ${s.message ?? (s.ran ? 'done' : 'not run')}`);
+      if (fpgaDirs.length === 0) throw fail({ code: 'SNNC_E_USAGE', message: '--synth needs an FPGA target that compiled', hint: 'add --target fpga (or your FPGA target file)' });
+      for (const dir of fpgaDirs) {
+        const s = await synth(dir);
+        checks.push(`${basename(dir)} synthesis: ${s.message ?? (s.ran ? 'done' : 'not run')}`);
+      }
     }
     if (flag(a, 'json')) {
       io.stdout(JSON.stringify({ output: out, files: r.files.map((f) => f.path).sort(), checks, report: r.report }, null, 2) + '\n');
