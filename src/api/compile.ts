@@ -6,7 +6,7 @@ import { fail, isSnncError } from '../errors.js';
 import { exportOnnx } from '../frontend/onnx/write.js';
 import { emit as emitLoihi } from '../backends/loihi/index.js';
 import { emit as emitFpga } from '../backends/fpga/index.js';
-import { quantizeGraph } from '../passes/quantize.js';
+import { programOf } from '../passes/quantize.js';
 import { quantizeInput, simulateInt } from '../sim/int/simulate.js';
 import type { IntProgram } from '../sim/int/program.js';
 import { emit as emitImc, mapGraph as mapImc, simulateImc } from '../backends/imc/index.js';
@@ -33,6 +33,7 @@ import { convertModel, isConverted } from './convert.js';
 import { loihiConvertOptions, loihiLatency, loihiQuantizeOptions, simulateLoihi } from './simulate-loihi.js';
 import { simulate } from '../sim/snn/simulate.js';
 import { packageVersion } from './version.js';
+import { takeRange } from './slice.js';
 
 /** Targets `--target all` compiles for (the ANN baselines are always added). */
 export const SNN_TARGETS = ['loihi1', 'loihi2', 'imc-hpadc', 'imc-adcless', 'fpga'] as const;
@@ -74,7 +75,7 @@ function backendFor(t: Target): Backend | undefined {
         if (target.kind !== 'fpga') throw new Error('unreachable');
         // The FPGA design runs the integer program; its testbench checks golden vectors of
         // the first test images computed by the integer-exact simulator.
-        const program = quantizeGraph(g).program;
+        const program = programOf(g);
         const data = fitToModel(g, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', 4));
         const per = data.x.data.length / Math.max(1, data.y.length);
         const goldenInputs = Array.from({ length: data.y.length }, (_, i) => quantizeInput(program.input, data.x.data as Float32Array, i * per));
@@ -121,7 +122,7 @@ function hardwareAccuracy(snn: Graph, t: Target, opts: CompileOptions, T: number
   if (t.kind === 'fpga') {
     const n = opts.hwSamples ?? 100;
     const data = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', Math.min(n, opts.n ?? n)));
-    const program: IntProgram = quantizeGraph(snn).program;
+    const program: IntProgram = programOf(snn);
     const r = simulateInt(program, { x: data.x, y: data.y }, { T });
     return {
       accuracy: r.accuracyPerStep[T - 1] ?? 0,
@@ -140,7 +141,9 @@ function hardwareAccuracy(snn: Graph, t: Target, opts: CompileOptions, T: number
   if (t.kind !== 'imc') return undefined;
   const n = opts.hwSamples ?? 100;
   const data = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', Math.min(n, opts.n ?? n)));
-  const calib = fitToModel(snn, loadMnistOr(opts.calib, 64));
+  // Sense-amplifier references are fitted on the conversion's own calibration images (the
+  // synthetic ones under --calib synthetic), the first 64 of them.
+  const calib = fitToModel(snn, opts.calibData !== undefined ? firstOf(opts.calibData, 64) : loadMnistOr(opts.calib, 64));
   const r = simulateImc(snn, mapImc(snn, t), { x: data.x, y: data.y }, { T, calibration: { x: calib.x, y: calib.y } });
   const how = t.adc.type === 'sense-amp' ? '1-bit sense amplifiers, references fitted on 64 calibration images' : `${t.adc.bits.value}-bit SAR ADCs`;
   return {
@@ -167,6 +170,11 @@ function loihiSemantics(snn: Graph, loihi: Graph, opts: CompileOptions, T: numbe
     },
     activity: activityFromSimulation(loihi, r),
   };
+}
+
+function firstOf(d: Dataset, n: number): Dataset {
+  const k = Math.min(n, d.y.length);
+  return { ...d, x: takeRange(d.x, 0, k), y: d.y.subarray(0, k) };
 }
 
 function loadMnistOr(spec: string | undefined, n: number): Dataset {

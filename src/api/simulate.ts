@@ -10,8 +10,7 @@ import { convertModel, isConverted } from './convert.js';
 import { fitToModel, loadDatasetSpec } from './dataset.js';
 import { annAccuracy } from './evaluate.js';
 import type { QuantizeSettings } from '../passes/quantize-config.js';
-import { quantizeGraph } from '../passes/quantize.js';
-import { programFromGraph } from '../sim/int/serialize.js';
+import { programOf } from '../passes/quantize.js';
 import { simulateInt } from '../sim/int/simulate.js';
 
 export const MAX_T = 100000;
@@ -103,7 +102,7 @@ export function simulateModel(g: Graph, opts: SimulateModelOptions): SimulateRep
   }));
   let int: SimulateReport['int'];
   if (opts.int !== undefined) {
-    const program = programFromGraph(snn) ?? quantizeGraph(snn, opts.int).program;
+    const program = programOf(snn, opts.int);
     // One run to the largest T gives every smaller T (accuracy and spikes per step).
     const Tmax = Ts[Ts.length - 1] ?? 1;
     const r = simulateInt(program, data, { T: Tmax, trace: true, onProgress: (done, total) => opts.onProgress?.(`simulate --int T=${Tmax}`, done, total) });

@@ -22,6 +22,7 @@ import type { Diagnostic } from './context.js';
 import { consumersOf } from './graph-edit.js';
 import type { IntLayer, IntNeuron, IntProgram } from '../sim/int/program.js';
 import { programVersion, qMax, signedBitsFor } from '../sim/int/program.js';
+import { programFromGraph } from '../sim/int/serialize.js';
 import type { BitWidths, QuantizeSettings } from './quantize-config.js';
 import { bitsFor, checkSettings, pow2Up, rounder } from './quantize-config.js';
 import type { FloatAffine, NeuronInts } from './quantize-layer.js';
@@ -292,3 +293,11 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
   return { program, graph: fakeQuantGraph(g, program, deq, { rounding: mode, perChannel: s.perChannel !== false }), diagnostics };
 }
 
+/**
+ * The integer program a graph stands for: the one stored in it (a file `snnc quantize` wrote,
+ * with the widths the user chose) or, for a float spiking network, its quantization with `s`.
+ * Every consumer that runs "the program" asks here, so none re-quantizes a stored program.
+ */
+export function programOf(g: Graph, s: QuantizeSettings = {}): IntProgram {
+  return programFromGraph(g) ?? quantizeGraph(g, s).program;
+}

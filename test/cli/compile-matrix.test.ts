@@ -58,3 +58,25 @@ it('--csim runs in the folder of a custom FPGA target file, named after it', { s
   assert.equal(none.code, 2);
   assert.match(none.err, /--csim needs an FPGA target/);
 });
+
+it('compile reads back the program snnc quantize stored: 4-bit weights are emitted and costed as 4-bit', async () => {
+  const q = join(dir, 'q4.snn.onnx');
+  assert.equal((await cli('quantize', join(EXAMPLES, 'lenet.onnx'), '--bits', 'w=4,th=8', '--calib-samples', '64', '-o', q, '--quiet')).code, 0);
+  const out = join(dir, 'q4');
+  const r = await cli('compile', q, '--target', 'fpga', ...FAST, '-o', out, '--json');
+  assert.equal(r.code, 0, r.err);
+  const header = readFileSync(join(out, 'fpga', 'lenet_weights.h'), 'utf8');
+  const widths = [...header.matchAll(/\/\/ weights \[[^\]]*\], (\d+)-bit/g)].map((m) => Number(m[1]));
+  assert.ok(widths.length >= 4 && widths.every((w) => w === 4), `weight widths ${widths.join(', ')}`);
+  // The same model compiled from the ANN (default 8 bits) needs more BRAM bits: the cost model saw the difference.
+  const r8 = await cli('compile', join(EXAMPLES, 'lenet.onnx'), '--target', 'fpga', ...FAST, '-o', join(dir, 'q8'), '--json');
+  const bram = (s: string): number => Number((JSON.parse(s) as { report: CompileReport }).report.targets.find((t) => t.target === 'fpga')?.resources?.['bram36'] ?? NaN);
+  assert.ok(bram(r.out) < bram(r8.out), `4-bit BRAM ${bram(r.out)} < 8-bit ${bram(r8.out)}`);
+});
+
+it('compile --calib synthetic works for IMC targets (the sense amplifiers are fitted on the synthetic images)', async () => {
+  const r = await cli('compile', join(EXAMPLES, 'mlp.onnx'), '--calib', 'synthetic', '--calib-samples', '32', '--target', 'imc-adcless', ...FAST, '-o', join(dir, 'syn'), '--json');
+  assert.equal(r.code, 0, r.err);
+  const report = (JSON.parse(r.out) as { report: CompileReport }).report;
+  assert.equal(report.targets.find((t) => t.target === 'imc-adcless')?.status, 'ok');
+});
