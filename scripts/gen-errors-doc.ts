@@ -3,12 +3,17 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ERROR_CODES } from '../src/errors.js';
+import { DIAGNOSTIC_CODES, ERROR_CODES } from '../src/errors.js';
 
-export function renderErrorsDoc(): string {
-  const rows = Object.entries(ERROR_CODES)
+function rowsOf(table: Readonly<Record<string, string>>): string[] {
+  return Object.entries(table)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([code, text]) => `| \`${code}\` | ${text} |`);
+}
+
+export function renderErrorsDoc(): string {
+  const rows = rowsOf(ERROR_CODES);
+  const diag = rowsOf(DIAGNOSTIC_CODES);
   return [
     '# Error codes',
     '',
@@ -23,6 +28,16 @@ export function renderErrorsDoc(): string {
     '| code | meaning |',
     '|---|---|',
     ...rows,
+    '',
+    '## Warnings and notes',
+    '',
+    'Warnings (`SNNC_W_…`) and notes (`SNNC_I_…`) never stop a command: they are printed on',
+    'stderr, listed in `report.json` under `diagnostics`, and included in `--json` output. Each',
+    'names the node it concerns and, where one helps, a hint.',
+    '',
+    '| code | meaning |',
+    '|---|---|',
+    ...diag,
     '',
   ].join('\n');
 }

@@ -42,6 +42,58 @@ export const ERROR_CODES = {
   SNNC_E_PLUGIN: 'The bundler plugin was asked for something it cannot do: an import query it does not know, a model format it cannot read, or options of the wrong form.',
 } as const;
 
+/**
+ * Warnings (SNNC_W_) and notes (SNNC_I_) the tool collects while it works: they never stop a
+ * command, and reach the user in the report, the CLI's output and `--json`. One line each;
+ * `docs/errors.md` is generated from this table with the error codes above, and a test fails
+ * when the source uses a code that is not here (or the table keeps one nothing uses).
+ */
+export const DIAGNOSTIC_CODES = {
+  SNNC_W_BIAS_CLIPPED: 'quantize: biases exceed their bit width and were clipped; raise b for the named layer.',
+  SNNC_W_BN_NOT_FOLDED: 'A BatchNormalization could not be folded into a neighbouring Conv/Gemm; conversion will refuse it in a hidden position.',
+  SNNC_W_DEAD_CHANNELS: 'Calibration: some channels of a layer never activated; they get the layer\'s threshold.',
+  SNNC_W_DEAD_LAYER: 'Calibration: a whole layer never activated (λ = 0); its neurons get λ = 1, and the layer may stay silent.',
+  SNNC_W_EXPLORE_NONE: 'explore: no configuration stays within the allowed accuracy drop; the closest one is named.',
+  SNNC_W_FPGA_REUSE: 'FPGA: a layer\'s reuse factor was raised to keep its unrolled operations per iteration within 4096.',
+  SNNC_W_IMC_ADC_LOSSY: 'IMC: column partial sums need more ADC bits than the target has; the low bits are dropped.',
+  SNNC_W_IMC_ANALOG_INPUT: 'IMC: a layer other than the first is fed non-binary values; they are quantized to the input DAC width.',
+  SNNC_W_LOIHI_CLIP: 'Loihi: weights or biases exceed the fixed-point range at the smallest threshold and were clipped.',
+  SNNC_W_LOIHI_CUBA_BIAS: 'Loihi: a current-based neuron has a bias; Loihi adds biases to the membrane, so it gets the settled value and the first steps differ.',
+  SNNC_W_LOIHI_READOUT_BIAS: 'Loihi: the readout has a bias that netx\'s integrator adds once while snnc\'s membrane readout adds it every step.',
+  SNNC_W_LOIHI_REFRACTORY: 'Loihi: lava\'s CUBA model has no refractory period; the named layers\' refractory steps are dropped.',
+  SNNC_W_LOIHI_RESET: 'Loihi: netx neurons reset to zero (and fire on v > θ); layers converted with reset by subtraction or v ≥ θ behave differently.',
+  SNNC_W_LOIHI_VINIT: 'Loihi: netx starts every membrane at 0; the named layers\' initial membranes are dropped.',
+  SNNC_W_LOIHI_ZERO_WEIGHTS: 'Loihi: nearly all of a layer\'s weights round to 0 in the 8-bit mantissa, which leaves the layer deaf.',
+  SNNC_W_MAXPOOL_AVG: 'Conversion with --maxpool avg: a max pool was replaced by an average pool of the same window (accuracy drops unless retrained).',
+  SNNC_W_NIR_DT: 'NIR import: time constants of a second or more suggest a per-step file (Sinabs, Rockpool); pass --nir-dt.',
+  SNNC_W_NIR_READOUT: 'NIR import: an integrator before an Output is read as snnc\'s summed readout; its gain or leak is not kept.',
+  SNNC_W_NIR_RESET: 'NIR export: a neuron resets by subtraction, which NIR cannot say; other tools will reset it to zero.',
+  SNNC_W_NIR_STATE: 'NIR export: an initial membrane or refractory period has no NIR field (kept in snnc\'s metadata only).',
+  SNNC_W_POISSON_RANGE: 'Poisson coding fires with probability = input, but the calibration inputs lie outside [0, 1].',
+  SNNC_W_SATURATED_LAYER: 'Simulation: a layer fires in most of its neuron-steps, so it clips activations above its threshold.',
+  SNNC_W_SILENT_LAYER: 'Simulation: a layer emitted no spikes; everything after it sees no input.',
+  SNNC_I_ADCLESS_RATIO: 'compile: ADC-less vs HP-ADC energy and latency for this network, next to the co-design paper\'s ranges.',
+  SNNC_I_FPGA_MULTIPLIERS: 'FPGA: how many multipliers are expected in DSP slices and how many narrow ones in LUTs (heuristic).',
+  SNNC_I_IMC_CHIPS: 'IMC: the network needs more than one chip; the count is given.',
+  SNNC_I_LOIHI_SEMANTICS: 'Loihi targets convert with Loihi\'s neuron semantics; the float accuracy of both conversions is given.',
+  SNNC_I_LOIHI_SOFTMAX: 'Loihi: a final softmax was dropped (the readout argmax is unchanged).',
+  SNNC_I_OUTPUT_DROPPED: 'Conversion: a final activation was dropped; the membrane readout keeps its input (same argmax).',
+  SNNC_I_SHIFT_NOT_FOLDED: 'Conversion: a constant shift before a padded Conv was not folded into it (folding would change the border).',
+} as const;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
+
+/** A warning or note as every stage reports it (passes, backends, frontends add their own context fields). */
+export interface DiagnosticInfo {
+  readonly severity: 'warning' | 'info';
+  readonly code: DiagnosticCode;
+  readonly message: string;
+  readonly node?: string;
+  readonly file?: string;
+  readonly hint?: string;
+}
+
+
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 export interface SnncErrorInfo {

@@ -2,6 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fail } from '../errors.js';
+import type { DiagnosticInfo } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import { loadOnnx } from '../frontend/onnx/read.js';
 import { importTfjs } from '../frontend/tfjs/index.js';
@@ -15,7 +16,7 @@ export interface LoadOptions {
   /** NIR only: the time step the file's constants are read with (default 1e-4 s; Sinabs/Rockpool files: 1). */
   readonly nirDt?: number;
   /** Receives the warnings a frontend raises while reading (e.g. SNNC_W_NIR_DT). */
-  readonly diagnostics?: { severity: 'warning' | 'info'; code: string; message: string; node?: string; hint?: string }[];
+  readonly diagnostics?: DiagnosticInfo[];
 }
 
 export const MODEL_FORMATS = ['.onnx (ONNX, opsets 6–25)', 'model.json (TF.js layers format)', '.nir (NIR HDF5 graph, read as a converted network)'] as const;

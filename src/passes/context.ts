@@ -1,14 +1,15 @@
 // What every pass receives besides the graph. Passes are `(graph, ctx) => graph`: they
 // never mutate their input, take randomness only from `ctx.seed`, and report warnings
 // as diagnostics (data) instead of printing them.
+import type { DiagnosticCode } from '../errors.js';
 import type { Graph, Tensor } from '../ir/types.js';
 
 export type Severity = 'info' | 'warning';
 
 export interface Diagnostic {
   readonly severity: Severity;
-  /** Stable identifier, e.g. 'SNNC_W_MAXPOOL_REPLACED'. */
-  readonly code: string;
+  /** Stable identifier from DIAGNOSTIC_CODES (src/errors.ts), e.g. 'SNNC_W_MAXPOOL_AVG'. */
+  readonly code: DiagnosticCode;
   readonly message: string;
   readonly pass?: string;
   readonly node?: string;

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CompileReport } from '../../src/report/types.js';
+import { DIAGNOSTIC_CODES } from '../../src/errors.js';
 import { EXAMPLES, ROOT } from '../helpers/paths.js';
 import { cli } from '../helpers/cli.js';
 import { NO_GXX } from '../backends/fpga-util.js';
@@ -29,6 +30,8 @@ for (const model of ['mlp', 'lenet', 'cnn-bn', 'resnet-tiny']) {
     assert.equal(r.code, 0, r.err);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as CompileReport;
     assert.equal(report.targets.length, 5, 'five SNN targets');
+    // Every code the compile emitted is documented (docs/errors.md is generated from this table).
+    for (const d of report.diagnostics) assert.ok(d.code in DIAGNOSTIC_CODES, `${d.code} is not in DIAGNOSTIC_CODES`);
     for (const t of report.targets) {
       if (t.status === 'ok') continue;
       const why = ALLOWED.find(([m, k, re]) => m === model && t.kind === k && re.test(t.note ?? ''));

@@ -1,6 +1,7 @@
 // A NIR file as plain data, between the HDF5 bytes and our IR: `doc-io.ts` turns one
 // into the other, `export.ts` / `import.ts` map it to and from a Graph. Keeping this
 // level separate lets the layout be checked (and round-tripped) on its own.
+import type { DiagnosticCode } from '../../errors.js';
 
 /** One dataset: floats (float32 or float64 on disk), integers (int64 on disk) or strings. */
 export type NirArray =
@@ -33,7 +34,7 @@ export interface NirDoc extends NirBody {
 /** A warning about something NIR cannot say exactly (collected, never printed here). */
 export interface NirDiagnostic {
   readonly severity: 'warning' | 'info';
-  readonly code: string;
+  readonly code: DiagnosticCode;
   readonly message: string;
   readonly node?: string;
   readonly hint?: string;
