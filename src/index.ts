@@ -49,8 +49,15 @@ export { validateExploreDoc, validateReport } from './report/schema.js';
 // Targets, compile, reports
 export { compileModel, SNN_TARGETS } from './api/compile.js';
 export type { CompileOptions, CompileResult } from './api/compile.js';
-export { loadTarget, bundledTargetNames } from './costmodel/target.js';
-export type { Target } from './costmodel/target.js';
+export { loadTarget, loadAnyTarget, bundledTargetNames } from './costmodel/target.js';
+export type { Target, CustomTarget, Constant } from './costmodel/target.js';
+
+// Backends: the registry compile dispatches through, open to kinds of your own
+export { registerBackend, backendFor, backendKinds } from './backends/registry.js';
+export type { BackendRecord, BackendTarget, BackendMapping, EmitContext, EmitOutput, HardwareContext, HardwareAccuracy } from './backends/registry.js';
+export type { EmittedFile, BackendDiagnostic } from './backends/common/types.js';
+export type { Activity, LayerActivity, CostReport, LayerCost, Breakdown, Component } from './costmodel/types.js';
+export { COMPONENTS } from './costmodel/types.js';
 export type { CompileReport, TargetResult } from './report/types.js';
 export { verifyFile } from './api/verify.js';
 export type { VerifyResult } from './api/verify.js';

@@ -4,19 +4,18 @@
 import { basename } from 'node:path';
 import { fail, isSnncError } from '../errors.js';
 import { exportOnnx } from '../frontend/onnx/write.js';
-import { emit as emitLoihi } from '../backends/loihi/index.js';
-import { emit as emitFpga } from '../backends/fpga/index.js';
 import { programOf } from '../passes/quantize.js';
-import { quantizeInput, simulateInt } from '../sim/int/simulate.js';
 import type { IntProgram } from '../sim/int/program.js';
-import { emit as emitImc, mapGraph as mapImc, simulateImc } from '../backends/imc/index.js';
+import { backendFor } from '../backends/registry.js';
+import type { BackendTarget } from '../backends/registry.js';
 import { loadMnist } from '../data/mnist.js';
 import type { Dataset } from '../data/dataset.js';
 import { fitToModel, loadDatasetSpec } from './dataset.js';
-import { annCost, estimateCost } from '../costmodel/index.js';
-import { bundledTargetNames, loadTarget } from '../costmodel/target.js';
-import type { Target } from '../costmodel/target.js';
-import type { Activity, Mapping } from '../costmodel/types.js';
+import { annCost } from '../costmodel/index.js';
+import { bundledTargetNames, loadAnyTarget, loadTarget } from '../costmodel/target.js';
+import type { AnnTarget, CustomTarget, Target } from '../costmodel/target.js';
+import type { SimData } from '../sim/snn/types.js';
+import type { Activity } from '../costmodel/types.js';
 import { graphStats } from '../ir/stats.js';
 import type { Graph } from '../ir/types.js';
 import type { CompileReport, TargetResult } from '../report/types.js';
@@ -30,7 +29,7 @@ import { activityFromSimulation, annActivity, annMapping, stretchSteps } from '.
 import type { SimulateModelOptions } from './simulate.js';
 import { simulateModel } from './simulate.js';
 import { convertModel, isConverted } from './convert.js';
-import { loihiConvertOptions, loihiLatency, loihiQuantizeOptions, simulateLoihi } from './simulate-loihi.js';
+
 import { simulate } from '../sim/snn/simulate.js';
 import { packageVersion } from './version.js';
 import { takeRange } from './slice.js';
@@ -53,49 +52,6 @@ export interface CompileResult {
   readonly files: readonly OutputFile[];
 }
 
-interface Backend {
-  readonly emit: (g: Graph, t: Target, opts: CompileOptions, T: number) => Promise<{ files: OutputFile[]; mapping: Mapping; diagnostics: readonly { severity: 'info' | 'warning'; code: string; message: string; node?: string }[] }>;
-}
-
-/** Which backend serves a target kind; a kind without one is reported as unavailable. */
-function backendFor(t: Target): Backend | undefined {
-  if (t.kind === 'loihi') {
-    return {
-      emit: async (g, target, _opts, T) => {
-        if (target.kind !== 'loihi') throw new Error('unreachable');
-        // The same quantization options the bit-accurate simulation uses (hardwareAccuracy).
-        const r = await emitLoihi(g, target, loihiQuantizeOptions(g, T));
-        return { files: r.files, mapping: r.mapping, diagnostics: r.diagnostics };
-      },
-    };
-  }
-  if (t.kind === 'fpga') {
-    return {
-      emit: (g, target, opts, T) => {
-        if (target.kind !== 'fpga') throw new Error('unreachable');
-        // The FPGA design runs the integer program; its testbench checks golden vectors of
-        // the first test images computed by the integer-exact simulator.
-        const program = programOf(g);
-        const data = fitToModel(g, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', 4));
-        const per = data.x.data.length / Math.max(1, data.y.length);
-        const goldenInputs = Array.from({ length: data.y.length }, (_, i) => quantizeInput(program.input, data.x.data as Float32Array, i * per));
-        const r = emitFpga(program, target, { T, goldenInputs });
-        return Promise.resolve({ files: r.files, mapping: r.mapping, diagnostics: r.diagnostics });
-      },
-    };
-  }
-  if (t.kind === 'imc') {
-    return {
-      emit: (g, target) => {
-        if (target.kind !== 'imc') throw new Error('unreachable');
-        const r = emitImc(g, target);
-        return Promise.resolve({ files: r.files, mapping: r.mapping, diagnostics: r.diagnostics });
-      },
-    };
-  }
-  return undefined;
-}
-
 /**
  * The seed paper's headline (Apolinario et al., IEEE TETC 2023: ADC-less IMC uses 2–7× less
  * energy and has 8.9–24.6× lower latency than high-precision-ADC IMC), next to what our
@@ -114,42 +70,14 @@ function adcLessRatio(results: readonly TargetResult[]): { severity: 'info'; cod
   };
 }
 
-/**
- * Accuracy measured with the target's own functional model where snnc has one (IMC: crossbar
- * partial sums through the ADCs or sense amplifiers, ideal devices), on the first hwSamples.
- */
-function hardwareAccuracy(snn: Graph, t: Target, opts: CompileOptions, T: number): { accuracy: number; note: string } | undefined {
-  if (t.kind === 'fpga') {
-    const n = opts.hwSamples ?? 100;
-    const data = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', Math.min(n, opts.n ?? n)));
-    const program: IntProgram = programOf(snn);
-    const r = simulateInt(program, { x: data.x, y: data.y }, { T });
-    return {
-      accuracy: r.accuracyPerStep[T - 1] ?? 0,
-      note: `accuracy from the integer-exact simulation of the quantized program the FPGA design runs (8-bit weights, g++ C-simulation of the emitted code matches it bit for bit in tests), first ${data.y.length} samples at T=${T}; Vitis HLS synthesis was not run`,
-    };
-  }
-  if (t.kind === 'loihi') {
-    const n = opts.hwSamples ?? 100;
-    const data = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', Math.min(n, opts.n ?? n)));
-    const r = simulateLoihi(snn, { x: data.x, y: data.y }, { T });
-    return {
-      accuracy: r.accuracyPerStep[T - 1] ?? 0,
-      note: `accuracy from the bit-accurate simulation of the emitted netx network (lava CUBA fixed point, input scale ${r.inputScale}, ${r.readout} readout, one-step synaptic delay per layer: input presented ${T} steps and read ${r.latency} steps later) on the first ${data.y.length} samples; no Lava runtime or chip was run`,
-    };
-  }
-  if (t.kind !== 'imc') return undefined;
+/** The first hwSamples labelled samples and the calibration images, as the hardware simulations take them. */
+function hardwareData(snn: Graph, opts: CompileOptions): { data: SimData; calibration: SimData } {
   const n = opts.hwSamples ?? 100;
   const data = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', Math.min(n, opts.n ?? n)));
   // Sense-amplifier references are fitted on the conversion's own calibration images (the
   // synthetic ones under --calib synthetic), the first 64 of them.
   const calib = fitToModel(snn, opts.calibData !== undefined ? firstOf(opts.calibData, 64) : loadMnistOr(opts.calib, 64));
-  const r = simulateImc(snn, mapImc(snn, t), { x: data.x, y: data.y }, { T, calibration: { x: calib.x, y: calib.y } });
-  const how = t.adc.type === 'sense-amp' ? '1-bit sense amplifiers, references fitted on 64 calibration images' : `${t.adc.bits.value}-bit SAR ADCs`;
-  return {
-    accuracy: r.accuracyPerStep[T - 1] ?? 0,
-    note: `accuracy from the IMC functional simulation (crossbar partial sums through ${how}, ideal devices) on the first ${data.y.length} samples at T=${T}, not retrained for the hardware`,
-  };
+  return { data: { x: data.x, y: data.y }, calibration: { x: calib.x, y: calib.y } };
 }
 
 /**
@@ -172,6 +100,12 @@ function loihiSemantics(snn: Graph, loihi: Graph, opts: CompileOptions, T: numbe
   };
 }
 
+/** The first n test samples (testbench golden vectors). */
+function firstSamples(snn: Graph, opts: CompileOptions, n: number): SimData {
+  const d = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', n));
+  return { x: d.x, y: d.y };
+}
+
 function firstOf(d: Dataset, n: number): Dataset {
   const k = Math.min(n, d.y.length);
   return { ...d, x: takeRange(d.x, 0, k), y: d.y.subarray(0, k) };
@@ -181,10 +115,10 @@ function loadMnistOr(spec: string | undefined, n: number): Dataset {
   return spec === undefined || spec === 'mnist' ? loadMnist('train', { limit: n }) : loadDatasetSpec(spec, 'train', n);
 }
 
-export function resolveTargets(names: readonly string[]): Target[] {
+export function resolveTargets(names: readonly string[]): (Target | CustomTarget)[] {
   const list = names.flatMap((n) => (n === 'all' ? [...SNN_TARGETS] : [n]));
   if (list.length === 0) throw fail({ code: 'SNNC_E_USAGE', message: 'no target given', hint: `--target all, or one of: ${bundledTargetNames().join(', ')}, or a JSON file` });
-  return [...new Set(list)].map((n) => loadTarget(n));
+  return [...new Set(list)].map((n) => loadAnyTarget(n));
 }
 
 export async function compileModel(g: Graph, opts: CompileOptions): Promise<CompileResult> {
@@ -212,46 +146,58 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
     }
   }
 
-  // Loihi targets get their own conversion: netx's CUBA neuron resets to zero and fires on
-  // v > θ, so an ANN is converted with those semantics (unless --reset was given) and the
-  // accuracy difference to the default conversion is reported, not hidden.
-  let loihi: { graph: Graph; activity: Activity } | undefined;
-  const graphFor = (t: Target): { graph: Graph; activity: Activity } => {
-    if (t.kind !== 'loihi' || isConverted(g) || opts.reset !== undefined) return { graph: snn, activity };
-    if (loihi === undefined) {
-      const graph = convertModel(g, loihiConvertOptions(opts)).graph;
+  // A backend whose hardware needs other neuron semantics (Loihi: reset to zero, fire on
+  // v > θ) gets its own conversion of the ANN (unless --reset was given), and the accuracy
+  // difference to the default conversion is reported, not hidden.
+  const conversions = new Map<string, { graph: Graph; activity: Activity }>();
+  const graphFor = (conversion: { reset: 'zero' | 'subtract'; fire: 'ge' | 'gt' } | undefined): { graph: Graph; activity: Activity } => {
+    if (conversion === undefined || isConverted(g) || opts.reset !== undefined) return { graph: snn, activity };
+    const key = `${conversion.reset}/${conversion.fire}`;
+    let c = conversions.get(key);
+    if (c === undefined) {
+      const graph = convertModel(g, { ...opts, ...conversion }).graph;
       const sem = loihiSemantics(snn, graph, opts, T);
       diagnostics.push(sem.note);
-      loihi = { graph, activity: sem.activity };
+      c = { graph, activity: sem.activity };
+      conversions.set(key, c);
     }
-    return loihi;
+    return c;
   };
+  let hw: { data: SimData; calibration: SimData } | undefined;
+  let golden: SimData | undefined;
 
   const results: TargetResult[] = [];
   for (const t of targets) {
     if (t.kind === 'ann') {
-      results.push(targetResultFromCost(annCost(t, ann, annActivity(ann)), 'ann', annAcc, 1, baseline));
+      results.push(targetResultFromCost(annCost(t as AnnTarget, ann, annActivity(ann)), 'ann', annAcc, 1, baseline));
       continue;
     }
-    const backend = backendFor(t);
+    const backend = backendFor(t.kind);
     if (backend === undefined) {
-      results.push(UNAVAILABLE(t.name, t.kind, `the ${t.kind} backend is not built yet in this version of snnc`));
+      results.push(UNAVAILABLE(t.name, t.kind, `no backend is registered for target kind '${t.kind}'`));
       continue;
     }
     try {
-      const { graph: tg, activity: ta0 } = graphFor(t);
-      // On Loihi each synapse layer adds a step of delay: the chip runs T + L steps per
-      // sample (the bit-accurate simulation reads the readout then), so it is costed for them.
-      const ta = t.kind === 'loihi' ? stretchSteps(ta0, ta0.T + loihiLatency(tg)) : ta0;
-      const r = await backend.emit(tg, t, opts, T);
+      const { graph: tg, activity: ta0 } = graphFor(backend.conversion);
+      // Hardware that runs more steps per sample than it is shown (Loihi's synaptic delays) is
+      // costed for all of them.
+      const ta = backend.stepsPerSample !== undefined ? stretchSteps(ta0, backend.stepsPerSample(tg, ta0.T)) : ta0;
+      let program: IntProgram | undefined;
+      const programOnce = (): IntProgram => (program ??= programOf(tg));
+      golden ??= firstSamples(tg, opts, 4);
+      const r = await backend.emit(tg, t as BackendTarget, { T, program: programOnce, golden });
       files.push(...r.files.map((f) => ({ path: f.path.startsWith(`${t.kind}/`) ? f.path.replace(`${t.kind}/`, `${t.name}/`) : `${t.name}/${f.path}`, data: f.data })));
       for (const d of r.diagnostics) {
         diagnostics.push({ severity: d.severity, code: d.code, message: `${t.name}: ${d.message}`, ...(d.node !== undefined ? { node: d.node } : {}) });
       }
-      const cost = estimateCost(t, r.mapping, ta);
-      const hw = hardwareAccuracy(tg, t, opts, T);
-      const res = targetResultFromCost(cost, t.kind, hw?.accuracy ?? snnAccuracy, T, baseline);
-      const note = hw?.note ?? `accuracy is the float SNN simulation at T=${T}; the target's fixed-point behaviour is not simulated here`;
+      const cost = backend.cost(t as BackendTarget, r.mapping, ta);
+      let acc: { accuracy: number; note: string } | undefined;
+      if (backend.simulate !== undefined) {
+        hw ??= hardwareData(snn, opts);
+        acc = backend.simulate(tg, t as BackendTarget, { T, program: programOnce, ...hw });
+      }
+      const res = targetResultFromCost(cost, t.kind, acc?.accuracy ?? snnAccuracy, T, baseline);
+      const note = acc?.note ?? `accuracy is the float SNN simulation at T=${T}; the target's fixed-point behaviour is not simulated here`;
       results.push({ ...res, assumptions: [note, ...res.assumptions] });
     } catch (e) {
       // A graph the backend can't express is a result for that target, not a failed compile.

@@ -119,6 +119,12 @@ export interface AnnTarget extends TargetBase {
 
 export type Target = LoihiTarget | ImcTarget | FpgaTarget | AnnTarget;
 
+/** A target of a kind registered from outside snnc (registerBackend): common fields + its own. */
+export interface CustomTarget extends TargetBase {
+  readonly kind: string;
+  readonly [field: string]: unknown;
+}
+
 // ---------------------------------------------------------------- locating files
 
 function findPackageRoot(): string {
@@ -174,10 +180,53 @@ function describeError(e: ErrorObject): string {
   return `${at}: ${msg}`;
 }
 
+const BUNDLED_KINDS = new Set(['loihi', 'imc', 'fpga', 'ann']);
+const customKinds = new Map<string, ValidateFunction>();
+
+/**
+ * Accept target files of a kind snnc does not bundle (called by registerBackend): they must
+ * have the common fields and match `schema` (JSON Schema 2020-12).
+ */
+export function registerTargetKind(kind: string, schema: Readonly<Record<string, unknown>>): void {
+  let v: ValidateFunction;
+  try {
+    v = new Ajv2020({ allErrors: true, strict: false }).compile({
+      allOf: [
+        {
+          type: 'object',
+          required: ['schemaVersion', 'name', 'kind', 'description'],
+          properties: { schemaVersion: { const: 1 }, name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$' }, kind: { const: kind }, description: { type: 'string', minLength: 1 } },
+        },
+        schema,
+      ],
+    });
+  } catch (e) {
+    throw fail({ code: 'SNNC_E_TARGET', message: `the target schema of kind '${kind}' does not compile: ${(e as Error).message}`, hint: 'give a JSON Schema 2020-12 object' });
+  }
+  customKinds.set(kind, v);
+}
+
+function customKindOf(data: unknown): ValidateFunction | undefined {
+  const kind = typeof data === 'object' && data !== null ? (data as { kind?: unknown }).kind : undefined;
+  return typeof kind === 'string' && !BUNDLED_KINDS.has(kind) ? customKinds.get(kind) : undefined;
+}
+
 /** Validate parsed JSON as a target; `file` is used in the error message. */
 export function validateTarget(data: unknown, file: string): Target {
   const v = getValidator();
   if (v(data)) return data as Target;
+  return fromErrors(v, file);
+}
+
+/** A bundled target, or one of a registered kind (registerBackend). */
+export function validateAnyTarget(data: unknown, file: string): Target | CustomTarget {
+  const custom = customKindOf(data);
+  if (custom === undefined) return validateTarget(data, file);
+  if (custom(data)) return data as CustomTarget;
+  return fromErrors(custom, file);
+}
+
+function fromErrors(v: ValidateFunction, file: string): never {
   // if/then wrappers only repeat the inner error; and when a branch fails, ajv also calls
   // that branch's properties 'unevaluated', so those are reported only when alone.
   let errors = (v.errors ?? []).filter((e) => e.keyword !== 'if');
@@ -198,6 +247,13 @@ function looksLikePath(s: string): boolean {
 
 /** Load a bundled target by name ('imc-adcless') or a user target file by path. */
 export function loadTarget(nameOrPath: string): Target {
+  const t = loadAnyTarget(nameOrPath);
+  if (!BUNDLED_KINDS.has(t.kind)) throw fail({ code: 'SNNC_E_TARGET', message: `target '${t.name}' is of kind '${t.kind}', which this command cannot use`, hint: 'compile uses registered kinds; other commands take loihi, imc, fpga and ann targets' });
+  return t as Target;
+}
+
+/** loadTarget, also for kinds registered with registerBackend. */
+export function loadAnyTarget(nameOrPath: string): Target | CustomTarget {
   let file: string;
   if (looksLikePath(nameOrPath)) {
     file = resolve(nameOrPath);
@@ -225,5 +281,5 @@ export function loadTarget(nameOrPath: string): Target {
     if (isSnncError(e)) throw e;
     throw fail({ code: 'SNNC_E_TARGET', message: `target file is not valid JSON: ${(e as Error).message}`, file });
   }
-  return validateTarget(data, file);
+  return validateAnyTarget(data, file);
 }

@@ -4,7 +4,8 @@
 // fractions in [0, 1]. Changing a field's meaning bumps `schemaVersion`.
 
 export type Severity = 'info' | 'warning';
-export type TargetKind = 'loihi' | 'imc' | 'fpga' | 'ann';
+/** The bundled kinds, or one registered through registerBackend (a lower-case name). */
+export type TargetKind = string;
 
 export interface SnnAccuracy {
   readonly T: number;

@@ -1,0 +1,179 @@
+// The backend registry: one record per target kind, the one contract compile (and whatever
+// else deploys a network) dispatches through. A record says what it emits (files + the
+// mapping its cost model reads + diagnostics), how it costs, and optionally how the hardware
+// really computes (a bit-accurate or functional simulation that gives the accuracy), which
+// conversion semantics the hardware needs, and how many steps it runs per sample.
+//
+// The registry is open: registerBackend() adds a kind from outside snnc (its target JSON
+// schema goes to the target loader), and the compile report lists it like a bundled one.
+import { fail } from '../errors.js';
+import type { Graph } from '../ir/types.js';
+import type { SimData } from '../sim/snn/types.js';
+import type { Activity, CostReport, Mapping } from '../costmodel/types.js';
+import { estimateCost } from '../costmodel/index.js';
+import type { FpgaTarget, ImcTarget, LoihiTarget } from '../costmodel/target.js';
+import { registerTargetKind } from '../costmodel/target.js';
+import type { BackendDiagnostic, EmittedFile } from './common/types.js';
+import { emit as emitLoihi } from './loihi/index.js';
+import { loihiLatency, loihiQuantizeOptions, simulateLoihi } from './loihi/simulate.js';
+import { emit as emitImc, mapGraph as mapImc, simulateImc } from './imc/index.js';
+import { emit as emitFpga } from './fpga/index.js';
+import { quantizeInput, simulateInt } from '../sim/int/simulate.js';
+import type { IntProgram } from '../sim/int/program.js';
+import { elements } from '../sim/int/program.js';
+
+/** What every target file has; a backend's own fields come on top. */
+export interface BackendTarget {
+  readonly schemaVersion: 1;
+  readonly name: string;
+  readonly kind: string;
+  readonly description: string;
+}
+
+/** What a mapping must carry for the report: the kind and one entry per costed layer. */
+export interface BackendMapping {
+  readonly kind: string;
+  readonly layers: readonly { readonly name: string }[];
+}
+
+export interface EmitContext {
+  /** Time steps the network is deployed for. */
+  readonly T: number;
+  /** The integer program of the network (the stored one of a quantized model), made on first use. */
+  readonly program: () => IntProgram;
+  /** A few labelled samples (the first test images) for testbench golden vectors. */
+  readonly golden?: SimData;
+}
+
+export interface EmitOutput<M> {
+  /** Paths relative to the target's folder in the compile output (`<target name>/…`). */
+  readonly files: readonly EmittedFile[];
+  readonly mapping: M;
+  readonly diagnostics: readonly BackendDiagnostic[];
+}
+
+export interface HardwareContext {
+  readonly T: number;
+  readonly program: () => IntProgram;
+  /** The labelled samples to measure on. */
+  readonly data: SimData;
+  /** Calibration images (IMC sense-amplifier references are fitted on them). */
+  readonly calibration: SimData;
+}
+
+/** Accuracy as the hardware computes it, and how it was measured (shown in the report). */
+export interface HardwareAccuracy {
+  readonly accuracy: number;
+  readonly note: string;
+}
+
+export interface BackendRecord<Tg extends BackendTarget = BackendTarget, M extends BackendMapping = BackendMapping> {
+  readonly kind: string;
+  /**
+   * JSON Schema (2020-12) of a target file of this kind, checked together with the common
+   * fields (schemaVersion, name, kind, description). Bundled kinds live in targets/schema.json.
+   */
+  readonly targetSchema?: Readonly<Record<string, unknown>>;
+  /** Neuron semantics an ANN must be converted with for this hardware (Loihi: reset to zero, v > θ). */
+  readonly conversion?: { readonly reset: 'zero' | 'subtract'; readonly fire: 'ge' | 'gt' };
+  readonly emit: (g: Graph, target: Tg, ctx: EmitContext) => Promise<EmitOutput<M>>;
+  readonly cost: (target: Tg, mapping: M, activity: Activity) => CostReport;
+  /** Hardware-faithful accuracy; without it the report uses the float SNN and says so. */
+  readonly simulate?: (g: Graph, target: Tg, ctx: HardwareContext) => HardwareAccuracy;
+  /** Steps the hardware runs per sample for T presented steps (default T). */
+  readonly stepsPerSample?: (g: Graph, T: number) => number;
+}
+
+type AnyRecord = BackendRecord<BackendTarget, BackendMapping>;
+
+const bundledCost = (t: BackendTarget, m: BackendMapping, a: Activity): CostReport => estimateCost(t as LoihiTarget | ImcTarget | FpgaTarget, m as Mapping, a);
+
+const loihi: BackendRecord<LoihiTarget> = {
+  kind: 'loihi',
+  conversion: { reset: 'zero', fire: 'gt' },
+  // The same quantization options the bit-accurate simulation uses.
+  emit: async (g, t, ctx) => emitLoihi(g, t, loihiQuantizeOptions(g, ctx.T)),
+  cost: bundledCost,
+  simulate: (g, _t, ctx) => {
+    const r = simulateLoihi(g, ctx.data, { T: ctx.T });
+    return {
+      accuracy: r.accuracyPerStep[ctx.T - 1] ?? 0,
+      note: `accuracy from the bit-accurate simulation of the emitted netx network (lava CUBA fixed point, input scale ${r.inputScale}, ${r.readout} readout, one-step synaptic delay per layer: input presented ${ctx.T} steps and read ${r.latency} steps later) on the first ${ctx.data.y.length} samples; no Lava runtime or chip was run`,
+    };
+  },
+  // Each synapse layer adds a step of delay: the chip runs T + L steps per sample.
+  stepsPerSample: (g, T) => T + loihiLatency(g),
+};
+
+const imc: BackendRecord<ImcTarget> = {
+  kind: 'imc',
+  emit: (g, t) => Promise.resolve(emitImc(g, t)),
+  cost: bundledCost,
+  simulate: (g, t, ctx) => {
+    const r = simulateImc(g, mapImc(g, t), ctx.data, { T: ctx.T, calibration: ctx.calibration });
+    const how = t.adc.type === 'sense-amp' ? `1-bit sense amplifiers, references fitted on ${Math.min(64, ctx.calibration.y.length)} calibration images` : `${t.adc.bits.value}-bit SAR ADCs`;
+    return {
+      accuracy: r.accuracyPerStep[ctx.T - 1] ?? 0,
+      note: `accuracy from the IMC functional simulation (crossbar partial sums through ${how}, ideal devices) on the first ${ctx.data.y.length} samples at T=${ctx.T}, not retrained for the hardware`,
+    };
+  },
+};
+
+/** Integer inputs of the golden samples, in the program's input quantization. */
+function goldenInputs(p: IntProgram, data: SimData | undefined): Int32Array[] {
+  if (data === undefined) return [];
+  const F = elements(p.input.shape);
+  return Array.from({ length: data.y.length }, (_, i) => quantizeInput(p.input, data.x.data as Float32Array, i * F));
+}
+
+const fpga: BackendRecord<FpgaTarget> = {
+  kind: 'fpga',
+  // The design runs the integer program (the stored one of a quantized model); its testbench
+  // checks golden vectors of the first test images computed by the integer simulator.
+  emit: (_g, t, ctx) => {
+    const p = ctx.program();
+    return Promise.resolve(emitFpga(p, t, { T: ctx.T, goldenInputs: goldenInputs(p, ctx.golden) }));
+  },
+  cost: bundledCost,
+  simulate: (_g, _t, ctx) => {
+    const r = simulateInt(ctx.program(), ctx.data, { T: ctx.T });
+    return {
+      accuracy: r.accuracyPerStep[ctx.T - 1] ?? 0,
+      note: `accuracy from the integer-exact simulation of the quantized program the FPGA design runs (g++ C-simulation of the emitted code matches it bit for bit in tests), first ${ctx.data.y.length} samples at T=${ctx.T}; Vitis HLS synthesis was not run`,
+    };
+  },
+};
+
+const BUNDLED: readonly AnyRecord[] = [loihi, imc, fpga] as unknown as AnyRecord[];
+const registry = new Map<string, AnyRecord>(BUNDLED.map((r) => [r.kind, r]));
+
+/** Kinds whose target files are described by targets/schema.json (the cost-only 'ann' baselines included). */
+export const BUNDLED_KINDS: readonly string[] = ['loihi', 'imc', 'fpga', 'ann'];
+
+/**
+ * Add a target kind from outside snnc: its record, and the JSON schema of its target files.
+ * A later compile accepts target files of that kind and reports them like bundled ones.
+ */
+export function registerBackend<Tg extends BackendTarget, M extends BackendMapping>(record: BackendRecord<Tg, M>): void {
+  if (!/^[a-z][a-z0-9-]*$/.test(record.kind)) {
+    throw fail({ code: 'SNNC_E_USAGE', message: `backend kind '${record.kind}' is not a lower-case name`, hint: "use e.g. 'mychip'" });
+  }
+  if (BUNDLED_KINDS.includes(record.kind)) {
+    throw fail({ code: 'SNNC_E_USAGE', message: `backend kind '${record.kind}' is bundled with snnc and cannot be replaced`, hint: 'register your backend under a kind of its own' });
+  }
+  if (record.targetSchema === undefined) {
+    throw fail({ code: 'SNNC_E_USAGE', message: `backend kind '${record.kind}' has no targetSchema`, hint: 'give the JSON schema its target files must match' });
+  }
+  registerTargetKind(record.kind, record.targetSchema);
+  registry.set(record.kind, record as unknown as AnyRecord);
+}
+
+/** The record of a kind, or undefined (the 'ann' baselines have none: they are costed only). */
+export function backendFor(kind: string): AnyRecord | undefined {
+  return registry.get(kind);
+}
+
+/** Every kind with a backend, bundled first. */
+export function backendKinds(): string[] {
+  return [...registry.keys()];
+}

@@ -1,0 +1,48 @@
+// The backend registry is open: a target kind snnc does not bundle (test/backends/toy: its
+// target JSON, cost function and emitter, written against the public API only) is registered
+// and compileModel reports it like a bundled one — with no edit to src/.
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { backendKinds, compileModel, loadModel, registerBackend } from '../../src/index.js';
+import { isSnncError } from '../../src/errors.js';
+import { EXAMPLES, ROOT } from '../helpers/paths.js';
+import { toyBackend } from './toy/toy-backend.js';
+
+const TOY = join(ROOT, 'test', 'backends', 'toy', 'toy-target.json');
+
+it('a registered toy target compiles through compileModel: files, report row, costs from the simulation', async () => {
+  registerBackend(toyBackend);
+  assert.ok(backendKinds().includes('toy'));
+  const g = await loadModel(join(EXAMPLES, 'lenet.onnx'));
+  const r = await compileModel(g, { targets: [TOY, 'fpga'], modelFile: 'lenet.onnx', T: [8], n: 40, calibSamples: 64, hwSamples: 4 });
+  const row = r.report.targets.find((t) => t.target === 'toy-chip');
+  assert.equal(row?.status, 'ok', row?.note);
+  assert.equal(row?.kind, 'toy');
+  // Its files land in the target's folder.
+  const listing = r.files.find((f) => f.path === 'toy-chip/layers.txt');
+  assert.equal(listing?.data, 'Conv conv1/linear\nAveragePool pool1\nConv conv2/linear\nGemm fc1/linear\nGemm fc2/linear\nGemm fc3\n');
+  // Energy = 1 pJ per synaptic operation: the simulation's synops per sample, summed over the mapped layers.
+  const synops = r.report.accuracy.snn.find((s) => s.T === 8)?.synopsPerSample ?? NaN;
+  assert.ok(Math.abs((row?.energyJ ?? 0) - synops * 1e-12) <= 1e-9 * synops * 1e-12, `${row?.energyJ} J vs ${synops} synops`);
+  assert.equal(row?.latencyS, 8e-6);
+  // Without a hardware simulation, the accuracy is the float SNN's and the report says so.
+  assert.match(row?.assumptions[0] ?? '', /float SNN simulation/);
+  // Bundled targets still compile beside it.
+  assert.equal(r.report.targets.find((t) => t.target === 'fpga')?.status, 'ok');
+});
+
+it('registerBackend refuses bundled kinds and schemaless records; a toy file that breaks its schema is SNNC_E_TARGET', async () => {
+  assert.throws(() => registerBackend({ ...toyBackend, kind: 'fpga' }), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_USAGE');
+  const { targetSchema: _s, ...noSchema } = toyBackend;
+  assert.throws(() => registerBackend({ ...noSchema, kind: 'toy2' }), (e: unknown) => isSnncError(e) && /targetSchema/.test(e.message));
+  registerBackend(toyBackend);
+  const { loadAnyTarget } = await import('../../src/index.js');
+  const { writeFileSync, mkdtempSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const bad = join(mkdtempSync(join(tmpdir(), 'snnc-toy-')), 'bad.json');
+  const t = JSON.parse(readFileSync(TOY, 'utf8')) as Record<string, unknown>;
+  delete t['stepTime'];
+  writeFileSync(bad, JSON.stringify(t));
+  assert.throws(() => loadAnyTarget(bad), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_TARGET' && /stepTime/.test(e.message));
+});
