@@ -32,8 +32,19 @@ export async function synthesizeCalibration(g: Graph, opts: SynthesizeOptions = 
     throw fail({ code: 'SNNC_E_CALIBRATION', message: 'synthetic calibration needs one float32 input with a fixed per-sample shape', hint: 'calibrate with real data (--calib file.npz)' });
   }
   const outInfo = g.values.get(g.outputs[0] ?? '');
-  const K = typeof outInfo?.shape[1] === 'number' ? outInfo.shape[1] : 0;
-  if (K < 2) throw fail({ code: 'SNNC_E_CALIBRATION', message: 'synthetic calibration needs a classifier output [N, classes]' });
+  // The images are synthesized by making the model predict chosen classes, so its (first)
+  // output must be class scores [N, classes]; anything else (a feature map, a sequence, a
+  // regression) has no class to aim for.
+  const outShape = outInfo?.shape ?? [];
+  // …with one row per input sample (a fixed-batch model may reshape its batch away).
+  const K = outShape.length === 2 && typeof outShape[1] === 'number' && outShape[0] === shape[0] ? outShape[1] : 0;
+  if (K < 2) {
+    throw fail({
+      code: 'SNNC_E_CALIBRATION',
+      message: `synthetic calibration needs a classifier output [N, classes]; output '${g.outputs[0] ?? ''}' has shape [${outShape.join(', ')}]`,
+      hint: 'calibrate with real data instead (--calib mnist or --calib file.npz)',
+    });
+  }
   const n = opts.n ?? 64;
   const steps = opts.steps ?? 150;
   const rnd = splitmix32(opts.seed ?? 0);
