@@ -191,6 +191,11 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
         diagnostics.push({ severity: d.severity, code: d.code, message: `${t.name}: ${d.message}`, ...(d.node !== undefined ? { node: d.node } : {}) });
       }
       const cost = backend.cost(t as BackendTarget, r.mapping, ta);
+      if (!Number.isFinite(cost.energyJ) || !Number.isFinite(cost.latencyS) || cost.energyJ < 0 || cost.latencyS < 0) {
+        // The cost model is arithmetic on the target's constants: a non-finite result means
+        // constants whose products overflow, which is the target file's problem.
+        throw fail({ code: 'SNNC_E_TARGET', message: `target '${t.name}': the cost model gives energy ${cost.energyJ} J and latency ${cost.latencyS} s for this network; some of the target's constants are so large that their products overflow`, hint: 'check the target file against docs/targets.md (values in SI units, within physical ranges)' });
+      }
       let acc: { accuracy: number; note: string } | undefined;
       if (backend.simulate !== undefined) {
         hw ??= hardwareData(snn, opts);

@@ -58,7 +58,9 @@ function fitLayer(l: AllocLayer, nextCores: number, t: LoihiTarget, bits: number
   const fits = (n: number): boolean =>
     n <= lim.comp && n * l.fanIn * bits <= lim.syn && axonsInPerCore(l, n) <= lim.ain && n * nextCores <= lim.aout;
   // Lower bound from the two limits that scale with n, then walk up (⌈N/k⌉ is not linear).
-  let k = Math.max(1, Math.ceil(l.neurons / lim.comp), Math.ceil((l.neurons * l.fanIn * bits) / lim.syn));
+  // Never more cores than neurons: a huge (or infinite, from an absurd target value) bound
+  // would otherwise make the per-core walk below run forever.
+  let k = Math.min(l.neurons, Math.max(1, Math.ceil(l.neurons / lim.comp), Math.ceil((l.neurons * l.fanIn * bits) / lim.syn)));
   while (k < l.neurons && !fits(Math.ceil(l.neurons / k))) k++;
   const n = Math.ceil(l.neurons / k);
   if (!fits(n)) {
