@@ -53,6 +53,24 @@ export function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): Gra
   }
 }
 
+/** The newest ONNX versions this snnc reads (onnx 1.20: IR version 13, opset 25). */
+export const MAX_IR_VERSION = 13;
+export const MAX_OPSET = 25;
+
+/**
+ * IR version and default-domain opset in range, as onnxruntime checks them: a model from a
+ * newer exporter is refused with what it declares, not half-understood.
+ */
+function checkVersions(ir: number, domain: string, opset: number, file: string | undefined): void {
+  const at = file !== undefined ? { file } : {};
+  if (!Number.isInteger(ir) || ir < 1) throw fail({ code: 'SNNC_E_ONNX_INVALID', message: `ir_version ${ir} is not a valid ONNX IR version`, ...at, hint: 'the exporter wrote a broken header; re-export the model' });
+  if (ir > MAX_IR_VERSION) throw fail({ code: 'SNNC_E_UNSUPPORTED_OPSET', message: `the model has ONNX IR version ${ir}; snnc reads IR versions 1–${MAX_IR_VERSION}`, ...at, hint: 'export with an older onnx (e.g. torch.onnx.export with a lower opset), or update snnc' });
+  const name = domain === '' ? "'ai.onnx' (the default domain)" : `'${domain}'`;
+  if (!Number.isInteger(opset) || opset < 1 || opset > MAX_OPSET) {
+    throw fail({ code: 'SNNC_E_UNSUPPORTED_OPSET', message: `the model imports opset ${opset} of domain ${name}; snnc supports opsets 1–${MAX_OPSET}`, ...at, hint: opset > MAX_OPSET ? `re-export with opset_version ≤ ${MAX_OPSET}` : 'the opset import is broken; re-export the model' });
+  }
+}
+
 function importModel(bytes: Uint8Array, opts: OnnxImportOptions): Graph {
   const file = opts.file;
   const fileAt = file !== undefined ? { file } : {};
@@ -69,6 +87,7 @@ function importModel(bytes: Uint8Array, opts: OnnxImportOptions): Graph {
   if ((g.output ?? []).length === 0) invalid('the graph declares no outputs');
   const opsetEntry = (model.opsetImport ?? []).find((o) => DEFAULT_DOMAINS.has(o.domain ?? ''));
   const opset = opsetEntry !== undefined ? toNumber(opsetEntry.version) : invalid('the model imports no opset of the default ONNX domain');
+  checkVersions(toNumber(model.irVersion), opsetEntry?.domain ?? '', opset, file);
   const snncEntry = (model.opsetImport ?? []).find((o) => o.domain === SNNC_DOMAIN);
   const snncVersion = snncEntry !== undefined ? toNumber(snncEntry.version) : undefined;
   if ((g.sparseInitializer ?? []).length > 0) {
