@@ -7,12 +7,19 @@ import type { LayerPlan, Plan } from './plan.js';
 
 const PER_LINE = 16;
 
-function constArray(type: string, name: string, values: ArrayLike<number>): string[] {
-  const rows: string[] = [];
+/**
+ * Appends a constant array to `out` line by line. (Returning the lines for a spread
+ * `out.push(...lines)` overflowed the call stack on VGG-size layers: millions of arguments.)
+ */
+function constArray(out: string[], type: string, name: string, values: ArrayLike<number>): void {
+  out.push(`static const ${type} ${name}[${values.length}] = {`);
   for (let i = 0; i < values.length; i += PER_LINE) {
-    rows.push('  ' + Array.from({ length: Math.min(PER_LINE, values.length - i) }, (_, j) => lit(values[i + j] as number)).join(', ') + ',');
+    let row = ' ';
+    const end = Math.min(values.length, i + PER_LINE);
+    for (let j = i; j < end; j++) row += ` ${lit(values[j] as number)},`;
+    out.push(row);
   }
-  return [`static const ${type} ${name}[${values.length}] = {`, ...rows, '};'];
+  out.push('};');
 }
 
 export function weightsHeader(plan: Plan): string {
@@ -28,11 +35,14 @@ export function weightsHeader(plan: Plan): string {
     const n = l.neuron;
     if (l.weights.length === 0 && l.bias.length === 0 && n === null) continue;
     out.push('', `// layer ${lp.k}: ${lp.ident} (${l.kind})`);
-    if (l.weights.length > 0) out.push(`// weights [${l.weightShape.join(', ')}], ${l.weightBits}-bit`, ...constArray(`snnc_int<${Math.max(2, l.weightBits)}>`, `${lp.id}_w`, l.weights));
-    if (l.bias.length > 0) out.push(...constArray(`snnc_int<${Math.max(2, l.biasBits)}>`, `${lp.id}_b`, l.bias));
+    if (l.weights.length > 0) {
+      out.push(`// weights [${l.weightShape.join(', ')}], ${l.weightBits}-bit`);
+      constArray(out, `snnc_int<${Math.max(2, l.weightBits)}>`, `${lp.id}_w`, l.weights);
+    }
+    if (l.bias.length > 0) constArray(out, `snnc_int<${Math.max(2, l.biasBits)}>`, `${lp.id}_b`, l.bias);
     if (n !== null) {
-      out.push(...constArray(`snnc_int<${n.thresholdBits + 1}>`, `${lp.id}_th`, n.threshold));
-      out.push(...constArray(`snnc_int<${n.membraneBits}>`, `${lp.id}_vinit`, n.vInit));
+      constArray(out, `snnc_int<${n.thresholdBits + 1}>`, `${lp.id}_th`, n.threshold);
+      constArray(out, `snnc_int<${n.membraneBits}>`, `${lp.id}_vinit`, n.vInit);
     }
   }
   out.push('', '#endif', '');
