@@ -2,7 +2,7 @@
 // place only when complete, so an interrupted run never leaves a half-written result.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fail } from '../errors.js';
+import { fail, isSnncError } from '../errors.js';
 
 /** Marker file that says "snnc wrote this folder", so --force is not needed to replace it. */
 export const OUTPUT_MARKER = '.snnc-output';
@@ -45,7 +45,7 @@ export function writeDirAtomic(dir: string, files: readonly OutputFile[], opts: 
     }
   }
   const parent = dirname(target);
-  mkdirSync(parent, { recursive: true });
+  ioStep(dir, () => mkdirSync(parent, { recursive: true }));
   const tmp = join(parent, `.snnc-tmp-${basename(target)}-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   try {
@@ -67,8 +67,35 @@ export function writeDirAtomic(dir: string, files: readonly OutputFile[], opts: 
     }
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    if (isSnncError(e)) throw e;
+    throw ioError(dir, e);
   }
+}
+
+function ioError(path: string, e: unknown): Error {
+  return fail({ code: 'SNNC_E_IO', message: `cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`, file: path, hint: 'choose an output folder you can write to (and with free space)' });
+}
+
+function ioStep(path: string, f: () => void): void {
+  try {
+    f();
+  } catch (e) {
+    throw ioError(path, e);
+  }
+}
+
+/**
+ * Fails with SNNC_E_IO now if the output's folder cannot be created or written, so a command
+ * does not do minutes of work and then fail to save it. Writes and removes a probe file.
+ */
+export function probeOutput(path: string): void {
+  const parent = dirname(resolve(path));
+  ioStep(path, () => {
+    mkdirSync(parent, { recursive: true });
+    const probe = join(parent, `.snnc-probe-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe, { force: true });
+  });
 }
 
 /** Writes one file atomically (temp file in the same folder + rename). */

@@ -1,7 +1,7 @@
 // snnc compile <model> --target <name|file|all> -o <dir>
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { writeDirAtomic } from '../api/atomic.js';
+import { writeDirAtomic, probeOutput } from '../api/atomic.js';
 import { csim, hasCompiler, synth } from '../backends/fpga/csim.js';
 import { compileModel, SNN_TARGETS } from '../api/compile.js';
 import { loadModel } from '../api/load.js';
@@ -50,6 +50,7 @@ export const compileCommand: Command = {
     const model = requirePositional(a.positionals, 0, 'model path', this.name);
     const out = stringOpt(a, 'output');
     if (out === undefined) throw fail({ code: 'SNNC_E_USAGE', message: 'missing -o <dir>', hint: "see 'snnc compile --help'" });
+    probeOutput(out); // an unwritable destination fails now, not after the work
     const targets = listOpt(a, 'target');
     const n = intOpt(a, 'n', 1, 10_000_000);
     const dataset = stringOpt(a, 'dataset');

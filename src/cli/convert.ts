@@ -1,5 +1,5 @@
 // snnc convert <model> -o <out.snn.onnx>
-import { writeFileAtomic } from '../api/atomic.js';
+import { writeFileAtomic, probeOutput } from '../api/atomic.js';
 import { convertModel, isConverted, withSyntheticCalibration } from '../api/convert.js';
 import { loadModel } from '../api/load.js';
 import { fail } from '../errors.js';
@@ -38,6 +38,7 @@ export const convertCommand: Command = {
     const model = requirePositional(a.positionals, 0, 'model path', this.name);
     const out = stringOpt(a, 'output');
     if (out === undefined) throw fail({ code: 'SNNC_E_USAGE', message: 'missing -o <out.snn.onnx>', hint: "see 'snnc convert --help'" });
+    probeOutput(out); // an unwritable destination fails now, not after the work
     const loadDiags: NirDiagnostic[] = [];
     const g = await loadModel(model, { ...loadOptionsFrom(a), diagnostics: loadDiags });
     // A network that is already spiking (a NIR file, a *.snn.onnx) is only rewritten in the

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { writeDirAtomic } from '../api/atomic.js';
+import { writeDirAtomic, probeOutput } from '../api/atomic.js';
 import { withSyntheticCalibration } from '../api/convert.js';
 import { DEFAULT_EXPLORE_TARGET, exploreFiles, exploreModel } from '../api/explore.js';
 import type { ExploreResult } from '../api/explore.js';
@@ -142,6 +142,7 @@ export const exploreCommand: Command = {
     const out = stringOpt(a, 'output');
     const first = requirePositional(a.positionals, 0, 'model path (or merge)', this.name);
     if (out === undefined) throw fail({ code: 'SNNC_E_USAGE', message: 'missing -o <dir>', hint: "see 'snnc explore --help'" });
+    probeOutput(out); // an unwritable destination fails now, not after the work
     if (first === 'merge' && !existsSync(first)) {
       const dirs = a.positionals.slice(1);
       if (dirs.length === 0) throw fail({ code: 'SNNC_E_USAGE', message: 'explore merge: no folders given', hint: 'snnc explore merge part1 part2 … -o explore' });

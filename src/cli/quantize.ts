@@ -1,5 +1,5 @@
 // snnc quantize <model> [--bits w=4,th=8] [--layer conv1:w=6] [--rounding …] -o <out.snn.onnx>
-import { writeFileAtomic } from '../api/atomic.js';
+import { writeFileAtomic, probeOutput } from '../api/atomic.js';
 import { loadModel } from '../api/load.js';
 import { formatBits } from '../api/memory.js';
 import type { QuantScheme } from '../api/quantize.js';
@@ -50,6 +50,7 @@ export const quantizeCommand: Command = {
     const model = requirePositional(a.positionals, 0, 'model path', this.name);
     const out = stringOpt(a, 'output');
     if (out === undefined) throw fail({ code: 'SNNC_E_USAGE', message: 'missing -o <out.snn.onnx>', hint: "see 'snnc quantize --help'" });
+    probeOutput(out); // an unwritable destination fails now, not after the work
     const b = stringOpt(a, 'bits');
     const bits = b !== undefined ? parseBits(b) : undefined;
     const layers: Record<string, Partial<BitWidths>> = {};

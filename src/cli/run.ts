@@ -1,6 +1,7 @@
 // snnc run <model> --input name=file ... --output-dir <dir>
 import { parseInputSpecs, bindInputs, runToDir } from '../api/run.js';
 import { loadModel } from '../api/load.js';
+import { probeOutput } from '../api/atomic.js';
 import { fail } from '../errors.js';
 import { flag, listOpt, parseCommandArgs, stringOpt, intOpt } from './args.js';
 import type { Command } from './commands.js';
@@ -32,6 +33,7 @@ export const runCommand: Command = {
     const model = requirePositional(a.positionals, 0, 'model path', this.name);
     const outDir = stringOpt(a, 'output-dir');
     if (outDir === undefined) throw fail({ code: 'SNNC_E_USAGE', message: 'missing --output-dir <dir>', hint: "see 'snnc run --help'" });
+    probeOutput(outDir); // an unwritable destination fails now, not after the work
     const maxElements = intOpt(a, 'max-elements', 1, Number.MAX_SAFE_INTEGER);
     const g = await loadModel(model, maxElements !== undefined ? { maxElements } : {});
     const feeds = bindInputs(g, parseInputSpecs(listOpt(a, 'input')), maxElements);
