@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   SNNC_E_QUANTIZE: 'The network cannot be quantized as asked: a layer needs an accumulator or membrane wider than 32 bits, or a parameter does not fit its bit width; the message names the layer.',
   SNNC_E_INT_PROGRAM: 'An integer program (IntProgram, from snnc quantize or a *.snn.onnx file) is inconsistent: unknown input layer, shapes, widths or integer ranges that break the contract of src/sim/int/program.ts.',
   SNNC_E_NIR: 'A NIR file (*.nir, HDF5) is malformed or its graph cannot be expressed: a missing group or field, a wrong dtype or shape, an unknown node type, parameters outside the documented dt convention, or a graph part NIR lacks; the message names the HDF5 path or node.',
+  SNNC_E_OUTPUT_BUSY: 'Another running snnc is writing the same output (its lock file names the process); wait for it or choose another output.',
   SNNC_E_UNSUPPORTED_OPSET: 'The model declares an ONNX IR version or a default-domain opset snnc does not read (newer than IR 13 / opset 25, or not a positive number); the message names the domain and version.',
   SNNC_E_NIR_UNSUPPORTED: 'A valid NIR file uses something snnc cannot run, named with the reason: a Delay node, an integrator (I, LI, CubaLI) in the middle of the network, or a recurrent edge (snnc imports feed-forward graphs).',
   SNNC_E_BUDGET: 'A budget ("accuracy>=97%,energy<=5uJ,latency<=1ms") is malformed: an unknown metric or unit, a bound that can never hold, or a metric limited twice.',

@@ -1,6 +1,6 @@
 // Outputs are written into a temp folder beside the destination and renamed into
 // place only when complete, so an interrupted run never leaves a half-written result.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fail, isSnncError } from '../errors.js';
 
@@ -46,6 +46,7 @@ export function writeDirAtomic(dir: string, files: readonly OutputFile[], opts: 
   }
   const parent = dirname(target);
   ioStep(dir, () => mkdirSync(parent, { recursive: true }));
+  cleanStale(target);
   const tmp = join(parent, `.snnc-tmp-${basename(target)}-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   try {
@@ -84,19 +85,86 @@ function ioStep(path: string, f: () => void): void {
   }
 }
 
+/** Is a process with this id still running (so its temp folders and locks are live)? */
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/**
+ * What a killed snnc left beside `target`: temp folders of dead processes are removed; if the
+ * kill came between the two renames (old output moved aside, new one not yet in place), the
+ * old output is put back first, so the user always has a complete output.
+ */
+function cleanStale(target: string): void {
+  const parent = dirname(target);
+  const prefix = `.snnc-tmp-${basename(target)}-`;
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names.filter((n) => n.startsWith(prefix)).sort()) {
+    const rest = name.slice(prefix.length);
+    const m = /^(\d+)(-old)?$/.exec(rest);
+    if (m === null || alive(Number(m[1]))) continue;
+    const p = join(parent, name);
+    if (m[2] !== undefined && !existsSync(target)) renameSync(p, target);
+    else rmSync(p, { recursive: true, force: true });
+  }
+}
+
+const held = new Set<string>();
+
 /**
  * Fails with SNNC_E_IO now if the output's folder cannot be created or written, so a command
- * does not do minutes of work and then fail to save it. Writes and removes a probe file.
+ * does not do minutes of work and then fail to save it; then takes the output's lock, so a
+ * second snnc writing the same output at the same time stops with SNNC_E_OUTPUT_BUSY instead
+ * of silently overwriting it. The lock is released by releaseOutputs() (the CLI does it after
+ * every command) or when the process exits; a lock of a dead process is taken over.
  */
 export function probeOutput(path: string): void {
-  const parent = dirname(resolve(path));
+  const target = resolve(path);
+  const parent = dirname(target);
+  const lock = join(parent, `.snnc-lock-${basename(target)}`);
   ioStep(path, () => {
     mkdirSync(parent, { recursive: true });
     const probe = join(parent, `.snnc-probe-${process.pid}`);
     writeFileSync(probe, '');
     rmSync(probe, { force: true });
   });
+  if (held.has(lock)) return;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      held.add(lock);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(path, e);
+      const owner = Number(readFileSync(lock, 'utf8').trim());
+      if (alive(owner)) {
+        throw fail({ code: 'SNNC_E_OUTPUT_BUSY', message: `another snnc (process ${owner}) is writing this output`, file: path, hint: `wait for it to finish, or choose another -o; if no snnc runs, delete ${lock}` });
+      }
+      rmSync(lock, { force: true }); // its owner died: take it over
+    }
+  }
+  throw fail({ code: 'SNNC_E_OUTPUT_BUSY', message: 'the output lock changed hands while taking it', file: path, hint: 'another snnc started writing the same output; try again' });
 }
+
+/** Releases the output locks this process holds. */
+export function releaseOutputs(): void {
+  for (const lock of held) rmSync(lock, { force: true });
+  held.clear();
+}
+
+process.on('exit', releaseOutputs);
 
 /** Writes one file atomically (temp file in the same folder + rename). */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {

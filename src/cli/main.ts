@@ -3,6 +3,7 @@
 // exit code 2 and a plain message, anything else (a bug) to exit code 1.
 import { packageVersion } from '../api/version.js';
 import { isSnncError } from '../errors.js';
+import { releaseOutputs } from '../api/atomic.js';
 import { COMMANDS, commandHelp, mainHelp } from './commands.js';
 
 export function version(): string {
@@ -47,7 +48,11 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       io.stdout(commandHelp(cmd) + '\n');
       return 0;
     }
-    return await cmd.run(rest, io);
+    try {
+      return await cmd.run(rest, io);
+    } finally {
+      releaseOutputs();
+    }
   } catch (e) {
     if (isSnncError(e)) {
       io.stderr(e.describe() + '\n');
