@@ -45,11 +45,21 @@ export function readFile(path: string): Uint8Array {
   }
 }
 
-export function readNpy(bytes: Uint8Array, opts: NpyReadOptions = {}): Tensor {
-  const where = opts.file !== undefined ? { file: opts.file } : {};
-  const bad = (message: string, hint?: string): never => {
-    throw fail({ code: 'SNNC_E_NPY', message, ...where, ...(hint !== undefined ? { hint } : {}) });
-  };
+/**
+ * The shape a .npy declares, read from its first bytes only (undefined when they do not hold
+ * the whole header): lets a reader check sizes before it inflates or allocates the data.
+ */
+export function npyShape(head: Uint8Array): number[] | undefined {
+  try {
+    return npyHeader(head, (m) => {
+      throw new Error(m);
+    }).shape;
+  } catch {
+    return undefined;
+  }
+}
+
+function npyHeader(bytes: Uint8Array, bad: (message: string, hint?: string) => never): { descr: string; fortran: boolean; shape: number[]; dataStart: number } {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) bad('not a .npy file (missing the \\x93NUMPY magic)');
   const major = bytes[6] ?? 0;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -69,7 +79,15 @@ export function readNpy(bytes: Uint8Array, opts: NpyReadOptions = {}): Tensor {
   if (dataStart > bytes.length) bad(`truncated .npy header (needs ${headerLen} bytes)`);
   // 1.0/2.0 headers are latin1, 3.0 is utf8; the fields we read are ASCII either way.
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
-  const { descr, fortran, shape } = parseHeader(header, bad);
+  return { ...parseHeader(header, bad), dataStart };
+}
+
+export function readNpy(bytes: Uint8Array, opts: NpyReadOptions = {}): Tensor {
+  const where = opts.file !== undefined ? { file: opts.file } : {};
+  const bad = (message: string, hint?: string): never => {
+    throw fail({ code: 'SNNC_E_NPY', message, ...where, ...(hint !== undefined ? { hint } : {}) });
+  };
+  const { descr, fortran, shape, dataStart } = npyHeader(bytes, bad);
 
   const m = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
   const dtype = m !== null ? DESCR[`${m[2]}${m[3]}`] : undefined;

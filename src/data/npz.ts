@@ -5,8 +5,8 @@ import { fail } from '../errors.js';
 import { DEFAULT_MAX_ELEMENTS, shapeSize } from '../ir/dtype.js';
 import type { DType, Tensor } from '../ir/types.js';
 import type { Dataset } from './dataset.js';
-import { readFile, readNpy, writeNpy } from './npy.js';
-import { extractZip, listZip, writeZip } from './zip.js';
+import { npyShape, readFile, readNpy, writeNpy } from './npy.js';
+import { extractZip, listZip, peekZip, writeZip } from './zip.js';
 
 export interface NpzReadOptions {
   readonly file?: string;
@@ -66,9 +66,17 @@ export function loadNpzDataset(path: string, opts: NpzDatasetOptions = {}): Data
       bad(need, `missing (the file holds: ${names.length > 0 ? names.join(', ') : 'nothing'})`, 'save the dataset with numpy.savez(path, x=images, y=labels)');
     }
   }
-  const arrays = readNpz(bytes, { file: path, names: ['x', 'y'], ...(opts.maxElements !== undefined ? { maxElements: opts.maxElements } : {}) });
-  const x = arrays.get('x') ?? bad('x', 'missing', 'save it with numpy.savez(path, x=images, y=labels)');
-  const y = arrays.get('y') ?? bad('y', 'missing', 'save it with numpy.savez(path, x=images, y=labels)');
+  const limit = opts.maxElements !== undefined ? { maxElements: opts.maxElements } : {};
+  // Labels first (small), then x's declared shape from its header alone: a file whose x does
+  // not match y, or is over the element limit, is refused before x is inflated.
+  const y = readNpz(bytes, { file: path, names: ['y'], ...limit }).get('y') ?? bad('y', 'missing', 'save it with numpy.savez(path, x=images, y=labels)');
+  const xEntry = listZip(bytes, path).find((e) => e.name.replace(/\.npy$/, '') === 'x');
+  const xShape = xEntry !== undefined ? npyShape(peekZip(bytes, xEntry, 4096) ?? new Uint8Array(0)) : undefined;
+  if (xShape !== undefined) {
+    if (xShape.length >= 1 && y.shape.length === 1 && xShape[0] !== y.shape[0]) bad('y', `has ${y.shape[0] ?? 0} labels but x has ${xShape[0] ?? 0} samples`, 'x and y must have the same first dimension');
+    shapeSize(xShape, opts.maxElements ?? DEFAULT_MAX_ELEMENTS, { file: `${path}:x.npy` });
+  }
+  const x = readNpz(bytes, { file: path, names: ['x'], ...limit }).get('x') ?? bad('x', 'missing', 'save it with numpy.savez(path, x=images, y=labels)');
 
   if (x.dtype !== 'float32' && x.dtype !== 'float64') {
     bad('x', `dtype ${x.dtype}, expected float32 or float64`, 'convert with x.astype(numpy.float32), scaled as the model was trained (e.g. pixels in [0, 1])');

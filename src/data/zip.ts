@@ -2,7 +2,7 @@
 // extensions) and extract stored or deflated entries; write stored entries.
 // Sizes come from the central directory, never from local headers: numpy writes local
 // headers with ZIP64 placeholders (0xFFFFFFFF) even for small arrays.
-import { inflateRawSync } from 'node:zlib';
+import { constants as zconstants, inflateRawSync } from 'node:zlib';
 import { fail } from '../errors.js';
 
 export interface ZipEntry {
@@ -90,6 +90,27 @@ export function listZip(bytes: Uint8Array, file?: string): ZipEntry[] {
 }
 
 /** Uncompressed bytes of one entry; `maxBytes` guards against inflating hostile sizes. */
+/**
+ * The first bytes (at most n) an entry unpacks to, inflating only a prefix of it: enough for a
+ * file header, without unpacking (or allocating) the rest.
+ */
+export function peekZip(bytes: Uint8Array, entry: ZipEntry, n: number): Uint8Array | undefined {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = entry.localOffset;
+  if (at + 30 > bytes.length || v.getUint32(at, true) !== SIG_LOCAL || (entry.flags & 1) !== 0) return undefined;
+  const start = at + 30 + v.getUint16(at + 26, true) + v.getUint16(at + 28, true);
+  const packed = bytes.subarray(start, Math.min(bytes.length, start + entry.compressedSize));
+  if (entry.method === 0) return packed.subarray(0, n);
+  if (entry.method !== 8) return undefined;
+  try {
+    // Z_SYNC_FLUSH returns what a truncated stream inflates to instead of failing; 2 KiB of
+    // deflate input unpacks to at most ~2 MiB (deflate's ratio is bounded by ~1032:1).
+    return inflateRawSync(packed.subarray(0, Math.min(packed.length, 2048)), { finishFlush: zconstants.Z_SYNC_FLUSH }).subarray(0, n);
+  } catch {
+    return undefined;
+  }
+}
+
 export function extractZip(bytes: Uint8Array, entry: ZipEntry, maxBytes: number, file?: string): Uint8Array {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const at = entry.localOffset;
