@@ -29,7 +29,6 @@ import { activityFromSimulation, annActivity, annMapping, stretchSteps } from '.
 import type { SimulateModelOptions } from './simulate.js';
 import { simulateModel } from './simulate.js';
 import { convertModel, isConverted } from './convert.js';
-
 import { simulate } from '../sim/snn/simulate.js';
 import { packageVersion } from './version.js';
 import { takeRange } from './slice.js';

@@ -28,6 +28,9 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<G
   if (!statSync(path).isFile()) {
     throw fail({ code: 'SNNC_E_IO', message: 'model path is not a file', file: path });
   }
+  if (opts.nirDt !== undefined && !(opts.nirDt > 0 && Number.isFinite(opts.nirDt))) {
+    throw fail({ code: 'SNNC_E_USAGE', message: `--nir-dt ${opts.nirDt} is not a positive time step`, hint: 'e.g. --nir-dt 1e-4 (seconds; the default) or --nir-dt 1 for per-step files' });
+  }
   const ext = extname(path).toLowerCase();
   const o = opts.maxElements !== undefined ? { maxElements: opts.maxElements } : {};
   const r = opts.onRead !== undefined ? { onRead: opts.onRead } : {};
@@ -35,9 +38,6 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<G
   if (ext === '.json') return importTfjs(path, { ...o, ...r });
   if (ext === '.nir') {
     opts.onRead?.(path);
-    if (opts.nirDt !== undefined && !(opts.nirDt > 0 && Number.isFinite(opts.nirDt))) {
-      throw fail({ code: 'SNNC_E_USAGE', message: `--nir-dt ${opts.nirDt} is not a positive time step`, hint: 'e.g. --nir-dt 1e-4 (seconds; the default) or --nir-dt 1 for per-step files' });
-    }
     return await importNir(path, { ...o, ...(opts.nirDt !== undefined ? { dt: opts.nirDt } : {}), ...(opts.diagnostics !== undefined ? { diagnostics: opts.diagnostics } : {}) });
   }
   throw fail({

@@ -12,7 +12,7 @@ import type { SimData } from '../sim/snn/types.js';
 import type { Activity, CostReport, Mapping } from '../costmodel/types.js';
 import { estimateCost } from '../costmodel/index.js';
 import type { FpgaTarget, ImcTarget, LoihiTarget } from '../costmodel/target.js';
-import { registerTargetKind } from '../costmodel/target.js';
+import { BUNDLED_KINDS, registerTargetKind } from '../costmodel/target.js';
 import type { BackendDiagnostic, EmittedFile } from './common/types.js';
 import { emit as emitLoihi } from './loihi/index.js';
 import { loihiLatency, loihiQuantizeOptions, simulateLoihi } from './loihi/simulate.js';
@@ -147,9 +147,6 @@ const fpga: BackendRecord<FpgaTarget> = {
 const BUNDLED: readonly AnyRecord[] = [loihi, imc, fpga] as unknown as AnyRecord[];
 const registry = new Map<string, AnyRecord>(BUNDLED.map((r) => [r.kind, r]));
 
-/** Kinds whose target files are described by targets/schema.json (the cost-only 'ann' baselines included). */
-export const BUNDLED_KINDS: readonly string[] = ['loihi', 'imc', 'fpga', 'ann'];
-
 /**
  * Add a target kind from outside snnc: its record, and the JSON schema of its target files.
  * A later compile accepts target files of that kind and reports them like bundled ones.
@@ -158,7 +155,7 @@ export function registerBackend<Tg extends BackendTarget, M extends BackendMappi
   if (!/^[a-z][a-z0-9-]*$/.test(record.kind)) {
     throw fail({ code: 'SNNC_E_USAGE', message: `backend kind '${record.kind}' is not a lower-case name`, hint: "use e.g. 'mychip'" });
   }
-  if (BUNDLED_KINDS.includes(record.kind)) {
+  if (BUNDLED_KINDS.has(record.kind)) {
     throw fail({ code: 'SNNC_E_USAGE', message: `backend kind '${record.kind}' is bundled with snnc and cannot be replaced`, hint: 'register your backend under a kind of its own' });
   }
   if (record.targetSchema === undefined) {

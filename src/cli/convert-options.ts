@@ -29,13 +29,10 @@ function choice<T extends string>(a: ParsedArgs, name: string, allowed: readonly
   return v as T;
 }
 
-/** loadModel options from the command line (--nir-dt). */
+/** loadModel options from the command line (--nir-dt; loadModel checks the value). */
 export function loadOptionsFrom(a: ParsedArgs): LoadOptions {
   const s = stringOpt(a, 'nir-dt');
-  if (s === undefined) return {};
-  const dt = Number(s);
-  if (!(dt > 0) || !Number.isFinite(dt)) throw fail({ code: 'SNNC_E_USAGE', message: `--nir-dt '${s}' is not a positive number of seconds`, hint: 'e.g. --nir-dt 1e-4 (the default) or --nir-dt 1 for per-step files' });
-  return { nirDt: dt };
+  return s === undefined ? {} : { nirDt: Number(s) };
 }
 
 export function convertOptionsFrom(a: ParsedArgs, onDump?: (pass: string, text: string) => void): ConvertOptions {

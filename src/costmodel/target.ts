@@ -180,7 +180,8 @@ function describeError(e: ErrorObject): string {
   return `${at}: ${msg}`;
 }
 
-const BUNDLED_KINDS = new Set(['loihi', 'imc', 'fpga', 'ann']);
+/** Kinds described by targets/schema.json (the cost-only 'ann' baselines included). */
+export const BUNDLED_KINDS: ReadonlySet<string> = new Set(['loihi', 'imc', 'fpga', 'ann']);
 const customKinds = new Map<string, ValidateFunction>();
 
 /**

@@ -1,7 +1,7 @@
 // What `import net from './model.onnx?snn'` turns into: the model compiled through the
 // library API (the same calls as `snnc quantize` and `snnc compile`), packed as plain data,
 // and cached — in memory so parallel imports compile once, on disk so an unchanged rebuild
-// does not compile at all. The bundler glue (index.ts) only calls `buildModule`.
+// does not compile at all. The bundler glue (index.ts) only calls `buildModel`.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -129,13 +129,15 @@ export function defaultCacheDir(): string {
   return resolve('node_modules', '.cache', 'snnc');
 }
 
-function readCache(dir: string, key: string): ModelBuild | undefined {
+function readCache(dir: string, key: string, modelPath: string): ModelBuild | undefined {
   const file = join(dir, `${key}.json`);
   if (!existsSync(file)) return undefined;
+  const model = resolve(modelPath);
   try {
     const b = JSON.parse(readFileSync(file, 'utf8')) as ModelBuild;
-    // Files besides the model (external data, shards) are not in the key: check them here.
-    if (b.key !== key || b.inputs.some((i) => !existsSync(i.path) || sha256(readFileSync(i.path)) !== i.sha256)) return undefined;
+    // Files besides the model (external data, shards) are not in the key: check them here
+    // (the model's own bytes are, so it is not read a second time).
+    if (b.key !== key || b.inputs.some((i) => i.path !== model && (!existsSync(i.path) || sha256(readFileSync(i.path)) !== i.sha256))) return undefined;
     return b;
   } catch {
     return undefined; // a damaged entry is rebuilt, never trusted
@@ -223,7 +225,7 @@ export function buildModel(modelPath: string, opts: SnncPluginOptions): Promise<
   }
   const dir = opts.cacheDir === false ? undefined : (opts.cacheDir ?? defaultCacheDir());
   const p = (async () => {
-    const hit = dir !== undefined ? readCache(dir, key) : undefined;
+    const hit = dir !== undefined ? readCache(dir, key, modelPath) : undefined;
     if (hit !== undefined) {
       opts.onBuild?.({ model: modelPath, source: 'disk-cache' });
       return hit;
