@@ -27,7 +27,7 @@ export const ERROR_CODES = {
   SNNC_E_TENSOR_FILE: 'A TensorProto .pb file is malformed.',
   SNNC_E_VERIFY: 'The graph failed verification after a pass (this usually indicates a bug in the pass).',
   SNNC_E_TARGET: 'A hardware target file is unknown, unreadable, or fails targets/schema.json (the message names the JSON pointer).',
-  SNNC_E_DATASET: 'A dataset (.npz or embedded) is unusable: missing array x or y, wrong dtype or shape, sample counts that differ, no samples, or negative labels.',
+  SNNC_E_DATASET: 'A dataset (.npz or embedded) is unusable: missing array x or y, wrong dtype or shape, sample counts that differ, no samples, NaN/Inf values in x, or labels beyond the class count of the model.',
   SNNC_E_TFJS_INVALID: 'A TF.js model.json is not valid JSON or lacks a part the layers format requires (modelTopology, layer configs, inbound nodes, weightsManifest).',
   SNNC_E_BACKEND: 'A backend cannot express the graph or fit it on the target (an op the target lacks, a layer too large for a core, too many chips, a malformed netx file); the message names the node or HDF5 path.',
   SNNC_E_REPORT: 'A compile report does not match docs/report.schema.json (the message names the JSON pointer); usually a bug in the producer of the report.',

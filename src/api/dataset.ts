@@ -47,6 +47,29 @@ export function fitToModel(g: Graph, d: Dataset): Dataset {
       hint: d.name.startsWith('mnist') ? 'the embedded MNIST fits models taking float32 [N,1,28,28] or [N,784] images' : 'the .npz x array must hold one model input per sample',
     });
   }
+  checkLabels(g, d);
   if (want.length === have.length && want.every((v, i) => v === have[i])) return d;
   return { ...d, x: { ...d.x, shape: [d.x.shape[0] ?? 0, ...want] } };
+}
+
+/**
+ * A label the model cannot output (≥ its class count) would count as a miss for every
+ * configuration and quietly lower each accuracy figure: refuse it. Checked only when the
+ * model's single output is [N, K] with a known K.
+ */
+function checkLabels(g: Graph, d: Dataset): void {
+  if (g.outputs.length !== 1) return;
+  const shape = g.values.get(g.outputs[0] ?? '')?.shape ?? [];
+  const k = shape[1];
+  if (shape.length !== 2 || typeof k !== 'number' || k <= 0) return;
+  for (let i = 0; i < d.y.length; i++) {
+    const v = d.y[i] ?? 0;
+    if (v >= k) {
+      throw fail({
+        code: 'SNNC_E_DATASET',
+        message: `dataset '${d.name}': label ${v} at index ${i} is outside the model's ${k} classes (0..${k - 1})`,
+        hint: 'use the labels the model was trained with (class indices 0..K-1), or the dataset that belongs to this model',
+      });
+    }
+  }
 }

@@ -103,5 +103,19 @@ export function loadNpzDataset(path: string, opts: NpzDatasetOptions = {}): Data
   const size = shapeSize(x.shape, opts.maxElements ?? DEFAULT_MAX_ELEMENTS, { file: path });
   const data = x.data instanceof Float32Array ? x.data : Float32Array.from(x.data as Float64Array);
   if (data.length !== size) bad('x', 'data length does not match its shape', 're-save the file');
+  // A NaN or infinite pixel turns every current it reaches into NaN, and accuracy on it into
+  // noise: refuse it, naming where it is, rather than report numbers built on it.
+  let nonFinite = 0;
+  let first = -1;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i] ?? 0)) {
+      if (first < 0) first = i;
+      nonFinite++;
+    }
+  }
+  if (nonFinite > 0) {
+    const per = size / n;
+    bad('x', `holds ${nonFinite} non-finite value${nonFinite === 1 ? '' : 's'} (NaN or ±Inf), the first in sample ${Math.floor(first / per)}`, 'clean the data first, e.g. x = numpy.nan_to_num(x) or drop those samples');
+  }
   return { x: { dtype: 'float32', shape: [...x.shape], data }, y: labels, name: path };
 }

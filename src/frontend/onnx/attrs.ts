@@ -30,6 +30,7 @@ export function toOnnxNode(p: NodeProto, name: string, file?: string): OnnxNode 
     if (attrs.has(key)) {
       throw fail({ code: 'SNNC_E_DUPLICATE_NAME', message: `attribute '${key}' is given twice`, node: name, ...(file !== undefined ? { file } : {}) });
     }
+    checkAttrFields(a, key, name, file);
     attrs.set(key, a);
   }
   return {
@@ -40,6 +41,38 @@ export function toOnnxNode(p: NodeProto, name: string, file?: string): OnnxNode 
     attrs,
     ...(file !== undefined ? { file } : {}),
   };
+}
+
+/** The value field each declared attribute type uses (scalars, then lists). */
+const FIELD_OF: Readonly<Record<number, keyof AttributeProto>> = {
+  [T.FLOAT]: 'f', [T.INT]: 'i', [T.STRING]: 's', [T.TENSOR]: 't', [T.GRAPH]: 'g', [T.SPARSE_TENSOR]: 'sparseTensor', [T.TYPE_PROTO]: 'tp',
+  [T.FLOATS]: 'floats', [T.INTS]: 'ints', [T.STRINGS]: 'strings', [T.TENSORS]: 'tensors', [T.GRAPHS]: 'graphs', [T.SPARSE_TENSORS]: 'sparseTensors', [T.TYPE_PROTOS]: 'typeProtos',
+};
+const VALUE_FIELDS = Object.values(FIELD_OF);
+
+/**
+ * onnx's checker wants exactly one value field, the one the declared type names. An attribute
+ * declared int that carries floats (or two kinds of value) is read differently by different
+ * engines, so it is refused here instead of being read as whichever field a reader looks at.
+ */
+function checkAttrFields(a: AttributeProto, key: string, node: string, file: string | undefined): void {
+  const set = VALUE_FIELDS.filter((f) => {
+    const v = a[f];
+    if (Array.isArray(v)) return v.length > 0;
+    return Object.prototype.hasOwnProperty.call(a, f) && v !== null && v !== undefined;
+  });
+  const t = a.type ?? 0;
+  const want = FIELD_OF[t];
+  const stray = set.filter((f) => f !== want);
+  if (set.length > 1 || (t !== 0 && stray.length > 0)) {
+    throw fail({
+      code: 'SNNC_E_ONNX_INVALID',
+      message: `attribute '${key}' is declared ${TYPE_NAMES[t] ?? (t === 0 ? 'without a type' : `type-${t}`)} but holds ${set.join(' and ')}`,
+      node,
+      ...(file !== undefined ? { file } : {}),
+      hint: 'the file is corrupt or was written by a buggy exporter; onnx.checker refuses it too',
+    });
+  }
 }
 
 export function attrError(n: OnnxNode, message: string, hint?: string): never {

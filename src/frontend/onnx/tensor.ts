@@ -86,6 +86,14 @@ export function tensorFromProto(tp: TensorProto, opts: DecodeOptions = {}): Tens
     });
   };
 
+  // onnx's checker requires exactly one home for the values; with two, which one an engine
+  // reads is a guess, so the file is refused rather than read one way here and another there.
+  const typedCount = typedFieldCount(tp);
+  const hasRaw = tp.rawData !== null && tp.rawData !== undefined && tp.rawData.length > 0;
+  if (typedCount > 1 || (typedCount === 1 && (hasRaw || tp.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL))) {
+    throw fail({ code: 'SNNC_E_TENSOR_DATA', message: `${what} stores its values in more than one field (raw_data, external data or several typed fields)`, ...where, hint: 'the file is corrupt or was written by a buggy exporter; onnx.checker refuses it too' });
+  }
+
   let raw: Uint8Array | undefined;
   if (tp.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
     raw = readExternal(tp, n * byteSize(dtype), what, opts, where);
@@ -99,6 +107,12 @@ export function tensorFromProto(tp: TensorProto, opts: DecodeOptions = {}): Tens
   const typed = typedField(tp, dtype);
   if (typed.length !== n) mismatch(typed.length, 'values');
   return { dtype, shape: dims, data: fromTyped(dtype, typed, n) };
+}
+
+/** How many of the typed value fields hold data. */
+function typedFieldCount(tp: TensorProto): number {
+  const fields = [tp.floatData, tp.doubleData, tp.int32Data, tp.int64Data, tp.uint64Data, tp.stringData];
+  return fields.filter((f) => f !== null && f !== undefined && f.length > 0).length;
 }
 
 /** The typed repeated field ONNX stores this dtype in. */
