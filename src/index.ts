@@ -8,6 +8,8 @@
 //   writeDirAtomic('out', files);
 export * from './errors.js';
 export type * from './ir/types.js';
+/** The memory guard behind --max-memory (bytes; default 80 % of RAM or the cgroup limit). */
+export { setMemoryLimit, memoryLimit } from './ir/memory.js';
 
 // Models in and out
 export { loadModel, MODEL_FORMATS } from './api/load.js';

@@ -1,7 +1,8 @@
 // Thin wrapper over node:util parseArgs that turns its errors into SNNC_E_USAGE
 // and adds the options every command shares.
 import { parseArgs } from 'node:util';
-import { fail } from '../errors.js';
+import { fail, isSnncError } from '../errors.js';
+import { parseBytes, setMemoryLimit } from '../ir/memory.js';
 
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -20,6 +21,7 @@ export const COMMON_OPTIONS: OptionTable = {
   quiet: { type: 'boolean', short: 'q', help: 'print nothing but errors' },
   debug: { type: 'boolean', help: 'print stack traces for errors' },
   'max-elements': { type: 'string', value: 'n', help: 'largest tensor any stage may allocate (default 268435456 = 2^28)' },
+  'max-memory': { type: 'string', value: 'size', help: 'stop with SNNC_E_LIMIT once memory use passes this, e.g. 1.5GB (default: 80 % of RAM)' },
 };
 
 export interface ParsedArgs {
@@ -38,8 +40,11 @@ export function parseCommandArgs(argv: readonly string[], table: OptionTable, co
   }
   try {
     const r = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    const mem = r.values['max-memory'];
+    if (typeof mem === 'string') applyMaxMemory(mem);
     return { positionals: r.positionals, values: r.values as ParsedArgs['values'] };
   } catch (e) {
+    if (isSnncError(e)) throw e;
     throw fail({
       code: 'SNNC_E_USAGE',
       message: (e as Error).message.replace(/\. To specify a positional argument.*$/s, ''),
@@ -80,4 +85,13 @@ export function formatOptions(table: OptionTable): string {
   });
   const w = Math.max(...rows.map(([l]) => l.length)) + 2;
   return rows.map(([l, r]) => `  ${l.padEnd(w)}${r}`).join('\n');
+}
+
+/** --max-memory applies to every command, so it is taken here, where every command's options pass. */
+function applyMaxMemory(s: string): void {
+  const bytes = parseBytes(s);
+  if (bytes === undefined || bytes < 2 ** 20) {
+    throw fail({ code: 'SNNC_E_USAGE', message: `--max-memory must be a size such as 800MB or 1.5GB, got '${s}'`, hint: 'units: B, KB, MB, GB, TB (powers of 1024); at least 1MB' });
+  }
+  setMemoryLimit(bytes);
 }

@@ -60,6 +60,10 @@ export interface NeuronSite {
 
 export const LAYER_BINS = 16384;
 export const CHANNEL_BINS = 4096;
+/** Fewest bins per channel when a huge net's histograms are shrunk to fit HIST_BUDGET. */
+const MIN_CHANNEL_BINS = 256;
+/** Bytes of histogram counters alive at once (percentile calibration). */
+const HIST_BUDGET = 256 * 2 ** 20;
 const META_KEY = 'snnc.calibration.stats';
 
 function calibError(message: string, hint: string, node?: string): Error {
@@ -148,6 +152,8 @@ interface Acc {
   cCount?: Float64Array;
   hist?: Uint32Array;
   cHist?: Uint32Array;
+  /** Bins per channel of cHist. */
+  cBins: number;
 }
 
 function layout(t: Tensor): { channels: number; inner: number } {
@@ -168,14 +174,18 @@ function sweep(g: Graph, data: CalibrationData, sites: readonly NeuronSite[], op
   if (!Number.isInteger(bs) || bs < 1) throw calibError(`batch size ${bs} is not a positive integer`, 'omit it for the default');
   bs = Math.min(bs, N);
   const per = data.x.data.length / N;
-  const outputs = [...new Set(sites.map((s) => s.value))];
-  const cg: Graph = { ...g, outputs };
-  const runOpts = opts.maxElements !== undefined ? { maxElements: opts.maxElements } : {};
+  // Each site's activation is visited the moment it is computed (onValue), not collected as
+  // an output: a deep net keeps only the live activations in memory, not all of them.
+  const siteOf = new Map<string, number[]>();
+  sites.forEach((s, i) => siteOf.set(s.value, [...(siteOf.get(s.value) ?? []), i]));
+  const onValue = (name: string, t: Tensor): void => {
+    for (const i of siteOf.get(name) ?? []) visit(i, t);
+  };
+  const runOpts = { onValue, ...(opts.maxElements !== undefined ? { maxElements: opts.maxElements } : {}) };
   for (let start = 0; start < N; start += bs) {
     const n = Math.min(bs, N - start);
     const x: Tensor = { dtype: 'float32', shape: [n, ...data.x.shape.slice(1)], data: (data.x.data as Float32Array).subarray(start * per, (start + n) * per) };
-    const out = runGraph(cg, new Map([[input, x]]), runOpts);
-    sites.forEach((s, i) => visit(i, out.get(s.value) as Tensor));
+    runGraph(g, new Map([[input, x]]), runOpts);
   }
 }
 
@@ -221,13 +231,43 @@ function accumulate(a: Acc, t: Tensor, perChannel: boolean): void {
   }
 }
 
+/**
+ * Splits the sites into groups whose histograms fit HIST_BUDGET. A net whose per-channel
+ * histograms would not fit at CHANNEL_BINS first gets fewer bins per channel (down to
+ * MIN_CHANNEL_BINS: a percentile then resolves to 1/256 of the channel's max instead of
+ * 1/4096); every net of ordinary size keeps the full resolution and a single group.
+ */
+function histogramGroups(accs: Acc[], perChannel: boolean): Acc[][] {
+  const channels = perChannel ? accs.reduce((s, a) => s + a.channels, 0) : 0;
+  const layerBytes = accs.length * LAYER_BINS * 4;
+  const fit = Math.floor((HIST_BUDGET - layerBytes) / Math.max(1, channels * 4));
+  const cBins = Math.max(MIN_CHANNEL_BINS, Math.min(CHANNEL_BINS, fit));
+  for (const a of accs) a.cBins = cBins;
+  const groups: Acc[][] = [];
+  let cur: Acc[] = [];
+  let bytes = 0;
+  for (const a of accs) {
+    const need = (LAYER_BINS + (perChannel ? a.channels * cBins : 0)) * 4;
+    if (cur.length > 0 && bytes + need > HIST_BUDGET) {
+      groups.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(a);
+    bytes += need;
+  }
+  if (cur.length > 0) groups.push(cur);
+  return groups;
+}
+
 function binOf(v: number, max: number, bins: number): number {
   return Math.min(bins - 1, Math.floor((v / max) * bins));
 }
 
 function histogram(a: Acc, t: Tensor): void {
+  if (a.hist === undefined) return; // not in the group being counted now
   const d = t.data as Float32Array;
-  const { channels, inner } = a;
+  const { channels, inner, cBins } = a;
   const block = channels * inner;
   for (let base = 0; base < d.length; base += block) {
     for (let c = 0; c < channels; c++) {
@@ -241,7 +281,7 @@ function histogram(a: Acc, t: Tensor): void {
           a.hist[b] = (a.hist[b] as number) + 1;
         }
         if (a.cHist !== undefined) {
-          const b = c * CHANNEL_BINS + binOf(v, cm, CHANNEL_BINS);
+          const b = c * cBins + binOf(v, cm, cBins);
           a.cHist[b] = (a.cHist[b] as number) + 1;
         }
       }
@@ -293,18 +333,11 @@ export function calibrate(g: Graph, data: CalibrationData, opts: CalibrateOption
     if (v < inMin) inMin = v;
     if (v > inMax) inMax = v;
   }
-  const accs: Acc[] = sites.map((site) => ({ site, channels: 1, inner: 1, max: 0, sum: 0, sumSq: 0, count: 0 }));
+  const accs: Acc[] = sites.map((site) => ({ site, channels: 1, inner: 1, max: 0, sum: 0, sumSq: 0, count: 0, cBins: CHANNEL_BINS }));
   // 'clip' needs the channel count only, but one pass also catches a model that fails to run.
   sweep(g, data, sites, opts, (i, t) => accumulate(accs[i] as Acc, t, perChannel));
-  if (typeof method === 'object') {
-    for (const a of accs) {
-      a.hist = new Uint32Array(LAYER_BINS);
-      if (perChannel) a.cHist = new Uint32Array(a.channels * CHANNEL_BINS);
-    }
-    sweep(g, data, sites, opts, (i, t) => histogram(accs[i] as Acc, t));
-  }
   const values = new Map<string, ActivationStat>();
-  for (const a of accs) {
+  const finish = (a: Acc): void => {
     const pick = (max: number, sum: number, sumSq: number, count: number, hist: Uint32Array | undefined, off: number, bins: number): number => {
       if (method === 'max') return max;
       if (method === 'clip') return a.site.bound as number;
@@ -314,15 +347,39 @@ export function calibrate(g: Graph, data: CalibrationData, opts: CalibrateOption
     const layer = pick(a.max, a.sum, a.sumSq, a.count, a.hist, 0, LAYER_BINS);
     if (!perChannel) {
       values.set(a.site.value, { layer });
-      continue;
+      return;
     }
     const ch = new Float32Array(a.channels);
     for (let c = 0; c < a.channels; c++) {
-      ch[c] = pick(a.cMax?.[c] ?? 0, a.cSum?.[c] ?? 0, a.cSumSq?.[c] ?? 0, a.cCount?.[c] ?? 0, a.cHist, c * CHANNEL_BINS, CHANNEL_BINS);
+      ch[c] = pick(a.cMax?.[c] ?? 0, a.cSum?.[c] ?? 0, a.cSumSq?.[c] ?? 0, a.cCount?.[c] ?? 0, a.cHist, c * a.cBins, a.cBins);
     }
     values.set(a.site.value, { layer, channel: ch });
+  };
+  if (typeof method !== 'object') {
+    accs.forEach(finish);
+  } else {
+    // Percentiles need histograms: a group of sites at a time, each group one more pass over
+    // the data, so the counters alive at once stay within HIST_BUDGET however deep the net.
+    for (const group of histogramGroups(accs, perChannel)) {
+      for (const a of group) {
+        a.hist = new Uint32Array(LAYER_BINS);
+        if (perChannel) a.cHist = new Uint32Array(a.channels * a.cBins);
+      }
+      sweep(g, data, sites, opts, (i, t) => histogram(accs[i] as Acc, t));
+      for (const a of group) {
+        finish(a);
+        delete a.hist;
+        delete a.cHist;
+      }
+    }
   }
-  return { method: methodLabel(method), granularity: opts.granularity, source: data.source, input: { min: inMin, max: inMax }, values };
+  // Sites in graph order, whichever group finished them first.
+  const ordered = new Map<string, ActivationStat>();
+  for (const a of accs) {
+    const v = values.get(a.site.value);
+    if (v !== undefined) ordered.set(a.site.value, v);
+  }
+  return { method: methodLabel(method), granularity: opts.granularity, source: data.source, input: { min: inMin, max: inMax }, values: ordered };
 }
 
 // --- carrying the statistics from the calibrate pass to the convert pass --------

@@ -163,6 +163,21 @@ export function scaleAddend(node: Node, t: Tensor, s: Scale, rank: number): Tens
   }
   const axis = 1 - (rank - t.shape.length);
   const C = axis >= 0 ? t.shape[axis] : undefined;
+  if ((C === undefined || C === 1) && rank >= 2 && s.length > 1) {
+    // The constant is the same for every channel (a scalar or a [W] row, as exporters write
+    // `x + 0.5`): broadcast it over the channel axis, so each channel gets c / s_c.
+    const full = [...Array<number>(rank - t.shape.length).fill(1), ...t.shape];
+    const outer = full[0] as number;
+    const inner = full.slice(2).reduce((a, b) => a * b, 1);
+    const M = s.length;
+    const wide = new Float64Array(outer * M * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let m = 0; m < M; m++) {
+        for (let i = 0; i < inner; i++) wide[(o * M + m) * inner + i] = (d[o * inner + i] as number) / sAt(s, m);
+      }
+    }
+    return like(t, wide, [outer, M, ...full.slice(2)]);
+  }
   if (C === undefined || C !== s.length) {
     throw convertError(node, `constant of shape [${t.shape.join(', ')}] does not vary along the channel axis, which has per-channel scales`,
       'convert with --granularity layer');

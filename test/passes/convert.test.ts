@@ -51,17 +51,25 @@ function handMlp(): Graph {
   });
 }
 
-function randomMlp(seed: number): Graph {
+/** With `plus`, fc1's output gets a scalar constant added before its ReLU. */
+function randomMlp(seed: number, plus = false): Graph {
   const r = rng(seed);
+  const fc1: NodeSpec[] = plus
+    ? [
+      { op: 'Gemm', name: 'fc1', inputs: ['x', 'w1', 'b1'], outputs: ['h0'], attrs: gemmAttrs({ transB: true }) },
+      { op: 'Add', name: 'plus', inputs: ['h0', 'c'], outputs: ['h1'] },
+    ]
+    : [{ op: 'Gemm', name: 'fc1', inputs: ['x', 'w1', 'b1'], outputs: ['h1'], attrs: gemmAttrs({ transB: true }) }];
   return buildGraph({
     inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 8] }],
     initializers: {
       w1: randTensor(r, [16, 8], 0.6, 0.05), b1: randTensor(r, [16], 0.2),
       w2: randTensor(r, [12, 16], 0.5, 0.05), b2: randTensor(r, [12], 0.2),
       w3: randTensor(r, [5, 12], 0.6), b3: randTensor(r, [5], 0.2),
+      c: { dtype: 'float32', shape: [1], data: new Float32Array([0.1]) },
     },
     nodes: [
-      { op: 'Gemm', name: 'fc1', inputs: ['x', 'w1', 'b1'], outputs: ['h1'], attrs: gemmAttrs({ transB: true }) },
+      ...fc1,
       { op: 'Relu', name: 'relu1', inputs: ['h1'], outputs: ['a1'] },
       { op: 'Gemm', name: 'fc2', inputs: ['a1', 'w2', 'b2'], outputs: ['h2'], attrs: gemmAttrs({ transB: true }) },
       { op: 'Relu', name: 'relu2', inputs: ['h2'], outputs: ['a2'] },
@@ -201,6 +209,12 @@ describe('convert: rate-coding identity against a reference IF simulation (b, c,
       const { err, snn } = rateError(g, images(rng(11), 10, [8]), gran);
       assert.deepEqual(snn.outputs, ['logits']);
       assert.ok(!snn.nodes.some((n) => n.op === 'Softmax'));
+      assert.ok(err < 0.01, `relative error ${err}`);
+    });
+    it(`a scalar added before a ReLU (an exporter's \`h + 0.1\`) is spread per channel, ${gran}`, () => {
+      const { err, snn } = rateError(randomMlp(7, true), images(rng(11), 10, [8]), gran);
+      const plus = node(snn, 'plus');
+      if (gran === 'channel') assert.deepEqual(init(snn, plus.inputs[1] as string).shape, [1, 16]);
       assert.ok(err < 0.01, `relative error ${err}`);
     });
     it(`tiny conv net, ${gran}`, () => {

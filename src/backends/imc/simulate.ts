@@ -5,6 +5,7 @@
 // and every other op (pooling, flatten, …) through the ANN kernels.
 // Values that do not depend on time (direct coding: the input and the first, analog layer)
 // are computed once per sample; so read noise of such a layer is drawn once per sample.
+import { checkMemory } from '../../ir/memory.js';
 import { fail } from '../../errors.js';
 import { DEFAULT_MAX_ELEMENTS } from '../../ir/dtype.js';
 import type { Graph, Node, Tensor } from '../../ir/types.js';
@@ -168,6 +169,7 @@ function runLoop(g: Graph, programs: ReadonlyMap<string, LayerProgram>, data: Si
     const states = new Map<string, SpikingState>();
     const sum = new Float64Array(n * classes);
     for (let t = 0; t < T; t++) {
+      checkMemory(`simulating time step ${t} on the crossbars`);
       if (plan.coding === 'poisson') {
         const d = new Float32Array(n * F);
         poissonStep(x.data, first, n, F, seed, t, d, 0);

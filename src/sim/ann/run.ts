@@ -2,6 +2,7 @@
 // order through the kernel table. Shapes come from the actual tensors at run time
 // (static ValueInfo shapes may be symbolic). Each intermediate is dropped after its
 // last reader, so a deep network holds only the live tensors.
+import { checkMemory } from '../../ir/memory.js';
 import { fail } from '../../errors.js';
 import { allocData, DEFAULT_MAX_ELEMENTS, shapeSize } from '../../ir/dtype.js';
 import type { Graph, Node, Tensor, TensorData } from '../../ir/types.js';
@@ -10,6 +11,12 @@ import { KERNELS } from './table.js';
 
 export interface RunOptions {
   readonly maxElements?: number;
+  /**
+   * Called with every value as soon as its node has run. A caller that only needs statistics
+   * (calibration) reads each activation here instead of asking for it as a graph output, so
+   * each one is freed after its last consumer instead of living until the run ends.
+   */
+  readonly onValue?: (name: string, t: Tensor) => void;
 }
 
 function mismatch(input: string, message: string, hint?: string): Error {
@@ -98,7 +105,9 @@ export function runGraph(g: Graph, feeds: ReadonlyMap<string, Tensor>, opts: Run
         throw fail({ code: 'SNNC_E_UNSUPPORTED_ATTR', message: `${node.op} '${node.name}' does not produce its output ${j} ('${name}')`, node: node.name });
       }
       env.set(name, t);
+      opts.onValue?.(name, t);
     });
+    checkMemory(`running ${node.op} '${node.name}'`);
     for (const name of [...node.inputs, ...node.outputs]) {
       if (name !== '' && last.get(name) === i && !keep.has(name)) env.delete(name);
     }

@@ -2,6 +2,7 @@
 // is an Int32Array; readout sums are exact integers (< 2^53) in a Float64Array. Samples run
 // one at a time, so results cannot depend on batching, and nothing reads a clock or
 // Math.random: the same program and data give the same bits on every platform.
+import { checkMemory } from '../../ir/memory.js';
 import { fail } from '../../errors.js';
 import type { SimData } from '../snn/types.js';
 import { mix32 } from '../snn/rng.js';
@@ -128,6 +129,7 @@ function runWith(
   let x = xq;
   const F = xq.length;
   for (let t = 0; t < T; t++) {
+    checkMemory(`simulating time step ${t} of the integer program`);
     if (p.input.coding === 'poisson') {
       const u = poissonWords(seed, sample, t, F);
       const sh = 32 - p.input.bits;

@@ -2,6 +2,7 @@
 // by a dynamic value propagate only its nonzero elements (scatter.ts: spikes turn MACs into
 // adds); other ops run densely on [B, ...]. Static values (direct coding) are computed once.
 // With early exit, the batch stops as soon as every sample in it has exited.
+import { checkMemory } from '../../ir/memory.js';
 import type { Tensor } from '../../ir/types.js';
 import { hasExited } from './metrics.js';
 import { AFFINE_OPS, isSpikingOp } from './plan.js';
@@ -28,6 +29,7 @@ export function runEventDriven(rt: Runtime, x: Tensor, first: number, B: number,
   const exited = new Uint8Array(B);
   let active = B;
   for (let t = 0; t < T && active > 0; t++) {
+    checkMemory(`simulating time step ${t}`);
     if (inputBuf !== undefined) {
       poissonStep(xd, first, B, F, rt.seed, t, inputBuf, 0);
       countInput(inputBuf, 0, B, F, t, trace);

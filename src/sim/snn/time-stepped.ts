@@ -6,6 +6,7 @@
 // Static values (direct coding: the input and all that precedes the first spiking op) are
 // computed once per sample ([B, ...]) and either read with a zero step stride (neurons)
 // or tiled where an op mixes them with dynamic values.
+import { checkMemory } from '../../ir/memory.js';
 import type { Tensor } from '../../ir/types.js';
 import { poissonStep } from './rng.js';
 import type { BatchTrace, Runtime } from './runtime.js';
@@ -61,6 +62,7 @@ export function runTimeStepped(rt: Runtime, x: Tensor, first: number, B: number,
     for (const v of [...node.inputs, ...node.outputs]) {
       if (v !== '' && plan.lastUse.get(v) === i && !keep.has(v) && plan.kinds.get(v) === 'dynamic') env.delete(v);
     }
+    checkMemory(`simulating ${node.op} '${node.name}'`);
   });
   const y = env.get(plan.readout) as Tensor;
   const yd = y.data as Float32Array;
