@@ -18,7 +18,7 @@ export const ERROR_CODES = {
   SNNC_E_TENSOR_DATA: 'Tensor data does not match its declared dtype and dims (wrong length, missing data).',
   SNNC_E_BAD_SHAPE: 'A shape is invalid (negative dim) or inconsistent with the operator (shape inference failed).',
   SNNC_E_BAD_DTYPE: 'A value has a data type the operator does not accept.',
-  SNNC_E_LIMIT: 'A tensor would exceed the element limit (default 2^28 elements); raise it with --max-elements if intended.',
+  SNNC_E_LIMIT: 'A tensor would exceed the element limit (default 2^28 elements; raise it with --max-elements), or memory use passed --max-memory (default 80 % of RAM).',
   SNNC_E_EXTERNAL_DATA: 'External tensor data is missing or points outside the model folder (../, absolute path, symlink out).',
   SNNC_E_DYNAMIC: 'A value that must be known at compile time (a shape, axes, pads) is computed at run time.',
   SNNC_E_INPUT_MISSING: 'A graph input was not given a value (snnc run --input name=file).',

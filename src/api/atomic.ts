@@ -18,6 +18,16 @@ export interface WriteDirOptions {
   readonly force?: boolean;
 }
 
+// Fault injection for the kill test (test/api/kill-write.test.ts): with SNNC_FAULT_KILL_AT=k
+// the process kills itself (SIGKILL, as a crash or the OOM killer would) just before the k-th
+// file-system change of an output write, so every point of the write phase can be tried.
+const KILL_AT = Number(process.env['SNNC_FAULT_KILL_AT'] ?? 0);
+let fsSteps = 0;
+function step(): void {
+  fsSteps++;
+  if (KILL_AT > 0 && fsSteps === KILL_AT) process.kill(process.pid, 'SIGKILL');
+}
+
 function checkRelative(p: string): void {
   if (p === '' || p.startsWith('/') || p.split('/').some((s) => s === '..' || s === '')) {
     throw fail({ code: 'SNNC_E_IO', message: `refusing to write output file with unsafe path '${p}'` });
@@ -45,25 +55,35 @@ export function writeDirAtomic(dir: string, files: readonly OutputFile[], opts: 
     }
   }
   const parent = dirname(target);
+  step();
   ioStep(dir, () => mkdirSync(parent, { recursive: true }));
   cleanStale(target);
   const tmp = join(parent, `.snnc-tmp-${basename(target)}-${process.pid}`);
+  step();
   rmSync(tmp, { recursive: true, force: true });
   try {
+    step();
     mkdirSync(tmp);
     for (const f of files) {
       checkRelative(f.path);
       const p = join(tmp, f.path);
+      step();
       mkdirSync(dirname(p), { recursive: true });
+      step();
       writeFileSync(p, f.data);
     }
+    step();
     writeFileSync(join(tmp, OUTPUT_MARKER), 'written by snnc; safe to delete\n');
     if (existsSync(target)) {
       const old = `${tmp}-old`;
+      step();
       renameSync(target, old);
+      step();
       renameSync(tmp, target);
+      step();
       rmSync(old, { recursive: true, force: true });
     } else {
+      step();
       renameSync(tmp, target);
     }
   } catch (e) {
@@ -116,6 +136,7 @@ function cleanStale(target: string): void {
     const m = /^(\d+)(-old)?$/.exec(rest);
     if (m === null || alive(Number(m[1]))) continue;
     const p = join(parent, name);
+    step();
     if (m[2] !== undefined && !existsSync(target)) renameSync(p, target);
     else rmSync(p, { recursive: true, force: true });
   }

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { loadMnist } from '../../src/data/mnist.js';
+import { dirname, join } from 'node:path';
+import { loadMnist, parseDataArray } from '../../src/data/mnist.js';
 
 describe('loadMnist', () => {
   const train = loadMnist('train');
@@ -40,5 +41,30 @@ describe('loadMnist', () => {
   it('is deterministic and rejects a bad limit', () => {
     assert.deepEqual(loadMnist('train', { limit: 50 }).y, train.y.subarray(0, 50));
     assert.throws(() => loadMnist('train', { limit: 0 }), /positive integer/);
+  });
+});
+
+describe('parseDataArray (the fast reader of the digit files)', () => {
+  const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+  it('gives exactly the float32 values JSON.parse gives, for every pixel of every digit file', () => {
+    const dir = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
+    for (let d = 0; d < 10; d++) {
+      const bytes = readFileSync(join(dir, `${d}.json`));
+      const want = Float32Array.from((JSON.parse(bytes.toString('utf8')) as { data: number[] }).data);
+      const got = parseDataArray(bytes);
+      assert.ok(got !== undefined && got.length === want.length, `digit ${d}`);
+      assert.ok(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `digit ${d}: bits differ`);
+    }
+  });
+  it('reads exponents, negatives, long digit runs and whitespace as JSON does', () => {
+    const text = '{ "data" : [ 0, -0.5,1e-3 , 2.5E2,0.12345678901234567, 7 ,\n 0.1 ] }';
+    const want = Float32Array.from((JSON.parse(text) as { data: number[] }).data);
+    assert.deepEqual([...(parseDataArray(enc(text)) ?? [])], [...want]);
+    assert.deepEqual([...(parseDataArray(enc('{"data":[]}')) ?? [1])], []);
+  });
+  it('returns undefined for text of another shape', () => {
+    for (const bad of ['{"x":[1]}', '{"data":[1,,2]}', '{"data":[1 2]}', '{"data":[a]}', '{"data":[1', '[1,2]']) {
+      assert.equal(parseDataArray(enc(bad)), undefined, bad);
+    }
   });
 });
