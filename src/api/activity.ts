@@ -48,6 +48,24 @@ export function activityFromSimulation(g: Graph, r: SimulateResult): Activity {
       });
       continue;
     }
+    if (n.op === 'Add') {
+      // A residual (or fan-in) sum is a layer of its own on the FPGA; it has no synapses. Its
+      // record carries the spikes it reads and, when a neuron follows, the spikes it causes.
+      const out = n.outputs[0] ?? '';
+      const next = (consumers.get(out) ?? []).find((c) => SPIKING.has(c.op));
+      const inputSpikes = n.inputs.reduce((s, v) => {
+        const src = spikeSource(v, prod);
+        return s + (src !== undefined ? (spikes.get(src.name) ?? 0) : 0);
+      }, 0);
+      const rec: LayerActivity = {
+        name: n.name, kind: 'other', inputSpikes, synops: 0, macs: 0,
+        neurons: perSampleElements(g.values.get(out)?.shape ?? []) ?? 0, neuronUpdates: 0, outputSpikes: next !== undefined ? (spikes.get(next.name) ?? 0) : 0,
+      };
+      layers.push(rec);
+      // Backends name the sum layer after the neuron it feeds (as they do affine layers).
+      if (next !== undefined && !layers.some((l) => l.name === next.name)) layers.push({ ...rec, name: next.name });
+      continue;
+    }
     const w = work.get(n.name);
     if (w === undefined) continue;
     const out = n.outputs[0] ?? '';

@@ -70,6 +70,14 @@ it('a network with max pooling costs on the FPGA (its max-pool layer has an acti
   assert.ok(fpga?.layers.some((l) => l.name === 'pool1'), 'pool1 is costed');
 });
 
+it('a residual net converted per layer costs on the FPGA (its add layer has an activity record; found by the fuzzer)', async () => {
+  const r = await cli('compile', join(EXAMPLES, 'resnet-tiny.onnx'), '--target', 'fpga', '--granularity', 'layer', ...FAST, '-o', join(dir, 'res-fpga'), '--json');
+  assert.equal(r.code, 0, r.err);
+  const fpga = (JSON.parse(r.out) as { report: CompileReport }).report.targets.find((t) => t.target === 'fpga');
+  assert.equal(fpga?.status, 'ok');
+  assert.ok(fpga?.layers.some((l) => l.name === 'block1_out'), 'the residual sum layer is costed');
+});
+
 it('--csim runs in the folder of a custom FPGA target file, named after it', { skip: NO_GXX }, async () => {
   const t = JSON.parse(readFileSync(join(ROOT, 'targets', 'fpga.json'), 'utf8')) as Record<string, unknown>;
   const file = join(dir, 'myboard.json');
