@@ -8,7 +8,7 @@
 //   writeDirAtomic('out', files);
 export * from './errors.js';
 export type * from './ir/types.js';
-/** The memory guard behind --max-memory (bytes; default 80 % of RAM or the cgroup limit). */
+/** The memory guard behind --max-memory (bytes). The CLI sets 80 % of RAM; library callers set their own (none by default). */
 export { setMemoryLimit, memoryLimit } from './ir/memory.js';
 
 // Models in and out

@@ -1,14 +1,12 @@
-// ANN → SNN in one call: clean-up passes, calibration on real or synthetic data, conversion.
+// ANN → SNN in one call: the conversion pipeline (passes/pipeline.ts) on real or synthetic
+// calibration data.
 // The CLI's `convert`, `simulate` and `compile` all go through here.
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import type { Diagnostic } from '../passes/context.js';
 import { collectingContext } from '../passes/context.js';
-import { ANN_PASSES, runPipeline } from '../passes/pipeline.js';
+import { conversionPasses, runPipeline } from '../passes/pipeline.js';
 import type { CalibrationMethod } from '../passes/calibrate.js';
-import { calibrate } from '../passes/calibrate.js';
-import { convert } from '../passes/convert.js';
-import { foldAvgPool } from '../passes/fold-avgpool.js';
 import { fitToModel, loadDatasetSpec } from './dataset.js';
 import type { Dataset } from '../data/dataset.js';
 import { synthesizeCalibration } from '../retrain/synthesize.js';
@@ -72,26 +70,24 @@ export function convertModel(g: Graph, opts: ConvertOptions = {}): ConvertResult
   }
   const methodName = opts.method ?? 'percentile:99.99';
   const method = parseMethod(methodName);
-  const ctx = collectingContext({ seed: opts.seed ?? 0 });
-  const clean = runPipeline(g, ANN_PASSES, ctx, {
-    verify: opts.verify ?? false,
-    ...(opts.dumpAfter !== undefined ? { dumpAfter: opts.dumpAfter } : {}),
-    ...(opts.onDump !== undefined ? { onDump: opts.onDump } : {}),
-  }).graph;
   const spec = opts.calib ?? 'mnist';
   if (spec === 'synthetic' && opts.calibData === undefined) {
     throw new Error('synthetic calibration data must be generated first (withSyntheticCalibration)');
   }
-  const data = fitToModel(clean, opts.calibData ?? loadDatasetSpec(spec, 'train', opts.calibSamples ?? 512));
-  const granularity = opts.granularity ?? 'channel';
-  const stats = calibrate(clean, { x: data.x, y: data.y, source: data.name }, { method, granularity });
-  // Pools between spikes and a synaptic layer merge into it, so that layer reads events.
-  const graph = foldAvgPool(convert(clean, stats, {
+  const data = fitToModel(g, opts.calibData ?? loadDatasetSpec(spec, 'train', opts.calibSamples ?? 512));
+  const ctx = collectingContext({ seed: opts.seed ?? 0, calibration: { x: data.x, y: data.y, source: data.name } });
+  const passes = conversionPasses({
+    method,
+    granularity: opts.granularity ?? 'channel',
     reset: opts.reset ?? 'subtract',
     ...(opts.fire !== undefined ? { fire: opts.fire } : {}),
     coding: opts.coding ?? 'direct',
     maxpool: opts.maxpool ?? 'gate',
-    granularity,
-  }, ctx.report));
+  });
+  const { graph } = runPipeline(g, passes, ctx, {
+    verify: opts.verify ?? false,
+    ...(opts.dumpAfter !== undefined ? { dumpAfter: opts.dumpAfter } : {}),
+    ...(opts.onDump !== undefined ? { onDump: opts.onDump } : {}),
+  });
   return { graph, diagnostics: ctx.diagnostics, calibration: `${methodName} on ${data.name}` };
 }

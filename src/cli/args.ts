@@ -2,7 +2,9 @@
 // and adds the options every command shares.
 import { parseArgs } from 'node:util';
 import { fail, isSnncError } from '../errors.js';
-import { parseBytes, setMemoryLimit } from '../ir/memory.js';
+import { memoryLimit, parseBytes, setMemoryLimit } from '../ir/memory.js';
+import { constrainedMemory } from 'node:process';
+import { totalmem } from 'node:os';
 
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -42,6 +44,7 @@ export function parseCommandArgs(argv: readonly string[], table: OptionTable, co
     const r = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
     const mem = r.values['max-memory'];
     if (typeof mem === 'string') applyMaxMemory(mem);
+    else if (memoryLimit() === undefined) setMemoryLimit(defaultMemoryLimit());
     return { positionals: r.positionals, values: r.values as ParsedArgs['values'] };
   } catch (e) {
     if (isSnncError(e)) throw e;
@@ -94,4 +97,11 @@ function applyMaxMemory(s: string): void {
     throw fail({ code: 'SNNC_E_USAGE', message: `--max-memory must be a size such as 800MB or 1.5GB, got '${s}'`, hint: 'units: B, KB, MB, GB, TB (powers of 1024); at least 1MB' });
   }
   setMemoryLimit(bytes);
+}
+
+/** 80 % of the memory this process may use: the cgroup limit when there is one, else the RAM. */
+function defaultMemoryLimit(): number {
+  const cgroup = constrainedMemory();
+  const total = totalmem();
+  return Math.floor((cgroup > 0 && cgroup < total ? cgroup : total) * 0.8);
 }

@@ -1,9 +1,7 @@
 // The command table: name, one-line summary, usage, options, examples, and the
 // function that runs it. Help text is generated from this table, so it can't drift.
-import { fail } from '../errors.js';
-import type { OptionTable } from './args.js';
+import type { Command } from './command.js';
 import { formatOptions } from './args.js';
-import type { CliIO } from './main.js';
 import { inspectCommand } from './inspect.js';
 import { runCommand } from './run.js';
 import { convertCommand } from './convert.js';
@@ -12,16 +10,6 @@ import { compileCommand } from './compile.js';
 import { verifyCommand } from './verify.js';
 import { quantizeCommand } from './quantize.js';
 import { exploreCommand } from './explore.js';
-
-export interface Command {
-  readonly name: string;
-  readonly summary: string;
-  readonly usage: string;
-  readonly description: string;
-  readonly options: OptionTable;
-  readonly examples: readonly string[];
-  readonly run: (argv: readonly string[], io: CliIO) => Promise<number>;
-}
 
 export const COMMANDS: readonly Command[] = [compileCommand, inspectCommand, runCommand, convertCommand, simulateCommand, quantizeCommand, exploreCommand, verifyCommand];
 
@@ -63,12 +51,4 @@ export function commandHelp(c: Command): string {
     '',
     `More: docs/commands/${c.name}.md`,
   ].join('\n');
-}
-
-export function requirePositional(pos: readonly string[], n: number, what: string, command: string): string {
-  const v = pos[n];
-  if (v === undefined) {
-    throw fail({ code: 'SNNC_E_USAGE', message: `missing ${what}`, hint: `usage: see 'snnc ${command} --help'` });
-  }
-  return v;
 }

@@ -17,7 +17,7 @@ export const CONVERT_OPTIONS: OptionTable = {
   maxpool: { type: 'string', value: 'gate|avg', help: 'MaxPool as spike-count gating (default) or replaced by AvgPool' },
   seed: { type: 'string', value: 'n', help: 'seed for every random choice (default 0)' },
   verify: { type: 'boolean', help: 'verify the IR after every pass' },
-  'dump-ir-after': { type: 'string', value: 'pass', help: 'print the IR after a pass (canonicalize, fold-batchnorm)' },
+  'dump-ir-after': { type: 'string', value: 'pass', help: 'print the IR after a pass (canonicalize, fold-batchnorm, calibrate, convert, fold-avgpool)' },
 };
 
 function choice<T extends string>(a: ParsedArgs, name: string, allowed: readonly T[]): T | undefined {

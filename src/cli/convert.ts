@@ -7,8 +7,8 @@ import { exportOnnx } from '../frontend/onnx/write.js';
 import { exportNir } from '../frontend/nir/index.js';
 import type { NirDiagnostic } from '../frontend/nir/index.js';
 import { flag, parseCommandArgs, stringOpt } from './args.js';
-import type { Command } from './commands.js';
-import { requirePositional } from './commands.js';
+import type { Command } from './command.js';
+import { requirePositional } from './command.js';
 import { CONVERT_OPTIONS, convertOptionsFrom, loadOptionsFrom } from './convert-options.js';
 import { diagnosticLine } from './format.js';
 

@@ -3,8 +3,8 @@ import { inspectGraph } from '../api/inspect.js';
 import { loadModel } from '../api/load.js';
 import { printGraph } from '../ir/print.js';
 import { flag, intOpt, parseCommandArgs } from './args.js';
-import type { Command } from './commands.js';
-import { requirePositional } from './commands.js';
+import type { Command } from './command.js';
+import { requirePositional } from './command.js';
 import { bytes, count, shapeStr, table } from './format.js';
 
 export const inspectCommand: Command = {

@@ -5,16 +5,13 @@ import { packageVersion } from '../api/version.js';
 import { isSnncError } from '../errors.js';
 import { releaseOutputs } from '../api/atomic.js';
 import { COMMANDS, commandHelp, mainHelp } from './commands.js';
+import type { CliIO } from './command.js';
 
 export function version(): string {
   return packageVersion();
 }
 
-export interface CliIO {
-  readonly stdout: (s: string) => void;
-  readonly stderr: (s: string) => void;
-  readonly isTTY: boolean;
-}
+export type { CliIO } from './command.js';
 
 const defaultIO: CliIO = {
   stdout: (s) => process.stdout.write(s),

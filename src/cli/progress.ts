@@ -1,5 +1,5 @@
 // A one-line progress bar on stderr, only when stderr is a terminal (never in logs or pipes).
-import type { CliIO } from './main.js';
+import type { CliIO } from './command.js';
 
 export function progressBar(io: CliIO, quiet: boolean): (stage: string, done: number, total: number) => void {
   if (!io.isTTY || quiet) return () => undefined;

@@ -10,8 +10,8 @@ import { exportOnnx } from '../frontend/onnx/write.js';
 import type { BitWidths } from '../passes/quantize-config.js';
 import { parseBits, parseLayerOverride, parseRounding } from '../passes/quantize-config.js';
 import { flag, listOpt, parseCommandArgs, stringOpt } from './args.js';
-import type { Command } from './commands.js';
-import { requirePositional } from './commands.js';
+import type { Command } from './command.js';
+import { requirePositional } from './command.js';
 import { CONVERT_OPTIONS, convertOptionsFrom, loadOptionsFrom } from './convert-options.js';
 import { diagnosticLine, table } from './format.js';
 

@@ -4,8 +4,8 @@ import { loadModel } from '../api/load.js';
 import { probeOutput } from '../api/atomic.js';
 import { fail } from '../errors.js';
 import { flag, listOpt, parseCommandArgs, stringOpt, intOpt } from './args.js';
-import type { Command } from './commands.js';
-import { requirePositional } from './commands.js';
+import type { Command } from './command.js';
+import { requirePositional } from './command.js';
 
 export const runCommand: Command = {
   name: 'run',

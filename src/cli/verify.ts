@@ -1,8 +1,8 @@
 // snnc verify <file>
 import { verifyFile } from '../api/verify.js';
 import { flag, parseCommandArgs } from './args.js';
-import type { Command } from './commands.js';
-import { requirePositional } from './commands.js';
+import type { Command } from './command.js';
+import { requirePositional } from './command.js';
 
 export const verifyCommand: Command = {
   name: 'verify',

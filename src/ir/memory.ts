@@ -1,21 +1,18 @@
 // A guard against running the machine into swap: long loops (the interpreter's node loop,
 // the simulators' time steps) call checkMemory(), which fails with SNNC_E_LIMIT once the
 // process's resident memory passes the limit. Reading the RSS costs about a microsecond, so
-// the check is cheap next to any node or time step.
-import { constrainedMemory, memoryUsage } from 'node:process';
-import { totalmem } from 'node:os';
+// the check is cheap next to any node or time step. No node: imports: the integer simulator
+// that calls it also runs in browsers (snnc/runtime), where there is no limit and no check.
 import { fail } from '../errors.js';
 
 /** Environment variable that carries --max-memory into worker threads and child processes. */
 export const MAX_MEMORY_ENV = 'SNNC_MAX_MEMORY';
 
-/** 80 % of the memory this process may use (the cgroup limit when there is one, else RAM). */
-function defaultLimit(): number {
-  const cgroup = constrainedMemory();
-  const total = totalmem();
-  const avail = cgroup > 0 && cgroup < total ? cgroup : total;
-  return Math.floor(avail * 0.8);
+interface ProcessLike {
+  readonly env?: Record<string, string | undefined>;
+  readonly memoryUsage?: { readonly rss?: () => number };
 }
+const proc = (globalThis as { readonly process?: ProcessLike }).process;
 
 /** Bytes from '1.5GB', '800MB', '512M', '2G' or a plain number of bytes; undefined if malformed. */
 export function parseBytes(s: string): number | undefined {
@@ -27,19 +24,21 @@ export function parseBytes(s: string): number | undefined {
 }
 
 function envLimit(): number | undefined {
-  const s = process.env[MAX_MEMORY_ENV];
+  const s = proc?.env?.[MAX_MEMORY_ENV];
   return s === undefined || s === '' ? undefined : parseBytes(s);
 }
 
-let limit = envLimit() ?? defaultLimit();
+// Unset until the CLI sets its default (80 % of RAM, cli/args.ts), a caller sets one, or a
+// parent process passed one in the environment.
+let limit: number | undefined = envLimit();
 
 /** Sets the limit (bytes), and the environment so worker threads started later inherit it. */
 export function setMemoryLimit(bytes: number): void {
   limit = bytes;
-  process.env[MAX_MEMORY_ENV] = String(bytes);
+  if (proc?.env !== undefined) proc.env[MAX_MEMORY_ENV] = String(bytes);
 }
 
-export function memoryLimit(): number {
+export function memoryLimit(): number | undefined {
   return limit;
 }
 
@@ -47,8 +46,9 @@ const mb = (b: number): string => `${Math.round(b / 2 ** 20)} MB`;
 
 /** Fails with SNNC_E_LIMIT when resident memory is above the limit; `where` names the step. */
 export function checkMemory(where: string): void {
-  const rss = memoryUsage.rss();
-  if (rss <= limit) return;
+  if (limit === undefined) return;
+  const rss = proc?.memoryUsage?.rss?.();
+  if (rss === undefined || rss <= limit) return;
   throw fail({
     code: 'SNNC_E_LIMIT',
     message: `memory use reached ${mb(rss)} while ${where}, over the limit of ${mb(limit)}`,

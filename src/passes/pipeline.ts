@@ -7,10 +7,24 @@ import { verifyGraph } from '../ir/verify.js';
 import type { Graph } from '../ir/types.js';
 import { canonicalize } from './canonicalize.js';
 import type { Pass, PassContext } from './context.js';
+import { foldAvgPoolPass } from './fold-avgpool.js';
 import { foldBatchnorm } from './fold-batchnorm.js';
+import { snnPasses } from './snn-pipeline.js';
+import type { SnnOptions } from './snn-pipeline.js';
 
-/** The ANN clean-up passes, in order. Conversion passes are listed separately. */
+/** The ANN clean-up passes, in order. */
 export const ANN_PASSES: readonly Pass[] = [canonicalize, foldBatchnorm];
+
+/**
+ * The whole ANN → SNN conversion as one list, in order: canonicalize → fold-batchnorm →
+ * calibrate → convert → fold-avgpool. Every command that converts (convert, simulate,
+ * compile, quantize, explore, the plugin) runs this list through convertModel, so
+ * --dump-ir-after and --verify reach every step. Quantization follows as a step of its own
+ * (passes/quantize.ts): its result is an integer program stored beside the graph, not a graph.
+ */
+export function conversionPasses(opts: SnnOptions): Pass[] {
+  return [...ANN_PASSES, ...snnPasses(opts), foldAvgPoolPass];
+}
 
 export interface PipelineOptions {
   /** Run verifyGraph after every pass. */

@@ -1,5 +1,5 @@
-// The ANN→SNN passes, appended after the ANN passes (canonicalize, fold-batchnorm) by
-// the CLI: calibrate (needs ctx.calibration) → convert.
+// The two ANN→SNN passes: calibrate (needs ctx.calibration) → convert. conversionPasses
+// (pipeline.ts) puts them between the ANN clean-up and fold-avgpool.
 import type { CalibrationMethod, Granularity } from './calibrate.js';
 import { calibratePass } from './calibrate.js';
 import type { Pass } from './context.js';

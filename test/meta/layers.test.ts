@@ -53,3 +53,29 @@ it('imports point down the layer order, and backends never import each other', (
   }
   assert.deepEqual(problems, []);
 });
+
+it('no import cycles under src/ (type-only imports included)', () => {
+  const edges = new Map<string, string[]>();
+  for (const file of walk(SRC)) {
+    const rel = relative(SRC, file).split('\\').join('/');
+    const text = readFileSync(file, 'utf8');
+    const to = [...text.matchAll(/^\s*(?:import|export)[^'"]*from\s+'(\.[^']+)'/gm)].map((m) => relative(SRC, resolve(dirname(file), m[1] ?? '')).split('\\').join('/').replace(/\.js$/, '.ts'));
+    edges.set(rel, to);
+  }
+  // Depth-first search; a back edge to a file on the current path is a cycle.
+  const state = new Map<string, 'open' | 'done'>();
+  const cycles: string[] = [];
+  const path: string[] = [];
+  const visit = (f: string): void => {
+    state.set(f, 'open');
+    path.push(f);
+    for (const t of edges.get(f) ?? []) {
+      if (state.get(t) === 'open') cycles.push([...path.slice(path.indexOf(t)), t].join(' → '));
+      else if (state.get(t) === undefined) visit(t);
+    }
+    path.pop();
+    state.set(f, 'done');
+  };
+  for (const f of [...edges.keys()].sort()) if (state.get(f) === undefined) visit(f);
+  assert.deepEqual(cycles, []);
+});

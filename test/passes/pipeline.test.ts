@@ -106,3 +106,26 @@ describe('ANN passes on the ONNX corpus keep the expected outputs', { skip: HAVE
     }
   }
 });
+
+describe('the conversion as one list (issue #13)', () => {
+  it('convertModel runs canonicalize → fold-batchnorm → calibrate → convert → fold-avgpool, and --dump-ir-after reaches each', async () => {
+    const { loadModel } = await import('../../src/api/load.js');
+    const { convertModel } = await import('../../src/api/convert.js');
+    const { loadMnist } = await import('../../src/data/mnist.js');
+    const g = await loadModel(join(ROOT, 'examples', 'lenet.onnx'));
+    const calibData = loadMnist('train', { limit: 32 });
+    const dumps = new Map<string, string>();
+    for (const pass of ['canonicalize', 'fold-batchnorm', 'calibrate', 'convert', 'fold-avgpool']) {
+      const r = convertModel(g, { calibData, verify: true, dumpAfter: pass, onDump: (name, text) => dumps.set(name, text) });
+      assert.ok(dumps.has(pass), `no dump after ${pass}`);
+      if (pass === 'fold-avgpool') assert.equal(r.graph.nodes.filter((n) => n.op === 'IF').length, g.nodes.filter((n) => n.op === 'Relu').length);
+    }
+    // Before convert there are ReLUs and no neurons; after it, neurons (the spiking op IF).
+    assert.match(dumps.get('calibrate') ?? '', /Relu/);
+    assert.doesNotMatch(dumps.get('calibrate') ?? '', /\bIF\b/);
+    assert.match(dumps.get('convert') ?? '', /\bIF\b/);
+    // fold-avgpool merges LeNet's average pools into the synaptic layer after them.
+    assert.ok((dumps.get('convert')?.match(/AveragePool/g) ?? []).length > (dumps.get('fold-avgpool')?.match(/AveragePool/g) ?? []).length);
+    assert.throws(() => convertModel(g, { calibData, dumpAfter: 'quantise' }), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_USAGE' && /calibrate, convert, fold-avgpool/.test(e.hint ?? ''));
+  });
+});

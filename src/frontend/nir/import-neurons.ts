@@ -12,8 +12,8 @@
 // threshold shape) is honoured so snnc's own files come back exactly.
 import { fail } from '../../errors.js';
 import { GAIN_TOLERANCE, nextUp, nirError, unbroadcast } from './convention.js';
-import type { ImportCtx, Imported } from './import-nodes.js';
-import { expectShape, floats, inputName, metaShape, outputName } from './import-nodes.js';
+import type { ImportCtx, Imported } from './import-fields.js';
+import { expectShape, floats, inputName, metaShape, outputName } from './import-fields.js';
 
 function param(c: ImportCtx, key: string): Float64Array {
   const a = floats(c, key);

@@ -11,8 +11,9 @@ import type { Graph, Tensor } from '../../ir/types.js';
 import { DT, GAIN_TOLERANCE, nirError, unescapeName } from './convention.js';
 import { readNirDoc } from './doc-io.js';
 import { flattenNested } from './flatten-graphs.js';
-import type { ImportCtx, Imported } from './import-nodes.js';
-import { expectShape, floats, importNode, ints } from './import-nodes.js';
+import type { ImportCtx, Imported } from './import-fields.js';
+import { expectShape, floats, ints } from './import-fields.js';
+import { importNode } from './import-nodes.js';
 import type { NirDiagnostic, NirDoc, NirNode } from './types.js';
 import { NIR_FIELDS } from './types.js';
 
