@@ -78,6 +78,7 @@ export const DIAGNOSTIC_CODES = {
   SNNC_I_FPGA_MULTIPLIERS: 'FPGA: how many multipliers are expected in DSP slices and how many narrow ones in LUTs (heuristic).',
   SNNC_I_IMC_CHIPS: 'IMC: the network needs more than one chip; the count is given.',
   SNNC_I_LOIHI_SEMANTICS: 'Loihi targets convert with Loihi\'s neuron semantics; the float accuracy of both conversions is given.',
+  SNNC_I_TARGET_CONVERSION: 'A registered target kind asks for its own neuron semantics (reset, firing rule); the float accuracy of both conversions is given.',
   SNNC_I_LOIHI_SOFTMAX: 'Loihi: a final softmax was dropped (the readout argmax is unchanged).',
   SNNC_I_OUTPUT_DROPPED: 'Conversion: a final activation was dropped; the membrane readout keeps its input (same argmax).',
   SNNC_I_SHIFT_NOT_FOLDED: 'Conversion: a constant shift before a padded Conv was not folded into it (folding would change the border).',

@@ -3,6 +3,7 @@
 // Every artifact goes into one folder written atomically by the caller.
 import { basename } from 'node:path';
 import { fail, isSnncError } from '../errors.js';
+import type { DiagnosticCode } from '../errors.js';
 import { exportOnnx } from '../frontend/onnx/write.js';
 import { programOf } from '../passes/quantize.js';
 import type { IntProgram } from '../sim/int/program.js';
@@ -80,22 +81,26 @@ function hardwareData(snn: Graph, opts: CompileOptions): { data: SimData; calibr
 }
 
 /**
- * Float SNN accuracy of the default and the Loihi-semantics conversion on the hardware
- * samples, and the Loihi network's activity there (what its energy is costed from).
+ * Float SNN accuracy of the default conversion and of the one a backend asks for (Loihi:
+ * reset to zero, fire on v > θ) on the hardware samples, and that network's activity there
+ * (what the backend's energy is costed from). The note names the backend kind, so a
+ * registered backend with its own semantics gets its own sentence, not Loihi's.
  */
-function loihiSemantics(snn: Graph, loihi: Graph, opts: CompileOptions, T: number): { note: { severity: 'info'; code: string; message: string }; activity: Activity } {
+function conversionNote(snn: Graph, other: Graph, kind: string, conversion: { reset: 'zero' | 'subtract'; fire: 'ge' | 'gt' }, opts: CompileOptions, T: number): { note: { severity: 'info'; code: DiagnosticCode; message: string }; activity: Activity } {
   const n = opts.hwSamples ?? 100;
   const data = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', Math.min(n, opts.n ?? n)));
   const a = simulate(snn, { x: data.x, y: data.y }, { T }).accuracyPerStep[T - 1] ?? 0;
-  const r = simulate(loihi, { x: data.x, y: data.y }, { T });
+  const r = simulate(other, { x: data.x, y: data.y }, { T });
   const b = r.accuracyPerStep[T - 1] ?? 0;
+  const loihi = kind === 'loihi';
+  const semantics = `reset ${conversion.reset === 'zero' ? 'to zero' : 'by subtraction'}, fire on v ${conversion.fire === 'gt' ? '>' : '≥'} θ${loihi ? ", as netx's CUBA neuron" : ''}`;
   return {
     note: {
       severity: 'info',
-      code: 'SNNC_I_LOIHI_SEMANTICS',
-      message: `Loihi targets use their own conversion (reset to zero, fire on v > θ, as netx's CUBA neuron): float SNN ${(100 * b).toFixed(2)} % vs ${(100 * a).toFixed(2)} % with the default conversion (reset by subtraction), ${(100 * (b - a)).toFixed(2)} pp, first ${data.y.length} samples at T=${T}; their energy is costed from this network's activity on those samples; compile with --reset subtract to emit the default conversion instead`,
+      code: loihi ? 'SNNC_I_LOIHI_SEMANTICS' : 'SNNC_I_TARGET_CONVERSION',
+      message: `${loihi ? 'Loihi' : `'${kind}'`} targets use their own conversion (${semantics}): float SNN ${(100 * b).toFixed(2)} % vs ${(100 * a).toFixed(2)} % with the default conversion (reset by subtraction), ${(100 * (b - a)).toFixed(2)} pp, first ${data.y.length} samples at T=${T}; their energy is costed from this network's activity on those samples; compile with --reset subtract to emit the default conversion instead`,
     },
-    activity: activityFromSimulation(loihi, r),
+    activity: activityFromSimulation(other, r),
   };
 }
 
@@ -149,13 +154,13 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
   // v > θ) gets its own conversion of the ANN (unless --reset was given), and the accuracy
   // difference to the default conversion is reported, not hidden.
   const conversions = new Map<string, { graph: Graph; activity: Activity }>();
-  const graphFor = (conversion: { reset: 'zero' | 'subtract'; fire: 'ge' | 'gt' } | undefined): { graph: Graph; activity: Activity } => {
+  const graphFor = (kind: string, conversion: { reset: 'zero' | 'subtract'; fire: 'ge' | 'gt' } | undefined): { graph: Graph; activity: Activity } => {
     if (conversion === undefined || isConverted(g) || opts.reset !== undefined) return { graph: snn, activity };
-    const key = `${conversion.reset}/${conversion.fire}`;
+    const key = `${kind}/${conversion.reset}/${conversion.fire}`;
     let c = conversions.get(key);
     if (c === undefined) {
       const graph = convertModel(g, { ...opts, ...conversion }).graph;
-      const sem = loihiSemantics(snn, graph, opts, T);
+      const sem = conversionNote(snn, graph, kind, conversion, opts, T);
       diagnostics.push(sem.note);
       c = { graph, activity: sem.activity };
       conversions.set(key, c);
@@ -177,7 +182,7 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
       continue;
     }
     try {
-      const { graph: tg, activity: ta0 } = graphFor(backend.conversion);
+      const { graph: tg, activity: ta0 } = graphFor(t.kind, backend.conversion);
       // Hardware that runs more steps per sample than it is shown (Loihi's synaptic delays) is
       // costed for all of them.
       const ta = backend.stepsPerSample !== undefined ? stretchSteps(ta0, backend.stepsPerSample(tg, ta0.T)) : ta0;

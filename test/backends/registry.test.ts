@@ -46,3 +46,17 @@ it('registerBackend refuses bundled kinds and schemaless records; a toy file tha
   writeFileSync(bad, JSON.stringify(t));
   assert.throws(() => loadAnyTarget(bad), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_TARGET' && /stepTime/.test(e.message));
 });
+
+it('a registered kind that asks for its own neuron semantics gets its own conversion and its own note, not Loihi\'s', async () => {
+  registerBackend({ ...toyBackend, kind: 'toyzero', conversion: { reset: 'zero', fire: 'gt' } });
+  const { writeFileSync, mkdtempSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const file = join(mkdtempSync(join(tmpdir(), 'snnc-toyzero-')), 'toy-zero.json');
+  writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(TOY, 'utf8')) as object), name: 'toy-zero', kind: 'toyzero' }));
+  const g = await loadModel(join(EXAMPLES, 'mlp.onnx'));
+  const r = await compileModel(g, { targets: [file], modelFile: 'mlp.onnx', T: [8], n: 20, calibSamples: 64, hwSamples: 4 });
+  assert.equal(r.report.targets[0]?.status, 'ok');
+  const note = r.report.diagnostics.find((d) => d.code === 'SNNC_I_TARGET_CONVERSION');
+  assert.match(note?.message ?? '', /^'toyzero' targets use their own conversion \(reset to zero, fire on v > θ\)/);
+  assert.ok(!r.report.diagnostics.some((d) => d.code === 'SNNC_I_LOIHI_SEMANTICS'));
+});
