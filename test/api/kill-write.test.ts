@@ -6,11 +6,12 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { OUTPUT_MARKER, probeOutput, releaseOutputs, writeDirAtomic } from '../../src/api/atomic.js';
 import { ROOT } from '../helpers/paths.js';
+import { fileTree, sameTree } from '../helpers/tree.js';
 
 const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const MODEL = join(ROOT, 'examples', 'mlp.onnx');
@@ -23,31 +24,15 @@ function compile(out: string, T: string, killAt?: number): Promise<{ code: numbe
   });
 }
 
-/** Every file under `dir` (relative path → bytes as base64). */
-function tree(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else files.set(relative(dir, p), readFileSync(p).toString('base64'));
-    }
-  };
-  walk(dir);
-  return files;
-}
-
-const same = (a: Map<string, string>, b: Map<string, string>): boolean => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
-
 it('a compile killed at 25 points of its write phase leaves the whole old or the whole new output', async () => {
   const root = mkdtempSync(join(tmpdir(), 'snnc-kill-'));
   mkdirSync(join(root, 'old'));
   mkdirSync(join(root, 'new'));
   assert.equal((await compile(join(root, 'old', 'out'), '8')).code, 0);
   assert.equal((await compile(join(root, 'new', 'out'), '4')).code, 0);
-  const oldTree = tree(join(root, 'old', 'out'));
-  const newTree = tree(join(root, 'new', 'out'));
-  assert.ok(!same(oldTree, newTree), 'the two outputs must differ for the test to tell them apart');
+  const oldTree = fileTree(join(root, 'old', 'out'));
+  const newTree = fileTree(join(root, 'new', 'out'));
+  assert.ok(!sameTree(oldTree, newTree), 'the two outputs must differ for the test to tell them apart');
   // Steps: parent mkdir, tmp rm, tmp mkdir, 2 per file, marker, 3 for the swap.
   const steps = 3 + 2 * (newTree.size - 1) + 1 + 3;
   // 20 points spread over the file writes, then every step of the swap and one past the end.
@@ -65,24 +50,24 @@ it('a compile killed at 25 points of its write phase leaves the whole old or the
     if (k <= steps) assert.equal(r.signal, 'SIGKILL', `kill point ${k} of ${steps} was not reached`);
     const left = readdirSync(dir);
     if (existsSync(out)) {
-      const t = tree(out);
-      assert.ok(same(t, oldTree) || same(t, newTree), `kill point ${k}: the output is neither the old nor the new one`);
-      if (same(t, newTree)) sawNew++;
+      const t = fileTree(out);
+      assert.ok(sameTree(t, oldTree) || sameTree(t, newTree), `kill point ${k}: the output is neither the old nor the new one`);
+      if (sameTree(t, newTree)) sawNew++;
       else sawOld++;
     } else {
       // Killed between moving the old output aside and moving the new one in: the old one is
       // complete beside it, and the next write puts it back first.
       const aside = left.filter((n) => n.endsWith('-old'));
       assert.equal(aside.length, 1, `kill point ${k}: no output and no old output aside (${left.join(', ')})`);
-      assert.ok(same(tree(join(dir, aside[0] as string)), oldTree), `kill point ${k}: the output set aside is not the complete old one`);
+      assert.ok(sameTree(fileTree(join(dir, aside[0] as string)), oldTree), `kill point ${k}: the output set aside is not the complete old one`);
       sawAside++;
     }
     // The next write (as any snnc command writing this output would do it) cleans up.
     probeOutput(out);
-    writeDirAtomic(out, [...newTree].filter(([p]) => p !== OUTPUT_MARKER).map(([path, b64]) => ({ path, data: Buffer.from(b64, 'base64') })));
+    writeDirAtomic(out, [...newTree].filter(([p]) => p !== OUTPUT_MARKER).map(([path, data]) => ({ path, data })));
     releaseOutputs();
     assert.deepEqual(readdirSync(dir), ['out'], `kill point ${k}: litter after the next write`);
-    assert.ok(same(tree(out), newTree));
+    assert.ok(sameTree(fileTree(out), newTree));
   });
   // Two at a time: the machine has two cores.
   for (let i = 0; i < runs.length; i += 2) await Promise.all(runs.slice(i, i + 2).map((run) => run()));

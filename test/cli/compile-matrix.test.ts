@@ -3,30 +3,18 @@
 // simulator, backends and cost models (issue #13's bugs 3 and 4).
 import { after, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { CompileReport } from '../../src/report/types.js';
 import { DIAGNOSTIC_CODES } from '../../src/errors.js';
 import { EXAMPLES, ROOT } from '../helpers/paths.js';
 import { cli } from '../helpers/cli.js';
+import { fileTree } from '../helpers/tree.js';
 import { NO_GXX } from '../backends/fpga-util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'snnc-matrix-'));
 
-/** Every file under `root`, by relative path, in sorted order. */
-function tree(root: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else files.set(relative(root, p), readFileSync(p));
-    }
-  };
-  walk(root);
-  return files;
-}
 after(() => rmSync(dir, { recursive: true, force: true }));
 const FAST = ['--n', '40', '--hw-samples', '4', '--T', '8', '--calib-samples', '64'];
 
@@ -54,8 +42,8 @@ for (const model of ['mlp', 'lenet', 'cnn-bn', 'resnet-tiny']) {
     // Deterministic: the same compile again gives the same bytes in every file (issue #18).
     const again = join(dir, `${model}-again`);
     assert.equal((await cli('compile', join(EXAMPLES, `${model}.onnx`), '--target', 'all', ...FAST, '-o', again, '--quiet')).code, 0);
-    const a = tree(out);
-    const b = tree(again);
+    const a = fileTree(out);
+    const b = fileTree(again);
     assert.deepEqual([...b.keys()], [...a.keys()], 'same files');
     for (const [file, bytes] of a) assert.ok(bytes.equals(b.get(file) as Buffer), `${model}: ${file} differs between two compiles`);
   });
