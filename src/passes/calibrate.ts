@@ -373,13 +373,8 @@ export function calibrate(g: Graph, data: CalibrationData, opts: CalibrateOption
       }
     }
   }
-  // Sites in graph order, whichever group finished them first.
-  const ordered = new Map<string, ActivationStat>();
-  for (const a of accs) {
-    const v = values.get(a.site.value);
-    if (v !== undefined) ordered.set(a.site.value, v);
-  }
-  return { method: methodLabel(method), granularity: opts.granularity, source: data.source, input: { min: inMin, max: inMax }, values: ordered };
+  // Groups are consecutive runs of accs, so values is filled in graph order either way.
+  return { method: methodLabel(method), granularity: opts.granularity, source: data.source, input: { min: inMin, max: inMax }, values };
 }
 
 // --- carrying the statistics from the calibrate pass to the convert pass --------
