@@ -5,7 +5,8 @@ import { fail } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import type { Diagnostic } from '../passes/context.js';
 import { collectingContext } from '../passes/context.js';
-import { conversionPasses, runPipeline } from '../passes/pipeline.js';
+import { ANN_PASSES, conversionPasses, runPipeline } from '../passes/pipeline.js';
+import { graphStats } from '../ir/stats.js';
 import type { CalibrationMethod } from '../passes/calibrate.js';
 import { fitToModel, loadDatasetSpec } from './dataset.js';
 import type { Dataset } from '../data/dataset.js';
@@ -62,6 +63,15 @@ export function parseMethod(s: string): CalibrationMethod {
 
 export function isConverted(g: Graph): boolean {
   return g.meta['snnc.kind'] === 'snn';
+}
+
+/**
+ * MACs per sample of the ANN after canonicalize: exporter idioms (a run-time reshape
+ * target, a Pad before a pool) hide shapes from the imported graph, so its own count can
+ * miss whole layers.
+ */
+export function annMacs(g: Graph): number {
+  return graphStats(runPipeline(g, ANN_PASSES, collectingContext()).graph).macs;
 }
 
 export function convertModel(g: Graph, opts: ConvertOptions = {}): ConvertResult {

@@ -2,11 +2,10 @@
 // time steps, next to the ANN it came from. An ANN is converted first (convertModel).
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/types.js';
-import { graphStats } from '../ir/stats.js';
 import { simulate } from '../sim/snn/simulate.js';
 import type { SimMode, SimulateResult } from '../sim/snn/types.js';
 import type { ConvertOptions } from './convert.js';
-import { convertModel, isConverted } from './convert.js';
+import { annMacs, convertModel, isConverted } from './convert.js';
 import { fitToModel, loadDatasetSpec } from './dataset.js';
 import { annAccuracy } from './evaluate.js';
 import type { QuantizeSettings } from '../passes/quantize-config.js';
@@ -73,7 +72,7 @@ export function simulateModel(g: Graph, opts: SimulateModelOptions): SimulateRep
   if (data.y.length === 0) throw fail({ code: 'SNNC_E_DATASET', message: `dataset '${data.name}' has no samples` });
   if (!isConverted(g)) {
     opts.onProgress?.('ann', 0, 1);
-    ann = { accuracy: annAccuracy(g, data), macsPerSample: graphStats(g).macs };
+    ann = { accuracy: annAccuracy(g, data), macsPerSample: annMacs(g) };
     opts.onProgress?.('convert', 0, 1);
     const c = convertModel(g, opts);
     snn = c.graph;

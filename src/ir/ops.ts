@@ -8,7 +8,7 @@ import { fail } from '../errors.js';
 import type { DType, Dim, Node, OpName, Tensor, ValueInfo } from './types.js';
 import {
   broadcastAll, broadcastShapes, canBroadcastTo, flattenShape, fmtShape, matmulShape, normalizeAxis,
-  padShape, reduceShape, reshapeTarget, squeezeShape, transposeShape, unsqueezeShape,
+  padShape, reduceShape, reshapeTarget, shapeSlice, squeezeShape, transposeShape, unsqueezeShape,
 } from './shape-utils.js';
 import {
   ANY, FLOATS, INDEX, NUMERIC, SIGNED_INTS, checkDtype, checkRank, checkScalar, constInts, need,
@@ -61,9 +61,9 @@ function binary<O extends OpName>(allowed: readonly DType[], result?: DType): Op
 
 // Rules shared by two ops are written once for the pair; the cast only re-reads the
 // context, whose node is one of the pair by construction of the table.
-function reduce<O extends 'ReduceMax' | 'ReduceSum'>(allowed: readonly DType[]): OpRow<O> {
+function reduce<O extends 'ReduceMax' | 'ReduceSum' | 'ReduceMean'>(allowed: readonly DType[]): OpRow<O> {
   return row<O>(['data', 'axes?'], ['reduced'], (ctx) => {
-    const c = ctx as InferCtxBase as InferCtx<'ReduceMax' | 'ReduceSum'>;
+    const c = ctx as InferCtxBase as InferCtx<'ReduceMax' | 'ReduceSum' | 'ReduceMean'>;
     checkDtype(c, 0, allowed);
     checkDtype(c, 1, ['int64']);
     const x = need(c, 0);
@@ -329,6 +329,18 @@ export const OPS: { readonly [O in OpName]: OpRow<O> } = {
   }),
   ReduceMax: reduce(ANY),
   ReduceSum: reduce(NUMERIC),
+  ReduceMean: reduce(NUMERIC),
+  Shape: row<'Shape'>(['data'], ['shape'], (c) => {
+    const r = need(c, 0).shape.length;
+    const [start, end] = shapeSlice(r, c.node.attrs.start, c.node.attrs.end);
+    return [{ dtype: 'int64', shape: [Math.max(0, end - start)] }];
+  }),
+  Gather: row<'Gather'>(['data', 'indices'], ['output'], (c) => {
+    checkDtype(c, 1, INDEX);
+    const x = need(c, 0);
+    const axis = normalizeAxis(c.node.attrs.axis, x.shape.length, c.node.name);
+    return [{ dtype: x.dtype, shape: [...x.shape.slice(0, axis), ...need(c, 1).shape, ...x.shape.slice(axis + 1)] }];
+  }),
   Cast: row<'Cast'>(['input'], ['output'], (c) => [{ dtype: c.node.attrs.to, shape: need(c, 0).shape }]),
   CastLike: row<'CastLike'>(['input', 'target_type'], ['output'], (c) => [{ dtype: need(c, 1).dtype, shape: need(c, 0).shape }]),
   Identity: row<'Identity'>(['input'], ['output'], (c) => {

@@ -293,3 +293,9 @@ export function matmulShape(a: readonly Dim[], b: readonly Dim[], node?: string)
   if (b.length > 1) out.push(b2[b2.length - 1] as Dim);
   return out;
 }
+
+/** Shape's start/end attributes (opset 15) resolved against the rank: negative counts from the end, clamped. */
+export function shapeSlice(rank: number, start: number, end: number | undefined): [number, number] {
+  const clamp = (v: number): number => Math.min(rank, Math.max(0, v < 0 ? v + rank : v));
+  return [clamp(start), clamp(end ?? rank)];
+}

@@ -147,6 +147,11 @@ export type OpSpec =
   // ReduceMax/ReduceSum(X, [axes: int64[]])
   | { readonly op: 'ReduceMax'; readonly attrs: { readonly keepdims: boolean; readonly noopWithEmptyAxes: boolean } }
   | { readonly op: 'ReduceSum'; readonly attrs: { readonly keepdims: boolean; readonly noopWithEmptyAxes: boolean } }
+  | { readonly op: 'ReduceMean'; readonly attrs: { readonly keepdims: boolean; readonly noopWithEmptyAxes: boolean } }
+  // Shape(X) -> int64[] of dims start..end (opset 15 slicing; end absent = rank)
+  | { readonly op: 'Shape'; readonly attrs: { readonly start: number; readonly end?: number } }
+  // Gather(X, indices: int32/int64) along axis, negative indices count from the end
+  | { readonly op: 'Gather'; readonly attrs: { readonly axis: number } }
   // Cast(X) -> to; CastLike(X, like) -> dtype of like
   | { readonly op: 'Cast'; readonly attrs: { readonly to: DType } }
   | { readonly op: 'CastLike'; readonly attrs: Record<string, never> }

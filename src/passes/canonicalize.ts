@@ -2,9 +2,13 @@
 // The pattern table below runs once over the nodes in order (see rewrite.ts):
 //   1. constant-fold        a node whose inputs are all initializers becomes one
 //   2. drop-identity        Identity / inference-mode Dropout: readers use the input
-//   3. reshape-normalize    Reshape/Flatten chains collapse; [N,C,H,W]→[N,-1] is Flatten(1)
-//   4. fold-output-affine   Add/Sub/Mul/Div by a per-channel constant after a Conv/Gemm
-//   5. fold-input-affine    (x − mean) / std right before a Conv/Gemm, when exact
+//   3. shape-chain          a run-time reshape target (Shape→Gather→…→Concat) as a constant
+//   4. mean-to-pool         ReduceMean over all spatial axes is GlobalAveragePool (3–4: exporter-forms.ts)
+//   5. fold-pad             a zero Pad before a Conv/AveragePool/MaxPool becomes its pads
+//   6. window-pads          explicit pads, none beyond the last window (5–6: fold-pad.ts)
+//   7. reshape-normalize    Reshape/Flatten chains collapse; [N,C,H,W]→[N,-1] is Flatten(1)
+//   8. fold-output-affine   Add/Sub/Mul/Div by a per-channel constant after a Conv/Gemm
+//   9. fold-input-affine    (x − mean) / std right before a Conv/Gemm, when exact
 import { SnncError } from '../errors.js';
 import { isStatic, shapeSize } from '../ir/dtype.js';
 import { int64Tensor } from '../ir/build.js';
@@ -15,6 +19,8 @@ import { runGraph } from '../sim/ann/run.js';
 import type { ChannelAffine } from './affine.js';
 import { composeAffine, convPads, foldInputAffine, foldOutputAffine, identityAffine, perChannel } from './affine.js';
 import type { Pass } from './context.js';
+import { EXPORTER_FORMS } from './exporter-forms.js';
+import { foldPad, windowPads } from './fold-pad.js';
 import type { AnyPattern, GraphView } from './rewrite.js';
 import { canReplace, constOf, infoOf, pattern, runPatterns, soleProducer, usesOf } from './rewrite.js';
 
@@ -216,7 +222,7 @@ const foldInput = pattern<{ node: Node; chain: string[]; add: Node; initializers
   rewrite: (m) => ({ remove: [...m.chain, m.node.name], add: [m.add], initializers: m.initializers }),
 });
 
-export const CANONICALIZE_PATTERNS: readonly AnyPattern[] = [constantFold, dropIdentity, reshapeNormalize, foldOutput, foldInput];
+export const CANONICALIZE_PATTERNS: readonly AnyPattern[] = [constantFold, dropIdentity, ...EXPORTER_FORMS, foldPad, windowPads, reshapeNormalize, foldOutput, foldInput];
 
 export const canonicalize: Pass = {
   name: 'canonicalize',

@@ -228,6 +228,13 @@ export function lowerGraph(g: Graph, diagnostics: BackendDiagnostic[]): FloatLay
         if (pending !== null) throw refuse(node, `reshapes the membrane of '${pending.origin.node}' (no neuron before it)`, 'flatten after the neuron');
         const next = perSample(g, out, node);
         const size = shape.reduce((p, d) => p * d, 1);
+        if (layers.length === 1 && (next.length === 1 || next.length === 3) && next.reduce((p, d) => p * d, 1) === size) {
+          // A reshape of the input itself (NHWC with one channel read as NCHW): the same
+          // bytes, so the input layer simply takes the new shape.
+          layers[0] = { kind: 'input', shape: next };
+          shape = next;
+          break;
+        }
         if (next.length !== 1 || next[0] !== size) throw refuse(node, `produces per-sample shape [${next.join(', ')}]; only flattening to a vector is expressible`, 'flatten (C, H, W) to (C·H·W)');
         if (shape.length !== 1) layers.push({ kind: 'flatten', node: node.name, inShape: shape });
         shape = next;

@@ -79,7 +79,7 @@ function axesToInput(n: OnnxNode, ctx: ImportContext, key: string, newestFrom: n
   return [first(n), ctx.addInitializer(`${n.name}_${key}`, int64Tensor(axes))];
 }
 
-function reduce<O extends 'ReduceMax' | 'ReduceSum'>(op: O, axesInputFrom: number): Importer {
+function reduce<O extends 'ReduceMax' | 'ReduceSum' | 'ReduceMean'>(op: O, axesInputFrom: number): Importer {
   return {
     attrs: ['axes', 'keepdims', 'noop_with_empty_axes'],
     run: (n, ctx) => one(n, {
@@ -197,6 +197,15 @@ const TABLE: Readonly<Record<string, Importer>> = {
   Less: binary('Less'),
   ReduceMax: reduce('ReduceMax', 18),
   ReduceSum: reduce('ReduceSum', 13),
+  ReduceMean: reduce('ReduceMean', 18),
+  Shape: {
+    attrs: ['start', 'end'],
+    run: (n) => {
+      const end = n.attrs.has('end') ? attrInt(n, 'end', 0) : undefined;
+      return one(n, { ...base(n), op: 'Shape', attrs: { start: attrInt(n, 'start', 0), ...(end === undefined ? {} : { end }) } });
+    },
+  },
+  Gather: { attrs: ['axis'], run: (n) => one(n, { ...base(n), op: 'Gather', attrs: { axis: attrInt(n, 'axis', 0) } }) },
   Cast: { attrs: ['to', 'saturate'], run: importCast },
   CastLike: { attrs: ['saturate'], run: (n) => one(n, { ...base(n), op: 'CastLike', attrs: {} }) },
   Dropout: { attrs: ['ratio', 'is_test', 'consumed_inputs', 'seed'], run: importDropout },

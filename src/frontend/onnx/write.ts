@@ -62,10 +62,12 @@ function attributes(n: Node): AttributeProto[] {
     case 'Softmax': case 'Flatten': case 'Concat': return [i('axis', n.attrs.axis)];
     case 'Reshape': return [i('allowzero', n.attrs.allowzero)];
     case 'Transpose': return n.attrs.perm !== undefined ? [ints('perm', n.attrs.perm)] : [];
-    case 'ReduceMax': case 'ReduceSum':
+    case 'ReduceMax': case 'ReduceSum': case 'ReduceMean':
       return [i('keepdims', n.attrs.keepdims), i('noop_with_empty_axes', n.attrs.noopWithEmptyAxes)];
     case 'Cast': return [i('to', dtypeToOnnx(n.attrs.to))];
     case 'Pad': return [s('mode', n.attrs.mode)];
+    case 'Shape': return [i('start', n.attrs.start), ...(n.attrs.end === undefined ? [] : [i('end', n.attrs.end)])];
+    case 'Gather': return [i('axis', n.attrs.axis)];
     case 'MatMul': case 'Relu': case 'Clip': case 'Sigmoid': case 'Tanh': case 'Exp': case 'Neg':
     case 'GlobalAveragePool': case 'GlobalMaxPool': case 'Squeeze': case 'Unsqueeze':
     case 'Add': case 'Sub': case 'Mul': case 'Div': case 'Max': case 'Less': case 'Where':

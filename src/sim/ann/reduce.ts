@@ -1,4 +1,4 @@
-// ReduceMax, ReduceSum and Softmax. Reductions of number dtypes accumulate in a
+// ReduceMax, ReduceSum, ReduceMean and Softmax. Reductions of number dtypes accumulate in a
 // Float64Array and store once at the end (so float32 sums are not rounded per step);
 // 64-bit integers accumulate as bigint and wrap on store. Softmax subtracts the max
 // along the axis before exponentiating, so large inputs do not overflow.
@@ -10,7 +10,7 @@ import { alloc, dtypeErr, isBigData, product, readInts, req, roundHalfInPlace, s
 
 const INT_MIN: Partial<Record<DType, number>> = { int8: -128, int16: -32768, int32: -2147483648, uint8: 0, uint16: 0, uint32: 0, bool: 0 };
 
-function reduce(node: Node, inputs: readonly (Tensor | undefined)[], ctx: RunCtx, isMax: boolean, keepdims: boolean, noop: boolean): Tensor {
+function reduce(node: Node, inputs: readonly (Tensor | undefined)[], ctx: RunCtx, isMax: boolean, keepdims: boolean, noop: boolean, mean = false): Tensor {
   const x = req(node, inputs, 0);
   if (!isMax && x.dtype === 'bool') throw dtypeErr(node, x, 'input');
   const axesT = inputs[1];
@@ -56,6 +56,10 @@ function reduce(node: Node, inputs: readonly (Tensor | undefined)[], ctx: RunCtx
         if (isMax) { if (v > (yd[o] as bigint)) yd[o] = v; } else yd[o] = (yd[o] as bigint) + v;
       }
     });
+    if (mean && m > 0) {
+      const cnt = BigInt(n / m);
+      for (let i = 0; i < m; i++) yd[i] = (yd[i] as bigint) / cnt;
+    }
     return y;
   }
   const xd = x.data as NumData;
@@ -74,8 +78,10 @@ function reduce(node: Node, inputs: readonly (Tensor | undefined)[], ctx: RunCtx
   });
   const yd = y.data as NumData;
   const lowest = isFloat(x.dtype) ? -Infinity : (INT_MIN[x.dtype] ?? 0);
+  // Mean: the sum over the reduced elements divided by their count (integers truncate, as ORT).
+  const div = mean && m > 0 ? n / m : 1;
   for (let i = 0; i < m; i++) {
-    const v = acc[i] as number;
+    const v = div === 1 ? (acc[i] as number) : (acc[i] as number) / div;
     yd[i] = v === -Infinity && isMax ? lowest : v;
   }
   if (x.dtype === 'float16') roundHalfInPlace(yd as Float32Array);
@@ -84,6 +90,7 @@ function reduce(node: Node, inputs: readonly (Tensor | undefined)[], ctx: RunCtx
 
 export const reduceMax: Kernel<'ReduceMax'> = (node, inputs, ctx) => [reduce(node, inputs, ctx, true, node.attrs.keepdims, node.attrs.noopWithEmptyAxes)];
 export const reduceSum: Kernel<'ReduceSum'> = (node, inputs, ctx) => [reduce(node, inputs, ctx, false, node.attrs.keepdims, node.attrs.noopWithEmptyAxes)];
+export const reduceMean: Kernel<'ReduceMean'> = (node, inputs, ctx) => [reduce(node, inputs, ctx, false, node.attrs.keepdims, node.attrs.noopWithEmptyAxes, true)];
 
 export const softmax: Kernel<'Softmax'> = (node, inputs, ctx) => {
   const x = req(node, inputs, 0);

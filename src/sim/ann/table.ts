@@ -8,7 +8,8 @@ import type { KernelTable } from './kernel.js';
 import { gemm, matmul } from './matmul.js';
 import { pad } from './pad.js';
 import { averagePool, globalAveragePool, globalMaxPool, maxPool } from './pool.js';
-import { reduceMax, reduceSum, softmax } from './reduce.js';
+import { reduceMax, reduceMean, reduceSum, softmax } from './reduce.js';
+import { gather, shape } from './gather.js';
 import { concat, flatten, reshape, squeeze, transpose, unsqueeze } from './shape-ops.js';
 
 import { spikingOnly } from './spiking.js';
@@ -45,6 +46,9 @@ export const KERNELS: KernelTable = {
   Where: where,
   ReduceMax: reduceMax,
   ReduceSum: reduceSum,
+  ReduceMean: reduceMean,
+  Shape: shape,
+  Gather: gather,
   Cast: cast,
   CastLike: castLike,
   Identity: identity,
