@@ -20,10 +20,17 @@
 //       + ceil(log2(R_t * C/O * b_x)) * t_add + t_neuron
 //   t_conv: SAR (b + 1) * t_bit; sense amp: the target's latency.
 //   latency = T * sum_L t_L
+//   E_route  = chipBits * e_chip    a layer on k chips: its input rows are split over them
+//              and each extra chip returns 32-bit partial sums; c = 1 when the layer starts
+//              on another chip than its input layer ends on:
+//              chipBits = T * P * (rows * b_x * (k - 1 + c) / k + O * 32 * (k - 1))
 // Area: sum_L tiles * (R * C_xbar * cell + ceil(C_xbar / columnsPerAdc) * adcArea).
 import type { Activity, CostReport, LayerCost, MappingOf } from './types.js';
 import type { ImcTarget } from './target.js';
 import { breakdownOf, makeReport, pairLayers, sumBreakdown } from './report.js';
+
+/** Width of a partial sum sent between chips (the digital accumulators are int32). */
+const PSUM_BITS = 32;
 
 /** Energy of one conversion at `bits` resolution. */
 export function conversionEnergy(t: ImcTarget, bits: number): number {
@@ -55,6 +62,7 @@ export function imcCost(target: ImcTarget, mapping: MappingOf<'imc'>, activity: 
   const Cx = target.crossbar.cols.value;
   let stepLatency = 0;
   let areaUm2 = 0;
+  let chipTraffic = 0;
   const toUm2 = (c: { value: number; unit: string }): number => (c.unit === 'mm2' ? c.value * 1e6 : c.value);
 
   const layers: LayerCost[] = pairLayers(mapping.layers, activity.layers).map(({ map: m, act }) => {
@@ -65,6 +73,10 @@ export function imcCost(target: ImcTarget, mapping: MappingOf<'imc'>, activity: 
     const conversions = T * m.positions * m.rowTiles * m.cols * m.inputBits;
     const adds = T * m.positions * O * (m.rowTiles * (colsPerOut * m.inputBits - 1) + (m.rowTiles - 1));
     const bufferBits = T * m.positions * m.rows * m.inputBits + act.neuronUpdates;
+    const k = m.chips ?? 1;
+    const c = m.inputFromOtherChip === true ? 1 : 0;
+    const chipBits = T * m.positions * ((m.rows * m.inputBits * (k - 1 + c)) / k + O * PSUM_BITS * (k - 1));
+    chipTraffic += chipBits;
     const breakdown = breakdownOf({
       synops: synRows * m.cols * eCell,
       macs: macRows * m.cols * eCell,
@@ -72,6 +84,7 @@ export function imcCost(target: ImcTarget, mapping: MappingOf<'imc'>, activity: 
       peripherals: Math.max(0, adds) * dg.addEnergy.value,
       memory: bufferBits * dg.bufferEnergyPerBit.value,
       neuronUpdates: act.neuronUpdates * dg.neuronUpdateEnergy.value,
+      routing: chipBits * (dg.interChipEnergyPerBit?.value ?? 0),
     });
     const treeInputs = m.rowTiles * colsPerOut * m.inputBits;
     const tL =
@@ -89,6 +102,12 @@ export function imcCost(target: ImcTarget, mapping: MappingOf<'imc'>, activity: 
     'the ADC output feeds the shift-and-add unit directly; memory traffic is input-buffer reads plus 1-bit spike writes',
     'the column-current term of the NeuroSim ADC model, DACs, leakage and inter-tile routing are not modelled',
   ];
+  const chips = Math.max(1, ...mapping.layers.map((m) => m.chips ?? 1));
+  if (chipTraffic > 0) {
+    assumptions.push(dg.interChipEnergyPerBit === undefined
+      ? `the network spans several chips (up to ${chips} per layer); the target gives no interChipEnergyPerBit, so that traffic is not costed`
+      : 'a network on several chips sends layer inputs and 32-bit partial sums between them (routing energy); link latency is not modelled');
+  }
   if (target.adc.type === 'sense-amp') {
     assumptions.push('ADC-less: each column partial sum is a 1-bit sense-amplifier decision, combined digitally (accuracy effect measured by the simulator, not here)');
   }

@@ -92,6 +92,8 @@ export interface ImcTarget extends TargetBase {
     readonly bufferEnergyPerBit: Constant;
     readonly neuronUpdateEnergy: Constant;
     readonly neuronUpdateLatency: Constant;
+    /** Energy per bit sent between chips (optional: without it, inter-chip traffic is not costed). */
+    readonly interChipEnergyPerBit?: Constant;
   };
   readonly area: { readonly cell: Constant };
 }

@@ -70,6 +70,10 @@ export interface ImcLayerMapping {
   readonly positions: number;
   /** Bits per input applied bit-serially: 1 for spikes, e.g. 8 for the analog layer. */
   readonly inputBits: number;
+  /** Chips the layer's tiles span (> 1 when it is larger than one chip). Absent: 1. */
+  readonly chips?: number;
+  /** Whether the layer starts on another chip than the one its input layer ends on. */
+  readonly inputFromOtherChip?: boolean;
 }
 
 export interface FpgaLayerMapping {

@@ -250,17 +250,20 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
     const uI = uA * 2 ** k;
     let bound = 0;
     const inputs: string[] = [];
-    const gains: number[] = [];
+    // One gain per operand, or per operand and channel when an operand's unit differs by
+    // channel (a per-channel conversion): the scales are aligned at the add in integers.
+    const perOperand: number[][] = [];
     for (const o of ops) {
       const si = 'a' in o ? emitAffine(o.a, o.src, undefined, { perTensor: true, minUnit: [uA], shift: k }) : o;
-      const u = si.unit[0] as number;
-      if (si.unit.some((x) => Math.abs(x - u) > 1e-12 * u)) throw qerr(n.name, 'a residual operand has per-channel scales', 'convert with --granularity layer');
-      const gk = Math.round(u / uI);
-      if (gk < 1) throw qerr(n.name, 'a residual operand is finer than the common current unit', 'give the branch layers more weight bits');
+      if (si.unit.length !== 1 && si.unit.length !== O) throw qerr(n.name, `a residual operand has ${si.unit.length} scales for ${O} channels`, 'convert with --granularity layer');
+      const gk = si.unit.map((u) => Math.round(u / uI));
+      if (gk.some((x) => x < 1)) throw qerr(n.name, 'a residual operand is finer than the common current unit', 'give the branch layers more weight bits');
       inputs.push(si.layer);
-      gains.push(gk);
-      bound += gk * si.maxAbs;
+      perOperand.push(gk);
+      bound += Math.max(...gk) * si.maxAbs;
     }
+    const perChannel = perOperand.some((gk) => gk.length > 1 && gk.some((x) => x !== gk[0]));
+    const gains = perChannel ? perOperand.flatMap((gk) => (gk.length === 1 ? new Array<number>(O).fill(gk[0] as number) : gk)) : perOperand.map((gk) => gk[0] as number);
     const name = nn?.name ?? n.name;
     const shape = shapeOf(n.outputs[0] as string);
     let neuron: IntNeuron | null = null;

@@ -11,10 +11,17 @@ import { csimProgram, expected, NO_GXX } from './fpga-util.js';
 const T = 8;
 const N = 20;
 
-for (const model of ['mlp', 'lenet', 'resnet-tiny']) {
-  test(`${model}: g++ C-simulation equals the integer simulation on ${N} images`, { skip: NO_GXX }, async () => {
+// resnet-tiny per channel: its residual adds align per-channel operand scales with one gain
+// per input and channel (integer program v3).
+for (const [model, granularity] of [['mlp', 'layer'], ['lenet', 'layer'], ['resnet-tiny', 'layer'], ['resnet-tiny', 'channel']] as const) {
+  test(`${model} (${granularity}): g++ C-simulation equals the integer simulation on ${N} images`, { skip: NO_GXX }, async () => {
     const g = await loadModel(`examples/${model}.onnx`);
-    const { program } = quantizeModel(g, { calib: 'mnist', calibSamples: 64, bits: { w: 8 }, granularity: 'layer' });
+    const { program } = quantizeModel(g, { calib: 'mnist', calibSamples: 64, bits: { w: 8 }, granularity });
+    if (granularity === 'channel') {
+      const adds = program.layers.filter((l) => l.kind === 'add' && l.gains !== undefined && l.gains.length > l.inputs.length);
+      assert.ok(adds.length > 0, 'a residual add has per-channel gains');
+      assert.equal(program.version, 3);
+    }
     const data = loadDatasetSpec('mnist', 'test', N);
     const xs = data.x.data as Float32Array;
     const F = xs.length / N;

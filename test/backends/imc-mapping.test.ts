@@ -102,16 +102,13 @@ function code(f: () => unknown): { code: string; message: string } {
   assert.fail('expected an error');
 }
 
-test('errors: tile size not a power of two, cell bits above weight bits, layer larger than the chip', () => {
+test('errors: tile size not a power of two, cell bits above weight bits', () => {
   const e1 = code(() => mapGraph(denseOnly(8, 4), hpadc(), { rows: 100 }));
   assert.equal(e1.code, 'SNNC_E_BACKEND');
   assert.match(e1.message, /100 is not a positive power of two/);
   const e2 = code(() => mapGraph(denseOnly(8, 4), hpadc(), { cellBits: 5, weightBits: 4 }));
   assert.equal(e2.code, 'SNNC_E_BACKEND');
   assert.match(e2.message, /bits per cell \(5\) exceed the weight bits \(4\)/);
-  const e3 = code(() => mapGraph(denseOnly(784, 256), hpadc(), { arraysPerChip: 64 }));
-  assert.equal(e3.code, 'SNNC_E_BACKEND');
-  assert.match(e3.message, /needs 224 crossbars .* a chip has 64/);
   const e4 = code(() => mapGraph(denseOnly(8, 4), hpadc(), { cols: 0 }));
   assert.match(e4.message, /columns = 0/);
 });
@@ -125,6 +122,17 @@ test('layers spill onto a second chip when the first is full', () => {
   assert.equal(two.chips, 2);
   assert.equal(two.layers[1]?.placement[0]?.chip, 1);
   assert.equal(two.layers[1]?.placement[0]?.array, 0);
+});
+
+test('a layer larger than a chip spans several chips (issue #16: never unavailable for size alone)', () => {
+  // 784×256 at 8-bit weights, 1-bit cells, differential: ⌈784/128⌉ = 7 row tiles × ⌈256·8·2/128⌉ = 32 → 224 crossbars.
+  const net = mapGraph(denseOnly(784, 256), hpadc(), { arraysPerChip: 64 });
+  assert.equal(net.mapping.layers[0]?.tiles, 224);
+  assert.equal(net.chips, 4); // ⌈224 / 64⌉
+  assert.equal(net.mapping.layers[0]?.chips, 4);
+  const perChip = [0, 0, 0, 0];
+  for (const p of net.layers[0]?.placement ?? []) perChip[p.chip] = (perChip[p.chip] as number) + 1;
+  assert.deepEqual(perChip, [64, 64, 64, 32]);
 });
 
 test('emit: mapping.json, config.json, conductances read back, bytes deterministic', () => {

@@ -40,6 +40,21 @@ function mapping(adcBits: number, columnsPerAdc: number): MappingOf<'imc'> {
 //      shift-adds = 2 x 1 x 4 x (1 x (2 x 1 - 1) + 0) = 8 -> 0.8e-12 J
 //      buffer bits = 2 x 8 + 8 = 24 -> 3.75e-12 J;  neurons = 8 x 0.2e-12 = 1.6e-12 J
 describe('imc cost model', () => {
+  it('a layer on two chips pays for its inputs and partial sums crossing them (routing)', () => {
+    // fc1 split over k = 2 chips, fc2 on a third chip (c = 1):
+    // fc1: T 2 x P 1 x (200 rows x 1 bit x (2 - 1 + 0)/2 + 8 outputs x 32 bits x (2 - 1)) = 2 x (100 + 256) = 712 bits
+    // fc2: 2 x 1 x (8 x 1 x (1 - 1 + 1)/1 + 0) = 16 bits; 728 bits x 20 pJ = 14.56 pJ
+    const m = mapping(8, 8);
+    const split: MappingOf<'imc'> = { ...m, layers: [{ ...(m.layers[0] as ImcLayerMapping), chips: 2 }, { ...(m.layers[1] as ImcLayerMapping), inputFromOtherChip: true }] };
+    const one = imcCost(loadTarget('imc-hpadc') as ImcTarget, m, activity);
+    const r = imcCost(loadTarget('imc-hpadc') as ImcTarget, split, activity);
+    assert.equal(one.breakdown.routing, 0);
+    close(r.breakdown.routing, 728 * 20e-12, 'routing');
+    close(r.layers[0]?.breakdown.routing ?? NaN, 712 * 20e-12, 'fc1 routing');
+    close(r.energyJ - one.energyJ, 728 * 20e-12, 'nothing else changes');
+    assert.ok(r.assumptions.some((a) => /several chips/.test(a)));
+  });
+
   it('imc-hpadc: hand-computed 2-layer net (8-bit SAR, 8 columns per ADC)', () => {
     const r = imcCost(loadTarget('imc-hpadc') as ImcTarget, mapping(8, 8), activity);
     // e_conv(8) = (0.538 x 8 + 4.375) uW x 9 ns = 8.679e-6 x 9e-9 = 7.8111e-14 J

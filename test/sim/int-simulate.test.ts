@@ -162,3 +162,38 @@ describe('integer simulator: determinism', () => {
 
 // Recorded once; any change to the contract's arithmetic changes it (review such diffs).
 const GOLDEN = 'd5bf911101aae7e28d6c7ba00d9295466527a7648dc3a0a451c54dec4a94324e';
+
+describe('integer add with per-channel gains (program v3)', () => {
+  // x: [2 channels × 2] direct 2-bit; a = dense identity of x, b = dense swapping the channels'
+  // elements; add: I[c, j] = g[0·2 + c]·a + g[1·2 + c]·b with g = [1, 2 | 3, 1] → channel 0:
+  // a + 3b, channel 1: 2a + b. Hand-computed for x = [1, 2, 3, 0]: a = x, b = [2, 1, 0, 3]
+  // → I = [1 + 6, 2 + 3, 6 + 0, 0 + 3] = [7, 5, 6, 3].
+  const id = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+  const swap = [0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0];
+  const add = (gains: number[]): IntLayer => ({
+    name: 'sum', kind: 'add', inputs: ['a', 'b'], inShape: [2, 2], outShape: [2, 2], weights: new Int32Array(0), weightShape: [], weightBits: 1,
+    bias: new Int32Array(0), biasBits: 1, shift: 0, gains: Int32Array.from(gains), accBits: 8, neuron: null, unit: [1], outBits: 8,
+  });
+  const program = (gains: number[], version: number): IntProgram => ({
+    version, name: 'pc', input: { name: 'x', shape: [4], coding: 'direct', bits: 2, scale: 1 / 3 },
+    layers: [
+      dense('a', 'x', id, 4, 4, [], null),
+      dense('b', 'x', swap, 4, 4, [], null),
+      add(gains),
+    ],
+    output: 'sum',
+  });
+
+  it('each channel sums its operands with its own gains', () => {
+    const r = runSample(program([1, 2, 3, 1], 3), Int32Array.of(1, 2, 3, 0), 1, 0, 0);
+    assert.deepEqual(Array.from(r.readout[0] as Int32Array), [7, 5, 6, 3]);
+    // One gain per input still means the same gain for every channel.
+    const u = runSample(program([1, 3], 1), Int32Array.of(1, 2, 3, 0), 1, 0, 0);
+    assert.deepEqual(Array.from(u.readout[0] as Int32Array), [7, 5, 3, 9]);
+  });
+
+  it('the checker takes one gain per input or per input and channel, nothing else', () => {
+    checkProgram(program([1, 2, 3, 1], 3));
+    assert.throws(() => checkProgram(program([1, 2, 3], 3)), (e: unknown) => isSnncError(e) && /per input and channel/.test(e.message));
+  });
+});

@@ -33,13 +33,18 @@ export function weightsHeader(plan: Plan): string {
   for (const lp of plan.layers) {
     const l = lp.layer;
     const n = l.neuron;
-    if (l.weights.length === 0 && l.bias.length === 0 && n === null) continue;
+    if (l.weights.length === 0 && l.bias.length === 0 && n === null && (l.gains === undefined || l.gains.length === l.inputs.length)) continue;
     out.push('', `// layer ${lp.k}: ${lp.ident} (${l.kind})`);
     if (l.weights.length > 0) {
       out.push(`// weights [${l.weightShape.join(', ')}], ${l.weightBits}-bit`);
       constArray(out, `snnc_int<${Math.max(2, l.weightBits)}>`, `${lp.id}_w`, l.weights);
     }
     if (l.bias.length > 0) constArray(out, `snnc_int<${Math.max(2, l.biasBits)}>`, `${lp.id}_b`, l.bias);
+    if (l.kind === 'add' && l.gains !== undefined && l.gains.length !== l.inputs.length) {
+      // Per-channel gains (program v3): the operands' scales aligned at the add.
+      const gBits = 2 + Math.ceil(Math.log2(1 + Math.max(...Array.from(l.gains, Math.abs))));
+      constArray(out, `snnc_int<${gBits}>`, `${lp.id}_g`, l.gains);
+    }
     if (n !== null) {
       constArray(out, `snnc_int<${n.thresholdBits + 1}>`, `${lp.id}_th`, n.threshold);
       constArray(out, `snnc_int<${n.membraneBits}>`, `${lp.id}_vinit`, n.vInit);

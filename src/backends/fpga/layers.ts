@@ -245,7 +245,9 @@ function add(lp: LayerPlan): string[] {
   const l = lp.layer;
   const C = l.outShape[0] ?? 1;
   const per = lp.out.size / C;
+  const perChannel = l.gains !== undefined && l.gains.length !== l.inputs.length;
   const terms = l.inputs.map((_, j) => {
+    if (perChannel) return `acc += ${lp.id}_g[${j * C} + c] * in${j}[i];`;
     const gk = l.gains?.[j] ?? 1;
     return gk === 1 ? `acc += in${j}[i];` : `acc += ${lit(gk)} * in${j}[i];`;
   });

@@ -11,10 +11,9 @@
 //   every tile is its offset column);
 // - rowTiles = ⌈rows / R⌉, colTiles = groups · ⌈(outFeatures/groups)·S·P / Cd⌉,
 //   utilization = rows · cols / (tiles · R · C) where cols counts every used column;
-// - tiles are placed in layer order on the chip's array grid (row-major); a layer that
-//   does not fit on a fresh chip is an error, a network that does not fit spills onto
-//   further chips.
-import { fail } from '../../errors.js';
+// - tiles are placed in layer order on the chip's array grid (row-major); a layer that does
+//   not fit in what is left of a chip starts on a fresh one, and a layer larger than a chip
+//   spans several (its partial sums then cross chips: costmodel/imc.ts charges the traffic).
 import type { ImcLayerMapping, MappingOf } from '../../costmodel/types.js';
 import type { ImcConfig } from './options.js';
 import type { SynapticLayer } from './layers.js';
@@ -119,19 +118,13 @@ export function mapNetwork(layers: readonly SynapticLayer[], cfg: ImcConfig): Ma
     const colTilesPerGroup = Math.ceil(dataCols / Cd);
     const colTiles = colTilesPerGroup * layer.groups;
     const tiles = rowTiles * colTiles;
-    if (tiles > cfg.arraysPerChip) {
-      throw fail({
-        code: 'SNNC_E_BACKEND',
-        message: `imc: layer '${layer.name}' needs ${tiles} crossbars (${rowTiles} row tiles × ${colTiles} column tiles of ${R}×${C}) but a chip has ${cfg.arraysPerChip}`,
-        node: layer.name,
-        hint: 'use larger tiles, more bits per cell, fewer weight bits, or a chip with more arrays (arraysPerChip)',
-      });
-    }
-    if (used + tiles > cfg.arraysPerChip) { chip++; used = 0; }
+    if (used > 0 && used + tiles > cfg.arraysPerChip) { chip++; used = 0; }
+    const firstChip = chip;
     const placement: TilePlacement[] = [];
     for (let g = 0; g < layer.groups; g++) {
       for (let rt = 0; rt < rowTiles; rt++) {
         for (let ct = 0; ct < colTilesPerGroup; ct++) {
+          if (used === cfg.arraysPerChip) { chip++; used = 0; }
           const array = used++;
           placement.push({ layer: layer.name, group: g, rowTile: rt, colTile: ct, chip, array, x: array % cfg.gridCols, y: Math.floor(array / cfg.gridCols) });
         }
@@ -146,6 +139,7 @@ export function mapNetwork(layers: readonly SynapticLayer[], cfg: ImcConfig): Ma
       name: layer.name, rowTiles, colTiles, tiles, rows: layer.rows, cols, slices: cfg.slices,
       adcBits: cfg.adcBits, columnsPerAdc: cfg.columnsPerAdc, utilization: (layer.rows * cols) / (tiles * R * C),
       outFeatures: layer.outFeatures, positions: layer.positions, inputBits: inp.inputBits,
+      chips: chip - firstChip + 1, inputFromOtherChip: mapped.length > 0 && firstChip !== (mapped[mapped.length - 1]?.placement.at(-1)?.chip ?? firstChip),
     };
     mapped.push({ layer, sW, q, levels, polarity: P, dataCols, dataColsPerTile: Cd, colTilesPerGroup, ...inp, losslessBits, mapping: m, placement });
   }

@@ -46,7 +46,7 @@ function checkLayer(l: IntLayer, shapes: Map<string, readonly number[]>): void {
   }
   if (l.kind === 'add') {
     for (const i of l.inputs) if (elements(shapes.get(i) as readonly number[]) !== elements(l.outShape)) throw bad(l.name, `add input '${i}' differs in size from the output`);
-    if (l.gains !== undefined && l.gains.length !== l.inputs.length) throw bad(l.name, 'needs one gain per input');
+    if (l.gains !== undefined && l.gains.length !== l.inputs.length && l.gains.length !== l.inputs.length * O) throw bad(l.name, 'needs one gain per input, or per input and channel');
   }
   const n = l.neuron;
   if (n === null) return;
@@ -89,7 +89,16 @@ function checkAccumulator(l: IntLayer, maxAbs: ReadonlyMap<string, number>): num
     out = need = (l.geometry === undefined ? 1 : l.geometry.kernel[0] * l.geometry.kernel[1]) * src;
   } else if (l.kind === 'add') {
     const bias = l.bias.reduce((m, b) => Math.max(m, Math.abs(b)), 0);
-    out = need = l.inputs.reduce((a, name, k) => a + Math.abs(l.gains?.[k] ?? 1) * (maxAbs.get(name) ?? 0), 0) + bias;
+    const gainOf = (k: number): number => {
+      const g = l.gains;
+      if (g === undefined) return 1;
+      if (g.length === l.inputs.length) return Math.abs(g[k] as number);
+      const C = g.length / l.inputs.length;
+      let m = 0;
+      for (let c = 0; c < C; c++) m = Math.max(m, Math.abs(g[k * C + c] as number));
+      return m;
+    };
+    out = need = l.inputs.reduce((a, name, k) => a + gainOf(k) * (maxAbs.get(name) ?? 0), 0) + bias;
   } else {
     return src; // max-pool forwards spikes
   }
@@ -98,8 +107,11 @@ function checkAccumulator(l: IntLayer, maxAbs: ReadonlyMap<string, number>): num
 }
 
 export function checkProgram(p: IntProgram): void {
-  if (p.version !== 1 && p.version !== INT_PROGRAM_VERSION) throw bad(p.name, `version ${String(p.version)} is not an integer program version this snnc reads (1, ${INT_PROGRAM_VERSION})`);
-  if (p.version < programVersion(p.layers)) throw bad(p.name, `uses current-based neurons (currentDecay), which version ${p.version} programs do not have`);
+  if (!Number.isInteger(p.version) || p.version < 1 || p.version > INT_PROGRAM_VERSION) throw bad(p.name, `version ${String(p.version)} is not an integer program version this snnc reads (1–${INT_PROGRAM_VERSION})`);
+  const needs = programVersion(p.layers);
+  if (p.version < needs) {
+    throw bad(p.name, needs === 3 ? `uses per-channel add gains, which version ${p.version} programs do not have` : `uses current-based neurons (currentDecay), which version ${p.version} programs do not have`);
+  }
   const shapes = new Map<string, readonly number[]>([[p.input.name, p.input.shape]]);
   if (!Number.isInteger(p.input.bits) || p.input.bits < 1 || p.input.bits > 16) throw bad(p.input.name, `input bits ${p.input.bits} outside 1..16`);
   const maxAbs = new Map<string, number>([[p.input.name, p.input.coding === 'poisson' ? 1 : 2 ** p.input.bits - 1]]);

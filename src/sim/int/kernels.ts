@@ -182,9 +182,19 @@ export function maxPoolStep(p: Prepared, x: Int32Array, counts: Int32Array, out:
 export function addStep(L: IntLayer, ins: readonly Int32Array[], I: Int32Array): void {
   I.fill(0);
   const gains = L.gains;
+  const perChannel = gains !== undefined && gains.length !== ins.length;
+  const C = perChannel ? gains.length / ins.length : 1;
+  const per = I.length / C;
   ins.forEach((x, k) => {
-    const gk = gains?.[k] ?? 1;
-    for (let i = 0; i < I.length; i++) I[i] = (I[i] as number) + gk * (x[i] as number);
+    if (!perChannel) {
+      const gk = gains?.[k] ?? 1;
+      for (let i = 0; i < I.length; i++) I[i] = (I[i] as number) + gk * (x[i] as number);
+      return;
+    }
+    for (let c = 0; c < C; c++) {
+      const gk = gains[k * C + c] as number;
+      for (let i = c * per; i < (c + 1) * per; i++) I[i] = (I[i] as number) + gk * (x[i] as number);
+    }
   });
   finishCurrent(L, I);
 }

@@ -28,7 +28,9 @@
 //   sum-pool: out[c,y,x] = Σ_{u,v} in[c, y·sh + u − pt, x·sw + v − pl] (zero padding, no division;
 //             the 1/k² of the average pool it replaces is folded into the next layer's weights).
 //   add     : I = bias + Σ_k gains[k]·in_k (elementwise; all inputs have the outShape). The
-//             operands are in one current unit; `gains` are integers (1 when the producers were
+//             operands are in one current unit; `gains` are integers, one per input, or (v3)
+//             one per input and output channel, input-major: I[c,…] = bias + Σ_k gains[k·C + c]·in_k[c,…]
+//             (a per-channel conversion's operands aligned at the add; 1 when the producers were
 //             quantized to that unit directly).
 //   max-pool: the spike max pool (ai.snnc.SpikeMaxPool): per window, out = the input spike of the
 //             element with the largest accumulated spike count including this step; ties → the
@@ -63,13 +65,15 @@
 // ──────────────────────────────────────────────────────────────────────────────────────────
 
 /**
- * Newest contract version. Version 2 added `currentDecay`; a program that uses it says 2 (so
- * an older reader refuses it instead of ignoring the current), any other says 1.
+ * Newest contract version. Version 2 added `currentDecay`, version 3 per-channel add gains; a
+ * program that uses one says so (an older reader then refuses it instead of misreading it),
+ * any other says 1.
  */
-export const INT_PROGRAM_VERSION = 2;
+export const INT_PROGRAM_VERSION = 3;
 
-/** The version a program must declare: 2 only when a neuron is current-based. */
+/** The version a program must declare: the oldest that has every feature it uses. */
 export function programVersion(layers: readonly IntLayer[]): number {
+  if (layers.some((l) => l.kind === 'add' && l.gains !== undefined && l.gains.length !== l.inputs.length)) return 3;
   return layers.some((l) => l.neuron?.currentDecay !== undefined) ? 2 : 1;
 }
 

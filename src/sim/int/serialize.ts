@@ -51,7 +51,7 @@ export function programFromGraph(g: Graph): IntProgram | undefined {
   try { j = JSON.parse(raw); } catch { throw bad(`metadata '${PROGRAM_META_KEY}' is not valid JSON`); }
   type Stored = Omit<IntLayer, 'weights' | 'bias' | 'gains' | 'neuron'> & { weights: string; bias: string; gains?: string; neuron: (Omit<IntNeuron, 'threshold' | 'vInit'> & { threshold: string; vInit: string }) | null };
   const p = j as Omit<IntProgram, 'layers'> & { layers: Stored[] };
-  if (typeof p !== 'object' || p === null || (p.version !== 1 && p.version !== INT_PROGRAM_VERSION) || !Array.isArray(p.layers)) throw bad(`metadata '${PROGRAM_META_KEY}' is not an integer program of version 1–${INT_PROGRAM_VERSION}`);
+  if (typeof p !== 'object' || p === null || !(Number.isInteger(p.version) && p.version >= 1 && p.version <= INT_PROGRAM_VERSION) || !Array.isArray(p.layers)) throw bad(`metadata '${PROGRAM_META_KEY}' is not an integer program of version 1–${INT_PROGRAM_VERSION}`);
   const arr = (name: string): Int32Array => {
     const t = g.initializers.get(name);
     if (t === undefined || t.dtype.startsWith('float') || t.dtype.endsWith('64') || t.dtype === 'bool') throw bad(`integer tensor '${name}' is missing or not an int8/int16/int32 tensor`);
