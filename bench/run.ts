@@ -4,6 +4,7 @@ import { runSnnBench } from './snn.js';
 import { runAccuracyBench } from './accuracy.js';
 import { runQuantizeBench } from './quantize.js';
 import { runExploreBench } from './explore.js';
+import { runMatrixBench } from './matrix.js';
 
 const BENCHES: readonly { readonly name: string; readonly run: () => Promise<void> }[] = [
   { name: 'interp', run: benchInterp },
@@ -11,6 +12,7 @@ const BENCHES: readonly { readonly name: string; readonly run: () => Promise<voi
   { name: 'accuracy', run: () => runAccuracyBench() },
   { name: 'quantize', run: runQuantizeBench },
   { name: 'explore', run: runExploreBench },
+  { name: 'matrix', run: () => runMatrixBench() },
 ];
 
 for (const b of BENCHES) {

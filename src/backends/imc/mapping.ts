@@ -89,7 +89,9 @@ function sliceLevels(q: Int32Array, rows: number, og: number, cfg: ImcConfig, P:
       const v = q[r * og + o] as number;
       const mag = P === 2 ? Math.abs(v) : v + offset;
       const pol = P === 2 && v < 0 ? 1 : 0;
-      for (let s = 0; s < S; s++) out[r * J + (o * S + s) * P + pol] = Math.floor(mag / 2 ** (c * s)) & mask;
+      // mag < 2^weightBits ≤ 2^16 and c·s < weightBits: a shift is floor(mag / 2^(c·s)).
+      const at = r * J + o * S * P + pol;
+      for (let s = 0; s < S; s++) out[at + s * P] = (mag >>> (c * s)) & mask;
     }
   }
   return out;
