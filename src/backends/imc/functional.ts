@@ -22,6 +22,8 @@ export type Converter =
   | { readonly kind: 'adc'; readonly bits: number; readonly step: number; readonly maxCode: number }
   | { readonly kind: 'sense-amp'; readonly ref: Float64Array; readonly level: Float64Array };
 
+export type Levels = Float64Array | Uint8Array;
+
 /** Everything imcAffine needs for one layer (effective levels include device effects). */
 export interface LayerProgram {
   readonly m: MappedLayer;
@@ -29,10 +31,14 @@ export interface LayerProgram {
   readonly cellBits: number;
   readonly slices: number;
   readonly weightBits: number;
-  /** Effective levels per group, [rows][dataCols]. */
-  readonly eff: readonly Float64Array[];
+  /**
+   * Effective levels per group, [rows][dataCols]: the programmed integer levels themselves
+   * when no device effect changes them (no float copy: for a CIFAR ResNet-18 that copy alone
+   * was 1.4 GB), else their float values.
+   */
+  readonly eff: readonly Levels[];
   /** Offset mode: effective levels of each column tile's offset column, per group [colTile][rows]. */
-  readonly offEff: readonly Float64Array[];
+  readonly offEff: readonly Levels[];
   readonly converter: Converter;
   /** σ of a column partial sum per unit of sqrt(Σ x²), in level units; 0: no read noise. */
   readonly readSigma: number;
@@ -79,8 +85,8 @@ export function imcAffine(p: LayerProgram, group: number, x: Float64Array, out: 
   const P = m.polarity;
   const Cd = m.dataColsPerTile;
   const og = m.layer.outFeatures / m.layer.groups;
-  const eff = p.eff[group] as Float64Array;
-  const offEff = P === 1 ? (p.offEff[group] as Float64Array) : undefined;
+  const eff = p.eff[group] as Levels;
+  const offEff = P === 1 ? (p.offEff[group] as Levels) : undefined;
   const dac = m.maxCodePerRead > 1;
   const planes = dac ? 1 : m.inputBits;
   const offsetQ = 2 ** (p.weightBits - 1);

@@ -62,12 +62,12 @@ function programFor(net: MappedNetwork, m: MappedLayer, index: number, converter
   const gMinOverStep = cfg.gMin / step;
   const rng = makeRng(seed, 1, index);
   const effects = hasDeviceEffects(dev);
-  const eff = m.levels.map((l) => (effects ? effectiveLevels(l, lmax, gMinOverStep, dev, rng) : Float64Array.from(l)));
+  const eff = m.levels.map((l) => (effects ? effectiveLevels(l, lmax, gMinOverStep, dev, rng) : l));
   const rows = m.layer.rows;
   const offEff = m.polarity === 1
     ? m.levels.map(() => {
       const ones = new Uint8Array(m.colTilesPerGroup * rows).fill(1);
-      return effects ? effectiveLevels(ones, lmax, gMinOverStep, dev, rng) : Float64Array.from(ones);
+      return effects ? effectiveLevels(ones, lmax, gMinOverStep, dev, rng) : ones;
     })
     : [];
   const readSigma = (dev.readNoise ?? 0) * (cfg.gMax / step);
