@@ -6,12 +6,14 @@
 //
 //   npm run bench:matrix [-- --only resnet18,lenet]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { machine, projectRoot, writeResult } from './harness.js';
+import { machine, projectRoot, resultsDir, writeResult } from './harness.js';
 import { randomCifarNpz, resnet18, vgg16 } from './models/cifar.js';
 import { zooModels } from '../test/zoo/models.js';
+
+const SMALL = ['--n', '200', '--hw-samples', '50', '--T', '16', '--calib-samples', '256'];
 
 interface Row {
   readonly model: string;
@@ -57,14 +59,13 @@ export async function runMatrixBench(only?: readonly string[]): Promise<void> {
   try {
     const cifarData = join(dir, 'cifar-random.npz');
     writeFileSync(cifarData, randomCifarNpz(64));
-    const small = ['--n', '200', '--hw-samples', '50', '--T', '16', '--calib-samples', '256'];
     const cifar = ['--n', '8', '--hw-samples', '2', '--T', '16', '--dataset', cifarData, '--calib', cifarData, '--calib-samples', '64'];
     const jobs: { model: string; kind: Row['kind']; file: string; args: readonly string[]; params?: number }[] = [];
-    for (const e of ['mlp', 'lenet', 'cnn-bn', 'resnet-tiny']) jobs.push({ model: e, kind: 'example', file: join(projectRoot(), 'examples', `${e}.onnx`), args: small });
+    for (const e of ['mlp', 'lenet', 'cnn-bn', 'resnet-tiny']) jobs.push({ model: e, kind: 'example', file: join(projectRoot(), 'examples', `${e}.onnx`), args: SMALL });
     for (const z of zooModels()) {
       const file = join(dir, `${z.name}.onnx`);
       writeFileSync(file, z.bytes);
-      jobs.push({ model: z.name, kind: 'zoo', file, args: small });
+      jobs.push({ model: z.name, kind: 'zoo', file, args: SMALL });
     }
     for (const [name, make] of [['resnet18', resnet18], ['vgg16', vgg16]] as const) {
       if (only !== undefined && !only.includes(name)) continue;
@@ -88,14 +89,32 @@ export async function runMatrixBench(only?: readonly string[]): Promise<void> {
         ...(r.code !== 0 ? { error: r.err.split('\n')[0] ?? '' } : {}),
       };
       rows.push(row);
+      // Written after every model (a long run that stops keeps what it measured); with --only,
+      // the other models' rows of the last full run stay.
+      save(rows, only !== undefined);
       console.log(`${j.model}: exit ${r.code}, ${row.seconds} s, ${row.peakMb} MB, ${targets.map((t) => `${t.target} ${t.status}`).join(', ')}`);
       rmSync(out, { recursive: true, force: true });
     }
-    writeResult('matrix', { machine: machine(), settings: { small: small.join(' '), cifar: '--n 8 --hw-samples 2 --T 16, random CIFAR-shape data (64 images)' }, rows });
-    console.log(table(rows));
+    console.log(table(save(rows, only !== undefined)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const SETTINGS = { small: SMALL.join(' '), cifar: '--n 8 --hw-samples 2 --T 16, random CIFAR-shape data (64 images)' };
+
+/** Write matrix.json; `merge` keeps the rows of models not measured in this run. */
+function save(rows: readonly Row[], merge: boolean): Row[] {
+  let all = [...rows];
+  const file = join(resultsDir(), 'matrix.json');
+  if (merge && existsSync(file)) {
+    const old = (JSON.parse(readFileSync(file, 'utf8')) as { rows: Row[] }).rows;
+    const order = old.map((r) => r.model);
+    all = [...old.filter((r) => !rows.some((n) => n.model === r.model)), ...rows]
+      .sort((a, b) => (order.indexOf(a.model) + 1 || 1e9) - (order.indexOf(b.model) + 1 || 1e9));
+  }
+  writeResult('matrix', { machine: machine(), settings: SETTINGS, rows: all });
+  return all;
 }
 
 /** The README table: one row per model, one column per target (accuracy, or why not). */
