@@ -21,7 +21,7 @@ import type { SimData } from '../../sim/snn/types.js';
 import type { DeviceEffects } from './devices.js';
 import { effectiveLevels, hasDeviceEffects, makeRng } from './devices.js';
 import type { Converter, LayerProgram } from './functional.js';
-import { adcConverter, adcStep } from './functional.js';
+import { adcConverter, adcStep, losslessConverter } from './functional.js';
 import type { MappedLayer, MappedNetwork } from './mapping.js';
 import type { SenseReference } from './sense-amp.js';
 import { addToHistogram, fitRefs, fixedRefs, newHistograms } from './sense-amp.js';
@@ -71,7 +71,8 @@ function programFor(net: MappedNetwork, m: MappedLayer, index: number, converter
     })
     : [];
   const readSigma = (dev.readNoise ?? 0) * (cfg.gMax / step);
-  return { m, R: cfg.R, cellBits: cfg.cellBits, slices: cfg.slices, weightBits: cfg.weightBits, eff, offEff, converter, readSigma };
+  const exact = !effects && readSigma === 0 && losslessConverter(converter, m);
+  return { m, R: cfg.R, cellBits: cfg.cellBits, slices: cfg.slices, weightBits: cfg.weightBits, eff, offEff, converter, readSigma, exact };
 }
 
 function usage(message: string, hint: string): Error {
