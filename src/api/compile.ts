@@ -29,7 +29,7 @@ import type { OutputFile } from './atomic.js';
 import { activityFromSimulation, annActivity, annMapping, stretchSteps } from './activity.js';
 import type { SimulateModelOptions } from './simulate.js';
 import { simulateModel } from './simulate.js';
-import { annMacs, convertModel, isConverted } from './convert.js';
+import { convertModel, isConverted } from './convert.js';
 import { simulate } from '../sim/snn/simulate.js';
 import { packageVersion } from './version.js';
 import { takeRange } from './slice.js';
@@ -223,7 +223,7 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
   const report: CompileReport = {
     schemaVersion: 1,
     tool: { name: 'snnc', version: packageVersion() },
-    model: { name: g.name, file: basename(opts.modelFile), params: st.params, macsPerSample: isConverted(g) ? st.macs : annMacs(g), inputShape: [...(input?.shape ?? [])] },
+    model: { name: g.name, file: basename(opts.modelFile), params: st.params, macsPerSample: sim.ann?.macsPerSample ?? st.macs, inputShape: [...(input?.shape ?? [])] },
     settings: {
       dataset: sim.dataset,
       samples: sim.samples,

@@ -18,9 +18,8 @@ import { int64Tensor } from '../ir/build.js';
 import { shapeSlice } from '../ir/shape-utils.js';
 import type { Dim, Node, Tensor } from '../ir/types.js';
 import type { AnyPattern, GraphView } from './rewrite.js';
-import { constOf, infoOf, pattern } from './rewrite.js';
+import { constOf, infoOf, intValues, pattern } from './rewrite.js';
 
-const intsOf = (t: Tensor): number[] => Array.from(t.data as ArrayLike<number | bigint>, Number);
 
 /** A 0-D or 1-D integer value known up to symbolic dims, or undefined. */
 interface SymInts { readonly dims: readonly Dim[]; readonly scalar: boolean }
@@ -32,7 +31,7 @@ function symbolic(view: GraphView, value: string | undefined, depth = 0): SymInt
   const c = constOf(view, value);
   if (c !== undefined) {
     if (c.shape.length > 1 || (c.dtype !== 'int64' && c.dtype !== 'int32')) return undefined;
-    return { dims: intsOf(c), scalar: c.shape.length === 0 };
+    return { dims: intValues(c), scalar: c.shape.length === 0 };
   }
   const n = view.producers.get(value);
   const arg = (i: number): SymInts | undefined => symbolic(view, n?.inputs[i], depth + 1);
@@ -49,14 +48,14 @@ function symbolic(view: GraphView, value: string | undefined, depth = 0): SymInt
       const x = arg(0);
       const idx = constOf(view, n.inputs[1]);
       if (x === undefined || x.scalar || idx === undefined || idx.shape.length > 1 || n.attrs.axis !== 0) return undefined;
-      const picked = intsOf(idx).map((i) => x.dims[i < 0 ? i + x.dims.length : i]);
+      const picked = intValues(idx).map((i) => x.dims[i < 0 ? i + x.dims.length : i]);
       if (picked.some((d) => d === undefined)) return undefined;
       return { dims: picked as Dim[], scalar: idx.shape.length === 0 };
     }
     case 'Unsqueeze': {
       const x = arg(0);
       const axes = constOf(view, n.inputs[1]);
-      return x !== undefined && x.scalar && axes !== undefined && intsOf(axes).join() === '0' ? { dims: x.dims, scalar: false } : undefined;
+      return x !== undefined && x.scalar && axes !== undefined && intValues(axes).join() === '0' ? { dims: x.dims, scalar: false } : undefined;
     }
     case 'Squeeze': {
       const x = arg(0);
@@ -116,7 +115,7 @@ const meanToPool = pattern<{ node: Node; add: Node[] }>({
     const axesT = constOf(view, node.inputs[1]);
     if (x === undefined || x.length < 3 || axesT === undefined) return undefined;
     const r = x.length;
-    const axes = [...new Set(intsOf(axesT).map((a) => (a < 0 ? a + r : a)))].sort((a, b) => a - b);
+    const axes = [...new Set(intValues(axesT).map((a) => (a < 0 ? a + r : a)))].sort((a, b) => a - b);
     if (axes.join() !== Array.from({ length: r - 2 }, (_, i) => i + 2).join()) return undefined;
     const out = node.outputs[0] ?? '';
     if (node.attrs.keepdims) return { node, add: [{ name: node.name, op: 'GlobalAveragePool', inputs: [node.inputs[0] ?? ''], outputs: [out], attrs: {} }] };

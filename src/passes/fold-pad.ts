@@ -17,17 +17,15 @@
 // padding: auto_pad SAME/VALID resolved to explicit pads (static input sizes), and end pads
 // that no window reaches dropped down to the begin pad (a one-sided Pad that only emulated
 // ceil_mode, for one); symmetric pads stay symmetric.
-import type { Node, Tensor, WindowAttrs } from '../ir/types.js';
+import type { Node, WindowAttrs } from '../ir/types.js';
 import { resolveWindow } from '../ir/window.js';
 import type { AnyPattern, GraphView } from './rewrite.js';
-import { constOf, pattern, soleProducer } from './rewrite.js';
+import { constOf, intValues, pattern, soleProducer } from './rewrite.js';
 
 type Windowed = Extract<Node, { op: 'Conv' | 'AveragePool' | 'MaxPool' }>;
 type PadNode = Extract<Node, { op: 'Pad' }>;
 
 const isWindowed = (n: Node): n is Windowed => n.op === 'Conv' || n.op === 'AveragePool' || n.op === 'MaxPool';
-
-const intsOf = (t: Tensor): number[] => Array.from(t.data as ArrayLike<number | bigint>, Number);
 
 /** The Pad's spatial pads in window layout [b1, b2, …, e1, e2, …], or undefined when it cannot fold. */
 function spatialPads(pad: PadNode, view: GraphView, rank: number): number[] | undefined {
@@ -36,20 +34,19 @@ function spatialPads(pad: PadNode, view: GraphView, rank: number): number[] | un
   if ((pad.inputs[2] ?? '') !== '' && (value === undefined || Number(value.data[0]) !== 0)) return undefined;
   const padsT = constOf(view, pad.inputs[1]);
   if (padsT === undefined) return undefined;
-  const raw = intsOf(padsT);
+  const raw = intValues(padsT);
   let axes = Array.from({ length: rank }, (_, i) => i);
   if ((pad.inputs[3] ?? '') !== '') {
     const a = constOf(view, pad.inputs[3]);
     if (a === undefined) return undefined;
-    axes = intsOf(a).map((x) => (x < 0 ? x + rank : x));
+    axes = intValues(a).map((x) => (x < 0 ? x + rank : x));
   }
   if (raw.length !== 2 * axes.length || raw.some((p) => p < 0)) return undefined;
   const full = new Array<number>(2 * rank).fill(0);
   axes.forEach((ax, k) => { full[ax] = raw[k] as number; full[rank + ax] = raw[axes.length + k] as number; });
   // Batch and channel must not be padded.
   if (full[0] !== 0 || full[1] !== 0 || full[rank] !== 0 || full[rank + 1] !== 0) return undefined;
-  const s = rank - 2;
-  return [...full.slice(2, rank), ...full.slice(rank + 2)].slice(0, 2 * s);
+  return [...full.slice(2, rank), ...full.slice(rank + 2)];
 }
 
 function ownPads(a: WindowAttrs, s: number): number[] | undefined {

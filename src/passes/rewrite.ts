@@ -67,6 +67,11 @@ export function constOf(view: GraphView, value: string | undefined): Tensor | un
   return value === undefined || value === '' ? undefined : view.graph.initializers.get(value);
 }
 
+/** The values of an integer tensor (pads, axes, indices) as numbers. */
+export function intValues(t: Tensor): number[] {
+  return Array.from(t.data as ArrayLike<number | bigint>, Number);
+}
+
 /** Readers of `value` including the graph outputs (counted once). */
 export function usesOf(view: GraphView, value: string): number {
   return useCount(view.graph, view.consumers, value);

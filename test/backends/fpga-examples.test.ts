@@ -4,9 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel } from '../../src/api/load.js';
 import { quantizeModel } from '../../src/api/quantize.js';
-import { loadDatasetSpec } from '../../src/api/dataset.js';
-import { quantizeInput } from '../../src/sim/int/simulate.js';
-import { csimProgram, expected, NO_GXX } from './fpga-util.js';
+import { csimProgram, expected, mnistInputs, NO_GXX } from './fpga-util.js';
 
 const T = 8;
 const N = 20;
@@ -22,10 +20,7 @@ for (const [model, granularity] of [['mlp', 'layer'], ['lenet', 'layer'], ['resn
       assert.ok(adds.length > 0, 'a residual add has per-channel gains');
       assert.equal(program.version, 3);
     }
-    const data = loadDatasetSpec('mnist', 'test', N);
-    const xs = data.x.data as Float32Array;
-    const F = xs.length / N;
-    const inputs = Array.from({ length: N }, (_, s) => quantizeInput(program.input, xs, s * F));
+    const { inputs, labels } = mnistInputs(program, N);
     const r = await csimProgram(program, { T, goldenInputs: inputs, reuseFactor: 4 });
     assert.equal(r.ok, true, r.stdout.split('\n').slice(-5).join('\n'));
     assert.equal(r.mismatches, 0);
@@ -35,7 +30,7 @@ for (const [model, granularity] of [['mlp', 'layer'], ['lenet', 'layer'], ['resn
       assert.equal(r.results[s]?.prediction, e.prediction);
     });
     // The network does its job: most images are classified right after 8 steps.
-    const right = r.results.filter((x, s) => x.prediction === data.y[s]).length;
+    const right = r.results.filter((x, s) => x.prediction === labels[s]).length;
     assert.ok(right >= N / 2, `${right}/${N} correct`);
   });
 }

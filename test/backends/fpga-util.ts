@@ -7,7 +7,8 @@ import type { FpgaEmitOptions } from '../../src/backends/fpga/index.js';
 import { csim, emit, hasCompiler } from '../../src/backends/fpga/index.js';
 import type { CsimResult } from '../../src/backends/fpga/index.js';
 import type { IntProgram } from '../../src/sim/int/program.js';
-import { runSample } from '../../src/sim/int/simulate.js';
+import { quantizeInput, runSample } from '../../src/sim/int/simulate.js';
+import { loadDatasetSpec } from '../../src/api/dataset.js';
 import { fpgaTarget } from './fpga-programs.js';
 
 export const GXX = await hasCompiler();
@@ -37,4 +38,12 @@ export async function csimProgram(p: IntProgram, opts: FpgaEmitOptions, extraFla
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The first n embedded MNIST test images quantized to the program's input, and their labels. */
+export function mnistInputs(p: IntProgram, n: number): { inputs: Int32Array[]; labels: Int32Array } {
+  const data = loadDatasetSpec('mnist', 'test', n);
+  const xs = data.x.data as Float32Array;
+  const F = xs.length / n;
+  return { inputs: Array.from({ length: n }, (_, s) => quantizeInput(p.input, xs, s * F)), labels: data.y };
 }

@@ -19,14 +19,13 @@ import { simulateModel } from '../../src/api/simulate.js';
 import { ANN_PASSES, runPipeline } from '../../src/passes/pipeline.js';
 import { collectingContext } from '../../src/passes/context.js';
 import { runGraph } from '../../src/sim/ann/run.js';
-import { quantizeInput } from '../../src/sim/int/simulate.js';
 import type { Graph, Tensor } from '../../src/ir/types.js';
 import type { CompileReport } from '../../src/report/types.js';
 import { runOrt } from '../frontend/onnx-helpers.js';
 import { compareTensors } from '../helpers/compare.js';
 import { EXAMPLES } from '../helpers/paths.js';
 import { cli } from '../helpers/cli.js';
-import { csimProgram, expected, NO_GXX } from '../backends/fpga-util.js';
+import { csimProgram, expected, mnistInputs, NO_GXX } from '../backends/fpga-util.js';
 import { zooModels } from './models.js';
 
 const ZOO = zooModels();
@@ -129,10 +128,7 @@ describe('the padded-pool PyTorch LeNet (Pad + AveragePool) on hardware', () => 
     const N = 10;
     const g = await loadModel(fileOf('pt-pad-avgpool'));
     const { program } = quantizeModel(g, { calib: 'mnist', calibSamples: 64, bits: { w: 8 }, granularity: 'layer' });
-    const data = loadDatasetSpec('mnist', 'test', N);
-    const xs = data.x.data as Float32Array;
-    const F = xs.length / N;
-    const inputs = Array.from({ length: N }, (_, s) => quantizeInput(program.input, xs, s * F));
+    const { inputs } = mnistInputs(program, N);
     const r = await csimProgram(program, { T, goldenInputs: inputs, reuseFactor: 4 });
     assert.equal(r.ok, true, r.stdout.split('\n').slice(-5).join('\n'));
     inputs.forEach((x, s) => assert.deepEqual(r.results[s]?.sums, expected(program, x, T, s).sums, `sample ${s}`));

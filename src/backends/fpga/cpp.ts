@@ -1,7 +1,7 @@
 // Writers of the network's C++ files: `<net>.h` (interface), `<net>_weights.h` (constant
 // parameters) and `<net>.cpp` (layer step functions and the top function with the time-step
 // loop). Every name in them comes from plan.ts; model names appear only sanitized.
-import { elements } from '../../sim/int/program.js';
+import { elements, hasChannelGains } from '../../sim/int/program.js';
 import { layerCall, layerFunction, layerTypedefs, lit, stateArrays } from './layers.js';
 import type { LayerPlan, Plan } from './plan.js';
 
@@ -33,14 +33,14 @@ export function weightsHeader(plan: Plan): string {
   for (const lp of plan.layers) {
     const l = lp.layer;
     const n = l.neuron;
-    if (l.weights.length === 0 && l.bias.length === 0 && n === null && (l.gains === undefined || l.gains.length === l.inputs.length)) continue;
+    if (l.weights.length === 0 && l.bias.length === 0 && n === null && !hasChannelGains(l)) continue;
     out.push('', `// layer ${lp.k}: ${lp.ident} (${l.kind})`);
     if (l.weights.length > 0) {
       out.push(`// weights [${l.weightShape.join(', ')}], ${l.weightBits}-bit`);
       constArray(out, `snnc_int<${Math.max(2, l.weightBits)}>`, `${lp.id}_w`, l.weights);
     }
     if (l.bias.length > 0) constArray(out, `snnc_int<${Math.max(2, l.biasBits)}>`, `${lp.id}_b`, l.bias);
-    if (l.kind === 'add' && l.gains !== undefined && l.gains.length !== l.inputs.length) {
+    if (hasChannelGains(l)) {
       // Per-channel gains (program v3): the operands' scales aligned at the add.
       const gBits = 2 + Math.ceil(Math.log2(1 + Math.max(...Array.from(l.gains, Math.abs))));
       constArray(out, `snnc_int<${gBits}>`, `${lp.id}_g`, l.gains);

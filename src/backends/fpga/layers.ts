@@ -3,7 +3,7 @@
 // Loops are written plainly (gather form, bounds-checked windows) so the C-simulation is
 // obviously the contract; pragmas shape the hardware and do not change the arithmetic.
 import type { IntNeuron } from '../../sim/int/program.js';
-import { elements, unsignedBitsFor } from '../../sim/int/program.js';
+import { elements, hasChannelGains, unsignedBitsFor } from '../../sim/int/program.js';
 import type { LayerPlan } from './plan.js';
 
 /** State arrays a layer keeps across steps (declared in the top function). */
@@ -245,7 +245,7 @@ function add(lp: LayerPlan): string[] {
   const l = lp.layer;
   const C = l.outShape[0] ?? 1;
   const per = lp.out.size / C;
-  const perChannel = l.gains !== undefined && l.gains.length !== l.inputs.length;
+  const perChannel = hasChannelGains(l);
   const terms = l.inputs.map((_, j) => {
     if (perChannel) return `acc += ${lp.id}_g[${j * C} + c] * in${j}[i];`;
     const gk = l.gains?.[j] ?? 1;

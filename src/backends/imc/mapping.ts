@@ -120,6 +120,7 @@ export function mapNetwork(layers: readonly SynapticLayer[], cfg: ImcConfig): Ma
     const colTilesPerGroup = Math.ceil(dataCols / Cd);
     const colTiles = colTilesPerGroup * layer.groups;
     const tiles = rowTiles * colTiles;
+    const inputChip = chip; // where the previous layer ended
     if (used > 0 && used + tiles > cfg.arraysPerChip) { chip++; used = 0; }
     const firstChip = chip;
     const placement: TilePlacement[] = [];
@@ -141,7 +142,7 @@ export function mapNetwork(layers: readonly SynapticLayer[], cfg: ImcConfig): Ma
       name: layer.name, rowTiles, colTiles, tiles, rows: layer.rows, cols, slices: cfg.slices,
       adcBits: cfg.adcBits, columnsPerAdc: cfg.columnsPerAdc, utilization: (layer.rows * cols) / (tiles * R * C),
       outFeatures: layer.outFeatures, positions: layer.positions, inputBits: inp.inputBits,
-      chips: chip - firstChip + 1, inputFromOtherChip: mapped.length > 0 && firstChip !== (mapped[mapped.length - 1]?.placement.at(-1)?.chip ?? firstChip),
+      chips: chip - firstChip + 1, inputFromOtherChip: mapped.length > 0 && firstChip !== inputChip,
     };
     mapped.push({ layer, sW, q, levels, polarity: P, dataCols, dataColsPerTile: Cd, colTilesPerGroup, ...inp, losslessBits, mapping: m, placement });
   }

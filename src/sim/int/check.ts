@@ -89,11 +89,11 @@ function checkAccumulator(l: IntLayer, maxAbs: ReadonlyMap<string, number>): num
     out = need = (l.geometry === undefined ? 1 : l.geometry.kernel[0] * l.geometry.kernel[1]) * src;
   } else if (l.kind === 'add') {
     const bias = l.bias.reduce((m, b) => Math.max(m, Math.abs(b)), 0);
+    // One gain per input (C = 1) or per input and channel: an input's largest |gain| bounds it.
+    const g = l.gains;
+    const C = g === undefined ? 1 : g.length / l.inputs.length;
     const gainOf = (k: number): number => {
-      const g = l.gains;
       if (g === undefined) return 1;
-      if (g.length === l.inputs.length) return Math.abs(g[k] as number);
-      const C = g.length / l.inputs.length;
       let m = 0;
       for (let c = 0; c < C; c++) m = Math.max(m, Math.abs(g[k * C + c] as number));
       return m;

@@ -3,7 +3,7 @@
 // proves every partial sum fits accBits ≤ 32, so plain JS number arithmetic on int32 values
 // is exact and the Int32Array stores never wrap.
 import type { ConvGeometry, IntLayer } from './program.js';
-import { elements } from './program.js';
+import { elements, hasChannelGains } from './program.js';
 
 /** Per input position: the (output position, kernel offset) pairs it reaches. */
 export interface Taps {
@@ -181,18 +181,12 @@ export function maxPoolStep(p: Prepared, x: Int32Array, counts: Int32Array, out:
 
 export function addStep(L: IntLayer, ins: readonly Int32Array[], I: Int32Array): void {
   I.fill(0);
-  const gains = L.gains;
-  const perChannel = gains !== undefined && gains.length !== ins.length;
-  const C = perChannel ? gains.length / ins.length : 1;
+  // One gain per input (C = 1) or per input and channel: gains[k·C + c] either way.
+  const C = hasChannelGains(L) ? L.gains.length / ins.length : 1;
   const per = I.length / C;
   ins.forEach((x, k) => {
-    if (!perChannel) {
-      const gk = gains?.[k] ?? 1;
-      for (let i = 0; i < I.length; i++) I[i] = (I[i] as number) + gk * (x[i] as number);
-      return;
-    }
     for (let c = 0; c < C; c++) {
-      const gk = gains[k * C + c] as number;
+      const gk = L.gains?.[k * C + c] ?? 1;
       for (let i = c * per; i < (c + 1) * per; i++) I[i] = (I[i] as number) + gk * (x[i] as number);
     }
   });

@@ -71,9 +71,14 @@
  */
 export const INT_PROGRAM_VERSION = 3;
 
+/** Whether an add layer carries one gain per input and channel (v3) rather than one per input. */
+export function hasChannelGains(l: IntLayer): l is IntLayer & { readonly gains: Int32Array } {
+  return l.kind === 'add' && l.gains !== undefined && l.gains.length !== l.inputs.length;
+}
+
 /** The version a program must declare: the oldest that has every feature it uses. */
 export function programVersion(layers: readonly IntLayer[]): number {
-  if (layers.some((l) => l.kind === 'add' && l.gains !== undefined && l.gains.length !== l.inputs.length)) return 3;
+  if (layers.some(hasChannelGains)) return 3;
   return layers.some((l) => l.neuron?.currentDecay !== undefined) ? 2 : 1;
 }
 
