@@ -5,6 +5,7 @@ import { runAccuracyBench } from './accuracy.js';
 import { runQuantizeBench } from './quantize.js';
 import { runExploreBench } from './explore.js';
 import { runMatrixBench } from './matrix.js';
+import { runRetrainBench } from './retrain.js';
 
 const BENCHES: readonly { readonly name: string; readonly run: () => Promise<void> }[] = [
   { name: 'interp', run: benchInterp },
@@ -13,6 +14,7 @@ const BENCHES: readonly { readonly name: string; readonly run: () => Promise<voi
   { name: 'quantize', run: runQuantizeBench },
   { name: 'explore', run: runExploreBench },
   { name: 'matrix', run: () => runMatrixBench() },
+  { name: 'retrain', run: () => runRetrainBench() },
 ];
 
 for (const b of BENCHES) {

@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   SNNC_E_NIR_UNSUPPORTED: 'A valid NIR file uses something snnc cannot run, named with the reason: a Delay node, an integrator (I, LI, CubaLI) in the middle of the network, or a recurrent edge (snnc imports feed-forward graphs).',
   SNNC_E_BUDGET: 'A budget ("accuracy>=97%,energy<=5uJ,latency<=1ms") is malformed: an unknown metric or unit, a bound that can never hold, or a metric limited twice.',
   SNNC_E_BUDGET_UNMET: 'A build with a budget (the bundler plugin\'s `budget` option) produced a network that misses it; the message gives the measured and the required values per target.',
+  SNNC_E_RETRAIN: 'snnc retrain cannot train this model or target as asked: no trainable layer or ReLU activation, an operator the training forward pass lacks, a target without a hardware-aware training method, or options out of range.',
   SNNC_E_PLUGIN: 'The bundler plugin was asked for something it cannot do: an import query it does not know, a model format it cannot read, or options of the wrong form.',
 } as const;
 
@@ -53,6 +54,7 @@ export const ERROR_CODES = {
 export const DIAGNOSTIC_CODES = {
   SNNC_W_BIAS_CLIPPED: 'quantize: biases exceed their bit width and were clipped; raise b for the named layer.',
   SNNC_W_BN_NOT_FOLDED: 'A BatchNormalization could not be folded into a neighbouring Conv/Gemm; conversion will refuse it in a hidden position.',
+  SNNC_W_BUDGET_UNMET: 'retrain: no round met the budget; the closest round is written and the failed limits are named.',
   SNNC_W_DEAD_CHANNELS: 'Calibration: some channels of a layer never activated; they get the layer\'s threshold.',
   SNNC_W_DEAD_LAYER: 'Calibration: a whole layer never activated (λ = 0); its neurons get λ = 1, and the layer may stay silent.',
   SNNC_W_EXPLORE_NONE: 'explore: no configuration stays within the allowed accuracy drop; the closest one is named.',

@@ -50,6 +50,10 @@ export { validateExploreDoc, validateReport } from './report/schema.js';
 
 // Targets, compile, reports
 export { compileModel, SNN_TARGETS } from './api/compile.js';
+export { retrainModel } from './api/retrain.js';
+export type { RetrainOptions, RetrainResult, RetrainRound } from './api/retrain.js';
+export { parseBudget, checkBudget } from './report/budget.js';
+export type { Budget, BudgetLimit, BudgetMiss } from './report/budget.js';
 export type { CompileOptions, CompileResult } from './api/compile.js';
 export { loadTarget, loadAnyTarget, bundledTargetNames } from './costmodel/target.js';
 export type { Target, CustomTarget, Constant } from './costmodel/target.js';

@@ -78,7 +78,8 @@ export function convertModel(g: Graph, opts: ConvertOptions = {}): ConvertResult
   if (isConverted(g)) {
     throw fail({ code: 'SNNC_E_USAGE', message: 'the model is already a converted spiking network', hint: 'convert the original ANN instead' });
   }
-  const methodName = opts.method ?? 'percentile:99.99';
+  // A model from `snnc retrain` carries trained clips: they are the thresholds it was trained for.
+  const methodName = opts.method ?? (g.meta['snnc.retrain.method'] !== undefined ? 'clip' : 'percentile:99.99');
   const method = parseMethod(methodName);
   const spec = opts.calib ?? 'mnist';
   if (spec === 'synthetic' && opts.calibData === undefined) {

@@ -29,6 +29,44 @@ export interface ForwardResult {
   readonly batchNorms: BatchNormSite[];
 }
 
+/**
+ * What a training loop changes in the forward pass: trainable tensors in place of
+ * initializers (a variable, or a fake-quantized view of one), and a replacement for the
+ * neuron activations (Relu and Clip(0, a) nodes: a trainable clip, a quantized clip).
+ */
+export interface ForwardHooks {
+  readonly params?: ReadonlyMap<string, T>;
+  readonly activation?: (n: Node, x: T) => T | undefined;
+  /** A replacement for the output of any other node (e.g. a pool that is a spiking layer on the hardware). */
+  readonly after?: (n: Node, y: T) => T | undefined;
+}
+
+/**
+ * conv2d (NHWC, valid, dilation 1) with a gradient every backend can compute: the wasm
+ * backend has no Conv2DBackpropFilter. The input gradient is the native transposed
+ * convolution; the filter gradient is another forward convolution of x (channels as batch,
+ * batch as channels) with dy as the kernel, dilated by the stride:
+ *   dW[i,j,c,o] = Σ_b,h,w x[b, s·h+i, s·w+j, c] · dy[b,h,w,o].
+ */
+function trainableConv(tf: Tf, stride: [number, number]): (x: T, w: T) => T {
+  return tf.customGrad(((x: TF.Tensor4D, w: TF.Tensor4D, save: TF.GradSaveFunc) => {
+    save([x, w]);
+    return {
+      value: tf.conv2d(x, w, stride, 'valid'),
+      gradFunc: (dyIn: T | T[], saved: T[]) => {
+        const dy = dyIn as TF.Tensor4D;
+        const [xs, ws] = saved as [TF.Tensor4D, TF.Tensor4D];
+        const dx = tf.conv2dTranspose(dy, ws, xs.shape, stride, 'valid');
+        const [kh, kw] = ws.shape;
+        let dw = tf.transpose(tf.conv2d(tf.transpose(xs, [3, 1, 2, 0]), tf.transpose(dy, [1, 2, 0, 3]), 1, 'valid', 'NHWC', stride), [1, 2, 0, 3]) as TF.Tensor4D;
+        // Rows/columns of x no window reached give extra positions: drop them.
+        if (dw.shape[0] !== kh || dw.shape[1] !== kw) dw = tf.slice(dw, [0, 0, 0, 0], [kh, kw, -1, -1]);
+        return [dx, dw];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: T, w: T) => T;
+}
+
 export const FORWARD_OPS: readonly string[] = [
   'Conv', 'Gemm', 'MatMul', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Clip', 'BatchNormalization', 'AveragePool', 'MaxPool',
   'GlobalAveragePool', 'Flatten', 'Reshape', 'Add', 'Sub', 'Mul', 'Div', 'Identity', 'Dropout', 'Softmax', 'Concat',
@@ -42,7 +80,7 @@ function floats(t: Tensor): Float32Array {
   return t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number);
 }
 
-export function forwardTf(tf: Tf, g: Graph, x: T): ForwardResult {
+export function forwardTf(tf: Tf, g: Graph, x: T, hooks: ForwardHooks = {}): ForwardResult {
   const env = new Map<string, Val>();
   const batchNorms: BatchNormSite[] = [];
   const input = g.inputs[0] ?? '';
@@ -54,8 +92,11 @@ export function forwardTf(tf: Tf, g: Graph, x: T): ForwardResult {
     if (v !== undefined) return v;
     const c = konst(name);
     if (c === undefined) return unsupported(n, `input ${i} is not available`);
-    return { t: tf.tensor(floats(c), [...c.shape]), nhwc: false };
+    return { t: tensorOf(name, c), nhwc: false };
   };
+  /** An initializer as a tensor of its own shape: the trainable one when the hooks give it. */
+  const tensorOf = (name: string, c: Tensor): T => hooks.params?.get(name) ?? tf.tensor(floats(c), [...c.shape]);
+  const vector = (name: string, c: Tensor): T => tf.reshape(tensorOf(name, c), [-1]);
   /** A constant operand broadcast against an NHWC map: [C,1,1] / [1,C,1,1] → [C]. */
   const operand = (n: Node, i: number, other: Val): T => {
     const name = n.inputs[i] ?? '';
@@ -71,6 +112,14 @@ export function forwardTf(tf: Tf, g: Graph, x: T): ForwardResult {
 
   for (const n of g.nodes) {
     let out: Val;
+    if ((n.op === 'Relu' || n.op === 'Clip') && hooks.activation !== undefined) {
+      const v = get(n, 0);
+      const t = hooks.activation(n, v.t);
+      if (t !== undefined) {
+        env.set(n.outputs[0] ?? '', { t, nhwc: v.nhwc });
+        continue;
+      }
+    }
     switch (n.op) {
       case 'Conv': {
         const xv = get(n, 0);
@@ -84,29 +133,30 @@ export function forwardTf(tf: Tf, g: Graph, x: T): ForwardResult {
         const strides: [number, number] = [a.strides[0] ?? 1, a.strides[1] ?? 1];
         const dil: [number, number] = [a.dilations[0] ?? 1, a.dilations[1] ?? 1];
         let y: T;
+        const wName = n.inputs[1] ?? '';
         if (a.group === 1) {
-          const hwio = tf.transpose(tf.tensor4d(floats(w), [O, Ig, kh, kw]), [2, 3, 1, 0]) as TF.Tensor4D;
-          y = tf.conv2d(padded as TF.Tensor4D, hwio, strides, 'valid', 'NHWC', dil);
+          const hwio = tf.transpose(tf.reshape(tensorOf(wName, w), [O, Ig, kh, kw]), [2, 3, 1, 0]) as TF.Tensor4D;
+          y = dil[0] === 1 && dil[1] === 1 ? trainableConv(tf, strides)(padded, hwio) : tf.conv2d(padded as TF.Tensor4D, hwio, strides, 'valid', 'NHWC', dil);
         } else if (a.group === C && Ig === 1) {
           const mult = O / C;
-          const f = tf.transpose(tf.reshape(tf.tensor1d(floats(w)), [C, mult, kh, kw]), [2, 3, 0, 1]) as TF.Tensor4D;
+          const f = tf.transpose(tf.reshape(tensorOf(wName, w), [C, mult, kh, kw]), [2, 3, 0, 1]) as TF.Tensor4D;
           y = tf.depthwiseConv2d(padded as TF.Tensor4D, f, strides, 'valid', 'NHWC', dil);
         } else {
           return unsupported(n, `group ${a.group} (only 1 or depthwise)`);
         }
         const b = konst(n.inputs[2] ?? '');
-        out = { t: b !== undefined ? tf.add(y, tf.tensor1d(floats(b))) : y, nhwc: true };
+        out = { t: b !== undefined ? tf.add(y, vector(n.inputs[2] ?? '', b)) : y, nhwc: true };
         break;
       }
       case 'Gemm': {
         const av = get(n, 0);
         const b = konst(n.inputs[1] ?? '');
         if (av.nhwc || av.t.rank !== 2 || b === undefined || n.attrs.transA) return unsupported(n, 'only [N, K] · constant B');
-        let bt = tf.tensor2d(floats(b), [b.shape[0] ?? 0, b.shape[1] ?? 0]);
+        let bt = tf.reshape(tensorOf(n.inputs[1] ?? '', b), [b.shape[0] ?? 0, b.shape[1] ?? 0]) as TF.Tensor2D;
         if (n.attrs.transB) bt = tf.transpose(bt);
         let y = tf.mul(tf.matMul(av.t as TF.Tensor2D, bt), n.attrs.alpha);
         const c = konst(n.inputs[2] ?? '');
-        if (c !== undefined) y = tf.add(y, tf.mul(tf.tensor(floats(c), [...c.shape]), n.attrs.beta));
+        if (c !== undefined) y = tf.add(y, tf.mul(tensorOf(n.inputs[2] ?? '', c), n.attrs.beta));
         out = { t: y, nhwc: false };
         break;
       }
@@ -114,7 +164,7 @@ export function forwardTf(tf: Tf, g: Graph, x: T): ForwardResult {
         const av = get(n, 0);
         const b = konst(n.inputs[1] ?? '');
         if (av.nhwc || av.t.rank !== 2 || b === undefined || b.shape.length !== 2) return unsupported(n, 'only [N, K] · constant [K, M]');
-        out = { t: tf.matMul(av.t as TF.Tensor2D, tf.tensor2d(floats(b), [b.shape[0] ?? 0, b.shape[1] ?? 0])), nhwc: false };
+        out = { t: tf.matMul(av.t as TF.Tensor2D, tf.reshape(tensorOf(n.inputs[1] ?? '', b), [b.shape[0] ?? 0, b.shape[1] ?? 0]) as TF.Tensor2D), nhwc: false };
         break;
       }
       case 'Relu': { const v = get(n, 0); out = { t: tf.relu(v.t), nhwc: v.nhwc }; break; }
@@ -194,7 +244,8 @@ export function forwardTf(tf: Tf, g: Graph, x: T): ForwardResult {
       default:
         return unsupported(n, 'not supported by the TF.js forward pass');
     }
-    env.set(n.outputs[0] ?? '', out);
+    const replaced = hooks.after?.(n, out.t);
+    env.set(n.outputs[0] ?? '', replaced !== undefined ? { t: replaced, nhwc: out.nhwc } : out);
   }
   const outputs = new Map<string, T>();
   for (const o of g.outputs) {

@@ -12,7 +12,7 @@ const MLP = join(EXAMPLES, 'mlp.onnx');
 
 describe('library API', () => {
   it('exports the functions each command is built from', () => {
-    for (const name of ['loadModel', 'convertModel', 'simulateModel', 'quantizeModel', 'exploreModel', 'mergeDocs', 'compileModel', 'verifyFile', 'writeDirAtomic', 'inspectGraph', 'loadTarget', 'exportOnnx']) {
+    for (const name of ['loadModel', 'convertModel', 'simulateModel', 'quantizeModel', 'exploreModel', 'mergeDocs', 'compileModel', 'retrainModel', 'verifyFile', 'writeDirAtomic', 'inspectGraph', 'loadTarget', 'exportOnnx']) {
       assert.equal(typeof (snnc as Record<string, unknown>)[name], 'function', name);
     }
   });

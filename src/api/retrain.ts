@@ -1,0 +1,232 @@
+// `snnc retrain`: the hardware-aware retraining loop. Each round trains the ANN for a few
+// epochs with the target's constraints in the forward pass (src/retrain/train.ts), exports it
+// as a plain ANN (Clip(0, λ) activations), and measures it the way `snnc compile` would —
+// converted with the trained clips as thresholds, quantized to the trained bits, run by the
+// target's own simulation (Loihi bit-accurate, FPGA integer program, IMC functional) and
+// costed — so the accuracy that decides is the hardware's, never the training proxy's. The
+// loop stops when the budget holds, when a round brings no progress, or after the last round;
+// it returns the best round's model.
+import { fail } from '../errors.js';
+import type { Dataset } from '../data/dataset.js';
+import type { Graph } from '../ir/types.js';
+import type { Budget, BudgetMiss } from '../report/budget.js';
+import { checkBudget } from '../report/budget.js';
+import type { CompileReport } from '../report/types.js';
+import { createTrainer, trainableAnn } from '../retrain/train.js';
+import type { TrainOptions } from '../retrain/train.js';
+import { initTf } from '../retrain/tf.js';
+import { backendFor } from '../backends/registry.js';
+import { compileModel, resolveTargets } from './compile.js';
+import { fitToModel, loadDatasetSpec } from './dataset.js';
+import { quantizeModel } from './quantize.js';
+import { isConverted } from './convert.js';
+
+export interface RetrainOptions {
+  /** One target: a bundled name or a target JSON file. */
+  readonly target: string;
+  /** Time steps the network is deployed for. */
+  readonly T: number;
+  readonly budget?: Budget;
+  /** Training rounds, each followed by a hardware measurement (default 3). */
+  readonly rounds?: number;
+  readonly epochsPerRound?: number;
+  /** QCFS levels (default: T when T ≤ 16, else a plain trainable clip). 0: plain clip. */
+  readonly levels?: number;
+  /** Weight bits to train for (and deploy with); default 8, what compile quantizes to. */
+  readonly weightBits?: number;
+  readonly kd?: TrainOptions['kd'];
+  readonly rateWeight?: number;
+  readonly learningRate?: number;
+  /** Adam step of the clips' log-scale (default 1e-2). */
+  readonly clipLearningRate?: number;
+  /** 'mnist' (embedded) or a .npz path; the train split trains, the test split measures. */
+  readonly dataset?: string;
+  /** Training images per epoch (default: the whole train split). */
+  readonly trainSamples?: number;
+  /** Test images every round is measured on (default 500). */
+  readonly hwSamples?: number;
+  readonly seed?: number;
+  readonly modelFile?: string;
+  readonly onRound?: (r: RetrainRound) => void;
+  readonly onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface RetrainRound {
+  /** 0: the model as given, converted the default way; 1…: after each training round. */
+  readonly round: number;
+  readonly epochs: number;
+  readonly loss: number | null;
+  /** Accuracy of the training forward pass on the measured images (what training optimizes). */
+  readonly proxyAccuracy: number | null;
+  /** Accuracy on the target's hardware simulation (or its float SNN when it has none). */
+  readonly accuracy: number | null;
+  readonly energyJ: number | null;
+  readonly latencyS: number | null;
+  readonly spikesPerSample: number;
+  readonly budgetMet: boolean;
+  readonly misses: readonly BudgetMiss[];
+}
+
+export interface RetrainResult {
+  /** The best round's ANN (round 0: the input model itself, canonicalized). */
+  readonly graph: Graph;
+  readonly rounds: readonly RetrainRound[];
+  readonly best: number;
+  readonly budgetMet: boolean;
+  /** The compile report of the best round. */
+  readonly report: CompileReport;
+  readonly settings: { readonly target: string; readonly T: number; readonly levels: number; readonly weightBits: number; readonly method: string };
+}
+
+const MAX_ROUNDS = 100;
+const MAX_EPOCHS = 1000;
+
+function checkInt(name: string, v: number, lo: number, hi: number): void {
+  if (!Number.isInteger(v) || v < lo || v > hi) throw fail({ code: 'SNNC_E_RETRAIN', message: `${name} must be an integer from ${lo} to ${hi}, got ${v}`, hint: `see 'snnc retrain --help'` });
+}
+
+/** The measurement of one round: the compile report of the ANN as the target runs it. */
+async function measure(g: Graph, opts: RetrainOptions, trained: boolean, weightBits: number): Promise<CompileReport> {
+  const n = opts.hwSamples ?? 500;
+  const conv = {
+    ...(trained ? { method: 'clip', granularity: 'layer' as const } : {}),
+    ...(opts.dataset !== undefined ? { calib: opts.dataset, dataset: opts.dataset } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+  };
+  // Quantize first when the bits differ from compile's default, so the target runs the
+  // integer program with the bits the network was trained for (compile uses a stored program).
+  const reset = backendFor(resolveTargets([opts.target])[0]?.kind ?? '')?.conversion;
+  const model = weightBits !== 8 ? quantizeModel(g, { ...conv, ...(reset !== undefined ? reset : {}), bits: { w: weightBits } }).graph : g;
+  const r = await compileModel(model, { ...conv, targets: [opts.target], modelFile: opts.modelFile ?? g.name, T: [opts.T], n, hwSamples: n });
+  return r.report;
+}
+
+function roundOf(round: number, epochs: number, report: CompileReport, budget: Budget, loss: number | null, proxy: number | null): RetrainRound {
+  const t = report.targets.find((r) => r.kind !== 'ann');
+  const misses = checkBudget(report, budget);
+  return {
+    round,
+    epochs,
+    loss,
+    proxyAccuracy: proxy,
+    accuracy: t?.accuracy ?? null,
+    energyJ: t?.energyJ ?? null,
+    latencyS: t?.latencyS ?? null,
+    spikesPerSample: report.accuracy.snn[report.accuracy.snn.length - 1]?.spikesPerSample ?? 0,
+    budgetMet: misses.length === 0,
+    misses,
+  };
+}
+
+/** Better: meets the budget, then fewer failed limits, then higher accuracy, then less energy. */
+function better(a: RetrainRound, b: RetrainRound): boolean {
+  if (a.budgetMet !== b.budgetMet) return a.budgetMet;
+  if (a.misses.length !== b.misses.length) return a.misses.length < b.misses.length;
+  const da = (a.accuracy ?? 0) - (b.accuracy ?? 0);
+  if (Math.abs(da) > 1e-9) return da > 0;
+  return (a.energyJ ?? Infinity) < (b.energyJ ?? Infinity);
+}
+
+export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<RetrainResult> {
+  if (isConverted(g)) throw fail({ code: 'SNNC_E_RETRAIN', message: 'the model is already a converted spiking network', hint: 'retrain the original ANN' });
+  const rounds = opts.rounds ?? 3;
+  const epochs = opts.epochsPerRound ?? 2;
+  checkInt('--rounds', rounds, 1, MAX_ROUNDS);
+  checkInt('--epochs', epochs, 1, MAX_EPOCHS);
+  checkInt('--T', opts.T, 1, 100000);
+  const weightBits = opts.weightBits ?? 8;
+  checkInt('weight bits', weightBits, 2, 16);
+  const levels = opts.levels ?? (opts.T <= 16 ? opts.T : 0);
+  checkInt('--levels', levels, 0, 1024);
+  const target = resolveTargets([opts.target]);
+  if (target.length !== 1) throw fail({ code: 'SNNC_E_RETRAIN', message: 'retrain takes exactly one target', hint: 'e.g. --target loihi2' });
+  const tg = target[0];
+  if (tg !== undefined && tg.kind === 'imc' && 'adc' in tg && (tg as { adc: { type: string } }).adc.type === 'sense-amp') {
+    throw fail({
+      code: 'SNNC_E_RETRAIN',
+      message: `target '${tg.name}' reads crossbar columns with 1-bit sense amplifiers; snnc has no training method for them yet (the ADC-less co-design of the seed paper)`,
+      hint: 'retrain for imc-hpadc, loihi2 or fpga, or compile the model as it is',
+    });
+  }
+  // Hardware whose neurons reset to zero (Loihi) trains against that neuron's own rate.
+  const resetToZero = backendFor(tg?.kind ?? '')?.conversion?.reset === 'zero';
+  trainableAnn(g); // fails now, before any measurement, when there is nothing to train
+  const budget = opts.budget ?? [];
+  const spec = opts.dataset ?? 'mnist';
+  const trainSet = fitToModel(g, loadDatasetSpec(spec, 'train', opts.trainSamples));
+  const calib: Dataset = fitToModel(g, loadDatasetSpec(spec, 'train', 512));
+  const probe = fitToModel(g, loadDatasetSpec(spec, 'test', opts.hwSamples ?? 500));
+
+  const method = [resetToZero ? `reset-to-zero rate (T=${opts.T})` : levels > 0 ? `qcfs(L=${levels})` : 'trainable clip', `weights fake-quantized to ${weightBits} bits`, ...(opts.kd !== undefined ? [`KD (teacher T=${opts.kd.teacherTemp}, student T=${opts.kd.studentTemp}, weight ${opts.kd.weight})`] : []), ...((opts.rateWeight ?? 0) > 0 ? [`rate penalty ${opts.rateWeight ?? 0}`] : [])].join(', ');
+  const meta = {
+    'snnc.retrain.target': opts.target,
+    'snnc.retrain.T': String(opts.T),
+    'snnc.retrain.method': method,
+    'snnc.retrain.weightBits': String(weightBits),
+  };
+
+  opts.onProgress?.('measure', 0, 1);
+  const first = await measure(g, opts, false, weightBits);
+  const log: RetrainRound[] = [roundOf(0, 0, first, budget, null, null)];
+  opts.onRound?.(log[0] as RetrainRound);
+  let bestRound = log[0] as RetrainRound;
+  let bestGraph = g;
+  let bestReport = first;
+
+  if (!bestRound.budgetMet || budget.length === 0) {
+    const tf = await initTf();
+    const trainer = createTrainer(tf, g, calib, {
+      ...(levels > 0 ? { levels } : {}),
+      ...(resetToZero ? { resetToZeroSteps: opts.T } : {}),
+      weightBits,
+      ...(opts.kd !== undefined ? { kd: opts.kd } : {}),
+      ...(opts.rateWeight !== undefined ? { rateWeight: opts.rateWeight } : {}),
+      ...(opts.learningRate !== undefined ? { learningRate: opts.learningRate } : {}),
+      ...(opts.clipLearningRate !== undefined ? { clipLearningRate: opts.clipLearningRate } : {}),
+      seed: opts.seed ?? 0,
+    });
+    try {
+      let stale = 0;
+      let best = trainer.snapshot();
+      let stepScale = 1;
+      for (let r = 1; r <= rounds; r++) {
+        let loss = 0;
+        for (let e = 0; e < epochs; e++) {
+          loss = trainer.epoch(trainSet, (r - 1) * epochs + e, (done, total) => opts.onProgress?.(`round ${r} epoch ${e + 1}/${epochs}`, done, total));
+        }
+        const proxy = trainer.proxyAccuracy(probe);
+        const graph = trainer.exportGraph(meta);
+        opts.onProgress?.('measure', 0, 1);
+        const report = await measure(graph, opts, true, weightBits);
+        const row = roundOf(r, r * epochs, report, budget, loss, proxy);
+        log.push(row);
+        opts.onRound?.(row);
+        if (better(row, bestRound)) {
+          bestRound = row;
+          bestGraph = graph;
+          bestReport = report;
+          best = trainer.snapshot();
+          stale = 0;
+        } else {
+          // Worse on the hardware: go back to the best model and take smaller steps from there.
+          stale++;
+          stepScale /= 2;
+          trainer.restore(best, stepScale);
+        }
+        if (budget.length > 0 && row.budgetMet) break;
+        // Two rounds without a better model: more of the same will not help.
+        if (stale >= 2) break;
+      }
+    } finally {
+      trainer.dispose();
+    }
+  }
+  return {
+    graph: bestGraph,
+    rounds: log,
+    best: bestRound.round,
+    budgetMet: bestRound.budgetMet,
+    report: bestReport,
+    settings: { target: opts.target, T: opts.T, levels, weightBits, method },
+  };
+}

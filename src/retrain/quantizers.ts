@@ -1,0 +1,83 @@
+// The non-differentiable steps of hardware-aware training, each with a straight-through
+// gradient (the value is the hardware's, the gradient is the identity's):
+// - the quantization-clip-floor-shift activation of QCFS (Bu et al., ICLR 2022): an ANN
+//   whose ReLU is λ·clip(⌊x·L/λ + ½⌋/L, 0, 1) with a trainable λ converts to an IF network
+//   (θ = λ, v(0) = θ/2, reset by subtraction) whose rate after T = L steps matches it, so
+//   low-T conversion loses little;
+// - symmetric weight fake quantization to b bits, one scale per output channel or per
+//   layer — the grid snnc's quantize pass puts the converted weights on (those are the ANN
+//   weights times a per-layer constant λ_in/λ_out, so the grid is the same);
+import type * as TF from '@tensorflow/tfjs-core';
+
+type Tf = typeof TF;
+type T = TF.Tensor;
+
+/** `fn` forward, identity backward (a straight-through estimator). */
+export function straightThrough(tf: Tf, fn: (x: T) => T): (x: T) => T {
+  return tf.customGrad(((x: T) => ({
+    value: fn(x),
+    gradFunc: (dy: T | T[]) => [dy as T],
+  })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: T) => T;
+}
+
+/** ⌊x + ½⌋ forward, identity backward. */
+export function steRound(tf: Tf): (x: T) => T {
+  return straightThrough(tf, (x) => tf.floor(tf.add(x, 0.5)));
+}
+
+/**
+ * The rate of an IF neuron with reset to zero that fires on v > θ (Loihi's CUBA neuron
+ * without leak), driven by a constant input a = I/θ for T steps from v = 0: v reaches above θ
+ * after k = ⌊1/a⌋ + 1 steps and restarts from 0, so it fires ⌊T/k⌋ times. Unlike reset by
+ * subtraction, the overshoot is lost: a = 1 gives rate ½, not 1. Forward: λ·⌊T/k⌋/T for
+ * z = x/λ; backward: the clip's gradients (straight through), as for QCFS. `fire` 'ge'
+ * (fires on v ≥ θ: k = ⌈1/z⌉) is Loihi's average-pool layer, whose threshold is an exact
+ * spike count.
+ */
+export function resetToZeroRate(tf: Tf, x: T, lambda: T | number, steps: number, fire: 'gt' | 'ge' = 'gt'): T {
+  const rate = straightThrough(tf, (z) => {
+    const pos = tf.greater(z, 0);
+    // v > θ: k = ⌊1/z⌋ + 1 steps per spike; v ≥ θ: k = ⌈1/z⌉ (with a little slack for float error).
+    const inv = tf.div(1, tf.where(pos, z, tf.onesLike(z)));
+    const k = fire === 'gt' ? tf.add(tf.floor(inv), 1) : tf.ceil(tf.sub(inv, 1e-6));
+    return tf.where(pos, tf.div(tf.floor(tf.div(steps, k)), steps), tf.zerosLike(z));
+  });
+  return tf.mul(tf.clipByValue(rate(tf.div(x, lambda)), 0, 1), lambda);
+}
+
+/**
+ * QCFS activation with L levels and clip λ (a scalar tensor, trainable). Through the
+ * straight-through round, d/dx = 1 on (0, λ) and d/dλ is the quantization residual there
+ * and 1 above λ (the clip's own gradient): λ settles where clipping and rounding balance.
+ */
+export function qcfs(tf: Tf, x: T, lambda: T, levels: number, round = steRound(tf)): T {
+  const z = tf.div(x, lambda);
+  const q = tf.clipByValue(tf.div(round(tf.mul(z, levels)), levels), 0, 1);
+  return tf.mul(q, lambda);
+}
+
+/** A trainable clip without quantization, for large T: min(max(x, 0), λ) with d/dλ = 1 above λ. */
+export function clipAt(tf: Tf, x: T, lambda: T): T {
+  return tf.minimum(tf.relu(x), lambda);
+}
+
+/**
+ * Symmetric fake quantization to `bits` (levels −M..M, M = 2^(bits−1) − 1) of a weight
+ * tensor whose output channel is axis `axis` (0 for Conv [O, I, kh, kw] and for a
+ * transposed Gemm B, 1 for Gemm/MatMul B [K, N]); perChannel false: one scale for all.
+ * The scale s = max|w| / M is held constant in the step (no gradient through the max).
+ */
+export function fakeQuant(tf: Tf, w: T, bits: number, axis: number, perChannel: boolean, round = steRound(tf)): T {
+  const M = 2 ** (bits - 1) - 1;
+  const absMax = perChannel ? maxAbsAlong(tf, w, axis) : tf.max(tf.abs(w));
+  // A zero channel keeps scale 1 (its weights stay zero).
+  const s = tf.div(tf.where(tf.greater(absMax, 0), absMax, tf.onesLike(absMax)), M);
+  const sConst = tf.tensor(s.dataSync(), s.shape);
+  return tf.mul(tf.clipByValue(round(tf.div(w, sConst)), -M, M), sConst);
+}
+
+/** max |w| over every axis but `axis`, shaped to broadcast against w. */
+function maxAbsAlong(tf: Tf, w: T, axis: number): T {
+  const axes = w.shape.map((_, i) => i).filter((i) => i !== axis);
+  return tf.max(tf.abs(w), axes, true);
+}

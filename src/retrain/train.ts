@@ -1,0 +1,332 @@
+// Hardware-aware fine-tuning of an ANN with TF.js: the canonical ANN (BatchNorm folded) is
+// run by forwardTf with its weights and biases as variables, every neuron activation
+// (Relu, Clip(0, a)) replaced by a trainable clip — quantized to L levels (QCFS) when the
+// deployment runs few steps — and the weights fake-quantized to the target's bits. The loss
+// is cross-entropy, optionally with knowledge distillation from the original ANN at separate
+// teacher and student temperatures and a firing-rate penalty (fewer spikes, less energy).
+// The result is again a plain ANN: trained weights, each activation a Clip(0, λ)
+// (exportGraph), which snnc converts with the clip bounds as thresholds.
+import type * as TF from '@tensorflow/tfjs-core';
+import { fail } from '../errors.js';
+import type { Graph, Node, Tensor } from '../ir/types.js';
+import { calibrate, clipNeuron, neuronSites } from '../passes/calibrate.js';
+import { collectingContext } from '../passes/context.js';
+import { ANN_PASSES, runPipeline } from '../passes/pipeline.js';
+import type { Dataset } from '../data/dataset.js';
+import { splitmix32 } from '../sim/snn/rng.js';
+import { forwardTf } from './forward.js';
+import { clipAt, fakeQuant, qcfs, resetToZeroRate, steRound } from './quantizers.js';
+
+type Tf = typeof TF;
+type T = TF.Tensor;
+
+export interface TrainOptions {
+  /** Adam step of the weights (default 1e-4: fine-tuning a trained network). */
+  readonly learningRate?: number;
+  /** Adam step of the clips' log-scale (default 1e-2). */
+  readonly clipLearningRate?: number;
+  /** Shift images by up to this many pixels per sample (seeded; default 2 for images, 0 otherwise). */
+  readonly shift?: number;
+  readonly batchSize?: number;
+  readonly seed?: number;
+  /** QCFS levels L of every activation; absent: a plain trainable clip. */
+  readonly levels?: number;
+  /**
+   * Neurons that reset to zero and fire on v > θ (Loihi): every activation is replaced by
+   * that neuron's rate over this many steps instead (resetToZeroRate); `levels` is ignored.
+   */
+  readonly resetToZeroSteps?: number;
+  /** Fake-quantize weights to this many bits (symmetric); absent: float weights. */
+  readonly weightBits?: number;
+  /** One weight scale per output channel (default) or per layer, as quantize does. */
+  readonly perChannel?: boolean;
+  /** Knowledge distillation from the original ANN. */
+  readonly kd?: { readonly teacherTemp: number; readonly studentTemp: number; readonly weight: number };
+  /** Weight of the mean firing rate (activation / λ) in the loss. */
+  readonly rateWeight?: number;
+}
+
+/** A trainable activation: the neuron node it replaces, its output value and its clip λ. */
+interface Site {
+  readonly node: string;
+  /** λ = λ0 · exp(ρ): steps in ρ are relative, so one learning rate suits every layer's range. */
+  readonly lambda0: number;
+  readonly rho: TF.Variable;
+}
+
+interface Weight {
+  readonly name: string;
+  readonly variable: TF.Variable;
+  /** Output-channel axis of the stored tensor (fake quantization per channel); -1: a bias. */
+  readonly axis: number;
+}
+
+export interface Trainer {
+  readonly graph: Graph;
+  /** One pass over `data` in a seeded order; returns the mean loss. */
+  epoch(data: Dataset, epochIndex: number, onBatch?: (done: number, total: number) => void): number;
+  /** Accuracy of the training forward (fake-quantized, clipped) on `data`: the proxy, not the hardware. */
+  proxyAccuracy(data: Dataset): number;
+  /** The current network as a plain ANN graph (trained weights, Clip(0, λ) activations). */
+  exportGraph(meta: Readonly<Record<string, string>>): Graph;
+  /** Current clip bounds by neuron node. */
+  lambdas(): Map<string, number>;
+  /** A copy of every trained value. */
+  snapshot(): TrainerState;
+  /** Go back to a snapshot and continue with the learning rates scaled by `stepScale` (fresh Adam moments). */
+  restore(state: TrainerState, stepScale: number): void;
+  dispose(): void;
+}
+
+/** The trained values at one point: weights, biases, and the clips' log-scales. */
+export interface TrainerState {
+  readonly values: readonly Float32Array[];
+}
+
+function floats(t: Tensor): Float32Array {
+  return t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number);
+}
+
+/** Output-channel axis of a weight initializer as its consumer reads it. */
+function weightAxis(n: Node): number {
+  if (n.op === 'Conv') return 0;
+  if (n.op === 'Gemm') return n.attrs.transB ? 0 : 1;
+  return 1; // MatMul B [K, N]
+}
+
+/** The canonical ANN a retrain works on, and its trainable weights (error when there are none). */
+export function trainableAnn(g: Graph): { graph: Graph; weights: { name: string; axis: number }[]; biases: string[] } {
+  const graph = runPipeline(g, ANN_PASSES, collectingContext()).graph;
+  const weights: { name: string; axis: number }[] = [];
+  const biases: string[] = [];
+  const seen = new Set<string>();
+  for (const n of graph.nodes) {
+    if (n.op !== 'Conv' && n.op !== 'Gemm' && n.op !== 'MatMul') continue;
+    const w = n.inputs[1] ?? '';
+    if (!graph.initializers.has(w) || seen.has(w)) continue;
+    seen.add(w);
+    weights.push({ name: w, axis: weightAxis(n) });
+    const b = n.inputs[2] ?? '';
+    if ((n.op === 'Conv' || n.op === 'Gemm') && graph.initializers.has(b) && !seen.has(b)) { seen.add(b); biases.push(b); }
+  }
+  if (weights.length === 0) {
+    throw fail({ code: 'SNNC_E_RETRAIN', message: 'the model has no trainable layer (no Conv, Gemm or MatMul with constant weights)', hint: 'retrain needs a network with weights; check the model with snnc inspect' });
+  }
+  if (neuronSites(graph).length === 0) {
+    throw fail({ code: 'SNNC_E_RETRAIN', message: 'the model has no neuron activation (Relu or Clip(0, a)) to train a clip for', hint: 'retrain takes ANNs with ReLU activations' });
+  }
+  return { graph, weights, biases };
+}
+
+export function createTrainer(tf: Tf, source: Graph, calib: Dataset, opts: TrainOptions = {}): Trainer {
+  const { graph, weights: wInfo, biases } = trainableAnn(source);
+  const init = (name: string): Tensor => {
+    const t = graph.initializers.get(name);
+    if (t === undefined) throw new Error(`initializer '${name}' vanished`);
+    return t;
+  };
+  const weights: Weight[] = [
+    ...wInfo.map((w) => ({ name: w.name, axis: w.axis, variable: tf.variable(tf.tensor(floats(init(w.name)), [...init(w.name).shape]), true, `w_${w.name}`) })),
+    ...biases.map((b) => ({ name: b, axis: -1, variable: tf.variable(tf.tensor(floats(init(b)), [...init(b).shape]), true, `b_${b}`) })),
+  ];
+  // Start each clip where conversion would put the threshold: the 99.9th percentile of the
+  // activation on calibration data (or the model's own Clip bound).
+  const stats = calibrate(graph, { x: calib.x, y: calib.y, source: calib.name }, { method: { percentile: 99.9 }, granularity: 'layer' });
+  const sites: Site[] = neuronSites(graph).map((s) => {
+    const lam = s.bound ?? stats.values.get(s.value)?.layer ?? 1;
+    return { node: s.node.name, lambda0: lam > 0 ? lam : 1, rho: tf.variable(tf.scalar(0), true, `rho_${s.node.name}`) };
+  });
+  const lambdaOf = (s: Site): T => tf.mul(tf.exp(s.rho), s.lambda0);
+  const lambdaValue = (s: Site): number => s.lambda0 * Math.exp(s.rho.dataSync()[0] ?? 0);
+  const byNode = new Map(sites.map((s) => [s.node, s]));
+  const byValue = new Map(neuronSites(graph).map((ns) => [ns.value, byNode.get(ns.node.name) as Site]));
+  const round = steRound(tf);
+  const perChannel = opts.perChannel ?? true;
+  const bits = opts.weightBits;
+  const levels = opts.levels;
+  const lr = opts.learningRate ?? 1e-4;
+  let stepScale = 1;
+  let optimizer = tf.train.adam(lr);
+  // The clips move in log space with their own, larger step: with the weights' step they
+  // would take tens of epochs to find their level.
+  const clipLr = opts.clipLearningRate ?? 1e-2;
+  let clipOptimizer = tf.train.adam(clipLr);
+  const weightVars = (): TF.Variable[] => weights.map((w) => w.variable);
+  const batch = opts.batchSize ?? 64;
+  const perSample = calib.x.shape.slice(1) as number[];
+  const F = perSample.reduce((a, b) => a * b, 1);
+  const xData = (d: Dataset): Float32Array => floats(d.x);
+  // Small random shifts: the only augmentation, against overfitting a few thousand images.
+  const shift = perSample.length === 3 ? (opts.shift ?? 2) : 0;
+
+  const forward = (x: T, rates?: T[]): T => {
+    const params = new Map<string, T>();
+    for (const w of weights) params.set(w.name, bits !== undefined && w.axis >= 0 ? fakeQuant(tf, w.variable, bits, w.axis, perChannel, round) : w.variable);
+    const r = forwardTf(tf, graph, x, {
+      params,
+      activation: (n, v) => {
+        const s = byNode.get(n.name);
+        if (s === undefined) return undefined;
+        const lam = lambdaOf(s);
+        const y = opts.resetToZeroSteps !== undefined ? resetToZeroRate(tf, v, lam, opts.resetToZeroSteps)
+          : levels !== undefined ? qcfs(tf, v, lam, levels, round) : clipAt(tf, v, lam);
+        rates?.push(tf.mean(tf.div(y, lam)));
+        return y;
+      },
+      // On Loihi an average pool of spikes is itself a spiking layer (a sum of the window's
+      // spikes against a threshold of k·k spikes, reset to zero): its rate is that neuron's.
+      ...(opts.resetToZeroSteps !== undefined ? {
+        after: (n: Node, y: T): T | undefined => {
+          if (n.op !== 'AveragePool') return undefined;
+          const s = byValue.get(n.inputs[0] ?? '');
+          if (s === undefined) return undefined;
+          return resetToZeroRate(tf, y, lambdaOf(s), opts.resetToZeroSteps ?? 1, 'ge');
+        },
+      } : {}),
+    });
+    const out = r.outputs.get(graph.outputs[0] ?? '');
+    if (out === undefined) throw new Error('forward pass produced no output');
+    return out;
+  };
+  // The teacher: the original canonical ANN, float, unclipped.
+  const teacher = (x: T): T => {
+    const out = forwardTf(tf, graph, x).outputs.get(graph.outputs[0] ?? '');
+    if (out === undefined) throw new Error('forward pass produced no output');
+    return out;
+  };
+  const K = Number(graph.values.get(graph.outputs[0] ?? '')?.shape[1] ?? 0);
+
+  return {
+    graph,
+    epoch(data, epochIndex, onBatch) {
+      const n = data.y.length;
+      const rnd = splitmix32((opts.seed ?? 0) * 1000003 + epochIndex);
+      const order = Int32Array.from({ length: n }, (_, i) => i);
+      for (let i = n - 1; i > 0; i--) { const j = Math.floor(rnd() * (i + 1)); const t = order[i] as number; order[i] = order[j] as number; order[j] = t; }
+      const xs = xData(data);
+      let total = 0;
+      let batches = 0;
+      const xb = new Float32Array(batch * F);
+      const yb = new Int32Array(batch);
+      for (let b0 = 0; b0 + batch <= n; b0 += batch) {
+        for (let k = 0; k < batch; k++) {
+          const s = order[b0 + k] as number;
+          if (shift > 0) {
+            const dx = Math.floor(rnd() * (2 * shift + 1)) - shift;
+            const dy = Math.floor(rnd() * (2 * shift + 1)) - shift;
+            shifted(xs, s, xb, k, perSample as [number, number, number], dx, dy);
+          } else {
+            xb.set(xs.subarray(s * F, (s + 1) * F), k * F);
+          }
+          yb[k] = data.y[s] as number;
+        }
+        const loss = tf.tidy(() => {
+          const x = tf.tensor(xb, [batch, ...perSample]);
+          const labels = tf.oneHot(tf.tensor1d(yb, 'int32'), K);
+          const soft = opts.kd !== undefined ? tf.softmax(tf.div(teacher(x), opts.kd.teacherTemp)) : undefined;
+          const { value: cost, grads } = tf.variableGrads(() => {
+            const rates: T[] = [];
+            const logits = forward(x, rates);
+            let l: T = tf.losses.softmaxCrossEntropy(labels, logits);
+            if (opts.kd !== undefined && soft !== undefined) {
+              const { studentTemp: ts, teacherTemp: tt, weight } = opts.kd;
+              // Cross-entropy of the student's tempered distribution against the teacher's,
+              // scaled by ts·tt so its gradient keeps the size of the hard loss (Hinton's T²
+              // with two temperatures).
+              const ce = tf.neg(tf.mean(tf.sum(tf.mul(soft, tf.logSoftmax(tf.div(logits, ts))), 1)));
+              l = tf.add(tf.mul(l, 1 - weight), tf.mul(ce, weight * ts * tt));
+            }
+            if ((opts.rateWeight ?? 0) > 0 && rates.length > 0) l = tf.add(l, tf.mul(tf.addN(rates), (opts.rateWeight ?? 0) / rates.length));
+            return l as TF.Scalar;
+          }, [...weightVars(), ...sites.map((st) => st.rho)]);
+          const named = (vs: readonly TF.Variable[]): { name: string; tensor: T }[] => vs.map((v) => ({ name: v.name, tensor: grads[v.name] as T }));
+          optimizer.applyGradients(named(weightVars()));
+          clipOptimizer.applyGradients(named(sites.map((st) => st.rho)));
+          return cost;
+        });
+        total += loss.dataSync()[0] ?? 0;
+        loss.dispose();
+        batches++;
+        onBatch?.(b0 + batch, n);
+      }
+      return batches > 0 ? total / batches : 0;
+    },
+    proxyAccuracy(data) {
+      const xs = xData(data);
+      let ok = 0;
+      for (let i = 0; i < data.y.length; i += 256) {
+        const m = Math.min(data.y.length, i + 256) - i;
+        const pred = tf.tidy(() => tf.argMax(forward(tf.tensor(xs.subarray(i * F, (i + m) * F), [m, ...perSample])), 1).dataSync());
+        for (let k = 0; k < m; k++) if (pred[k] === data.y[i + k]) ok++;
+      }
+      return data.y.length > 0 ? ok / data.y.length : 0;
+    },
+    exportGraph(meta) {
+      const initializers = new Map(graph.initializers);
+      const values = new Map(graph.values);
+      const fresh = (base: string): string => {
+        let name = base;
+        for (let i = 1; values.has(name) || initializers.has(name); i++) name = `${base}_${i}`;
+        values.set(name, { name, dtype: 'float32', shape: [] });
+        return name;
+      };
+      for (const w of weights) {
+        const v = w.variable.dataSync() as Float32Array;
+        initializers.set(w.name, { dtype: 'float32', shape: [...init(w.name).shape], data: Float32Array.from(v) });
+      }
+      const nodes: Node[] = graph.nodes.map((n) => {
+        const s = byNode.get(n.name);
+        if (s === undefined) return n;
+        const lam = lambdaValue(s);
+        const lo = fresh(`${n.name}_clip_min`);
+        const hi = fresh(`${n.name}_clip_max`);
+        initializers.set(lo, { dtype: 'float32', shape: [], data: Float32Array.of(0) });
+        initializers.set(hi, { dtype: 'float32', shape: [], data: Float32Array.of(lam) });
+        return { name: n.name, op: 'Clip', attrs: {}, inputs: [n.inputs[0] ?? '', lo, hi], outputs: [...n.outputs] } as Node;
+      });
+      return { ...graph, nodes, values, initializers, meta: { ...graph.meta, ...meta } };
+    },
+    lambdas() {
+      return new Map(sites.map((s) => [s.node, lambdaValue(s)]));
+    },
+    snapshot() {
+      return { values: [...weightVars(), ...sites.map((st) => st.rho)].map((v) => Float32Array.from(v.dataSync() as Float32Array)) };
+    },
+    restore(state, scale) {
+      [...weightVars(), ...sites.map((st) => st.rho)].forEach((v, i) => v.assign(tf.tensor(state.values[i] ?? new Float32Array(v.size), v.shape)));
+      stepScale = scale;
+      optimizer.dispose();
+      clipOptimizer.dispose();
+      optimizer = tf.train.adam(lr * stepScale);
+      clipOptimizer = tf.train.adam(clipLr * stepScale);
+    },
+    dispose() {
+      for (const w of weights) w.variable.dispose();
+      for (const s of sites) s.rho.dispose();
+      optimizer.dispose();
+      clipOptimizer.dispose();
+    },
+  };
+}
+
+/** Copy sample s ([C, H, W]) into slot k, moved by (dx, dy) pixels with zero fill. */
+function shifted(src: Float32Array, s: number, dst: Float32Array, k: number, [C, H, W]: [number, number, number], dx: number, dy: number): void {
+  const F = C * H * W;
+  dst.fill(0, k * F, (k + 1) * F);
+  const c0 = Math.max(0, dx);
+  const c1 = Math.min(W, W + dx);
+  if (c1 <= c0) return;
+  for (let c = 0; c < C; c++) {
+    for (let r = 0; r < H; r++) {
+      const sr = r - dy;
+      if (sr < 0 || sr >= H) continue;
+      const from = s * F + c * H * W + sr * W;
+      dst.set(src.subarray(from + c0 - dx, from + c1 - dx), k * F + c * H * W + r * W + c0);
+    }
+  }
+}
+
+/** Whether a graph's activations are all trained clips (a retrained model). */
+export function allClipped(g: Graph): boolean {
+  return g.nodes.every((n) => n.op !== 'Relu') && g.nodes.some((n) => clipNeuron(g, n)?.bound !== undefined);
+}

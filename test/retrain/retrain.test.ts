@@ -1,0 +1,112 @@
+// The retraining loop end to end on the MLP example (small settings, seconds): the written
+// model is a standard ONNX ANN that onnxruntime runs, compile measures it exactly as the
+// loop did (the trained clips are picked up from its metadata), a seed gives the same bytes,
+// budgets stop the loop or warn, and bad input exits 2 with nothing written.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModel } from '../../src/api/load.js';
+import { compileModel } from '../../src/api/compile.js';
+import { retrainModel } from '../../src/api/retrain.js';
+import { exportOnnx } from '../../src/frontend/onnx/write.js';
+import { loadMnist } from '../../src/data/mnist.js';
+import { runGraph } from '../../src/sim/ann/run.js';
+import { buildGraph } from '../../src/ir/build.js';
+import { clipNeuron } from '../../src/passes/calibrate.js';
+import type { Tensor } from '../../src/ir/types.js';
+import { runOrt } from '../frontend/onnx-helpers.js';
+import { compareTensors } from '../helpers/compare.js';
+import { cli } from '../helpers/cli.js';
+import { EXAMPLES } from '../helpers/paths.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'snnc-retrain-'));
+const MLP = join(EXAMPLES, 'mlp.onnx');
+const SMALL = { target: 'fpga', T: 4, rounds: 1, epochsPerRound: 1, trainSamples: 1024, hwSamples: 100, seed: 1 } as const;
+
+describe('snnc retrain', () => {
+  it('writes an ONNX ANN with trained Clip(0, λ) activations that onnxruntime runs like our interpreter, and compile measures it as the loop did', async () => {
+    const g = await loadModel(MLP);
+    const r = await retrainModel(g, SMALL);
+    assert.equal(r.rounds.length, 2);
+    assert.equal(r.rounds[0]?.round, 0);
+    // Every activation is now a Clip(0, λ) with a positive trained bound; settings in the metadata.
+    const clips = r.graph.nodes.filter((n) => n.op === 'Clip');
+    assert.ok(clips.length >= 2);
+    for (const n of clips) assert.ok((clipNeuron(r.graph, n)?.bound ?? 0) > 0, n.name);
+    assert.equal(r.graph.nodes.filter((n) => n.op === 'Relu').length, 0);
+    assert.equal(r.graph.meta['snnc.retrain.T'], '4');
+    const bytes = exportOnnx(r.graph);
+    const d = loadMnist('test', { limit: 8 });
+    const x: Tensor = d.x;
+    const ours = runGraph(r.graph, new Map([[r.graph.inputs[0] ?? '', x]])).get(r.graph.outputs[0] ?? '');
+    const [ref] = await runOrt(bytes, new Map([[r.graph.inputs[0] ?? '', x]]));
+    assert.ok(ours !== undefined && ref !== undefined);
+    compareTensors(ours, ref, { rtol: 1e-4, atol: 1e-4 });
+    // compile of the written file (no conversion options) reproduces the loop's measurement.
+    const dir = tmp();
+    writeFileSync(join(dir, 'm.onnx'), bytes);
+    const back = await loadModel(join(dir, 'm.onnx'));
+    const c = await compileModel(back, { targets: ['fpga'], modelFile: 'm.onnx', T: [4], n: 100, hwSamples: 100, seed: 1 });
+    const best = r.rounds.find((x2) => x2.round === r.best);
+    assert.equal(c.report.settings.calibration.startsWith('clip'), true, c.report.settings.calibration);
+    assert.equal(c.report.targets.find((t) => t.target === 'fpga')?.accuracy, best?.accuracy);
+  });
+
+  it('is deterministic: the same seed gives the same bytes', async () => {
+    const g = await loadModel(MLP);
+    const a = exportOnnx((await retrainModel(g, SMALL)).graph);
+    const b = exportOnnx((await retrainModel(g, SMALL)).graph);
+    assert.deepEqual(a, b);
+  });
+
+  it('a budget that already holds stops before training; one that cannot hold warns (exit 0) and names the closest round', async () => {
+    const g = await loadModel(MLP);
+    const met = await retrainModel(g, { ...SMALL, budget: [{ metric: 'accuracy', op: '>=', value: 0.01, text: 'accuracy>=1%' }] });
+    assert.equal(met.rounds.length, 1);
+    assert.equal(met.budgetMet, true);
+    const dir = tmp();
+    const out = join(dir, 'r.onnx');
+    const res = await cli('retrain', MLP, '--target', 'fpga', '--T', '4', '--rounds', '1', '--epochs', '1', '--train-samples', '512', '--hw-samples', '50', '--budget', 'accuracy>=100%', '-o', out);
+    assert.equal(res.code, 0, res.err);
+    assert.match(res.err, /SNNC_W_BUDGET_UNMET/);
+    assert.match(res.err, /needs accuracy>=100%/);
+    assert.ok(existsSync(out));
+    const j = await cli('retrain', MLP, '--target', 'fpga', '--T', '4', '--rounds', '1', '--epochs', '1', '--train-samples', '512', '--hw-samples', '50', '--budget', 'accuracy>=100%', '--json', '-o', out);
+    const parsed = JSON.parse(j.out) as { budgetMet: boolean; rounds: unknown[]; diagnostics: { code: string }[] };
+    assert.equal(parsed.budgetMet, false);
+    assert.equal(parsed.rounds.length, 2);
+    assert.deepEqual(parsed.diagnostics.map((x2) => x2.code), ['SNNC_W_BUDGET_UNMET']);
+  });
+
+  it('bad input exits 2 with a code and writes nothing', async () => {
+    const dir = tmp();
+    const out = join(dir, 'r.onnx');
+    const cases: [string[], RegExp][] = [
+      [['retrain', MLP, '-o', out], /SNNC_E_USAGE.*--target/s],
+      [['retrain', MLP, '--target', 'imc-adcless', '-o', out], /SNNC_E_RETRAIN.*sense amplifiers/s],
+      [['retrain', MLP, '--target', 'fpga', '--budget', 'speed>=3', '-o', out], /SNNC_E_BUDGET.*unknown metric/s],
+      [['retrain', MLP, '--target', 'fpga', '--budget', 'energy<=5', '-o', out], /SNNC_E_BUDGET/],
+      [['retrain', MLP, '--target', 'fpga', '--kd', 'teacher=0', '-o', out], /SNNC_E_USAGE/],
+      [['retrain', MLP, '--target', 'nosuch', '-o', out], /SNNC_E_/],
+      [['retrain', MLP, '--target', 'fpga', '--rounds', '0', '-o', out], /SNNC_E_USAGE/],
+    ];
+    for (const [argv, re] of cases) {
+      const r = await cli(...argv);
+      assert.equal(r.code, 2, `${argv.join(' ')}: ${r.err}`);
+      assert.match(r.err, re, argv.join(' '));
+      assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+      assert.equal(existsSync(out), false);
+    }
+    // A model without weights (one ReLU) has nothing to train.
+    const relu = buildGraph({ inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 10] }], outputs: ['y'], nodes: [{ op: 'Relu', name: 'r', inputs: ['x'], outputs: ['y'] }] });
+    const file = join(dir, 'relu.onnx');
+    writeFileSync(file, exportOnnx(relu));
+    const r = await cli('retrain', file, '--target', 'fpga', '--dataset', 'mnist', '-o', out);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /SNNC_E_RETRAIN.*no trainable layer/s);
+    assert.equal(existsSync(out), false);
+    assert.ok(readFileSync(file).length > 0);
+  });
+});
