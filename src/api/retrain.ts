@@ -167,6 +167,10 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
 
   opts.onProgress?.('measure', 0, 1);
   const first = await measure(g, opts, false, weightBits);
+  const status = first.targets.find((t) => t.kind !== 'ann');
+  if (status?.status !== 'ok') {
+    throw fail({ code: 'SNNC_E_RETRAIN', message: `target '${opts.target}' cannot run this model: ${status?.note ?? 'no result'}`, hint: 'retrain for a target that can run it (snnc compile --target all shows which)' });
+  }
   const log: RetrainRound[] = [roundOf(0, 0, first, budget, null, null)];
   opts.onRound?.(log[0] as RetrainRound);
   let bestRound = log[0] as RetrainRound;

@@ -58,7 +58,9 @@ export function qcfs(tf: Tf, x: T, lambda: T, levels: number, round = steRound(t
 
 /** A trainable clip without quantization, for large T: min(max(x, 0), λ) with d/dλ = 1 above λ. */
 export function clipAt(tf: Tf, x: T, lambda: T): T {
-  return tf.minimum(tf.relu(x), lambda);
+  // min(a, λ) = λ − relu(λ − a): TF.js's Minimum gradient does not sum a broadcast λ back
+  // to its scalar shape; Sub's does.
+  return tf.sub(lambda, tf.relu(tf.sub(lambda, tf.relu(x))));
 }
 
 /**

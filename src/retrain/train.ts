@@ -78,6 +78,9 @@ export interface Trainer {
   dispose(): void;
 }
 
+/** |ln(λ/λ0)| at most this. */
+const RHO_LIMIT = 1.5;
+
 /** The trained values at one point: weights, biases, and the clips' log-scales. */
 export interface TrainerState {
   readonly values: readonly Float32Array[];
@@ -246,6 +249,13 @@ export function createTrainer(tf: Tf, source: Graph, calib: Dataset, opts: Train
         });
         total += loss.dataSync()[0] ?? 0;
         loss.dispose();
+        // Keep every clip within a factor of e^1.5 ≈ 4.5 of where calibration put it. The
+        // straight-through gradient cannot see a neuron fall silent (a clip so large that the
+        // layer stops firing within T steps): LeNet on loihi2 died in one round without this.
+        for (const st of sites) {
+          const r = st.rho.dataSync()[0] ?? 0;
+          if (Math.abs(r) > RHO_LIMIT) st.rho.assign(tf.scalar(Math.sign(r) * RHO_LIMIT));
+        }
         batches++;
         onBatch?.(b0 + batch, n);
       }

@@ -5,7 +5,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { initTf } from '../../src/retrain/tf.js';
-import { fakeQuant, qcfs, resetToZeroRate, steRound } from '../../src/retrain/quantizers.js';
+import { clipAt, fakeQuant, qcfs, resetToZeroRate, steRound } from '../../src/retrain/quantizers.js';
 import { forwardTf } from '../../src/retrain/forward.js';
 import { buildGraph, windowAttrs } from '../../src/ir/build.js';
 
@@ -104,4 +104,13 @@ it('resetToZeroRate equals an IF neuron with reset to zero driven by a constant 
     const got = resetToZeroRate(tf, tf.tensor1d(zs.map((z) => 3 * z)), 3, T, fire).dataSync();
     close(got, want);
   }
+});
+
+it('clipAt: min(max(x, 0), λ) with d/dλ = the number of elements above λ', async () => {
+  const tf = await initTf();
+  const x = tf.tensor2d([[-1, 0.5, 2], [3, 1, 0.2]]);
+  const lam = tf.scalar(1.5);
+  close(clipAt(tf, x, lam).dataSync(), [0, 0.5, 1.5, 1.5, 1, 0.2]);
+  close([tf.grad((l: Tensor) => tf.sum(clipAt(tf, x, l)))(lam).dataSync()[0] ?? NaN], [2]);
+  close(tf.grad((v: Tensor) => tf.sum(clipAt(tf, v, lam)))(x).dataSync(), [0, 1, 0, 0, 1, 1]);
 });
