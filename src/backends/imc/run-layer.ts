@@ -5,8 +5,9 @@
 import type { Tensor } from '../../ir/types.js';
 import type { Rng } from './devices.js';
 import { makeRng } from './devices.js';
-import type { LayerProgram } from './functional.js';
+import type { AffineScratch, LayerProgram } from './functional.js';
 import { imcAffine, newScratch } from './functional.js';
+import { gemmNN } from '../../sim/ann/gemm-kernel.js';
 
 /** The word-line code of one input value. */
 export function encoder(p: LayerProgram): (v: number) => number {
@@ -23,6 +24,7 @@ export function encoder(p: LayerProgram): (v: number) => number {
  * Read noise draws from a stream per (layer, sample, step), independent of batching.
  */
 export function runMapped(p: LayerProgram, x: Tensor, first: number, n: number, seed: number, layerIndex: number, t: number): Tensor {
+  if (gemmApplies(p)) return runMappedGemm(p, x, n);
   const m = p.m;
   const L = m.layer;
   const G = L.groups;
@@ -65,6 +67,178 @@ export function runMapped(p: LayerProgram, x: Tensor, first: number, n: number, 
         for (let o = 0; o < og; o++) {
           const oc = grp * og + o;
           out[(b * L.outFeatures + oc) * P + pos] = (acc[o] as number) * scale + (L.bias[oc] as number);
+        }
+      }
+    }
+  }
+  const shape = geo === undefined ? [n, L.outFeatures] : [n, L.outFeatures, geo.outH, geo.outW];
+  return { dtype: 'float32', shape, data: out };
+}
+
+/**
+ * Largest float32 copy of a layer's cell levels (rows × data columns per group) the GEMM path
+ * keeps; a larger layer takes the per-position path (a CIFAR ResNet-18 layer holds 37 M).
+ */
+const MAX_GEMM_LEVELS = 2 ** 24;
+const levelCopies = new WeakMap<LayerProgram, Float32Array[]>();
+
+/**
+ * Whether a layer can run as matrix products: its partial sums are then integers below 2^24
+ * (cell levels ≤ 15 times input codes ≤ 255 over a tile's rows), exact in float32 in any
+ * summation order, so the result equals the per-position path's bit for bit. That holds for
+ * programmed integer levels (no device effect changed them), no read noise (whose draws follow
+ * the per-position order), differential columns; the exact shortcut is already cheap.
+ */
+function gemmApplies(p: LayerProgram): boolean {
+  return p.readSigma === 0 && !(p.exact === true && p.probe === undefined) && p.m.polarity === 2 && p.eff.every((e) => e instanceof Uint8Array)
+    && p.m.layer.rows * p.m.dataCols <= MAX_GEMM_LEVELS;
+}
+
+function levelsF32(p: LayerProgram): Float32Array[] {
+  let c = levelCopies.get(p);
+  if (c === undefined) {
+    c = p.eff.map((e) => Float32Array.from(e));
+    levelCopies.set(p, c);
+  }
+  return c;
+}
+
+/** Partial sums held at once by the GEMM path (float32 elements: 16 MB). */
+const MAX_PSUM = 2 ** 22;
+
+/**
+ * The crossbar evaluation of many reads at once: the rows of X are (sample, output position)
+ * pairs, in chunks; per input bit plane and row tile, psum[read, column] = X[read, tile rows] ·
+ * E[tile rows, column] as one matrix product (the interpreter's GEMM kernel, WebAssembly
+ * SIMD), then each partial sum goes through the converter and the digital shift-and-add
+ * exactly as imcAffine does one read at a time.
+ */
+function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
+  const m = p.m;
+  const L = m.layer;
+  const G = L.groups;
+  const og = L.outFeatures / G;
+  const rows = L.rows;
+  const J = m.dataCols;
+  const R = p.R;
+  const enc = encoder(p);
+  const scale = m.sW * m.sX * L.alpha;
+  const xd = x.data as Float32Array;
+  const perIn = xd.length / n;
+  const P = L.positions;
+  const geo = L.conv;
+  const out = new Float32Array(n * L.outFeatures * P);
+  const E = levelsF32(p);
+  const total = n * P;
+  const chunk = Math.max(1, Math.min(total, Math.floor(MAX_PSUM / Math.max(J, rows))));
+  const codes = new Float32Array(chunk * rows);
+  const plane = new Float32Array(chunk * rows);
+  const psum = new Float32Array(chunk * J);
+  const acc = new Float64Array(chunk * og);
+  const s: AffineScratch = newScratch(p);
+  const dac = m.maxCodePerRead > 1;
+  const planes = dac ? 1 : m.inputBits;
+  const cv = p.converter;
+  const colOut = s.out;
+  const colSlice = s.slice;
+  const colWeight = s.weight;
+  const probe = p.probe;
+  let refJ: Float32Array | undefined;
+  let addJ: Float64Array | undefined;
+  for (let grp = 0; grp < G; grp++) {
+    const e = E[grp] as Float32Array;
+    for (let c0 = 0; c0 < total; c0 += chunk) {
+      const c1 = Math.min(total, c0 + chunk);
+      const reads = c1 - c0;
+      // im2col: codes[read, r], the word-line code of row r for read (sample, position).
+      for (let i = c0; i < c1; i++) {
+        const b = Math.floor(i / P);
+        const pos = i - b * P;
+        const xo = b * perIn;
+        const row = (i - c0) * rows;
+        if (geo === undefined) {
+          for (let r = 0; r < rows; r++) codes[row + r] = enc(xd[xo + r] as number);
+          continue;
+        }
+        const oh = Math.floor(pos / geo.outW);
+        const ow = pos % geo.outW;
+        const cg = geo.cin / G;
+        let r = 0;
+        for (let ci = 0; ci < cg; ci++) {
+          const base = xo + (grp * cg + ci) * geo.inH * geo.inW;
+          for (let ki = 0; ki < geo.kh; ki++) {
+            const ih = oh * geo.sh - geo.padT + ki * geo.dh;
+            for (let kj = 0; kj < geo.kw; kj++, r++) {
+              const iw = ow * geo.sw - geo.padL + kj * geo.dw;
+              codes[row + r] = ih >= 0 && ih < geo.inH && iw >= 0 && iw < geo.inW ? enc(xd[base + ih * geo.inW + iw] as number) : 0;
+            }
+          }
+        }
+      }
+      acc.fill(0, 0, reads * og);
+      for (let k = 0; k < planes; k++) {
+        const bitWeight = 2 ** k;
+        let X = codes;
+        if (!dac && m.inputBits > 1) {
+          for (let i = 0; i < reads * rows; i++) plane[i] = Math.floor((codes[i] as number) / bitWeight) % 2;
+          X = plane;
+        }
+        for (let r0 = 0; r0 < rows; r0 += R) {
+          const kr = Math.min(rows, r0 + R) - r0;
+          gemmNN(reads, J, kr, X, r0, rows, e, r0 * J, J, psum, 0, J, 1, false);
+          if (cv.kind === 'sense-amp' && probe === undefined) {
+            // The common case, kept tight: per column its reference and the value a set bit adds.
+            if (refJ === undefined || addJ === undefined) {
+              refJ = new Float32Array(J);
+              addJ = new Float64Array(J);
+            }
+            for (let j = 0; j < J; j++) {
+              const sl = colSlice[j] as number;
+              // psum is an integer: v ≥ ref ⇔ v ≥ ⌈ref⌉, and 0 never passes (references are positive).
+              refJ[j] = Math.max(Math.ceil(cv.ref[sl] as number), 1);
+              addJ[j] = bitWeight * (colWeight[j] as number) * (cv.level[sl] as number);
+            }
+            for (let i = 0; i < reads; i++) {
+              const pb = i * J;
+              const ab = i * og;
+              for (let j = 0; j < J; j++) {
+                if ((psum[pb + j] as number) >= (refJ[j] as number)) {
+                  const o = ab + (colOut[j] as number);
+                  acc[o] = (acc[o] as number) + (addJ[j] as number);
+                }
+              }
+            }
+            continue;
+          }
+          for (let i = 0; i < reads; i++) {
+            const pb = i * J;
+            const ab = i * og;
+            for (let j = 0; j < J; j++) {
+              const v = psum[pb + j] as number;
+              if (v === 0) continue;
+              const sl = colSlice[j] as number;
+              if (probe !== undefined) probe(sl, v);
+              let val: number;
+              if (cv.kind === 'sense-amp') {
+                if (v < (cv.ref[sl] as number)) continue;
+                val = cv.level[sl] as number;
+              } else if (cv.kind === 'adc') {
+                const code = Math.round(v / cv.step);
+                val = (code <= 0 ? 0 : Math.min(code, cv.maxCode)) * cv.step;
+              } else val = v;
+              const o = ab + (colOut[j] as number);
+              acc[o] = (acc[o] as number) + bitWeight * (colWeight[j] as number) * val;
+            }
+          }
+        }
+      }
+      for (let i = c0; i < c1; i++) {
+        const b = Math.floor(i / P);
+        const pos = i - b * P;
+        const ab = (i - c0) * og;
+        for (let o = 0; o < og; o++) {
+          const oc = grp * og + o;
+          out[(b * L.outFeatures + oc) * P + pos] = (acc[ab + o] as number) * scale + (L.bias[oc] as number);
         }
       }
     }
