@@ -17,6 +17,8 @@ import type { TrainOptions } from '../retrain/train.js';
 import { initTf } from '../retrain/tf.js';
 import { backendFor } from '../backends/registry.js';
 import { compileModel, resolveTargets } from './compile.js';
+import type { CompileResult } from './compile.js';
+import type { OutputFile } from './atomic.js';
 import { fitToModel, loadDatasetSpec } from './dataset.js';
 import { quantizeModel } from './quantize.js';
 import { isConverted } from './convert.js';
@@ -47,6 +49,8 @@ export interface RetrainOptions {
   readonly hwSamples?: number;
   readonly seed?: number;
   readonly modelFile?: string;
+  /** Keep the best round's compile output (files) in the result. */
+  readonly keepFiles?: boolean;
   readonly onRound?: (r: RetrainRound) => void;
   readonly onProgress?: (stage: string, done: number, total: number) => void;
 }
@@ -75,6 +79,8 @@ export interface RetrainResult {
   readonly budgetMet: boolean;
   /** The compile report of the best round. */
   readonly report: CompileReport;
+  /** The compile output of the best round (report.*, model.snn.onnx, the target's files) when `keepFiles`. */
+  readonly files: readonly OutputFile[];
   readonly settings: { readonly target: string; readonly T: number; readonly levels: number; readonly weightBits: number; readonly method: string };
 }
 
@@ -86,7 +92,7 @@ function checkInt(name: string, v: number, lo: number, hi: number): void {
 }
 
 /** The measurement of one round: the compile report of the ANN as the target runs it. */
-async function measure(g: Graph, opts: RetrainOptions, trained: boolean, weightBits: number): Promise<CompileReport> {
+async function measure(g: Graph, opts: RetrainOptions, trained: boolean, weightBits: number): Promise<CompileResult> {
   const n = opts.hwSamples ?? 500;
   const conv = {
     ...(trained ? { method: 'clip', granularity: 'layer' as const } : {}),
@@ -97,8 +103,7 @@ async function measure(g: Graph, opts: RetrainOptions, trained: boolean, weightB
   // integer program with the bits the network was trained for (compile uses a stored program).
   const reset = backendFor(resolveTargets([opts.target])[0]?.kind ?? '')?.conversion;
   const model = weightBits !== 8 ? quantizeModel(g, { ...conv, ...(reset !== undefined ? reset : {}), bits: { w: weightBits } }).graph : g;
-  const r = await compileModel(model, { ...conv, targets: [opts.target], modelFile: opts.modelFile ?? g.name, T: [opts.T], n, hwSamples: n });
-  return r.report;
+  return compileModel(model, { ...conv, targets: [opts.target], modelFile: opts.modelFile ?? g.name, T: [opts.T], n, hwSamples: n });
 }
 
 function roundOf(round: number, epochs: number, report: CompileReport, budget: Budget, loss: number | null, proxy: number | null): RetrainRound {
@@ -166,7 +171,8 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
   };
 
   opts.onProgress?.('measure', 0, 1);
-  const first = await measure(g, opts, false, weightBits);
+  const firstRun = await measure(g, opts, false, weightBits);
+  const first = firstRun.report;
   const status = first.targets.find((t) => t.kind !== 'ann');
   if (status?.status !== 'ok') {
     throw fail({ code: 'SNNC_E_RETRAIN', message: `target '${opts.target}' cannot run this model: ${status?.note ?? 'no result'}`, hint: 'retrain for a target that can run it (snnc compile --target all shows which)' });
@@ -176,6 +182,7 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
   let bestRound = log[0] as RetrainRound;
   let bestGraph = g;
   let bestReport = first;
+  let bestFiles = opts.keepFiles === true ? firstRun.files : [];
 
   if (!bestRound.budgetMet || budget.length === 0) {
     const tf = await initTf();
@@ -201,7 +208,8 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
         const proxy = trainer.proxyAccuracy(probe);
         const graph = trainer.exportGraph(meta);
         opts.onProgress?.('measure', 0, 1);
-        const report = await measure(graph, opts, true, weightBits);
+        const run = await measure(graph, opts, true, weightBits);
+        const report = run.report;
         const row = roundOf(r, r * epochs, report, budget, loss, proxy);
         log.push(row);
         opts.onRound?.(row);
@@ -209,6 +217,7 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
           bestRound = row;
           bestGraph = graph;
           bestReport = report;
+          if (opts.keepFiles === true) bestFiles = run.files;
           best = trainer.snapshot();
           stale = 0;
         } else {
@@ -231,6 +240,7 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
     best: bestRound.round,
     budgetMet: bestRound.budgetMet,
     report: bestReport,
+    files: bestFiles,
     settings: { target: opts.target, T: opts.T, levels, weightBits, method },
   };
 }

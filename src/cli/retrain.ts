@@ -1,5 +1,6 @@
 // snnc retrain <model> --target <t> [--T 4] [--budget …] -o <retrained.onnx>
-import { probeOutput, writeFileAtomic } from '../api/atomic.js';
+import { probeOutput, writeDirAtomic, writeFileAtomic } from '../api/atomic.js';
+import { retrainChart } from '../report/retrain-plot.js';
 import { loadModel } from '../api/load.js';
 import type { RetrainRound } from '../api/retrain.js';
 import { retrainModel } from '../api/retrain.js';
@@ -73,6 +74,8 @@ export const retrainCommand: Command = {
     'train-samples': { type: 'string', value: 'n', help: 'training images per epoch (default all)' },
     'hw-samples': { type: 'string', value: 'n', help: 'test images each round is measured on (default 500)' },
     seed: { type: 'string', value: 'n', help: 'seed of shuffling and conversion (default 0)' },
+    report: { type: 'string', value: 'dir', help: 'also write the best round\'s compile output there, with retrain.json (every round) and retrain.svg (the chart)' },
+    force: { type: 'boolean', help: 'replace an existing --report folder that snnc did not write' },
   },
   examples: [
     'snnc retrain examples/lenet.onnx --target fpga --T 4 -o lenet.t4.onnx',
@@ -107,6 +110,8 @@ export const retrainCommand: Command = {
       ...optional('seed', intOpt(a, 'seed', 0, 2 ** 31 - 1)),
     };
     probeOutput(out);
+    const reportDir = stringOpt(a, 'report');
+    if (reportDir !== undefined) probeOutput(reportDir);
     const g = await loadModel(model);
     const json = flag(a, 'json');
     const quiet = flag(a, 'quiet');
@@ -114,16 +119,25 @@ export const retrainCommand: Command = {
     const r = await retrainModel(g, {
       ...opts,
       modelFile: model,
+      keepFiles: reportDir !== undefined,
       onProgress: bar,
       onRound: (row) => { if (!json && !quiet) io.stderr(roundLine(row, budget.length > 0) + '\n'); },
     });
-    writeFileAtomic(out, exportOnnx(r.graph));
     const best = r.rounds.find((x) => x.round === r.best);
     const warn = budget.length > 0 && !r.budgetMet && best !== undefined
       ? { severity: 'warning', code: 'SNNC_W_BUDGET_UNMET', message: `the budget is not met; closest: round ${best.round}: ${best.misses.map(describeMiss).join('; ')}`, hint: 'more --rounds or --epochs, more --levels or --weight-bits, a larger --T, or relax the budget' }
       : undefined;
+    const log = { output: out, settings: r.settings, best: r.best, budgetMet: r.budgetMet, rounds: r.rounds.map((x) => ({ ...x, misses: x.misses.map(describeMiss) })), diagnostics: warn !== undefined ? [warn] : [] };
+    writeFileAtomic(out, exportOnnx(r.graph));
+    if (reportDir !== undefined) {
+      writeDirAtomic(reportDir, [
+        ...r.files,
+        { path: 'retrain.json', data: JSON.stringify(log, null, 2) + '\n' },
+        { path: 'retrain.svg', data: retrainChart(r.rounds, r.best, r.settings.target) + '\n' },
+      ], { force: flag(a, 'force') });
+    }
     if (json) {
-      io.stdout(JSON.stringify({ output: out, settings: r.settings, best: r.best, budgetMet: r.budgetMet, rounds: r.rounds.map((x) => ({ ...x, misses: x.misses.map(describeMiss) })), diagnostics: warn !== undefined ? [warn] : [] }, null, 2) + '\n');
+      io.stdout(JSON.stringify(log, null, 2) + '\n');
       return 0;
     }
     if (warn !== undefined) io.stderr(`warning ${warn.code}: ${warn.message}\n  hint: ${warn.hint}\n`);

@@ -80,6 +80,23 @@ describe('snnc retrain', () => {
     assert.deepEqual(parsed.diagnostics.map((x2) => x2.code), ['SNNC_W_BUDGET_UNMET']);
   });
 
+  it('--report writes the best round\'s compile output, the log and a chart whose points are the logged accuracies', async () => {
+    const dir = tmp();
+    const out = join(dir, 'r.onnx');
+    const rep = join(dir, 'rep');
+    const res = await cli('retrain', MLP, '--target', 'fpga', '--T', '4', '--rounds', '2', '--epochs', '1', '--train-samples', '512', '--hw-samples', '50', '--json', '-o', out, '--report', rep);
+    assert.equal(res.code, 0, res.err);
+    const log = JSON.parse(readFileSync(join(rep, 'retrain.json'), 'utf8')) as { best: number; rounds: { round: number; accuracy: number }[] };
+    assert.deepEqual(log, { ...JSON.parse(res.out), diagnostics: [] });
+    const report = JSON.parse(readFileSync(join(rep, 'report.json'), 'utf8')) as { targets: { target: string; accuracy: number }[] };
+    assert.equal(report.targets.find((t) => t.target === 'fpga')?.accuracy, log.rounds.find((x) => x.round === log.best)?.accuracy);
+    const svg = readFileSync(join(rep, 'retrain.svg'), 'utf8');
+    const points = [...svg.matchAll(/data-round="(\d+)" data-value="([^"]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    assert.deepEqual(points, log.rounds.map((x) => [x.round, x.accuracy]));
+    assert.equal((svg.match(/class="best"/g) ?? []).length, 1);
+    assert.ok(existsSync(join(rep, 'model.snn.onnx')));
+  });
+
   it('bad input exits 2 with a code and writes nothing', async () => {
     const dir = tmp();
     const out = join(dir, 'r.onnx');
