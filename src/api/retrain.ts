@@ -190,6 +190,9 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
       ...(levels > 0 ? { levels } : {}),
       ...(resetToZero ? { resetToZeroSteps: opts.T } : {}),
       weightBits,
+      // Loihi (netx) and the IMC mapping quantize each layer with one weight scale; the integer
+      // program (FPGA, custom targets) per output channel.
+      perChannel: tg?.kind !== 'loihi' && tg?.kind !== 'imc',
       ...(opts.kd !== undefined ? { kd: opts.kd } : {}),
       ...(opts.rateWeight !== undefined ? { rateWeight: opts.rateWeight } : {}),
       ...(opts.learningRate !== undefined ? { learningRate: opts.learningRate } : {}),

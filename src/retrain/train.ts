@@ -38,7 +38,10 @@ export interface TrainOptions {
   readonly resetToZeroSteps?: number;
   /** Fake-quantize weights to this many bits (symmetric); absent: float weights. */
   readonly weightBits?: number;
-  /** One weight scale per output channel (default) or per layer, as quantize does. */
+  /**
+   * One weight scale per output channel (default: snnc's integer program, the FPGA) or per
+   * layer (netx on Loihi, the IMC mapping). The readout always has one.
+   */
   readonly perChannel?: boolean;
   /** Knowledge distillation from the original ANN. */
   readonly kd?: { readonly teacherTemp: number; readonly studentTemp: number; readonly weight: number };
@@ -59,6 +62,8 @@ interface Weight {
   readonly variable: TF.Variable;
   /** Output-channel axis of the stored tensor (fake quantization per channel); -1: a bias. */
   readonly axis: number;
+  /** The readout layer: quantized with one scale whatever perChannel says. */
+  readonly readout: boolean;
 }
 
 export interface Trainer {
@@ -98,9 +103,9 @@ function weightAxis(n: Node): number {
 }
 
 /** The canonical ANN a retrain works on, and its trainable weights (error when there are none). */
-export function trainableAnn(g: Graph): { graph: Graph; weights: { name: string; axis: number }[]; biases: string[] } {
+export function trainableAnn(g: Graph): { graph: Graph; weights: { name: string; axis: number; readout: boolean }[]; biases: string[] } {
   const graph = runPipeline(g, ANN_PASSES, collectingContext()).graph;
-  const weights: { name: string; axis: number }[] = [];
+  const weights: { name: string; axis: number; readout: boolean }[] = [];
   const biases: string[] = [];
   const seen = new Set<string>();
   for (const n of graph.nodes) {
@@ -108,7 +113,9 @@ export function trainableAnn(g: Graph): { graph: Graph; weights: { name: string;
     const w = n.inputs[1] ?? '';
     if (!graph.initializers.has(w) || seen.has(w)) continue;
     seen.add(w);
-    weights.push({ name: w, axis: weightAxis(n) });
+    // The readout (a layer whose output is the network's) keeps one scale in every backend,
+    // so the argmax of integer sums equals that of the real values: train it that way.
+    weights.push({ name: w, axis: weightAxis(n), readout: n.outputs.some((o) => graph.outputs.includes(o)) });
     const b = n.inputs[2] ?? '';
     if ((n.op === 'Conv' || n.op === 'Gemm') && graph.initializers.has(b) && !seen.has(b)) { seen.add(b); biases.push(b); }
   }
@@ -129,8 +136,8 @@ export function createTrainer(tf: Tf, source: Graph, calib: Dataset, opts: Train
     return t;
   };
   const weights: Weight[] = [
-    ...wInfo.map((w) => ({ name: w.name, axis: w.axis, variable: tf.variable(tf.tensor(floats(init(w.name)), [...init(w.name).shape]), true, `w_${w.name}`) })),
-    ...biases.map((b) => ({ name: b, axis: -1, variable: tf.variable(tf.tensor(floats(init(b)), [...init(b).shape]), true, `b_${b}`) })),
+    ...wInfo.map((w) => ({ name: w.name, axis: w.axis, readout: w.readout, variable: tf.variable(tf.tensor(floats(init(w.name)), [...init(w.name).shape]), true, `w_${w.name}`) })),
+    ...biases.map((b) => ({ name: b, axis: -1, readout: false, variable: tf.variable(tf.tensor(floats(init(b)), [...init(b).shape]), true, `b_${b}`) })),
   ];
   // Start each clip where conversion would put the threshold: the 99.9th percentile of the
   // activation on calibration data (or the model's own Clip bound).
@@ -164,7 +171,7 @@ export function createTrainer(tf: Tf, source: Graph, calib: Dataset, opts: Train
 
   const forward = (x: T, rates?: T[]): T => {
     const params = new Map<string, T>();
-    for (const w of weights) params.set(w.name, bits !== undefined && w.axis >= 0 ? fakeQuant(tf, w.variable, bits, w.axis, perChannel, round) : w.variable);
+    for (const w of weights) params.set(w.name, bits !== undefined && w.axis >= 0 ? fakeQuant(tf, w.variable, bits, w.axis, perChannel && !w.readout, round) : w.variable);
     const r = forwardTf(tf, graph, x, {
       params,
       activation: (n, v) => {

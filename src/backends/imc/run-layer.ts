@@ -20,6 +20,34 @@ export function encoder(p: LayerProgram): (v: number) => number {
 }
 
 /**
+ * The word-line codes of one read into codes[at … at + rows): the input vector of a dense
+ * layer, or the im2col patch of output position `pos` of group `grp` (rows ordered input
+ * channel, kernel row, kernel column; zero outside the padded input).
+ */
+function readCodes(p: LayerProgram, enc: (v: number) => number, xd: Float32Array, xo: number, grp: number, pos: number, codes: Float32Array | Float64Array, at: number): void {
+  const L = p.m.layer;
+  const geo = L.conv;
+  if (geo === undefined) {
+    for (let r = 0; r < L.rows; r++) codes[at + r] = enc(xd[xo + r] as number);
+    return;
+  }
+  const oh = Math.floor(pos / geo.outW);
+  const ow = pos % geo.outW;
+  const cg = geo.cin / L.groups;
+  let r = at;
+  for (let ci = 0; ci < cg; ci++) {
+    const plane = xo + (grp * cg + ci) * geo.inH * geo.inW;
+    for (let ki = 0; ki < geo.kh; ki++) {
+      const ih = oh * geo.sh - geo.padT + ki * geo.dh;
+      for (let kj = 0; kj < geo.kw; kj++, r++) {
+        const iw = ow * geo.sw - geo.padL + kj * geo.dw;
+        codes[r] = ih >= 0 && ih < geo.inH && iw >= 0 && iw < geo.inW ? enc(xd[plane + ih * geo.inW + iw] as number) : 0;
+      }
+    }
+  }
+}
+
+/**
  * x: [n, ...] float32 for samples first..first+n−1 at step t (−1: a static value).
  * Read noise draws from a stream per (layer, sample, step), independent of batching.
  */
@@ -45,24 +73,7 @@ export function runMapped(p: LayerProgram, x: Tensor, first: number, n: number, 
     const xo = b * perIn;
     for (let grp = 0; grp < G; grp++) {
       for (let pos = 0; pos < P; pos++) {
-        if (geo === undefined) {
-          for (let r = 0; r < rows; r++) codes[r] = enc(xd[xo + r] as number);
-        } else {
-          const oh = Math.floor(pos / geo.outW);
-          const ow = pos % geo.outW;
-          const cg = geo.cin / G;
-          let r = 0;
-          for (let ci = 0; ci < cg; ci++) {
-            const plane = xo + (grp * cg + ci) * geo.inH * geo.inW;
-            for (let ki = 0; ki < geo.kh; ki++) {
-              const ih = oh * geo.sh - geo.padT + ki * geo.dh;
-              for (let kj = 0; kj < geo.kw; kj++, r++) {
-                const iw = ow * geo.sw - geo.padL + kj * geo.dw;
-                codes[r] = ih >= 0 && ih < geo.inH && iw >= 0 && iw < geo.inW ? enc(xd[plane + ih * geo.inW + iw] as number) : 0;
-              }
-            }
-          }
-        }
+        readCodes(p, enc, xd, xo, grp, pos, codes, 0);
         imcAffine(p, grp, codes, acc, scratch, rng);
         for (let o = 0; o < og; o++) {
           const oc = grp * og + o;
@@ -154,26 +165,7 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
       for (let i = c0; i < c1; i++) {
         const b = Math.floor(i / P);
         const pos = i - b * P;
-        const xo = b * perIn;
-        const row = (i - c0) * rows;
-        if (geo === undefined) {
-          for (let r = 0; r < rows; r++) codes[row + r] = enc(xd[xo + r] as number);
-          continue;
-        }
-        const oh = Math.floor(pos / geo.outW);
-        const ow = pos % geo.outW;
-        const cg = geo.cin / G;
-        let r = 0;
-        for (let ci = 0; ci < cg; ci++) {
-          const base = xo + (grp * cg + ci) * geo.inH * geo.inW;
-          for (let ki = 0; ki < geo.kh; ki++) {
-            const ih = oh * geo.sh - geo.padT + ki * geo.dh;
-            for (let kj = 0; kj < geo.kw; kj++, r++) {
-              const iw = ow * geo.sw - geo.padL + kj * geo.dw;
-              codes[row + r] = ih >= 0 && ih < geo.inH && iw >= 0 && iw < geo.inW ? enc(xd[base + ih * geo.inW + iw] as number) : 0;
-            }
-          }
-        }
+        readCodes(p, enc, xd, b * perIn, grp, pos, codes, (i - c0) * rows);
       }
       acc.fill(0, 0, reads * og);
       for (let k = 0; k < planes; k++) {
