@@ -68,7 +68,7 @@ export const retrainCommand: Command = {
     'weight-bits': { type: 'string', value: 'b', help: 'weight bits to train for and deploy with (default 8)' },
     kd: { type: 'string', value: 'teacher=4,student=1,weight=0.5', help: 'distil from the original ANN with these temperatures' },
     'rate-weight': { type: 'string', value: 'x', help: 'penalty on the mean firing rate (fewer spikes, less energy; default 0)' },
-    lr: { type: 'string', value: 'rate', help: 'Adam learning rate of the weights (default 1e-4; 1e-3 for --weight-bits 3 or fewer)' },
+    lr: { type: 'string', value: 'rate', help: 'Adam learning rate of the weights (default 1e-4; 1e-3 for --weight-bits 2)' },
     'clip-lr': { type: 'string', value: 'rate', help: 'Adam learning rate of the clips, in log scale (default 1e-2)' },
     dataset: { type: 'string', value: 'mnist|file.npz', help: 'train split trains, test split measures (default mnist)' },
     'train-samples': { type: 'string', value: 'n', help: 'training images per epoch (default all)' },
