@@ -124,10 +124,25 @@ function roundOf(round: number, epochs: number, report: CompileReport, budget: B
   };
 }
 
-/** Better: meets the budget, then fewer failed limits, then higher accuracy, then less energy. */
-function better(a: RetrainRound, b: RetrainRound): boolean {
+/**
+ * With a rate penalty the user asks for fewer spikes; without an accuracy limit in the budget,
+ * a round may then lose at most this much accuracy against the model as given.
+ */
+const SPIKE_ACCURACY_SLACK = 0.002;
+
+/**
+ * Better: meets the budget, then fewer failed limits; when spikes are the goal, then within the
+ * accuracy floor, then fewer spikes; then higher accuracy, then less energy.
+ */
+function better(a: RetrainRound, b: RetrainRound, spikes: boolean, floor: number | undefined): boolean {
   if (a.budgetMet !== b.budgetMet) return a.budgetMet;
   if (a.misses.length !== b.misses.length) return a.misses.length < b.misses.length;
+  if (spikes) {
+    const okA = floor === undefined || (a.accuracy ?? 0) >= floor;
+    const okB = floor === undefined || (b.accuracy ?? 0) >= floor;
+    if (okA !== okB) return okA;
+    if (okA && a.spikesPerSample !== b.spikesPerSample) return a.spikesPerSample < b.spikesPerSample;
+  }
   const da = (a.accuracy ?? 0) - (b.accuracy ?? 0);
   if (Math.abs(da) > 1e-9) return da > 0;
   return (a.energyJ ?? Infinity) < (b.energyJ ?? Infinity);
@@ -185,7 +200,10 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
   let bestReport = first;
   let bestFiles = opts.keepFiles === true ? firstRun.files : [];
 
-  if (!bestRound.budgetMet || budget.length === 0) {
+  // A rate penalty asks for fewer spikes: train even when the budget already holds.
+  const spikes = (opts.rateWeight ?? 0) > 0;
+  const floor = spikes && !budget.some((l) => l.metric === 'accuracy') ? (bestRound.accuracy ?? 0) - SPIKE_ACCURACY_SLACK : undefined;
+  if (!bestRound.budgetMet || budget.length === 0 || spikes) {
     const tf = await initTf();
     const trainer = createTrainer(tf, g, calib, {
       ...(levels > 0 ? { levels } : {}),
@@ -220,7 +238,7 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
         const row = roundOf(r, r * epochs, report, budget, loss, proxy);
         log.push(row);
         opts.onRound?.(row);
-        if (better(row, bestRound)) {
+        if (better(row, bestRound, spikes, floor)) {
           bestRound = row;
           bestGraph = graph;
           bestReport = report;
@@ -233,7 +251,7 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
           stepScale /= 2;
           trainer.restore(best, stepScale);
         }
-        if (budget.length > 0 && row.budgetMet) break;
+        if (budget.length > 0 && row.budgetMet && !spikes) break;
         // Two rounds without a better model: more of the same will not help.
         if (stale >= 2) break;
       }

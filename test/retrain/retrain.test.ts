@@ -98,6 +98,16 @@ describe('snnc retrain', () => {
     assert.deepEqual(parsed.diagnostics.map((x2) => x2.code), ['SNNC_W_BUDGET_UNMET']);
   });
 
+  it('with a rate penalty the loop trains although the budget holds, and keeps the round with the fewest spikes among those that meet it', async () => {
+    const g = await loadModel(MLP);
+    const r = await retrainModel(g, { ...SMALL, rounds: 2, rateWeight: 2, budget: [{ metric: 'accuracy', op: '>=', value: 0.5, text: 'accuracy>=50%' }] });
+    assert.equal(r.rounds.length, 3);
+    const meeting = r.rounds.filter((x) => x.budgetMet);
+    const fewest = Math.min(...meeting.map((x) => x.spikesPerSample));
+    assert.equal(r.rounds.find((x) => x.round === r.best)?.spikesPerSample, fewest);
+    assert.ok(fewest < (r.rounds[0]?.spikesPerSample ?? 0), 'the penalty lowered the spikes');
+  });
+
   it('--report writes the best round\'s compile output, the log and a chart whose points are the logged accuracies', async () => {
     const dir = tmp();
     const out = join(dir, 'r.onnx');
