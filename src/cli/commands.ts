@@ -30,6 +30,7 @@ export function mainHelp(): string {
     'Start here:',
     '  snnc compile examples/lenet.onnx --target all -o out   the whole job, reports in out/',
     '  snnc inspect examples/lenet.onnx          what is in a model',
+    '  snnc retrain examples/lenet.onnx --target fpga --T 4 -o lenet.t4.onnx   retrain for the hardware',
     '  snnc help <command>                       options and examples for one command',
     '',
     'Exit codes: 0 success, 2 user error (bad input; see docs/errors.md), 1 internal error (a bug).',

@@ -16,6 +16,7 @@
 // The caller turns acc into a current: acc · s_w · s_x · alpha + bias.
 import type { MappedLayer } from './mapping.js';
 import type { Rng } from './devices.js';
+import { addToHistogram } from './sense-amp.js';
 
 export type Converter =
   | { readonly kind: 'ideal' }
@@ -42,8 +43,11 @@ export interface LayerProgram {
   readonly converter: Converter;
   /** σ of a column partial sum per unit of sqrt(Σ x²), in level units; 0: no read noise. */
   readonly readSigma: number;
-  /** Calibration hook: every converted partial sum of a read with active rows. */
-  readonly probe?: (slice: number, psum: number) => void;
+  /**
+   * Calibration: every converted partial sum of a read with active rows is counted in the
+   * histogram of its slice (the offset column's is index S), at the sum rounded and clamped.
+   */
+  readonly histograms?: readonly Float64Array[];
   /**
    * Whether the tiles compute the integer product exactly (ideal devices, no read noise, a
    * lossless converter): then acc_o = Σ_r q_ro · x_r (the identity in this file's header), and
@@ -103,7 +107,7 @@ export function newScratch(p: LayerProgram): AffineScratch {
  * `rng` supplies read noise (required when p.readSigma > 0).
  */
 export function imcAffine(p: LayerProgram, group: number, x: Float64Array, out: Float64Array, s: AffineScratch, rng?: Rng): void {
-  if (p.exact === true && p.probe === undefined) {
+  if (p.exact === true && p.histograms === undefined) {
     exactAffine(p, group, x, out);
     return;
   }
@@ -146,7 +150,7 @@ export function imcAffine(p: LayerProgram, group: number, x: Float64Array, out: 
         if (sigma > 0) v += sigma * (rng as Rng).normal();
         if (v === 0) continue; // every converter maps 0 to 0 (ADC and sense-amp references are positive)
         const sl = s.slice[j] as number;
-        if (p.probe !== undefined) p.probe(sl, v);
+        if (p.histograms !== undefined) addToHistogram(p.histograms, sl, v);
         let val: number;
         if (cv.kind === 'ideal') val = v;
         else if (cv.kind === 'adc') {
@@ -161,7 +165,7 @@ export function imcAffine(p: LayerProgram, group: number, x: Float64Array, out: 
         for (let t = 0; t < off.length; t++) {
           let v = off[t] as number;
           if (sigma > 0) v += sigma * (rng as Rng).normal();
-          p.probe?.(S, v);
+          if (p.histograms !== undefined) addToHistogram(p.histograms, S, v);
           off[t] = cv.kind === 'ideal' ? v : cv.kind === 'adc'
             ? Math.max(0, Math.min(Math.round(v / cv.step), cv.maxCode)) * cv.step
             : v >= (cv.ref[S] as number) ? (cv.level[S] as number) : 0;

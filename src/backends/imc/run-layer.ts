@@ -101,7 +101,7 @@ const levelCopies = new WeakMap<LayerProgram, Float32Array[]>();
  * the per-position order), differential columns; the exact shortcut is already cheap.
  */
 function gemmApplies(p: LayerProgram): boolean {
-  return p.readSigma === 0 && !(p.exact === true && p.probe === undefined) && p.m.polarity === 2 && p.eff.every((e) => e instanceof Uint8Array)
+  return p.readSigma === 0 && !(p.exact === true && p.histograms === undefined) && p.m.polarity === 2 && p.eff.every((e) => e instanceof Uint8Array)
     && p.m.layer.rows * p.m.dataCols <= MAX_GEMM_LEVELS;
 }
 
@@ -153,7 +153,7 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const colOut = s.out;
   const colSlice = s.slice;
   const colWeight = s.weight;
-  const probe = p.probe;
+  const hists = p.histograms;
   let refJ: Float32Array | undefined;
   let addJ: Float64Array | undefined;
   for (let grp = 0; grp < G; grp++) {
@@ -178,7 +178,7 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
         for (let r0 = 0; r0 < rows; r0 += R) {
           const kr = Math.min(rows, r0 + R) - r0;
           gemmNN(reads, J, kr, X, r0, rows, e, r0 * J, J, psum, 0, J, 1, false);
-          if (cv.kind === 'sense-amp' && probe === undefined) {
+          if (cv.kind === 'sense-amp' && hists === undefined) {
             // The common case, kept tight: per column its reference and the value a set bit adds.
             if (refJ === undefined || addJ === undefined) {
               refJ = new Float32Array(J);
@@ -209,7 +209,11 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
               const v = psum[pb + j] as number;
               if (v === 0) continue;
               const sl = colSlice[j] as number;
-              if (probe !== undefined) probe(sl, v);
+              if (hists !== undefined) {
+                // Partial sums here are exact integers ≥ 1: count v, clamped to the histogram.
+                const h = hists[sl];
+                if (h !== undefined) h[Math.min(v, h.length - 1)] = (h[Math.min(v, h.length - 1)] as number) + 1;
+              }
               let val: number;
               if (cv.kind === 'sense-amp') {
                 if (v < (cv.ref[sl] as number)) continue;

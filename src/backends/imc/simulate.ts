@@ -24,7 +24,7 @@ import type { Converter, LayerProgram } from './functional.js';
 import { adcConverter, adcStep, losslessConverter } from './functional.js';
 import type { MappedLayer, MappedNetwork } from './mapping.js';
 import type { SenseReference } from './sense-amp.js';
-import { addToHistogram, fitRefs, fixedRefs, newHistograms } from './sense-amp.js';
+import { fitRefs, fixedRefs, newHistograms } from './sense-amp.js';
 import { runMapped } from './run-layer.js';
 
 export interface ImcSimOptions {
@@ -125,7 +125,7 @@ function calibrateSenseAmps(g: Graph, net: MappedNetwork, opts: ImcSimOptions): 
     const h = newHistograms(m, cfg.R, cfg.cellBits, cfg.slices);
     hists.set(m.layer.name, h);
     const p = programFor(net, m, i, { kind: 'ideal' }, {}, 0);
-    programs.set(m.layer.name, { ...p, probe: (s, v) => addToHistogram(h, s, v) });
+    programs.set(m.layer.name, { ...p, histograms: h });
   });
   runLoop(g, programs, calib, { T: opts.T, ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}) }, opts.seed ?? 0);
   return new Map([...hists].map(([name, h]) => [name, fitRefs(h)]));
