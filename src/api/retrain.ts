@@ -16,6 +16,8 @@ import { createTrainer, trainableAnn } from '../retrain/train.js';
 import type { TrainOptions } from '../retrain/train.js';
 import { initTf } from '../retrain/tf.js';
 import { backendFor } from '../backends/registry.js';
+import type { BackendRecord } from '../backends/registry.js';
+import type { ImcTarget } from '../costmodel/target.js';
 import { compileModel, resolveTargets } from './compile.js';
 import type { CompileResult } from './compile.js';
 import type { OutputFile } from './atomic.js';
@@ -92,8 +94,11 @@ function checkInt(name: string, v: number, lo: number, hi: number): void {
   if (!Number.isInteger(v) || v < lo || v > hi) throw fail({ code: 'SNNC_E_RETRAIN', message: `${name} must be an integer from ${lo} to ${hi}, got ${v}`, hint: `see 'snnc retrain --help'` });
 }
 
-/** The measurement of one round: the compile report of the ANN as the target runs it. */
-async function measure(g: Graph, opts: RetrainOptions, trained: boolean, weightBits: number): Promise<CompileResult> {
+/**
+ * The measurement of one round: the compile report of the ANN as the target runs it.
+ * `conversion`: the semantics the target's backend converts with (Loihi's reset to zero).
+ */
+async function measure(g: Graph, opts: RetrainOptions, trained: boolean, weightBits: number, conversion: BackendRecord['conversion']): Promise<CompileResult> {
   const n = opts.hwSamples ?? 500;
   const conv = {
     ...(trained ? { method: 'clip', granularity: 'layer' as const } : {}),
@@ -102,8 +107,7 @@ async function measure(g: Graph, opts: RetrainOptions, trained: boolean, weightB
   };
   // Quantize first when the bits differ from compile's default, so the target runs the
   // integer program with the bits the network was trained for (compile uses a stored program).
-  const reset = backendFor(resolveTargets([opts.target])[0]?.kind ?? '')?.conversion;
-  const model = weightBits !== 8 ? quantizeModel(g, { ...conv, ...(reset !== undefined ? reset : {}), bits: { w: weightBits } }).graph : g;
+  const model = weightBits !== 8 ? quantizeModel(g, { ...conv, ...(conversion ?? {}), bits: { w: weightBits } }).graph : g;
   return compileModel(model, { ...conv, targets: [opts.target], modelFile: opts.modelFile ?? g.name, T: [opts.T], n, hwSamples: n });
 }
 
@@ -162,16 +166,17 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
   const target = resolveTargets([opts.target]);
   if (target.length !== 1) throw fail({ code: 'SNNC_E_RETRAIN', message: 'retrain takes exactly one target', hint: 'e.g. --target loihi2' });
   const tg = target[0];
-  if (tg !== undefined && tg.kind === 'imc' && 'adc' in tg && (tg as { adc: { type: string } }).adc.type === 'sense-amp') {
+  if (tg?.kind === 'imc' && (tg as ImcTarget).adc.type === 'sense-amp') {
     throw fail({
       code: 'SNNC_E_RETRAIN',
       message: `target '${tg.name}' reads crossbar columns with 1-bit sense amplifiers; snnc has no training method for them yet (the ADC-less co-design of the seed paper)`,
       hint: 'retrain for imc-hpadc, loihi2 or fpga, or compile the model as it is',
     });
   }
+  const conversion = backendFor(tg?.kind ?? '')?.conversion;
   // Hardware whose neurons reset to zero (Loihi) trains against that neuron's own rate.
-  const resetToZero = backendFor(tg?.kind ?? '')?.conversion?.reset === 'zero';
-  trainableAnn(g); // fails now, before any measurement, when there is nothing to train
+  const resetToZero = conversion?.reset === 'zero';
+  const ann = trainableAnn(g); // fails now, before any measurement, when there is nothing to train
   const budget = opts.budget ?? [];
   const spec = opts.dataset ?? 'mnist';
   const trainSet = fitToModel(g, loadDatasetSpec(spec, 'train', opts.trainSamples));
@@ -187,7 +192,7 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
   };
 
   opts.onProgress?.('measure', 0, 1);
-  const firstRun = await measure(g, opts, false, weightBits);
+  const firstRun = await measure(g, opts, false, weightBits, conversion);
   const first = firstRun.report;
   const status = first.targets.find((t) => t.kind !== 'ann');
   if (status?.status !== 'ok') {
@@ -205,7 +210,7 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
   const floor = spikes && !budget.some((l) => l.metric === 'accuracy') ? (bestRound.accuracy ?? 0) - SPIKE_ACCURACY_SLACK : undefined;
   if (!bestRound.budgetMet || budget.length === 0 || spikes) {
     const tf = await initTf();
-    const trainer = createTrainer(tf, g, calib, {
+    const trainer = createTrainer(tf, ann, calib, {
       ...(levels > 0 ? { levels } : {}),
       ...(resetToZero ? { resetToZeroSteps: opts.T } : {}),
       weightBits,
@@ -233,7 +238,7 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
         const proxy = trainer.proxyAccuracy(probe);
         const graph = trainer.exportGraph(meta);
         opts.onProgress?.('measure', 0, 1);
-        const run = await measure(graph, opts, true, weightBits);
+        const run = await measure(graph, opts, true, weightBits, conversion);
         const report = run.report;
         const row = roundOf(r, r * epochs, report, budget, loss, proxy);
         log.push(row);

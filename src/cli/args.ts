@@ -81,6 +81,16 @@ export function intOpt(a: ParsedArgs, name: string, min: number, max: number): n
   return n;
 }
 
+export function numberOpt(a: ParsedArgs, name: string, min: number, max: number): number | undefined {
+  const s = stringOpt(a, name);
+  if (s === undefined) return undefined;
+  const x = Number(s);
+  if (!Number.isFinite(x) || x < min || x > max) {
+    throw fail({ code: 'SNNC_E_USAGE', message: `--${name} must be a number from ${min} to ${max}, got '${s}'` });
+  }
+  return x;
+}
+
 export function formatOptions(table: OptionTable): string {
   const rows = Object.entries({ ...table, ...COMMON_OPTIONS }).map(([name, s]) => {
     const left = `${s.short !== undefined ? `-${s.short}, ` : '    '}--${name}${s.type === 'string' ? ` <${s.value ?? 'value'}>` : ''}`;

@@ -8,7 +8,8 @@ import { fail } from '../errors.js';
 import { exportOnnx } from '../frontend/onnx/write.js';
 import { describeMiss, parseBudget } from '../report/budget.js';
 import { formatPercent, formatSI } from '../report/format.js';
-import { flag, intOpt, parseCommandArgs, stringOpt } from './args.js';
+import { flag, intOpt, numberOpt, parseCommandArgs, stringOpt } from './args.js';
+import { diagnosticLine } from './format.js';
 import type { Command } from './command.js';
 import { requirePositional } from './command.js';
 import { progressBar } from './progress.js';
@@ -27,13 +28,6 @@ export function parseKd(s: string): { teacherTemp: number; studentTemp: number; 
   if (teacherTemp <= 0 || studentTemp <= 0) throw fail({ code: 'SNNC_E_USAGE', message: '--kd temperatures must be positive', hint: 'e.g. --kd teacher=4,student=1' });
   if (weight < 0 || weight > 1) throw fail({ code: 'SNNC_E_USAGE', message: `--kd weight must be in [0, 1], got ${weight}` });
   return { teacherTemp, studentTemp, weight };
-}
-
-function numOpt(v: string | undefined, name: string, lo: number, hi: number): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (!Number.isFinite(x) || x < lo || x > hi) throw fail({ code: 'SNNC_E_USAGE', message: `--${name} must be a number from ${lo} to ${hi}, got '${v}'` });
-  return x;
 }
 
 export function roundLine(r: RetrainRound, withBudget: boolean): string {
@@ -101,9 +95,9 @@ export const retrainCommand: Command = {
       ...optional('levels', intOpt(a, 'levels', 0, 1024)),
       ...optional('weightBits', intOpt(a, 'weight-bits', 2, 16)),
       ...(kdText !== undefined ? { kd: parseKd(kdText) } : {}),
-      ...optional('rateWeight', numOpt(stringOpt(a, 'rate-weight'), 'rate-weight', 0, 100)),
-      ...optional('learningRate', numOpt(stringOpt(a, 'lr'), 'lr', 1e-8, 1)),
-      ...optional('clipLearningRate', numOpt(stringOpt(a, 'clip-lr'), 'clip-lr', 0, 1)),
+      ...optional('rateWeight', numberOpt(a, 'rate-weight', 0, 100)),
+      ...optional('learningRate', numberOpt(a, 'lr', 1e-8, 1)),
+      ...optional('clipLearningRate', numberOpt(a, 'clip-lr', 0, 1)),
       ...optional('dataset', stringOpt(a, 'dataset')),
       ...optional('trainSamples', intOpt(a, 'train-samples', 1, 10_000_000)),
       ...optional('hwSamples', intOpt(a, 'hw-samples', 1, 1_000_000)),
@@ -140,7 +134,7 @@ export const retrainCommand: Command = {
       io.stdout(JSON.stringify(log, null, 2) + '\n');
       return 0;
     }
-    if (warn !== undefined) io.stderr(`warning ${warn.code}: ${warn.message}\n  hint: ${warn.hint}\n`);
+    if (warn !== undefined) io.stderr(diagnosticLine(warn) + '\n');
     if (!quiet) io.stdout(`wrote ${out}: round ${r.best} (${r.settings.method}); ${budget.length > 0 ? (r.budgetMet ? 'budget met' : 'budget not met') : 'no budget given'}\n`);
     return 0;
   },

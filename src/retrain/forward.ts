@@ -76,7 +76,8 @@ function unsupported(n: Node, why: string): never {
   throw fail({ code: 'SNNC_E_UNSUPPORTED_OP', message: `${n.op} '${n.name}': ${why}`, node: n.name, hint: `gradient-based tools support ${FORWARD_OPS.join(', ')} on 2-D images` });
 }
 
-function floats(t: Tensor): Float32Array {
+/** A tensor's data as float32 (the initializers TF.js variables start from). */
+export function floats(t: Tensor): Float32Array {
   return t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number);
 }
 

@@ -4,9 +4,10 @@
 //   whose ReLU is λ·clip(⌊x·L/λ + ½⌋/L, 0, 1) with a trainable λ converts to an IF network
 //   (θ = λ, v(0) = θ/2, reset by subtraction) whose rate after T = L steps matches it, so
 //   low-T conversion loses little;
+// - the rate of a neuron that resets to zero (Loihi), which loses each spike's overshoot;
 // - symmetric weight fake quantization to b bits, one scale per output channel or per
 //   layer — the grid snnc's quantize pass puts the converted weights on (those are the ANN
-//   weights times a per-layer constant λ_in/λ_out, so the grid is the same);
+//   weights times a per-layer constant λ_in/λ_out, so the grid is the same).
 import type * as TF from '@tensorflow/tfjs-core';
 
 type Tf = typeof TF;

@@ -9,12 +9,13 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { fail } from '../errors.js';
 import type { Graph, Node, Tensor } from '../ir/types.js';
-import { calibrate, clipNeuron, neuronSites } from '../passes/calibrate.js';
+import { calibrate, neuronSites } from '../passes/calibrate.js';
+import type { NeuronSite } from '../passes/calibrate.js';
 import { collectingContext } from '../passes/context.js';
 import { ANN_PASSES, runPipeline } from '../passes/pipeline.js';
 import type { Dataset } from '../data/dataset.js';
 import { splitmix32 } from '../sim/snn/rng.js';
-import { forwardTf } from './forward.js';
+import { floats, forwardTf } from './forward.js';
 import { clipAt, fakeQuant, qcfs, resetToZeroRate, steRound } from './quantizers.js';
 
 type Tf = typeof TF;
@@ -91,10 +92,6 @@ export interface TrainerState {
   readonly values: readonly Float32Array[];
 }
 
-function floats(t: Tensor): Float32Array {
-  return t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number);
-}
-
 /** Output-channel axis of a weight initializer as its consumer reads it. */
 function weightAxis(n: Node): number {
   if (n.op === 'Conv') return 0;
@@ -102,8 +99,16 @@ function weightAxis(n: Node): number {
   return 1; // MatMul B [K, N]
 }
 
-/** The canonical ANN a retrain works on, and its trainable weights (error when there are none). */
-export function trainableAnn(g: Graph): { graph: Graph; weights: { name: string; axis: number; readout: boolean }[]; biases: string[] } {
+/** The canonical ANN a retrain works on: its trainable weights and biases and its neuron activations. */
+export interface TrainableAnn {
+  readonly graph: Graph;
+  readonly weights: readonly { readonly name: string; readonly axis: number; readonly readout: boolean }[];
+  readonly biases: readonly string[];
+  readonly sites: readonly NeuronSite[];
+}
+
+/** The canonical ANN a retrain works on (an error when it has nothing to train). */
+export function trainableAnn(g: Graph): TrainableAnn {
   const graph = runPipeline(g, ANN_PASSES, collectingContext()).graph;
   const weights: { name: string; axis: number; readout: boolean }[] = [];
   const biases: string[] = [];
@@ -122,14 +127,15 @@ export function trainableAnn(g: Graph): { graph: Graph; weights: { name: string;
   if (weights.length === 0) {
     throw fail({ code: 'SNNC_E_RETRAIN', message: 'the model has no trainable layer (no Conv, Gemm or MatMul with constant weights)', hint: 'retrain needs a network with weights; check the model with snnc inspect' });
   }
-  if (neuronSites(graph).length === 0) {
+  const sites = neuronSites(graph);
+  if (sites.length === 0) {
     throw fail({ code: 'SNNC_E_RETRAIN', message: 'the model has no neuron activation (Relu or Clip(0, a)) to train a clip for', hint: 'retrain takes ANNs with ReLU activations' });
   }
-  return { graph, weights, biases };
+  return { graph, weights, biases, sites };
 }
 
-export function createTrainer(tf: Tf, source: Graph, calib: Dataset, opts: TrainOptions = {}): Trainer {
-  const { graph, weights: wInfo, biases } = trainableAnn(source);
+export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: TrainOptions = {}): Trainer {
+  const { graph, weights: wInfo, biases } = ann;
   const init = (name: string): Tensor => {
     const t = graph.initializers.get(name);
     if (t === undefined) throw new Error(`initializer '${name}' vanished`);
@@ -142,26 +148,28 @@ export function createTrainer(tf: Tf, source: Graph, calib: Dataset, opts: Train
   // Start each clip where conversion would put the threshold: the 99.9th percentile of the
   // activation on calibration data (or the model's own Clip bound).
   const stats = calibrate(graph, { x: calib.x, y: calib.y, source: calib.name }, { method: { percentile: 99.9 }, granularity: 'layer' });
-  const sites: Site[] = neuronSites(graph).map((s) => {
+  const sites: Site[] = ann.sites.map((s) => {
     const lam = s.bound ?? stats.values.get(s.value)?.layer ?? 1;
     return { node: s.node.name, lambda0: lam > 0 ? lam : 1, rho: tf.variable(tf.scalar(0), true, `rho_${s.node.name}`) };
   });
   const lambdaOf = (s: Site): T => tf.mul(tf.exp(s.rho), s.lambda0);
   const lambdaValue = (s: Site): number => s.lambda0 * Math.exp(s.rho.dataSync()[0] ?? 0);
   const byNode = new Map(sites.map((s) => [s.node, s]));
-  const byValue = new Map(neuronSites(graph).map((ns) => [ns.value, byNode.get(ns.node.name) as Site]));
+  const byValue = new Map(ann.sites.map((ns, i) => [ns.value, sites[i] as Site]));
   const round = steRound(tf);
   const perChannel = opts.perChannel ?? true;
   const bits = opts.weightBits;
   const levels = opts.levels;
+  const zeroSteps = opts.resetToZeroSteps;
   const lr = opts.learningRate ?? 1e-4;
-  let stepScale = 1;
   let optimizer = tf.train.adam(lr);
   // The clips move in log space with their own, larger step: with the weights' step they
   // would take tens of epochs to find their level.
   const clipLr = opts.clipLearningRate ?? 1e-2;
   let clipOptimizer = tf.train.adam(clipLr);
   const weightVars = (): TF.Variable[] => weights.map((w) => w.variable);
+  /** Every trained variable: weights and biases, then the clips' log-scales. */
+  const trained = (): TF.Variable[] => [...weightVars(), ...sites.map((st) => st.rho)];
   const batch = opts.batchSize ?? 64;
   const perSample = calib.x.shape.slice(1) as number[];
   const F = perSample.reduce((a, b) => a * b, 1);
@@ -178,19 +186,17 @@ export function createTrainer(tf: Tf, source: Graph, calib: Dataset, opts: Train
         const s = byNode.get(n.name);
         if (s === undefined) return undefined;
         const lam = lambdaOf(s);
-        const y = opts.resetToZeroSteps !== undefined ? resetToZeroRate(tf, v, lam, opts.resetToZeroSteps)
+        const y = zeroSteps !== undefined ? resetToZeroRate(tf, v, lam, zeroSteps)
           : levels !== undefined ? qcfs(tf, v, lam, levels, round) : clipAt(tf, v, lam);
         rates?.push(tf.mean(tf.div(y, lam)));
         return y;
       },
       // On Loihi an average pool of spikes is itself a spiking layer (a sum of the window's
       // spikes against a threshold of k·k spikes, reset to zero): its rate is that neuron's.
-      ...(opts.resetToZeroSteps !== undefined ? {
+      ...(zeroSteps !== undefined ? {
         after: (n: Node, y: T): T | undefined => {
-          if (n.op !== 'AveragePool') return undefined;
-          const s = byValue.get(n.inputs[0] ?? '');
-          if (s === undefined) return undefined;
-          return resetToZeroRate(tf, y, lambdaOf(s), opts.resetToZeroSteps ?? 1, 'ge');
+          const s = n.op === 'AveragePool' ? byValue.get(n.inputs[0] ?? '') : undefined;
+          return s !== undefined ? resetToZeroRate(tf, y, lambdaOf(s), zeroSteps, 'ge') : undefined;
         },
       } : {}),
     });
@@ -248,7 +254,7 @@ export function createTrainer(tf: Tf, source: Graph, calib: Dataset, opts: Train
             }
             if ((opts.rateWeight ?? 0) > 0 && rates.length > 0) l = tf.add(l, tf.mul(tf.addN(rates), (opts.rateWeight ?? 0) / rates.length));
             return l as TF.Scalar;
-          }, [...weightVars(), ...sites.map((st) => st.rho)]);
+          }, trained());
           const named = (vs: readonly TF.Variable[]): { name: string; tensor: T }[] => vs.map((v) => ({ name: v.name, tensor: grads[v.name] as T }));
           optimizer.applyGradients(named(weightVars()));
           clipOptimizer.applyGradients(named(sites.map((st) => st.rho)));
@@ -307,11 +313,10 @@ export function createTrainer(tf: Tf, source: Graph, calib: Dataset, opts: Train
       return new Map(sites.map((s) => [s.node, lambdaValue(s)]));
     },
     snapshot() {
-      return { values: [...weightVars(), ...sites.map((st) => st.rho)].map((v) => Float32Array.from(v.dataSync() as Float32Array)) };
+      return { values: trained().map((v) => Float32Array.from(v.dataSync() as Float32Array)) };
     },
-    restore(state, scale) {
-      [...weightVars(), ...sites.map((st) => st.rho)].forEach((v, i) => v.assign(tf.tensor(state.values[i] ?? new Float32Array(v.size), v.shape)));
-      stepScale = scale;
+    restore(state, stepScale) {
+      trained().forEach((v, i) => v.assign(tf.tensor(state.values[i] ?? new Float32Array(v.size), v.shape)));
       optimizer.dispose();
       clipOptimizer.dispose();
       optimizer = tf.train.adam(lr * stepScale);
@@ -341,9 +346,4 @@ function shifted(src: Float32Array, s: number, dst: Float32Array, k: number, [C,
       dst.set(src.subarray(from + c0 - dx, from + c1 - dx), k * F + c * H * W + r * W + c0);
     }
   }
-}
-
-/** Whether a graph's activations are all trained clips (a retrained model). */
-export function allClipped(g: Graph): boolean {
-  return g.nodes.every((n) => n.op !== 'Relu') && g.nodes.some((n) => clipNeuron(g, n)?.bound !== undefined);
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadModel } from '../../src/api/load.js';
 import { compileModel } from '../../src/api/compile.js';
 import { retrainModel } from '../../src/api/retrain.js';
-import { createTrainer } from '../../src/retrain/train.js';
+import { createTrainer, trainableAnn } from '../../src/retrain/train.js';
 import { initTf } from '../../src/retrain/tf.js';
 import { exportOnnx } from '../../src/frontend/onnx/write.js';
 import { loadMnist } from '../../src/data/mnist.js';
@@ -31,7 +31,7 @@ describe('snnc retrain', () => {
   it('exports an ONNX ANN with trained Clip(0, λ) activations that onnxruntime runs like our interpreter', async () => {
     const tf = await initTf();
     const g = await loadModel(MLP);
-    const trainer = createTrainer(tf, g, loadMnist('train', { limit: 256 }), { levels: 4 });
+    const trainer = createTrainer(tf, trainableAnn(g), loadMnist('train', { limit: 256 }), { levels: 4 });
     trainer.epoch(loadMnist('train', { limit: 512 }), 0);
     const out = trainer.exportGraph({ 'snnc.retrain.T': '4' });
     const lambdas = trainer.lambdas();
