@@ -5,7 +5,8 @@
 import type { Tensor } from '../../ir/types.js';
 import type { Rng } from './devices.js';
 import { makeRng } from './devices.js';
-import type { AffineScratch, LayerProgram } from './functional.js';
+import type { AffineScratch, Converter, LayerProgram } from './functional.js';
+import { addToHistogram } from './sense-amp.js';
 import { imcAffine, newScratch } from './functional.js';
 import { gemmNN } from '../../sim/ann/gemm-kernel.js';
 
@@ -114,6 +115,18 @@ function levelsF32(p: LayerProgram): Float32Array[] {
   return c;
 }
 
+/** Per data column: the integer a partial sum must reach, and ±2^(c·slice)·level (column weight times level). */
+function senseColumns(cv: Extract<Converter, { kind: 'sense-amp' }>, colSlice: Int32Array, colWeight: Float64Array): { ref: Float64Array; add: Float64Array } {
+  const ref = new Float64Array(colSlice.length);
+  const add = new Float64Array(colSlice.length);
+  for (let j = 0; j < colSlice.length; j++) {
+    const sl = colSlice[j] as number;
+    ref[j] = Math.max(Math.ceil(cv.ref[sl] as number), 1);
+    add[j] = (colWeight[j] as number) * (cv.level[sl] as number);
+  }
+  return { ref, add };
+}
+
 /** Partial sums held at once by the GEMM path (float32 elements: 16 MB). */
 const MAX_PSUM = 2 ** 22;
 
@@ -154,8 +167,10 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const colSlice = s.slice;
   const colWeight = s.weight;
   const hists = p.histograms;
-  let refJ: Float32Array | undefined;
-  let addJ: Float64Array | undefined;
+  // Sense amplifiers without calibration, the common case, kept tight: per column its
+  // reference — psum is an integer, so v ≥ ref ⇔ v ≥ ⌈ref⌉, and 0 never passes (references are
+  // positive) — and the value a set bit adds before the plane's weight.
+  const sense = cv.kind === 'sense-amp' && hists === undefined ? senseColumns(cv, colSlice, colWeight) : undefined;
   for (let grp = 0; grp < G; grp++) {
     const e = E[grp] as Float32Array;
     for (let c0 = 0; c0 < total; c0 += chunk) {
@@ -178,25 +193,15 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
         for (let r0 = 0; r0 < rows; r0 += R) {
           const kr = Math.min(rows, r0 + R) - r0;
           gemmNN(reads, J, kr, X, r0, rows, e, r0 * J, J, psum, 0, J, 1, false);
-          if (cv.kind === 'sense-amp' && hists === undefined) {
-            // The common case, kept tight: per column its reference and the value a set bit adds.
-            if (refJ === undefined || addJ === undefined) {
-              refJ = new Float32Array(J);
-              addJ = new Float64Array(J);
-            }
-            for (let j = 0; j < J; j++) {
-              const sl = colSlice[j] as number;
-              // psum is an integer: v ≥ ref ⇔ v ≥ ⌈ref⌉, and 0 never passes (references are positive).
-              refJ[j] = Math.max(Math.ceil(cv.ref[sl] as number), 1);
-              addJ[j] = bitWeight * (colWeight[j] as number) * (cv.level[sl] as number);
-            }
+          if (sense !== undefined) {
+            const { ref, add } = sense;
             for (let i = 0; i < reads; i++) {
               const pb = i * J;
               const ab = i * og;
               for (let j = 0; j < J; j++) {
-                if ((psum[pb + j] as number) >= (refJ[j] as number)) {
+                if ((psum[pb + j] as number) >= (ref[j] as number)) {
                   const o = ab + (colOut[j] as number);
-                  acc[o] = (acc[o] as number) + (addJ[j] as number);
+                  acc[o] = (acc[o] as number) + bitWeight * (add[j] as number);
                 }
               }
             }
@@ -209,11 +214,7 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
               const v = psum[pb + j] as number;
               if (v === 0) continue;
               const sl = colSlice[j] as number;
-              if (hists !== undefined) {
-                // Partial sums here are exact integers ≥ 1: count v, clamped to the histogram.
-                const h = hists[sl];
-                if (h !== undefined) h[Math.min(v, h.length - 1)] = (h[Math.min(v, h.length - 1)] as number) + 1;
-              }
+              if (hists !== undefined) addToHistogram(hists, sl, v);
               let val: number;
               if (cv.kind === 'sense-amp') {
                 if (v < (cv.ref[sl] as number)) continue;
