@@ -3,7 +3,7 @@
 // conventions as svg.ts: deterministic, escaped, exact values in data-value.
 import { escapeHtml as h } from './escape.js';
 import { formatPercent } from './format.js';
-import { c, dv, text } from './svg.js';
+import { accuracyAxis, c, dv, text } from './svg.js';
 
 export interface RetrainPoint {
   readonly round: number;
@@ -23,17 +23,10 @@ export function retrainChart(points: readonly RetrainPoint[], best: number, targ
     '<style>.grid{stroke:#ddd}.axis{stroke:#333}.tick,.label,.note{font:12px sans-serif;fill:#333}.line{fill:none;stroke:#0072B2;stroke-width:2}.proxy{fill:none;stroke:#E69F00;stroke-width:2;stroke-dasharray:6 4}.point{fill:#0072B2}.best{fill:none;stroke:#D55E00;stroke-width:2}</style>',
   ];
   const accs = points.flatMap((p) => [p.accuracy, p.proxyAccuracy]).filter((a): a is number => a !== null);
-  const min = Math.min(1, ...accs);
-  const step = [0.01, 0.02, 0.05, 0.1, 0.2, 0.25].find((s) => 1 - min <= 5 * s) ?? 0.25;
-  const lo = Math.max(0, Math.floor((min - step / 2) / step) * step);
-  const hi = Math.min(1, Math.max(lo + step, Math.ceil(Math.max(0, ...accs) / step) * step));
-  const y = (a: number): number => m.t + (1 - (a - lo) / (hi - lo)) * (H - m.t - m.b);
+  const { y, grid } = accuracyAxis(accs.length > 0 ? accs : [1], m, H);
   const last = Math.max(1, ...points.map((p) => p.round));
   const x = (r: number): number => m.l + (r / last) * (W - m.l - m.r);
-  for (let v = lo, i = 0; v <= hi + 1e-9; i++, v = lo + i * step) {
-    parts.push(`<line class="grid" x1="${m.l}" y1="${c(y(v))}" x2="${W - m.r}" y2="${c(y(v))}"/>`);
-    parts.push(text(m.l - 8, y(v) + 4, `${(v * 100).toFixed(0)} %`, ' text-anchor="end" class="tick"'));
-  }
+  parts.push(...grid);
   for (const p of points) parts.push(text(x(p.round), H - m.b + 18, p.round === 0 ? 'as given' : String(p.round), ' text-anchor="middle" class="tick"'));
   parts.push(
     `<line class="axis" x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}"/>`,

@@ -226,26 +226,36 @@ export interface AccuracyPoint {
   readonly accuracy: number;
 }
 
+/**
+ * A y axis for accuracies in [0, 1] on a chart of height H with margins m: a step of 1 to 25
+ * percentage points covering every value, the mapping to y, and the grid lines with % labels.
+ */
+export function accuracyAxis(values: readonly number[], m: { readonly l: number; readonly r: number; readonly t: number; readonly b: number }, H: number): { y: (a: number) => number; grid: string[] } {
+  const span = 1 - Math.min(...values);
+  const step = [0.01, 0.02, 0.05, 0.1, 0.2, 0.25].find((s) => span <= 5 * s) ?? 0.25;
+  const lo = Math.max(0, Math.floor((Math.min(...values) - step / 2) / step) * step);
+  const hi = Math.min(1, Math.max(lo + step, Math.ceil(Math.max(...values) / step) * step));
+  const y = (a: number): number => m.t + (1 - (a - lo) / (hi - lo)) * (H - m.t - m.b);
+  const grid: string[] = [];
+  for (let v = lo, i = 0; v <= hi + 1e-9; i++, v = lo + i * step) {
+    grid.push(`<line class="grid" x1="${m.l}" y1="${c(y(v))}" x2="${W - m.r}" y2="${c(y(v))}"/>`);
+    grid.push(text(m.l - 8, y(v) + 4, `${(v * 100).toFixed(step < 0.01 ? 1 : 0)} %`, ' text-anchor="end" class="tick"'));
+  }
+  return { y, grid };
+}
+
 /** SNN accuracy against time steps (log2 x axis), ANN accuracy as a dashed line. */
 export function accuracyChart(points: readonly AccuracyPoint[], ann: number): string {
   const H = 300;
   const m = { l: 70, r: 30, t: 34, b: 48 };
   const parts: string[] = [open('accuracy', H, 'Accuracy against time steps; ANN accuracy dashed')];
   const pts = [...points].filter((p) => p.T > 0).sort((a, b) => a.T - b.T);
-  const accs = [ann, ...pts.map((p) => p.accuracy)];
-  const span = 1 - Math.min(...accs);
-  const step = [0.01, 0.02, 0.05, 0.1, 0.2, 0.25].find((s) => span <= 5 * s) ?? 0.25;
-  const lo = Math.max(0, Math.floor((Math.min(...accs) - step / 2) / step) * step);
-  const hi = Math.min(1, Math.max(lo + step, Math.ceil(Math.max(...accs) / step) * step));
-  const y = (a: number): number => m.t + (1 - (a - lo) / (hi - lo)) * (H - m.t - m.b);
+  const { y, grid } = accuracyAxis([ann, ...pts.map((p) => p.accuracy)], m, H);
   const tMin = pts[0]?.T ?? 1;
   const tMax = pts[pts.length - 1]?.T ?? 1;
   const x = (t: number): number =>
     tMax === tMin ? (m.l + W - m.r) / 2 : m.l + ((Math.log2(t) - Math.log2(tMin)) / (Math.log2(tMax) - Math.log2(tMin))) * (W - m.l - m.r);
-  for (let v = lo, i = 0; v <= hi + 1e-9; i++, v = lo + i * step) {
-    parts.push(`<line class="grid" x1="${m.l}" y1="${c(y(v))}" x2="${W - m.r}" y2="${c(y(v))}"/>`);
-    parts.push(text(m.l - 8, y(v) + 4, `${(v * 100).toFixed(step < 0.01 ? 1 : 0)} %`, ' text-anchor="end" class="tick"'));
-  }
+  parts.push(...grid);
   for (const p of pts) parts.push(text(x(p.T), H - m.b + 18, String(p.T), ' text-anchor="middle" class="tick"'));
   parts.push(
     `<line class="axis" x1="${m.l}" y1="${c(H - m.b)}" x2="${W - m.r}" y2="${c(H - m.b)}"/>`,
