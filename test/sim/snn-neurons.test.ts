@@ -7,22 +7,27 @@ import { initNeurons, neuronParams, stepNeurons } from '../../src/sim/snn/neuron
 import { initMaxPool, maxPoolPlan, stepMaxPool } from '../../src/sim/snn/spike-maxpool.js';
 import { f32, IF_ATTRS } from './snn-graphs.js';
 
-/** Steps (1-based) at which a single neuron spikes under a constant current. */
+/**
+ * Steps (1-based) at which a single neuron spikes under a constant current. It runs as five
+ * identical neurons (two SIMD pairs and a scalar tail of the WebAssembly kernel) that must agree.
+ */
 function train(attrs: Partial<NeuronAttrs> & { leak?: number }, current: number, theta: number, steps: number): number[] {
   const a = { ...IF_ATTRS, ...attrs };
   const node = (attrs.leak !== undefined
     ? { op: 'LIF', name: 'n', inputs: ['x', 'th'], outputs: ['s'], attrs: { reset: a.reset, vInit: a.vInit, fire: a.fire, refractory: a.refractory, leak: attrs.leak } }
     : { op: 'IF', name: 'n', inputs: ['x', 'th'], outputs: ['s'], attrs: { reset: a.reset, vInit: a.vInit, fire: a.fire, refractory: a.refractory } }) as Extract<Node, { op: 'IF' | 'LIF' }>;
-  const st = initNeurons(neuronParams(node, f32([], [theta]), [1]), 1);
-  const cur = Float32Array.of(current);
-  const out = new Float32Array(1);
+  const F = 5;
+  const st = initNeurons(neuronParams(node, f32([], [theta]), [F]), 1);
+  const cur = new Float32Array(F).fill(current);
+  const out = new Float32Array(F);
   const counts = new Float64Array(1);
   const at: number[] = [];
   for (let t = 1; t <= steps; t++) {
     stepNeurons(st, 1, cur, 0, out, 0, counts, 0);
+    assert.deepEqual(Array.from(out), new Array<number>(F).fill(out[0] as number), `step ${t}: identical neurons agree`);
     if (out[0] === 1) at.push(t);
   }
-  assert.equal(counts[0], at.length);
+  assert.equal(counts[0], F * at.length);
   return at;
 }
 

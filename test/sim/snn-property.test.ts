@@ -1,7 +1,8 @@
 // Property: on random small spiking graphs (conv with random stride/pad/dilation/groups,
 // IF or LIF with random attributes and thresholds, average or spike max-pooling, Gemm with
 // random alpha/beta/layout, direct or Poisson coding), the two simulation modes agree on
-// every spike count, synop count and prediction, with and without early exit.
+// every spike count, synop count and prediction, with and without early exit; and the
+// WebAssembly kernels agree with the TypeScript loops they replace.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -9,6 +10,7 @@ import { avgPoolAttrs, buildGraph, convAttrs, gemmAttrs, windowAttrs } from '../
 import type { NodeSpec } from '../../src/ir/build.js';
 import type { Graph, NeuronAttrs, Tensor } from '../../src/ir/types.js';
 import { simulate } from '../../src/sim/snn/index.js';
+import { resetWasmScatter, wasmScatterEnabled } from '../../src/sim/snn/wasm/scatter.js';
 import { images, labels, randTensor, rng } from './snn-graphs.js';
 
 interface Spec {
@@ -116,4 +118,29 @@ test('property: event-driven ≡ time-stepped on random spiking graphs', () => {
     assert.equal(a.macsPerSample, b.macsPerSample);
     assert.equal(a.meanSteps, b.meanSteps);
   }), { numRuns: 150, seed: 20240607 });
+});
+
+test('property: the WebAssembly scatter and neuron kernels give the TypeScript loops\' bits', { skip: process.env['SNNC_NO_WASM'] === '1' ? 'SNNC_NO_WASM=1' : false }, () => {
+  const withoutWasm = <R>(f: () => R): R => {
+    process.env['SNNC_NO_WASM'] = '1';
+    resetWasmScatter();
+    try {
+      return f();
+    } finally {
+      delete process.env['SNNC_NO_WASM'];
+      resetWasmScatter();
+    }
+  };
+  assert.ok(wasmScatterEnabled(), 'the WebAssembly kernels compile and validate here');
+  fc.assert(fc.property(specArb, fc.integer({ min: 1, max: 9 }), fc.constantFrom('time-stepped' as const, 'event-driven' as const), (s, T, mode) => {
+    const g = build(s);
+    const r = rng(s.seed + 1);
+    const data = { x: images(r, 5, [s.C, s.H, s.H]), y: labels(r, 5, 4) };
+    const opts = { T, seed: s.seed, mode };
+    const a = simulate(g, data, opts);
+    const b = withoutWasm(() => simulate(g, data, opts));
+    assert.deepEqual(Array.from(a.predictions), Array.from(b.predictions));
+    assert.deepEqual(a.accuracyPerStep, b.accuracyPerStep);
+    assert.deepEqual(a.layers, b.layers);
+  }), { numRuns: 100, seed: 20261204 });
 });

@@ -10,6 +10,7 @@
 // drift with accumulated float32 rounding.
 import { fail } from '../../errors.js';
 import type { Node, Tensor } from '../../ir/types.js';
+import { stepNeuronsWasm } from './wasm/scatter.js';
 
 export interface NeuronParams {
   readonly node: string;
@@ -127,6 +128,7 @@ export function stepNeurons(
   const ref = s.ref;
   const syn = s.i;
   const cuba = synDecay > 0;
+  if (!cuba && refractory === 0 && stepNeuronsWasm(v, theta, leak, ge, subtract, B, cur, curOff, out, outOff, counts, cOff)) return;
   for (let b = 0; b < B; b++) {
     const base = b * F;
     let n = 0;

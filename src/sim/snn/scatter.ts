@@ -14,6 +14,7 @@ import type { Node, Tensor } from '../../ir/types.js';
 import { geometry } from '../ann/conv.js';
 import { dimTaps } from '../ann/pool.js';
 import type { DimTaps } from '../ann/pool.js';
+import { scatterWasm } from './wasm/scatter.js';
 
 interface RowsPlan {
   readonly kind: 'rows';
@@ -158,10 +159,15 @@ export function scatterPlan(node: Node, ins: readonly (Tensor | undefined)[]): S
 export function scatterRun(p: ScatterPlan, xt: Tensor): Tensor {
   const x = xt.data as Float32Array;
   if (p.kind === 'rows') {
-    const data = rows(p, x, x.length / p.K);
+    const R = x.length / p.K;
+    const data = scatterWasm(p, x, R) ?? rows(p, x, R);
     return { dtype: 'float32', shape: [...xt.shape.slice(0, -1), p.N], data };
   }
   const B = xt.shape[0] as number;
+  if (p.kind !== 'gap') {
+    const data = scatterWasm(p as ConvPlan & { readonly kind: 'conv' | 'avg' }, x, B);
+    if (data !== undefined) return { dtype: 'float32', shape: [B, ...p.outShape], data };
+  }
   const acc = p.acc;
   const { C, H, W, OH, OW, OC, OCg, Cg, KH, KW, wr, hStart, hPairs, wStart, wPairs } = p;
   const plane = H * W;

@@ -96,7 +96,8 @@ export function countSynops(
         for (let i = 0; i < F; i++) s += x[base + i] as number;
         s *= fanout;
       } else {
-        for (let i = 0; i < F; i++) if ((x[base + i] as number) !== 0) s += fanout[i] as number;
+        // x is binary: x·fanout adds fanout or exactly 0, without a branch to mispredict.
+        for (let i = 0; i < F; i++) s += (x[base + i] as number) * (fanout[i] as number);
       }
       const k = (owner * T + t) * B + b;
       syn[k] = (syn[k] as number) + s;

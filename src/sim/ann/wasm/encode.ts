@@ -9,8 +9,9 @@ export type Bytes = readonly number[];
 /** Value types. */
 export const I32 = 0x7f;
 export const F32 = 0x7d;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
-export type ValType = typeof I32 | typeof F32 | typeof V128;
+export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 
 /** Unsigned LEB128 of a non-negative integer below 2^32. */
 export function uleb(n: number): number[] {
@@ -86,6 +87,12 @@ export const op = {
   i32Add: [0x6a] as Bytes,
   i32Sub: [0x6b] as Bytes,
   i32Mul: [0x6c] as Bytes,
+  i32DivU: [0x6e] as Bytes,
+  i32Shl: [0x74] as Bytes,
+  i32ShrU: [0x76] as Bytes,
+  i32Load: (offset = 0): number[] => [0x28, ...memarg(2, offset)],
+  i32Store: (offset = 0): number[] => [0x36, ...memarg(2, offset)],
+  i32And: [0x71] as Bytes,
   // f32 (memory access takes the address from the stack)
   f32: (v: number): number[] => {
     const b = new Uint8Array(new Float32Array([v]).buffer);
@@ -95,6 +102,22 @@ export const op = {
   f32Store: (offset = 0): number[] => [0x38, ...memarg(2, offset)],
   f32Add: [0x92] as Bytes,
   f32Mul: [0x94] as Bytes,
+  f32Ne: [0x5c] as Bytes,
+  // f64
+  f64: (v: number): number[] => {
+    const b = new Uint8Array(new Float64Array([v]).buffer);
+    return [0x44, ...b];
+  },
+  f64Load: (offset = 0): number[] => [0x2b, ...memarg(3, offset)],
+  f64Store: (offset = 0): number[] => [0x39, ...memarg(3, offset)],
+  f64Add: [0xa0] as Bytes,
+  f64Sub: [0xa1] as Bytes,
+  f64Gt: [0x64] as Bytes,
+  f64Ge: [0x66] as Bytes,
+  f64Mul: [0xa2] as Bytes,
+  f64Div: [0xa3] as Bytes,
+  f64PromoteF32: [0xbb] as Bytes,
+  f32DemoteF64: [0xb6] as Bytes,
   // v128 / f32x4 (alignment hint 2^4; unaligned addresses are still correct)
   v128Load: (offset = 0): number[] => simd(0x00, memarg(4, offset)),
   v128Load32Splat: (offset = 0): number[] => simd(0x09, memarg(2, offset)),
@@ -103,6 +126,22 @@ export const op = {
   f32x4ExtractLane: (lane: number): number[] => simd(0x1f, [lane]),
   f32x4Add: simd(0xe4) as Bytes,
   f32x4Mul: simd(0xe6) as Bytes,
+  v128Load64Zero: (offset = 0): number[] => simd(0x5d, memarg(3, offset)),
+  v128Store64Lane: (lane: number, offset = 0): number[] => simd(0x5b, memarg(3, offset), [lane]),
+  v128Const: (bytes: readonly number[]): number[] => simd(0x0c, bytes),
+  v128And: simd(0x4e) as Bytes,
+  v128AndNot: simd(0x4f) as Bytes,
+  v128Bitselect: simd(0x52) as Bytes,
+  i8x16Shuffle: (lanes: readonly number[]): number[] => simd(0x0d, lanes),
+  i32x4ExtractLane: (lane: number): number[] => simd(0x1b, [lane]),
+  i32x4Sub: simd(0xb1) as Bytes,
+  f64x2PromoteLowF32x4: simd(0x5f) as Bytes,
+  f64x2Gt: simd(0x4a) as Bytes,
+  f64x2Ge: simd(0x4c) as Bytes,
+  f64x2Sub: simd(0xf1) as Bytes,
+  f64x2Splat: simd(0x14) as Bytes,
+  f64x2Add: simd(0xf0) as Bytes,
+  f64x2Mul: simd(0xf2) as Bytes,
 } as const;
 
 /** `while (cond) body`: cond and body are sequences; body sits two labels deep. */

@@ -38,7 +38,8 @@ const PAGE = 65536;
 
 let engine: Engine | null | undefined;
 
-function envDisabled(): boolean {
+/** SNNC_NO_WASM=1: every kernel takes its TypeScript path (for tests and comparison). */
+export function envDisabled(): boolean {
   const g = globalThis as { process?: { env?: Record<string, string | undefined> } };
   return g.process?.env?.['SNNC_NO_WASM'] === '1';
 }
