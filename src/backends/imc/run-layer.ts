@@ -170,7 +170,9 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   // Sense amplifiers without calibration, the common case, kept tight: per column its
   // reference — psum is an integer, so v ≥ ref ⇔ v ≥ ⌈ref⌉, and 0 never passes (references are
   // positive) — and the value a set bit adds before the plane's weight.
-  const sense = cv.kind === 'sense-amp' && hists === undefined ? senseColumns(cv, colSlice, colWeight) : undefined;
+  const PS = m.polarity * p.slices;
+  const sense = cv.kind === 'sense-amp' && hists === undefined && J === og * PS ? senseColumns(cv, colSlice, colWeight) : undefined;
+  const bitAdd = new Float64Array(J);
   for (let grp = 0; grp < G; grp++) {
     const e = E[grp] as Float32Array;
     for (let c0 = 0; c0 < total; c0 += chunk) {
@@ -187,22 +189,48 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
         const bitWeight = 2 ** k;
         let X = codes;
         if (!dac && m.inputBits > 1) {
-          for (let i = 0; i < reads * rows; i++) plane[i] = Math.floor((codes[i] as number) / bitWeight) % 2;
+          // Codes are small non-negative integers (below 2^inputBits): bit k by shift and mask.
+          for (let i = 0; i < reads * rows; i++) plane[i] = ((codes[i] as number) >> k) & 1;
           X = plane;
         }
+        if (sense !== undefined) for (let j = 0; j < J; j++) bitAdd[j] = bitWeight * (sense.add[j] as number);
         for (let r0 = 0; r0 < rows; r0 += R) {
           const kr = Math.min(rows, r0 + R) - r0;
           gemmNN(reads, J, kr, X, r0, rows, e, r0 * J, J, psum, 0, J, 1, false);
           if (sense !== undefined) {
-            const { ref, add } = sense;
+            // Branch-free (a sense amplifier's decision is a coin flip to the branch
+            // predictor): a column that does not fire adds exactly 0 — or −0, which leaves
+            // every sum unchanged, and acc is never −0 (it starts at +0, and x + (−x) = +0).
+            // Output o owns the contiguous columns o·PS … o·PS + PS − 1 (newScratch), so its
+            // sum stays in a register, adding in the same (ascending column) order.
+            const ref = sense.ref;
+            for (let i = 0; i < reads; i++) {
+              const pb = i * J;
+              const ab = i * og;
+              for (let o = 0; o < og; o++) {
+                let a = acc[ab + o] as number;
+                for (let j = o * PS, j1 = j + PS; j < j1; j++) if ((psum[pb + j] as number) >= (ref[j] as number)) a += bitAdd[j] as number;
+                acc[ab + o] = a;
+              }
+            }
+            continue;
+          }
+          if (hists !== undefined && cv.kind === 'ideal') {
+            // Calibration: every nonzero partial sum (an integer ≤ the histogram's top bin)
+            // counted per slice, and passed on unconverted.
             for (let i = 0; i < reads; i++) {
               const pb = i * J;
               const ab = i * og;
               for (let j = 0; j < J; j++) {
-                if ((psum[pb + j] as number) >= (ref[j] as number)) {
-                  const o = ab + (colOut[j] as number);
-                  acc[o] = (acc[o] as number) + bitWeight * (add[j] as number);
+                const v = psum[pb + j] as number;
+                if (v === 0) continue;
+                const hist = hists[colSlice[j] as number];
+                if (hist !== undefined) {
+                  const bin = v < hist.length ? v : hist.length - 1;
+                  hist[bin] = (hist[bin] as number) + 1;
                 }
+                const o = ab + (colOut[j] as number);
+                acc[o] = (acc[o] as number) + bitWeight * (colWeight[j] as number) * v;
               }
             }
             continue;
