@@ -50,6 +50,8 @@ interface ConvPlan {
   readonly wPairs: Int32Array;
   /** AveragePool divisor per output pixel. */
   readonly count: Float64Array;
+  /** Conv: one group and every column's taps are one run (see wasm/scatter.ts). */
+  readonly span: boolean;
   readonly outShape: readonly number[];
   /** One sample's float64 accumulators. */
   readonly acc: Float64Array;
@@ -109,7 +111,7 @@ export function scatterPlan(node: Node, ins: readonly (Tensor | undefined)[]): S
   const none = new Int32Array(0);
   if (node.op === 'GlobalAveragePool') {
     return { kind: 'gap', C, OC: C, OCg: 1, Cg: 1, KH: 1, KW: 1, H, W, OH: 1, OW: 1, wr: new Float32Array(0), bias: undefined,
-      hStart: none, hPairs: none, wStart: none, wPairs: none, count: new Float64Array(0), outShape: [C, ...x.shape.slice(2).map(() => 1)], acc: new Float64Array(0) };
+      hStart: none, hPairs: none, wStart: none, wPairs: none, count: new Float64Array(0), span: false, outShape: [C, ...x.shape.slice(2).map(() => 1)], acc: new Float64Array(0) };
   }
   const w = ins[1];
   if (node.op === 'Conv' && (!f32(w) || w.shape.length !== x.shape.length)) return undefined;
@@ -135,7 +137,7 @@ export function scatterPlan(node: Node, ins: readonly (Tensor | undefined)[]): S
         count[oh * OW + ow] = ((ch.to[oh] as number) - (ch.from[oh] as number)) * ((cw.to[ow] as number) - (cw.from[ow] as number));
       }
     }
-    return { kind: 'avg', ...common, OC: C, OCg: 1, Cg: 1, wr: new Float32Array(0), bias: undefined, count, acc: new Float64Array(C * OH * OW) };
+    return { kind: 'avg', ...common, OC: C, OCg: 1, Cg: 1, wr: new Float32Array(0), bias: undefined, count, span: false, acc: new Float64Array(C * OH * OW) };
   }
   const wt = w as Tensor & { data: Float32Array };
   const OC = wt.shape[0] as number;
@@ -152,7 +154,17 @@ export function scatterPlan(node: Node, ins: readonly (Tensor | undefined)[]): S
       for (let k = 0; k < KH * KW; k++) wr[((gi * Cg + cl) * KH * KW + k) * OCg + (oc - gi * OCg)] = wt.data[(oc * Cg + cl) * KH * KW + k] as number;
     }
   }
-  return { kind: 'conv', ...common, OC, OCg, Cg, wr, bias: bias?.data, count: new Float64Array(0), acc: new Float64Array(OC * OH * OW) };
+  return { kind: 'conv', ...common, OC, OCg, Cg, wr, bias: bias?.data, count: new Float64Array(0), acc: new Float64Array(OC * OH * OW), span: group === 1 && spans(wi.start, wi.pairs) };
+}
+
+/** Whether every column's (ow, kw) pairs run ow ascending by 1 with kw descending by 1. */
+function spans(start: Int32Array, pairs: Int32Array): boolean {
+  for (let i = 0; i + 1 < start.length; i++) {
+    for (let r = (start[i] as number) + 1; r < (start[i + 1] as number); r++) {
+      if (pairs[2 * r] !== (pairs[2 * r - 2] as number) + 1 || pairs[2 * r + 1] !== (pairs[2 * r - 1] as number) - 1) return false;
+    }
+  }
+  return true;
 }
 
 /** Run the plan on a batch (the leading dim of xt); returns a float32 tensor. */

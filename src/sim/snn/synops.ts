@@ -91,14 +91,25 @@ export function countSynops(
   for (let b = 0; b < B; b++) {
     const base = xOff + b * F;
     if (typeof owner === 'number') {
-      let s = 0;
+      // Every term is an integer (x is binary, fan-outs are counts), so float64 sums are exact
+      // in any order: four running sums break the add-latency chain; x·fanout adds fanout or
+      // exactly 0, without a branch to mispredict.
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let i = 0;
       if (typeof fanout === 'number') {
-        for (let i = 0; i < F; i++) s += x[base + i] as number;
-        s *= fanout;
+        for (; i + 3 < F; i += 4) {
+          s0 += x[base + i] as number; s1 += x[base + i + 1] as number;
+          s2 += x[base + i + 2] as number; s3 += x[base + i + 3] as number;
+        }
+        for (; i < F; i++) s0 += x[base + i] as number;
       } else {
-        // x is binary: x·fanout adds fanout or exactly 0, without a branch to mispredict.
-        for (let i = 0; i < F; i++) s += (x[base + i] as number) * (fanout[i] as number);
+        for (; i + 3 < F; i += 4) {
+          s0 += (x[base + i] as number) * (fanout[i] as number); s1 += (x[base + i + 1] as number) * (fanout[i + 1] as number);
+          s2 += (x[base + i + 2] as number) * (fanout[i + 2] as number); s3 += (x[base + i + 3] as number) * (fanout[i + 3] as number);
+        }
+        for (; i < F; i++) s0 += (x[base + i] as number) * (fanout[i] as number);
       }
+      const s = ((s0 + s1) + (s2 + s3)) * (typeof fanout === 'number' ? fanout : 1);
       const k = (owner * T + t) * B + b;
       syn[k] = (syn[k] as number) + s;
       total += s;

@@ -93,6 +93,8 @@ export const op = {
   i32Load: (offset = 0): number[] => [0x28, ...memarg(2, offset)],
   i32Store: (offset = 0): number[] => [0x36, ...memarg(2, offset)],
   i32And: [0x71] as Bytes,
+  /** memory.fill (bulk memory): [dest, byte value, length] from the stack. */
+  memoryFill: [0xfc, 0x0b, 0x00] as Bytes,
   // f32 (memory access takes the address from the stack)
   f32: (v: number): number[] => {
     const b = new Uint8Array(new Float32Array([v]).buffer);

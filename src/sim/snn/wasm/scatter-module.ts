@@ -16,11 +16,12 @@ import { F32, F64, I32, V128, encodeModule, op, seq, whileLoop } from '../../ann
 
 /** Header fields, as i32 slots (byte offset = 4·slot); `alpha` is a float64 at ALPHA_BYTE. */
 export const HEADER = {
-  conv: ['C', 'H', 'W', 'OH', 'OW', 'OC', 'OCg', 'Cg', 'KH', 'KW', 'wr', 'hStart', 'hPairs', 'wStart', 'wPairs', 'bias', 'acc', 'count'],
+  conv: ['C', 'H', 'W', 'OH', 'OW', 'OC', 'OCg', 'Cg', 'KH', 'KW', 'wr', 'hStart', 'hPairs', 'wStart', 'wPairs', 'bias', 'acc', 'count', 'span'],
   rows: ['K', 'N', 'wt', 'bias', 'acc'],
 } as const;
-export const ALPHA_BYTE = 24;
-export const HEADER_BYTES = 72;
+export const ALPHA_BYTE = 80;
+export const HEADER_BYTES = 96;
+if (Math.max(HEADER.conv.length, HEADER.rows.length) * 4 > ALPHA_BYTE) throw new Error('internal: scatter header slots overlap alpha');
 
 const PARAMS: readonly ValType[] = [I32, I32, I32, I32];
 const HDR = 0, X = 1, OUT = 2, COUNT = 3;
@@ -53,10 +54,9 @@ function axpy(ap: number, wp: number, n: number, vv: number, vd: number): number
   );
 }
 
-/** Zero `count` float64 values from the pointer in local p (clobbers p). */
-function zero(p: number, end: number, base: number, count: number): number[] {
-  return seq(get(base), set(p), get(base), get(count), i32(3), op.i32Shl, op.i32Add, set(end),
-    whileLoop(lt(p, end), get(p), op.f64(0), op.f64Store(), inc(p, 8)));
+/** Zero `count` float64 values from the address in local base. */
+function zero(base: number, count: number): number[] {
+  return seq(get(base), i32(0), get(count), i32(3), op.i32Shl, op.memoryFill);
 }
 
 function convFunc(): FuncSpec {
@@ -64,7 +64,7 @@ function convFunc(): FuncSpec {
   const h = Object.fromEntries(HEADER.conv.map((k) => [k, L.add(I32)])) as Record<(typeof HEADER.conv)[number], number>;
   const int = (): number => L.add(I32);
   const b = int(), c = int(), ih = int(), iw = int(), xp = int(), opp = int(), oc0 = int(), q = int(), qEnd = int(), r = int();
-  const rEnd = int(), ap = int(), wp = int(), n = int(), P = int(), outPer = int(), i = int(), end = int(), wrow = int(), arow = int();
+  const rEnd = int(), ap = int(), wp = int(), n = int(), P = int(), outPer = int(), i = int(), wrow = int(), arow = int();
   const v = L.add(F32), vd = L.add(F64), vv = L.add(V128), bd = L.add(F64);
   const header = HEADER.conv.flatMap((k, s) => seq(get(HDR), op.i32Load(4 * s), set(h[k])));
 
@@ -77,6 +77,16 @@ function convFunc(): FuncSpec {
       loadAt(h.hPairs, q, 3), get(h.OW), op.i32Mul, set(arow),
       get(c), get(h.KH), op.i32Mul, loadAt(h.hPairs, q, 3, 4), op.i32Add, get(h.KW), op.i32Mul, set(wrow),
       loadAt(h.wStart, iw, 2), set(r), loadAt(h.wStart, iw, 2, 4), set(rEnd),
+      // span: the (ow, kw) pairs of a column are consecutive outputs with consecutive taps
+      // and the weights are stored with kw reversed, so all of them are ONE contiguous run
+      // of accumulators against one contiguous run of weights (each accumulator still gets
+      // exactly one term per input). Then the per-pair loop below finds r = rEnd.
+      get(h.span), op.if(seq(lt(r, rEnd), op.if(seq(
+        get(h.acc), get(arow), loadAt(h.wPairs, r, 3), op.i32Add, get(h.OC), op.i32Mul, i32(3), op.i32Shl, op.i32Add, set(ap),
+        get(h.wr), get(wrow), get(h.KW), i32(1), op.i32Sub, loadAt(h.wPairs, r, 3, 4), op.i32Sub, op.i32Add, get(h.OC), op.i32Mul, i32(3), op.i32Shl, op.i32Add, set(wp),
+        get(rEnd), get(r), op.i32Sub, get(h.OC), op.i32Mul, set(n),
+        axpy(ap, wp, n, vv, vd),
+        get(rEnd), set(r))))),
       whileLoop(lt(r, rEnd),
         get(h.acc), get(arow), loadAt(h.wPairs, r, 3), op.i32Add, get(h.OC), op.i32Mul, get(oc0), op.i32Add, i32(3), op.i32Shl, op.i32Add, set(ap),
         get(h.wr), get(wrow), loadAt(h.wPairs, r, 3, 4), op.i32Add, get(h.OCg), op.i32Mul, i32(3), op.i32Shl, op.i32Add, set(wp),
@@ -102,25 +112,27 @@ function convFunc(): FuncSpec {
 
   // Outputs channel-major from the channel-last accumulators, rounded once: bias + sum
   // (conv), or sum / count of taps per output pixel (an average pool run as a depthwise
-  // conv of ones; a count of NaN stands for "no tap", whose output is NaN).
+  // conv of ones; a count of NaN stands for "no tap", whose output is NaN). Pixel-major:
+  // the accumulators are read in order, the outputs written with stride P.
   type Mode = 'bias' | 'plain' | 'mean';
-  const value = (m: Mode): number[] => m === 'bias' ? seq(get(bd), get(ap), op.f64Load(), op.f64Add)
+  const value = (m: Mode): number[] => m === 'bias'
+    ? seq(get(h.bias), get(c), i32(2), op.i32Shl, op.i32Add, op.f32Load(), op.f64PromoteF32, get(ap), op.f64Load(), op.f64Add)
     : m === 'plain' ? seq(get(ap), op.f64Load())
-    : seq(get(ap), op.f64Load(), loadF64At(h.count, i), op.f64Div);
-  const store = (m: Mode): number[] => seq(
-    get(opp), value(m), op.f32DemoteF64, op.f32Store(),
-    inc(opp, 4), get(ap), get(h.OC), i32(3), op.i32Shl, op.i32Add, set(ap), inc(i, 1));
-  const outputs = seq(
-    i32(0), set(c),
+    : seq(get(ap), op.f64Load(), get(bd), op.f64Div);
+  const pixel = (m: Mode): number[] => seq(
+    m === 'mean' ? seq(loadF64At(h.count, i), set(bd)) : [],
+    get(opp), get(i), i32(2), op.i32Shl, op.i32Add, set(wp), i32(0), set(c),
     whileLoop(lt(c, h.OC),
-      get(h.acc), get(c), i32(3), op.i32Shl, op.i32Add, set(ap), i32(0), set(i),
-      get(h.count),
-      op.if(
-        whileLoop(lt(i, P), store('mean')),
-        seq(get(h.bias), op.if(
-          seq(get(h.bias), get(c), i32(2), op.i32Shl, op.i32Add, op.f32Load(), op.f64PromoteF32, set(bd), whileLoop(lt(i, P), store('bias'))),
-          whileLoop(lt(i, P), store('plain'))))),
-      inc(c, 1)),
+      get(wp), value(m), op.f32DemoteF64, op.f32Store(),
+      inc(ap, 8), get(wp), get(P), i32(2), op.i32Shl, op.i32Add, set(wp), inc(c, 1)),
+    inc(i, 1));
+  const outputs = seq(
+    get(h.acc), set(ap), i32(0), set(i),
+    get(h.count),
+    op.if(
+      whileLoop(lt(i, P), pixel('mean')),
+      seq(get(h.bias), op.if(whileLoop(lt(i, P), pixel('bias')), whileLoop(lt(i, P), pixel('plain'))))),
+    get(opp), get(outPer), i32(2), op.i32Shl, op.i32Add, set(opp),
   );
 
   const body = seq(
@@ -128,7 +140,7 @@ function convFunc(): FuncSpec {
     get(h.OH), get(h.OW), op.i32Mul, set(P), get(P), get(h.OC), op.i32Mul, set(outPer),
     get(X), set(xp), get(OUT), set(opp), i32(0), set(b),
     whileLoop(lt(b, COUNT),
-      zero(ap, end, h.acc, outPer),
+      zero(h.acc, outPer),
       inputs,
       outputs,
       inc(b, 1)),
@@ -140,7 +152,7 @@ function rowsFunc(): FuncSpec {
   const L = locals();
   const h = Object.fromEntries(HEADER.rows.map((k) => [k, L.add(I32)])) as Record<(typeof HEADER.rows)[number], number>;
   const int = (): number => L.add(I32);
-  const r = int(), k = int(), j = int(), xp = int(), opp = int(), ap = int(), wp = int(), n = int(), end = int(), rowBytes = int();
+  const r = int(), k = int(), j = int(), xp = int(), opp = int(), ap = int(), wp = int(), n = int(), rowBytes = int();
   const v = L.add(F32), vd = L.add(F64), vv = L.add(V128), alpha = L.add(F64);
   const header = seq(
     ...HEADER.rows.map((name, s) => seq(get(HDR), op.i32Load(4 * s), set(h[name]))),
@@ -161,7 +173,7 @@ function rowsFunc(): FuncSpec {
     get(h.N), i32(3), op.i32Shl, set(rowBytes),
     get(X), set(xp), get(OUT), set(opp), i32(0), set(r),
     whileLoop(lt(r, COUNT),
-      zero(ap, end, h.acc, h.N),
+      zero(h.acc, h.N),
       i32(0), set(k),
       whileLoop(lt(k, h.K),
         get(xp), op.f32Load(), tee(v), op.f32(0), op.f32Ne, op.if(row),

@@ -37,6 +37,11 @@ export interface WasmConv {
   readonly bias: Float32Array | undefined;
   /** Taps per output pixel (average pool). */
   readonly count: Float64Array;
+  /**
+   * One group, and every input column's (ow, kw) pairs are consecutive outputs with
+   * consecutive (descending) taps — stride and dilation 1 along W: a column's taps are one run.
+   */
+  readonly span: boolean;
 }
 export interface WasmRows {
   readonly kind: 'rows';
@@ -125,6 +130,19 @@ function place(e: Engine, fields: Readonly<Record<string, number | Part | undefi
   return hdr;
 }
 
+/** Conv weights [C][KH][KW][OC] as float64 with kw reversed (the span layout). */
+function flipKw(p: WasmConv): Float64Array {
+  const { C, KH, KW, OC, wr } = p;
+  const out = new Float64Array(wr.length);
+  for (let ck = 0; ck < C * KH; ck++) {
+    for (let kw = 0; kw < KW; kw++) {
+      const from = (ck * KW + kw) * OC;
+      out.set(wr.subarray(from, from + OC), (ck * KW + (KW - 1 - kw)) * OC);
+    }
+  }
+  return out;
+}
+
 /** The plan's numbers and arrays by name (header slots are looked up by these names). */
 function fieldsOf(p: WasmConv | WasmRows): Record<string, number | Part | undefined> {
   const out: Record<string, number | Part | undefined> = {};
@@ -140,9 +158,9 @@ function header(e: Engine, p: WasmConv | WasmRows): number | undefined {
   else {
     const acc = { zeros: p.OC * p.OH * p.OW };
     hdr = p.kind === 'conv'
-      ? place(e, { ...fieldsOf(p), wr: Float64Array.from(p.wr), acc, count: undefined }, HEADER.conv, 1)
+      ? place(e, { ...fieldsOf(p), wr: p.span ? flipKw(p) : Float64Array.from(p.wr), acc, count: undefined, span: p.span ? 1 : 0 }, HEADER.conv, 1)
       // Depthwise ones: OC = C, one output channel per group; an empty window divides by NaN.
-      : place(e, { ...fieldsOf(p), wr: new Float64Array(p.C * p.KH * p.KW).fill(1), OCg: 1, Cg: 1, bias: undefined, acc, count: p.count.map((n) => (n > 0 ? n : NaN)) }, HEADER.conv, 1);
+      : place(e, { ...fieldsOf(p), wr: new Float64Array(p.C * p.KH * p.KW).fill(1), OCg: 1, Cg: 1, bias: undefined, acc, count: p.count.map((n) => (n > 0 ? n : NaN)), span: 0 }, HEADER.conv, 1);
   }
   if (hdr !== undefined) placed.set(p, { gen: e.gen, hdr });
   return hdr;
