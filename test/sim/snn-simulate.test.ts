@@ -8,6 +8,7 @@ import type { NodeSpec } from '../../src/ir/build.js';
 import type { Graph, Tensor } from '../../src/ir/types.js';
 import { runGraph } from '../../src/sim/ann/run.js';
 import { simulate } from '../../src/sim/snn/index.js';
+import { isSnncError } from '../../src/errors.js';
 import type { SimData, SimulateOptions, SimulateResult } from '../../src/sim/snn/index.js';
 import { f32, IF_ATTRS, images, labels, lenetLike, maxPoolNet, residualNet, rng } from './snn-graphs.js';
 
@@ -239,4 +240,26 @@ test('per-affine-node work adds up to the totals and is the same in both modes',
   assert.ok(Math.abs(syn - a.synopsPerSample) <= 1e-9 * Math.max(1, syn), `${syn} vs ${a.synopsPerSample}`);
   assert.ok(Math.abs(macs - a.macsPerSample) <= 1e-9 * Math.max(1, macs), `${macs} vs ${a.macsPerSample}`);
   assert.ok(a.affine.some((n) => n.op === 'Conv' && n.macs > 0), 'the analog first layer counts MACs');
+});
+
+test('two threads (a worker takes the second half of the samples) give one thread\'s results', () => {
+  const r = rng(31);
+  const data = { x: images(r, 11, [1, 12, 12]), y: labels(r, 11, 10) };
+  for (const [g, opts] of [
+    [lenetLike(32, { coding: 'poisson' }), { T: 7, seed: 5 }],
+    [lenetLike(33), { T: 9, earlyExit: 0.1 }],
+    [lenetLike(34), { T: 6, mode: 'time-stepped' as const, batchSize: 2 }],
+  ] as const) {
+    const progress: number[] = [];
+    const two = simulate(g, data, { ...opts, threads: 2, onProgress: (d) => progress.push(d) });
+    const one = simulate(g, data, { ...opts, threads: 1 });
+    assertSame(two, one, `threads 2 vs 1 (${JSON.stringify(opts)})`);
+    assert.equal(two.synopsPerSample, one.synopsPerSample);
+    // Per-node synops under early exit count the steps each batch computed (a batch runs
+    // until all its samples have exited), so they depend on batching; without it they add up.
+    if (!('earlyExit' in opts)) assert.deepEqual(two.affine, one.affine, 'per-node synops and MACs');
+    assert.equal(progress[progress.length - 1], 11, 'progress ends at N');
+    assert.ok(progress.every((d, i) => d <= 11 && (i === 0 || d >= (progress[i - 1] as number))), `progress rises: ${progress.join(',')}`);
+  }
+  assert.throws(() => simulate(lenetLike(35), data, { T: 2, threads: 3 }), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_USAGE');
 });

@@ -5,8 +5,11 @@ import { DEFAULT_MAX_ELEMENTS } from '../../ir/dtype.js';
 import type { Graph } from '../../ir/types.js';
 import { runEventDriven } from './event-driven.js';
 import { addBatch, finish, newTotals } from './metrics.js';
+import type { Totals } from './metrics.js';
 import { planGraph } from './plan.js';
 import { newRuntime } from './runtime.js';
+import type { Runtime } from './runtime.js';
+import { mergeHelper, splitAt, startHelper } from './simulate-split.js';
 import { runTimeStepped } from './time-stepped.js';
 import type { SimData, SimulateOptions, SimulateResult } from './types.js';
 
@@ -30,6 +33,8 @@ function checkOptions(opts: SimulateOptions): void {
   if (m !== undefined && !Number.isFinite(m)) throw usage(`early-exit margin ${m} is not a finite number`, 'pass a margin such as --early-exit 0.5 (in readout units per step)');
   const seed = opts.seed;
   if (seed !== undefined && !Number.isInteger(seed)) throw usage(`seed ${seed} is not an integer`, 'pass an integer seed');
+  const th = opts.threads;
+  if (th !== undefined && th !== 1 && th !== 2) throw usage(`threads = ${String(th)}: the simulator uses 1 or 2 threads`, 'pass 1 or 2, or omit it');
 }
 
 /** Largest per-sample element count over the graph's values (symbolic dims count as 1). */
@@ -98,13 +103,57 @@ export function simulate(g: Graph, data: SimData, opts: SimulateOptions): Simula
     : Math.min(MAX_EVENT_BATCH, Math.floor(STACK_BYTES / per)))));
   const rt = newRuntime(plan, T, opts.maxElements ?? DEFAULT_MAX_ELEMENTS, opts.seed ?? 0, opts.affine ?? 'auto');
   const tot = newTotals(N, T, plan.layers.length);
-  for (let first = 0; first < N; first += B) {
-    const n = Math.min(B, N - first);
-    const trace = mode === 'time-stepped'
-      ? runTimeStepped(rt, data.x, first, n, classes)
-      : runEventDriven(rt, data.x, first, n, classes, opts.earlyExit);
-    addBatch(tot, trace, T, data.y, first, opts.earlyExit);
-    opts.onProgress?.(first + n, N);
+  const run = { mode, B, classes };
+  // The second core takes the second half of the samples (simulate-split.ts); every sample is
+  // independent of the others (Poisson draws are seeded by its index), so the split changes
+  // no result, only the time.
+  const split = splitAt(N, T, opts);
+  const helper = split < N ? startHelper(g, data, opts, run, split) : undefined;
+  const mine = helper?.from ?? N;
+  // With a helper, progress is our half's share of the whole (the halves run side by side).
+  const scale = helper === undefined ? 1 : N / mine;
+  for (let first = 0; first < mine; first += B) {
+    const n = Math.min(B, mine - first);
+    simulateBatch(rt, data, opts, run, tot, first, n);
+    opts.onProgress?.(helper === undefined ? first + n : Math.min(N - 1, Math.round((first + n) * scale)), N);
   }
+  if (helper !== undefined) {
+    const h = helper.join();
+    if (h !== undefined) mergeHelper(rt, tot, helper.from, h);
+    else for (let first = mine; first < N; first += B) simulateBatch(rt, data, opts, run, tot, first, Math.min(B, N - first));
+  }
+  if (helper !== undefined) opts.onProgress?.(N, N);
   return finish(rt, tot, N, opts.earlyExit);
+}
+
+export interface BatchRun {
+  readonly mode: 'time-stepped' | 'event-driven';
+  readonly B: number;
+  readonly classes: number;
+}
+
+/** Samples [first, first + n) into the totals. */
+export function simulateBatch(rt: Runtime, data: SimData, opts: SimulateOptions, run: BatchRun, tot: Totals, first: number, n: number): void {
+  const trace = run.mode === 'time-stepped'
+    ? runTimeStepped(rt, data.x, first, n, run.classes)
+    : runEventDriven(rt, data.x, first, n, run.classes, opts.earlyExit);
+  addBatch(tot, trace, opts.T, data.y, first, opts.earlyExit);
+}
+
+/** What a helper thread sends back: its samples' totals and the runtime's counters. */
+export interface RangeResult {
+  readonly tot: Totals;
+  readonly nodeSynops: readonly (readonly [string, number])[];
+  readonly macs: readonly (readonly [string, number])[];
+  readonly layerSize: readonly number[];
+}
+
+/** Samples [from, N) on this thread (the helper's half); the same steps as simulate(). */
+export function simulateRange(g: Graph, data: SimData, opts: SimulateOptions, run: BatchRun, from: number): RangeResult {
+  const plan = planGraph(g);
+  const N = data.y.length;
+  const rt = newRuntime(plan, opts.T, opts.maxElements ?? DEFAULT_MAX_ELEMENTS, opts.seed ?? 0, opts.affine ?? 'auto');
+  const tot = newTotals(N, opts.T, plan.layers.length);
+  for (let first = from; first < N; first += run.B) simulateBatch(rt, data, opts, run, tot, first, Math.min(run.B, N - first));
+  return { tot, nodeSynops: [...rt.nodeSynops], macs: [...rt.macs], layerSize: rt.layerSize };
 }

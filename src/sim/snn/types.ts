@@ -25,6 +25,12 @@ export interface SimulateOptions {
    * whose stacked input is sparse; 'dense' always runs the ANN kernels. Results are identical.
    */
   readonly affine?: 'auto' | 'dense';
+  /**
+   * 1 or 2: with 2, a worker thread simulates the second half of the samples (same results).
+   * Default: 2 on the main thread of a machine with two or more cores when the run is large
+   * enough to repay the worker's start-up; 1 inside worker threads (explore's own pool).
+   */
+  readonly threads?: number;
 }
 
 export interface SimData {
