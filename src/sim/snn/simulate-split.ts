@@ -11,8 +11,22 @@ import type { ErrorCode } from '../../errors.js';
 import type { Graph } from '../../ir/types.js';
 import type { Totals } from './metrics.js';
 import type { Runtime } from './runtime.js';
-import type { BatchRun, RangeResult } from './simulate.js';
 import type { SimData, SimulateOptions } from './types.js';
+
+/** How simulate() runs its batches (mode, batch size, readout width). */
+export interface BatchRun {
+  readonly mode: 'time-stepped' | 'event-driven';
+  readonly B: number;
+  readonly classes: number;
+}
+
+/** What a helper thread sends back: its samples' totals and the runtime's counters. */
+export interface RangeResult {
+  readonly tot: Totals;
+  readonly nodeSynops: readonly (readonly [string, number])[];
+  readonly macs: readonly (readonly [string, number])[];
+  readonly layerSize: readonly number[];
+}
 
 /** Flag values the worker sets: its modules are loaded; its reply is posted. */
 export const STARTED = 2, DONE = 1;

@@ -10,6 +10,7 @@ import { planGraph } from './plan.js';
 import { newRuntime } from './runtime.js';
 import type { Runtime } from './runtime.js';
 import { mergeHelper, splitAt, startHelper } from './simulate-split.js';
+import type { BatchRun, RangeResult } from './simulate-split.js';
 import { runTimeStepped } from './time-stepped.js';
 import type { SimData, SimulateOptions, SimulateResult } from './types.js';
 
@@ -126,26 +127,12 @@ export function simulate(g: Graph, data: SimData, opts: SimulateOptions): Simula
   return finish(rt, tot, N, opts.earlyExit);
 }
 
-export interface BatchRun {
-  readonly mode: 'time-stepped' | 'event-driven';
-  readonly B: number;
-  readonly classes: number;
-}
-
 /** Samples [first, first + n) into the totals. */
 export function simulateBatch(rt: Runtime, data: SimData, opts: SimulateOptions, run: BatchRun, tot: Totals, first: number, n: number): void {
   const trace = run.mode === 'time-stepped'
     ? runTimeStepped(rt, data.x, first, n, run.classes)
     : runEventDriven(rt, data.x, first, n, run.classes, opts.earlyExit);
   addBatch(tot, trace, opts.T, data.y, first, opts.earlyExit);
-}
-
-/** What a helper thread sends back: its samples' totals and the runtime's counters. */
-export interface RangeResult {
-  readonly tot: Totals;
-  readonly nodeSynops: readonly (readonly [string, number])[];
-  readonly macs: readonly (readonly [string, number])[];
-  readonly layerSize: readonly number[];
 }
 
 /** Samples [from, N) on this thread (the helper's half); the same steps as simulate(). */
