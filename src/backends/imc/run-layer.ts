@@ -198,9 +198,6 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
           const kr = Math.min(rows, r0 + R) - r0;
           gemmNN(reads, J, kr, X, r0, rows, e, r0 * J, J, psum, 0, J, 1, false);
           if (sense !== undefined) {
-            // Branch-free (a sense amplifier's decision is a coin flip to the branch
-            // predictor): a column that does not fire adds exactly 0 — or −0, which leaves
-            // every sum unchanged, and acc is never −0 (it starts at +0, and x + (−x) = +0).
             // Output o owns the contiguous columns o·PS … o·PS + PS − 1 (newScratch), so its
             // sum stays in a register, adding in the same (ascending column) order.
             const ref = sense.ref;
@@ -211,26 +208,6 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
                 let a = acc[ab + o] as number;
                 for (let j = o * PS, j1 = j + PS; j < j1; j++) if ((psum[pb + j] as number) >= (ref[j] as number)) a += bitAdd[j] as number;
                 acc[ab + o] = a;
-              }
-            }
-            continue;
-          }
-          if (hists !== undefined && cv.kind === 'ideal') {
-            // Calibration: every nonzero partial sum (an integer ≤ the histogram's top bin)
-            // counted per slice, and passed on unconverted.
-            for (let i = 0; i < reads; i++) {
-              const pb = i * J;
-              const ab = i * og;
-              for (let j = 0; j < J; j++) {
-                const v = psum[pb + j] as number;
-                if (v === 0) continue;
-                const hist = hists[colSlice[j] as number];
-                if (hist !== undefined) {
-                  const bin = v < hist.length ? v : hist.length - 1;
-                  hist[bin] = (hist[bin] as number) + 1;
-                }
-                const o = ab + (colOut[j] as number);
-                acc[o] = (acc[o] as number) + bitWeight * (colWeight[j] as number) * v;
               }
             }
             continue;
