@@ -155,3 +155,29 @@ export function isSnncError(e: unknown): e is SnncError {
 export function fail(info: SnncErrorInfo): SnncError {
   return new SnncError(info);
 }
+
+/** An error as plain data, for crossing a thread boundary (structured clone drops the class). */
+export interface ErrorData {
+  readonly code?: string;
+  readonly message: string;
+  readonly node?: string;
+  readonly file?: string;
+  readonly hint?: string;
+  readonly stack?: string;
+}
+
+/** A thrown value as ErrorData: a typed error keeps its fields, anything else its message and stack. */
+export function errorData(e: unknown): ErrorData {
+  if (isSnncError(e)) return e.toJSON();
+  return { message: e instanceof Error ? e.message : String(e), ...(e instanceof Error && e.stack !== undefined ? { stack: e.stack } : {}) };
+}
+
+/** ErrorData back as an error: a typed error is an SnncError again; anything else an internal error from `where`. */
+export function errorFromData(d: ErrorData, where: string): Error {
+  if (d.code !== undefined) {
+    return new SnncError({ code: d.code as ErrorCode, message: d.message, ...(d.node !== undefined ? { node: d.node } : {}), ...(d.file !== undefined ? { file: d.file } : {}), ...(d.hint !== undefined ? { hint: d.hint } : {}) });
+  }
+  const e = new Error(`${where}: ${d.message}`);
+  if (d.stack !== undefined) e.stack = d.stack;
+  return e;
+}

@@ -2,7 +2,8 @@
 // converted network as ONNX bytes, the dataset spec, the target name), then evaluates the
 // units the main thread sends, one at a time, reporting progress per sample.
 import { parentPort, workerData } from 'node:worker_threads';
-import { isSnncError } from '../errors.js';
+import { errorData } from '../errors.js';
+import type { ErrorData } from '../errors.js';
 import { importOnnx } from '../frontend/onnx/read.js';
 import { loadTarget } from '../costmodel/target.js';
 import type { Mapping } from '../costmodel/types.js';
@@ -27,7 +28,7 @@ export interface WorkerInit {
 export type WorkerMessage =
   | { readonly type: 'progress'; readonly unit: number; readonly done: number }
   | { readonly type: 'result'; readonly result: ReturnType<typeof evaluateUnit> }
-  | { readonly type: 'error'; readonly error: { readonly code?: string; readonly message: string; readonly node?: string; readonly file?: string; readonly hint?: string; readonly stack?: string } };
+  | { readonly type: 'error'; readonly error: ErrorData };
 
 export function contextFrom(init: WorkerInit): EvalContext {
   const snn = importOnnx(init.snnOnnx);
@@ -53,8 +54,7 @@ if (port !== null) {
       const result = evaluateUnit(ctx, u, (done) => port.postMessage({ type: 'progress', unit: u.index, done } satisfies WorkerMessage));
       port.postMessage({ type: 'result', result } satisfies WorkerMessage);
     } catch (e) {
-      const error = isSnncError(e) ? e.toJSON() : { message: e instanceof Error ? e.message : String(e), ...(e instanceof Error && e.stack !== undefined ? { stack: e.stack } : {}) };
-      port.postMessage({ type: 'error', error } satisfies WorkerMessage);
+      port.postMessage({ type: 'error', error: errorData(e) } satisfies WorkerMessage);
     }
   });
 }

@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { fail, isSnncError, SnncError } from '../errors.js';
-import type { ErrorCode } from '../errors.js';
+import type { Worker } from 'node:worker_threads';
+import { errorFromData, fail, isSnncError } from '../errors.js';
+import { startModuleWorker } from '../worker-thread.js';
 import { emit as emitLoihi } from '../backends/loihi/index.js';
 import { mapGraph as mapImc } from '../backends/imc/index.js';
 import { loadTarget } from '../costmodel/target.js';
@@ -104,21 +104,9 @@ async function targetSetup(snn: Graph, t: Target): Promise<{ fixed: Mapping | nu
   return { fixed: null, unavailable: true, extraSteps: 0, note: `${t.name} is not a spiking target` };
 }
 
-/** The worker thread. Under tsx (tests, development) this module is a .ts file and the worker is loaded through tsx's loader. */
+/** The worker thread (explore-worker.ts). */
 function startWorker(init: WorkerInit): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./explore-worker.js', import.meta.url), { workerData: init });
-  const href = new URL('./explore-worker.ts', import.meta.url).href;
-  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(href)}); });`;
-  return new Worker(boot, { eval: true, workerData: init });
-}
-
-function rethrow(error: Extract<WorkerMessage, { type: 'error' }>['error']): Error {
-  if (error.code !== undefined) {
-    return new SnncError({ code: error.code as ErrorCode, message: error.message, ...(error.node !== undefined ? { node: error.node } : {}), ...(error.file !== undefined ? { file: error.file } : {}), ...(error.hint !== undefined ? { hint: error.hint } : {}) });
-  }
-  const e = new Error(`explore worker: ${error.message}`);
-  if (error.stack !== undefined) e.stack = error.stack;
-  return e;
+  return startModuleWorker(import.meta.url, 'explore-worker', { workerData: init });
 }
 
 /** Evaluate units on `workers` threads; results come back in any order and are keyed by index. */
@@ -136,7 +124,7 @@ async function runPool(units: readonly ExploreUnit[], workers: number, init: Wor
       w.on('message', (m: WorkerMessage) => {
         if (m.type === 'progress') onDone(m.unit, m.done);
         else if (m.type === 'result') { results.push(m.result); next(); }
-        else reject(rethrow(m.error));
+        else reject(errorFromData(m.error, 'explore worker'));
       });
       w.on('error', reject);
       w.on('exit', (code) => { if (code !== 0) reject(new Error(`explore worker exited with code ${code}`)); });

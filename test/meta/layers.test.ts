@@ -11,7 +11,8 @@ const SRC = join(ROOT, 'src');
 /** Layer of a path relative to src/ (lower number = lower layer). */
 function layerOf(rel: string): number {
   const top = rel.split('/')[0] ?? '';
-  if (rel === 'errors.ts') return 0;
+  // Shared by every layer: typed errors, and starting a worker thread on one of our modules.
+  if (rel === 'errors.ts' || rel === 'worker-thread.ts') return 0;
   if (top === 'ir') return 1;
   // data returns IR tensors, so it sits beside the frontends rather than below ir.
   if (top === 'frontend' || top === 'sim' || top === 'costmodel' || top === 'data') return 2;

@@ -5,9 +5,11 @@
 // result (tested against one thread). A worker that does not report in time — it died, or
 // could not start — is terminated and its half simulated here, so a run never hangs.
 import { availableParallelism } from 'node:os';
-import { isMainThread, MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { SnncError } from '../../errors.js';
-import type { ErrorCode } from '../../errors.js';
+import { isMainThread, MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { errorFromData } from '../../errors.js';
+import type { ErrorData } from '../../errors.js';
+import { startModuleWorker } from '../../worker-thread.js';
 import type { Graph } from '../../ir/types.js';
 import type { Totals } from './metrics.js';
 import type { Runtime } from './runtime.js';
@@ -33,19 +35,11 @@ export const STARTED = 2, DONE = 1;
 /** How long a worker may take to load before its half is simulated here instead. */
 const START_MS = 10_000;
 
-/** This module's file extension: '.js' when built. */
-function workerExt(): string {
-  return /\.[cm]?[jt]s$/.exec(new URL(import.meta.url).pathname)?.[0] ?? '.js';
-}
-
 /** Below this many sample-steps a worker's start-up (~0.1–0.2 s) costs more than it saves. */
 const MIN_SAMPLE_STEPS = 4096;
 
 /** The first sample the helper takes (N: no helper). */
 export function splitAt(N: number, T: number, opts: SimulateOptions): number {
-  // Run from TypeScript sources (tsx, ts-node), a worker could not load its module: the
-  // loader's hooks do not reach worker threads.
-  if (workerExt() !== '.js') return N;
   const threads = opts.threads ?? (isMainThread && availableParallelism() >= 2 && N * T >= MIN_SAMPLE_STEPS ? 2 : 1);
   return threads === 2 && N >= 2 ? Math.ceil(N / 2) : N;
 }
@@ -61,17 +55,7 @@ export interface HelperInit {
 
 export type HelperReply =
   | { readonly ok: true; readonly result: RangeResult }
-  | { readonly ok: false; readonly error: { readonly code?: string; readonly message: string; readonly node?: string; readonly file?: string; readonly hint?: string; readonly stack?: string } };
-
-/** The helper's error as ours: a typed error keeps its code; anything else is internal. */
-function rethrow(error: Extract<HelperReply, { ok: false }>['error']): Error {
-  if (error.code !== undefined) {
-    return new SnncError({ code: error.code as ErrorCode, message: error.message, ...(error.node !== undefined ? { node: error.node } : {}), ...(error.file !== undefined ? { file: error.file } : {}), ...(error.hint !== undefined ? { hint: error.hint } : {}) });
-  }
-  const e = new Error(`simulation worker: ${error.message}`);
-  if (error.stack !== undefined) e.stack = error.stack;
-  return e;
-}
+  | { readonly ok: false; readonly error: ErrorData };
 
 export interface Helper {
   readonly from: number;
@@ -82,17 +66,12 @@ export interface Helper {
 export function startHelper(g: Graph, data: SimData, opts: SimulateOptions, run: BatchRun, from: number): Helper | undefined {
   const { port1, port2 } = new MessageChannel();
   const flag = new Int32Array(new SharedArrayBuffer(4));
-  // Functions do not cross threads; everything else in the options is plain data.
-  const plain: SimulateOptions = {
-    T: opts.T, threads: 1,
-    ...(opts.mode !== undefined ? { mode: opts.mode } : {}), ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
-    ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.earlyExit !== undefined ? { earlyExit: opts.earlyExit } : {}),
-    ...(opts.maxElements !== undefined ? { maxElements: opts.maxElements } : {}), ...(opts.affine !== undefined ? { affine: opts.affine } : {}),
-  };
+  // Functions do not cross threads (the progress callback stays here); the rest is plain data.
+  const { onProgress: _onProgress, ...plain } = opts;
   let worker: Worker;
   try {
-    worker = new Worker(new URL('./simulate-worker.js', import.meta.url), {
-      workerData: { g, data, opts: plain, run, from, flag, port: port2 },
+    worker = startModuleWorker(import.meta.url, 'simulate-worker', {
+      workerData: { g, data, opts: { ...plain, threads: 1 }, run, from, flag, port: port2 },
       transferList: [port2],
     });
   } catch {
@@ -116,7 +95,7 @@ export function startHelper(g: Graph, data: SimData, opts: SimulateOptions, run:
       void worker.terminate();
       port1.close();
       if (msg === undefined) return undefined;
-      if (!msg.ok) throw rethrow(msg.error);
+      if (!msg.ok) throw errorFromData(msg.error, 'simulation worker');
       return msg.result;
     },
   };

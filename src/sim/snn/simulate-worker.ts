@@ -3,7 +3,7 @@
 // reply is posted). Errors travel as data.
 import { workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import { isSnncError } from '../../errors.js';
+import { errorData } from '../../errors.js';
 import type { HelperInit, HelperReply } from './simulate-split.js';
 import { DONE, STARTED } from './simulate-split.js';
 import { simulateRange } from './simulate.js';
@@ -16,7 +16,7 @@ let reply: HelperReply;
 try {
   reply = { ok: true, result: simulateRange(init.g, init.data, init.opts, init.run, init.from) };
 } catch (e) {
-  reply = { ok: false, error: isSnncError(e) ? e.toJSON() : { message: e instanceof Error ? e.message : String(e), ...(e instanceof Error && e.stack !== undefined ? { stack: e.stack } : {}) } };
+  reply = { ok: false, error: errorData(e) };
 }
 init.port.postMessage(reply);
 Atomics.store(init.flag, 0, DONE);

@@ -7,6 +7,7 @@ import { runEventDriven } from './event-driven.js';
 import { addBatch, finish, newTotals } from './metrics.js';
 import type { Totals } from './metrics.js';
 import { planGraph } from './plan.js';
+import type { SimPlan } from './plan.js';
 import { newRuntime } from './runtime.js';
 import type { Runtime } from './runtime.js';
 import { mergeHelper, splitAt, startHelper } from './simulate-split.js';
@@ -102,7 +103,7 @@ export function simulate(g: Graph, data: SimData, opts: SimulateOptions): Simula
   const B = Math.max(1, Math.min(N, opts.batchSize ?? (mode === 'time-stepped'
     ? Math.floor(STACK_BYTES / (per * T))
     : Math.min(MAX_EVENT_BATCH, Math.floor(STACK_BYTES / per)))));
-  const rt = newRuntime(plan, T, opts.maxElements ?? DEFAULT_MAX_ELEMENTS, opts.seed ?? 0, opts.affine ?? 'auto');
+  const rt = runtimeFor(plan, opts);
   const tot = newTotals(N, T, plan.layers.length);
   const run = { mode, B, classes };
   // The second core takes the second half of the samples (simulate-split.ts); every sample is
@@ -110,37 +111,42 @@ export function simulate(g: Graph, data: SimData, opts: SimulateOptions): Simula
   // no result, only the time.
   const split = splitAt(N, T, opts);
   const helper = split < N ? startHelper(g, data, opts, run, split) : undefined;
-  const mine = helper?.from ?? N;
-  // With a helper, progress is our half's share of the whole (the halves run side by side).
-  const scale = helper === undefined ? 1 : N / mine;
-  for (let first = 0; first < mine; first += B) {
-    const n = Math.min(B, mine - first);
-    simulateBatch(rt, data, opts, run, tot, first, n);
-    opts.onProgress?.(helper === undefined ? first + n : Math.min(N - 1, Math.round((first + n) * scale)), N);
+  if (helper === undefined) {
+    simulateSamples(rt, data, opts, run, tot, 0, N, (done) => opts.onProgress?.(done, N));
+    return finish(rt, tot, N, opts.earlyExit);
   }
-  if (helper !== undefined) {
-    const h = helper.join();
-    if (h !== undefined) mergeHelper(rt, tot, helper.from, h);
-    else for (let first = mine; first < N; first += B) simulateBatch(rt, data, opts, run, tot, first, Math.min(B, N - first));
-  }
-  if (helper !== undefined) opts.onProgress?.(N, N);
+  // Progress is our half's share of the whole (the halves run side by side).
+  const mine = helper.from;
+  simulateSamples(rt, data, opts, run, tot, 0, mine, (done) => opts.onProgress?.(Math.min(N - 1, Math.round((done * N) / mine)), N));
+  const h = helper.join();
+  if (h !== undefined) mergeHelper(rt, tot, mine, h);
+  else simulateSamples(rt, data, opts, run, tot, mine, N);
+  opts.onProgress?.(N, N);
   return finish(rt, tot, N, opts.earlyExit);
 }
 
-/** Samples [first, first + n) into the totals. */
-export function simulateBatch(rt: Runtime, data: SimData, opts: SimulateOptions, run: BatchRun, tot: Totals, first: number, n: number): void {
-  const trace = run.mode === 'time-stepped'
-    ? runTimeStepped(rt, data.x, first, n, run.classes)
-    : runEventDriven(rt, data.x, first, n, run.classes, opts.earlyExit);
-  addBatch(tot, trace, opts.T, data.y, first, opts.earlyExit);
+function runtimeFor(plan: SimPlan, opts: SimulateOptions): Runtime {
+  return newRuntime(plan, opts.T, opts.maxElements ?? DEFAULT_MAX_ELEMENTS, opts.seed ?? 0, opts.affine ?? 'auto');
+}
+
+/** Samples [from, to) into the totals, batch by batch; `onBatch` gets the end of each batch. */
+function simulateSamples(rt: Runtime, data: SimData, opts: SimulateOptions, run: BatchRun, tot: Totals, from: number, to: number, onBatch?: (end: number) => void): void {
+  for (let first = from; first < to; first += run.B) {
+    const n = Math.min(run.B, to - first);
+    const trace = run.mode === 'time-stepped'
+      ? runTimeStepped(rt, data.x, first, n, run.classes)
+      : runEventDriven(rt, data.x, first, n, run.classes, opts.earlyExit);
+    addBatch(tot, trace, opts.T, data.y, first, opts.earlyExit);
+    onBatch?.(first + n);
+  }
 }
 
 /** Samples [from, N) on this thread (the helper's half); the same steps as simulate(). */
 export function simulateRange(g: Graph, data: SimData, opts: SimulateOptions, run: BatchRun, from: number): RangeResult {
   const plan = planGraph(g);
   const N = data.y.length;
-  const rt = newRuntime(plan, opts.T, opts.maxElements ?? DEFAULT_MAX_ELEMENTS, opts.seed ?? 0, opts.affine ?? 'auto');
+  const rt = runtimeFor(plan, opts);
   const tot = newTotals(N, opts.T, plan.layers.length);
-  for (let first = from; first < N; first += run.B) simulateBatch(rt, data, opts, run, tot, first, Math.min(run.B, N - first));
+  simulateSamples(rt, data, opts, run, tot, from, N);
   return { tot, nodeSynops: [...rt.nodeSynops], macs: [...rt.macs], layerSize: rt.layerSize };
 }
