@@ -11,7 +11,7 @@ type KernelFn = (m: number, n: number, k: number, a: number, b: number, c: numbe
 
 // The slice of the WebAssembly JS API used here, typed locally: the project's lib
 // settings (ES2022 + node types) do not declare the WebAssembly global.
-interface WasmMemory {
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
@@ -39,18 +39,37 @@ const PAGE = 65536;
 let engine: Engine | null | undefined;
 
 /** SNNC_NO_WASM=1: every kernel takes its TypeScript path (for tests and comparison). */
-export function envDisabled(): boolean {
+function envDisabled(): boolean {
   const g = globalThis as { process?: { env?: Record<string, string | undefined> } };
   return g.process?.env?.['SNNC_NO_WASM'] === '1';
 }
 
-function load(): Engine | null {
+/**
+ * The exports of a generated module, or null when kernels must take their TypeScript path:
+ * SNNC_NO_WASM=1, no WebAssembly, or a host that does not validate it (no SIMD).
+ */
+export function instantiateKernels(bytes: () => Uint8Array): Record<string, unknown> | null {
   const api = wasmApi();
   if (envDisabled() || api === undefined) return null;
-  const bytes = sgemmModuleBytes();
-  if (!api.validate(bytes)) return null;
-  const ex = new api.Instance(new api.Module(bytes), {}).exports;
-  return { mem: ex['mem'] as WasmMemory, nn: ex['nn'] as KernelFn, nt: ex['nt'] as KernelFn };
+  const b = bytes();
+  if (!api.validate(b)) return null;
+  return new api.Instance(new api.Module(b), {}).exports;
+}
+
+/** Grow `mem` to at least `bytes`; false if the host refuses (callers then take the TS path). */
+export function growMemory(mem: WasmMemory, bytes: number): boolean {
+  if (mem.buffer.byteLength >= bytes) return true;
+  try {
+    mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / PAGE));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function load(): Engine | null {
+  const ex = instantiateKernels(sgemmModuleBytes);
+  return ex === null ? null : { mem: ex['mem'] as WasmMemory, nn: ex['nn'] as KernelFn, nt: ex['nt'] as KernelFn };
 }
 
 function getEngine(): Engine | null {
@@ -107,13 +126,7 @@ export function sgemm(
   const bBytes = align16(4 * k * n);
   const need = aBytes + bBytes + 4 * m * n;
   if (need > MAX_BYTES) return false;
-  if (e.mem.buffer.byteLength < need) {
-    try {
-      e.mem.grow(Math.ceil((need - e.mem.buffer.byteLength) / PAGE));
-    } catch {
-      return false; // the host refused the memory: the TS path still works
-    }
-  }
+  if (!growMemory(e.mem, need)) return false; // the host refused the memory: the TS path still works
   const heap = new Float32Array(e.mem.buffer);
   const bp = aBytes;
   const cp = aBytes + bBytes;

@@ -27,9 +27,10 @@ const PARAMS: readonly ValType[] = [I32, I32, I32, I32];
 const HDR = 0, X = 1, OUT = 2, COUNT = 3;
 const { get, set, tee, i32 } = op;
 
-function locals(): { readonly types: ValType[]; readonly add: (t: ValType) => number } {
+/** Locals after `params` parameters: add(t) declares one and returns its index. */
+function locals(params = PARAMS.length): { readonly types: ValType[]; readonly add: (t: ValType) => number } {
   const types: ValType[] = [];
-  return { types, add: (t) => { types.push(t); return PARAMS.length + types.length - 1; } };
+  return { types, add: (t) => { types.push(t); return params + types.length - 1; } };
 }
 
 const inc = (l: number, by: number): number[] => seq(get(l), i32(by), op.i32Add, set(l));
@@ -199,8 +200,7 @@ export const FIRE_GE = 1, RESET_SUBTRACT = 2;
 function neuronsFunc(): FuncSpec {
   const V = 0, CUR = 1, TH = 2, OUTP = 3, CNT = 4, NB = 5, NF = 6, FLAGS = 7, LEAK = 8;
   const params: readonly ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32, F64];
-  const types: ValType[] = [];
-  const add = (t: ValType): number => { types.push(t); return params.length + types.length - 1; };
+  const { types, add } = locals(params.length);
   const b = add(I32), i = add(I32), vp = add(I32), cp = add(I32), tp = add(I32), opp = add(I32), pairs = add(I32), n = add(I32), fire = add(I32);
   const leakV = add(V128), vv = add(V128), th = add(V128), m = add(V128), cnt = add(V128), one = add(V128);
   const sv = add(F64), st = add(F64);

@@ -4,16 +4,12 @@
 // then reload on their next use). Each call copies the batch's inputs in and the
 // outputs out. Without WebAssembly SIMD, or with SNNC_NO_WASM=1, `scatterWasm` returns
 // undefined and scatter.ts runs its TypeScript loop, which gives the same bits.
-import { envDisabled, wasmApi } from '../../ann/wasm/sgemm.js';
+import { growMemory, instantiateKernels } from '../../ann/wasm/sgemm.js';
+import type { WasmMemory } from '../../ann/wasm/sgemm.js';
 import { ALPHA_BYTE, FIRE_GE, HEADER, HEADER_BYTES, RESET_SUBTRACT, scatterModuleBytes } from './scatter-module.js';
 
 type Kernel = (hdr: number, x: number, out: number, count: number) => void;
 type NeuronKernel = (v: number, cur: number, theta: number, out: number, counts: number, B: number, F: number, flags: number, leak: number) => void;
-
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
 
 interface Engine {
   readonly mem: WasmMemory;
@@ -51,7 +47,6 @@ export interface WasmRows {
   readonly bias: Float32Array | undefined;
 }
 
-const PAGE = 65536;
 /** Arena size before a reset; bigger single plans take the TypeScript path. */
 const ARENA_BYTES = 256 * 1024 * 1024;
 /** Largest per-call input + output we copy in; bigger batches take the TypeScript path. */
@@ -63,12 +58,8 @@ let engine: Engine | null | undefined;
 const placed = new WeakMap<object, { readonly gen: number; readonly hdr: number }>();
 
 function load(): Engine | null {
-  const api = wasmApi();
-  if (envDisabled() || api === undefined) return null;
-  const bytes = scatterModuleBytes();
-  if (!api.validate(bytes)) return null;
-  const ex = new api.Instance(new api.Module(bytes), {}).exports;
-  return { mem: ex['mem'] as WasmMemory, conv: ex['conv'] as Kernel, rows: ex['rows'] as Kernel, neurons: ex['neurons'] as NeuronKernel, top: ARENA_START, gen: 0 };
+  const ex = instantiateKernels(scatterModuleBytes);
+  return ex === null ? null : { mem: ex['mem'] as WasmMemory, conv: ex['conv'] as Kernel, rows: ex['rows'] as Kernel, neurons: ex['neurons'] as NeuronKernel, top: ARENA_START, gen: 0 };
 }
 
 function getEngine(): Engine | null {
@@ -88,16 +79,6 @@ export function resetWasmScatter(): void {
 
 const align16 = (x: number): number => (x + 15) & ~15;
 
-function ensure(e: Engine, bytes: number): boolean {
-  if (e.mem.buffer.byteLength >= bytes) return true;
-  try {
-    e.mem.grow(Math.ceil((bytes - e.mem.buffer.byteLength) / PAGE));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 type Part = Float64Array | Float32Array | Int32Array | { readonly zeros: number };
 
 /** Place a plan's header and parts in the arena; returns the header address, or undefined. */
@@ -110,7 +91,7 @@ function place(e: Engine, fields: Readonly<Record<string, number | Part | undefi
     e.top = ARENA_START;
     e.gen++;
   }
-  if (!ensure(e, e.top + size)) return undefined;
+  if (!growMemory(e.mem, e.top + size)) return undefined;
   const buf = e.mem.buffer;
   const hdr = e.top;
   const slots = new Int32Array(buf, hdr, HEADER_BYTES / 4);
@@ -178,7 +159,7 @@ export function scatterWasm(p: WasmConv | WasmRows, x: Float32Array, count: numb
   const outLen = count * (p.kind === 'rows' ? p.N : p.OC * p.OH * p.OW);
   const xp = align16(e.top);
   const op = align16(xp + 4 * x.length);
-  if (op + 4 * outLen - xp > IO_BYTES || !ensure(e, op + 4 * outLen)) return undefined;
+  if (op + 4 * outLen - xp > IO_BYTES || !growMemory(e.mem, op + 4 * outLen)) return undefined;
   new Float32Array(e.mem.buffer, xp, x.length).set(x);
   (p.kind === 'rows' ? e.rows : e.conv)(hdr, xp, op, count);
   return new Float32Array(e.mem.buffer, op, outLen).slice();
@@ -204,7 +185,7 @@ export function stepNeuronsWasm(
   const op = align16(tp + 8 * F);
   const np = align16(op + 4 * n);
   const end = np + 4 * B;
-  if (end - vp > IO_BYTES || !ensure(e, end)) return false;
+  if (end - vp > IO_BYTES || !growMemory(e.mem, end)) return false;
   const buf = e.mem.buffer;
   new Float64Array(buf, vp, n).set(v);
   new Float32Array(buf, cp, n).set(cur.subarray(curOff, curOff + n));
