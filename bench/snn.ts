@@ -12,7 +12,7 @@
 import * as ort from 'onnxruntime-node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { convertModel } from '../src/api/convert.js';
+import { annMacs, convertModel } from '../src/api/convert.js';
 import { loadModel } from '../src/api/load.js';
 import { loadMnist } from '../src/data/mnist.js';
 import type { Graph, Tensor } from '../src/ir/types.js';
@@ -49,33 +49,18 @@ interface ModelRow {
   readonly sim: readonly SimRow[];
 }
 
-function batchOf(x: Tensor, first: number, n: number): Float32Array {
-  const per = x.data.length / (x.shape[0] as number);
-  return (x.data as Float32Array).slice(first * per, (first + n) * per);
+/** The first n samples' data. */
+function firstSamples(x: Tensor, n: number): Float32Array {
+  return (x.data as Float32Array).slice(0, n * (x.data.length / (x.shape[0] as number)));
 }
 
 async function ortImagesPerSec(file: string, g: Graph, x: Tensor, threads: number): Promise<number> {
   const session = await ort.InferenceSession.create(readFileSync(file), { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
   const shape = [ORT_BATCH, ...x.shape.slice(1)];
-  const feeds = { [g.inputs[0] as string]: new ort.Tensor('float32', batchOf(x, 0, ORT_BATCH), shape) };
+  const feeds = { [g.inputs[0] as string]: new ort.Tensor('float32', firstSamples(x, ORT_BATCH), shape) };
   const t = await timeIt(() => session.run(feeds), 2000);
   await session.release();
   return (1000 * ORT_BATCH) / t.meanMs;
-}
-
-function macs(g: Graph, x: Tensor): number {
-  // The ANN's multiply-accumulates per image, counted from the interpreter's shapes.
-  const one = { dtype: 'float32' as const, shape: [1, ...x.shape.slice(1)], data: batchOf(x, 0, 1) };
-  const vals = runGraph({ ...g, outputs: g.nodes.flatMap((n) => n.outputs) }, new Map([[g.inputs[0] as string, one]]));
-  let total = 0;
-  for (const n of g.nodes) {
-    const w = g.initializers.get(n.inputs[1] ?? '');
-    const y = vals.get(n.outputs[0] as string);
-    if (w === undefined || y === undefined) continue;
-    if (n.op === 'Conv') total += (y.data.length / (w.shape[0] as number)) * w.data.length;
-    else if (n.op === 'Gemm' || n.op === 'MatMul') total += w.data.length;
-  }
-  return total;
 }
 
 async function benchModel(name: string): Promise<ModelRow> {
@@ -86,7 +71,7 @@ async function benchModel(name: string): Promise<ModelRow> {
   const input = ann.inputs[0] as string;
   const ort2 = await ortImagesPerSec(file, ann, test.x, 2);
   const ort1 = await ortImagesPerSec(file, ann, test.x, 1);
-  const batch = { dtype: 'float32' as const, shape: [ORT_BATCH, ...test.x.shape.slice(1)], data: batchOf(test.x, 0, ORT_BATCH) };
+  const batch = { dtype: 'float32' as const, shape: [ORT_BATCH, ...test.x.shape.slice(1)], data: firstSamples(test.x, ORT_BATCH) };
   const interp = await timeIt(() => runGraph(ann, new Map([[input, batch]])), 1000);
   const sim: SimRow[] = [];
   for (const T of STEPS) {
@@ -102,7 +87,7 @@ async function benchModel(name: string): Promise<ModelRow> {
     }
   }
   return {
-    model: name, annMacs: macs(ann, test.x), ort: { threads1: sig(ort1), threads2: sig(ort2) },
+    model: name, annMacs: annMacs(ann), ort: { threads1: sig(ort1), threads2: sig(ort2) },
     interpreter: sig((1000 * ORT_BATCH) / interp.meanMs), sim,
   };
 }
