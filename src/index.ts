@@ -25,7 +25,11 @@ export type { Dataset } from './data/dataset.js';
 export { loadMnist } from './data/mnist.js';
 
 // Conversion, simulation, quantization
-export { convertModel, isConverted, withSyntheticCalibration, parseMethod } from './api/convert.js';
+export { convertModel, isConverted, withSyntheticCalibration } from './api/convert.js';
+export { parseMethod } from './passes/calibrate.js';
+/** The option schema every command, API function and the bundler plugin share (flags, keys, rules, help). */
+export { checkOptions, COMPILE_OPTIONS, CONVERT_OPTIONS, EXPLORE_OPTIONS, QUANTIZE_MODEL_OPTIONS, RETRAIN_OPTIONS, SIMULATE_OPTIONS } from './api/options.js';
+export type { OptionDef, OptionSchema, OptionValues, Distillation } from './api/options.js';
 export type { ConvertOptions, ConvertResult } from './api/convert.js';
 export { annAccuracy } from './api/evaluate.js';
 export { simulateModel } from './api/simulate.js';

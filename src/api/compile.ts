@@ -33,6 +33,7 @@ import { convertModel, isConverted } from './convert.js';
 import { simulate } from '../sim/snn/simulate.js';
 import { packageVersion } from './version.js';
 import { takeRange } from './slice.js';
+import { checkOptions, COMPILE_OPTIONS } from './options.js';
 
 /** Targets `--target all` compiles for (the ANN baselines are always added). */
 export const SNN_TARGETS = ['loihi1', 'loihi2', 'imc-hpadc', 'imc-adcless', 'fpga'] as const;
@@ -126,6 +127,7 @@ export function resolveTargets(names: readonly string[]): (Target | CustomTarget
 }
 
 export async function compileModel(g: Graph, opts: CompileOptions): Promise<CompileResult> {
+  checkOptions(COMPILE_OPTIONS, opts);
   const targets = resolveTargets(opts.targets);
   const sim = simulateModel(g, opts);
   const snn = sim.graph;

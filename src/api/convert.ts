@@ -7,10 +7,11 @@ import type { Diagnostic } from '../passes/context.js';
 import { collectingContext } from '../passes/context.js';
 import { ANN_PASSES, conversionPasses, runPipeline } from '../passes/pipeline.js';
 import { graphStats } from '../ir/stats.js';
-import type { CalibrationMethod } from '../passes/calibrate.js';
+import { parseMethod } from '../passes/calibrate.js';
 import { fitToModel, loadDatasetSpec } from './dataset.js';
 import type { Dataset } from '../data/dataset.js';
 import { synthesizeCalibration } from '../retrain/synthesize.js';
+import { checkOptions, CONVERT_OPTIONS } from './options.js';
 
 /**
  * For `--calib synthetic`: generate calibration images from the ANN itself (data-free,
@@ -51,16 +52,6 @@ export interface ConvertResult {
   readonly calibration: string;
 }
 
-export const METHODS_HELP = "'max', 'percentile:<p>' (e.g. percentile:99.99), 'clip', 'hoyer'";
-
-export function parseMethod(s: string): CalibrationMethod {
-  if (s === 'max' || s === 'clip' || s === 'hoyer') return s;
-  const m = /^percentile:(\d+(?:\.\d+)?)$/.exec(s);
-  const p = m !== null ? Number(m[1]) : NaN;
-  if (p > 0 && p <= 100) return { percentile: p };
-  throw fail({ code: 'SNNC_E_USAGE', message: `unknown calibration method '${s}'`, hint: `use ${METHODS_HELP}` });
-}
-
 export function isConverted(g: Graph): boolean {
   return g.meta['snnc.kind'] === 'snn';
 }
@@ -78,6 +69,7 @@ export function convertModel(g: Graph, opts: ConvertOptions = {}): ConvertResult
   if (isConverted(g)) {
     throw fail({ code: 'SNNC_E_USAGE', message: 'the model is already a converted spiking network', hint: 'convert the original ANN instead' });
   }
+  checkOptions(CONVERT_OPTIONS, opts);
   // A model from `snnc retrain` carries trained clips: they are the thresholds it was trained for.
   const methodName = opts.method ?? (g.meta['snnc.retrain.method'] !== undefined ? 'clip' : 'percentile:99.99');
   const method = parseMethod(methodName);

@@ -49,30 +49,22 @@ export function parseBitList(s: string, option: string): number[] {
 }
 
 /** "trunc,nearest" → ['trunc', 'nearest']; 'all' = every rounding; a typo names the closest. */
-export function parseRoundingList(s: string): Rounding[] {
+export function parseRoundingList(s: string, where = '--rounding'): Rounding[] {
   if (s.trim() === 'all') return ['trunc', 'nearest', 'stochastic'];
-  const out = s.split(',').map((x) => x.trim()).filter((x) => x !== '').map(parseRounding);
-  if (out.length === 0) throw usage('--rounding: no rounding given', 'e.g. --rounding nearest,stochastic');
+  const out = s.split(',').map((x) => x.trim()).filter((x) => x !== '').map((x) => parseRounding(x, where));
+  if (out.length === 0) throw usage(`${where}: no rounding given`, 'e.g. --rounding nearest,stochastic');
   return [...new Set(out)];
 }
 
 /** "2/4" → { index: 2, count: 4 }. */
-export function parseShard(s: string): Shard {
+export function parseShard(s: string, where = '--shard'): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(s.trim());
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
   if (m === null || !(count >= 1) || !(index >= 1) || index > count || count > MAX_UNITS) {
-    throw usage(`--shard '${s}' is not i/n with 1 ≤ i ≤ n`, 'e.g. --shard 1/2 on one machine and --shard 2/2 on another, then snnc explore merge');
+    throw usage(`${where} '${s}' is not i/n with 1 ≤ i ≤ n`, 'e.g. --shard 1/2 on one machine and --shard 2/2 on another, then snnc explore merge');
   }
   return { index, count };
-}
-
-/** The allowed accuracy drop in percentage points: a number in [0, 100]. */
-export function checkMaxDrop(v: number, text = String(v)): number {
-  if (!Number.isFinite(v) || v < 0 || v > 100) {
-    throw usage(`--max-accuracy-drop must be a number of percentage points in 0–100, got '${text}'`, 'e.g. --max-accuracy-drop 0.5 (a loss of at most half a point)');
-  }
-  return v;
 }
 
 export function enumerateUnits(weightBits: readonly number[], neuronBits: readonly number[], rounding: readonly Rounding[]): ExploreUnit[] {

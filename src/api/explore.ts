@@ -34,9 +34,9 @@ import { evaluateUnit } from './explore-eval.js';
 import type { DocHead } from './explore-select.js';
 import { finishDoc, rowsOf } from './explore-select.js';
 import type { ExploreUnit, Shard } from './explore-space.js';
-import { checkMaxDrop, enumerateUnits, unitsOfShard } from './explore-space.js';
+import { enumerateUnits, unitsOfShard } from './explore-space.js';
+import { checkOptions, DEFAULT_EXPLORE_TARGET, EXPLORE_OPTIONS, TIMESTEPS } from './options.js';
 import type { WorkerInit, WorkerMessage } from './explore-worker.js';
-import { checkTimesteps } from './simulate.js';
 import { loihiConvertOptions, loihiLatency } from './simulate-loihi.js';
 import { packageVersion } from './version.js';
 
@@ -72,7 +72,6 @@ export interface ExploreResult {
   readonly diagnostics: readonly { readonly severity: string; readonly code: string; readonly message: string; readonly node?: string; readonly hint?: string }[];
 }
 
-export const DEFAULT_EXPLORE_TARGET = 'fpga';
 
 /** explore.json, explore.csv and explore.svg of a document. */
 export function exploreFiles(doc: ExploreDoc): OutputFile[] {
@@ -137,8 +136,9 @@ async function runPool(units: readonly ExploreUnit[], workers: number, init: Wor
 }
 
 export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<ExploreResult> {
-  checkTimesteps(opts.T);
-  const maxDrop = checkMaxDrop(opts.maxAccuracyDrop);
+  checkOptions(EXPLORE_OPTIONS, opts);
+  TIMESTEPS.check(opts.T, 'T');
+  const maxDrop = EXPLORE_OPTIONS.maxAccuracyDrop.check(opts.maxAccuracyDrop, 'maxAccuracyDrop');
   const Ts = [...new Set(opts.T)].sort((a, b) => a - b);
   const units = enumerateUnits(opts.weightBits, opts.neuronBits, opts.rounding);
   const mine = unitsOfShard(units, opts.shard);

@@ -7,6 +7,7 @@ import type { Graph } from '../ir/types.js';
 import { loadOnnx } from '../frontend/onnx/read.js';
 import { importTfjs } from '../frontend/tfjs/index.js';
 import { importNir } from '../frontend/nir/index.js';
+import { checkOptions, LOAD_OPTIONS } from './options.js';
 
 export interface LoadOptions {
   /** Largest tensor (in elements) any stage may allocate; default 2^28. */
@@ -28,9 +29,8 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<G
   if (!statSync(path).isFile()) {
     throw fail({ code: 'SNNC_E_IO', message: 'model path is not a file', file: path });
   }
-  if (opts.nirDt !== undefined && !(opts.nirDt > 0 && Number.isFinite(opts.nirDt))) {
-    throw fail({ code: 'SNNC_E_USAGE', message: `--nir-dt ${opts.nirDt} is not a positive time step`, hint: 'e.g. --nir-dt 1e-4 (seconds; the default) or --nir-dt 1 for per-step files' });
-  }
+  checkOptions(LOAD_OPTIONS, opts);
+
   const ext = extname(path).toLowerCase();
   const o = opts.maxElements !== undefined ? { maxElements: opts.maxElements } : {};
   const r = opts.onRead !== undefined ? { onRead: opts.onRead } : {};

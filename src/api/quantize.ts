@@ -14,6 +14,7 @@ import type { ConvertOptions } from './convert.js';
 import { convertModel, isConverted } from './convert.js';
 import type { MemoryReport } from './memory.js';
 import { memoryReport } from './memory.js';
+import { checkOptions, QUANTIZE_MODEL_OPTIONS } from './options.js';
 
 export type QuantScheme = 'after-conversion' | 'ann-first';
 
@@ -61,11 +62,9 @@ export function fakeQuantizeAnn(g: Graph, s: QuantizeSettings): Graph {
 }
 
 export function quantizeModel(g: Graph, opts: QuantizeModelOptions = {}): QuantizeModelResult {
+  checkOptions(QUANTIZE_MODEL_OPTIONS, opts);
   checkSettings(opts);
   const scheme = opts.scheme ?? 'after-conversion';
-  if (scheme !== 'after-conversion' && scheme !== 'ann-first') {
-    throw fail({ code: 'SNNC_E_USAGE', message: `unknown quantization scheme '${String(scheme)}'`, hint: 'use after-conversion or ann-first' });
-  }
   const diagnostics: Diagnostic[] = [];
   let snn = g;
   let calibration: string | null = g.meta['snnc.calibration'] ?? null;

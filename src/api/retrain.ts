@@ -13,7 +13,6 @@ import type { Budget, BudgetMiss } from '../report/budget.js';
 import { checkBudget } from '../report/budget.js';
 import type { CompileReport } from '../report/types.js';
 import { createTrainer, trainableAnn } from '../retrain/train.js';
-import type { TrainOptions } from '../retrain/train.js';
 import { initTf } from '../retrain/tf.js';
 import { backendFor } from '../backends/registry.js';
 import type { BackendRecord } from '../backends/registry.js';
@@ -24,6 +23,8 @@ import type { OutputFile } from './atomic.js';
 import { fitToModel, loadDatasetSpec } from './dataset.js';
 import { quantizeModel } from './quantize.js';
 import { isConverted } from './convert.js';
+import { checkOptions, RETRAIN_OPTIONS } from './options.js';
+import type { Distillation } from './options.js';
 
 export interface RetrainOptions {
   /** One target: a bundled name or a target JSON file. */
@@ -38,7 +39,7 @@ export interface RetrainOptions {
   readonly levels?: number;
   /** Weight bits to train for (and deploy with); default 8, what compile quantizes to. */
   readonly weightBits?: number;
-  readonly kd?: TrainOptions['kd'];
+  readonly kd?: Distillation;
   readonly rateWeight?: number;
   /** Adam step of the weights (default 1e-4; 1e-3 for 2-bit weights). */
   readonly learningRate?: number;
@@ -85,13 +86,6 @@ export interface RetrainResult {
   /** The compile output of the best round (report.*, model.snn.onnx, the target's files) when `keepFiles`. */
   readonly files: readonly OutputFile[];
   readonly settings: { readonly target: string; readonly T: number; readonly levels: number; readonly weightBits: number; readonly method: string };
-}
-
-const MAX_ROUNDS = 100;
-const MAX_EPOCHS = 1000;
-
-function checkInt(name: string, v: number, lo: number, hi: number): void {
-  if (!Number.isInteger(v) || v < lo || v > hi) throw fail({ code: 'SNNC_E_RETRAIN', message: `${name} must be an integer from ${lo} to ${hi}, got ${v}`, hint: `see 'snnc retrain --help'` });
 }
 
 /**
@@ -154,15 +148,12 @@ function better(a: RetrainRound, b: RetrainRound, spikes: boolean, floor: number
 
 export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<RetrainResult> {
   if (isConverted(g)) throw fail({ code: 'SNNC_E_RETRAIN', message: 'the model is already a converted spiking network', hint: 'retrain the original ANN' });
+  checkOptions(RETRAIN_OPTIONS, opts);
+  RETRAIN_OPTIONS.T.check(opts.T, 'T');
   const rounds = opts.rounds ?? 3;
   const epochs = opts.epochsPerRound ?? 2;
-  checkInt('--rounds', rounds, 1, MAX_ROUNDS);
-  checkInt('--epochs', epochs, 1, MAX_EPOCHS);
-  checkInt('--T', opts.T, 1, 100000);
   const weightBits = opts.weightBits ?? 8;
-  checkInt('weight bits', weightBits, 2, 16);
   const levels = opts.levels ?? (opts.T <= 16 ? opts.T : 0);
-  checkInt('--levels', levels, 0, 1024);
   const target = resolveTargets([opts.target]);
   if (target.length !== 1) throw fail({ code: 'SNNC_E_RETRAIN', message: 'retrain takes exactly one target', hint: 'e.g. --target loihi2' });
   const tg = target[0];

@@ -11,8 +11,7 @@ import { annAccuracy } from './evaluate.js';
 import type { QuantizeSettings } from '../passes/quantize-config.js';
 import { programOf } from '../passes/quantize.js';
 import { simulateInt } from '../sim/int/simulate.js';
-
-export const MAX_T = 100000;
+import { checkOptions, SIMULATE_OPTIONS, TIMESTEPS } from './options.js';
 
 export interface SimulateModelOptions extends ConvertOptions {
   /** 'mnist' (embedded test split) or a .npz path. */
@@ -53,17 +52,9 @@ export interface SimulateReport {
   readonly int?: { readonly rows: readonly { readonly T: number; readonly accuracy: number; readonly spikesPerSample: number }[]; readonly accuracyPerStep: readonly number[] };
 }
 
-export function checkTimesteps(T: readonly number[]): void {
-  if (T.length === 0) throw fail({ code: 'SNNC_E_USAGE', message: 'no time steps given', hint: 'e.g. --T 8,16,32' });
-  for (const t of T) {
-    if (!Number.isInteger(t) || t <= 0 || t > MAX_T) {
-      throw fail({ code: 'SNNC_E_USAGE', message: `time steps must be integers from 1 to ${MAX_T}, got ${t}`, hint: 'e.g. --T 8,16,32' });
-    }
-  }
-}
-
 export function simulateModel(g: Graph, opts: SimulateModelOptions): SimulateReport {
-  checkTimesteps(opts.T);
+  checkOptions(SIMULATE_OPTIONS, opts);
+  TIMESTEPS.check(opts.T, 'T');
   const Ts = [...new Set(opts.T)].sort((a, b) => a - b);
   let ann: SimulateReport['ann'] = null;
   const diagnostics: SimulateReport['diagnostics'][number][] = [];

@@ -2,7 +2,7 @@
 // check. Kept apart from the command table (commands.ts), which imports every command, so the
 // commands do not import the table back (no import cycle).
 import { fail } from '../errors.js';
-import type { OptionTable } from './args.js';
+import type { OptionSchema } from '../api/options.js';
 
 export interface CliIO {
   readonly stdout: (s: string) => void;
@@ -15,7 +15,7 @@ export interface Command {
   readonly summary: string;
   readonly usage: string;
   readonly description: string;
-  readonly options: OptionTable;
+  readonly options: OptionSchema;
   readonly examples: readonly string[];
   readonly run: (argv: readonly string[], io: CliIO) => Promise<number>;
 }

@@ -8,12 +8,26 @@ import { loadModel } from '../api/load.js';
 import { withSyntheticCalibration } from '../api/convert.js';
 import { fail } from '../errors.js';
 import { formatRatio, formatSI, formatPercent } from '../report/format.js';
-import { flag, intOpt, listOpt, parseCommandArgs, stringOpt } from './args.js';
+import { COMPILE_OPTIONS, DATA_OPTIONS, HW_SAMPLES, opt, pick, TIMESTEPS } from '../api/options.js';
+import { parseCommandArgs, required } from './args.js';
 import type { Command } from './command.js';
 import { requirePositional } from './command.js';
-import { CONVERT_OPTIONS, convertOptionsFrom, parseIntList, loadOptionsFrom } from './convert-options.js';
+import { MODEL_CONVERT_OPTIONS, convertOptionsFrom, loadOptionsFrom } from './convert-options.js';
 import { table } from './format.js';
 import { progressBar } from './progress.js';
+
+const OPTIONS = {
+  targets: COMPILE_OPTIONS.targets,
+  output: opt.string({ short: 'o', value: 'dir', help: 'output folder (required)' }),
+  force: opt.switch({ help: 'replace an existing folder that snnc did not write' }),
+  csim: opt.switch({ help: 'fpga: compile the emitted testbench with g++ and check it against the integer simulation' }),
+  synth: opt.switch({ help: 'fpga: run vitis_hls on the project when it is on PATH (otherwise says so)' }),
+  dataset: { ...DATA_OPTIONS.dataset, help: 'labelled data for accuracy and activity (default mnist test split)' },
+  n: { ...DATA_OPTIONS.n, help: 'use the first n samples (default 1000; the MNIST test split has 2004)' },
+  hwSamples: { ...HW_SAMPLES, help: 'samples for target functional simulations (IMC partial sums; default 100)' },
+  T: { ...TIMESTEPS, help: 'time steps; costs use the largest (default 16,32)' },
+  ...MODEL_CONVERT_OPTIONS,
+};
 
 export const compileCommand: Command = {
   name: 'compile',
@@ -28,50 +42,33 @@ export const compileCommand: Command = {
     'network, is listed as unavailable with the reason. Output folder (written atomically):',
     'report.json (docs/report.schema.json), report.md, report.html, model.snn.onnx, <target>/...',
   ].join('\n'),
-  options: {
-    target: { type: 'string', short: 't', multiple: true, value: 'name', help: "target name, target JSON file, or 'all' (repeatable; default all)" },
-    output: { type: 'string', short: 'o', value: 'dir', help: 'output folder (required)' },
-    force: { type: 'boolean', help: 'replace an existing folder that snnc did not write' },
-    csim: { type: 'boolean', help: 'fpga: compile the emitted testbench with g++ and check it against the integer simulation' },
-    synth: { type: 'boolean', help: 'fpga: run vitis_hls on the project when it is on PATH (otherwise says so)' },
-    dataset: { type: 'string', value: 'mnist|file.npz', help: 'labelled data for accuracy and activity (default mnist test split)' },
-    n: { type: 'string', value: 'samples', help: 'use the first n samples (default 1000; the MNIST test split has 2004)' },
-    'hw-samples': { type: 'string', value: 'n', help: 'samples for target functional simulations (IMC partial sums; default 100)' },
-    T: { type: 'string', value: 'list', help: 'time steps; costs use the largest (default 16,32)' },
-    ...CONVERT_OPTIONS,
-  },
+  options: OPTIONS,
   examples: [
     'snnc compile examples/lenet.onnx --target all -o out',
     'snnc compile model.onnx -t loihi2 -t imc-adcless --T 16,32 -o out --json',
     'snnc compile model.onnx --target ./mychip.json -o out',
   ],
   async run(argv, io) {
-    const a = parseCommandArgs(argv, this.options, this.name);
-    const model = requirePositional(a.positionals, 0, 'model path', this.name);
-    const out = stringOpt(a, 'output');
-    if (out === undefined) throw fail({ code: 'SNNC_E_USAGE', message: 'missing -o <dir>', hint: "see 'snnc compile --help'" });
+    const { positionals, values: o } = parseCommandArgs(argv, OPTIONS, this.name);
+    const model = requirePositional(positionals, 0, 'model path', this.name);
+    const out = required(o.output, '-o <dir>', this.name);
     probeOutput(out); // an unwritable destination fails now, not after the work
-    const targets = listOpt(a, 'target');
-    const n = intOpt(a, 'n', 1, 10_000_000);
-    const dataset = stringOpt(a, 'dataset');
-    const hwSamples = intOpt(a, 'hw-samples', 1, 10_000_000);
-    const g = await loadModel(model, loadOptionsFrom(a));
+    const g = await loadModel(model, loadOptionsFrom(o));
     const r = await compileModel(g, {
-      ...(await withSyntheticCalibration(g, convertOptionsFrom(a))),
+      ...(await withSyntheticCalibration(g, convertOptionsFrom(o, io))),
+      ...pick(o, { ...DATA_OPTIONS, hwSamples: HW_SAMPLES }),
       modelFile: model,
-      targets: targets.length > 0 ? targets : ['all'],
-      T: parseIntList(stringOpt(a, 'T') ?? '16,32', 'T'),
-      ...(dataset !== undefined ? { dataset } : {}),
-      n: n ?? 1000,
-      ...(hwSamples !== undefined ? { hwSamples } : {}),
-      onProgress: progressBar(io, flag(a, 'quiet') || flag(a, 'json')),
+      targets: o.targets ?? ['all'],
+      T: o.T ?? [16, 32],
+      n: o.n ?? 1000,
+      onProgress: progressBar(io, o.quiet === true || o.json === true),
     });
-    writeDirAtomic(out, r.files, { force: flag(a, 'force') });
+    writeDirAtomic(out, r.files, { force: o.force === true });
     // Every FPGA target that was emitted has its project in <out>/<target name>/ (a custom
     // target file names its own folder).
     const fpgaDirs = r.report.targets.filter((t) => t.kind === 'fpga' && t.status === 'ok').map((t) => join(out, t.target)).filter((d) => existsSync(d));
     const checks: string[] = [];
-    if (flag(a, 'csim')) {
+    if (o.csim === true) {
       if (fpgaDirs.length === 0) throw fail({ code: 'SNNC_E_USAGE', message: '--csim needs an FPGA target that compiled', hint: 'add --target fpga (or your FPGA target file)' });
       if (!(await hasCompiler())) {
         checks.push('fpga C-simulation: g++ is not installed, so it was not run');
@@ -83,18 +80,18 @@ export const compileCommand: Command = {
         }
       }
     }
-    if (flag(a, 'synth')) {
+    if (o.synth === true) {
       if (fpgaDirs.length === 0) throw fail({ code: 'SNNC_E_USAGE', message: '--synth needs an FPGA target that compiled', hint: 'add --target fpga (or your FPGA target file)' });
       for (const dir of fpgaDirs) {
         const s = await synth(dir);
         checks.push(`${basename(dir)} synthesis: ${s.message ?? (s.ran ? 'done' : 'not run')}`);
       }
     }
-    if (flag(a, 'json')) {
+    if (o.json === true) {
       io.stdout(JSON.stringify({ output: out, files: r.files.map((f) => f.path).sort(), checks, report: r.report }, null, 2) + '\n');
       return 0;
     }
-    if (flag(a, 'quiet')) return 0;
+    if (o.quiet === true) return 0;
     const rep = r.report;
     const lines = [
       `${model}: ANN ${formatPercent(rep.accuracy.ann)}; SNN ${rep.accuracy.snn.map((s) => `T=${s.T} ${formatPercent(s.accuracy)}`).join(', ')} on ${rep.settings.dataset} (${rep.settings.samples} samples)`,

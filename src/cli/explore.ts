@@ -5,22 +5,22 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeDirAtomic, probeOutput } from '../api/atomic.js';
 import { withSyntheticCalibration } from '../api/convert.js';
-import { DEFAULT_EXPLORE_TARGET, exploreFiles, exploreModel } from '../api/explore.js';
+import { exploreFiles, exploreModel } from '../api/explore.js';
 import type { ExploreResult } from '../api/explore.js';
 import { mergeDocs } from '../api/explore-select.js';
-import { checkMaxDrop, parseBitList, parseRoundingList, parseShard } from '../api/explore-space.js';
+import { parseBitList } from '../api/explore-space.js';
+import { EXPLORE_OPTIONS, opt, pick } from '../api/options.js';
 import { loadModel } from '../api/load.js';
 import { formatBits } from '../api/memory.js';
 import { fail } from '../errors.js';
 import type { ExploreDoc, ExploreRow } from '../report/explore.js';
 import { formatSI } from '../report/format.js';
 import { validateExploreDoc } from '../report/schema.js';
-import type { ParsedArgs } from './args.js';
-import { flag, intOpt, parseCommandArgs, stringOpt } from './args.js';
+import { parseCommandArgs, required } from './args.js';
 import type { Command } from './command.js';
 import { requirePositional } from './command.js';
 import type { CliIO } from './command.js';
-import { CONVERT_OPTIONS, convertOptionsFrom, parseIntList, loadOptionsFrom } from './convert-options.js';
+import { MODEL_CONVERT_OPTIONS, convertOptionsFrom, loadOptionsFrom } from './convert-options.js';
 import { diagnosticLine, table } from './format.js';
 import { progressBar } from './progress.js';
 
@@ -61,8 +61,8 @@ function summary(doc: ExploreDoc, dir: string): string {
 
 type Diagnostics = ExploreResult['diagnostics'];
 
-function printResult(doc: ExploreDoc, dir: string, a: ParsedArgs, io: CliIO, diagnostics: Diagnostics = []): number {
-  if (flag(a, 'json')) {
+function printResult(doc: ExploreDoc, dir: string, print: { readonly json: boolean; readonly quiet: boolean }, io: CliIO, diagnostics: Diagnostics = []): number {
+  if (print.json) {
     const rows = new Map(doc.rows.map((r) => [r.id, r]));
     io.stdout(JSON.stringify({
       output: dir,
@@ -75,7 +75,7 @@ function printResult(doc: ExploreDoc, dir: string, a: ParsedArgs, io: CliIO, dia
       ...(doc.shard !== undefined ? { shard: doc.shard } : {}),
       diagnostics,
     }, null, 2) + '\n');
-  } else if (!flag(a, 'quiet')) {
+  } else if (!print.quiet) {
     const notes = diagnostics.map(diagnosticLine);
     io.stdout(summary(doc, dir) + (notes.length > 0 ? notes.join('\n') + '\n' : ''));
   }
@@ -92,6 +92,15 @@ function readShard(dir: string): { doc: ExploreDoc; file: string } {
   validateExploreDoc(doc, file);
   return { doc, file };
 }
+
+const OPTIONS = {
+  output: opt.string({ short: 'o', value: 'dir', help: 'output folder (required)' }),
+  force: opt.switch({ help: 'replace an existing folder that snnc did not write' }),
+  ...EXPLORE_OPTIONS,
+  perLayer: opt.switch({ help: 'one weight scale per layer for every configuration (default: per output channel)' }),
+  pow2: opt.switch({ help: 'power-of-two scales for every configuration (shift-only hardware)' }),
+  ...MODEL_CONVERT_OPTIONS,
+};
 
 export const exploreCommand: Command = {
   name: 'explore',
@@ -110,25 +119,7 @@ export const exploreCommand: Command = {
     'in parallel threads; --shard i/n runs every n-th configuration, and `snnc explore merge`',
     'joins the shards into exactly what one unsharded run writes.',
   ].join('\n'),
-  options: {
-    output: { type: 'string', short: 'o', value: 'dir', help: 'output folder (required)' },
-    force: { type: 'boolean', help: 'replace an existing folder that snnc did not write' },
-    dataset: { type: 'string', value: 'mnist|file.npz', help: 'labelled test data (default mnist: the embedded test split, 2,004 images)' },
-    n: { type: 'string', value: 'samples', help: 'use only the first n samples' },
-    bits: { type: 'string', value: 'list', help: 'weight bits: a range and/or list, e.g. 2..8 or 2,4,8 (default 2..8)' },
-    'neuron-bits': { type: 'string', value: 'list', help: 'threshold and bias bits, same syntax (default 8)' },
-    rounding: { type: 'string', value: 'list', help: "trunc, nearest, stochastic, comma-separated, or 'all' (default all)" },
-    T: { type: 'string', value: 'list', help: 'time steps, comma-separated (default 8,16,32)' },
-    'max-accuracy-drop': { type: 'string', value: 'pp', help: 'allowed accuracy loss in percentage points (default 0.5)' },
-    reference: { type: 'string', value: 'snn|ann', help: 'what the drop is measured against: the float SNN at the largest T (default) or the ANN' },
-    target: { type: 'string', value: 'name', help: `target whose cost model gives energy and latency (default ${DEFAULT_EXPLORE_TARGET}; loihi2, imc-hpadc, imc-adcless or a JSON file)` },
-    'per-layer': { type: 'boolean', help: 'one weight scale per layer for every configuration (default: per output channel)' },
-    pow2: { type: 'boolean', help: 'power-of-two scales for every configuration (shift-only hardware)' },
-    overflow: { type: 'string', value: 'saturate|wrap', help: 'membrane overflow (default saturate)' },
-    workers: { type: 'string', value: 'n', help: 'parallel worker threads (default: the number of cores, at most 8)' },
-    shard: { type: 'string', value: 'i/n', help: 'run only shard i of n of the sweep (then snnc explore merge)' },
-    ...CONVERT_OPTIONS,
-  },
+  options: OPTIONS,
   examples: [
     'snnc explore examples/lenet.onnx -o explore',
     'snnc explore examples/lenet.onnx --bits 3..8 --rounding nearest,stochastic --T 16,32 --max-accuracy-drop 1 -o explore',
@@ -138,48 +129,35 @@ export const exploreCommand: Command = {
     'snnc explore merge part1 part2 -o explore',
   ],
   async run(argv, io) {
-    const a = parseCommandArgs(argv, this.options, this.name);
-    const out = stringOpt(a, 'output');
-    const first = requirePositional(a.positionals, 0, 'model path (or merge)', this.name);
-    if (out === undefined) throw fail({ code: 'SNNC_E_USAGE', message: 'missing -o <dir>', hint: "see 'snnc explore --help'" });
+    const { positionals, values: o } = parseCommandArgs(argv, OPTIONS, this.name);
+    const first = requirePositional(positionals, 0, 'model path (or merge)', this.name);
+    const out = required(o.output, '-o <dir>', this.name);
     probeOutput(out); // an unwritable destination fails now, not after the work
+    const print = { json: o.json === true, quiet: o.quiet === true };
     if (first === 'merge' && !existsSync(first)) {
-      const dirs = a.positionals.slice(1);
+      const dirs = positionals.slice(1);
       if (dirs.length === 0) throw fail({ code: 'SNNC_E_USAGE', message: 'explore merge: no folders given', hint: 'snnc explore merge part1 part2 … -o explore' });
       const doc = mergeDocs(dirs.map(readShard));
-      writeDirAtomic(out, exploreFiles(doc), { force: flag(a, 'force') });
-      return printResult(doc, out, a, io);
+      writeDirAtomic(out, exploreFiles(doc), { force: o.force === true });
+      return printResult(doc, out, print, io);
     }
-    // Every option is checked before the model is read and the sweep starts.
-    const weightBits = parseBitList(stringOpt(a, 'bits') ?? '2..8', '--bits');
-    const neuronBits = parseBitList(stringOpt(a, 'neuron-bits') ?? '8', '--neuron-bits');
-    const rounding = parseRoundingList(stringOpt(a, 'rounding') ?? 'all');
-    const T = parseIntList(stringOpt(a, 'T') ?? '8,16,32', 'T');
-    const dropText = stringOpt(a, 'max-accuracy-drop') ?? '0.5';
-    const maxAccuracyDrop = checkMaxDrop(dropText.trim() === '' ? NaN : Number(dropText), dropText);
-    const reference = stringOpt(a, 'reference') ?? 'snn';
-    if (reference !== 'snn' && reference !== 'ann') throw fail({ code: 'SNNC_E_USAGE', message: `--reference must be snn or ann, got '${reference}'`, hint: 'snn: the float SNN at the largest T (default); ann: the ANN the model was converted from' });
-    const overflow = stringOpt(a, 'overflow') ?? 'saturate';
-    if (overflow !== 'saturate' && overflow !== 'wrap') throw fail({ code: 'SNNC_E_USAGE', message: `--overflow must be saturate or wrap, got '${overflow}'`, hint: 'saturate clamps the membrane at its width; wrap drops the high bits' });
-    const shardText = stringOpt(a, 'shard');
-    const shard = shardText !== undefined ? parseShard(shardText) : undefined;
-    const workers = intOpt(a, 'workers', 1, 256) ?? Math.min(8, availableParallelism());
-    const n = intOpt(a, 'n', 1, 10_000_000);
-    const dataset = stringOpt(a, 'dataset');
-    const target = stringOpt(a, 'target');
-    const g = await loadModel(first, loadOptionsFrom(a));
+    // Every option was checked while parsing, before the model is read and the sweep starts.
+    const g = await loadModel(first, loadOptionsFrom(o));
     const r = await exploreModel(g, {
-      ...(await withSyntheticCalibration(g, convertOptionsFrom(a))),
+      ...(await withSyntheticCalibration(g, convertOptionsFrom(o, io))),
+      ...pick(o, EXPLORE_OPTIONS),
       modelFile: first,
-      weightBits, neuronBits, rounding, T, maxAccuracyDrop, reference, workers, overflow,
-      perChannel: !flag(a, 'per-layer'), pow2: flag(a, 'pow2'),
-      ...(shard !== undefined ? { shard } : {}),
-      ...(n !== undefined ? { n } : {}),
-      ...(dataset !== undefined ? { dataset } : {}),
-      ...(target !== undefined ? { target } : {}),
-      onProgress: progressBar(io, flag(a, 'quiet') || flag(a, 'json')),
+      weightBits: o.weightBits ?? parseBitList('2..8', '--bits'),
+      neuronBits: o.neuronBits ?? [8],
+      rounding: o.rounding ?? ['trunc', 'nearest', 'stochastic'],
+      T: o.T ?? [8, 16, 32],
+      maxAccuracyDrop: o.maxAccuracyDrop ?? 0.5,
+      workers: o.workers ?? Math.min(8, availableParallelism()),
+      perChannel: o.perLayer !== true,
+      pow2: o.pow2 === true,
+      onProgress: progressBar(io, print.quiet || print.json),
     });
-    writeDirAtomic(out, r.files, { force: flag(a, 'force') });
-    return printResult(r.doc, out, a, io, r.diagnostics);
+    writeDirAtomic(out, r.files, { force: o.force === true });
+    return printResult(r.doc, out, print, io, r.diagnostics);
   },
 };

@@ -2,10 +2,15 @@
 import { inspectGraph } from '../api/inspect.js';
 import { loadModel } from '../api/load.js';
 import { printGraph } from '../ir/print.js';
-import { flag, intOpt, parseCommandArgs } from './args.js';
+import { opt } from '../api/options.js';
+import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 import { requirePositional } from './command.js';
 import { bytes, count, shapeStr, table } from './format.js';
+
+const OPTIONS = {
+  graph: opt.switch({ help: 'also print the whole IR, one line per node' }),
+};
 
 export const inspectCommand: Command = {
   name: 'inspect',
@@ -18,21 +23,18 @@ export const inspectCommand: Command = {
     'dimension (the batch) counts as 1. Use it first: it also tells you whether snnc can',
     'read the model at all, and names the node when it cannot.',
   ].join('\n'),
-  options: {
-    graph: { type: 'boolean', help: 'also print the whole IR, one line per node' },
-  },
+  options: OPTIONS,
   examples: ['snnc inspect examples/lenet.onnx', 'snnc inspect model.onnx --json | jq .totals'],
   async run(argv, io) {
-    const a = parseCommandArgs(argv, this.options, this.name);
-    const model = requirePositional(a.positionals, 0, 'model path', this.name);
-    const maxElements = intOpt(a, 'max-elements', 1, Number.MAX_SAFE_INTEGER);
-    const g = await loadModel(model, maxElements !== undefined ? { maxElements } : {});
+    const { positionals, values: o } = parseCommandArgs(argv, OPTIONS, this.name);
+    const model = requirePositional(positionals, 0, 'model path', this.name);
+    const g = await loadModel(model, o.maxElements !== undefined ? { maxElements: o.maxElements } : {});
     const r = inspectGraph(g);
-    if (flag(a, 'json')) {
+    if (o.json === true) {
       io.stdout(JSON.stringify(r, null, 2) + '\n');
       return 0;
     }
-    if (flag(a, 'quiet')) return 0;
+    if (o.quiet === true) return 0;
     const out: string[] = [];
     out.push(`model: ${model}${r.name !== '' ? ` (graph '${r.name}')` : ''}`);
     out.push('inputs:');
@@ -52,7 +54,7 @@ export const inspectCommand: Command = {
       `total: ${r.totals.nodes} nodes, ${count(r.totals.params)} parameters (${bytes(r.totals.paramBytes)}), ` +
         `${count(r.totals.macsPerSample)} MACs/sample, ${bytes(r.totals.activationBytesPerSample)} activations/sample`,
     );
-    if (flag(a, 'graph')) out.push('', printGraph(g));
+    if (o.graph === true) out.push('', printGraph(g));
     io.stdout(out.join('\n') + '\n');
     return 0;
   },

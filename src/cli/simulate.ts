@@ -9,14 +9,29 @@ import { loadTarget } from '../costmodel/target.js';
 import { loadModel } from '../api/load.js';
 import { withSyntheticCalibration } from '../api/convert.js';
 import { fail } from '../errors.js';
-import { flag, intOpt, parseCommandArgs, stringOpt } from './args.js';
+import { DATA_OPTIONS, HW_SAMPLES, opt, pick, SIMULATE_OPTIONS, TIMESTEPS } from '../api/options.js';
+import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 import { requirePositional } from './command.js';
-import { CONVERT_OPTIONS, convertOptionsFrom, parseIntList, loadOptionsFrom } from './convert-options.js';
+import { MODEL_CONVERT_OPTIONS, convertOptionsFrom, loadOptionsFrom } from './convert-options.js';
 import { count, diagnosticLine, table } from './format.js';
 import { progressBar } from './progress.js';
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
+
+const OPTIONS = {
+  dataset: DATA_OPTIONS.dataset,
+  T: { ...TIMESTEPS, help: 'time steps to evaluate, comma-separated (default 8,16,32,64)' },
+  n: DATA_OPTIONS.n,
+  target: opt.string({ value: 'target', help: 'also run the network on a target: loihi1/loihi2 (bit-accurate netx), or an IMC target (imc-hpadc, imc-adcless, or a JSON file)' }),
+  noise: opt.string({ value: 'spec', help: 'device non-idealities for --target, e.g. program=1,read=0.01,drift=3600,stuck=0.001,onoff=17' }),
+  seeds: opt.int({ value: 'n', min: 1, max: 100, help: 'noise seeds for --target (default 3 with --noise, else 1); reports mean ± std' }),
+  hwSamples: { ...HW_SAMPLES, help: 'samples for the --target simulation (default 200)' },
+  earlyExit: SIMULATE_OPTIONS.earlyExit,
+  mode: SIMULATE_OPTIONS.mode,
+  int: opt.switch({ help: 'also run the integer-exact simulation (the program stored by snnc quantize, else default 8-bit weights)' }),
+  ...MODEL_CONVERT_OPTIONS,
+};
 
 export const simulateCommand: Command = {
   name: 'simulate',
@@ -37,19 +52,7 @@ export const simulateCommand: Command = {
     'is given; the float SNN of the default conversion is reported beside it.',
     'With --target <imc target> it is run as mapped on the crossbars (--noise, --seeds: IMC only).',
   ].join('\n'),
-  options: {
-    dataset: { type: 'string', value: 'mnist|file.npz', help: 'labelled test data (default mnist: the embedded test split)' },
-    T: { type: 'string', value: 'list', help: 'time steps to evaluate, comma-separated (default 8,16,32,64)' },
-    n: { type: 'string', value: 'samples', help: 'use only the first n samples' },
-    target: { type: 'string', value: 'target', help: 'also run the network on a target: loihi1/loihi2 (bit-accurate netx), or an IMC target (imc-hpadc, imc-adcless, or a JSON file)' },
-    noise: { type: 'string', value: 'spec', help: 'device non-idealities for --target, e.g. program=1,read=0.01,drift=3600,stuck=0.001,onoff=17' },
-    seeds: { type: 'string', value: 'n', help: 'noise seeds for --target (default 3 with --noise, else 1); reports mean ± std' },
-    'hw-samples': { type: 'string', value: 'n', help: 'samples for the --target simulation (default 200)' },
-    'early-exit': { type: 'string', value: 'margin', help: 'stop a sample once top-1 minus top-2 of its mean readout reaches this margin' },
-    mode: { type: 'string', value: 'time-stepped|event-driven', help: 'simulation engine (identical results; default event-driven, the faster on the examples)' },
-    int: { type: 'boolean', help: 'also run the integer-exact simulation (the program stored by snnc quantize, else default 8-bit weights)' },
-    ...CONVERT_OPTIONS,
-  },
+  options: OPTIONS,
   examples: [
     'snnc simulate examples/lenet.onnx --T 16,32',
     'snnc simulate lenet.snn.onnx --n 500 --T 8,16 --json',
@@ -57,62 +60,47 @@ export const simulateCommand: Command = {
     'snnc simulate examples/lenet.onnx --target loihi2 --T 16,32 --hw-samples 500',
   ],
   async run(argv, io) {
-    const a = parseCommandArgs(argv, this.options, this.name);
-    const model = requirePositional(a.positionals, 0, 'model path', this.name);
-    const T = parseIntList(stringOpt(a, 'T') ?? '8,16,32,64', 'T');
-    const n = intOpt(a, 'n', 1, 10_000_000);
-    const ee = stringOpt(a, 'early-exit');
-    const earlyExit = ee !== undefined ? Number(ee) : undefined;
-    if (earlyExit !== undefined && !(earlyExit >= 0 && Number.isFinite(earlyExit))) {
-      throw fail({ code: 'SNNC_E_USAGE', message: `--early-exit must be a non-negative number, got '${ee ?? ''}'` });
-    }
-    const mode = stringOpt(a, 'mode');
-    if (mode !== undefined && mode !== 'time-stepped' && mode !== 'event-driven') {
-      throw fail({ code: 'SNNC_E_USAGE', message: `--mode must be time-stepped or event-driven, got '${mode}'` });
-    }
+    const { positionals, values: o } = parseCommandArgs(argv, OPTIONS, this.name);
+    const model = requirePositional(positionals, 0, 'model path', this.name);
+    const T = o.T ?? [8, 16, 32, 64];
     // Hardware options are checked before the (long) simulation starts.
-    const hwTarget = stringOpt(a, 'target');
-    const noiseSpec = stringOpt(a, 'noise');
-    const noise = noiseSpec !== undefined ? parseNoise(noiseSpec) : undefined;
+    const hwTarget = o.target;
+    const noise = o.noise !== undefined ? parseNoise(o.noise) : undefined;
     if (noise !== undefined && hwTarget === undefined) throw fail({ code: 'SNNC_E_USAGE', message: '--noise needs --target <imc target>' });
     const hwKind = hwTarget !== undefined ? loadTarget(hwTarget).kind : undefined;
     if (hwTarget !== undefined && hwKind !== 'imc' && hwKind !== 'loihi') {
       throw fail({ code: 'SNNC_E_USAGE', message: `--target ${hwTarget} is a ${String(hwKind)} target; simulate runs Loihi and IMC targets`, hint: 'use loihi1, loihi2, imc-hpadc, imc-adcless or an IMC target JSON' });
     }
-    if (hwKind === 'loihi' && (noise !== undefined || stringOpt(a, 'seeds') !== undefined)) {
+    if (hwKind === 'loihi' && (noise !== undefined || o.seeds !== undefined)) {
       throw fail({ code: 'SNNC_E_USAGE', message: `--noise and --seeds apply to IMC targets; --target ${hwTarget ?? ''} is simulated bit-accurately (deterministic, no device noise)`, hint: 'drop --noise/--seeds, or use --target imc-hpadc|imc-adcless' });
     }
-    const g = await loadModel(model, loadOptionsFrom(a));
-    const dataset = stringOpt(a, 'dataset');
-    const userConvert = await withSyntheticCalibration(g, convertOptionsFrom(a, (pass, text) => io.stderr(`--- IR after ${pass} ---\n${text}\n`)));
+    const g = await loadModel(model, loadOptionsFrom(o));
+    const userConvert = await withSyntheticCalibration(g, convertOptionsFrom(o, io));
+    const bar = progressBar(io, o.quiet === true || o.json === true);
     const r = simulateModel(g, {
       ...(hwKind === 'loihi' ? loihiConvertOptions(userConvert) : userConvert),
+      ...pick(o, { ...DATA_OPTIONS, earlyExit: SIMULATE_OPTIONS.earlyExit, mode: SIMULATE_OPTIONS.mode }),
       T,
-      ...(dataset !== undefined ? { dataset } : {}),
-      ...(n !== undefined ? { n } : {}),
-      ...(earlyExit !== undefined ? { earlyExit } : {}),
-      ...(mode !== undefined ? { mode } : {}),
-      ...(flag(a, 'int') ? { int: {} } : {}),
-      onProgress: progressBar(io, flag(a, 'quiet') || flag(a, 'json')),
+      ...(o.int === true ? { int: {} } : {}),
+      onProgress: bar,
     });
     let hw: ImcAccuracy | undefined;
     let loihi: LoihiComparison | undefined;
+    const nHw = Math.min(o.hwSamples ?? 200, r.samples);
     if (hwTarget !== undefined && hwKind === 'loihi') {
-      const nHw = Math.min(intOpt(a, 'hw-samples', 1, 10_000_000) ?? 200, r.samples);
-      const data = fitToModel(r.graph, loadDatasetSpec(dataset ?? 'mnist', 'test', nHw));
-      loihi = simulateOnLoihi(g, r.graph, hwTarget, data, { T, convert: userConvert, onProgress: progressBar(io, flag(a, 'quiet') || flag(a, 'json')) });
+      const data = fitToModel(r.graph, loadDatasetSpec(o.dataset ?? 'mnist', 'test', nHw));
+      loihi = simulateOnLoihi(g, r.graph, hwTarget, data, { T, convert: userConvert, onProgress: bar });
     } else if (hwTarget !== undefined) {
-      const nSeeds = intOpt(a, 'seeds', 1, 100) ?? (noise !== undefined ? 3 : 1);
-      const nHw = Math.min(intOpt(a, 'hw-samples', 1, 10_000_000) ?? 200, r.samples);
-      const data = fitToModel(r.graph, loadDatasetSpec(dataset ?? 'mnist', 'test', nHw));
-      const calib = fitToModel(r.graph, loadDatasetSpec(stringOpt(a, 'calib') === undefined || stringOpt(a, 'calib') === 'synthetic' ? 'mnist' : (stringOpt(a, 'calib') ?? 'mnist'), 'train', 64));
+      const nSeeds = o.seeds ?? (noise !== undefined ? 3 : 1);
+      const data = fitToModel(r.graph, loadDatasetSpec(o.dataset ?? 'mnist', 'test', nHw));
+      const calib = fitToModel(r.graph, loadDatasetSpec(o.calib === undefined || o.calib === 'synthetic' ? 'mnist' : o.calib, 'train', 64));
       hw = simulateOnImc(r.graph, hwTarget, data, calib, {
         T: Math.max(...T),
         ...(noise !== undefined ? { noise } : {}),
         seeds: Array.from({ length: nSeeds }, (_, i) => i),
       });
     }
-    if (flag(a, 'json')) {
+    if (o.json === true) {
       const json = {
         samples: r.samples,
         dataset: r.dataset,
@@ -124,14 +112,14 @@ export const simulateCommand: Command = {
         })),
         accuracyPerStep: r.accuracyPerStep,
         ...(r.int !== undefined ? { int: r.int } : {}),
-        ...(hw !== undefined ? { hardware: { ...hw, samples: Math.min(r.samples, intOpt(a, 'hw-samples', 1, 10_000_000) ?? 200) } } : {}),
+        ...(hw !== undefined ? { hardware: { ...hw, samples: nHw } } : {}),
         ...(loihi !== undefined ? { hardware: { kind: 'loihi', ...loihi } } : {}),
         diagnostics: r.diagnostics,
       };
       io.stdout(JSON.stringify(json, null, 2) + '\n');
       return 0;
     }
-    if (flag(a, 'quiet')) return 0;
+    if (o.quiet === true) return 0;
     const out: string[] = [`${model} on ${r.dataset} (${r.samples} samples)`];
     if (r.ann !== null) out.push(`ANN accuracy ${pct(r.ann.accuracy)}, ${count(r.ann.macsPerSample)} MACs/sample`);
     out.push('');

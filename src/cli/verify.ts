@@ -1,6 +1,6 @@
 // snnc verify <file>
 import { verifyFile } from '../api/verify.js';
-import { flag, parseCommandArgs } from './args.js';
+import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 import { requirePositional } from './command.js';
 
@@ -18,11 +18,11 @@ export const verifyCommand: Command = {
   options: {},
   examples: ['snnc verify out/loihi2/network.net', 'snnc verify lenet.snn.onnx --json'],
   async run(argv, io) {
-    const a = parseCommandArgs(argv, this.options, this.name);
-    const file = requirePositional(a.positionals, 0, 'file path', this.name);
+    const { positionals, values: o } = parseCommandArgs(argv, {}, this.name);
+    const file = requirePositional(positionals, 0, 'file path', this.name);
     const r = await verifyFile(file);
-    if (flag(a, 'json')) io.stdout(JSON.stringify({ ok: true, ...r }, null, 2) + '\n');
-    else if (!flag(a, 'quiet')) io.stdout([`ok: ${file} (${r.format})`, ...r.summary.map((s) => `  ${s}`)].join('\n') + '\n');
+    if (o.json === true) io.stdout(JSON.stringify({ ok: true, ...r }, null, 2) + '\n');
+    else if (o.quiet !== true) io.stdout([`ok: ${file} (${r.format})`, ...r.summary.map((s) => `  ${s}`)].join('\n') + '\n');
     return 0;
   },
 };

@@ -24,6 +24,17 @@ import type { CalibrationData, Pass } from './context.js';
 export type CalibrationMethod = 'max' | 'clip' | 'hoyer' | { readonly percentile: number };
 export type Granularity = 'layer' | 'channel';
 
+export const METHODS_HELP = "'max', 'percentile:<p>' (e.g. percentile:99.99), 'clip', 'hoyer'";
+
+/** 'max' | 'clip' | 'hoyer' | 'percentile:<p>' → the method (SNNC_E_USAGE otherwise). */
+export function parseMethod(s: string, where?: string): CalibrationMethod {
+  if (s === 'max' || s === 'clip' || s === 'hoyer') return s;
+  const m = /^percentile:(\d+(?:\.\d+)?)$/.exec(s);
+  const p = m !== null ? Number(m[1]) : NaN;
+  if (p > 0 && p <= 100) return { percentile: p };
+  throw fail({ code: 'SNNC_E_USAGE', message: `${where !== undefined ? `${where}: ` : ''}unknown calibration method '${s}'`, hint: `use ${METHODS_HELP}` });
+}
+
 export interface CalibrateOptions {
   readonly method: CalibrationMethod;
   readonly granularity: Granularity;

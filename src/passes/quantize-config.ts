@@ -70,17 +70,17 @@ export function parseBits(s: string, where = '--bits'): Partial<BitWidths> {
 }
 
 /** "conv1:w=6,th=10" → ['conv1', { w: 6, th: 10 }]. */
-export function parseLayerOverride(s: string): readonly [string, Partial<BitWidths>] {
+export function parseLayerOverride(s: string, where = '--layer'): readonly [string, Partial<BitWidths>] {
   const i = s.indexOf(':');
-  if (i <= 0) throw usage(`--layer '${s}' is not layer:key=bits`, 'e.g. --layer conv1:w=6');
+  if (i <= 0) throw usage(`${where} '${s}' is not layer:key=bits`, 'e.g. --layer conv1:w=6');
   const name = s.slice(0, i);
-  return [name, parseBits(s.slice(i + 1), `--layer ${name}`)];
+  return [name, parseBits(s.slice(i + 1), `${where} ${name}`)];
 }
 
-export function parseRounding(s: string): Rounding {
+export function parseRounding(s: string, where?: string): Rounding {
   if ((ROUNDINGS as readonly string[]).includes(s)) return s as Rounding;
   const near = ROUNDINGS.find((r) => r.startsWith(s.slice(0, 2).toLowerCase()));
-  throw usage(`unknown rounding '${s}'`, `use trunc, nearest or stochastic${near !== undefined ? ` (did you mean '${near}'?)` : ''}`);
+  throw usage(`${where !== undefined ? `${where}: ` : ''}unknown rounding '${s}'`, `use trunc, nearest or stochastic${near !== undefined ? ` (did you mean '${near}'?)` : ''}`);
 }
 
 /** Validates settings given through the API (the CLI parsers already did). */

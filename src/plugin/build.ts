@@ -16,6 +16,9 @@ import type { Rounding } from '../ir/types.js';
 import type { BitWidths } from '../passes/quantize-config.js';
 import { parseBits } from '../passes/quantize-config.js';
 import { checkBudget, describeMiss, parseBudget } from '../report/budget.js';
+import type { OptionSchema } from '../api/options.js';
+import { BUDGET, checkOptions, COMPILE_OPTIONS, CONVERT_OPTIONS, DATA_OPTIONS, HW_SAMPLES, opt, QUANTIZE_OPTIONS } from '../api/options.js';
+import { MAX_T } from '../sim/snn/simulate.js';
 import type { CompileReport } from '../report/types.js';
 import type { PackedProgram } from '../runtime/pack.js';
 import { packProgram } from '../runtime/pack.js';
@@ -100,13 +103,31 @@ interface Normalized {
   readonly rest: Omit<SnncPluginOptions, 'targets' | 'T' | 'bits' | 'cacheDir' | 'onBuild'>;
 }
 
+/**
+ * The checked options, declared with the CLI's own definitions (src/api/options.ts): a value
+ * `snnc compile`/`snnc quantize` refuses, the plugin refuses with the same message, at
+ * configuration time, as SNNC_E_PLUGIN.
+ */
+const PLUGIN_OPTIONS = {
+  T: opt.int({ value: 'steps', min: 1, max: MAX_T, help: 'time steps of the report and of run() (default 32)' }),
+  bits: QUANTIZE_OPTIONS.bits,
+  rounding: QUANTIZE_OPTIONS.rounding,
+  calib: CONVERT_OPTIONS.calib,
+  calibSamples: CONVERT_OPTIONS.calibSamples,
+  method: CONVERT_OPTIONS.method,
+  ...DATA_OPTIONS,
+  hwSamples: HW_SAMPLES,
+  budget: BUDGET,
+  emit: opt.switch({ help: 'emit the target artifacts as build assets' }),
+} satisfies OptionSchema;
+
 /** Options in one canonical form (the cache key is built from it). */
 export function normalizeOptions(o: SnncPluginOptions): Normalized {
+  checkOptions(PLUGIN_OPTIONS, o, 'SNNC_E_PLUGIN');
   const targets = o.targets === undefined ? ['all'] : typeof o.targets === 'string' ? [o.targets] : [...o.targets];
+  checkOptions({ targets: COMPILE_OPTIONS.targets }, { targets }, 'SNNC_E_PLUGIN');
   const T = o.T ?? 32;
-  if (!Number.isInteger(T) || T < 1 || T > 100000) throw usage(`T = ${String(T)} is not a number of time steps in 1..100000`, 'pass e.g. { T: 32 }');
   const bits = typeof o.bits === 'string' ? parseBits(o.bits, 'bits') : { ...(o.bits ?? {}) };
-  if (o.budget !== undefined) parseBudget(o.budget, 'budget');
   if (o.budget !== undefined && targets.length === 0) throw usage('a budget needs at least one target to check', "set targets, e.g. ['fpga']");
   const { targets: _t, T: _T, bits: _b, cacheDir: _c, onBuild: _o, ...rest } = o;
   return { targets, T, bits, rest };

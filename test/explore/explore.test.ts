@@ -176,7 +176,7 @@ describe('snnc explore (CLI)', () => {
       [['--bits', '2..17'], /SNNC_E_USAGE.*1–16/],
       [['--neuron-bits', '20'], /SNNC_E_USAGE.*--neuron-bits/],
       [['--rounding', 'nearst'], /SNNC_E_USAGE[\s\S]*did you mean 'nearest'/],
-      [['--max-accuracy-drop=-1'], /SNNC_E_USAGE.*0–100/],
+      [['--max-accuracy-drop=-1'], /SNNC_E_USAGE.*--max-accuracy-drop must be a number from 0 to 100/],
       [['--max-accuracy-drop', 'lots'], /SNNC_E_USAGE.*'lots'/],
       [['--shard', '3/2'], /SNNC_E_USAGE.*--shard/],
       [['--reference', 'cpu'], /SNNC_E_USAGE.*--reference/],

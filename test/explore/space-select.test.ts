@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isSnncError } from '../../src/errors.js';
-import { checkMaxDrop, enumerateUnits, parseBitList, parseRoundingList, parseShard, unitsOfShard } from '../../src/api/explore-space.js';
+import { enumerateUnits, parseBitList, parseRoundingList, parseShard, unitsOfShard } from '../../src/api/explore-space.js';
+import { EXPLORE_OPTIONS } from '../../src/api/options.js';
 import type { DocHead, RawRow } from '../../src/api/explore-select.js';
 import { finishDoc, mergeDocs, paretoFront, select } from '../../src/api/explore-select.js';
 import { renderExploreCsv } from '../../src/report/explore.js';
@@ -35,11 +36,12 @@ describe('explore: sweep parsing', () => {
   });
 
   it('--max-accuracy-drop must be 0–100 pp', () => {
-    assert.equal(checkMaxDrop(0), 0);
-    assert.equal(checkMaxDrop(0.25), 0.25);
-    usage(() => checkMaxDrop(-0.1), /0–100/);
-    usage(() => checkMaxDrop(101), /0–100/);
-    usage(() => checkMaxDrop(Number('abc'), 'abc'), /'abc'/);
+    const drop = EXPLORE_OPTIONS.maxAccuracyDrop;
+    assert.equal(drop.check(0, 'maxAccuracyDrop'), 0);
+    assert.equal(drop.parse(['0.25'], '--max-accuracy-drop'), 0.25);
+    usage(() => drop.check(-0.1, 'maxAccuracyDrop'), /from 0 to 100/);
+    usage(() => drop.parse(['101'], '--max-accuracy-drop'), /from 0 to 100/);
+    usage(() => drop.parse(['abc'], '--max-accuracy-drop'), /'abc'/);
   });
 
   it('shards partition the canonical order: every unit in exactly one shard', () => {

@@ -163,7 +163,9 @@ describe('bundler plugin: each bundler builds an app whose run() matches simulat
 
   it('bad options fail at configuration time with SNNC_E_ codes', () => {
     assert.throws(() => snncRollup({ T: 0 }), /SNNC_E_PLUGIN/);
-    assert.throws(() => snncRollup({ bits: 'w=99' }), /SNNC_E_USAGE/);
+    assert.throws(() => snncRollup({ bits: 'w=99' }), /SNNC_E_PLUGIN: bits: w=99 is not a bit width in 1–16/);
+    // The CLI's own rule, word for word (one schema): `--bits w=99` names the flag instead.
+    assert.throws(() => snncRollup({ calibSamples: 0 }), /SNNC_E_PLUGIN: calibSamples must be an integer from 1 to 1000000, got '0'/);
     assert.throws(() => snncRollup({ budget: 'energy<=5 bananas' }), /SNNC_E_BUDGET/);
     assert.ok(existsSync(join(ROOT, 'client.d.ts')));
     assert.match(readFileSync(join(ROOT, 'client.d.ts'), 'utf8'), /declare module '\*\?snn'/);
