@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { resultsDir } from './harness.js';
 import { loadModel } from '../src/api/load.js';
 import { convertModel } from '../src/api/convert.js';
-import { LOIHI_INT_SETTINGS, loihiConvertOptions, simulateLoihi } from '../src/api/simulate-loihi.js';
+import { LOIHI_INT_SETTINGS, simulateLoihi } from '../src/backends/loihi/simulate.js';
+import { backendFor, withTargetSemantics } from '../src/backends/registry.js';
 import { quantizeGraph } from '../src/passes/quantize.js';
 import { simulateInt } from '../src/sim/int/simulate.js';
 import { simulate } from '../src/sim/snn/index.js';
@@ -23,7 +24,7 @@ const T = 32;
 const t0 = Date.now();
 const ann = await loadModel('examples/lenet.onnx');
 const subtract = convertModel(ann, {}).graph;
-const loihi = convertModel(ann, loihiConvertOptions({})).graph;
+const loihi = convertModel(ann, withTargetSemantics(backendFor('loihi'), {})).graph;
 const test = loadMnist('test', { limit: N });
 const data = { x: test.x, y: test.y };
 const out: Record<string, unknown> = {

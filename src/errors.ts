@@ -61,6 +61,7 @@ export const DIAGNOSTIC_CODES = {
   SNNC_W_FPGA_REUSE: 'FPGA: a layer\'s reuse factor was raised to keep its unrolled operations per iteration within 4096.',
   SNNC_W_IMC_ADC_LOSSY: 'IMC: column partial sums need more ADC bits than the target has; the low bits are dropped.',
   SNNC_W_IMC_ANALOG_INPUT: 'IMC: a layer other than the first is fed non-binary values; they are quantized to the input DAC width.',
+  SNNC_W_LOIHI_A_IN: 'Loihi: some neuron-steps receive more input than lava\'s 16-bit a_in holds (the chip would saturate them; the bit-accurate simulation counts them).',
   SNNC_W_LOIHI_CLIP: 'Loihi: weights or biases exceed the fixed-point range at the smallest threshold and were clipped.',
   SNNC_W_LOIHI_CUBA_BIAS: 'Loihi: a current-based neuron has a bias; Loihi adds biases to the membrane, so it gets the settled value and the first steps differ.',
   SNNC_W_LOIHI_READOUT_BIAS: 'Loihi: the readout has a bias that netx\'s integrator adds once while snnc\'s membrane readout adds it every step.',

@@ -4,11 +4,9 @@
 // energy and latency. Runs in the main thread or in a worker (explore-worker.ts); it reads
 // nothing but its arguments, so a unit gives the same numbers wherever it runs.
 import { isSnncError } from '../errors.js';
-import { emit as emitImc } from '../backends/imc/index.js';
-import { estimate as estimateFpga, makePlan } from '../backends/fpga/index.js';
-import { estimateCost } from '../costmodel/index.js';
-import type { Target } from '../costmodel/target.js';
-import type { Activity, LayerActivity, LayerKind, Mapping } from '../costmodel/types.js';
+import { backendFor } from '../backends/registry.js';
+import type { BackendMapping, BackendTarget } from '../backends/registry.js';
+import type { Activity, LayerActivity, LayerKind } from '../costmodel/types.js';
 import type { Graph } from '../ir/types.js';
 import { quantizeGraph } from '../passes/quantize.js';
 import type { IntProgram } from '../sim/int/program.js';
@@ -40,9 +38,8 @@ export interface EvalContext {
   /** Ascending. */
   readonly Ts: readonly number[];
   readonly seed: number;
-  readonly target: Target;
-  /** A mapping that does not depend on the configuration (Loihi: netx's own fixed point), or null. */
-  readonly fixedMapping: Mapping | null;
+  /** The target whose backend record maps and costs each configuration. */
+  readonly target: BackendTarget;
   /** The target cannot run the network (then energy and latency are null). */
   readonly targetUnavailable: boolean;
   /** Steps the target runs beyond T (Loihi: one synaptic delay per layer), costed too. */
@@ -113,13 +110,13 @@ export function activityFromInt(p: IntProgram, r: IntSimResult, T: number, alias
   return { T, layers };
 }
 
-/** The target's mapping for this configuration (FPGA and IMC depend on the bit widths). */
-function mappingFor(ctx: EvalContext, p: IntProgram, u: ExploreUnit, T: number): Mapping | null {
-  if (ctx.targetUnavailable) return null;
-  const t = ctx.target;
-  if (t.kind === 'fpga') return estimateFpga(makePlan(p, T, 1, 'array'), t).mapping;
-  if (t.kind === 'imc') return emitImc(ctx.snn, t, { weightBits: u.weightBits }).mapping;
-  return ctx.fixedMapping;
+/** Energy and latency of one configuration at T through the target's backend record (its mapping may depend on the widths). */
+function costOf(ctx: EvalContext, p: IntProgram, u: ExploreUnit, T: number, act: Activity): { energyJ: number | null; latencyS: number | null } {
+  const record = backendFor(ctx.target.kind);
+  if (ctx.targetUnavailable || record?.map === undefined) return { energyJ: null, latencyS: null };
+  const mapping: BackendMapping = record.map(ctx.snn, ctx.target, { T, program: () => p, weightBits: u.weightBits });
+  const cost = record.cost(ctx.target, mapping, act);
+  return { energyJ: cost.energyJ, latencyS: cost.latencyS };
 }
 
 export function evaluateUnit(ctx: EvalContext, u: ExploreUnit, onProgress?: (done: number, total: number) => void): UnitResult {
@@ -143,14 +140,7 @@ export function evaluateUnit(ctx: EvalContext, u: ExploreUnit, onProgress?: (don
     const int = activityFromInt(program, r, T, aliases);
     // Loihi runs extra steps after the input (one synaptic delay per layer), as compile costs it.
     const act = ctx.extraSteps > 0 ? stretchSteps(int, T + ctx.extraSteps) : int;
-    let energyJ: number | null = null;
-    let latencyS: number | null = null;
-    const mapping = mappingFor(ctx, program, u, T);
-    if (mapping !== null) {
-      const cost = estimateCost(ctx.target, mapping, act);
-      energyJ = cost.energyJ;
-      latencyS = cost.latencyS;
-    }
+    const { energyJ, latencyS } = costOf(ctx, program, u, T, act);
     const mine = act.layers.filter((l) => own.has(l.name));
     return {
       T,

@@ -5,8 +5,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { errorData } from '../errors.js';
 import type { ErrorData } from '../errors.js';
 import { importOnnx } from '../frontend/onnx/read.js';
-import { loadTarget } from '../costmodel/target.js';
-import type { Mapping } from '../costmodel/types.js';
+import { loadAnyTarget } from '../costmodel/target.js';
+import type { BackendTarget } from '../backends/registry.js';
 import { fitToModel, loadDatasetSpec } from './dataset.js';
 import type { EvalContext } from './explore-eval.js';
 import { evaluateUnit } from './explore-eval.js';
@@ -19,7 +19,6 @@ export interface WorkerInit {
   readonly Ts: readonly number[];
   readonly seed: number;
   readonly target: string;
-  readonly fixedMapping: Mapping | null;
   readonly targetUnavailable: boolean;
   readonly extraSteps: number;
   readonly quant: EvalContext['quant'];
@@ -37,8 +36,7 @@ export function contextFrom(init: WorkerInit): EvalContext {
     data: fitToModel(snn, loadDatasetSpec(init.dataset, 'test', init.n)),
     Ts: init.Ts,
     seed: init.seed,
-    target: loadTarget(init.target),
-    fixedMapping: init.fixedMapping,
+    target: loadAnyTarget(init.target) as BackendTarget,
     targetUnavailable: init.targetUnavailable,
     extraSteps: init.extraSteps,
     quant: init.quant,

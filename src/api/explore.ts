@@ -10,11 +10,7 @@ import { basename } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { errorFromData, fail, isSnncError } from '../errors.js';
 import { startModuleWorker } from '../worker-thread.js';
-import { emit as emitLoihi } from '../backends/loihi/index.js';
-import { mapGraph as mapImc } from '../backends/imc/index.js';
-import { loadTarget } from '../costmodel/target.js';
-import type { Target } from '../costmodel/target.js';
-import type { Mapping } from '../costmodel/types.js';
+import { BUNDLED_KINDS, loadAnyTarget } from '../costmodel/target.js';
 import { exportOnnx } from '../frontend/onnx/write.js';
 import type { Graph, Rounding } from '../ir/types.js';
 import { quantizeGraph } from '../passes/quantize.js';
@@ -37,7 +33,8 @@ import type { ExploreUnit, Shard } from './explore-space.js';
 import { enumerateUnits, unitsOfShard } from './explore-space.js';
 import { checkOptions, DEFAULT_EXPLORE_TARGET, EXPLORE_OPTIONS, TIMESTEPS } from './options.js';
 import type { WorkerInit, WorkerMessage } from './explore-worker.js';
-import { loihiConvertOptions, loihiLatency } from './simulate-loihi.js';
+import { backendFor, withTargetSemantics } from '../backends/registry.js';
+import type { BackendTarget } from '../backends/registry.js';
 import { packageVersion } from './version.js';
 
 export interface ExploreOptions extends ConvertOptions {
@@ -83,24 +80,22 @@ export function exploreFiles(doc: ExploreDoc): OutputFile[] {
 }
 
 /** A mapping that does not depend on the bit widths, or why the target cannot run the net. */
-async function targetSetup(snn: Graph, t: Target): Promise<{ fixed: Mapping | null; note: string; unavailable: boolean; extraSteps: number }> {
+/**
+ * What explore needs of the target, through its backend record: whether it can run the network
+ * at all (its mapping of the default program), the steps it runs beyond T (Loihi's synaptic
+ * delays), and a note for explore.json.
+ */
+function targetSetup(snn: Graph, t: BackendTarget, Tmax: number): { note: string; unavailable: boolean; extraSteps: number } {
+  const record = backendFor(t.kind);
+  if (record?.map === undefined) return { unavailable: true, extraSteps: 0, note: `${t.name}: its backend has no mapping to cost configurations with; energy and latency are not available` };
   try {
-    if (t.kind === 'loihi') {
-      const m = (await emitLoihi(snn, t)).mapping;
-      return { fixed: m, unavailable: false, extraSteps: loihiLatency(snn), note: `${t.name}: cores from the netx export, whose fixed point (8-bit weight mantissas) does not follow the swept widths; energy and latency follow each configuration's activity` };
-    }
-    if (t.kind === 'imc') {
-      mapImc(snn, t);
-      return { fixed: null, unavailable: false, extraSteps: 0, note: `${t.name}: crossbars mapped with each configuration's weight bits (bit slices follow the width); energy and latency follow its activity` };
-    }
-    if (t.kind === 'fpga') {
-      return { fixed: null, unavailable: false, extraSteps: 0, note: `${t.name}: the design that runs each configuration's integer program (memory, multipliers and cycles follow its widths)` };
-    }
+    record.map(snn, t, { T: Tmax, program: () => quantizeGraph(snn).program, weightBits: 8 });
   } catch (e) {
     if (!isSnncError(e) || (e.code !== 'SNNC_E_BACKEND' && e.code !== 'SNNC_E_QUANTIZE')) throw e;
-    return { fixed: null, unavailable: true, extraSteps: 0, note: `${t.name} cannot run this network (${e.message}); energy and latency are not available` };
+    return { unavailable: true, extraSteps: 0, note: `${t.name} cannot run this network (${e.message}); energy and latency are not available` };
   }
-  return { fixed: null, unavailable: true, extraSteps: 0, note: `${t.name} is not a spiking target` };
+  const extraSteps = record.stepsPerSample !== undefined ? record.stepsPerSample(snn, Tmax) - Tmax : 0;
+  return { unavailable: false, extraSteps, note: `${t.name}: mapped by the ${t.kind} backend for each configuration's integer program (widths, bit slices, memories follow it${extraSteps > 0 ? `; ${extraSteps} steps beyond T per sample` : ''}); energy and latency follow its activity` };
 }
 
 /** The worker thread (explore-worker.ts). */
@@ -149,7 +144,7 @@ export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<Expl
   }
   const targetName = opts.target ?? DEFAULT_EXPLORE_TARGET;
   // A bad target fails before the long part starts.
-  const target = loadTarget(targetName);
+  const target = loadAnyTarget(targetName);
   if (target.kind === 'ann') {
     throw fail({ code: 'SNNC_E_USAGE', message: `--target ${targetName} is an ANN baseline, not a spiking target`, hint: 'explore costs a spiking target: fpga (default), loihi2, imc-hpadc, imc-adcless or a target JSON' });
   }
@@ -164,8 +159,8 @@ export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<Expl
     opts.onProgress?.('ann', 0, 1);
     ann = annAccuracy(g, data);
     opts.onProgress?.('convert', 0, 1);
-    // A Loihi target gets Loihi's neuron semantics, as in compile and simulate (unless --reset).
-    const c = convertModel(g, target.kind === 'loihi' ? loihiConvertOptions(opts) : opts);
+    // A target that needs its own neuron semantics (Loihi) gets them, as in compile and simulate (unless --reset).
+    const c = convertModel(g, withTargetSemantics(backendFor(target.kind), opts));
     snn = c.graph;
     diagnostics.push(...c.diagnostics);
   }
@@ -173,7 +168,7 @@ export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<Expl
   const float = simulate(snn, data, { T: Tmax, onProgress: (d, t) => opts.onProgress?.(`float SNN T=${Tmax}`, d, t) });
   const snnRef = Ts.map((T) => ({ T, accuracy: float.accuracyPerStep[T - 1] ?? 0 }));
   const refAccuracy = reference === 'ann' ? (ann ?? 0) : (float.accuracyPerStep[Tmax - 1] ?? 0);
-  const setup = await targetSetup(snn, target);
+  const setup = targetSetup(snn, target, Tmax);
   let float32Bits = 0;
   try { float32Bits = memoryReport(quantizeGraph(snn).program).total.float32Bits; } catch { /* reported per unit */ }
 
@@ -191,7 +186,7 @@ export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<Expl
   };
 
   const quant = { perChannel: opts.perChannel ?? true, pow2: opts.pow2 ?? false, overflow: opts.overflow ?? 'saturate' } as const;
-  const ctx: EvalContext = { quant, snn, data, Ts, seed: opts.seed ?? 0, target, fixedMapping: setup.fixed, targetUnavailable: setup.unavailable, extraSteps: setup.extraSteps };
+  const ctx: EvalContext = { quant, snn, data, Ts, seed: opts.seed ?? 0, target, targetUnavailable: setup.unavailable, extraSteps: setup.extraSteps };
   const total = mine.length * data.y.length;
   const doneOf = new Map<number, number>();
   const progress = (unit: number, done: number): void => {
@@ -199,11 +194,12 @@ export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<Expl
     opts.onProgress?.(`explore ${mine.length} configurations`, [...doneOf.values()].reduce((a, b) => a + b, 0), total);
   };
   let results: UnitResult[];
-  const workers = Math.max(1, Math.min(opts.workers ?? 1, mine.length));
+  // Workers rebuild the context from the target's name: a kind registered in this thread only runs here.
+  const workers = BUNDLED_KINDS.has(target.kind) ? Math.max(1, Math.min(opts.workers ?? 1, mine.length)) : 1;
   if (workers <= 1) {
     results = mine.map((u) => evaluateUnit(ctx, u, (done) => progress(u.index, done)));
   } else {
-    const init: WorkerInit = { snnOnnx: exportOnnx(snn), dataset: datasetSpec, n: opts.n, Ts, seed: ctx.seed, quant, target: targetName, fixedMapping: setup.fixed, targetUnavailable: setup.unavailable, extraSteps: setup.extraSteps };
+    const init: WorkerInit = { snnOnnx: exportOnnx(snn), dataset: datasetSpec, n: opts.n, Ts, seed: ctx.seed, quant, target: targetName, targetUnavailable: setup.unavailable, extraSteps: setup.extraSteps };
     results = await runPool(mine, workers, init, progress);
   }
   const { rows, skipped } = rowsOf(head, results);

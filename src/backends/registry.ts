@@ -14,10 +14,11 @@ import { estimateCost } from '../costmodel/index.js';
 import type { FpgaTarget, ImcTarget, LoihiTarget } from '../costmodel/target.js';
 import { BUNDLED_KINDS, registerTargetKind } from '../costmodel/target.js';
 import type { BackendDiagnostic, EmittedFile } from './common/types.js';
-import { emit as emitLoihi } from './loihi/index.js';
-import { loihiLatency, loihiQuantizeOptions, simulateLoihi } from './loihi/simulate.js';
-import { emit as emitImc, mapGraph as mapImc, simulateImc } from './imc/index.js';
-import { emit as emitFpga } from './fpga/index.js';
+import { emit as emitLoihi, mapping as mapLoihi } from './loihi/index.js';
+import { LOIHI_INT_SETTINGS, loihiLatency, loihiQuantizeOptions, simulateLoihi } from './loihi/simulate.js';
+import { emit as emitImc, mapGraph as mapImc, parseNoise, simulateImc } from './imc/index.js';
+import { emit as emitFpga, estimate as estimateFpga, makePlan } from './fpga/index.js';
+import type { QuantizeSettings } from '../ir/types.js';
 import { quantizeInput, simulateInt } from '../sim/int/simulate.js';
 import type { IntProgram } from '../sim/int/program.js';
 import { elements } from '../sim/int/program.js';
@@ -59,12 +60,20 @@ export interface HardwareContext {
   readonly data: SimData;
   /** Calibration images (IMC sense-amplifier references are fitted on them). */
   readonly calibration: SimData;
+  /** Device non-idealities (parsed by the record's `parseNoise`) and the seed of their draw. */
+  readonly devices?: { readonly effects: Readonly<Record<string, number>>; readonly seed: number };
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /** Accuracy as the hardware computes it, and how it was measured (shown in the report). */
 export interface HardwareAccuracy {
   readonly accuracy: number;
+  /** Accuracy after each step 1…T of the same run, when one run gives every smaller T. */
+  readonly accuracyPerStep?: readonly number[];
   readonly note: string;
+  readonly diagnostics?: readonly BackendDiagnostic[];
+  /** Kind-specific facts of the run (Loihi: latency, input scale, spikes per layer), passed through to JSON. */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 export interface BackendRecord<Tg extends BackendTarget = BackendTarget, M extends BackendMapping = BackendMapping> {
@@ -82,6 +91,22 @@ export interface BackendRecord<Tg extends BackendTarget = BackendTarget, M exten
   readonly simulate?: (g: Graph, target: Tg, ctx: HardwareContext) => HardwareAccuracy;
   /** Steps the hardware runs per sample for T presented steps (default T). */
   readonly stepsPerSample?: (g: Graph, T: number) => number;
+  /** The hardware's integer precisions, for the integer SNN `simulate --target` shows beside it (default: the default program). */
+  readonly intSettings?: QuantizeSettings;
+  /** Parses `--noise` for this kind's device model; a kind without one refuses device noise. */
+  readonly parseNoise?: (spec: string) => Readonly<Record<string, number>>;
+  /**
+   * The mapping the cost model reads, without writing files (explore asks for one per
+   * configuration). `weightBits`: the configuration's weight width. Default: emit's mapping.
+   */
+  readonly map?: (g: Graph, target: Tg, ctx: EmitContext & { readonly weightBits: number }) => M;
+}
+
+/** Conversion options with the neuron semantics a kind's hardware needs, unless the caller chose a reset. */
+export function withTargetSemantics<O extends { readonly reset?: 'zero' | 'subtract'; readonly fire?: 'ge' | 'gt' }>(record: Pick<BackendRecord, 'conversion'> | undefined, opts: O): O {
+  const c = record?.conversion;
+  if (c === undefined || opts.reset !== undefined) return opts;
+  return { ...opts, reset: c.reset, fire: c.fire };
 }
 
 type AnyRecord = BackendRecord<BackendTarget, BackendMapping>;
@@ -95,14 +120,22 @@ const loihi: BackendRecord<LoihiTarget> = {
   emit: async (g, t, ctx) => emitLoihi(g, t, loihiQuantizeOptions(g, ctx.T)),
   cost: bundledCost,
   simulate: (g, _t, ctx) => {
-    const r = simulateLoihi(g, ctx.data, { T: ctx.T });
+    const r = simulateLoihi(g, ctx.data, { T: ctx.T, ...(ctx.onProgress !== undefined ? { onProgress: ctx.onProgress } : {}) });
+    const aIn: BackendDiagnostic[] = r.aInOver16 > 0 ? [{ severity: 'warning', code: 'SNNC_W_LOIHI_A_IN', message: `${r.aInOver16.toFixed(1)} neuron-steps per sample exceed lava's 16-bit a_in` }] : [];
     return {
       accuracy: r.accuracyPerStep[ctx.T - 1] ?? 0,
-      note: `accuracy from the bit-accurate simulation of the emitted netx network (lava CUBA fixed point, input scale ${r.inputScale}, ${r.readout} readout, one-step synaptic delay per layer: input presented ${ctx.T} steps and read ${r.latency} steps later) on the first ${ctx.data.y.length} samples; no Lava runtime or chip was run`,
+      // Input presented t steps and read L steps later: one run gives every t ≤ T.
+      accuracyPerStep: r.accuracyPerStep.slice(0, ctx.T),
+      note: `accuracy from the bit-accurate simulation of the emitted netx network (lava CUBA fixed point, input scale ${r.inputScale}, ${r.readout} readout, one-step synaptic delay per layer: input presented T steps and read ${r.latency} steps later) on the first ${ctx.data.y.length} samples; no Lava runtime or chip was run`,
+      diagnostics: [...r.diagnostics, ...aIn],
+      details: { latency: r.latency, steps: r.steps, synapticDelay: r.synapticDelay, inputScale: r.inputScale, readout: r.readout, spikesPerSample: r.spikesPerSample, layers: r.layers },
     };
   },
   // Each synapse layer adds a step of delay: the chip runs T + L steps per sample.
   stepsPerSample: (g, T) => T + loihiLatency(g),
+  intSettings: LOIHI_INT_SETTINGS,
+  // netx's own fixed point (8-bit weight mantissas) does not follow a configuration's widths.
+  map: (g, t, ctx) => mapLoihi(g, t, loihiQuantizeOptions(g, ctx.T)),
 };
 
 const imc: BackendRecord<ImcTarget> = {
@@ -110,13 +143,24 @@ const imc: BackendRecord<ImcTarget> = {
   emit: (g, t) => Promise.resolve(emitImc(g, t)),
   cost: bundledCost,
   simulate: (g, t, ctx) => {
-    const r = simulateImc(g, mapImc(g, t), ctx.data, { T: ctx.T, calibration: ctx.calibration });
+    const dev = ctx.devices;
+    const r = simulateImc(g, mapImc(g, t), ctx.data, {
+      T: ctx.T,
+      calibration: ctx.calibration,
+      ...(dev !== undefined ? { seed: dev.seed, devices: { ...dev.effects, seed: dev.seed } } : {}),
+      ...(ctx.onProgress !== undefined ? { onProgress: ctx.onProgress } : {}),
+    });
     const how = t.adc.type === 'sense-amp' ? `1-bit sense amplifiers, references fitted on ${Math.min(64, ctx.calibration.y.length)} calibration images` : `${t.adc.bits.value}-bit SAR ADCs`;
+    const devices = dev !== undefined && Object.keys(dev.effects).length > 0 ? 'device non-idealities drawn per seed' : 'ideal devices';
     return {
       accuracy: r.accuracyPerStep[ctx.T - 1] ?? 0,
-      note: `accuracy from the IMC functional simulation (crossbar partial sums through ${how}, ideal devices) on the first ${ctx.data.y.length} samples at T=${ctx.T}, not retrained for the hardware`,
+      accuracyPerStep: r.accuracyPerStep.slice(0, ctx.T),
+      note: `accuracy from the IMC functional simulation (crossbar partial sums through ${how}, ${devices}) on the first ${ctx.data.y.length} samples at T=${ctx.T}, not retrained for the hardware`,
     };
   },
+  parseNoise: (spec) => parseNoise(spec) as Readonly<Record<string, number>>,
+  // Bit slices follow the configuration's weight width.
+  map: (g, t, ctx) => emitImc(g, t, { weightBits: ctx.weightBits }).mapping,
 };
 
 /** Integer inputs of the golden samples, in the program's input quantization. */
@@ -136,12 +180,14 @@ const fpga: BackendRecord<FpgaTarget> = {
   },
   cost: bundledCost,
   simulate: (_g, _t, ctx) => {
-    const r = simulateInt(ctx.program(), ctx.data, { T: ctx.T });
+    const r = simulateInt(ctx.program(), ctx.data, { T: ctx.T, ...(ctx.onProgress !== undefined ? { onProgress: ctx.onProgress } : {}) });
     return {
       accuracy: r.accuracyPerStep[ctx.T - 1] ?? 0,
+      accuracyPerStep: r.accuracyPerStep.slice(0, ctx.T),
       note: `accuracy from the integer-exact simulation of the quantized program the FPGA design runs (g++ C-simulation of the emitted code matches it bit for bit in tests), first ${ctx.data.y.length} samples at T=${ctx.T}; Vitis HLS synthesis was not run`,
     };
   },
+  map: (_g, t, ctx) => estimateFpga(makePlan(ctx.program(), ctx.T, 1, 'array'), t).mapping,
 };
 
 const BUNDLED: readonly AnyRecord[] = [loihi, imc, fpga] as unknown as AnyRecord[];

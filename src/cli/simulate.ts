@@ -1,11 +1,9 @@
 // snnc simulate <model> --dataset mnist --T 8,16,32
 import { simulateModel } from '../api/simulate.js';
-import { parseNoise, simulateOnImc } from '../api/simulate-imc.js';
-import type { ImcAccuracy } from '../api/simulate-imc.js';
-import { loihiConvertOptions, simulateOnLoihi } from '../api/simulate-loihi.js';
-import type { LoihiComparison } from '../api/simulate-loihi.js';
+import { simulatableTarget, simulateOnTarget } from '../api/simulate-target.js';
+import type { TargetComparison } from '../api/simulate-target.js';
+import { withTargetSemantics } from '../backends/registry.js';
 import { fitToModel, loadDatasetSpec } from '../api/dataset.js';
-import { loadTarget } from '../costmodel/target.js';
 import { loadModel } from '../api/load.js';
 import { withSyntheticCalibration } from '../api/convert.js';
 import { fail } from '../errors.js';
@@ -23,7 +21,7 @@ const OPTIONS = {
   dataset: DATA_OPTIONS.dataset,
   T: { ...TIMESTEPS, help: 'time steps to evaluate, comma-separated (default 8,16,32,64)' },
   n: DATA_OPTIONS.n,
-  target: opt.string({ value: 'target', help: 'also run the network on a target: loihi1/loihi2 (bit-accurate netx), or an IMC target (imc-hpadc, imc-adcless, or a JSON file)' }),
+  target: opt.string({ value: 'target', help: "also run the network as the target's hardware does: loihi1/loihi2 (bit-accurate netx), imc-hpadc/imc-adcless (crossbars), fpga (its integer program), or a target JSON" }),
   noise: opt.string({ value: 'spec', help: 'device non-idealities for --target, e.g. program=1,read=0.01,drift=3600,stuck=0.001,onoff=17' }),
   seeds: opt.int({ value: 'n', min: 1, max: 100, help: 'noise seeds for --target (default 3 with --noise, else 1); reports mean ± std' }),
   hwSamples: { ...HW_SAMPLES, help: 'samples for the --target simulation (default 200)' },
@@ -45,12 +43,13 @@ export const simulateCommand: Command = {
     'accuracy after every step. The default dataset is the embedded MNIST test split (2,004 images).',
     'Warnings name layers that never fire or fire almost every step, with a calibration suggestion.',
     '',
-    'With --target loihi1|loihi2 the network is also run as the emitted netx file runs on Loihi',
-    "(bit-accurate lava CUBA fixed point, one step of synaptic delay per layer) on the first",
-    '--hw-samples samples, next to the float SNN and the integer SNN at Loihi precision for every T.',
-    "An ANN is then converted with Loihi's semantics (reset to zero, fire on v > θ) unless --reset",
-    'is given; the float SNN of the default conversion is reported beside it.',
-    'With --target <imc target> it is run as mapped on the crossbars (--noise, --seeds: IMC only).',
+    "With --target the network also runs the way the target's hardware computes it, on the first",
+    '--hw-samples samples, next to the float SNN and the integer SNN at the hardware\'s precisions for',
+    'every T: Loihi bit-accurate (lava CUBA fixed point, one step of synaptic delay per layer), IMC',
+    'crossbars (partial sums through the ADCs or sense amplifiers; --noise and --seeds add device',
+    'non-idealities), the FPGA design\'s integer program, or a registered kind\'s own simulation.',
+    "A target that needs other neuron semantics (Loihi: reset to zero, fire on v > θ) gets them",
+    'unless --reset is given; the float SNN of the default conversion is reported beside it.',
   ].join('\n'),
   options: OPTIONS,
   examples: [
@@ -64,41 +63,24 @@ export const simulateCommand: Command = {
     const model = requirePositional(positionals, 0, 'model path', this.name);
     const T = o.T ?? [8, 16, 32, 64];
     // Hardware options are checked before the (long) simulation starts.
-    const hwTarget = o.target;
-    const noise = o.noise !== undefined ? parseNoise(o.noise) : undefined;
-    if (noise !== undefined && hwTarget === undefined) throw fail({ code: 'SNNC_E_USAGE', message: '--noise needs --target <imc target>' });
-    const hwKind = hwTarget !== undefined ? loadTarget(hwTarget).kind : undefined;
-    if (hwTarget !== undefined && hwKind !== 'imc' && hwKind !== 'loihi') {
-      throw fail({ code: 'SNNC_E_USAGE', message: `--target ${hwTarget} is a ${String(hwKind)} target; simulate runs Loihi and IMC targets`, hint: 'use loihi1, loihi2, imc-hpadc, imc-adcless or an IMC target JSON' });
-    }
-    if (hwKind === 'loihi' && (noise !== undefined || o.seeds !== undefined)) {
-      throw fail({ code: 'SNNC_E_USAGE', message: `--noise and --seeds apply to IMC targets; --target ${hwTarget ?? ''} is simulated bit-accurately (deterministic, no device noise)`, hint: 'drop --noise/--seeds, or use --target imc-hpadc|imc-adcless' });
-    }
+    if (o.noise !== undefined && o.target === undefined) throw fail({ code: 'SNNC_E_USAGE', message: '--noise needs --target <imc target>' });
+    const hwTarget = o.target !== undefined ? simulatableTarget(o.target, o) : undefined;
     const g = await loadModel(model, loadOptionsFrom(o));
     const userConvert = await withSyntheticCalibration(g, convertOptionsFrom(o, io));
     const bar = progressBar(io, o.quiet === true || o.json === true);
     const r = simulateModel(g, {
-      ...(hwKind === 'loihi' ? loihiConvertOptions(userConvert) : userConvert),
+      ...withTargetSemantics(hwTarget?.record, userConvert),
       ...pick(o, { ...DATA_OPTIONS, earlyExit: SIMULATE_OPTIONS.earlyExit, mode: SIMULATE_OPTIONS.mode }),
       T,
       ...(o.int === true ? { int: {} } : {}),
       onProgress: bar,
     });
-    let hw: ImcAccuracy | undefined;
-    let loihi: LoihiComparison | undefined;
-    const nHw = Math.min(o.hwSamples ?? 200, r.samples);
-    if (hwTarget !== undefined && hwKind === 'loihi') {
-      const data = fitToModel(r.graph, loadDatasetSpec(o.dataset ?? 'mnist', 'test', nHw));
-      loihi = simulateOnLoihi(g, r.graph, hwTarget, data, { T, convert: userConvert, onProgress: bar });
-    } else if (hwTarget !== undefined) {
-      const nSeeds = o.seeds ?? (noise !== undefined ? 3 : 1);
+    let hw: TargetComparison | undefined;
+    if (o.target !== undefined) {
+      const nHw = Math.min(o.hwSamples ?? 200, r.samples);
       const data = fitToModel(r.graph, loadDatasetSpec(o.dataset ?? 'mnist', 'test', nHw));
       const calib = fitToModel(r.graph, loadDatasetSpec(o.calib === undefined || o.calib === 'synthetic' ? 'mnist' : o.calib, 'train', 64));
-      hw = simulateOnImc(r.graph, hwTarget, data, calib, {
-        T: Math.max(...T),
-        ...(noise !== undefined ? { noise } : {}),
-        seeds: Array.from({ length: nSeeds }, (_, i) => i),
-      });
+      hw = simulateOnTarget(g, r.graph, o.target, data, calib, { T, convert: userConvert, ...pick(o, { noise: OPTIONS.noise, seeds: OPTIONS.seeds }), onProgress: bar });
     }
     if (o.json === true) {
       const json = {
@@ -112,8 +94,7 @@ export const simulateCommand: Command = {
         })),
         accuracyPerStep: r.accuracyPerStep,
         ...(r.int !== undefined ? { int: r.int } : {}),
-        ...(hw !== undefined ? { hardware: { ...hw, samples: nHw } } : {}),
-        ...(loihi !== undefined ? { hardware: { kind: 'loihi', ...loihi } } : {}),
+        ...(hw !== undefined ? { hardware: hw } : {}),
         diagnostics: r.diagnostics,
       };
       io.stdout(JSON.stringify(json, null, 2) + '\n');
@@ -142,30 +123,29 @@ export const simulateCommand: Command = {
       out.push('', `layers at T=${last.T}:`);
       out.push(table(['layer', 'op', 'spikes/sample', 'firing rate'], last.layers.map((l) => [l.name, l.op, count(Math.round(l.spikes)), pct(l.firingRate)])));
     }
-    if (hw !== undefined) {
-      const noise = Object.entries(hw.noise).map(([k, v]) => `${k}=${String(v)}`).join(',') || 'ideal devices';
-      out.push('', `${hw.target} at T=${hw.T} (${noise}): ${pct(hw.mean)}${hw.runs.length > 1 ? ` ± ${(100 * hw.std).toFixed(2)} pp over seeds ${hw.seeds.join(',')}` : ''}`);
-    }
-    if (loihi !== undefined) out.push('', ...loihiLines(loihi));
+    if (hw !== undefined) out.push('', ...hardwareLines(hw));
     for (const d of r.diagnostics) out.push(diagnosticLine(d));
     io.stdout(out.join('\n') + '\n');
     return 0;
   },
 };
 
-function loihiLines(l: LoihiComparison): string[] {
-  const def = l.rows[0]?.snnDefault !== undefined;
+function hardwareLines(h: TargetComparison): string[] {
+  const def = h.rows[0]?.snnDefault !== undefined;
+  const noisy = Object.keys(h.noise).length > 0;
+  const noise = noisy ? `, device noise ${Object.entries(h.noise).map(([k, v]) => `${k}=${String(v)}`).join(',')} over seeds ${h.seeds.join(',')}` : '';
   const out = [
-    `${l.target}, bit-accurate netx simulation on the first ${l.samples} samples (input presented T steps, read ${l.latency} steps later; input scale ${l.inputScale}, ${l.readout} readout):`,
+    `${h.target} (${h.kind}) on the first ${h.samples} samples${noise}: ${h.note}`,
     table(
-      ['T', ...(def ? ['float SNN (subtract)'] : []), `float SNN (${l.conversion.reset}, ${l.conversion.fire})`, 'integer SNN', l.target, 'vs integer'],
-      l.rows.map((x) => [
-        String(x.T), ...(x.snnDefault !== undefined ? [pct(x.snnDefault)] : []), pct(x.snn), pct(x.int), pct(x.loihi), `${(100 * (x.loihi - x.int)).toFixed(2)} pp`,
+      ['T', ...(def ? ['float SNN (default conversion)'] : []), `float SNN (${h.conversion.reset}, ${h.conversion.fire})`, 'integer SNN', h.target, 'vs integer'],
+      h.rows.map((x) => [
+        String(x.T), ...(x.snnDefault !== undefined ? [pct(x.snnDefault)] : []), pct(x.snn), x.int === null ? '—' : pct(x.int),
+        `${pct(x.hardware)}${h.seeds.length > 1 ? ` ± ${(100 * x.std).toFixed(2)} pp` : ''}`,
+        x.int === null ? '—' : `${(100 * (x.hardware - x.int)).toFixed(2)} pp`,
       ]),
     ),
   ];
-  if (l.conversion.loihiSemantics) out.push(`converted with Loihi's semantics (reset to zero, fire on v > θ); --reset subtract keeps the default conversion`);
-  if (l.aInOver16 > 0) out.push(`warning: ${l.aInOver16.toFixed(1)} neuron-steps per sample exceed lava's 16-bit a_in`);
-  for (const d of l.diagnostics) out.push(diagnosticLine(d));
+  if (h.conversion.targetSemantics) out.push(`converted with the target's neuron semantics (reset ${h.conversion.reset}, fire ${h.conversion.fire}); --reset subtract keeps the default conversion`);
+  for (const d of h.diagnostics) out.push(diagnosticLine(d));
   return out;
 }

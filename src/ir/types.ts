@@ -195,3 +195,35 @@ export interface Graph {
   /** Free-form provenance: source format, producer, opset. Sorted keys when written. */
   readonly meta: Readonly<Record<string, string>>;
 }
+
+// Quantization settings: plain data a pass (quantizeGraph) and a backend (its hardware's
+// precisions) both speak, so they live with the IR types.
+
+/** Bit widths: weights, thresholds (unsigned), biases, membrane ('auto' = never overflows in a step), input. */
+export interface BitWidths {
+  readonly w: number;
+  readonly th: number;
+  readonly b: number;
+  readonly v: number | 'auto';
+  readonly in: number;
+}
+
+export interface QuantizeSettings {
+  readonly bits?: Partial<BitWidths>;
+  /** Per-layer overrides by layer name (the neuron node or the affine node). */
+  readonly layers?: Readonly<Record<string, Partial<BitWidths>>>;
+  readonly rounding?: Rounding;
+  /** Seed of stochastic rounding (default 0). */
+  readonly seed?: number;
+  /**
+   * One weight scale per output channel of a neuron layer (default true: converted weights are
+   * normalized per channel, so a per-layer scale wastes levels on small channels). Layers
+   * without a neuron (the readout) always use one scale.
+   */
+  readonly perChannel?: boolean;
+  /** Scales restricted to powers of two (shift-only hardware). */
+  readonly pow2?: boolean;
+  readonly overflow?: 'saturate' | 'wrap';
+  /** Largest |input| value (default 1: images in [0, 1]). */
+  readonly inputMax?: number;
+}

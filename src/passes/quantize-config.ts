@@ -2,42 +2,15 @@
 // quantizer every parameter goes through. Parsing lives here so the CLI and the API reject
 // the same mistakes with the same SNNC_E_USAGE messages.
 import { fail } from '../errors.js';
-import type { Rounding } from '../ir/types.js';
+import type { BitWidths, QuantizeSettings, Rounding } from '../ir/types.js';
 import { qMax } from '../sim/int/program.js';
 import { mix32 } from '../sim/snn/rng.js';
 
-/** Bit widths: weights, thresholds (unsigned), biases, membrane ('auto' = never overflows in a step), input. */
-export interface BitWidths {
-  readonly w: number;
-  readonly th: number;
-  readonly b: number;
-  readonly v: number | 'auto';
-  readonly in: number;
-}
+export type { BitWidths, QuantizeSettings } from '../ir/types.js';
 
 export const DEFAULT_BITS: BitWidths = { w: 8, th: 16, b: 16, v: 'auto', in: 8 };
 export const BIT_KEYS = ['w', 'th', 'b', 'v', 'in'] as const;
 export const ROUNDINGS: readonly Rounding[] = ['trunc', 'nearest', 'stochastic'];
-
-export interface QuantizeSettings {
-  readonly bits?: Partial<BitWidths>;
-  /** Per-layer overrides by layer name (the neuron node or the affine node). */
-  readonly layers?: Readonly<Record<string, Partial<BitWidths>>>;
-  readonly rounding?: Rounding;
-  /** Seed of stochastic rounding (default 0). */
-  readonly seed?: number;
-  /**
-   * One weight scale per output channel of a neuron layer (default true: converted weights are
-   * normalized per channel, so a per-layer scale wastes levels on small channels). Layers
-   * without a neuron (the readout) always use one scale.
-   */
-  readonly perChannel?: boolean;
-  /** Scales restricted to powers of two (shift-only hardware). */
-  readonly pow2?: boolean;
-  readonly overflow?: 'saturate' | 'wrap';
-  /** Largest |input| value (default 1: images in [0, 1]). */
-  readonly inputMax?: number;
-}
 
 function usage(message: string, hint: string): Error {
   return fail({ code: 'SNNC_E_USAGE', message, hint });

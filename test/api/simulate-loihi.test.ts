@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { gemmAttrs, buildGraph } from '../../src/ir/build.js';
 import type { Graph } from '../../src/ir/types.js';
-import { LOIHI_INT_SETTINGS, loihiConvertOptions, simulateLoihi } from '../../src/api/simulate-loihi.js';
+import { LOIHI_INT_SETTINGS, simulateLoihi } from '../../src/backends/loihi/simulate.js';
+import { backendFor, withTargetSemantics } from '../../src/backends/registry.js';
 import { quantizeGraph } from '../../src/passes/quantize.js';
 import { simulateInt } from '../../src/sim/int/simulate.js';
 import { convertModel } from '../../src/api/convert.js';
@@ -108,7 +109,7 @@ describe('simulateLoihi against the integer simulator', () => {
 
 describe('LeNet on Loihi', () => {
   it('stays close to the integer SNN at Loihi precision at T = 32 (first 200 test images)', async () => {
-    const snn = convertModel(await loadModel(join(EXAMPLES, 'lenet.onnx')), loihiConvertOptions({})).graph;
+    const snn = convertModel(await loadModel(join(EXAMPLES, 'lenet.onnx')), withTargetSemantics(backendFor('loihi'), {})).graph;
     const test = loadMnist('test', { limit: 200 });
     const d = { x: test.x, y: test.y };
     const T = 32;
@@ -125,7 +126,7 @@ describe('LeNet on Loihi', () => {
 
   it('the MLP (784-input first layer) keeps its weights: close to the integer SNN, not at chance', async () => {
     // With a fixed 8-bit input scale every fc1 weight rounded to 0 here (10 % accuracy).
-    const snn = convertModel(await loadModel(join(EXAMPLES, 'mlp.onnx')), loihiConvertOptions({})).graph;
+    const snn = convertModel(await loadModel(join(EXAMPLES, 'mlp.onnx')), withTargetSemantics(backendFor('loihi'), {})).graph;
     const test = loadMnist('test', { limit: 200 });
     const d = { x: test.x, y: test.y };
     const T = 16;

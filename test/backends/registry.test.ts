@@ -8,6 +8,7 @@ import { backendKinds, compileModel, loadModel, registerBackend } from '../../sr
 import { isSnncError } from '../../src/errors.js';
 import { EXAMPLES, ROOT } from '../helpers/paths.js';
 import { toyBackend } from './toy/toy-backend.js';
+import type { ConvertOptions } from '../../src/index.js';
 
 const TOY = join(ROOT, 'test', 'backends', 'toy', 'toy-target.json');
 
@@ -59,4 +60,41 @@ it('a registered kind that asks for its own neuron semantics gets its own conver
   const note = r.report.diagnostics.find((d) => d.code === 'SNNC_I_TARGET_CONVERSION');
   assert.match(note?.message ?? '', /^'toyzero' targets use their own conversion \(reset to zero, fire on v > θ\)/);
   assert.ok(!r.report.diagnostics.some((d) => d.code === 'SNNC_I_LOIHI_SEMANTICS'));
+});
+
+it('simulate --target and explore reach a registered kind through its record: its simulation, its semantics, its mapping and cost', async () => {
+  const { simulateOnTarget, simulateModel, exploreModel } = await import('../../src/index.js');
+  const { writeFileSync, mkdtempSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  // A chip that always answers class 0 (so its accuracy is the share of zeros, whatever T),
+  // resets to zero, and maps every Gemm/Conv by name.
+  registerBackend({
+    ...toyBackend,
+    kind: 'toysim',
+    conversion: { reset: 'zero', fire: 'gt' },
+    simulate: (_g, _t, ctx) => ({ accuracy: Array.from(ctx.data.y).filter((y) => y === 0).length / ctx.data.y.length, note: 'toy: always class 0' }),
+    map: (g) => ({ kind: 'toy' as const, layers: g.nodes.filter((n) => n.op === 'Conv' || n.op === 'Gemm').map((n) => ({ name: n.name, op: n.op })) }),
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'snnc-toysim-')), 'toy-sim.json');
+  writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(TOY, 'utf8')) as object), name: 'toy-sim', kind: 'toysim' }));
+  const mlp = join(EXAMPLES, 'mlp.onnx');
+  const g = await loadModel(mlp);
+  const conv: ConvertOptions = { calibSamples: 64 };
+  const { backendFor, withTargetSemantics } = await import('../../src/backends/registry.js');
+  const sim = simulateModel(g, { ...withTargetSemantics(backendFor('toysim'), conv), T: [4, 8], n: 30 });
+  const { loadDatasetSpec, fitToModel } = await import('../../src/api/dataset.js');
+  const data = fitToModel(sim.graph, loadDatasetSpec('mnist', 'test', 30));
+  const h = simulateOnTarget(g, sim.graph, file, data, data, { T: [4, 8], convert: conv });
+  const zeros = Array.from(data.y).filter((y) => y === 0).length / 30;
+  assert.equal(h.kind, 'toysim');
+  assert.deepEqual(h.rows.map((r) => [r.T, r.hardware]), [[4, zeros], [8, zeros]], 'one run of the hook per T (it reports no per-step accuracy)');
+  assert.deepEqual(h.conversion, { reset: 'zero', fire: 'gt', targetSemantics: true });
+  assert.equal(h.note, 'toy: always class 0');
+  assert.throws(() => simulateOnTarget(g, sim.graph, file, data, data, { T: [4], noise: 'read=0.1' }), /device model/);
+  // explore costs each configuration through the record's map and cost: 1 pJ per synop.
+  const ex = await exploreModel(g, { ...conv, modelFile: mlp, target: file, weightBits: [8], neuronBits: [8], rounding: ['nearest'], T: [4], maxAccuracyDrop: 5, n: 30, workers: 2 });
+  const row = ex.doc.rows[0];
+  assert.ok(row !== undefined && row.energyJ !== null);
+  assert.ok(Math.abs(row.energyJ - row.synopsPerSample * 1e-12) <= 1e-9 * row.energyJ, `${row.energyJ} J vs ${row.synopsPerSample} synops`);
+  assert.equal(row.latencyS, 4e-6);
 });

@@ -176,17 +176,31 @@ describe('snnc simulate --target (IMC)', () => {
     const argv = ['simulate', join(EXAMPLES, 'mlp.onnx'), '--n', '30', '--T', '8', '--calib-samples', '64', '--target', 'imc-hpadc', '--noise', 'program=1,read=0.02', '--seeds', '2', '--hw-samples', '20', '--json'];
     const a = await cli(...argv);
     assert.equal(a.code, 0, a.err);
-    const j = JSON.parse(a.out) as { hardware: { target: string; runs: number[]; mean: number; seeds: number[] } };
+    const j = JSON.parse(a.out) as { hardware: { target: string; kind: string; seeds: number[]; rows: { T: number; runs: number[]; hardware: number; std: number }[] } };
     assert.equal(j.hardware.target, 'imc-hpadc');
+    assert.equal(j.hardware.kind, 'imc');
     assert.deepEqual(j.hardware.seeds, [0, 1]);
-    assert.equal(j.hardware.runs.length, 2);
-    assert.ok(j.hardware.mean > 0.5, `accuracy ${j.hardware.mean}`);
+    const row = j.hardware.rows[0];
+    assert.equal(row?.T, 8);
+    assert.equal(row.runs.length, 2);
+    assert.equal(row.hardware, (row.runs[0]! + row.runs[1]!) / 2);
+    assert.ok(row.hardware > 0.5, `accuracy ${row.hardware}`);
     const b = await cli(...argv);
-    assert.deepEqual((JSON.parse(b.out) as typeof j).hardware.runs, j.hardware.runs, 'same seeds, same numbers');
+    assert.deepEqual((JSON.parse(b.out) as typeof j).hardware.rows, j.hardware.rows, 'same seeds, same numbers');
+  });
+
+  it('--target fpga runs the integer program the design runs: its column equals the integer SNN at every T', async () => {
+    const r = await cli('simulate', join(EXAMPLES, 'mlp.onnx'), '--n', '20', '--T', '4,8', '--calib-samples', '64', '--target', 'fpga', '--hw-samples', '20', '--json');
+    assert.equal(r.code, 0, r.err);
+    const h = (JSON.parse(r.out) as { hardware: { kind: string; samples: number; rows: { T: number; int: number; hardware: number }[] } }).hardware;
+    assert.equal(h.kind, 'fpga');
+    assert.equal(h.samples, 20);
+    assert.deepEqual(h.rows.map((x) => x.T), [4, 8]);
+    for (const x of h.rows) assert.equal(x.hardware, x.int, `T=${x.T}`);
   });
 
   it('rejects a target it cannot simulate, a noise typo, and noise without a target before simulating', async () => {
-    for (const extra of [['--target', 'fpga'], ['--target', 'imc-adcless', '--noise', 'reed=0.1'], ['--noise', 'read=0.1']]) {
+    for (const extra of [['--target', 'cpu-ann'], ['--target', 'fpga', '--noise', 'read=0.1'], ['--target', 'imc-adcless', '--noise', 'reed=0.1'], ['--noise', 'read=0.1']]) {
       const r = await cli('simulate', join(EXAMPLES, 'mlp.onnx'), '--n', '4', '--T', '4', ...extra);
       assert.equal(r.code, 2, extra.join(' '));
       assert.match(r.err, /SNNC_E_USAGE/);

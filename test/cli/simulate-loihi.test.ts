@@ -8,10 +8,10 @@ import { cli } from '../helpers/cli.js';
 
 interface LoihiJson {
   hardware: {
-    kind: string; target: string; samples: number; latency: number; steps: number; inputScale: number; readout: string;
-    conversion: { reset: string; fire: string; loihiSemantics: boolean };
-    rows: { T: number; snnDefault?: number; snn: number; int: number; loihi: number }[];
-    layers: { name: string; spikes: number }[];
+    kind: string; target: string; samples: number;
+    conversion: { reset: string; fire: string; targetSemantics: boolean };
+    rows: { T: number; snnDefault?: number; snn: number; int: number; hardware: number }[];
+    details: { latency: number; steps: number; inputScale: number; readout: string; layers: { name: string; spikes: number }[] };
   };
 }
 
@@ -25,26 +25,26 @@ describe('snnc simulate --target loihi2', () => {
     assert.equal(h.target, 'loihi2');
     assert.equal(h.samples, 12);
     // conv1, pool1 (a depthwise conv), conv2, fc1, fc2, fc3: six synaptic layers of delay.
-    assert.equal(h.latency, 6);
-    assert.equal(h.steps, 16 + 6);
-    assert.ok(Number.isInteger(h.inputScale) && h.inputScale >= 1 && h.inputScale <= 255, String(h.inputScale));
-    assert.equal(h.readout, 'integrator');
-    assert.deepEqual(h.conversion, { reset: 'zero', fire: 'gt', loihiSemantics: true });
+    assert.equal(h.details.latency, 6);
+    assert.equal(h.details.steps, 16 + 6);
+    assert.ok(Number.isInteger(h.details.inputScale) && h.details.inputScale >= 1 && h.details.inputScale <= 255, String(h.details.inputScale));
+    assert.equal(h.details.readout, 'integrator');
+    assert.deepEqual(h.conversion, { reset: 'zero', fire: 'gt', targetSemantics: true });
     assert.deepEqual(h.rows.map((x) => x.T), [8, 16]);
     for (const row of h.rows) {
-      for (const v of [row.snnDefault, row.snn, row.int, row.loihi]) assert.ok(typeof v === 'number' && v >= 0 && v <= 1, JSON.stringify(row));
+      for (const v of [row.snnDefault, row.snn, row.int, row.hardware]) assert.ok(typeof v === 'number' && v >= 0 && v <= 1, JSON.stringify(row));
     }
-    assert.deepEqual(h.layers.map((l) => l.name), ['conv1', 'pool1', 'conv2', 'fc1', 'fc2']);
+    assert.deepEqual(h.details.layers.map((l) => l.name), ['conv1', 'pool1', 'conv2', 'fc1', 'fc2']);
   });
 
   it('keeps an explicit --reset (no default-conversion column) and prints a table', async () => {
     const r = await cli('simulate', join(EXAMPLES, 'mlp.onnx'), '--target', 'loihi1', '--T', '8', '--n', '10', '--hw-samples', '10', '--calib-samples', '64', '--reset', 'subtract');
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /loihi1, bit-accurate netx simulation on the first 10 samples/);
-    assert.doesNotMatch(r.out, /float SNN \(subtract\)/);
+    assert.match(r.out, /loihi1 \(loihi\) on the first 10 samples: accuracy from the bit-accurate simulation of the emitted netx network/);
+    assert.doesNotMatch(r.out, /float SNN \(default conversion\)/);
     assert.match(r.out, /SNNC_W_LOIHI_RESET/);
     const j = JSON.parse((await cli('simulate', join(EXAMPLES, 'mlp.onnx'), '--target', 'loihi1', '--T', '8', '--n', '10', '--hw-samples', '10', '--calib-samples', '64', '--reset', 'subtract', '--json')).out) as LoihiJson;
-    assert.deepEqual(j.hardware.conversion, { reset: 'subtract', fire: 'ge', loihiSemantics: false });
+    assert.deepEqual(j.hardware.conversion, { reset: 'subtract', fire: 'ge', targetSemantics: false });
     assert.equal(j.hardware.rows[0]?.snnDefault, undefined);
   });
 

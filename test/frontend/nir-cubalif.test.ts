@@ -151,7 +151,7 @@ it('the CubaLIF network compiles for Loihi (netx iDecay/vDecay from the decays, 
   const { emit: emitImc, mapGraph, simulateImc } = await import('../../src/backends/imc/index.js');
   const { loadTarget } = await import('../../src/costmodel/target.js');
   const { quantizeGraph } = await import('../../src/passes/quantize.js');
-  const { simulateLoihi } = await import('../../src/api/simulate-loihi.js');
+  const { simulateLoihi } = await import('../../src/backends/loihi/simulate.js');
   const g = await importNir(await handNir(fileOf(makeNet()).nodes, fileOf(makeNet()).edges));
   const loihi = loadTarget('loihi2');
   assert.ok(loihi.kind === 'loihi');

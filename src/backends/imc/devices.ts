@@ -11,6 +11,7 @@
 //     every active row adds G_min/ΔG to each column (ratio = G_max/G_min);
 //   read noise (applied per read in functional.ts): N(0, readNoise·G_max) per active cell,
 //     i.e. σ = readNoise·(G_max/ΔG)·sqrt(Σ x²) on a column partial sum.
+import { fail } from '../../errors.js';
 import { mix32, splitmix32 } from '../../sim/snn/rng.js';
 
 export interface DeviceEffects {
@@ -98,4 +99,29 @@ export function effectiveLevels(levels: Uint8Array, lmax: number, gMinOverStep: 
     out[i] = g - baseline;
   }
   return out;
+}
+
+/** `--noise` keys → DeviceEffects fields. */
+export const NOISE_KEYS = {
+  program: 'programNoise',
+  read: 'readNoise',
+  drift: 'driftTime',
+  nu: 'driftNu',
+  stuck: 'stuckAt',
+  onoff: 'onOffRatio',
+} as const;
+
+/** "program=1,read=0.01,drift=3600,stuck=0.001,onoff=17" → DeviceEffects. */
+export function parseNoise(spec: string): DeviceEffects {
+  const out: Record<string, number> = {};
+  for (const part of spec.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const [k, v] = part.split('=');
+    const key = NOISE_KEYS[(k ?? '') as keyof typeof NOISE_KEYS];
+    const n = Number(v);
+    if (key === undefined || v === undefined || !Number.isFinite(n) || n < 0) {
+      throw fail({ code: 'SNNC_E_USAGE', message: `bad --noise entry '${part}'`, hint: `use ${Object.keys(NOISE_KEYS).join('=, ')}= with non-negative numbers, e.g. program=1,read=0.01` });
+    }
+    out[key] = n;
+  }
+  return out as DeviceEffects;
 }

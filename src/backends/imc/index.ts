@@ -64,6 +64,7 @@ export { imcAffine, newScratch, adcStep, adcConverter } from './functional.js';
 export type { Converter, LayerProgram, AffineScratch } from './functional.js';
 export { effectiveLevels, makeRng } from './devices.js';
 export type { DeviceEffects, Rng } from './devices.js';
+export { NOISE_KEYS, parseNoise } from './devices.js';
 export { simulateImc } from './simulate.js';
 export type { ImcSimOptions, ImcSimResult } from './simulate.js';
 export { runMapped } from './run-layer.js';

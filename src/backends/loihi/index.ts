@@ -50,14 +50,24 @@ function allocLayers(layers: readonly NetxLayer[], info: readonly LayerQuant[]):
   return out;
 }
 
-export async function emit(graph: Graph, target: LoihiTarget, opts: LoihiEmitOptions = {}): Promise<EmitResult<MappingOf<'loihi'>>> {
-  const diagnostics: BackendDiagnostic[] = [];
+/** Lowered, quantized and allocated: everything the files and the mapping are made of. */
+function plan(graph: Graph, target: LoihiTarget, opts: LoihiEmitOptions, diagnostics: BackendDiagnostic[]): { qopts: ReturnType<typeof quantizeOptionsFor>; q: ReturnType<typeof quantizeLayers>; alloc: ReturnType<typeof allocate> } {
   const float = lowerGraph(graph, diagnostics);
   const qopts = quantizeOptionsFor(graph, opts);
   const q = quantizeLayers(float, qopts, diagnostics);
+  return { qopts, q, alloc: allocate(allocLayers(q.layers, q.info), target, opts) };
+}
+
+/** The cores the network takes (what the cost model reads), without writing the netx file. */
+export function mapping(graph: Graph, target: LoihiTarget, opts: LoihiEmitOptions = {}): MappingOf<'loihi'> {
+  return plan(graph, target, opts, []).alloc.mapping;
+}
+
+export async function emit(graph: Graph, target: LoihiTarget, opts: LoihiEmitOptions = {}): Promise<EmitResult<MappingOf<'loihi'>>> {
+  const diagnostics: BackendDiagnostic[] = [];
+  const { qopts, q, alloc } = plan(graph, target, opts, diagnostics);
   const bytes = await writeNetx(q.layers);
   await verifyNetx(bytes, NETX_PATH);
-  const alloc = allocate(allocLayers(q.layers, q.info), target, opts);
   const netx = q.layers.map((l, i) => ({ ...q.info[i], shape: [...l.shape], ...('neuron' in l && l.neuron !== undefined ? { neuron: { ...l.neuron, node: q.info[i]?.neuron } } : {}) }));
   const doc = {
     format: 'snnc-loihi-mapping',

@@ -13,12 +13,21 @@ import { fail } from '../../errors.js';
 import type { Graph } from '../../ir/types.js';
 import { poissonWords } from '../../sim/int/simulate.js';
 import type { SimData } from '../../sim/snn/types.js';
+import type { QuantizeSettings } from '../../ir/types.js';
 import { lowerGraph } from './lower.js';
 import { quantizeLayers } from './quantize.js';
 import type { LayerQuant, QuantizeOptions } from './quantize.js';
 import type { FloatLayer, NetxLayer } from './types.js';
 import { prepareNetx, simulateNetx } from './cuba.js';
 import { quantizeOptionsFor } from './index.js';
+
+/**
+ * The integer SNN a Loihi run is compared with: the default integer program restricted to
+ * what netx can hold — 8-bit weights with one scale per layer (netx has one threshold,
+ * vThMant, per neuron group, so per-channel weight scales have nothing to map to), 13-bit
+ * biases (bias mantissa) and a 24-bit saturating membrane.
+ */
+export const LOIHI_INT_SETTINGS: QuantizeSettings = { perChannel: false, bits: { w: 8, b: 13, v: 24 } };
 
 export interface LoihiSimOptions {
   /** Input steps (the largest T; every smaller T is read from the same run). */
