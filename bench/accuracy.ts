@@ -2,8 +2,8 @@
 // MNIST test split (2,004 images). One simulation at the largest T gives the accuracy after
 // every step, so T ∈ {4, 8, 16, 32, 64} costs one run per row. Saved to bench/results/accuracy.json.
 import { convertModel } from '../src/api/convert.js';
-import { fitToModel, loadDatasetSpec } from '../src/api/dataset.js';
-import { annAccuracy } from '../src/api/evaluate.js';
+import { fitToModel, loadDatasetSpec } from '../src/data/spec.js';
+import { annAccuracy } from '../src/sim/ann/accuracy.js';
 import { loadModel } from '../src/api/load.js';
 import { simulate } from '../src/sim/snn/simulate.js';
 import { projectRoot, writeResult } from './harness.js';

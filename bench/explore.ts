@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { exploreModel } from '../src/api/explore.js';
-import { select } from '../src/api/explore-select.js';
+import { select } from '../src/explore/select.js';
 import { loadModel } from '../src/api/load.js';
 import { renderJson } from '../src/report/json.js';
 import type { ExploreRow } from '../src/report/explore.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { resultsDir } from './harness.js';
 import { loadModel } from '../src/api/load.js';
 import { convertModel } from '../src/api/convert.js';
-import { activityFromSimulation } from '../src/api/activity.js';
+import { activityFromSimulation } from '../src/backends/common/activity.js';
 import { loadTarget } from '../src/costmodel/target.js';
 import type { ImcTarget } from '../src/costmodel/target.js';
 import { imcCost } from '../src/costmodel/imc.js';

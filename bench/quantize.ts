@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { convertModel } from '../src/api/convert.js';
 import { loadModel } from '../src/api/load.js';
-import { memoryReport } from '../src/api/memory.js';
+import { memoryReport } from '../src/sim/int/memory.js';
 import { quantizeModel } from '../src/api/quantize.js';
 import { loadMnist } from '../src/data/mnist.js';
 import type { QuantizeSettings } from '../src/passes/quantize-config.js';

@@ -20,7 +20,7 @@ export { inspectGraph } from './api/inspect.js';
 export type { InspectReport, InspectLayer, InspectValue } from './api/inspect.js';
 
 // Data
-export { loadDatasetSpec, fitToModel } from './api/dataset.js';
+export { loadDatasetSpec, fitToModel } from './data/spec.js';
 export type { Dataset } from './data/dataset.js';
 export { loadMnist } from './data/mnist.js';
 
@@ -28,10 +28,12 @@ export { loadMnist } from './data/mnist.js';
 export { convertModel, isConverted, withSyntheticCalibration } from './api/convert.js';
 export { parseMethod } from './passes/calibrate.js';
 /** The option schema every command, API function and the bundler plugin share (flags, keys, rules, help). */
-export { checkOptions, COMPILE_OPTIONS, CONVERT_OPTIONS, EXPLORE_OPTIONS, QUANTIZE_MODEL_OPTIONS, RETRAIN_OPTIONS, SIMULATE_OPTIONS } from './api/options.js';
-export type { OptionDef, OptionSchema, OptionValues, Distillation } from './api/options.js';
+export { COMPILE_OPTIONS, CONVERT_OPTIONS, EXPLORE_OPTIONS, QUANTIZE_MODEL_OPTIONS, RETRAIN_OPTIONS, SIMULATE_OPTIONS } from './options/declarations.js';
+export { checkOptions } from './options/schema.js';
+export type { Distillation } from './options/declarations.js';
+export type { OptionDef, OptionSchema, OptionValues } from './options/schema.js';
 export type { ConvertOptions, ConvertResult } from './api/convert.js';
-export { annAccuracy } from './api/evaluate.js';
+export { annAccuracy } from './sim/ann/accuracy.js';
 export { simulateModel } from './api/simulate.js';
 export type { SimulateModelOptions, SimulateReport, SnnRow } from './api/simulate.js';
 export { simulateOnTarget, simulatableTarget } from './api/simulate-target.js';
@@ -42,14 +44,15 @@ export { parseNoise } from './backends/imc/index.js';
 export { quantizeModel } from './api/quantize.js';
 export type { QuantizeModelOptions, QuantizeModelResult, QuantScheme } from './api/quantize.js';
 export type { QuantizeSettings, BitWidths } from './passes/quantize-config.js';
-export { memoryReport } from './api/memory.js';
-export type { MemoryReport, MemoryRow } from './api/memory.js';
+export { memoryReport } from './sim/int/memory.js';
+export type { MemoryReport, MemoryRow } from './sim/int/memory.js';
 export type { IntProgram } from './sim/int/program.js';
 
 // Exploration
-export { exploreModel, exploreFiles } from './api/explore.js';
+export { exploreModel } from './api/explore.js';
+export { exploreFiles } from './explore/files.js';
 export type { ExploreOptions, ExploreResult } from './api/explore.js';
-export { mergeDocs } from './api/explore-select.js';
+export { mergeDocs } from './explore/select.js';
 export type { ExploreDoc, ExploreRow, ExploreSpace } from './report/explore.js';
 export { validateExploreDoc, validateReport } from './report/schema.js';
 
@@ -74,6 +77,6 @@ export { verifyFile } from './api/verify.js';
 export type { VerifyResult } from './api/verify.js';
 
 // Output
-export { writeDirAtomic, writeFileAtomic } from './api/atomic.js';
-export type { OutputFile } from './api/atomic.js';
+export { writeDirAtomic, writeFileAtomic } from './io/atomic.js';
+export type { OutputFile } from './io/atomic.js';
 export { packageVersion } from './api/version.js';

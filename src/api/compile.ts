@@ -8,10 +8,10 @@ import { exportOnnx } from '../frontend/onnx/write.js';
 import { programOf } from '../passes/quantize.js';
 import type { IntProgram } from '../sim/int/program.js';
 import { backendFor } from '../backends/registry.js';
-import type { BackendTarget } from '../backends/registry.js';
+import type { BackendRecord, BackendTarget } from '../backends/registry.js';
 import { loadMnist } from '../data/mnist.js';
 import type { Dataset } from '../data/dataset.js';
-import { fitToModel, loadDatasetSpec } from './dataset.js';
+import { fitToModel, loadDatasetSpec } from '../data/spec.js';
 import { annCost } from '../costmodel/index.js';
 import { bundledTargetNames, loadAnyTarget, loadTarget } from '../costmodel/target.js';
 import type { AnnTarget, CustomTarget, Target } from '../costmodel/target.js';
@@ -25,15 +25,16 @@ import { renderJson } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderHtml } from '../report/html.js';
 import { validateReport } from '../report/schema.js';
-import type { OutputFile } from './atomic.js';
-import { activityFromSimulation, annActivity, annMapping, stretchSteps } from './activity.js';
-import type { SimulateModelOptions } from './simulate.js';
+import type { OutputFile } from '../io/atomic.js';
+import { activityFromSimulation, annActivity, annMapping, stretchSteps } from '../backends/common/activity.js';
+import type { SimulateModelOptions, SimulateReport } from './simulate.js';
 import { simulateModel } from './simulate.js';
 import { convertModel, isConverted } from './convert.js';
 import { simulate } from '../sim/snn/simulate.js';
 import { packageVersion } from './version.js';
-import { takeRange } from './slice.js';
-import { checkOptions, COMPILE_OPTIONS } from './options.js';
+import { takeRange } from '../ir/slice.js';
+import { COMPILE_OPTIONS } from '../options/declarations.js';
+import { checkOptions } from '../options/schema.js';
 
 /** Targets `--target all` compiles for (the ANN baselines are always added). */
 export const SNN_TARGETS = ['loihi1', 'loihi2', 'imc-hpadc', 'imc-adcless', 'fpga'] as const;
@@ -126,6 +127,88 @@ export function resolveTargets(names: readonly string[]): (Target | CustomTarget
   return [...new Set(list)].map((n) => loadAnyTarget(n));
 }
 
+/** What compiling one target needs from the compile around it (files and diagnostics are appended to). */
+interface TargetContext {
+  readonly T: number;
+  readonly snnAccuracy: number;
+  readonly baseline: CompileReport['baseline'];
+  readonly ann: { readonly mapping: ReturnType<typeof annMapping>; readonly accuracy: number };
+  readonly files: OutputFile[];
+  readonly diagnostics: Diagnostics;
+  /** The network this kind runs (its own conversion when it needs other neuron semantics) and its activity. */
+  readonly graphFor: (kind: string, conversion: BackendRecord['conversion']) => { graph: Graph; activity: Activity };
+  readonly hardware: () => { data: SimData; calibration: SimData };
+  readonly golden: (tg: Graph) => SimData;
+}
+
+type Diagnostics = { severity: 'info' | 'warning'; code: string; message: string; node?: string }[];
+
+/** One target's row: emitted files, cost, and accuracy from its hardware simulation when it has one. */
+async function compileTarget(t: Target | CustomTarget, ctx: TargetContext): Promise<TargetResult> {
+  const { T, snnAccuracy, baseline, files, diagnostics } = ctx;
+  if (t.kind === 'ann') {
+    const ann = ctx.ann.mapping;
+    return targetResultFromCost(annCost(t as AnnTarget, ann, annActivity(ann)), 'ann', ctx.ann.accuracy, 1, baseline);
+  }
+  const backend = backendFor(t.kind);
+  if (backend === undefined) return UNAVAILABLE(t.name, t.kind, `no backend is registered for target kind '${t.kind}'`);
+  try {
+    const { graph: tg, activity: ta0 } = ctx.graphFor(t.kind, backend.conversion);
+    // Hardware that runs more steps per sample than it is shown (Loihi's synaptic delays) is
+    // costed for all of them.
+    const ta = backend.stepsPerSample !== undefined ? stretchSteps(ta0, backend.stepsPerSample(tg, ta0.T)) : ta0;
+    let program: IntProgram | undefined;
+    const programOnce = (): IntProgram => (program ??= programOf(tg));
+    const r = await backend.emit(tg, t as BackendTarget, { T, program: programOnce, golden: ctx.golden(tg) });
+    files.push(...r.files.map((f) => ({ path: f.path.startsWith(`${t.kind}/`) ? f.path.replace(`${t.kind}/`, `${t.name}/`) : `${t.name}/${f.path}`, data: f.data })));
+    for (const d of r.diagnostics) {
+      diagnostics.push({ severity: d.severity, code: d.code, message: `${t.name}: ${d.message}`, ...(d.node !== undefined ? { node: d.node } : {}) });
+    }
+    const cost = backend.cost(t as BackendTarget, r.mapping, ta);
+    if (!Number.isFinite(cost.energyJ) || !Number.isFinite(cost.latencyS) || cost.energyJ < 0 || cost.latencyS < 0) {
+      // The cost model is arithmetic on the target's constants: a non-finite result means
+      // constants whose products overflow, which is the target file's problem.
+      throw fail({ code: 'SNNC_E_TARGET', message: `target '${t.name}': the cost model gives energy ${cost.energyJ} J and latency ${cost.latencyS} s for this network; some of the target's constants are so large that their products overflow`, hint: 'check the target file against docs/targets.md (values in SI units, within physical ranges)' });
+    }
+    const acc = backend.simulate?.(tg, t as BackendTarget, { T, program: programOnce, ...ctx.hardware() });
+    const res = targetResultFromCost(cost, t.kind, acc?.accuracy ?? snnAccuracy, T, baseline);
+    const note = acc?.note ?? `accuracy is the float SNN simulation at T=${T}; the target's fixed-point behaviour is not simulated here`;
+    return { ...res, assumptions: [note, ...res.assumptions] };
+  } catch (e) {
+    // A graph the backend can't express is a result for that target, not a failed compile.
+    if (!isSnncError(e) || (e.code !== 'SNNC_E_BACKEND' && e.code !== 'SNNC_E_QUANTIZE')) throw e;
+    return UNAVAILABLE(t.name, t.kind, `${e.message}${e.hint !== undefined ? ` (${e.hint})` : ''}`);
+  }
+}
+
+/** The compile report (docs/report.schema.json). */
+function reportOf(g: Graph, opts: CompileOptions, sim: SimulateReport, results: readonly TargetResult[], baseline: CompileReport['baseline'], diagnostics: Diagnostics): CompileReport {
+  const snn = sim.graph;
+  const annAcc = sim.ann?.accuracy ?? (sim.snn[sim.snn.length - 1]?.accuracy ?? 0);
+  const st = graphStats(g);
+  const input = g.values.get(g.inputs[0] ?? '');
+  return {
+    schemaVersion: 1,
+    tool: { name: 'snnc', version: packageVersion() },
+    model: { name: g.name, file: basename(opts.modelFile), params: st.params, macsPerSample: sim.ann?.macsPerSample ?? st.macs, inputShape: [...(input?.shape ?? [])] },
+    settings: {
+      dataset: sim.dataset,
+      samples: sim.samples,
+      timesteps: sim.snn.map((s) => s.T),
+      calibration: snn.meta['snnc.calibration'] ?? 'unknown',
+      reset: snn.meta['snnc.reset'] ?? 'subtract',
+      coding: snn.meta['snnc.coding'] ?? 'direct',
+    },
+    accuracy: {
+      ann: annAcc,
+      snn: sim.snn.map((s) => ({ T: s.T, accuracy: s.accuracy, spikesPerSample: s.spikesPerSample, synopsPerSample: s.synopsPerSample })),
+    },
+    targets: [...results],
+    baseline,
+    diagnostics,
+  };
+}
+
 export async function compileModel(g: Graph, opts: CompileOptions): Promise<CompileResult> {
   checkOptions(COMPILE_OPTIONS, opts);
   const targets = resolveTargets(opts.targets);
@@ -145,7 +228,7 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
   const baseline = baselineFromCost(baseCost);
 
   const files: OutputFile[] = [{ path: 'model.snn.onnx', data: exportOnnx(snn) }];
-  const diagnostics: { severity: 'info' | 'warning'; code: string; message: string; node?: string }[] = [];
+  const diagnostics: Diagnostics = [];
   for (const d of sim.diagnostics) {
     if (d.severity === 'info' || d.severity === 'warning') {
       diagnostics.push({ severity: d.severity, code: d.code, message: d.message, ...(d.node !== undefined ? { node: d.node } : {}) });
@@ -171,77 +254,19 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
   };
   let hw: { data: SimData; calibration: SimData } | undefined;
   let golden: SimData | undefined;
-
+  const ctx: TargetContext = {
+    T, snnAccuracy, baseline, files, diagnostics, graphFor,
+    ann: { mapping: ann, accuracy: annAcc },
+    hardware: () => (hw ??= hardwareData(snn, opts)),
+    golden: (tg) => (golden ??= firstSamples(tg, opts, 4)),
+  };
   const results: TargetResult[] = [];
-  for (const t of targets) {
-    if (t.kind === 'ann') {
-      results.push(targetResultFromCost(annCost(t as AnnTarget, ann, annActivity(ann)), 'ann', annAcc, 1, baseline));
-      continue;
-    }
-    const backend = backendFor(t.kind);
-    if (backend === undefined) {
-      results.push(UNAVAILABLE(t.name, t.kind, `no backend is registered for target kind '${t.kind}'`));
-      continue;
-    }
-    try {
-      const { graph: tg, activity: ta0 } = graphFor(t.kind, backend.conversion);
-      // Hardware that runs more steps per sample than it is shown (Loihi's synaptic delays) is
-      // costed for all of them.
-      const ta = backend.stepsPerSample !== undefined ? stretchSteps(ta0, backend.stepsPerSample(tg, ta0.T)) : ta0;
-      let program: IntProgram | undefined;
-      const programOnce = (): IntProgram => (program ??= programOf(tg));
-      golden ??= firstSamples(tg, opts, 4);
-      const r = await backend.emit(tg, t as BackendTarget, { T, program: programOnce, golden });
-      files.push(...r.files.map((f) => ({ path: f.path.startsWith(`${t.kind}/`) ? f.path.replace(`${t.kind}/`, `${t.name}/`) : `${t.name}/${f.path}`, data: f.data })));
-      for (const d of r.diagnostics) {
-        diagnostics.push({ severity: d.severity, code: d.code, message: `${t.name}: ${d.message}`, ...(d.node !== undefined ? { node: d.node } : {}) });
-      }
-      const cost = backend.cost(t as BackendTarget, r.mapping, ta);
-      if (!Number.isFinite(cost.energyJ) || !Number.isFinite(cost.latencyS) || cost.energyJ < 0 || cost.latencyS < 0) {
-        // The cost model is arithmetic on the target's constants: a non-finite result means
-        // constants whose products overflow, which is the target file's problem.
-        throw fail({ code: 'SNNC_E_TARGET', message: `target '${t.name}': the cost model gives energy ${cost.energyJ} J and latency ${cost.latencyS} s for this network; some of the target's constants are so large that their products overflow`, hint: 'check the target file against docs/targets.md (values in SI units, within physical ranges)' });
-      }
-      let acc: { accuracy: number; note: string } | undefined;
-      if (backend.simulate !== undefined) {
-        hw ??= hardwareData(snn, opts);
-        acc = backend.simulate(tg, t as BackendTarget, { T, program: programOnce, ...hw });
-      }
-      const res = targetResultFromCost(cost, t.kind, acc?.accuracy ?? snnAccuracy, T, baseline);
-      const note = acc?.note ?? `accuracy is the float SNN simulation at T=${T}; the target's fixed-point behaviour is not simulated here`;
-      results.push({ ...res, assumptions: [note, ...res.assumptions] });
-    } catch (e) {
-      // A graph the backend can't express is a result for that target, not a failed compile.
-      if (!isSnncError(e) || (e.code !== 'SNNC_E_BACKEND' && e.code !== 'SNNC_E_QUANTIZE')) throw e;
-      results.push(UNAVAILABLE(t.name, t.kind, `${e.message}${e.hint !== undefined ? ` (${e.hint})` : ''}`));
-    }
-  }
+  for (const t of targets) results.push(await compileTarget(t, ctx));
 
   const ratio = adcLessRatio(results);
   if (ratio !== undefined) diagnostics.push(ratio);
 
-  const st = graphStats(g);
-  const input = g.values.get(g.inputs[0] ?? '');
-  const report: CompileReport = {
-    schemaVersion: 1,
-    tool: { name: 'snnc', version: packageVersion() },
-    model: { name: g.name, file: basename(opts.modelFile), params: st.params, macsPerSample: sim.ann?.macsPerSample ?? st.macs, inputShape: [...(input?.shape ?? [])] },
-    settings: {
-      dataset: sim.dataset,
-      samples: sim.samples,
-      timesteps: sim.snn.map((s) => s.T),
-      calibration: snn.meta['snnc.calibration'] ?? 'unknown',
-      reset: snn.meta['snnc.reset'] ?? 'subtract',
-      coding: snn.meta['snnc.coding'] ?? 'direct',
-    },
-    accuracy: {
-      ann: annAcc,
-      snn: sim.snn.map((s) => ({ T: s.T, accuracy: s.accuracy, spikesPerSample: s.spikesPerSample, synopsPerSample: s.synopsPerSample })),
-    },
-    targets: results,
-    baseline,
-    diagnostics,
-  };
+  const report = reportOf(g, opts, sim, results, baseline, diagnostics);
   const json = renderJson(report);
   validateReport(JSON.parse(json));
   files.push({ path: 'report.json', data: json }, { path: 'report.md', data: renderMarkdown(report) }, { path: 'report.html', data: renderHtml(report) });

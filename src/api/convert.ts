@@ -8,10 +8,11 @@ import { collectingContext } from '../passes/context.js';
 import { ANN_PASSES, conversionPasses, runPipeline } from '../passes/pipeline.js';
 import { graphStats } from '../ir/stats.js';
 import { parseMethod } from '../passes/calibrate.js';
-import { fitToModel, loadDatasetSpec } from './dataset.js';
+import { fitToModel, loadDatasetSpec } from '../data/spec.js';
 import type { Dataset } from '../data/dataset.js';
 import { synthesizeCalibration } from '../retrain/synthesize.js';
-import { checkOptions, CONVERT_OPTIONS } from './options.js';
+import { CONVERT_OPTIONS } from '../options/declarations.js';
+import { checkOptions } from '../options/schema.js';
 
 /**
  * For `--calib synthetic`: generate calibration images from the ANN itself (data-free,

@@ -7,7 +7,8 @@ import type { Graph } from '../ir/types.js';
 import { loadOnnx } from '../frontend/onnx/read.js';
 import { importTfjs } from '../frontend/tfjs/index.js';
 import { importNir } from '../frontend/nir/index.js';
-import { checkOptions, LOAD_OPTIONS } from './options.js';
+import { LOAD_OPTIONS } from '../options/declarations.js';
+import { checkOptions } from '../options/schema.js';
 
 export interface LoadOptions {
   /** Largest tensor (in elements) any stage may allocate; default 2^28. */

@@ -1,92 +1,21 @@
-// `snnc retrain`: the hardware-aware retraining loop. Each round trains the ANN for a few
-// epochs with the target's constraints in the forward pass (src/retrain/train.ts), exports it
-// as a plain ANN (Clip(0, λ) activations), and measures it the way `snnc compile` would —
-// converted with the trained clips as thresholds, quantized to the trained bits, run by the
-// target's own simulation (Loihi bit-accurate, FPGA integer program, IMC functional) and
-// costed — so the accuracy that decides is the hardware's, never the training proxy's. The
-// loop stops when the budget holds, when a round brings no progress, or after the last round;
-// it returns the best round's model.
+// `snnc retrain`: the hardware-aware retraining loop (src/retrain/loop.ts) with compile as
+// its measurement — every round is converted, quantized, run on the target's own simulation and
+// costed exactly as `snnc compile` would. Here: the checks, and that measurement.
 import { fail } from '../errors.js';
-import type { Dataset } from '../data/dataset.js';
 import type { Graph } from '../ir/types.js';
-import type { Budget, BudgetMiss } from '../report/budget.js';
-import { checkBudget } from '../report/budget.js';
-import type { CompileReport } from '../report/types.js';
-import { createTrainer, trainableAnn } from '../retrain/train.js';
-import { initTf } from '../retrain/tf.js';
 import { backendFor } from '../backends/registry.js';
 import type { BackendRecord } from '../backends/registry.js';
 import type { ImcTarget } from '../costmodel/target.js';
+import { retrainLoop } from '../retrain/loop.js';
+import type { RetrainOptions, RetrainResult } from '../retrain/loop.js';
 import { compileModel, resolveTargets } from './compile.js';
 import type { CompileResult } from './compile.js';
-import type { OutputFile } from './atomic.js';
-import { fitToModel, loadDatasetSpec } from './dataset.js';
 import { quantizeModel } from './quantize.js';
 import { isConverted } from './convert.js';
-import { checkOptions, RETRAIN_OPTIONS } from './options.js';
-import type { Distillation } from './options.js';
+import { RETRAIN_OPTIONS } from '../options/declarations.js';
+import { checkOptions } from '../options/schema.js';
 
-export interface RetrainOptions {
-  /** One target: a bundled name or a target JSON file. */
-  readonly target: string;
-  /** Time steps the network is deployed for. */
-  readonly T: number;
-  readonly budget?: Budget;
-  /** Training rounds, each followed by a hardware measurement (default 3). */
-  readonly rounds?: number;
-  readonly epochsPerRound?: number;
-  /** QCFS levels (default: T when T ≤ 16, else a plain trainable clip). 0: plain clip. */
-  readonly levels?: number;
-  /** Weight bits to train for (and deploy with); default 8, what compile quantizes to. */
-  readonly weightBits?: number;
-  readonly kd?: Distillation;
-  readonly rateWeight?: number;
-  /** Adam step of the weights (default 1e-4; 1e-3 for 2-bit weights). */
-  readonly learningRate?: number;
-  /** Adam step of the clips' log-scale (default 1e-2). */
-  readonly clipLearningRate?: number;
-  /** 'mnist' (embedded) or a .npz path; the train split trains, the test split measures. */
-  readonly dataset?: string;
-  /** Training images per epoch (default: the whole train split). */
-  readonly trainSamples?: number;
-  /** Test images every round is measured on (default 500). */
-  readonly hwSamples?: number;
-  readonly seed?: number;
-  readonly modelFile?: string;
-  /** Keep the best round's compile output (files) in the result. */
-  readonly keepFiles?: boolean;
-  readonly onRound?: (r: RetrainRound) => void;
-  readonly onProgress?: (stage: string, done: number, total: number) => void;
-}
-
-export interface RetrainRound {
-  /** 0: the model as given, converted the default way; 1…: after each training round. */
-  readonly round: number;
-  readonly epochs: number;
-  readonly loss: number | null;
-  /** Accuracy of the training forward pass on the measured images (what training optimizes). */
-  readonly proxyAccuracy: number | null;
-  /** Accuracy on the target's hardware simulation (or its float SNN when it has none). */
-  readonly accuracy: number | null;
-  readonly energyJ: number | null;
-  readonly latencyS: number | null;
-  readonly spikesPerSample: number;
-  readonly budgetMet: boolean;
-  readonly misses: readonly BudgetMiss[];
-}
-
-export interface RetrainResult {
-  /** The best round's ANN (round 0: the input model itself, canonicalized). */
-  readonly graph: Graph;
-  readonly rounds: readonly RetrainRound[];
-  readonly best: number;
-  readonly budgetMet: boolean;
-  /** The compile report of the best round. */
-  readonly report: CompileReport;
-  /** The compile output of the best round (report.*, model.snn.onnx, the target's files) when `keepFiles`. */
-  readonly files: readonly OutputFile[];
-  readonly settings: { readonly target: string; readonly T: number; readonly levels: number; readonly weightBits: number; readonly method: string };
-}
+export type { RetrainOptions, RetrainResult, RetrainRound } from '../retrain/loop.js';
 
 /**
  * The measurement of one round: the compile report of the ANN as the target runs it.
@@ -105,55 +34,11 @@ async function measure(g: Graph, opts: RetrainOptions, trained: boolean, weightB
   return compileModel(model, { ...conv, targets: [opts.target], modelFile: opts.modelFile ?? g.name, T: [opts.T], n, hwSamples: n });
 }
 
-function roundOf(round: number, epochs: number, report: CompileReport, budget: Budget, loss: number | null, proxy: number | null): RetrainRound {
-  const t = report.targets.find((r) => r.kind !== 'ann');
-  const misses = checkBudget(report, budget);
-  return {
-    round,
-    epochs,
-    loss,
-    proxyAccuracy: proxy,
-    accuracy: t?.accuracy ?? null,
-    energyJ: t?.energyJ ?? null,
-    latencyS: t?.latencyS ?? null,
-    spikesPerSample: report.accuracy.snn[report.accuracy.snn.length - 1]?.spikesPerSample ?? 0,
-    budgetMet: misses.length === 0,
-    misses,
-  };
-}
-
-/**
- * With a rate penalty the user asks for fewer spikes; without an accuracy limit in the budget,
- * a round may then lose at most this much accuracy against the model as given.
- */
-const SPIKE_ACCURACY_SLACK = 0.002;
-
-/**
- * Better: meets the budget, then fewer failed limits; when spikes are the goal, then within the
- * accuracy floor, then fewer spikes; then higher accuracy, then less energy.
- */
-function better(a: RetrainRound, b: RetrainRound, spikes: boolean, floor: number | undefined): boolean {
-  if (a.budgetMet !== b.budgetMet) return a.budgetMet;
-  if (a.misses.length !== b.misses.length) return a.misses.length < b.misses.length;
-  if (spikes) {
-    const okA = floor === undefined || (a.accuracy ?? 0) >= floor;
-    const okB = floor === undefined || (b.accuracy ?? 0) >= floor;
-    if (okA !== okB) return okA;
-    if (okA && a.spikesPerSample !== b.spikesPerSample) return a.spikesPerSample < b.spikesPerSample;
-  }
-  const da = (a.accuracy ?? 0) - (b.accuracy ?? 0);
-  if (Math.abs(da) > 1e-9) return da > 0;
-  return (a.energyJ ?? Infinity) < (b.energyJ ?? Infinity);
-}
-
 export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<RetrainResult> {
   if (isConverted(g)) throw fail({ code: 'SNNC_E_RETRAIN', message: 'the model is already a converted spiking network', hint: 'retrain the original ANN' });
   checkOptions(RETRAIN_OPTIONS, opts);
   RETRAIN_OPTIONS.T.check(opts.T, 'T');
-  const rounds = opts.rounds ?? 3;
-  const epochs = opts.epochsPerRound ?? 2;
   const weightBits = opts.weightBits ?? 8;
-  const levels = opts.levels ?? (opts.T <= 16 ? opts.T : 0);
   const target = resolveTargets([opts.target]);
   if (target.length !== 1) throw fail({ code: 'SNNC_E_RETRAIN', message: 'retrain takes exactly one target', hint: 'e.g. --target loihi2' });
   const tg = target[0];
@@ -165,103 +50,5 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
     });
   }
   const conversion = backendFor(tg?.kind ?? '')?.conversion;
-  // Hardware whose neurons reset to zero (Loihi) trains against that neuron's own rate.
-  const resetToZero = conversion?.reset === 'zero';
-  const ann = trainableAnn(g); // fails now, before any measurement, when there is nothing to train
-  const budget = opts.budget ?? [];
-  const spec = opts.dataset ?? 'mnist';
-  const trainSet = fitToModel(g, loadDatasetSpec(spec, 'train', opts.trainSamples));
-  const calib: Dataset = fitToModel(g, loadDatasetSpec(spec, 'train', 512));
-  const probe = fitToModel(g, loadDatasetSpec(spec, 'test', opts.hwSamples ?? 500));
-
-  const method = [resetToZero ? `reset-to-zero rate (T=${opts.T})` : levels > 0 ? `qcfs(L=${levels})` : 'trainable clip', `weights fake-quantized to ${weightBits} bits`, ...(opts.kd !== undefined ? [`KD (teacher T=${opts.kd.teacherTemp}, student T=${opts.kd.studentTemp}, weight ${opts.kd.weight})`] : []), ...((opts.rateWeight ?? 0) > 0 ? [`rate penalty ${opts.rateWeight ?? 0}`] : [])].join(', ');
-  const meta = {
-    'snnc.retrain.target': opts.target,
-    'snnc.retrain.T': String(opts.T),
-    'snnc.retrain.method': method,
-    'snnc.retrain.weightBits': String(weightBits),
-  };
-
-  opts.onProgress?.('measure', 0, 1);
-  const firstRun = await measure(g, opts, false, weightBits, conversion);
-  const first = firstRun.report;
-  const status = first.targets.find((t) => t.kind !== 'ann');
-  if (status?.status !== 'ok') {
-    throw fail({ code: 'SNNC_E_RETRAIN', message: `target '${opts.target}' cannot run this model: ${status?.note ?? 'no result'}`, hint: 'retrain for a target that can run it (snnc compile --target all shows which)' });
-  }
-  const log: RetrainRound[] = [roundOf(0, 0, first, budget, null, null)];
-  opts.onRound?.(log[0] as RetrainRound);
-  let bestRound = log[0] as RetrainRound;
-  let bestGraph = g;
-  let bestReport = first;
-  let bestFiles = opts.keepFiles === true ? firstRun.files : [];
-
-  // A rate penalty asks for fewer spikes: train even when the budget already holds.
-  const spikes = (opts.rateWeight ?? 0) > 0;
-  const floor = spikes && !budget.some((l) => l.metric === 'accuracy') ? (bestRound.accuracy ?? 0) - SPIKE_ACCURACY_SLACK : undefined;
-  if (!bestRound.budgetMet || budget.length === 0 || spikes) {
-    const tf = await initTf();
-    const trainer = createTrainer(tf, ann, calib, {
-      ...(levels > 0 ? { levels } : {}),
-      ...(resetToZero ? { resetToZeroSteps: opts.T } : {}),
-      weightBits,
-      // Loihi (netx) and the IMC mapping quantize each layer with one weight scale; the integer
-      // program (FPGA, custom targets) per output channel.
-      perChannel: tg?.kind !== 'loihi' && tg?.kind !== 'imc',
-      ...(opts.kd !== undefined ? { kd: opts.kd } : {}),
-      ...(opts.rateWeight !== undefined ? { rateWeight: opts.rateWeight } : {}),
-      // Fine-tuning steps (1e-4) are too small to re-learn a net whose weights become ternary
-      // (2-bit LeNet: 76.8 % after three rounds at 1e-4, 97.2 % at 1e-3), and 1e-3 is too
-      // coarse for 3 bits (98.4 % at 1e-4, 98.2 % at 1e-3; 500 test images).
-      learningRate: opts.learningRate ?? (weightBits <= 2 ? 1e-3 : 1e-4),
-      ...(opts.clipLearningRate !== undefined ? { clipLearningRate: opts.clipLearningRate } : {}),
-      seed: opts.seed ?? 0,
-    });
-    try {
-      let stale = 0;
-      let best = trainer.snapshot();
-      let stepScale = 1;
-      for (let r = 1; r <= rounds; r++) {
-        let loss = 0;
-        for (let e = 0; e < epochs; e++) {
-          loss = trainer.epoch(trainSet, (r - 1) * epochs + e, (done, total) => opts.onProgress?.(`round ${r} epoch ${e + 1}/${epochs}`, done, total));
-        }
-        const proxy = trainer.proxyAccuracy(probe);
-        const graph = trainer.exportGraph(meta);
-        opts.onProgress?.('measure', 0, 1);
-        const run = await measure(graph, opts, true, weightBits, conversion);
-        const report = run.report;
-        const row = roundOf(r, r * epochs, report, budget, loss, proxy);
-        log.push(row);
-        opts.onRound?.(row);
-        if (better(row, bestRound, spikes, floor)) {
-          bestRound = row;
-          bestGraph = graph;
-          bestReport = report;
-          if (opts.keepFiles === true) bestFiles = run.files;
-          best = trainer.snapshot();
-          stale = 0;
-        } else {
-          // Worse on the hardware: go back to the best model and take smaller steps from there.
-          stale++;
-          stepScale /= 2;
-          trainer.restore(best, stepScale);
-        }
-        if (budget.length > 0 && row.budgetMet && !spikes) break;
-        // Two rounds without a better model: more of the same will not help.
-        if (stale >= 2) break;
-      }
-    } finally {
-      trainer.dispose();
-    }
-  }
-  return {
-    graph: bestGraph,
-    rounds: log,
-    best: bestRound.round,
-    budgetMet: bestRound.budgetMet,
-    report: bestReport,
-    files: bestFiles,
-    settings: { target: opts.target, T: opts.T, levels, weightBits, method },
-  };
+  return retrainLoop(g, opts, { kind: tg?.kind ?? '', resetToZero: conversion?.reset === 'zero' }, (graph, trained) => measure(graph, opts, trained, weightBits, conversion));
 }

@@ -7,8 +7,8 @@ import type { Graph, Tensor } from '../ir/types.js';
 import { readTensorFile, encodeTensor } from '../frontend/onnx/tensor.js';
 import { loadNpy, writeNpy } from '../data/npy.js';
 import { runGraph } from '../sim/ann/run.js';
-import type { OutputFile } from './atomic.js';
-import { writeDirAtomic } from './atomic.js';
+import type { OutputFile } from '../io/atomic.js';
+import { writeDirAtomic } from '../io/atomic.js';
 
 export interface InputSpec {
   readonly name: string;

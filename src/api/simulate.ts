@@ -6,12 +6,13 @@ import { simulate } from '../sim/snn/simulate.js';
 import type { SimMode, SimulateResult } from '../sim/snn/types.js';
 import type { ConvertOptions } from './convert.js';
 import { annMacs, convertModel, isConverted } from './convert.js';
-import { fitToModel, loadDatasetSpec } from './dataset.js';
-import { annAccuracy } from './evaluate.js';
+import { fitToModel, loadDatasetSpec } from '../data/spec.js';
+import { annAccuracy } from '../sim/ann/accuracy.js';
 import type { QuantizeSettings } from '../passes/quantize-config.js';
 import { programOf } from '../passes/quantize.js';
 import { simulateInt } from '../sim/int/simulate.js';
-import { checkOptions, SIMULATE_OPTIONS, TIMESTEPS } from './options.js';
+import { SIMULATE_OPTIONS, TIMESTEPS } from '../options/declarations.js';
+import { checkOptions } from '../options/schema.js';
 
 export interface SimulateModelOptions extends ConvertOptions {
   /** 'mnist' (embedded test split) or a .npz path. */

@@ -1,4 +1,4 @@
-// The command line's side of the option schema (src/api/options.ts): node:util parseArgs for
+// The command line's side of the option schema (src/options/schema.ts): node:util parseArgs for
 // the syntax, the schema for the values (typed, checked by the same rules as the API), the
 // options every command shares, and --help rows generated from the same declarations.
 import { parseArgs } from 'node:util';
@@ -6,8 +6,8 @@ import { constrainedMemory } from 'node:process';
 import { totalmem } from 'node:os';
 import { fail, isSnncError } from '../errors.js';
 import { memoryLimit, parseBytes, setMemoryLimit } from '../ir/memory.js';
-import type { OptionSchema, OptionValues } from '../api/options.js';
-import { flagOf, opt, parseOption } from '../api/options.js';
+import type { OptionSchema, OptionValues } from '../options/schema.js';
+import { flagOf, opt, parseOption } from '../options/schema.js';
 
 export const COMMON_OPTIONS = {
   help: opt.switch({ short: 'h', help: 'show help for this command' }),

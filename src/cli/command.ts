@@ -2,7 +2,7 @@
 // check. Kept apart from the command table (commands.ts), which imports every command, so the
 // commands do not import the table back (no import cycle).
 import { fail } from '../errors.js';
-import type { OptionSchema } from '../api/options.js';
+import type { OptionSchema } from '../options/schema.js';
 
 export interface CliIO {
   readonly stdout: (s: string) => void;

@@ -1,14 +1,15 @@
 // snnc compile <model> --target <name|file|all> -o <dir>
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { writeDirAtomic, probeOutput } from '../api/atomic.js';
+import { writeDirAtomic, probeOutput } from '../io/atomic.js';
 import { csim, hasCompiler, synth } from '../backends/fpga/csim.js';
 import { compileModel, SNN_TARGETS } from '../api/compile.js';
 import { loadModel } from '../api/load.js';
 import { withSyntheticCalibration } from '../api/convert.js';
 import { fail } from '../errors.js';
 import { formatRatio, formatSI, formatPercent } from '../report/format.js';
-import { COMPILE_OPTIONS, DATA_OPTIONS, HW_SAMPLES, opt, pick, TIMESTEPS } from '../api/options.js';
+import { COMPILE_OPTIONS, DATA_OPTIONS, HW_SAMPLES, TIMESTEPS } from '../options/declarations.js';
+import { opt, pick } from '../options/schema.js';
 import { parseCommandArgs, required } from './args.js';
 import type { Command } from './command.js';
 import { requirePositional } from './command.js';

@@ -1,8 +1,9 @@
 // What every command that reads and converts a model takes from its parsed options.
 import type { ConvertOptions } from '../api/convert.js';
 import type { LoadOptions } from '../api/load.js';
-import type { OptionValues } from '../api/options.js';
-import { CONVERT_OPTIONS, LOAD_OPTIONS, pick } from '../api/options.js';
+import type { OptionValues } from '../options/schema.js';
+import { CONVERT_OPTIONS, LOAD_OPTIONS } from '../options/declarations.js';
+import { pick } from '../options/schema.js';
 import type { CliIO } from './command.js';
 
 /** The model-reading and conversion options of a command (spread into its schema). */

@@ -1,11 +1,11 @@
 // snnc convert <model> -o <out.snn.onnx>
-import { writeFileAtomic, probeOutput } from '../api/atomic.js';
+import { writeFileAtomic, probeOutput } from '../io/atomic.js';
 import { convertModel, isConverted, withSyntheticCalibration } from '../api/convert.js';
 import { loadModel } from '../api/load.js';
 import { exportOnnx } from '../frontend/onnx/write.js';
 import { exportNir } from '../frontend/nir/index.js';
 import type { NirDiagnostic } from '../frontend/nir/index.js';
-import { opt } from '../api/options.js';
+import { opt } from '../options/schema.js';
 import { parseCommandArgs, required } from './args.js';
 import type { Command } from './command.js';
 import { requirePositional } from './command.js';

@@ -3,15 +3,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { writeDirAtomic, probeOutput } from '../api/atomic.js';
+import { writeDirAtomic, probeOutput } from '../io/atomic.js';
 import { withSyntheticCalibration } from '../api/convert.js';
-import { exploreFiles, exploreModel } from '../api/explore.js';
+import { exploreModel } from '../api/explore.js';
+import { exploreFiles } from '../explore/files.js';
 import type { ExploreResult } from '../api/explore.js';
-import { mergeDocs } from '../api/explore-select.js';
-import { parseBitList } from '../api/explore-space.js';
-import { EXPLORE_OPTIONS, opt, pick } from '../api/options.js';
+import { mergeDocs } from '../explore/select.js';
+import { parseBitList } from '../options/declarations.js';
+import { EXPLORE_OPTIONS } from '../options/declarations.js';
+import { opt, pick } from '../options/schema.js';
 import { loadModel } from '../api/load.js';
-import { formatBits } from '../api/memory.js';
+import { formatBits } from '../sim/int/memory.js';
 import { fail } from '../errors.js';
 import type { ExploreDoc, ExploreRow } from '../report/explore.js';
 import { formatSI } from '../report/format.js';
@@ -110,7 +112,7 @@ export const exploreCommand: Command = {
     'Quantizes the spiking network (an ANN is converted first) with every combination of weight',
     'bits, neuron-parameter bits (thresholds and biases) and rounding, runs each with the',
     'integer-exact simulator on the dataset, and reports for every T: accuracy, its drop against the',
-    'reference (the float SNN at the largest T, or --reference ann), memory (src/api/memory.ts),',
+    'reference (the float SNN at the largest T, or --reference ann), memory (src/sim/int/memory.ts),',
     'spikes, synaptic operations, and energy and latency from the --target cost model. Prints the',
     'Pareto front and selects the configuration with the least memory (then energy) whose drop is',
     'within --max-accuracy-drop; if none is, says so and shows the closest. Writes explore.json,',

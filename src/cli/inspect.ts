@@ -2,7 +2,7 @@
 import { inspectGraph } from '../api/inspect.js';
 import { loadModel } from '../api/load.js';
 import { printGraph } from '../ir/print.js';
-import { opt } from '../api/options.js';
+import { opt } from '../options/schema.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 import { requirePositional } from './command.js';

@@ -3,7 +3,7 @@
 // exit code 2 and a plain message, anything else (a bug) to exit code 1.
 import { packageVersion } from '../api/version.js';
 import { isSnncError } from '../errors.js';
-import { releaseOutputs } from '../api/atomic.js';
+import { releaseOutputs } from '../io/atomic.js';
 import { COMMANDS, commandHelp, mainHelp } from './commands.js';
 import type { CliIO } from './command.js';
 

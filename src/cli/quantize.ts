@@ -1,12 +1,13 @@
 // snnc quantize <model> [--bits w=4,th=8] [--layer conv1:w=6] [--rounding …] -o <out.snn.onnx>
-import { writeFileAtomic, probeOutput } from '../api/atomic.js';
+import { writeFileAtomic, probeOutput } from '../io/atomic.js';
 import { loadModel } from '../api/load.js';
-import { formatBits } from '../api/memory.js';
+import { formatBits } from '../sim/int/memory.js';
 import { quantizeModel } from '../api/quantize.js';
 import { withSyntheticCalibration } from '../api/convert.js';
 import { fail } from '../errors.js';
 import { exportOnnx } from '../frontend/onnx/write.js';
-import { QUANTIZE_MODEL_OPTIONS, QUANTIZE_OPTIONS, opt, pick } from '../api/options.js';
+import { QUANTIZE_MODEL_OPTIONS, QUANTIZE_OPTIONS } from '../options/declarations.js';
+import { opt, pick } from '../options/schema.js';
 import { parseCommandArgs, required } from './args.js';
 import type { Command } from './command.js';
 import { requirePositional } from './command.js';

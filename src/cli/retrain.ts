@@ -1,5 +1,5 @@
 // snnc retrain <model> --target <t> [--T 4] [--budget …] -o <retrained.onnx>
-import { probeOutput, writeDirAtomic, writeFileAtomic } from '../api/atomic.js';
+import { probeOutput, writeDirAtomic, writeFileAtomic } from '../io/atomic.js';
 import { retrainChart } from '../report/retrain-plot.js';
 import { loadModel } from '../api/load.js';
 import type { RetrainRound } from '../api/retrain.js';
@@ -8,7 +8,8 @@ import { fail } from '../errors.js';
 import { exportOnnx } from '../frontend/onnx/write.js';
 import { describeMiss } from '../report/budget.js';
 import { formatPercent, formatSI } from '../report/format.js';
-import { opt, pick, RETRAIN_OPTIONS } from '../api/options.js';
+import { RETRAIN_OPTIONS } from '../options/declarations.js';
+import { opt, pick } from '../options/schema.js';
 import { parseCommandArgs, required } from './args.js';
 import { diagnosticLine } from './format.js';
 import type { Command } from './command.js';

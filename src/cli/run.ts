@@ -1,8 +1,8 @@
 // snnc run <model> --input name=file ... --output-dir <dir>
 import { parseInputSpecs, bindInputs, runToDir } from '../api/run.js';
 import { loadModel } from '../api/load.js';
-import { probeOutput } from '../api/atomic.js';
-import { opt } from '../api/options.js';
+import { probeOutput } from '../io/atomic.js';
+import { opt } from '../options/schema.js';
 import { parseCommandArgs, required } from './args.js';
 import type { Command } from './command.js';
 import { requirePositional } from './command.js';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../api/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { compileModel } from '../api/compile.js';
 import { withSyntheticCalibration } from '../api/convert.js';
 import { loadModel } from '../api/load.js';
@@ -16,8 +16,9 @@ import type { Rounding } from '../ir/types.js';
 import type { BitWidths } from '../passes/quantize-config.js';
 import { parseBits } from '../passes/quantize-config.js';
 import { checkBudget, describeMiss, parseBudget } from '../report/budget.js';
-import type { OptionSchema } from '../api/options.js';
-import { BUDGET, checkOptions, COMPILE_OPTIONS, CONVERT_OPTIONS, DATA_OPTIONS, HW_SAMPLES, opt, QUANTIZE_OPTIONS } from '../api/options.js';
+import type { OptionSchema } from '../options/schema.js';
+import { BUDGET, COMPILE_OPTIONS, CONVERT_OPTIONS, DATA_OPTIONS, HW_SAMPLES, QUANTIZE_OPTIONS } from '../options/declarations.js';
+import { checkOptions, opt } from '../options/schema.js';
 import { MAX_T } from '../sim/snn/simulate.js';
 import type { CompileReport } from '../report/types.js';
 import type { PackedProgram } from '../runtime/pack.js';
@@ -104,7 +105,7 @@ interface Normalized {
 }
 
 /**
- * The checked options, declared with the CLI's own definitions (src/api/options.ts): a value
+ * The checked options, declared with the CLI's own definitions (src/options/declarations.ts): a value
  * `snnc compile`/`snnc quantize` refuses, the plugin refuses with the same message, at
  * configuration time, as SNNC_E_PLUGIN.
  */

@@ -17,7 +17,7 @@ export interface ExploreRow {
   readonly accuracy: number;
   /** Reference accuracy − accuracy, in percentage points (positive = a loss). */
   readonly drop: number;
-  /** Weights, biases, neuron state and parameters (src/api/memory.ts). */
+  /** Weights, biases, neuron state and parameters (src/sim/int/memory.ts). */
   readonly memoryBits: number;
   /** float32 bits of the same network / memoryBits. */
   readonly compression: number;

@@ -8,7 +8,7 @@ import { csim, emit, hasCompiler } from '../../src/backends/fpga/index.js';
 import type { CsimResult } from '../../src/backends/fpga/index.js';
 import type { IntProgram } from '../../src/sim/int/program.js';
 import { quantizeInput, runSample } from '../../src/sim/int/simulate.js';
-import { loadDatasetSpec } from '../../src/api/dataset.js';
+import { loadDatasetSpec } from '../../src/data/spec.js';
 import { fpgaTarget } from './fpga-programs.js';
 
 export const GXX = await hasCompiler();

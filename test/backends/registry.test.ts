@@ -82,7 +82,7 @@ it('simulate --target and explore reach a registered kind through its record: it
   const conv: ConvertOptions = { calibSamples: 64 };
   const { backendFor, withTargetSemantics } = await import('../../src/backends/registry.js');
   const sim = simulateModel(g, { ...withTargetSemantics(backendFor('toysim'), conv), T: [4, 8], n: 30 });
-  const { loadDatasetSpec, fitToModel } = await import('../../src/api/dataset.js');
+  const { loadDatasetSpec, fitToModel } = await import('../../src/data/spec.js');
   const data = fitToModel(sim.graph, loadDatasetSpec('mnist', 'test', 30));
   const h = simulateOnTarget(g, sim.graph, file, data, data, { T: [4, 8], convert: conv });
   const zeros = Array.from(data.y).filter((y) => y === 0).length / 30;

@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isSnncError } from '../../src/errors.js';
-import { enumerateUnits, parseBitList, parseRoundingList, parseShard, unitsOfShard } from '../../src/api/explore-space.js';
-import { EXPLORE_OPTIONS } from '../../src/api/options.js';
-import type { DocHead, RawRow } from '../../src/api/explore-select.js';
-import { finishDoc, mergeDocs, paretoFront, select } from '../../src/api/explore-select.js';
+import { enumerateUnits, unitsOfShard } from '../../src/explore/space.js';
+import { parseBitList, parseRoundingList, parseShard } from '../../src/options/declarations.js';
+import { EXPLORE_OPTIONS } from '../../src/options/declarations.js';
+import type { DocHead, RawRow } from '../../src/explore/select.js';
+import { finishDoc, mergeDocs, paretoFront, select } from '../../src/explore/select.js';
 import { renderExploreCsv } from '../../src/report/explore.js';
 import type { ExploreDoc } from '../../src/report/explore.js';
 import { renderJson } from '../../src/report/json.js';

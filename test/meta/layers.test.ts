@@ -15,10 +15,13 @@ function layerOf(rel: string): number {
   if (rel === 'errors.ts' || rel === 'worker-thread.ts') return 0;
   if (top === 'ir') return 1;
   // data returns IR tensors, so it sits beside the frontends rather than below ir.
-  if (top === 'frontend' || top === 'sim' || top === 'costmodel' || top === 'data') return 2;
+  // io: atomic writes of output files and folders, for every layer that writes.
+  if (top === 'frontend' || top === 'sim' || top === 'costmodel' || top === 'data' || top === 'io') return 2;
   // runtime (snnc/runtime) runs the integer simulator in browsers: it sits with the backends.
   if (top === 'passes' || top === 'backends' || top === 'report' || top === 'runtime') return 3;
-  if (top === 'retrain') return 4;
+  // The option schema: below everything that takes options (retrain, api, cli, plugin).
+  if (top === 'options') return 3.5;
+  if (top === 'retrain' || top === 'explore') return 4;
   if (top === 'api') return 5;
   if (rel === 'index.ts') return 5.5; // the public barrel re-exports api and below
   if (top === 'cli' || top === 'plugin') return 6;

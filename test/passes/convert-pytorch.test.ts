@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertModel } from '../../src/api/convert.js';
 import { loadModel } from '../../src/api/load.js';
-import { argmaxRows } from '../../src/api/evaluate.js';
+import { argmaxRows } from '../../src/sim/ann/accuracy.js';
 import { writeNpz } from '../../src/data/npz.js';
 import { exportOnnx } from '../../src/frontend/onnx/write.js';
 import { float32Tensor } from '../../src/ir/build.js';

@@ -12,7 +12,7 @@ import { quantizeGraph } from '../../src/passes/quantize.js';
 import { programFromGraph } from '../../src/sim/int/serialize.js';
 import { simulateInt } from '../../src/sim/int/simulate.js';
 import { simulate } from '../../src/sim/snn/simulate.js';
-import { memoryReport } from '../../src/api/memory.js';
+import { memoryReport } from '../../src/sim/int/memory.js';
 import { images, labels, lenetLike, maxPoolNet, residualNet, rng } from '../sim/snn-graphs.js';
 
 const usage = (re: RegExp) => (e: unknown): boolean => isSnncError(e) && e.code === 'SNNC_E_USAGE' && re.test(e.message);

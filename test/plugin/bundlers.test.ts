@@ -20,7 +20,7 @@ import snncRspack from '../../src/plugin/rspack.js';
 import type { SnncPluginOptions } from '../../src/plugin/index.js';
 import { loadModel } from '../../src/api/load.js';
 import { quantizeModel } from '../../src/api/quantize.js';
-import { fitToModel } from '../../src/api/dataset.js';
+import { fitToModel } from '../../src/data/spec.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { quantizeInput, runSample, simulateInt } from '../../src/sim/int/simulate.js';
 import { elements } from '../../src/sim/int/program.js';

@@ -14,7 +14,7 @@ import type { Browser } from 'playwright-core';
 import { build } from 'vite';
 import { loadModel } from '../../src/api/load.js';
 import { quantizeModel } from '../../src/api/quantize.js';
-import { fitToModel } from '../../src/api/dataset.js';
+import { fitToModel } from '../../src/data/spec.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { simulateInt } from '../../src/sim/int/simulate.js';
 import { ROOT } from '../helpers/paths.js';

@@ -4,7 +4,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadModel } from '../../src/api/load.js';
-import { argmaxRows } from '../../src/api/evaluate.js';
+import { argmaxRows } from '../../src/sim/ann/accuracy.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { forwardTf } from '../../src/retrain/forward.js';
 import { synthesizeCalibration } from '../../src/retrain/synthesize.js';

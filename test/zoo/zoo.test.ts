@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../../src/api/load.js';
-import { loadDatasetSpec } from '../../src/api/dataset.js';
+import { loadDatasetSpec } from '../../src/data/spec.js';
 import { quantizeModel } from '../../src/api/quantize.js';
 import { simulateModel } from '../../src/api/simulate.js';
 import { ANN_PASSES, runPipeline } from '../../src/passes/pipeline.js';

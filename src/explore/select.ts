@@ -5,9 +5,9 @@ import { fail } from '../errors.js';
 import type { Rounding } from '../ir/types.js';
 import type { ExploreDoc, ExploreRow } from '../report/explore.js';
 import { renderJson } from '../report/json.js';
-import type { UnitResult } from './explore-eval.js';
-import type { ExploreUnit } from './explore-space.js';
-import { configName, enumerateUnits, unitsOfShard } from './explore-space.js';
+import type { UnitResult } from './evaluate.js';
+import type { ExploreUnit } from './space.js';
+import { configName, enumerateUnits, unitsOfShard } from './space.js';
 
 export type RawRow = Omit<ExploreRow, 'pareto' | 'selected'>;
 export type DocHead = Omit<ExploreDoc, 'rows' | 'skipped' | 'pareto' | 'selected' | 'closest' | 'shard'>;

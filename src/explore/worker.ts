@@ -7,10 +7,10 @@ import type { ErrorData } from '../errors.js';
 import { importOnnx } from '../frontend/onnx/read.js';
 import { loadAnyTarget } from '../costmodel/target.js';
 import type { BackendTarget } from '../backends/registry.js';
-import { fitToModel, loadDatasetSpec } from './dataset.js';
-import type { EvalContext } from './explore-eval.js';
-import { evaluateUnit } from './explore-eval.js';
-import type { ExploreUnit } from './explore-space.js';
+import { fitToModel, loadDatasetSpec } from '../data/spec.js';
+import type { EvalContext } from './evaluate.js';
+import { evaluateUnit } from './evaluate.js';
+import type { ExploreUnit } from './space.js';
 
 export interface WorkerInit {
   readonly snnOnnx: Uint8Array;

@@ -15,7 +15,7 @@ import { convertModel } from '../../src/api/convert.js';
 import { loadModel } from '../../src/api/load.js';
 import { loadMnist } from '../../src/data/index.js';
 import { EXAMPLES } from '../helpers/paths.js';
-import { LOIHI_IF, f32, twoLayer } from '../backends/loihi-graphs.js';
+import { LOIHI_IF, f32, twoLayer } from './loihi-graphs.js';
 
 const data = (rows: number[][], y: number[]): { x: ReturnType<typeof f32>; y: Int32Array } => ({
   x: f32([rows.length, rows[0]?.length ?? 0], rows.flat()),

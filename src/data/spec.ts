@@ -3,11 +3,11 @@
 // order is the same), with clear errors when the model can't take the data.
 import { existsSync } from 'node:fs';
 import { fail } from '../errors.js';
-import { loadMnist } from '../data/mnist.js';
-import { loadNpzDataset } from '../data/npz.js';
-import type { Dataset } from '../data/dataset.js';
+import { loadMnist } from './mnist.js';
+import { loadNpzDataset } from './npz.js';
+import type { Dataset } from './dataset.js';
 import type { Graph } from '../ir/types.js';
-import { takeRange } from './slice.js';
+import { takeRange } from '../ir/slice.js';
 
 export type Split = 'train' | 'test';
 

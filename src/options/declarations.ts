@@ -1,11 +1,8 @@
-// One option schema for the command line, the library API and the bundler plugin. Each option
-// is declared once — its API key, its flag, its help line, and the rules its value obeys — and
-// both doors go through the same rules: `snnc compile --n 0` and `compileModel(g, { n: 0 })`
-// fail with the same SNNC_E_USAGE message (the flag named as `--n`, the key as `n`). The CLI
-// parses text into the typed values the API takes, so a command spreads its parsed options
-// straight into the API call, and `--help` is generated from the same declarations.
-import { fail, isSnncError } from '../errors.js';
-import type { ErrorCode } from '../errors.js';
+// The options snnc's commands, API functions and bundler plugin share, each declared once
+// (src/options/schema.ts says how): conversion, data, time steps, quantization, the explore
+// sweep, retraining. A command's own options (its output folder, its switches) are declared
+// beside the command; everything an API function takes is here, so the API checks it too.
+import { fail } from '../errors.js';
 import type { Rounding } from '../ir/types.js';
 import { parseMethod, METHODS_HELP } from '../passes/calibrate.js';
 import type { BitWidths } from '../passes/quantize-config.js';
@@ -13,164 +10,8 @@ import { BIT_KEYS, checkBits, parseBits, parseLayerOverride, parseRounding } fro
 import type { Budget } from '../report/budget.js';
 import { parseBudget } from '../report/budget.js';
 import { MAX_T } from '../sim/snn/simulate.js';
-import type { Shard } from './explore-space.js';
-import { parseBitList, parseRoundingList, parseShard } from './explore-space.js';
-
-export interface OptionDef<T> {
-  /** The flag on the command line when it is not the key in kebab case (`calibSamples` → `--calib-samples`). */
-  readonly flag?: string;
-  readonly short?: string;
-  /** Placeholder of the value in --help; absent for a switch (a boolean flag). */
-  readonly value?: string;
-  readonly help: string;
-  /** The flag may be given several times; `parse` sees every occurrence. */
-  readonly repeatable?: boolean;
-  /** Command-line text (every occurrence, in order) → the value. */
-  readonly parse: (texts: readonly string[], where: string) => T;
-  /** A library caller's value → the same value by the same rules (or SNNC_E_USAGE). */
-  readonly check: (value: unknown, where: string) => T;
-}
-
-export type OptionSchema = Readonly<Record<string, OptionDef<unknown>>>;
-
-/** The typed values a schema describes: what the CLI parses and the API takes. */
-export type OptionValues<S extends OptionSchema> = { readonly [K in keyof S]?: S[K] extends OptionDef<infer T> ? T : never };
-
-function usage(message: string, hint?: string): Error {
-  return fail({ code: 'SNNC_E_USAGE', message, ...(hint !== undefined ? { hint } : {}) });
-}
-
-/** `calibSamples` → `calib-samples`; a one-letter key (`T`, `n`) stays as it is. */
-export function flagOf(key: string, def: Pick<OptionDef<unknown>, 'flag'>): string {
-  return def.flag ?? (key.length === 1 ? key : key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));
-}
-
-type Spec = Omit<OptionDef<unknown>, 'parse' | 'check'>;
-
-function last(texts: readonly string[]): string {
-  return texts[texts.length - 1] ?? '';
-}
-
-/** A single-valued option whose text parser also checks a library caller's strings. */
-function fromText<T>(spec: Spec, parse: (s: string, where: string) => T, check: (v: unknown, where: string) => T): OptionDef<T> {
-  return { ...spec, parse: (t, w) => parse(last(t), w), check };
-}
-
-function int(v: unknown, where: string, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw usage(`${where} must be an integer from ${min} to ${max}, got '${String(v)}'`);
-  }
-  return v;
-}
-
-function num(v: unknown, where: string, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-    throw usage(`${where} must be a number from ${min} to ${max}, got '${String(v)}'`);
-  }
-  return v;
-}
-
-function str(v: unknown, where: string): string {
-  if (typeof v !== 'string') throw usage(`${where} must be a string, got ${typeof v}`);
-  return v;
-}
-
-/** Number(' ') is 0 and Number('') is 0: text must look like a number before it is one. */
-function textNumber(s: string): number {
-  return s.trim() === '' ? NaN : Number(s);
-}
-
-function intList(v: unknown, where: string, min: number, max: number): readonly number[] {
-  if (!Array.isArray(v) || v.length === 0) throw usage(`${where} must be a non-empty list of integers, got '${String(v)}'`, 'e.g. 8,16,32');
-  for (const x of v) {
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) throw usage(`${where}: ${String(x)} is not an integer from ${min} to ${max}`, 'e.g. 8,16,32');
-  }
-  return v as readonly number[];
-}
-
-/** The builders every option is declared with. */
-export const opt = {
-  switch(spec: Omit<Spec, 'value'>): OptionDef<boolean> {
-    const check = (v: unknown, where: string): boolean => {
-      if (typeof v !== 'boolean') throw usage(`${where} must be true or false, got '${String(v)}'`);
-      return v;
-    };
-    return { ...spec, parse: () => true, check };
-  },
-  string(spec: Spec): OptionDef<string> {
-    return fromText(spec, (s) => s, str);
-  },
-  /** A repeatable flag whose API value is a list of strings. */
-  strings(spec: Spec): OptionDef<readonly string[]> {
-    const check = (v: unknown, where: string): readonly string[] => {
-      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw usage(`${where} must be a list of strings`);
-      return v as readonly string[];
-    };
-    return { ...spec, repeatable: true, parse: (t) => [...t], check };
-  },
-  int(spec: Spec & { readonly min: number; readonly max: number }): OptionDef<number> {
-    return fromText(spec, (s, w) => {
-      const n = textNumber(s);
-      if (!Number.isInteger(n)) throw usage(`${w} must be an integer from ${spec.min} to ${spec.max}, got '${s}'`);
-      return int(n, w, spec.min, spec.max);
-    }, (v, w) => int(v, w, spec.min, spec.max));
-  },
-  number(spec: Spec & { readonly min: number; readonly max: number }): OptionDef<number> {
-    return fromText(spec, (s, w) => {
-      const x = textNumber(s);
-      if (!Number.isFinite(x)) throw usage(`${w} must be a number from ${spec.min} to ${spec.max}, got '${s}'`);
-      return num(x, w, spec.min, spec.max);
-    }, (v, w) => num(v, w, spec.min, spec.max));
-  },
-  choice<const C extends readonly string[]>(spec: Spec & { readonly values: C }): OptionDef<C[number]> {
-    const check = (v: unknown, where: string): C[number] => {
-      if (typeof v !== 'string' || !spec.values.includes(v)) throw usage(`${where} must be one of ${spec.values.join(', ')}, got '${String(v)}'`);
-      return v;
-    };
-    return fromText(spec, check, check);
-  },
-  /** "8,16,32" on the command line, [8, 16, 32] in the API. */
-  intList(spec: Spec & { readonly min: number; readonly max: number }): OptionDef<readonly number[]> {
-    return fromText(spec, (s, w) => {
-      const parts = s.split(',').map((x) => x.trim());
-      const xs = parts.map(Number);
-      if (parts.some((p) => p === '') || xs.some((x) => !Number.isFinite(x))) throw usage(`${w} expects comma-separated numbers, got '${s}'`, 'e.g. 8,16,32');
-      return intList(xs, w, spec.min, spec.max);
-    }, (v, w) => intList(v, w, spec.min, spec.max));
-  },
-  /** Text parsed by `parse`; a library caller passes either that text or the parsed value (checked by `checkValue`). */
-  parsed<T>(spec: Spec, parse: (s: string, where: string) => T, checkValue: (v: unknown, where: string) => T): OptionDef<T> {
-    return fromText(spec, parse, (v, w) => (typeof v === 'string' ? parse(v, w) : checkValue(v, w)));
-  },
-};
-
-/**
- * Checks the options a library caller passed against a schema (keys the schema does not
- * declare are the caller's own business and pass through). `code` lets the bundler plugin
- * report its bad options as SNNC_E_PLUGIN.
- */
-export function checkOptions(schema: OptionSchema, opts: object, code: ErrorCode = 'SNNC_E_USAGE'): void {
-  const values = opts as Readonly<Record<string, unknown>>;
-  for (const [key, def] of Object.entries(schema)) {
-    const v = values[key];
-    if (v === undefined) continue;
-    try {
-      def.check(v, key);
-    } catch (e) {
-      if (code !== 'SNNC_E_USAGE' && isSnncError(e) && e.code === 'SNNC_E_USAGE') throw fail({ code, message: e.message, ...(e.hint !== undefined ? { hint: e.hint } : {}) });
-      throw e;
-    }
-  }
-}
-
-/** The value of one option from its command-line occurrences. */
-export function parseOption<T>(key: string, def: OptionDef<T>, raw: string | boolean | readonly string[]): T {
-  const where = `--${flagOf(key, def)}`;
-  if (typeof raw === 'boolean') return def.check(raw, where);
-  return def.parse(typeof raw === 'string' ? [raw] : raw, where);
-}
-
-// ---- Shared declarations -------------------------------------------------------------------
+import type { OptionDef, OptionSchema } from './schema.js';
+import { fromText, intList, opt, str, usage } from './schema.js';
 
 const MAX_SAMPLES = 10_000_000;
 
@@ -252,6 +93,57 @@ export const QUANTIZE_OPTIONS = {
   overflow: opt.choice({ value: 'saturate|wrap', values: ['saturate', 'wrap'], help: 'membrane overflow (default saturate)' }),
 } satisfies OptionSchema;
 
+// ---- The sweep of `snnc explore` ----
+
+export interface Shard {
+  /** 1-based. */
+  readonly index: number;
+  readonly count: number;
+}
+
+export const MAX_UNITS = 4096;
+
+/** "2..8" → [2, …, 8]; "2,4,8" → [2, 4, 8]; each a width in 1–16 (via checkBits). */
+export function parseBitList(s: string, option: string): number[] {
+  const out: number[] = [];
+  for (const part of s.split(',').map((x) => x.trim())) {
+    const m = /^(\d+)\s*\.\.\s*(\d+)$/.exec(part);
+    if (m !== null) {
+      const a = Number(m[1]);
+      const b = Number(m[2]);
+      checkBits('w', a, option);
+      checkBits('w', b, option);
+      if (a > b) throw usage(`${option}: range '${part}' is empty`, 'write the smaller width first, e.g. 2..8');
+      for (let k = a; k <= b; k++) out.push(k);
+      continue;
+    }
+    if (!/^\d+$/.test(part)) throw usage(`${option}: '${part}' is not a bit width or a range`, 'e.g. 2..8 or 2,4,8 (widths 1–16)');
+    const v = Number(part);
+    checkBits('w', v, option);
+    out.push(v);
+  }
+  return [...new Set(out)].sort((a, b) => a - b);
+}
+
+/** "trunc,nearest" → ['trunc', 'nearest']; 'all' = every rounding; a typo names the closest. */
+export function parseRoundingList(s: string, where = '--rounding'): Rounding[] {
+  if (s.trim() === 'all') return ['trunc', 'nearest', 'stochastic'];
+  const out = s.split(',').map((x) => x.trim()).filter((x) => x !== '').map((x) => parseRounding(x, where));
+  if (out.length === 0) throw usage(`${where}: no rounding given`, 'e.g. --rounding nearest,stochastic');
+  return [...new Set(out)];
+}
+
+/** "2/4" → { index: 2, count: 4 }. */
+export function parseShard(s: string, where = '--shard'): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(s.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (m === null || !(count >= 1) || !(index >= 1) || index > count || count > MAX_UNITS) {
+    throw usage(`${where} '${s}' is not i/n with 1 ≤ i ≤ n`, 'e.g. --shard 1/2 on one machine and --shard 2/2 on another, then snnc explore merge');
+  }
+  return { index, count };
+}
+
 /** The sweep of `snnc explore`. */
 export const SWEEP_OPTIONS = {
   weightBits: opt.parsed<readonly number[]>({ flag: 'bits', value: 'list', help: 'weight bits: a range and/or list, e.g. 2..8 or 2,4,8 (default 2..8)' }, (s, w) => parseBitList(s, w), (v, w) => checkNumberList(v, w, 1, 16)),
@@ -270,13 +162,6 @@ export const SWEEP_OPTIONS = {
 /** A budget: "accuracy>=97%,energy<=5uJ,latency<=1ms". */
 export const BUDGET = opt.parsed<Budget>({ value: 'limits', help: 'e.g. "accuracy>=98%,energy<=5uJ,latency<=1ms"' }, (s, w) => parseBudget(s, w), checkBudget);
 
-/** The options of `values` that `schema` declares (for handing one part of a command's options to one call). */
-export function pick<S extends OptionSchema>(values: object, schema: S): OptionValues<S> {
-  const from = values as Readonly<Record<string, unknown>>;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(schema)) if (from[key] !== undefined) out[key] = from[key];
-  return out as OptionValues<S>;
-}
 
 /** simulateModel. */
 export const SIMULATE_OPTIONS = {

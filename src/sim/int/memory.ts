@@ -4,8 +4,8 @@
 // counter when refractory > 0); per threshold entry its θ (thresholdBits) and vInit
 // (membraneBits), and per layer the shifts (5 bits each, 0–31). The float32 baseline stores
 // the same entries in 32 bits each (leak and vInit as one float per layer), no shifts.
-import type { IntProgram } from '../sim/int/program.js';
-import { elements, unsignedBitsFor } from '../sim/int/program.js';
+import type { IntProgram } from './program.js';
+import { elements, unsignedBitsFor } from './program.js';
 
 export interface MemoryRow {
   readonly layer: string;

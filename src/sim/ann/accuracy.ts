@@ -1,8 +1,8 @@
 // ANN accuracy on a dataset with the reference interpreter, in bounded batches.
-import type { Dataset } from '../data/dataset.js';
-import type { Graph, Tensor } from '../ir/types.js';
-import { runGraph } from '../sim/ann/run.js';
-import { takeRange } from './slice.js';
+import type { SimData } from '../snn/types.js';
+import type { Graph, Tensor } from '../../ir/types.js';
+import { runGraph } from './run.js';
+import { takeRange } from '../../ir/slice.js';
 
 export function argmaxRows(t: Tensor): Int32Array {
   const n = t.shape[0] ?? 0;
@@ -23,7 +23,7 @@ export function argmaxRows(t: Tensor): Int32Array {
   return out;
 }
 
-export function annAccuracy(g: Graph, d: Dataset, batch = 256): number {
+export function annAccuracy(g: Graph, d: SimData, batch = 256): number {
   const input = g.inputs[0] ?? '';
   const output = g.outputs[0] ?? '';
   const n = d.y.length;

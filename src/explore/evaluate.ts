@@ -1,7 +1,7 @@
 // One unit of `snnc explore`: quantize the converted network with one configuration, run
 // the integer-exact simulation to the largest T (which gives every smaller T), and measure
 // accuracy, memory, spikes, synaptic operations and — through the target's cost model —
-// energy and latency. Runs in the main thread or in a worker (explore-worker.ts); it reads
+// energy and latency. Runs in the main thread or in a worker (worker.ts); it reads
 // nothing but its arguments, so a unit gives the same numbers wherever it runs.
 import { isSnncError } from '../errors.js';
 import { backendFor } from '../backends/registry.js';
@@ -14,10 +14,10 @@ import { elements } from '../sim/int/program.js';
 import type { IntSimResult } from '../sim/int/simulate.js';
 import { simulateInt } from '../sim/int/simulate.js';
 import type { SimData } from '../sim/snn/types.js';
-import { stretchSteps } from './activity.js';
-import type { ExploreUnit } from './explore-space.js';
-import { configName } from './explore-space.js';
-import { memoryReport } from './memory.js';
+import { stretchSteps } from '../backends/common/activity.js';
+import type { ExploreUnit } from './space.js';
+import { configName } from './space.js';
+import { memoryReport } from '../sim/int/memory.js';
 
 export interface UnitPoint {
   readonly T: number;

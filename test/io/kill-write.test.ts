@@ -1,7 +1,7 @@
 // Issue #18: a compile killed (SIGKILL) at any point of its write phase leaves the output
 // folder holding the complete old output or the complete new one, and the next write leaves
 // no temp folder or lock behind. The kill points are the write's file-system steps
-// (SNNC_FAULT_KILL_AT=k kills the process just before its k-th change; see api/atomic.ts),
+// (SNNC_FAULT_KILL_AT=k kills the process just before its k-th change; see src/io/atomic.ts),
 // 20 spread over the file writes plus every step of the final swap, from before the temp folder to after the swap.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OUTPUT_MARKER, probeOutput, releaseOutputs, writeDirAtomic } from '../../src/api/atomic.js';
+import { OUTPUT_MARKER, probeOutput, releaseOutputs, writeDirAtomic } from '../../src/io/atomic.js';
 import { ROOT } from '../helpers/paths.js';
 import { fileTree, sameTree } from '../helpers/tree.js';
 

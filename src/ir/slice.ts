@@ -1,5 +1,5 @@
 // Views of a batch-first tensor (no copy).
-import type { Tensor, TensorData } from '../ir/types.js';
+import type { Tensor, TensorData } from './types.js';
 
 export function takeRange(t: Tensor, start: number, end: number): Tensor {
   const per = t.shape.slice(1).reduce((a, b) => a * b, 1);

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { probeOutput, releaseOutputs, writeDirAtomic } from '../../src/api/atomic.js';
+import { probeOutput, releaseOutputs, writeDirAtomic } from '../../src/io/atomic.js';
 import { isSnncError } from '../../src/errors.js';
 import { cli } from '../helpers/cli.js';
 import { EXAMPLES } from '../helpers/paths.js';

@@ -1,4 +1,4 @@
-// One option schema (src/api/options.ts): the command line and the library API apply the same
+// One option schema (src/options): the command line and the library API apply the same
 // rules. Structurally — every option a command shares with its API function is checked by the
 // very same function — and by behaviour: a bad value fails the CLI (naming the flag) and the API
 // (naming the key) with the same SNNC_E_USAGE message, before any work starts.
@@ -13,8 +13,9 @@ import { compileModel } from '../../src/api/compile.js';
 import { quantizeModel } from '../../src/api/quantize.js';
 import { exploreModel } from '../../src/api/explore.js';
 import { retrainModel } from '../../src/api/retrain.js';
-import type { OptionSchema } from '../../src/api/options.js';
-import { COMPILE_OPTIONS, CONVERT_OPTIONS, EXPLORE_OPTIONS, flagOf, opt, QUANTIZE_MODEL_OPTIONS, RETRAIN_OPTIONS, SIMULATE_OPTIONS } from '../../src/api/options.js';
+import type { OptionSchema } from '../../src/options/schema.js';
+import { COMPILE_OPTIONS, CONVERT_OPTIONS, EXPLORE_OPTIONS, QUANTIZE_MODEL_OPTIONS, RETRAIN_OPTIONS, SIMULATE_OPTIONS } from '../../src/options/declarations.js';
+import { flagOf, opt } from '../../src/options/schema.js';
 import { COMMANDS } from '../../src/cli/commands.js';
 import { EXAMPLES } from '../helpers/paths.js';
 import { cli } from '../helpers/cli.js';
