@@ -38,7 +38,7 @@ import { checkOptions } from '../options/schema.js';
 
 /** Targets `--target all` compiles for (the ANN baselines are always added). */
 export const SNN_TARGETS = ['loihi1', 'loihi2', 'imc-hpadc', 'imc-adcless', 'fpga'] as const;
-export const BASELINE_TARGET = 'cpu-ann';
+const BASELINE_TARGET = 'cpu-ann';
 
 export interface CompileOptions extends SimulateModelOptions {
   /** Target names or target JSON files; 'all' = every bundled SNN target. */

@@ -26,7 +26,7 @@ export function parseInputSpecs(specs: readonly string[]): InputSpec[] {
   });
 }
 
-export function readInputTensor(file: string, maxElements?: number): Tensor {
+function readInputTensor(file: string, maxElements?: number): Tensor {
   if (!existsSync(file)) throw fail({ code: 'SNNC_E_IO', message: 'input file not found', file });
   const ext = extname(file).toLowerCase();
   const o = maxElements !== undefined ? { maxElements } : {};

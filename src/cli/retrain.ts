@@ -16,7 +16,7 @@ import type { Command } from './command.js';
 import { requirePositional } from './command.js';
 import { progressBar } from './progress.js';
 
-export function roundLine(r: RetrainRound, withBudget: boolean): string {
+function roundLine(r: RetrainRound, withBudget: boolean): string {
   const what = r.round === 0 ? 'as given ' : `round ${String(r.round).padEnd(2)}`;
   const proxy = r.proxyAccuracy !== null ? `  (training proxy ${formatPercent(r.proxyAccuracy)})` : '';
   return `${what}  accuracy ${formatPercent(r.accuracy)}  energy ${formatSI(r.energyJ, 'J')}  latency ${formatSI(r.latencyS, 's')}  spikes ${r.spikesPerSample.toFixed(0)}${withBudget ? (r.budgetMet ? '  budget met' : '  budget missed') : ''}${proxy}`;

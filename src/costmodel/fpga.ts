@@ -16,7 +16,7 @@ import { breakdownOf, makeReport, pairLayers, sumBreakdown } from './report.js';
 const BRAM_BITS = 36 * 1024;
 
 /** Cycles one time step of a layer takes. */
-export function layerCycles(t: FpgaTarget, m: MappingOf<'fpga'>['layers'][number]): number {
+function layerCycles(t: FpgaTarget, m: MappingOf<'fpga'>['layers'][number]): number {
   return m.cyclesPerStep ?? m.reuseFactor + t.pipelineOverheadCycles.value;
 }
 

@@ -33,21 +33,21 @@ import { breakdownOf, makeReport, pairLayers, sumBreakdown } from './report.js';
 const PSUM_BITS = 32;
 
 /** Energy of one conversion at `bits` resolution. */
-export function conversionEnergy(t: ImcTarget, bits: number): number {
+function conversionEnergy(t: ImcTarget, bits: number): number {
   const a = t.adc;
   if (a.type === 'sense-amp') return a.energy.value;
   return (a.biasPowerPerBit.value * bits + a.biasPowerOffset.value) * (bits + 1) * a.timePerBit.value;
 }
 
 /** Time of one conversion at `bits` resolution. */
-export function conversionTime(t: ImcTarget, bits: number): number {
+function conversionTime(t: ImcTarget, bits: number): number {
   const a = t.adc;
   if (a.type === 'sense-amp') return a.latency.value;
   return (bits + 1) * a.timePerBit.value;
 }
 
 /** Mean energy of reading one cell whose row is driven. */
-export function cellReadEnergy(t: ImcTarget): number {
+function cellReadEnergy(t: ImcTarget): number {
   const d = t.device;
   const v2t = d.readVoltage.value ** 2 * d.readPulse.value;
   return v2t * (d.onFraction.value / d.rOn.value + (1 - d.onFraction.value) / d.rOff.value);

@@ -10,9 +10,9 @@ import { annCost } from './ann.js';
 
 export type * from './types.js';
 export type { Target, LoihiTarget, ImcTarget, FpgaTarget, AnnTarget, Constant, Status, Unit } from './target.js';
-export { COMPONENTS } from './types.js';
-export { loadTarget, validateTarget, bundledTargetNames, targetsDir } from './target.js';
-export { loihiCost, imcCost, fpgaCost, annCost };
+;
+;
+export {    annCost };
 
 export function estimateCost(target: Target, mapping: Mapping, activity: Activity): CostReport {
   if (target.kind !== mapping.kind) {

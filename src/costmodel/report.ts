@@ -4,7 +4,7 @@ import { COMPONENTS } from './types.js';
 import type { Breakdown, Component, CostReport, LayerActivity, LayerCost } from './types.js';
 import type { Constant, Target } from './target.js';
 
-export function emptyBreakdown(): Breakdown {
+function emptyBreakdown(): Breakdown {
   const b = {} as Record<Component, number>;
   for (const c of COMPONENTS) b[c] = 0;
   return b;
@@ -20,7 +20,7 @@ export function sumBreakdown(b: Breakdown): number {
   return s;
 }
 
-export function addBreakdowns(list: readonly Breakdown[]): Breakdown {
+function addBreakdowns(list: readonly Breakdown[]): Breakdown {
   const out = emptyBreakdown();
   for (const b of list) for (const c of COMPONENTS) out[c] += b[c];
   return out;
@@ -45,7 +45,7 @@ function isConstant(x: unknown): x is Constant {
 }
 
 /** "path: source" for every constant of the target whose status is 'assumption'. */
-export function targetAssumptions(target: Target): string[] {
+function targetAssumptions(target: Target): string[] {
   const out: string[] = [];
   const walk = (x: unknown, path: string): void => {
     if (isConstant(x)) {

@@ -215,14 +215,14 @@ function customKindOf(data: unknown): ValidateFunction | undefined {
 }
 
 /** Validate parsed JSON as a target; `file` is used in the error message. */
-export function validateTarget(data: unknown, file: string): Target {
+function validateTarget(data: unknown, file: string): Target {
   const v = getValidator();
   if (v(data)) return data as Target;
   return fromErrors(v, file);
 }
 
 /** A bundled target, or one of a registered kind (registerBackend). */
-export function validateAnyTarget(data: unknown, file: string): Target | CustomTarget {
+function validateAnyTarget(data: unknown, file: string): Target | CustomTarget {
   const custom = customKindOf(data);
   if (custom === undefined) return validateTarget(data, file);
   if (custom(data)) return data as CustomTarget;

@@ -20,7 +20,7 @@ import type { Dataset } from './dataset.js';
 
 export type MnistSplit = 'train' | 'test';
 
-export const MNIST_PIXELS = 28 * 28;
+const MNIST_PIXELS = 28 * 28;
 /** Share of each class that goes to the train split. */
 export const MNIST_TRAIN_FRACTION = 0.8;
 

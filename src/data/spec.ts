@@ -22,7 +22,7 @@ export function loadDatasetSpec(spec: string, split: Split, limit?: number): Dat
   return limit !== undefined && limit < d.y.length ? takeFirst(d, limit) : d;
 }
 
-export function takeFirst(d: Dataset, n: number): Dataset {
+function takeFirst(d: Dataset, n: number): Dataset {
   return { name: `${d.name}[0:${n}]`, x: takeRange(d.x, 0, n), y: d.y.subarray(0, n) };
 }
 

@@ -142,7 +142,7 @@ export function extractZip(bytes: Uint8Array, entry: ZipEntry, maxBytes: number,
 
 let crcTable: Uint32Array | undefined;
 
-export function crc32(data: Uint8Array): number {
+function crc32(data: Uint8Array): number {
   if (crcTable === undefined) {
     crcTable = new Uint32Array(256);
     for (let i = 0; i < 256; i++) {

@@ -2,23 +2,8 @@
 import { fail } from '../errors.js';
 import type { DType, Dim, Tensor, TensorData } from './types.js';
 
-export const DTYPES: readonly DType[] = [
-  'float32', 'float64', 'float16',
-  'int8', 'int16', 'int32', 'int64',
-  'uint8', 'uint16', 'uint32', 'uint64',
-  'bool',
-];
-
-export function isDType(s: string): s is DType {
-  return (DTYPES as readonly string[]).includes(s);
-}
-
 export function isFloat(d: DType): boolean {
   return d === 'float32' || d === 'float64' || d === 'float16';
-}
-
-export function isBigInt(d: DType): boolean {
-  return d === 'int64' || d === 'uint64';
 }
 
 /** Bytes per element in the storage format of ONNX/numpy (not of our typed array). */

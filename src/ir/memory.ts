@@ -6,7 +6,7 @@
 import { fail } from '../errors.js';
 
 /** Environment variable that carries --max-memory into worker threads and child processes. */
-export const MAX_MEMORY_ENV = 'SNNC_MAX_MEMORY';
+const MAX_MEMORY_ENV = 'SNNC_MAX_MEMORY';
 
 interface ProcessLike {
   readonly env?: Record<string, string | undefined>;

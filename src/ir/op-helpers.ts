@@ -32,7 +32,7 @@ export interface InferCtx<O extends OpName = OpName> extends InferCtxBase {
 
 export const FLOATS: readonly DType[] = ['float32', 'float64', 'float16'];
 export const SIGNED_INTS: readonly DType[] = ['int8', 'int16', 'int32', 'int64'];
-export const INTS: readonly DType[] = [...SIGNED_INTS, 'uint8', 'uint16', 'uint32', 'uint64'];
+const INTS: readonly DType[] = [...SIGNED_INTS, 'uint8', 'uint16', 'uint32', 'uint64'];
 export const NUMERIC: readonly DType[] = [...FLOATS, ...INTS];
 export const ANY: readonly DType[] = [...NUMERIC, 'bool'];
 export const INDEX: readonly DType[] = ['int32', 'int64'];
@@ -138,15 +138,6 @@ export function staticLength(c: InferCtxBase, i: number, why: string): number {
     });
   }
   return n;
-}
-
-export function dynamicError(c: InferCtxBase, i: number, why: string): Error {
-  return fail({
-    code: 'SNNC_E_DYNAMIC',
-    message: `${c.node.op} '${c.node.name}': ${inputLabel(c, i)} is computed at run time, so ${why}`,
-    node: c.node.name,
-    hint: 'export the model with this input as a constant (e.g. onnxsim / constant folding)',
-  });
 }
 
 /**

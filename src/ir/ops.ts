@@ -268,7 +268,7 @@ const pad = row<'Pad'>(['data', 'pads', 'constant_value?', 'axes?'], ['output'],
 });
 
 /** The op table. */
-export const OPS: { readonly [O in OpName]: OpRow<O> } = {
+const OPS: { readonly [O in OpName]: OpRow<O> } = {
   Gemm: gemm,
   MatMul: row<'MatMul'>(['A', 'B'], ['Y'], (c) => {
     checkDtype(c, 0, NUMERIC);
@@ -361,10 +361,6 @@ export const OPS: { readonly [O in OpName]: OpRow<O> } = {
   LIF: neuron(),
   SpikeMaxPool: pool(['Y'], FLOATS),
 };
-
-export function isOpName(s: string): s is OpName {
-  return Object.prototype.hasOwnProperty.call(OPS, s);
-}
 
 /**
  * Infer the output ValueInfos of one node. `lookup` gives the info of each input

@@ -145,7 +145,7 @@ export function parseShard(s: string, where = '--shard'): Shard {
 }
 
 /** The sweep of `snnc explore`. */
-export const SWEEP_OPTIONS = {
+const SWEEP_OPTIONS = {
   weightBits: opt.parsed<readonly number[]>({ flag: 'bits', value: 'list', help: 'weight bits: a range and/or list, e.g. 2..8 or 2,4,8 (default 2..8)' }, (s, w) => parseBitList(s, w), (v, w) => checkNumberList(v, w, 1, 16)),
   neuronBits: opt.parsed<readonly number[]>({ value: 'list', help: 'threshold and bias bits, same syntax (default 8)' }, (s, w) => parseBitList(s, w), (v, w) => checkNumberList(v, w, 1, 16)),
   rounding: opt.parsed<readonly Rounding[]>({ value: 'list', help: "trunc, nearest, stochastic, comma-separated, or 'all' (default all)" }, (s, w) => parseRoundingList(s, w), checkRoundingList),
@@ -202,7 +202,7 @@ export interface Distillation {
 }
 
 /** "teacher=4,student=1,weight=0.7" → KD settings (weight default 0.5). */
-export function parseKd(s: string, where = '--kd'): Distillation {
+function parseKd(s: string, where = '--kd'): Distillation {
   const kv = new Map<string, number>();
   for (const part of s.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
     const m = /^(teacher|student|weight)=([0-9]*\.?[0-9]+)$/.exec(part);

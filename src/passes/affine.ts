@@ -28,7 +28,7 @@ export function readFloats(t: Tensor): Float64Array | undefined {
 }
 
 /** A tensor of `dtype` holding `data`, rounded to that precision. */
-export function floatTensor(dtype: DType, shape: readonly number[], data: Float64Array): Tensor {
+function floatTensor(dtype: DType, shape: readonly number[], data: Float64Array): Tensor {
   if (dtype === 'float64') return { dtype, shape: [...shape], data: Float64Array.from(data) };
   const d = Float32Array.from(data);
   if (dtype === 'float16') for (let i = 0; i < d.length; i++) d[i] = roundToHalf(d[i] as number);

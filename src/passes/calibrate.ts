@@ -114,14 +114,14 @@ export function neuronSites(g: Graph): NeuronSite[] {
   return sites;
 }
 
-export function methodLabel(m: CalibrationMethod): string {
+function methodLabel(m: CalibrationMethod): string {
   return typeof m === 'string' ? m : `percentile:${m.percentile}`;
 }
 
 const fmt = (s: readonly (number | string)[]): string => `[${s.join(', ')}]`;
 
 /** The calibration inputs fit the graph input: one input, float32, N ≥ 1, same per-sample shape. */
-export function checkCalibrationData(g: Graph, data: CalibrationData): number {
+function checkCalibrationData(g: Graph, data: CalibrationData): number {
   if (g.inputs.length !== 1) {
     throw calibError(`calibration feeds one tensor, but graph '${g.name}' has ${g.inputs.length} inputs (${g.inputs.join(', ')})`, 'calibrate a model with a single input');
   }
@@ -400,7 +400,7 @@ interface StatsJson {
   readonly values: readonly { readonly value: string; readonly layer: number; readonly channel?: readonly number[] }[];
 }
 
-export function statsToMeta(g: Graph, s: CalibrationStats): Graph {
+function statsToMeta(g: Graph, s: CalibrationStats): Graph {
   const json: StatsJson = {
     method: s.method,
     granularity: s.granularity,

@@ -25,7 +25,7 @@ import type { AnyPattern, GraphView } from './rewrite.js';
 import { canReplace, constOf, infoOf, pattern, runPatterns, soleProducer, usesOf } from './rewrite.js';
 
 /** Constant results above this many elements stay computed at run time (model size). */
-export const MAX_FOLDED_ELEMENTS = 2 ** 20;
+const MAX_FOLDED_ELEMENTS = 2 ** 20;
 
 const spiking: readonly string[] = SPIKING_OPS;
 
@@ -222,7 +222,7 @@ const foldInput = pattern<{ node: Node; chain: string[]; add: Node; initializers
   rewrite: (m) => ({ remove: [...m.chain, m.node.name], add: [m.add], initializers: m.initializers }),
 });
 
-export const CANONICALIZE_PATTERNS: readonly AnyPattern[] = [constantFold, dropIdentity, ...EXPORTER_FORMS, foldPad, windowPads, reshapeNormalize, foldOutput, foldInput];
+const CANONICALIZE_PATTERNS: readonly AnyPattern[] = [constantFold, dropIdentity, ...EXPORTER_FORMS, foldPad, windowPads, reshapeNormalize, foldOutput, foldInput];
 
 export const canonicalize: Pass = {
   name: 'canonicalize',

@@ -24,13 +24,6 @@ export function isUniform(s: Scale): boolean {
   return s.every((v) => close(v, f));
 }
 
-/** Same entries (a length-1 scale compares against every channel). */
-export function sameScale(a: Scale, b: Scale): boolean {
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) if (!close(sAt(a, i), sAt(b, i))) return false;
-  return true;
-}
-
 export function isUnit(s: Scale): boolean {
   return s.every((v) => close(v, 1));
 }

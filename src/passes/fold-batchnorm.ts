@@ -21,7 +21,7 @@ const isBN = (n: Node): n is BN => n.op === 'BatchNormalization';
 const isAffine = (n: Node | undefined): n is Affine => n?.op === 'Conv' || n?.op === 'Gemm';
 
 /** The BN as a per-channel affine map, when its parameters are constants of one length. */
-export function bnAffine(bn: BN, view: GraphView): ChannelAffine | undefined {
+function bnAffine(bn: BN, view: GraphView): ChannelAffine | undefined {
   const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => {
     const t = constOf(view, bn.inputs[i]);
     return t === undefined ? undefined : readFloats(t);
@@ -125,7 +125,7 @@ const report = pattern<never>({
   rewrite: (m) => m,
 });
 
-export const FOLD_BATCHNORM_PATTERNS: readonly AnyPattern[] = [backward, forward, report];
+const FOLD_BATCHNORM_PATTERNS: readonly AnyPattern[] = [backward, forward, report];
 
 export const foldBatchnorm: Pass = {
   name: 'fold-batchnorm',

@@ -55,7 +55,7 @@ export function renameValue(g: Graph, from: string, to: string): Graph {
  * Drops nodes none of whose outputs reach a graph output, then initializers no node
  * reads (an initializer that is itself a graph output is kept).
  */
-export function removeDead(g: Graph): Graph {
+function removeDead(g: Graph): Graph {
   // Worklist from the outputs, so the nodes need not be sorted yet (passes may append).
   const producers = producersOf(g);
   const live = new Set<string>();
@@ -121,9 +121,4 @@ export function rebuildGraph(g: Graph, edit: GraphEdit = {}, opts: { readonly ma
   };
   if (opts.keepDead !== true) next = removeDead(next);
   return inferShapes(next, opts.maxElements !== undefined ? { maxElements: opts.maxElements } : {});
-}
-
-/** The initializer behind `value`, if it is one (undefined for '' and computed values). */
-export function constantOf(g: Pick<Graph, 'initializers'>, value: string | undefined): Tensor | undefined {
-  return value === undefined || value === '' ? undefined : g.initializers.get(value);
 }

@@ -8,9 +8,9 @@ import { mix32 } from '../sim/snn/rng.js';
 
 export type { BitWidths, QuantizeSettings } from '../ir/types.js';
 
-export const DEFAULT_BITS: BitWidths = { w: 8, th: 16, b: 16, v: 'auto', in: 8 };
+const DEFAULT_BITS: BitWidths = { w: 8, th: 16, b: 16, v: 'auto', in: 8 };
 export const BIT_KEYS = ['w', 'th', 'b', 'v', 'in'] as const;
-export const ROUNDINGS: readonly Rounding[] = ['trunc', 'nearest', 'stochastic'];
+const ROUNDINGS: readonly Rounding[] = ['trunc', 'nearest', 'stochastic'];
 
 function usage(message: string, hint: string): Error {
   return fail({ code: 'SNNC_E_USAGE', message, hint });

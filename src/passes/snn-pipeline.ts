@@ -18,7 +18,7 @@ export interface SnnOptions {
 }
 
 /** Defaults of `snnc convert`. */
-export const SNN_DEFAULTS: SnnOptions = { method: 'max', granularity: 'layer', reset: 'subtract', coding: 'direct', maxpool: 'gate' };
+const SNN_DEFAULTS: SnnOptions = { method: 'max', granularity: 'layer', reset: 'subtract', coding: 'direct', maxpool: 'gate' };
 
 export function snnPasses(opts: SnnOptions = SNN_DEFAULTS): Pass[] {
   const { method, granularity, batchSize, ...rest } = opts;

@@ -78,7 +78,7 @@ export interface ExploreDoc {
   readonly shard?: string;
 }
 
-export const CSV_COLUMNS = [
+const CSV_COLUMNS = [
   'id', 'config', 'weightBits', 'neuronBits', 'rounding', 'T', 'accuracy', 'drop', 'memoryBits', 'compression',
   'spikesPerSample', 'synopsPerSample', 'energyJ', 'latencyS', 'pareto', 'selected',
 ] as const;

@@ -22,11 +22,6 @@ function docsPath(name: string): string {
   }
 }
 
-/** Path of docs/report.schema.json in the package. */
-export function reportSchemaPath(): string {
-  return docsPath('report.schema.json');
-}
-
 // ajv ships CommonJS; under NodeNext its default export arrives as the module object.
 type AjvCtor = new (opts: Record<string, unknown>) => { compile(schema: unknown): ValidateFunction };
 const Ajv2020 = ((Ajv2020Import as unknown as { default?: AjvCtor }).default ?? Ajv2020Import) as unknown as AjvCtor;

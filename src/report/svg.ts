@@ -42,7 +42,7 @@ export function tick(v: number, unit: string): string {
 }
 
 /** 0, step, ... covering max with at most ~`count` intervals of 1/2/5 x 10^k. */
-export function niceTicks(max: number, count = 4): number[] {
+function niceTicks(max: number, count = 4): number[] {
   if (!(max > 0)) return [0, 1];
   const raw = max / count;
   const p = 10 ** Math.floor(Math.log10(raw));

@@ -67,7 +67,7 @@ function trainableConv(tf: Tf, stride: [number, number]): (x: T, w: T) => T {
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: T, w: T) => T;
 }
 
-export const FORWARD_OPS: readonly string[] = [
+const FORWARD_OPS: readonly string[] = [
   'Conv', 'Gemm', 'MatMul', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Clip', 'BatchNormalization', 'AveragePool', 'MaxPool',
   'GlobalAveragePool', 'Flatten', 'Reshape', 'Add', 'Sub', 'Mul', 'Div', 'Identity', 'Dropout', 'Softmax', 'Concat',
 ];

@@ -14,7 +14,7 @@ type Tf = typeof TF;
 type T = TF.Tensor;
 
 /** `fn` forward, identity backward (a straight-through estimator). */
-export function straightThrough(tf: Tf, fn: (x: T) => T): (x: T) => T {
+function straightThrough(tf: Tf, fn: (x: T) => T): (x: T) => T {
   return tf.customGrad(((x: T) => ({
     value: fn(x),
     gradFunc: (dy: T | T[]) => [dy as T],

@@ -65,7 +65,7 @@ function bad(message: string): Error {
   return fail({ code: 'SNNC_E_INT_PROGRAM', message: `packed program: ${message}`, hint: 'rebuild: the bundle was not produced by this version of snnc' });
 }
 
-export function packArray(a: Int32Array): PackedArray {
+function packArray(a: Int32Array): PackedArray {
   let lo = 0;
   let hi = 0;
   for (const v of a) {
@@ -85,7 +85,7 @@ export function packArray(a: Int32Array): PackedArray {
   return { dtype, length: a.length, base64: toBase64(bytes) };
 }
 
-export function unpackArray(p: PackedArray): Int32Array {
+function unpackArray(p: PackedArray): Int32Array {
   const bytes = fromBase64(p.base64);
   const size = p.dtype === 'int8' ? 1 : p.dtype === 'int16' ? 2 : p.dtype === 'int32' ? 4 : 0;
   if (size === 0 || bytes.length !== p.length * size) throw bad(`an array of ${p.length} ${String(p.dtype)} values holds ${bytes.length} bytes`);

@@ -61,7 +61,7 @@ export function dense(name: string, src: string, nIn: number, w: Int32Array, bia
   return { ...base(name, 'dense', [src], [nIn], [O], acc, nrn), weights: w, weightShape: [O, nIn], weightBits, bias, shift };
 }
 
-export function outSize(H: number, k: number, s: number, p0: number, p1: number, d: number): number {
+function outSize(H: number, k: number, s: number, p0: number, p1: number, d: number): number {
   return Math.floor((H + p0 + p1 - ((k - 1) * d + 1)) / s) + 1;
 }
 

@@ -4,7 +4,7 @@ import type { Graph, NeuronAttrs, Tensor } from '../../src/ir/types.js';
 import { loadTarget } from '../../src/costmodel/target.js';
 import type { ImcTarget } from '../../src/costmodel/target.js';
 
-export const CONV_IF: NeuronAttrs = { reset: 'subtract', vInit: 0.5, fire: 'ge', refractory: 0 };
+const CONV_IF: NeuronAttrs = { reset: 'subtract', vInit: 0.5, fire: 'ge', refractory: 0 };
 const META = { 'snnc.kind': 'snn', 'snnc.coding': 'direct', 'snnc.readout': 'membrane' };
 
 export function hpadc(): ImcTarget {

@@ -72,7 +72,7 @@ export function buildModel(p: ModelParts): Uint8Array {
   return onnx.ModelProto.encode(onnx.ModelProto.create(m)).finish();
 }
 
-export function toOrt(t: Tensor): ort.Tensor {
+function toOrt(t: Tensor): ort.Tensor {
   const dims = [...t.shape];
   switch (t.dtype) {
     case 'float16': return new ort.Tensor('float16', Uint16Array.from(t.data as Float32Array, (x) => floatToHalf(x)), dims);
@@ -90,7 +90,7 @@ export function toOrt(t: Tensor): ort.Tensor {
   }
 }
 
-export function fromOrt(t: ort.Tensor): Tensor {
+function fromOrt(t: ort.Tensor): Tensor {
   const shape = t.dims.map(Number);
   const d = t.data;
   switch (t.type) {

@@ -2,7 +2,6 @@
 // and after" checked with the reference interpreter (the unmodified graph is the oracle).
 import { mulberry32 } from '../../src/sim/snn/rng.js';
 import assert from 'node:assert/strict';
-import { isStatic } from '../../src/ir/dtype.js';
 import type { Graph, Tensor } from '../../src/ir/types.js';
 import { runGraph } from '../../src/sim/ann/run.js';
 import { compareTensors } from '../helpers/compare.js';
@@ -43,9 +42,3 @@ export function assertSameOutputs(before: Graph, after: Graph, feeds: ReadonlyMa
 }
 
 export const ops = (g: Graph): string[] => g.nodes.map((n) => n.op);
-
-export function staticShape(g: Graph, v: string): readonly number[] {
-  const s = g.values.get(v)?.shape;
-  assert.ok(s !== undefined && isStatic(s), `value ${v} has a static shape`);
-  return s;
-}

@@ -14,7 +14,7 @@ import { inferNode } from '../../src/ir/ops.js';
 import type { DType, Graph, Node, Tensor, ValueInfo } from '../../src/ir/types.js';
 
 /** Largest tensor a step may create; keeps each graph to a few milliseconds of work. */
-export const MAX_ELEMS = 2048;
+const MAX_ELEMS = 2048;
 
 export interface Step {
   readonly op: string;
@@ -63,7 +63,7 @@ export interface State {
 /** The shared seeded generator (mulberry32), under this module's old name. */
 export const prng = mulberry32;
 
-export function reader(picks: readonly number[], rng: () => number): Picks {
+function reader(picks: readonly number[], rng: () => number): Picks {
   let i = 0;
   const next = (): number => (i < picks.length ? (picks[i++] ?? 0) : Math.floor(rng() * 1000));
   const int = (lo: number, hi: number): number => (hi <= lo ? lo : lo + (next() % (hi - lo + 1)));

@@ -6,7 +6,7 @@ import type { Builder, Picks, State, Val } from './random-graph.js';
 import { add, awayFromZero, fill, fresh, initF, inputF, uniform } from './random-graph.js';
 
 /** Numpy broadcast of two shapes, or undefined when they do not broadcast. */
-export function broadcast(a: readonly number[], b: readonly number[]): number[] | undefined {
+function broadcast(a: readonly number[], b: readonly number[]): number[] | undefined {
   const r = Math.max(a.length, b.length);
   const out: number[] = [];
   for (let i = 0; i < r; i++) {

@@ -23,7 +23,7 @@ export const LOIHI: TargetResult = {
   assumptions: ['loihi2/energy/synop is an assumption: scaled from Loihi 1'],
 };
 
-export const IMC: TargetResult = {
+const IMC: TargetResult = {
   target: 'imc-adcless',
   kind: 'imc',
   status: 'ok',
@@ -43,7 +43,7 @@ export const IMC: TargetResult = {
   assumptions: [],
 };
 
-export const FPGA: TargetResult = UNAVAILABLE('fpga', 'fpga', 'backend not built yet');
+const FPGA: TargetResult = UNAVAILABLE('fpga', 'fpga', 'backend not built yet');
 
 export function lenetReport(): CompileReport {
   return {
@@ -75,8 +75,8 @@ export function lenetReport(): CompileReport {
 
 export const HOSTILE_MODEL = '<script>alert(1)</script>';
 export const HOSTILE_LAYER = '"onload=alert(2) x="';
-export const HOSTILE_TARGET = 'chip|x';
-export const HOSTILE_NEWLINE = 'fc\n| injected | row |';
+const HOSTILE_TARGET = 'chip|x';
+const HOSTILE_NEWLINE = 'fc\n| injected | row |';
 
 /** The same report with names that try to break out of HTML and Markdown. */
 export function hostileReport(): CompileReport {

@@ -23,7 +23,7 @@ export interface CsimResult {
   readonly results: CsimSample[];
 }
 
-export const CXX_FLAGS = ['-std=c++17', '-O2', '-Wall', '-Wextra', '-Werror'] as const;
+const CXX_FLAGS = ['-std=c++17', '-O2', '-Wall', '-Wextra', '-Werror'] as const;
 
 /** The project's network stem: the one `<net>_tb.cpp` in `dir`. */
 function netStem(dir: string): string {
@@ -42,7 +42,7 @@ export async function hasCompiler(cxx = 'g++'): Promise<boolean> {
   }
 }
 
-export function parseCsim(stdout: string): CsimResult {
+function parseCsim(stdout: string): CsimResult {
   const results: CsimSample[] = [];
   for (const line of stdout.split('\n')) {
     const m = /^sample (\d+) pred (-?\d+) expect (-?\d+) sums((?: -?\d+)*) (ok|MISMATCH)$/.exec(line.trim());

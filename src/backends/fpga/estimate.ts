@@ -16,7 +16,7 @@ import { elements, unsignedBitsFor } from '../../sim/int/program.js';
 import { countBits } from './layers.js';
 import type { LayerPlan, Plan } from './plan.js';
 
-export const LUT_MULT_BITS = 10;
+const LUT_MULT_BITS = 10;
 
 export interface FpgaLayerEstimate extends FpgaLayerMapping {
   /** Multipliers expected in DSP slices / in LUT logic (the ~10-bit heuristic). */
@@ -31,7 +31,7 @@ function inputBits(lp: LayerPlan, plan: Plan): number {
   return unsignedBitsFor(s.maxAbs) + 1;
 }
 
-export function estimateLayer(lp: LayerPlan, plan: Plan, target: FpgaTarget): FpgaLayerEstimate {
+function estimateLayer(lp: LayerPlan, plan: Plan, target: FpgaTarget): FpgaLayerEstimate {
   const l = lp.layer;
   const R = lp.reuse;
   const units = Math.ceil(lp.work / R);

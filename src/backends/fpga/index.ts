@@ -91,10 +91,10 @@ export function emit(program: IntProgram, target: FpgaTarget, opts: FpgaEmitOpti
   return { files, mapping, diagnostics: diagnosticsOf(plan, reuse, lut, dsp) };
 }
 
-export { csim, synth, hasCompiler, parseCsim, parseCsynthXml, CXX_FLAGS } from './csim.js';
+export { csim, synth, hasCompiler,  parseCsynthXml,  } from './csim.js';
 export type { CsimResult, CsimSample, SynthResult } from './csim.js';
 export { sanitizeIdent, makeNamer } from './ident.js';
-export { estimate, estimateLayer, LUT_MULT_BITS } from './estimate.js';
+export { estimate,   } from './estimate.js';
 export type { FpgaLayerEstimate } from './estimate.js';
 export { makePlan } from './plan.js';
 export type { Golden } from './testbench.js';

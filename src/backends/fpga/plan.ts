@@ -57,14 +57,14 @@ export interface Plan {
 }
 
 /** hls4ml's limit on unrolled operations per pipelined loop body. */
-export const UNROLL_LIMIT = 4096;
+const UNROLL_LIMIT = 4096;
 
 function bad(node: string, message: string, hint: string): Error {
   return fail({ code: 'SNNC_E_BACKEND', message, node, hint });
 }
 
 /** Operations in one pipelined iteration of the layer, and how many iterations a step has. */
-export function layerWork(l: IntLayer): { work: number; iterations: number } {
+function layerWork(l: IntLayer): { work: number; iterations: number } {
   const O = l.outShape[0] ?? 1;
   switch (l.kind) {
     case 'dense': return { work: l.weights.length, iterations: 1 };
@@ -83,7 +83,7 @@ export function layerWork(l: IntLayer): { work: number; iterations: number } {
   }
 }
 
-export function effectiveReuse(l: IntLayer, reuse: number): number {
+function effectiveReuse(l: IntLayer, reuse: number): number {
   return Math.max(reuse, Math.ceil(layerWork(l).work / UNROLL_LIMIT));
 }
 

@@ -5,7 +5,7 @@ import type { FpgaTarget } from '../../costmodel/target.js';
 import type { Plan } from './plan.js';
 
 /** The top function synthesis uses. */
-export function topName(plan: Plan): string {
+function topName(plan: Plan): string {
   return plan.interface === 'axis' ? `${plan.net}_top_axis` : `${plan.net}_top`;
 }
 

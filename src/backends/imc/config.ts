@@ -9,20 +9,20 @@ import type { EmittedFile } from '../common/types.js';
 import { adcStep } from './functional.js';
 import type { MappedLayer, MappedNetwork, TilePlacement } from './mapping.js';
 
-export const CONFIG_PATH = 'imc/config.json';
-export const MAPPING_PATH = 'imc/mapping.json';
-export const MANIFEST_PATH = 'imc/manifest.json';
+const CONFIG_PATH = 'imc/config.json';
+const MAPPING_PATH = 'imc/mapping.json';
+const MANIFEST_PATH = 'imc/manifest.json';
 
 function safe(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
-export function tilePath(layerIndex: number, t: TilePlacement): string {
+function tilePath(layerIndex: number, t: TilePlacement): string {
   return `imc/tiles/L${layerIndex}_${safe(t.layer)}_g${t.group}_r${t.rowTile}_c${t.colTile}.npy`;
 }
 
 /** Conductances of one tile, float32 [R, C] in siemens; unused cells at G_min. */
-export function tileConductances(net: MappedNetwork, m: MappedLayer, t: TilePlacement): Float32Array {
+function tileConductances(net: MappedNetwork, m: MappedLayer, t: TilePlacement): Float32Array {
   const { R, C, gMin, gMax, cellBits } = net.config;
   const step = (gMax - gMin) / (2 ** cellBits - 1);
   const g = new Float32Array(R * C).fill(gMin);

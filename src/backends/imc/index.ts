@@ -54,20 +54,20 @@ export function emit(graph: Graph, target: ImcTarget, opts: ImcEmitOptions = {})
   return { files: configFiles(net), mapping: net.mapping, diagnostics: diagnosticsOf(graph, net) };
 }
 
-export { resolveOptions } from './options.js';
+;
 export type { ImcOptions, ImcConfig, SignedMode, AnalogInputMode } from './options.js';
 export { synapticLayers } from './layers.js';
 export type { SynapticLayer, InputKind } from './layers.js';
-export { mapNetwork, quantizeWeights } from './mapping.js';
+export {  quantizeWeights } from './mapping.js';
 export type { MappedLayer, MappedNetwork, TilePlacement } from './mapping.js';
-export { imcAffine, newScratch, adcStep, adcConverter } from './functional.js';
+export { imcAffine, newScratch,  adcConverter } from './functional.js';
 export type { Converter, LayerProgram, AffineScratch } from './functional.js';
-export { effectiveLevels, makeRng } from './devices.js';
+;
 export type { DeviceEffects, Rng } from './devices.js';
-export { NOISE_KEYS, parseNoise } from './devices.js';
+export {  parseNoise } from './devices.js';
 export { simulateImc } from './simulate.js';
 export type { ImcSimOptions, ImcSimResult } from './simulate.js';
-export { runMapped } from './run-layer.js';
-export { fitRefs, fixedRefs } from './sense-amp.js';
+;
+;
 export type { SenseReference } from './sense-amp.js';
-export { CONFIG_PATH, MAPPING_PATH, MANIFEST_PATH } from './config.js';
+;

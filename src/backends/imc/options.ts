@@ -53,10 +53,10 @@ export interface ImcConfig {
   readonly gMax: number;
 }
 
-export const DEFAULT_WEIGHT_BITS = 8;
-export const DEFAULT_INPUT_BITS = 8;
-export const DEFAULT_ARRAYS_PER_CHIP = 256;
-export const DEFAULT_GRID_COLS = 16;
+const DEFAULT_WEIGHT_BITS = 8;
+const DEFAULT_INPUT_BITS = 8;
+const DEFAULT_ARRAYS_PER_CHIP = 256;
+const DEFAULT_GRID_COLS = 16;
 
 function bad(message: string, hint: string): Error {
   return fail({ code: 'SNNC_E_BACKEND', message: `imc: ${message}`, hint });

@@ -11,7 +11,7 @@ import { imcAffine, newScratch } from './functional.js';
 import { gemmNN } from '../../sim/ann/gemm-kernel.js';
 
 /** The word-line code of one input value. */
-export function encoder(p: LayerProgram): (v: number) => number {
+function encoder(p: LayerProgram): (v: number) => number {
   const m = p.m;
   const inp = m.layer.input;
   if (inp.kind === 'spike') return (v) => (v !== 0 ? 1 : 0);

@@ -20,7 +20,7 @@ export interface SenseAmpRefs {
   readonly level: Float64Array;
 }
 
-export function maxColumnSum(m: MappedLayer, R: number, cellBits: number): number {
+function maxColumnSum(m: MappedLayer, R: number, cellBits: number): number {
   return R * (2 ** cellBits - 1) * m.maxCodePerRead;
 }
 

@@ -29,7 +29,7 @@ const V_LIMIT = STATE_MAX - 1;
 const A_IN_MAX = 2 ** 15 - 1;
 
 /** netx's default for a dense layer without a neuron group (hdf5.py create_dense). */
-export const NETX_INTEGRATOR: NetxNeuron = { iDecay: 0, vDecay: 4096, vThMant: 1 << 17, refDelay: 1, gradedSpike: false };
+const NETX_INTEGRATOR: NetxNeuron = { iDecay: 0, vDecay: 4096, vThMant: 1 << 17, refDelay: 1, gradedSpike: false };
 
 export interface CubaParams {
   readonly iDecay: number;

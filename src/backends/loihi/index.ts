@@ -30,8 +30,8 @@ export function quantizeOptionsFor(graph: Graph, opts: QuantizeOptions = {}): Qu
   return { ...opts, inputScale: opts.inputScale ?? (poisson ? 1 : autoInputScale(lowerGraph(graph, []), signedInput)), signedInput };
 }
 
-export const NETX_PATH = 'loihi/network.net';
-export const MAPPING_PATH = 'loihi/mapping.json';
+const NETX_PATH = 'loihi/network.net';
+const MAPPING_PATH = 'loihi/mapping.json';
 
 /** Layers that occupy cores, with the name the mapping (and the simulator's activity) uses. */
 function allocLayers(layers: readonly NetxLayer[], info: readonly LayerQuant[]): AllocLayer[] {
@@ -94,9 +94,9 @@ export async function emit(graph: Graph, target: LoihiTarget, opts: LoihiEmitOpt
 }
 
 export { verifyNetx } from './verify.js';
-export { simulateNetx, prepareNetx, cubaStep } from './cuba.js';
+;
 export type { NetxSimResult, NetxSimOptions, PreparedNetx } from './cuba.js';
-export { lowerGraph } from './lower.js';
-export { quantizeLayers } from './quantize.js';
+;
+;
 export type { LayerQuant, QuantizeOptions } from './quantize.js';
 export type { FloatLayer, NetxLayer, NetxNeuron } from './types.js';

@@ -32,7 +32,7 @@ export function nextDown(x: number): number {
 }
 
 /** 1 − dt/τ: the per-step leak factor of a LIF time constant. */
-export function leakFromTau(tau: number, dt: number): number {
+function leakFromTau(tau: number, dt: number): number {
   return 1 - dt / tau;
 }
 

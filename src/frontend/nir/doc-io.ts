@@ -79,7 +79,7 @@ function isDataset(e: Entity): e is Dataset {
 }
 
 /** A dataset as NirArray; numbers of any HDF5 integer/float type, strings fixed or variable. */
-export function readArray(d: Dataset, where: string): NirArray {
+function readArray(d: Dataset, where: string): NirArray {
   const m = d.metadata;
   const shape = [...(d.shape ?? [])];
   const v = d.value;

@@ -37,7 +37,7 @@ function perSample(g: Graph, v: string, node: string): number[] {
 }
 
 /** The NIR document for a graph (exportNir writes it). */
-export function graphToNirDoc(g: Graph, opts: ExportNirOptions = {}): NirDoc {
+function graphToNirDoc(g: Graph, opts: ExportNirOptions = {}): NirDoc {
   const perNode: NirDiagnostic[] = [];
   const taken = new Set<string>(g.nodes.map((n) => escapeName(n.name)));
   if (taken.size !== g.nodes.length) {

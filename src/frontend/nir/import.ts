@@ -81,7 +81,7 @@ function order(doc: NirDoc, file: string): NirNode[] {
   return out;
 }
 
-export function nirDocToGraph(nested: NirDoc, opts: ImportNirOptions = {}, file = '<bytes>'): Graph {
+function nirDocToGraph(nested: NirDoc, opts: ImportNirOptions = {}, file = '<bytes>'): Graph {
   const doc: NirDoc = { ...nested, ...flattenNested(nested, `${file}:/node/nodes`) };
   const dt = opts.dt ?? DT;
   const diags = opts.diagnostics ?? [];

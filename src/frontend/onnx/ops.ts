@@ -216,7 +216,7 @@ const TABLE: Readonly<Record<string, Importer>> = {
   },
 };
 
-export const SUPPORTED_ONNX_OPS: readonly string[] = Object.keys(TABLE).sort();
+const SUPPORTED_ONNX_OPS: readonly string[] = Object.keys(TABLE).sort();
 
 /** Import one node: the table lookup is where unsupported ops are reported. */
 export function importNode(n: OnnxNode, ctx: ImportContext): Node[] {

@@ -54,8 +54,8 @@ export function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): Gra
 }
 
 /** The newest ONNX versions this snnc reads (onnx 1.20: IR version 13, opset 25). */
-export const MAX_IR_VERSION = 13;
-export const MAX_OPSET = 25;
+const MAX_IR_VERSION = 13;
+const MAX_OPSET = 25;
 
 /**
  * IR version and default-domain opset in range, as onnxruntime checks them: a model from a

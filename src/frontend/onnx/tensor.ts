@@ -170,7 +170,7 @@ function fromRaw(d: DType, raw: Uint8Array, n: number): TensorData {
 }
 
 /** Tensor data as little-endian bytes in ONNX/numpy layout. */
-export function tensorBytes(t: Tensor): Uint8Array {
+function tensorBytes(t: Tensor): Uint8Array {
   if (t.dtype === 'float16') {
     const h = Uint16Array.from(t.data as Float32Array, (x) => floatToHalf(x));
     return new Uint8Array(h.buffer);

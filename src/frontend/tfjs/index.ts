@@ -12,7 +12,7 @@ import type { Json, KerasLayer } from './model-json.js';
 import { isObject, parseTopology } from './model-json.js';
 import { readWeights } from './weights.js';
 
-export { SUPPORTED_TFJS_LAYERS };
+;
 
 export interface TfjsImportOptions {
   readonly maxElements?: number;

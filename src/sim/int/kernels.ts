@@ -3,7 +3,7 @@
 // proves every partial sum fits accBits ≤ 32, so plain JS number arithmetic on int32 values
 // is exact and the Int32Array stores never wrap.
 import type { ConvGeometry, IntLayer } from './program.js';
-import { elements, hasChannelGains } from './program.js';
+import { hasChannelGains } from './program.js';
 
 /** Per input position: the (output position, kernel offset) pairs it reaches. */
 export interface Taps {
@@ -191,8 +191,4 @@ export function addStep(L: IntLayer, ins: readonly Int32Array[], I: Int32Array):
     }
   });
   finishCurrent(L, I);
-}
-
-export function outElements(L: IntLayer): number {
-  return elements(L.outShape);
 }

@@ -185,10 +185,6 @@ export function unsignedBitsFor(m: number): number {
   return b;
 }
 
-export function layerByName(p: IntProgram, name: string): IntLayer | undefined {
-  return p.layers.find((l) => l.name === name);
-}
-
 export function elements(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

@@ -8,8 +8,8 @@ import { checkProgram } from './check.js';
 import type { IntLayer, IntNeuron, IntProgram } from './program.js';
 import { INT_PROGRAM_VERSION } from './program.js';
 
-export const PROGRAM_META_KEY = 'snnc.int.program';
-export const TENSOR_PREFIX = 'snnc.int/';
+const PROGRAM_META_KEY = 'snnc.int.program';
+const TENSOR_PREFIX = 'snnc.int/';
 
 function tensorOf(a: Int32Array, bits: number): Tensor {
   const dtype: DType = bits <= 8 ? 'int8' : bits <= 16 ? 'int16' : 'int32';

@@ -5,7 +5,7 @@ import type { BatchTrace, Runtime } from './runtime.js';
 import type { LayerActivity, SimDiagnostic, SimulateResult } from './types.js';
 
 /** Index of the largest readout (ties: the lowest index; NaN never wins). */
-export function argmax(r: Float64Array, off: number, classes: number): number {
+function argmax(r: Float64Array, off: number, classes: number): number {
   let best = 0;
   let bv = -Infinity;
   for (let c = 0; c < classes; c++) {

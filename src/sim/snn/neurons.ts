@@ -39,7 +39,7 @@ export interface NeuronState {
  * θ broadcast (numpy rules, trailing alignment) to `perSample`; a θ with the full rank
  * (batch included) must have batch dim 1.
  */
-export function broadcastThreshold(node: Node, th: Tensor, perSample: readonly number[]): Float64Array {
+function broadcastThreshold(node: Node, th: Tensor, perSample: readonly number[]): Float64Array {
   let ts = th.shape;
   if (ts.length === perSample.length + 1) {
     if (ts[0] !== 1) throw badTheta(node, th, perSample);

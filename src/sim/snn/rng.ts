@@ -20,7 +20,7 @@ export function splitmix32(seed: number): () => number {
 }
 
 /** The stream of one sample at one step (step counted from 0). */
-export function streamFor(seed: number, sample: number, step: number): () => number {
+function streamFor(seed: number, sample: number, step: number): () => number {
   return splitmix32(mix32(mix32(seed ^ 0x5bd1e995) ^ mix32(sample + 0x27d4eb2f) ^ Math.imul(step + 1, 0x165667b1)));
 }
 

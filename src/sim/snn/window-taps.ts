@@ -9,7 +9,7 @@ import { geomTaps } from '../ann/pool.js';
  * Along one dim: for each input position, how many (output, tap) pairs read it — the
  * structural fan-out of that coordinate, border effects and strides included.
  */
-export function dimCover(t: DimTaps, inN: number, s: number, d: number, pb: number): Int32Array {
+function dimCover(t: DimTaps, inN: number, s: number, d: number, pb: number): Int32Array {
   const c = new Int32Array(inN);
   for (let o = 0; o < t.from.length; o++) {
     for (let k = t.from[o] as number; k < (t.to[o] as number); k++) {
