@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'out/**', 'examples/**', 'bench/results/**', '.tmp-*/**', 'tmp-*', '.try-*'] },
+  { ignores: ['dist/**', 'node_modules/**', 'out/**', 'examples/**', 'bench/results/**', 'scratch-exp/**', '.tmp-*/**', 'tmp-*', '.try-*'] },
   ...tseslint.configs.recommended,
   {
     rules: {

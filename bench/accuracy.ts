@@ -26,10 +26,13 @@ export async function runAccuracyBench(models: readonly string[] = MODELS): Prom
       for (const t of TS) acc[`T${t}`] = r.accuracyPerStep[t - 1] ?? 0;
       const row = { model: name, method, granularity: 'channel', samples: test.y.length, ann, snn: acc, spikesPerSampleT64: r.spikesPerSample };
       rows.push(row);
-      console.log(`${name.padEnd(12)} ${method.padEnd(17)} ANN ${(100 * ann).toFixed(2)}  ` + TS.map((t) => `T${t} ${(100 * (acc[`T${t}`] ?? 0)).toFixed(2)}`).join('  '));
+      console.log(
+        `${name.padEnd(12)} ${method.padEnd(17)} ANN ${(100 * ann).toFixed(2)}  ` + TS.map((t) => `T${t} ${(100 * (acc[`T${t}`] ?? 0)).toFixed(2)}`).join('  '),
+      );
     }
   }
   console.log(`saved ${writeResult('accuracy', { rows })}`);
 }
 
-if (process.argv[1] !== undefined && /accuracy\.[jt]s$/.test(process.argv[1])) await runAccuracyBench(process.argv.slice(2).length > 0 ? process.argv.slice(2) : MODELS);
+if (process.argv[1] !== undefined && /accuracy\.[jt]s$/.test(process.argv[1]))
+  await runAccuracyBench(process.argv.slice(2).length > 0 ? process.argv.slice(2) : MODELS);

@@ -26,7 +26,14 @@ const pct = (x: number): number => Number((100 * x).toFixed(2));
 
 function brief(r: ExploreRow | undefined): Record<string, unknown> | null {
   if (r === undefined) return null;
-  return { id: r.id, accuracy: pct(r.accuracy), dropPp: r.drop, memoryKiB: Number((r.memoryBits / 8 / 1024).toFixed(2)), compression: Number(r.compression.toFixed(2)), energyJ: r.energyJ === null ? null : sig(r.energyJ) };
+  return {
+    id: r.id,
+    accuracy: pct(r.accuracy),
+    dropPp: r.drop,
+    memoryKiB: Number((r.memoryBits / 8 / 1024).toFixed(2)),
+    compression: Number(r.compression.toFixed(2)),
+    energyJ: r.energyJ === null ? null : sig(r.energyJ),
+  };
 }
 
 export async function runExploreBench(parts: readonly string[] = ['sweep', 'workers']): Promise<void> {
@@ -39,8 +46,13 @@ export async function runExploreBench(parts: readonly string[] = ['sweep', 'work
 async function sweepBench(g: Graph, file: string): Promise<void> {
   const t0 = performance.now();
   const full = await exploreModel(g, {
-    modelFile: file, weightBits: [2, 3, 4, 5, 6, 7, 8], neuronBits: [8], rounding: ['trunc', 'nearest', 'stochastic'],
-    T: [16, 32], maxAccuracyDrop: 0.2, workers: Math.min(2, availableParallelism()),
+    modelFile: file,
+    weightBits: [2, 3, 4, 5, 6, 7, 8],
+    neuronBits: [8],
+    rounding: ['trunc', 'nearest', 'stochastic'],
+    T: [16, 32],
+    maxAccuracyDrop: 0.2,
+    workers: Math.min(2, availableParallelism()),
   });
   const fullS = (performance.now() - t0) / 1000;
   const doc = full.doc;
@@ -74,7 +86,15 @@ async function sweepBench(g: Graph, file: string): Promise<void> {
 
 async function workersBench(g: Graph, file: string): Promise<void> {
   // 12 units on 500 images at T = 32, with 1 and 2 threads
-  const slice = { modelFile: file, n: 500, weightBits: [3, 4, 5, 6], neuronBits: [8], rounding: ['trunc', 'nearest', 'stochastic'] as const, T: [32], maxAccuracyDrop: 1 };
+  const slice = {
+    modelFile: file,
+    n: 500,
+    weightBits: [3, 4, 5, 6],
+    neuronBits: [8],
+    rounding: ['trunc', 'nearest', 'stochastic'] as const,
+    T: [32],
+    maxAccuracyDrop: 1,
+  };
   const time = async (workers: number): Promise<{ s: number; json: string }> => {
     const s0 = performance.now();
     const r = await exploreModel(g, { ...slice, rounding: [...slice.rounding], workers });

@@ -11,21 +11,32 @@ import { projectRoot } from './harness.js';
 
 const ROOT = projectRoot();
 
-const { values } = parseArgs({ options: { cases: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' }, first: { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { cases: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' }, first: { type: 'string' }, out: { type: 'string' } },
+});
 const cases = Number(values.cases ?? 10000);
 const seed = Number(values.seed ?? 1);
 const workers = Number(values.workers ?? 2);
 const first = Number(values.first ?? 0);
 const t0 = Date.now();
 const summary = await runFuzz({
-  root: ROOT, cases, seed, workers, first,
+  root: ROOT,
+  cases,
+  seed,
+  workers,
+  first,
   onCase: (o, done) => {
-    if (o.outcome === 'internal' || o.outcome === 'hang' || o.outcome === 'memory') console.log(`case ${o.index} (${o.kind} of ${o.seed}): ${o.outcome} ${o.detail ?? JSON.stringify(o.steps)}`);
+    if (o.outcome === 'internal' || o.outcome === 'hang' || o.outcome === 'memory')
+      console.log(`case ${o.index} (${o.kind} of ${o.seed}): ${o.outcome} ${o.detail ?? JSON.stringify(o.steps)}`);
     if (done % 500 === 0) console.log(`${done}/${cases} cases, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   },
 });
 const seconds = (Date.now() - t0) / 1000;
-const result = { command: `npm run fuzz -- --cases ${cases} --seed ${seed} --workers ${workers}${first > 0 ? ` --first ${first}` : ''}`, seconds: Math.round(seconds), ...summary };
+const result = {
+  command: `npm run fuzz -- --cases ${cases} --seed ${seed} --workers ${workers}${first > 0 ? ` --first ${first}` : ''}`,
+  seconds: Math.round(seconds),
+  ...summary,
+};
 const file = values.out ?? join(ROOT, 'bench', 'results', 'fuzz.json');
 mkdirSync(join(file, '..'), { recursive: true });
 writeFileSync(file, JSON.stringify(result, null, 2) + '\n');

@@ -22,7 +22,8 @@ export interface Timing {
 export async function timeIt(fn: () => unknown, minMs = 1000, warmupMs = 250): Promise<Timing> {
   const now = (): number => performance.now();
   let t0 = now();
-  do await fn(); while (now() - t0 < warmupMs);
+  do await fn();
+  while (now() - t0 < warmupMs);
   let iterations = 0;
   t0 = now();
   let elapsed = 0;
@@ -47,7 +48,11 @@ function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(o).sort().map((k) => [k, sortKeys(o[k])]));
+    return Object.fromEntries(
+      Object.keys(o)
+        .sort()
+        .map((k) => [k, sortKeys(o[k])]),
+    );
   }
   return v;
 }

@@ -26,9 +26,19 @@ const data = { x: test.x, y: test.y };
 const calibration = { x: train.x, y: train.y };
 const noise: DeviceEffects = { programNoise: 1, readNoise: 0.01 };
 const seeds = [1, 2, 3];
-const out: Record<string, unknown> = { model: 'examples/lenet.onnx', samples: N, T, conversion: 'percentile:99.99, channel, subtract reset, direct coding', noise, seeds };
+const out: Record<string, unknown> = {
+  model: 'examples/lenet.onnx',
+  samples: N,
+  T,
+  conversion: 'percentile:99.99, channel, subtract reset, direct coding',
+  noise,
+  seeds,
+};
 const at = (acc: number[]): { T16: number; T32: number } => ({ T16: acc[15] as number, T32: acc[31] as number });
-const log = (k: string, v: unknown): void => { out[k] = v; console.log(k, JSON.stringify(v)); };
+const log = (k: string, v: unknown): void => {
+  out[k] = v;
+  console.log(k, JSON.stringify(v));
+};
 const t0 = Date.now();
 const float = simulate(g, data, { T });
 log('floatSnn', at(float.accuracyPerStep));
@@ -40,7 +50,10 @@ const stats = (xs: number[]): { mean: number; std: number; runs: number[] } => {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
   return { mean: m, std: Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)), runs: xs };
 };
-for (const [name, net, extra] of [['adcLessNoise', alNet, { calibration }], ['hpAdc8Noise', hpNet, {}]] as const) {
+for (const [name, net, extra] of [
+  ['adcLessNoise', alNet, { calibration }],
+  ['hpAdc8Noise', hpNet, {}],
+] as const) {
   const r16: number[] = [];
   const r32: number[] = [];
   for (const seed of seeds) {
@@ -53,7 +66,17 @@ for (const [name, net, extra] of [['adcLessNoise', alNet, { calibration }], ['hp
 const act = activityFromSimulation(g, float);
 const cHp = imcCost(hp, emit(g, hp).mapping, act);
 const cAl = imcCost(al, emit(g, al).mapping, act);
-log('cost', { hpAdc: { energyJ: cHp.energyJ, latencyS: cHp.latencyS }, adcLess: { energyJ: cAl.energyJ, latencyS: cAl.latencyS }, energyRatioHpOverAdcLess: cHp.energyJ / cAl.energyJ, latencyRatioHpOverAdcLess: cHp.latencyS / cAl.latencyS, paper: { energy: '2-7x', latency: '8.9-24.6x' } });
-log('mapping', { tiles: hpNet.mapping.totals.tiles, utilization: hpNet.mapping.totals.utilization, layers: hpNet.mapping.layers.map((l) => [l.name, l.tiles, l.inputBits]) });
+log('cost', {
+  hpAdc: { energyJ: cHp.energyJ, latencyS: cHp.latencyS },
+  adcLess: { energyJ: cAl.energyJ, latencyS: cAl.latencyS },
+  energyRatioHpOverAdcLess: cHp.energyJ / cAl.energyJ,
+  latencyRatioHpOverAdcLess: cHp.latencyS / cAl.latencyS,
+  paper: { energy: '2-7x', latency: '8.9-24.6x' },
+});
+log('mapping', {
+  tiles: hpNet.mapping.totals.tiles,
+  utilization: hpNet.mapping.totals.utilization,
+  layers: hpNet.mapping.layers.map((l) => [l.name, l.tiles, l.inputBits]),
+});
 log('seconds', (Date.now() - t0) / 1000);
 writeFileSync(join(resultsDir(), 'imc-lenet.json'), JSON.stringify(out, null, 2) + '\n');

@@ -18,7 +18,11 @@ const AIM_RATIO = 4;
 function weight(rng: () => number, shape: readonly number[], fanIn: number): Tensor {
   const s = 1 / Math.sqrt(fanIn);
   const n = shape.reduce((a, b) => a * b, 1);
-  return makeTensor('float32', shape, Float32Array.from({ length: n }, () => (2 * rng() - 1) * s));
+  return makeTensor(
+    'float32',
+    shape,
+    Float32Array.from({ length: n }, () => (2 * rng() - 1) * s),
+  );
 }
 
 /** Dense layers as Gemm(x, W[out, in], b) with transB, as PyTorch exports nn.Linear. */
@@ -95,7 +99,9 @@ async function benchModel(g: Graph, inShape: readonly number[], batch: number, s
   const t1 = await timeIt(() => runGraph(g, feeds));
   const t2 = await timeIt(() => session.run(ortFeeds));
   const row = (t: { meanMs: number; iterations: number }): Row['ours'] => ({
-    msPerBatch: sig(t.meanMs), imagesPerSec: sig((1000 * batch) / t.meanMs), iterations: t.iterations,
+    msPerBatch: sig(t.meanMs),
+    imagesPerSec: sig((1000 * batch) / t.meanMs),
+    iterations: t.iterations,
   });
   return { model: g.name, batch, ours: row(t1), ort: row(t2), ratio: sig(t1.meanMs / t2.meanMs, 3), maxAbsDiff: sig(diff, 2) };
 }
@@ -103,20 +109,29 @@ async function benchModel(g: Graph, inShape: readonly number[], batch: number, s
 const pad = (s: string | number, n: number): string => String(s).padStart(n);
 
 export async function benchInterp(): Promise<void> {
-  const models: readonly [Graph, readonly number[]][] = [[mlp(), [784]], [lenet(), [1, 28, 28]]];
+  const models: readonly [Graph, readonly number[]][] = [
+    [mlp(), [784]],
+    [lenet(), [1, 28, 28]],
+  ];
   const rows: Row[] = [];
   for (const [g, inShape] of models) {
     const session = await ort.InferenceSession.create(exportOnnx(g), {
-      intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential',
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
     });
     for (const batch of BATCHES) rows.push(await benchModel(g, inShape, batch, session, 100 + batch));
     await session.release();
   }
   const m = machine();
   console.log(`${new Date().toISOString()}  node ${m.node}  ${m.cpu}  (both engines single-threaded)`);
-  console.log(`${'model'.padEnd(6)} ${pad('batch', 5)} | ${pad('ours ms', 9)} ${pad('ours img/s', 11)} | ${pad('ort ms', 9)} ${pad('ort img/s', 11)} | ${pad('ours/ort', 8)}`);
+  console.log(
+    `${'model'.padEnd(6)} ${pad('batch', 5)} | ${pad('ours ms', 9)} ${pad('ours img/s', 11)} | ${pad('ort ms', 9)} ${pad('ort img/s', 11)} | ${pad('ours/ort', 8)}`,
+  );
   for (const r of rows) {
-    console.log(`${r.model.padEnd(6)} ${pad(r.batch, 5)} | ${pad(r.ours.msPerBatch, 9)} ${pad(r.ours.imagesPerSec, 11)} | ${pad(r.ort.msPerBatch, 9)} ${pad(r.ort.imagesPerSec, 11)} | ${pad(`${r.ratio}x`, 8)}`);
+    console.log(
+      `${r.model.padEnd(6)} ${pad(r.batch, 5)} | ${pad(r.ours.msPerBatch, 9)} ${pad(r.ours.imagesPerSec, 11)} | ${pad(r.ort.msPerBatch, 9)} ${pad(r.ort.imagesPerSec, 11)} | ${pad(`${r.ratio}x`, 8)}`,
+    );
   }
   const at64 = rows.filter((r) => r.batch === 64);
   const worst = Math.max(...at64.map((r) => r.ratio));

@@ -28,12 +28,21 @@ const loihi = convertModel(ann, withTargetSemantics(backendFor('loihi'), {})).gr
 const test = loadMnist('test', { limit: N });
 const data = { x: test.x, y: test.y };
 const out: Record<string, unknown> = {
-  model: 'examples/lenet.onnx', samples: data.y.length, dataset: 'embedded MNIST test split',
+  model: 'examples/lenet.onnx',
+  samples: data.y.length,
+  dataset: 'embedded MNIST test split',
   conversion: 'percentile:99.99 on 512 MNIST train images, per channel, direct coding',
 };
 const at = (acc: readonly number[]): { T16: number; T32: number } => ({ T16: acc[15] as number, T32: acc[31] as number });
-const log = (k: string, v: unknown): void => { out[k] = v; console.log(k, JSON.stringify(v)); };
-const time = <R>(f: () => R): [R, number] => { const s = Date.now(); const r = f(); return [r, (Date.now() - s) / 1000]; };
+const log = (k: string, v: unknown): void => {
+  out[k] = v;
+  console.log(k, JSON.stringify(v));
+};
+const time = <R>(f: () => R): [R, number] => {
+  const s = Date.now();
+  const r = f();
+  return [r, (Date.now() - s) / 1000];
+};
 
 log('floatSnnSubtract', at(simulate(subtract, data, { T }).accuracyPerStep));
 log('floatSnnLoihi', at(simulate(loihi, data, { T }).accuracyPerStep));
@@ -42,8 +51,15 @@ log('intSnnLoihi', { ...at(int.accuracyPerStep), settings: LOIHI_INT_SETTINGS })
 log('intSnnLoihiPerChannel', at(simulateInt(quantizeGraph(loihi).program, data, { T }).accuracyPerStep));
 const [lo, loS] = time(() => simulateLoihi(loihi, data, { T }));
 log('loihi', {
-  ...at(lo.accuracyPerStep), T8: lo.accuracyPerStep[7], readout: lo.readout, synapticDelay: lo.synapticDelay, latency: lo.latency,
-  stepsAtT32: lo.steps, inputScale: lo.inputScale, aInOver16PerSample: lo.aInOver16, spikesPerSample: Math.round(lo.spikesPerSample),
+  ...at(lo.accuracyPerStep),
+  T8: lo.accuracyPerStep[7],
+  readout: lo.readout,
+  synapticDelay: lo.synapticDelay,
+  latency: lo.latency,
+  stepsAtT32: lo.steps,
+  inputScale: lo.inputScale,
+  aInOver16PerSample: lo.aInOver16,
+  spikesPerSample: Math.round(lo.spikesPerSample),
 });
 const agree = lo.predictions.reduce((a, p, i) => a + (p === int.predictions[i] ? 1 : 0), 0);
 log('loihiVsInt', {

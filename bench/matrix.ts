@@ -43,9 +43,15 @@ function runCli(args: readonly string[]): Promise<{ code: number; out: string; e
   let out = '';
   let err = '';
   let peak = 0;
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const poll = setInterval(() => { peak = Math.max(peak, peakOf(child.pid ?? 0)); }, 100);
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const poll = setInterval(() => {
+    peak = Math.max(peak, peakOf(child.pid ?? 0));
+  }, 100);
   return new Promise((resolve) => {
     child.on('exit', (code) => {
       clearInterval(poll);
@@ -61,13 +67,17 @@ export async function runMatrixBench(only?: readonly string[]): Promise<void> {
     writeFileSync(cifarData, randomCifarNpz(64));
     const cifar = ['--n', '8', '--hw-samples', '2', '--T', '16', '--dataset', cifarData, '--calib', cifarData, '--calib-samples', '64'];
     const jobs: { model: string; kind: Row['kind']; file: string; args: readonly string[]; params?: number }[] = [];
-    for (const e of ['mlp', 'lenet', 'cnn-bn', 'resnet-tiny']) jobs.push({ model: e, kind: 'example', file: join(projectRoot(), 'examples', `${e}.onnx`), args: SMALL });
+    for (const e of ['mlp', 'lenet', 'cnn-bn', 'resnet-tiny'])
+      jobs.push({ model: e, kind: 'example', file: join(projectRoot(), 'examples', `${e}.onnx`), args: SMALL });
     for (const z of zooModels()) {
       const file = join(dir, `${z.name}.onnx`);
       writeFileSync(file, z.bytes);
       jobs.push({ model: z.name, kind: 'zoo', file, args: SMALL });
     }
-    for (const [name, make] of [['resnet18', resnet18], ['vgg16', vgg16]] as const) {
+    for (const [name, make] of [
+      ['resnet18', resnet18],
+      ['vgg16', vgg16],
+    ] as const) {
       if (only !== undefined && !only.includes(name)) continue;
       const m = make();
       const file = join(dir, `${name}.onnx`);
@@ -81,11 +91,21 @@ export async function runMatrixBench(only?: readonly string[]): Promise<void> {
       let targets: Row['targets'] = [];
       if (r.code === 0) {
         const rep = (JSON.parse(r.out) as { report: { targets: { target: string; status: string; accuracy: number | null; note?: string }[] } }).report;
-        targets = rep.targets.map((t) => ({ target: t.target, status: t.status, accuracy: t.accuracy, ...(t.status !== 'ok' && t.note !== undefined ? { note: t.note } : {}) }));
+        targets = rep.targets.map((t) => ({
+          target: t.target,
+          status: t.status,
+          accuracy: t.accuracy,
+          ...(t.status !== 'ok' && t.note !== undefined ? { note: t.note } : {}),
+        }));
       }
       const row: Row = {
-        model: j.model, kind: j.kind, ...(j.params !== undefined ? { params: j.params } : {}), exit: r.code,
-        seconds: Number(r.seconds.toFixed(1)), peakMb: Math.round(r.peakMb), targets,
+        model: j.model,
+        kind: j.kind,
+        ...(j.params !== undefined ? { params: j.params } : {}),
+        exit: r.code,
+        seconds: Number(r.seconds.toFixed(1)),
+        peakMb: Math.round(r.peakMb),
+        targets,
         ...(r.code !== 0 ? { error: r.err.split('\n')[0] ?? '' } : {}),
       };
       rows.push(row);
@@ -110,8 +130,9 @@ function save(rows: readonly Row[], merge: boolean): Row[] {
   if (merge && existsSync(file)) {
     const old = (JSON.parse(readFileSync(file, 'utf8')) as { rows: Row[] }).rows;
     const order = old.map((r) => r.model);
-    all = [...old.filter((r) => !rows.some((n) => n.model === r.model)), ...rows]
-      .sort((a, b) => (order.indexOf(a.model) + 1 || 1e9) - (order.indexOf(b.model) + 1 || 1e9));
+    all = [...old.filter((r) => !rows.some((n) => n.model === r.model)), ...rows].sort(
+      (a, b) => (order.indexOf(a.model) + 1 || 1e9) - (order.indexOf(b.model) + 1 || 1e9),
+    );
   }
   writeResult('matrix', { machine: machine(), settings: SETTINGS, rows: all });
   return all;

@@ -21,7 +21,11 @@ const T = 32;
 const pp = (a: number, b: number): number => Number((100 * (a - b)).toFixed(2));
 const acc = (x: number): number => Number((100 * x).toFixed(2));
 
-interface Config { readonly name: string; readonly settings: QuantizeSettings; readonly scheme?: 'ann-first' }
+interface Config {
+  readonly name: string;
+  readonly settings: QuantizeSettings;
+  readonly scheme?: 'ann-first';
+}
 
 const CONFIGS: readonly Config[] = [
   { name: 'w8-th8-b8 nearest', settings: { bits: { w: 8, th: 8, b: 8 }, rounding: 'nearest' } },
@@ -47,17 +51,25 @@ export async function runQuantizeBench(): Promise<void> {
     const a16 = r.accuracyPerStep[15] ?? 0;
     const a32 = r.accuracyPerStep[31] ?? 0;
     const row = {
-      config: c.name, T16: acc(a16), T32: acc(a32),
+      config: c.name,
+      T16: acc(a16),
+      T32: acc(a32),
       lossVsFloatPp: { T16: pp(f.accuracyPerStep[15] ?? 0, a16), T32: pp(f.accuracyPerStep[31] ?? 0, a32) },
       spikesPerSample: Math.round(r.spikesPerSample),
-      memoryKiB: Number((m.total.totalBits / 8 / 1024).toFixed(2)), float32KiB: Number((m.total.float32Bits / 8 / 1024).toFixed(2)),
+      memoryKiB: Number((m.total.totalBits / 8 / 1024).toFixed(2)),
+      float32KiB: Number((m.total.float32Bits / 8 / 1024).toFixed(2)),
     };
-    console.log(`${c.name}: T=16 ${row.T16} % (−${row.lossVsFloatPp.T16} pp), T=32 ${row.T32} % (−${row.lossVsFloatPp.T32} pp), ${row.memoryKiB} KiB vs ${row.float32KiB} KiB`);
+    console.log(
+      `${c.name}: T=16 ${row.T16} % (−${row.lossVsFloatPp.T16} pp), T=32 ${row.T32} % (−${row.lossVsFloatPp.T32} pp), ${row.memoryKiB} KiB vs ${row.float32KiB} KiB`,
+    );
     rows.push(row);
   }
   const file = writeResult('quantize', {
-    machine: machine(), model: 'examples/lenet.onnx, snnc convert defaults (percentile:99.99 per channel on 512 MNIST train images, IF subtract, vInit 0.5, direct coding)',
-    dataset: `mnist:test (${data.y.length} images)`, float, quantized: rows,
+    machine: machine(),
+    model: 'examples/lenet.onnx, snnc convert defaults (percentile:99.99 per channel on 512 MNIST train images, IF subtract, vInit 0.5, direct coding)',
+    dataset: `mnist:test (${data.y.length} images)`,
+    float,
+    quantized: rows,
     targets: { 'w8 loss pp': '≤ 0.2', 'w4 best-rounding loss pp': '≤ 1' },
   });
   console.log(`wrote ${file}`);

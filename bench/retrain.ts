@@ -30,17 +30,55 @@ interface Scenario {
 
 const SCENARIOS: readonly Scenario[] = [
   { name: 'lenet-fpga-T4', model: 'lenet', opts: { target: 'fpga', T: 4, rounds: 3, epochsPerRound: 2 }, goal: 'LeNet ≥ 98.0 % at T = 4' },
-  { name: 'lenet-loihi2-T8', model: 'lenet', opts: { target: 'loihi2', T: 8, rounds: 4, epochsPerRound: 2 }, goal: 'Loihi bit-accurate ≥ 97.5 % at T = 8 (was 79.9 %)' },
-  { name: 'lenet-fpga-w3', model: 'lenet', opts: { target: 'fpga', T: 32, weightBits: 3, rounds: 3, epochsPerRound: 2 }, goal: '3-bit weights within 0.5 pp of the float SNN' },
-  { name: 'lenet-fpga-w2', model: 'lenet', opts: { target: 'fpga', T: 32, weightBits: 2, rounds: 3, epochsPerRound: 2 }, goal: '2-bit weights within 2 pp of the float SNN' },
-  { name: 'lenet-imc-hpadc-T32', model: 'lenet', opts: { target: 'imc-hpadc', T: 32, rounds: 2, epochsPerRound: 2 }, goal: 'HP-ADC IMC not worse than before (within 0.3 pp)' },
-  { name: 'lenet-loihi2-rate-penalty', model: 'lenet', opts: { target: 'loihi2', T: 32, rateWeight: 0.5, rounds: 2, epochsPerRound: 2 }, goal: 'fewer spikes and less Loihi energy at ≤ 0.2 pp lower accuracy (rate penalty, no KD)' },
-  { name: 'lenet-kd-one-temperature', model: 'lenet', opts: { target: 'fpga', T: 32, levels: 0, kd: { teacherTemp: 4, studentTemp: 4, weight: 0.7 }, rateWeight: 0.5, rounds: 2, epochsPerRound: 2 }, goal: 'conventional KD (τt = τs = 4) with a rate penalty: the reference for spikes' },
-  { name: 'lenet-kd-two-temperatures', model: 'lenet', opts: { target: 'fpga', T: 32, levels: 0, kd: { teacherTemp: 4, studentTemp: 1, weight: 0.7 }, rateWeight: 0.5, rounds: 2, epochsPerRound: 2 }, goal: 'heterogeneous KD (τt = 4, τs = 1): ≥ 30 % fewer spikes than one temperature at ≤ 0.2 pp lower accuracy' },
+  {
+    name: 'lenet-loihi2-T8',
+    model: 'lenet',
+    opts: { target: 'loihi2', T: 8, rounds: 4, epochsPerRound: 2 },
+    goal: 'Loihi bit-accurate ≥ 97.5 % at T = 8 (was 79.9 %)',
+  },
+  {
+    name: 'lenet-fpga-w3',
+    model: 'lenet',
+    opts: { target: 'fpga', T: 32, weightBits: 3, rounds: 3, epochsPerRound: 2 },
+    goal: '3-bit weights within 0.5 pp of the float SNN',
+  },
+  {
+    name: 'lenet-fpga-w2',
+    model: 'lenet',
+    opts: { target: 'fpga', T: 32, weightBits: 2, rounds: 3, epochsPerRound: 2 },
+    goal: '2-bit weights within 2 pp of the float SNN',
+  },
+  {
+    name: 'lenet-imc-hpadc-T32',
+    model: 'lenet',
+    opts: { target: 'imc-hpadc', T: 32, rounds: 2, epochsPerRound: 2 },
+    goal: 'HP-ADC IMC not worse than before (within 0.3 pp)',
+  },
+  {
+    name: 'lenet-loihi2-rate-penalty',
+    model: 'lenet',
+    opts: { target: 'loihi2', T: 32, rateWeight: 0.5, rounds: 2, epochsPerRound: 2 },
+    goal: 'fewer spikes and less Loihi energy at ≤ 0.2 pp lower accuracy (rate penalty, no KD)',
+  },
+  {
+    name: 'lenet-kd-one-temperature',
+    model: 'lenet',
+    opts: { target: 'fpga', T: 32, levels: 0, kd: { teacherTemp: 4, studentTemp: 4, weight: 0.7 }, rateWeight: 0.5, rounds: 2, epochsPerRound: 2 },
+    goal: 'conventional KD (τt = τs = 4) with a rate penalty: the reference for spikes',
+  },
+  {
+    name: 'lenet-kd-two-temperatures',
+    model: 'lenet',
+    opts: { target: 'fpga', T: 32, levels: 0, kd: { teacherTemp: 4, studentTemp: 1, weight: 0.7 }, rateWeight: 0.5, rounds: 2, epochsPerRound: 2 },
+    goal: 'heterogeneous KD (τt = 4, τs = 1): ≥ 30 % fewer spikes than one temperature at ≤ 0.2 pp lower accuracy',
+  },
 ];
 
 /** The written model as `snnc compile` measures it, on every test image. */
-async function measureFull(g: Graph, s: Scenario): Promise<{ accuracy: number | null; spikesPerSample: number; energyJ: number | null; snnFloat: number | null }> {
+async function measureFull(
+  g: Graph,
+  s: Scenario,
+): Promise<{ accuracy: number | null; spikesPerSample: number; energyJ: number | null; snnFloat: number | null }> {
   const bits = s.opts.weightBits ?? 8;
   const model = bits !== 8 ? quantizeModel(g, { bits: { w: bits } }).graph : g;
   const r = await compileModel(model, { targets: [s.opts.target], modelFile: s.model, T: [s.opts.T], n: FULL, hwSamples: FULL });
@@ -58,18 +96,38 @@ export async function runRetrainBench(only?: readonly string[]): Promise<void> {
     const g = await loadModel(join(projectRoot(), 'examples', `${s.model}.onnx`));
     const before = await measureFull(g, s);
     const t0 = performance.now();
-    const r = await retrainModel(g, { ...s.opts, onRound: (x) => console.log(`  ${s.name} round ${x.round}: ${acc(x.accuracy)} % on 500, spikes ${Math.round(x.spikesPerSample)}`) });
+    const r = await retrainModel(g, {
+      ...s.opts,
+      onRound: (x) => console.log(`  ${s.name} round ${x.round}: ${acc(x.accuracy)} % on 500, spikes ${Math.round(x.spikesPerSample)}`),
+    });
     const seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
     const after = await measureFull(r.graph, s);
     const row = {
-      name: s.name, goal: s.goal, model: `examples/${s.model}.onnx`, settings: r.settings, options: s.opts,
-      before, after, gainPp: before.accuracy !== null && after.accuracy !== null ? Number((after.accuracy - before.accuracy).toFixed(2)) : null,
-      bestRound: r.best, rounds: r.rounds.map((x) => ({ round: x.round, accuracy500: acc(x.accuracy), proxy500: acc(x.proxyAccuracy), spikesPerSample: Math.round(x.spikesPerSample) })),
+      name: s.name,
+      goal: s.goal,
+      model: `examples/${s.model}.onnx`,
+      settings: r.settings,
+      options: s.opts,
+      before,
+      after,
+      gainPp: before.accuracy !== null && after.accuracy !== null ? Number((after.accuracy - before.accuracy).toFixed(2)) : null,
+      bestRound: r.best,
+      rounds: r.rounds.map((x) => ({
+        round: x.round,
+        accuracy500: acc(x.accuracy),
+        proxy500: acc(x.proxyAccuracy),
+        spikesPerSample: Math.round(x.spikesPerSample),
+      })),
       retrainSeconds: seconds,
     };
     console.log(`${s.name}: ${before.accuracy} % → ${after.accuracy} % on ${FULL} (spikes ${before.spikesPerSample} → ${after.spikesPerSample}), ${seconds} s`);
     rows.push(row);
-    writeResult('retrain', { machine: machine(), dataset: `mnist:test (${FULL} images)`, note: 'before = the example converted with snnc defaults (percentile:99.99 per channel); after = the retrained model converted with its trained clips; both through compileModel on every test image', scenarios: rows });
+    writeResult('retrain', {
+      machine: machine(),
+      dataset: `mnist:test (${FULL} images)`,
+      note: 'before = the example converted with snnc defaults (percentile:99.99 per channel); after = the retrained model converted with its trained clips; both through compileModel on every test image',
+      scenarios: rows,
+    });
   }
 }
 

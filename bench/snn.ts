@@ -80,15 +80,23 @@ async function benchModel(name: string): Promise<ModelRow> {
       const tm = await timeIt(() => simulate(snn, test, { T, mode }), 2000, 100);
       const ips = (1000 * SAMPLES) / tm.meanMs;
       sim.push({
-        mode, T, imagesPerSec: sig(ips), accuracy: r.accuracyPerStep[T - 1] ?? 0,
-        spikesPerSample: sig(r.spikesPerSample), synopsPerSample: sig(r.synopsPerSample),
-        percentOfOrt2: sig((100 * ips) / ort2, 3), percentOfOrt1: sig((100 * ips) / ort1, 3),
+        mode,
+        T,
+        imagesPerSec: sig(ips),
+        accuracy: r.accuracyPerStep[T - 1] ?? 0,
+        spikesPerSample: sig(r.spikesPerSample),
+        synopsPerSample: sig(r.synopsPerSample),
+        percentOfOrt2: sig((100 * ips) / ort2, 3),
+        percentOfOrt1: sig((100 * ips) / ort1, 3),
       });
     }
   }
   return {
-    model: name, annMacs: annMacs(ann), ort: { threads1: sig(ort1), threads2: sig(ort2) },
-    interpreter: sig((1000 * ORT_BATCH) / interp.meanMs), sim,
+    model: name,
+    annMacs: annMacs(ann),
+    ort: { threads1: sig(ort1), threads2: sig(ort2) },
+    interpreter: sig((1000 * ORT_BATCH) / interp.meanMs),
+    sim,
   };
 }
 
@@ -101,12 +109,15 @@ export async function runSnnBench(): Promise<void> {
     console.log(`${r.model.padEnd(12)} ${'onnxruntime'.padEnd(13)} ${pad('-', 3)} ${pad(r.ort.threads2, 9)} (2 threads; ${r.ort.threads1} on 1)`);
     console.log(`${r.model.padEnd(12)} ${'interpreter'.padEnd(13)} ${pad('-', 3)} ${pad(r.interpreter, 9)}`);
     for (const s of r.sim) {
-      console.log(`${r.model.padEnd(12)} ${s.mode.padEnd(13)} ${pad(s.T, 3)} ${pad(s.imagesPerSec, 9)} ${pad(s.percentOfOrt2, 8)} ${pad(s.percentOfOrt1, 8)} ${pad((100 * s.accuracy).toFixed(2), 7)}`);
+      console.log(
+        `${r.model.padEnd(12)} ${s.mode.padEnd(13)} ${pad(s.T, 3)} ${pad(s.imagesPerSec, 9)} ${pad(s.percentOfOrt2, 8)} ${pad(s.percentOfOrt1, 8)} ${pad((100 * s.accuracy).toFixed(2), 7)}`,
+      );
     }
   }
   const atGoal = rows.map((r) => ({ model: r.model, percentOfOrt2: r.sim.find((s) => s.T === 32 && s.mode === 'event-driven')?.percentOfOrt2 ?? 0 }));
   const file = writeResult('snn', {
-    machine: machine(), onnxruntime: ort.env.versions.common,
+    machine: machine(),
+    onnxruntime: ort.env.versions.common,
     setup: `examples/*.onnx through convertModel (defaults), first ${SAMPLES} test images, our simulator with its default 2 threads; onnxruntime on the ANN at batch ${ORT_BATCH}`,
     goal: { T: 32, minPercentOfOrt2: GOAL_PERCENT, aimPercent: AIM_PERCENT, met: atGoal.every((a) => a.percentOfOrt2 >= GOAL_PERCENT), atT32: atGoal },
     rows,

@@ -12,7 +12,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 export type Layer =
-  | { readonly kind: 'conv'; readonly name: string; readonly filters: number; readonly k: number; readonly padding: 'same' | 'valid'; readonly bias: boolean; readonly relu?: boolean }
+  | {
+      readonly kind: 'conv';
+      readonly name: string;
+      readonly filters: number;
+      readonly k: number;
+      readonly padding: 'same' | 'valid';
+      readonly bias: boolean;
+      readonly relu?: boolean;
+    }
   | { readonly kind: 'dense'; readonly name: string; readonly units: number; readonly relu?: boolean }
   | { readonly kind: 'bn'; readonly name: string }
   /** A stand-alone ReLU, saved as a `ReLU` layer or as `Activation('relu')`. */
@@ -32,12 +40,22 @@ export interface ExampleSpec {
   readonly lr: number;
 }
 
-const conv = (name: string, filters: number, k: number, padding: 'same' | 'valid', relu: boolean, bias = true): Layer =>
-  ({ kind: 'conv', name, filters, k, padding, bias, relu });
+const conv = (name: string, filters: number, k: number, padding: 'same' | 'valid', relu: boolean, bias = true): Layer => ({
+  kind: 'conv',
+  name,
+  filters,
+  k,
+  padding,
+  bias,
+  relu,
+});
 
 export const EXAMPLES: readonly ExampleSpec[] = [
   {
-    name: 'mlp', functional: false, epochs: 30, lr: 1e-3,
+    name: 'mlp',
+    functional: false,
+    epochs: 30,
+    lr: 1e-3,
     summary: 'Flatten → Dense 256 (ReLU) → Dense 128 (ReLU) → Dense 10',
     layers: [
       { kind: 'flatten', name: 'flatten' },
@@ -47,7 +65,10 @@ export const EXAMPLES: readonly ExampleSpec[] = [
     ],
   },
   {
-    name: 'lenet', functional: false, epochs: 20, lr: 2e-3,
+    name: 'lenet',
+    functional: false,
+    epochs: 20,
+    lr: 2e-3,
     summary: 'Conv 5×5×6 same (ReLU) → AvgPool 2 → Conv 5×5×16 valid (ReLU) → AvgPool 2 → Flatten → Dense 120 (ReLU) → Dense 84 (ReLU) → Dense 10',
     layers: [
       conv('conv1', 6, 5, 'same', true),
@@ -61,7 +82,10 @@ export const EXAMPLES: readonly ExampleSpec[] = [
     ],
   },
   {
-    name: 'cnn-bn', functional: true, epochs: 15, lr: 2e-3,
+    name: 'cnn-bn',
+    functional: true,
+    epochs: 15,
+    lr: 2e-3,
     summary: 'Conv 3×3×16 (no bias) → BatchNorm → ReLU → MaxPool 2 → Conv 3×3×32 (no bias) → BatchNorm → ReLU → MaxPool 2 → Flatten → Dense 10',
     layers: [
       conv('conv1', 16, 3, 'same', false, false),
@@ -77,13 +101,19 @@ export const EXAMPLES: readonly ExampleSpec[] = [
     ],
   },
   {
-    name: 'resnet-tiny', functional: true, epochs: 15, lr: 2e-3,
-    summary: 'Conv 3×3×16 (ReLU) → AvgPool 2 → residual block [Conv 3×3×16 → ReLU → Conv 3×3×16, Add skip] → ReLU → AvgPool 2 → Conv 3×3×32 (ReLU) → Conv 3×3×64 (ReLU) → GlobalAveragePool → Dense 10',
+    name: 'resnet-tiny',
+    functional: true,
+    epochs: 15,
+    lr: 2e-3,
+    summary:
+      'Conv 3×3×16 (ReLU) → AvgPool 2 → residual block [Conv 3×3×16 → ReLU → Conv 3×3×16, Add skip] → ReLU → AvgPool 2 → Conv 3×3×32 (ReLU) → Conv 3×3×64 (ReLU) → GlobalAveragePool → Dense 10',
     layers: [
       conv('stem', 16, 3, 'same', true),
       { kind: 'avgpool', name: 'pool1' },
       {
-        kind: 'residual', name: 'block1', body: [
+        kind: 'residual',
+        name: 'block1',
+        body: [
           conv('block1_conv1', 16, 3, 'same', false),
           { kind: 'relu', name: 'block1_relu1', style: 'Activation' },
           conv('block1_conv2', 16, 3, 'same', false),
@@ -111,7 +141,12 @@ const BN_EPS = 1e-3;
 const BN_MOMENTUM = 0.9;
 
 /** Create the weights of every layer (He-uniform kernels, zero biases), walking shapes from an NHWC input. */
-export function initParams(layers: readonly Layer[], inShape: readonly number[], rand: () => number, out: Params = new Map()): { params: Params; shape: number[] } {
+export function initParams(
+  layers: readonly Layer[],
+  inShape: readonly number[],
+  rand: () => number,
+  out: Params = new Map(),
+): { params: Params; shape: number[] } {
   let shape = [...inShape];
   const heUniform = (dims: number[], fanIn: number): tf.Variable => {
     const n = dims.reduce((a, b) => a * b, 1);
@@ -140,7 +175,8 @@ export function initParams(layers: readonly Layer[], inShape: readonly number[],
         out.set(`${l.name}/moving_mean`, fill(c, 0, false));
         out.set(`${l.name}/moving_variance`, fill(c, 1, false));
         break;
-      case 'maxpool': case 'avgpool':
+      case 'maxpool':
+      case 'avgpool':
         shape = [Math.floor(h / 2), Math.floor(w / 2), c];
         break;
       case 'flatten':
@@ -192,7 +228,15 @@ export function forward(layers: readonly Layer[], p: Params, x: tf.Tensor, train
     switch (l.kind) {
       case 'conv': {
         const pad = l.padding === 'same' ? (l.k - 1) / 2 : 0;
-        const xin = pad > 0 ? tf.pad(y, [[0, 0], [pad, pad], [pad, pad], [0, 0]]) : y;
+        const xin =
+          pad > 0
+            ? tf.pad(y, [
+                [0, 0],
+                [pad, pad],
+                [pad, pad],
+                [0, 0],
+              ])
+            : y;
         y = convValid(xin, get(`${l.name}/kernel`));
         if (l.bias) y = tf.add(y, get(`${l.name}/bias`));
         if (l.relu === true) y = tf.relu(y);
@@ -214,12 +258,24 @@ export function forward(layers: readonly Layer[], p: Params, x: tf.Tensor, train
         y = tf.add(tf.mul(tf.div(tf.sub(y, mean), tf.sqrt(tf.add(variance, BN_EPS))), get(`${l.name}/gamma`)), get(`${l.name}/beta`));
         break;
       }
-      case 'relu': y = tf.relu(y); break;
-      case 'maxpool': y = tf.maxPool(y as tf.Tensor4D, 2, 2, 'valid'); break;
-      case 'avgpool': y = tf.avgPool(y as tf.Tensor4D, 2, 2, 'valid'); break;
-      case 'flatten': y = tf.reshape(y, [y.shape[0] ?? -1, -1]); break;
-      case 'gap': y = tf.mean(y, [1, 2]); break;
-      case 'residual': y = tf.add(y, forward(l.body, p, y, training, stats)); break;
+      case 'relu':
+        y = tf.relu(y);
+        break;
+      case 'maxpool':
+        y = tf.maxPool(y as tf.Tensor4D, 2, 2, 'valid');
+        break;
+      case 'avgpool':
+        y = tf.avgPool(y as tf.Tensor4D, 2, 2, 'valid');
+        break;
+      case 'flatten':
+        y = tf.reshape(y, [y.shape[0] ?? -1, -1]);
+        break;
+      case 'gap':
+        y = tf.mean(y, [1, 2]);
+        break;
+      case 'residual':
+        y = tf.add(y, forward(l.body, p, y, training, stats));
+        break;
     }
   }
   return y;
@@ -228,7 +284,10 @@ export function forward(layers: readonly Layer[], p: Params, x: tf.Tensor, train
 /** Fold one step's batch statistics into the moving averages (Keras' update rule). */
 export function updateBn(p: Params, stats: BnStats): void {
   for (const [name, s] of stats) {
-    for (const [key, batch] of [['moving_mean', s.mean], ['moving_variance', s.variance]] as const) {
+    for (const [key, batch] of [
+      ['moving_mean', s.mean],
+      ['moving_variance', s.variance],
+    ] as const) {
       const v = p.get(`${name}/${key}`);
       if (v !== undefined) v.assign(tf.tidy(() => tf.add(tf.mul(v, BN_MOMENTUM), tf.mul(batch, 1 - BN_MOMENTUM))));
       batch.dispose();
@@ -248,21 +307,37 @@ function makeLayer(l: Exclude<Layer, { kind: 'residual' }>, inputShape?: number[
   switch (l.kind) {
     case 'conv':
       return {
-        layer: tfl.layers.conv2d({ ...base, filters: l.filters, kernelSize: l.k, padding: l.padding, useBias: l.bias, activation: l.relu === true ? 'relu' : 'linear', kernelInitializer: 'zeros' }),
+        layer: tfl.layers.conv2d({
+          ...base,
+          filters: l.filters,
+          kernelSize: l.k,
+          padding: l.padding,
+          useBias: l.bias,
+          activation: l.relu === true ? 'relu' : 'linear',
+          kernelInitializer: 'zeros',
+        }),
         weights: l.bias ? [`${l.name}/kernel`, `${l.name}/bias`] : [`${l.name}/kernel`],
       };
     case 'dense':
-      return { layer: tfl.layers.dense({ ...base, units: l.units, activation: l.relu === true ? 'relu' : 'linear', kernelInitializer: 'zeros' }), weights: [`${l.name}/kernel`, `${l.name}/bias`] };
+      return {
+        layer: tfl.layers.dense({ ...base, units: l.units, activation: l.relu === true ? 'relu' : 'linear', kernelInitializer: 'zeros' }),
+        weights: [`${l.name}/kernel`, `${l.name}/bias`],
+      };
     case 'bn':
       return {
         layer: tfl.layers.batchNormalization({ ...base, axis: -1, epsilon: BN_EPS, momentum: BN_MOMENTUM }),
         weights: ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((k) => `${l.name}/${k}`),
       };
-    case 'relu': return { layer: l.style === 'ReLU' ? tfl.layers.reLU(base) : tfl.layers.activation({ ...base, activation: 'relu' }), weights: [] };
-    case 'maxpool': return { layer: tfl.layers.maxPooling2d({ ...base, poolSize: 2, strides: 2, padding: 'valid' }), weights: [] };
-    case 'avgpool': return { layer: tfl.layers.averagePooling2d({ ...base, poolSize: 2, strides: 2, padding: 'valid' }), weights: [] };
-    case 'flatten': return { layer: tfl.layers.flatten(base), weights: [] };
-    case 'gap': return { layer: tfl.layers.globalAveragePooling2d(base), weights: [] };
+    case 'relu':
+      return { layer: l.style === 'ReLU' ? tfl.layers.reLU(base) : tfl.layers.activation({ ...base, activation: 'relu' }), weights: [] };
+    case 'maxpool':
+      return { layer: tfl.layers.maxPooling2d({ ...base, poolSize: 2, strides: 2, padding: 'valid' }), weights: [] };
+    case 'avgpool':
+      return { layer: tfl.layers.averagePooling2d({ ...base, poolSize: 2, strides: 2, padding: 'valid' }), weights: [] };
+    case 'flatten':
+      return { layer: tfl.layers.flatten(base), weights: [] };
+    case 'gap':
+      return { layer: tfl.layers.globalAveragePooling2d(base), weights: [] };
   }
 }
 
@@ -300,11 +375,13 @@ export function buildLayersModel(spec: ExampleSpec, p: Params): tfl.LayersModel 
   }
   for (const { layer, weights } of made) {
     if (weights.length === 0) continue;
-    layer.setWeights(weights.map((n) => {
-      const v = p.get(n);
-      if (v === undefined) throw new Error(`missing weight ${n}`);
-      return v;
-    }));
+    layer.setWeights(
+      weights.map((n) => {
+        const v = p.get(n);
+        if (v === undefined) throw new Error(`missing weight ${n}`);
+        return v;
+      }),
+    );
   }
   return model;
 }

@@ -42,7 +42,13 @@ function paramCount(g: Graph): number {
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)} %`;
 
-export async function exportExamples(out: string, specs: readonly ExampleSpec[], tfjsAcc: Readonly<Record<string, number>>, test: Dataset, log: (m: string) => void): Promise<void> {
+export async function exportExamples(
+  out: string,
+  specs: readonly ExampleSpec[],
+  tfjsAcc: Readonly<Record<string, number>>,
+  test: Dataset,
+  log: (m: string) => void,
+): Promise<void> {
   const rows: string[] = [];
   for (const spec of specs) {
     const onnxPath = join(out, `${spec.name}.onnx`);
@@ -52,9 +58,13 @@ export async function exportExamples(out: string, specs: readonly ExampleSpec[],
     writeFileSync(onnxPath, bytes);
     const t0 = performance.now();
     const acc = graphAccuracy(loadOnnx(onnxPath), test);
-    log(`  ${spec.name}.onnx: ${bytes.length} bytes, ${g.nodes.length} nodes, accuracy in snnc's interpreter ${pct(acc)} on ${test.y.length} test images (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    log(
+      `  ${spec.name}.onnx: ${bytes.length} bytes, ${g.nodes.length} nodes, accuracy in snnc's interpreter ${pct(acc)} on ${test.y.length} test images (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    );
     const tf = tfjsAcc[spec.name];
-    rows.push(`| \`${spec.name}.onnx\` | ${spec.summary} | ${paramCount(g).toLocaleString('en-US')} | ${(statSync(onnxPath).size / 1024).toFixed(0)} KiB | ${spec.epochs} | ${tf !== undefined ? pct(tf) : '—'} | ${pct(acc)} |`);
+    rows.push(
+      `| \`${spec.name}.onnx\` | ${spec.summary} | ${paramCount(g).toLocaleString('en-US')} | ${(statSync(onnxPath).size / 1024).toFixed(0)} KiB | ${spec.epochs} | ${tf !== undefined ? pct(tf) : '—'} | ${pct(acc)} |`,
+    );
   }
   await Promise.resolve();
   const readme = `# Example models

@@ -30,18 +30,20 @@ export const SHARD = 'group1-shard1of1.bin';
 /** Serialize a layers model the way TF.js's own file saver does, but in memory. */
 export async function saveLayersModel(model: tfl.LayersModel): Promise<TfjsFiles> {
   let files: TfjsFiles | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    const weights = a.weightData instanceof ArrayBuffer ? new Uint8Array(a.weightData) : new Uint8Array(await new Blob(a.weightData ?? []).arrayBuffer());
-    const json = {
-      format: 'layers-model',
-      generatedBy: a.generatedBy,
-      convertedBy: a.convertedBy ?? null,
-      modelTopology: a.modelTopology,
-      weightsManifest: [{ paths: [SHARD], weights: a.weightSpecs }],
-    };
-    files = { json: JSON.stringify(json, null, 1) + '\n', weights };
-    return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      const weights = a.weightData instanceof ArrayBuffer ? new Uint8Array(a.weightData) : new Uint8Array(await new Blob(a.weightData ?? []).arrayBuffer());
+      const json = {
+        format: 'layers-model',
+        generatedBy: a.generatedBy,
+        convertedBy: a.convertedBy ?? null,
+        modelTopology: a.modelTopology,
+        weightsManifest: [{ paths: [SHARD], weights: a.weightSpecs }],
+      };
+      files = { json: JSON.stringify(json, null, 1) + '\n', weights };
+      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
+    }),
+  );
   if (files === undefined) throw new Error('model.save produced nothing');
   return files;
 }
@@ -68,6 +70,9 @@ export async function loadLayersModelFile(modelJson: string): Promise<tfl.Layers
   const total = parts.reduce((s, p) => s + p.length, 0);
   const data = new Uint8Array(total);
   let at = 0;
-  for (const p of parts) { data.set(p, at); at += p.length; }
+  for (const p of parts) {
+    data.set(p, at);
+    at += p.length;
+  }
   return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: parsed.modelTopology, weightSpecs: specs, weightData: data.buffer }));
 }

@@ -110,7 +110,9 @@ async function train(spec: ExampleSpec, index: number, trainSet: Dataset, testSe
       steps++;
     }
     const acc = accuracy(predictAll(spec, params, testSet), testSet.y);
-    log(`  ${spec.name} epoch ${epoch + 1}/${spec.epochs}: loss ≈ ${(lossSum / Math.ceil(steps / 25)).toFixed(4)}, test accuracy ${(acc * 100).toFixed(2)} %, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    log(
+      `  ${spec.name} epoch ${epoch + 1}/${spec.epochs}: loss ≈ ${(lossSum / Math.ceil(steps / 25)).toFixed(4)}, test accuracy ${(acc * 100).toFixed(2)} %, ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
   const acc = accuracy(predictAll(spec, params, testSet), testSet.y);
   opt.dispose();
@@ -148,7 +150,7 @@ async function main(): Promise<void> {
   const trainSet = loadMnist('train');
   const testSet = loadMnist('test');
   const accFile = join(OUT, 'tfjs', 'accuracy.json');
-  const tfjsAcc: Record<string, number> = existsSync(accFile) ? JSON.parse(readFileSync(accFile, 'utf8')) as Record<string, number> : {};
+  const tfjsAcc: Record<string, number> = existsSync(accFile) ? (JSON.parse(readFileSync(accFile, 'utf8')) as Record<string, number>) : {};
   if (!exportOnly) {
     for (const spec of chosen) {
       const t0 = performance.now();

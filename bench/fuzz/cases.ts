@@ -20,9 +20,23 @@ import type { Tensor } from '../../src/ir/types.js';
 export const KINDS = ['onnx', 'onnx-bytes', 'tfjs', 'tfjs-shard', 'nir', 'nir-bytes', 'npy', 'npz', 'npz-bytes', 'target'] as const;
 export type CaseKind = (typeof KINDS)[number];
 /** How often each kind is drawn (ONNX, the main input, most). */
-const WEIGHTS: Readonly<Record<CaseKind, number>> = { onnx: 30, 'onnx-bytes': 10, tfjs: 12, 'tfjs-shard': 4, nir: 8, 'nir-bytes': 4, npy: 6, npz: 8, 'npz-bytes': 4, target: 14 };
+const WEIGHTS: Readonly<Record<CaseKind, number>> = {
+  onnx: 30,
+  'onnx-bytes': 10,
+  tfjs: 12,
+  'tfjs-shard': 4,
+  nir: 8,
+  'nir-bytes': 4,
+  npy: 6,
+  npz: 8,
+  'npz-bytes': 4,
+  target: 14,
+};
 
-export interface CaseFile { readonly name: string; readonly data: Uint8Array }
+export interface CaseFile {
+  readonly name: string;
+  readonly data: Uint8Array;
+}
 
 export interface FuzzCase {
   readonly index: number;
@@ -59,7 +73,10 @@ export async function buildSeeds(root: string): Promise<Seeds> {
   const test = loadMnist('test', { limit: 8 });
   const npy = writeNpy({ dtype: 'float32', shape: [1, 1, 28, 28], data: test.x.data.slice(0, 784) });
   const npz = writeNpz({ x: test.x, y: { dtype: 'int64', shape: [8], data: BigInt64Array.from(test.y, (v) => BigInt(v)) } });
-  const targets = ['loihi1', 'loihi2', 'imc-hpadc', 'imc-adcless', 'fpga'].map((name) => ({ name, text: readFileSync(join(root, 'targets', `${name}.json`), 'utf8') }));
+  const targets = ['loihi1', 'loihi2', 'imc-hpadc', 'imc-adcless', 'fpga'].map((name) => ({
+    name,
+    text: readFileSync(join(root, 'targets', `${name}.json`), 'utf8'),
+  }));
   return { onnx, tfjs, nir, npy, npz, targets, root };
 }
 
@@ -83,7 +100,9 @@ function modelSteps(file: string, r: Rand, spiking: boolean): string[][] {
     ['inspect', `{dir}/${file}`],
     // The ANN interpreter does not run spiking nets: a NIR file is simulated instead.
     spiking ? ['simulate', `{dir}/${file}`, '--T', '4', '--n', '4', '--dataset', '{data}'] : ['run', `{dir}/${file}`, '{inputs}', '-o', '{dir}/run'],
-    spiking ? ['convert', `{dir}/${file}`, '-o', '{dir}/c.snn.onnx'] : ['convert', `{dir}/${file}`, '--calib', '{data}', '--calib-samples', '16', '-o', '{dir}/c.snn.onnx'],
+    spiking
+      ? ['convert', `{dir}/${file}`, '-o', '{dir}/c.snn.onnx']
+      : ['convert', `{dir}/${file}`, '--calib', '{data}', '--calib-samples', '16', '-o', '{dir}/c.snn.onnx'],
     ['compile', `{dir}/${file}`, '--target', t, ...SMALL, '--calib', '{data}', '--dataset', '{data}', '-o', '{dir}/out'],
   ];
 }
@@ -119,7 +138,17 @@ export async function makeCase(seeds: Seeds, seed: number, index: number, clean?
       const s = r.pick(seeds.tfjs);
       const json = kind === 'tfjs' ? mutateJson(r, s.json) : s.json;
       const shard = kind === 'tfjs-shard' ? mutateBytes(r, s.shard) : s.shard;
-      return { index, kind, seed: s.name, files: [{ name: 'model.json', data: new TextEncoder().encode(json) }, { name: s.shardName, data: shard }], steps: modelSteps('model.json', r, false), model: 'model.json' };
+      return {
+        index,
+        kind,
+        seed: s.name,
+        files: [
+          { name: 'model.json', data: new TextEncoder().encode(json) },
+          { name: s.shardName, data: shard },
+        ],
+        steps: modelSteps('model.json', r, false),
+        model: 'model.json',
+      };
     }
     case 'nir':
     case 'nir-bytes': {
@@ -132,18 +161,36 @@ export async function makeCase(seeds: Seeds, seed: number, index: number, clean?
       return { index, kind, seed: 'mlp.nir', files: [{ name: 'model.nir', data }], steps: modelSteps('model.nir', r, true), model: 'model.nir' };
     }
     case 'npy':
-      return { index, kind, seed: 'digit.npy', files: [{ name: 'x.npy', data: mutateBytes(r, seeds.npy) }], steps: [['run', mlp, '-i', 'flatten_input={dir}/x.npy', '-o', '{dir}/run']] };
+      return {
+        index,
+        kind,
+        seed: 'digit.npy',
+        files: [{ name: 'x.npy', data: mutateBytes(r, seeds.npy) }],
+        steps: [['run', mlp, '-i', 'flatten_input={dir}/x.npy', '-o', '{dir}/run']],
+      };
     case 'npz':
     case 'npz-bytes': {
       const data = kind === 'npz' ? mutateNpz(r) : mutateBytes(r, seeds.npz);
       return {
-        index, kind, seed: 'mnist8.npz', files: [{ name: 'd.npz', data }],
-        steps: [['simulate', mlp, '--dataset', '{dir}/d.npz', '--T', '4', '--n', '8'], ['convert', mlp, '--calib', '{dir}/d.npz', '--calib-samples', '8', '-o', '{dir}/c.snn.onnx']],
+        index,
+        kind,
+        seed: 'mnist8.npz',
+        files: [{ name: 'd.npz', data }],
+        steps: [
+          ['simulate', mlp, '--dataset', '{dir}/d.npz', '--T', '4', '--n', '8'],
+          ['convert', mlp, '--calib', '{dir}/d.npz', '--calib-samples', '8', '-o', '{dir}/c.snn.onnx'],
+        ],
       };
     }
     case 'target': {
       const s = r.pick(seeds.targets);
-      return { index, kind, seed: s.name, files: [{ name: 'target.json', data: new TextEncoder().encode(mutateJson(r, s.text)) }], steps: [['compile', mlp, '--target', '{dir}/target.json', ...SMALL, '-o', '{dir}/out']] };
+      return {
+        index,
+        kind,
+        seed: s.name,
+        files: [{ name: 'target.json', data: new TextEncoder().encode(mutateJson(r, s.text)) }],
+        steps: [['compile', mlp, '--target', '{dir}/target.json', ...SMALL, '-o', '{dir}/out']],
+      };
     }
   }
 }
@@ -159,6 +206,9 @@ function mutateNpzArrays(r: Rand): Uint8Array {
   const labels = BigInt64Array.from({ length: r.chance(0.2) ? n + 1 : n }, () => BigInt(r.pick([0, 1, 9, 10, -1, 2 ** 40])));
   const arrays: Record<string, Tensor> = {};
   if (r.chance(0.9)) arrays['x'] = r.chance(0.8) ? { dtype: 'float32', shape, data: x } : { dtype: 'int32', shape, data: Int32Array.from(x) };
-  if (r.chance(0.9)) arrays['y'] = r.chance(0.8) ? { dtype: 'int64', shape: [labels.length], data: labels } : { dtype: 'float32', shape: [labels.length], data: Float32Array.from(labels, Number) };
+  if (r.chance(0.9))
+    arrays['y'] = r.chance(0.8)
+      ? { dtype: 'int64', shape: [labels.length], data: labels }
+      : { dtype: 'float32', shape: [labels.length], data: Float32Array.from(labels, Number) };
   return writeNpz(arrays);
 }

@@ -47,10 +47,13 @@ async function prepare(dir: string, model: string): Promise<{ inputs: string[]; 
       const k = g.values.get(g.outputs[0] ?? '')?.shape[1];
       const classes = typeof k === 'number' && k > 0 ? k : 1;
       const xs = Float32Array.from({ length: 16 * per }, (_, j) => ((j * 13) % 97) / 96);
-      writeFileSync(join(dir, 'data.npz'), writeNpz({
-        x: { dtype: 'float32', shape: [16, ...shape.slice(1)], data: xs },
-        y: { dtype: 'int64', shape: [16], data: BigInt64Array.from({ length: 16 }, (_, j) => BigInt(j % classes)) },
-      }));
+      writeFileSync(
+        join(dir, 'data.npz'),
+        writeNpz({
+          x: { dtype: 'float32', shape: [16, ...shape.slice(1)], data: xs },
+          y: { dtype: 'int64', shape: [16], data: BigInt64Array.from({ length: 16 }, (_, j) => BigInt(j % classes)) },
+        }),
+      );
       data = join(dir, 'data.npz');
     }
   });
@@ -69,12 +72,18 @@ async function runCase(c: FuzzCase): Promise<CaseReply> {
     for (const argv of c.steps) {
       const args = argv.flatMap((a) => (a === '{inputs}' ? prep.inputs : [a.replaceAll('{dir}', dir).replaceAll('{data}', prep.data)]));
       let err = '';
-      const io = { stdout: (): void => {}, stderr: (s: string): void => { err += s; }, isTTY: false };
+      const io = {
+        stdout: (): void => {},
+        stderr: (s: string): void => {
+          err += s;
+        },
+        isTTY: false,
+      };
       const exit = await main(args, io).catch((e: unknown) => {
         err = `uncaught: ${e instanceof Error ? e.message : String(e)}`;
         return 1;
       });
-      const code = exit === 2 ? /SNNC_E_[A-Z_]+/.exec(err)?.[0] ?? 'SNNC_E_?' : exit === 1 ? err.split('\n')[0]?.slice(0, 300) : undefined;
+      const code = exit === 2 ? (/SNNC_E_[A-Z_]+/.exec(err)?.[0] ?? 'SNNC_E_?') : exit === 1 ? err.split('\n')[0]?.slice(0, 300) : undefined;
       steps.push({ command: argv[0] ?? '', exit, ...(code !== undefined ? { code } : {}) });
     }
     return { index: c.index, steps };

@@ -96,15 +96,23 @@ class Worker {
       };
       const onMessage = (r: CaseReply): void => {
         peak = Math.max(peak, (procKb(pid, 'VmHWM') ?? 0) / 1024);
-        const worst = r.steps.some((s) => s.exit !== 0 && s.exit !== 2) ? 'internal' : peak > this.limitMb ? 'memory' : r.steps.every((s) => s.exit === 0) ? 'ok' : 'refused';
+        const worst = r.steps.some((s) => s.exit !== 0 && s.exit !== 2)
+          ? 'internal'
+          : peak > this.limitMb
+            ? 'memory'
+            : r.steps.every((s) => s.exit === 0)
+              ? 'ok'
+              : 'refused';
         finish({ ...base, outcome: worst, peakMb: Math.round(peak), steps: r.steps }, false);
       };
-      const onExit = (code: number | null, signal: string | null): void => finish({ ...base, outcome: 'internal', detail: `worker died (exit ${String(code)}, signal ${String(signal)})` }, true);
+      const onExit = (code: number | null, signal: string | null): void =>
+        finish({ ...base, outcome: 'internal', detail: `worker died (exit ${String(code)}, signal ${String(signal)})` }, true);
       const timer = setTimeout(() => finish({ ...base, outcome: 'hang', detail: `no answer in ${timeoutS} s` }, true), timeoutS * 1000);
       const poll = setInterval(() => {
         const rss = (procKb(pid, 'VmRSS') ?? 0) / 1024;
         peak = Math.max(peak, rss);
-        if (rss > this.limitMb * 1.5) finish({ ...base, outcome: 'memory', peakMb: Math.round(rss), detail: 'killed: resident memory far over the limit' }, true);
+        if (rss > this.limitMb * 1.5)
+          finish({ ...base, outcome: 'memory', peakMb: Math.round(rss), detail: 'killed: resident memory far over the limit' }, true);
       }, 100);
       proc.on('message', onMessage);
       proc.on('exit', onExit);
@@ -130,20 +138,22 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
   let next = opts.first ?? 0;
   const end = next + opts.cases;
   let done = 0;
-  await Promise.all(workers.map(async (w) => {
-    while (next < end) {
-      const i = next++;
-      const c = await makeCase(seeds, opts.seed, i, opts.clean);
-      const o = await w.run(c, opts.timeoutS ?? 120);
-      counts[o.outcome]++;
-      (byKind[o.kind] ??= EMPTY())[o.outcome]++;
-      for (const s of o.steps ?? []) if (s.exit === 2 && s.code !== undefined) codes[s.code] = (codes[s.code] ?? 0) + 1;
-      peakMb = Math.max(peakMb, o.peakMb ?? 0);
-      if (o.outcome === 'internal' || o.outcome === 'hang' || o.outcome === 'memory') failures.push(o);
-      done++;
-      opts.onCase?.(o, done);
-    }
-  }));
+  await Promise.all(
+    workers.map(async (w) => {
+      while (next < end) {
+        const i = next++;
+        const c = await makeCase(seeds, opts.seed, i, opts.clean);
+        const o = await w.run(c, opts.timeoutS ?? 120);
+        counts[o.outcome]++;
+        (byKind[o.kind] ??= EMPTY())[o.outcome]++;
+        for (const s of o.steps ?? []) if (s.exit === 2 && s.code !== undefined) codes[s.code] = (codes[s.code] ?? 0) + 1;
+        peakMb = Math.max(peakMb, o.peakMb ?? 0);
+        if (o.outcome === 'internal' || o.outcome === 'hang' || o.outcome === 'memory') failures.push(o);
+        done++;
+        opts.onCase?.(o, done);
+      }
+    }),
+  );
   for (const w of workers) w.stop();
   failures.sort((a, b) => a.index - b.index);
   const sortedCodes = Object.fromEntries(Object.entries(codes).sort(([a], [b]) => (a < b ? -1 : 1)));

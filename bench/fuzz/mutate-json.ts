@@ -7,14 +7,25 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 function nasty(r: Rand): Json {
   switch (r.int(8)) {
-    case 0: return r.pick(NASTY_INTS);
-    case 1: return r.pick(NASTY_FLOATS);
-    case 2: return r.pick(NASTY_NAMES);
-    case 3: return null;
-    case 4: return [];
-    case 5: return {};
-    case 6: return r.chance(0.5);
-    default: { let deep: Json = 1; for (let i = 0; i < 200; i++) deep = [deep]; return deep; }
+    case 0:
+      return r.pick(NASTY_INTS);
+    case 1:
+      return r.pick(NASTY_FLOATS);
+    case 2:
+      return r.pick(NASTY_NAMES);
+    case 3:
+      return null;
+    case 4:
+      return [];
+    case 5:
+      return {};
+    case 6:
+      return r.chance(0.5);
+    default: {
+      let deep: Json = 1;
+      for (let i = 0; i < 200; i++) deep = [deep];
+      return deep;
+    }
   }
 }
 
@@ -23,9 +34,15 @@ function slots(root: Json): { parent: Json[] | { [k: string]: Json }; key: strin
   const out: { parent: Json[] | { [k: string]: Json }; key: string | number }[] = [];
   const walk = (v: Json): void => {
     if (Array.isArray(v)) {
-      v.forEach((c, i) => { out.push({ parent: v, key: i }); walk(c); });
+      v.forEach((c, i) => {
+        out.push({ parent: v, key: i });
+        walk(c);
+      });
     } else if (v !== null && typeof v === 'object') {
-      for (const k of Object.keys(v)) { out.push({ parent: v, key: k }); walk(v[k] as Json); }
+      for (const k of Object.keys(v)) {
+        out.push({ parent: v, key: k });
+        walk(v[k] as Json);
+      }
     }
   };
   walk(root);

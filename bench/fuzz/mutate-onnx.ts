@@ -11,7 +11,30 @@ type Model = OnnxNs.IModelProto;
 type GraphP = OnnxNs.IGraphProto;
 type Mut = (r: Rand, m: Model, g: GraphP) => void;
 
-const OPS = ['Relu', 'Conv', 'Gemm', 'MatMul', 'Add', 'Mul', 'MaxPool', 'AveragePool', 'Flatten', 'Reshape', 'Softmax', 'BatchNormalization', 'Pad', 'Concat', 'Transpose', 'Clip', 'Sigmoid', 'GlobalAveragePool', 'NoSuchOp', 'Identity', 'Loop', 'If'];
+const OPS = [
+  'Relu',
+  'Conv',
+  'Gemm',
+  'MatMul',
+  'Add',
+  'Mul',
+  'MaxPool',
+  'AveragePool',
+  'Flatten',
+  'Reshape',
+  'Softmax',
+  'BatchNormalization',
+  'Pad',
+  'Concat',
+  'Transpose',
+  'Clip',
+  'Sigmoid',
+  'GlobalAveragePool',
+  'NoSuchOp',
+  'Identity',
+  'Loop',
+  'If',
+];
 
 function names(g: GraphP): string[] {
   const s = new Set<string>();
@@ -30,8 +53,14 @@ function dimsOf(r: Rand, d: readonly unknown[]): number[] {
 
 const MUTATIONS: readonly Mut[] = [
   // initializer dims / dtype / data length
-  (r, _m, g) => { const t = r.pick(g.initializer ?? []); if (t !== undefined) t.dims = dimsOf(r, t.dims ?? []); },
-  (r, _m, g) => { const t = r.pick(g.initializer ?? []); if (t !== undefined) t.dataType = r.int(26); },
+  (r, _m, g) => {
+    const t = r.pick(g.initializer ?? []);
+    if (t !== undefined) t.dims = dimsOf(r, t.dims ?? []);
+  },
+  (r, _m, g) => {
+    const t = r.pick(g.initializer ?? []);
+    if (t !== undefined) t.dataType = r.int(26);
+  },
   (r, _m, g) => {
     const t = r.pick(g.initializer ?? []);
     if (t === undefined) return;
@@ -40,17 +69,32 @@ const MUTATIONS: readonly Mut[] = [
     t.rawData = cut;
     if (r.chance(0.7)) t.floatData = [];
   },
-  (r, _m, g) => { const t = r.pick(g.initializer ?? []); if (t !== undefined) { t.dataLocation = 1; t.externalData = [{ key: 'location', value: r.pick(['../../etc/passwd', '/etc/passwd', 'missing.bin', 'x']) }]; } },
+  (r, _m, g) => {
+    const t = r.pick(g.initializer ?? []);
+    if (t !== undefined) {
+      t.dataLocation = 1;
+      t.externalData = [{ key: 'location', value: r.pick(['../../etc/passwd', '/etc/passwd', 'missing.bin', 'x']) }];
+    }
+  },
   // value infos
   (r, _m, g) => {
     const v = r.pick([...(g.input ?? []), ...(g.output ?? [])]);
     const tt = v?.type?.tensorType;
     if (tt === undefined || tt === null) return;
     if (r.chance(0.3)) tt.elemType = r.int(26);
-    else tt.shape = { dim: dimsOf(r, (tt.shape?.dim ?? []).map((d) => d.dimValue ?? 1)).map((x) => (r.chance(0.1) ? { dimParam: 'N' } : { dimValue: x })) };
+    else
+      tt.shape = {
+        dim: dimsOf(
+          r,
+          (tt.shape?.dim ?? []).map((d) => d.dimValue ?? 1),
+        ).map((x) => (r.chance(0.1) ? { dimParam: 'N' } : { dimValue: x })),
+      };
   },
   // names: hostile, dangling, duplicated
-  (r, _m, g) => { const n = r.pick(g.node ?? []); if (n !== undefined) n.name = r.pick(NASTY_NAMES); },
+  (r, _m, g) => {
+    const n = r.pick(g.node ?? []);
+    if (n !== undefined) n.name = r.pick(NASTY_NAMES);
+  },
   (r, _m, g) => {
     const n = r.pick(g.node ?? []);
     if (n === undefined || (n.input ?? []).length === 0) return;
@@ -58,7 +102,10 @@ const MUTATIONS: readonly Mut[] = [
     ins[r.int(ins.length)] = r.chance(0.5) ? r.pick(names(g)) : r.pick(NASTY_NAMES);
     n.input = ins;
   },
-  (r, _m, g) => { const n = r.pick(g.node ?? []); if (n !== undefined && (n.output ?? []).length > 0) n.output = [r.pick(names(g))]; },
+  (r, _m, g) => {
+    const n = r.pick(g.node ?? []);
+    if (n !== undefined && (n.output ?? []).length > 0) n.output = [r.pick(names(g))];
+  },
   // cycles and order
   (r, _m, g) => {
     const nodes = g.node ?? [];
@@ -66,34 +113,88 @@ const MUTATIONS: readonly Mut[] = [
     const i = r.int(nodes.length - 1);
     const later = nodes[i + 1 + r.int(nodes.length - i - 1)];
     const n = nodes[i];
-    if (n !== undefined && later !== undefined && (later.output ?? []).length > 0 && (n.input ?? []).length > 0) n.input = [(later.output ?? [])[0] as string, ...(n.input ?? []).slice(1)];
+    if (n !== undefined && later !== undefined && (later.output ?? []).length > 0 && (n.input ?? []).length > 0)
+      n.input = [(later.output ?? [])[0] as string, ...(n.input ?? []).slice(1)];
   },
-  (r, _m, g) => { const nodes = [...(g.node ?? [])]; if (nodes.length > 1) { const i = r.int(nodes.length); const j = r.int(nodes.length); [nodes[i], nodes[j]] = [nodes[j] as OnnxNs.INodeProto, nodes[i] as OnnxNs.INodeProto]; g.node = nodes; } },
-  (r, _m, g) => { const nodes = [...(g.node ?? [])]; if (nodes.length > 0) { nodes.splice(r.int(nodes.length), 1); g.node = nodes; } },
-  (r, _m, g) => { const nodes = [...(g.node ?? [])]; const n = r.pick(nodes); if (n !== undefined) { nodes.splice(r.int(nodes.length), 0, { ...n }); g.node = nodes; } },
-  (r, _m, g) => { const n = r.pick(g.node ?? []); if (n !== undefined) n.opType = r.pick(OPS); },
-  (r, _m, g) => { const n = r.pick(g.node ?? []); if (n !== undefined) n.domain = r.pick(['ai.onnx.ml', 'com.microsoft', 'ai.snnc', 'evil']); },
+  (r, _m, g) => {
+    const nodes = [...(g.node ?? [])];
+    if (nodes.length > 1) {
+      const i = r.int(nodes.length);
+      const j = r.int(nodes.length);
+      [nodes[i], nodes[j]] = [nodes[j] as OnnxNs.INodeProto, nodes[i] as OnnxNs.INodeProto];
+      g.node = nodes;
+    }
+  },
+  (r, _m, g) => {
+    const nodes = [...(g.node ?? [])];
+    if (nodes.length > 0) {
+      nodes.splice(r.int(nodes.length), 1);
+      g.node = nodes;
+    }
+  },
+  (r, _m, g) => {
+    const nodes = [...(g.node ?? [])];
+    const n = r.pick(nodes);
+    if (n !== undefined) {
+      nodes.splice(r.int(nodes.length), 0, { ...n });
+      g.node = nodes;
+    }
+  },
+  (r, _m, g) => {
+    const n = r.pick(g.node ?? []);
+    if (n !== undefined) n.opType = r.pick(OPS);
+  },
+  (r, _m, g) => {
+    const n = r.pick(g.node ?? []);
+    if (n !== undefined) n.domain = r.pick(['ai.onnx.ml', 'com.microsoft', 'ai.snnc', 'evil']);
+  },
   // attributes: values at the limits, wrong types, unknown, removed
   (r, _m, g) => {
     const n = r.pick((g.node ?? []).filter((x) => (x.attribute ?? []).length > 0));
     const a = n !== undefined ? r.pick(n.attribute ?? []) : undefined;
     if (a === undefined) return;
     switch (r.int(6)) {
-      case 0: a.i = r.pick(NASTY_INTS); break;
-      case 1: a.ints = (a.ints ?? [1]).map(() => r.pick(NASTY_INTS)); break;
-      case 2: a.f = r.pick(NASTY_FLOATS); break;
-      case 3: a.type = r.int(15); break;
-      case 4: a.ints = []; a.floats = [1.5]; break;
-      default: a.s = new TextEncoder().encode(r.pick(['SAME_UPPER', 'VALID', 'NOTSET', 'same_lower', r.pick(NASTY_NAMES)]));
+      case 0:
+        a.i = r.pick(NASTY_INTS);
+        break;
+      case 1:
+        a.ints = (a.ints ?? [1]).map(() => r.pick(NASTY_INTS));
+        break;
+      case 2:
+        a.f = r.pick(NASTY_FLOATS);
+        break;
+      case 3:
+        a.type = r.int(15);
+        break;
+      case 4:
+        a.ints = [];
+        a.floats = [1.5];
+        break;
+      default:
+        a.s = new TextEncoder().encode(r.pick(['SAME_UPPER', 'VALID', 'NOTSET', 'same_lower', r.pick(NASTY_NAMES)]));
     }
   },
-  (r, _m, g) => { const n = r.pick(g.node ?? []); if (n !== undefined) n.attribute = [...(n.attribute ?? []), { name: r.pick(['axis', 'pads', 'strides', 'group', 'bogus']), type: 7, ints: [r.pick(NASTY_INTS)] }]; },
-  (r, _m, g) => { const n = r.pick(g.node ?? []); if (n !== undefined && (n.attribute ?? []).length > 0) n.attribute = (n.attribute ?? []).slice(1); },
+  (r, _m, g) => {
+    const n = r.pick(g.node ?? []);
+    if (n !== undefined)
+      n.attribute = [...(n.attribute ?? []), { name: r.pick(['axis', 'pads', 'strides', 'group', 'bogus']), type: 7, ints: [r.pick(NASTY_INTS)] }];
+  },
+  (r, _m, g) => {
+    const n = r.pick(g.node ?? []);
+    if (n !== undefined && (n.attribute ?? []).length > 0) n.attribute = (n.attribute ?? []).slice(1);
+  },
   // versions
-  (r, m) => { m.opsetImport = [{ domain: r.pick(['', 'ai.onnx', 'ai.snnc', 'x']), version: r.pick([-1, 0, 1, 6, 7, 9, 11, 13, 17, 25, 26, 99, 2 ** 40]) }]; },
-  (r, m) => { m.irVersion = r.pick([-1, 0, 1, 3, 7, 9, 10, 11, 13, 14, 99]); },
+  (r, m) => {
+    m.opsetImport = [{ domain: r.pick(['', 'ai.onnx', 'ai.snnc', 'x']), version: r.pick([-1, 0, 1, 6, 7, 9, 11, 13, 17, 25, 26, 99, 2 ** 40]) }];
+  },
+  (r, m) => {
+    m.irVersion = r.pick([-1, 0, 1, 3, 7, 9, 10, 11, 13, 14, 99]);
+  },
   // graph inputs/outputs
-  (r, _m, g) => { if (r.chance(0.5)) g.output = []; else g.input = [...(g.input ?? []), ...(g.input ?? [])]; },
+  (r, _m, g) => {
+    if (r.chance(0.5)) g.output = [];
+    else g.input = [...(g.input ?? []), ...(g.input ?? [])];
+  },
 ];
 
 export function mutateOnnx(r: Rand, bytes: Uint8Array): Uint8Array {

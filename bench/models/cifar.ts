@@ -18,7 +18,9 @@ class Builder {
   readonly inits: ITensor[] = [];
   params = 0;
   private readonly rand: () => number;
-  constructor(seed: number) { this.rand = mulberry32(seed); }
+  constructor(seed: number) {
+    this.rand = mulberry32(seed);
+  }
 
   private tensor(name: string, dims: number[], f: (i: number) => number): string {
     const n = dims.reduce((a, b) => a * b, 1);
@@ -37,9 +39,19 @@ class Builder {
   conv(name: string, x: string, cin: number, cout: number, k: number, stride: number): string {
     const w = this.tensor(`${name}.weight`, [cout, cin, k, k], () => this.he(cin * k * k));
     const p = (k - 1) / 2;
-    this.nodes.push({ name, opType: 'Conv', input: [x, w], output: [`${name}_out`], attribute: [
-      { name: 'kernel_shape', type: 7, ints: [k, k] }, { name: 'strides', type: 7, ints: [stride, stride] },
-      { name: 'pads', type: 7, ints: [p, p, p, p] }, { name: 'dilations', type: 7, ints: [1, 1] }, { name: 'group', type: 2, i: 1 }] });
+    this.nodes.push({
+      name,
+      opType: 'Conv',
+      input: [x, w],
+      output: [`${name}_out`],
+      attribute: [
+        { name: 'kernel_shape', type: 7, ints: [k, k] },
+        { name: 'strides', type: 7, ints: [stride, stride] },
+        { name: 'pads', type: 7, ints: [p, p, p, p] },
+        { name: 'dilations', type: 7, ints: [1, 1] },
+        { name: 'group', type: 2, i: 1 },
+      ],
+    });
     return `${name}_out`;
   }
   bn(name: string, x: string, c: number): string {
@@ -49,7 +61,16 @@ class Builder {
       this.tensor(`${name}.running_mean`, [c], () => 0.1 * (this.rand() - 0.5)),
       this.tensor(`${name}.running_var`, [c], () => 0.8 + 0.4 * this.rand()),
     ];
-    this.nodes.push({ name, opType: 'BatchNormalization', input: [x, ...ins], output: [`${name}_out`], attribute: [{ name: 'epsilon', type: 1, f: 1e-5 }, { name: 'momentum', type: 1, f: 0.9 }] });
+    this.nodes.push({
+      name,
+      opType: 'BatchNormalization',
+      input: [x, ...ins],
+      output: [`${name}_out`],
+      attribute: [
+        { name: 'epsilon', type: 1, f: 1e-5 },
+        { name: 'momentum', type: 1, f: 0.9 },
+      ],
+    });
     return `${name}_out`;
   }
   relu(name: string, x: string): string {
@@ -63,16 +84,30 @@ class Builder {
   gemm(name: string, x: string, fin: number, fout: number): string {
     const w = this.tensor(`${name}.weight`, [fout, fin], () => this.he(fin));
     const b = this.tensor(`${name}.bias`, [fout], () => 0);
-    return this.op(name, 'Gemm', [x, w, b], [{ name: 'transB', type: 2, i: 1 }, { name: 'alpha', type: 1, f: 1 }, { name: 'beta', type: 1, f: 1 }]);
+    return this.op(
+      name,
+      'Gemm',
+      [x, w, b],
+      [
+        { name: 'transB', type: 2, i: 1 },
+        { name: 'alpha', type: 1, f: 1 },
+        { name: 'beta', type: 1, f: 1 },
+      ],
+    );
   }
   model(name: string, out: string): Uint8Array {
     const vi = (n: string, dims: (number | string)[]): OnnxNs.IValueInfoProto => ({
-      name: n, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+      name: n,
+      type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
     });
-    return onnx.ModelProto.encode(onnx.ModelProto.create({
-      irVersion: 7, producerName: 'snnc-bench', opsetImport: [{ domain: '', version: 13 }],
-      graph: { name, node: this.nodes, initializer: this.inits, input: [vi('input', ['N', 3, 32, 32])], output: [vi(out, ['N', 10])] },
-    })).finish();
+    return onnx.ModelProto.encode(
+      onnx.ModelProto.create({
+        irVersion: 7,
+        producerName: 'snnc-bench',
+        opsetImport: [{ domain: '', version: 13 }],
+        graph: { name, node: this.nodes, initializer: this.inits, input: [vi('input', ['N', 3, 32, 32])], output: [vi(out, ['N', 10])] },
+      }),
+    ).finish();
   }
 }
 
@@ -105,7 +140,15 @@ export function vgg16(seed = 16): { bytes: Uint8Array; params: number } {
   let i = 0;
   for (const c of cfg) {
     if (c === 'M') {
-      x = b.op(`features.${i++}`, 'MaxPool', [x], [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2, 2] }]);
+      x = b.op(
+        `features.${i++}`,
+        'MaxPool',
+        [x],
+        [
+          { name: 'kernel_shape', type: 7, ints: [2, 2] },
+          { name: 'strides', type: 7, ints: [2, 2] },
+        ],
+      );
       continue;
     }
     const k = i;

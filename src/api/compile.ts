@@ -88,7 +88,14 @@ function hardwareData(snn: Graph, opts: CompileOptions): { data: SimData; calibr
  * (what the backend's energy is costed from). The note names the backend kind, so a
  * registered backend with its own semantics gets its own sentence, not Loihi's.
  */
-function conversionNote(snn: Graph, other: Graph, kind: string, conversion: { reset: 'zero' | 'subtract'; fire: 'ge' | 'gt' }, opts: CompileOptions, T: number): { note: { severity: 'info'; code: DiagnosticCode; message: string }; activity: Activity } {
+function conversionNote(
+  snn: Graph,
+  other: Graph,
+  kind: string,
+  conversion: { reset: 'zero' | 'subtract'; fire: 'ge' | 'gt' },
+  opts: CompileOptions,
+  T: number,
+): { note: { severity: 'info'; code: DiagnosticCode; message: string }; activity: Activity } {
   const n = opts.hwSamples ?? 100;
   const data = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', Math.min(n, opts.n ?? n)));
   const a = simulate(snn, { x: data.x, y: data.y }, { T }).accuracyPerStep[T - 1] ?? 0;
@@ -123,7 +130,8 @@ function loadMnistOr(spec: string | undefined, n: number): Dataset {
 
 export function resolveTargets(names: readonly string[]): (Target | CustomTarget)[] {
   const list = names.flatMap((n) => (n === 'all' ? [...SNN_TARGETS] : [n]));
-  if (list.length === 0) throw fail({ code: 'SNNC_E_USAGE', message: 'no target given', hint: `--target all, or one of: ${bundledTargetNames().join(', ')}, or a JSON file` });
+  if (list.length === 0)
+    throw fail({ code: 'SNNC_E_USAGE', message: 'no target given', hint: `--target all, or one of: ${bundledTargetNames().join(', ')}, or a JSON file` });
   return [...new Set(list)].map((n) => loadAnyTarget(n));
 }
 
@@ -160,7 +168,9 @@ async function compileTarget(t: Target | CustomTarget, ctx: TargetContext): Prom
     let program: IntProgram | undefined;
     const programOnce = (): IntProgram => (program ??= programOf(tg));
     const r = await backend.emit(tg, t as BackendTarget, { T, program: programOnce, golden: ctx.golden(tg) });
-    files.push(...r.files.map((f) => ({ path: f.path.startsWith(`${t.kind}/`) ? f.path.replace(`${t.kind}/`, `${t.name}/`) : `${t.name}/${f.path}`, data: f.data })));
+    files.push(
+      ...r.files.map((f) => ({ path: f.path.startsWith(`${t.kind}/`) ? f.path.replace(`${t.kind}/`, `${t.name}/`) : `${t.name}/${f.path}`, data: f.data })),
+    );
     for (const d of r.diagnostics) {
       diagnostics.push({ severity: d.severity, code: d.code, message: `${t.name}: ${d.message}`, ...(d.node !== undefined ? { node: d.node } : {}) });
     }
@@ -168,7 +178,11 @@ async function compileTarget(t: Target | CustomTarget, ctx: TargetContext): Prom
     if (!Number.isFinite(cost.energyJ) || !Number.isFinite(cost.latencyS) || cost.energyJ < 0 || cost.latencyS < 0) {
       // The cost model is arithmetic on the target's constants: a non-finite result means
       // constants whose products overflow, which is the target file's problem.
-      throw fail({ code: 'SNNC_E_TARGET', message: `target '${t.name}': the cost model gives energy ${cost.energyJ} J and latency ${cost.latencyS} s for this network; some of the target's constants are so large that their products overflow`, hint: 'check the target file against docs/targets.md (values in SI units, within physical ranges)' });
+      throw fail({
+        code: 'SNNC_E_TARGET',
+        message: `target '${t.name}': the cost model gives energy ${cost.energyJ} J and latency ${cost.latencyS} s for this network; some of the target's constants are so large that their products overflow`,
+        hint: 'check the target file against docs/targets.md (values in SI units, within physical ranges)',
+      });
     }
     const acc = backend.simulate?.(tg, t as BackendTarget, { T, program: programOnce, ...ctx.hardware() });
     const res = targetResultFromCost(cost, t.kind, acc?.accuracy ?? snnAccuracy, T, baseline);
@@ -182,15 +196,28 @@ async function compileTarget(t: Target | CustomTarget, ctx: TargetContext): Prom
 }
 
 /** The compile report (docs/report.schema.json). */
-function reportOf(g: Graph, opts: CompileOptions, sim: SimulateReport, results: readonly TargetResult[], baseline: CompileReport['baseline'], diagnostics: Diagnostics): CompileReport {
+function reportOf(
+  g: Graph,
+  opts: CompileOptions,
+  sim: SimulateReport,
+  results: readonly TargetResult[],
+  baseline: CompileReport['baseline'],
+  diagnostics: Diagnostics,
+): CompileReport {
   const snn = sim.graph;
-  const annAcc = sim.ann?.accuracy ?? (sim.snn[sim.snn.length - 1]?.accuracy ?? 0);
+  const annAcc = sim.ann?.accuracy ?? sim.snn[sim.snn.length - 1]?.accuracy ?? 0;
   const st = graphStats(g);
   const input = g.values.get(g.inputs[0] ?? '');
   return {
     schemaVersion: 1,
     tool: { name: 'snnc', version: packageVersion() },
-    model: { name: g.name, file: basename(opts.modelFile), params: st.params, macsPerSample: sim.ann?.macsPerSample ?? st.macs, inputShape: [...(input?.shape ?? [])] },
+    model: {
+      name: g.name,
+      file: basename(opts.modelFile),
+      params: st.params,
+      macsPerSample: sim.ann?.macsPerSample ?? st.macs,
+      inputShape: [...(input?.shape ?? [])],
+    },
     settings: {
       dataset: sim.dataset,
       samples: sim.samples,
@@ -255,7 +282,12 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
   let hw: { data: SimData; calibration: SimData } | undefined;
   let golden: SimData | undefined;
   const ctx: TargetContext = {
-    T, snnAccuracy, baseline, files, diagnostics, graphFor,
+    T,
+    snnAccuracy,
+    baseline,
+    files,
+    diagnostics,
+    graphFor,
     ann: { mapping: ann, accuracy: annAcc },
     hardware: () => (hw ??= hardwareData(snn, opts)),
     golden: (tg) => (golden ??= firstSamples(tg, opts, 4)),

@@ -59,10 +59,14 @@ export interface ExploreResult {
   readonly doc: ExploreDoc;
   readonly files: readonly OutputFile[];
   /** Conversion warnings (dead channels, …), as simulate prints them. */
-  readonly diagnostics: readonly { readonly severity: string; readonly code: string; readonly message: string; readonly node?: string; readonly hint?: string }[];
+  readonly diagnostics: readonly {
+    readonly severity: string;
+    readonly code: string;
+    readonly message: string;
+    readonly node?: string;
+    readonly hint?: string;
+  }[];
 }
-
-
 
 export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<ExploreResult> {
   checkOptions(EXPLORE_OPTIONS, opts);
@@ -74,13 +78,22 @@ export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<Expl
   const reference = opts.reference ?? 'snn';
   const converted = isConverted(g);
   if (reference === 'ann' && converted) {
-    throw fail({ code: 'SNNC_E_USAGE', message: 'the reference is the ANN, but the model is already a spiking network', file: opts.modelFile, hint: 'pass the ANN, or use --reference snn (the float SNN at the largest T)' });
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: 'the reference is the ANN, but the model is already a spiking network',
+      file: opts.modelFile,
+      hint: 'pass the ANN, or use --reference snn (the float SNN at the largest T)',
+    });
   }
   const targetName = opts.target ?? DEFAULT_EXPLORE_TARGET;
   // A bad target fails before the long part starts.
   const target = loadAnyTarget(targetName);
   if (target.kind === 'ann') {
-    throw fail({ code: 'SNNC_E_USAGE', message: `--target ${targetName} is an ANN baseline, not a spiking target`, hint: 'explore costs a spiking target: fpga (default), loihi2, imc-hpadc, imc-adcless or a target JSON' });
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: `--target ${targetName} is an ANN baseline, not a spiking target`,
+      hint: 'explore costs a spiking target: fpga (default), loihi2, imc-hpadc, imc-adcless or a target JSON',
+    });
   }
   const datasetSpec = opts.dataset ?? 'mnist';
   const data = fitToModel(g, loadDatasetSpec(datasetSpec, 'test', opts.n));
@@ -103,12 +116,25 @@ export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<Expl
   const snnRef = Ts.map((T) => ({ T, accuracy: float.accuracyPerStep[T - 1] ?? 0 }));
   const refAccuracy = reference === 'ann' ? (ann ?? 0) : (float.accuracyPerStep[Tmax - 1] ?? 0);
   const sweep = await runSweep({
-    snn, data, dataset: datasetSpec, n: opts.n, Ts, seed: opts.seed ?? 0, target, targetName, units: mine, workers: opts.workers ?? 1,
+    snn,
+    data,
+    dataset: datasetSpec,
+    n: opts.n,
+    Ts,
+    seed: opts.seed ?? 0,
+    target,
+    targetName,
+    units: mine,
+    workers: opts.workers ?? 1,
     quant: { perChannel: opts.perChannel ?? true, pow2: opts.pow2 ?? false, overflow: opts.overflow ?? 'saturate' },
     ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
   });
   let float32Bits = 0;
-  try { float32Bits = memoryReport(quantizeGraph(snn).program).total.float32Bits; } catch { /* reported per unit */ }
+  try {
+    float32Bits = memoryReport(quantizeGraph(snn).program).total.float32Bits;
+  } catch {
+    /* reported per unit */
+  }
 
   const head: DocHead = {
     format: 'snnc-explore',
@@ -116,8 +142,24 @@ export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<Expl
     tool: { name: 'snnc', version: packageVersion() },
     model: { file: basename(opts.modelFile), sha256: createHash('sha256').update(readFileSync(opts.modelFile)).digest('hex') },
     dataset: { name: data.name, samples: data.y.length },
-    conversion: Object.fromEntries(Object.entries(snn.meta).filter(([k]) => k.startsWith('snnc.')).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-    space: { weightBits: [...opts.weightBits], neuronBits: [...opts.neuronBits], rounding: [...opts.rounding], T: Ts, seed: opts.seed ?? 0, maxAccuracyDrop: maxDrop, perChannel: opts.perChannel ?? true, pow2: opts.pow2 ?? false, overflow: opts.overflow ?? 'saturate', reference, target: targetName },
+    conversion: Object.fromEntries(
+      Object.entries(snn.meta)
+        .filter(([k]) => k.startsWith('snnc.'))
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    ),
+    space: {
+      weightBits: [...opts.weightBits],
+      neuronBits: [...opts.neuronBits],
+      rounding: [...opts.rounding],
+      T: Ts,
+      seed: opts.seed ?? 0,
+      maxAccuracyDrop: maxDrop,
+      perChannel: opts.perChannel ?? true,
+      pow2: opts.pow2 ?? false,
+      overflow: opts.overflow ?? 'saturate',
+      reference,
+      target: targetName,
+    },
     reference: { accuracy: refAccuracy, label: reference === 'ann' ? 'ANN' : `float SNN, T=${Tmax}`, ann, snn: snnRef },
     float32Bits,
     targetNote: sweep.targetNote,

@@ -39,7 +39,11 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<G
   if (ext === '.json') return importTfjs(path, { ...o, ...r });
   if (ext === '.nir') {
     opts.onRead?.(path);
-    return await importNir(path, { ...o, ...(opts.nirDt !== undefined ? { dt: opts.nirDt } : {}), ...(opts.diagnostics !== undefined ? { diagnostics: opts.diagnostics } : {}) });
+    return await importNir(path, {
+      ...o,
+      ...(opts.nirDt !== undefined ? { dt: opts.nirDt } : {}),
+      ...(opts.diagnostics !== undefined ? { diagnostics: opts.diagnostics } : {}),
+    });
   }
   throw fail({
     code: 'SNNC_E_USAGE',

@@ -34,7 +34,6 @@ export interface QuantizeModelResult {
   readonly calibration: string | null;
 }
 
-
 export function quantizeModel(g: Graph, opts: QuantizeModelOptions = {}): QuantizeModelResult {
   checkOptions(QUANTIZE_MODEL_OPTIONS, opts);
   checkSettings(opts);
@@ -48,7 +47,11 @@ export function quantizeModel(g: Graph, opts: QuantizeModelOptions = {}): Quanti
     calibration = c.calibration;
     diagnostics.push(...c.diagnostics);
   } else if (scheme === 'ann-first') {
-    throw fail({ code: 'SNNC_E_USAGE', message: "scheme 'ann-first' needs the ANN, but the model is already converted", hint: 'pass the original ANN, or use the default scheme' });
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: "scheme 'ann-first' needs the ANN, but the model is already converted",
+      hint: 'pass the original ANN, or use the default scheme',
+    });
   }
   const q = quantizeGraph(snn, opts);
   diagnostics.push(...q.diagnostics);

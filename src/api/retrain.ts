@@ -50,5 +50,7 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
     });
   }
   const conversion = backendFor(tg?.kind ?? '')?.conversion;
-  return retrainLoop(g, opts, { kind: tg?.kind ?? '', resetToZero: conversion?.reset === 'zero' }, (graph, trained) => measure(graph, opts, trained, weightBits, conversion));
+  return retrainLoop(g, opts, { kind: tg?.kind ?? '', resetToZero: conversion?.reset === 'zero' }, (graph, trained) =>
+    measure(graph, opts, trained, weightBits, conversion),
+  );
 }

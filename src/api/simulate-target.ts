@@ -61,15 +61,26 @@ export interface TargetSimOptions {
 }
 
 /** The record of a target that can be simulated, with its noise settings checked — before any long work. */
-export function simulatableTarget(targetName: string, opts: Pick<TargetSimOptions, 'noise' | 'seeds'>): { target: BackendTarget; record: BackendRecord; simulate: NonNullable<BackendRecord['simulate']>; noise: Readonly<Record<string, number>> } {
+export function simulatableTarget(
+  targetName: string,
+  opts: Pick<TargetSimOptions, 'noise' | 'seeds'>,
+): { target: BackendTarget; record: BackendRecord; simulate: NonNullable<BackendRecord['simulate']>; noise: Readonly<Record<string, number>> } {
   const target = loadAnyTarget(targetName) as BackendTarget;
   const record = backendFor(target.kind);
   const simulate = record?.simulate;
   if (record === undefined || simulate === undefined) {
-    throw fail({ code: 'SNNC_E_USAGE', message: `--target ${targetName} is a ${target.kind} target, which has no hardware simulation`, hint: 'simulate runs targets with one: loihi1, loihi2 (bit-accurate netx), imc-hpadc, imc-adcless (crossbars), fpga (its integer program), or a registered kind that has one' });
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: `--target ${targetName} is a ${target.kind} target, which has no hardware simulation`,
+      hint: 'simulate runs targets with one: loihi1, loihi2 (bit-accurate netx), imc-hpadc, imc-adcless (crossbars), fpga (its integer program), or a registered kind that has one',
+    });
   }
   if ((opts.noise !== undefined || opts.seeds !== undefined) && record.parseNoise === undefined) {
-    throw fail({ code: 'SNNC_E_USAGE', message: `--noise and --seeds apply to targets with a device model (IMC); --target ${targetName} is simulated deterministically`, hint: 'drop --noise/--seeds, or use --target imc-hpadc|imc-adcless' });
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: `--noise and --seeds apply to targets with a device model (IMC); --target ${targetName} is simulated deterministically`,
+      hint: 'drop --noise/--seeds, or use --target imc-hpadc|imc-adcless',
+    });
   }
   return { target, record, simulate, noise: opts.noise !== undefined && record.parseNoise !== undefined ? record.parseNoise(opts.noise) : {} };
 }
@@ -93,9 +104,15 @@ export function simulateOnTarget(model: Graph, snn: Graph, targetName: string, d
   const { target, record, simulate: hw, noise } = simulatableTarget(targetName, opts);
   const Ts = [...new Set(opts.T)].sort((a, b) => a - b);
   const Tmax = Ts[Ts.length - 1] ?? 1;
-  const progress = (stage: string) => (done: number, total: number): void => opts.onProgress?.(stage, done, total);
+  const progress =
+    (stage: string) =>
+    (done: number, total: number): void =>
+      opts.onProgress?.(stage, done, total);
   const targetSemantics = record.conversion !== undefined && !isConverted(model) && opts.convert?.reset === undefined;
-  const snnDefault = targetSemantics ? simulate(convertModel(model, opts.convert ?? {}).graph, data, { T: Tmax, onProgress: progress(`float SNN (default conversion) T=${Tmax}`) }).accuracyPerStep : undefined;
+  const snnDefault = targetSemantics
+    ? simulate(convertModel(model, opts.convert ?? {}).graph, data, { T: Tmax, onProgress: progress(`float SNN (default conversion) T=${Tmax}`) })
+        .accuracyPerStep
+    : undefined;
   const snnAcc = simulate(snn, data, { T: Tmax, onProgress: progress(`float SNN T=${Tmax}`) }).accuracyPerStep;
   let program: IntProgram | undefined;
   const programOf = (): IntProgram => (program ??= quantizeGraph(snn, record.intSettings ?? {}).program);
@@ -111,7 +128,10 @@ export function simulateOnTarget(model: Graph, snn: Graph, targetName: string, d
   // otherwise each T is a run of its own.
   const runs: HardwareAccuracy[][] = seeds.map((seed) => {
     const ctx = (T: number): Parameters<typeof hw>[2] => ({
-      T, program: programOf, data, calibration,
+      T,
+      program: programOf,
+      data,
+      calibration,
       ...(record.parseNoise !== undefined ? { devices: { effects: noise, seed } } : {}),
       onProgress: progress(`${target.name} T=${T}${nSeeds > 1 ? ` seed ${seed}` : ''}`),
     });

@@ -44,13 +44,22 @@ export interface SimulateReport {
   readonly snn: readonly SnnRow[];
   /** Accuracy after every step up to the largest T (one run gives the whole curve). */
   readonly accuracyPerStep: readonly number[];
-  readonly diagnostics: readonly { readonly severity: string; readonly code: string; readonly message: string; readonly node?: string; readonly hint?: string }[];
+  readonly diagnostics: readonly {
+    readonly severity: string;
+    readonly code: string;
+    readonly message: string;
+    readonly node?: string;
+    readonly hint?: string;
+  }[];
   /** The converted graph (the input itself if it was already converted). */
   readonly graph: Graph;
   /** Raw simulator results per T, for callers that need per-node activity. */
   readonly runs: readonly SimulateResult[];
   /** With `int`: accuracy and spikes of the integer-exact simulation per T. */
-  readonly int?: { readonly rows: readonly { readonly T: number; readonly accuracy: number; readonly spikesPerSample: number }[]; readonly accuracyPerStep: readonly number[] };
+  readonly int?: {
+    readonly rows: readonly { readonly T: number; readonly accuracy: number; readonly spikesPerSample: number }[];
+    readonly accuracyPerStep: readonly number[];
+  };
 }
 
 export function simulateModel(g: Graph, opts: SimulateModelOptions): SimulateReport {
@@ -100,5 +109,15 @@ export function simulateModel(g: Graph, opts: SimulateModelOptions): SimulateRep
     const spikesUpTo = (T: number): number => (r.trace ?? []).reduce((a, l) => a + l.spikesPerStep.slice(0, T).reduce((x, y) => x + y, 0), 0) / r.samples;
     int = { rows: Ts.map((T) => ({ T, accuracy: r.accuracyPerStep[T - 1] ?? 0, spikesPerSample: spikesUpTo(T) })), accuracyPerStep: r.accuracyPerStep };
   }
-  return { samples: data.y.length, dataset: data.name, ann, snn: rows, accuracyPerStep: last?.accuracyPerStep ?? [], diagnostics, graph: snn, runs, ...(int !== undefined ? { int } : {}) };
+  return {
+    samples: data.y.length,
+    dataset: data.name,
+    ann,
+    snn: rows,
+    accuracyPerStep: last?.accuracyPerStep ?? [],
+    diagnostics,
+    graph: snn,
+    runs,
+    ...(int !== undefined ? { int } : {}),
+  };
 }

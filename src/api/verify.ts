@@ -27,7 +27,12 @@ export async function verifyFile(file: string): Promise<VerifyResult> {
     }
     // Checked here so the HDF5 library never prints its diagnostics for a non-HDF5 file.
     if (!HDF5_SIGNATURE.every((b, i) => bytes[i] === b)) {
-      throw fail({ code: 'SNNC_E_BACKEND', message: 'not an HDF5 file (no HDF5 signature at the start)', file, hint: 'netx files are HDF5; was it truncated or is it another format?' });
+      throw fail({
+        code: 'SNNC_E_BACKEND',
+        message: 'not an HDF5 file (no HDF5 signature at the start)',
+        file,
+        hint: 'netx files are HDF5; was it truncated or is it another format?',
+      });
     }
     const layers = await verifyNetx(bytes, file);
     return { file, format: 'netx', summary: layers.map((l, i) => `/layer/${i}: ${l.type} [${l.shape.join(', ')}]`) };

@@ -103,7 +103,10 @@ export interface BackendRecord<Tg extends BackendTarget = BackendTarget, M exten
 }
 
 /** Conversion options with the neuron semantics a kind's hardware needs, unless the caller chose a reset. */
-export function withTargetSemantics<O extends { readonly reset?: 'zero' | 'subtract'; readonly fire?: 'ge' | 'gt' }>(record: Pick<BackendRecord, 'conversion'> | undefined, opts: O): O {
+export function withTargetSemantics<O extends { readonly reset?: 'zero' | 'subtract'; readonly fire?: 'ge' | 'gt' }>(
+  record: Pick<BackendRecord, 'conversion'> | undefined,
+  opts: O,
+): O {
   const c = record?.conversion;
   if (c === undefined || opts.reset !== undefined) return opts;
   return { ...opts, reset: c.reset, fire: c.fire };
@@ -121,14 +124,25 @@ const loihi: BackendRecord<LoihiTarget> = {
   cost: bundledCost,
   simulate: (g, _t, ctx) => {
     const r = simulateLoihi(g, ctx.data, { T: ctx.T, ...(ctx.onProgress !== undefined ? { onProgress: ctx.onProgress } : {}) });
-    const aIn: BackendDiagnostic[] = r.aInOver16 > 0 ? [{ severity: 'warning', code: 'SNNC_W_LOIHI_A_IN', message: `${r.aInOver16.toFixed(1)} neuron-steps per sample exceed lava's 16-bit a_in` }] : [];
+    const aIn: BackendDiagnostic[] =
+      r.aInOver16 > 0
+        ? [{ severity: 'warning', code: 'SNNC_W_LOIHI_A_IN', message: `${r.aInOver16.toFixed(1)} neuron-steps per sample exceed lava's 16-bit a_in` }]
+        : [];
     return {
       accuracy: r.accuracyPerStep[ctx.T - 1] ?? 0,
       // Input presented t steps and read L steps later: one run gives every t ≤ T.
       accuracyPerStep: r.accuracyPerStep.slice(0, ctx.T),
       note: `accuracy from the bit-accurate simulation of the emitted netx network (lava CUBA fixed point, input scale ${r.inputScale}, ${r.readout} readout, one-step synaptic delay per layer: input presented T steps and read ${r.latency} steps later) on the first ${ctx.data.y.length} samples; no Lava runtime or chip was run`,
       diagnostics: [...r.diagnostics, ...aIn],
-      details: { latency: r.latency, steps: r.steps, synapticDelay: r.synapticDelay, inputScale: r.inputScale, readout: r.readout, spikesPerSample: r.spikesPerSample, layers: r.layers },
+      details: {
+        latency: r.latency,
+        steps: r.steps,
+        synapticDelay: r.synapticDelay,
+        inputScale: r.inputScale,
+        readout: r.readout,
+        spikesPerSample: r.spikesPerSample,
+        layers: r.layers,
+      },
     };
   },
   // Each synapse layer adds a step of delay: the chip runs T + L steps per sample.
@@ -150,7 +164,10 @@ const imc: BackendRecord<ImcTarget> = {
       ...(dev !== undefined ? { seed: dev.seed, devices: { ...dev.effects, seed: dev.seed } } : {}),
       ...(ctx.onProgress !== undefined ? { onProgress: ctx.onProgress } : {}),
     });
-    const how = t.adc.type === 'sense-amp' ? `1-bit sense amplifiers, references fitted on ${Math.min(64, ctx.calibration.y.length)} calibration images` : `${t.adc.bits.value}-bit SAR ADCs`;
+    const how =
+      t.adc.type === 'sense-amp'
+        ? `1-bit sense amplifiers, references fitted on ${Math.min(64, ctx.calibration.y.length)} calibration images`
+        : `${t.adc.bits.value}-bit SAR ADCs`;
     const devices = dev !== undefined && Object.keys(dev.effects).length > 0 ? 'device non-idealities drawn per seed' : 'ideal devices';
     return {
       accuracy: r.accuracyPerStep[ctx.T - 1] ?? 0,
@@ -202,10 +219,18 @@ export function registerBackend<Tg extends BackendTarget, M extends BackendMappi
     throw fail({ code: 'SNNC_E_USAGE', message: `backend kind '${record.kind}' is not a lower-case name`, hint: "use e.g. 'mychip'" });
   }
   if (BUNDLED_KINDS.has(record.kind)) {
-    throw fail({ code: 'SNNC_E_USAGE', message: `backend kind '${record.kind}' is bundled with snnc and cannot be replaced`, hint: 'register your backend under a kind of its own' });
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: `backend kind '${record.kind}' is bundled with snnc and cannot be replaced`,
+      hint: 'register your backend under a kind of its own',
+    });
   }
   if (record.targetSchema === undefined) {
-    throw fail({ code: 'SNNC_E_USAGE', message: `backend kind '${record.kind}' has no targetSchema`, hint: 'give the JSON schema its target files must match' });
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: `backend kind '${record.kind}' has no targetSchema`,
+      hint: 'give the JSON schema its target files must match',
+    });
   }
   registerTargetKind(record.kind, record.targetSchema);
   registry.set(record.kind, record as unknown as AnyRecord);

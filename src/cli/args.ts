@@ -15,7 +15,11 @@ export const COMMON_OPTIONS = {
   quiet: opt.switch({ short: 'q', help: 'print nothing but errors' }),
   debug: opt.switch({ help: 'print stack traces for errors' }),
   maxElements: opt.int({ value: 'n', min: 1, max: Number.MAX_SAFE_INTEGER, help: 'largest tensor any stage may allocate (default 268435456 = 2^28)' }),
-  maxMemory: opt.parsed<number>({ value: 'size', help: 'stop with SNNC_E_LIMIT once memory use passes this, e.g. 1.5GB (default: 80 % of RAM)' }, parseMemory, (v, w) => parseMemory(String(v), w)),
+  maxMemory: opt.parsed<number>(
+    { value: 'size', help: 'stop with SNNC_E_LIMIT once memory use passes this, e.g. 1.5GB (default: 80 % of RAM)' },
+    parseMemory,
+    (v, w) => parseMemory(String(v), w),
+  ),
 } satisfies OptionSchema;
 
 export interface ParsedArgs<S extends OptionSchema> {
@@ -80,7 +84,11 @@ export function formatOptions(schema: OptionSchema): string {
 function parseMemory(s: string, where: string): number {
   const bytes = parseBytes(s);
   if (bytes === undefined || bytes < 2 ** 20) {
-    throw fail({ code: 'SNNC_E_USAGE', message: `${where} must be a size such as 800MB or 1.5GB, got '${s}'`, hint: 'units: B, KB, MB, GB, TB (powers of 1024); at least 1MB' });
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: `${where} must be a size such as 800MB or 1.5GB, got '${s}'`,
+      hint: 'units: B, KB, MB, GB, TB (powers of 1024); at least 1MB',
+    });
   }
   return bytes;
 }

@@ -12,7 +12,17 @@ import { quantizeCommand } from './quantize.js';
 import { exploreCommand } from './explore.js';
 import { retrainCommand } from './retrain.js';
 
-export const COMMANDS: readonly Command[] = [compileCommand, inspectCommand, runCommand, convertCommand, simulateCommand, quantizeCommand, exploreCommand, retrainCommand, verifyCommand];
+export const COMMANDS: readonly Command[] = [
+  compileCommand,
+  inspectCommand,
+  runCommand,
+  convertCommand,
+  simulateCommand,
+  quantizeCommand,
+  exploreCommand,
+  retrainCommand,
+  verifyCommand,
+];
 
 export function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -67,22 +67,35 @@ export const compileCommand: Command = {
     writeDirAtomic(out, r.files, { force: o.force === true });
     // Every FPGA target that was emitted has its project in <out>/<target name>/ (a custom
     // target file names its own folder).
-    const fpgaDirs = r.report.targets.filter((t) => t.kind === 'fpga' && t.status === 'ok').map((t) => join(out, t.target)).filter((d) => existsSync(d));
+    const fpgaDirs = r.report.targets
+      .filter((t) => t.kind === 'fpga' && t.status === 'ok')
+      .map((t) => join(out, t.target))
+      .filter((d) => existsSync(d));
     const checks: string[] = [];
     if (o.csim === true) {
-      if (fpgaDirs.length === 0) throw fail({ code: 'SNNC_E_USAGE', message: '--csim needs an FPGA target that compiled', hint: 'add --target fpga (or your FPGA target file)' });
+      if (fpgaDirs.length === 0)
+        throw fail({ code: 'SNNC_E_USAGE', message: '--csim needs an FPGA target that compiled', hint: 'add --target fpga (or your FPGA target file)' });
       if (!(await hasCompiler())) {
         checks.push('fpga C-simulation: g++ is not installed, so it was not run');
       } else {
         for (const dir of fpgaDirs) {
           const c = await csim(dir);
-          checks.push(`${basename(dir)} C-simulation (g++): ${c.ok ? 'bit-exact' : 'MISMATCH'} with the integer simulation on ${c.samples} samples (${c.mismatches} mismatches)`);
-          if (!c.ok) throw fail({ code: 'SNNC_E_BACKEND', message: `the generated C++ disagrees with the integer simulation on ${c.mismatches} of ${c.samples} samples`, file: dir, hint: 'this is a bug in snnc; please report it with the project folder' });
+          checks.push(
+            `${basename(dir)} C-simulation (g++): ${c.ok ? 'bit-exact' : 'MISMATCH'} with the integer simulation on ${c.samples} samples (${c.mismatches} mismatches)`,
+          );
+          if (!c.ok)
+            throw fail({
+              code: 'SNNC_E_BACKEND',
+              message: `the generated C++ disagrees with the integer simulation on ${c.mismatches} of ${c.samples} samples`,
+              file: dir,
+              hint: 'this is a bug in snnc; please report it with the project folder',
+            });
         }
       }
     }
     if (o.synth === true) {
-      if (fpgaDirs.length === 0) throw fail({ code: 'SNNC_E_USAGE', message: '--synth needs an FPGA target that compiled', hint: 'add --target fpga (or your FPGA target file)' });
+      if (fpgaDirs.length === 0)
+        throw fail({ code: 'SNNC_E_USAGE', message: '--synth needs an FPGA target that compiled', hint: 'add --target fpga (or your FPGA target file)' });
       for (const dir of fpgaDirs) {
         const s = await synth(dir);
         checks.push(`${basename(dir)} synthesis: ${s.message ?? (s.ran ? 'done' : 'not run')}`);
@@ -97,11 +110,18 @@ export const compileCommand: Command = {
     const lines = [
       `${model}: ANN ${formatPercent(rep.accuracy.ann)}; SNN ${rep.accuracy.snn.map((s) => `T=${s.T} ${formatPercent(s.accuracy)}`).join(', ')} on ${rep.settings.dataset} (${rep.settings.samples} samples)`,
       '',
-      table(['target', 'status', 'accuracy', 'T', 'energy/inference', 'latency', 'energy vs baseline'], rep.targets.map((t) => [
-        t.target, t.status, t.accuracy === null ? '—' : formatPercent(t.accuracy), t.status === 'ok' ? String(t.timesteps) : '—',
-        t.energyJ === null ? '—' : formatSI(t.energyJ, 'J'), t.latencyS === null ? '—' : formatSI(t.latencyS, 's'),
-        t.vsBaseline !== undefined ? formatRatio(t.vsBaseline.energy) : '—',
-      ])),
+      table(
+        ['target', 'status', 'accuracy', 'T', 'energy/inference', 'latency', 'energy vs baseline'],
+        rep.targets.map((t) => [
+          t.target,
+          t.status,
+          t.accuracy === null ? '—' : formatPercent(t.accuracy),
+          t.status === 'ok' ? String(t.timesteps) : '—',
+          t.energyJ === null ? '—' : formatSI(t.energyJ, 'J'),
+          t.latencyS === null ? '—' : formatSI(t.latencyS, 's'),
+          t.vsBaseline !== undefined ? formatRatio(t.vsBaseline.energy) : '—',
+        ]),
+      ),
       '',
       `baseline ${rep.baseline.target}: ${formatSI(rep.baseline.energyJ, 'J')}, ${formatSI(rep.baseline.latencyS, 's')} per inference`,
       ...rep.targets.filter((t) => t.status !== 'ok').map((t) => `${t.target}: ${t.note ?? 'unavailable'}`),

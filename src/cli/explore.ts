@@ -30,8 +30,14 @@ const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
 
 function rowCells(r: ExploreRow, doc: ExploreDoc): string[] {
   return [
-    r.config, String(r.T), pct(r.accuracy), `${r.drop > 0 ? '−' : '+'}${Math.abs(r.drop).toFixed(2)} pp`,
-    formatBits(r.memoryBits), `${r.compression.toFixed(1)}×`, formatSI(r.energyJ, 'J'), formatSI(r.latencyS, 's'),
+    r.config,
+    String(r.T),
+    pct(r.accuracy),
+    `${r.drop > 0 ? '−' : '+'}${Math.abs(r.drop).toFixed(2)} pp`,
+    formatBits(r.memoryBits),
+    `${r.compression.toFixed(1)}×`,
+    formatSI(r.energyJ, 'J'),
+    formatSI(r.latencyS, 's'),
     r.id === doc.selected ? 'selected' : '',
   ];
 }
@@ -45,15 +51,22 @@ function summary(doc: ExploreDoc, dir: string): string {
     `${configs} configurations × ${doc.space.T.length} T on ${doc.space.target}${doc.shard !== undefined ? ` (shard ${doc.shard})` : ''}; ${doc.targetNote}`,
     '',
     `Pareto front (accuracy ↑, memory ↓, ${doc.rows.every((r) => r.energyJ !== null) ? 'energy' : 'synaptic operations'} ↓), ${front.length} of ${doc.rows.length} points:`,
-    table(['config', 'T', 'accuracy', 'vs reference', 'memory', 'smaller', 'energy', 'latency', 'note'], front.map((r) => rowCells(r, doc))),
+    table(
+      ['config', 'T', 'accuracy', 'vs reference', 'memory', 'smaller', 'energy', 'latency', 'note'],
+      front.map((r) => rowCells(r, doc)),
+    ),
     '',
   ];
   const sel = doc.selected !== null ? rows.get(doc.selected) : undefined;
   if (sel !== undefined) {
-    out.push(`selected (least memory within ${doc.space.maxAccuracyDrop} pp): ${sel.config} at T=${sel.T}: ${pct(sel.accuracy)} (${sel.drop.toFixed(2)} pp below the reference), ${formatBits(sel.memoryBits)} (${sel.compression.toFixed(1)}× smaller than float32), ${formatSI(sel.energyJ, 'J')} per inference`);
+    out.push(
+      `selected (least memory within ${doc.space.maxAccuracyDrop} pp): ${sel.config} at T=${sel.T}: ${pct(sel.accuracy)} (${sel.drop.toFixed(2)} pp below the reference), ${formatBits(sel.memoryBits)} (${sel.compression.toFixed(1)}× smaller than float32), ${formatSI(sel.energyJ, 'J')} per inference`,
+    );
   } else {
     const c = doc.closest !== null ? rows.get(doc.closest) : undefined;
-    out.push(`warning SNNC_W_EXPLORE_NONE: no configuration stays within ${doc.space.maxAccuracyDrop} pp of the reference${c !== undefined ? `; the closest is ${c.config} at T=${c.T}: ${pct(c.accuracy)} (${c.drop.toFixed(2)} pp below), ${formatBits(c.memoryBits)}` : ''}`);
+    out.push(
+      `warning SNNC_W_EXPLORE_NONE: no configuration stays within ${doc.space.maxAccuracyDrop} pp of the reference${c !== undefined ? `; the closest is ${c.config} at T=${c.T}: ${pct(c.accuracy)} (${c.drop.toFixed(2)} pp below), ${formatBits(c.memoryBits)}` : ''}`,
+    );
     out.push('  hint: allow a larger drop (--max-accuracy-drop), add wider --bits or larger --T, or retrain for the hardware');
   }
   for (const s of doc.skipped) out.push(`skipped ${s.config}: ${s.reason}`);
@@ -63,20 +76,32 @@ function summary(doc: ExploreDoc, dir: string): string {
 
 type Diagnostics = ExploreResult['diagnostics'];
 
-function printResult(doc: ExploreDoc, dir: string, print: { readonly json: boolean; readonly quiet: boolean }, io: CliIO, diagnostics: Diagnostics = []): number {
+function printResult(
+  doc: ExploreDoc,
+  dir: string,
+  print: { readonly json: boolean; readonly quiet: boolean },
+  io: CliIO,
+  diagnostics: Diagnostics = [],
+): number {
   if (print.json) {
     const rows = new Map(doc.rows.map((r) => [r.id, r]));
-    io.stdout(JSON.stringify({
-      output: dir,
-      files: ['explore.csv', 'explore.json', 'explore.svg'],
-      reference: doc.reference,
-      selected: doc.selected !== null ? rows.get(doc.selected) ?? null : null,
-      closest: doc.closest !== null ? rows.get(doc.closest) ?? null : null,
-      pareto: doc.pareto.map((id) => rows.get(id)),
-      skipped: doc.skipped,
-      ...(doc.shard !== undefined ? { shard: doc.shard } : {}),
-      diagnostics,
-    }, null, 2) + '\n');
+    io.stdout(
+      JSON.stringify(
+        {
+          output: dir,
+          files: ['explore.csv', 'explore.json', 'explore.svg'],
+          reference: doc.reference,
+          selected: doc.selected !== null ? (rows.get(doc.selected) ?? null) : null,
+          closest: doc.closest !== null ? (rows.get(doc.closest) ?? null) : null,
+          pareto: doc.pareto.map((id) => rows.get(id)),
+          skipped: doc.skipped,
+          ...(doc.shard !== undefined ? { shard: doc.shard } : {}),
+          diagnostics,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   } else if (!print.quiet) {
     const notes = diagnostics.map(diagnosticLine);
     io.stdout(summary(doc, dir) + (notes.length > 0 ? notes.join('\n') + '\n' : ''));
@@ -86,9 +111,12 @@ function printResult(doc: ExploreDoc, dir: string, print: { readonly json: boole
 
 function readShard(dir: string): { doc: ExploreDoc; file: string } {
   const file = join(dir, 'explore.json');
-  if (!existsSync(file)) throw fail({ code: 'SNNC_E_IO', message: 'no explore.json in this folder', file: dir, hint: 'pass the -o folders of the explore --shard runs' });
+  if (!existsSync(file))
+    throw fail({ code: 'SNNC_E_IO', message: 'no explore.json in this folder', file: dir, hint: 'pass the -o folders of the explore --shard runs' });
   let doc: unknown;
-  try { doc = JSON.parse(readFileSync(file, 'utf8')); } catch (e) {
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
     throw fail({ code: 'SNNC_E_IO', message: `explore.json is not valid JSON: ${(e as Error).message}`, file });
   }
   validateExploreDoc(doc, file);
@@ -107,7 +135,8 @@ const OPTIONS = {
 export const exploreCommand: Command = {
   name: 'explore',
   summary: 'sweep bit widths, rounding and time steps; Pareto front of accuracy, memory and energy',
-  usage: 'snnc explore <model> [--bits 2..8] [--neuron-bits 8] [--rounding all] [--T 8,16,32] [--max-accuracy-drop 0.5] [--workers n] [--shard i/n] -o <dir>\n       snnc explore merge <dir> <dir> … -o <dir>',
+  usage:
+    'snnc explore <model> [--bits 2..8] [--neuron-bits 8] [--rounding all] [--T 8,16,32] [--max-accuracy-drop 0.5] [--workers n] [--shard i/n] -o <dir>\n       snnc explore merge <dir> <dir> … -o <dir>',
   description: [
     'Quantizes the spiking network (an ANN is converted first) with every combination of weight',
     'bits, neuron-parameter bits (thresholds and biases) and rounding, runs each with the',
@@ -138,7 +167,8 @@ export const exploreCommand: Command = {
     const print = { json: o.json === true, quiet: o.quiet === true };
     if (first === 'merge' && !existsSync(first)) {
       const dirs = positionals.slice(1);
-      if (dirs.length === 0) throw fail({ code: 'SNNC_E_USAGE', message: 'explore merge: no folders given', hint: 'snnc explore merge part1 part2 … -o explore' });
+      if (dirs.length === 0)
+        throw fail({ code: 'SNNC_E_USAGE', message: 'explore merge: no folders given', hint: 'snnc explore merge part1 part2 … -o explore' });
       const doc = mergeDocs(dirs.map(readShard));
       writeDirAtomic(out, exploreFiles(doc), { force: o.force === true });
       return printResult(doc, out, print, io);

@@ -29,11 +29,21 @@ export function bytes(n: number | null): string {
 /** Left-aligned text table with a header row. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: readonly string[]): string => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (r: readonly string[]): string =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 /** One diagnostic as the CLI prints it: `warning CODE (node): message`, the hint indented below. */
-export function diagnosticLine(d: { readonly severity: string; readonly code: string; readonly message: string; readonly node?: string | undefined; readonly hint?: string | undefined }): string {
+export function diagnosticLine(d: {
+  readonly severity: string;
+  readonly code: string;
+  readonly message: string;
+  readonly node?: string | undefined;
+  readonly hint?: string | undefined;
+}): string {
   return `${d.severity} ${d.code}${d.node !== undefined ? ` (${d.node})` : ''}: ${d.message}${d.hint !== undefined ? `\n  hint: ${d.hint}` : ''}`;
 }

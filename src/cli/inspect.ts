@@ -41,7 +41,12 @@ export const inspectCommand: Command = {
     for (const v of r.inputs) out.push(`  ${v.name}: ${v.dtype}${shapeStr(v.shape)}`);
     out.push('outputs:');
     for (const v of r.outputs) out.push(`  ${v.name}: ${v.dtype}${shapeStr(v.shape)}`);
-    out.push('ops: ' + Object.entries(r.histogram).map(([k, v]) => `${k}×${v}`).join(', '));
+    out.push(
+      'ops: ' +
+        Object.entries(r.histogram)
+          .map(([k, v]) => `${k}×${v}`)
+          .join(', '),
+    );
     out.push('');
     out.push(
       table(

@@ -58,12 +58,40 @@ export const quantizeCommand: Command = {
     writeFileAtomic(out, exportOnnx(q.graph));
     const m = q.memory;
     if (o.json === true) {
-      io.stdout(JSON.stringify({ output: out, calibration: q.calibration, memory: m, layers: q.program.layers.map((l) => ({ name: l.name, kind: l.kind, weightBits: l.weightBits, accBits: l.accBits, shift: l.shift, ...(l.neuron !== null ? { thresholdBits: l.neuron.thresholdBits, membraneBits: l.neuron.membraneBits } : {}) })), diagnostics: q.diagnostics }, null, 2) + '\n');
+      io.stdout(
+        JSON.stringify(
+          {
+            output: out,
+            calibration: q.calibration,
+            memory: m,
+            layers: q.program.layers.map((l) => ({
+              name: l.name,
+              kind: l.kind,
+              weightBits: l.weightBits,
+              accBits: l.accBits,
+              shift: l.shift,
+              ...(l.neuron !== null ? { thresholdBits: l.neuron.thresholdBits, membraneBits: l.neuron.membraneBits } : {}),
+            })),
+            diagnostics: q.diagnostics,
+          },
+          null,
+          2,
+        ) + '\n',
+      );
       return 0;
     }
     if (o.quiet === true) return 0;
     for (const d of q.diagnostics) io.stderr(diagnosticLine(d) + '\n');
-    const rows = [...m.layers, m.total].map((row) => [row.layer, row.kind, formatBits(row.weightBits), formatBits(row.biasBits), formatBits(row.stateBits), formatBits(row.paramBits), formatBits(row.totalBits), formatBits(row.float32Bits)]);
+    const rows = [...m.layers, m.total].map((row) => [
+      row.layer,
+      row.kind,
+      formatBits(row.weightBits),
+      formatBits(row.biasBits),
+      formatBits(row.stateBits),
+      formatBits(row.paramBits),
+      formatBits(row.totalBits),
+      formatBits(row.float32Bits),
+    ]);
     io.stdout(table(['layer', 'kind', 'weights', 'biases', 'state', 'params', 'total', 'float32'], rows) + '\n');
     io.stdout(`wrote ${out}: ${formatBits(m.total.totalBits)} vs ${formatBits(m.total.float32Bits)} in float32 (${m.compression.toFixed(2)}× smaller)\n`);
     return 0;

@@ -37,12 +37,12 @@ export const retrainCommand: Command = {
     'The hardware-aware retraining loop. Each round fine-tunes the ANN (TF.js) with the target in',
     'the forward pass — every ReLU becomes a trainable clip, quantized to L levels for few time',
     'steps (QCFS), weights fake-quantized to the deployment bits, optionally distilled from the',
-    'original ANN — then converts, quantizes and runs it on the target\'s own simulation (Loihi',
+    "original ANN — then converts, quantizes and runs it on the target's own simulation (Loihi",
     'bit-accurate, FPGA integer program, IMC functional) and costs it, as snnc compile does. One',
     'line per round; it stops when the budget holds, when two rounds bring nothing better, or',
     'after --rounds. The output is a plain ONNX ANN (Clip(0, λ) activations) with the settings',
     "in its metadata; 'snnc compile' converts it with the trained clips as thresholds.",
-    'The accuracy that decides is the hardware simulation\'s on the first --hw-samples test images.',
+    "The accuracy that decides is the hardware simulation's on the first --hw-samples test images.",
   ].join('\n'),
   options: OPTIONS,
   examples: [
@@ -55,7 +55,8 @@ export const retrainCommand: Command = {
     const model = requirePositional(positionals, 0, 'model path', this.name);
     const out = required(o.output, '-o <retrained.onnx>', this.name);
     const target = o.target;
-    if (target === undefined) throw fail({ code: 'SNNC_E_USAGE', message: 'missing --target', hint: 'e.g. --target loihi2 (one target; retrain trains for one hardware)' });
+    if (target === undefined)
+      throw fail({ code: 'SNNC_E_USAGE', message: 'missing --target', hint: 'e.g. --target loihi2 (one target; retrain trains for one hardware)' });
     const budget = o.budget ?? [];
     probeOutput(out);
     const reportDir = o.report;
@@ -71,27 +72,49 @@ export const retrainCommand: Command = {
       modelFile: model,
       keepFiles: reportDir !== undefined,
       onProgress: progressBar(io, quiet || json),
-      onRound: (row) => { if (!json && !quiet) io.stderr(roundLine(row, budget.length > 0) + '\n'); },
+      onRound: (row) => {
+        if (!json && !quiet) io.stderr(roundLine(row, budget.length > 0) + '\n');
+      },
     });
     const best = r.rounds.find((x) => x.round === r.best);
-    const warn = budget.length > 0 && !r.budgetMet && best !== undefined
-      ? { severity: 'warning', code: 'SNNC_W_BUDGET_UNMET', message: `the budget is not met; closest: round ${best.round}: ${best.misses.map(describeMiss).join('; ')}`, hint: 'more --rounds or --epochs, more --levels or --weight-bits, a larger --T, or relax the budget' }
-      : undefined;
-    const log = { output: out, settings: r.settings, best: r.best, budgetMet: r.budgetMet, rounds: r.rounds.map((x) => ({ ...x, misses: x.misses.map(describeMiss) })), diagnostics: warn !== undefined ? [warn] : [] };
+    const warn =
+      budget.length > 0 && !r.budgetMet && best !== undefined
+        ? {
+            severity: 'warning',
+            code: 'SNNC_W_BUDGET_UNMET',
+            message: `the budget is not met; closest: round ${best.round}: ${best.misses.map(describeMiss).join('; ')}`,
+            hint: 'more --rounds or --epochs, more --levels or --weight-bits, a larger --T, or relax the budget',
+          }
+        : undefined;
+    const log = {
+      output: out,
+      settings: r.settings,
+      best: r.best,
+      budgetMet: r.budgetMet,
+      rounds: r.rounds.map((x) => ({ ...x, misses: x.misses.map(describeMiss) })),
+      diagnostics: warn !== undefined ? [warn] : [],
+    };
     writeFileAtomic(out, exportOnnx(r.graph));
     if (reportDir !== undefined) {
-      writeDirAtomic(reportDir, [
-        ...r.files,
-        { path: 'retrain.json', data: JSON.stringify(log, null, 2) + '\n' },
-        { path: 'retrain.svg', data: retrainChart(r.rounds, r.best, r.settings.target) + '\n' },
-      ], { force: o.force === true });
+      writeDirAtomic(
+        reportDir,
+        [
+          ...r.files,
+          { path: 'retrain.json', data: JSON.stringify(log, null, 2) + '\n' },
+          { path: 'retrain.svg', data: retrainChart(r.rounds, r.best, r.settings.target) + '\n' },
+        ],
+        { force: o.force === true },
+      );
     }
     if (json) {
       io.stdout(JSON.stringify(log, null, 2) + '\n');
       return 0;
     }
     if (warn !== undefined) io.stderr(diagnosticLine(warn) + '\n');
-    if (!quiet) io.stdout(`wrote ${out}: round ${r.best} (${r.settings.method}); ${budget.length > 0 ? (r.budgetMet ? 'budget met' : 'budget not met') : 'no budget given'}\n`);
+    if (!quiet)
+      io.stdout(
+        `wrote ${out}: round ${r.best} (${r.settings.method}); ${budget.length > 0 ? (r.budgetMet ? 'budget met' : 'budget not met') : 'no budget given'}\n`,
+      );
     return 0;
   },
 };

@@ -26,10 +26,7 @@ export const runCommand: Command = {
     'unless --force is given.',
   ].join('\n'),
   options: OPTIONS,
-  examples: [
-    'snnc run model.onnx --input x=input_0.pb -o out/',
-    'snnc run examples/mlp.onnx -i input=digit.npy -o out/ --json',
-  ],
+  examples: ['snnc run model.onnx --input x=input_0.pb -o out/', 'snnc run examples/mlp.onnx -i input=digit.npy -o out/ --json'],
   async run(argv, io) {
     const { positionals, values: o } = parseCommandArgs(argv, OPTIONS, this.name);
     const model = requirePositional(positionals, 0, 'model path', this.name);

@@ -22,7 +22,10 @@ const OPTIONS = {
   dataset: DATA_OPTIONS.dataset,
   T: { ...TIMESTEPS, help: 'time steps to evaluate, comma-separated (default 8,16,32,64)' },
   n: DATA_OPTIONS.n,
-  target: opt.string({ value: 'target', help: "also run the network as the target's hardware does: loihi1/loihi2 (bit-accurate netx), imc-hpadc/imc-adcless (crossbars), fpga (its integer program), or a target JSON" }),
+  target: opt.string({
+    value: 'target',
+    help: "also run the network as the target's hardware does: loihi1/loihi2 (bit-accurate netx), imc-hpadc/imc-adcless (crossbars), fpga (its integer program), or a target JSON",
+  }),
   noise: opt.string({ value: 'spec', help: 'device non-idealities for --target, e.g. program=1,read=0.01,drift=3600,stuck=0.001,onoff=17' }),
   seeds: opt.int({ value: 'n', min: 1, max: 100, help: 'noise seeds for --target (default 3 with --noise, else 1); reports mean ± std' }),
   hwSamples: { ...HW_SAMPLES, help: 'samples for the --target simulation (default 200)' },
@@ -45,11 +48,11 @@ export const simulateCommand: Command = {
     'Warnings name layers that never fire or fire almost every step, with a calibration suggestion.',
     '',
     "With --target the network also runs the way the target's hardware computes it, on the first",
-    '--hw-samples samples, next to the float SNN and the integer SNN at the hardware\'s precisions for',
+    "--hw-samples samples, next to the float SNN and the integer SNN at the hardware's precisions for",
     'every T: Loihi bit-accurate (lava CUBA fixed point, one step of synaptic delay per layer), IMC',
     'crossbars (partial sums through the ADCs or sense amplifiers; --noise and --seeds add device',
-    'non-idealities), the FPGA design\'s integer program, or a registered kind\'s own simulation.',
-    "A target that needs other neuron semantics (Loihi: reset to zero, fire on v > θ) gets them",
+    "non-idealities), the FPGA design's integer program, or a registered kind's own simulation.",
+    'A target that needs other neuron semantics (Loihi: reset to zero, fire on v > θ) gets them',
     'unless --reset is given; the float SNN of the default conversion is reported beside it.',
   ].join('\n'),
   options: OPTIONS,
@@ -81,7 +84,12 @@ export const simulateCommand: Command = {
       const nHw = Math.min(o.hwSamples ?? 200, r.samples);
       const data = fitToModel(r.graph, loadDatasetSpec(o.dataset ?? 'mnist', 'test', nHw));
       const calib = fitToModel(r.graph, loadDatasetSpec(o.calib === undefined || o.calib === 'synthetic' ? 'mnist' : o.calib, 'train', 64));
-      hw = simulateOnTarget(g, r.graph, o.target, data, calib, { T, convert: userConvert, ...pick(o, { noise: OPTIONS.noise, seeds: OPTIONS.seeds }), onProgress: bar });
+      hw = simulateOnTarget(g, r.graph, o.target, data, calib, {
+        T,
+        convert: userConvert,
+        ...pick(o, { noise: OPTIONS.noise, seeds: OPTIONS.seeds }),
+        onProgress: bar,
+      });
     }
     if (o.json === true) {
       const json = {
@@ -89,7 +97,10 @@ export const simulateCommand: Command = {
         dataset: r.dataset,
         ann: r.ann,
         snn: r.snn.map((s) => ({
-          T: s.T, accuracy: s.accuracy, spikesPerSample: s.spikesPerSample, synopsPerSample: s.synopsPerSample,
+          T: s.T,
+          accuracy: s.accuracy,
+          spikesPerSample: s.spikesPerSample,
+          synopsPerSample: s.synopsPerSample,
           ...(s.meanSteps !== undefined ? { meanSteps: s.meanSteps } : {}),
           layers: s.layers.map((l) => ({ name: l.name, spikes: l.spikes, synops: l.synops, firingRate: l.firingRate })),
         })),
@@ -105,24 +116,50 @@ export const simulateCommand: Command = {
     const out: string[] = [`${model} on ${r.dataset} (${r.samples} samples)`];
     if (r.ann !== null) out.push(`ANN accuracy ${pct(r.ann.accuracy)}, ${count(r.ann.macsPerSample)} MACs/sample`);
     out.push('');
-    out.push(table(
-      ['T', 'accuracy', ...(r.ann !== null ? ['vs ANN'] : []), 'spikes/sample', 'synops/sample', ...(r.snn[0]?.meanSteps !== undefined ? ['mean steps'] : [])],
-      r.snn.map((s) => [
-        String(s.T), pct(s.accuracy),
-        ...(r.ann !== null ? [`${(100 * (s.accuracy - r.ann.accuracy)).toFixed(2)} pp`] : []),
-        count(Math.round(s.spikesPerSample)), count(Math.round(s.synopsPerSample)),
-        ...(s.meanSteps !== undefined ? [s.meanSteps.toFixed(1)] : []),
-      ]),
-    ));
+    out.push(
+      table(
+        [
+          'T',
+          'accuracy',
+          ...(r.ann !== null ? ['vs ANN'] : []),
+          'spikes/sample',
+          'synops/sample',
+          ...(r.snn[0]?.meanSteps !== undefined ? ['mean steps'] : []),
+        ],
+        r.snn.map((s) => [
+          String(s.T),
+          pct(s.accuracy),
+          ...(r.ann !== null ? [`${(100 * (s.accuracy - r.ann.accuracy)).toFixed(2)} pp`] : []),
+          count(Math.round(s.spikesPerSample)),
+          count(Math.round(s.synopsPerSample)),
+          ...(s.meanSteps !== undefined ? [s.meanSteps.toFixed(1)] : []),
+        ]),
+      ),
+    );
     if (r.int !== undefined) {
       const ints = r.int.rows;
       out.push('', 'integer-exact simulation:');
-      out.push(table(['T', 'int accuracy', 'vs float SNN', 'spikes/sample'], ints.map((s, i) => [String(s.T), pct(s.accuracy), `${(100 * (s.accuracy - (r.snn[i]?.accuracy ?? 0))).toFixed(2)} pp`, count(Math.round(s.spikesPerSample))])));
+      out.push(
+        table(
+          ['T', 'int accuracy', 'vs float SNN', 'spikes/sample'],
+          ints.map((s, i) => [
+            String(s.T),
+            pct(s.accuracy),
+            `${(100 * (s.accuracy - (r.snn[i]?.accuracy ?? 0))).toFixed(2)} pp`,
+            count(Math.round(s.spikesPerSample)),
+          ]),
+        ),
+      );
     }
     const last = r.snn[r.snn.length - 1];
     if (last !== undefined) {
       out.push('', `layers at T=${last.T}:`);
-      out.push(table(['layer', 'op', 'spikes/sample', 'firing rate'], last.layers.map((l) => [l.name, l.op, count(Math.round(l.spikes)), pct(l.firingRate)])));
+      out.push(
+        table(
+          ['layer', 'op', 'spikes/sample', 'firing rate'],
+          last.layers.map((l) => [l.name, l.op, count(Math.round(l.spikes)), pct(l.firingRate)]),
+        ),
+      );
     }
     if (hw !== undefined) out.push('', ...hardwareLines(hw));
     for (const d of r.diagnostics) out.push(diagnosticLine(d));
@@ -134,19 +171,36 @@ export const simulateCommand: Command = {
 function hardwareLines(h: TargetComparison): string[] {
   const def = h.rows[0]?.snnDefault !== undefined;
   const noisy = Object.keys(h.noise).length > 0;
-  const noise = noisy ? `, device noise ${Object.entries(h.noise).map(([k, v]) => `${k}=${String(v)}`).join(',')} over seeds ${h.seeds.join(',')}` : '';
+  const noise = noisy
+    ? `, device noise ${Object.entries(h.noise)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(',')} over seeds ${h.seeds.join(',')}`
+    : '';
   const out = [
     `${h.target} (${h.kind}) on the first ${h.samples} samples${noise}: ${h.note}`,
     table(
-      ['T', ...(def ? ['float SNN (default conversion)'] : []), `float SNN (${h.conversion.reset}, ${h.conversion.fire})`, 'integer SNN', h.target, 'vs integer'],
+      [
+        'T',
+        ...(def ? ['float SNN (default conversion)'] : []),
+        `float SNN (${h.conversion.reset}, ${h.conversion.fire})`,
+        'integer SNN',
+        h.target,
+        'vs integer',
+      ],
       h.rows.map((x) => [
-        String(x.T), ...(x.snnDefault !== undefined ? [pct(x.snnDefault)] : []), pct(x.snn), x.int === null ? '—' : pct(x.int),
+        String(x.T),
+        ...(x.snnDefault !== undefined ? [pct(x.snnDefault)] : []),
+        pct(x.snn),
+        x.int === null ? '—' : pct(x.int),
         `${pct(x.hardware)}${h.seeds.length > 1 ? ` ± ${(100 * x.std).toFixed(2)} pp` : ''}`,
         x.int === null ? '—' : `${(100 * (x.hardware - x.int)).toFixed(2)} pp`,
       ]),
     ),
   ];
-  if (h.conversion.targetSemantics) out.push(`converted with the target's neuron semantics (reset ${h.conversion.reset}, fire ${h.conversion.fire}); --reset subtract keeps the default conversion`);
+  if (h.conversion.targetSemantics)
+    out.push(
+      `converted with the target's neuron semantics (reset ${h.conversion.reset}, fire ${h.conversion.fire}); --reset subtract keeps the default conversion`,
+    );
   for (const d of h.diagnostics) out.push(diagnosticLine(d));
   return out;
 }

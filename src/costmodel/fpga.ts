@@ -49,7 +49,8 @@ export function fpgaCost(target: FpgaTarget, mapping: MappingOf<'fpga'>, activit
     'every instantiated multiplier, adder and BRAM toggles in every cycle of its layer (an upper bound on dynamic power)',
     'energy = power x time; LUT/FF logic other than adders and the processing system (ARM cores, DDR) are not modelled',
   ];
-  if (mapping.totals.multipliers > r.dsps.value) assumptions.push(`design needs ${mapping.totals.multipliers} multipliers but the board has ${r.dsps.value} DSPs; the rest would go to LUTs`);
+  if (mapping.totals.multipliers > r.dsps.value)
+    assumptions.push(`design needs ${mapping.totals.multipliers} multipliers but the board has ${r.dsps.value} DSPs; the rest would go to LUTs`);
   if (bram36 > r.bram36.value) assumptions.push(`design needs ${bram36} BRAM36 but the board has ${r.bram36.value}; weights would spill to URAM or DDR`);
   return makeReport({
     target,

@@ -104,12 +104,16 @@ export function imcCost(target: ImcTarget, mapping: MappingOf<'imc'>, activity: 
   ];
   const chips = Math.max(1, ...mapping.layers.map((m) => m.chips ?? 1));
   if (chipTraffic > 0) {
-    assumptions.push(dg.interChipEnergyPerBit === undefined
-      ? `the network spans several chips (up to ${chips} per layer); the target gives no interChipEnergyPerBit, so that traffic is not costed`
-      : 'a network on several chips sends layer inputs and 32-bit partial sums between them (routing energy); link latency is not modelled');
+    assumptions.push(
+      dg.interChipEnergyPerBit === undefined
+        ? `the network spans several chips (up to ${chips} per layer); the target gives no interChipEnergyPerBit, so that traffic is not costed`
+        : 'a network on several chips sends layer inputs and 32-bit partial sums between them (routing energy); link latency is not modelled',
+    );
   }
   if (target.adc.type === 'sense-amp') {
-    assumptions.push('ADC-less: each column partial sum is a 1-bit sense-amplifier decision, combined digitally (accuracy effect measured by the simulator, not here)');
+    assumptions.push(
+      'ADC-less: each column partial sum is a 1-bit sense-amplifier decision, combined digitally (accuracy effect measured by the simulator, not here)',
+    );
   }
   return makeReport({
     target,

@@ -10,9 +10,7 @@ import { annCost } from './ann.js';
 
 export type * from './types.js';
 export type { Target, LoihiTarget, ImcTarget, FpgaTarget, AnnTarget, Constant, Status, Unit } from './target.js';
-;
-;
-export {    annCost };
+export { annCost };
 
 export function estimateCost(target: Target, mapping: Mapping, activity: Activity): CostReport {
   if (target.kind !== mapping.kind) {

@@ -33,12 +33,7 @@ function tileXY(core: number, g: Geometry): [number, number] {
 }
 
 /** Mean hop energy and max hop latency between two core ranges. */
-function hops(
-  src: readonly [number, number],
-  dst: readonly [number, number],
-  g: Geometry,
-  t: LoihiTarget,
-): { meanEnergy: number; maxLatency: number } {
+function hops(src: readonly [number, number], dst: readonly [number, number], g: Geometry, t: LoihiTarget): { meanEnergy: number; maxLatency: number } {
   let sum = 0;
   let n = 0;
   let maxLatency = 0;
@@ -140,7 +135,8 @@ export function loihiCost(target: LoihiTarget, mapping: MappingOf<'loihi'>, acti
   ];
   if (e.staticPower === undefined) assumptions.push('static (leakage) power is not modelled: the target gives no sourced figure');
   if (pairs.some((p) => p.act.macs > 0)) assumptions.push('real-valued inputs are counted as one synaptic op per MAC (graded-spike / bias input)');
-  if (tilesUsed.size > target.chip.cores.value / g.coresPerTile) assumptions.push('the network needs more than one chip; chip-to-chip links are modelled as extra mesh rows');
+  if (tilesUsed.size > target.chip.cores.value / g.coresPerTile)
+    assumptions.push('the network needs more than one chip; chip-to-chip links are modelled as extra mesh rows');
 
   return makeReport({
     target,

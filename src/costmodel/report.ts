@@ -28,10 +28,7 @@ function addBreakdowns(list: readonly Breakdown[]): Breakdown {
 
 /** Pairs mapping layers with activity layers by name. A mismatch is a bug in whoever
  *  produced them (backend vs simulator), so it is a plain Error, not a user error. */
-export function pairLayers<M extends { readonly name: string }>(
-  mapped: readonly M[],
-  activity: readonly LayerActivity[],
-): { map: M; act: LayerActivity }[] {
+export function pairLayers<M extends { readonly name: string }>(mapped: readonly M[], activity: readonly LayerActivity[]): { map: M; act: LayerActivity }[] {
   const byName = new Map(activity.map((a) => [a.name, a]));
   return mapped.map((m) => {
     const act = byName.get(m.name);

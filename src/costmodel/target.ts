@@ -45,15 +45,7 @@ export interface LoihiTarget extends TargetBase {
     readonly barrier: readonly { readonly tiles: number; readonly latency: Constant }[];
   };
 }
-export type LoihiEvent =
-  | 'synopDense'
-  | 'synopConv'
-  | 'neuronAccess'
-  | 'neuronUpdate'
-  | 'spikeGen'
-  | 'axonOut'
-  | 'hopEastWest'
-  | 'hopNorthSouth';
+export type LoihiEvent = 'synopDense' | 'synopConv' | 'neuronAccess' | 'neuronUpdate' | 'spikeGen' | 'axonOut' | 'hopEastWest' | 'hopNorthSouth';
 
 export type ImcAdc =
   | {
@@ -198,13 +190,22 @@ export function registerTargetKind(kind: string, schema: Readonly<Record<string,
         {
           type: 'object',
           required: ['schemaVersion', 'name', 'kind', 'description'],
-          properties: { schemaVersion: { const: 1 }, name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$' }, kind: { const: kind }, description: { type: 'string', minLength: 1 } },
+          properties: {
+            schemaVersion: { const: 1 },
+            name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$' },
+            kind: { const: kind },
+            description: { type: 'string', minLength: 1 },
+          },
         },
         schema,
       ],
     });
   } catch (e) {
-    throw fail({ code: 'SNNC_E_TARGET', message: `the target schema of kind '${kind}' does not compile: ${(e as Error).message}`, hint: 'give a JSON Schema 2020-12 object' });
+    throw fail({
+      code: 'SNNC_E_TARGET',
+      message: `the target schema of kind '${kind}' does not compile: ${(e as Error).message}`,
+      hint: 'give a JSON Schema 2020-12 object',
+    });
   }
   customKinds.set(kind, v);
 }
@@ -251,7 +252,12 @@ function looksLikePath(s: string): boolean {
 /** Load a bundled target by name ('imc-adcless') or a user target file by path. */
 export function loadTarget(nameOrPath: string): Target {
   const t = loadAnyTarget(nameOrPath);
-  if (!BUNDLED_KINDS.has(t.kind)) throw fail({ code: 'SNNC_E_TARGET', message: `target '${t.name}' is of kind '${t.kind}', which this command cannot use`, hint: 'compile uses registered kinds; other commands take loihi, imc, fpga and ann targets' });
+  if (!BUNDLED_KINDS.has(t.kind))
+    throw fail({
+      code: 'SNNC_E_TARGET',
+      message: `target '${t.name}' is of kind '${t.kind}', which this command cannot use`,
+      hint: 'compile uses registered kinds; other commands take loihi, imc, fpga and ann targets',
+    });
   return t as Target;
 }
 

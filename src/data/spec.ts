@@ -36,7 +36,11 @@ export function fitToModel(g: Graph, d: Dataset): Dataset {
   const want = (info?.shape ?? []).slice(1);
   const have = d.x.shape.slice(1);
   if (!want.every((x): x is number => typeof x === 'number')) {
-    throw fail({ code: 'SNNC_E_INPUT_MISMATCH', message: `input '${name}' has a symbolic non-batch dimension [${(info?.shape ?? []).join(', ')}]`, hint: 'export the model with fixed input sizes except the batch' });
+    throw fail({
+      code: 'SNNC_E_INPUT_MISMATCH',
+      message: `input '${name}' has a symbolic non-batch dimension [${(info?.shape ?? []).join(', ')}]`,
+      hint: 'export the model with fixed input sizes except the batch',
+    });
   }
   const nWant = want.reduce((a, b) => a * b, 1);
   const nHave = have.reduce((a, b) => a * b, 1);
@@ -44,7 +48,9 @@ export function fitToModel(g: Graph, d: Dataset): Dataset {
     throw fail({
       code: 'SNNC_E_INPUT_MISMATCH',
       message: `dataset '${d.name}' has samples of shape [${have.join(', ')}] but the model input '${name}' is ${info?.dtype ?? '?'}[${(info?.shape ?? []).join(', ')}]`,
-      hint: d.name.startsWith('mnist') ? 'the embedded MNIST fits models taking float32 [N,1,28,28] or [N,784] images' : 'the .npz x array must hold one model input per sample',
+      hint: d.name.startsWith('mnist')
+        ? 'the embedded MNIST fits models taking float32 [N,1,28,28] or [N,784] images'
+        : 'the .npz x array must hold one model input per sample',
     });
   }
   checkLabels(g, d);

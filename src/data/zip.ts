@@ -24,7 +24,12 @@ const U32 = 0xffffffff;
 const U16 = 0xffff;
 
 function bad(file: string | undefined, message: string): never {
-  throw fail({ code: 'SNNC_E_NPY', message, ...(file !== undefined ? { file } : {}), hint: 'the .npz file may be truncated or not a ZIP archive; re-save it with numpy.savez' });
+  throw fail({
+    code: 'SNNC_E_NPY',
+    message,
+    ...(file !== undefined ? { file } : {}),
+    hint: 'the .npz file may be truncated or not a ZIP archive; re-save it with numpy.savez',
+  });
 }
 
 export function listZip(bytes: Uint8Array, file?: string): ZipEntry[] {
@@ -32,7 +37,10 @@ export function listZip(bytes: Uint8Array, file?: string): ZipEntry[] {
   // The end record sits in the last 22 + 65535 (max comment) bytes; search backwards.
   let eocd = -1;
   for (let i = bytes.length - 22; i >= 0 && i >= bytes.length - 22 - U16; i--) {
-    if (v.getUint32(i, true) === SIG_EOCD) { eocd = i; break; }
+    if (v.getUint32(i, true) === SIG_EOCD) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) bad(file, 'not a ZIP archive (no end-of-central-directory record)');
   let count = v.getUint16(eocd + 10, true);
@@ -117,7 +125,12 @@ export function extractZip(bytes: Uint8Array, entry: ZipEntry, maxBytes: number,
   if (at + 30 > bytes.length || v.getUint32(at, true) !== SIG_LOCAL) bad(file, `local header of '${entry.name}' is missing`);
   if ((entry.flags & 1) !== 0) bad(file, `entry '${entry.name}' is encrypted`);
   if (entry.size > maxBytes) {
-    throw fail({ code: 'SNNC_E_LIMIT', message: `entry '${entry.name}' unpacks to ${entry.size} bytes, over the limit of ${maxBytes}`, ...(file !== undefined ? { file } : {}), hint: 'raise the limit with --max-elements if the data really is this large' });
+    throw fail({
+      code: 'SNNC_E_LIMIT',
+      message: `entry '${entry.name}' unpacks to ${entry.size} bytes, over the limit of ${maxBytes}`,
+      ...(file !== undefined ? { file } : {}),
+      hint: 'raise the limit with --max-elements if the data really is this large',
+    });
   }
   const start = at + 30 + v.getUint16(at + 26, true) + v.getUint16(at + 28, true);
   const end = start + entry.compressedSize;
@@ -214,6 +227,9 @@ export function writeZip(entries: readonly { readonly name: string; readonly dat
   ev.setUint32(16, offset, true);
   const out = new Uint8Array(offset + cdSize + 22);
   let p = 0;
-  for (const part of [...locals, ...centrals, end]) { out.set(part, p); p += part.length; }
+  for (const part of [...locals, ...centrals, end]) {
+    out.set(part, p);
+    p += part.length;
+  }
   return out;
 }

@@ -29,7 +29,14 @@ export interface UnitPoint {
 }
 
 export type UnitResult =
-  | { readonly index: number; readonly config: string; readonly ok: true; readonly memoryBits: number; readonly float32Bits: number; readonly points: readonly UnitPoint[] }
+  | {
+      readonly index: number;
+      readonly config: string;
+      readonly ok: true;
+      readonly memoryBits: number;
+      readonly float32Bits: number;
+      readonly points: readonly UnitPoint[];
+    }
   | { readonly index: number; readonly config: string; readonly ok: false; readonly reason: string };
 
 export interface EvalContext {
@@ -70,11 +77,15 @@ function macsPerStep(l: IntProgram['layers'][number]): number {
   const g = l.geometry;
   const kk = g === undefined ? 1 : g.kernel[0] * g.kernel[1];
   switch (l.kind) {
-    case 'dense': return l.weights.length;
-    case 'conv': return elements(l.outShape) * ((l.inShape[0] ?? 1) / (g?.group ?? 1)) * kk;
-    case 'sum-pool': return elements(l.outShape) * kk;
+    case 'dense':
+      return l.weights.length;
+    case 'conv':
+      return elements(l.outShape) * ((l.inShape[0] ?? 1) / (g?.group ?? 1)) * kk;
+    case 'sum-pool':
+      return elements(l.outShape) * kk;
     case 'add':
-    case 'max-pool': return 0;
+    case 'max-pool':
+      return 0;
   }
 }
 
@@ -86,7 +97,10 @@ export function activityFromInt(p: IntProgram, r: IntSimResult, T: number, alias
   const N = Math.max(1, r.samples);
   const upTo = (xs: readonly number[]): number => xs.slice(0, T).reduce((a, x) => a + x, 0) / N;
   const steps = new Map((r.activity ?? []).map((a) => [a.layer, a]));
-  const events = (name: string): number => { const a = steps.get(name); return a === undefined ? 0 : upTo(a.nonzeroPerStep); };
+  const events = (name: string): number => {
+    const a = steps.get(name);
+    return a === undefined ? 0 : upTo(a.nonzeroPerStep);
+  };
   const isSpikes = (name: string): boolean => (name === p.input.name ? p.input.coding === 'poisson' : p.layers.find((l) => l.name === name)?.outBits === 1);
   const layers: LayerActivity[] = [];
   for (const l of p.layers) {
@@ -123,7 +137,12 @@ export function evaluateUnit(ctx: EvalContext, u: ExploreUnit, onProgress?: (don
   const config = configName(u);
   let program: IntProgram;
   try {
-    program = quantizeGraph(ctx.snn, { bits: { w: u.weightBits, th: u.neuronBits, b: u.neuronBits }, rounding: u.rounding, seed: ctx.seed, ...ctx.quant }).program;
+    program = quantizeGraph(ctx.snn, {
+      bits: { w: u.weightBits, th: u.neuronBits, b: u.neuronBits },
+      rounding: u.rounding,
+      seed: ctx.seed,
+      ...ctx.quant,
+    }).program;
   } catch (e) {
     // A configuration the quantizer cannot map (or a program its check refuses) is a result
     // of the sweep, listed with the reason, not the end of it.

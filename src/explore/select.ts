@@ -61,9 +61,14 @@ export function paretoFront(rows: readonly RawRow[]): Set<string> {
   const cost = costOf(rows);
   const front = new Set<string>();
   for (const a of rows) {
-    const dominated = rows.some((b) =>
-      b !== a && b.accuracy >= a.accuracy && b.memoryBits <= a.memoryBits && cost(b) <= cost(a) &&
-      (b.accuracy > a.accuracy || b.memoryBits < a.memoryBits || cost(b) < cost(a)));
+    const dominated = rows.some(
+      (b) =>
+        b !== a &&
+        b.accuracy >= a.accuracy &&
+        b.memoryBits <= a.memoryBits &&
+        cost(b) <= cost(a) &&
+        (b.accuracy > a.accuracy || b.memoryBits < a.memoryBits || cost(b) < cost(a)),
+    );
     if (!dominated) front.add(a.id);
   }
   return front;
@@ -78,9 +83,12 @@ export function select(rows: readonly RawRow[], maxDrop: number): { selected: st
   const cost = costOf(rows);
   const within = rows.filter((r) => r.drop <= maxDrop + 1e-9);
   const better = (a: RawRow, b: RawRow): boolean =>
-    a.memoryBits !== b.memoryBits ? a.memoryBits < b.memoryBits
-      : cost(a) !== cost(b) ? cost(a) < cost(b)
-        : a.accuracy !== b.accuracy ? a.accuracy > b.accuracy
+    a.memoryBits !== b.memoryBits
+      ? a.memoryBits < b.memoryBits
+      : cost(a) !== cost(b)
+        ? cost(a) < cost(b)
+        : a.accuracy !== b.accuracy
+          ? a.accuracy > b.accuracy
           : a.T < b.T;
   if (within.length > 0) return { selected: within.reduce((best, r) => (better(r, best) ? r : best)).id, closest: null };
   if (rows.length === 0) return { selected: null, closest: null };
@@ -124,7 +132,11 @@ function checkShardRows(doc: ExploreDoc, file: string, units: readonly ExploreUn
     for (const T of doc.space.T) {
       const k = seen.get(`${c}-T${T}`) ?? 0;
       if (k > 1 || (k === 0 && !skipped.has(c)) || (k === 1 && skipped.has(c))) {
-        throw mergeError(`configuration ${c} at T=${T} appears ${k} times${skipped.has(c) ? ' and as skipped' : ''} in shard ${doc.shard ?? ''}`, file, 'merge the unmodified outputs of explore --shard runs');
+        throw mergeError(
+          `configuration ${c} at T=${T} appears ${k} times${skipped.has(c) ? ' and as skipped' : ''} in shard ${doc.shard ?? ''}`,
+          file,
+          'merge the unmodified outputs of explore --shard runs',
+        );
       }
     }
   }
@@ -146,7 +158,8 @@ export function mergeDocs(docs: readonly { readonly doc: ExploreDoc; readonly fi
   let count = 0;
   const seen = new Map<number, string>();
   for (const { doc, file } of docs) {
-    if (doc.shard === undefined) throw mergeError('this explore.json is not a shard (it was written without --shard)', file, 'merge only the outputs of runs with --shard i/n');
+    if (doc.shard === undefined)
+      throw mergeError('this explore.json is not a shard (it was written without --shard)', file, 'merge only the outputs of runs with --shard i/n');
     const [i, n] = doc.shard.split('/').map(Number) as [number, number];
     if (!(i >= 1 && i <= n)) throw mergeError(`shard ${doc.shard} is not i/n with 1 ≤ i ≤ n`, file, 'merge the unmodified outputs of explore --shard runs');
     if (count === 0) count = n;
@@ -155,11 +168,20 @@ export function mergeDocs(docs: readonly { readonly doc: ExploreDoc; readonly fi
     if (dup !== undefined) throw mergeError(`shard ${i}/${n} is given twice (also in ${dup})`, file, 'pass each shard once');
     seen.set(i, file);
     if (renderJson(headOf(doc)) !== head) {
-      throw mergeError('this shard was run with another model, dataset, sweep, reference or snnc version than the first one', file, `compare its explore.json with ${first.file}: model, dataset, space, conversion and reference must be equal`);
+      throw mergeError(
+        'this shard was run with another model, dataset, sweep, reference or snnc version than the first one',
+        file,
+        `compare its explore.json with ${first.file}: model, dataset, space, conversion and reference must be equal`,
+      );
     }
   }
   const missing = Array.from({ length: count }, (_, k) => k + 1).filter((k) => !seen.has(k));
-  if (missing.length > 0) throw mergeError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')} missing`, undefined, 'run the missing shards and pass every output folder');
+  if (missing.length > 0)
+    throw mergeError(
+      `shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')} missing`,
+      undefined,
+      'run the missing shards and pass every output folder',
+    );
   const units = enumerateUnits(first.doc.space.weightBits, first.doc.space.neuronBits, first.doc.space.rounding as Rounding[]);
   for (const { doc, file } of docs) checkShardRows(doc, file, units);
   const order = new Map(units.map((u) => [configName(u), u.index]));

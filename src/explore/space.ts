@@ -22,7 +22,8 @@ function usage(message: string, hint: string): Error {
 export function enumerateUnits(weightBits: readonly number[], neuronBits: readonly number[], rounding: readonly Rounding[]): ExploreUnit[] {
   const total = weightBits.length * neuronBits.length * rounding.length;
   if (total === 0) throw usage('the sweep is empty', 'give at least one value for --bits, --neuron-bits and --rounding');
-  if (total > MAX_UNITS) throw usage(`the sweep has ${total} configurations (limit ${MAX_UNITS})`, 'narrow --bits, --neuron-bits or --rounding, or split the sweep with --shard');
+  if (total > MAX_UNITS)
+    throw usage(`the sweep has ${total} configurations (limit ${MAX_UNITS})`, 'narrow --bits, --neuron-bits or --rounding, or split the sweep with --shard');
   const out: ExploreUnit[] = [];
   for (const w of weightBits) for (const p of neuronBits) for (const r of rounding) out.push({ index: out.length, weightBits: w, neuronBits: p, rounding: r });
   return out;

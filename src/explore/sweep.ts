@@ -23,7 +23,12 @@ import type { WorkerInit, WorkerMessage } from './worker.js';
  */
 function targetSetup(snn: Graph, t: BackendTarget, Tmax: number): { note: string; unavailable: boolean; extraSteps: number } {
   const record = backendFor(t.kind);
-  if (record?.map === undefined) return { unavailable: true, extraSteps: 0, note: `${t.name}: its backend has no mapping to cost configurations with; energy and latency are not available` };
+  if (record?.map === undefined)
+    return {
+      unavailable: true,
+      extraSteps: 0,
+      note: `${t.name}: its backend has no mapping to cost configurations with; energy and latency are not available`,
+    };
   try {
     record.map(snn, t, { T: Tmax, program: () => quantizeGraph(snn).program, weightBits: 8 });
   } catch (e) {
@@ -31,7 +36,11 @@ function targetSetup(snn: Graph, t: BackendTarget, Tmax: number): { note: string
     return { unavailable: true, extraSteps: 0, note: `${t.name} cannot run this network (${e.message}); energy and latency are not available` };
   }
   const extraSteps = record.stepsPerSample !== undefined ? record.stepsPerSample(snn, Tmax) - Tmax : 0;
-  return { unavailable: false, extraSteps, note: `${t.name}: mapped by the ${t.kind} backend for each configuration's integer program (widths, bit slices, memories follow it${extraSteps > 0 ? `; ${extraSteps} steps beyond T per sample` : ''}); energy and latency follow its activity` };
+  return {
+    unavailable: false,
+    extraSteps,
+    note: `${t.name}: mapped by the ${t.kind} backend for each configuration's integer program (widths, bit slices, memories follow it${extraSteps > 0 ? `; ${extraSteps} steps beyond T per sample` : ''}); energy and latency follow its activity`,
+  };
 }
 
 /** The worker thread (worker.ts). */
@@ -45,21 +54,30 @@ async function runPool(units: readonly ExploreUnit[], workers: number, init: Wor
   const results: UnitResult[] = [];
   const pool = Array.from({ length: Math.min(workers, units.length) }, () => startWorker(init));
   try {
-    await Promise.all(pool.map((w) => new Promise<void>((resolve, reject) => {
-      const next = (): void => {
-        const u = queue.shift();
-        if (u === undefined) resolve();
-        else w.postMessage(u);
-      };
-      w.on('message', (m: WorkerMessage) => {
-        if (m.type === 'progress') onDone(m.unit, m.done);
-        else if (m.type === 'result') { results.push(m.result); next(); }
-        else reject(errorFromData(m.error, 'explore worker'));
-      });
-      w.on('error', reject);
-      w.on('exit', (code) => { if (code !== 0) reject(new Error(`explore worker exited with code ${code}`)); });
-      next();
-    })));
+    await Promise.all(
+      pool.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const next = (): void => {
+              const u = queue.shift();
+              if (u === undefined) resolve();
+              else w.postMessage(u);
+            };
+            w.on('message', (m: WorkerMessage) => {
+              if (m.type === 'progress') onDone(m.unit, m.done);
+              else if (m.type === 'result') {
+                results.push(m.result);
+                next();
+              } else reject(errorFromData(m.error, 'explore worker'));
+            });
+            w.on('error', reject);
+            w.on('exit', (code) => {
+              if (code !== 0) reject(new Error(`explore worker exited with code ${code}`));
+            });
+            next();
+          }),
+      ),
+    );
   } finally {
     await Promise.all(pool.map((w) => w.terminate()));
   }
@@ -87,16 +105,39 @@ export interface Sweep {
 export async function runSweep(s: Sweep): Promise<{ readonly results: UnitResult[]; readonly targetNote: string }> {
   const Tmax = s.Ts[s.Ts.length - 1] ?? 1;
   const setup = targetSetup(s.snn, s.target, Tmax);
-  const ctx: EvalContext = { quant: s.quant, snn: s.snn, data: s.data, Ts: s.Ts, seed: s.seed, target: s.target, targetUnavailable: setup.unavailable, extraSteps: setup.extraSteps };
+  const ctx: EvalContext = {
+    quant: s.quant,
+    snn: s.snn,
+    data: s.data,
+    Ts: s.Ts,
+    seed: s.seed,
+    target: s.target,
+    targetUnavailable: setup.unavailable,
+    extraSteps: setup.extraSteps,
+  };
   const total = s.units.length * s.data.y.length;
   const doneOf = new Map<number, number>();
   const progress = (unit: number, done: number): void => {
     doneOf.set(unit, done);
-    s.onProgress?.(`explore ${s.units.length} configurations`, [...doneOf.values()].reduce((a, b) => a + b, 0), total);
+    s.onProgress?.(
+      `explore ${s.units.length} configurations`,
+      [...doneOf.values()].reduce((a, b) => a + b, 0),
+      total,
+    );
   };
   // Workers rebuild the context from the target's name: a kind registered in this thread only runs here.
   const workers = BUNDLED_KINDS.has(s.target.kind) ? Math.max(1, Math.min(s.workers, s.units.length)) : 1;
   if (workers <= 1) return { results: s.units.map((u) => evaluateUnit(ctx, u, (done) => progress(u.index, done))), targetNote: setup.note };
-  const init: WorkerInit = { snnOnnx: exportOnnx(s.snn), dataset: s.dataset, n: s.n, Ts: s.Ts, seed: s.seed, quant: s.quant, target: s.targetName, targetUnavailable: setup.unavailable, extraSteps: setup.extraSteps };
+  const init: WorkerInit = {
+    snnOnnx: exportOnnx(s.snn),
+    dataset: s.dataset,
+    n: s.n,
+    Ts: s.Ts,
+    seed: s.seed,
+    quant: s.quant,
+    target: s.targetName,
+    targetUnavailable: setup.unavailable,
+    extraSteps: setup.extraSteps,
+  };
   return { results: await runPool(s.units, workers, init, progress), targetNote: setup.note };
 }

@@ -94,7 +94,12 @@ export function writeDirAtomic(dir: string, files: readonly OutputFile[], opts: 
 }
 
 function ioError(path: string, e: unknown): Error {
-  return fail({ code: 'SNNC_E_IO', message: `cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`, file: path, hint: 'choose an output folder you can write to (and with free space)' });
+  return fail({
+    code: 'SNNC_E_IO',
+    message: `cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`,
+    file: path,
+    hint: 'choose an output folder you can write to (and with free space)',
+  });
 }
 
 function ioStep(path: string, f: () => void): void {
@@ -171,12 +176,22 @@ export function probeOutput(path: string): void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(path, e);
       const owner = Number(readFileSync(lock, 'utf8').trim());
       if (alive(owner)) {
-        throw fail({ code: 'SNNC_E_OUTPUT_BUSY', message: `another snnc (process ${owner}) is writing this output`, file: path, hint: `wait for it to finish, or choose another -o; if no snnc runs, delete ${lock}` });
+        throw fail({
+          code: 'SNNC_E_OUTPUT_BUSY',
+          message: `another snnc (process ${owner}) is writing this output`,
+          file: path,
+          hint: `wait for it to finish, or choose another -o; if no snnc runs, delete ${lock}`,
+        });
       }
       rmSync(lock, { force: true }); // its owner died: take it over
     }
   }
-  throw fail({ code: 'SNNC_E_OUTPUT_BUSY', message: 'the output lock changed hands while taking it', file: path, hint: 'another snnc started writing the same output; try again' });
+  throw fail({
+    code: 'SNNC_E_OUTPUT_BUSY',
+    message: 'the output lock changed hands while taking it',
+    file: path,
+    hint: 'another snnc started writing the same output; try again',
+  });
 }
 
 /** Releases the output locks this process holds. */
@@ -197,6 +212,6 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     renameSync(tmp, target);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw fail({ code: 'SNNC_E_IO', message: `could not write ${path}: ${(e as Error).message}`, file: path }, );
+    throw fail({ code: 'SNNC_E_IO', message: `could not write ${path}: ${(e as Error).message}`, file: path });
   }
 }

@@ -9,7 +9,9 @@ import type { AttrsOf, DType, Dim, Graph, Node, Tensor, ValueInfo, WindowAttrs }
 /** A node literal: `name` optional (defaults to `<op>_<index>`), `attrs` optional when the op has none required. */
 export type NodeSpec = Node extends infer N
   ? N extends Node
-    ? Omit<N, 'name' | 'attrs'> & { readonly name?: string } & (Record<string, never> extends N['attrs'] ? { readonly attrs?: N['attrs'] } : { readonly attrs: N['attrs'] })
+    ? Omit<N, 'name' | 'attrs'> & { readonly name?: string } & (Record<string, never> extends N['attrs']
+          ? { readonly attrs?: N['attrs'] }
+          : { readonly attrs: N['attrs'] })
     : never
   : never;
 
@@ -31,15 +33,18 @@ export function buildGraph(spec: GraphSpec, opts: InferOptions = {}): Graph {
   const init = spec.initializers;
   const initializers = new Map<string, Tensor>(init === undefined ? [] : isMap(init) ? [...init] : Object.entries(init));
   const nodes = spec.nodes.map((n, i) => ({ ...n, name: n.name ?? `${n.op}_${i}`, attrs: n.attrs ?? {} }) as Node);
-  return inferShapes({
-    name: spec.name ?? 'graph',
-    inputs: spec.inputs.map((i) => i.name),
-    outputs: [...spec.outputs],
-    nodes,
-    values,
-    initializers,
-    meta: { ...spec.meta },
-  }, opts);
+  return inferShapes(
+    {
+      name: spec.name ?? 'graph',
+      inputs: spec.inputs.map((i) => i.name),
+      outputs: [...spec.outputs],
+      nodes,
+      values,
+      initializers,
+      meta: { ...spec.meta },
+    },
+    opts,
+  );
 }
 
 function isMap(x: Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor>): x is ReadonlyMap<string, Tensor> {

@@ -9,10 +9,22 @@ export function isFloat(d: DType): boolean {
 /** Bytes per element in the storage format of ONNX/numpy (not of our typed array). */
 export function byteSize(d: DType): number {
   switch (d) {
-    case 'float64': case 'int64': case 'uint64': return 8;
-    case 'float32': case 'int32': case 'uint32': return 4;
-    case 'float16': case 'int16': case 'uint16': return 2;
-    case 'int8': case 'uint8': case 'bool': return 1;
+    case 'float64':
+    case 'int64':
+    case 'uint64':
+      return 8;
+    case 'float32':
+    case 'int32':
+    case 'uint32':
+      return 4;
+    case 'float16':
+    case 'int16':
+    case 'uint16':
+      return 2;
+    case 'int8':
+    case 'uint8':
+    case 'bool':
+      return 1;
   }
 }
 
@@ -20,16 +32,28 @@ export function byteSize(d: DType): number {
 export function allocData(d: DType, n: number, limit = DEFAULT_MAX_ELEMENTS): TensorData {
   checkElementCount(n, limit);
   switch (d) {
-    case 'float32': case 'float16': return new Float32Array(n);
-    case 'float64': return new Float64Array(n);
-    case 'int8': return new Int8Array(n);
-    case 'int16': return new Int16Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'int64': return new BigInt64Array(n);
-    case 'uint8': case 'bool': return new Uint8Array(n);
-    case 'uint16': return new Uint16Array(n);
-    case 'uint32': return new Uint32Array(n);
-    case 'uint64': return new BigUint64Array(n);
+    case 'float32':
+    case 'float16':
+      return new Float32Array(n);
+    case 'float64':
+      return new Float64Array(n);
+    case 'int8':
+      return new Int8Array(n);
+    case 'int16':
+      return new Int16Array(n);
+    case 'int32':
+      return new Int32Array(n);
+    case 'int64':
+      return new BigInt64Array(n);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(n);
+    case 'uint16':
+      return new Uint16Array(n);
+    case 'uint32':
+      return new Uint32Array(n);
+    case 'uint64':
+      return new BigUint64Array(n);
   }
 }
 

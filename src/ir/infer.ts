@@ -30,7 +30,11 @@ export function inferShapes(g: Graph, opts: InferOptions = {}): Graph {
     }
     const info = g.values.get(name);
     if (info === undefined) {
-      throw fail({ code: 'SNNC_E_UNDEFINED_VALUE', message: `graph input '${name}' has no dtype/shape information`, hint: 'declare the input with its type and shape' });
+      throw fail({
+        code: 'SNNC_E_UNDEFINED_VALUE',
+        message: `graph input '${name}' has no dtype/shape information`,
+        hint: 'declare the input with its type and shape',
+      });
     }
     checkDims(info.shape, `graph input '${name}'`);
     if (isStatic(info.shape)) shapeSize(info.shape, limit);
@@ -82,7 +86,8 @@ function dup(message: string, hint?: string): Error {
 export function checkUniqueNodeNames(nodes: readonly Node[]): void {
   const seen = new Set<string>();
   for (const n of nodes) {
-    if (seen.has(n.name)) throw fail({ code: 'SNNC_E_DUPLICATE_NAME', message: `two nodes are named '${n.name}'`, node: n.name, hint: 'node names must be unique' });
+    if (seen.has(n.name))
+      throw fail({ code: 'SNNC_E_DUPLICATE_NAME', message: `two nodes are named '${n.name}'`, node: n.name, hint: 'node names must be unique' });
     seen.add(n.name);
   }
 }
@@ -107,10 +112,11 @@ function checkCompatible(declared: ValueInfo, inferred: ValueInfo, node: Node | 
       code: 'SNNC_E_BAD_DTYPE',
       message: `value '${inferred.name}' is declared ${declared.dtype} but ${by} gives ${inferred.dtype}`,
       ...where,
-      hint: 'the model\'s value_info disagrees with its operators; re-export or strip value_info',
+      hint: "the model's value_info disagrees with its operators; re-export or strip value_info",
     });
   }
-  const mismatch = declared.shape.length !== inferred.shape.length ||
+  const mismatch =
+    declared.shape.length !== inferred.shape.length ||
     declared.shape.some((d, i) => {
       const e = inferred.shape[i];
       return typeof d === 'number' && typeof e === 'number' && d !== e;
@@ -120,7 +126,7 @@ function checkCompatible(declared: ValueInfo, inferred: ValueInfo, node: Node | 
       code: 'SNNC_E_BAD_SHAPE',
       message: `value '${inferred.name}' is declared with shape ${fmtShape(declared.shape)} but ${by} gives ${fmtShape(inferred.shape)}`,
       ...where,
-      hint: 'the model\'s value_info disagrees with its operators; re-export or strip value_info',
+      hint: "the model's value_info disagrees with its operators; re-export or strip value_info",
     });
   }
 }

@@ -52,6 +52,6 @@ export function checkMemory(where: string): void {
   throw fail({
     code: 'SNNC_E_LIMIT',
     message: `memory use reached ${mb(rss)} while ${where}, over the limit of ${mb(limit)}`,
-    hint: 'use fewer samples (--n, --calib-samples) or a smaller batch; raise the limit with --max-memory (default: 80 % of the machine\'s memory)',
+    hint: "use fewer samples (--n, --calib-samples) or a smaller batch; raise the limit with --max-memory (default: 80 % of the machine's memory)",
   });
 }

@@ -7,12 +7,37 @@
 import { fail } from '../errors.js';
 import type { DType, Dim, Node, OpName, Tensor, ValueInfo } from './types.js';
 import {
-  broadcastAll, broadcastShapes, canBroadcastTo, flattenShape, fmtShape, matmulShape, normalizeAxis,
-  padShape, reduceShape, reshapeTarget, shapeSlice, squeezeShape, transposeShape, unsqueezeShape,
+  broadcastAll,
+  broadcastShapes,
+  canBroadcastTo,
+  flattenShape,
+  fmtShape,
+  matmulShape,
+  normalizeAxis,
+  padShape,
+  reduceShape,
+  reshapeTarget,
+  shapeSlice,
+  squeezeShape,
+  transposeShape,
+  unsqueezeShape,
 } from './shape-utils.js';
 import {
-  ANY, FLOATS, INDEX, NUMERIC, SIGNED_INTS, checkDtype, checkRank, checkScalar, constInts, need,
-  sameDtype, shapeError, staticLength, unifyDim, windowOut,
+  ANY,
+  FLOATS,
+  INDEX,
+  NUMERIC,
+  SIGNED_INTS,
+  checkDtype,
+  checkRank,
+  checkScalar,
+  constInts,
+  need,
+  sameDtype,
+  shapeError,
+  staticLength,
+  unifyDim,
+  windowOut,
 } from './op-helpers.js';
 import type { InferCtx, InferCtxBase, OutInfo } from './op-helpers.js';
 
@@ -96,7 +121,10 @@ function pool<O extends 'MaxPool' | 'AveragePool' | 'SpikeMaxPool'>(outputs: rea
       throw shapeError(c, `kernel_shape [${a.kernelShape.join(', ')}] needs one entry per spatial dim of ${fmtShape(x.shape)}`);
     }
     const shape = [x.shape[0] as Dim, x.shape[1] as Dim, ...windowOut(c, x.shape.slice(2), a, a.ceilMode, 2)];
-    return [{ dtype: x.dtype, shape }, { dtype: 'int64', shape }];
+    return [
+      { dtype: x.dtype, shape },
+      { dtype: 'int64', shape },
+    ];
   });
 }
 
@@ -115,7 +143,8 @@ function neuron<O extends 'IF' | 'LIF'>(): OpRow<O> {
     const a = c.node.attrs;
     if (!(a.refractory >= 0) || !Number.isInteger(a.refractory)) throw shapeError(c, `refractory must be a non-negative integer, got ${a.refractory}`);
     if ('leak' in a && !(a.leak > 0 && a.leak <= 1)) throw shapeError(c, `leak must be in (0, 1], got ${a.leak}`);
-    if ('synDecay' in a && a.synDecay !== undefined && !(a.synDecay >= 0 && a.synDecay < 1)) throw shapeError(c, `synDecay must be in [0, 1), got ${a.synDecay}`);
+    if ('synDecay' in a && a.synDecay !== undefined && !(a.synDecay >= 0 && a.synDecay < 1))
+      throw shapeError(c, `synDecay must be in [0, 1), got ${a.synDecay}`);
     return [{ dtype: dt, shape: x.shape }];
   });
 }
@@ -227,7 +256,10 @@ const unsqueeze = row<'Unsqueeze'>(['data', 'axes'], ['expanded'], (c) => {
 });
 
 const concat = row<'Concat'>(['inputs...'], ['concat_result'], (c) => {
-  const dt = sameDtype(c, c.inputs.map((_, i) => i));
+  const dt = sameDtype(
+    c,
+    c.inputs.map((_, i) => i),
+  );
   const first = need(c, 0).shape;
   const r = first.length;
   const axis = normalizeAxis(c.node.attrs.axis, r, c.node.name);
@@ -318,8 +350,19 @@ const OPS: { readonly [O in OpName]: OpRow<O> } = {
   Div: binary(NUMERIC),
   Max: row<'Max'>(['data_0...'], ['max'], (c) => {
     c.inputs.forEach((_, i) => checkDtype(c, i, NUMERIC));
-    const dt = sameDtype(c, c.inputs.map((_, i) => i));
-    return [{ dtype: dt, shape: broadcastAll(c.inputs.map((_, i) => need(c, i).shape), c.node.name) }];
+    const dt = sameDtype(
+      c,
+      c.inputs.map((_, i) => i),
+    );
+    return [
+      {
+        dtype: dt,
+        shape: broadcastAll(
+          c.inputs.map((_, i) => need(c, i).shape),
+          c.node.name,
+        ),
+      },
+    ];
   }),
   Less: binary(NUMERIC, 'bool'),
   Where: row<'Where'>(['condition', 'X', 'Y'], ['output'], (c) => {
@@ -354,7 +397,10 @@ const OPS: { readonly [O in OpName]: OpRow<O> } = {
     checkScalar(c, 1);
     checkScalar(c, 2);
     const x = need(c, 0);
-    return [{ dtype: x.dtype, shape: x.shape }, { dtype: 'bool', shape: x.shape }];
+    return [
+      { dtype: x.dtype, shape: x.shape },
+      { dtype: 'bool', shape: x.shape },
+    ];
   }),
   Pad: pad,
   IF: neuron(),
@@ -384,7 +430,10 @@ export function inferNode(node: Node, lookup: (v: string) => ValueInfo, constOf:
   const inputs = node.inputs.slice(0, nIn).map((v) => (v === '' ? undefined : lookup(v)));
   const consts = node.inputs.slice(0, nIn).map((v) => (v === '' ? undefined : constOf(v)));
   const ctx: InferCtx = {
-    node, inputs, consts, inputNames: r.inputs,
+    node,
+    inputs,
+    consts,
+    inputNames: r.inputs,
     fresh: (o, ax) => `${node.name}:${o}:${ax}`,
   };
   const outs = r.infer(ctx);

@@ -27,7 +27,9 @@ function fmtAttr(v: unknown): string {
 
 function fmtAttrs(attrs: object): string {
   const rec = attrs as Readonly<Record<string, unknown>>;
-  const keys = Object.keys(rec).filter((k) => rec[k] !== undefined).sort();
+  const keys = Object.keys(rec)
+    .filter((k) => rec[k] !== undefined)
+    .sort();
   if (keys.length === 0) return '';
   return ` {${keys.map((k) => `${k}=${fmtAttr(rec[k])}`).join(', ')}}`;
 }

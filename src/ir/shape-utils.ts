@@ -52,8 +52,11 @@ function broadcastDim(x: Dim, y: Dim, a: readonly Dim[], b: readonly Dim[], node
   if (typeof x === 'number' && typeof y === 'number') {
     if (x === 1) return y;
     if (y === 1) return x;
-    throw badShape(`shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast together (${x} vs ${y})`, node,
-      'broadcast dims must be equal or one of them 1 (numpy rules)');
+    throw badShape(
+      `shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast together (${x} vs ${y})`,
+      node,
+      'broadcast dims must be equal or one of them 1 (numpy rules)',
+    );
   }
   if (typeof x === 'string' && typeof y === 'string') return x < y ? x : y;
   const num = typeof x === 'number' ? x : (y as number);
@@ -262,7 +265,13 @@ export function padShape(shape: readonly Dim[], pads: readonly number[], axes?: 
 }
 
 /** Reduce over `axes` (all when absent/empty unless noop); keepdims keeps them as 1. */
-export function reduceShape<D extends Dim>(shape: readonly D[], axes: readonly number[] | undefined, keepdims: boolean, noopWithEmptyAxes: boolean, node?: string): (D | 1)[] {
+export function reduceShape<D extends Dim>(
+  shape: readonly D[],
+  axes: readonly number[] | undefined,
+  keepdims: boolean,
+  noopWithEmptyAxes: boolean,
+  node?: string,
+): (D | 1)[] {
   if ((axes === undefined || axes.length === 0) && noopWithEmptyAxes) return [...shape];
   const ax = axes === undefined || axes.length === 0 ? new Set(shape.map((_, i) => i)) : new Set(normalizeAxes(axes, shape.length, node));
   const out: (D | 1)[] = [];

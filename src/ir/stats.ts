@@ -51,8 +51,24 @@ export function perSampleElements(shape: readonly Dim[]): number | null {
 }
 
 const ELEMENTWISE = new Set<Node['op']>([
-  'Relu', 'LeakyRelu', 'Clip', 'Sigmoid', 'Tanh', 'Exp', 'Neg', 'Softmax', 'BatchNormalization',
-  'Add', 'Sub', 'Mul', 'Div', 'Max', 'Less', 'Where', 'IF', 'LIF',
+  'Relu',
+  'LeakyRelu',
+  'Clip',
+  'Sigmoid',
+  'Tanh',
+  'Exp',
+  'Neg',
+  'Softmax',
+  'BatchNormalization',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Max',
+  'Less',
+  'Where',
+  'IF',
+  'LIF',
 ]);
 
 const mul = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a * b);
@@ -86,7 +102,10 @@ function nodeElementwise(n: Node, info: (v: string) => ValueInfo | undefined): n
   if (out === undefined) return null;
   if (ELEMENTWISE.has(n.op)) return perSampleElements(out);
   if (n.op === 'MaxPool' || n.op === 'AveragePool' || n.op === 'SpikeMaxPool') {
-    return mul(perSampleElements(out), n.attrs.kernelShape.reduce((a, b) => a * b, 1));
+    return mul(
+      perSampleElements(out),
+      n.attrs.kernelShape.reduce((a, b) => a * b, 1),
+    );
   }
   if (n.op === 'GlobalAveragePool' || n.op === 'GlobalMaxPool') {
     const x = info(n.inputs[0] ?? '')?.shape;

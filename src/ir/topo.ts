@@ -57,7 +57,9 @@ export function topoSort<N extends NodeLike>(nodes: readonly N[], available: Rea
   });
 
   const heap: number[] = [];
-  pending.forEach((c, i) => { if (c === 0) heapPush(heap, i); });
+  pending.forEach((c, i) => {
+    if (c === 0) heapPush(heap, i);
+  });
   const order: N[] = [];
   for (let i = heapPop(heap); i !== undefined; i = heapPop(heap)) {
     order.push(nodes[i] as N);
@@ -85,13 +87,19 @@ function cycleError(nodes: readonly NodeLike[], pending: readonly number[], prod
     for (const v of n?.inputs ?? []) {
       if (v === '' || available.has(v)) continue;
       const p = producer.get(v);
-      if (p !== undefined && stuck(p)) { next = p; break; }
+      if (p !== undefined && stuck(p)) {
+        next = p;
+        break;
+      }
     }
     // Every stuck node waits on at least one stuck producer, so next is always found.
     if (next < 0) break;
     cur = next;
   }
-  const loop = path.slice(pathPos.get(cur) ?? 0).reverse().map((i) => nodes[i]?.name ?? '?');
+  const loop = path
+    .slice(pathPos.get(cur) ?? 0)
+    .reverse()
+    .map((i) => nodes[i]?.name ?? '?');
   const first = loop[0] ?? '?';
   return fail({
     code: 'SNNC_E_CYCLE',

@@ -6,19 +6,7 @@
 // min/max of Clip, attribute pads of Pad, attribute axes of Squeeze, ...) into
 // this one form. Optional inputs that are absent are the empty string '', as in ONNX.
 
-export type DType =
-  | 'float32'
-  | 'float64'
-  | 'float16'
-  | 'int8'
-  | 'int16'
-  | 'int32'
-  | 'int64'
-  | 'uint8'
-  | 'uint16'
-  | 'uint32'
-  | 'uint64'
-  | 'bool';
+export type DType = 'float32' | 'float64' | 'float16' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'bool';
 
 /**
  * Element storage per dtype (see `dtype.ts`): float16 is held as Float32Array with
@@ -26,16 +14,7 @@ export type DType =
  * BigInt64Array/BigUint64Array so no value is silently rounded.
  */
 export type TensorData =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Int16Array
-  | Int32Array
-  | BigInt64Array
-  | Uint8Array
-  | Uint16Array
-  | Uint32Array
-  | BigUint64Array;
+  Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
 
 /** A dimension: a fixed size, or a symbol (e.g. 'N' for a batch dimension). */
 export type Dim = number | string;

@@ -69,7 +69,11 @@ export function verifyGraph(g: Graph): void {
       if (p === undefined) throw bad(`node '${n.name}' reads '${v}', which nothing defines`, n.name, 'SNNC_E_UNDEFINED_VALUE');
       throw bad(`nodes are not topologically sorted: '${n.name}' reads '${v}' before its producer '${p}'`, n.name);
     }
-    const fresh = inferNode(n, (v) => g.values.get(v) ?? missing(v, n.name), (v) => g.initializers.get(v));
+    const fresh = inferNode(
+      n,
+      (v) => g.values.get(v) ?? missing(v, n.name),
+      (v) => g.initializers.get(v),
+    );
     for (const out of fresh) {
       const stored = g.values.get(out.name);
       if (stored === undefined) throw bad(`output '${out.name}' of node '${n.name}' has no entry in values`, n.name);

@@ -18,7 +18,8 @@ const MAX_SAMPLES = 10_000_000;
 function checkBitsObject(v: unknown, where: string): Partial<BitWidths> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw usage(`${where} must be "k=b,…" or an object such as { w: 4, th: 8 }`);
   for (const [k, b] of Object.entries(v as Record<string, unknown>)) {
-    if (!(BIT_KEYS as readonly string[]).includes(k)) throw usage(`${where}: unknown key '${k}'`, 'keys: w (weights), th (thresholds), b (biases), v (membrane), in (input)');
+    if (!(BIT_KEYS as readonly string[]).includes(k))
+      throw usage(`${where}: unknown key '${k}'`, 'keys: w (weights), th (thresholds), b (biases), v (membrane), in (input)');
     checkBits(k, b as number | 'auto', where);
   }
   return v as Partial<BitWidths>;
@@ -40,21 +41,43 @@ function checkBudget(v: unknown, where: string): Budget {
 
 /** How a model file is read (loadModel). */
 export const LOAD_OPTIONS = {
-  nirDt: opt.number({ value: 'seconds', min: 1e-12, max: 1e6, help: 'NIR input only: the time step its constants are read with (default 1e-4; Sinabs files: 1, Rockpool: its dt, e.g. 1e-3)' }),
+  nirDt: opt.number({
+    value: 'seconds',
+    min: 1e-12,
+    max: 1e6,
+    help: 'NIR input only: the time step its constants are read with (default 1e-4; Sinabs files: 1, Rockpool: its dt, e.g. 1e-3)',
+  }),
 } satisfies OptionSchema;
 
 /** ANN → SNN conversion (convertModel, and everything that converts first). */
 export const CONVERT_OPTIONS = {
-  calib: opt.string({ value: 'mnist|file.npz', help: "calibration data: the embedded MNIST train split (default), a .npz with x, y, or 'synthetic' (data-free)" }),
+  calib: opt.string({
+    value: 'mnist|file.npz',
+    help: "calibration data: the embedded MNIST train split (default), a .npz with x, y, or 'synthetic' (data-free)",
+  }),
   calibSamples: opt.int({ value: 'n', min: 1, max: 1_000_000, help: 'calibration samples (default 512)' }),
-  method: fromText({ value: 'm', help: `threshold balancing statistic: ${METHODS_HELP} (default percentile:99.99)` }, (s, w) => { parseMethod(s, w); return s; }, (v, w) => { parseMethod(str(v, w), w); return v as string; }),
+  method: fromText(
+    { value: 'm', help: `threshold balancing statistic: ${METHODS_HELP} (default percentile:99.99)` },
+    (s, w) => {
+      parseMethod(s, w);
+      return s;
+    },
+    (v, w) => {
+      parseMethod(str(v, w), w);
+      return v as string;
+    },
+  ),
   granularity: opt.choice({ value: 'layer|channel', values: ['layer', 'channel'], help: 'one threshold per layer or per channel (default channel)' }),
   reset: opt.choice({ value: 'subtract|zero', values: ['subtract', 'zero'], help: 'membrane reset after a spike (default subtract)' }),
   coding: opt.choice({ value: 'direct|poisson', values: ['direct', 'poisson'], help: 'input coding (default direct: the analog input every step)' }),
   maxpool: opt.choice({ value: 'gate|avg', values: ['gate', 'avg'], help: 'MaxPool as spike-count gating (default) or replaced by AvgPool' }),
   seed: opt.int({ value: 'n', min: 0, max: 2 ** 31 - 1, help: 'seed for every random choice (default 0)' }),
   verify: opt.switch({ help: 'verify the IR after every pass' }),
-  dumpAfter: opt.string({ flag: 'dump-ir-after', value: 'pass', help: 'print the IR after a pass (canonicalize, fold-batchnorm, calibrate, convert, fold-avgpool)' }),
+  dumpAfter: opt.string({
+    flag: 'dump-ir-after',
+    value: 'pass',
+    help: 'print the IR after a pass (canonicalize, fold-batchnorm, calibrate, convert, fold-avgpool)',
+  }),
 } satisfies OptionSchema;
 
 /** Time steps as a list (simulate, compile, explore); each command states its own default. */
@@ -71,10 +94,21 @@ export const HW_SAMPLES = opt.int({ value: 'n', min: 1, max: MAX_SAMPLES, help: 
 
 /** Quantization (quantizeModel, explore's fixed settings). */
 export const QUANTIZE_OPTIONS = {
-  bits: opt.parsed<Partial<BitWidths>>({ value: 'k=b,…', help: 'bit widths for every layer, e.g. w=4,th=8 (defaults w=8,th=16,b=16,v=auto,in=8)' }, (s, w) => parseBits(s, w), checkBitsObject),
-  rounding: opt.parsed<Rounding>({ value: 'trunc|nearest|stochastic', help: 'rounding of every parameter (default nearest)' }, (s, w) => parseRounding(s, w), (v, w) => parseRounding(str(v, w), w)),
+  bits: opt.parsed<Partial<BitWidths>>(
+    { value: 'k=b,…', help: 'bit widths for every layer, e.g. w=4,th=8 (defaults w=8,th=16,b=16,v=auto,in=8)' },
+    (s, w) => parseBits(s, w),
+    checkBitsObject,
+  ),
+  rounding: opt.parsed<Rounding>(
+    { value: 'trunc|nearest|stochastic', help: 'rounding of every parameter (default nearest)' },
+    (s, w) => parseRounding(s, w),
+    (v, w) => parseRounding(str(v, w), w),
+  ),
   layers: {
-    flag: 'layer', value: 'name:k=b,…', repeatable: true, help: 'widths for one layer, e.g. conv1:w=6',
+    flag: 'layer',
+    value: 'name:k=b,…',
+    repeatable: true,
+    help: 'widths for one layer, e.g. conv1:w=6',
     parse: (texts, where) => {
       const out: Record<string, Partial<BitWidths>> = {};
       for (const t of texts) {
@@ -128,7 +162,11 @@ export function parseBitList(s: string, option: string): number[] {
 /** "trunc,nearest" → ['trunc', 'nearest']; 'all' = every rounding; a typo names the closest. */
 export function parseRoundingList(s: string, where = '--rounding'): Rounding[] {
   if (s.trim() === 'all') return ['trunc', 'nearest', 'stochastic'];
-  const out = s.split(',').map((x) => x.trim()).filter((x) => x !== '').map((x) => parseRounding(x, where));
+  const out = s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '')
+    .map((x) => parseRounding(x, where));
   if (out.length === 0) throw usage(`${where}: no rounding given`, 'e.g. --rounding nearest,stochastic');
   return [...new Set(out)];
 }
@@ -146,29 +184,58 @@ export function parseShard(s: string, where = '--shard'): Shard {
 
 /** The sweep of `snnc explore`. */
 const SWEEP_OPTIONS = {
-  weightBits: opt.parsed<readonly number[]>({ flag: 'bits', value: 'list', help: 'weight bits: a range and/or list, e.g. 2..8 or 2,4,8 (default 2..8)' }, (s, w) => parseBitList(s, w), (v, w) => checkNumberList(v, w, 1, 16)),
-  neuronBits: opt.parsed<readonly number[]>({ value: 'list', help: 'threshold and bias bits, same syntax (default 8)' }, (s, w) => parseBitList(s, w), (v, w) => checkNumberList(v, w, 1, 16)),
-  rounding: opt.parsed<readonly Rounding[]>({ value: 'list', help: "trunc, nearest, stochastic, comma-separated, or 'all' (default all)" }, (s, w) => parseRoundingList(s, w), checkRoundingList),
+  weightBits: opt.parsed<readonly number[]>(
+    { flag: 'bits', value: 'list', help: 'weight bits: a range and/or list, e.g. 2..8 or 2,4,8 (default 2..8)' },
+    (s, w) => parseBitList(s, w),
+    (v, w) => checkNumberList(v, w, 1, 16),
+  ),
+  neuronBits: opt.parsed<readonly number[]>(
+    { value: 'list', help: 'threshold and bias bits, same syntax (default 8)' },
+    (s, w) => parseBitList(s, w),
+    (v, w) => checkNumberList(v, w, 1, 16),
+  ),
+  rounding: opt.parsed<readonly Rounding[]>(
+    { value: 'list', help: "trunc, nearest, stochastic, comma-separated, or 'all' (default all)" },
+    (s, w) => parseRoundingList(s, w),
+    checkRoundingList,
+  ),
   maxAccuracyDrop: opt.number({ value: 'pp', min: 0, max: 100, help: 'allowed accuracy loss in percentage points (default 0.5)' }),
-  reference: opt.choice({ value: 'snn|ann', values: ['snn', 'ann'], help: 'what the drop is measured against: the float SNN at the largest T (default) or the ANN' }),
-  workers: opt.int({ value: 'n', min: 1, max: 256, help: 'parallel worker threads (default: the number of cores, at most 8)' }),
-  shard: opt.parsed<Shard>({ value: 'i/n', help: 'run only shard i of n of the sweep (then snnc explore merge)' }, (s, w) => parseShard(s, w), (v, w) => {
-    const s = v as Partial<Shard> | null;
-    if (s === null || typeof s !== 'object' || typeof s.index !== 'number' || typeof s.count !== 'number') throw usage(`${w} must be "i/n" or { index, count }`);
-    return parseShard(`${s.index}/${s.count}`, w);
+  reference: opt.choice({
+    value: 'snn|ann',
+    values: ['snn', 'ann'],
+    help: 'what the drop is measured against: the float SNN at the largest T (default) or the ANN',
   }),
+  workers: opt.int({ value: 'n', min: 1, max: 256, help: 'parallel worker threads (default: the number of cores, at most 8)' }),
+  shard: opt.parsed<Shard>(
+    { value: 'i/n', help: 'run only shard i of n of the sweep (then snnc explore merge)' },
+    (s, w) => parseShard(s, w),
+    (v, w) => {
+      const s = v as Partial<Shard> | null;
+      if (s === null || typeof s !== 'object' || typeof s.index !== 'number' || typeof s.count !== 'number')
+        throw usage(`${w} must be "i/n" or { index, count }`);
+      return parseShard(`${s.index}/${s.count}`, w);
+    },
+  ),
 } satisfies OptionSchema;
 
 /** A budget: "accuracy>=97%,energy<=5uJ,latency<=1ms". */
 export const BUDGET = opt.parsed<Budget>({ value: 'limits', help: 'e.g. "accuracy>=98%,energy<=5uJ,latency<=1ms"' }, (s, w) => parseBudget(s, w), checkBudget);
 
-
 /** simulateModel. */
 export const SIMULATE_OPTIONS = {
   ...DATA_OPTIONS,
   T: TIMESTEPS,
-  earlyExit: opt.number({ value: 'margin', min: 0, max: Number.MAX_VALUE, help: 'stop a sample once top-1 minus top-2 of its mean readout reaches this margin' }),
-  mode: opt.choice({ value: 'time-stepped|event-driven', values: ['time-stepped', 'event-driven'], help: 'simulation engine (identical results; default event-driven, the faster on the examples)' }),
+  earlyExit: opt.number({
+    value: 'margin',
+    min: 0,
+    max: Number.MAX_VALUE,
+    help: 'stop a sample once top-1 minus top-2 of its mean readout reaches this margin',
+  }),
+  mode: opt.choice({
+    value: 'time-stepped|event-driven',
+    values: ['time-stepped', 'event-driven'],
+    help: 'simulation engine (identical results; default event-driven, the faster on the examples)',
+  }),
   ...CONVERT_OPTIONS,
 } satisfies OptionSchema;
 
@@ -189,7 +256,10 @@ export const EXPLORE_OPTIONS = {
   ...DATA_OPTIONS,
   ...SWEEP_OPTIONS,
   T: { ...TIMESTEPS, help: 'time steps, comma-separated (default 8,16,32)' },
-  target: opt.string({ value: 'name', help: `target whose cost model gives energy and latency (default ${DEFAULT_EXPLORE_TARGET}; loihi2, imc-hpadc, imc-adcless or a JSON file)` }),
+  target: opt.string({
+    value: 'name',
+    help: `target whose cost model gives energy and latency (default ${DEFAULT_EXPLORE_TARGET}; loihi2, imc-hpadc, imc-adcless or a JSON file)`,
+  }),
   overflow: QUANTIZE_OPTIONS.overflow,
   ...CONVERT_OPTIONS,
 } satisfies OptionSchema;
@@ -204,19 +274,27 @@ export interface Distillation {
 /** "teacher=4,student=1,weight=0.7" → KD settings (weight default 0.5). */
 function parseKd(s: string, where = '--kd'): Distillation {
   const kv = new Map<string, number>();
-  for (const part of s.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const part of s
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const m = /^(teacher|student|weight)=([0-9]*\.?[0-9]+)$/.exec(part);
-    if (m === null) throw fail({ code: 'SNNC_E_USAGE', message: `${where}: '${part}' is not teacher=<T>, student=<T> or weight=<w>`, hint: 'e.g. --kd teacher=4,student=1,weight=0.7' });
+    if (m === null)
+      throw fail({
+        code: 'SNNC_E_USAGE',
+        message: `${where}: '${part}' is not teacher=<T>, student=<T> or weight=<w>`,
+        hint: 'e.g. --kd teacher=4,student=1,weight=0.7',
+      });
     kv.set(m[1] ?? '', Number(m[2]));
   }
   const teacherTemp = kv.get('teacher') ?? 1;
   const studentTemp = kv.get('student') ?? teacherTemp;
   const weight = kv.get('weight') ?? 0.5;
-  if (teacherTemp <= 0 || studentTemp <= 0) throw fail({ code: 'SNNC_E_USAGE', message: `${where} temperatures must be positive`, hint: 'e.g. --kd teacher=4,student=1' });
+  if (teacherTemp <= 0 || studentTemp <= 0)
+    throw fail({ code: 'SNNC_E_USAGE', message: `${where} temperatures must be positive`, hint: 'e.g. --kd teacher=4,student=1' });
   if (weight < 0 || weight > 1) throw fail({ code: 'SNNC_E_USAGE', message: `${where} weight must be in [0, 1], got ${weight}` });
   return { teacherTemp, studentTemp, weight };
 }
-
 
 function checkKd(v: unknown, where: string): Distillation {
   const k = v as Partial<Distillation> | null;
@@ -235,7 +313,13 @@ export const RETRAIN_OPTIONS = {
   weightBits: opt.int({ value: 'b', min: 2, max: 16, help: 'weight bits to train for and deploy with (default 8)' }),
   kd: opt.parsed<Distillation>({ value: 'teacher=4,student=1,weight=0.5', help: 'distil from the original ANN with these temperatures' }, parseKd, checkKd),
   rateWeight: opt.number({ value: 'x', min: 0, max: 100, help: 'penalty on the mean firing rate (fewer spikes, less energy; default 0)' }),
-  learningRate: opt.number({ flag: 'lr', value: 'rate', min: 1e-8, max: 1, help: 'Adam learning rate of the weights (default 1e-4; 1e-3 for --weight-bits 2)' }),
+  learningRate: opt.number({
+    flag: 'lr',
+    value: 'rate',
+    min: 1e-8,
+    max: 1,
+    help: 'Adam learning rate of the weights (default 1e-4; 1e-3 for --weight-bits 2)',
+  }),
   clipLearningRate: opt.number({ flag: 'clip-lr', value: 'rate', min: 0, max: 1, help: 'Adam learning rate of the clips, in log scale (default 1e-2)' }),
   dataset: { ...DATA_OPTIONS.dataset, help: 'train split trains, test split measures (default mnist)' },
   trainSamples: opt.int({ value: 'n', min: 1, max: MAX_SAMPLES, help: 'training images per epoch (default all)' }),
@@ -246,6 +330,10 @@ export const RETRAIN_OPTIONS = {
 /** quantizeModel (its conversion options too). */
 export const QUANTIZE_MODEL_OPTIONS = {
   ...QUANTIZE_OPTIONS,
-  scheme: opt.choice({ value: 'after-conversion|ann-first', values: ['after-conversion', 'ann-first'], help: 'quantize the converted SNN (default) or the ANN before converting' }),
+  scheme: opt.choice({
+    value: 'after-conversion|ann-first',
+    values: ['after-conversion', 'ann-first'],
+    help: 'quantize the converted SNN (default) or the ANN before converting',
+  }),
   ...CONVERT_OPTIONS,
 } satisfies OptionSchema;

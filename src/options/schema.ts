@@ -74,7 +74,8 @@ function textNumber(s: string): number {
 export function intList(v: unknown, where: string, min: number, max: number): readonly number[] {
   if (!Array.isArray(v) || v.length === 0) throw usage(`${where} must be a non-empty list of integers, got '${String(v)}'`, 'e.g. 8,16,32');
   for (const x of v) {
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) throw usage(`${where}: ${String(x)} is not an integer from ${min} to ${max}`, 'e.g. 8,16,32');
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max)
+      throw usage(`${where}: ${String(x)} is not an integer from ${min} to ${max}`, 'e.g. 8,16,32');
   }
   return v as readonly number[];
 }
@@ -100,18 +101,26 @@ export const opt = {
     return { ...spec, repeatable: true, parse: (t) => [...t], check };
   },
   int(spec: Spec & { readonly min: number; readonly max: number }): OptionDef<number> {
-    return fromText(spec, (s, w) => {
-      const n = textNumber(s);
-      if (!Number.isInteger(n)) throw usage(`${w} must be an integer from ${spec.min} to ${spec.max}, got '${s}'`);
-      return int(n, w, spec.min, spec.max);
-    }, (v, w) => int(v, w, spec.min, spec.max));
+    return fromText(
+      spec,
+      (s, w) => {
+        const n = textNumber(s);
+        if (!Number.isInteger(n)) throw usage(`${w} must be an integer from ${spec.min} to ${spec.max}, got '${s}'`);
+        return int(n, w, spec.min, spec.max);
+      },
+      (v, w) => int(v, w, spec.min, spec.max),
+    );
   },
   number(spec: Spec & { readonly min: number; readonly max: number }): OptionDef<number> {
-    return fromText(spec, (s, w) => {
-      const x = textNumber(s);
-      if (!Number.isFinite(x)) throw usage(`${w} must be a number from ${spec.min} to ${spec.max}, got '${s}'`);
-      return num(x, w, spec.min, spec.max);
-    }, (v, w) => num(v, w, spec.min, spec.max));
+    return fromText(
+      spec,
+      (s, w) => {
+        const x = textNumber(s);
+        if (!Number.isFinite(x)) throw usage(`${w} must be a number from ${spec.min} to ${spec.max}, got '${s}'`);
+        return num(x, w, spec.min, spec.max);
+      },
+      (v, w) => num(v, w, spec.min, spec.max),
+    );
   },
   choice<const C extends readonly string[]>(spec: Spec & { readonly values: C }): OptionDef<C[number]> {
     const check = (v: unknown, where: string): C[number] => {
@@ -122,12 +131,16 @@ export const opt = {
   },
   /** "8,16,32" on the command line, [8, 16, 32] in the API. */
   intList(spec: Spec & { readonly min: number; readonly max: number }): OptionDef<readonly number[]> {
-    return fromText(spec, (s, w) => {
-      const parts = s.split(',').map((x) => x.trim());
-      const xs = parts.map(Number);
-      if (parts.some((p) => p === '') || xs.some((x) => !Number.isFinite(x))) throw usage(`${w} expects comma-separated numbers, got '${s}'`, 'e.g. 8,16,32');
-      return intList(xs, w, spec.min, spec.max);
-    }, (v, w) => intList(v, w, spec.min, spec.max));
+    return fromText(
+      spec,
+      (s, w) => {
+        const parts = s.split(',').map((x) => x.trim());
+        const xs = parts.map(Number);
+        if (parts.some((p) => p === '') || xs.some((x) => !Number.isFinite(x))) throw usage(`${w} expects comma-separated numbers, got '${s}'`, 'e.g. 8,16,32');
+        return intList(xs, w, spec.min, spec.max);
+      },
+      (v, w) => intList(v, w, spec.min, spec.max),
+    );
   },
   /** Text parsed by `parse`; a library caller passes either that text or the parsed value (checked by `checkValue`). */
   parsed<T>(spec: Spec, parse: (s: string, where: string) => T, checkValue: (v: unknown, where: string) => T): OptionDef<T> {
@@ -148,7 +161,8 @@ export function checkOptions(schema: OptionSchema, opts: object, code: ErrorCode
     try {
       def.check(v, key);
     } catch (e) {
-      if (code !== 'SNNC_E_USAGE' && isSnncError(e) && e.code === 'SNNC_E_USAGE') throw fail({ code, message: e.message, ...(e.hint !== undefined ? { hint: e.hint } : {}) });
+      if (code !== 'SNNC_E_USAGE' && isSnncError(e) && e.code === 'SNNC_E_USAGE')
+        throw fail({ code, message: e.message, ...(e.hint !== undefined ? { hint: e.hint } : {}) });
       throw e;
     }
   }

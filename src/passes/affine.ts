@@ -128,9 +128,7 @@ function withParams(node: AffineNode, p: Params, wv: Float64Array, bias: Float64
   const bName = fresh(`${node.name}_b`);
   const inputs = [node.inputs[0] ?? '', wName, bName];
   const initializers = { [wName]: floatTensor(p.w.dtype, p.w.shape, wv), [bName]: floatTensor(p.w.dtype, [p.m], bias) };
-  const folded: Node = node.op === 'Conv'
-    ? { ...node, inputs }
-    : { ...node, inputs, attrs: { ...node.attrs, beta: 1 } satisfies AttrsOf<'Gemm'> };
+  const folded: Node = node.op === 'Conv' ? { ...node, inputs } : { ...node, inputs, attrs: { ...node.attrs, beta: 1 } satisfies AttrsOf<'Gemm'> };
   return { node: folded, initializers };
 }
 

@@ -123,7 +123,10 @@ const fmt = (s: readonly (number | string)[]): string => `[${s.join(', ')}]`;
 /** The calibration inputs fit the graph input: one input, float32, N ≥ 1, same per-sample shape. */
 function checkCalibrationData(g: Graph, data: CalibrationData): number {
   if (g.inputs.length !== 1) {
-    throw calibError(`calibration feeds one tensor, but graph '${g.name}' has ${g.inputs.length} inputs (${g.inputs.join(', ')})`, 'calibrate a model with a single input');
+    throw calibError(
+      `calibration feeds one tensor, but graph '${g.name}' has ${g.inputs.length} inputs (${g.inputs.join(', ')})`,
+      'calibrate a model with a single input',
+    );
   }
   const input = g.inputs[0] as string;
   const info = g.values.get(input);
@@ -138,8 +141,10 @@ function checkCalibrationData(g: Graph, data: CalibrationData): number {
   const got = x.shape.slice(1);
   const ok = got.length === want.length && want.every((d, i) => typeof d !== 'number' || d === got[i]);
   if (!ok) {
-    throw calibError(`${from} has per-sample shape ${fmt(got)}, but input '${input}' expects ${fmt(want)} (after the batch dim)`,
-      `x must be [N, ${want.join(', ')}]`);
+    throw calibError(
+      `${from} has per-sample shape ${fmt(got)}, but input '${input}' expects ${fmt(want)} (after the batch dim)`,
+      `x must be [N, ${want.join(', ')}]`,
+    );
   }
   const per = got.reduce((a, b) => a * b, 1);
   if (x.data.length !== N * per) throw calibError(`${from} holds ${x.data.length} values, not ${N}·${per}`, 'the tensor data does not match its shape');
@@ -180,7 +185,10 @@ function sweep(g: Graph, data: CalibrationData, sites: readonly NeuronSite[], op
   const batchDim = g.values.get(input)?.shape[0];
   let bs = typeof batchDim === 'number' ? batchDim : (opts.batchSize ?? 64);
   if (typeof batchDim === 'number' && N % batchDim !== 0) {
-    throw calibError(`input '${input}' has a fixed batch of ${batchDim}, which does not divide the ${N} calibration samples`, `use a multiple of ${batchDim} samples`);
+    throw calibError(
+      `input '${input}' has a fixed batch of ${batchDim}, which does not divide the ${N} calibration samples`,
+      `use a multiple of ${batchDim} samples`,
+    );
   }
   if (!Number.isInteger(bs) || bs < 1) throw calibError(`batch size ${bs} is not a positive integer`, 'omit it for the default');
   bs = Math.min(bs, N);
@@ -332,8 +340,11 @@ export function calibrate(g: Graph, data: CalibrationData, opts: CalibrateOption
   if (method === 'clip') {
     const plain = sites.find((s) => s.bound === undefined);
     if (plain !== undefined) {
-      throw calibError(`method 'clip' needs every activation to be Clip(0, a), but '${plain.node.name}' is a ${plain.node.op} without an upper bound`,
-        "use 'max' or 'percentile:99.9', or train with clipped activations (ReLU6 / TCL)", plain.node.name);
+      throw calibError(
+        `method 'clip' needs every activation to be Clip(0, a), but '${plain.node.name}' is a ${plain.node.op} without an upper bound`,
+        "use 'max' or 'percentile:99.9', or train with clipped activations (ReLU6 / TCL)",
+        plain.node.name,
+      );
     }
   }
   const xd = data.x.data as Float32Array;

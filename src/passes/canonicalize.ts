@@ -41,7 +41,15 @@ const constantFold = pattern<{ node: Node; results: Map<string, Tensor> }>({
     }
     const initializers = new Map<string, Tensor>();
     for (const v of ins) initializers.set(v, view.graph.initializers.get(v) as Tensor);
-    const mini: Graph = { name: node.name, inputs: [], outputs: node.outputs.filter((o) => o !== ''), nodes: [node], values: new Map(), initializers, meta: {} };
+    const mini: Graph = {
+      name: node.name,
+      inputs: [],
+      outputs: node.outputs.filter((o) => o !== ''),
+      nodes: [node],
+      values: new Map(),
+      initializers,
+      meta: {},
+    };
     try {
       return { node, results: runGraph(mini, new Map(), { maxElements: MAX_FOLDED_ELEMENTS }) };
     } catch (e) {
@@ -119,9 +127,10 @@ const reshapeNormalize = pattern<ReshapeMatch>({
     }
     return undefined;
   },
-  rewrite: (m) => m.kind === 'identity'
-    ? { remove: [m.node.name], add: [], replace: { [m.from]: m.to } }
-    : { remove: [m.node.name], add: [m.add], ...(m.init !== undefined ? { initializers: { [m.init[0]]: m.init[1] } } : {}) },
+  rewrite: (m) =>
+    m.kind === 'identity'
+      ? { remove: [m.node.name], add: [], replace: { [m.from]: m.to } }
+      : { remove: [m.node.name], add: [m.add], ...(m.init !== undefined ? { initializers: { [m.init[0]]: m.init[1] } } : {}) },
 });
 
 // --- affine folds --------------------------------------------------------------
@@ -145,11 +154,16 @@ function stepAffine(p: Node, view: GraphView, rank: number, channels: number): {
   if (c === undefined || xs === undefined || xs.length !== rank) return undefined;
   const id = identityAffine(channels);
   switch (p.op) {
-    case 'Add': return { input, affine: { scale: id.scale, shift: c } };
-    case 'Sub': return { input, affine: constFirst ? { scale: id.scale.map(() => -1), shift: c } : { scale: id.scale, shift: c.map((v) => -v) } };
-    case 'Mul': return { input, affine: { scale: c, shift: id.shift } };
-    case 'Div': return constFirst || c.some((v) => v === 0) ? undefined : { input, affine: { scale: c.map((v) => 1 / v), shift: id.shift } };
-    default: return undefined;
+    case 'Add':
+      return { input, affine: { scale: id.scale, shift: c } };
+    case 'Sub':
+      return { input, affine: constFirst ? { scale: id.scale.map(() => -1), shift: c } : { scale: id.scale, shift: c.map((v) => -v) } };
+    case 'Mul':
+      return { input, affine: { scale: c, shift: id.shift } };
+    case 'Div':
+      return constFirst || c.some((v) => v === 0) ? undefined : { input, affine: { scale: c.map((v) => 1 / v), shift: id.shift } };
+    default:
+      return undefined;
   }
 }
 
@@ -203,7 +217,10 @@ const foldInput = pattern<{ node: Node; chain: string[]; add: Node; initializers
       const next = composeAffine(acc, step.affine);
       if (pads && next.shift.some((t) => t !== 0)) {
         view.ctx.report({
-          severity: 'info', code: 'SNNC_I_SHIFT_NOT_FOLDED', pass: view.pass, node: p.name,
+          severity: 'info',
+          code: 'SNNC_I_SHIFT_NOT_FOLDED',
+          pass: view.pass,
+          node: p.name,
           message: `${p.op} '${p.name}' shifts the input of Conv '${node.name}', which pads with zeros; folding it would change the border outputs, so it stays`,
           hint: 'exact only for pads = 0; the graph stays correct with one extra elementwise op',
         });
@@ -222,7 +239,16 @@ const foldInput = pattern<{ node: Node; chain: string[]; add: Node; initializers
   rewrite: (m) => ({ remove: [...m.chain, m.node.name], add: [m.add], initializers: m.initializers }),
 });
 
-const CANONICALIZE_PATTERNS: readonly AnyPattern[] = [constantFold, dropIdentity, ...EXPORTER_FORMS, foldPad, windowPads, reshapeNormalize, foldOutput, foldInput];
+const CANONICALIZE_PATTERNS: readonly AnyPattern[] = [
+  constantFold,
+  dropIdentity,
+  ...EXPORTER_FORMS,
+  foldPad,
+  windowPads,
+  reshapeNormalize,
+  foldOutput,
+  foldInput,
+];
 
 export const canonicalize: Pass = {
   name: 'canonicalize',

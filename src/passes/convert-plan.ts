@@ -17,18 +17,35 @@ export function lambdas(g: Graph, stats: CalibrationStats, gran: Granularity, re
     const st: ActivationStat | undefined = stats.values.get(site.value);
     const name = site.node.name;
     if (st === undefined) {
-      throw fail({ code: 'SNNC_E_CALIBRATION', message: `no calibration statistics for activation '${site.value}' of ${site.node.op} '${name}'`, node: name, hint: 'calibrate this very graph (after the ANN passes) before converting' });
+      throw fail({
+        code: 'SNNC_E_CALIBRATION',
+        message: `no calibration statistics for activation '${site.value}' of ${site.node.op} '${name}'`,
+        node: name,
+        hint: 'calibrate this very graph (after the ANN passes) before converting',
+      });
     }
     const layer = st.layer > 0 ? st.layer : 1;
     if (!(st.layer > 0)) {
-      report({ severity: 'warning', code: 'SNNC_W_DEAD_LAYER', pass: 'convert', node: name, message: `${site.node.op} '${name}' never activated on the calibration data (λ = 0); its neurons get λ = 1`, hint: 'check the calibration data, or remove the dead layer' });
+      report({
+        severity: 'warning',
+        code: 'SNNC_W_DEAD_LAYER',
+        pass: 'convert',
+        node: name,
+        message: `${site.node.op} '${name}' never activated on the calibration data (λ = 0); its neurons get λ = 1`,
+        hint: 'check the calibration data, or remove the dead layer',
+      });
     }
     if (gran === 'layer') {
       out.set(site.value, Float64Array.of(layer));
       continue;
     }
     if (st.channel === undefined) {
-      throw fail({ code: 'SNNC_E_CALIBRATION', message: `statistics of '${site.value}' are per layer, but per-channel thresholds were asked for`, node: name, hint: 'calibrate with granularity channel' });
+      throw fail({
+        code: 'SNNC_E_CALIBRATION',
+        message: `statistics of '${site.value}' are per layer, but per-channel thresholds were asked for`,
+        node: name,
+        hint: 'calibrate with granularity channel',
+      });
     }
     const ch = Float64Array.from(st.channel);
     let dead = 0;
@@ -39,7 +56,14 @@ export function lambdas(g: Graph, stats: CalibrationStats, gran: Granularity, re
       }
     }
     if (dead > 0 && st.layer > 0) {
-      report({ severity: 'warning', code: 'SNNC_W_DEAD_CHANNELS', pass: 'convert', node: name, message: `${dead} of ${ch.length} channels of '${name}' never activated on the calibration data; they get the layer's λ`, hint: 'more calibration samples may help' });
+      report({
+        severity: 'warning',
+        code: 'SNNC_W_DEAD_CHANNELS',
+        pass: 'convert',
+        node: name,
+        message: `${dead} of ${ch.length} channels of '${name}' never activated on the calibration data; they get the layer's λ`,
+        hint: 'more calibration samples may help',
+      });
     }
     out.set(site.value, ch);
   }

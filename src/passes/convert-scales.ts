@@ -139,8 +139,11 @@ export function scaleBias(node: Node, b: Tensor, sOut: Scale, M: number): Tensor
     for (let m = 0; m < M; m++) out[m] = (d[m] as number) / sAt(sOut, m);
     return like(b, out);
   }
-  throw convertError(node, `bias of shape [${b.shape.join(', ')}] cannot be rescaled per output channel`,
-    'convert with --granularity layer, or give the layer a [M] bias');
+  throw convertError(
+    node,
+    `bias of shape [${b.shape.join(', ')}] cannot be rescaled per output channel`,
+    'convert with --granularity layer, or give the layer a [M] bias',
+  );
 }
 
 /**
@@ -172,8 +175,11 @@ export function scaleAddend(node: Node, t: Tensor, s: Scale, rank: number): Tens
     return like(t, wide, [outer, M, ...full.slice(2)]);
   }
   if (C === undefined || C !== s.length) {
-    throw convertError(node, `constant of shape [${t.shape.join(', ')}] does not vary along the channel axis, which has per-channel scales`,
-      'convert with --granularity layer');
+    throw convertError(
+      node,
+      `constant of shape [${t.shape.join(', ')}] does not vary along the channel axis, which has per-channel scales`,
+      'convert with --granularity layer',
+    );
   }
   const inner = t.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   for (let i = 0; i < d.length; i++) out[i] = (d[i] as number) / sAt(s, Math.floor(i / inner) % C);

@@ -71,14 +71,19 @@ function shapeOf(st: State, v: string): readonly (number | string)[] {
 
 function channelsOf(st: State, node: Node, v: string): number {
   const c = shapeOf(st, v)[1];
-  if (typeof c !== 'number') throw convertError(node, `value '${v}' has no fixed channel dimension (axis 1)`, 'give the model static shapes after the batch dim');
+  if (typeof c !== 'number')
+    throw convertError(node, `value '${v}' has no fixed channel dimension (axis 1)`, 'give the model static shapes after the batch dim');
   return c;
 }
 
 function scaleOf(st: State, node: Node, v: string): Scale {
   const s = st.scale.get(v);
   if (s === undefined) {
-    throw convertError(node, `input '${v}' is a constant or an unsupported value where a signal is expected`, 'run canonicalize (constant folding) before convert');
+    throw convertError(
+      node,
+      `input '${v}' is a constant or an unsupported value where a signal is expected`,
+      'run canonicalize (constant folding) before convert',
+    );
   }
   return s;
 }
@@ -106,10 +111,12 @@ function affine(st: State, n: Node): void {
   if (n.op !== 'Conv' && n.op !== 'Gemm' && n.op !== 'MatMul') return;
   const [x = '', wName = '', bName = ''] = n.inputs;
   const w = st.g.initializers.get(wName);
-  if (w === undefined) throw convertError(n, `weights '${wName}' are computed at run time`, 'only layers with constant weights convert; run canonicalize first');
+  if (w === undefined)
+    throw convertError(n, `weights '${wName}' are computed at run time`, 'only layers with constant weights convert; run canonicalize first');
   if (n.op === 'Gemm' && n.attrs.transA) throw convertError(n, 'transA = 1 is not supported', 'export the layer with the input untransposed');
   const sIn = scaleOf(st, n, x);
-  if (sIn.length > 1 && n.op === 'MatMul' && shapeOf(st, x).length !== 2) throw convertError(n, 'per-channel scales reach a batched MatMul', 'convert with --granularity layer');
+  if (sIn.length > 1 && n.op === 'MatMul' && shapeOf(st, x).length !== 2)
+    throw convertError(n, 'per-channel scales reach a batched MatMul', 'convert with --granularity layer');
   const M = n.op === 'Conv' ? (w.shape[0] as number) : n.op === 'Gemm' && n.attrs.transB ? (w.shape[0] as number) : (w.shape[1] as number);
   const out = n.outputs[0] as string;
   const sOut = st.desired.get(out) ?? unitScale();
@@ -153,8 +160,19 @@ function reshape(st: State, n: Node): void {
   const inShape = shapeOf(st, x);
   const outShape = shapeOf(st, n.outputs[0] as string);
   const per = inShape.slice(2);
-  const flatLike = outShape.length === 2 && per.every((d) => typeof d === 'number') && outShape[1] === (inShape[1] as number) * (per as number[]).reduce((a, b) => a * b, 1);
-  if (flatLike) return passThrough(st, n, true, flattenScale(s, channelsOf(st, n, x), (per as number[]).reduce((a, b) => a * b, 1)));
+  const flatLike =
+    outShape.length === 2 && per.every((d) => typeof d === 'number') && outShape[1] === (inShape[1] as number) * (per as number[]).reduce((a, b) => a * b, 1);
+  if (flatLike)
+    return passThrough(
+      st,
+      n,
+      true,
+      flattenScale(
+        s,
+        channelsOf(st, n, x),
+        (per as number[]).reduce((a, b) => a * b, 1),
+      ),
+    );
   const same = outShape.length === inShape.length && outShape.every((d, i) => i === 0 || d === inShape[i]);
   if (same) return passThrough(st, n, true, s);
   throw convertError(n, 'per-channel scales cannot follow this reshape', 'convert with --granularity layer');
@@ -175,22 +193,64 @@ function maxPool(st: State, n: Node): void {
   if (n.outputs.length > 1 && n.outputs[1] !== '') throw convertError(n, 'the Indices output has no spiking equivalent', 'drop the Indices output');
   const spatial = shapeOf(st, x).slice(2);
   if (st.opts.maxpool === 'avg') {
-    st.report({ severity: 'warning', code: 'SNNC_W_MAXPOOL_AVG', pass: 'convert', node: n.name, message: `${n.op} '${n.name}' replaced by average pooling of the same window; accuracy drops unless the ANN is retrained with average pooling`, hint: 'retrain with AvgPool, or convert with --maxpool gate (SpikeMaxPool; not on Loihi)' });
-    const node: Node = n.op === 'MaxPool'
-      ? { op: 'AveragePool', name: n.name, inputs: [x], outputs: [n.outputs[0] as string], attrs: { kernelShape: n.attrs.kernelShape, strides: n.attrs.strides, pads: n.attrs.pads, dilations: n.attrs.dilations, autoPad: n.attrs.autoPad, ceilMode: n.attrs.ceilMode, countIncludePad: false } }
-      : { op: 'GlobalAveragePool', name: n.name, inputs: [x], outputs: [n.outputs[0] as string], attrs: {} };
+    st.report({
+      severity: 'warning',
+      code: 'SNNC_W_MAXPOOL_AVG',
+      pass: 'convert',
+      node: n.name,
+      message: `${n.op} '${n.name}' replaced by average pooling of the same window; accuracy drops unless the ANN is retrained with average pooling`,
+      hint: 'retrain with AvgPool, or convert with --maxpool gate (SpikeMaxPool; not on Loihi)',
+    });
+    const node: Node =
+      n.op === 'MaxPool'
+        ? {
+            op: 'AveragePool',
+            name: n.name,
+            inputs: [x],
+            outputs: [n.outputs[0] as string],
+            attrs: {
+              kernelShape: n.attrs.kernelShape,
+              strides: n.attrs.strides,
+              pads: n.attrs.pads,
+              dilations: n.attrs.dilations,
+              autoPad: n.attrs.autoPad,
+              ceilMode: n.attrs.ceilMode,
+              countIncludePad: false,
+            },
+          }
+        : { op: 'GlobalAveragePool', name: n.name, inputs: [x], outputs: [n.outputs[0] as string], attrs: {} };
     st.nodes.push(node);
     setOut(st, n, s, 'dynamic');
     return;
   }
-  if (k !== 'spikes') throw convertError(n, 'max-pooling gated by spike counts needs spikes as input, but this input is an analog, time-varying value', 'put the ReLU before the max-pool (they commute), or convert with --maxpool avg');
+  if (k !== 'spikes')
+    throw convertError(
+      n,
+      'max-pooling gated by spike counts needs spikes as input, but this input is an analog, time-varying value',
+      'put the ReLU before the max-pool (they commute), or convert with --maxpool avg',
+    );
   let attrs;
   if (n.op === 'MaxPool') {
-    attrs = { kernelShape: n.attrs.kernelShape, strides: n.attrs.strides, pads: n.attrs.pads, dilations: n.attrs.dilations, autoPad: n.attrs.autoPad, ceilMode: n.attrs.ceilMode };
+    attrs = {
+      kernelShape: n.attrs.kernelShape,
+      strides: n.attrs.strides,
+      pads: n.attrs.pads,
+      dilations: n.attrs.dilations,
+      autoPad: n.attrs.autoPad,
+      ceilMode: n.attrs.ceilMode,
+    };
   } else {
-    if (!spatial.every((d) => typeof d === 'number')) throw convertError(n, 'global max-pool over a symbolic spatial size', 'give the model static spatial shapes');
+    if (!spatial.every((d) => typeof d === 'number'))
+      throw convertError(n, 'global max-pool over a symbolic spatial size', 'give the model static spatial shapes');
     const r = spatial.length;
-    attrs = { kernelShape: spatial as number[], strides: new Array<number>(r).fill(1), pads: new Array<number>(2 * r).fill(0), dilations: new Array<number>(r).fill(1), autoPad: 'NOTSET' as const, ceilMode: false };
+    attrs = {
+      kernelShape: spatial as number[],
+      strides: new Array<number>(r).fill(1),
+      pads: new Array<number>(2 * r).fill(0),
+      dilations: new Array<number>(r).fill(1),
+      autoPad: 'NOTSET' as const,
+      ceilMode: false,
+    };
   }
   st.nodes.push({ op: 'SpikeMaxPool', name: n.name, inputs: [x], outputs: [n.outputs[0] as string], attrs });
   setOut(st, n, s, 'spikes');
@@ -236,7 +296,11 @@ function addLike(st: State, n: Node): void {
 function mulLike(st: State, n: Node): void {
   const ci = n.inputs.findIndex((v) => st.inits.has(v));
   if (ci < 0 || (n.op === 'Div' && ci !== 1)) {
-    throw convertError(n, 'the product or quotient of two signals is not linear and has no spiking equivalent', 'only multiplication/division by constants converts');
+    throw convertError(
+      n,
+      'the product or quotient of two signals is not linear and has no spiking equivalent',
+      'only multiplication/division by constants converts',
+    );
   }
   const x = n.inputs[1 - ci] as string;
   passThrough(st, { ...n, inputs: n.inputs } as Node, false, scaleOf(st, n, x));
@@ -265,7 +329,16 @@ function concat(st: State, n: Node): void {
   }
   const inputs = n.inputs.map((v, i) => rescaled(st, n, v, scales[i] as Scale, first));
   st.nodes.push({ ...n, inputs });
-  setOut(st, n, first, kindOf(st, n.inputs, inputs.every((v, i) => v === n.inputs[i])));
+  setOut(
+    st,
+    n,
+    first,
+    kindOf(
+      st,
+      n.inputs,
+      inputs.every((v, i) => v === n.inputs[i]),
+    ),
+  );
 }
 
 const NOT_CONVERTIBLE: Readonly<Record<string, string>> = {
@@ -279,53 +352,97 @@ const NOT_CONVERTIBLE: Readonly<Record<string, string>> = {
 
 function step(st: State, n: Node): void {
   switch (n.op) {
-    case 'Conv': case 'Gemm': case 'MatMul': return affine(st, n);
-    case 'Relu': return toNeuron(st, n);
-    case 'Clip': if (clipNeuron(st.g, n) !== undefined) return toNeuron(st, n); break;
-    case 'AveragePool': case 'GlobalAveragePool': return passThrough(st, n, false);
-    case 'Identity': case 'Dropout': return passThrough(st, n, true);
-    case 'Flatten': case 'Reshape': return reshape(st, n);
-    case 'Squeeze': case 'Unsqueeze': case 'Transpose': return uniformOnly(st, n);
+    case 'Conv':
+    case 'Gemm':
+    case 'MatMul':
+      return affine(st, n);
+    case 'Relu':
+      return toNeuron(st, n);
+    case 'Clip':
+      if (clipNeuron(st.g, n) !== undefined) return toNeuron(st, n);
+      break;
+    case 'AveragePool':
+    case 'GlobalAveragePool':
+      return passThrough(st, n, false);
+    case 'Identity':
+    case 'Dropout':
+      return passThrough(st, n, true);
+    case 'Flatten':
+    case 'Reshape':
+      return reshape(st, n);
+    case 'Squeeze':
+    case 'Unsqueeze':
+    case 'Transpose':
+      return uniformOnly(st, n);
     case 'Pad': {
       const cv = n.inputs[2];
       const v = cv !== undefined && cv !== '' ? st.inits.get(cv) : undefined;
       if (n.attrs.mode === 'constant' && (v === undefined || Number(v.data[0]) === 0)) return passThrough(st, n, true);
       throw convertError(n, 'only zero padding converts', 'pad with zeros');
     }
-    case 'MaxPool': case 'GlobalMaxPool': return maxPool(st, n);
-    case 'Add': case 'Sub': return addLike(st, n);
-    case 'Mul': case 'Div': return mulLike(st, n);
-    case 'Concat': return concat(st, n);
-    case 'Softmax': case 'Sigmoid': {
+    case 'MaxPool':
+    case 'GlobalMaxPool':
+      return maxPool(st, n);
+    case 'Add':
+    case 'Sub':
+      return addLike(st, n);
+    case 'Mul':
+    case 'Div':
+      return mulLike(st, n);
+    case 'Concat':
+      return concat(st, n);
+    case 'Softmax':
+    case 'Sigmoid': {
       const out = n.outputs[0] as string;
       if (st.g.outputs.includes(out)) {
         st.dropped.set(out, n.inputs[0] as string);
-        st.report({ severity: 'info', code: 'SNNC_I_OUTPUT_DROPPED', pass: 'convert', node: n.name, message: `final ${n.op} '${n.name}' dropped: the membrane readout keeps its input (same argmax)` });
+        st.report({
+          severity: 'info',
+          code: 'SNNC_I_OUTPUT_DROPPED',
+          pass: 'convert',
+          node: n.name,
+          message: `final ${n.op} '${n.name}' dropped: the membrane readout keeps its input (same argmax)`,
+        });
         return;
       }
       break;
     }
-    case 'IF': case 'LIF': case 'SpikeMaxPool':
+    case 'IF':
+    case 'LIF':
+    case 'SpikeMaxPool':
       throw convertError(n, 'the graph is already spiking', 'convert an ANN, not a converted model');
     default:
       break;
   }
-  throw convertError(n, 'this operator has no spiking equivalent in this position', NOT_CONVERTIBLE[n.op] ?? 'supported: Conv, Gemm, MatMul, Relu, Clip(0,a), AveragePool, GlobalAveragePool, MaxPool, Flatten, Reshape, Add, Concat, Mul/Div by constants, Dropout, Identity, Pad; run canonicalize first');
+  throw convertError(
+    n,
+    'this operator has no spiking equivalent in this position',
+    NOT_CONVERTIBLE[n.op] ??
+      'supported: Conv, Gemm, MatMul, Relu, Clip(0,a), AveragePool, GlobalAveragePool, MaxPool, Flatten, Reshape, Add, Concat, Mul/Div by constants, Dropout, Identity, Pad; run canonicalize first',
+  );
 }
 
 function neuronAttrs(o: ConvertOptions): NeuronAttrs {
   const vInit = o.vInit ?? (o.reset === 'subtract' ? 0.5 : 0);
   if (!Number.isFinite(vInit) || vInit < 0 || vInit >= 1) {
-    throw fail({ code: 'SNNC_E_USAGE', message: `vInit ${vInit} is not a fraction of the threshold in [0, 1)`, hint: 'use 0.5 (default with reset by subtraction) or 0' });
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: `vInit ${vInit} is not a fraction of the threshold in [0, 1)`,
+      hint: 'use 0.5 (default with reset by subtraction) or 0',
+    });
   }
   return { reset: o.reset, vInit, fire: o.fire ?? 'ge', refractory: 0 };
 }
 
 export function convert(g: Graph, stats: CalibrationStats, opts: ConvertOptions, report: (d: Diagnostic) => void = () => undefined): Graph {
-  if (g.meta['snnc.kind'] === 'snn') throw fail({ code: 'SNNC_E_CONVERT', message: `graph '${g.name}' is already a converted SNN`, hint: 'convert the ANN it came from' });
+  if (g.meta['snnc.kind'] === 'snn')
+    throw fail({ code: 'SNNC_E_CONVERT', message: `graph '${g.name}' is already a converted SNN`, hint: 'convert the ANN it came from' });
   const lambda = lambdas(g, stats, opts.granularity, report);
   const st: State = {
-    g, opts, report, lambda,
+    g,
+    opts,
+    report,
+    lambda,
     neuron: neuronAttrs(opts),
     scale: new Map(g.inputs.map((v) => [v, unitScale()])),
     kind: new Map(g.inputs.map((v) => [v, opts.coding === 'direct' ? 'static' : 'spikes'])),
@@ -336,7 +453,13 @@ export function convert(g: Graph, stats: CalibrationStats, opts: ConvertOptions,
     dropped: new Map(),
   };
   if (opts.coding === 'poisson' && (stats.input.min < 0 || stats.input.max > 1)) {
-    report({ severity: 'warning', code: 'SNNC_W_POISSON_RANGE', pass: 'convert', message: `Poisson coding fires with probability = input, but the calibration inputs span [${stats.input.min}, ${stats.input.max}]`, hint: 'scale the inputs to [0, 1] or use --coding direct' });
+    report({
+      severity: 'warning',
+      code: 'SNNC_W_POISSON_RANGE',
+      pass: 'convert',
+      message: `Poisson coding fires with probability = input, but the calibration inputs span [${stats.input.min}, ${stats.input.max}]`,
+      hint: 'scale the inputs to [0, 1] or use --coding direct',
+    });
   }
   for (const n of g.nodes) step(st, n);
   const outputs = g.outputs.map((o) => st.dropped.get(o) ?? o);
@@ -374,7 +497,11 @@ export function convertPass(opts: ConvertOptions): Pass {
     run: (g, ctx) => {
       const stats = statsFromMeta(g);
       if (stats === undefined) {
-        throw fail({ code: 'SNNC_E_CALIBRATION', message: 'convert found no calibration statistics in the graph', hint: 'run the calibrate pass before convert (snnPasses does)' });
+        throw fail({
+          code: 'SNNC_E_CALIBRATION',
+          message: 'convert found no calibration statistics in the graph',
+          hint: 'run the calibrate pass before convert (snnPasses does)',
+        });
       }
       const o = ctx.maxElements !== undefined && opts.maxElements === undefined ? { ...opts, maxElements: ctx.maxElements } : opts;
       return convert(g, stats, o, ctx.report);

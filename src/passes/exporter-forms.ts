@@ -20,9 +20,11 @@ import type { Dim, Node, Tensor } from '../ir/types.js';
 import type { AnyPattern, GraphView } from './rewrite.js';
 import { constOf, infoOf, intValues, pattern } from './rewrite.js';
 
-
 /** A 0-D or 1-D integer value known up to symbolic dims, or undefined. */
-interface SymInts { readonly dims: readonly Dim[]; readonly scalar: boolean }
+interface SymInts {
+  readonly dims: readonly Dim[];
+  readonly scalar: boolean;
+}
 
 const MAX_DEPTH = 16;
 
@@ -42,7 +44,8 @@ function symbolic(view: GraphView, value: string | undefined, depth = 0): SymInt
       const [a, b] = shapeSlice(s.length, n.attrs.start, n.attrs.end);
       return { dims: s.slice(a, Math.max(a, b)), scalar: false };
     }
-    case 'Cast': case 'Identity':
+    case 'Cast':
+    case 'Identity':
       return n.op === 'Cast' && n.attrs.to !== 'int64' && n.attrs.to !== 'int32' ? undefined : arg(0);
     case 'Gather': {
       const x = arg(0);
@@ -146,7 +149,13 @@ const matmulGemm = pattern<{ node: Node; add: Node; init: [string, Tensor] }>({
     return {
       node,
       init: [name, { dtype: 'float32', shape: [M, K], data: t }],
-      add: { name: node.name, op: 'Gemm', inputs: [node.inputs[0] ?? '', name], outputs: node.outputs, attrs: { alpha: 1, beta: 1, transA: false, transB: true } },
+      add: {
+        name: node.name,
+        op: 'Gemm',
+        inputs: [node.inputs[0] ?? '', name],
+        outputs: node.outputs,
+        attrs: { alpha: 1, beta: 1, transA: false, transB: true },
+      },
     };
   },
   rewrite: ({ node, add, init }) => ({ remove: [node.name], add: [add], initializers: { [init[0]]: init[1] } }),

@@ -26,7 +26,8 @@ export function fakeQuantizeAnn(g: Graph, s: QuantizeSettings): Graph {
     for (let k = 0; k < d.length; k++) {
       const o = Math.floor(k / per);
       const v = (q[k] as number) * (scale[o] as number);
-      if (colMajor) out[(k % per) * r1 + o] = v; else out[k] = v;
+      if (colMajor) out[(k % per) * r1 + o] = v;
+      else out[k] = v;
     }
     const qt: Tensor = { ...t, data: out };
     inits.set(name, qt);

@@ -103,7 +103,13 @@ export function foldAvgPool(g: Graph, opts: FoldAvgPoolOptions = {}): Graph {
     const user = users[0];
     if (k === undefined || users.length !== 1 || user === undefined) continue;
     const src = p.inputs[0] ?? '';
-    if (opts.conv === true && user.op === 'Conv' && user.inputs[0] === p.outputs[0] && user.attrs.dilations.every((x) => x === 1) && user.attrs.autoPad === 'NOTSET') {
+    if (
+      opts.conv === true &&
+      user.op === 'Conv' &&
+      user.inputs[0] === p.outputs[0] &&
+      user.attrs.dilations.every((x) => x === 1) &&
+      user.attrs.autoPad === 'NOTSET'
+    ) {
       const w = inits.get(user.inputs[1] ?? '');
       const w2 = w !== undefined ? expandConvWeight(w, k) : undefined;
       if (w2 === undefined) continue;

@@ -116,7 +116,10 @@ const report = pattern<never>({
     const producer = view.producers.get(bn.inputs[0] ?? '');
     const after = producer === undefined ? 'a graph input' : `${producer.op} '${producer.name}'`;
     view.ctx.report({
-      severity: 'warning', code: 'SNNC_W_BN_NOT_FOLDED', pass: view.pass, node: bn.name,
+      severity: 'warning',
+      code: 'SNNC_W_BN_NOT_FOLDED',
+      pass: view.pass,
+      node: bn.name,
       message: `BatchNormalization '${bn.name}' (after ${after}) could not be folded into a Conv/Gemm on either side`,
       hint: 'fold it in training (or move it next to a Conv/Gemm): the ANN→SNN converter cannot convert a standalone BatchNormalization',
     });

@@ -43,7 +43,10 @@ function spatialPads(pad: PadNode, view: GraphView, rank: number): number[] | un
   }
   if (raw.length !== 2 * axes.length || raw.some((p) => p < 0)) return undefined;
   const full = new Array<number>(2 * rank).fill(0);
-  axes.forEach((ax, k) => { full[ax] = raw[k] as number; full[rank + ax] = raw[axes.length + k] as number; });
+  axes.forEach((ax, k) => {
+    full[ax] = raw[k] as number;
+    full[rank + ax] = raw[axes.length + k] as number;
+  });
   // Batch and channel must not be padded.
   if (full[0] !== 0 || full[1] !== 0 || full[rank] !== 0 || full[rank + 1] !== 0) return undefined;
   return [...full.slice(2, rank), ...full.slice(rank + 2)];

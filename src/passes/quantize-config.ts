@@ -21,18 +21,25 @@ export function checkBits(key: string, v: number | 'auto', where: string): void 
   const hi = key === 'v' ? 32 : 16;
   const lo = key === 'v' ? 2 : 1;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
-    throw usage(`${where}: ${key}=${String(v)} is not a bit width in ${lo}–${hi}`, key === 'v' ? 'membrane width: 2–32 bits or auto' : `weights and neuron parameters take ${lo}–${hi} bits, e.g. --bits w=4,th=8`);
+    throw usage(
+      `${where}: ${key}=${String(v)} is not a bit width in ${lo}–${hi}`,
+      key === 'v' ? 'membrane width: 2–32 bits or auto' : `weights and neuron parameters take ${lo}–${hi} bits, e.g. --bits w=4,th=8`,
+    );
   }
 }
 
 /** "w=4,th=8" → { w: 4, th: 8 }. */
 export function parseBits(s: string, where = '--bits'): Partial<BitWidths> {
   const out: Record<string, number | 'auto'> = {};
-  for (const part of s.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+  for (const part of s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '')) {
     const m = /^([a-z]+)=(.+)$/.exec(part);
     if (m === null) throw usage(`${where}: '${part}' is not key=bits`, `keys: ${BIT_KEYS.join(', ')}; e.g. w=4,th=8`);
     const key = m[1] as string;
-    if (!(BIT_KEYS as readonly string[]).includes(key)) throw usage(`${where}: unknown key '${key}'`, `keys: w (weights), th (thresholds), b (biases), v (membrane), in (input)`);
+    if (!(BIT_KEYS as readonly string[]).includes(key))
+      throw usage(`${where}: unknown key '${key}'`, `keys: w (weights), th (thresholds), b (biases), v (membrane), in (input)`);
     const raw = m[2] as string;
     const v = raw === 'auto' ? 'auto' : /^-?\d+$/.test(raw) ? Number(raw) : NaN;
     checkBits(key, v, where);
@@ -53,7 +60,10 @@ export function parseLayerOverride(s: string, where = '--layer'): readonly [stri
 export function parseRounding(s: string, where?: string): Rounding {
   if ((ROUNDINGS as readonly string[]).includes(s)) return s as Rounding;
   const near = ROUNDINGS.find((r) => r.startsWith(s.slice(0, 2).toLowerCase()));
-  throw usage(`${where !== undefined ? `${where}: ` : ''}unknown rounding '${s}'`, `use trunc, nearest or stochastic${near !== undefined ? ` (did you mean '${near}'?)` : ''}`);
+  throw usage(
+    `${where !== undefined ? `${where}: ` : ''}unknown rounding '${s}'`,
+    `use trunc, nearest or stochastic${near !== undefined ? ` (did you mean '${near}'?)` : ''}`,
+  );
 }
 
 /** Validates settings given through the API (the CLI parsers already did). */
@@ -62,7 +72,8 @@ export function checkSettings(s: QuantizeSettings): void {
   for (const [name, b] of Object.entries(s.layers ?? {})) for (const [k, v] of Object.entries(b)) checkBits(k, v as number | 'auto', `layer ${name}`);
   if (s.rounding !== undefined) parseRounding(s.rounding);
   if (s.seed !== undefined && !Number.isInteger(s.seed)) throw usage(`seed ${s.seed} is not an integer`, 'pass an integer seed');
-  if (s.inputMax !== undefined && !(s.inputMax > 0 && Number.isFinite(s.inputMax))) throw usage(`inputMax ${s.inputMax} must be a positive number`, 'the largest |input| value, e.g. 1 for images in [0, 1]');
+  if (s.inputMax !== undefined && !(s.inputMax > 0 && Number.isFinite(s.inputMax)))
+    throw usage(`inputMax ${s.inputMax} must be a positive number`, 'the largest |input| value, e.g. 1 for images in [0, 1]');
 }
 
 /** A rounding function; stochastic draws from a stream seeded by (seed, tensor name). */
@@ -99,7 +110,12 @@ export interface Quantized {
  * 1 bit: q = sign(x) ∈ {−1, +1}, s = mean|x|.
  */
 export function quantizeSymmetric(
-  data: ArrayLike<number>, channels: number, bits: number, round: Rounder, pow2: boolean, minScale?: readonly number[],
+  data: ArrayLike<number>,
+  channels: number,
+  bits: number,
+  round: Rounder,
+  pow2: boolean,
+  minScale?: readonly number[],
 ): Quantized {
   const per = data.length / channels;
   const q = new Int32Array(data.length);
@@ -108,7 +124,11 @@ export function quantizeSymmetric(
   for (let c = 0; c < channels; c++) {
     let mx = 0;
     let sum = 0;
-    for (let i = c * per; i < (c + 1) * per; i++) { const a = Math.abs(data[i] as number); if (a > mx) mx = a; sum += a; }
+    for (let i = c * per; i < (c + 1) * per; i++) {
+      const a = Math.abs(data[i] as number);
+      if (a > mx) mx = a;
+      sum += a;
+    }
     let s = bits === 1 ? sum / per : mx / m;
     if (!(s > 0)) s = 1;
     const floor = minScale?.[minScale.length === 1 ? 0 : c];
@@ -127,6 +147,9 @@ export function quantizeSymmetric(
 /** Merged widths for one layer: defaults ← --bits ← --layer overrides (neuron or affine name). */
 export function bitsFor(s: QuantizeSettings, names: readonly string[]): BitWidths {
   let b: BitWidths = { ...DEFAULT_BITS, ...(s.bits ?? {}) };
-  for (const n of names) { const o = s.layers?.[n]; if (o !== undefined) b = { ...b, ...o }; }
+  for (const n of names) {
+    const o = s.layers?.[n];
+    if (o !== undefined) b = { ...b, ...o };
+  }
   return b;
 }

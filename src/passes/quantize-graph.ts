@@ -41,7 +41,9 @@ function weightTensor(d: Dequant, a: FloatAffine, orig: Tensor, bits: number, ro
   const uniformIn = uIn.every((x) => x === uIn[0]);
   const scale = Array.from({ length: d.unit.length }, (_, o) => at(d.unit, o) / (uIn[0] as number));
   return {
-    dtype: 'float32', shape: orig.shape, data: out,
+    dtype: 'float32',
+    shape: orig.shape,
+    data: out,
     ...(uniformIn ? { quant: { bits, scale, zeroPoint: 0, ...(scale.length > 1 ? { perChannelAxis: colMajor ? 1 : 0 } : {}), rounding } } : {}),
   };
 }
@@ -89,6 +91,12 @@ export function fakeQuantGraph(g: Graph, p: IntProgram, deq: readonly Dequant[],
     nodes: g.nodes.map((n) => nodes.get(n.name) as Node),
     initializers: inits,
     values,
-    meta: { ...g.meta, ...parts.meta, 'snnc.quantized': 'true', 'snnc.quant.rounding': opts.rounding, 'snnc.quant.granularity': opts.perChannel ? 'channel' : 'layer' },
+    meta: {
+      ...g.meta,
+      ...parts.meta,
+      'snnc.quantized': 'true',
+      'snnc.quant.rounding': opts.rounding,
+      'snnc.quant.granularity': opts.perChannel ? 'channel' : 'layer',
+    },
   };
 }

@@ -32,7 +32,8 @@ export function qerr(node: string, message: string, hint: string): Error {
 }
 
 function floats(t: Tensor | undefined, node: string, what: string): Float64Array {
-  if (t === undefined || (t.dtype !== 'float32' && t.dtype !== 'float64')) throw qerr(node, `${what} must be a constant float tensor`, 'quantize a graph produced by snnc convert');
+  if (t === undefined || (t.dtype !== 'float32' && t.dtype !== 'float64'))
+    throw qerr(node, `${what} must be a constant float tensor`, 'quantize a graph produced by snnc convert');
   return Float64Array.from(t.data as Float32Array);
 }
 
@@ -55,9 +56,11 @@ export function affineOf(g: Graph, n: Node): FloatAffine {
     if (shape.length !== 4 || inShape.length !== 3) throw qerr(n.name, 'only 2-D convolutions are supported', 'use Conv2d layers');
     const r = resolveWindow(inShape.slice(1), n.attrs, false, n.name);
     const geometry: ConvGeometry = {
-      kernel: [KH, KW], strides: [n.attrs.strides[0] ?? 1, n.attrs.strides[1] ?? 1],
+      kernel: [KH, KW],
+      strides: [n.attrs.strides[0] ?? 1, n.attrs.strides[1] ?? 1],
       pads: [r.padsBegin[0] ?? 0, r.padsBegin[1] ?? 0, r.padsEnd[0] ?? 0, r.padsEnd[1] ?? 0],
-      dilations: [n.attrs.dilations[0] ?? 1, n.attrs.dilations[1] ?? 1], group: n.attrs.group,
+      dilations: [n.attrs.dilations[0] ?? 1, n.attrs.dilations[1] ?? 1],
+      group: n.attrs.group,
     };
     return { node: n, kind: 'conv', W: w, O, fanIn: Cg * KH * KW, wShape: shape, bias, geometry, inShape, outShape };
   }
@@ -69,7 +72,10 @@ export function affineOf(g: Graph, n: Node): FloatAffine {
     if (n.attrs.transA) throw qerr(n.name, 'Gemm with transA is not supported', 'canonicalize the model first');
     transB = n.attrs.transB;
     alpha = n.attrs.alpha;
-    if (bias !== null) bias.forEach((v, i) => { bias[i] = v * n.attrs.beta; });
+    if (bias !== null)
+      bias.forEach((v, i) => {
+        bias[i] = v * n.attrs.beta;
+      });
   }
   const [r0, r1] = shape as [number, number];
   const O = transB ? r0 : r1;
@@ -157,13 +163,24 @@ export function neuronInts(nf: NeuronFloat, unit: readonly number[], O: number, 
 /** Round `x / u` with `round`, clamped to [lo, hi]; counts clamped values. */
 function toInt(x: number, u: number, round: Rounder, lo: number, hi: number, clipped: { n: number }): number {
   const r = round(x / u);
-  if (r < lo || r > hi) { clipped.n++; return r < lo ? lo : hi; }
+  if (r < lo || r > hi) {
+    clipped.n++;
+    return r < lo ? lo : hi;
+  }
   return r;
 }
 
 export function quantizeAffine(
-  a: FloatAffine, wEff: Float64Array, bits: BitWidths, perChannel: boolean, pow2: boolean,
-  rw: Rounder, rp: Rounder, neuron: NeuronFloat | null, minUnit?: readonly number[], forceShift?: number,
+  a: FloatAffine,
+  wEff: Float64Array,
+  bits: BitWidths,
+  perChannel: boolean,
+  pow2: boolean,
+  rw: Rounder,
+  rp: Rounder,
+  neuron: NeuronFloat | null,
+  minUnit?: readonly number[],
+  forceShift?: number,
 ): AffineQuant {
   const channels = perChannel ? a.O : 1;
   const { q, scale } = quantizeSymmetric(wEff, channels, bits.w, rw, pow2, minUnit);

@@ -48,9 +48,11 @@ type NeuronNode = Extract<Node, { op: 'IF' | 'LIF' }>;
 
 function thetaOf(g: Graph, n: NeuronNode, O: number): Float64Array {
   const t = g.initializers.get(n.inputs[1] as string);
-  if (t === undefined || (t.dtype !== 'float32' && t.dtype !== 'float64')) throw qerr(n.name, 'the threshold must be a constant float tensor', 'quantize a graph produced by snnc convert');
+  if (t === undefined || (t.dtype !== 'float32' && t.dtype !== 'float64'))
+    throw qerr(n.name, 'the threshold must be a constant float tensor', 'quantize a graph produced by snnc convert');
   const d = Float64Array.from(t.data as Float32Array);
-  if (d.length !== 1 && d.length !== O) throw qerr(n.name, `threshold has ${d.length} values for ${O} channels`, 'use one threshold per layer or per output channel');
+  if (d.length !== 1 && d.length !== O)
+    throw qerr(n.name, `threshold has ${d.length} values for ${O} channels`, 'use one threshold per layer or per output channel');
   if (d.some((x) => !(x > 0))) throw qerr(n.name, 'thresholds must be positive', 'reconvert the model');
   return d;
 }
@@ -70,14 +72,26 @@ function leakShift(n: NeuronNode): number | null {
 function expandUnit(u: readonly number[], from: readonly number[], to: readonly number[]): readonly number[] {
   if (u.length === 1) return u;
   const fe = from.reduce((a, b) => a * b, 1);
-  if (to.length === 1 && to[0] === fe) { const per = fe / u.length; return Array.from({ length: fe }, (_, i) => u[Math.floor(i / per)] as number); }
+  if (to.length === 1 && to[0] === fe) {
+    const per = fe / u.length;
+    return Array.from({ length: fe }, (_, i) => u[Math.floor(i / per)] as number);
+  }
   if (to[0] === from[0]) return u;
-  throw fail({ code: 'SNNC_E_QUANTIZE', message: `a reshape from [${from.join(', ')}] to [${to.join(', ')}] mixes channels with different scales`, hint: 'convert with --granularity layer' });
+  throw fail({
+    code: 'SNNC_E_QUANTIZE',
+    message: `a reshape from [${from.join(', ')}] to [${to.join(', ')}] mixes channels with different scales`,
+    hint: 'convert with --granularity layer',
+  });
 }
 
 export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResult {
   checkSettings(s);
-  if (g.meta['snnc.kind'] !== 'snn') throw fail({ code: 'SNNC_E_USAGE', message: 'quantize needs a converted spiking network', hint: 'convert the ANN first (snnc quantize converts it for you)' });
+  if (g.meta['snnc.kind'] !== 'snn')
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: 'quantize needs a converted spiking network',
+      hint: 'convert the ANN first (snnc quantize converts it for you)',
+    });
   const known = new Set(g.nodes.map((n) => n.name));
   for (const name of Object.keys(s.layers ?? {})) {
     if (!known.has(name)) {
@@ -96,16 +110,22 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
   let inScale = (s.inputMax ?? 1) / (2 ** inBits - 1);
   if (pow2) inScale = pow2Up(inScale);
   const coding = g.meta['snnc.coding'] === 'poisson' ? 'poisson' : 'direct';
-  const sigs = new Map<string, Sig>([[input, { layer: input, unit: [coding === 'poisson' ? 1 : inScale], maxAbs: coding === 'poisson' ? 1 : 2 ** inBits - 1 }]]);
+  const sigs = new Map<string, Sig>([
+    [input, { layer: input, unit: [coding === 'poisson' ? 1 : inScale], maxAbs: coding === 'poisson' ? 1 : 2 ** inBits - 1 }],
+  ]);
   const layers: IntLayer[] = [];
   const deq: Dequant[] = [];
   const pending = new Map<string, { a: FloatAffine; wEff: Float64Array; src: Sig }>();
   const sig = (v: string, n: Node): Sig => {
     const x = sigs.get(v);
-    if (x === undefined) throw qerr(n.name, `input '${v}' is not a signal the integer program computes (a constant?)`, 'quantize graphs produced by snnc convert');
+    if (x === undefined)
+      throw qerr(n.name, `input '${v}' is not a signal the integer program computes (a constant?)`, 'quantize graphs produced by snnc convert');
     return x;
   };
-  const soleConsumer = (v: string): Node | undefined => { const c = cons.get(v) ?? []; return c.length === 1 && !g.outputs.includes(v) ? c[0] : undefined; };
+  const soleConsumer = (v: string): Node | undefined => {
+    const c = cons.get(v) ?? [];
+    return c.length === 1 && !g.outputs.includes(v) ? c[0] : undefined;
+  };
 
   const makeNeuron = (name: string, nn: NeuronNode, ni: NeuronInts, bits: BitWidths, currentBound: number): IntNeuron => {
     const thMax = ni.theta.reduce((m, x) => Math.max(m, x), 0);
@@ -113,29 +133,64 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
     // A current-based neuron integrates its synaptic current, which sums a geometric series of
     // inputs: |i| ≤ max|I| · 4096/d (truncation toward zero only shrinks it).
     const bound = currentDecay === undefined ? currentBound : Math.ceil((currentBound * 4096) / currentDecay);
-    if (bound > 2147483647) throw qerr(name, `its synaptic current can reach ${bound}, beyond the 32-bit current register`, 'lower the input range or the synaptic time constant');
+    if (bound > 2147483647)
+      throw qerr(name, `its synaptic current can reach ${bound}, beyond the 32-bit current register`, 'lower the input range or the synaptic time constant');
     const mb = bits.v === 'auto' ? Math.min(32, signedBitsFor(thMax + bound)) : bits.v;
-    if (2 ** (mb - 1) - 1 < thMax) throw qerr(name, `a ${mb}-bit membrane cannot hold the threshold ${thMax}`, `raise the membrane width, e.g. --layer ${name}:v=${signedBitsFor(thMax) + 1}`);
+    if (2 ** (mb - 1) - 1 < thMax)
+      throw qerr(
+        name,
+        `a ${mb}-bit membrane cannot hold the threshold ${thMax}`,
+        `raise the membrane width, e.g. --layer ${name}:v=${signedBitsFor(thMax) + 1}`,
+      );
     const lim = 2 ** (mb - 1);
     return {
-      threshold: ni.theta, thresholdBits: bits.th, reset: nn.attrs.reset, vReset: 0, fire: nn.attrs.fire,
+      threshold: ni.theta,
+      thresholdBits: bits.th,
+      reset: nn.attrs.reset,
+      vReset: 0,
+      fire: nn.attrs.fire,
       vInit: ni.vInit.map((v) => Math.max(-lim, Math.min(lim - 1, v))),
-      leakShift: leakShift(nn), refractory: nn.attrs.refractory, membraneBits: mb, overflow: s.overflow ?? 'saturate',
+      leakShift: leakShift(nn),
+      refractory: nn.attrs.refractory,
+      membraneBits: mb,
+      overflow: s.overflow ?? 'saturate',
       ...(currentDecay !== undefined ? { currentDecay } : {}),
     };
   };
 
   /** Builds the int layer of an affine node (+ optional neuron node). */
-  const emitAffine = (a: FloatAffine, src: Sig, nn: NeuronNode | undefined, opts: { perTensor?: boolean; minUnit?: readonly number[]; shift?: number } = {}): Sig => {
+  const emitAffine = (
+    a: FloatAffine,
+    src: Sig,
+    nn: NeuronNode | undefined,
+    opts: { perTensor?: boolean; minUnit?: readonly number[]; shift?: number } = {},
+  ): Sig => {
     const names = nn !== undefined ? [a.node.name, nn.name] : [a.node.name];
     const name = nn?.name ?? a.node.name;
     const bits = bitsFor(s, names);
     const perChannel = s.perChannel !== false && opts.perTensor !== true;
     const wEff = effectiveWeights(a, src.unit);
     const th = nn !== undefined ? thetaOf(g, nn, a.O) : undefined;
-    const fq = quantizeAffine(a, wEff, bits, perChannel, pow2, rounder(mode, seed, `${name}/w`), rounder(mode, seed, `${name}/p`),
-      nn !== undefined ? { theta: th as Float64Array, vInit: nn.attrs.vInit } : null, opts.minUnit, opts.shift);
-    if (fq.biasClipped > 0) diagnostics.push({ severity: 'warning', code: 'SNNC_W_BIAS_CLIPPED', node: name, message: `${fq.biasClipped} biases of '${name}' exceed ${bits.b} bits and were clipped`, hint: `raise the bias width, e.g. --layer ${name}:b=${bits.b + 4}` });
+    const fq = quantizeAffine(
+      a,
+      wEff,
+      bits,
+      perChannel,
+      pow2,
+      rounder(mode, seed, `${name}/w`),
+      rounder(mode, seed, `${name}/p`),
+      nn !== undefined ? { theta: th as Float64Array, vInit: nn.attrs.vInit } : null,
+      opts.minUnit,
+      opts.shift,
+    );
+    if (fq.biasClipped > 0)
+      diagnostics.push({
+        severity: 'warning',
+        code: 'SNNC_W_BIAS_CLIPPED',
+        node: name,
+        message: `${fq.biasClipped} biases of '${name}' exceed ${bits.b} bits and were clipped`,
+        hint: `raise the bias width, e.g. --layer ${name}:b=${bits.b + 4}`,
+      });
     const per = a.fanIn;
     let bound = 0;
     let sBound = 0;
@@ -150,18 +205,43 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
     let neuron: IntNeuron | null = null;
     if (nn !== undefined && fq.neuron !== undefined) neuron = makeNeuron(name, nn, fq.neuron, bits, bound);
     layers.push({
-      name, kind: a.kind, inputs: [src.layer], inShape: a.inShape, outShape: a.outShape, weights: fq.q, weightShape: a.kind === 'dense' ? [a.O, a.fanIn] : a.wShape,
-      weightBits: bits.w, shift: fq.shift, bias: fq.bias, biasBits: bits.b, ...(a.geometry !== undefined ? { geometry: a.geometry } : {}),
-      accBits, neuron, unit: fq.unit, outBits: neuron !== null ? 1 : accBits,
+      name,
+      kind: a.kind,
+      inputs: [src.layer],
+      inShape: a.inShape,
+      outShape: a.outShape,
+      weights: fq.q,
+      weightShape: a.kind === 'dense' ? [a.O, a.fanIn] : a.wShape,
+      weightBits: bits.w,
+      shift: fq.shift,
+      bias: fq.bias,
+      biasBits: bits.b,
+      ...(a.geometry !== undefined ? { geometry: a.geometry } : {}),
+      accBits,
+      neuron,
+      unit: fq.unit,
+      outBits: neuron !== null ? 1 : accBits,
     });
-    deq.push({ affine: a, neuronNode: nn, q: fq.q, unit: fq.wScale, current: fq.unit, uIn: src.unit, bias: fq.bias, theta: neuron?.threshold, vInit: neuron?.vInit });
+    deq.push({
+      affine: a,
+      neuronNode: nn,
+      q: fq.q,
+      unit: fq.wScale,
+      current: fq.unit,
+      uIn: src.unit,
+      bias: fq.bias,
+      theta: neuron?.threshold,
+      vInit: neuron?.vInit,
+    });
     return neuron !== null ? { layer: name, unit: [1], maxAbs: 1 } : { layer: name, unit: fq.unit, maxAbs: bound };
   };
 
   for (const n of g.nodes) {
     const out = n.outputs[0] as string;
     switch (n.op) {
-      case 'Conv': case 'Gemm': case 'MatMul': {
+      case 'Conv':
+      case 'Gemm':
+      case 'MatMul': {
         const a = affineOf(g, n);
         const src = sig(n.inputs[0] as string, n);
         const next = soleConsumer(out);
@@ -174,24 +254,50 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
         }
         break;
       }
-      case 'IF': case 'LIF':
+      case 'IF':
+      case 'LIF':
         if (!sigs.has(out)) throw qerr(n.name, 'a neuron must follow a Conv, Gemm, MatMul or residual Add', 'quantize graphs produced by snnc convert');
         break;
-      case 'AveragePool': case 'GlobalAveragePool': {
+      case 'AveragePool':
+      case 'GlobalAveragePool': {
         const src = sig(n.inputs[0] as string, n);
         const [C, H, W] = shapeOf(n.inputs[0] as string) as [number, number, number];
         const [, OH, OW] = shapeOf(out) as [number, number, number];
         let geometry;
-        if (n.op === 'GlobalAveragePool') geometry = { kernel: [H, W] as const, strides: [1, 1] as const, pads: [0, 0, 0, 0] as const, dilations: [1, 1] as const, group: C };
+        if (n.op === 'GlobalAveragePool')
+          geometry = { kernel: [H, W] as const, strides: [1, 1] as const, pads: [0, 0, 0, 0] as const, dilations: [1, 1] as const, group: C };
         else {
           const pads = n.attrs.pads;
           if (n.attrs.ceilMode || (pads.some((p) => p !== 0) && !n.attrs.countIncludePad) || n.attrs.autoPad.startsWith('SAME')) {
             throw qerr(n.name, 'an average pool with padding that is not counted (or ceil mode) has no integer sum-pool form', 'use unpadded pools');
           }
-          geometry = { kernel: [n.attrs.kernelShape[0] ?? 1, n.attrs.kernelShape[1] ?? 1] as const, strides: [n.attrs.strides[0] ?? 1, n.attrs.strides[1] ?? 1] as const, pads: [pads[0] ?? 0, pads[1] ?? 0, pads[2] ?? 0, pads[3] ?? 0] as const, dilations: [1, 1] as const, group: C };
+          geometry = {
+            kernel: [n.attrs.kernelShape[0] ?? 1, n.attrs.kernelShape[1] ?? 1] as const,
+            strides: [n.attrs.strides[0] ?? 1, n.attrs.strides[1] ?? 1] as const,
+            pads: [pads[0] ?? 0, pads[1] ?? 0, pads[2] ?? 0, pads[3] ?? 0] as const,
+            dilations: [1, 1] as const,
+            group: C,
+          };
         }
         const k = geometry.kernel[0] * geometry.kernel[1];
-        layers.push({ name: n.name, kind: 'sum-pool', inputs: [src.layer], inShape: [C, H, W], outShape: [C, OH, OW], weights: new Int32Array(0), weightShape: [], weightBits: 1, shift: 0, bias: new Int32Array(0), biasBits: 1, geometry, accBits: signedBitsFor(k * src.maxAbs), neuron: null, unit: src.unit.map((u) => u / k), outBits: signedBitsFor(k * src.maxAbs) });
+        layers.push({
+          name: n.name,
+          kind: 'sum-pool',
+          inputs: [src.layer],
+          inShape: [C, H, W],
+          outShape: [C, OH, OW],
+          weights: new Int32Array(0),
+          weightShape: [],
+          weightBits: 1,
+          shift: 0,
+          bias: new Int32Array(0),
+          biasBits: 1,
+          geometry,
+          accBits: signedBitsFor(k * src.maxAbs),
+          neuron: null,
+          unit: src.unit.map((u) => u / k),
+          outBits: signedBitsFor(k * src.maxAbs),
+        });
         sigs.set(out, { layer: n.name, unit: src.unit.map((u) => u / k), maxAbs: k * src.maxAbs });
         break;
       }
@@ -199,13 +305,37 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
         const src = sig(n.inputs[0] as string, n);
         const inShape = shapeOf(n.inputs[0] as string);
         const r = { pads: n.attrs.pads };
-        layers.push({ name: n.name, kind: 'max-pool', inputs: [src.layer], inShape, outShape: shapeOf(out), weights: new Int32Array(0), weightShape: [], weightBits: 1, shift: 0, bias: new Int32Array(0), biasBits: 1,
-          geometry: { kernel: [n.attrs.kernelShape[0] ?? 1, n.attrs.kernelShape[1] ?? 1], strides: [n.attrs.strides[0] ?? 1, n.attrs.strides[1] ?? 1], pads: [r.pads[0] ?? 0, r.pads[1] ?? 0, r.pads[2] ?? 0, r.pads[3] ?? 0], dilations: [n.attrs.dilations[0] ?? 1, n.attrs.dilations[1] ?? 1], group: inShape[0] ?? 1 },
-          accBits: 2, neuron: null, unit: src.unit, outBits: 1 });
+        layers.push({
+          name: n.name,
+          kind: 'max-pool',
+          inputs: [src.layer],
+          inShape,
+          outShape: shapeOf(out),
+          weights: new Int32Array(0),
+          weightShape: [],
+          weightBits: 1,
+          shift: 0,
+          bias: new Int32Array(0),
+          biasBits: 1,
+          geometry: {
+            kernel: [n.attrs.kernelShape[0] ?? 1, n.attrs.kernelShape[1] ?? 1],
+            strides: [n.attrs.strides[0] ?? 1, n.attrs.strides[1] ?? 1],
+            pads: [r.pads[0] ?? 0, r.pads[1] ?? 0, r.pads[2] ?? 0, r.pads[3] ?? 0],
+            dilations: [n.attrs.dilations[0] ?? 1, n.attrs.dilations[1] ?? 1],
+            group: inShape[0] ?? 1,
+          },
+          accBits: 2,
+          neuron: null,
+          unit: src.unit,
+          outBits: 1,
+        });
         sigs.set(out, { layer: n.name, unit: src.unit, maxAbs: src.maxAbs });
         break;
       }
-      case 'Flatten': case 'Reshape': case 'Identity': case 'Dropout': {
+      case 'Flatten':
+      case 'Reshape':
+      case 'Identity':
+      case 'Dropout': {
         const src = sig(n.inputs[0] as string, n);
         sigs.set(out, { ...src, unit: expandUnit(src.unit, shapeOf(n.inputs[0] as string), shapeOf(out)) });
         break;
@@ -215,7 +345,8 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
         const src = sig(x, n);
         const k = g.initializers.get(c);
         const kd = k !== undefined ? Array.from(k.data as Float32Array) : [];
-        if (k === undefined || kd.some((v) => !(v > 0))) throw qerr(n.name, 'only multiplication by a positive constant (a rescale) is supported', 'quantize graphs produced by snnc convert');
+        if (k === undefined || kd.some((v) => !(v > 0)))
+          throw qerr(n.name, 'only multiplication by a positive constant (a rescale) is supported', 'quantize graphs produced by snnc convert');
         const unit = kd.length === 1 ? src.unit.map((u) => u * (kd[0] as number)) : kd.map((v, i) => v * (src.unit[src.unit.length === 1 ? 0 : i] as number));
         sigs.set(out, { ...src, unit });
         break;
@@ -224,7 +355,11 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
         sigs.set(out, residualAdd(n));
         break;
       default:
-        throw qerr(n.name, `${n.op} has no integer form`, 'supported: Conv, Gemm, MatMul, IF, LIF, AveragePool, GlobalAveragePool, SpikeMaxPool, Flatten, Reshape, Mul by a constant, residual Add');
+        throw qerr(
+          n.name,
+          `${n.op} has no integer form`,
+          'supported: Conv, Gemm, MatMul, IF, LIF, AveragePool, GlobalAveragePool, SpikeMaxPool, Flatten, Reshape, Mul by a constant, residual Add',
+        );
     }
   }
 
@@ -255,7 +390,8 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
     const perOperand: number[][] = [];
     for (const o of ops) {
       const si = 'a' in o ? emitAffine(o.a, o.src, undefined, { perTensor: true, minUnit: [uA], shift: k }) : o;
-      if (si.unit.length !== 1 && si.unit.length !== O) throw qerr(n.name, `a residual operand has ${si.unit.length} scales for ${O} channels`, 'convert with --granularity layer');
+      if (si.unit.length !== 1 && si.unit.length !== O)
+        throw qerr(n.name, `a residual operand has ${si.unit.length} scales for ${O} channels`, 'convert with --granularity layer');
       const gk = si.unit.map((u) => Math.round(u / uI));
       if (gk.some((x) => x < 1)) throw qerr(n.name, 'a residual operand is finer than the common current unit', 'give the branch layers more weight bits');
       inputs.push(si.layer);
@@ -263,7 +399,9 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
       bound += Math.max(...gk) * si.maxAbs;
     }
     const perChannel = perOperand.some((gk) => gk.length > 1 && gk.some((x) => x !== gk[0]));
-    const gains = perChannel ? perOperand.flatMap((gk) => (gk.length === 1 ? new Array<number>(O).fill(gk[0] as number) : gk)) : perOperand.map((gk) => gk[0] as number);
+    const gains = perChannel
+      ? perOperand.flatMap((gk) => (gk.length === 1 ? new Array<number>(O).fill(gk[0] as number) : gk))
+      : perOperand.map((gk) => gk[0] as number);
     const name = nn?.name ?? n.name;
     const shape = shapeOf(n.outputs[0] as string);
     let neuron: IntNeuron | null = null;
@@ -272,26 +410,63 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
       deq.push({ neuronNode: nn, unit: [uI], theta: neuron.threshold, vInit: neuron.vInit });
     }
     if (signedBitsFor(bound) > 32) throw qerr(name, 'the residual sum needs more than 32 bits', 'use fewer weight bits');
-    layers.push({ name, kind: 'add', inputs, inShape: shape, outShape: shape, weights: new Int32Array(0), weightShape: [], weightBits: 1, bias: new Int32Array(0), biasBits: 1, shift: 0, gains: Int32Array.from(gains), accBits: signedBitsFor(bound), neuron, unit: [uI], outBits: neuron !== null ? 1 : signedBitsFor(bound) });
+    layers.push({
+      name,
+      kind: 'add',
+      inputs,
+      inShape: shape,
+      outShape: shape,
+      weights: new Int32Array(0),
+      weightShape: [],
+      weightBits: 1,
+      bias: new Int32Array(0),
+      biasBits: 1,
+      shift: 0,
+      gains: Int32Array.from(gains),
+      accBits: signedBitsFor(bound),
+      neuron,
+      unit: [uI],
+      outBits: neuron !== null ? 1 : signedBitsFor(bound),
+    });
     if (nn !== undefined) sigs.set(nn.outputs[0] as string, { layer: name, unit: [1], maxAbs: 1 });
     return { layer: name, unit: [uI], maxAbs: bound };
   }
 
   let outSig = sigs.get(g.outputs[0] as string);
-  if (outSig === undefined) throw qerr(g.outputs[0] as string, 'the graph output is not computed by the integer program', 'quantize graphs produced by snnc convert');
+  if (outSig === undefined)
+    throw qerr(g.outputs[0] as string, 'the graph output is not computed by the integer program', 'quantize graphs produced by snnc convert');
   const last = layers.find((l) => l.name === outSig?.layer);
   if (last?.neuron != null) {
     // A network that ends in spikes (NIR files do) is read out by counting them: a one-input
     // add layer passes the spikes through and the readout sums them over the steps.
     const name = `${last.name}/count`;
-    layers.push({ name, kind: 'add', inputs: [last.name], inShape: last.outShape, outShape: last.outShape, weights: new Int32Array(0), weightShape: [], weightBits: 1, bias: new Int32Array(0), biasBits: 1, shift: 0, gains: Int32Array.of(1), accBits: 2, neuron: null, unit: [1], outBits: 2 });
+    layers.push({
+      name,
+      kind: 'add',
+      inputs: [last.name],
+      inShape: last.outShape,
+      outShape: last.outShape,
+      weights: new Int32Array(0),
+      weightShape: [],
+      weightBits: 1,
+      bias: new Int32Array(0),
+      biasBits: 1,
+      shift: 0,
+      gains: Int32Array.of(1),
+      accBits: 2,
+      neuron: null,
+      unit: [1],
+      outBits: 2,
+    });
     outSig = { layer: name, unit: [1], maxAbs: 1 };
   }
   const inShape = shapeOf(input);
   const program: IntProgram = {
-    version: programVersion(layers), name: g.name,
+    version: programVersion(layers),
+    name: g.name,
     input: { name: input, shape: inShape, coding, bits: inBits, scale: coding === 'poisson' ? 1 / (2 ** inBits - 1) : inScale },
-    layers, output: outSig.layer,
+    layers,
+    output: outSig.layer,
   };
   return { program, graph: fakeQuantGraph(g, program, deq, { rounding: mode, perChannel: s.perChannel !== false }), diagnostics };
 }

@@ -22,8 +22,5 @@ const SNN_DEFAULTS: SnnOptions = { method: 'max', granularity: 'layer', reset: '
 
 export function snnPasses(opts: SnnOptions = SNN_DEFAULTS): Pass[] {
   const { method, granularity, batchSize, ...rest } = opts;
-  return [
-    calibratePass({ method, granularity, ...(batchSize !== undefined ? { batchSize } : {}) }),
-    convertPass({ granularity, ...rest }),
-  ];
+  return [calibratePass({ method, granularity, ...(batchSize !== undefined ? { batchSize } : {}) }), convertPass({ granularity, ...rest })];
 }

@@ -137,7 +137,10 @@ export function normalizeOptions(o: SnncPluginOptions): Normalized {
 function stable(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(stable).join(',')}]`;
   if (x !== null && typeof x === 'object') {
-    return `{${Object.keys(x).sort().map((k) => `${JSON.stringify(k)}:${stable((x as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(x)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable((x as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(x) ?? 'null';
 }
@@ -238,7 +241,8 @@ const inflight = new Map<string, Promise<ModelBuild>>();
 /** Compile (or fetch from the caches) one model with the plugin's options. */
 export function buildModel(modelPath: string, opts: SnncPluginOptions): Promise<ModelBuild> {
   const o = normalizeOptions(opts);
-  if (!existsSync(modelPath)) return Promise.reject(fail({ code: 'SNNC_E_IO', message: 'model file not found', file: modelPath, hint: 'check the import path' }));
+  if (!existsSync(modelPath))
+    return Promise.reject(fail({ code: 'SNNC_E_IO', message: 'model file not found', file: modelPath, hint: 'check the import path' }));
   const key = cacheKey(modelPath, o);
   const running = inflight.get(key);
   if (running !== undefined) {
@@ -259,7 +263,10 @@ export function buildModel(modelPath: string, opts: SnncPluginOptions): Promise<
   })();
   inflight.set(key, p);
   // Forget failures (so a fixed model is retried) and finished builds (the disk cache has them).
-  p.then(() => inflight.delete(key), () => inflight.delete(key));
+  p.then(
+    () => inflight.delete(key),
+    () => inflight.delete(key),
+  );
   return p;
 }
 

@@ -22,7 +22,9 @@ export const RUNTIME_PATH = fileURLToPath(new URL('../runtime/index.js', import.
 export function formatBuildError(e: unknown, id: string): Error {
   if (!isSnncError(e)) return e instanceof Error ? e : new Error(String(e));
   const where = e.file ?? id;
-  const out = new Error(`[snnc] ${e.code}: ${e.message}\n  file: ${where}${e.node !== undefined ? `\n  node: ${e.node}` : ''}${e.hint !== undefined ? `\n  hint: ${e.hint}` : ''}`);
+  const out = new Error(
+    `[snnc] ${e.code}: ${e.message}\n  file: ${where}${e.node !== undefined ? `\n  node: ${e.node}` : ''}${e.hint !== undefined ? `\n  hint: ${e.hint}` : ''}`,
+  );
   Object.assign(out, { code: e.code, id, plugin: 'snnc' });
   return out;
 }

@@ -51,7 +51,10 @@ function parseValue(metric: BudgetMetric, raw: string, where: string): number {
 /** Parse a budget; an empty string is no budget. Bad input → SNNC_E_BUDGET naming the term. */
 export function parseBudget(text: string, where = '--budget'): Budget {
   const out: BudgetLimit[] = [];
-  for (const term of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const term of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const m = /^([a-z]+)\s*(<=|>=|<|>)\s*(.+)$/i.exec(term);
     if (m === null) throw usage(`'${term}' is not <metric><op><value>`, where);
     const metric = (m[1] ?? '').toLowerCase();

@@ -76,7 +76,12 @@ function panel(doc: ExploreDoc, axis: Axis, y0: number, colourOf: (T: number) =>
   parts.push(
     `<line class="axis" x1="${M.l}" y1="${c(bottom)}" x2="${W - M.r}" y2="${c(bottom)}"/>`,
     `<line class="axis" x1="${M.l}" y1="${c(top)}" x2="${M.l}" y2="${c(bottom)}"/>`,
-    text((M.l + W - M.r) / 2, bottom + 38, axis.key === 'memoryBits' ? 'memory (weights, biases, neuron state and parameters)' : `energy per inference (${doc.space.target})`, ' text-anchor="middle" class="label"'),
+    text(
+      (M.l + W - M.r) / 2,
+      bottom + 38,
+      axis.key === 'memoryBits' ? 'memory (weights, biases, neuron state and parameters)' : `energy per inference (${doc.space.target})`,
+      ' text-anchor="middle" class="label"',
+    ),
   );
   const ref = doc.reference.accuracy;
   const allowed = ref - doc.space.maxAccuracyDrop / 100;
@@ -85,11 +90,14 @@ function panel(doc: ExploreDoc, axis: Axis, y0: number, colourOf: (T: number) =>
     text(M.l + 6, y(ref) - 5, `${doc.reference.label} ${formatPercent(ref)}`, ' class="note"'),
   );
   if (allowed >= lo) {
-    parts.push(`<line class="allowed" data-value="${dv(allowed)}" x1="${M.l}" y1="${c(y(allowed))}" x2="${W - M.r}" y2="${c(y(allowed))}"><title>allowed drop ${doc.space.maxAccuracyDrop} pp</title></line>`);
+    parts.push(
+      `<line class="allowed" data-value="${dv(allowed)}" x1="${M.l}" y1="${c(y(allowed))}" x2="${W - M.r}" y2="${c(y(allowed))}"><title>allowed drop ${doc.space.maxAccuracyDrop} pp</title></line>`,
+    );
   }
   for (const r of rows) parts.push(point(r, x(r[axis.key] as number), y(r.accuracy), r.accuracy < lo, colourOf(r.T), axis));
   const below = rows.filter((r) => r.accuracy < lo).length;
-  if (below > 0) parts.push(text(M.l + 6, bottom - 6, `${below} point${below > 1 ? 's' : ''} below ${formatPercent(lo)} shown on the bottom edge`, ' class="tick"'));
+  if (below > 0)
+    parts.push(text(M.l + 6, bottom - 6, `${below} point${below > 1 ? 's' : ''} below ${formatPercent(lo)} shown on the bottom edge`, ' class="tick"'));
   parts.push('</g>');
   return parts;
 }
@@ -107,7 +115,11 @@ function point(r: ExploreRow, px: number, py: number, clipped: boolean, colour: 
   const mark = clipped
     ? `<path class="point" ${data} d="M${c(px)},${c(py - 6)} l5,8 h-10 z" fill="none" stroke="${colour}" stroke-width="1.5">${title}</path>`
     : `<circle class="point" ${data} cx="${c(px)}" cy="${c(py)}" r="4" fill="${colour}" fill-opacity="0.85">${title}</circle>`;
-  const ring = r.selected ? `<circle class="selected" cx="${c(px)}" cy="${c(py)}" r="9"/>` : r.pareto ? `<circle class="pareto" cx="${c(px)}" cy="${c(py)}" r="6.5"/>` : '';
+  const ring = r.selected
+    ? `<circle class="selected" cx="${c(px)}" cy="${c(py)}" r="9"/>`
+    : r.pareto
+      ? `<circle class="pareto" cx="${c(px)}" cy="${c(py)}" r="6.5"/>`
+      : '';
   return mark + ring;
 }
 

@@ -79,8 +79,22 @@ export interface ExploreDoc {
 }
 
 const CSV_COLUMNS = [
-  'id', 'config', 'weightBits', 'neuronBits', 'rounding', 'T', 'accuracy', 'drop', 'memoryBits', 'compression',
-  'spikesPerSample', 'synopsPerSample', 'energyJ', 'latencyS', 'pareto', 'selected',
+  'id',
+  'config',
+  'weightBits',
+  'neuronBits',
+  'rounding',
+  'T',
+  'accuracy',
+  'drop',
+  'memoryBits',
+  'compression',
+  'spikesPerSample',
+  'synopsPerSample',
+  'energyJ',
+  'latencyS',
+  'pareto',
+  'selected',
 ] as const;
 
 /** RFC 4180 field: quoted when it holds a comma, quote or line break; leading =+-@ defused. */

@@ -7,11 +7,7 @@ import type { CompileReport } from './types.js';
 
 function table(t: Table): string[] {
   const row = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
-  return [
-    row(t.head.map(md)),
-    row(t.numeric.map((n) => (n ? '---:' : '---'))),
-    ...t.rows.map((r) => row(r.map((c) => md(c.text)))),
-  ];
+  return [row(t.head.map(md)), row(t.numeric.map((n) => (n ? '---:' : '---'))), ...t.rows.map((r) => row(r.map((c) => md(c.text))))];
 }
 
 export function renderMarkdown(r: CompileReport): string {

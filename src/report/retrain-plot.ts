@@ -41,7 +41,9 @@ export function retrainChart(points: readonly RetrainPoint[], best: number, targ
   line('accuracy', 'line');
   for (const p of points) {
     if (p.accuracy === null) continue;
-    parts.push(`<circle class="point" data-round="${p.round}" data-value="${dv(p.accuracy)}" cx="${c(x(p.round))}" cy="${c(y(p.accuracy))}" r="4"><title>round ${p.round}: ${formatPercent(p.accuracy)}</title></circle>`);
+    parts.push(
+      `<circle class="point" data-round="${p.round}" data-value="${dv(p.accuracy)}" cx="${c(x(p.round))}" cy="${c(y(p.accuracy))}" r="4"><title>round ${p.round}: ${formatPercent(p.accuracy)}</title></circle>`,
+    );
     if (p.round === best) parts.push(`<circle class="best" cx="${c(x(p.round))}" cy="${c(y(p.accuracy))}" r="9"/>`);
   }
   parts.push('</svg>');

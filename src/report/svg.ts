@@ -38,7 +38,9 @@ export function text(x: number, y: number, s: string, attrs = ''): string {
 
 /** A tick label: formatSI without trailing zeros ("1.00 µJ" -> "1 µJ"). */
 export function tick(v: number, unit: string): string {
-  return formatSI(v, unit).replace(/\.0+(?= |$)/, '').replace(/(\.\d*?)0+(?= |$)/, '$1');
+  return formatSI(v, unit)
+    .replace(/\.0+(?= |$)/, '')
+    .replace(/(\.\d*?)0+(?= |$)/, '$1');
 }
 
 /** 0, step, ... covering max with at most ~`count` intervals of 1/2/5 x 10^k. */
@@ -230,7 +232,11 @@ export interface AccuracyPoint {
  * A y axis for accuracies in [0, 1] on a chart of height H with margins m: a step of 1 to 25
  * percentage points covering every value, the mapping to y, and the grid lines with % labels.
  */
-export function accuracyAxis(values: readonly number[], m: { readonly l: number; readonly r: number; readonly t: number; readonly b: number }, H: number): { y: (a: number) => number; grid: string[] } {
+export function accuracyAxis(
+  values: readonly number[],
+  m: { readonly l: number; readonly r: number; readonly t: number; readonly b: number },
+  H: number,
+): { y: (a: number) => number; grid: string[] } {
   const span = 1 - Math.min(...values);
   const step = [0.01, 0.02, 0.05, 0.1, 0.2, 0.25].find((s) => span <= 5 * s) ?? 0.25;
   const lo = Math.max(0, Math.floor((Math.min(...values) - step / 2) / step) * step);

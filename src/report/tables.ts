@@ -111,7 +111,12 @@ export function layerTable(t: TargetResult): Table {
 /** Model and settings as label/value pairs (header of both documents). */
 export function headerFacts(r: CompileReport): [string, string][] {
   const s = r.settings;
-  const bits = s.bits === undefined ? [] : Object.keys(s.bits).sort().map((k) => `${k} ${String(s.bits?.[k])}`);
+  const bits =
+    s.bits === undefined
+      ? []
+      : Object.keys(s.bits)
+          .sort()
+          .map((k) => `${k} ${String(s.bits?.[k])}`);
   return [
     ['model file', r.model.file],
     ['parameters', formatCount(r.model.params)],

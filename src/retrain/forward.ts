@@ -58,7 +58,10 @@ function trainableConv(tf: Tf, stride: [number, number]): (x: T, w: T) => T {
         const [xs, ws] = saved as [TF.Tensor4D, TF.Tensor4D];
         const dx = tf.conv2dTranspose(dy, ws, xs.shape, stride, 'valid');
         const [kh, kw] = ws.shape;
-        let dw = tf.transpose(tf.conv2d(tf.transpose(xs, [3, 1, 2, 0]), tf.transpose(dy, [1, 2, 0, 3]), 1, 'valid', 'NHWC', stride), [1, 2, 0, 3]) as TF.Tensor4D;
+        let dw = tf.transpose(
+          tf.conv2d(tf.transpose(xs, [3, 1, 2, 0]), tf.transpose(dy, [1, 2, 0, 3]), 1, 'valid', 'NHWC', stride),
+          [1, 2, 0, 3],
+        ) as TF.Tensor4D;
         // Rows/columns of x no window reached give extra positions: drop them.
         if (dw.shape[0] !== kh || dw.shape[1] !== kw) dw = tf.slice(dw, [0, 0, 0, 0], [kh, kw, -1, -1]);
         return [dx, dw];
@@ -68,12 +71,37 @@ function trainableConv(tf: Tf, stride: [number, number]): (x: T, w: T) => T {
 }
 
 const FORWARD_OPS: readonly string[] = [
-  'Conv', 'Gemm', 'MatMul', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Clip', 'BatchNormalization', 'AveragePool', 'MaxPool',
-  'GlobalAveragePool', 'Flatten', 'Reshape', 'Add', 'Sub', 'Mul', 'Div', 'Identity', 'Dropout', 'Softmax', 'Concat',
+  'Conv',
+  'Gemm',
+  'MatMul',
+  'Relu',
+  'LeakyRelu',
+  'Sigmoid',
+  'Tanh',
+  'Clip',
+  'BatchNormalization',
+  'AveragePool',
+  'MaxPool',
+  'GlobalAveragePool',
+  'Flatten',
+  'Reshape',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Identity',
+  'Dropout',
+  'Softmax',
+  'Concat',
 ];
 
 function unsupported(n: Node, why: string): never {
-  throw fail({ code: 'SNNC_E_UNSUPPORTED_OP', message: `${n.op} '${n.name}': ${why}`, node: n.name, hint: `gradient-based tools support ${FORWARD_OPS.join(', ')} on 2-D images` });
+  throw fail({
+    code: 'SNNC_E_UNSUPPORTED_OP',
+    message: `${n.op} '${n.name}': ${why}`,
+    node: n.name,
+    hint: `gradient-based tools support ${FORWARD_OPS.join(', ')} on 2-D images`,
+  });
 }
 
 /** A tensor's data as float32 (the initializers TF.js variables start from). */
@@ -130,7 +158,12 @@ export function forwardTf(tf: Tf, g: Graph, x: T, hooks: ForwardHooks = {}): For
         const [, H, W, C] = xv.t.shape as [number, number, number, number];
         const a = n.attrs;
         const r = resolveWindow([H, W], { ...a, kernelShape: [kh, kw] }, false, n.name);
-        const padded = tf.pad(xv.t as TF.Tensor4D, [[0, 0], [r.padsBegin[0] ?? 0, r.padsEnd[0] ?? 0], [r.padsBegin[1] ?? 0, r.padsEnd[1] ?? 0], [0, 0]]);
+        const padded = tf.pad(xv.t as TF.Tensor4D, [
+          [0, 0],
+          [r.padsBegin[0] ?? 0, r.padsEnd[0] ?? 0],
+          [r.padsBegin[1] ?? 0, r.padsEnd[1] ?? 0],
+          [0, 0],
+        ]);
         const strides: [number, number] = [a.strides[0] ?? 1, a.strides[1] ?? 1];
         const dil: [number, number] = [a.dilations[0] ?? 1, a.dilations[1] ?? 1];
         let y: T;
@@ -168,15 +201,34 @@ export function forwardTf(tf: Tf, g: Graph, x: T, hooks: ForwardHooks = {}): For
         out = { t: tf.matMul(av.t as TF.Tensor2D, tf.reshape(tensorOf(n.inputs[1] ?? '', b), [b.shape[0] ?? 0, b.shape[1] ?? 0]) as TF.Tensor2D), nhwc: false };
         break;
       }
-      case 'Relu': { const v = get(n, 0); out = { t: tf.relu(v.t), nhwc: v.nhwc }; break; }
-      case 'LeakyRelu': { const v = get(n, 0); out = { t: tf.leakyRelu(v.t, n.attrs.alpha), nhwc: v.nhwc }; break; }
-      case 'Sigmoid': { const v = get(n, 0); out = { t: tf.sigmoid(v.t), nhwc: v.nhwc }; break; }
-      case 'Tanh': { const v = get(n, 0); out = { t: tf.tanh(v.t), nhwc: v.nhwc }; break; }
+      case 'Relu': {
+        const v = get(n, 0);
+        out = { t: tf.relu(v.t), nhwc: v.nhwc };
+        break;
+      }
+      case 'LeakyRelu': {
+        const v = get(n, 0);
+        out = { t: tf.leakyRelu(v.t, n.attrs.alpha), nhwc: v.nhwc };
+        break;
+      }
+      case 'Sigmoid': {
+        const v = get(n, 0);
+        out = { t: tf.sigmoid(v.t), nhwc: v.nhwc };
+        break;
+      }
+      case 'Tanh': {
+        const v = get(n, 0);
+        out = { t: tf.tanh(v.t), nhwc: v.nhwc };
+        break;
+      }
       case 'Clip': {
         const v = get(n, 0);
         const lo = konst(n.inputs[1] ?? '');
         const hi = konst(n.inputs[2] ?? '');
-        out = { t: tf.clipByValue(v.t, lo !== undefined ? (floats(lo)[0] ?? -Infinity) : -3.4e38, hi !== undefined ? (floats(hi)[0] ?? Infinity) : 3.4e38), nhwc: v.nhwc };
+        out = {
+          t: tf.clipByValue(v.t, lo !== undefined ? (floats(lo)[0] ?? -Infinity) : -3.4e38, hi !== undefined ? (floats(hi)[0] ?? Infinity) : 3.4e38),
+          nhwc: v.nhwc,
+        };
         break;
       }
       case 'BatchNormalization': {
@@ -193,7 +245,8 @@ export function forwardTf(tf: Tf, g: Graph, x: T, hooks: ForwardHooks = {}): For
       case 'MaxPool': {
         const v = get(n, 0);
         const a = n.attrs;
-        if (!v.nhwc || a.kernelShape.length !== 2 || a.ceilMode || a.dilations.some((d) => d !== 1)) return unsupported(n, '2-D pooling without ceil mode or dilation');
+        if (!v.nhwc || a.kernelShape.length !== 2 || a.ceilMode || a.dilations.some((d) => d !== 1))
+          return unsupported(n, '2-D pooling without ceil mode or dilation');
         const [, H, W] = v.t.shape as [number, number, number, number];
         const r = resolveWindow([H, W], a, false, n.name);
         const pads = [...r.padsBegin, ...r.padsEnd];
@@ -201,7 +254,16 @@ export function forwardTf(tf: Tf, g: Graph, x: T, hooks: ForwardHooks = {}): For
           return unsupported(n, 'padding excluded from the average');
         }
         const fill = n.op === 'MaxPool' ? -3.4e38 : 0;
-        const x4 = tf.pad(v.t as TF.Tensor4D, [[0, 0], [r.padsBegin[0] ?? 0, r.padsEnd[0] ?? 0], [r.padsBegin[1] ?? 0, r.padsEnd[1] ?? 0], [0, 0]], fill);
+        const x4 = tf.pad(
+          v.t as TF.Tensor4D,
+          [
+            [0, 0],
+            [r.padsBegin[0] ?? 0, r.padsEnd[0] ?? 0],
+            [r.padsBegin[1] ?? 0, r.padsEnd[1] ?? 0],
+            [0, 0],
+          ],
+          fill,
+        );
         const k: [number, number] = [a.kernelShape[0] ?? 1, a.kernelShape[1] ?? 1];
         const st: [number, number] = [a.strides[0] ?? 1, a.strides[1] ?? 1];
         out = { t: n.op === 'MaxPool' ? tf.maxPool(x4, k, st, 'valid') : tf.avgPool(x4, k, st, 'valid'), nhwc: true };
@@ -236,12 +298,24 @@ export function forwardTf(tf: Tf, g: Graph, x: T, hooks: ForwardHooks = {}): For
         const vs = n.inputs.map((_, i) => get(n, i));
         const nhwc = vs[0]?.nhwc ?? false;
         if (nhwc && n.attrs.axis !== 1 && n.attrs.axis !== -3) return unsupported(n, 'feature maps concatenate on channels only');
-        out = { t: tf.concat(vs.map((v) => v.t), nhwc ? 3 : n.attrs.axis), nhwc };
+        out = {
+          t: tf.concat(
+            vs.map((v) => v.t),
+            nhwc ? 3 : n.attrs.axis,
+          ),
+          nhwc,
+        };
         break;
       }
-      case 'Softmax': { const v = get(n, 0); out = { t: tf.softmax(v.t), nhwc: v.nhwc }; break; }
+      case 'Softmax': {
+        const v = get(n, 0);
+        out = { t: tf.softmax(v.t), nhwc: v.nhwc };
+        break;
+      }
       case 'Identity':
-      case 'Dropout': out = get(n, 0); break;
+      case 'Dropout':
+        out = get(n, 0);
+        break;
       default:
         return unsupported(n, 'not supported by the TF.js forward pass');
     }

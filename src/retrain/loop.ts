@@ -143,7 +143,12 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
   const calib: Dataset = fitToModel(g, loadDatasetSpec(spec, 'train', 512));
   const probe = fitToModel(g, loadDatasetSpec(spec, 'test', opts.hwSamples ?? 500));
 
-  const method = [resetToZero ? `reset-to-zero rate (T=${opts.T})` : levels > 0 ? `qcfs(L=${levels})` : 'trainable clip', `weights fake-quantized to ${weightBits} bits`, ...(opts.kd !== undefined ? [`KD (teacher T=${opts.kd.teacherTemp}, student T=${opts.kd.studentTemp}, weight ${opts.kd.weight})`] : []), ...((opts.rateWeight ?? 0) > 0 ? [`rate penalty ${opts.rateWeight ?? 0}`] : [])].join(', ');
+  const method = [
+    resetToZero ? `reset-to-zero rate (T=${opts.T})` : levels > 0 ? `qcfs(L=${levels})` : 'trainable clip',
+    `weights fake-quantized to ${weightBits} bits`,
+    ...(opts.kd !== undefined ? [`KD (teacher T=${opts.kd.teacherTemp}, student T=${opts.kd.studentTemp}, weight ${opts.kd.weight})`] : []),
+    ...((opts.rateWeight ?? 0) > 0 ? [`rate penalty ${opts.rateWeight ?? 0}`] : []),
+  ].join(', ');
   const meta = {
     'snnc.retrain.target': opts.target,
     'snnc.retrain.T': String(opts.T),
@@ -156,7 +161,11 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
   const first = firstRun.report;
   const status = first.targets.find((t) => t.kind !== 'ann');
   if (status?.status !== 'ok') {
-    throw fail({ code: 'SNNC_E_RETRAIN', message: `target '${opts.target}' cannot run this model: ${status?.note ?? 'no result'}`, hint: 'retrain for a target that can run it (snnc compile --target all shows which)' });
+    throw fail({
+      code: 'SNNC_E_RETRAIN',
+      message: `target '${opts.target}' cannot run this model: ${status?.note ?? 'no result'}`,
+      hint: 'retrain for a target that can run it (snnc compile --target all shows which)',
+    });
   }
   const log: RetrainRound[] = [roundOf(0, 0, first, budget, null, null)];
   opts.onRound?.(log[0] as RetrainRound);

@@ -29,7 +29,11 @@ export async function synthesizeCalibration(g: Graph, opts: SynthesizeOptions = 
   const shape = info?.shape ?? [];
   const per = shape.slice(1);
   if (g.inputs.length !== 1 || info?.dtype !== 'float32' || !per.every((d): d is number => typeof d === 'number')) {
-    throw fail({ code: 'SNNC_E_CALIBRATION', message: 'synthetic calibration needs one float32 input with a fixed per-sample shape', hint: 'calibrate with real data (--calib file.npz)' });
+    throw fail({
+      code: 'SNNC_E_CALIBRATION',
+      message: 'synthetic calibration needs one float32 input with a fixed per-sample shape',
+      hint: 'calibrate with real data (--calib file.npz)',
+    });
   }
   const outInfo = g.values.get(g.outputs[0] ?? '');
   // The images are synthesized by making the model predict chosen classes, so its (first)
@@ -52,7 +56,13 @@ export async function synthesizeCalibration(g: Graph, opts: SynthesizeOptions = 
   // Start near a dark image with a little noise (sigmoid(−2) ≈ 0.12).
   const z0 = Float32Array.from({ length: n * size }, () => -2 + (rnd() - 0.5));
   const z = tf.variable(tf.tensor(z0, [n, ...per]));
-  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => i % K), 'int32'), K);
+  const labels = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: n }, (_, i) => i % K),
+      'int32',
+    ),
+    K,
+  );
   const optimizer = tf.train.adam(opts.learningRate ?? 0.1);
   const bnW = opts.bnWeight ?? 0.1;
   const tvW = opts.tvWeight ?? 0.05;

@@ -122,14 +122,25 @@ export function trainableAnn(g: Graph): TrainableAnn {
     // so the argmax of integer sums equals that of the real values: train it that way.
     weights.push({ name: w, axis: weightAxis(n), readout: n.outputs.some((o) => graph.outputs.includes(o)) });
     const b = n.inputs[2] ?? '';
-    if ((n.op === 'Conv' || n.op === 'Gemm') && graph.initializers.has(b) && !seen.has(b)) { seen.add(b); biases.push(b); }
+    if ((n.op === 'Conv' || n.op === 'Gemm') && graph.initializers.has(b) && !seen.has(b)) {
+      seen.add(b);
+      biases.push(b);
+    }
   }
   if (weights.length === 0) {
-    throw fail({ code: 'SNNC_E_RETRAIN', message: 'the model has no trainable layer (no Conv, Gemm or MatMul with constant weights)', hint: 'retrain needs a network with weights; check the model with snnc inspect' });
+    throw fail({
+      code: 'SNNC_E_RETRAIN',
+      message: 'the model has no trainable layer (no Conv, Gemm or MatMul with constant weights)',
+      hint: 'retrain needs a network with weights; check the model with snnc inspect',
+    });
   }
   const sites = neuronSites(graph);
   if (sites.length === 0) {
-    throw fail({ code: 'SNNC_E_RETRAIN', message: 'the model has no neuron activation (Relu or Clip(0, a)) to train a clip for', hint: 'retrain takes ANNs with ReLU activations' });
+    throw fail({
+      code: 'SNNC_E_RETRAIN',
+      message: 'the model has no neuron activation (Relu or Clip(0, a)) to train a clip for',
+      hint: 'retrain takes ANNs with ReLU activations',
+    });
   }
   return { graph, weights, biases, sites };
 }
@@ -142,7 +153,12 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
     return t;
   };
   const weights: Weight[] = [
-    ...wInfo.map((w) => ({ name: w.name, axis: w.axis, readout: w.readout, variable: tf.variable(tf.tensor(floats(init(w.name)), [...init(w.name).shape]), true, `w_${w.name}`) })),
+    ...wInfo.map((w) => ({
+      name: w.name,
+      axis: w.axis,
+      readout: w.readout,
+      variable: tf.variable(tf.tensor(floats(init(w.name)), [...init(w.name).shape]), true, `w_${w.name}`),
+    })),
     ...biases.map((b) => ({ name: b, axis: -1, readout: false, variable: tf.variable(tf.tensor(floats(init(b)), [...init(b).shape]), true, `b_${b}`) })),
   ];
   // Start each clip where conversion would put the threshold: the 99.9th percentile of the
@@ -179,26 +195,29 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
 
   const forward = (x: T, rates?: T[]): T => {
     const params = new Map<string, T>();
-    for (const w of weights) params.set(w.name, bits !== undefined && w.axis >= 0 ? fakeQuant(tf, w.variable, bits, w.axis, perChannel && !w.readout, round) : w.variable);
+    for (const w of weights)
+      params.set(w.name, bits !== undefined && w.axis >= 0 ? fakeQuant(tf, w.variable, bits, w.axis, perChannel && !w.readout, round) : w.variable);
     const r = forwardTf(tf, graph, x, {
       params,
       activation: (n, v) => {
         const s = byNode.get(n.name);
         if (s === undefined) return undefined;
         const lam = lambdaOf(s);
-        const y = zeroSteps !== undefined ? resetToZeroRate(tf, v, lam, zeroSteps)
-          : levels !== undefined ? qcfs(tf, v, lam, levels, round) : clipAt(tf, v, lam);
+        const y =
+          zeroSteps !== undefined ? resetToZeroRate(tf, v, lam, zeroSteps) : levels !== undefined ? qcfs(tf, v, lam, levels, round) : clipAt(tf, v, lam);
         rates?.push(tf.mean(tf.div(y, lam)));
         return y;
       },
       // On Loihi an average pool of spikes is itself a spiking layer (a sum of the window's
       // spikes against a threshold of k·k spikes, reset to zero): its rate is that neuron's.
-      ...(zeroSteps !== undefined ? {
-        after: (n: Node, y: T): T | undefined => {
-          const s = n.op === 'AveragePool' ? byValue.get(n.inputs[0] ?? '') : undefined;
-          return s !== undefined ? resetToZeroRate(tf, y, lambdaOf(s), zeroSteps, 'ge') : undefined;
-        },
-      } : {}),
+      ...(zeroSteps !== undefined
+        ? {
+            after: (n: Node, y: T): T | undefined => {
+              const s = n.op === 'AveragePool' ? byValue.get(n.inputs[0] ?? '') : undefined;
+              return s !== undefined ? resetToZeroRate(tf, y, lambdaOf(s), zeroSteps, 'ge') : undefined;
+            },
+          }
+        : {}),
     });
     const out = r.outputs.get(graph.outputs[0] ?? '');
     if (out === undefined) throw new Error('forward pass produced no output');
@@ -218,7 +237,12 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
       const n = data.y.length;
       const rnd = splitmix32((opts.seed ?? 0) * 1000003 + epochIndex);
       const order = Int32Array.from({ length: n }, (_, i) => i);
-      for (let i = n - 1; i > 0; i--) { const j = Math.floor(rnd() * (i + 1)); const t = order[i] as number; order[i] = order[j] as number; order[j] = t; }
+      for (let i = n - 1; i > 0; i--) {
+        const j = Math.floor(rnd() * (i + 1));
+        const t = order[i] as number;
+        order[i] = order[j] as number;
+        order[j] = t;
+      }
       const xs = xData(data);
       let total = 0;
       let batches = 0;

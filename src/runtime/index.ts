@@ -61,9 +61,15 @@ function argmaxFirst(a: Float64Array): number {
 function runOne(p: IntProgram, x: ArrayLike<number>, T: number, seed: number, raster: boolean): RunResult {
   const F = elements(p.input.shape);
   if (x.length !== F) {
-    throw fail({ code: 'SNNC_E_INPUT_MISMATCH', message: `run() got ${x.length} input values; the network '${p.name}' takes ${F} (shape ${p.input.shape.join('×')})`, node: p.input.name, hint: 'pass one sample, flattened row-major' });
+    throw fail({
+      code: 'SNNC_E_INPUT_MISMATCH',
+      message: `run() got ${x.length} input values; the network '${p.name}' takes ${F} (shape ${p.input.shape.join('×')})`,
+      node: p.input.name,
+      hint: 'pass one sample, flattened row-major',
+    });
   }
-  if (!Number.isInteger(T) || T < 1 || T > 100000) throw fail({ code: 'SNNC_E_USAGE', message: `T = ${String(T)} is not a number of time steps in 1..100000`, hint: 'pass e.g. { T: 32 }' });
+  if (!Number.isInteger(T) || T < 1 || T > 100000)
+    throw fail({ code: 'SNNC_E_USAGE', message: `T = ${String(T)} is not a number of time steps in 1..100000`, hint: 'pass e.g. { T: 32 }' });
   const neuronLayers = p.layers.map((l, i) => ({ l, i })).filter(({ l }) => l.neuron !== null);
   const fired: Int32Array[][] = neuronLayers.map(() => []);
   const onStep = raster

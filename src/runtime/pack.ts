@@ -108,7 +108,12 @@ export function packProgram(p: IntProgram): PackedProgram {
 
 /** The program back from its packed form, checked against the IntProgram contract. */
 export function unpackProgram(packed: PackedProgram): IntProgram {
-  if (typeof packed !== 'object' || packed === null || packed.format !== PACKED_FORMAT || !(packed.program?.version >= 1 && packed.program.version <= INT_PROGRAM_VERSION)) {
+  if (
+    typeof packed !== 'object' ||
+    packed === null ||
+    packed.format !== PACKED_FORMAT ||
+    !(packed.program?.version >= 1 && packed.program.version <= INT_PROGRAM_VERSION)
+  ) {
     throw bad(`not a packed integer program of version 1–${INT_PROGRAM_VERSION}`);
   }
   const layers: IntLayer[] = packed.program.layers.map(({ weights, bias, gains, neuron, ...l }) => ({

@@ -19,9 +19,15 @@ async function checkExact(p: IntProgram, inputs: Int32Array[], opts: FpgaEmitOpt
   // Guard against a vacuous case: every neuron layer fires somewhere.
   const fired = new Array<number>(p.layers.filter((l) => l.neuron !== null).length).fill(0);
   inputs.forEach((x, s) => {
-    for (const st of runSample(p, x, T, (opts.firstSample ?? 0) + s, opts.seed ?? 0).spikes) st.forEach((v, k) => { fired[k] = (fired[k] as number) + v; });
+    for (const st of runSample(p, x, T, (opts.firstSample ?? 0) + s, opts.seed ?? 0).spikes)
+      st.forEach((v, k) => {
+        fired[k] = (fired[k] as number) + v;
+      });
   });
-  assert.ok(fired.every((f) => f > 0), `spikes per neuron layer: ${fired.join(', ')}`);
+  assert.ok(
+    fired.every((f) => f > 0),
+    `spikes per neuron layer: ${fired.join(', ')}`,
+  );
   inputs.forEach((x, s) => {
     const e = expected(p, x, T, (opts.firstSample ?? 0) + s, opts.seed ?? 0);
     assert.deepEqual(r.results[s]?.sums, e.sums, `sample ${s} sums`);
@@ -41,11 +47,30 @@ test('AXI-stream top gives the same results', { skip: NO_GXX }, async () => {
 
 test('conv (stride, pads, groups, dilation), LIF leak, refractory, zero reset, sum-pool, shift', { skip: NO_GXX }, async () => {
   const g1 = geom(3, 2, [1, 1, 0, 0], 1, 2);
-  const c1 = conv('c1', 'in', [2, 7, 7], 4, g1, ints(4 * 1 * 9, 5, -7, 7), ints(4, 6, -4, 4), 7,
-    neuron({ threshold: [9, 12, 7, 15], vInit: [0, 3, -2, 5], leakShift: 2, refractory: 1, fire: 'gt', reset: 'zero', vReset: -3 }), 2);
+  const c1 = conv(
+    'c1',
+    'in',
+    [2, 7, 7],
+    4,
+    g1,
+    ints(4 * 1 * 9, 5, -7, 7),
+    ints(4, 6, -4, 4),
+    7,
+    neuron({ threshold: [9, 12, 7, 15], vInit: [0, 3, -2, 5], leakShift: 2, refractory: 1, fire: 'gt', reset: 'zero', vReset: -3 }),
+    2,
+  );
   const sp = pool('sp', 'sum-pool', 'c1', c1.outShape as [number, number, number], geom(2, 1, [0, 0, 1, 1]), 1);
-  const c2 = conv('c2', 'sp', sp.outShape as [number, number, number], 3, geom(2, 1, [1, 1, 1, 1], 2), ints(3 * 4 * 4, 7, -5, 5), new Int32Array(0), 4,
-    neuron({ threshold: [6], leakShift: 1, membraneBits: 10 }));
+  const c2 = conv(
+    'c2',
+    'sp',
+    sp.outShape as [number, number, number],
+    3,
+    geom(2, 1, [1, 1, 1, 1], 2),
+    ints(3 * 4 * 4, 7, -5, 5),
+    new Int32Array(0),
+    4,
+    neuron({ threshold: [6], leakShift: 1, membraneBits: 10 }),
+  );
   const n2 = c2.outShape.reduce((a, b) => a * b, 1);
   const out = dense('out', 'c2', n2, ints(5 * n2, 8, -3, 3), ints(5, 9, -2, 2), 1, null);
   const p = program('convnet', input([2, 7, 7], 3), [c1, sp, c2, out]);
@@ -57,7 +82,15 @@ test('residual add with gains, spike max-pool with padding, Poisson input, wrap'
   const a = conv('a', 'in', [1, 6, 6], 2, geom(3, 1, [1, 1, 1, 1]), ints(18, 11, -6, 6), ints(2, 12, 0, 3), 1, neuron({ threshold: [5] }));
   const b = conv('b', 'a', [2, 6, 6], 2, geom(3, 1, [1, 1, 1, 1]), ints(36, 13, -6, 6), new Int32Array(0), 1, null);
   const bMax = 2 ** (b.accBits - 1);
-  const add = addLayer('res', ['b', 'a'], [2, 6, 6], [1, 3], Int32Array.from([1, -1]), [bMax, 1], neuron({ threshold: [6, 9], membraneBits: 6, thresholdBits: 4, overflow: 'wrap' }));
+  const add = addLayer(
+    'res',
+    ['b', 'a'],
+    [2, 6, 6],
+    [1, 3],
+    Int32Array.from([1, -1]),
+    [bMax, 1],
+    neuron({ threshold: [6, 9], membraneBits: 6, thresholdBits: 4, overflow: 'wrap' }),
+  );
   const mp = pool('mp', 'max-pool', 'res', [2, 6, 6], geom(3, 2, [1, 1, 1, 1]), 1);
   const nMp = mp.outShape.reduce((x, y) => x * y, 1);
   const out = dense('out', 'mp', nMp, ints(3 * nMp, 14, -4, 4), new Int32Array(0), 1, null);
@@ -100,9 +133,23 @@ test('emitted files are byte-identical for the same program and list every proje
   const a = emit(mlp(), fpgaTarget(), { T: 4, reuseFactor: 2 });
   const b = emit(mlp(), fpgaTarget(), { T: 4, reuseFactor: 2 });
   assert.deepEqual(a.files, b.files);
-  assert.deepEqual(a.files.map((f) => f.path), ['fpga/README.md', 'fpga/mlp.cpp', 'fpga/mlp.h', 'fpga/mlp_tb.cpp', 'fpga/mlp_weights.h', 'fpga/script.tcl', 'fpga/snnc_types.h']);
+  assert.deepEqual(
+    a.files.map((f) => f.path),
+    ['fpga/README.md', 'fpga/mlp.cpp', 'fpga/mlp.h', 'fpga/mlp_tb.cpp', 'fpga/mlp_weights.h', 'fpga/script.tcl', 'fpga/snnc_types.h'],
+  );
   const tcl = String(a.files.find((f) => f.path === 'fpga/script.tcl')?.data);
-  for (const cmd of ['open_project', 'set_top mlp_top', 'add_files mlp.cpp', 'add_files -tb mlp_tb.cpp', 'csim_design', 'csynth_design', 'cosim_design', 'export_design', 'set_part {xck26-sfvc784-2lv-c}', 'create_clock -period 5 ']) {
+  for (const cmd of [
+    'open_project',
+    'set_top mlp_top',
+    'add_files mlp.cpp',
+    'add_files -tb mlp_tb.cpp',
+    'csim_design',
+    'csynth_design',
+    'cosim_design',
+    'export_design',
+    'set_part {xck26-sfvc784-2lv-c}',
+    'create_clock -period 5 ',
+  ]) {
     assert.ok(tcl.includes(cmd), cmd);
   }
   assert.match(String(a.files.find((f) => f.path === 'fpga/README.md')?.data), /Vitis HLS was not run/);

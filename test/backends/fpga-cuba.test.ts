@@ -26,7 +26,10 @@ it('quantize gives current-based neurons a 12-bit current decay (version-2 progr
   const { program } = quantizeGraph(await cubaNet());
   assert.equal(program.version, 2);
   // τ_syn = 3e-4, 4e-4 at dt = 1e-4: decays 2/3 and 3/4 → d = 4096/3 and 1024.
-  assert.deepEqual(program.layers.filter((l) => l.neuron !== null).map((l) => l.neuron?.currentDecay), [Math.round(4096 / 3), 1024]);
+  assert.deepEqual(
+    program.layers.filter((l) => l.neuron !== null).map((l) => l.neuron?.currentDecay),
+    [Math.round(4096 / 3), 1024],
+  );
   const N = 16;
   const x = { dtype: 'float32' as const, shape: [N, 1, 4, 4], data: inputs(N) };
   const y = new Int32Array(N);

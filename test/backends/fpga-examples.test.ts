@@ -11,7 +11,12 @@ const N = 20;
 
 // resnet-tiny per channel: its residual adds align per-channel operand scales with one gain
 // per input and channel (integer program v3).
-for (const [model, granularity] of [['mlp', 'layer'], ['lenet', 'layer'], ['resnet-tiny', 'layer'], ['resnet-tiny', 'channel']] as const) {
+for (const [model, granularity] of [
+  ['mlp', 'layer'],
+  ['lenet', 'layer'],
+  ['resnet-tiny', 'layer'],
+  ['resnet-tiny', 'channel'],
+] as const) {
   test(`${model} (${granularity}): g++ C-simulation equals the integer simulation on ${N} images`, { skip: NO_GXX }, async () => {
     const g = await loadModel(`examples/${model}.onnx`);
     const { program } = quantizeModel(g, { calib: 'mnist', calibSamples: 64, bits: { w: 8 }, granularity });

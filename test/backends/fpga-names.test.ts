@@ -29,32 +29,56 @@ test('sanitizeIdent: hand-checked cases', () => {
 });
 
 test('sanitizeIdent always yields a plain, non-reserved identifier (property)', () => {
-  fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 20 }), (s) => {
-    const id = sanitizeIdent(s);
-    assert.match(id, IDENT);
-    assert.ok(!id.includes('__'));
-  }), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.string({ unit: 'grapheme', maxLength: 20 }), (s) => {
+      const id = sanitizeIdent(s);
+      assert.match(id, IDENT);
+      assert.ok(!id.includes('__'));
+    }),
+    { numRuns: 300 },
+  );
 });
 
-const HOSTILE = ['fc1 */ int x; /*', 'a"b\'c\\', 'line\nbreak\r\n#define X', 'int', 'class', 'l0_fc1', 'x.y', 'x-y', 'x y', '日本語', '__init', '_Z', '9lives', '', '??/', 'main', 'snnc_types'];
+const HOSTILE = [
+  'fc1 */ int x; /*',
+  'a"b\'c\\',
+  'line\nbreak\r\n#define X',
+  'int',
+  'class',
+  'l0_fc1',
+  'x.y',
+  'x-y',
+  'x y',
+  '日本語',
+  '__init',
+  '_Z',
+  '9lives',
+  '',
+  '??/',
+  'main',
+  'snnc_types',
+];
 const nameArb = fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ unit: 'grapheme', maxLength: 12 }));
 
 test('hostile names: code compiles, is bit-exact, never contains the raw names', { skip: NO_GXX }, async () => {
-  await fc.assert(fc.asyncProperty(fc.tuple(nameArb, nameArb, nameArb), async ([a, b, net]) => {
-    fc.pre(a !== b && a !== 'in' && b !== 'in');
-    const p = mlp([a, b], net);
-    const r = emit(p, fpgaTarget(), { T: 4 });
-    for (const f of r.files) {
-      for (const raw of [a, b, net]) {
-        if (raw.length >= 3 && /[^A-Za-z0-9_]/.test(raw)) assert.ok(!String(f.data).includes(raw), `${f.path} contains ${JSON.stringify(raw)}`);
+  await fc.assert(
+    fc.asyncProperty(fc.tuple(nameArb, nameArb, nameArb), async ([a, b, net]) => {
+      fc.pre(a !== b && a !== 'in' && b !== 'in');
+      const p = mlp([a, b], net);
+      const r = emit(p, fpgaTarget(), { T: 4 });
+      for (const f of r.files) {
+        for (const raw of [a, b, net]) {
+          if (raw.length >= 3 && /[^A-Za-z0-9_]/.test(raw)) assert.ok(!String(f.data).includes(raw), `${f.path} contains ${JSON.stringify(raw)}`);
+        }
+        assert.match(f.path, /^fpga\/[A-Za-z0-9_.]+$/);
       }
-      assert.match(f.path, /^fpga\/[A-Za-z0-9_.]+$/);
-    }
-    const x = [ints(12, 77, 0, 15)];
-    const res = await csimProgram(p, { T: 4, goldenInputs: x });
-    assert.equal(res.ok, true, res.stdout);
-    assert.deepEqual(res.results[0]?.sums, expected(p, x[0] as Int32Array, 4).sums);
-  }), { numRuns: 8, seed: 42 });
+      const x = [ints(12, 77, 0, 15)];
+      const res = await csimProgram(p, { T: 4, goldenInputs: x });
+      assert.equal(res.ok, true, res.stdout);
+      assert.deepEqual(res.results[0]?.sums, expected(p, x[0] as Int32Array, 4).sums);
+    }),
+    { numRuns: 8, seed: 42 },
+  );
 });
 
 test('names that collide after sanitizing stay distinct in the code', { skip: NO_GXX }, async () => {

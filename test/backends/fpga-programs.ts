@@ -41,7 +41,23 @@ export function input(shape: number[], bits: number, coding: 'direct' | 'poisson
 }
 
 function base(name: string, kind: IntLayer['kind'], inputs: string[], inShape: number[], outShape: number[], accBits: number, nrn: IntNeuron | null): IntLayer {
-  return { name, kind, inputs, inShape, outShape, weights: new Int32Array(0), weightShape: [], weightBits: 8, bias: new Int32Array(0), biasBits: 16, shift: 0, accBits, neuron: nrn, unit: [1], outBits: nrn === null ? accBits : 1 };
+  return {
+    name,
+    kind,
+    inputs,
+    inShape,
+    outShape,
+    weights: new Int32Array(0),
+    weightShape: [],
+    weightBits: 8,
+    bias: new Int32Array(0),
+    biasBits: 16,
+    shift: 0,
+    accBits,
+    neuron: nrn,
+    unit: [1],
+    outBits: nrn === null ? accBits : 1,
+  };
 }
 
 /** Σ|W|·max|x| + |bias| of the worst output: a bound on every partial sum and current. */
@@ -55,7 +71,17 @@ function worstSum(w: Int32Array, per: number, bias: Int32Array, maxIn: number): 
   return worst;
 }
 
-export function dense(name: string, src: string, nIn: number, w: Int32Array, bias: Int32Array, maxIn: number, nrn: IntNeuron | null, weightBits = 8, shift = 0): IntLayer {
+export function dense(
+  name: string,
+  src: string,
+  nIn: number,
+  w: Int32Array,
+  bias: Int32Array,
+  maxIn: number,
+  nrn: IntNeuron | null,
+  weightBits = 8,
+  shift = 0,
+): IntLayer {
   const O = w.length / nIn;
   const acc = signedBitsFor(worstSum(w, nIn, bias, maxIn) + 2 ** shift);
   return { ...base(name, 'dense', [src], [nIn], [O], acc, nrn), weights: w, weightShape: [O, nIn], weightBits, bias, shift };
@@ -69,13 +95,31 @@ export function geom(k: number, s: number, pads: [number, number, number, number
   return { kernel: [k, k], strides: [s, s], pads, dilations: [d, d], group };
 }
 
-export function conv(name: string, src: string, inShape: [number, number, number], O: number, g: ConvGeometry, w: Int32Array, bias: Int32Array, maxIn: number, nrn: IntNeuron | null, shift = 0): IntLayer {
+export function conv(
+  name: string,
+  src: string,
+  inShape: [number, number, number],
+  O: number,
+  g: ConvGeometry,
+  w: Int32Array,
+  bias: Int32Array,
+  maxIn: number,
+  nrn: IntNeuron | null,
+  shift = 0,
+): IntLayer {
   const [C, H, W] = inShape;
   const OH = outSize(H, g.kernel[0], g.strides[0], g.pads[0], g.pads[2], g.dilations[0]);
   const OW = outSize(W, g.kernel[1], g.strides[1], g.pads[1], g.pads[3], g.dilations[1]);
   const per = (C / g.group) * g.kernel[0] * g.kernel[1];
   const acc = signedBitsFor(worstSum(w, per, bias, maxIn) + 2 ** shift);
-  return { ...base(name, 'conv', [src], [...inShape], [O, OH, OW], acc, nrn), weights: w, weightShape: [O, C / g.group, g.kernel[0], g.kernel[1]], geometry: g, bias, shift };
+  return {
+    ...base(name, 'conv', [src], [...inShape], [O, OH, OW], acc, nrn),
+    weights: w,
+    weightShape: [O, C / g.group, g.kernel[0], g.kernel[1]],
+    geometry: g,
+    bias,
+    shift,
+  };
 }
 
 export function pool(name: string, kind: 'sum-pool' | 'max-pool', src: string, inShape: [number, number, number], g: ConvGeometry, maxIn: number): IntLayer {

@@ -19,7 +19,10 @@ export function expected(p: IntProgram, xq: Int32Array, T: number, sample = 0, s
   const run = runSample(p, xq, T, sample, seed);
   const C = run.readout[0]?.length ?? 0;
   const sums = new Array<number>(C).fill(0);
-  for (const r of run.readout) r.forEach((v, c) => { sums[c] = (sums[c] as number) + v; });
+  for (const r of run.readout)
+    r.forEach((v, c) => {
+      sums[c] = (sums[c] as number) + v;
+    });
   const prediction = sums.indexOf(Math.max(...sums));
   return { sums, prediction };
 }

@@ -32,7 +32,17 @@ function tinyRun(converter: Converter): number {
   const net = mapGraph(tiny(), hpadc(), { weightBits: 3, rows: 4, cols: 8 });
   const m = net.layers[0];
   assert.ok(m);
-  const p: LayerProgram = { m, R: 4, cellBits: 1, slices: 3, weightBits: 3, eff: [Float64Array.from(m.levels[0] as Uint8Array)], offEff: [], converter, readSigma: 0 };
+  const p: LayerProgram = {
+    m,
+    R: 4,
+    cellBits: 1,
+    slices: 3,
+    weightBits: 3,
+    eff: [Float64Array.from(m.levels[0] as Uint8Array)],
+    offEff: [],
+    converter,
+    readSigma: 0,
+  };
   const out = new Float64Array(1);
   imcAffine(p, 0, Float64Array.from([1, 1, 1, 1]), out, newScratch(p));
   return out[0] as number;
@@ -67,7 +77,13 @@ function ifStep(v: Float64Array, theta: Float64Array, cur: Float32Array, out: Fl
   for (let i = 0; i < v.length; i++) {
     const th = theta[i % theta.length] as number;
     const vv = (v[i] as number) + (cur[i] as number);
-    if (vv >= th) { v[i] = vv - th; out[i] = 1; } else { v[i] = vv; out[i] = 0; }
+    if (vv >= th) {
+      v[i] = vv - th;
+      out[i] = 1;
+    } else {
+      v[i] = vv;
+      out[i] = 0;
+    }
   }
 }
 
@@ -116,7 +132,8 @@ function convReference(g: Graph, x: Float32Array, N: number, T: number): { spike
   const spikes: Float32Array[][] = [];
   const readout = new Float64Array(N * 4);
   for (let n = 0; n < N; n++) {
-    const code = (h: number, w: number): number => (h < 0 || h > 5 || w < 0 || w > 5 ? 0 : Math.max(0, Math.min(255, Math.round((x[n * 36 + h * 6 + w] as number) / sX))));
+    const code = (h: number, w: number): number =>
+      h < 0 || h > 5 || w < 0 || w > 5 ? 0 : Math.max(0, Math.min(255, Math.round((x[n * 36 + h * 6 + w] as number) / sX)));
     const cur = new Float32Array(108);
     for (let c = 0; c < 3; c++) {
       for (let h = 0; h < 6; h++) {
@@ -165,7 +182,16 @@ function argmax(a: Float64Array, off: number, n: number): number {
   return b;
 }
 
-function checkExact(g: Graph, target: ImcTarget, opts: ImcOptions, ref: typeof mlpReference, F: number, shape: readonly number[], spikeNode: string, classes: number): void {
+function checkExact(
+  g: Graph,
+  target: ImcTarget,
+  opts: ImcOptions,
+  ref: typeof mlpReference,
+  F: number,
+  shape: readonly number[],
+  spikeNode: string,
+  classes: number,
+): void {
   const N = 5;
   const T = 12;
   const data = dataset(N, F, shape, 7, classes);
@@ -173,7 +199,8 @@ function checkExact(g: Graph, target: ImcTarget, opts: ImcOptions, ref: typeof m
   const net = mapGraph(g, target, opts);
   const got: Float32Array[][] = Array.from({ length: N }, () => []);
   const res = simulateImc(g, net, data, {
-    T, batchSize: 2,
+    T,
+    batchSize: 2,
     onSpikes: (node, _t, first, s) => {
       if (node !== spikeNode) return;
       const per = s.length / Math.min(2, N - first);
@@ -263,7 +290,17 @@ test('the exact shortcut (ideal devices, lossless converter) equals the crossbar
     const net = mapGraph(g, hpadc(), opts);
     for (const m of net.layers) {
       const bits = Math.max(m.losslessBits, 1);
-      const slow: LayerProgram = { m, R: net.config.R, cellBits: net.config.cellBits, slices: net.config.slices, weightBits: net.config.weightBits, eff: m.levels, offEff: m.polarity === 1 ? m.levels.map(() => new Uint8Array(m.colTilesPerGroup * m.layer.rows).fill(1)) : [], converter: adcConverter(bits, 1), readSigma: 0 };
+      const slow: LayerProgram = {
+        m,
+        R: net.config.R,
+        cellBits: net.config.cellBits,
+        slices: net.config.slices,
+        weightBits: net.config.weightBits,
+        eff: m.levels,
+        offEff: m.polarity === 1 ? m.levels.map(() => new Uint8Array(m.colTilesPerGroup * m.layer.rows).fill(1)) : [],
+        converter: adcConverter(bits, 1),
+        readSigma: 0,
+      };
       const fast: LayerProgram = { ...slow, exact: true };
       const rows = m.layer.rows;
       const og = m.layer.outFeatures / m.layer.groups;
@@ -286,7 +323,7 @@ test('the exact shortcut (ideal devices, lossless converter) equals the crossbar
 
 // ---------------------------------------------------------------- batched (GEMM) reads
 
-test('the batched GEMM path gives the per-read path\'s currents bit for bit (sense amps, lossy ADC, bit-serial and DAC inputs, conv with padding, cell bits 1 and 2, with and without calibration histograms)', () => {
+test("the batched GEMM path gives the per-read path's currents bit for bit (sense amps, lossy ADC, bit-serial and DAC inputs, conv with padding, cell bits 1 and 2, with and without calibration histograms)", () => {
   const cases: { g: Graph; opts: ImcOptions }[] = [
     { g: convNet(), opts: { rows: 8, cols: 16 } },
     { g: convNet(), opts: { rows: 4, cols: 8, cellBits: 2, analogInput: 'dac' } },
@@ -297,16 +334,33 @@ test('the batched GEMM path gives the per-read path\'s currents bit for bit (sen
     for (const m of net.layers) {
       const S = net.config.slices;
       const converters: Converter[] = [
-        { kind: 'sense-amp', ref: Float64Array.from({ length: S + 1 }, (_, i) => 0.5 + i), level: Float64Array.from({ length: S + 1 }, (_, i) => 1 + 0.25 * i) },
+        {
+          kind: 'sense-amp',
+          ref: Float64Array.from({ length: S + 1 }, (_, i) => 0.5 + i),
+          level: Float64Array.from({ length: S + 1 }, (_, i) => 1 + 0.25 * i),
+        },
         adcConverter(2, 4),
         { kind: 'ideal' },
       ];
-      for (const [converter, probing] of converters.flatMap((c) => [[c, false], [c, true]] as const)) {
+      for (const [converter, probing] of converters.flatMap(
+        (c) =>
+          [
+            [c, false],
+            [c, true],
+          ] as const,
+      )) {
         const seen = [0, 1].map(() => newHistograms(m, net.config.R, net.config.cellBits, net.config.slices));
         const prog = (float: boolean, k: 0 | 1): LayerProgram => ({
-          m, R: net.config.R, cellBits: net.config.cellBits, slices: net.config.slices, weightBits: net.config.weightBits,
+          m,
+          R: net.config.R,
+          cellBits: net.config.cellBits,
+          slices: net.config.slices,
+          weightBits: net.config.weightBits,
           // Float64 levels take the per-read path (imcAffine); the programmed Uint8 levels the GEMM one.
-          eff: m.levels.map((l) => (float ? Float64Array.from(l) : l)), offEff: [], converter, readSigma: 0,
+          eff: m.levels.map((l) => (float ? Float64Array.from(l) : l)),
+          offEff: [],
+          converter,
+          readSigma: 0,
           ...(probing ? { histograms: seen[k] as Float64Array[] } : {}),
         });
         const n = 3;
@@ -317,7 +371,11 @@ test('the batched GEMM path gives the per-read path\'s currents bit for bit (sen
         const b = runMapped(prog(false, 1), x, 0, n, 0, 0, 0);
         assert.deepEqual(b.data, a.data, `${g.name}/${m.layer.name}/${converter.kind}${probing ? ' counted' : ''}`);
         assert.deepEqual(seen[1], seen[0], 'the same partial sums are counted');
-        if (probing) assert.ok((seen[0] ?? []).some((h) => h.some((c) => c > 0)), 'the histograms were filled');
+        if (probing)
+          assert.ok(
+            (seen[0] ?? []).some((h) => h.some((c) => c > 0)),
+            'the histograms were filled',
+          );
       }
     }
   }

@@ -116,7 +116,10 @@ test('errors: tile size not a power of two, cell bits above weight bits', () => 
 test('layers spill onto a second chip when the first is full', () => {
   const net = mapGraph(mlp(), hpadc(), { rows: 8, cols: 8, arraysPerChip: 100 });
   // fc1: ⌈20/8⌉ = 3 row tiles × ⌈12·16/8⌉ = 24 → 72; fc2: ⌈12/8⌉ = 2 × ⌈3·16/8⌉ = 6 → 12.
-  assert.deepEqual(net.mapping.layers.map((l) => l.tiles), [72, 12]);
+  assert.deepEqual(
+    net.mapping.layers.map((l) => l.tiles),
+    [72, 12],
+  );
   assert.equal(net.chips, 1);
   const two = mapGraph(mlp(), hpadc(), { rows: 8, cols: 8, arraysPerChip: 80 });
   assert.equal(two.chips, 2);
@@ -168,6 +171,12 @@ test('emit: mapping.json, config.json, conductances read back, bytes determinist
   }
   const config = JSON.parse(byPath.get('imc/config.json') as string) as { tiles: unknown[]; layers: { name: string; losslessAdcBits: number }[] };
   assert.equal(config.tiles.length, 84);
-  assert.deepEqual(config.layers.map((l) => [l.name, l.losslessAdcBits]), [['fc1', 4], ['fc2', 4]]); // ⌈log2(8·1·1 + 1)⌉
+  assert.deepEqual(
+    config.layers.map((l) => [l.name, l.losslessAdcBits]),
+    [
+      ['fc1', 4],
+      ['fc2', 4],
+    ],
+  ); // ⌈log2(8·1·1 + 1)⌉
   assert.deepEqual(a.diagnostics, []);
 });

@@ -26,10 +26,13 @@ describe('loihi core allocation', () => {
     assert.equal(a.mapping.layers[0]?.cores, 9);
   });
   it('output axons couple layers: a layer fanning out to 19 cores holds ≤ ⌊4096/19⌋ neurons per core', () => {
-    const a = allocate([
-      { name: 'a', kind: 'dense', neurons: 1024, fanIn: 10, sources: 10 },
-      { name: 'b', kind: 'dense', neurons: 2048, fanIn: 1024, sources: 1024 },
-    ], t);
+    const a = allocate(
+      [
+        { name: 'a', kind: 'dense', neurons: 1024, fanIn: 10, sources: 10 },
+        { name: 'b', kind: 'dense', neurons: 2048, fanIn: 1024, sources: 1024 },
+      ],
+      t,
+    );
     // b: 2048·1024·9 / 1048576 = 18.0, but 18 cores hold ⌈2048/18⌉ = 114 neurons → 114·1024·9 = 1 050 624 > limit;
     // 19 cores hold 108 → 995 328 fits. a: every neuron sends to 19 cores, n·19 ≤ 4096 → n ≤ 215
     // → ⌈1024/215⌉ = 5 cores (n = 205). By compartments alone a would need 1 core.
@@ -41,18 +44,24 @@ describe('loihi core allocation', () => {
     assert.equal(a.mapping.totals.cores, 24);
   });
   it('refuses a layer whose fan-in exceeds the input axons of a core, with the numbers', () => {
-    assert.throws(() => allocate([{ name: 'wide', kind: 'dense', neurons: 10, fanIn: 5000, sources: 5000 }], t), (e: unknown) => {
-      assert.ok(isSnncError(e));
-      assert.equal(e.code, 'SNNC_E_BACKEND');
-      assert.equal(e.node, 'wide');
-      assert.match(e.message, /5000 input axons > 4096/);
-      return true;
-    });
+    assert.throws(
+      () => allocate([{ name: 'wide', kind: 'dense', neurons: 10, fanIn: 5000, sources: 5000 }], t),
+      (e: unknown) => {
+        assert.ok(isSnncError(e));
+        assert.equal(e.code, 'SNNC_E_BACKEND');
+        assert.equal(e.node, 'wide');
+        assert.match(e.message, /5000 input axons > 4096/);
+        return true;
+      },
+    );
   });
   it('refuses a network that needs more chips than allowed', () => {
     // 200 000 neurons / 1024 = 196 cores > 128 per chip → 2 chips
     const layers = [{ name: 'big', kind: 'dense' as const, neurons: 200_000, fanIn: 1, sources: 1 }];
-    assert.throws(() => allocate(layers, t), (e: unknown) => isSnncError(e) && /196 cores = 2 loihi1 chips/.test(e.message));
+    assert.throws(
+      () => allocate(layers, t),
+      (e: unknown) => isSnncError(e) && /196 cores = 2 loihi1 chips/.test(e.message),
+    );
     assert.equal(allocate(layers, t, { maxChips: 2 }).chips, 2);
   });
 });

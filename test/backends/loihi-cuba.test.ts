@@ -26,10 +26,16 @@ const IF = { iDecay: 4096, vDecay: 0, bias: null };
 
 describe('cubaStep', () => {
   it('IF (iDecay 4096, vDecay 0), threshold 10, constant input 4: v = 256, 512, 768 > 640 → spike every 3rd step', () => {
-    const r = run({ ...IF, vThMant: 10 }, Array.from({ length: 9 }, () => [4]));
+    const r = run(
+      { ...IF, vThMant: 10 },
+      Array.from({ length: 9 }, () => [4]),
+    );
     assert.deepEqual(r.spikes, [0, 0, 1, 0, 0, 1, 0, 0, 1]);
     assert.deepEqual(r.v, [256, 512, 0, 256, 512, 0, 256, 512, 0]);
-    assert.deepEqual(r.u, Array.from({ length: 9 }, () => 256)); // the current holds only this step's input
+    assert.deepEqual(
+      r.u,
+      Array.from({ length: 9 }, () => 256),
+    ); // the current holds only this step's input
   });
   it('fires strictly above threshold: v = 640 = 10·64 does not spike, 960 does', () => {
     const r = run({ ...IF, vThMant: 10 }, [[5], [5], [5]]);
@@ -75,8 +81,12 @@ describe('simulateNetx', () => {
   const layers: NetxLayer[] = [
     { type: 'input', shape: [4] },
     {
-      type: 'dense', shape: [3], inFeatures: 4, weight: Int32Array.from([64, -32, 128, 0, 12, 26, -38, 52, -256, 128, 64, 32]),
-      bias: Int32Array.from([13, 0, -51]), neuron: { iDecay: 4096, vDecay: 0, vThMant: 128, refDelay: 1, gradedSpike: false },
+      type: 'dense',
+      shape: [3],
+      inFeatures: 4,
+      weight: Int32Array.from([64, -32, 128, 0, 12, 26, -38, 52, -256, 128, 64, 32]),
+      bias: Int32Array.from([13, 0, -51]),
+      neuron: { iDecay: 4096, vDecay: 0, vThMant: 128, refDelay: 1, gradedSpike: false },
     },
     { type: 'dense', shape: [2], inFeatures: 3, weight: Int32Array.from([254, -128, 64, -190, 128, 254]), bias: Int32Array.from([127, -64]) },
   ];
@@ -88,7 +98,7 @@ describe('simulateNetx', () => {
     assert.deepEqual(Array.from(r.readout), [381 * 64, -254 * 64, 635 * 64, -444 * 64, 889 * 64, -634 * 64]);
     assert.deepEqual(r.spikes, [0, 3, 0]);
   });
-  it('with lava\'s one-step delay per synapse layer', () => {
+  it("with lava's one-step delay per synapse layer", () => {
     const r = simulateNetx(layers, input, 3);
     // t0: layer 1 sees nothing (v0 = 13·64 ≤ 128·64), t1: 13 + 205 = 218 > 128 → spike, t2: 205 → spike;
     // readout: t0, t1 bias only; t2 gets layer 1's t1 spike.
@@ -99,8 +109,17 @@ describe('simulateNetx', () => {
     const conv: NetxLayer[] = [
       { type: 'input', shape: [1, 1, 2] },
       {
-        type: 'conv', shape: [2, 1, 2], weight: Int32Array.from([0, 0]), kernel: [1, 1], inChannels: 1, stride: [1, 1],
-        padding: [0, 0], dilation: [1, 1], groups: 1, bias: Int32Array.from([3, 0]), neuron: { iDecay: 4096, vDecay: 0, vThMant: 2, refDelay: 1, gradedSpike: false },
+        type: 'conv',
+        shape: [2, 1, 2],
+        weight: Int32Array.from([0, 0]),
+        kernel: [1, 1],
+        inChannels: 1,
+        stride: [1, 1],
+        padding: [0, 0],
+        dilation: [1, 1],
+        groups: 1,
+        bias: Int32Array.from([3, 0]),
+        neuron: { iDecay: 4096, vDecay: 0, vThMant: 2, refDelay: 1, gradedSpike: false },
       },
       { type: 'dense', shape: [1], inFeatures: 4, weight: Int32Array.from([2, 4, 8, 16]) },
     ];
@@ -114,8 +133,16 @@ describe('simulateNetx', () => {
     const conv: NetxLayer[] = [
       { type: 'input', shape: [1, 2, 3] },
       {
-        type: 'conv', shape: [1, 2, 2], weight: Int32Array.from([2, 4]), kernel: [1, 2], inChannels: 1, stride: [1, 1],
-        padding: [0, 0], dilation: [1, 1], groups: 1, neuron: { iDecay: 4096, vDecay: 0, vThMant: 3, refDelay: 1, gradedSpike: false },
+        type: 'conv',
+        shape: [1, 2, 2],
+        weight: Int32Array.from([2, 4]),
+        kernel: [1, 2],
+        inChannels: 1,
+        stride: [1, 1],
+        padding: [0, 0],
+        dilation: [1, 1],
+        groups: 1,
+        neuron: { iDecay: 4096, vDecay: 0, vThMant: 3, refDelay: 1, gradedSpike: false },
       },
       { type: 'dense', shape: [1], inFeatures: 4, weight: Int32Array.from([2, 4, 8, 16]) },
     ];

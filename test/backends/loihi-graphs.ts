@@ -45,7 +45,13 @@ export function convNet(extra: { pool?: 'avg' | 'spikemax' } = {}): Graph {
   const w2 = Array.from({ length: 3 * 18 }, (_, i) => ((i * 7) % 11) / 10 - 0.5);
   const pool: NodeSpec =
     extra.pool === 'spikemax'
-      ? { op: 'SpikeMaxPool', name: 'pool1', inputs: ['s1'], outputs: ['p1'], attrs: { ...windowAttrs({ kernelShape: [2, 2], strides: [2, 2] }), ceilMode: false } }
+      ? {
+          op: 'SpikeMaxPool',
+          name: 'pool1',
+          inputs: ['s1'],
+          outputs: ['p1'],
+          attrs: { ...windowAttrs({ kernelShape: [2, 2], strides: [2, 2] }), ceilMode: false },
+        }
       : { op: 'AveragePool', name: 'pool1', inputs: ['s1'], outputs: ['p1'], attrs: avgPoolAttrs({ kernelShape: [2, 2], strides: [2, 2] }) };
   return buildGraph({
     name: 'conv-net',

@@ -20,12 +20,18 @@ it('a target file with chip.weightBits = 1e308 is refused by the schema (SNNC_E_
   t.chip.weightBits.value = 1e308;
   const file = join(dir, 'huge.json');
   writeFileSync(file, JSON.stringify(t));
-  assert.throws(() => loadTarget(file), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_TARGET' && /\/chip\/weightBits\/value/.test(e.message));
+  assert.throws(
+    () => loadTarget(file),
+    (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_TARGET' && /\/chip\/weightBits\/value/.test(e.message),
+  );
 });
 
 it('the allocator ends (SNNC_E_BACKEND) for an absurd target object that skipped the schema', () => {
   const base = loadTarget('loihi2') as LoihiTarget;
   const t: LoihiTarget = { ...base, chip: { ...base.chip, weightBits: { ...base.chip.weightBits, value: 1e308 } } };
   const layer = { name: 'fc1', neurons: 120, fanIn: 400, sources: 400, kind: 'dense' as const };
-  assert.throws(() => allocate([layer], t), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_BACKEND' && e.node === 'fc1');
+  assert.throws(
+    () => allocate([layer], t),
+    (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_BACKEND' && e.node === 'fc1',
+  );
 });

@@ -90,9 +90,15 @@ describe('netx export of a hand-made 2-layer net', () => {
 
   it('passes the readback verifier and warns about the readout bias', async () => {
     const r = await emit(twoLayer(), target);
-    assert.deepEqual(r.diagnostics.map((d) => d.code), ['SNNC_W_LOIHI_READOUT_BIAS']);
+    assert.deepEqual(
+      r.diagnostics.map((d) => d.code),
+      ['SNNC_W_LOIHI_READOUT_BIAS'],
+    );
     const layers = await verifyNetx(r.files[0]?.data as Uint8Array);
-    assert.deepEqual(layers.map((l) => l.type), ['input', 'dense', 'dense']);
+    assert.deepEqual(
+      layers.map((l) => l.type),
+      ['input', 'dense', 'dense'],
+    );
   });
 
   it('picks the input scale for direct coding so the first layer keeps its weights', async () => {
@@ -113,9 +119,12 @@ describe('netx export of a hand-made 2-layer net', () => {
     assert.equal(Math.max(...Array.from(l1.weight, Math.abs)), 128);
   });
 
-  it('warns when nearly all of a layer\'s weights round to 0', async () => {
+  it("warns when nearly all of a layer's weights round to 0", async () => {
     const r = await emit(twoLayer(), target, { inputScale: 255 * 256 }); // every weight < 1 unit
-    assert.ok(r.diagnostics.some((d) => d.code === 'SNNC_W_LOIHI_ZERO_WEIGHTS' && d.node !== undefined), JSON.stringify(r.diagnostics.map((d) => d.code)));
+    assert.ok(
+      r.diagnostics.some((d) => d.code === 'SNNC_W_LOIHI_ZERO_WEIGHTS' && d.node !== undefined),
+      JSON.stringify(r.diagnostics.map((d) => d.code)),
+    );
   });
 
   it('is deterministic: identical bytes even when the clock moves', async () => {
@@ -135,7 +144,10 @@ describe('netx export of a conv net', () => {
   it('writes conv, pool-as-conv, flatten and dense layers that pass the verifier', async () => {
     const bytes = await netxOf(convNet());
     const layers = await verifyNetx(bytes);
-    assert.deepEqual(layers.map((l) => l.type), ['input', 'conv', 'conv', 'flatten', 'dense']);
+    assert.deepEqual(
+      layers.map((l) => l.type),
+      ['input', 'conv', 'conv', 'flatten', 'dense'],
+    );
     await open(bytes, (f) => {
       assert.deepEqual(values(f, 'layer/0/shape'), [1, 6, 6]);
       // conv: floor((6 + 2·1 − 1·(3−1) − 1)/1 + 1) = 6
@@ -164,8 +176,16 @@ describe('netx export of a conv net', () => {
 
 describe('readback verifier', () => {
   const conv: NetxLayer = {
-    type: 'conv', shape: [1, 2, 2], weight: new Int32Array(4).fill(2), kernel: [2, 2], inChannels: 1,
-    stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1, neuron: { iDecay: 4096, vDecay: 0, vThMant: 10, refDelay: 1, gradedSpike: false },
+    type: 'conv',
+    shape: [1, 2, 2],
+    weight: new Int32Array(4).fill(2),
+    kernel: [2, 2],
+    inChannels: 1,
+    stride: [1, 1],
+    padding: [0, 0],
+    dilation: [1, 1],
+    groups: 1,
+    neuron: { iDecay: 4096, vDecay: 0, vThMant: 10, refDelay: 1, gradedSpike: false },
   };
   const good: NetxLayer[] = [{ type: 'input', shape: [1, 3, 3] }, conv];
 

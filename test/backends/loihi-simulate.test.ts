@@ -27,9 +27,15 @@ describe('simulateLoihi on the hand-made 2-layer net', () => {
   // loihi-netx.test.ts: layer 1 w = [[64,−32,128,0],[12,26,−38,52],[−256,128,64,32]],
   // b = [13,0,−51], vThMant 128 (fire gt); readout w = [[254,−128,64],[−190,128,254]],
   // b = [127,−64] (integrator: v = Σ a + b, the bias once).
-  const d = data([[1, 0, 1, 0], [0, 1, 0, 1]], [0, 1]);
+  const d = data(
+    [
+      [1, 0, 1, 0],
+      [0, 1, 0, 1],
+    ],
+    [0, 1],
+  );
 
-  it('with lava\'s delay: T + 2 steps, prediction read 2 steps after the last input step', () => {
+  it("with lava's delay: T + 2 steps, prediction read 2 steps after the last input step", () => {
     const r = simulateLoihi(twoLayer(), d, { T: 3, inputScale: 1 });
     assert.equal(r.latency, 2);
     assert.equal(r.steps, 5);
@@ -42,7 +48,10 @@ describe('simulateLoihi on the hand-made 2-layer net', () => {
     // T'=1 reads idx 2, T'=2 idx 3, T'=3 idx 4 → sample 1 right from T'=2 on.
     assert.deepEqual(r.accuracyPerStep, [0.5, 1, 1]);
     assert.deepEqual(Array.from(r.predictions), [0, 1]);
-    assert.deepEqual(r.layers.map((l) => [l.name, l.spikes]), [['if1', 4]]);
+    assert.deepEqual(
+      r.layers.map((l) => [l.name, l.spikes]),
+      [['if1', 4]],
+    );
     assert.equal(r.inputScale, 1);
     assert.equal(r.readout, 'integrator');
     assert.equal(r.aInOver16, 0);
@@ -54,11 +63,14 @@ describe('simulateLoihi on the hand-made 2-layer net', () => {
     assert.equal(r.steps, 3);
     // sample 1: v = [−19, 78, 58], [−38, 156 → s, 167 → s], [−57, 78, 109] → 2 spikes;
     // readout after step 1: [127, −64]; after step 2: [63, 318] → class 1 from T = 2.
-    assert.deepEqual(r.layers.map((l) => l.spikes), [(3 + 2) / 2]);
+    assert.deepEqual(
+      r.layers.map((l) => l.spikes),
+      [(3 + 2) / 2],
+    );
     assert.deepEqual(r.accuracyPerStep, [0.5, 1, 1]);
   });
 
-  it('defaults to the emitter\'s automatic input scale for direct coding (137 here, see loihi-netx.test.ts)', () => {
+  it("defaults to the emitter's automatic input scale for direct coding (137 here, see loihi-netx.test.ts)", () => {
     const r = simulateLoihi(twoLayer(), d, { T: 1 });
     assert.equal(r.inputScale, 137);
     assert.equal(r.emitOptions.inputScale, 137);
@@ -72,8 +84,10 @@ function ternaryNet(): Graph {
     name: 'ternary',
     inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 8] }],
     initializers: {
-      w1: f32([6, 8], tern(48, 5)), th1: f32([1], [2]),
-      w2: f32([5, 6], tern(30, 7)), th2: f32([1], [2]),
+      w1: f32([6, 8], tern(48, 5)),
+      th1: f32([1], [2]),
+      w2: f32([5, 6], tern(30, 7)),
+      th2: f32([1], [2]),
       w3: f32([3, 5], tern(15, 2)),
     },
     nodes: [
@@ -102,7 +116,10 @@ describe('simulateLoihi against the integer simulator', () => {
     const int = simulateInt(quantizeGraph(g).program, d, { T });
     assert.deepEqual(lo.accuracyPerStep, int.accuracyPerStep);
     assert.deepEqual(Array.from(lo.predictions), Array.from(int.predictions));
-    assert.deepEqual(lo.layers.map((l) => l.spikes), int.layers.filter((l) => l.kind === 'dense' && l.name !== 'fc3').map((l) => l.spikes));
+    assert.deepEqual(
+      lo.layers.map((l) => l.spikes),
+      int.layers.filter((l) => l.kind === 'dense' && l.name !== 'fc3').map((l) => l.spikes),
+    );
     assert.ok(lo.spikesPerSample > 0, 'the net is active');
   });
 });

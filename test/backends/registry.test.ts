@@ -34,9 +34,15 @@ it('a registered toy target compiles through compileModel: files, report row, co
 });
 
 it('registerBackend refuses bundled kinds and schemaless records; a toy file that breaks its schema is SNNC_E_TARGET', async () => {
-  assert.throws(() => registerBackend({ ...toyBackend, kind: 'fpga' }), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_USAGE');
+  assert.throws(
+    () => registerBackend({ ...toyBackend, kind: 'fpga' }),
+    (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_USAGE',
+  );
   const { targetSchema: _s, ...noSchema } = toyBackend;
-  assert.throws(() => registerBackend({ ...noSchema, kind: 'toy2' }), (e: unknown) => isSnncError(e) && /targetSchema/.test(e.message));
+  assert.throws(
+    () => registerBackend({ ...noSchema, kind: 'toy2' }),
+    (e: unknown) => isSnncError(e) && /targetSchema/.test(e.message),
+  );
   registerBackend(toyBackend);
   const { loadAnyTarget } = await import('../../src/index.js');
   const { writeFileSync, mkdtempSync, readFileSync } = await import('node:fs');
@@ -45,10 +51,13 @@ it('registerBackend refuses bundled kinds and schemaless records; a toy file tha
   const t = JSON.parse(readFileSync(TOY, 'utf8')) as Record<string, unknown>;
   delete t['stepTime'];
   writeFileSync(bad, JSON.stringify(t));
-  assert.throws(() => loadAnyTarget(bad), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_TARGET' && /stepTime/.test(e.message));
+  assert.throws(
+    () => loadAnyTarget(bad),
+    (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_TARGET' && /stepTime/.test(e.message),
+  );
 });
 
-it('a registered kind that asks for its own neuron semantics gets its own conversion and its own note, not Loihi\'s', async () => {
+it("a registered kind that asks for its own neuron semantics gets its own conversion and its own note, not Loihi's", async () => {
   registerBackend({ ...toyBackend, kind: 'toyzero', conversion: { reset: 'zero', fire: 'gt' } });
   const { writeFileSync, mkdtempSync, readFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
@@ -87,12 +96,30 @@ it('simulate --target and explore reach a registered kind through its record: it
   const h = simulateOnTarget(g, sim.graph, file, data, data, { T: [4, 8], convert: conv });
   const zeros = Array.from(data.y).filter((y) => y === 0).length / 30;
   assert.equal(h.kind, 'toysim');
-  assert.deepEqual(h.rows.map((r) => [r.T, r.hardware]), [[4, zeros], [8, zeros]], 'one run of the hook per T (it reports no per-step accuracy)');
+  assert.deepEqual(
+    h.rows.map((r) => [r.T, r.hardware]),
+    [
+      [4, zeros],
+      [8, zeros],
+    ],
+    'one run of the hook per T (it reports no per-step accuracy)',
+  );
   assert.deepEqual(h.conversion, { reset: 'zero', fire: 'gt', targetSemantics: true });
   assert.equal(h.note, 'toy: always class 0');
   assert.throws(() => simulateOnTarget(g, sim.graph, file, data, data, { T: [4], noise: 'read=0.1' }), /device model/);
   // explore costs each configuration through the record's map and cost: 1 pJ per synop.
-  const ex = await exploreModel(g, { ...conv, modelFile: mlp, target: file, weightBits: [8], neuronBits: [8], rounding: ['nearest'], T: [4], maxAccuracyDrop: 5, n: 30, workers: 2 });
+  const ex = await exploreModel(g, {
+    ...conv,
+    modelFile: mlp,
+    target: file,
+    weightBits: [8],
+    neuronBits: [8],
+    rounding: ['nearest'],
+    T: [4],
+    maxAccuracyDrop: 5,
+    n: 30,
+    workers: 2,
+  });
   const row = ex.doc.rows[0];
   assert.ok(row !== undefined && row.energyJ !== null);
   assert.ok(Math.abs(row.energyJ - row.synopsPerSample * 1e-12) <= 1e-9 * row.energyJ, `${row.energyJ} J vs ${row.synopsPerSample} synops`);

@@ -12,7 +12,6 @@ import { compareTensors } from '../helpers/compare.js';
 import { CORPUS, HAVE_CORPUS, EXAMPLES, ROOT } from '../helpers/paths.js';
 import { cli } from '../helpers/cli.js';
 
-
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'snnc-cli-'));
 
 describe('snnc (in process)', () => {
@@ -97,7 +96,14 @@ describe('snnc run', { skip: HAVE_CORPUS ? false : `corpus not found at ${CORPUS
     assert.match(wrong.err, /SNNC_E_INPUT_MISMATCH/);
     const missing = await cli('run', join(caseDir, 'model.onnx'), '-o', join(d, 'o3'));
     assert.match(missing.err, /SNNC_E_INPUT_MISSING/);
-    const shape = await cli('run', join(caseDir, 'model.onnx'), '-i', `0=${join(CORPUS, 'onnx-node', 'test_relu', 'test_data_set_0', 'input_0.pb')}`, '-o', join(d, 'o4'));
+    const shape = await cli(
+      'run',
+      join(caseDir, 'model.onnx'),
+      '-i',
+      `0=${join(CORPUS, 'onnx-node', 'test_relu', 'test_data_set_0', 'input_0.pb')}`,
+      '-o',
+      join(d, 'o4'),
+    );
     assert.equal(shape.code, 2);
     assert.match(shape.err, /SNNC_E_INPUT_MISMATCH/);
   });
@@ -114,16 +120,20 @@ describe('snnc binary', () => {
     assert.match(ok.stdout, /Gemm/);
   });
 
-  it('every package.json bin runs as a program (shebang + executable bit, as npx snnc needs)', { skip: process.platform === 'win32' ? 'no exec bits on Windows' : false }, () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
-    for (const rel of Object.values(pkg.bin)) {
-      // executed directly, not through node: what npm's bin link does
-      const r = spawnSync(join(ROOT, rel), ['--version'], { encoding: 'utf8' });
-      assert.equal(r.error, undefined, `${rel}: ${String(r.error)}`);
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(r.stdout.trim(), pkg.version);
-    }
-  });
+  it(
+    'every package.json bin runs as a program (shebang + executable bit, as npx snnc needs)',
+    { skip: process.platform === 'win32' ? 'no exec bits on Windows' : false },
+    () => {
+      const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
+      for (const rel of Object.values(pkg.bin)) {
+        // executed directly, not through node: what npm's bin link does
+        const r = spawnSync(join(ROOT, rel), ['--version'], { encoding: 'utf8' });
+        assert.equal(r.error, undefined, `${rel}: ${String(r.error)}`);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout.trim(), pkg.version);
+      }
+    },
+  );
 });
 
 describe('snnc verify', () => {
@@ -156,7 +166,8 @@ describe('snnc simulate and convert: bad input', () => {
 
   it('rejects a calibration file with the wrong shape, a method typo, and an empty dataset', async () => {
     const d = tmp();
-    const npz = (n: number, per: number) => writeNpz({ x: { dtype: 'float32', shape: [n, per], data: new Float32Array(n * per) }, y: { dtype: 'int64', shape: [n], data: new BigInt64Array(n) } });
+    const npz = (n: number, per: number) =>
+      writeNpz({ x: { dtype: 'float32', shape: [n, per], data: new Float32Array(n * per) }, y: { dtype: 'int64', shape: [n], data: new BigInt64Array(n) } });
     writeFileSync(join(d, 'wrong.npz'), npz(4, 100));
     const wrong = await cli('convert', join(EXAMPLES, 'mlp.onnx'), '--calib', join(d, 'wrong.npz'), '-o', join(d, 'm.snn.onnx'));
     assert.equal(wrong.code, 2);
@@ -173,10 +184,30 @@ describe('snnc simulate and convert: bad input', () => {
 
 describe('snnc simulate --target (IMC)', () => {
   it('reports crossbar accuracy with noise as mean ± std over seeds, reproducibly', async () => {
-    const argv = ['simulate', join(EXAMPLES, 'mlp.onnx'), '--n', '30', '--T', '8', '--calib-samples', '64', '--target', 'imc-hpadc', '--noise', 'program=1,read=0.02', '--seeds', '2', '--hw-samples', '20', '--json'];
+    const argv = [
+      'simulate',
+      join(EXAMPLES, 'mlp.onnx'),
+      '--n',
+      '30',
+      '--T',
+      '8',
+      '--calib-samples',
+      '64',
+      '--target',
+      'imc-hpadc',
+      '--noise',
+      'program=1,read=0.02',
+      '--seeds',
+      '2',
+      '--hw-samples',
+      '20',
+      '--json',
+    ];
     const a = await cli(...argv);
     assert.equal(a.code, 0, a.err);
-    const j = JSON.parse(a.out) as { hardware: { target: string; kind: string; seeds: number[]; rows: { T: number; runs: number[]; hardware: number; std: number }[] } };
+    const j = JSON.parse(a.out) as {
+      hardware: { target: string; kind: string; seeds: number[]; rows: { T: number; runs: number[]; hardware: number; std: number }[] };
+    };
     assert.equal(j.hardware.target, 'imc-hpadc');
     assert.equal(j.hardware.kind, 'imc');
     assert.deepEqual(j.hardware.seeds, [0, 1]);
@@ -190,17 +221,39 @@ describe('snnc simulate --target (IMC)', () => {
   });
 
   it('--target fpga runs the integer program the design runs: its column equals the integer SNN at every T', async () => {
-    const r = await cli('simulate', join(EXAMPLES, 'mlp.onnx'), '--n', '20', '--T', '4,8', '--calib-samples', '64', '--target', 'fpga', '--hw-samples', '20', '--json');
+    const r = await cli(
+      'simulate',
+      join(EXAMPLES, 'mlp.onnx'),
+      '--n',
+      '20',
+      '--T',
+      '4,8',
+      '--calib-samples',
+      '64',
+      '--target',
+      'fpga',
+      '--hw-samples',
+      '20',
+      '--json',
+    );
     assert.equal(r.code, 0, r.err);
     const h = (JSON.parse(r.out) as { hardware: { kind: string; samples: number; rows: { T: number; int: number; hardware: number }[] } }).hardware;
     assert.equal(h.kind, 'fpga');
     assert.equal(h.samples, 20);
-    assert.deepEqual(h.rows.map((x) => x.T), [4, 8]);
+    assert.deepEqual(
+      h.rows.map((x) => x.T),
+      [4, 8],
+    );
     for (const x of h.rows) assert.equal(x.hardware, x.int, `T=${x.T}`);
   });
 
   it('rejects a target it cannot simulate, a noise typo, and noise without a target before simulating', async () => {
-    for (const extra of [['--target', 'cpu-ann'], ['--target', 'fpga', '--noise', 'read=0.1'], ['--target', 'imc-adcless', '--noise', 'reed=0.1'], ['--noise', 'read=0.1']]) {
+    for (const extra of [
+      ['--target', 'cpu-ann'],
+      ['--target', 'fpga', '--noise', 'read=0.1'],
+      ['--target', 'imc-adcless', '--noise', 'reed=0.1'],
+      ['--noise', 'read=0.1'],
+    ]) {
       const r = await cli('simulate', join(EXAMPLES, 'mlp.onnx'), '--n', '4', '--T', '4', ...extra);
       assert.equal(r.code, 2, extra.join(' '));
       assert.match(r.err, /SNNC_E_USAGE/);

@@ -54,15 +54,32 @@ it('a network with max pooling costs on the FPGA (its max-pool layer has an acti
   const report = (JSON.parse(r.out) as { report: CompileReport }).report;
   const fpga = report.targets.find((t) => t.target === 'fpga');
   assert.equal(fpga?.status, 'ok');
-  assert.ok(fpga?.layers.some((l) => l.name === 'pool1'), 'pool1 is costed');
+  assert.ok(
+    fpga?.layers.some((l) => l.name === 'pool1'),
+    'pool1 is costed',
+  );
 });
 
 it('a residual net converted per layer costs on the FPGA (its add layer has an activity record; found by the fuzzer)', async () => {
-  const r = await cli('compile', join(EXAMPLES, 'resnet-tiny.onnx'), '--target', 'fpga', '--granularity', 'layer', ...FAST, '-o', join(dir, 'res-fpga'), '--json');
+  const r = await cli(
+    'compile',
+    join(EXAMPLES, 'resnet-tiny.onnx'),
+    '--target',
+    'fpga',
+    '--granularity',
+    'layer',
+    ...FAST,
+    '-o',
+    join(dir, 'res-fpga'),
+    '--json',
+  );
   assert.equal(r.code, 0, r.err);
   const fpga = (JSON.parse(r.out) as { report: CompileReport }).report.targets.find((t) => t.target === 'fpga');
   assert.equal(fpga?.status, 'ok');
-  assert.ok(fpga?.layers.some((l) => l.name === 'block1_out'), 'the residual sum layer is costed');
+  assert.ok(
+    fpga?.layers.some((l) => l.name === 'block1_out'),
+    'the residual sum layer is costed',
+  );
 });
 
 it('--csim runs in the folder of a custom FPGA target file, named after it', { skip: NO_GXX }, async () => {
@@ -89,12 +106,26 @@ it('compile reads back the program snnc quantize stored: 4-bit weights are emitt
   assert.ok(widths.length >= 4 && widths.every((w) => w === 4), `weight widths ${widths.join(', ')}`);
   // The same model compiled from the ANN (default 8 bits) needs more BRAM bits: the cost model saw the difference.
   const r8 = await cli('compile', join(EXAMPLES, 'lenet.onnx'), '--target', 'fpga', ...FAST, '-o', join(dir, 'q8'), '--json');
-  const bram = (s: string): number => Number((JSON.parse(s) as { report: CompileReport }).report.targets.find((t) => t.target === 'fpga')?.resources?.['bram36'] ?? NaN);
+  const bram = (s: string): number =>
+    Number((JSON.parse(s) as { report: CompileReport }).report.targets.find((t) => t.target === 'fpga')?.resources?.['bram36'] ?? NaN);
   assert.ok(bram(r.out) < bram(r8.out), `4-bit BRAM ${bram(r.out)} < 8-bit ${bram(r8.out)}`);
 });
 
 it('compile --calib synthetic works for IMC targets (the sense amplifiers are fitted on the synthetic images)', async () => {
-  const r = await cli('compile', join(EXAMPLES, 'mlp.onnx'), '--calib', 'synthetic', '--calib-samples', '32', '--target', 'imc-adcless', ...FAST, '-o', join(dir, 'syn'), '--json');
+  const r = await cli(
+    'compile',
+    join(EXAMPLES, 'mlp.onnx'),
+    '--calib',
+    'synthetic',
+    '--calib-samples',
+    '32',
+    '--target',
+    'imc-adcless',
+    ...FAST,
+    '-o',
+    join(dir, 'syn'),
+    '--json',
+  );
   assert.equal(r.code, 0, r.err);
   const report = (JSON.parse(r.out) as { report: CompileReport }).report;
   assert.equal(report.targets.find((t) => t.target === 'imc-adcless')?.status, 'ok');

@@ -13,12 +13,20 @@ import { importOnnx } from '../../src/frontend/onnx/read.js';
 import { EXAMPLES } from '../helpers/paths.js';
 import { cli } from '../helpers/cli.js';
 
-
 it('snnc compile examples/lenet.onnx --target all writes every report', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'snnc-compile-')), 'out');
   const r = await cli('compile', join(EXAMPLES, 'lenet.onnx'), '--target', 'all', '--n', '60', '--T', '4,8', '--calib-samples', '64', '-o', out);
   assert.equal(r.code, 0, r.err);
-  for (const f of ['report.json', 'report.md', 'report.html', 'model.snn.onnx', 'loihi2/network.net', 'loihi2/mapping.json', 'fpga/script.tcl', 'imc-adcless/config.json']) {
+  for (const f of [
+    'report.json',
+    'report.md',
+    'report.html',
+    'model.snn.onnx',
+    'loihi2/network.net',
+    'loihi2/mapping.json',
+    'fpga/script.tcl',
+    'imc-adcless/config.json',
+  ]) {
     assert.ok(existsSync(join(out, f)), `${f} written`);
   }
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as CompileReport;
@@ -64,7 +72,22 @@ it('compile rejects a bad target name and refuses to overwrite a foreign folder'
 
 it('compile --target fpga --csim compiles the emitted C++ with g++ and finds it bit-exact', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'snnc-csim-')), 'out');
-  const r = await cli('compile', join(EXAMPLES, 'mlp.onnx'), '--target', 'fpga', '--n', '10', '--T', '4', '--calib-samples', '32', '--csim', '-o', out, '--json');
+  const r = await cli(
+    'compile',
+    join(EXAMPLES, 'mlp.onnx'),
+    '--target',
+    'fpga',
+    '--n',
+    '10',
+    '--T',
+    '4',
+    '--calib-samples',
+    '32',
+    '--csim',
+    '-o',
+    out,
+    '--json',
+  );
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out) as { checks: string[] };
   const line = j.checks[0] ?? '';

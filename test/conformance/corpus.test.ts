@@ -20,13 +20,9 @@ interface Expectation {
   readonly reason: string;
   readonly code: string;
 }
-const unsupported = JSON.parse(
-  readFileSync(join(ROOT, 'test', 'conformance', 'unsupported.json'), 'utf8'),
-) as Record<string, Expectation>;
+const unsupported = JSON.parse(readFileSync(join(ROOT, 'test', 'conformance', 'unsupported.json'), 'utf8')) as Record<string, Expectation>;
 /** Per-case tolerance overrides, each with the reason (default rtol 1e-4, atol 1e-5). */
-const tolerances = JSON.parse(
-  readFileSync(join(ROOT, 'test', 'conformance', 'tolerances.json'), 'utf8'),
-) as Record<string, Tolerance & { reason: string }>;
+const tolerances = JSON.parse(readFileSync(join(ROOT, 'test', 'conformance', 'tolerances.json'), 'utf8')) as Record<string, Tolerance & { reason: string }>;
 
 function listCases(): string[] {
   const out: string[] = [];
@@ -49,7 +45,9 @@ function readSet(dir: string, prefix: 'input' | 'output'): Tensor[] {
 
 function runCase(caseDir: string, tol: Tolerance): void {
   const g = loadOnnx(join(caseDir, 'model.onnx'));
-  const sets = readdirSync(caseDir).filter((d) => d.startsWith('test_data_set_')).sort();
+  const sets = readdirSync(caseDir)
+    .filter((d) => d.startsWith('test_data_set_'))
+    .sort();
   assert.ok(sets.length > 0, 'case has no test data');
   for (const s of sets) {
     const inputs = readSet(join(caseDir, s), 'input');
@@ -75,7 +73,10 @@ describe('ONNX conformance corpus', { skip: HAVE_CORPUS ? false : `corpus not fo
     const exp = unsupported[name];
     if (exp !== undefined) {
       it(`${c} is rejected (${exp.reason})`, () => {
-        assert.throws(() => runCase(join(CORPUS, c), DEFAULT_TOL), (e: unknown) => isSnncError(e) && e.code === exp.code);
+        assert.throws(
+          () => runCase(join(CORPUS, c), DEFAULT_TOL),
+          (e: unknown) => isSnncError(e) && e.code === exp.code,
+        );
       });
     } else {
       it(c, () => runCase(join(CORPUS, c), tolerances[name] ?? DEFAULT_TOL));

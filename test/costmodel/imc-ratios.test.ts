@@ -38,7 +38,10 @@ function scaledAdc(k: number): ImcTarget {
 it('docs/costmodel.md shows the IMC ratios this model gives', () => {
   const base = loadTarget('imc-hpadc') as ImcTarget;
   const rows: string[] = [];
-  for (const [name, spec] of [['LeNet-like', LENET], ['VGG-like', VGG]] as const) {
+  for (const [name, spec] of [
+    ['LeNet-like', LENET],
+    ['VGG-like', VGG],
+  ] as const) {
     const r0 = ratios(spec, base, 8);
     const r1 = ratios(spec, scaledAdc(10), 8);
     const r2 = ratios(spec, base, 32);

@@ -45,7 +45,13 @@ describe('imc cost model', () => {
     // fc1: T 2 x P 1 x (200 rows x 1 bit x (2 - 1 + 0)/2 + 8 outputs x 32 bits x (2 - 1)) = 2 x (100 + 256) = 712 bits
     // fc2: 2 x 1 x (8 x 1 x (1 - 1 + 1)/1 + 0) = 16 bits; 728 bits x 20 pJ = 14.56 pJ
     const m = mapping(8, 8);
-    const split: MappingOf<'imc'> = { ...m, layers: [{ ...(m.layers[0] as ImcLayerMapping), chips: 2 }, { ...(m.layers[1] as ImcLayerMapping), inputFromOtherChip: true }] };
+    const split: MappingOf<'imc'> = {
+      ...m,
+      layers: [
+        { ...(m.layers[0] as ImcLayerMapping), chips: 2 },
+        { ...(m.layers[1] as ImcLayerMapping), inputFromOtherChip: true },
+      ],
+    };
     const one = imcCost(loadTarget('imc-hpadc') as ImcTarget, m, activity);
     const r = imcCost(loadTarget('imc-hpadc') as ImcTarget, split, activity);
     assert.equal(one.breakdown.routing, 0);
@@ -98,7 +104,23 @@ describe('imc cost model', () => {
     const act: Activity = { T: 1, layers: [{ name: 'in', kind: 'dense', inputSpikes: 0, synops: 0, macs: 8, neurons: 2, neuronUpdates: 2, outputSpikes: 1 }] };
     const m: MappingOf<'imc'> = {
       kind: 'imc',
-      layers: [{ name: 'in', rowTiles: 1, colTiles: 1, tiles: 1, rows: 4, cols: 2, slices: 1, adcBits: 1, columnsPerAdc: 1, utilization: 8 / 16384, outFeatures: 2, positions: 1, inputBits: 8 }],
+      layers: [
+        {
+          name: 'in',
+          rowTiles: 1,
+          colTiles: 1,
+          tiles: 1,
+          rows: 4,
+          cols: 2,
+          slices: 1,
+          adcBits: 1,
+          columnsPerAdc: 1,
+          utilization: 8 / 16384,
+          outFeatures: 2,
+          positions: 1,
+          inputBits: 8,
+        },
+      ],
       totals: { tiles: 1, utilization: 8 / 16384 },
     };
     const r = imcCost(loadTarget('imc-adcless') as ImcTarget, m, act);

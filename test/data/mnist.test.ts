@@ -34,7 +34,10 @@ describe('loadMnist', () => {
     assert.deepEqual([...test.x.data.subarray(0, 784)], raw.slice(800 * 784, 801 * 784).map(Math.fround));
     let lo = Infinity;
     let hi = -Infinity;
-    for (const v of train.x.data as Float32Array) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    for (const v of train.x.data as Float32Array) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
     assert.equal(lo, 0);
     assert.ok(hi <= 1 && hi > 0.99);
   });

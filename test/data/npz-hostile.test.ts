@@ -27,7 +27,10 @@ function npzWithHugeX(n: number, labels: number): Uint8Array {
   head.fill(0x20, 10 + header.length, head.length - 1);
   head[head.length - 1] = 0x0a;
   const y = writeNpy({ dtype: 'int64', shape: [labels], data: new BigInt64Array(labels) } as never);
-  return writeZip([{ name: 'x.npy', data: head }, { name: 'y.npy', data: y }]);
+  return writeZip([
+    { name: 'x.npy', data: head },
+    { name: 'y.npy', data: y },
+  ]);
 }
 
 it('x and y disagree in sample count: refused from the headers, before x is read', () => {
@@ -35,7 +38,10 @@ it('x and y disagree in sample count: refused from the headers, before x is read
   const file = join(dir, 'bomb.npz');
   writeFileSync(file, npzWithHugeX(341000, 20));
   const before = process.memoryUsage().rss;
-  assert.throws(() => loadNpzDataset(file), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_DATASET' && /20 labels but x has 341000 samples/.test(e.message));
+  assert.throws(
+    () => loadNpzDataset(file),
+    (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_DATASET' && /20 labels but x has 341000 samples/.test(e.message),
+  );
   assert.ok(process.memoryUsage().rss - before < 200 * 2 ** 20, 'no gigabyte allocation');
 });
 
@@ -43,7 +49,10 @@ it('an x over the element limit is refused from its header (SNNC_E_LIMIT)', () =
   const dir = mkdtempSync(join(tmpdir(), 'snnc-npz-'));
   const file = join(dir, 'big.npz');
   writeFileSync(file, npzWithHugeX(1000, 1000));
-  assert.throws(() => loadNpzDataset(file, { maxElements: 10000 }), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_LIMIT');
+  assert.throws(
+    () => loadNpzDataset(file, { maxElements: 10000 }),
+    (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_LIMIT',
+  );
 });
 
 // Item 8: pixels that are NaN/±Inf, and labels the model cannot output, were accepted and
@@ -51,10 +60,13 @@ it('an x over the element limit is refused from its header (SNNC_E_LIMIT)', () =
 const samples = (x: Float32Array, y: readonly number[]): string => {
   const dir = mkdtempSync(join(tmpdir(), 'snnc-ds-'));
   const file = join(dir, 'ds.npz');
-  writeFileSync(file, writeNpz({
-    x: { dtype: 'float32', shape: [y.length, 784], data: x },
-    y: { dtype: 'int64', shape: [y.length], data: BigInt64Array.from(y.map(BigInt)) },
-  }));
+  writeFileSync(
+    file,
+    writeNpz({
+      x: { dtype: 'float32', shape: [y.length, 784], data: x },
+      y: { dtype: 'int64', shape: [y.length], data: BigInt64Array.from(y.map(BigInt)) },
+    }),
+  );
   return file;
 };
 
@@ -63,10 +75,13 @@ it('a NaN or infinite pixel is refused, naming the sample', () => {
   assert.equal(loadNpzDataset(samples(x, [0, 1, 2])).y.length, 3);
   x[784 * 2 + 5] = Number.NaN;
   x[784 * 2 + 6] = Number.POSITIVE_INFINITY;
-  assert.throws(() => loadNpzDataset(samples(x, [0, 1, 2])), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_DATASET' && /2 non-finite values .* sample 2/.test(e.message));
+  assert.throws(
+    () => loadNpzDataset(samples(x, [0, 1, 2])),
+    (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_DATASET' && /2 non-finite values .* sample 2/.test(e.message),
+  );
 });
 
-it('a label outside the model\'s classes exits 2 with SNNC_E_DATASET; labels 0..9 run', async () => {
+it("a label outside the model's classes exits 2 with SNNC_E_DATASET; labels 0..9 run", async () => {
   const x = new Float32Array(3 * 784).fill(0.1);
   const ok = await cli('simulate', join(ROOT, 'examples', 'mlp.onnx'), '--dataset', samples(x, [0, 9, 1]), '--T', '4', '--json');
   assert.equal(ok.code, 0, ok.err);

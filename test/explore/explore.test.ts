@@ -31,11 +31,55 @@ const MLP = join(EXAMPLES, 'mlp.onnx');
 
 /** x(2, direct 2-bit) → h: dense [[2,−1],[1,1]] + [1,0], IF θ=[4,3], vInit [0,1] → out: dense [[1,−1],[0,2]]. */
 const twoLayer: IntProgram = {
-  version: 1, name: 'two', input: { name: 'x', shape: [2], coding: 'direct', bits: 2, scale: 1 / 3 },
+  version: 1,
+  name: 'two',
+  input: { name: 'x', shape: [2], coding: 'direct', bits: 2, scale: 1 / 3 },
   layers: [
-    { name: 'h', kind: 'dense', inputs: ['x'], inShape: [2], outShape: [2], weights: Int32Array.of(2, -1, 1, 1), weightShape: [2, 2], weightBits: 3, shift: 0, bias: Int32Array.of(1, 0), biasBits: 4, accBits: 8, unit: [1], outBits: 1,
-      neuron: { threshold: Int32Array.of(4, 3), thresholdBits: 3, reset: 'subtract', vReset: 0, fire: 'ge', vInit: Int32Array.of(0, 1), leakShift: null, refractory: 0, membraneBits: 4, overflow: 'saturate' } },
-    { name: 'out', kind: 'dense', inputs: ['h'], inShape: [2], outShape: [2], weights: Int32Array.of(1, -1, 0, 2), weightShape: [2, 2], weightBits: 3, shift: 0, bias: new Int32Array(0), biasBits: 4, accBits: 8, neuron: null, unit: [1], outBits: 8 },
+    {
+      name: 'h',
+      kind: 'dense',
+      inputs: ['x'],
+      inShape: [2],
+      outShape: [2],
+      weights: Int32Array.of(2, -1, 1, 1),
+      weightShape: [2, 2],
+      weightBits: 3,
+      shift: 0,
+      bias: Int32Array.of(1, 0),
+      biasBits: 4,
+      accBits: 8,
+      unit: [1],
+      outBits: 1,
+      neuron: {
+        threshold: Int32Array.of(4, 3),
+        thresholdBits: 3,
+        reset: 'subtract',
+        vReset: 0,
+        fire: 'ge',
+        vInit: Int32Array.of(0, 1),
+        leakShift: null,
+        refractory: 0,
+        membraneBits: 4,
+        overflow: 'saturate',
+      },
+    },
+    {
+      name: 'out',
+      kind: 'dense',
+      inputs: ['h'],
+      inShape: [2],
+      outShape: [2],
+      weights: Int32Array.of(1, -1, 0, 2),
+      weightShape: [2, 2],
+      weightBits: 3,
+      shift: 0,
+      bias: new Int32Array(0),
+      biasBits: 4,
+      accBits: 8,
+      neuron: null,
+      unit: [1],
+      outBits: 8,
+    },
   ],
   output: 'out',
 };
@@ -43,7 +87,11 @@ const twoLayer: IntProgram = {
 describe('explore: activity from the integer simulation', () => {
   it('hand-computed: x_q = [1, 2] makes h spike 1,1,1,2 times in steps 1–4', () => {
     // (trace worked out in test/sim/int-simulate.test.ts: spikes per step [1,1,1,2,1])
-    const r = simulateInt(twoLayer, { x: { dtype: 'float32', shape: [1, 2], data: Float32Array.of(1 / 3, 2 / 3) }, y: Int32Array.of(1) }, { T: 5, activity: true });
+    const r = simulateInt(
+      twoLayer,
+      { x: { dtype: 'float32', shape: [1, 2], data: Float32Array.of(1 / 3, 2 / 3) }, y: Int32Array.of(1) },
+      { T: 5, activity: true },
+    );
     const a = activityFromInt(twoLayer, r, 4, new Map([['h', 'h_if']]));
     assert.equal(a.T, 4);
     const by = new Map(a.layers.map((l) => [l.name, l]));
@@ -58,13 +106,65 @@ describe('explore: activity from the integer simulation', () => {
 
 describe('explore: synaptic operations per input spike (exact fan-out, borders included)', () => {
   // input (Poisson spikes, 1×3×3) → conv 3×3, pad 1, 2 output channels → sum-pool 3×3 (a global pool)
-  const geo = (k: number, pad: number) => ({ kernel: [k, k] as [number, number], strides: [1, 1] as [number, number], pads: [pad, pad, pad, pad] as [number, number, number, number], dilations: [1, 1] as [number, number], group: 1 });
+  const geo = (k: number, pad: number) => ({
+    kernel: [k, k] as [number, number],
+    strides: [1, 1] as [number, number],
+    pads: [pad, pad, pad, pad] as [number, number, number, number],
+    dilations: [1, 1] as [number, number],
+    group: 1,
+  });
   const p: IntProgram = {
-    version: 1, name: 'cover', input: { name: 'x', shape: [1, 3, 3], coding: 'poisson', bits: 8, scale: 1 / 255 },
+    version: 1,
+    name: 'cover',
+    input: { name: 'x', shape: [1, 3, 3], coding: 'poisson', bits: 8, scale: 1 / 255 },
     layers: [
-      { name: 'c', kind: 'conv', inputs: ['x'], inShape: [1, 3, 3], outShape: [2, 3, 3], weights: new Int32Array(18).fill(1), weightShape: [2, 1, 3, 3], weightBits: 4, shift: 0, bias: new Int32Array(0), biasBits: 4, geometry: geo(3, 1), accBits: 8, unit: [1], outBits: 1,
-        neuron: { threshold: Int32Array.of(1), thresholdBits: 2, reset: 'zero', vReset: 0, fire: 'ge', vInit: Int32Array.of(0), leakShift: null, refractory: 0, membraneBits: 8, overflow: 'saturate' } },
-      { name: 'g', kind: 'sum-pool', inputs: ['c'], inShape: [2, 3, 3], outShape: [2, 1, 1], weights: new Int32Array(0), weightShape: [], weightBits: 1, shift: 0, bias: new Int32Array(0), biasBits: 1, geometry: geo(3, 0), accBits: 6, neuron: null, unit: [1], outBits: 6 },
+      {
+        name: 'c',
+        kind: 'conv',
+        inputs: ['x'],
+        inShape: [1, 3, 3],
+        outShape: [2, 3, 3],
+        weights: new Int32Array(18).fill(1),
+        weightShape: [2, 1, 3, 3],
+        weightBits: 4,
+        shift: 0,
+        bias: new Int32Array(0),
+        biasBits: 4,
+        geometry: geo(3, 1),
+        accBits: 8,
+        unit: [1],
+        outBits: 1,
+        neuron: {
+          threshold: Int32Array.of(1),
+          thresholdBits: 2,
+          reset: 'zero',
+          vReset: 0,
+          fire: 'ge',
+          vInit: Int32Array.of(0),
+          leakShift: null,
+          refractory: 0,
+          membraneBits: 8,
+          overflow: 'saturate',
+        },
+      },
+      {
+        name: 'g',
+        kind: 'sum-pool',
+        inputs: ['c'],
+        inShape: [2, 3, 3],
+        outShape: [2, 1, 1],
+        weights: new Int32Array(0),
+        weightShape: [],
+        weightBits: 1,
+        shift: 0,
+        bias: new Int32Array(0),
+        biasBits: 1,
+        geometry: geo(3, 0),
+        accBits: 6,
+        neuron: null,
+        unit: [1],
+        outBits: 6,
+      },
     ],
     output: 'g',
   };
@@ -109,7 +209,10 @@ describe('explore: the sweep (MLP example, 40 images)', () => {
       }
     }
     const f = simulate(snn, data, { T: 8 });
-    assert.deepEqual(doc.reference.snn, [{ T: 4, accuracy: f.accuracyPerStep[3] }, { T: 8, accuracy: f.accuracyPerStep[7] }]);
+    assert.deepEqual(doc.reference.snn, [
+      { T: 4, accuracy: f.accuracyPerStep[3] },
+      { T: 8, accuracy: f.accuracyPerStep[7] },
+    ]);
     assert.equal(doc.reference.accuracy, f.accuracyPerStep[7]);
     for (const r of doc.rows) assert.equal(r.drop, Math.round((doc.reference.accuracy - r.accuracy) * 100 * 1e9) / 1e9);
   });
@@ -144,15 +247,19 @@ describe('explore: the sweep (MLP example, 40 images)', () => {
     assert.equal(renderJson(two), renderJson(doc));
   });
 
-  it('IMC targets: the crossbar mapping finds every layer\'s activity (energy for every row)', async () => {
+  it("IMC targets: the crossbar mapping finds every layer's activity (energy for every row)", async () => {
     const d = (await exploreModel(g, { ...base, weightBits: [4], rounding: ['nearest'], T: [4], target: 'imc-hpadc' })).doc;
     assert.equal(d.rows.length, 1);
-    assert.ok(d.rows.every((r) => r.energyJ !== null && r.energyJ > 0), JSON.stringify(d.rows));
+    assert.ok(
+      d.rows.every((r) => r.energyJ !== null && r.energyJ > 0),
+      JSON.stringify(d.rows),
+    );
   });
 
   it('a target that cannot run the network leaves energy empty and says why (Loihi and max pooling)', async () => {
     const cnn = join(EXAMPLES, 'cnn-bn.onnx');
-    const d = (await exploreModel(await loadModel(cnn), { ...base, modelFile: cnn, n: 10, weightBits: [4], rounding: ['nearest'], T: [4], target: 'loihi2' })).doc;
+    const d = (await exploreModel(await loadModel(cnn), { ...base, modelFile: cnn, n: 10, weightBits: [4], rounding: ['nearest'], T: [4], target: 'loihi2' }))
+      .doc;
     assert.equal(d.rows.length, 1);
     assert.equal(d.rows[0]?.energyJ, null);
     assert.match(d.targetNote, /loihi2 cannot run this network/);
@@ -163,10 +270,17 @@ describe('explore: the sweep (MLP example, 40 images)', () => {
     const b = (await exploreModel(g, { ...base, shard: { index: 2, count: 2 } })).doc;
     assert.equal(a.shard, '1/2');
     assert.ok(a.rows.length > 0 && b.rows.length > 0);
-    assert.equal(renderJson(mergeDocs([{ doc: b, file: 'b' }, { doc: a, file: 'a' }])), renderJson(doc));
+    assert.equal(
+      renderJson(
+        mergeDocs([
+          { doc: b, file: 'b' },
+          { doc: a, file: 'a' },
+        ]),
+      ),
+      renderJson(doc),
+    );
   });
 });
-
 
 describe('snnc explore (CLI)', () => {
   it('bad input: exit 2 with a code and no stack trace, before the model is read', async () => {

@@ -51,8 +51,14 @@ describe('explore: sweep parsing', () => {
     assert.deepEqual(units[0], { index: 0, weightBits: 2, neuronBits: 8, rounding: 'trunc' });
     assert.deepEqual(units[4], { index: 4, weightBits: 2, neuronBits: 16, rounding: 'nearest' });
     const seen = [1, 2, 3, 4].flatMap((i) => unitsOfShard(units, parseShard(`${i}/4`)).map((u) => u.index));
-    assert.deepEqual([...seen].sort((a, b) => a - b), units.map((u) => u.index));
-    assert.deepEqual(unitsOfShard(units, parseShard('2/4')).map((u) => u.index), [1, 5, 9, 13, 17]);
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      units.map((u) => u.index),
+    );
+    assert.deepEqual(
+      unitsOfShard(units, parseShard('2/4')).map((u) => u.index),
+      [1, 5, 9, 13, 17],
+    );
     usage(() => parseShard('3/2'), /1 ≤ i ≤ n/);
     usage(() => parseShard('0/2'), /i\/n/);
     usage(() => parseShard('1-2'), /i\/n/);
@@ -60,13 +66,47 @@ describe('explore: sweep parsing', () => {
 
   it('an oversized sweep is refused before anything runs', () => {
     const wide = Array.from({ length: 16 }, (_, i) => i + 1);
-    usage(() => enumerateUnits(wide, wide, ['trunc', 'nearest', 'stochastic', 'trunc', 'nearest', 'stochastic', 'trunc', 'nearest', 'stochastic', 'trunc', 'nearest', 'stochastic', 'trunc', 'nearest', 'stochastic', 'trunc', 'nearest']), /limit/);
+    usage(
+      () =>
+        enumerateUnits(wide, wide, [
+          'trunc',
+          'nearest',
+          'stochastic',
+          'trunc',
+          'nearest',
+          'stochastic',
+          'trunc',
+          'nearest',
+          'stochastic',
+          'trunc',
+          'nearest',
+          'stochastic',
+          'trunc',
+          'nearest',
+          'stochastic',
+          'trunc',
+          'nearest',
+        ]),
+      /limit/,
+    );
   });
 });
 
 const row = (id: string, accuracy: number, memoryBits: number, energyJ: number | null, T = 8, drop = 0): RawRow => ({
-  id, config: id.replace(/-T\d+$/, ''), weightBits: 4, neuronBits: 8, rounding: 'nearest', T, accuracy, drop, memoryBits, compression: 1,
-  spikesPerSample: 0, synopsPerSample: memoryBits, energyJ, latencyS: null,
+  id,
+  config: id.replace(/-T\d+$/, ''),
+  weightBits: 4,
+  neuronBits: 8,
+  rounding: 'nearest',
+  T,
+  accuracy,
+  drop,
+  memoryBits,
+  compression: 1,
+  spikesPerSample: 0,
+  synopsPerSample: memoryBits,
+  energyJ,
+  latencyS: null,
 });
 
 describe('explore: Pareto front and selection (hand-worked)', () => {
@@ -101,11 +141,29 @@ describe('explore: Pareto front and selection (hand-worked)', () => {
 
 function head(over: Partial<DocHead> = {}): DocHead {
   return {
-    format: 'snnc-explore', version: 1, tool: { name: 'snnc', version: '0' }, model: { file: 'm.onnx', sha256: 'ab' },
-    dataset: { name: 'd', samples: 10 }, conversion: {},
-    space: { weightBits: [2, 4], neuronBits: [8], rounding: ['nearest'], T: [8], seed: 0, maxAccuracyDrop: 1, perChannel: true, pow2: false, overflow: 'saturate', reference: 'snn', target: 'fpga' },
+    format: 'snnc-explore',
+    version: 1,
+    tool: { name: 'snnc', version: '0' },
+    model: { file: 'm.onnx', sha256: 'ab' },
+    dataset: { name: 'd', samples: 10 },
+    conversion: {},
+    space: {
+      weightBits: [2, 4],
+      neuronBits: [8],
+      rounding: ['nearest'],
+      T: [8],
+      seed: 0,
+      maxAccuracyDrop: 1,
+      perChannel: true,
+      pow2: false,
+      overflow: 'saturate',
+      reference: 'snn',
+      target: 'fpga',
+    },
     reference: { accuracy: 0.98, label: 'float SNN, T=8', ann: null, snn: [{ T: 8, accuracy: 0.98 }] },
-    float32Bits: 1000, targetNote: '', ...over,
+    float32Bits: 1000,
+    targetNote: '',
+    ...over,
   };
 }
 
@@ -116,7 +174,10 @@ describe('explore: merge', () => {
   const s2 = finishDoc(head(), [rows[1] as RawRow], [], '2/2');
 
   it('shards in any order merge to the unsharded document, byte for byte', () => {
-    const merged = mergeDocs([{ doc: s2, file: 'b' }, { doc: s1, file: 'a' }]);
+    const merged = mergeDocs([
+      { doc: s2, file: 'b' },
+      { doc: s1, file: 'a' },
+    ]);
     assert.equal(renderJson(merged), renderJson(whole));
     assert.equal(renderExploreCsv(merged), renderExploreCsv(whole));
     assert.equal(whole.selected, 'w4-p8-nearest-T8');
@@ -124,25 +185,81 @@ describe('explore: merge', () => {
 
   it('a missing shard, a duplicate, a foreign shard or a non-shard is refused', () => {
     usage(() => mergeDocs([{ doc: s1, file: 'a' }]), /2\/2 missing/);
-    usage(() => mergeDocs([{ doc: s1, file: 'a' }, { doc: s1, file: 'a2' }]), /given twice/);
+    usage(
+      () =>
+        mergeDocs([
+          { doc: s1, file: 'a' },
+          { doc: s1, file: 'a2' },
+        ]),
+      /given twice/,
+    );
     const other: ExploreDoc = { ...s2, model: { file: 'm.onnx', sha256: 'cd' } };
-    usage(() => mergeDocs([{ doc: s1, file: 'a' }, { doc: other, file: 'b' }]), /another model/);
+    usage(
+      () =>
+        mergeDocs([
+          { doc: s1, file: 'a' },
+          { doc: other, file: 'b' },
+        ]),
+      /another model/,
+    );
     usage(() => mergeDocs([{ doc: whole, file: 'w' }]), /not a shard/);
     const three: ExploreDoc = { ...s2, shard: '2/3' };
-    usage(() => mergeDocs([{ doc: s1, file: 'a' }, { doc: three, file: 'b' }]), /3 ways/);
-    usage(() => mergeDocs([{ doc: s1, file: 'a' }, { doc: s2, file: 'b' }, { doc: { ...s2, shard: '3/2' }, file: 'c' }]), /1 ≤ i ≤ n/);
+    usage(
+      () =>
+        mergeDocs([
+          { doc: s1, file: 'a' },
+          { doc: three, file: 'b' },
+        ]),
+      /3 ways/,
+    );
+    usage(
+      () =>
+        mergeDocs([
+          { doc: s1, file: 'a' },
+          { doc: s2, file: 'b' },
+          { doc: { ...s2, shard: '3/2' }, file: 'c' },
+        ]),
+      /1 ≤ i ≤ n/,
+    );
   });
 
-  it('a shard holding another shard\'s rows, a row twice, or a row missing is refused', () => {
+  it("a shard holding another shard's rows, a row twice, or a row missing is refused", () => {
     const swapped: ExploreDoc = { ...s2, rows: s1.rows };
-    usage(() => mergeDocs([{ doc: s1, file: 'a' }, { doc: swapped, file: 'b' }]), /does not belong to shard 2\/2/);
+    usage(
+      () =>
+        mergeDocs([
+          { doc: s1, file: 'a' },
+          { doc: swapped, file: 'b' },
+        ]),
+      /does not belong to shard 2\/2/,
+    );
     const twice: ExploreDoc = { ...s2, rows: [...s2.rows, ...s2.rows] };
-    usage(() => mergeDocs([{ doc: s1, file: 'a' }, { doc: twice, file: 'b' }]), /appears 2 times/);
+    usage(
+      () =>
+        mergeDocs([
+          { doc: s1, file: 'a' },
+          { doc: twice, file: 'b' },
+        ]),
+      /appears 2 times/,
+    );
     const none: ExploreDoc = { ...s2, rows: [] };
-    usage(() => mergeDocs([{ doc: s1, file: 'a' }, { doc: none, file: 'b' }]), /appears 0 times/);
+    usage(
+      () =>
+        mergeDocs([
+          { doc: s1, file: 'a' },
+          { doc: none, file: 'b' },
+        ]),
+      /appears 0 times/,
+    );
     // a configuration the quantizer refused is listed as skipped instead of having rows
     const skipped: ExploreDoc = { ...s2, rows: [], skipped: [{ config: 'w4-p8-nearest', reason: 'too wide' }] };
-    assert.equal(mergeDocs([{ doc: s1, file: 'a' }, { doc: skipped, file: 'b' }]).rows.length, 1);
+    assert.equal(
+      mergeDocs([
+        { doc: s1, file: 'a' },
+        { doc: skipped, file: 'b' },
+      ]).rows.length,
+      1,
+    );
   });
 
   it('CSV: a header and one line per row; names with commas or formulas are quoted and defused', () => {

@@ -41,8 +41,13 @@ export function fileOf(net: Net): { nodes: Record<string, HandNode>; edges: [str
       conv: {
         type: 'Conv2d',
         fields: {
-          weight: { f32: net.conv.w, shape: [2, 1, 3, 3] }, bias: { f32: net.conv.b }, stride: { i64: [1, 1] }, padding: { i64: [1, 1] },
-          dilation: { i64: [1, 1] }, groups: { i64: [1], shape: [] }, input_shape: { i64: [4, 4] },
+          weight: { f32: net.conv.w, shape: [2, 1, 3, 3] },
+          bias: { f32: net.conv.b },
+          stride: { i64: [1, 1] },
+          padding: { i64: [1, 1] },
+          dilation: { i64: [1, 1] },
+          groups: { i64: [1], shape: [] },
+          input_shape: { i64: [4, 4] },
         },
       },
       lif1: { type: 'CubaLIF', fields: Object.fromEntries(Object.entries(cuba(net.l1, 32)).map(([k, v]) => [k, { ...v, shape: [2, 4, 4] }])) },
@@ -52,7 +57,14 @@ export function fileOf(net: Net): { nodes: Record<string, HandNode>; edges: [str
       lif2: { type: 'CubaLIF', fields: cuba(net.l2, 3) },
       output: { type: 'Output', fields: { shape: { i64: [3] } } },
     },
-    edges: [['input', 'conv'], ['conv', 'lif1'], ['lif1', 'pool'], ['pool', 'flat'], ['flat', 'fc'], ['fc', 'lif2'], ['lif2', 'output']],
+    edges: [
+      ['input', 'conv'],
+      ['conv', 'lif1'],
+      ['lif1', 'pool'],
+      ['pool', 'flat'],
+      ['flat', 'fc'],
+      ['fc', 'lif2'],
+      ['lif2', 'output'],
+    ],
   };
 }
-

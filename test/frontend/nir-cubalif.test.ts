@@ -30,13 +30,22 @@ function tiny(): { nodes: Record<string, HandNode>; edges: [string, string][] } 
       lif: {
         type: 'CubaLIF',
         fields: {
-          tau_syn: { f32: [2e-4] }, tau_mem: { f32: [5e-4] }, r: { f32: [10] }, v_leak: { f32: [0] },
-          v_threshold: { f32: [1] }, v_reset: { f32: [0] }, w_in: { f32: [1] },
+          tau_syn: { f32: [2e-4] },
+          tau_mem: { f32: [5e-4] },
+          r: { f32: [10] },
+          v_leak: { f32: [0] },
+          v_threshold: { f32: [1] },
+          v_reset: { f32: [0] },
+          w_in: { f32: [1] },
         },
       },
       output: { type: 'Output', fields: { shape: { i64: [1] } } },
     },
-    edges: [['input', 'lin'], ['lin', 'lif'], ['lif', 'output']],
+    edges: [
+      ['input', 'lin'],
+      ['lin', 'lif'],
+      ['lif', 'output'],
+    ],
   };
 }
 
@@ -67,22 +76,32 @@ it('a CubaLIF with synaptic memory imports as a current-based LIF and follows th
 /** NIR's equations, stepped directly (no snnc code): spikes per layer after each step, and the output counts. */
 function reference(net: Net, x: Float32Array, T: number): { lif1: number[]; lif2: number[]; counts: number[] } {
   const conv = new Float64Array(32);
-  for (let o = 0; o < 2; o++) for (let y = 0; y < 4; y++) for (let xx = 0; xx < 4; xx++) {
-    let s = f32(net.conv.b[o] as number);
-    for (let u = 0; u < 3; u++) for (let v = 0; v < 3; v++) {
-      const iy = y + u - 1;
-      const ix = xx + v - 1;
-      if (iy >= 0 && iy < 4 && ix >= 0 && ix < 4) s += f32(net.conv.w[o * 9 + u * 3 + v] as number) * (x[iy * 4 + ix] as number);
-    }
-    conv[o * 16 + y * 4 + xx] = s;
-  }
-  const layer = (p: Net['l1'], n: number) => ({ p: { a: 1 - DT / f32(p.tauSyn), b: DT / f32(p.tauSyn), lk: 1 - DT / f32(p.tauMem), g: (DT * f32(p.r)) / f32(p.tauMem), th: f32(p.th) }, I: new Float64Array(n), v: new Float64Array(n) });
+  for (let o = 0; o < 2; o++)
+    for (let y = 0; y < 4; y++)
+      for (let xx = 0; xx < 4; xx++) {
+        let s = f32(net.conv.b[o] as number);
+        for (let u = 0; u < 3; u++)
+          for (let v = 0; v < 3; v++) {
+            const iy = y + u - 1;
+            const ix = xx + v - 1;
+            if (iy >= 0 && iy < 4 && ix >= 0 && ix < 4) s += f32(net.conv.w[o * 9 + u * 3 + v] as number) * (x[iy * 4 + ix] as number);
+          }
+        conv[o * 16 + y * 4 + xx] = s;
+      }
+  const layer = (p: Net['l1'], n: number) => ({
+    p: { a: 1 - DT / f32(p.tauSyn), b: DT / f32(p.tauSyn), lk: 1 - DT / f32(p.tauMem), g: (DT * f32(p.r)) / f32(p.tauMem), th: f32(p.th) },
+    I: new Float64Array(n),
+    v: new Float64Array(n),
+  });
   const step = (L: ReturnType<typeof layer>, S: Float64Array): Float64Array => {
     const z = new Float64Array(S.length);
     for (let i = 0; i < S.length; i++) {
       L.I[i] = L.p.a * (L.I[i] as number) + L.p.b * (S[i] as number);
       const v = L.p.lk * (L.v[i] as number) + L.p.g * (L.I[i] as number);
-      if (v > L.p.th) { z[i] = 1; L.v[i] = 0; } else L.v[i] = v;
+      if (v > L.p.th) {
+        z[i] = 1;
+        L.v[i] = 0;
+      } else L.v[i] = v;
     }
     return z;
   };
@@ -94,11 +113,13 @@ function reference(net: Net, x: Float32Array, T: number): { lif1: number[]; lif2
   for (let t = 0; t < T; t++) {
     const z1 = step(A, conv);
     const pooled = new Float64Array(8);
-    for (let c = 0; c < 2; c++) for (let y = 0; y < 2; y++) for (let xx = 0; xx < 2; xx++) {
-      let s = 0;
-      for (let u = 0; u < 2; u++) for (let v = 0; v < 2; v++) s += z1[c * 16 + (2 * y + u) * 4 + 2 * xx + v] as number;
-      pooled[c * 4 + y * 2 + xx] = s;
-    }
+    for (let c = 0; c < 2; c++)
+      for (let y = 0; y < 2; y++)
+        for (let xx = 0; xx < 2; xx++) {
+          let s = 0;
+          for (let u = 0; u < 2; u++) for (let v = 0; v < 2; v++) s += z1[c * 16 + (2 * y + u) * 4 + 2 * xx + v] as number;
+          pooled[c * 4 + y * 2 + xx] = s;
+        }
     const fc = new Float64Array(3);
     for (let o = 0; o < 3; o++) {
       let s = f32(net.fc.b[o] as number);
@@ -108,7 +129,9 @@ function reference(net: Net, x: Float32Array, T: number): { lif1: number[]; lif2
     const z2 = step(B, fc);
     c1 += z1.reduce((a, b) => a + b, 0);
     c2 += z2.reduce((a, b) => a + b, 0);
-    z2.forEach((z, i) => { out.counts[i] = (out.counts[i] as number) + z; });
+    z2.forEach((z, i) => {
+      out.counts[i] = (out.counts[i] as number) + z;
+    });
     out.lif1.push(c1);
     out.lif2.push(c2);
   }
@@ -119,7 +142,10 @@ it('Conv2d → CubaLIF → SumPool2d → Flatten → Affine → CubaLIF simulate
   const net = makeNet();
   const { nodes, edges } = fileOf(net);
   const g = await importNir(await handNir(nodes, edges));
-  assert.deepEqual(g.nodes.filter((n) => n.op === 'LIF').map((n) => n.op === 'LIF' && (n.attrs.synDecay ?? 0) > 0), [true, true]);
+  assert.deepEqual(
+    g.nodes.filter((n) => n.op === 'LIF').map((n) => n.op === 'LIF' && (n.attrs.synDecay ?? 0) > 0),
+    [true, true],
+  );
   const rnd = lcg(11);
   for (let s = 0; s < 4; s++) {
     const x = Float32Array.from({ length: 16 }, () => Math.round(rnd() * 4) / 4);
@@ -170,12 +196,17 @@ it('the CubaLIF network compiles for Loihi (netx iDecay/vDecay from the decays, 
       if (grp === null) break;
       const read = (k: string): number => Number((f.get(`layer/${i}/neuron/${k}`) as unknown as { value: bigint | number }).value);
       const type = String((f.get(`layer/${i}/type`) as unknown as { value: unknown }).value); // h5py-style fixed strings read as ['dense']
-      if (f.get(`layer/${i}/neuron/iDecay`) !== null && (type === 'dense' || type === 'conv') && read('vDecay') !== 4096) out.push([read('iDecay'), read('vDecay')]);
+      if (f.get(`layer/${i}/neuron/iDecay`) !== null && (type === 'dense' || type === 'conv') && read('vDecay') !== 4096)
+        out.push([read('iDecay'), read('vDecay')]);
     }
     return out;
   });
   // Between them, netx's pooling layer: a non-leaking IF without synaptic memory (4096, 0).
-  assert.deepEqual(decays, [[Math.round(4096 / 3), 512], [4096, 0], [1024, 410]]);
+  assert.deepEqual(decays, [
+    [Math.round(4096 / 3), 512],
+    [4096, 0],
+    [1024, 410],
+  ]);
   const x = { dtype: 'float32' as const, shape: [2, 1, 4, 4], data: Float32Array.from({ length: 32 }, (_, i) => (i % 5) / 4) };
   const sim = simulateLoihi(g, { x, y: Int32Array.of(0, 1) }, { T: 8 });
   assert.equal(sim.accuracyPerStep.length, 8);

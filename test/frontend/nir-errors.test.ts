@@ -82,8 +82,12 @@ it('CubaLIF whose synaptic time constant is shorter than dt is refused with the 
     n['lif'] = {
       type: 'CubaLIF',
       fields: {
-        tau_syn: { f32: [5e-5, 5e-5] }, tau_mem: { f32: [5e-4, 5e-4] }, r: { f32: [5, 5] }, v_leak: { f32: [0, 0] },
-        v_threshold: { f32: [1, 1] }, w_in: { f32: [1, 1] },
+        tau_syn: { f32: [5e-5, 5e-5] },
+        tau_mem: { f32: [5e-4, 5e-4] },
+        r: { f32: [5, 5] },
+        v_leak: { f32: [0, 0] },
+        v_threshold: { f32: [1, 1] },
+        w_in: { f32: [1, 1] },
       },
     };
   });
@@ -95,8 +99,12 @@ it('CubaLIF with τ_syn differing between neurons is refused with the node named
     n['lif'] = {
       type: 'CubaLIF',
       fields: {
-        tau_syn: { f32: [1e-3, 2e-3] }, tau_mem: { f32: [5e-4, 5e-4] }, r: { f32: [5, 5] }, v_leak: { f32: [0, 0] },
-        v_threshold: { f32: [1, 1] }, w_in: { f32: [1, 1] },
+        tau_syn: { f32: [1e-3, 2e-3] },
+        tau_mem: { f32: [5e-4, 5e-4] },
+        r: { f32: [5, 5] },
+        v_leak: { f32: [0, 0] },
+        v_threshold: { f32: [1, 1] },
+        w_in: { f32: [1, 1] },
       },
     };
   });
@@ -108,8 +116,12 @@ it('CubaLIF with τ_syn = dt reduces to LIF', async () => {
     n['lif'] = {
       type: 'CubaLIF',
       fields: {
-        tau_syn: { f32: [1e-4, 1e-4] }, tau_mem: { f32: [5e-4, 5e-4] }, r: { f32: [5, 5] }, v_leak: { f32: [0, 0] },
-        v_threshold: { f32: [1, 1] }, w_in: { f32: [2, 2] },
+        tau_syn: { f32: [1e-4, 1e-4] },
+        tau_mem: { f32: [5e-4, 5e-4] },
+        r: { f32: [5, 5] },
+        v_leak: { f32: [0, 0] },
+        v_threshold: { f32: [1, 1] },
+        w_in: { f32: [2, 2] },
       },
     };
   });

@@ -18,7 +18,10 @@ const CUMULATIVE = [0, 1, 1, 3, 3, 4];
 it('imports a hand-written Affine → LIF file as Gemm → LIF with leak 0.8 and v > θ', async () => {
   const { nodes, edges } = tinyAffineLif();
   const g = await importNir(await handNir(nodes, edges));
-  assert.deepEqual(g.nodes.map((n) => n.op), ['Gemm', 'LIF']);
+  assert.deepEqual(
+    g.nodes.map((n) => n.op),
+    ['Gemm', 'LIF'],
+  );
   const lif = g.nodes[1];
   assert.ok(lif?.op === 'LIF');
   assert.ok(Math.abs(lif.attrs.leak - 0.8) < 1e-7, `leak ${lif.attrs.leak}`);
@@ -52,10 +55,18 @@ it('reads IF with r = 1/dt and an I readout exactly; the dt option rescales the 
     ro: { type: 'I', fields: { r: { f32: [1e4] } } },
     output: { type: 'Output', fields: { shape: { i64: [1] } } },
   };
-  const edges: [string, string][] = [['input', 'lin'], ['lin', 'if'], ['if', 'ro'], ['ro', 'output']];
+  const edges: [string, string][] = [
+    ['input', 'lin'],
+    ['lin', 'if'],
+    ['if', 'ro'],
+    ['ro', 'output'],
+  ];
   const g = await importNir(await handNir(nodes, edges));
   // The integrator before the Output is the readout snnc already sums: no node for it.
-  assert.deepEqual(g.nodes.map((n) => n.op), ['Gemm', 'IF']);
+  assert.deepEqual(
+    g.nodes.map((n) => n.op),
+    ['Gemm', 'IF'],
+  );
   // I = 0.4 per step: v = 0.4, 0.8, 1.2* → spikes at t = 3, 6, 9 (reset to 0).
   const x = { dtype: 'float32' as const, shape: [1, 1], data: Float32Array.of(1) };
   assert.equal(simulate(g, { x, y: Int32Array.of(0) }, { T: 9 }).layers.find((l) => l.name === 'if')?.spikes, 3);
@@ -70,8 +81,16 @@ it('Threshold imports as a memoryless v > θ', async () => {
     th: { type: 'Threshold', fields: { threshold: { f32: [0.5, 0.5, 0.5] } } },
     output: { type: 'Output', fields: { shape: { i64: [3] } } },
   };
-  const g = await importNir(await handNir(nodes, [['input', 'th'], ['th', 'output']]));
-  assert.deepEqual(g.nodes.map((n) => n.op), ['Less', 'Cast']); // stateless by construction
+  const g = await importNir(
+    await handNir(nodes, [
+      ['input', 'th'],
+      ['th', 'output'],
+    ]),
+  );
+  assert.deepEqual(
+    g.nodes.map((n) => n.op),
+    ['Less', 'Cast'],
+  ); // stateless by construction
   // x = [0.4, 0.5, 0.6] each step: only 0.6 > 0.5 (strict) → readout [0, 0, t] → class 2.
   const x = { dtype: 'float32' as const, shape: [1, 3], data: Float32Array.of(0.4, 0.5, 0.6) };
   const r = simulate(g, { x, y: Int32Array.of(2) }, { T: 5 });

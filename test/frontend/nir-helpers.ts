@@ -62,6 +62,10 @@ export function tinyAffineLif(): { nodes: Record<string, HandNode>; edges: [stri
       },
       output: { type: 'Output', fields: { shape: { i64: [2] } } },
     },
-    edges: [['input', 'affine'], ['affine', 'lif'], ['lif', 'output']],
+    edges: [
+      ['input', 'affine'],
+      ['affine', 'lif'],
+      ['lif', 'output'],
+    ],
   };
 }

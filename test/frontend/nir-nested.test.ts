@@ -12,7 +12,9 @@ import { handNir, tinyAffineLif } from './nir-helpers.js';
 const x = { dtype: 'float32' as const, shape: [1, 2], data: Float32Array.of(1, 0.4) };
 const spikes = async (bytes: Uint8Array, T: number): Promise<number[]> => {
   const g = await importNir(bytes);
-  return simulate(g, { x, y: Int32Array.of(0) }, { T }).layers.filter((l) => l.op === 'LIF').map((l) => l.spikes);
+  return simulate(g, { x, y: Int32Array.of(0) }, { T })
+    .layers.filter((l) => l.op === 'LIF')
+    .map((l) => l.spikes);
 };
 
 it('a nested NIRGraph (edges to the sub-graph and to sub.node) gives the flat network', async () => {
@@ -23,17 +25,49 @@ it('a nested NIRGraph (edges to the sub-graph and to sub.node) gives the flat ne
     fields: {},
     graph: {
       nodes: { input: { type: 'Input', fields: { shape: { i64: [2] } } }, lif, output: { type: 'Output', fields: { shape: { i64: [2] } } } },
-      edges: [['input', 'lif'], ['lif', 'output']],
+      edges: [
+        ['input', 'lif'],
+        ['lif', 'output'],
+      ],
     },
   };
   const nodes = { input: flat.nodes['input'] as HandNode, affine: flat.nodes['affine'] as HandNode, sub: inner, output: flat.nodes['output'] as HandNode };
   const want = await spikes(await handNir(flat.nodes, flat.edges), 6);
   assert.deepEqual(want, [4]);
-  assert.deepEqual(await spikes(await handNir(nodes, [['input', 'affine'], ['affine', 'sub'], ['sub', 'output']]), 6), want);
+  assert.deepEqual(
+    await spikes(
+      await handNir(nodes, [
+        ['input', 'affine'],
+        ['affine', 'sub'],
+        ['sub', 'output'],
+      ]),
+      6,
+    ),
+    want,
+  );
   // Edges may name the sub-graph's Input/Output nodes instead.
-  assert.deepEqual(await spikes(await handNir(nodes, [['input', 'affine'], ['affine', 'sub.input'], ['sub.output', 'output']]), 6), want);
-  const g = await importNir(await handNir(nodes, [['input', 'affine'], ['affine', 'sub'], ['sub', 'output']]));
-  assert.deepEqual(g.nodes.map((n) => n.name), ['affine', 'sub.lif']);
+  assert.deepEqual(
+    await spikes(
+      await handNir(nodes, [
+        ['input', 'affine'],
+        ['affine', 'sub.input'],
+        ['sub.output', 'output'],
+      ]),
+      6,
+    ),
+    want,
+  );
+  const g = await importNir(
+    await handNir(nodes, [
+      ['input', 'affine'],
+      ['affine', 'sub'],
+      ['sub', 'output'],
+    ]),
+  );
+  assert.deepEqual(
+    g.nodes.map((n) => n.name),
+    ['affine', 'sub.lif'],
+  );
 });
 
 it('Delay and hidden integrators are refused with their reason and the node named', async () => {
@@ -44,14 +78,23 @@ it('Delay and hidden integrators are refused with their reason and the node name
   ];
   for (const [type, fields, why] of cases) {
     const nodes: Record<string, HandNode> = { ...flat.nodes, odd: { type, fields } };
-    const bytes = await handNir(nodes, [['input', 'affine'], ['affine', 'odd'], ['odd', 'lif'], ['lif', 'output']]);
-    await assert.rejects(importNir(bytes), (e: unknown) => {
-      assert.ok(isSnncError(e));
-      assert.equal(e.code, 'SNNC_E_NIR_UNSUPPORTED');
-      assert.equal(e.node, 'odd');
-      assert.match(e.message, why);
-      return true;
-    }, type);
+    const bytes = await handNir(nodes, [
+      ['input', 'affine'],
+      ['affine', 'odd'],
+      ['odd', 'lif'],
+      ['lif', 'output'],
+    ]);
+    await assert.rejects(
+      importNir(bytes),
+      (e: unknown) => {
+        assert.ok(isSnncError(e));
+        assert.equal(e.code, 'SNNC_E_NIR_UNSUPPORTED');
+        assert.equal(e.node, 'odd');
+        assert.match(e.message, why);
+        return true;
+      },
+      type,
+    );
   }
 });
 
@@ -59,7 +102,10 @@ it('a recurrent edge (a neuron feeding back) is refused, naming the nodes on the
   const flat = tinyAffineLif();
   const nodes = { ...flat.nodes, rec: { type: 'Linear', fields: { weight: { f32: [0.1, 0, 0, 0.1], shape: [2, 2] } } } as HandNode };
   const bytes = await handNir(nodes, [...flat.edges, ['lif', 'rec'], ['rec', 'lif']]);
-  await assert.rejects(importNir(bytes), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_NIR_UNSUPPORTED' && /recurrent/.test(e.message) && /lif/.test(e.message) && /rec/.test(e.message));
+  await assert.rejects(
+    importNir(bytes),
+    (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_NIR_UNSUPPORTED' && /recurrent/.test(e.message) && /lif/.test(e.message) && /rec/.test(e.message),
+  );
 });
 
 it('time constants in steps (Sinabs/Rockpool, dt = 1) are flagged; loadModel reads them with nirDt', async () => {
@@ -79,11 +125,19 @@ it('time constants in steps (Sinabs/Rockpool, dt = 1) are flagged; loadModel rea
     writeFileSync(file, await handNir(nodes, flat.edges));
     const diagnostics: NonNullable<LoadOptions['diagnostics']> = [];
     await loadModel(file, { diagnostics });
-    assert.deepEqual(diagnostics.map((d) => d.code), ['SNNC_W_NIR_DT']);
+    assert.deepEqual(
+      diagnostics.map((d) => d.code),
+      ['SNNC_W_NIR_DT'],
+    );
     const quiet: NonNullable<LoadOptions['diagnostics']> = [];
     const g = await loadModel(file, { nirDt: 1, diagnostics: quiet });
     assert.deepEqual(quiet, []);
-    assert.deepEqual(simulate(g, { x, y: Int32Array.of(0) }, { T: 6 }).layers.filter((l) => l.op === 'LIF').map((l) => l.spikes), [4]);
+    assert.deepEqual(
+      simulate(g, { x, y: Int32Array.of(0) }, { T: 6 })
+        .layers.filter((l) => l.op === 'LIF')
+        .map((l) => l.spikes),
+      [4],
+    );
     await assert.rejects(loadModel(file, { nirDt: -1 }), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_USAGE');
   } finally {
     rmSync(dir, { recursive: true, force: true });

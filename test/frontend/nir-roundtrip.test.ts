@@ -29,7 +29,11 @@ function assertSameGraph(back: Graph, g: Graph): void {
     assert.deepEqual(b.shape, t.shape, k);
     assert.equal(b.dtype, t.dtype, k);
     // Bit-exact: compare the raw bytes.
-    assert.deepEqual(new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength), new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), k);
+    assert.deepEqual(
+      new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength),
+      new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+      k,
+    );
   }
   for (const k of Object.keys(g.meta)) if (k !== 'format') assert.equal(back.meta[k], g.meta[k], k);
   assert.equal(back.meta['format'], 'nir');
@@ -52,7 +56,10 @@ function assertSameRun(a: Graph, b: Graph, x: Tensor, T: number): void {
     const ra = simulate(a, { x, y }, { T, mode });
     const rb = simulate(b, { x, y }, { T, mode });
     assert.deepEqual(rb.predictions, ra.predictions);
-    assert.deepEqual(rb.layers.map((l) => [l.name, l.spikes]), ra.layers.map((l) => [l.name, l.spikes]));
+    assert.deepEqual(
+      rb.layers.map((l) => [l.name, l.spikes]),
+      ra.layers.map((l) => [l.name, l.spikes]),
+    );
     assert.deepEqual(rb.accuracyPerStep, ra.accuracyPerStep);
   }
 }
@@ -63,11 +70,17 @@ function lifGraph(): Graph {
     name: 'lif-mix',
     inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 2, 6, 6] }],
     initializers: {
-      cw: float32Tensor([3, 2, 3, 3], Array.from({ length: 54 }, (_v, i) => ((i * 37) % 11) / 11 - 0.4)),
+      cw: float32Tensor(
+        [3, 2, 3, 3],
+        Array.from({ length: 54 }, (_v, i) => ((i * 37) % 11) / 11 - 0.4),
+      ),
       th1: float32Tensor([3, 1, 1], [0.7, 0.9, 1.1]),
       k: float32Tensor([3, 1, 1], [0.5, 1.5, 0.25]),
       th2: float32Tensor([], [0.6]),
-      w: float32Tensor([4, 27], Array.from({ length: 108 }, (_v, i) => ((i * 53) % 17) / 17 - 0.45)),
+      w: float32Tensor(
+        [4, 27],
+        Array.from({ length: 108 }, (_v, i) => ((i * 53) % 17) / 17 - 0.45),
+      ),
       th3: float32Tensor([4], [0.5, 0.6, 0.7, 0.8]),
     },
     nodes: [
@@ -76,7 +89,13 @@ function lifGraph(): Graph {
       { name: 'scale', op: 'Mul', inputs: ['s1', 'k'], outputs: ['m'] },
       { name: 'sum', op: 'Add', inputs: ['m', 'c'], outputs: ['a'] },
       { name: 'lif2', op: 'LIF', attrs: { reset: 'subtract', vInit: 0.25, fire: 'ge', refractory: 0, leak: 0.3 }, inputs: ['a', 'th2'], outputs: ['s2'] },
-      { name: 'pool', op: 'AveragePool', attrs: { ...windowAttrs({ kernelShape: [2, 2], strides: [2, 2] }), ceilMode: false, countIncludePad: false }, inputs: ['s2'], outputs: ['p'] },
+      {
+        name: 'pool',
+        op: 'AveragePool',
+        attrs: { ...windowAttrs({ kernelShape: [2, 2], strides: [2, 2] }), ceilMode: false, countIncludePad: false },
+        inputs: ['s2'],
+        outputs: ['p'],
+      },
       { name: 'flat', op: 'Flatten', attrs: { axis: 1 }, inputs: ['p'], outputs: ['f'] },
       { name: 'fc', op: 'Gemm', attrs: gemmAttrs({ transB: true }), inputs: ['f', 'w'], outputs: ['y'] },
       { name: 'lif3', op: 'LIF', attrs: { reset: 'zero', vInit: 0, fire: 'ge', refractory: 0, leak: 1 }, inputs: ['y', 'th3'], outputs: ['s3'] },
@@ -143,11 +162,20 @@ describe('NIR round trip', () => {
       initializers: { th: float32Tensor([], [1]) },
       nodes: [
         { name: 'if', op: 'IF', attrs: { reset: 'zero', vInit: 0, fire: 'gt', refractory: 0 }, inputs: ['x', 'th'], outputs: ['s'] },
-        { name: 'gate-pool', op: 'SpikeMaxPool', attrs: { ...windowAttrs({ kernelShape: [2, 2], strides: [2, 2] }), ceilMode: false }, inputs: ['s'], outputs: ['p'] },
+        {
+          name: 'gate-pool',
+          op: 'SpikeMaxPool',
+          attrs: { ...windowAttrs({ kernelShape: [2, 2], strides: [2, 2] }), ceilMode: false },
+          inputs: ['s'],
+          outputs: ['p'],
+        },
       ],
       outputs: ['p'],
     });
-    await assert.rejects(exportNir(g), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_UNSUPPORTED_OP' && e.node === 'gate-pool' && /--maxpool avg/.test(e.hint ?? ''));
+    await assert.rejects(
+      exportNir(g),
+      (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_UNSUPPORTED_OP' && e.node === 'gate-pool' && /--maxpool avg/.test(e.hint ?? ''),
+    );
   });
 });
 
@@ -171,16 +199,32 @@ describe('NIR layout as nir.read expects it (read back with h5wasm directly)', (
       const nodes = f.get('node/nodes') as Group;
       const typeOf = (k: string): unknown => ds(`node/nodes/${k}/type`).value;
       assert.deepEqual(ds('node/nodes/lif1/type').shape, []);
-      assert.deepEqual(nodes.keys().map((k) => [k, typeOf(k)]).sort(), [
-        ['conv', 'Conv2d'], ['fc', 'Linear'], ['flat', 'Flatten'], ['lif1', 'LIF'], ['lif2', 'LIF'], ['lif3', 'IF'], ['output', 'Output'],
-        ['pool', 'AvgPool2d'], ['lif3_readout', 'I'], ['scale', 'Scale'], ['sum', 'Scale'], ['x', 'Input'],
-      ].sort());
+      assert.deepEqual(
+        nodes
+          .keys()
+          .map((k) => [k, typeOf(k)])
+          .sort(),
+        [
+          ['conv', 'Conv2d'],
+          ['fc', 'Linear'],
+          ['flat', 'Flatten'],
+          ['lif1', 'LIF'],
+          ['lif2', 'LIF'],
+          ['lif3', 'IF'],
+          ['output', 'Output'],
+          ['pool', 'AvgPool2d'],
+          ['lif3_readout', 'I'],
+          ['scale', 'Scale'],
+          ['sum', 'Scale'],
+          ['x', 'Input'],
+        ].sort(),
+      );
       assert.deepEqual((f.get('node/nodes/lif1') as Group).keys().sort(), ['metadata', 'r', 'tau', 'type', 'v_leak', 'v_reset', 'v_threshold']);
       // τ = dt/(1 − leak) with dt = 1e-4: leak 0.9 → 1e-3 s; r = τ/dt = 10; per neuron (3, 6, 6).
       const tau = ds('node/nodes/lif1/tau');
       assert.deepEqual(tau.shape, [3, 6, 6]);
-      assert.ok(Math.abs((tau.value as Float64Array)[0] as number - 1e-3) < 1e-15);
-      assert.ok(Math.abs((ds('node/nodes/lif1/r').value as Float64Array)[0] as number - 10) < 1e-9);
+      assert.ok(Math.abs(((tau.value as Float64Array)[0] as number) - 1e-3) < 1e-15);
+      assert.ok(Math.abs(((ds('node/nodes/lif1/r').value as Float64Array)[0] as number) - 10) < 1e-9);
       assert.deepEqual([...(ds('node/nodes/flat/start_dim').value as unknown as bigint[] | BigInt64Array).toString()], ['0']);
       assert.deepEqual(ds('node/nodes/x/shape').value, BigInt64Array.of(2n, 6n, 6n));
       assert.deepEqual(ds('node/nodes/conv/stride').value, BigInt64Array.of(1n, 1n));

@@ -29,20 +29,29 @@ const ok = () => ({
 describe('ONNX import rejects bad input', () => {
   it('the valid base model imports', () => {
     const g = importOnnx(buildModel(ok()));
-    assert.deepEqual(g.nodes.map((n) => n.op), ['Relu']);
+    assert.deepEqual(
+      g.nodes.map((n) => n.op),
+      ['Relu'],
+    );
     assert.deepEqual(g.values.get('y')?.shape, [2, 3]);
   });
 
   it('truncated bytes: SNNC_E_ONNX_PARSE with the file', () => {
     const b = buildModel(ok());
-    assert.throws(() => importOnnx(b.subarray(0, b.length - 7), { file: 'm.onnx' }), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_ONNX_PARSE' && e.file === 'm.onnx');
+    assert.throws(
+      () => importOnnx(b.subarray(0, b.length - 7), { file: 'm.onnx' }),
+      (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_ONNX_PARSE' && e.file === 'm.onnx',
+    );
   });
 
   it('random garbage: parse error or no graph', () => {
     const r = prng(7);
     for (let k = 0; k < 20; k++) {
       const b = Uint8Array.from({ length: 64 + k * 13 }, () => Math.floor((r() + 1) * 128) & 0xff);
-      assert.throws(() => importOnnx(b), (e: unknown) => isSnncError(e) && (e.code === 'SNNC_E_ONNX_PARSE' || e.code === 'SNNC_E_ONNX_INVALID'));
+      assert.throws(
+        () => importOnnx(b),
+        (e: unknown) => isSnncError(e) && (e.code === 'SNNC_E_ONNX_PARSE' || e.code === 'SNNC_E_ONNX_INVALID'),
+      );
     }
     throwsCode(() => importOnnx(new TextEncoder().encode('{"format": "layers-model"}')), 'SNNC_E_ONNX_PARSE');
     throwsCode(() => importOnnx(new Uint8Array(0)), 'SNNC_E_ONNX_INVALID', /no ONNX graph/);
@@ -104,11 +113,12 @@ describe('ONNX import rejects bad input', () => {
     writeFileSync(join(outside, 'w.bin'), new Uint8Array(24));
     symlinkSync(join(outside, 'w.bin'), join(dir, 'link.bin'));
     writeFileSync(join(dir, 'w.bin'), new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer));
-    const withExt = (location: string): Uint8Array => buildModel({
-      ...ok(),
-      nodes: [node('Add', ['x', 'w'], ['y'])],
-      initializers: [{ name: 'w', dataType: 1, dims: [2, 3], dataLocation: 1, externalData: [{ key: 'location', value: location }] }],
-    });
+    const withExt = (location: string): Uint8Array =>
+      buildModel({
+        ...ok(),
+        nodes: [node('Add', ['x', 'w'], ['y'])],
+        initializers: [{ name: 'w', dataType: 1, dims: [2, 3], dataLocation: 1, externalData: [{ key: 'location', value: location }] }],
+      });
     const load = (location: string) => {
       const f = join(dir, `m-${location.replace(/\W/g, '_')}.onnx`);
       writeFileSync(f, withExt(location));
@@ -138,11 +148,12 @@ describe('ONNX import rejects bad input', () => {
   });
 
   it('auto_pad typo and unknown attributes: SNNC_E_UNSUPPORTED_ATTR', () => {
-    const pool = (attrs: ReturnType<typeof A.i>[]) => buildModel({
-      nodes: [node('MaxPool', ['x'], ['y'], [A.ints('kernel_shape', [2, 2]), ...attrs])],
-      inputs: [vi('x', 'float32', [1, 1, 4, 4])],
-      outputs: [vi('y', 'float32', [1, 1, 2, 2])],
-    });
+    const pool = (attrs: ReturnType<typeof A.i>[]) =>
+      buildModel({
+        nodes: [node('MaxPool', ['x'], ['y'], [A.ints('kernel_shape', [2, 2]), ...attrs])],
+        inputs: [vi('x', 'float32', [1, 1, 4, 4])],
+        outputs: [vi('y', 'float32', [1, 1, 2, 2])],
+      });
     throwsCode(() => importOnnx(pool([A.s('auto_pad', 'SAME_UPPPER')])), 'SNNC_E_UNSUPPORTED_ATTR', /SAME_UPPPER/);
     throwsCode(() => importOnnx(pool([A.i('frobnicate', 1)])), 'SNNC_E_UNSUPPORTED_ATTR', /frobnicate/);
     throwsCode(() => importOnnx(pool([A.f('ceil_mode', 1)])), 'SNNC_E_UNSUPPORTED_ATTR', /ceil_mode/);
@@ -191,7 +202,12 @@ describe('ONNX import rejects bad input', () => {
 describe('ONNX import naming', () => {
   it('unnamed and duplicate-named nodes get unique deterministic names', () => {
     const m = buildModel({
-      nodes: [node('Relu', ['x'], ['a']), node('Relu', ['a'], ['b'], [], { name: 'r' }), node('Relu', ['b'], ['c'], [], { name: 'r' }), node('Relu', ['c'], ['y'], [], { name: 'Relu_0' })],
+      nodes: [
+        node('Relu', ['x'], ['a']),
+        node('Relu', ['a'], ['b'], [], { name: 'r' }),
+        node('Relu', ['b'], ['c'], [], { name: 'r' }),
+        node('Relu', ['c'], ['y'], [], { name: 'Relu_0' }),
+      ],
       inputs: [vi('x', 'float32', [2])],
       outputs: [vi('y', 'float32', [2])],
     });

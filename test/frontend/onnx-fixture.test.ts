@@ -21,17 +21,29 @@ const generator = (seed: number): Gen => {
   });
 };
 const win = (k: number, s: number, p: number): WindowAttrs => ({
-  kernelShape: [k, k], strides: [s, s], pads: [p, p, p, p], dilations: [1, 1], autoPad: 'NOTSET',
+  kernelShape: [k, k],
+  strides: [s, s],
+  pads: [p, p, p, p],
+  dilations: [1, 1],
+  autoPad: 'NOTSET',
 });
 
 function buildNet(seed: number): Graph {
   const f32 = generator(seed);
   const inits = new Map<string, Tensor>([
-    ['w1', f32([8, 3, 3, 3])], ['b1', f32([8], 0.1)],
-    ['bn1.s', f32([8], 0.2, 1)], ['bn1.b', f32([8], 0.1)], ['bn1.m', f32([8], 0.1)], ['bn1.v', f32([8], 0.2, 1)],
+    ['w1', f32([8, 3, 3, 3])],
+    ['b1', f32([8], 0.1)],
+    ['bn1.s', f32([8], 0.2, 1)],
+    ['bn1.b', f32([8], 0.1)],
+    ['bn1.m', f32([8], 0.1)],
+    ['bn1.v', f32([8], 0.2, 1)],
     ['w2', f32([8, 8, 3, 3], 0.2)],
-    ['bn2.s', f32([8], 0.2, 1)], ['bn2.b', f32([8], 0.1)], ['bn2.m', f32([8], 0.1)], ['bn2.v', f32([8], 0.2, 1)],
-    ['fc.w', f32([10, 8])], ['fc.b', f32([10], 0.1)],
+    ['bn2.s', f32([8], 0.2, 1)],
+    ['bn2.b', f32([8], 0.1)],
+    ['bn2.m', f32([8], 0.1)],
+    ['bn2.v', f32([8], 0.2, 1)],
+    ['fc.w', f32([10, 8])],
+    ['fc.b', f32([10], 0.1)],
   ]);
   const eps = Math.fround(1e-5);
   const nodes: Node[] = [
@@ -70,7 +82,10 @@ describe('PyTorch-style fixture through exportOnnx', () => {
     assert.equal(Number(m.opsetImport[0]?.version), 18);
     assert.equal(m.graph?.input?.[0]?.type?.tensorType?.shape?.dim?.[0]?.dimParam, 'N');
     assert.equal(m.graph?.valueInfo?.length, 10);
-    assert.deepEqual(m.metadataProps.map((p) => p.key), ['source']);
+    assert.deepEqual(
+      m.metadataProps.map((p) => p.key),
+      ['source'],
+    );
   });
 
   it('loads in onnxruntime; batch rows equal single-sample runs', async () => {
@@ -94,4 +109,3 @@ describe('PyTorch-style fixture through exportOnnx', () => {
     assertSameGraph(g, importOnnx(bytes));
   });
 });
-

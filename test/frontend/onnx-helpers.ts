@@ -15,14 +15,29 @@ type IValueInfo = OnnxNs.IValueInfoProto;
 type IAttr = OnnxNs.IAttributeProto;
 
 const DT: Record<DType, number> = {
-  float32: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7,
-  bool: 9, float16: 10, float64: 11, uint32: 12, uint64: 13,
+  float32: 1,
+  uint8: 2,
+  int8: 3,
+  uint16: 4,
+  int16: 5,
+  int32: 6,
+  int64: 7,
+  bool: 9,
+  float16: 10,
+  float64: 11,
+  uint32: 12,
+  uint64: 13,
 };
 
 export function vi(name: string, dtype: DType | number, dims: readonly (number | string)[]): IValueInfo {
   return {
     name,
-    type: { tensorType: { elemType: typeof dtype === 'number' ? dtype : DT[dtype], shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType: typeof dtype === 'number' ? dtype : DT[dtype],
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   };
 }
 
@@ -75,18 +90,34 @@ export function buildModel(p: ModelParts): Uint8Array {
 function toOrt(t: Tensor): ort.Tensor {
   const dims = [...t.shape];
   switch (t.dtype) {
-    case 'float16': return new ort.Tensor('float16', Uint16Array.from(t.data as Float32Array, (x) => floatToHalf(x)), dims);
-    case 'bool': return new ort.Tensor('bool', Uint8Array.from(t.data as Uint8Array), dims);
-    case 'float32': return new ort.Tensor('float32', t.data as Float32Array, dims);
-    case 'float64': return new ort.Tensor('float64', t.data as Float64Array, dims);
-    case 'int8': return new ort.Tensor('int8', t.data as Int8Array, dims);
-    case 'int16': return new ort.Tensor('int16', t.data as Int16Array, dims);
-    case 'int32': return new ort.Tensor('int32', t.data as Int32Array, dims);
-    case 'int64': return new ort.Tensor('int64', t.data as BigInt64Array, dims);
-    case 'uint8': return new ort.Tensor('uint8', t.data as Uint8Array, dims);
-    case 'uint16': return new ort.Tensor('uint16', t.data as Uint16Array, dims);
-    case 'uint32': return new ort.Tensor('uint32', t.data as Uint32Array, dims);
-    case 'uint64': return new ort.Tensor('uint64', t.data as BigUint64Array, dims);
+    case 'float16':
+      return new ort.Tensor(
+        'float16',
+        Uint16Array.from(t.data as Float32Array, (x) => floatToHalf(x)),
+        dims,
+      );
+    case 'bool':
+      return new ort.Tensor('bool', Uint8Array.from(t.data as Uint8Array), dims);
+    case 'float32':
+      return new ort.Tensor('float32', t.data as Float32Array, dims);
+    case 'float64':
+      return new ort.Tensor('float64', t.data as Float64Array, dims);
+    case 'int8':
+      return new ort.Tensor('int8', t.data as Int8Array, dims);
+    case 'int16':
+      return new ort.Tensor('int16', t.data as Int16Array, dims);
+    case 'int32':
+      return new ort.Tensor('int32', t.data as Int32Array, dims);
+    case 'int64':
+      return new ort.Tensor('int64', t.data as BigInt64Array, dims);
+    case 'uint8':
+      return new ort.Tensor('uint8', t.data as Uint8Array, dims);
+    case 'uint16':
+      return new ort.Tensor('uint16', t.data as Uint16Array, dims);
+    case 'uint32':
+      return new ort.Tensor('uint32', t.data as Uint32Array, dims);
+    case 'uint64':
+      return new ort.Tensor('uint64', t.data as BigUint64Array, dims);
   }
 }
 
@@ -94,19 +125,32 @@ function fromOrt(t: ort.Tensor): Tensor {
   const shape = t.dims.map(Number);
   const d = t.data;
   switch (t.type) {
-    case 'float16': return { dtype: 'float16', shape, data: Float32Array.from(d as Uint16Array, (h) => halfToFloat(h)) };
-    case 'bool': return { dtype: 'bool', shape, data: Uint8Array.from(d as Uint8Array, (b) => (b ? 1 : 0)) };
-    case 'float32': return { dtype: 'float32', shape, data: d as Float32Array };
-    case 'float64': return { dtype: 'float64', shape, data: d as Float64Array };
-    case 'int8': return { dtype: 'int8', shape, data: d as Int8Array };
-    case 'int16': return { dtype: 'int16', shape, data: d as Int16Array };
-    case 'int32': return { dtype: 'int32', shape, data: d as Int32Array };
-    case 'int64': return { dtype: 'int64', shape, data: d as BigInt64Array };
-    case 'uint8': return { dtype: 'uint8', shape, data: d as Uint8Array };
-    case 'uint16': return { dtype: 'uint16', shape, data: d as Uint16Array };
-    case 'uint32': return { dtype: 'uint32', shape, data: d as Uint32Array };
-    case 'uint64': return { dtype: 'uint64', shape, data: d as BigUint64Array };
-    default: throw new Error(`unexpected ORT type ${t.type}`);
+    case 'float16':
+      return { dtype: 'float16', shape, data: Float32Array.from(d as Uint16Array, (h) => halfToFloat(h)) };
+    case 'bool':
+      return { dtype: 'bool', shape, data: Uint8Array.from(d as Uint8Array, (b) => (b ? 1 : 0)) };
+    case 'float32':
+      return { dtype: 'float32', shape, data: d as Float32Array };
+    case 'float64':
+      return { dtype: 'float64', shape, data: d as Float64Array };
+    case 'int8':
+      return { dtype: 'int8', shape, data: d as Int8Array };
+    case 'int16':
+      return { dtype: 'int16', shape, data: d as Int16Array };
+    case 'int32':
+      return { dtype: 'int32', shape, data: d as Int32Array };
+    case 'int64':
+      return { dtype: 'int64', shape, data: d as BigInt64Array };
+    case 'uint8':
+      return { dtype: 'uint8', shape, data: d as Uint8Array };
+    case 'uint16':
+      return { dtype: 'uint16', shape, data: d as Uint16Array };
+    case 'uint32':
+      return { dtype: 'uint32', shape, data: d as Uint32Array };
+    case 'uint64':
+      return { dtype: 'uint64', shape, data: d as BigUint64Array };
+    default:
+      throw new Error(`unexpected ORT type ${t.type}`);
   }
 }
 
@@ -145,7 +189,11 @@ export function assertSameGraph(a: Graph, b: Graph): void {
   a.nodes.forEach((n, i) => {
     const m = b.nodes[i];
     assert.ok(m !== undefined);
-    assert.deepEqual({ name: m.name, op: m.op, inputs: m.inputs, outputs: m.outputs, attrs: m.attrs }, { name: n.name, op: n.op, inputs: n.inputs, outputs: n.outputs, attrs: n.attrs }, `node ${n.name}`);
+    assert.deepEqual(
+      { name: m.name, op: m.op, inputs: m.inputs, outputs: m.outputs, attrs: m.attrs },
+      { name: n.name, op: n.op, inputs: n.inputs, outputs: n.outputs, attrs: n.attrs },
+      `node ${n.name}`,
+    );
   });
   assert.deepEqual([...b.initializers.keys()].sort(), [...a.initializers.keys()].sort(), 'initializer names');
   for (const [k, t] of a.initializers) {
@@ -158,4 +206,3 @@ export function assertSameGraph(a: Graph, b: Graph): void {
   for (const [k, v] of a.values) assert.deepEqual(b.values.get(k), v, `value ${k}`);
   assert.equal(b.values.size, a.values.size, 'value count');
 }
-

@@ -20,7 +20,9 @@ const NOT_IMPORTED = new Set(['test_squeeze', 'test_squeeze_negative_axes']);
 function listCases(): string[] {
   if (!HAVE_CORPUS) return [];
   const out: string[] = [];
-  for (const suite of readdirSync(CORPUS).filter((s) => !s.endsWith('.md')).sort()) {
+  for (const suite of readdirSync(CORPUS)
+    .filter((s) => !s.endsWith('.md'))
+    .sort()) {
     for (const c of readdirSync(join(CORPUS, suite)).sort()) {
       if (existsSync(join(CORPUS, suite, c, 'model.onnx')) && !NOT_IMPORTED.has(c)) out.push(join(suite, c));
     }
@@ -68,7 +70,9 @@ describe('ONNX round trip over the corpus', { skip: HAVE_CORPUS ? false : 'no co
         assert.match((await ortLoadError(original)) ?? '', new RegExp(`implementation for ${kernel[1] ?? ''}\\(`));
         return;
       }
-      for (const s of readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort()) {
+      for (const s of readdirSync(dir)
+        .filter((d) => d.startsWith('test_data_set_'))
+        .sort()) {
         const ins = inputsOf(join(dir, s));
         const feeds = new Map(g1.inputs.map((n, i) => [n, ins[i] as Tensor]));
         const got = await runOrt(bytes, feeds);

@@ -21,7 +21,13 @@ function snnGraph() {
     },
     nodes: [
       { name: 'if1', op: 'IF', attrs: { reset: 'subtract', vInit: 0.5, fire: 'ge', refractory: 0 }, inputs: ['x', 'th1'], outputs: ['s1'] },
-      { name: 'pool', op: 'SpikeMaxPool', attrs: { ...windowAttrs({ kernelShape: [2, 2], strides: [2, 2] }), ceilMode: false }, inputs: ['s1'], outputs: ['p'] },
+      {
+        name: 'pool',
+        op: 'SpikeMaxPool',
+        attrs: { ...windowAttrs({ kernelShape: [2, 2], strides: [2, 2] }), ceilMode: false },
+        inputs: ['s1'],
+        outputs: ['p'],
+      },
       { name: 'flat', op: 'Flatten', attrs: { axis: 1 }, inputs: ['p'], outputs: ['f'] },
       { name: 'fc', op: 'Gemm', attrs: gemmAttrs({ transB: true }), inputs: ['f', 'w'], outputs: ['y'] },
       { name: 'lif', op: 'LIF', attrs: { reset: 'zero', vInit: 0, fire: 'gt', refractory: 2, leak: 0.875 }, inputs: ['y', 'th2'], outputs: ['s2'] },
@@ -58,8 +64,14 @@ it('rejects an unknown ai.snnc op and a missing domain import', () => {
   const n = m.graph?.node?.find((x) => x.name === 'if1');
   assert.ok(n);
   n.opType = 'Izhikevich';
-  assert.throws(() => importOnnx(onnx.ModelProto.encode(m).finish()), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_UNSUPPORTED_OP' && e.node === 'if1');
+  assert.throws(
+    () => importOnnx(onnx.ModelProto.encode(m).finish()),
+    (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_UNSUPPORTED_OP' && e.node === 'if1',
+  );
   n.opType = 'IF';
   m.opsetImport = (m.opsetImport ?? []).filter((o) => o.domain !== 'ai.snnc');
-  assert.throws(() => importOnnx(onnx.ModelProto.encode(m).finish()), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_UNSUPPORTED_OP');
+  assert.throws(
+    () => importOnnx(onnx.ModelProto.encode(m).finish()),
+    (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_UNSUPPORTED_OP',
+  );
 });

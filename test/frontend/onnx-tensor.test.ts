@@ -24,9 +24,16 @@ function throwsCode(fn: () => unknown, code: ErrorCode, re?: RegExp): void {
 }
 
 const DTYPE_CASES: Record<string, string> = {
-  test_add: 'float32', test_add_int8: 'int8', test_add_uint8: 'uint8', test_add_int16: 'int16',
-  test_add_uint16: 'uint16', test_add_uint32: 'uint32', test_add_uint64: 'uint64',
-  test_div_int32_trunc: 'int32', test_mul_int16: 'int16', test_sub_uint64: 'uint64',
+  test_add: 'float32',
+  test_add_int8: 'int8',
+  test_add_uint8: 'uint8',
+  test_add_int16: 'int16',
+  test_add_uint16: 'uint16',
+  test_add_uint32: 'uint32',
+  test_add_uint64: 'uint64',
+  test_div_int32_trunc: 'int32',
+  test_mul_int16: 'int16',
+  test_sub_uint64: 'uint64',
 };
 
 describe('TensorProto files of the corpus', { skip: HAVE_CORPUS ? false : 'no corpus' }, () => {
@@ -67,7 +74,10 @@ describe('TensorProto files of the corpus', { skip: HAVE_CORPUS ? false : 'no co
         for (const s of readdirSync(join(CORPUS, suite, c)).filter((d) => d.startsWith('test_data_set_'))) {
           for (const f of readdirSync(join(CORPUS, suite, c, s))) {
             const t = readTensorFile(join(CORPUS, suite, c, s, f)).tensor;
-            assert.equal(t.data.length, t.shape.reduce((a, b) => a * b, 1));
+            assert.equal(
+              t.data.length,
+              t.shape.reduce((a, b) => a * b, 1),
+            );
             count++;
           }
         }
@@ -124,7 +134,13 @@ describe('TensorProto fields', () => {
   });
 
   it('rejects unsupported data types by name', () => {
-    for (const [code, name] of [[8, 'STRING'], [16, 'BFLOAT16'], [17, 'FLOAT8E4M3FN'], [14, 'COMPLEX64'], [22, 'INT4']] as const) {
+    for (const [code, name] of [
+      [8, 'STRING'],
+      [16, 'BFLOAT16'],
+      [17, 'FLOAT8E4M3FN'],
+      [14, 'COMPLEX64'],
+      [22, 'INT4'],
+    ] as const) {
       throwsCode(() => tensorFromProto({ name: 'w', dataType: code, dims: [1], rawData: new Uint8Array(4) }), 'SNNC_E_UNSUPPORTED_DTYPE', new RegExp(name));
     }
   });
@@ -161,7 +177,10 @@ describe('external data', () => {
   bytes.set(new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer), 8);
   writeFileSync(join(dir, 'x.bin'), bytes);
   const ext = (location: string, extra: Record<string, string> = {}) => ({
-    name: 'w', dataType: 1, dims: [4], dataLocation: 1,
+    name: 'w',
+    dataType: 1,
+    dims: [4],
+    dataLocation: 1,
     externalData: [{ key: 'location', value: location }, ...Object.entries(extra).map(([key, value]) => ({ key, value }))],
   });
 

@@ -12,16 +12,21 @@ import type { ErrorCode } from '../../src/errors.js';
 import { cli } from '../helpers/cli.js';
 import { buildModel, node } from './onnx-helpers.js';
 
-const relu = (opset: number, irVersion?: number): Uint8Array => buildModel({
-  nodes: [node('Relu', ['x'], ['y'])],
-  inputs: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }] } } } }],
-  outputs: [{ name: 'y', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }] } } } }],
-  opset,
-  ...(irVersion !== undefined ? { irVersion } : {}),
-});
+const relu = (opset: number, irVersion?: number): Uint8Array =>
+  buildModel({
+    nodes: [node('Relu', ['x'], ['y'])],
+    inputs: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }] } } } }],
+    outputs: [{ name: 'y', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }] } } } }],
+    opset,
+    ...(irVersion !== undefined ? { irVersion } : {}),
+  });
 
 function refused(bytes: Uint8Array, code: ErrorCode, text: RegExp): void {
-  assert.throws(() => importOnnx(bytes), (e: unknown) => isSnncError(e) && e.code === code && text.test(e.message), `${code} ${text}`);
+  assert.throws(
+    () => importOnnx(bytes),
+    (e: unknown) => isSnncError(e) && e.code === code && text.test(e.message),
+    `${code} ${text}`,
+  );
 }
 
 it('opset 99, 26, 0 and −1 of the default domain are refused naming the domain and version', () => {
@@ -38,7 +43,12 @@ it('IR version 99 is unsupported, 0 and −1 are invalid headers', () => {
 });
 
 it('opsets 7, 13 and 25 with their IR versions import', () => {
-  for (const [opset, ir] of [[7, 3], [13, 7], [25, 13]] as const) assert.equal(importOnnx(relu(opset, ir)).nodes.length, 1, `opset ${opset}`);
+  for (const [opset, ir] of [
+    [7, 3],
+    [13, 7],
+    [25, 13],
+  ] as const)
+    assert.equal(importOnnx(relu(opset, ir)).nodes.length, 1, `opset ${opset}`);
 });
 
 it('the CLI exits 2 with the code and no stack trace', async () => {

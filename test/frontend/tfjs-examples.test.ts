@@ -11,7 +11,9 @@ import { loadMnist } from '../../src/data/mnist.js';
 import { initTfjs, loadLayersModelFile } from '../../scripts/tfjs-env.js';
 import { EXAMPLES } from '../helpers/paths.js';
 
-before(async () => { await initTfjs(); });
+before(async () => {
+  await initTfjs();
+});
 
 describe('examples/*.onnx', () => {
   const test = loadMnist('test', { limit: 100 });
@@ -19,21 +21,25 @@ describe('examples/*.onnx', () => {
   for (const name of ['mlp', 'lenet', 'cnn-bn', 'resnet-tiny']) {
     const onnxPath = join(EXAMPLES, `${name}.onnx`);
     const tfjsPath = join(EXAMPLES, 'tfjs', name, 'model.json');
-    it(`${name}.onnx in onnxruntime matches its TF.js model within 1e-4 and is under 1 MB`, { skip: !(existsSync(onnxPath) && existsSync(tfjsPath)) && 'examples not built' }, async () => {
-      assert.ok(statSync(onnxPath).size < 1 << 20);
-      const session = await ort.InferenceSession.create(onnxPath);
-      const feeds = { [session.inputNames[0] ?? '']: new ort.Tensor('float32', x, [100, 1, 28, 28]) };
-      const res = await session.run(feeds);
-      const ours = res[session.outputNames[0] ?? '']?.data as Float32Array;
-      const model = await loadLayersModelFile(tfjsPath);
-      const input = tf.tensor4d(x, [100, 28, 28, 1]); // one channel: NCHW and NHWC bytes coincide
-      const ref = await (model.predict(input) as tf.Tensor).data();
-      input.dispose();
-      model.dispose();
-      assert.equal(ours.length, ref.length);
-      let d = 0;
-      for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs((ours[i] ?? NaN) - (ref[i] ?? 0)));
-      assert.ok(d < 1e-4, `max abs difference ${d}`);
-    });
+    it(
+      `${name}.onnx in onnxruntime matches its TF.js model within 1e-4 and is under 1 MB`,
+      { skip: !(existsSync(onnxPath) && existsSync(tfjsPath)) && 'examples not built' },
+      async () => {
+        assert.ok(statSync(onnxPath).size < 1 << 20);
+        const session = await ort.InferenceSession.create(onnxPath);
+        const feeds = { [session.inputNames[0] ?? '']: new ort.Tensor('float32', x, [100, 1, 28, 28]) };
+        const res = await session.run(feeds);
+        const ours = res[session.outputNames[0] ?? '']?.data as Float32Array;
+        const model = await loadLayersModelFile(tfjsPath);
+        const input = tf.tensor4d(x, [100, 28, 28, 1]); // one channel: NCHW and NHWC bytes coincide
+        const ref = await (model.predict(input) as tf.Tensor).data();
+        input.dispose();
+        model.dispose();
+        assert.equal(ours.length, ref.length);
+        let d = 0;
+        for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs((ours[i] ?? NaN) - (ref[i] ?? 0)));
+        assert.ok(d < 1e-4, `max abs difference ${d}`);
+      },
+    );
   }
 });

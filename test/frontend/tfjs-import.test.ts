@@ -27,16 +27,19 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** NHWC [n, h, w, c] data → NCHW tensor. */
 function toNchw(x: Float32Array, n: number, h: number, w: number, c: number): Tensor {
   const out = new Float32Array(x.length);
-  for (let b = 0; b < n; b++) for (let y = 0; y < h; y++) for (let z = 0; z < w; z++) for (let k = 0; k < c; k++) {
-    out[((b * c + k) * h + y) * w + z] = x[((b * h + y) * w + z) * c + k] ?? 0;
-  }
+  for (let b = 0; b < n; b++)
+    for (let y = 0; y < h; y++)
+      for (let z = 0; z < w; z++)
+        for (let k = 0; k < c; k++) {
+          out[((b * c + k) * h + y) * w + z] = x[((b * h + y) * w + z) * c + k] ?? 0;
+        }
   return { dtype: 'float32', shape: [n, c, h, w], data: out };
 }
 
 /** Max |ours − TF.js| over the model's single output for an NHWC batch. */
 async function compare(model: tfl.LayersModel, g: Graph, x: Float32Array, shape: [number, number, number, number]): Promise<number> {
   const input = tf.tensor4d(x, shape);
-  const theirs = (model.predict(input) as tf.Tensor);
+  const theirs = model.predict(input) as tf.Tensor;
   const ref = await theirs.data();
   const refShape = theirs.shape;
   input.dispose();
@@ -49,9 +52,12 @@ async function compare(model: tfl.LayersModel, g: Graph, x: Float32Array, shape:
   if (ours.shape.length === 4) {
     const [n, c, h, w] = ours.shape as [number, number, number, number];
     got = new Float32Array(got.length);
-    for (let b = 0; b < n; b++) for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) for (let z = 0; z < w; z++) {
-      got[((b * h + y) * w + z) * c + k] = (ours.data as Float32Array)[((b * c + k) * h + y) * w + z] ?? 0;
-    }
+    for (let b = 0; b < n; b++)
+      for (let k = 0; k < c; k++)
+        for (let y = 0; y < h; y++)
+          for (let z = 0; z < w; z++) {
+            got[((b * h + y) * w + z) * c + k] = (ours.data as Float32Array)[((b * c + k) * h + y) * w + z] ?? 0;
+          }
     assert.deepEqual([n, h, w, c], refShape);
   } else {
     assert.deepEqual(ours.shape, refShape);
@@ -66,7 +72,14 @@ function randomize(model: tfl.LayersModel, seed: number): void {
   for (const layer of model.layers) {
     const ws = layer.getWeights();
     if (ws.length === 0) continue;
-    layer.setWeights(ws.map((w) => tf.tensor(Float32Array.from({ length: w.size }, () => rand() - 0.5), w.shape)));
+    layer.setWeights(
+      ws.map((w) =>
+        tf.tensor(
+          Float32Array.from({ length: w.size }, () => rand() - 0.5),
+          w.shape,
+        ),
+      ),
+    );
   }
   // moving_variance must stay positive: set BN weights explicitly.
   for (const layer of model.layers) {
@@ -74,7 +87,15 @@ function randomize(model: tfl.LayersModel, seed: number): void {
     const [g, b, m, v] = layer.getWeights();
     if (g === undefined || b === undefined || m === undefined || v === undefined) continue;
     const n = v.size;
-    layer.setWeights([g, b, m, tf.tensor(Float32Array.from({ length: n }, () => 0.2 + rand()), v.shape)]);
+    layer.setWeights([
+      g,
+      b,
+      m,
+      tf.tensor(
+        Float32Array.from({ length: n }, () => 0.2 + rand()),
+        v.shape,
+      ),
+    ]);
   }
 }
 
@@ -157,7 +178,9 @@ describe('importTfjs layer coverage (random weights, compared with tfjs-layers)'
     const input = tfl.input({ shape: [5, 4, 3] });
     const a = tfl.layers.conv2d({ filters: 2, kernelSize: 1 }).apply(input) as tfl.SymbolicTensor;
     const b = tfl.layers.activation({ activation: 'relu6' }).apply(input) as tfl.SymbolicTensor;
-    const cat = tfl.layers.concatenate({ axis: 2 }).apply([a, tfl.layers.conv2d({ filters: 2, kernelSize: 1, name: 'c2' }).apply(b) as tfl.SymbolicTensor]) as tfl.SymbolicTensor;
+    const cat = tfl.layers
+      .concatenate({ axis: 2 })
+      .apply([a, tfl.layers.conv2d({ filters: 2, kernelSize: 1, name: 'c2' }).apply(b) as tfl.SymbolicTensor]) as tfl.SymbolicTensor;
     assert.ok((await roundTrip('cat-w', tfl.model({ inputs: input, outputs: cat }), [5, 4, 3], 5)) < 1e-5);
   });
 });

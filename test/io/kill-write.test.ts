@@ -64,7 +64,10 @@ it('a compile killed at 25 points of its write phase leaves the whole old or the
     }
     // The next write (as any snnc command writing this output would do it) cleans up.
     probeOutput(out);
-    writeDirAtomic(out, [...newTree].filter(([p]) => p !== OUTPUT_MARKER).map(([path, data]) => ({ path, data })));
+    writeDirAtomic(
+      out,
+      [...newTree].filter(([p]) => p !== OUTPUT_MARKER).map(([path, data]) => ({ path, data })),
+    );
     releaseOutputs();
     assert.deepEqual(readdirSync(dir), ['out'], `kill point ${k}: litter after the next write`);
     assert.ok(sameTree(fileTree(out), newTree));

@@ -18,7 +18,7 @@ function deadPid(): number {
   return r.pid ?? 0;
 }
 
-it('an output locked by a live process is busy (exit 2, SNNC_E_OUTPUT_BUSY); a dead owner\'s lock is taken over', async () => {
+it("an output locked by a live process is busy (exit 2, SNNC_E_OUTPUT_BUSY); a dead owner's lock is taken over", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'snnc-lock-'));
   const out = join(dir, 'out');
   writeFileSync(join(dir, '.snnc-lock-out'), '1\n'); // pid 1 is always alive
@@ -66,7 +66,13 @@ it('a kill between the two renames (old output moved aside, new not in place) is
   assert.ok(!existsSync(out));
   // The next run puts the old output back before it writes; it then fails for another reason
   // (an unsafe path), and the user still has the complete old output.
-  assert.throws(() => writeDirAtomic(out, [{ path: '../escape', data: 'x' }]), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_IO');
+  assert.throws(
+    () => writeDirAtomic(out, [{ path: '../escape', data: 'x' }]),
+    (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_IO',
+  );
   assert.equal(readFileSync(join(out, 'a.txt'), 'utf8'), 'old');
-  assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.snnc-tmp')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((n) => n.startsWith('.snnc-tmp')),
+    [],
+  );
 });

@@ -45,7 +45,10 @@ describe('inferShapes', () => {
     const shuffled: Graph = { ...g, nodes: [...g.nodes].reverse(), values: new Map([['x', g.values.get('x') as ValueInfo]]) };
     const before = { nodes: [...shuffled.nodes], size: shuffled.values.size };
     const out = inferShapes(shuffled);
-    assert.deepEqual(out.nodes.map((n) => n.name), ['conv', 'relu', 'flat', 'fc']);
+    assert.deepEqual(
+      out.nodes.map((n) => n.name),
+      ['conv', 'relu', 'flat', 'fc'],
+    );
     assert.deepEqual(shuffled.nodes, before.nodes);
     assert.equal(shuffled.values.size, before.size);
     verifyGraph(out);
@@ -79,8 +82,18 @@ describe('inferShapes', () => {
 
   it('rejects duplicate node names, undefined outputs, inputs without info, bad dims', () => {
     const base = { inputs: [{ name: 'x', dtype: f32, shape: [2] }], outputs: ['b'] };
-    throwsCode(() => buildGraph({ ...base, nodes: [{ name: 'a', op: 'Relu', inputs: ['x'], outputs: ['a'] }, { name: 'a', op: 'Relu', inputs: ['a'], outputs: ['b'] }] }),
-      'SNNC_E_DUPLICATE_NAME', 'a');
+    throwsCode(
+      () =>
+        buildGraph({
+          ...base,
+          nodes: [
+            { name: 'a', op: 'Relu', inputs: ['x'], outputs: ['a'] },
+            { name: 'a', op: 'Relu', inputs: ['a'], outputs: ['b'] },
+          ],
+        }),
+      'SNNC_E_DUPLICATE_NAME',
+      'a',
+    );
     throwsCode(() => buildGraph({ ...base, nodes: [] }), 'SNNC_E_UNDEFINED_VALUE', undefined, /'b'/);
     const g = buildGraph({ ...base, outputs: ['x'], nodes: [] });
     throwsCode(() => inferShapes({ ...g, values: new Map() }), 'SNNC_E_UNDEFINED_VALUE', undefined, /'x'/);
@@ -91,14 +104,28 @@ describe('inferShapes', () => {
     const big = 2 ** 20;
     throwsCode(() => buildGraph({ inputs: [{ name: 'x', dtype: f32, shape: [big, big] }], nodes: [], outputs: ['x'] }), 'SNNC_E_LIMIT');
     // The same shape produced by a node (broadcast [2^20, 1] + [1, 2^20]) names the node.
-    throwsCode(() => buildGraph({
-      inputs: [{ name: 'a', dtype: f32, shape: [big, 1] }, { name: 'b', dtype: f32, shape: [1, big] }],
-      nodes: [{ name: 'outer', op: 'Add', inputs: ['a', 'b'], outputs: ['y'] }],
-      outputs: ['y'],
-    }), 'SNNC_E_LIMIT', 'outer');
+    throwsCode(
+      () =>
+        buildGraph({
+          inputs: [
+            { name: 'a', dtype: f32, shape: [big, 1] },
+            { name: 'b', dtype: f32, shape: [1, big] },
+          ],
+          nodes: [{ name: 'outer', op: 'Add', inputs: ['a', 'b'], outputs: ['y'] }],
+          outputs: ['y'],
+        }),
+      'SNNC_E_LIMIT',
+      'outer',
+    );
     // The limit is configurable.
-    throwsCode(() => buildGraph({ inputs: [{ name: 'x', dtype: f32, shape: [10, 10] }], nodes: [{ name: 'r', op: 'Relu', inputs: ['x'], outputs: ['y'] }], outputs: ['y'] },
-      { maxElements: 99 }), 'SNNC_E_LIMIT');
+    throwsCode(
+      () =>
+        buildGraph(
+          { inputs: [{ name: 'x', dtype: f32, shape: [10, 10] }], nodes: [{ name: 'r', op: 'Relu', inputs: ['x'], outputs: ['y'] }], outputs: ['y'] },
+          { maxElements: 99 },
+        ),
+      'SNNC_E_LIMIT',
+    );
   });
 });
 
@@ -113,7 +140,12 @@ describe('verifyGraph', () => {
   it('catches unsorted nodes, a dangling value, a mismatched initializer, an undefined input', () => {
     const g = tinyNet();
     throwsCode(() => verifyGraph({ ...g, nodes: [...g.nodes].reverse() }), 'SNNC_E_VERIFY', 'fc');
-    throwsCode(() => verifyGraph({ ...g, values: new Map([...g.values, ['zombie', { name: 'zombie', dtype: f32, shape: [1] }]]) }), 'SNNC_E_VERIFY', undefined, /zombie/);
+    throwsCode(
+      () => verifyGraph({ ...g, values: new Map([...g.values, ['zombie', { name: 'zombie', dtype: f32, shape: [1] }]]) }),
+      'SNNC_E_VERIFY',
+      undefined,
+      /zombie/,
+    );
     const inits = new Map(g.initializers);
     inits.set('b2', float32Tensor([5]));
     throwsCode(() => verifyGraph({ ...g, initializers: inits }), 'SNNC_E_VERIFY', undefined, /'b2'/);

@@ -11,7 +11,8 @@ const i64 = 'int64' as const;
 
 describe('Flatten / Reshape / Transpose', () => {
   it('Flatten at axes 0, 2, -1, rank, and with a batch symbol', () => {
-    const fl = (shape: (number | string)[], axis: number) => shapeOf({ name: 'fl', op: 'Flatten', inputs: ['x'], outputs: ['y'], attrs: { axis } }, { x: [f32, shape] });
+    const fl = (shape: (number | string)[], axis: number) =>
+      shapeOf({ name: 'fl', op: 'Flatten', inputs: ['x'], outputs: ['y'], attrs: { axis } }, { x: [f32, shape] });
     assert.deepEqual(fl([2, 3, 4, 5], 0), [1, 120]);
     assert.deepEqual(fl([2, 3, 4, 5], 2), [6, 20]);
     assert.deepEqual(fl([2, 3, 4, 5], -1), [24, 5]);
@@ -47,14 +48,18 @@ describe('Flatten / Reshape / Transpose', () => {
   it('Transpose: absent perm reverses; bad perm is rejected', () => {
     assert.deepEqual(shapeOf({ op: 'Transpose', inputs: ['x'], outputs: ['y'], attrs: {} }, { x: [f32, [2, 3, 4]] }), [4, 3, 2]);
     assert.deepEqual(shapeOf({ op: 'Transpose', inputs: ['x'], outputs: ['y'], attrs: { perm: [1, 0, 2] } }, { x: [f32, ['N', 3, 4]] }), [3, 'N', 4]);
-    throwsCode(() => run({ name: 't', op: 'Transpose', inputs: ['x'], outputs: ['y'], attrs: { perm: [0, 0, 1] } }, { x: [f32, [2, 3, 4]] }), 'SNNC_E_BAD_SHAPE', 't');
+    throwsCode(
+      () => run({ name: 't', op: 'Transpose', inputs: ['x'], outputs: ['y'], attrs: { perm: [0, 0, 1] } }, { x: [f32, [2, 3, 4]] }),
+      'SNNC_E_BAD_SHAPE',
+      't',
+    );
   });
 });
 
 describe('Squeeze / Unsqueeze / Concat / Pad', () => {
   it('Squeeze without axes removes every static 1; with axes only those (which must be 1)', () => {
-    const sq = (shape: (number | string)[], axes?: number[]) => shapeOf({ name: 'sq', op: 'Squeeze', inputs: axes ? ['x', 'a'] : ['x'], outputs: ['y'] },
-      { x: [f32, shape] }, axes ? { a: int64Tensor(axes) } : {});
+    const sq = (shape: (number | string)[], axes?: number[]) =>
+      shapeOf({ name: 'sq', op: 'Squeeze', inputs: axes ? ['x', 'a'] : ['x'], outputs: ['y'] }, { x: [f32, shape] }, axes ? { a: int64Tensor(axes) } : {});
     assert.deepEqual(sq([1, 3, 1, 5]), [3, 5]);
     assert.deepEqual(sq([1, 3, 1, 5], [-2]), [1, 3, 5]);
     assert.deepEqual(sq(['N', 1, 4]), ['N', 4]);
@@ -65,7 +70,8 @@ describe('Squeeze / Unsqueeze / Concat / Pad', () => {
   });
 
   it('Unsqueeze axes index the output (negative included); duplicates are rejected', () => {
-    const us = (shape: number[], axes: number[]) => shapeOf({ name: 'us', op: 'Unsqueeze', inputs: ['x', 'a'], outputs: ['y'] }, { x: [f32, shape] }, { a: int64Tensor(axes) });
+    const us = (shape: number[], axes: number[]) =>
+      shapeOf({ name: 'us', op: 'Unsqueeze', inputs: ['x', 'a'], outputs: ['y'] }, { x: [f32, shape] }, { a: int64Tensor(axes) });
     assert.deepEqual(us([3, 4], [0, 3]), [1, 3, 4, 1]);
     assert.deepEqual(us([1, 3, 1, 5], [-2]), [1, 3, 1, 1, 5]); // unsqueeze_negative_axes
     assert.deepEqual(us([3, 4], [-1]), [3, 4, 1]);
@@ -85,7 +91,11 @@ describe('Squeeze / Unsqueeze / Concat / Pad', () => {
     const pd = (shape: number[], pads: number[], axes?: number[]) => {
       const consts: Record<string, Tensor> = { p: int64Tensor(pads) };
       if (axes) consts['a'] = int64Tensor(axes);
-      return shapeOf({ name: 'pad', op: 'Pad', inputs: axes ? ['x', 'p', '', 'a'] : ['x', 'p'], outputs: ['y'], attrs: { mode: 'constant' } }, { x: [f32, shape] }, consts);
+      return shapeOf(
+        { name: 'pad', op: 'Pad', inputs: axes ? ['x', 'p', '', 'a'] : ['x', 'p'], outputs: ['y'], attrs: { mode: 'constant' } },
+        { x: [f32, shape] },
+        consts,
+      );
     };
     assert.deepEqual(pd([1, 3, 4, 5], [0, 0, 1, 2, 0, 0, 3, 4]), [1, 3, 8, 11]);
     assert.deepEqual(pd([1, 3, 4, 5], [0, 0, -1, -1, 0, 0, -1, -1]), [1, 3, 2, 3]);
@@ -98,7 +108,8 @@ describe('Squeeze / Unsqueeze / Concat / Pad', () => {
 
 describe('elementwise, Where, reductions, casts', () => {
   it('binary ops broadcast (symbols too) and need one numeric dtype', () => {
-    const add = (a: (number | string)[], b: (number | string)[]) => shapeOf({ name: 'add', op: 'Add', inputs: ['a', 'b'], outputs: ['y'] }, { a: [f32, a], b: [f32, b] });
+    const add = (a: (number | string)[], b: (number | string)[]) =>
+      shapeOf({ name: 'add', op: 'Add', inputs: ['a', 'b'], outputs: ['y'] }, { a: [f32, a], b: [f32, b] });
     assert.deepEqual(add(['N', 3, 1], [4]), ['N', 3, 4]);
     assert.deepEqual(add(['N'], [5]), [5]);
     assert.deepEqual(add(['N', 1], [1, 5]), ['N', 5]);
@@ -116,7 +127,11 @@ describe('elementwise, Where, reductions, casts', () => {
     assert.deepEqual([less?.dtype, less?.shape], ['bool', [2, 3]]);
     const w = run({ op: 'Where', inputs: ['c', 'x', 'y'], outputs: ['o'] }, { c: ['bool', [3, 1]], x: [f32, [1, 4]], y: [f32, [4]] })[0];
     assert.deepEqual([w?.dtype, w?.shape], [f32, [3, 4]]);
-    throwsCode(() => run({ name: 'w', op: 'Where', inputs: ['c', 'x', 'y'], outputs: ['o'] }, { c: [f32, [3]], x: [f32, [3]], y: [f32, [3]] }), 'SNNC_E_BAD_DTYPE', 'w');
+    throwsCode(
+      () => run({ name: 'w', op: 'Where', inputs: ['c', 'x', 'y'], outputs: ['o'] }, { c: [f32, [3]], x: [f32, [3]], y: [f32, [3]] }),
+      'SNNC_E_BAD_DTYPE',
+      'w',
+    );
   });
 
   it('unary ops keep the shape and check their dtype; Softmax checks its axis', () => {
@@ -135,8 +150,11 @@ describe('elementwise, Where, reductions, casts', () => {
 
   it('ReduceSum/ReduceMax: keepdims, absent axes, noop_with_empty_axes, run-time axes', () => {
     const red = (axes: number[] | undefined, keepdims: boolean, noop = false, op: 'ReduceSum' | 'ReduceMax' = 'ReduceSum') =>
-      shapeOf({ name: 'red', op, inputs: axes ? ['x', 'a'] : ['x'], outputs: ['y'], attrs: reduceAttrs({ keepdims, noopWithEmptyAxes: noop }) },
-        { x: [f32, [2, 3, 4]] }, axes ? { a: int64Tensor(axes) } : {});
+      shapeOf(
+        { name: 'red', op, inputs: axes ? ['x', 'a'] : ['x'], outputs: ['y'], attrs: reduceAttrs({ keepdims, noopWithEmptyAxes: noop }) },
+        { x: [f32, [2, 3, 4]] },
+        axes ? { a: int64Tensor(axes) } : {},
+      );
     assert.deepEqual(red([1], true), [2, 1, 4]);
     assert.deepEqual(red([1], false), [2, 4]);
     assert.deepEqual(red(undefined, true), [1, 1, 1]);
@@ -156,9 +174,25 @@ describe('elementwise, Where, reductions, casts', () => {
     const cl = run({ op: 'CastLike', inputs: ['x', 'l'], outputs: ['y'] }, { x: [f32, [3]], l: ['float16', [1]] })[0];
     assert.deepEqual([cl?.dtype, cl?.shape], ['float16', [3]]);
     const d = run({ op: 'Dropout', inputs: ['x', '', ''], outputs: ['y', 'mask'] }, { x: [f32, [2, 5]] });
-    assert.deepEqual(d.map((o) => [o.name, o.dtype, o.shape]), [['y', f32, [2, 5]], ['mask', 'bool', [2, 5]]]);
+    assert.deepEqual(
+      d.map((o) => [o.name, o.dtype, o.shape]),
+      [
+        ['y', f32, [2, 5]],
+        ['mask', 'bool', [2, 5]],
+      ],
+    );
     // An absent optional output ('') gets no info.
-    assert.equal(run({ op: 'MaxPool', inputs: ['x'], outputs: ['y', ''], attrs: { kernelShape: [1], strides: [1], pads: [0, 0], dilations: [1], autoPad: 'NOTSET', ceilMode: false, storageOrder: 0 } },
-      { x: [f32, [1, 1, 3]] }).length, 1);
+    assert.equal(
+      run(
+        {
+          op: 'MaxPool',
+          inputs: ['x'],
+          outputs: ['y', ''],
+          attrs: { kernelShape: [1], strides: [1], pads: [0, 0], dilations: [1], autoPad: 'NOTSET', ceilMode: false, storageOrder: 0 },
+        },
+        { x: [f32, [1, 1, 3]] },
+      ).length,
+      1,
+    );
   });
 });

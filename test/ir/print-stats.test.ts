@@ -21,19 +21,22 @@ describe('printGraph', () => {
       ],
       outputs: ['out'],
     });
-    assert.equal(printGraph(g), [
-      'graph "tiny"',
-      '  meta producer = "test"',
-      '  input x : float32[N, 4]',
-      '  init b : float32[3]',
-      '  init hi : float32[]',
-      '  init w : float32[3, 4]',
-      '  fc = Gemm(x, w, b) {alpha=1, beta=1, transA=false, transB=true} -> y : float32[N, 3]',
-      '  act = Relu(y) -> z : float32[N, 3]',
-      "  clip = Clip(z, '', hi) -> out : float32[N, 3]",
-      '  output out : float32[N, 3]',
-      '',
-    ].join('\n'));
+    assert.equal(
+      printGraph(g),
+      [
+        'graph "tiny"',
+        '  meta producer = "test"',
+        '  input x : float32[N, 4]',
+        '  init b : float32[3]',
+        '  init hi : float32[]',
+        '  init w : float32[3, 4]',
+        '  fc = Gemm(x, w, b) {alpha=1, beta=1, transA=false, transB=true} -> y : float32[N, 3]',
+        '  act = Relu(y) -> z : float32[N, 3]',
+        "  clip = Clip(z, '', hi) -> out : float32[N, 3]",
+        '  output out : float32[N, 3]',
+        '',
+      ].join('\n'),
+    );
   });
 });
 
@@ -52,14 +55,17 @@ describe('graphStats', () => {
       outputs: ['y'],
     });
     const s = graphStats(g);
-    assert.deepEqual(s.nodes.map((n) => [n.name, n.params, n.macs, n.elementwiseOps, n.activationBytes]), [
-      // conv: 18+2 params; 18 outputs x (1 in-channel x 3 x 3) = 162 MACs; 18 floats = 72 B
-      ['conv', 20, 162, 0, 72],
-      ['relu', 0, 0, 18, 72],
-      ['flat', 0, 0, 0, 72],
-      // fc: 72+4 params; M=1 per sample, K=18, N=4 -> 72 MACs; 4 floats = 16 B
-      ['fc', 76, 72, 0, 16],
-    ]);
+    assert.deepEqual(
+      s.nodes.map((n) => [n.name, n.params, n.macs, n.elementwiseOps, n.activationBytes]),
+      [
+        // conv: 18+2 params; 18 outputs x (1 in-channel x 3 x 3) = 162 MACs; 18 floats = 72 B
+        ['conv', 20, 162, 0, 72],
+        ['relu', 0, 0, 18, 72],
+        ['flat', 0, 0, 0, 72],
+        // fc: 72+4 params; M=1 per sample, K=18, N=4 -> 72 MACs; 4 floats = 16 B
+        ['fc', 76, 72, 0, 16],
+      ],
+    );
     assert.equal(s.params, 96);
     assert.equal(s.paramBytes, 384);
     assert.equal(s.macs, 234);
@@ -71,7 +77,10 @@ describe('graphStats', () => {
 
   it('counts pooling windows, and reports non-batch symbolic dims as unknown', () => {
     const g = buildGraph({
-      inputs: [{ name: 'x', dtype: f32, shape: ['N', 2, 4, 4] }, { name: 'v', dtype: f32, shape: ['N', 'T'] }],
+      inputs: [
+        { name: 'x', dtype: f32, shape: ['N', 2, 4, 4] },
+        { name: 'v', dtype: f32, shape: ['N', 'T'] },
+      ],
       nodes: [
         { name: 'mp', op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: maxPoolAttrs({ kernelShape: [2, 2], strides: [2, 2] }) },
         { name: 'e', op: 'Exp', inputs: ['v'], outputs: ['w'] },
@@ -80,7 +89,13 @@ describe('graphStats', () => {
     });
     const s = graphStats(g);
     // [N,2,2,2] = 8 outputs per sample, 4 window elements each
-    assert.deepEqual(s.nodes.map((n) => [n.name, n.elementwiseOps, n.activationBytes]), [['mp', 32, 32], ['e', null, null]]);
+    assert.deepEqual(
+      s.nodes.map((n) => [n.name, n.elementwiseOps, n.activationBytes]),
+      [
+        ['mp', 32, 32],
+        ['e', null, null],
+      ],
+    );
     assert.equal(s.elementwiseOps, 32);
     assert.deepEqual(s.unknown, { macs: 0, elementwiseOps: 1, activationBytes: 1 });
   });

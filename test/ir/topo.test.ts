@@ -30,7 +30,10 @@ it('reports a value nothing defines, naming the node and the value', () => {
 it('reports a cycle with the nodes on it', () => {
   const nodes = [n('s', ['x'], ['s']), n('a', ['s', 'c'], ['a']), n('b', ['a'], ['b']), n('c', ['b'], ['c']), n('tail', ['c'], ['t'])];
   throwsCode(() => topoSort(nodes, avail), 'SNNC_E_CYCLE', undefined, /'a'.*'b'.*'c'|'b'.*'c'.*'a'|'c'.*'a'.*'b'/);
-  assert.throws(() => topoSort(nodes, avail), (e: Error) => !/'s'|'tail'/.test(e.message));
+  assert.throws(
+    () => topoSort(nodes, avail),
+    (e: Error) => !/'s'|'tail'/.test(e.message),
+  );
   throwsCode(() => topoSort([n('self', ['self'], ['self'])], avail), 'SNNC_E_CYCLE', 'self');
 });
 

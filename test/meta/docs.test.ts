@@ -14,10 +14,11 @@ it('every SNNC_ code in the source is in the tables of src/errors.ts, and every 
   const { readdirSync, statSync } = await import('node:fs');
   const { DIAGNOSTIC_CODES, ERROR_CODES } = await import('../../src/errors.js');
   const known = new Set([...Object.keys(ERROR_CODES), ...Object.keys(DIAGNOSTIC_CODES)]);
-  const walk = (d: string): string[] => readdirSync(d).flatMap((n) => {
-    const p = join(d, n);
-    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.ts') ? [p] : [];
-  });
+  const walk = (d: string): string[] =>
+    readdirSync(d).flatMap((n) => {
+      const p = join(d, n);
+      return statSync(p).isDirectory() ? walk(p) : p.endsWith('.ts') ? [p] : [];
+    });
   const used = new Map<string, string>();
   for (const f of walk(join(ROOT, 'src'))) {
     if (f.endsWith(join('src', 'errors.ts'))) continue;

@@ -41,7 +41,10 @@ it('imports point down the layer order, and backends never import each other', (
     const rel = relative(SRC, file).split('\\').join('/');
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/^\s*(?:import|export)[^'"]*from\s+'(\.[^']+)'/gm)) {
-      const target = relative(SRC, resolve(dirname(file), m[1] ?? '')).split('\\').join('/').replace(/\.js$/, '.ts');
+      const target = relative(SRC, resolve(dirname(file), m[1] ?? ''))
+        .split('\\')
+        .join('/')
+        .replace(/\.js$/, '.ts');
       const from = layerOf(rel);
       const to = layerOf(target);
       const sameFolder = rel.split('/')[0] === target.split('/')[0];
@@ -63,7 +66,12 @@ it('no import cycles under src/ (type-only imports included)', () => {
   for (const file of walk(SRC)) {
     const rel = relative(SRC, file).split('\\').join('/');
     const text = readFileSync(file, 'utf8');
-    const to = [...text.matchAll(/^\s*(?:import|export)[^'"]*from\s+'(\.[^']+)'/gm)].map((m) => relative(SRC, resolve(dirname(file), m[1] ?? '')).split('\\').join('/').replace(/\.js$/, '.ts'));
+    const to = [...text.matchAll(/^\s*(?:import|export)[^'"]*from\s+'(\.[^']+)'/gm)].map((m) =>
+      relative(SRC, resolve(dirname(file), m[1] ?? ''))
+        .split('\\')
+        .join('/')
+        .replace(/\.js$/, '.ts'),
+    );
     edges.set(rel, to);
   }
   // Depth-first search; a back edge to a file on the current path is a cycle.

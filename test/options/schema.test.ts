@@ -14,7 +14,14 @@ import { quantizeModel } from '../../src/api/quantize.js';
 import { exploreModel } from '../../src/api/explore.js';
 import { retrainModel } from '../../src/api/retrain.js';
 import type { OptionSchema } from '../../src/options/schema.js';
-import { COMPILE_OPTIONS, CONVERT_OPTIONS, EXPLORE_OPTIONS, QUANTIZE_MODEL_OPTIONS, RETRAIN_OPTIONS, SIMULATE_OPTIONS } from '../../src/options/declarations.js';
+import {
+  COMPILE_OPTIONS,
+  CONVERT_OPTIONS,
+  EXPLORE_OPTIONS,
+  QUANTIZE_MODEL_OPTIONS,
+  RETRAIN_OPTIONS,
+  SIMULATE_OPTIONS,
+} from '../../src/options/declarations.js';
 import { flagOf, opt } from '../../src/options/schema.js';
 import { COMMANDS } from '../../src/cli/commands.js';
 import { EXAMPLES } from '../helpers/paths.js';
@@ -30,7 +37,10 @@ const API: Record<string, { schema: OptionSchema; call: Call }> = {
   simulate: { schema: SIMULATE_OPTIONS, call: (x) => simulateModel(g, { T: [4], ...x }) },
   compile: { schema: COMPILE_OPTIONS, call: (x) => compileModel(g, { modelFile: MLP, targets: ['fpga'], T: [4], ...x }) },
   quantize: { schema: QUANTIZE_MODEL_OPTIONS, call: (x) => quantizeModel(g, x) },
-  explore: { schema: EXPLORE_OPTIONS, call: (x) => exploreModel(g, { modelFile: MLP, weightBits: [8], neuronBits: [8], rounding: ['nearest'], T: [4], maxAccuracyDrop: 1, ...x }) },
+  explore: {
+    schema: EXPLORE_OPTIONS,
+    call: (x) => exploreModel(g, { modelFile: MLP, weightBits: [8], neuronBits: [8], rounding: ['nearest'], T: [4], maxAccuracyDrop: 1, ...x }),
+  },
   retrain: { schema: RETRAIN_OPTIONS, call: (x) => retrainModel(g, { target: 'fpga', T: 4, ...x }) },
 };
 

@@ -13,7 +13,9 @@ function actGraph(op: 'Relu' | 'Clip'): Graph {
   return buildGraph({
     inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 2, 1, 2] }],
     initializers: op === 'Clip' ? { lo: f32([], [0]), hi: f32([], [2.5]) } : {},
-    nodes: [op === 'Clip' ? { op: 'Clip', name: 'act', inputs: ['x', 'lo', 'hi'], outputs: ['y'] } : { op: 'Relu', name: 'act', inputs: ['x'], outputs: ['y'] }],
+    nodes: [
+      op === 'Clip' ? { op: 'Clip', name: 'act', inputs: ['x', 'lo', 'hi'], outputs: ['y'] } : { op: 'Relu', name: 'act', inputs: ['x'], outputs: ['y'] },
+    ],
     outputs: ['y'],
   });
 }
@@ -63,8 +65,15 @@ describe('calibrate: statistics computed by hand (e)', () => {
   it('percentile of 3000 random values matches the exact order statistic within max/bins', () => {
     const r = rng(17);
     const n = 1500;
-    const x = f32([n, 2, 1, 1], Array.from({ length: 2 * n }, () => (r() < 0.3 ? -r() : r() ** 3 * 7)));
-    const g = buildGraph({ inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 2, 1, 1] }], nodes: [{ op: 'Relu', name: 'act', inputs: ['x'], outputs: ['y'] }], outputs: ['y'] });
+    const x = f32(
+      [n, 2, 1, 1],
+      Array.from({ length: 2 * n }, () => (r() < 0.3 ? -r() : r() ** 3 * 7)),
+    );
+    const g = buildGraph({
+      inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 2, 1, 1] }],
+      nodes: [{ op: 'Relu', name: 'act', inputs: ['x'], outputs: ['y'] }],
+      outputs: ['y'],
+    });
     for (const p of [99, 99.9, 99.99, 90]) {
       const nz = [...(x.data as Float32Array)].filter((v) => v > 0).sort((a, b) => a - b);
       const exact = nz[Math.ceil((p / 100) * nz.length) - 1] as number;
@@ -76,8 +85,10 @@ describe('calibrate: statistics computed by hand (e)', () => {
     assert.deepEqual(stat(actGraph('Clip'), { method: 'clip', granularity: 'channel' }), { layer: 2.5, channel: [2.5, 2.5] });
     // max of a Clip(0, 2.5) activation: min(4, 2.5) = 2.5, channel 0: min(3, 2.5).
     assert.deepEqual(stat(actGraph('Clip'), { method: 'max', granularity: 'channel' }), { layer: 2.5, channel: [2.5, 2.5] });
-    assert.throws(() => calibrate(actGraph('Relu'), data, { method: 'clip', granularity: 'layer' }),
-      (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_CALIBRATION' && e.node === 'act');
+    assert.throws(
+      () => calibrate(actGraph('Relu'), data, { method: 'clip', granularity: 'layer' }),
+      (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_CALIBRATION' && e.node === 'act',
+    );
   });
   it('batching does not change the result (deterministic)', () => {
     const g = actGraph('Relu');
@@ -99,24 +110,35 @@ describe('calibrate: statistics computed by hand (e)', () => {
 describe('calibrate: bad calibration data is SNNC_E_CALIBRATION (f)', () => {
   const g = actGraph('Relu');
   const bad = (x: Tensor, re: RegExp): void => {
-    assert.throws(() => calibrate(g, { x, source: 'bad.npz' }, { method: 'max', granularity: 'layer' }), (e: unknown) => {
-      assert.ok(isSnncError(e));
-      assert.equal(e.code, 'SNNC_E_CALIBRATION');
-      assert.match(e.message, re);
-      return true;
-    });
+    assert.throws(
+      () => calibrate(g, { x, source: 'bad.npz' }, { method: 'max', granularity: 'layer' }),
+      (e: unknown) => {
+        assert.ok(isSnncError(e));
+        assert.equal(e.code, 'SNNC_E_CALIBRATION');
+        assert.match(e.message, re);
+        return true;
+      },
+    );
   };
   it('wrong per-sample shape names both shapes', () => bad(f32([2, 2, 2], [0, 0, 0, 0, 0, 0, 0, 0]), /\[2, 2\].*\[2, 1, 2\]/));
   it('wrong dtype', () => bad({ dtype: 'float64', shape: [1, 2, 1, 2], data: new Float64Array(4) }, /float64/));
   it('no samples', () => bad(f32([0, 2, 1, 2], []), /no samples/));
   it('labels that do not match the samples', () => {
-    assert.throws(() => calibrate(g, { x: X, y: Int32Array.of(1), source: 'bad.npz' }, { method: 'max', granularity: 'layer' }),
-      (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_CALIBRATION' && /labels/.test(e.message));
+    assert.throws(
+      () => calibrate(g, { x: X, y: Int32Array.of(1), source: 'bad.npz' }, { method: 'max', granularity: 'layer' }),
+      (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_CALIBRATION' && /labels/.test(e.message),
+    );
   });
   it('a percentile outside (0, 100]', () => {
-    assert.throws(() => calibrate(g, data, { method: { percentile: 120 }, granularity: 'layer' }), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_CALIBRATION');
+    assert.throws(
+      () => calibrate(g, data, { method: { percentile: 120 }, granularity: 'layer' }),
+      (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_CALIBRATION',
+    );
   });
   it('the pass without calibration data', () => {
-    assert.throws(() => calibratePass({ method: 'max', granularity: 'layer' }).run(g, collectingContext()), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_CALIBRATION');
+    assert.throws(
+      () => calibratePass({ method: 'max', granularity: 'layer' }).run(g, collectingContext()),
+      (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_CALIBRATION',
+    );
   });
 });

@@ -85,7 +85,10 @@ test('an Identity from a graph input to a graph output, and a Dropout whose mask
 
 test('Reshape to [0, -1] / [N, -1] of a 4-D value becomes Flatten(axis=1); chains collapse; no-op reshapes vanish', () => {
   const g = buildGraph({
-    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 2, 3, 4] }, { name: 'z', dtype: 'float32', shape: [2, 2, 3, 4] }],
+    inputs: [
+      { name: 'x', dtype: 'float32', shape: ['N', 2, 3, 4] },
+      { name: 'z', dtype: 'float32', shape: [2, 2, 3, 4] },
+    ],
     initializers: { s0: int64Tensor([0, -1]), s1: int64Tensor([2, -1]), s2: int64Tensor([0, 6, 4]), s3: int64Tensor([0, 2, 3, 4]) },
     nodes: [
       { op: 'Reshape', inputs: ['x', 's0'], outputs: ['a'], attrs: { allowzero: false } },
@@ -106,7 +109,14 @@ test('Reshape to [0, -1] / [N, -1] of a 4-D value becomes Flatten(axis=1); chain
   assert.deepEqual(byOut('d')?.inputs, ['x'], 'Reshape back to the original shape is removed');
   assert.equal(out.nodes.length, 4);
   const rnd = prng(3);
-  assertSameOutputs(g, out, new Map([['x', rand([2, 2, 3, 4], rnd)], ['z', rand([2, 2, 3, 4], rnd)]]));
+  assertSameOutputs(
+    g,
+    out,
+    new Map([
+      ['x', rand([2, 2, 3, 4], rnd)],
+      ['z', rand([2, 2, 3, 4], rnd)],
+    ]),
+  );
 });
 
 test('Mul/Div/Add/Sub by a per-channel constant after Conv/Gemm fold into weights and bias', () => {
@@ -114,8 +124,14 @@ test('Mul/Div/Add/Sub by a per-channel constant after Conv/Gemm fold into weight
   const g = buildGraph({
     inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 2, 4, 4] }],
     initializers: {
-      w: rand([3, 2, 3, 3], rnd), b: rand([3], rnd), s: rand([1, 3, 1, 1], rnd, 0.5, 2), t: rand([3, 1, 1], rnd),
-      gw: rand([3, 5], rnd), d: float32Tensor([], [4]), gb: rand([1, 5], rnd), e: rand([5], rnd),
+      w: rand([3, 2, 3, 3], rnd),
+      b: rand([3], rnd),
+      s: rand([1, 3, 1, 1], rnd, 0.5, 2),
+      t: rand([3, 1, 1], rnd),
+      gw: rand([3, 5], rnd),
+      d: float32Tensor([], [4]),
+      gb: rand([1, 5], rnd),
+      e: rand([5], rnd),
     },
     nodes: [
       { op: 'Conv', inputs: ['x', 'w', ''], outputs: ['c'], attrs: convAttrs({ kernelShape: [3, 3], pads: [1, 1, 1, 1] }) },
@@ -154,10 +170,18 @@ test('a constant varying along a spatial axis, or a Conv output read twice, is n
 test('input normalization (x − mean)/std folds into a Conv without padding and a Gemm', () => {
   const rnd = prng(6);
   const g = buildGraph({
-    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 3, 5, 5] }, { name: 'v', dtype: 'float32', shape: ['N', 4] }],
+    inputs: [
+      { name: 'x', dtype: 'float32', shape: ['N', 3, 5, 5] },
+      { name: 'v', dtype: 'float32', shape: ['N', 4] },
+    ],
     initializers: {
-      mean: float32Tensor([1, 3, 1, 1], [0.485, 0.456, 0.406]), std: float32Tensor([1, 3, 1, 1], [0.229, 0.224, 0.225]),
-      w: rand([2, 3, 3, 3], rnd), b: rand([2], rnd), m2: float32Tensor([], [0.5]), s2: rand([4], rnd, 0.5, 2), gw: rand([2, 4], rnd),
+      mean: float32Tensor([1, 3, 1, 1], [0.485, 0.456, 0.406]),
+      std: float32Tensor([1, 3, 1, 1], [0.229, 0.224, 0.225]),
+      w: rand([2, 3, 3, 3], rnd),
+      b: rand([2], rnd),
+      m2: float32Tensor([], [0.5]),
+      s2: rand([4], rnd, 0.5, 2),
+      gw: rand([2, 4], rnd),
     },
     nodes: [
       { op: 'Sub', inputs: ['x', 'mean'], outputs: ['xc'] },
@@ -171,7 +195,10 @@ test('input normalization (x − mean)/std folds into a Conv without padding and
   });
   const { g: out, diags } = canon(g);
   assert.deepEqual(ops(out), ['Conv', 'Gemm']);
-  assert.deepEqual(out.nodes.map((n) => n.inputs[0]), ['x', 'v']);
+  assert.deepEqual(
+    out.nodes.map((n) => n.inputs[0]),
+    ['x', 'v'],
+  );
   assert.deepEqual(diags, []);
   assertSameOutputs(g, out, randomFeeds(g, rnd));
 });
@@ -203,7 +230,10 @@ test('canonicalize never mutates its input', () => {
   const data = [...g.initializers.values()].map((t) => [...t.data]);
   canon(g);
   assert.equal(printGraph(g), before);
-  assert.deepEqual([...g.initializers.values()].map((t) => [...t.data]), data);
+  assert.deepEqual(
+    [...g.initializers.values()].map((t) => [...t.data]),
+    data,
+  );
 });
 
 test('property: canonicalize keeps outputs (rtol 1e-5), verifies, and is idempotent', () => {

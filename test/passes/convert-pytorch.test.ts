@@ -23,7 +23,11 @@ it('a PyTorch-style ResNet export converts and simulates without manual edits', 
   writeFileSync(join(dir, 'model.onnx'), exportOnnx(pytorchStyle()));
   const g = await loadModel(join(dir, 'model.onnx'));
   const rnd = prng(7);
-  const image = (n: number) => float32Tensor([n, 3, 10, 10], Array.from({ length: n * 300 }, () => rnd()));
+  const image = (n: number) =>
+    float32Tensor(
+      [n, 3, 10, 10],
+      Array.from({ length: n * 300 }, () => rnd()),
+    );
   writeFileSync(join(dir, 'calib.npz'), writeNpz({ x: image(64), y: { dtype: 'int64', shape: [64], data: new BigInt64Array(64) } }));
   const c = convertModel(g, { calib: join(dir, 'calib.npz'), method: 'max', granularity: 'layer' });
   const ops = c.graph.nodes.map((n) => n.op);

@@ -39,8 +39,10 @@ function handMlp(): Graph {
   return buildGraph({
     inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 2] }],
     initializers: {
-      w1: f32([2, 2], [1, 2, 3, -1]), b1: f32([2], [0.5, -1]),
-      w2: f32([2, 2], [1, -1, 0.5, 2]), b2: f32([2], [0.25, 0]),
+      w1: f32([2, 2], [1, 2, 3, -1]),
+      b1: f32([2], [0.5, -1]),
+      w2: f32([2, 2], [1, -1, 0.5, 2]),
+      b2: f32([2], [0.25, 0]),
     },
     nodes: [
       { op: 'Gemm', name: 'fc1', inputs: ['x', 'w1', 'b1'], outputs: ['h1'], attrs: gemmAttrs({ transB: true }) },
@@ -56,16 +58,19 @@ function randomMlp(seed: number, plus = false): Graph {
   const r = rng(seed);
   const fc1: NodeSpec[] = plus
     ? [
-      { op: 'Gemm', name: 'fc1', inputs: ['x', 'w1', 'b1'], outputs: ['h0'], attrs: gemmAttrs({ transB: true }) },
-      { op: 'Add', name: 'plus', inputs: ['h0', 'c'], outputs: ['h1'] },
-    ]
+        { op: 'Gemm', name: 'fc1', inputs: ['x', 'w1', 'b1'], outputs: ['h0'], attrs: gemmAttrs({ transB: true }) },
+        { op: 'Add', name: 'plus', inputs: ['h0', 'c'], outputs: ['h1'] },
+      ]
     : [{ op: 'Gemm', name: 'fc1', inputs: ['x', 'w1', 'b1'], outputs: ['h1'], attrs: gemmAttrs({ transB: true }) }];
   return buildGraph({
     inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 8] }],
     initializers: {
-      w1: randTensor(r, [16, 8], 0.6, 0.05), b1: randTensor(r, [16], 0.2),
-      w2: randTensor(r, [12, 16], 0.5, 0.05), b2: randTensor(r, [12], 0.2),
-      w3: randTensor(r, [5, 12], 0.6), b3: randTensor(r, [5], 0.2),
+      w1: randTensor(r, [16, 8], 0.6, 0.05),
+      b1: randTensor(r, [16], 0.2),
+      w2: randTensor(r, [12, 16], 0.5, 0.05),
+      b2: randTensor(r, [12], 0.2),
+      w3: randTensor(r, [5, 12], 0.6),
+      b3: randTensor(r, [5], 0.2),
       c: { dtype: 'float32', shape: [1], data: new Float32Array([0.1]) },
     },
     nodes: [
@@ -86,9 +91,12 @@ function convNet(seed: number): Graph {
   return buildGraph({
     inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 1, 8, 8] }],
     initializers: {
-      c1w: randTensor(r, [4, 1, 3, 3], 0.5, 0.05), c1b: randTensor(r, [4], 0.1),
-      c2w: randTensor(r, [6, 4, 3, 3], 0.4, 0.03), c2b: randTensor(r, [6], 0.1),
-      fw: randTensor(r, [5, 96], 0.3), fb: randTensor(r, [5], 0.1),
+      c1w: randTensor(r, [4, 1, 3, 3], 0.5, 0.05),
+      c1b: randTensor(r, [4], 0.1),
+      c2w: randTensor(r, [6, 4, 3, 3], 0.4, 0.03),
+      c2b: randTensor(r, [6], 0.1),
+      fw: randTensor(r, [5, 96], 0.3),
+      fb: randTensor(r, [5], 0.1),
     },
     nodes: [
       { op: 'Conv', name: 'c1', inputs: ['x', 'c1w', 'c1b'], outputs: ['c1y'], attrs: convAttrs({ kernelShape: [3, 3], pads: [1, 1, 1, 1] }) },
@@ -106,15 +114,24 @@ function convNet(seed: number): Graph {
 /** stem conv-relu, block [conv-relu-conv, Add skip]-relu, GAP, gemm on 1×6×6. */
 function resNet(seed: number): Graph {
   const r = rng(seed);
-  const conv = (name: string, x: string, w: string, b: string, y: string): NodeSpec =>
-    ({ op: 'Conv', name, inputs: [x, w, b], outputs: [y], attrs: convAttrs({ kernelShape: [3, 3], pads: [1, 1, 1, 1] }) });
+  const conv = (name: string, x: string, w: string, b: string, y: string): NodeSpec => ({
+    op: 'Conv',
+    name,
+    inputs: [x, w, b],
+    outputs: [y],
+    attrs: convAttrs({ kernelShape: [3, 3], pads: [1, 1, 1, 1] }),
+  });
   return buildGraph({
     inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 1, 6, 6] }],
     initializers: {
-      sw: randTensor(r, [4, 1, 3, 3], 0.6, 0.05), sb: randTensor(r, [4], 0.1),
-      aw: randTensor(r, [4, 4, 3, 3], 0.3, 0.02), ab: randTensor(r, [4], 0.1),
-      bw: randTensor(r, [4, 4, 3, 3], 0.3), bb: randTensor(r, [4], 0.1),
-      fw: randTensor(r, [3, 4], 0.8), fb: randTensor(r, [3], 0.1),
+      sw: randTensor(r, [4, 1, 3, 3], 0.6, 0.05),
+      sb: randTensor(r, [4], 0.1),
+      aw: randTensor(r, [4, 4, 3, 3], 0.3, 0.02),
+      ab: randTensor(r, [4], 0.1),
+      bw: randTensor(r, [4, 4, 3, 3], 0.3),
+      bb: randTensor(r, [4], 0.1),
+      fw: randTensor(r, [3, 4], 0.8),
+      fb: randTensor(r, [3], 0.1),
     },
     nodes: [
       conv('stem', 'x', 'sw', 'sb', 'sy'),
@@ -155,7 +172,7 @@ function rateError(g: Graph, x: Tensor, granularity: Granularity, T = 2000): { e
   let err = 0;
   for (let i = 0; i < N; i++) {
     const rate = refSimulate(snn, (x.data as Float32Array).subarray(i * per, (i + 1) * per), T);
-    for (let m = 0; m < M; m++) err = Math.max(err, Math.abs((rate[m] as number) - ((ann.data[i * M + m] as number))) / (hi - lo));
+    for (let m = 0; m < M; m++) err = Math.max(err, Math.abs((rate[m] as number) - (ann.data[i * M + m] as number)) / (hi - lo));
   }
   return { err, snn };
 }
@@ -189,7 +206,12 @@ describe('convert: weight normalization by hand (a)', () => {
   });
   it('per channel: rows of W1 over [3.5, 5], θ shape [2], columns of W2 times [3.5, 5]', () => {
     const g = handMlp();
-    const snn = convert(g, calibrate(g, { x, source: 't' }, { method: 'max', granularity: 'channel' }), { ...OPTS, granularity: 'channel', reset: 'zero', fire: 'gt' });
+    const snn = convert(g, calibrate(g, { x, source: 't' }, { method: 'max', granularity: 'channel' }), {
+      ...OPTS,
+      granularity: 'channel',
+      reset: 'zero',
+      fire: 'gt',
+    });
     const fc1 = node(snn, 'fc1');
     assertClose(init(snn, fc1.inputs[1] as string).data as Float32Array, [1 / 3.5, 2 / 3.5, 0.6, -0.2]);
     assertClose(init(snn, fc1.inputs[2] as string).data as Float32Array, [0.5 / 3.5, -0.2]);
@@ -275,7 +297,10 @@ describe('convert: max-pooling, readout, passes', () => {
     const n = node(snn, 'mp');
     assert.equal(n.op, 'AveragePool');
     if (n.op === 'AveragePool') assert.deepEqual(n.attrs.kernelShape, [2, 2]);
-    assert.deepEqual(ctx.diagnostics.map((d) => [d.code, d.node]), [['SNNC_W_MAXPOOL_AVG', 'mp']]);
+    assert.deepEqual(
+      ctx.diagnostics.map((d) => [d.code, d.node]),
+      [['SNNC_W_MAXPOOL_AVG', 'mp']],
+    );
     assert.equal(snn.meta['snnc.maxpool'], 'avg');
   });
   it('a per-channel scale reaching a graph output gets a readout Mul (ANN units)', () => {
@@ -283,11 +308,17 @@ describe('convert: max-pooling, readout, passes', () => {
     const g = buildGraph({
       inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 2] }],
       initializers: { w: f32([2, 2], [1, 0, 0, 2]) },
-      nodes: [{ op: 'MatMul', name: 'mm', inputs: ['x', 'w'], outputs: ['h'] }, { op: 'Relu', name: 'r', inputs: ['h'], outputs: ['y'] }],
+      nodes: [
+        { op: 'MatMul', name: 'mm', inputs: ['x', 'w'], outputs: ['h'] },
+        { op: 'Relu', name: 'r', inputs: ['h'], outputs: ['y'] },
+      ],
       outputs: ['y'],
     });
     // λ = [1, 4] from the inputs [1, 2] and [0.5, 0]: h = x·w.
-    const snn = convert(g, calibrate(g, { x: f32([2, 2], [1, 2, 0.5, 0]), source: 't' }, { method: 'max', granularity: 'channel' }), { ...OPTS, granularity: 'channel' });
+    const snn = convert(g, calibrate(g, { x: f32([2, 2], [1, 2, 0.5, 0]), source: 't' }, { method: 'max', granularity: 'channel' }), {
+      ...OPTS,
+      granularity: 'channel',
+    });
     const mul = snn.nodes.find((n) => n.outputs[0] === 'y');
     assert.ok(mul !== undefined && mul.op === 'Mul');
     assertClose(init(snn, mul.inputs[1] as string).data as Float32Array, [1, 4]);
@@ -299,9 +330,15 @@ describe('convert: max-pooling, readout, passes', () => {
     const ctx = { ...collectingContext({ seed: 0, calibration: { x: xs, source: 'test' } }) };
     let h = g;
     const passes = snnPasses({ method: { percentile: 99.9 }, granularity: 'channel', reset: 'subtract', coding: 'direct', maxpool: 'gate' });
-    assert.deepEqual(passes.map((p) => p.name), ['calibrate', 'convert']);
+    assert.deepEqual(
+      passes.map((p) => p.name),
+      ['calibrate', 'convert'],
+    );
     for (const p of passes) h = p.run(h, ctx);
-    const direct = convert(g, calibrate(g, { x: xs, source: 'test' }, { method: { percentile: 99.9 }, granularity: 'channel' }), { ...OPTS, granularity: 'channel' });
+    const direct = convert(g, calibrate(g, { x: xs, source: 'test' }, { method: { percentile: 99.9 }, granularity: 'channel' }), {
+      ...OPTS,
+      granularity: 'channel',
+    });
     assert.equal(h.meta['snnc.calibration'], 'percentile:99.9');
     assert.equal(h.meta['snnc.calibration.stats'], undefined);
     for (const [k, t] of direct.initializers) assert.deepEqual(h.initializers.get(k), t, k);
@@ -329,14 +366,17 @@ describe('convert: errors (f)', () => {
     it(`a hidden ${op} is SNNC_E_CONVERT naming the node, with a hint`, () => {
       const g = sigmoidNet(op);
       const stats = calibrate(g, { x: images(rng(1), 3, [4]), source: 't' }, { method: 'max', granularity: 'layer' });
-      assert.throws(() => convert(g, stats, OPTS), (e: unknown) => {
-        assert.ok(isSnncError(e));
-        assert.equal(e.code, 'SNNC_E_CONVERT');
-        assert.equal(e.node, 'hidden_act');
-        assert.match(e.message, /hidden_act/);
-        assert.ok(e.hint !== undefined && e.hint.length > 0);
-        return true;
-      });
+      assert.throws(
+        () => convert(g, stats, OPTS),
+        (e: unknown) => {
+          assert.ok(isSnncError(e));
+          assert.equal(e.code, 'SNNC_E_CONVERT');
+          assert.equal(e.node, 'hidden_act');
+          assert.match(e.message, /hidden_act/);
+          assert.ok(e.hint !== undefined && e.hint.length > 0);
+          return true;
+        },
+      );
     });
   }
   it("'gate' max-pool on an analog time-varying value is SNNC_E_CONVERT", () => {
@@ -352,21 +392,38 @@ describe('convert: errors (f)', () => {
       outputs: ['y'],
     });
     const stats = calibrate(g, { x: images(rng(1), 2, [1, 4, 4]), source: 't' }, { method: 'max', granularity: 'layer' });
-    assert.throws(() => convert(g, stats, OPTS), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_CONVERT' && e.node === 'mp');
+    assert.throws(
+      () => convert(g, stats, OPTS),
+      (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_CONVERT' && e.node === 'mp',
+    );
   });
   it('convert pass without statistics is SNNC_E_CALIBRATION', () => {
     const pass = snnPasses()[1];
     assert.ok(pass !== undefined);
-    assert.throws(() => pass.run(handMlp(), collectingContext()), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_CALIBRATION');
+    assert.throws(
+      () => pass.run(handMlp(), collectingContext()),
+      (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_CALIBRATION',
+    );
   });
   it('a dead layer (λ = 0) is reported', () => {
     const g = handMlp();
     // x = [0, 1]: h = [2.5, -2] → channel 1 dead; x = [-1, 0]: h = [-0.5, -4] → all dead.
     const ctx = collectingContext();
     convert(g, calibrate(g, { x: f32([1, 2], [-1, 0]), source: 't' }, { method: 'max', granularity: 'layer' }), OPTS, ctx.report);
-    assert.deepEqual(ctx.diagnostics.map((d) => [d.code, d.node]), [['SNNC_W_DEAD_LAYER', 'relu1']]);
+    assert.deepEqual(
+      ctx.diagnostics.map((d) => [d.code, d.node]),
+      [['SNNC_W_DEAD_LAYER', 'relu1']],
+    );
     const ctx2 = collectingContext();
-    convert(g, calibrate(g, { x: f32([1, 2], [0, 1]), source: 't' }, { method: 'max', granularity: 'channel' }), { ...OPTS, granularity: 'channel' }, ctx2.report);
-    assert.deepEqual(ctx2.diagnostics.map((d) => [d.code, d.node]), [['SNNC_W_DEAD_CHANNELS', 'relu1']]);
+    convert(
+      g,
+      calibrate(g, { x: f32([1, 2], [0, 1]), source: 't' }, { method: 'max', granularity: 'channel' }),
+      { ...OPTS, granularity: 'channel' },
+      ctx2.report,
+    );
+    assert.deepEqual(
+      ctx2.diagnostics.map((d) => [d.code, d.node]),
+      [['SNNC_W_DEAD_CHANNELS', 'relu1']],
+    );
   });
 });

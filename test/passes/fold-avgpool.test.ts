@@ -49,13 +49,19 @@ it('folds pool→conv and pool→flatten→gemm exactly (unpadded conv, both Gem
     const g = lenetTail([1, 1, 1, 1], transB);
     const h = foldAvgPool(g, { conv: true });
     verifyGraph(h);
-    assert.deepEqual(h.nodes.map((n) => n.op), ['Conv', 'Flatten', 'Gemm']);
+    assert.deepEqual(
+      h.nodes.map((n) => n.op),
+      ['Conv', 'Flatten', 'Gemm'],
+    );
     const c = h.nodes[0];
     assert.ok(c?.op === 'Conv');
     assert.deepEqual(c.attrs.kernelShape, [6, 6]);
     assert.deepEqual(c.attrs.strides, [2, 2]);
     assert.deepEqual(c.attrs.pads, [2, 2, 2, 2]);
-    const x = float32Tensor([2, 2, 8, 8], rand(3, 256).map((v) => (v > 0 ? 1 : 0)));
+    const x = float32Tensor(
+      [2, 2, 8, 8],
+      rand(3, 256).map((v) => (v > 0 ? 1 : 0)),
+    );
     same(g, h, x);
   }
 });
@@ -63,7 +69,10 @@ it('folds pool→conv and pool→flatten→gemm exactly (unpadded conv, both Gem
 it('by default folds only into dense layers', () => {
   const g = lenetTail([1, 1, 1, 1], true);
   const h = foldAvgPool(g);
-  assert.deepEqual(h.nodes.map((n) => n.op), ['AveragePool', 'Conv', 'Flatten', 'Gemm']);
+  assert.deepEqual(
+    h.nodes.map((n) => n.op),
+    ['AveragePool', 'Conv', 'Flatten', 'Gemm'],
+  );
   same(g, h, float32Tensor([1, 2, 8, 8], rand(5, 128)));
 });
 

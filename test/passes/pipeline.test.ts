@@ -17,12 +17,14 @@ import { throwsCode } from '../ir/helpers.js';
 import { assertSameOutputs, ops, prng, randomFeeds } from './equivalence.js';
 import { pytorchStyle } from './pytorch-fixture.js';
 
-
 test('PyTorch-style model: canonicalize + fold-batchnorm leave no BN/Dropout/Identity, same outputs', () => {
   const g = pytorchStyle();
   const ctx = collectingContext();
   const { graph, timings } = runPipeline(g, ANN_PASSES, ctx, { verify: true });
-  assert.deepEqual(timings.map((t) => t.pass), ['canonicalize', 'fold-batchnorm']);
+  assert.deepEqual(
+    timings.map((t) => t.pass),
+    ['canonicalize', 'fold-batchnorm'],
+  );
   assert.deepEqual(ops(graph), ['Conv', 'Relu', 'MaxPool', 'Conv', 'Relu', 'Conv', 'Add', 'Relu', 'GlobalAveragePool', 'Flatten', 'Gemm']);
   assert.equal(graph.nodes[0]?.inputs[0], 'input', 'the normalization folded into the unpadded stem Conv');
   assert.deepEqual(ctx.diagnostics, []);
@@ -34,11 +36,15 @@ test('runPipeline reports each pass, dumps the IR after the named pass, and veri
   const seen: [string, number][] = [];
   const dumps: [string, string][] = [];
   runPipeline(g, ANN_PASSES, collectingContext(), {
-    verify: true, dumpAfter: 'canonicalize',
+    verify: true,
+    dumpAfter: 'canonicalize',
     onPass: (name, ms) => seen.push([name, ms]),
     onDump: (name, text) => dumps.push([name, text]),
   });
-  assert.deepEqual(seen.map(([n]) => n), ['canonicalize', 'fold-batchnorm']);
+  assert.deepEqual(
+    seen.map(([n]) => n),
+    ['canonicalize', 'fold-batchnorm'],
+  );
   assert.ok(seen.every(([, ms]) => ms >= 0));
   assert.equal(dumps.length, 1);
   assert.equal(dumps[0]?.[0], 'canonicalize');
@@ -82,7 +88,9 @@ function checkCase(dir: string, tol: Tolerance): void {
   const g = loadOnnx(join(dir, 'model.onnx'));
   const { graph } = runPipeline(g, ANN_PASSES, collectingContext(), { verify: true });
   assert.deepEqual([...graph.outputs], [...g.outputs]);
-  for (const s of readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort()) {
+  for (const s of readdirSync(dir)
+    .filter((d) => d.startsWith('test_data_set_'))
+    .sort()) {
     const inputs = readSet(join(dir, s), 'input');
     const got = runGraph(graph, new Map(graph.inputs.map((name, i) => [name, inputs[i] as Tensor])));
     readSet(join(dir, s), 'output').forEach((want, i) => {
@@ -95,7 +103,11 @@ function checkCase(dir: string, tol: Tolerance): void {
 }
 
 describe('ANN passes on the ONNX corpus keep the expected outputs', { skip: HAVE_CORPUS ? false : `corpus not found at ${CORPUS}` }, () => {
-  const suites = HAVE_CORPUS ? readdirSync(CORPUS).filter((s) => !s.endsWith('.md')).sort() : [];
+  const suites = HAVE_CORPUS
+    ? readdirSync(CORPUS)
+        .filter((s) => !s.endsWith('.md'))
+        .sort()
+    : [];
   for (const suite of suites) {
     for (const c of readdirSync(join(CORPUS, suite)).sort()) {
       const dir = join(CORPUS, suite, c);
@@ -126,6 +138,9 @@ describe('the conversion as one list (issue #13)', () => {
     assert.match(dumps.get('convert') ?? '', /\bIF\b/);
     // fold-avgpool merges LeNet's average pools into the synaptic layer after them.
     assert.ok((dumps.get('convert')?.match(/AveragePool/g) ?? []).length > (dumps.get('fold-avgpool')?.match(/AveragePool/g) ?? []).length);
-    assert.throws(() => convertModel(g, { calibData, dumpAfter: 'quantise' }), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_USAGE' && /calibrate, convert, fold-avgpool/.test(e.hint ?? ''));
+    assert.throws(
+      () => convertModel(g, { calibData, dumpAfter: 'quantise' }),
+      (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_USAGE' && /calibrate, convert, fold-avgpool/.test(e.hint ?? ''),
+    );
   });
 });

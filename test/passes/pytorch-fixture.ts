@@ -15,7 +15,8 @@ export function pytorchStyle(): Graph {
     mean: float32Tensor([1, 3, 1, 1], [0.485, 0.456, 0.406]),
     std: float32Tensor([1, 3, 1, 1], [0.229, 0.224, 0.225]),
     shape: int64Tensor([0, -1]),
-    fc_w: rand([10, 8], rnd), fc_b: rand([10], rnd),
+    fc_w: rand([10, 8], rnd),
+    fc_b: rand([10], rnd),
   };
   const convBn = (p: string, x: string, cin: number, cout: number, k: number, pad: number): NodeSpec[] => {
     inits[`${p}_w`] = rand([cout, cin, k, k], rnd, -0.5, 0.5);
@@ -25,7 +26,13 @@ export function pytorchStyle(): Graph {
     inits[`${p}_bn_v`] = rand([cout], rnd, 0.5, 1.5);
     return [
       { op: 'Conv', name: `${p}_conv`, inputs: [x, `${p}_w`, ''], outputs: [`${p}_c`], attrs: convAttrs({ kernelShape: [k, k], pads: [pad, pad, pad, pad] }) },
-      { op: 'BatchNormalization', name: `${p}_bn`, inputs: [`${p}_c`, `${p}_bn_g`, `${p}_bn_b`, `${p}_bn_m`, `${p}_bn_v`], outputs: [`${p}_n`], attrs: { epsilon: 1e-5 } },
+      {
+        op: 'BatchNormalization',
+        name: `${p}_bn`,
+        inputs: [`${p}_c`, `${p}_bn_g`, `${p}_bn_b`, `${p}_bn_m`, `${p}_bn_v`],
+        outputs: [`${p}_n`],
+        attrs: { epsilon: 1e-5 },
+      },
     ];
   };
   const nodes: NodeSpec[] = [
@@ -45,5 +52,11 @@ export function pytorchStyle(): Graph {
     { op: 'Dropout', inputs: ['flat'], outputs: ['drop'] },
     { op: 'Gemm', name: 'fc', inputs: ['drop', 'fc_w', 'fc_b'], outputs: ['logits'], attrs: gemmAttrs({ transB: true }) },
   ];
-  return buildGraph({ name: 'resnet_tiny', inputs: [{ name: 'input', dtype: 'float32', shape: ['N', 3, 10, 10] }], initializers: inits, nodes, outputs: ['logits'] });
+  return buildGraph({
+    name: 'resnet_tiny',
+    inputs: [{ name: 'input', dtype: 'float32', shape: ['N', 3, 10, 10] }],
+    initializers: inits,
+    nodes,
+    outputs: ['logits'],
+  });
 }

@@ -12,7 +12,10 @@ import { checkProgram } from '../../src/sim/int/check.js';
 import { EXAMPLES } from '../helpers/paths.js';
 
 describe('quantize → checkProgram', () => {
-  for (const [model, granularity] of [['lenet', 'channel'], ['resnet-tiny', 'layer']] as const) {
+  for (const [model, granularity] of [
+    ['lenet', 'channel'],
+    ['resnet-tiny', 'layer'],
+  ] as const) {
     it(`${model}: weights 2–16 bits × thresholds 4–16 bits`, async () => {
       const snn = convertModel(await loadModel(join(EXAMPLES, `${model}.onnx`)), { granularity, calibSamples: 128 }).graph;
       let checked = 0;

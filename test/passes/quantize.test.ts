@@ -15,22 +15,28 @@ import { simulate } from '../../src/sim/snn/simulate.js';
 import { memoryReport } from '../../src/sim/int/memory.js';
 import { images, labels, lenetLike, maxPoolNet, residualNet, rng } from '../sim/snn-graphs.js';
 
-const usage = (re: RegExp) => (e: unknown): boolean => isSnncError(e) && e.code === 'SNNC_E_USAGE' && re.test(e.message);
+const usage =
+  (re: RegExp) =>
+  (e: unknown): boolean =>
+    isSnncError(e) && e.code === 'SNNC_E_USAGE' && re.test(e.message);
 const floats = fc.array(fc.float({ min: -100, max: 100, noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 64 });
 
 describe('symmetric quantizer error bounds', () => {
   for (const mode of ['nearest', 'trunc', 'stochastic'] as const) {
     it(`${mode}: |w − s·q| ${mode === 'nearest' ? '≤ s/2' : '< s'} for 2–16 bits, per tensor and pow2`, () => {
-      fc.assert(fc.property(floats, fc.integer({ min: 2, max: 16 }), fc.boolean(), fc.integer(), (ws, bits, pow2, seed) => {
-        const { q, scale } = quantizeSymmetric(ws, 1, bits, rounder(mode, seed, 't'), pow2);
-        const s = scale[0] as number;
-        ws.forEach((w, i) => {
-          const err = Math.abs(w - s * (q[i] as number));
-          if (mode === 'nearest') assert.ok(err <= s / 2 + 1e-9 * s, `err ${err} > s/2 = ${s / 2}`);
-          else assert.ok(err < s * (1 + 1e-9), `err ${err} ≥ s = ${s}`);
-          assert.ok(Math.abs(q[i] as number) <= 2 ** (bits - 1) - 1);
-        });
-      }), { numRuns: 200 });
+      fc.assert(
+        fc.property(floats, fc.integer({ min: 2, max: 16 }), fc.boolean(), fc.integer(), (ws, bits, pow2, seed) => {
+          const { q, scale } = quantizeSymmetric(ws, 1, bits, rounder(mode, seed, 't'), pow2);
+          const s = scale[0] as number;
+          ws.forEach((w, i) => {
+            const err = Math.abs(w - s * (q[i] as number));
+            if (mode === 'nearest') assert.ok(err <= s / 2 + 1e-9 * s, `err ${err} > s/2 = ${s / 2}`);
+            else assert.ok(err < s * (1 + 1e-9), `err ${err} ≥ s = ${s}`);
+            assert.ok(Math.abs(q[i] as number) <= 2 ** (bits - 1) - 1);
+          });
+        }),
+        { numRuns: 200 },
+      );
     });
   }
 
@@ -51,7 +57,11 @@ describe('symmetric quantizer error bounds', () => {
       const r = rounder('stochastic', 1, `m${x}`);
       let sum = 0;
       const n = 20000;
-      for (let i = 0; i < n; i++) { const v = r(x); assert.ok(v === Math.floor(x) || v === Math.floor(x) + 1); sum += v; }
+      for (let i = 0; i < n; i++) {
+        const v = r(x);
+        assert.ok(v === Math.floor(x) || v === Math.floor(x) + 1);
+        sum += v;
+      }
       assert.ok(Math.abs(sum / n - x) < 0.02, `mean ${sum / n} vs ${x}`);
     }
   });
@@ -85,7 +95,10 @@ describe('quantize arguments', () => {
   });
 
   it('a rounding typo says which names exist', () => {
-    assert.throws(() => parseRounding('nearst'), (e: unknown) => usage(/unknown rounding 'nearst'/)(e) && /did you mean 'nearest'/.test((e as { hint: string }).hint));
+    assert.throws(
+      () => parseRounding('nearst'),
+      (e: unknown) => usage(/unknown rounding 'nearst'/)(e) && /did you mean 'nearest'/.test((e as { hint: string }).hint),
+    );
     assert.throws(() => quantizeGraph(lenetLike(1), { rounding: 'round' as Rounding }), usage(/unknown rounding 'round'/));
   });
 
@@ -107,7 +120,15 @@ describe('quantized graph and stored program', () => {
   it('per-layer overrides reach their layer; stochastic rounding with a seed gives identical programs', () => {
     const g = lenetLike(3, { perChannel: true });
     const q = quantizeGraph(g, { bits: { w: 4 }, layers: { if2: { w: 6 } } });
-    assert.deepEqual(q.program.layers.filter((l) => l.kind === 'conv' || l.kind === 'dense').map((l) => [l.name, l.weightBits]), [['if1', 4], ['if2', 6], ['if3', 4], ['f2', 4]]);
+    assert.deepEqual(
+      q.program.layers.filter((l) => l.kind === 'conv' || l.kind === 'dense').map((l) => [l.name, l.weightBits]),
+      [
+        ['if1', 4],
+        ['if2', 6],
+        ['if3', 4],
+        ['f2', 4],
+      ],
+    );
     const a = quantizeGraph(g, { bits: { w: 3 }, rounding: 'stochastic', seed: 11 });
     const b = quantizeGraph(g, { bits: { w: 3 }, rounding: 'stochastic', seed: 11 });
     const c = quantizeGraph(g, { bits: { w: 3 }, rounding: 'stochastic', seed: 12 });
@@ -135,10 +156,17 @@ describe('quantized graph and stored program', () => {
 });
 
 describe('integer vs float simulation', () => {
-  const data = (shape: readonly number[]) => { const r = rng(7); return { x: images(r, 150, shape), y: labels(r, 150, 10) }; };
+  const data = (shape: readonly number[]) => {
+    const r = rng(7);
+    return { x: images(r, 150, shape), y: labels(r, 150, 10) };
+  };
 
   it('16-bit weights and thresholds: identical predictions on the max-pool net, ≥ 97 % agreement elsewhere', () => {
-    const cases = [[maxPoolNet(3), [1, 8, 8], 1], [lenetLike(3, { perChannel: true, neuron: { vInit: 0.5 } }), [1, 12, 12], 0.97], [residualNet(3, { neuron: { vInit: 0.5 } }), [1, 6, 6], 0.97]] as const;
+    const cases = [
+      [maxPoolNet(3), [1, 8, 8], 1],
+      [lenetLike(3, { perChannel: true, neuron: { vInit: 0.5 } }), [1, 12, 12], 0.97],
+      [residualNet(3, { neuron: { vInit: 0.5 } }), [1, 6, 6], 0.97],
+    ] as const;
     for (const [g, shape, agree] of cases) {
       const d = data(shape);
       const f = simulate(g, d, { T: 16 });

@@ -33,7 +33,8 @@ export function randomGraph(seed: number, kinds: readonly StepKind[]): Graph {
     const y = out();
     const c = dims[0] as number;
     switch (kind) {
-      case 'conv': case 'gemm': {
+      case 'conv':
+      case 'gemm': {
         const m = int(1, 3);
         if (rank4) {
           const kk = pick([1, 3]);
@@ -55,10 +56,17 @@ export function randomGraph(seed: number, kinds: readonly StepKind[]): Graph {
         }
         break;
       }
-      case 'relu': nodes.push({ op: 'Relu', inputs: [cur], outputs: [y] }); break;
-      case 'identity': nodes.push({ op: 'Identity', inputs: [cur], outputs: [y] }); break;
-      case 'dropout': nodes.push({ op: 'Dropout', inputs: [cur], outputs: [y] }); break;
-      case 'arith': case 'const-chain': {
+      case 'relu':
+        nodes.push({ op: 'Relu', inputs: [cur], outputs: [y] });
+        break;
+      case 'identity':
+        nodes.push({ op: 'Identity', inputs: [cur], outputs: [y] });
+        break;
+      case 'dropout':
+        nodes.push({ op: 'Dropout', inputs: [cur], outputs: [y] });
+        break;
+      case 'arith':
+      case 'const-chain': {
         const op = pick(['Add', 'Sub', 'Mul', 'Div'] as const);
         const shapes: number[][] = rank4 ? [[], [1], [c, 1, 1], [1, c, 1, 1], [1, 1, 1, dims[2] as number]] : [[], [c], [1, c]];
         const shape = pick(shapes);
@@ -111,4 +119,3 @@ export function randomGraph(seed: number, kinds: readonly StepKind[]): Graph {
     outputs: [cur],
   });
 }
-

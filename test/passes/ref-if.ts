@@ -125,18 +125,34 @@ export function refSimulate(g: Graph, x: Float32Array, T: number): Float64Array 
       const [a, b, c] = n.inputs;
       let y: Arr;
       switch (n.op) {
-        case 'Gemm': y = gemm(n, need(a), need(b), get(c)); break;
-        case 'Conv': y = conv(n, need(a), need(b), get(c)); break;
-        case 'AveragePool': y = avgPool(n.attrs.kernelShape, n.attrs.strides, need(a)); break;
+        case 'Gemm':
+          y = gemm(n, need(a), need(b), get(c));
+          break;
+        case 'Conv':
+          y = conv(n, need(a), need(b), get(c));
+          break;
+        case 'AveragePool':
+          y = avgPool(n.attrs.kernelShape, n.attrs.strides, need(a));
+          break;
         case 'GlobalAveragePool': {
           const xa = need(a);
           y = avgPool([xa.shape[2] as number, xa.shape[3] as number], [1, 1], xa);
           break;
         }
-        case 'Flatten': { const xa = need(a); y = { shape: [1, size(xa.shape) ], data: xa.data }; break; }
-        case 'Add': y = bcast(need(a), need(b), (p, q) => p + q); break;
-        case 'Mul': y = bcast(need(a), need(b), (p, q) => p * q); break;
-        case 'Identity': y = need(a); break;
+        case 'Flatten': {
+          const xa = need(a);
+          y = { shape: [1, size(xa.shape)], data: xa.data };
+          break;
+        }
+        case 'Add':
+          y = bcast(need(a), need(b), (p, q) => p + q);
+          break;
+        case 'Mul':
+          y = bcast(need(a), need(b), (p, q) => p * q);
+          break;
+        case 'Identity':
+          y = need(a);
+          break;
         case 'IF': {
           const cur = need(a);
           const th = bcast(cur, need(b), (_p, q) => q).data;
@@ -157,7 +173,8 @@ export function refSimulate(g: Graph, x: Float32Array, T: number): Float64Array 
           y = { shape: cur.shape, data: s };
           break;
         }
-        default: throw new Error(`ref: op ${n.op} not in the reference`);
+        default:
+          throw new Error(`ref: op ${n.op} not in the reference`);
       }
       env.set(n.outputs[0] as string, y);
     }

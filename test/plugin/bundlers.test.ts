@@ -66,36 +66,75 @@ const BUILDERS: Record<string, Builder> = {
   },
   vite: async (dir, opts) => {
     await viteBuild({
-      configFile: false, root: dir, logLevel: 'silent', plugins: [snncVite(opts)],
-      build: { ssr: join(dir, 'entry.js'), outDir: join(dir, 'out', 'vite'), emptyOutDir: true, rollupOptions: { output: { format: 'es', entryFileNames: 'entry.mjs' } } },
+      configFile: false,
+      root: dir,
+      logLevel: 'silent',
+      plugins: [snncVite(opts)],
+      build: {
+        ssr: join(dir, 'entry.js'),
+        outDir: join(dir, 'out', 'vite'),
+        emptyOutDir: true,
+        rollupOptions: { output: { format: 'es', entryFileNames: 'entry.mjs' } },
+      },
     });
     return join(dir, 'out', 'vite', 'entry.mjs');
   },
   esbuild: async (dir, opts) => {
     const file = join(dir, 'out', 'esbuild.mjs');
-    await esbuild({ entryPoints: [join(dir, 'entry.js')], bundle: true, platform: 'node', format: 'esm', outfile: file, logLevel: 'silent', plugins: [snncEsbuild(opts)] });
+    await esbuild({
+      entryPoints: [join(dir, 'entry.js')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: file,
+      logLevel: 'silent',
+      plugins: [snncEsbuild(opts)],
+    });
     return file;
   },
   webpack: async (dir, opts) => {
     const compiler = webpack({
-      mode: 'production', target: 'node', context: dir, entry: join(dir, 'entry.js'), devtool: false,
+      mode: 'production',
+      target: 'node',
+      context: dir,
+      entry: join(dir, 'entry.js'),
+      devtool: false,
       output: { path: join(dir, 'out', 'webpack'), filename: 'entry.cjs', library: { type: 'commonjs2' } },
-      optimization: { minimize: false }, plugins: [snncWebpack(opts)], infrastructureLogging: { level: 'error' },
+      optimization: { minimize: false },
+      plugins: [snncWebpack(opts)],
+      infrastructureLogging: { level: 'error' },
     });
     const stats = await callback<webpack.Stats>((cb) => compiler.run(cb));
     await callback<void>((cb) => compiler.close((e) => cb(e ?? null, undefined)));
-    if (stats.hasErrors()) throw new Error(stats.toJson({ all: false, errors: true }).errors?.map((e) => e.message).join('\n'));
+    if (stats.hasErrors())
+      throw new Error(
+        stats
+          .toJson({ all: false, errors: true })
+          .errors?.map((e) => e.message)
+          .join('\n'),
+      );
     return join(dir, 'out', 'webpack', 'entry.cjs');
   },
   rspack: async (dir, opts) => {
     const compiler = rspack({
-      mode: 'production', target: 'node', context: dir, entry: join(dir, 'entry.js'), devtool: false,
+      mode: 'production',
+      target: 'node',
+      context: dir,
+      entry: join(dir, 'entry.js'),
+      devtool: false,
       output: { path: join(dir, 'out', 'rspack'), filename: 'entry.cjs', library: { type: 'commonjs2' } },
-      optimization: { minimize: false }, plugins: [snncRspack(opts)],
+      optimization: { minimize: false },
+      plugins: [snncRspack(opts)],
     });
     const stats = await callback<{ hasErrors(): boolean; toJson(o: object): { errors?: { message: string }[] } }>((cb) => compiler.run(cb));
     await callback<void>((cb) => compiler.close((e) => cb(e ?? null, undefined)));
-    if (stats.hasErrors()) throw new Error(stats.toJson({ all: false, errors: true }).errors?.map((e) => e.message).join('\n'));
+    if (stats.hasErrors())
+      throw new Error(
+        stats
+          .toJson({ all: false, errors: true })
+          .errors?.map((e) => e.message)
+          .join('\n'),
+      );
     return join(dir, 'out', 'rspack', 'entry.cjs');
   },
 };
@@ -116,7 +155,10 @@ describe('bundler plugin: each bundler builds an app whose run() matches simulat
     const readouts = Array.from({ length: N }, (_, s) => {
       const r = runSample(program, quantizeInput(program.input, images.x, s * F), 16);
       const sums = new Array<number>(r.readout[0]?.length ?? 0).fill(0);
-      for (const ro of r.readout) ro.forEach((v, c) => { sums[c] = (sums[c] as number) + v; });
+      for (const ro of r.readout)
+        ro.forEach((v, c) => {
+          sums[c] = (sums[c] as number) + v;
+        });
       return sums;
     });
     reference = { predictions: sim.predictions, readouts };
@@ -141,11 +183,15 @@ describe('bundler plugin: each bundler builds an app whose run() matches simulat
     for (const [name, builder] of Object.entries(BUILDERS)) {
       const dir = fixture(`broken-${name}`, join(ROOT, 'examples', 'mlp.onnx'));
       writeFileSync(join(dir, 'model.onnx'), 'this is not a protobuf');
-      await assert.rejects(builder(dir, OPTS), (e: Error) => {
-        assert.match(e.message, /SNNC_E_ONNX_PARSE/, `${name}: ${e.message}`);
-        assert.match(e.message, /model\.onnx/, `${name}: names the file`);
-        return true;
-      }, name);
+      await assert.rejects(
+        builder(dir, OPTS),
+        (e: Error) => {
+          assert.match(e.message, /SNNC_E_ONNX_PARSE/, `${name}: ${e.message}`);
+          assert.match(e.message, /model\.onnx/, `${name}: names the file`);
+          return true;
+        },
+        name,
+      );
     }
   });
 

@@ -74,7 +74,10 @@ describe('bundler plugin: caching and watching', () => {
     const seen: string[] = [];
     const opts: SnncPluginOptions = { ...BASE, cacheDir: join(d, 'cache'), onBuild: (i) => seen.push(i.source) };
     const b = await buildModel(join(d, 'model.json'), opts);
-    assert.deepEqual(b.inputs.map((i) => i.path.slice(d.length + 1)), ['group1-shard1of1.bin', 'model.json']);
+    assert.deepEqual(
+      b.inputs.map((i) => i.path.slice(d.length + 1)),
+      ['group1-shard1of1.bin', 'model.json'],
+    );
     assert.deepEqual(b.manifest.inputShape, [1, 28, 28]);
     await buildModel(join(d, 'model.json'), opts);
     const shard = join(d, 'group1-shard1of1.bin');
@@ -100,7 +103,10 @@ describe('bundler plugin: caching and watching', () => {
     const dir = app('dev', MLP);
     const seen: string[] = [];
     const server = await createServer({
-      configFile: false, root: dir, logLevel: 'silent', server: { middlewareMode: true, watch: { usePolling: true, interval: 50 } },
+      configFile: false,
+      root: dir,
+      logLevel: 'silent',
+      server: { middlewareMode: true, watch: { usePolling: true, interval: 50 } },
       plugins: [snncVite({ ...BASE, cacheDir: join(dir, 'cache'), onBuild: (i) => seen.push(i.source) })],
     });
     try {

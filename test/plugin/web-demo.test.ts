@@ -21,7 +21,16 @@ import { ROOT } from '../helpers/paths.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SKIP = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found; install Debian's chromium package to run the browser test`;
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const OUT = join(ROOT, `.tmp-web-demo-${process.pid}`);
 const TYPES: Readonly<Record<string, string>> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
 
@@ -33,12 +42,20 @@ describe('web demo in headless Chromium', { skip: SKIP }, () => {
   before(async () => {
     // The energy table of one target keeps the build short; the page is the same with all.
     process.env['SNNC_DEMO_TARGETS'] = 'fpga';
-    await build({ configFile: join(ROOT, 'examples', 'web', 'vite.config.js'), logLevel: 'silent', build: { outDir: OUT, emptyOutDir: true }, cacheDir: join(OUT, '.vite') });
+    await build({
+      configFile: join(ROOT, 'examples', 'web', 'vite.config.js'),
+      logLevel: 'silent',
+      build: { outDir: OUT, emptyOutDir: true },
+      cacheDir: join(OUT, '.vite'),
+    });
     delete process.env['SNNC_DEMO_TARGETS'];
     server = createServer((req, res) => {
       const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
       const file = join(OUT, path === '/' ? 'index.html' : path);
-      if (!file.startsWith(OUT) || !existsSync(file)) { res.writeHead(404).end(); return; }
+      if (!file.startsWith(OUT) || !existsSync(file)) {
+        res.writeHead(404).end();
+        return;
+      }
       res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -54,10 +71,14 @@ describe('web demo in headless Chromium', { skip: SKIP }, () => {
   it('runs the bundled digits with the predictions of simulateInt, no errors, no failed requests', async () => {
     const page = await browser.newPage();
     const problems: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+    });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('requestfailed', (r) => problems.push(`failed request: ${r.url()}`));
-    page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+    });
     await page.route('**', (route) => (route.request().url().startsWith(base) ? route.continue() : route.abort()));
     await page.goto(base, { waitUntil: 'load' });
     await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });

@@ -24,7 +24,10 @@ const ORT_DTYPES: Readonly<Record<string, DType>> = { float32: 'float32', int64:
 
 async function runOrt(g: Graph, feeds: ReadonlyMap<string, Tensor>): Promise<Map<string, Tensor>> {
   const session = await ort.InferenceSession.create(exportOnnx(g), {
-    intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', logSeverityLevel: 3,
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    logSeverityLevel: 3,
     // The reference is ORT's kernels, not its graph rewrites: its Pad fusion folds a
     // constant Pad into a following pool even when the result is invalid (pad >= kernel).
     graphOptimizationLevel: 'disabled',
@@ -112,28 +115,38 @@ test('random graphs: runGraph matches onnxruntime-node', async (t) => {
 // operand offsets and leading dims wider than the matrices, and k large enough that
 // the column blocking splits n.
 test('gemmNN equals the triple loop for any m, n, k, offsets, strides, alpha, accumulate', () => {
-  fc.assert(fc.property(
-    fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 13 }), fc.constantFrom(0, 1, 5, 9, 4100),
-    fc.nat(3), fc.nat(3), fc.nat(1000), fc.boolean(), fc.constantFrom(1, 0.5, -2),
-    (m, n, k, padA, padB, seed, acc, alpha) => {
-      const r = prng(seed);
-      const [lda, ldb, ldc] = [k + padA, n + padB, n + 1];
-      const a = Float64Array.from({ length: 2 + m * lda }, r);
-      const b = Float64Array.from({ length: 3 + k * ldb }, r);
-      const c0 = Float64Array.from({ length: 1 + m * ldc }, r);
-      const c = c0.slice();
-      gemmNN(m, n, k, a, 2, lda, b, 3, ldb, c, 1, ldc, alpha, acc);
-      for (let i = 0; i < m; i++) {
-        for (let j = 0; j < ldc; j++) {
-          const at = 1 + i * ldc + j;
-          let want = c0[at] as number;
-          if (j < n) {
-            let sum = 0;
-            for (let q = 0; q < k; q++) sum += (a[2 + i * lda + q] as number) * (b[3 + q * ldb + j] as number);
-            want = alpha * sum + (acc ? want : 0);
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 7 }),
+      fc.integer({ min: 1, max: 13 }),
+      fc.constantFrom(0, 1, 5, 9, 4100),
+      fc.nat(3),
+      fc.nat(3),
+      fc.nat(1000),
+      fc.boolean(),
+      fc.constantFrom(1, 0.5, -2),
+      (m, n, k, padA, padB, seed, acc, alpha) => {
+        const r = prng(seed);
+        const [lda, ldb, ldc] = [k + padA, n + padB, n + 1];
+        const a = Float64Array.from({ length: 2 + m * lda }, r);
+        const b = Float64Array.from({ length: 3 + k * ldb }, r);
+        const c0 = Float64Array.from({ length: 1 + m * ldc }, r);
+        const c = c0.slice();
+        gemmNN(m, n, k, a, 2, lda, b, 3, ldb, c, 1, ldc, alpha, acc);
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < ldc; j++) {
+            const at = 1 + i * ldc + j;
+            let want = c0[at] as number;
+            if (j < n) {
+              let sum = 0;
+              for (let q = 0; q < k; q++) sum += (a[2 + i * lda + q] as number) * (b[3 + q * ldb + j] as number);
+              want = alpha * sum + (acc ? want : 0);
+            }
+            assert.ok(Math.abs((c[at] as number) - want) < 1e-9, `(${i}, ${j}): ${c[at]} vs ${want}`);
           }
-          assert.ok(Math.abs((c[at] as number) - want) < 1e-9, `(${i}, ${j}): ${c[at]} vs ${want}`);
         }
-      }
-    }), { seed: 11, numRuns: 150 });
+      },
+    ),
+    { seed: 11, numRuns: 150 },
+  );
 });

@@ -138,7 +138,11 @@ function lookupInfo(st: State, v: string): ValueInfo {
 export function add(st: State, spec: NodeSpec, bound: number, raw = false): ValueInfo[] | undefined {
   const name = `n${st.nodes.length}`;
   const node = { ...spec, name, attrs: spec.attrs ?? {} } as Node;
-  const outs = inferNode(node, (v) => lookupInfo(st, v), (v) => st.pending.inits.get(v) ?? st.inits.get(v));
+  const outs = inferNode(
+    node,
+    (v) => lookupInfo(st, v),
+    (v) => st.pending.inits.get(v) ?? st.inits.get(v),
+  );
   const shapes = outs.map((o) => o.shape.map((d) => (typeof d === 'number' ? d : NaN)));
   if (shapes.some((s) => !(size(s) <= MAX_ELEMS))) {
     st.pending.inits.clear();
@@ -178,8 +182,16 @@ export interface Built {
 export function buildRecipe(r: Recipe, builders: Readonly<Record<string, Builder>>, fallback: Builder): Built {
   const rng = prng(r.seed);
   const st: State = {
-    rng, nodes: [], inits: new Map(), inputs: [], feeds: new Map(), vals: [], infos: new Map(), used: new Set(),
-    pending: { inits: new Map(), inputs: new Map() }, counter: 0,
+    rng,
+    nodes: [],
+    inits: new Map(),
+    inputs: [],
+    feeds: new Map(),
+    vals: [],
+    infos: new Map(),
+    used: new Set(),
+    pending: { inits: new Map(), inputs: new Map() },
+    counter: 0,
   };
   const shape = [r.batch, ...r.dims];
   // Keep the input small whatever the recipe says: shrink the largest dim until it fits.
@@ -188,7 +200,10 @@ export function buildRecipe(r: Recipe, builders: Readonly<Record<string, Builder
     shape[i] = (shape[i] as number) - 1;
   }
   const x0 = fresh(st, 'x');
-  const t0 = tensorOf(shape, fill(st, shape, () => uniform(st, -1, 1)));
+  const t0 = tensorOf(
+    shape,
+    fill(st, shape, () => uniform(st, -1, 1)),
+  );
   st.inputs.push({ name: x0, dtype: 'float32', shape });
   st.feeds.set(x0, t0);
   st.infos.set(x0, { name: x0, dtype: 'float32', shape });

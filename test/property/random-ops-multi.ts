@@ -89,7 +89,15 @@ export const concatOp: Builder = (st, x, p) => {
   const extra = p.int(1, 2);
   for (let i = 0; i < extra; i++) {
     if (p.bool() && candidates.length > 0) parts.push(p.choose(candidates));
-    else parts.push(freshOperand(st, x.shape.map((d, j) => (j === a ? p.int(1, 3) : d)), p, false));
+    else
+      parts.push(
+        freshOperand(
+          st,
+          x.shape.map((d, j) => (j === a ? p.int(1, 3) : d)),
+          p,
+          false,
+        ),
+      );
   }
   // x need not come first.
   const at = p.int(0, parts.length - 1);
@@ -110,5 +118,9 @@ export const whereOp: Builder = (st, x, p) => {
 };
 
 export const binaryOps: Readonly<Record<string, Builder>> = {
-  Add: binary('Add'), Sub: binary('Sub'), Mul: binary('Mul'), Div: binary('Div'), Max: max,
+  Add: binary('Add'),
+  Sub: binary('Sub'),
+  Mul: binary('Mul'),
+  Div: binary('Div'),
+  Max: max,
 };

@@ -94,10 +94,14 @@ const fits = (x: Val, w: WindowAttrs, ceil: boolean, pool: boolean): boolean => 
   // ceil_mode windows that would start in the end padding are dropped (ONNX spec, and
   // ORT's kernels agree), but ORT's static shape inference still counts them, so a
   // later node can fail to load; such geometries are left out.
-  if (ceil && spatial.some((n, i) => {
-    const span = n + (w.pads[i] ?? 0) + (w.pads[i + spatial.length] ?? 0) - ((w.kernelShape[i] ?? 1) - 1) * (w.dilations[i] ?? 1) - 1;
-    return Math.ceil(span / (w.strides[i] ?? 1)) + 1 !== rw.outSpatial[i];
-  })) return false;
+  if (
+    ceil &&
+    spatial.some((n, i) => {
+      const span = n + (w.pads[i] ?? 0) + (w.pads[i + spatial.length] ?? 0) - ((w.kernelShape[i] ?? 1) - 1) * (w.dilations[i] ?? 1) - 1;
+      return Math.ceil(span / (w.strides[i] ?? 1)) + 1 !== rw.outSpatial[i];
+    })
+  )
+    return false;
   return spatial.every((n, i) => {
     const [k, s, d, pb] = [w.kernelShape[i] ?? 1, w.strides[i] ?? 1, w.dilations[i] ?? 1, rw.padsBegin[i] ?? 0];
     for (let o = 0; o < (rw.outSpatial[i] ?? 0); o++) {
@@ -238,12 +242,18 @@ const batchNorm: Builder = (st, x, p) => {
 export const unary: Builder = (st, x, p) => {
   const out = fresh(st, `${x.name}_u`);
   switch (p.int(0, 5)) {
-    case 0: return add(st, { op: 'Relu', inputs: [x.name], outputs: [out] }, x.bound) !== undefined;
-    case 1: return add(st, { op: 'LeakyRelu', inputs: [x.name], outputs: [out], attrs: { alpha: p.choose([0.01, 0.2, 1.5]) } }, 1.5 * x.bound) !== undefined;
-    case 2: return add(st, { op: 'Sigmoid', inputs: [x.name], outputs: [out] }, 1) !== undefined;
-    case 3: return add(st, { op: 'Tanh', inputs: [x.name], outputs: [out] }, 1) !== undefined;
-    case 4: return add(st, { op: 'Neg', inputs: [x.name], outputs: [out] }, x.bound) !== undefined;
-    default: return add(st, { op: 'Identity', inputs: [x.name], outputs: [out] }, x.bound) !== undefined;
+    case 0:
+      return add(st, { op: 'Relu', inputs: [x.name], outputs: [out] }, x.bound) !== undefined;
+    case 1:
+      return add(st, { op: 'LeakyRelu', inputs: [x.name], outputs: [out], attrs: { alpha: p.choose([0.01, 0.2, 1.5]) } }, 1.5 * x.bound) !== undefined;
+    case 2:
+      return add(st, { op: 'Sigmoid', inputs: [x.name], outputs: [out] }, 1) !== undefined;
+    case 3:
+      return add(st, { op: 'Tanh', inputs: [x.name], outputs: [out] }, 1) !== undefined;
+    case 4:
+      return add(st, { op: 'Neg', inputs: [x.name], outputs: [out] }, x.bound) !== undefined;
+    default:
+      return add(st, { op: 'Identity', inputs: [x.name], outputs: [out] }, x.bound) !== undefined;
   }
 };
 
@@ -281,7 +291,11 @@ const flatten: Builder = (st, x, p) => {
 function primeFactors(n: number): number[] {
   const f: number[] = [];
   let m = n;
-  for (let d = 2; d * d <= m; d++) while (m % d === 0) { f.push(d); m /= d; }
+  for (let d = 2; d * d <= m; d++)
+    while (m % d === 0) {
+      f.push(d);
+      m /= d;
+    }
   if (m > 1) f.push(m);
   return f;
 }
@@ -296,7 +310,10 @@ const reshape: Builder = (st, x, p) => {
   const spec: number[] = [...dims];
   const zeroOk = dims.map((d, i) => d === x.shape[i]);
   const useZero = p.bool();
-  if (useZero) spec.forEach((d, i) => { if (zeroOk[i] === true && p.bool()) spec[i] = 0; });
+  if (useZero)
+    spec.forEach((d, i) => {
+      if (zeroOk[i] === true && p.bool()) spec[i] = 0;
+    });
   if (p.bool()) spec[p.int(0, rank - 1)] = -1;
   const allowzero = !spec.includes(0) && p.bool();
   const inputs = [x.name, initT(st, int64Tensor(spec))];
@@ -377,7 +394,17 @@ const reduce: Builder = (st, x, p) => {
   const noopWithEmptyAxes = p.bool();
   const inputs = [x.name];
   const form = p.int(0, 2);
-  if (form === 1) inputs.push(initT(st, int64Tensor(Array.from({ length: r }, (_, i) => i).filter(() => p.bool()).map((a) => (p.bool() ? a - r : a)))));
+  if (form === 1)
+    inputs.push(
+      initT(
+        st,
+        int64Tensor(
+          Array.from({ length: r }, (_, i) => i)
+            .filter(() => p.bool())
+            .map((a) => (p.bool() ? a - r : a)),
+        ),
+      ),
+    );
   if (form === 2) inputs.push(initT(st, int64Tensor([])));
   const bound = op === 'ReduceMax' ? x.bound : x.bound * size(x.shape);
   return add(st, { op, inputs, outputs: [fresh(st, `${x.name}_red`)], attrs: { keepdims, noopWithEmptyAxes } }, bound) !== undefined;
@@ -408,10 +435,29 @@ const dropout: Builder = (st, x, p) => {
 };
 
 export const BUILDERS: Readonly<Record<string, Builder>> = {
-  Conv: conv, MaxPool: maxPool, AveragePool: avgPool, GlobalPool: globalPool, Gemm: gemm, MatMul: matmul,
-  BatchNormalization: batchNorm, Unary: unary, Clip: clip, Exp: exp, Softmax: softmax, Flatten: flatten,
-  Reshape: reshape, Transpose: transpose, Squeeze: squeeze, Unsqueeze: unsqueeze, Pad: pad, Reduce: reduce,
-  Cast: castPair, Dropout: dropout, Concat: concatOp, Where: whereOp, ...binaryOps,
+  Conv: conv,
+  MaxPool: maxPool,
+  AveragePool: avgPool,
+  GlobalPool: globalPool,
+  Gemm: gemm,
+  MatMul: matmul,
+  BatchNormalization: batchNorm,
+  Unary: unary,
+  Clip: clip,
+  Exp: exp,
+  Softmax: softmax,
+  Flatten: flatten,
+  Reshape: reshape,
+  Transpose: transpose,
+  Squeeze: squeeze,
+  Unsqueeze: unsqueeze,
+  Pad: pad,
+  Reduce: reduce,
+  Cast: castPair,
+  Dropout: dropout,
+  Concat: concatOp,
+  Where: whereOp,
+  ...binaryOps,
 };
 
 export const GEN_OPS: readonly string[] = Object.keys(BUILDERS);

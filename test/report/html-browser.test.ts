@@ -15,7 +15,16 @@ import { HOSTILE_LAYER, HOSTILE_MODEL, hostileReport, lenetReport } from './fixt
 
 const CHROMIUM = '/usr/bin/chromium';
 const SKIP = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found; install Debian's chromium package to run the browser test`;
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const PREFIX: Readonly<Record<string, number>> = { f: 1e-15, p: 1e-12, n: 1e-9, µ: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 
@@ -76,9 +85,16 @@ describe('report.html in headless Chromium', { skip: SKIP }, () => {
     assert.deepEqual(requests, [pathToFileURL(join(dir, 'report.html')).href], 'only the file itself is loaded');
 
     const charts = await page.$$eval('svg[role="img"]', (els) =>
-      els.map((e) => ({ chart: e.getAttribute('data-chart'), label: e.getAttribute('aria-label'), title: e.querySelector(':scope > title')?.textContent ?? '' })),
+      els.map((e) => ({
+        chart: e.getAttribute('data-chart'),
+        label: e.getAttribute('aria-label'),
+        title: e.querySelector(':scope > title')?.textContent ?? '',
+      })),
     );
-    assert.deepEqual(charts.map((c) => c.chart), ['targets', 'breakdown', 'layers', 'accuracy']);
+    assert.deepEqual(
+      charts.map((c) => c.chart),
+      ['targets', 'breakdown', 'layers', 'accuracy'],
+    );
     for (const c of charts) assert.ok((c.label ?? '').length > 0 && c.title.length > 0, `chart ${String(c.chart)} has a label and a title`);
     // each chart is drawn (non-empty box) and every mark has a tooltip
     const boxes = await page.$$eval('svg.chart', (els) => els.map((e) => e.getBoundingClientRect().height));
@@ -100,21 +116,36 @@ describe('report.html in headless Chromium', { skip: SKIP }, () => {
       assert.deepEqual(latencyBars.map(Number), [t.latencyS]);
       assert.deepEqual(totals.map(Number), [t.energyJ]);
       const layers = await attr('svg[data-chart="layers"] rect[data-layer]');
-      assert.deepEqual(layers.map(Number), t.layers.map((l) => l.energyJ));
+      assert.deepEqual(
+        layers.map(Number),
+        t.layers.map((l) => l.energyJ),
+      );
       const segments = await attr('svg[data-chart="breakdown"] rect.segment');
       const sum = segments.map(Number).reduce((a, b) => a + b, 0);
       assert.ok(Math.abs(sum - (t.energyJ ?? 0)) <= 1e-12 * (t.energyJ ?? 1), `${t.target}: segments add up to the total`);
     }
     const baseline = await page.$$eval('svg[data-chart="targets"] line.baseline', (els) => els.map((e) => Number(e.getAttribute('data-value'))));
     assert.deepEqual(baseline, [report.baseline.energyJ, report.baseline.latencyS]);
-    const points = await page.$$eval('svg[data-chart="accuracy"] circle.point', (els) => els.map((e) => [Number(e.getAttribute('data-t')), Number(e.getAttribute('data-value'))]));
-    assert.deepEqual(points, report.accuracy.snn.map((s) => [s.T, s.accuracy]));
+    const points = await page.$$eval('svg[data-chart="accuracy"] circle.point', (els) =>
+      els.map((e) => [Number(e.getAttribute('data-t')), Number(e.getAttribute('data-value'))]),
+    );
+    assert.deepEqual(
+      points,
+      report.accuracy.snn.map((s) => [s.T, s.accuracy]),
+    );
     const ann = await page.$eval('svg[data-chart="accuracy"] line.reference', (e) => Number(e.getAttribute('data-value')));
     assert.equal(ann, report.accuracy.ann);
 
     // summary table: exact numbers in data-value, and the shown text rounds to them
     const rows = await page.$$eval('table.summary tbody tr', (trs) =>
-      trs.map((tr) => Object.fromEntries([...tr.querySelectorAll('td[data-field]')].map((td) => [td.getAttribute('data-field'), { text: td.textContent ?? '', value: td.getAttribute('data-value') }]))),
+      trs.map((tr) =>
+        Object.fromEntries(
+          [...tr.querySelectorAll('td[data-field]')].map((td) => [
+            td.getAttribute('data-field'),
+            { text: td.textContent ?? '', value: td.getAttribute('data-value') },
+          ]),
+        ),
+      ),
     );
     assert.equal(rows.length, report.targets.length);
     report.targets.forEach((t, i) => {

@@ -35,18 +35,62 @@ it('accepts the fixture, its JSON text, and the hostile-name variant', () => {
 });
 
 it('rejects broken reports with the JSON pointer of the problem', () => {
-  rejects(broken((r) => delete r['baseline']), '/', "must have property 'baseline'");
-  rejects(broken((r) => (r['schemaVersion'] = 2)), '/schemaVersion', 'must be equal to constant');
-  rejects(broken((r) => ((r.targets[0] as Record<string, unknown>)['energyJ'] = -1)), '/targets/0/energyJ', 'must be >= 0');
-  rejects(broken((r) => ((r['accuracy'] as Record<string, unknown>)['ann'] = 98.5)), '/accuracy/ann', 'must be <= 1');
+  rejects(
+    broken((r) => delete r['baseline']),
+    '/',
+    "must have property 'baseline'",
+  );
+  rejects(
+    broken((r) => (r['schemaVersion'] = 2)),
+    '/schemaVersion',
+    'must be equal to constant',
+  );
+  rejects(
+    broken((r) => ((r.targets[0] as Record<string, unknown>)['energyJ'] = -1)),
+    '/targets/0/energyJ',
+    'must be >= 0',
+  );
+  rejects(
+    broken((r) => ((r['accuracy'] as Record<string, unknown>)['ann'] = 98.5)),
+    '/accuracy/ann',
+    'must be <= 1',
+  );
   // Any registered kind is a lower-case name (registerBackend); other strings are refused.
-  rejects(broken((r) => ((r.targets[1] as Record<string, unknown>)['kind'] = 'GPU!')), '/targets/1/kind', 'must match pattern');
-  rejects(broken((r) => ((r.targets[2] as Record<string, unknown>)['energyJ'] = 1e-6)), '/targets/2/energyJ', 'must be null');
-  rejects(broken((r) => delete (r.targets[2] as Record<string, unknown>)['note']), '/targets/2', "must have property 'note'");
-  rejects(broken((r) => ((r.targets[0] as Record<string, unknown>)['energyJ'] = null)), '/targets/0/energyJ', 'must be number');
-  rejects(broken((r) => ((r.targets[0] as Record<string, unknown>)['breakdown'] = { synops: 'a lot' })), '/targets/0/breakdown/synops', 'must be number');
-  rejects(broken((r) => ((r['model'] as Record<string, unknown>)['nmae'] = 'typo')), '/model', 'additional properties (nmae)');
-  rejects(broken((r) => (r['diagnostics'] = [{ severity: 'error', code: 'X', message: 'm' }])), '/diagnostics/0/severity', 'allowed values');
+  rejects(
+    broken((r) => ((r.targets[1] as Record<string, unknown>)['kind'] = 'GPU!')),
+    '/targets/1/kind',
+    'must match pattern',
+  );
+  rejects(
+    broken((r) => ((r.targets[2] as Record<string, unknown>)['energyJ'] = 1e-6)),
+    '/targets/2/energyJ',
+    'must be null',
+  );
+  rejects(
+    broken((r) => delete (r.targets[2] as Record<string, unknown>)['note']),
+    '/targets/2',
+    "must have property 'note'",
+  );
+  rejects(
+    broken((r) => ((r.targets[0] as Record<string, unknown>)['energyJ'] = null)),
+    '/targets/0/energyJ',
+    'must be number',
+  );
+  rejects(
+    broken((r) => ((r.targets[0] as Record<string, unknown>)['breakdown'] = { synops: 'a lot' })),
+    '/targets/0/breakdown/synops',
+    'must be number',
+  );
+  rejects(
+    broken((r) => ((r['model'] as Record<string, unknown>)['nmae'] = 'typo')),
+    '/model',
+    'additional properties (nmae)',
+  );
+  rejects(
+    broken((r) => (r['diagnostics'] = [{ severity: 'error', code: 'X', message: 'm' }])),
+    '/diagnostics/0/severity',
+    'allowed values',
+  );
   rejects(null, '/', 'must be object');
 });
 

@@ -26,7 +26,10 @@ it('retrain runs every example on every target it applies to (QCFS at T = 4, a p
         const r = await retrainModel(g, { target, T, rounds: 1, epochsPerRound: 1, trainSamples: 128, hwSamples: 10, ...(T === 32 ? { weightBits: 5 } : {}) });
         assert.equal(REFUSED[key], undefined, `${key} was expected to be refused`);
         assert.equal(r.rounds.length, 2, key);
-        assert.ok(r.rounds.every((x) => x.accuracy !== null), key);
+        assert.ok(
+          r.rounds.every((x) => x.accuracy !== null),
+          key,
+        );
         assert.ok(r.graph.nodes.some((n) => n.op === 'Clip') || r.best === 0, key);
       } catch (e) {
         if (!isSnncError(e)) throw e;

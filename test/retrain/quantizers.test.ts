@@ -30,24 +30,40 @@ it('QCFS: λ·clip(⌊x·L/λ + ½⌋/L, 0, 1) and its gradients (hand-computed,
   // x·L/λ = 2x: −2, 0.4, 0.52, 1.48, 2.6, 5.2 → ⌊·+½⌋ = −2, 0, 1, 1, 3, 5 → /4, clip → 0, 0, .25, .25, .75, 1 → ·2
   close(qcfs(tf, x, lam, 4).dataSync(), [0, 0, 0.5, 0.5, 1.5, 2]);
   // d/dx: 1 inside (0, λ), 0 below and above (the clip).
-  close(tf.grad((v: Tensor) => tf.sum(qcfs(tf, v, lam, 4)))(x).dataSync(), [0, 1, 1, 1, 1, 0]);
+  close(
+    tf
+      .grad((v: Tensor) => tf.sum(qcfs(tf, v, lam, 4)))(x)
+      .dataSync(),
+    [0, 1, 1, 1, 1, 0],
+  );
   // d/dλ per element: q − x/λ inside, 1 above λ, 0 below: 0 − .1, .25 − .13, .25 − .37, .75 − .65, 1 (x = 2.6 > λ)
-  const dl = tf.grad((l: Tensor) => tf.sum(qcfs(tf, x, l, 4)))(lam).dataSync()[0] ?? NaN;
+  const dl =
+    tf
+      .grad((l: Tensor) => tf.sum(qcfs(tf, x, l, 4)))(lam)
+      .dataSync()[0] ?? NaN;
   close([dl], [-0.1 + 0.12 - 0.12 + 0.1 + 1]);
 });
 
 it('fakeQuant: symmetric grid per output channel and per layer (hand-computed, 3 bits)', async () => {
   const tf = await initTf();
   // Two output channels on axis 0. M = 3. Channel 0: max 1 → s = 1/3; channel 1: max 0.3 → s = 0.1.
-  const w = tf.tensor2d([[0.5, -1, 0.26], [0.3, -0.04, 0.16]]);
+  const w = tf.tensor2d([
+    [0.5, -1, 0.26],
+    [0.3, -0.04, 0.16],
+  ]);
   close(fakeQuant(tf, w, 3, 0, true).dataSync(), [2 / 3, -1, 1 / 3, 0.3, 0, 0.2]);
   // Per layer: s = 1/3 for all: 0.3 → ⌊0.9 + ½⌋ = 1, −0.04 → 0, 0.16 → ⌊0.48 + ½⌋ = 0.
   close(fakeQuant(tf, w, 3, 0, false).dataSync(), [2 / 3, -1, 1 / 3, 1 / 3, 0, 0]);
   // Straight-through: the gradient wrt w is the identity.
-  close(tf.grad((v: Tensor) => tf.sum(tf.mul(fakeQuant(tf, v, 3, 0, true), 2)))(w).dataSync(), [2, 2, 2, 2, 2, 2]);
+  close(
+    tf
+      .grad((v: Tensor) => tf.sum(tf.mul(fakeQuant(tf, v, 3, 0, true), 2)))(w)
+      .dataSync(),
+    [2, 2, 2, 2, 2, 2],
+  );
 });
 
-it('the training convolution has the value and the gradients of TF.js\'s own conv2d (cpu kernels), strides 1 and 2, with padding', async () => {
+it("the training convolution has the value and the gradients of TF.js's own conv2d (cpu kernels), strides 1 and 2, with padding", async () => {
   const tf = await initTf();
   for (const stride of [1, 2]) {
     // A Conv node [O=3, I=2, 3, 3] on a 2×7×7 input, pads 1.
@@ -55,9 +71,20 @@ it('the training convolution has the value and the gradients of TF.js\'s own con
       inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 2, 7, 7] }],
       outputs: ['y'],
       initializers: { w: { dtype: 'float32', shape: [3, 2, 3, 3], data: Float32Array.from({ length: 54 }, (_, i) => Math.sin(i * 1.3)) } },
-      nodes: [{ op: 'Conv', name: 'c', inputs: ['x', 'w'], outputs: ['y'], attrs: { ...windowAttrs({ kernelShape: [3, 3], pads: [1, 1, 1, 1], strides: [stride, stride] }), group: 1 } }],
+      nodes: [
+        {
+          op: 'Conv',
+          name: 'c',
+          inputs: ['x', 'w'],
+          outputs: ['y'],
+          attrs: { ...windowAttrs({ kernelShape: [3, 3], pads: [1, 1, 1, 1], strides: [stride, stride] }), group: 1 },
+        },
+      ],
     });
-    const xs = tf.tensor4d(Float32Array.from({ length: 2 * 2 * 49 }, (_, i) => Math.cos(i * 0.7)), [2, 2, 7, 7]);
+    const xs = tf.tensor4d(
+      Float32Array.from({ length: 2 * 2 * 49 }, (_, i) => Math.cos(i * 0.7)),
+      [2, 2, 7, 7],
+    );
     const w0 = tf.tensor4d(g.initializers.get('w')?.data as Float32Array, [3, 2, 3, 3]);
     const dyWeights = (y: Tensor): Tensor => tf.mul(y, tf.mul(tf.reshape(tf.range(0, y.size), y.shape), 0.01));
     const ours = tf.grads((...[x, w]: Tensor[]) => {
@@ -72,13 +99,36 @@ it('the training convolution has the value and the gradients of TF.js\'s own con
     const vals = { dx: dxOurs?.dataSync(), dw: dwOurs?.dataSync(), y: yOurs?.dataSync() };
     await tf.setBackend('cpu');
     const ref = tf.grads((...[x, w]: Tensor[]) => {
-      const y = tf.conv2d(tf.pad(tf.transpose(x as Tensor, [0, 2, 3, 1]) as Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]]), tf.transpose(w as Tensor, [2, 3, 1, 0]) as Tensor4D, stride, 'valid');
+      const y = tf.conv2d(
+        tf.pad(tf.transpose(x as Tensor, [0, 2, 3, 1]) as Tensor4D, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]),
+        tf.transpose(w as Tensor, [2, 3, 1, 0]) as Tensor4D,
+        stride,
+        'valid',
+      );
       return tf.sum(dyWeights(tf.transpose(y, [0, 3, 1, 2])));
     });
     const xc = tf.tensor4d(xs.dataSync(), [2, 2, 7, 7]);
     const wc = tf.tensor4d(w0.dataSync(), [3, 2, 3, 3]);
     const [dxRef, dwRef] = ref([xc, wc]) as Tensor[];
-    const yRef = tf.transpose(tf.conv2d(tf.pad(tf.transpose(xc, [0, 2, 3, 1]) as Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]]), tf.transpose(wc, [2, 3, 1, 0]) as Tensor4D, stride, 'valid'), [0, 3, 1, 2]);
+    const yRef = tf.transpose(
+      tf.conv2d(
+        tf.pad(tf.transpose(xc, [0, 2, 3, 1]) as Tensor4D, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]),
+        tf.transpose(wc, [2, 3, 1, 0]) as Tensor4D,
+        stride,
+        'valid',
+      ),
+      [0, 3, 1, 2],
+    );
     close(vals.y ?? [], yRef.dataSync(), 1e-4);
     close(vals.dx ?? [], dxRef?.dataSync() ?? [], 1e-4);
     close(vals.dw ?? [], dwRef?.dataSync() ?? [], 1e-4);
@@ -97,7 +147,10 @@ it('resetToZeroRate equals an IF neuron with reset to zero driven by a constant 
       let n = 0;
       for (let t = 0; t < T; t++) {
         v += i;
-        if (fire === 'gt' ? v > 40 : v >= 40) { n++; v = 0; }
+        if (fire === 'gt' ? v > 40 : v >= 40) {
+          n++;
+          v = 0;
+        }
       }
       return (3 * n) / T; // λ = 3
     });
@@ -108,9 +161,24 @@ it('resetToZeroRate equals an IF neuron with reset to zero driven by a constant 
 
 it('clipAt: min(max(x, 0), λ) with d/dλ = the number of elements above λ', async () => {
   const tf = await initTf();
-  const x = tf.tensor2d([[-1, 0.5, 2], [3, 1, 0.2]]);
+  const x = tf.tensor2d([
+    [-1, 0.5, 2],
+    [3, 1, 0.2],
+  ]);
   const lam = tf.scalar(1.5);
   close(clipAt(tf, x, lam).dataSync(), [0, 0.5, 1.5, 1.5, 1, 0.2]);
-  close([tf.grad((l: Tensor) => tf.sum(clipAt(tf, x, l)))(lam).dataSync()[0] ?? NaN], [2]);
-  close(tf.grad((v: Tensor) => tf.sum(clipAt(tf, v, lam)))(x).dataSync(), [0, 1, 0, 0, 1, 1]);
+  close(
+    [
+      tf
+        .grad((l: Tensor) => tf.sum(clipAt(tf, x, l)))(lam)
+        .dataSync()[0] ?? NaN,
+    ],
+    [2],
+  );
+  close(
+    tf
+      .grad((v: Tensor) => tf.sum(clipAt(tf, v, lam)))(x)
+      .dataSync(),
+    [0, 1, 0, 0, 1, 1],
+  );
 });

@@ -86,16 +86,58 @@ describe('snnc retrain', () => {
     assert.equal(met.budgetMet, true);
     const dir = tmp();
     const out = join(dir, 'r.onnx');
-    const res = await cli('retrain', MLP, '--target', 'fpga', '--T', '4', '--rounds', '1', '--epochs', '1', '--train-samples', '512', '--hw-samples', '50', '--budget', 'accuracy>=100%', '-o', out);
+    const res = await cli(
+      'retrain',
+      MLP,
+      '--target',
+      'fpga',
+      '--T',
+      '4',
+      '--rounds',
+      '1',
+      '--epochs',
+      '1',
+      '--train-samples',
+      '512',
+      '--hw-samples',
+      '50',
+      '--budget',
+      'accuracy>=100%',
+      '-o',
+      out,
+    );
     assert.equal(res.code, 0, res.err);
     assert.match(res.err, /SNNC_W_BUDGET_UNMET/);
     assert.match(res.err, /needs accuracy>=100%/);
     assert.ok(existsSync(out));
-    const j = await cli('retrain', MLP, '--target', 'fpga', '--T', '4', '--rounds', '1', '--epochs', '1', '--train-samples', '512', '--hw-samples', '50', '--budget', 'accuracy>=100%', '--json', '-o', out);
+    const j = await cli(
+      'retrain',
+      MLP,
+      '--target',
+      'fpga',
+      '--T',
+      '4',
+      '--rounds',
+      '1',
+      '--epochs',
+      '1',
+      '--train-samples',
+      '512',
+      '--hw-samples',
+      '50',
+      '--budget',
+      'accuracy>=100%',
+      '--json',
+      '-o',
+      out,
+    );
     const parsed = JSON.parse(j.out) as { budgetMet: boolean; rounds: unknown[]; diagnostics: { code: string }[] };
     assert.equal(parsed.budgetMet, false);
     assert.equal(parsed.rounds.length, 2);
-    assert.deepEqual(parsed.diagnostics.map((x2) => x2.code), ['SNNC_W_BUDGET_UNMET']);
+    assert.deepEqual(
+      parsed.diagnostics.map((x2) => x2.code),
+      ['SNNC_W_BUDGET_UNMET'],
+    );
   });
 
   it('with a rate penalty the loop trains although the budget holds, and keeps the round with the fewest spikes among those that meet it', async () => {
@@ -108,11 +150,31 @@ describe('snnc retrain', () => {
     assert.ok(fewest < (r.rounds[0]?.spikesPerSample ?? 0), 'the penalty lowered the spikes');
   });
 
-  it('--report writes the best round\'s compile output, the log and a chart whose points are the logged accuracies', async () => {
+  it("--report writes the best round's compile output, the log and a chart whose points are the logged accuracies", async () => {
     const dir = tmp();
     const out = join(dir, 'r.onnx');
     const rep = join(dir, 'rep');
-    const res = await cli('retrain', MLP, '--target', 'fpga', '--T', '4', '--rounds', '2', '--epochs', '1', '--train-samples', '512', '--hw-samples', '50', '--json', '-o', out, '--report', rep);
+    const res = await cli(
+      'retrain',
+      MLP,
+      '--target',
+      'fpga',
+      '--T',
+      '4',
+      '--rounds',
+      '2',
+      '--epochs',
+      '1',
+      '--train-samples',
+      '512',
+      '--hw-samples',
+      '50',
+      '--json',
+      '-o',
+      out,
+      '--report',
+      rep,
+    );
     assert.equal(res.code, 0, res.err);
     const log = JSON.parse(readFileSync(join(rep, 'retrain.json'), 'utf8')) as { best: number; rounds: { round: number; accuracy: number }[] };
     assert.deepEqual(log, { ...JSON.parse(res.out), diagnostics: [] });
@@ -120,7 +182,10 @@ describe('snnc retrain', () => {
     assert.equal(report.targets.find((t) => t.target === 'fpga')?.accuracy, log.rounds.find((x) => x.round === log.best)?.accuracy);
     const svg = readFileSync(join(rep, 'retrain.svg'), 'utf8');
     const points = [...svg.matchAll(/data-round="(\d+)" data-value="([^"]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
-    assert.deepEqual(points, log.rounds.map((x) => [x.round, x.accuracy]));
+    assert.deepEqual(
+      points,
+      log.rounds.map((x) => [x.round, x.accuracy]),
+    );
     assert.equal((svg.match(/class="best"/g) ?? []).length, 1);
     assert.ok(existsSync(join(rep, 'model.snn.onnx')));
   });
@@ -145,7 +210,11 @@ describe('snnc retrain', () => {
       assert.equal(existsSync(out), false);
     }
     // A model without weights (one ReLU) has nothing to train.
-    const relu = buildGraph({ inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 10] }], outputs: ['y'], nodes: [{ op: 'Relu', name: 'r', inputs: ['x'], outputs: ['y'] }] });
+    const relu = buildGraph({
+      inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 10] }],
+      outputs: ['y'],
+      nodes: [{ op: 'Relu', name: 'r', inputs: ['x'], outputs: ['y'] }],
+    });
     const file = join(dir, 'relu.onnx');
     writeFileSync(file, exportOnnx(relu));
     const r = await cli('retrain', file, '--target', 'fpga', '--dataset', 'mnist', '-o', out);

@@ -47,18 +47,38 @@ it('a model whose output is not [N, classes] is refused with SNNC_E_CALIBRATION,
   const { buildGraph } = await import('../../src/ir/build.js');
   const { isSnncError } = await import('../../src/errors.js');
   // Rank-3 output (as onnx's test_leakyrelu), and a fixed-batch output whose first dim is not the batch (test_flatten_axis2).
-  const rank3 = buildGraph({ inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 4, 5] }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }], outputs: ['y'] });
-  const flat = buildGraph({ inputs: [{ name: 'x', dtype: 'float32', shape: [2, 3, 4, 5] }], nodes: [{ op: 'Flatten', attrs: { axis: 2 }, inputs: ['x'], outputs: ['y'] }], outputs: ['y'] });
+  const rank3 = buildGraph({
+    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 4, 5] }],
+    nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
+    outputs: ['y'],
+  });
+  const flat = buildGraph({
+    inputs: [{ name: 'x', dtype: 'float32', shape: [2, 3, 4, 5] }],
+    nodes: [{ op: 'Flatten', attrs: { axis: 2 }, inputs: ['x'], outputs: ['y'] }],
+    outputs: ['y'],
+  });
   for (const g of [rank3, flat]) {
-    await assert.rejects(synthesizeCalibration(g, { n: 4, steps: 1 }), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_CALIBRATION' && /\[N, classes\]/.test(e.message) && /--calib/.test(e.hint ?? ''));
+    await assert.rejects(
+      synthesizeCalibration(g, { n: 4, steps: 1 }),
+      (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_CALIBRATION' && /\[N, classes\]/.test(e.message) && /--calib/.test(e.hint ?? ''),
+    );
   }
 });
 
-it('the corpus models that crashed convert --calib synthetic now exit 2 with SNNC_E_CALIBRATION', { skip: HAVE_CORPUS ? false : '../shared/corpus is absent' }, async () => {
-  const { cli } = await import('../helpers/cli.js');
-  for (const t of ['onnx-node/test_leakyrelu', 'onnx-node/test_softmax_axis_1', 'onnx-node/test_flatten_axis2', 'onnx-pytorch-converted/test_BatchNorm2d_eval']) {
-    const r = await cli('convert', join(CORPUS, t, 'model.onnx'), '--calib', 'synthetic', '-o', join(CORPUS_OUT, 'x.snn.onnx'));
-    assert.equal(r.code, 2, `${t}: ${r.err}`);
-    assert.match(r.err, /SNNC_E_CALIBRATION/);
-  }
-});
+it(
+  'the corpus models that crashed convert --calib synthetic now exit 2 with SNNC_E_CALIBRATION',
+  { skip: HAVE_CORPUS ? false : '../shared/corpus is absent' },
+  async () => {
+    const { cli } = await import('../helpers/cli.js');
+    for (const t of [
+      'onnx-node/test_leakyrelu',
+      'onnx-node/test_softmax_axis_1',
+      'onnx-node/test_flatten_axis2',
+      'onnx-pytorch-converted/test_BatchNorm2d_eval',
+    ]) {
+      const r = await cli('convert', join(CORPUS, t, 'model.onnx'), '--calib', 'synthetic', '-o', join(CORPUS_OUT, 'x.snn.onnx'));
+      assert.equal(r.code, 2, `${t}: ${r.err}`);
+      assert.match(r.err, /SNNC_E_CALIBRATION/);
+    }
+  },
+);

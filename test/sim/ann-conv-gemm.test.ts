@@ -51,8 +51,10 @@ describe('Conv (hand-computed)', () => {
     assert.deepEqual(values(y), [1]);
   });
   it('rejects mismatched channels with SNNC_E_BAD_SHAPE naming the node', () => {
-    assert.throws(() => one(conv(win([1, 1])), [iota([1, 3, 2, 2]), iota([1, 2, 1, 1])]),
-      (e: unknown) => (e as { code?: string; node?: string }).code === 'SNNC_E_BAD_SHAPE' && (e as { node?: string }).node === 'n0');
+    assert.throws(
+      () => one(conv(win([1, 1])), [iota([1, 3, 2, 2]), iota([1, 2, 1, 1])]),
+      (e: unknown) => (e as { code?: string; node?: string }).code === 'SNNC_E_BAD_SHAPE' && (e as { node?: string }).node === 'n0',
+    );
   });
 });
 
@@ -122,76 +124,107 @@ function naiveConv2d(x: Tensor, w: Tensor, b: Tensor | undefined, s: number[], p
   const out: number[] = [];
   const xd = x.data as Float32Array;
   const wd = w.data as Float32Array;
-  for (let n = 0; n < N; n++) for (let o = 0; o < OC; o++) for (let i = 0; i < OH; i++) for (let j = 0; j < OW; j++) {
-    const g = Math.floor(o / (OC / group));
-    let acc = b !== undefined ? (b.data[o] as number) : 0;
-    for (let c = 0; c < Cg; c++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
-      const ih = i * s[0]! - p[0]! + kh * d[0]!;
-      const iw = j * s[1]! - p[1]! + kw * d[1]!;
-      if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-      acc += xd[((n * C + g * Cg + c) * H + ih) * W + iw]! * wd[((o * Cg + c) * KH + kh) * KW + kw]!;
-    }
-    out.push(acc);
-  }
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < OC; o++)
+      for (let i = 0; i < OH; i++)
+        for (let j = 0; j < OW; j++) {
+          const g = Math.floor(o / (OC / group));
+          let acc = b !== undefined ? (b.data[o] as number) : 0;
+          for (let c = 0; c < Cg; c++)
+            for (let kh = 0; kh < KH; kh++)
+              for (let kw = 0; kw < KW; kw++) {
+                const ih = i * s[0]! - p[0]! + kh * d[0]!;
+                const iw = j * s[1]! - p[1]! + kw * d[1]!;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                acc += xd[((n * C + g * Cg + c) * H + ih) * W + iw]! * wd[((o * Cg + c) * KH + kh) * KW + kw]!;
+              }
+          out.push(acc);
+        }
   return out;
 }
 
 describe('properties', () => {
   it('gemmNT equals the triple loop for any m, n, k, alpha and accumulate', () => {
-    fc.assert(fc.property(
-      fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 11 }), fc.integer({ min: 0, max: 13 }),
-      fc.integer({ min: 0, max: 1000 }), fc.boolean(), fc.constantFrom(1, 0.5, -2),
-      (m, n, k, seed, acc, alpha) => {
-        const r = mulberry(seed);
-        const a = Float64Array.from({ length: m * k }, r);
-        const b = Float64Array.from({ length: n * k }, r);
-        const c0 = Float64Array.from({ length: m * n }, r);
-        const c = c0.slice();
-        gemmNT(m, n, k, a, 0, k, b, 0, k, c, 0, n, alpha, acc);
-        for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-          let s = 0;
-          for (let p = 0; p < k; p++) s += a[i * k + p]! * b[j * k + p]!;
-          const want = alpha * s + (acc ? c0[i * n + j]! : 0);
-          assert.ok(Math.abs(c[i * n + j]! - want) < 1e-12, `(${i}, ${j}): ${c[i * n + j]} vs ${want}`);
-        }
-      }), { seed: 7, numRuns: 200 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 11 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.boolean(),
+        fc.constantFrom(1, 0.5, -2),
+        (m, n, k, seed, acc, alpha) => {
+          const r = mulberry(seed);
+          const a = Float64Array.from({ length: m * k }, r);
+          const b = Float64Array.from({ length: n * k }, r);
+          const c0 = Float64Array.from({ length: m * n }, r);
+          const c = c0.slice();
+          gemmNT(m, n, k, a, 0, k, b, 0, k, c, 0, n, alpha, acc);
+          for (let i = 0; i < m; i++)
+            for (let j = 0; j < n; j++) {
+              let s = 0;
+              for (let p = 0; p < k; p++) s += a[i * k + p]! * b[j * k + p]!;
+              const want = alpha * s + (acc ? c0[i * n + j]! : 0);
+              assert.ok(Math.abs(c[i * n + j]! - want) < 1e-12, `(${i}, ${j}): ${c[i * n + j]} vs ${want}`);
+            }
+        },
+      ),
+      { seed: 7, numRuns: 200 },
+    );
   });
 
   it('Conv 2-D equals the direct definition (groups, strides, pads, dilations)', () => {
-    fc.assert(fc.property(
-      fc.record({
-        n: fc.integer({ min: 1, max: 2 }), group: fc.integer({ min: 1, max: 3 }), cg: fc.integer({ min: 1, max: 3 }),
-        ocg: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 1, max: 7 }), w: fc.integer({ min: 1, max: 7 }),
-        kh: fc.integer({ min: 1, max: 3 }), kw: fc.integer({ min: 1, max: 3 }),
-        sh: fc.integer({ min: 1, max: 3 }), sw: fc.integer({ min: 1, max: 3 }),
-        dh: fc.integer({ min: 1, max: 2 }), dw: fc.integer({ min: 1, max: 2 }),
-        pads: fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)), bias: fc.boolean(), seed: fc.nat(10000),
-      }),
-      (c) => {
-        const ekh = (c.kh - 1) * c.dh + 1;
-        const ekw = (c.kw - 1) * c.dw + 1;
-        fc.pre(c.h + c.pads[0] + c.pads[2] >= ekh && c.w + c.pads[1] + c.pads[3] >= ekw);
-        const x = randT([c.n, c.cg * c.group, c.h, c.w], c.seed);
-        const w = randT([c.ocg * c.group, c.cg, c.kh, c.kw], c.seed + 1);
-        const b = c.bias ? randT([c.ocg * c.group], c.seed + 2) : undefined;
-        const s = [c.sh, c.sw];
-        const d = [c.dh, c.dw];
-        const y = one(conv(win([c.kh, c.kw], { strides: s, pads: [...c.pads], dilations: d }), c.group), [x, w, b]);
-        near(y, naiveConv2d(x, w, b, s, [...c.pads], d, c.group), 1e-5);
-      }), { seed: 11, numRuns: 150 });
+    fc.assert(
+      fc.property(
+        fc.record({
+          n: fc.integer({ min: 1, max: 2 }),
+          group: fc.integer({ min: 1, max: 3 }),
+          cg: fc.integer({ min: 1, max: 3 }),
+          ocg: fc.integer({ min: 1, max: 3 }),
+          h: fc.integer({ min: 1, max: 7 }),
+          w: fc.integer({ min: 1, max: 7 }),
+          kh: fc.integer({ min: 1, max: 3 }),
+          kw: fc.integer({ min: 1, max: 3 }),
+          sh: fc.integer({ min: 1, max: 3 }),
+          sw: fc.integer({ min: 1, max: 3 }),
+          dh: fc.integer({ min: 1, max: 2 }),
+          dw: fc.integer({ min: 1, max: 2 }),
+          pads: fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)),
+          bias: fc.boolean(),
+          seed: fc.nat(10000),
+        }),
+        (c) => {
+          const ekh = (c.kh - 1) * c.dh + 1;
+          const ekw = (c.kw - 1) * c.dw + 1;
+          fc.pre(c.h + c.pads[0] + c.pads[2] >= ekh && c.w + c.pads[1] + c.pads[3] >= ekw);
+          const x = randT([c.n, c.cg * c.group, c.h, c.w], c.seed);
+          const w = randT([c.ocg * c.group, c.cg, c.kh, c.kw], c.seed + 1);
+          const b = c.bias ? randT([c.ocg * c.group], c.seed + 2) : undefined;
+          const s = [c.sh, c.sw];
+          const d = [c.dh, c.dw];
+          const y = one(conv(win([c.kh, c.kw], { strides: s, pads: [...c.pads], dilations: d }), c.group), [x, w, b]);
+          near(y, naiveConv2d(x, w, b, s, [...c.pads], d, c.group), 1e-5);
+        },
+      ),
+      { seed: 11, numRuns: 150 },
+    );
   });
 
   it('MatMul equals the triple loop on random float32 matrices', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 }), fc.nat(1000), (m, n, k, seed) => {
-      const a = randT([m, k], seed);
-      const b = randT([k, n], seed + 1);
-      const want: number[] = [];
-      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-        let s = 0;
-        for (let p = 0; p < k; p++) s += (a.data[i * k + p] as number) * (b.data[p * n + j] as number);
-        want.push(s);
-      }
-      near(one({ op: 'MatMul', attrs: {} }, [a, b]), want, 1e-5);
-    }), { seed: 3, numRuns: 100 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 }), fc.nat(1000), (m, n, k, seed) => {
+        const a = randT([m, k], seed);
+        const b = randT([k, n], seed + 1);
+        const want: number[] = [];
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < n; j++) {
+            let s = 0;
+            for (let p = 0; p < k; p++) s += (a.data[i * k + p] as number) * (b.data[p * n + j] as number);
+            want.push(s);
+          }
+        near(one({ op: 'MatMul', attrs: {} }, [a, b]), want, 1e-5);
+      }),
+      { seed: 3, numRuns: 100 },
+    );
   });
 });

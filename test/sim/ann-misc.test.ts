@@ -44,7 +44,11 @@ describe('structural ops (any dtype)', () => {
     assert.deepEqual(y.shape, [2, 12]);
   });
   it('Transpose matches the index definition', () => {
-    const x = t('int16', [2, 3, 4], Array.from({ length: 24 }, (_, i) => i));
+    const x = t(
+      'int16',
+      [2, 3, 4],
+      Array.from({ length: 24 }, (_, i) => i),
+    );
     const y = one({ op: 'Transpose', attrs: { perm: [2, 0, 1] } }, [x]);
     assert.deepEqual(y.shape, [4, 2, 3]);
     const want: number[] = [];
@@ -100,8 +104,13 @@ describe('Cast, BatchNormalization, Dropout, Identity', () => {
     assert.equal(one({ op: 'CastLike', attrs: {} }, [f32([1], [2]), t('int64', [0], [])]).dtype, 'int64');
   });
   it('BatchNormalization: (x - mean) / sqrt(var + eps) * scale + bias per channel', () => {
-    const y = one({ op: 'BatchNormalization', attrs: { epsilon: 1e-5 } },
-      [f32([1, 2, 1, 2], [1, 2, 3, 4]), f32([2], [1, 2]), f32([2], [0, 1]), f32([2], [1, 3]), f32([2], [4, 1])]);
+    const y = one({ op: 'BatchNormalization', attrs: { epsilon: 1e-5 } }, [
+      f32([1, 2, 1, 2], [1, 2, 3, 4]),
+      f32([2], [1, 2]),
+      f32([2], [0, 1]),
+      f32([2], [1, 3]),
+      f32([2], [4, 1]),
+    ]);
     const s0 = Math.sqrt(4 + 1e-5);
     const s1 = Math.sqrt(1 + 1e-5);
     near(y, [0, 1 / s0, 1, 1 + 2 / s1]);
@@ -124,28 +133,71 @@ describe('runGraph', () => {
   const v = (name: string, dtype: ValueInfo['dtype'], shape: ValueInfo['shape']): [string, ValueInfo] => [name, { name, dtype, shape }];
   // y = relu(a + b) with a symbolic batch dim N shared by both inputs.
   const g: Graph = {
-    name: 'g', inputs: ['a', 'b'], outputs: ['y', 's'],
+    name: 'g',
+    inputs: ['a', 'b'],
+    outputs: ['y', 's'],
     nodes: [
       { name: 'add', op: 'Add', attrs: {}, inputs: ['a', 'b'], outputs: ['s'] },
       { name: 'relu', op: 'Relu', attrs: {}, inputs: ['s'], outputs: ['y'] },
     ],
     values: new Map([v('a', 'float32', ['N', 2]), v('b', 'float32', ['N', 2]), v('s', 'float32', ['N', 2]), v('y', 'float32', ['N', 2])]),
-    initializers: new Map(), meta: {},
+    initializers: new Map(),
+    meta: {},
   };
   it('runs with any batch size bound consistently, returns every output', () => {
-    const out = runGraph(g, new Map([['a', f32([1, 2], [1, -5])], ['b', f32([1, 2], [1, 1])]]));
+    const out = runGraph(
+      g,
+      new Map([
+        ['a', f32([1, 2], [1, -5])],
+        ['b', f32([1, 2], [1, 1])],
+      ]),
+    );
     near(out.get('y') as Tensor, [2, 0]);
     near(out.get('s') as Tensor, [2, -4]);
-    const big = runGraph(g, new Map([['a', iota([3, 2])], ['b', iota([3, 2])]]));
+    const big = runGraph(
+      g,
+      new Map([
+        ['a', iota([3, 2])],
+        ['b', iota([3, 2])],
+      ]),
+    );
     assert.deepEqual(big.get('y')?.shape, [3, 2]);
   });
   it('rejects missing inputs, wrong dtype, wrong dims and inconsistent symbols', () => {
     assert.throws(() => runGraph(g, new Map([['a', iota([1, 2])]])), { code: 'SNNC_E_INPUT_MISSING' });
-    assert.throws(() => runGraph(g, new Map([['a', iota([1, 2])], ['b', t('float64', [1, 2], [1, 2])]])),
-      (e: unknown) => (e as { code?: string }).code === 'SNNC_E_INPUT_MISMATCH' && /'b'.*float32.*float64/.test((e as Error).message));
-    assert.throws(() => runGraph(g, new Map([['a', iota([1, 3])], ['b', iota([1, 3])]])), { code: 'SNNC_E_INPUT_MISMATCH' });
-    assert.throws(() => runGraph(g, new Map([['a', iota([1, 2])], ['b', iota([2, 2])]])),
-      (e: unknown) => (e as { code?: string }).code === 'SNNC_E_INPUT_MISMATCH' && /'N'/.test((e as Error).message));
+    assert.throws(
+      () =>
+        runGraph(
+          g,
+          new Map([
+            ['a', iota([1, 2])],
+            ['b', t('float64', [1, 2], [1, 2])],
+          ]),
+        ),
+      (e: unknown) => (e as { code?: string }).code === 'SNNC_E_INPUT_MISMATCH' && /'b'.*float32.*float64/.test((e as Error).message),
+    );
+    assert.throws(
+      () =>
+        runGraph(
+          g,
+          new Map([
+            ['a', iota([1, 3])],
+            ['b', iota([1, 3])],
+          ]),
+        ),
+      { code: 'SNNC_E_INPUT_MISMATCH' },
+    );
+    assert.throws(
+      () =>
+        runGraph(
+          g,
+          new Map([
+            ['a', iota([1, 2])],
+            ['b', iota([2, 2])],
+          ]),
+        ),
+      (e: unknown) => (e as { code?: string }).code === 'SNNC_E_INPUT_MISMATCH' && /'N'/.test((e as Error).message),
+    );
   });
   it('enforces the element limit on intermediates', () => {
     const { g: og, feeds } = oneNode({ op: 'Add', attrs: {} }, [iota([100, 1]), iota([1, 100])]);

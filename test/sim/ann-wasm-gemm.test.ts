@@ -28,10 +28,7 @@ describe('wasm encoder', () => {
   it('an empty module is exactly the 8-byte header plus its sections', () => {
     const bytes = encodeModule({ memory: { name: 'm', pages: 1 }, funcs: [] });
     // header, type(1) [0], func(3) [0], memory(5) [1, {0, 1}], export(7) [1, "m" mem 0], code(10) [0]
-    assert.deepEqual([...bytes], [
-      0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-      1, 1, 0, 3, 1, 0, 5, 3, 1, 0, 1, 7, 5, 1, 1, 0x6d, 2, 0, 10, 1, 0,
-    ]);
+    assert.deepEqual([...bytes], [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 1, 0, 3, 1, 0, 5, 3, 1, 0, 1, 7, 5, 1, 1, 0x6d, 2, 0, 10, 1, 0]);
   });
 
   it('a tiny module validates and runs: integer add, and an f32x4 product stored to memory', () => {
@@ -40,7 +37,10 @@ describe('wasm encoder', () => {
     const add = { name: 'add', params: [I32, I32] as const, results: [I32] as const, locals: [], body: seq(op.get(0), op.get(1), op.i32Add) };
     // mul4(x, y): mem[0..16) = splat(x) * splat(y) + splat(1)
     const mul4 = {
-      name: 'mul4', params: [F32, F32] as const, results: [] as const, locals: [],
+      name: 'mul4',
+      params: [F32, F32] as const,
+      results: [] as const,
+      locals: [],
       body: seq(op.i32(0), op.get(0), op.f32x4Splat, op.get(1), op.f32x4Splat, op.f32x4Mul, op.f32(1), op.f32x4Splat, op.f32x4Add, op.v128Store()),
     };
     const bytes = encodeModule({ memory: { name: 'mem', pages: 1 }, funcs: [add, mul4] });
@@ -60,7 +60,18 @@ describe('wasm encoder', () => {
 /** Seeded mulberry32 for operand values. */
 const prng = mulberry32;
 
-interface Case { m: number; n: number; k: number; padA: number; padB: number; padC: number; off: number; alpha: number; acc: boolean; seed: number }
+interface Case {
+  m: number;
+  n: number;
+  k: number;
+  padA: number;
+  padB: number;
+  padC: number;
+  off: number;
+  alpha: number;
+  acc: boolean;
+  seed: number;
+}
 
 /**
  * Run one product in float32 with `run`, compare with a float64 triple loop. Bound on
@@ -103,9 +114,16 @@ function check(form: 'nn' | 'nt', c0: Case, run: (a: Float32Array, lda: number, 
 
 const dim = fc.oneof(fc.constantFrom(1, 2, 3, 4, 5, 7, 8, 9), fc.integer({ min: 1, max: 40 }));
 const caseArb = fc.record({
-  m: dim, n: dim, k: fc.oneof(dim, fc.constant(0)),
-  padA: fc.constantFrom(0, 0, 3), padB: fc.constantFrom(0, 0, 1), padC: fc.constantFrom(0, 0, 2),
-  off: fc.constantFrom(0, 5), alpha: fc.constantFrom(1, 1, 0.5, -2), acc: fc.boolean(), seed: fc.integer({ min: 1, max: 1e6 }),
+  m: dim,
+  n: dim,
+  k: fc.oneof(dim, fc.constant(0)),
+  padA: fc.constantFrom(0, 0, 3),
+  padB: fc.constantFrom(0, 0, 1),
+  padC: fc.constantFrom(0, 0, 2),
+  off: fc.constantFrom(0, 5),
+  alpha: fc.constantFrom(1, 1, 0.5, -2),
+  acc: fc.boolean(),
+  seed: fc.integer({ min: 1, max: 1e6 }),
 });
 
 describe('wasm sgemm vs a float64 triple loop', { skip: forcedOff ? 'SNNC_NO_WASM=1' : false }, () => {
@@ -115,15 +133,25 @@ describe('wasm sgemm vs a float64 triple loop', { skip: forcedOff ? 'SNNC_NO_WAS
 
   for (const form of ['nn', 'nt'] as const) {
     it(`${form}: random shapes, strides, offsets, alpha, accumulate`, () => {
-      fc.assert(fc.property(caseArb, (c0) => {
-        check(form, c0, (a, lda, b, ldb, c, ldc) => {
-          assert.equal(sgemm(form, c0.m, c0.n, c0.k, a, c0.off, lda, b, c0.off, ldb, c, c0.off, ldc, c0.alpha, c0.acc), true);
-        });
-      }), { seed: 20240611, numRuns: 150 });
+      fc.assert(
+        fc.property(caseArb, (c0) => {
+          check(form, c0, (a, lda, b, ldb, c, ldc) => {
+            assert.equal(sgemm(form, c0.m, c0.n, c0.k, a, c0.off, lda, b, c0.off, ldb, c, c0.off, ldc, c0.alpha, c0.acc), true);
+          });
+        }),
+        { seed: 20240611, numRuns: 150 },
+      );
     });
 
     it(`${form}: large K and the shapes of the bench layers`, () => {
-      const shapes: [number, number, number][] = [[64, 256, 784], [1, 256, 784], [3, 5, 4099], [6, 576, 25], [16, 64, 150], [1, 1, 1]];
+      const shapes: [number, number, number][] = [
+        [64, 256, 784],
+        [1, 256, 784],
+        [3, 5, 4099],
+        [6, 576, 25],
+        [16, 64, 150],
+        [1, 1, 1],
+      ];
       for (const [m, n, k] of shapes) {
         const c0: Case = { m, n, k, padA: 0, padB: 0, padC: 0, off: 0, alpha: 1, acc: true, seed: m * 7 + n + k };
         check(form, c0, (a, lda, b, ldb, c, ldc) => {
@@ -137,11 +165,14 @@ describe('wasm sgemm vs a float64 triple loop', { skip: forcedOff ? 'SNNC_NO_WAS
 describe('TS fallback loops (float64 sums)', () => {
   for (const form of ['nn', 'nt'] as const) {
     it(`${form}: the same bound holds`, () => {
-      fc.assert(fc.property(caseArb, (c0) => {
-        check(form, c0, (a, lda, b, ldb, c, ldc) => {
-          (form === 'nn' ? gemmNNLoops : gemmNTLoops)(c0.m, c0.n, c0.k, a, c0.off, lda, b, c0.off, ldb, c, c0.off, ldc, c0.alpha, c0.acc);
-        });
-      }), { seed: 7, numRuns: 60 });
+      fc.assert(
+        fc.property(caseArb, (c0) => {
+          check(form, c0, (a, lda, b, ldb, c, ldc) => {
+            (form === 'nn' ? gemmNNLoops : gemmNTLoops)(c0.m, c0.n, c0.k, a, c0.off, lda, b, c0.off, ldb, c, c0.off, ldc, c0.alpha, c0.acc);
+          });
+        }),
+        { seed: 7, numRuns: 60 },
+      );
     });
   }
 

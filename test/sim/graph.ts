@@ -8,16 +8,28 @@ export function t(dtype: DType, shape: readonly number[], values: readonly (numb
   const n = shape.reduce((a, b) => a * b, 1);
   if (values.length !== n) throw new Error(`test tensor: ${values.length} values for shape [${shape.join(', ')}]`);
   switch (dtype) {
-    case 'float32': case 'float16': return { dtype, shape, data: Float32Array.from(values, Number) };
-    case 'float64': return { dtype, shape, data: Float64Array.from(values, Number) };
-    case 'int8': return { dtype, shape, data: Int8Array.from(values, Number) };
-    case 'int16': return { dtype, shape, data: Int16Array.from(values, Number) };
-    case 'int32': return { dtype, shape, data: Int32Array.from(values, Number) };
-    case 'uint8': case 'bool': return { dtype, shape, data: Uint8Array.from(values, Number) };
-    case 'uint16': return { dtype, shape, data: Uint16Array.from(values, Number) };
-    case 'uint32': return { dtype, shape, data: Uint32Array.from(values, Number) };
-    case 'int64': return { dtype, shape, data: BigInt64Array.from(values, (v) => BigInt(v)) };
-    case 'uint64': return { dtype, shape, data: BigUint64Array.from(values, (v) => BigInt(v)) };
+    case 'float32':
+    case 'float16':
+      return { dtype, shape, data: Float32Array.from(values, Number) };
+    case 'float64':
+      return { dtype, shape, data: Float64Array.from(values, Number) };
+    case 'int8':
+      return { dtype, shape, data: Int8Array.from(values, Number) };
+    case 'int16':
+      return { dtype, shape, data: Int16Array.from(values, Number) };
+    case 'int32':
+      return { dtype, shape, data: Int32Array.from(values, Number) };
+    case 'uint8':
+    case 'bool':
+      return { dtype, shape, data: Uint8Array.from(values, Number) };
+    case 'uint16':
+      return { dtype, shape, data: Uint16Array.from(values, Number) };
+    case 'uint32':
+      return { dtype, shape, data: Uint32Array.from(values, Number) };
+    case 'int64':
+      return { dtype, shape, data: BigInt64Array.from(values, (v) => BigInt(v)) };
+    case 'uint64':
+      return { dtype, shape, data: BigUint64Array.from(values, (v) => BigInt(v)) };
   }
 }
 
@@ -25,7 +37,10 @@ export const f32 = (shape: readonly number[], values: readonly number[]): Tensor
 export const i64 = (values: readonly number[]): Tensor => t('int64', [values.length], values);
 /** 0, 1, 2, ... as float32. */
 export const iota = (shape: readonly number[], start = 0): Tensor =>
-  f32(shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i + start));
+  f32(
+    shape,
+    Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i + start),
+  );
 
 /** Builds a one-node graph; inputs named in0.., '' (absent) for undefined, outputs out0... */
 export function oneNode(spec: OpSpec, inputs: readonly (Tensor | undefined)[], nOut = 1): { g: Graph; feeds: Map<string, Tensor> } {
@@ -71,7 +86,10 @@ export function near(got: Tensor, want: readonly number[], tol = 1e-5): void {
   }
 }
 
-export const win = (kernelShape: readonly number[], p: { strides?: number[]; pads?: number[]; dilations?: number[]; autoPad?: 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID' } = {}) => ({
+export const win = (
+  kernelShape: readonly number[],
+  p: { strides?: number[]; pads?: number[]; dilations?: number[]; autoPad?: 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID' } = {},
+) => ({
   kernelShape,
   strides: p.strides ?? kernelShape.map(() => 1),
   pads: p.pads ?? [...kernelShape, ...kernelShape].map(() => 0),

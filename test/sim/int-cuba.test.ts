@@ -7,8 +7,18 @@ import type { IntNeuron } from '../../src/sim/int/program.js';
 import { checkProgram } from '../../src/sim/int/check.js';
 
 const neuron = (over: Partial<IntNeuron> = {}): IntNeuron => ({
-  threshold: Int32Array.of(1000), thresholdBits: 16, reset: 'zero', vReset: 0, fire: 'gt', vInit: Int32Array.of(0),
-  leakShift: null, refractory: 0, membraneBits: 24, overflow: 'saturate', currentDecay: 2048, ...over,
+  threshold: Int32Array.of(1000),
+  thresholdBits: 16,
+  reset: 'zero',
+  vReset: 0,
+  fire: 'gt',
+  vInit: Int32Array.of(0),
+  leakShift: null,
+  refractory: 0,
+  membraneBits: 24,
+  overflow: 'saturate',
+  currentDecay: 2048,
+  ...over,
 });
 
 it('the current halves (d = 2048) toward zero: −9, −13, −15, −16, −17 (floor would give −14, −16, …)', () => {
@@ -47,10 +57,44 @@ it('the current keeps integrating through a refractory period', () => {
 
 it('checkProgram: currentDecay outside 1..4096, or in a version-1 program, is refused', () => {
   const prog = (n: IntNeuron, version: number) => ({
-    version, name: 'p', input: { name: 'x', shape: [1], coding: 'direct' as const, bits: 4, scale: 1 / 15 },
+    version,
+    name: 'p',
+    input: { name: 'x', shape: [1], coding: 'direct' as const, bits: 4, scale: 1 / 15 },
     layers: [
-      { name: 'h', kind: 'dense' as const, inputs: ['x'], inShape: [1], outShape: [1], weights: Int32Array.of(1), weightShape: [1, 1], weightBits: 2, shift: 0, bias: new Int32Array(0), biasBits: 1, accBits: 8, neuron: n, unit: [1], outBits: 1 },
-      { name: 'o', kind: 'dense' as const, inputs: ['h'], inShape: [1], outShape: [1], weights: Int32Array.of(1), weightShape: [1, 1], weightBits: 2, shift: 0, bias: new Int32Array(0), biasBits: 1, accBits: 4, neuron: null, unit: [1], outBits: 4 },
+      {
+        name: 'h',
+        kind: 'dense' as const,
+        inputs: ['x'],
+        inShape: [1],
+        outShape: [1],
+        weights: Int32Array.of(1),
+        weightShape: [1, 1],
+        weightBits: 2,
+        shift: 0,
+        bias: new Int32Array(0),
+        biasBits: 1,
+        accBits: 8,
+        neuron: n,
+        unit: [1],
+        outBits: 1,
+      },
+      {
+        name: 'o',
+        kind: 'dense' as const,
+        inputs: ['h'],
+        inShape: [1],
+        outShape: [1],
+        weights: Int32Array.of(1),
+        weightShape: [1, 1],
+        weightBits: 2,
+        shift: 0,
+        bias: new Int32Array(0),
+        biasBits: 1,
+        accBits: 4,
+        neuron: null,
+        unit: [1],
+        outBits: 4,
+      },
     ],
     output: 'o',
   });

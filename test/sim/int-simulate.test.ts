@@ -9,19 +9,43 @@ import { checkProgram } from '../../src/sim/int/check.js';
 import { isSnncError } from '../../src/errors.js';
 
 const neuron = (o: Partial<IntNeuron> = {}): IntNeuron => ({
-  threshold: Int32Array.of(4, 3), thresholdBits: 3, reset: 'subtract', vReset: 0, fire: 'ge', vInit: Int32Array.of(0, 1),
-  leakShift: null, refractory: 0, membraneBits: 4, overflow: 'saturate', ...o,
+  threshold: Int32Array.of(4, 3),
+  thresholdBits: 3,
+  reset: 'subtract',
+  vReset: 0,
+  fire: 'ge',
+  vInit: Int32Array.of(0, 1),
+  leakShift: null,
+  refractory: 0,
+  membraneBits: 4,
+  overflow: 'saturate',
+  ...o,
 });
 
 const dense = (name: string, input: string, W: number[], O: number, I: number, bias: number[], n: IntNeuron | null): IntLayer => ({
-  name, kind: 'dense', inputs: [input], inShape: [I], outShape: [O], weights: Int32Array.from(W), weightShape: [O, I], weightBits: 3,
-  shift: 0, bias: Int32Array.from(bias), biasBits: 4, accBits: 8, neuron: n, unit: [1], outBits: n !== null ? 1 : 8,
+  name,
+  kind: 'dense',
+  inputs: [input],
+  inShape: [I],
+  outShape: [O],
+  weights: Int32Array.from(W),
+  weightShape: [O, I],
+  weightBits: 3,
+  shift: 0,
+  bias: Int32Array.from(bias),
+  biasBits: 4,
+  accBits: 8,
+  neuron: n,
+  unit: [1],
+  outBits: n !== null ? 1 : 8,
 });
 
 /** x(2 values, 2-bit direct) → h: dense [[2,-1],[1,1]] + [1,0], IF θ=[4,3], vInit=[0,1] → out: dense [[1,-1],[0,2]]. */
 function twoLayer(n: Partial<IntNeuron> = {}): IntProgram {
   return {
-    version: 1, name: 'two', input: { name: 'x', shape: [2], coding: 'direct', bits: 2, scale: 1 / 3 },
+    version: 1,
+    name: 'two',
+    input: { name: 'x', shape: [2], coding: 'direct', bits: 2, scale: 1 / 3 },
     layers: [dense('h', 'x', [2, -1, 1, 1], 2, 2, [1, 0], neuron(n)), dense('out', 'h', [1, -1, 0, 2], 2, 2, [], null)],
     output: 'out',
   };
@@ -32,10 +56,28 @@ describe('integer simulator: hand-computed 2-layer traces', () => {
     const seen: number[][] = [];
     const r = runSample(twoLayer(), Int32Array.of(1, 2), 5, 0, 0, (_t, outs) => seen.push(Array.from(outs[0] as Int32Array)));
     // neuron 0: v = 1, 2, 3, 4→spike→0, 1 ; neuron 1: v0 = 1, then 4→spike→1 every step
-    assert.deepEqual(seen, [[0, 1], [0, 1], [0, 1], [1, 1], [0, 1]]);
-    assert.deepEqual(r.spikes.map((s) => s[0]), [1, 1, 1, 2, 1]);
+    assert.deepEqual(seen, [
+      [0, 1],
+      [0, 1],
+      [0, 1],
+      [1, 1],
+      [0, 1],
+    ]);
+    assert.deepEqual(
+      r.spikes.map((s) => s[0]),
+      [1, 1, 1, 2, 1],
+    );
     // readout W·s: s = [0,1] → [-1, 2]; s = [1,1] → [0, 2]
-    assert.deepEqual(r.readout.map((o) => Array.from(o)), [[-1, 2], [-1, 2], [-1, 2], [0, 2], [-1, 2]]);
+    assert.deepEqual(
+      r.readout.map((o) => Array.from(o)),
+      [
+        [-1, 2],
+        [-1, 2],
+        [-1, 2],
+        [0, 2],
+        [-1, 2],
+      ],
+    );
   });
 
   it('x_q = [0, 3]: neuron 0 saturates at −8 (4-bit membrane) and never fires; with wrap it fires at t = 4', () => {
@@ -68,7 +110,7 @@ describe('integer simulator: hand-computed 2-layer traces', () => {
 });
 
 describe('integer neuron arithmetic', () => {
-  it('overflow: saturate clamps, wrap keeps the low m bits (two\'s complement)', () => {
+  it("overflow: saturate clamps, wrap keeps the low m bits (two's complement)", () => {
     assert.equal(overflow(8, 4, 'saturate'), 7);
     assert.equal(overflow(-9, 4, 'saturate'), -8);
     assert.equal(overflow(8, 4, 'wrap'), -8);
@@ -91,7 +133,10 @@ describe('integer neuron arithmetic', () => {
     const s = initState(n, 1, 1);
     const out = new Int32Array(1);
     const spikes: number[] = [];
-    for (let t = 0; t < 6; t++) { stepNeuron(s, Int32Array.of(2), out); spikes.push(out[0] as number); }
+    for (let t = 0; t < 6; t++) {
+      stepNeuron(s, Int32Array.of(2), out);
+      spikes.push(out[0] as number);
+    }
     assert.deepEqual(spikes, [1, 0, 0, 1, 0, 0]);
   });
 });
@@ -101,14 +146,55 @@ describe('integer simulator: determinism', () => {
   function golden(): IntProgram {
     const w = Int32Array.from({ length: 18 }, (_, i) => ((i * 7) % 11) - 5);
     return {
-      version: 1, name: 'golden', input: { name: 'x', shape: [1, 4, 4], coding: 'direct', bits: 4, scale: 1 / 15 },
+      version: 1,
+      name: 'golden',
+      input: { name: 'x', shape: [1, 4, 4], coding: 'direct', bits: 4, scale: 1 / 15 },
       layers: [
-        { name: 'c', kind: 'conv', inputs: ['x'], inShape: [1, 4, 4], outShape: [2, 4, 4], weights: w, weightShape: [2, 1, 3, 3], weightBits: 4, shift: 1,
-          bias: Int32Array.of(3, -2), biasBits: 4, geometry: { kernel: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1 }, accBits: 12,
-          neuron: neuron({ threshold: Int32Array.of(20, 15), thresholdBits: 5, vInit: Int32Array.of(10, 7), membraneBits: 8 }), unit: [1], outBits: 1 },
-        { name: 'p', kind: 'sum-pool', inputs: ['c'], inShape: [2, 4, 4], outShape: [2, 2, 2], weights: new Int32Array(0), weightShape: [], weightBits: 1, shift: 0,
-          bias: new Int32Array(0), biasBits: 1, geometry: { kernel: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1], group: 2 }, accBits: 4, neuron: null, unit: [1], outBits: 4 },
-        dense('o', 'p', Array.from({ length: 32 }, (_, i) => ((i * 5) % 7) - 3), 4, 8, [0, 1, -1, 0], null),
+        {
+          name: 'c',
+          kind: 'conv',
+          inputs: ['x'],
+          inShape: [1, 4, 4],
+          outShape: [2, 4, 4],
+          weights: w,
+          weightShape: [2, 1, 3, 3],
+          weightBits: 4,
+          shift: 1,
+          bias: Int32Array.of(3, -2),
+          biasBits: 4,
+          geometry: { kernel: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1 },
+          accBits: 12,
+          neuron: neuron({ threshold: Int32Array.of(20, 15), thresholdBits: 5, vInit: Int32Array.of(10, 7), membraneBits: 8 }),
+          unit: [1],
+          outBits: 1,
+        },
+        {
+          name: 'p',
+          kind: 'sum-pool',
+          inputs: ['c'],
+          inShape: [2, 4, 4],
+          outShape: [2, 2, 2],
+          weights: new Int32Array(0),
+          weightShape: [],
+          weightBits: 1,
+          shift: 0,
+          bias: new Int32Array(0),
+          biasBits: 1,
+          geometry: { kernel: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1], group: 2 },
+          accBits: 4,
+          neuron: null,
+          unit: [1],
+          outBits: 4,
+        },
+        dense(
+          'o',
+          'p',
+          Array.from({ length: 32 }, (_, i) => ((i * 5) % 7) - 3),
+          4,
+          8,
+          [0, 1, -1, 0],
+          null,
+        ),
       ],
       output: 'o',
     };
@@ -143,7 +229,10 @@ describe('integer simulator: determinism', () => {
   it('a bad program fails with SNNC_E_INT_PROGRAM naming the layer', () => {
     const p = golden();
     const bad = { ...p, layers: [p.layers[0], { ...(p.layers[2] as IntLayer), inputs: ['nope'] }] } as IntProgram;
-    assert.throws(() => checkProgram(bad), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_INT_PROGRAM' && e.node === 'o');
+    assert.throws(
+      () => checkProgram(bad),
+      (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_INT_PROGRAM' && e.node === 'o',
+    );
     const wide = { ...p, layers: [{ ...(p.layers[0] as IntLayer), weights: Int32Array.from({ length: 18 }, () => 9) }, ...p.layers.slice(1)] } as IntProgram;
     assert.throws(() => checkProgram(wide), /outside the 4-bit range/);
   });
@@ -156,7 +245,10 @@ describe('integer simulator: determinism', () => {
     const narrow = { ...p, layers: [{ ...(p.layers[0] as IntLayer), accBits: 5 }, p.layers[1]] } as IntProgram;
     checkProgram(narrow);
     const tooNarrow = { ...p, layers: [{ ...(p.layers[0] as IntLayer), accBits: 4 }, p.layers[1]] } as IntProgram;
-    assert.throws(() => checkProgram(tooNarrow), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_INT_PROGRAM' && e.node === 'h' && /largest sum 10, which needs 5 bits/.test(e.message));
+    assert.throws(
+      () => checkProgram(tooNarrow),
+      (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_INT_PROGRAM' && e.node === 'h' && /largest sum 10, which needs 5 bits/.test(e.message),
+    );
   });
 });
 
@@ -171,16 +263,28 @@ describe('integer add with per-channel gains (program v3)', () => {
   const id = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
   const swap = [0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0];
   const add = (gains: number[]): IntLayer => ({
-    name: 'sum', kind: 'add', inputs: ['a', 'b'], inShape: [2, 2], outShape: [2, 2], weights: new Int32Array(0), weightShape: [], weightBits: 1,
-    bias: new Int32Array(0), biasBits: 1, shift: 0, gains: Int32Array.from(gains), accBits: 8, neuron: null, unit: [1], outBits: 8,
+    name: 'sum',
+    kind: 'add',
+    inputs: ['a', 'b'],
+    inShape: [2, 2],
+    outShape: [2, 2],
+    weights: new Int32Array(0),
+    weightShape: [],
+    weightBits: 1,
+    bias: new Int32Array(0),
+    biasBits: 1,
+    shift: 0,
+    gains: Int32Array.from(gains),
+    accBits: 8,
+    neuron: null,
+    unit: [1],
+    outBits: 8,
   });
   const program = (gains: number[], version: number): IntProgram => ({
-    version, name: 'pc', input: { name: 'x', shape: [4], coding: 'direct', bits: 2, scale: 1 / 3 },
-    layers: [
-      dense('a', 'x', id, 4, 4, [], null),
-      dense('b', 'x', swap, 4, 4, [], null),
-      add(gains),
-    ],
+    version,
+    name: 'pc',
+    input: { name: 'x', shape: [4], coding: 'direct', bits: 2, scale: 1 / 3 },
+    layers: [dense('a', 'x', id, 4, 4, [], null), dense('b', 'x', swap, 4, 4, [], null), add(gains)],
     output: 'sum',
   });
 
@@ -194,6 +298,9 @@ describe('integer add with per-channel gains (program v3)', () => {
 
   it('the checker takes one gain per input or per input and channel, nothing else', () => {
     checkProgram(program([1, 2, 3, 1], 3));
-    assert.throws(() => checkProgram(program([1, 2, 3], 3)), (e: unknown) => isSnncError(e) && /per input and channel/.test(e.message));
+    assert.throws(
+      () => checkProgram(program([1, 2, 3], 3)),
+      (e: unknown) => isSnncError(e) && /per input and channel/.test(e.message),
+    );
   });
 });

@@ -15,12 +15,18 @@ export const rng = mulberry32;
 
 export function randTensor(r: () => number, shape: readonly number[], scale: number, offset = 0): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return f32(shape, Array.from({ length: n }, () => (2 * r() - 1) * scale + offset));
+  return f32(
+    shape,
+    Array.from({ length: n }, () => (2 * r() - 1) * scale + offset),
+  );
 }
 
 export function images(r: () => number, n: number, shape: readonly number[]): Tensor {
   const per = shape.reduce((a, b) => a * b, 1);
-  return f32([n, ...shape], Array.from({ length: n * per }, () => r()));
+  return f32(
+    [n, ...shape],
+    Array.from({ length: n * per }, () => r()),
+  );
 }
 
 export function labels(r: () => number, n: number, classes: number): Int32Array {
@@ -40,13 +46,25 @@ function meta(o: Opts): Record<string, string> {
 
 /** Adds an IF (or LIF when leak is given) with a random threshold (per channel when asked). */
 function neuron(nodes: NodeSpec[], inits: Record<string, Tensor>, r: () => number, x: string, tag: string, channels: number, dense: boolean, o: Opts): string {
-  const th = o.perChannel === true
-    ? f32(dense ? [channels] : [channels, 1, 1], Array.from({ length: channels }, () => 0.5 + r()))
-    : f32([], [0.75 + 0.5 * r()]);
+  const th =
+    o.perChannel === true
+      ? f32(
+          dense ? [channels] : [channels, 1, 1],
+          Array.from({ length: channels }, () => 0.5 + r()),
+        )
+      : f32([], [0.75 + 0.5 * r()]);
   inits[`${tag}.th`] = th;
   const attrs = { ...IF_ATTRS, ...o.neuron };
-  if (o.neuron?.leak !== undefined) nodes.push({ op: 'LIF', name: tag, inputs: [x, `${tag}.th`], outputs: [`${tag}.s`], attrs: { ...attrs, leak: o.neuron.leak } });
-  else nodes.push({ op: 'IF', name: tag, inputs: [x, `${tag}.th`], outputs: [`${tag}.s`], attrs: { reset: attrs.reset, vInit: attrs.vInit, fire: attrs.fire, refractory: attrs.refractory } });
+  if (o.neuron?.leak !== undefined)
+    nodes.push({ op: 'LIF', name: tag, inputs: [x, `${tag}.th`], outputs: [`${tag}.s`], attrs: { ...attrs, leak: o.neuron.leak } });
+  else
+    nodes.push({
+      op: 'IF',
+      name: tag,
+      inputs: [x, `${tag}.th`],
+      outputs: [`${tag}.s`],
+      attrs: { reset: attrs.reset, vInit: attrs.vInit, fire: attrs.fire, refractory: attrs.refractory },
+    });
   return `${tag}.s`;
 }
 
@@ -71,7 +89,14 @@ export function lenetLike(seed: number, o: Opts = {}): Graph {
   inits['f2.w'] = randTensor(r, [32, 10], 0.5);
   inits['f2.b'] = randTensor(r, [10], 0.1);
   nodes.push({ op: 'Gemm', name: 'f2', inputs: [h, 'f2.w', 'f2.b'], outputs: ['out'], attrs: gemmAttrs() });
-  return buildGraph({ name: 'lenet-like', inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 1, 12, 12] }], initializers: inits, nodes, outputs: ['out'], meta: meta(o) });
+  return buildGraph({
+    name: 'lenet-like',
+    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 1, 12, 12] }],
+    initializers: inits,
+    nodes,
+    outputs: ['out'],
+    meta: meta(o),
+  });
 }
 
 /** conv3x3(4, pad 1)-IF-SpikeMaxPool2-flatten-MatMul(10) on 1×8×8. */
@@ -82,11 +107,24 @@ export function maxPoolNet(seed: number, o: Opts = {}): Graph {
   inits['c1.w'] = randTensor(r, [4, 1, 3, 3], 0.6, 0.1);
   nodes.push({ op: 'Conv', name: 'c1', inputs: ['x', 'c1.w'], outputs: ['c1.y'], attrs: convAttrs({ kernelShape: [3, 3], pads: [1, 1, 1, 1] }) });
   const h = neuron(nodes, inits, r, 'c1.y', 'if1', 4, false, o);
-  nodes.push({ op: 'SpikeMaxPool', name: 'mp', inputs: [h], outputs: ['mp.y'], attrs: { ...windowAttrs({ kernelShape: [2, 2], strides: [2, 2] }), ceilMode: false } });
+  nodes.push({
+    op: 'SpikeMaxPool',
+    name: 'mp',
+    inputs: [h],
+    outputs: ['mp.y'],
+    attrs: { ...windowAttrs({ kernelShape: [2, 2], strides: [2, 2] }), ceilMode: false },
+  });
   nodes.push({ op: 'Flatten', name: 'flat', inputs: ['mp.y'], outputs: ['flat.y'], attrs: { axis: 1 } });
   inits['fc.w'] = randTensor(r, [64, 10], 0.5);
   nodes.push({ op: 'MatMul', name: 'fc', inputs: ['flat.y', 'fc.w'], outputs: ['out'] });
-  return buildGraph({ name: 'maxpool-net', inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 1, 8, 8] }], initializers: inits, nodes, outputs: ['out'], meta: meta(o) });
+  return buildGraph({
+    name: 'maxpool-net',
+    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 1, 8, 8] }],
+    initializers: inits,
+    nodes,
+    outputs: ['out'],
+    meta: meta(o),
+  });
 }
 
 /** conv-IF, then a residual block conv-IF-conv + skip (Add) - IF - GlobalAveragePool - flatten - gemm. */
@@ -97,7 +135,13 @@ export function residualNet(seed: number, o: Opts = {}): Graph {
   const conv = (x: string, tag: string, cin: number, cout: number): string => {
     inits[`${tag}.w`] = randTensor(r, [cout, cin, 3, 3], 0.5, 0.05);
     inits[`${tag}.b`] = randTensor(r, [cout], 0.1);
-    nodes.push({ op: 'Conv', name: tag, inputs: [x, `${tag}.w`, `${tag}.b`], outputs: [`${tag}.y`], attrs: convAttrs({ kernelShape: [3, 3], pads: [1, 1, 1, 1] }) });
+    nodes.push({
+      op: 'Conv',
+      name: tag,
+      inputs: [x, `${tag}.w`, `${tag}.b`],
+      outputs: [`${tag}.y`],
+      attrs: convAttrs({ kernelShape: [3, 3], pads: [1, 1, 1, 1] }),
+    });
     return `${tag}.y`;
   };
   const a = neuron(nodes, inits, r, conv('x', 'c1', 1, 4), 'if1', 4, false, o);
@@ -109,5 +153,12 @@ export function residualNet(seed: number, o: Opts = {}): Graph {
   nodes.push({ op: 'Flatten', name: 'flat', inputs: ['gap.y'], outputs: ['flat.y'], attrs: { axis: 1 } });
   inits['fc.w'] = randTensor(r, [10, 4], 1);
   nodes.push({ op: 'Gemm', name: 'fc', inputs: ['flat.y', 'fc.w'], outputs: ['out'], attrs: gemmAttrs({ transB: true, alpha: 0.5 }) });
-  return buildGraph({ name: 'residual-net', inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 1, 6, 6] }], initializers: inits, nodes, outputs: ['out'], meta: meta(o) });
+  return buildGraph({
+    name: 'residual-net',
+    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 1, 6, 6] }],
+    initializers: inits,
+    nodes,
+    outputs: ['out'],
+    meta: meta(o),
+  });
 }

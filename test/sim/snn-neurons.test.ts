@@ -13,9 +13,17 @@ import { f32, IF_ATTRS } from './snn-graphs.js';
  */
 function train(attrs: Partial<NeuronAttrs> & { leak?: number }, current: number, theta: number, steps: number): number[] {
   const a = { ...IF_ATTRS, ...attrs };
-  const node = (attrs.leak !== undefined
-    ? { op: 'LIF', name: 'n', inputs: ['x', 'th'], outputs: ['s'], attrs: { reset: a.reset, vInit: a.vInit, fire: a.fire, refractory: a.refractory, leak: attrs.leak } }
-    : { op: 'IF', name: 'n', inputs: ['x', 'th'], outputs: ['s'], attrs: { reset: a.reset, vInit: a.vInit, fire: a.fire, refractory: a.refractory } }) as Extract<Node, { op: 'IF' | 'LIF' }>;
+  const node = (
+    attrs.leak !== undefined
+      ? {
+          op: 'LIF',
+          name: 'n',
+          inputs: ['x', 'th'],
+          outputs: ['s'],
+          attrs: { reset: a.reset, vInit: a.vInit, fire: a.fire, refractory: a.refractory, leak: attrs.leak },
+        }
+      : { op: 'IF', name: 'n', inputs: ['x', 'th'], outputs: ['s'], attrs: { reset: a.reset, vInit: a.vInit, fire: a.fire, refractory: a.refractory } }
+  ) as Extract<Node, { op: 'IF' | 'LIF' }>;
   const F = 5;
   const st = initNeurons(neuronParams(node, f32([], [theta]), [F]), 1);
   const cur = new Float32Array(F).fill(current);
@@ -76,7 +84,13 @@ test('per-channel threshold [C,1,1] broadcasts over the feature map', () => {
 });
 
 test('SpikeMaxPool forwards the spike of the input with the largest accumulated count', () => {
-  const node = { op: 'SpikeMaxPool', name: 'mp', inputs: ['x'], outputs: ['y'], attrs: { ...windowAttrs({ kernelShape: [2, 2], strides: [2, 2] }), ceilMode: false } } as Extract<Node, { op: 'SpikeMaxPool' }>;
+  const node = {
+    op: 'SpikeMaxPool',
+    name: 'mp',
+    inputs: ['x'],
+    outputs: ['y'],
+    attrs: { ...windowAttrs({ kernelShape: [2, 2], strides: [2, 2] }), ceilMode: false },
+  } as Extract<Node, { op: 'SpikeMaxPool' }>;
   const st = initMaxPool(maxPoolPlan(node, [1, 2, 2]), 1);
   // Window inputs in row-major order a, b, c, d; c and d stay silent.
   const a = [1, 1, 0, 0, 0];

@@ -86,7 +86,14 @@ function build(s: Spec): Graph {
   if (s.pool !== 'none' && O >= 2) {
     const w = windowAttrs({ kernelShape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] });
     side = Math.floor((O + 1 - 2) / 2) + 1;
-    if (s.pool === 'avg') nodes.push({ op: 'AveragePool', name: 'pool', inputs: [h], outputs: ['p.y'], attrs: { ...avgPoolAttrs({ kernelShape: [2, 2] }), ...w, countIncludePad: s.countIncludePad } });
+    if (s.pool === 'avg')
+      nodes.push({
+        op: 'AveragePool',
+        name: 'pool',
+        inputs: [h],
+        outputs: ['p.y'],
+        attrs: { ...avgPoolAttrs({ kernelShape: [2, 2] }), ...w, countIncludePad: s.countIncludePad },
+      });
     else nodes.push({ op: 'SpikeMaxPool', name: 'pool', inputs: [h], outputs: ['p.y'], attrs: { ...w, ceilMode: false } });
     h = 'p.y';
   }
@@ -94,53 +101,79 @@ function build(s: Spec): Graph {
   const F = OC * side * side;
   inits['g1.w'] = randTensor(r, s.transB ? [s.hidden, F] : [F, s.hidden], 0.6, 0.05);
   inits['g1.b'] = randTensor(r, [s.hidden], 0.2);
-  nodes.push({ op: 'Gemm', name: 'g1', inputs: ['f', 'g1.w', 'g1.b'], outputs: ['g1.y'], attrs: gemmAttrs({ transB: s.transB, alpha: s.alpha, beta: s.beta }) });
+  nodes.push({
+    op: 'Gemm',
+    name: 'g1',
+    inputs: ['f', 'g1.w', 'g1.b'],
+    outputs: ['g1.y'],
+    attrs: gemmAttrs({ transB: s.transB, alpha: s.alpha, beta: s.beta }),
+  });
   h = neuron('g1.y', 'n2', [s.hidden]);
   inits['g2.w'] = randTensor(r, [s.hidden, 4], 1);
   nodes.push({ op: 'MatMul', name: 'g2', inputs: [h, 'g2.w'], outputs: ['y'] });
   return buildGraph({
-    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', s.C, s.H, s.H] }], initializers: inits, nodes, outputs: ['y'],
+    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', s.C, s.H, s.H] }],
+    initializers: inits,
+    nodes,
+    outputs: ['y'],
     meta: { 'snnc.kind': 'snn', 'snnc.coding': s.poisson ? 'poisson' : 'direct' },
   });
 }
 
 test('property: event-driven ≡ time-stepped on random spiking graphs', () => {
-  fc.assert(fc.property(specArb, fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.constantFrom('auto' as const, 'dense' as const), (s, T, batchSize, exit, affine) => {
-    const g = build(s);
-    const r = rng(s.seed + 1);
-    const data = { x: images(r, 5, [s.C, s.H, s.H]), y: labels(r, 5, 4) };
-    const opts = { T, batchSize, seed: s.seed, ...(exit ? { earlyExit: 0.2 } : {}) };
-    const a = simulate(g, data, { ...opts, mode: 'time-stepped', affine });
-    const b = simulate(g, data, { ...opts, mode: 'event-driven', batchSize: 5 - batchSize + 1 });
-    assert.deepEqual(Array.from(a.predictions), Array.from(b.predictions));
-    assert.deepEqual(a.accuracyPerStep, b.accuracyPerStep);
-    assert.deepEqual(a.layers, b.layers);
-    assert.equal(a.macsPerSample, b.macsPerSample);
-    assert.equal(a.meanSteps, b.meanSteps);
-  }), { numRuns: 150, seed: 20240607 });
+  fc.assert(
+    fc.property(
+      specArb,
+      fc.integer({ min: 1, max: 9 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.boolean(),
+      fc.constantFrom('auto' as const, 'dense' as const),
+      (s, T, batchSize, exit, affine) => {
+        const g = build(s);
+        const r = rng(s.seed + 1);
+        const data = { x: images(r, 5, [s.C, s.H, s.H]), y: labels(r, 5, 4) };
+        const opts = { T, batchSize, seed: s.seed, ...(exit ? { earlyExit: 0.2 } : {}) };
+        const a = simulate(g, data, { ...opts, mode: 'time-stepped', affine });
+        const b = simulate(g, data, { ...opts, mode: 'event-driven', batchSize: 5 - batchSize + 1 });
+        assert.deepEqual(Array.from(a.predictions), Array.from(b.predictions));
+        assert.deepEqual(a.accuracyPerStep, b.accuracyPerStep);
+        assert.deepEqual(a.layers, b.layers);
+        assert.equal(a.macsPerSample, b.macsPerSample);
+        assert.equal(a.meanSteps, b.meanSteps);
+      },
+    ),
+    { numRuns: 150, seed: 20240607 },
+  );
 });
 
-test('property: the WebAssembly scatter and neuron kernels give the TypeScript loops\' bits', { skip: process.env['SNNC_NO_WASM'] === '1' ? 'SNNC_NO_WASM=1' : false }, () => {
-  const withoutWasm = <R>(f: () => R): R => {
-    process.env['SNNC_NO_WASM'] = '1';
-    resetWasmScatter();
-    try {
-      return f();
-    } finally {
-      delete process.env['SNNC_NO_WASM'];
+test(
+  "property: the WebAssembly scatter and neuron kernels give the TypeScript loops' bits",
+  { skip: process.env['SNNC_NO_WASM'] === '1' ? 'SNNC_NO_WASM=1' : false },
+  () => {
+    const withoutWasm = <R>(f: () => R): R => {
+      process.env['SNNC_NO_WASM'] = '1';
       resetWasmScatter();
-    }
-  };
-  assert.ok(wasmScatterEnabled(), 'the WebAssembly kernels compile and validate here');
-  fc.assert(fc.property(specArb, fc.integer({ min: 1, max: 9 }), fc.constantFrom('time-stepped' as const, 'event-driven' as const), (s, T, mode) => {
-    const g = build(s);
-    const r = rng(s.seed + 1);
-    const data = { x: images(r, 5, [s.C, s.H, s.H]), y: labels(r, 5, 4) };
-    const opts = { T, seed: s.seed, mode };
-    const a = simulate(g, data, opts);
-    const b = withoutWasm(() => simulate(g, data, opts));
-    assert.deepEqual(Array.from(a.predictions), Array.from(b.predictions));
-    assert.deepEqual(a.accuracyPerStep, b.accuracyPerStep);
-    assert.deepEqual(a.layers, b.layers);
-  }), { numRuns: 100, seed: 20261204 });
-});
+      try {
+        return f();
+      } finally {
+        delete process.env['SNNC_NO_WASM'];
+        resetWasmScatter();
+      }
+    };
+    assert.ok(wasmScatterEnabled(), 'the WebAssembly kernels compile and validate here');
+    fc.assert(
+      fc.property(specArb, fc.integer({ min: 1, max: 9 }), fc.constantFrom('time-stepped' as const, 'event-driven' as const), (s, T, mode) => {
+        const g = build(s);
+        const r = rng(s.seed + 1);
+        const data = { x: images(r, 5, [s.C, s.H, s.H]), y: labels(r, 5, 4) };
+        const opts = { T, seed: s.seed, mode };
+        const a = simulate(g, data, opts);
+        const b = withoutWasm(() => simulate(g, data, opts));
+        assert.deepEqual(Array.from(a.predictions), Array.from(b.predictions));
+        assert.deepEqual(a.accuracyPerStep, b.accuracyPerStep);
+        assert.deepEqual(a.layers, b.layers);
+      }),
+      { numRuns: 100, seed: 20261204 },
+    );
+  },
+);

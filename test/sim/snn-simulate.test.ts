@@ -15,7 +15,13 @@ import { f32, IF_ATTRS, images, labels, lenetLike, maxPoolNet, residualNet, rng 
 const SNN = { 'snnc.kind': 'snn', 'snnc.readout': 'membrane' };
 
 function graph(inputShape: (number | string)[], nodes: NodeSpec[], inits: Record<string, Tensor>, out: string, coding = 'direct'): Graph {
-  return buildGraph({ inputs: [{ name: 'x', dtype: 'float32', shape: inputShape }], initializers: inits, nodes, outputs: [out], meta: { ...SNN, 'snnc.coding': coding } });
+  return buildGraph({
+    inputs: [{ name: 'x', dtype: 'float32', shape: inputShape }],
+    initializers: inits,
+    nodes,
+    outputs: [out],
+    meta: { ...SNN, 'snnc.coding': coding },
+  });
 }
 
 function both(g: Graph, data: SimData, opts: SimulateOptions): [SimulateResult, SimulateResult] {
@@ -24,11 +30,16 @@ function both(g: Graph, data: SimData, opts: SimulateOptions): [SimulateResult, 
 
 test('dense layer: spikes, synops, MACs, firing rate and readout by hand', () => {
   // Gemm1 (identity on the first 3 of 4 inputs) → IF θ=1 → Gemm2 picks neurons 0 and 1.
-  const g = graph(['N', 4], [
-    { op: 'Gemm', inputs: ['x', 'w1'], outputs: ['i'], attrs: gemmAttrs({ transB: true }) },
-    { op: 'IF', name: 'if', inputs: ['i', 'th'], outputs: ['s'], attrs: IF_ATTRS },
-    { op: 'Gemm', inputs: ['s', 'w2'], outputs: ['y'], attrs: gemmAttrs({ transB: true }) },
-  ], { w1: f32([3, 4], [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]), th: f32([], [1]), w2: f32([2, 3], [1, 0, 0, 0, 1, 0]) }, 'y');
+  const g = graph(
+    ['N', 4],
+    [
+      { op: 'Gemm', inputs: ['x', 'w1'], outputs: ['i'], attrs: gemmAttrs({ transB: true }) },
+      { op: 'IF', name: 'if', inputs: ['i', 'th'], outputs: ['s'], attrs: IF_ATTRS },
+      { op: 'Gemm', inputs: ['s', 'w2'], outputs: ['y'], attrs: gemmAttrs({ transB: true }) },
+    ],
+    { w1: f32([3, 4], [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]), th: f32([], [1]), w2: f32([2, 3], [1, 0, 0, 0, 1, 0]) },
+    'y',
+  );
   const data = { x: f32([1, 4], [1, 0.5, 0, 7]), y: Int32Array.of(0) };
   for (const r of both(g, data, { T: 4 })) {
     // currents [1, .5, 0]: neuron 0 fires every step (4), neuron 1 every 2nd (2), neuron 2 never.
@@ -51,12 +62,25 @@ test('conv fan-out: C_out × kernel positions covering the pixel, borders includ
   // (output, tap) pairs, position 1 by 3, position 2 by 2 → fan-out corner 2·2·2 = 8,
   // centre 2·3·3 = 18. Image: corner (0,0) and centre (1,1) → 26 synops per step.
   const r = rng(5);
-  const conv = (attrs: ReturnType<typeof convAttrs>): Graph => graph(['N', 1, 3, 3], [
-    { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs },
-    { op: 'IF', name: 'if', inputs: ['c', 'th'], outputs: ['s'], attrs: IF_ATTRS },
-    { op: 'GlobalAveragePool', inputs: ['s'], outputs: ['p'] },
-    { op: 'Flatten', inputs: ['p'], outputs: ['y'], attrs: { axis: 1 } },
-  ], { w: f32(attrs.kernelShape[0] === 3 ? [2, 1, 3, 3] : [2, 1, 2, 2], Array.from({ length: attrs.kernelShape[0] === 3 ? 18 : 8 }, () => r())), th: f32([], [0.7]) }, 'y', 'poisson');
+  const conv = (attrs: ReturnType<typeof convAttrs>): Graph =>
+    graph(
+      ['N', 1, 3, 3],
+      [
+        { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs },
+        { op: 'IF', name: 'if', inputs: ['c', 'th'], outputs: ['s'], attrs: IF_ATTRS },
+        { op: 'GlobalAveragePool', inputs: ['s'], outputs: ['p'] },
+        { op: 'Flatten', inputs: ['p'], outputs: ['y'], attrs: { axis: 1 } },
+      ],
+      {
+        w: f32(
+          attrs.kernelShape[0] === 3 ? [2, 1, 3, 3] : [2, 1, 2, 2],
+          Array.from({ length: attrs.kernelShape[0] === 3 ? 18 : 8 }, () => r()),
+        ),
+        th: f32([], [0.7]),
+      },
+      'y',
+      'poisson',
+    );
   const img = f32([1, 1, 3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 0]);
   for (const res of both(conv(convAttrs({ kernelShape: [3, 3], pads: [1, 1, 1, 1] })), { x: img, y: Int32Array.of(0) }, { T: 3 })) {
     const input = res.layers[0];
@@ -76,10 +100,16 @@ test('conv fan-out: C_out × kernel positions covering the pixel, borders includ
 
 test('average pool fan-out: pixels outside every window cost nothing', () => {
   // 2×2/2 pool on 3×3: the 4 pixels of rows/cols 0-1 are read once; row/col 2 never.
-  const g = graph(['N', 1, 3, 3], [
-    { op: 'AveragePool', inputs: ['x'], outputs: ['p'], attrs: avgPoolAttrs({ kernelShape: [2, 2], strides: [2, 2] }) },
-    { op: 'Flatten', inputs: ['p'], outputs: ['y'], attrs: { axis: 1 } },
-  ], {}, 'y', 'poisson');
+  const g = graph(
+    ['N', 1, 3, 3],
+    [
+      { op: 'AveragePool', inputs: ['x'], outputs: ['p'], attrs: avgPoolAttrs({ kernelShape: [2, 2], strides: [2, 2] }) },
+      { op: 'Flatten', inputs: ['p'], outputs: ['y'], attrs: { axis: 1 } },
+    ],
+    {},
+    'y',
+    'poisson',
+  );
   for (const r of both(g, { x: f32([1, 1, 3, 3], new Array<number>(9).fill(1)), y: Int32Array.of(0) }, { T: 2 })) {
     assert.equal(r.layers[0]?.spikes, 18);
     assert.equal(r.synopsPerSample, 8);
@@ -151,11 +181,19 @@ test('with exactSums (as the SNN runtime sets it) Gemm sums in float64, not floa
 test('the dense kernels sum 2^60 + 1 − 2^60 left to right', () => {
   // 2^60 + 1 − 2^60 is 0 when summed left to right in float64, 1 in any other grouping.
   const w = [2 ** 60, 1, -(2 ** 60)];
-  const gemm = buildGraph({ inputs: [{ name: 'a', dtype: 'float32', shape: [1, 3] }], initializers: { b: f32([1, 3], w) },
-    nodes: [{ op: 'Gemm', inputs: ['a', 'b'], outputs: ['y'], attrs: gemmAttrs({ transB: true }) }], outputs: ['y'] });
+  const gemm = buildGraph({
+    inputs: [{ name: 'a', dtype: 'float32', shape: [1, 3] }],
+    initializers: { b: f32([1, 3], w) },
+    nodes: [{ op: 'Gemm', inputs: ['a', 'b'], outputs: ['y'], attrs: gemmAttrs({ transB: true }) }],
+    outputs: ['y'],
+  });
   assert.equal((runGraph(gemm, new Map([['a', f32([1, 3], [1, 1, 1])]])).get('y')?.data as Float32Array)[0], 0);
-  const conv = buildGraph({ inputs: [{ name: 'a', dtype: 'float32', shape: [1, 3, 1, 1] }], initializers: { w: f32([1, 3, 1, 1], w) },
-    nodes: [{ op: 'Conv', inputs: ['a', 'w'], outputs: ['y'], attrs: convAttrs({ kernelShape: [1, 1] }) }], outputs: ['y'] });
+  const conv = buildGraph({
+    inputs: [{ name: 'a', dtype: 'float32', shape: [1, 3, 1, 1] }],
+    initializers: { w: f32([1, 3, 1, 1], w) },
+    nodes: [{ op: 'Conv', inputs: ['a', 'w'], outputs: ['y'], attrs: convAttrs({ kernelShape: [1, 1] }) }],
+    outputs: ['y'],
+  });
   assert.equal((runGraph(conv, new Map([['a', f32([1, 3, 1, 1], [1, 1, 1])]])).get('y')?.data as Float32Array)[0], 0);
 });
 
@@ -183,7 +221,10 @@ test('direct coding computes the pre-spike layers once: same as recomputing ever
   // is dynamic, so conv1 is recomputed per step; direct coding computes it once.
   const r = rng(21);
   const x = images(r, 6, [1, 12, 12]);
-  const bin = f32(x.shape, Array.from(x.data as Float32Array, (v) => (v > 0.5 ? 1 : 0)));
+  const bin = f32(
+    x.shape,
+    Array.from(x.data as Float32Array, (v) => (v > 0.5 ? 1 : 0)),
+  );
   const data = { x: bin, y: labels(r, 6, 10) };
   for (const mode of ['time-stepped', 'event-driven'] as const) {
     const direct = simulate(lenetLike(22), data, { T: 9, mode });
@@ -195,10 +236,16 @@ test('direct coding computes the pre-spike layers once: same as recomputing ever
 });
 
 test('diagnostics: silent and saturated layers, named, with a calibration hint', () => {
-  const g = (th: number): Graph => graph(['N', 4], [
-    { op: 'IF', name: 'hidden', inputs: ['x', 'th'], outputs: ['s'], attrs: IF_ATTRS },
-    { op: 'Gemm', inputs: ['s', 'w'], outputs: ['y'], attrs: gemmAttrs({ transB: true }) },
-  ], { th: f32([], [th]), w: f32([2, 4], [1, 0, 1, 0, 0, 1, 0, 1]) }, 'y');
+  const g = (th: number): Graph =>
+    graph(
+      ['N', 4],
+      [
+        { op: 'IF', name: 'hidden', inputs: ['x', 'th'], outputs: ['s'], attrs: IF_ATTRS },
+        { op: 'Gemm', inputs: ['s', 'w'], outputs: ['y'], attrs: gemmAttrs({ transB: true }) },
+      ],
+      { th: f32([], [th]), w: f32([2, 4], [1, 0, 1, 0, 0, 1, 0, 1]) },
+      'y',
+    );
   const data = { x: f32([2, 4], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]), y: Int32Array.of(0, 1) };
   const silent = simulate(g(1000), data, { T: 8 }).diagnostics;
   assert.equal(silent.length, 1);
@@ -215,18 +262,27 @@ test('errors: bad T, empty dataset, label count, input shape', () => {
   const g = lenetLike(1);
   const data = { x: images(rng(1), 2, [1, 12, 12]), y: Int32Array.of(0, 1) };
   for (const T of [0, -3, 2.5, 100001, Number.NaN]) {
-    assert.throws(() => simulate(g, data, { T }), (e: Error & { code?: string }) => e.code === 'SNNC_E_USAGE' && e.message.includes(String(T)));
+    assert.throws(
+      () => simulate(g, data, { T }),
+      (e: Error & { code?: string }) => e.code === 'SNNC_E_USAGE' && e.message.includes(String(T)),
+    );
   }
   assert.throws(() => simulate(g, { x: f32([0, 1, 12, 12], []), y: new Int32Array(0) }, { T: 4 }), { code: 'SNNC_E_DATASET' });
   assert.throws(() => simulate(g, { x: data.x, y: Int32Array.of(1) }, { T: 4 }), { code: 'SNNC_E_DATASET' });
-  assert.throws(() => simulate(g, { x: images(rng(1), 2, [1, 10, 10]), y: Int32Array.of(0, 1) }, { T: 4 }),
-    (e: Error & { code?: string }) => e.code === 'SNNC_E_INPUT_MISMATCH' && /\[1, 10, 10\]/.test(e.message) && /\[1, 12, 12\]/.test(e.message));
+  assert.throws(
+    () => simulate(g, { x: images(rng(1), 2, [1, 10, 10]), y: Int32Array.of(0, 1) }, { T: 4 }),
+    (e: Error & { code?: string }) => e.code === 'SNNC_E_INPUT_MISMATCH' && /\[1, 10, 10\]/.test(e.message) && /\[1, 12, 12\]/.test(e.message),
+  );
 });
 
 test('progress reports every batch', () => {
   const seen: [number, number][] = [];
   simulate(lenetLike(1), { x: images(rng(1), 5, [1, 12, 12]), y: new Int32Array(5) }, { T: 2, batchSize: 2, onProgress: (d, t) => seen.push([d, t]) });
-  assert.deepEqual(seen, [[2, 5], [4, 5], [5, 5]]);
+  assert.deepEqual(seen, [
+    [2, 5],
+    [4, 5],
+    [5, 5],
+  ]);
 });
 
 test('per-affine-node work adds up to the totals and is the same in both modes', () => {
@@ -239,10 +295,13 @@ test('per-affine-node work adds up to the totals and is the same in both modes',
   const macs = a.affine.reduce((s, n) => s + n.macs, 0);
   assert.ok(Math.abs(syn - a.synopsPerSample) <= 1e-9 * Math.max(1, syn), `${syn} vs ${a.synopsPerSample}`);
   assert.ok(Math.abs(macs - a.macsPerSample) <= 1e-9 * Math.max(1, macs), `${macs} vs ${a.macsPerSample}`);
-  assert.ok(a.affine.some((n) => n.op === 'Conv' && n.macs > 0), 'the analog first layer counts MACs');
+  assert.ok(
+    a.affine.some((n) => n.op === 'Conv' && n.macs > 0),
+    'the analog first layer counts MACs',
+  );
 });
 
-test('two threads (a worker takes the second half of the samples) give one thread\'s results', () => {
+test("two threads (a worker takes the second half of the samples) give one thread's results", () => {
   const r = rng(31);
   const data = { x: images(r, 11, [1, 12, 12]), y: labels(r, 11, 10) };
   for (const [g, opts] of [
@@ -259,7 +318,13 @@ test('two threads (a worker takes the second half of the samples) give one threa
     // until all its samples have exited), so they depend on batching; without it they add up.
     if (!('earlyExit' in opts)) assert.deepEqual(two.affine, one.affine, 'per-node synops and MACs');
     assert.equal(progress[progress.length - 1], 11, 'progress ends at N');
-    assert.ok(progress.every((d, i) => d <= 11 && (i === 0 || d >= (progress[i - 1] as number))), `progress rises: ${progress.join(',')}`);
+    assert.ok(
+      progress.every((d, i) => d <= 11 && (i === 0 || d >= (progress[i - 1] as number))),
+      `progress rises: ${progress.join(',')}`,
+    );
   }
-  assert.throws(() => simulate(lenetLike(35), data, { T: 2, threads: 3 }), (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_USAGE');
+  assert.throws(
+    () => simulate(lenetLike(35), data, { T: 2, threads: 3 }),
+    (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_USAGE',
+  );
 });

@@ -137,12 +137,15 @@ function shapeReshape(m: IModel): IModel {
   const i = list.indexOf(byName(m, 'flatten'));
   inits(m).push({ name: 'flat_gather_idx', dataType: 7, dims: [], int64Data: [0] });
   inits(m).push(i64('flat_unsq_axes', [0]), i64('flat_minus1', [-1]));
-  list.splice(i, 1,
+  list.splice(
+    i,
+    1,
     { name: 'flat_shape', opType: 'Shape', input: ['pool2'], output: ['flat_shape_out'] },
     { name: 'flat_gather', opType: 'Gather', input: ['flat_shape_out', 'flat_gather_idx'], output: ['flat_n'], attribute: [int('axis', 0)] },
     { name: 'flat_unsq', opType: 'Unsqueeze', input: ['flat_n', 'flat_unsq_axes'], output: ['flat_n1'] },
     { name: 'flat_concat', opType: 'Concat', input: ['flat_n1', 'flat_minus1'], output: ['flat_target'], attribute: [int('axis', 0)] },
-    { name: 'flatten', opType: 'Reshape', input: ['pool2', 'flat_target'], output: ['flatten'] });
+    { name: 'flatten', opType: 'Reshape', input: ['pool2', 'flat_target'], output: ['flatten'] },
+  );
   return m;
 }
 
@@ -150,7 +153,13 @@ function shapeReshape(m: IModel): IModel {
 function constIdentityDropout(m: IModel): IModel {
   const k = initializer(m, 'conv1/kernel');
   m.graph!.initializer = inits(m).filter((t) => t !== k);
-  nodes(m).unshift({ name: 'const_k1', opType: 'Constant', input: [], output: ['conv1/kernel'], attribute: [{ name: 'value', type: 4, t: { ...k, name: '' } }] });
+  nodes(m).unshift({
+    name: 'const_k1',
+    opType: 'Constant',
+    input: [],
+    output: ['conv1/kernel'],
+    attribute: [{ name: 'value', type: 4, t: { ...k, name: '' } }],
+  });
   feed(m, 'conv2/linear', 'pool1', { name: 'id_pool1', opType: 'Identity', input: ['pool1'], output: ['id_pool1_out'] });
   feed(m, 'fc2/linear', 'fc1', { name: 'drop_fc1', opType: 'Dropout', input: ['fc1'], output: ['drop_fc1_out'] });
   return m;
@@ -214,9 +223,12 @@ function bnMulAdd(m: IModel): IModel {
     const shift = bv!.map((x, c) => x - mv![c]! * scale[c]!);
     inits(m).push(f32(`${bn}/mul_c`, [scale.length, 1, 1], scale), f32(`${bn}/add_c`, [shift.length, 1, 1], shift));
     const list = nodes(m);
-    list.splice(list.indexOf(n), 1,
+    list.splice(
+      list.indexOf(n),
+      1,
       { name: `${bn}/mul`, opType: 'Mul', input: [n.input![0]!, `${bn}/mul_c`], output: [`${bn}/scaled`] },
-      { name: `${bn}/add`, opType: 'Add', input: [`${bn}/scaled`, `${bn}/add_c`], output: [n.output![0]!] });
+      { name: `${bn}/add`, opType: 'Add', input: [`${bn}/scaled`, `${bn}/add_c`], output: [n.output![0]!] },
+    );
     m.graph!.initializer = inits(m).filter((t) => ![g, b, mean, v].includes(t.name ?? ''));
   }
   return m;

@@ -32,7 +32,9 @@ const ZOO = zooModels();
 const dir = mkdtempSync(join(tmpdir(), 'snnc-zoo-'));
 const fileOf = (name: string): string => (ZOO.some((z) => z.name === name) ? join(dir, `${name}.onnx`) : join(EXAMPLES, `${name}.onnx`));
 
-before(() => { for (const z of ZOO) writeFileSync(join(dir, `${z.name}.onnx`), z.bytes); });
+before(() => {
+  for (const z of ZOO) writeFileSync(join(dir, `${z.name}.onnx`), z.bytes);
+});
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function mnistFeed(g: Graph, n: number): Map<string, Tensor> {
@@ -63,7 +65,9 @@ describe('zoo models match onnxruntime', () => {
 async function canonicalForm(name: string): Promise<string[]> {
   const g = await loadModel(fileOf(name));
   const c = runPipeline(g, ANN_PASSES, collectingContext()).graph;
-  return c.nodes.filter((n) => !(n.op === 'Reshape' && c.inputs.includes(n.inputs[0] ?? ''))).map((n) => `${n.op} ${JSON.stringify(n.attrs)} ${n.outputs.map((o) => JSON.stringify(c.values.get(o)?.shape)).join(' ')}`);
+  return c.nodes
+    .filter((n) => !(n.op === 'Reshape' && c.inputs.includes(n.inputs[0] ?? '')))
+    .map((n) => `${n.op} ${JSON.stringify(n.attrs)} ${n.outputs.map((o) => JSON.stringify(c.values.get(o)?.shape)).join(' ')}`);
 }
 
 describe('after canonicalize, a zoo model is its twin', () => {
@@ -109,7 +113,23 @@ describe('every zoo model compiles for every target', () => {
 describe('the padded-pool PyTorch LeNet (Pad + AveragePool) on hardware', () => {
   it('Loihi and FPGA rows equal those of the same network written without Pad', async () => {
     const rows = async (name: string): Promise<Map<string, number | null>> => {
-      const r = await cli('compile', fileOf(name), '--target', 'loihi2', '--target', 'fpga', '--n', '100', '--hw-samples', '100', '--T', '16', '-o', join(dir, `hw-${name}`), '--json');
+      const r = await cli(
+        'compile',
+        fileOf(name),
+        '--target',
+        'loihi2',
+        '--target',
+        'fpga',
+        '--n',
+        '100',
+        '--hw-samples',
+        '100',
+        '--T',
+        '16',
+        '-o',
+        join(dir, `hw-${name}`),
+        '--json',
+      );
       assert.equal(r.code, 0, r.err);
       const rep = (JSON.parse(r.out) as { report: CompileReport }).report;
       return new Map(rep.targets.map((t) => [t.target, t.status === 'ok' ? t.accuracy : null]));

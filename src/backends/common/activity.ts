@@ -43,8 +43,14 @@ export function activityFromSimulation(g: Graph, r: SimulateResult): Activity {
       // layer of their own (the FPGA's max-pool) still need its record.
       const src = spikeSource(n.inputs[0] ?? '', prod);
       layers.push({
-        name: n.name, kind: 'pool', inputSpikes: src !== undefined ? (spikes.get(src.name) ?? 0) : 0, synops: 0, macs: 0,
-        neurons: perSampleElements(g.values.get(n.outputs[0] ?? '')?.shape ?? []) ?? 0, neuronUpdates: 0, outputSpikes: spikes.get(n.name) ?? 0,
+        name: n.name,
+        kind: 'pool',
+        inputSpikes: src !== undefined ? (spikes.get(src.name) ?? 0) : 0,
+        synops: 0,
+        macs: 0,
+        neurons: perSampleElements(g.values.get(n.outputs[0] ?? '')?.shape ?? []) ?? 0,
+        neuronUpdates: 0,
+        outputSpikes: spikes.get(n.name) ?? 0,
       });
       continue;
     }
@@ -58,8 +64,14 @@ export function activityFromSimulation(g: Graph, r: SimulateResult): Activity {
         return s + (src !== undefined ? (spikes.get(src.name) ?? 0) : 0);
       }, 0);
       const rec: LayerActivity = {
-        name: n.name, kind: 'other', inputSpikes, synops: 0, macs: 0,
-        neurons: perSampleElements(g.values.get(out)?.shape ?? []) ?? 0, neuronUpdates: 0, outputSpikes: next !== undefined ? (spikes.get(next.name) ?? 0) : 0,
+        name: n.name,
+        kind: 'other',
+        inputSpikes,
+        synops: 0,
+        macs: 0,
+        neurons: perSampleElements(g.values.get(out)?.shape ?? []) ?? 0,
+        neuronUpdates: 0,
+        outputSpikes: next !== undefined ? (spikes.get(next.name) ?? 0) : 0,
       };
       layers.push(rec);
       // Backends name the sum layer after the neuron it feeds (as they do affine layers).
@@ -109,7 +121,16 @@ export function annMapping(g: Graph): MappingOf<'ann'> {
 export function annActivity(m: MappingOf<'ann'>): Activity {
   return {
     T: 1,
-    layers: m.layers.map((l) => ({ name: l.name, kind: 'other', inputSpikes: 0, synops: 0, macs: l.macs, neurons: l.outputs, neuronUpdates: 0, outputSpikes: 0 })),
+    layers: m.layers.map((l) => ({
+      name: l.name,
+      kind: 'other',
+      inputSpikes: 0,
+      synops: 0,
+      macs: l.macs,
+      neurons: l.outputs,
+      neuronUpdates: 0,
+      outputSpikes: 0,
+    })),
   };
 }
 

@@ -4,7 +4,12 @@ function sortValue(x: unknown): unknown {
   if (Array.isArray(x)) return x.map(sortValue);
   if (x !== null && typeof x === 'object') {
     const o = x as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => [k, sortValue(o[k])]));
+    return Object.fromEntries(
+      Object.keys(o)
+        .sort()
+        .filter((k) => o[k] !== undefined)
+        .map((k) => [k, sortValue(o[k])]),
+    );
   }
   return x;
 }

@@ -27,8 +27,16 @@ const CXX_FLAGS = ['-std=c++17', '-O2', '-Wall', '-Wextra', '-Werror'] as const;
 
 /** The project's network stem: the one `<net>_tb.cpp` in `dir`. */
 function netStem(dir: string): string {
-  const tbs = readdirSync(dir).filter((f) => f.endsWith('_tb.cpp')).sort();
-  if (tbs.length !== 1) throw fail({ code: 'SNNC_E_BACKEND', message: `expected one *_tb.cpp testbench in ${dir}, found ${tbs.length}`, file: dir, hint: 'point csim at the fpga/ folder written by snnc compile --target fpga' });
+  const tbs = readdirSync(dir)
+    .filter((f) => f.endsWith('_tb.cpp'))
+    .sort();
+  if (tbs.length !== 1)
+    throw fail({
+      code: 'SNNC_E_BACKEND',
+      message: `expected one *_tb.cpp testbench in ${dir}, found ${tbs.length}`,
+      file: dir,
+      hint: 'point csim at the fpga/ folder written by snnc compile --target fpga',
+    });
   return (tbs[0] as string).slice(0, -'_tb.cpp'.length);
 }
 
@@ -47,7 +55,16 @@ function parseCsim(stdout: string): CsimResult {
   for (const line of stdout.split('\n')) {
     const m = /^sample (\d+) pred (-?\d+) expect (-?\d+) sums((?: -?\d+)*) (ok|MISMATCH)$/.exec(line.trim());
     if (m === null) continue;
-    results.push({ prediction: Number(m[2]), expected: Number(m[3]), sums: (m[4] ?? '').trim().split(' ').filter((s) => s !== '').map(Number), ok: m[5] === 'ok' });
+    results.push({
+      prediction: Number(m[2]),
+      expected: Number(m[3]),
+      sums: (m[4] ?? '')
+        .trim()
+        .split(' ')
+        .filter((s) => s !== '')
+        .map(Number),
+      ok: m[5] === 'ok',
+    });
   }
   const sum = /SNNC_CSIM samples=(\d+) mismatches=(\d+)/.exec(stdout);
   const samples = sum === null ? results.length : Number(sum[1]);
@@ -68,14 +85,31 @@ export async function csim(dir: string, opts: { cxx?: string; timeoutMs?: number
     const bin = join(work, 'csim');
     let cc;
     try {
-      cc = await execa(cxx, [...CXX_FLAGS, ...(opts.extraFlags ?? []), join(dir, `${net}.cpp`), join(dir, `${net}_tb.cpp`), '-o', bin], { reject: false, timeout: opts.timeoutMs ?? 300_000 });
+      cc = await execa(cxx, [...CXX_FLAGS, ...(opts.extraFlags ?? []), join(dir, `${net}.cpp`), join(dir, `${net}_tb.cpp`), '-o', bin], {
+        reject: false,
+        timeout: opts.timeoutMs ?? 300_000,
+      });
     } catch (e) {
-      throw fail({ code: 'SNNC_E_BACKEND', message: `could not run the C++ compiler '${cxx}': ${(e as Error).message}`, file: dir, hint: 'install g++ (e.g. apt-get install g++) or pass another compiler' });
+      throw fail({
+        code: 'SNNC_E_BACKEND',
+        message: `could not run the C++ compiler '${cxx}': ${(e as Error).message}`,
+        file: dir,
+        hint: 'install g++ (e.g. apt-get install g++) or pass another compiler',
+      });
     }
     if (cc.exitCode !== 0) {
-      const msg = `${cc.stderr}`.split('\n').filter((l) => l.trim() !== '').slice(0, 20).join('\n');
+      const msg = `${cc.stderr}`
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .slice(0, 20)
+        .join('\n');
       const how = cc.signal !== undefined ? `was killed by ${cc.signal}` : `exited with ${String(cc.exitCode)}`;
-      throw fail({ code: 'SNNC_E_BACKEND', message: `${cxx} ${how} on the generated C++ in ${dir}:\n${msg}`, file: dir, hint: 'this is a bug in the FPGA backend; please report it with the program' });
+      throw fail({
+        code: 'SNNC_E_BACKEND',
+        message: `${cxx} ${how} on the generated C++ in ${dir}:\n${msg}`,
+        file: dir,
+        hint: 'this is a bug in the FPGA backend; please report it with the program',
+      });
     }
     const run = await execa(bin, [], { reject: false, timeout: opts.timeoutMs ?? 300_000 });
     const res = parseCsim(`${run.stdout}`);
@@ -122,12 +156,21 @@ export function parseCsynthXml(xml: string): { resources: Record<string, number>
 
 /** Run `vitis_hls -f script.tcl` in `dir` if it is installed; otherwise say so (no error). */
 export async function synth(dir: string, opts: { timeoutMs?: number } = {}): Promise<SynthResult> {
-  if (!onPath('vitis_hls')) return { ran: false, message: 'vitis_hls is not on PATH, so synthesis was not run; the cost report uses snnc\'s estimates (see fpga/README.md to synthesize)' };
+  if (!onPath('vitis_hls'))
+    return {
+      ran: false,
+      message: "vitis_hls is not on PATH, so synthesis was not run; the cost report uses snnc's estimates (see fpga/README.md to synthesize)",
+    };
   const net = netStem(dir);
   const r = await execa('vitis_hls', ['-f', 'script.tcl'], { cwd: dir, reject: false, timeout: opts.timeoutMs ?? 4 * 3600_000 });
   const reports = join(dir, `${net}_prj`, 'solution1', 'syn', 'report');
-  const xmlName = existsSync(reports) ? readdirSync(reports).filter((f) => f.endsWith('_csynth.xml') && f.startsWith(`${net}_top`)).sort()[0] : undefined;
-  if (xmlName === undefined) return { ran: true, ok: false, message: `vitis_hls exited with ${String(r.exitCode)} and wrote no synthesis report`, resources: {}, stdout: `${r.stdout}` };
+  const xmlName = existsSync(reports)
+    ? readdirSync(reports)
+        .filter((f) => f.endsWith('_csynth.xml') && f.startsWith(`${net}_top`))
+        .sort()[0]
+    : undefined;
+  if (xmlName === undefined)
+    return { ran: true, ok: false, message: `vitis_hls exited with ${String(r.exitCode)} and wrote no synthesis report`, resources: {}, stdout: `${r.stdout}` };
   const parsed = parseCsynthXml(readFileSync(join(reports, xmlName), 'utf8'));
   return { ran: true, ok: r.exitCode === 0, message: `vitis_hls exited with ${String(r.exitCode)}`, ...parsed, stdout: `${r.stdout}` };
 }

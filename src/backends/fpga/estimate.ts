@@ -50,7 +50,8 @@ function estimateLayer(lp: LayerPlan, plan: Plan, target: FpgaTarget): FpgaLayer
   }
   const n = l.neuron;
   const neurons = elements(l.outShape);
-  const stateBits = n === null ? 0 : neurons * (n.membraneBits + (n.refractory > 0 ? unsignedBitsFor(n.refractory) : 0) + (n.currentDecay !== undefined ? 32 : 0));
+  const stateBits =
+    n === null ? 0 : neurons * (n.membraneBits + (n.refractory > 0 ? unsignedBitsFor(n.refractory) : 0) + (n.currentDecay !== undefined ? 32 : 0));
   const countStore = l.kind === 'max-pool' ? elements(l.inShape) * countBits(lp, plan.T) : 0;
   const bramBits = l.weights.length * l.weightBits + l.bias.length * l.biasBits + stateBits + countStore;
   const narrow = l.weightBits < LUT_MULT_BITS && inputBits(lp, plan) < LUT_MULT_BITS;
@@ -70,7 +71,14 @@ export function estimate(plan: Plan, target: FpgaTarget): { mapping: MappingOf<'
   const layers = plan.layers.map((lp) => estimateLayer(lp, plan, target));
   const mapping: MappingOf<'fpga'> = {
     kind: 'fpga',
-    layers: layers.map(({ name, multipliers, adders, bramBits, reuseFactor, cyclesPerStep }) => ({ name, multipliers, adders, bramBits, reuseFactor, ...(cyclesPerStep !== undefined ? { cyclesPerStep } : {}) })),
+    layers: layers.map(({ name, multipliers, adders, bramBits, reuseFactor, cyclesPerStep }) => ({
+      name,
+      multipliers,
+      adders,
+      bramBits,
+      reuseFactor,
+      ...(cyclesPerStep !== undefined ? { cyclesPerStep } : {}),
+    })),
     totals: {
       multipliers: layers.reduce((s, m) => s + m.multipliers, 0),
       adders: layers.reduce((s, m) => s + m.adders, 0),

@@ -45,8 +45,20 @@ function checkOptions(p: IntProgram, o: FpgaEmitOptions): void {
   const hi = 2 ** p.input.bits - 1;
   const lo = p.input.coding === 'poisson' ? 0 : -hi;
   (o.goldenInputs ?? []).forEach((x, s) => {
-    if (x.length !== F) throw fail({ code: 'SNNC_E_INPUT_MISMATCH', message: `golden input ${s} has ${x.length} values; the program input '${p.input.name}' takes ${F}`, node: p.input.name, hint: 'pass x_q vectors from quantizeInput' });
-    if (x.some((v) => v < lo || v > hi)) throw fail({ code: 'SNNC_E_INPUT_MISMATCH', message: `golden input ${s} has values outside [${lo}, ${hi}] (x_q of ${p.input.bits} bits)`, node: p.input.name, hint: 'quantize the inputs with quantizeInput' });
+    if (x.length !== F)
+      throw fail({
+        code: 'SNNC_E_INPUT_MISMATCH',
+        message: `golden input ${s} has ${x.length} values; the program input '${p.input.name}' takes ${F}`,
+        node: p.input.name,
+        hint: 'pass x_q vectors from quantizeInput',
+      });
+    if (x.some((v) => v < lo || v > hi))
+      throw fail({
+        code: 'SNNC_E_INPUT_MISMATCH',
+        message: `golden input ${s} has values outside [${lo}, ${hi}] (x_q of ${p.input.bits} bits)`,
+        node: p.input.name,
+        hint: 'quantize the inputs with quantizeInput',
+      });
   });
   if (o.goldenOutputs !== undefined && o.goldenOutputs.length !== (o.goldenInputs ?? [new Int32Array(F)]).length) {
     throw usage('goldenOutputs must have one entry per golden input', 'omit goldenOutputs to compute them with the integer simulator');
@@ -57,10 +69,21 @@ function diagnosticsOf(plan: Plan, requested: number, lut: number, dsp: number):
   const out: BackendDiagnostic[] = [];
   for (const lp of plan.layers) {
     if (lp.reuse > requested) {
-      out.push({ severity: 'warning', code: 'SNNC_W_FPGA_REUSE', node: lp.layer.name, message: `layer '${lp.layer.name}': reuse factor raised from ${requested} to ${lp.reuse} to keep ${lp.work} unrolled operations per iteration within 4096`, hint: `pass a reuse factor ≥ ${lp.reuse} to make it explicit` });
+      out.push({
+        severity: 'warning',
+        code: 'SNNC_W_FPGA_REUSE',
+        node: lp.layer.name,
+        message: `layer '${lp.layer.name}': reuse factor raised from ${requested} to ${lp.reuse} to keep ${lp.work} unrolled operations per iteration within 4096`,
+        hint: `pass a reuse factor ≥ ${lp.reuse} to make it explicit`,
+      });
     }
   }
-  if (lut + dsp > 0) out.push({ severity: 'info', code: 'SNNC_I_FPGA_MULTIPLIERS', message: `${dsp} multipliers expected in DSP slices and ${lut} narrow ones (< 10-bit operands) in LUTs (heuristic)` });
+  if (lut + dsp > 0)
+    out.push({
+      severity: 'info',
+      code: 'SNNC_I_FPGA_MULTIPLIERS',
+      message: `${dsp} multipliers expected in DSP slices and ${lut} narrow ones (< 10-bit operands) in LUTs (heuristic)`,
+    });
   return out;
 }
 
@@ -69,7 +92,13 @@ export function emit(program: IntProgram, target: FpgaTarget, opts: FpgaEmitOpti
   checkOptions(program, opts);
   const reuse = opts.reuseFactor ?? 1;
   const plan = makePlan(program, opts.T ?? 8, reuse, opts.interface ?? 'array');
-  if (plan.classes > 65535) throw fail({ code: 'SNNC_E_BACKEND', message: `the readout '${program.output}' has ${plan.classes} classes; the FPGA top reports predictions in 16 bits`, node: program.output, hint: 'use a readout with at most 65535 outputs' });
+  if (plan.classes > 65535)
+    throw fail({
+      code: 'SNNC_E_BACKEND',
+      message: `the readout '${program.output}' has ${plan.classes} classes; the FPGA top reports predictions in 16 bits`,
+      node: program.output,
+      hint: 'use a readout with at most 65535 outputs',
+    });
   const seed = opts.seed ?? 0;
   const first = opts.firstSample ?? 0;
   const inputs = opts.goldenInputs ?? [new Int32Array(plan.inSize)];
@@ -91,10 +120,10 @@ export function emit(program: IntProgram, target: FpgaTarget, opts: FpgaEmitOpti
   return { files, mapping, diagnostics: diagnosticsOf(plan, reuse, lut, dsp) };
 }
 
-export { csim, synth, hasCompiler,  parseCsynthXml,  } from './csim.js';
+export { csim, synth, hasCompiler, parseCsynthXml } from './csim.js';
 export type { CsimResult, CsimSample, SynthResult } from './csim.js';
 export { sanitizeIdent, makeNamer } from './ident.js';
-export { estimate,   } from './estimate.js';
+export { estimate } from './estimate.js';
 export type { FpgaLayerEstimate } from './estimate.js';
 export { makePlan } from './plan.js';
 export type { Golden } from './testbench.js';

@@ -60,14 +60,15 @@ function fire(lp: LayerPlan, i: string, ch: string, ind: string): string[] {
   // A current-based neuron first updates its synaptic current (also while refractory):
   // i = sat32(trunc(i·(4096 − d) / 2^12) + I), truncation toward zero as lava's CUBA neuron.
   const d = n.currentDecay;
-  const cur = d === undefined
-    ? `${ind}const snnc_wide cur = ${rounded}${bias};`
-    : [
-        `${ind}const snnc_wide in_cur = ${rounded}${bias};`,
-        `${ind}const snnc_wide i_keep = snnc_wide(syn[${i}]) * ${4096 - d};`,
-        `${ind}const snnc_wide cur = snnc_sat<32>((i_keep < 0 ? -((-i_keep) >> 12) : (i_keep >> 12)) + in_cur);`,
-        `${ind}syn[${i}] = cur;`,
-      ].join('\n');
+  const cur =
+    d === undefined
+      ? `${ind}const snnc_wide cur = ${rounded}${bias};`
+      : [
+          `${ind}const snnc_wide in_cur = ${rounded}${bias};`,
+          `${ind}const snnc_wide i_keep = snnc_wide(syn[${i}]) * ${4096 - d};`,
+          `${ind}const snnc_wide cur = snnc_sat<32>((i_keep < 0 ? -((-i_keep) >> 12) : (i_keep >> 12)) + in_cur);`,
+          `${ind}syn[${i}] = cur;`,
+        ].join('\n');
   const ov = `snnc_${n.overflow === 'saturate' ? 'sat' : 'wrap'}<${n.membraneBits}>`;
   const th = `${lp.id}_th[${n.threshold.length === 1 ? '0' : ch}]`;
   const body: string[] = [
@@ -228,13 +229,13 @@ function maxPool(lp: LayerPlan): string[] {
       `      for (int c = 0; c < ${C}; c++) {`,
       '        snnc_wide best = -1;',
       `        ${lp.out.type} spk = 0;`,
-      ...windowLoops(lp, H, W, [
-        `const int k = (c * ${H} + iy) * ${W} + ix;`,
-        'if (snnc_wide(cnt[k]) > best) {',
-        '  best = cnt[k];',
-        '  spk = in0[k];',
-        '}',
-      ], '        '),
+      ...windowLoops(
+        lp,
+        H,
+        W,
+        [`const int k = (c * ${H} + iy) * ${W} + ix;`, 'if (snnc_wide(cnt[k]) > best) {', '  best = cnt[k];', '  spk = in0[k];', '}'],
+        '        ',
+      ),
       `        out[(c * ${OH} + oy) * ${OW} + ox] = spk;`,
       '      }',
     ]),
@@ -268,8 +269,10 @@ function add(lp: LayerPlan): string[] {
 /** The step function of one layer. */
 export function layerFunction(lp: LayerPlan): string[] {
   const l = lp.layer;
-  const body = l.kind === 'dense' ? dense(lp) : l.kind === 'conv' ? conv(lp) : l.kind === 'sum-pool' ? sumPool(lp) : l.kind === 'max-pool' ? maxPool(lp) : add(lp);
-  const what = l.neuron === null ? 'no neuron' : `${l.neuron.currentDecay !== undefined ? 'current-based ' : ''}${l.neuron.leakShift === null ? 'IF' : 'LIF'} neuron`;
+  const body =
+    l.kind === 'dense' ? dense(lp) : l.kind === 'conv' ? conv(lp) : l.kind === 'sum-pool' ? sumPool(lp) : l.kind === 'max-pool' ? maxPool(lp) : add(lp);
+  const what =
+    l.neuron === null ? 'no neuron' : `${l.neuron.currentDecay !== undefined ? 'current-based ' : ''}${l.neuron.leakShift === null ? 'IF' : 'LIF'} neuron`;
   return [
     `// layer ${lp.k}: ${lp.ident} (${l.kind}, [${l.inShape.join(', ')}] -> [${l.outShape.join(', ')}], ${what}, reuse ${lp.reuse})`,
     `static void ${lp.id}_step(${params(lp)}) {`,

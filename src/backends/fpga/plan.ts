@@ -67,8 +67,10 @@ function bad(node: string, message: string, hint: string): Error {
 function layerWork(l: IntLayer): { work: number; iterations: number } {
   const O = l.outShape[0] ?? 1;
   switch (l.kind) {
-    case 'dense': return { work: l.weights.length, iterations: 1 };
-    case 'add': return { work: elements(l.outShape) * l.inputs.length, iterations: 1 };
+    case 'dense':
+      return { work: l.weights.length, iterations: 1 };
+    case 'add':
+      return { work: elements(l.outShape) * l.inputs.length, iterations: 1 };
     case 'conv': {
       const g = l.geometry;
       const kk = g === undefined ? 1 : g.kernel[0] * g.kernel[1];
@@ -110,17 +112,19 @@ export function makePlan(p: IntProgram, T: number, reuse: number, iface: 'array'
     const accT = `${id}_acc_t`;
     const size = elements(l.outShape);
     const first = ins[0] as Signal;
-    const out: Signal = l.neuron !== null
-      ? { arr: `${id}_s`, type: 'snnc_uint<1>', size, binary: true, maxAbs: 1 }
-      : l.kind === 'max-pool'
-        ? { arr: `${id}_o`, type: first.type, size, binary: first.binary, maxAbs: first.maxAbs }
-        : { arr: `${id}_o`, type: accT, size, binary: false, maxAbs: 2 ** (l.accBits - 1) };
+    const out: Signal =
+      l.neuron !== null
+        ? { arr: `${id}_s`, type: 'snnc_uint<1>', size, binary: true, maxAbs: 1 }
+        : l.kind === 'max-pool'
+          ? { arr: `${id}_o`, type: first.type, size, binary: first.binary, maxAbs: first.maxAbs }
+          : { arr: `${id}_o`, type: accT, size, binary: false, maxAbs: 2 ** (l.accBits - 1) };
     sigs.set(l.name, out);
     const { work, iterations } = layerWork(l);
     layers.push({ k, layer: l, id, ident: name, ins, out, accT, reuse: effectiveReuse(l, reuse), work, iterations });
   });
   const readout = layers.find((lp) => lp.layer.name === p.output);
-  if (readout === undefined || readout.layer.neuron !== null) throw bad(p.output, `the readout layer '${p.output}' is missing or has a neuron`, 'check the program with checkProgram');
+  if (readout === undefined || readout.layer.neuron !== null)
+    throw bad(p.output, `the readout layer '${p.output}' is missing or has a neuron`, 'check the program with checkProgram');
   const classes = readout.out.size;
   const sumBits = Math.min(64, readout.layer.accBits + unsignedBitsFor(T) + 1);
   return { program: p, net, T, input, inT, inSize, poisson, layers, readout, classes, sumBits, interface: iface };

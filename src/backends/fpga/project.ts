@@ -12,7 +12,11 @@ function topName(plan: Plan): string {
 function partOf(target: FpgaTarget): string {
   const part = target.board.part;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(part)) {
-    throw fail({ code: 'SNNC_E_TARGET', message: `target '${target.name}': board.part ${JSON.stringify(part)} is not a part number (letters, digits, '.', '-', '_')`, hint: 'set board.part to the device part, e.g. XCK26-SFVC784-2LV-C' });
+    throw fail({
+      code: 'SNNC_E_TARGET',
+      message: `target '${target.name}': board.part ${JSON.stringify(part)} is not a part number (letters, digits, '.', '-', '_')`,
+      hint: 'set board.part to the device part, e.g. XCK26-SFVC784-2LV-C',
+    });
   }
   return part.toLowerCase();
 }

@@ -45,18 +45,38 @@ function tileConductances(net: MappedNetwork, m: MappedLayer, t: TilePlacement):
 function layerDoc(net: MappedNetwork, m: MappedLayer, i: number): Record<string, unknown> {
   const L = m.layer;
   const cfg = net.config;
-  const input = L.input.kind === 'count'
-    ? { kind: 'count', divisor: L.input.k, bits: m.inputBits, mode: 'bit-serial' }
-    : L.input.kind === 'spike'
-      ? { kind: 'spike', bits: 1, mode: 'pulse' }
-      : { kind: 'analog', bits: cfg.inputBits, mode: cfg.analogInput, max: cfg.inputMax };
+  const input =
+    L.input.kind === 'count'
+      ? { kind: 'count', divisor: L.input.k, bits: m.inputBits, mode: 'bit-serial' }
+      : L.input.kind === 'spike'
+        ? { kind: 'spike', bits: 1, mode: 'pulse' }
+        : { kind: 'analog', bits: cfg.inputBits, mode: cfg.analogInput, max: cfg.inputMax };
   return {
-    index: i, name: L.name, op: L.op, groups: L.groups, rows: L.rows, outFeatures: L.outFeatures, positions: L.positions,
-    input, inputScale: m.sX, weightScale: m.sW, alpha: L.alpha, bias: [...L.bias],
-    rowTiles: m.mapping.rowTiles, colTiles: m.mapping.colTiles, colTilesPerGroup: m.colTilesPerGroup, tiles: m.mapping.tiles,
-    dataColumns: m.dataCols, dataColumnsPerTile: m.dataColsPerTile, physicalColumns: m.mapping.cols, utilization: m.mapping.utilization,
+    index: i,
+    name: L.name,
+    op: L.op,
+    groups: L.groups,
+    rows: L.rows,
+    outFeatures: L.outFeatures,
+    positions: L.positions,
+    input,
+    inputScale: m.sX,
+    weightScale: m.sW,
+    alpha: L.alpha,
+    bias: [...L.bias],
+    rowTiles: m.mapping.rowTiles,
+    colTiles: m.mapping.colTiles,
+    colTilesPerGroup: m.colTilesPerGroup,
+    tiles: m.mapping.tiles,
+    dataColumns: m.dataCols,
+    dataColumnsPerTile: m.dataColsPerTile,
+    physicalColumns: m.mapping.cols,
+    utilization: m.mapping.utilization,
     losslessAdcBits: m.losslessBits,
-    converter: cfg.periphery === 'adc' ? { type: 'adc', bits: cfg.adcBits, step: adcStep(m, cfg.adcBits) } : { type: 'sense-amp', reference: 'set by calibration or training (see docs/targets/imc.md)' },
+    converter:
+      cfg.periphery === 'adc'
+        ? { type: 'adc', bits: cfg.adcBits, step: adcStep(m, cfg.adcBits) }
+        : { type: 'sense-amp', reference: 'set by calibration or training (see docs/targets/imc.md)' },
     ...(L.conv !== undefined ? { conv: L.conv } : {}),
   };
 }
@@ -71,23 +91,56 @@ export function configFiles(net: MappedNetwork): EmittedFile[] {
       const path = tilePath(i, t);
       const data = writeNpy({ dtype: 'float32', shape: [cfg.R, cfg.C], data: tileConductances(net, m, t) });
       files.push({ path, data });
-      manifest.push({ path, layer: t.layer, group: t.group, rowTile: t.rowTile, colTile: t.colTile, dtype: 'float32', shape: [cfg.R, cfg.C], unit: 'S', bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') });
-      tiles.push({ ...t, file: path, rows: [t.rowTile * cfg.R, Math.min(m.layer.rows, (t.rowTile + 1) * cfg.R)], dataColumns: [t.colTile * m.dataColsPerTile, Math.min(m.dataCols, (t.colTile + 1) * m.dataColsPerTile)], offsetColumn: m.polarity === 1 ? cfg.C - 1 : null });
+      manifest.push({
+        path,
+        layer: t.layer,
+        group: t.group,
+        rowTile: t.rowTile,
+        colTile: t.colTile,
+        dtype: 'float32',
+        shape: [cfg.R, cfg.C],
+        unit: 'S',
+        bytes: data.length,
+        sha256: createHash('sha256').update(data).digest('hex'),
+      });
+      tiles.push({
+        ...t,
+        file: path,
+        rows: [t.rowTile * cfg.R, Math.min(m.layer.rows, (t.rowTile + 1) * cfg.R)],
+        dataColumns: [t.colTile * m.dataColsPerTile, Math.min(m.dataCols, (t.colTile + 1) * m.dataColsPerTile)],
+        offsetColumn: m.polarity === 1 ? cfg.C - 1 : null,
+      });
     }
   });
   const schedule = net.layers.map((m) => {
     const planes = m.inputBits;
     const convPerTile = Math.min(cfg.C, m.mapping.cols / m.mapping.colTiles);
     return {
-      layer: m.layer.name, positions: m.layer.positions, planesPerPosition: planes, readsPerStep: m.layer.positions * planes,
-      tilesInParallel: m.mapping.tiles, conversionsPerTileRead: convPerTile, muxCyclesPerRead: Math.ceil(convPerTile / cfg.columnsPerAdc),
+      layer: m.layer.name,
+      positions: m.layer.positions,
+      planesPerPosition: planes,
+      readsPerStep: m.layer.positions * planes,
+      tilesInParallel: m.mapping.tiles,
+      conversionsPerTileRead: convPerTile,
+      muxCyclesPerRead: Math.ceil(convPerTile / cfg.columnsPerAdc),
       then: ['shift-and-add over slices and input bits', 'sum over row tiles', 'add bias', 'neuron update (digital)'],
     };
   });
   const config = {
-    format: 'snnc-imc-config', version: 1, target: cfg.target,
+    format: 'snnc-imc-config',
+    version: 1,
+    target: cfg.target,
     crossbar: { rows: cfg.R, cols: cfg.C, cellBits: cfg.cellBits, levels: 2 ** cfg.cellBits, gMin: cfg.gMin, gMax: cfg.gMax },
-    weights: { bits: cfg.weightBits, slices: cfg.slices, signed: cfg.signed, quantization: 'per-layer symmetric', columnOrder: cfg.signed === 'differential' ? '(o*S + s)*2 + p, p = 0 positive, 1 negative' : '(o*S + s), offset 2^(bits-1); column C-1 of each tile is the offset column' },
+    weights: {
+      bits: cfg.weightBits,
+      slices: cfg.slices,
+      signed: cfg.signed,
+      quantization: 'per-layer symmetric',
+      columnOrder:
+        cfg.signed === 'differential'
+          ? '(o*S + s)*2 + p, p = 0 positive, 1 negative'
+          : '(o*S + s), offset 2^(bits-1); column C-1 of each tile is the offset column',
+    },
     periphery: { type: cfg.periphery, bits: cfg.adcBits, columnsPerAdc: cfg.columnsPerAdc },
     chip: { arraysPerChip: cfg.arraysPerChip, gridCols: cfg.gridCols, chips: net.chips },
     layers: net.layers.map((m, i) => layerDoc(net, m, i)),

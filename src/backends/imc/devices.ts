@@ -48,7 +48,11 @@ export function makeRng(seed: number, ...keys: number[]): Rng {
   const uniform = splitmix32(h);
   let spare: number | undefined;
   const normal = (): number => {
-    if (spare !== undefined) { const s = spare; spare = undefined; return s; }
+    if (spare !== undefined) {
+      const s = spare;
+      spare = undefined;
+      return s;
+    }
     let u = 0;
     while (u <= 0) u = uniform();
     const v = uniform();
@@ -114,12 +118,19 @@ export const NOISE_KEYS = {
 /** "program=1,read=0.01,drift=3600,stuck=0.001,onoff=17" → DeviceEffects. */
 export function parseNoise(spec: string): DeviceEffects {
   const out: Record<string, number> = {};
-  for (const part of spec.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const [k, v] = part.split('=');
     const key = NOISE_KEYS[(k ?? '') as keyof typeof NOISE_KEYS];
     const n = Number(v);
     if (key === undefined || v === undefined || !Number.isFinite(n) || n < 0) {
-      throw fail({ code: 'SNNC_E_USAGE', message: `bad --noise entry '${part}'`, hint: `use ${Object.keys(NOISE_KEYS).join('=, ')}= with non-negative numbers, e.g. program=1,read=0.01` });
+      throw fail({
+        code: 'SNNC_E_USAGE',
+        message: `bad --noise entry '${part}'`,
+        hint: `use ${Object.keys(NOISE_KEYS).join('=, ')}= with non-negative numbers, e.g. program=1,read=0.01`,
+      });
     }
     out[key] = n;
   }

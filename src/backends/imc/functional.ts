@@ -166,9 +166,14 @@ export function imcAffine(p: LayerProgram, group: number, x: Float64Array, out: 
           let v = off[t] as number;
           if (sigma > 0) v += sigma * (rng as Rng).normal();
           if (p.histograms !== undefined) addToHistogram(p.histograms, S, v);
-          off[t] = cv.kind === 'ideal' ? v : cv.kind === 'adc'
-            ? Math.max(0, Math.min(Math.round(v / cv.step), cv.maxCode)) * cv.step
-            : v >= (cv.ref[S] as number) ? (cv.level[S] as number) : 0;
+          off[t] =
+            cv.kind === 'ideal'
+              ? v
+              : cv.kind === 'adc'
+                ? Math.max(0, Math.min(Math.round(v / cv.step), cv.maxCode)) * cv.step
+                : v >= (cv.ref[S] as number)
+                  ? (cv.level[S] as number)
+                  : 0;
         }
         // Each output subtracts the offset column of the tile holding its first column.
         for (let o = 0; o < og; o++) {

@@ -26,14 +26,30 @@ function diagnosticsOf(graph: Graph, net: MappedNetwork): BackendDiagnostic[] {
   for (const m of net.layers) {
     const L = m.layer;
     if (L.input.kind === 'analog' && !graph.inputs.includes(graphInputOf(graph, L.name))) {
-      out.push({ severity: 'warning', code: 'SNNC_W_IMC_ANALOG_INPUT', node: L.name, message: `layer '${L.name}' is fed non-binary values that are not the network input; they are quantized to ${cfg.inputBits} bits over [0, ${cfg.inputMax}] and applied ${cfg.analogInput}`, hint: 'place a neuron layer (or an unpadded average pool of one) before every synaptic layer' });
+      out.push({
+        severity: 'warning',
+        code: 'SNNC_W_IMC_ANALOG_INPUT',
+        node: L.name,
+        message: `layer '${L.name}' is fed non-binary values that are not the network input; they are quantized to ${cfg.inputBits} bits over [0, ${cfg.inputMax}] and applied ${cfg.analogInput}`,
+        hint: 'place a neuron layer (or an unpadded average pool of one) before every synaptic layer',
+      });
     }
     if (cfg.periphery === 'adc' && cfg.adcBits < m.losslessBits) {
-      out.push({ severity: 'warning', code: 'SNNC_W_IMC_ADC_LOSSY', node: L.name, message: `layer '${L.name}': column partial sums need ${m.losslessBits} ADC bits to be exact; the ${cfg.adcBits}-bit ADC drops ${m.losslessBits - cfg.adcBits} low bits`, hint: `use adcBits ${m.losslessBits}, fewer rows per tile, or measure the accuracy cost with the IMC simulation` });
+      out.push({
+        severity: 'warning',
+        code: 'SNNC_W_IMC_ADC_LOSSY',
+        node: L.name,
+        message: `layer '${L.name}': column partial sums need ${m.losslessBits} ADC bits to be exact; the ${cfg.adcBits}-bit ADC drops ${m.losslessBits - cfg.adcBits} low bits`,
+        hint: `use adcBits ${m.losslessBits}, fewer rows per tile, or measure the accuracy cost with the IMC simulation`,
+      });
     }
   }
   if (net.chips > 1) {
-    out.push({ severity: 'info', code: 'SNNC_I_IMC_CHIPS', message: `the network needs ${net.mapping.totals.tiles} crossbars on ${net.chips} chips of ${cfg.arraysPerChip} arrays` });
+    out.push({
+      severity: 'info',
+      code: 'SNNC_I_IMC_CHIPS',
+      message: `the network needs ${net.mapping.totals.tiles} crossbars on ${net.chips} chips of ${cfg.arraysPerChip} arrays`,
+    });
   }
   return out;
 }
@@ -54,20 +70,15 @@ export function emit(graph: Graph, target: ImcTarget, opts: ImcEmitOptions = {})
   return { files: configFiles(net), mapping: net.mapping, diagnostics: diagnosticsOf(graph, net) };
 }
 
-;
 export type { ImcOptions, ImcConfig, SignedMode, AnalogInputMode } from './options.js';
 export { synapticLayers } from './layers.js';
 export type { SynapticLayer, InputKind } from './layers.js';
-export {  quantizeWeights } from './mapping.js';
+export { quantizeWeights } from './mapping.js';
 export type { MappedLayer, MappedNetwork, TilePlacement } from './mapping.js';
-export { imcAffine, newScratch,  adcConverter } from './functional.js';
+export { imcAffine, newScratch, adcConverter } from './functional.js';
 export type { Converter, LayerProgram, AffineScratch } from './functional.js';
-;
 export type { DeviceEffects, Rng } from './devices.js';
-export {  parseNoise } from './devices.js';
+export { parseNoise } from './devices.js';
 export { simulateImc } from './simulate.js';
 export type { ImcSimOptions, ImcSimResult } from './simulate.js';
-;
-;
 export type { SenseReference } from './sense-amp.js';
-;

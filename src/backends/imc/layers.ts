@@ -76,7 +76,10 @@ function inputKind(plan: SimPlan, g: Graph, x: string): InputKind {
   for (;;) {
     const p = plan.producer.get(v);
     if (p === undefined) return { kind: 'analog' };
-    if (ORDER_KEEPING.has(p.op)) { v = p.inputs[0] ?? ''; continue; }
+    if (ORDER_KEEPING.has(p.op)) {
+      v = p.inputs[0] ?? '';
+      continue;
+    }
     const src = p.inputs[0] ?? '';
     if (!plan.binary.has(src)) return { kind: 'analog' };
     if (p.op === 'GlobalAveragePool') {
@@ -120,9 +123,19 @@ function convLayer(g: Graph, plan: SimPlan, node: Extract<Node, { op: 'Conv' }>)
   const [cin, inH, inW] = inDims as [number, number, number];
   const win = resolveWindow([inH, inW], node.attrs, false, node.name);
   const geom: ConvGeom = {
-    cin, inH, inW, kh, kw, sh: node.attrs.strides[0] ?? 1, sw: node.attrs.strides[1] ?? 1,
-    dh: node.attrs.dilations[0] ?? 1, dw: node.attrs.dilations[1] ?? 1,
-    padT: win.padsBegin[0] ?? 0, padL: win.padsBegin[1] ?? 0, outH: win.outSpatial[0] ?? 1, outW: win.outSpatial[1] ?? 1,
+    cin,
+    inH,
+    inW,
+    kh,
+    kw,
+    sh: node.attrs.strides[0] ?? 1,
+    sw: node.attrs.strides[1] ?? 1,
+    dh: node.attrs.dilations[0] ?? 1,
+    dw: node.attrs.dilations[1] ?? 1,
+    padT: win.padsBegin[0] ?? 0,
+    padL: win.padsBegin[1] ?? 0,
+    outH: win.outSpatial[0] ?? 1,
+    outW: win.outSpatial[1] ?? 1,
   };
   const rows = cg * kh * kw;
   const og = O / G;
@@ -137,8 +150,17 @@ function convLayer(g: Graph, plan: SimPlan, node: Extract<Node, { op: 'Conv' }>)
     weights.push(m);
   }
   return {
-    name: node.name, op: 'Conv', groups: G, rows, outFeatures: O, positions: geom.outH * geom.outW, weights,
-    bias: biasOf(g, node, node.inputs[2], O, 1), alpha: 1, input: inputKind(plan, g, node.inputs[0] ?? ''), conv: geom,
+    name: node.name,
+    op: 'Conv',
+    groups: G,
+    rows,
+    outFeatures: O,
+    positions: geom.outH * geom.outW,
+    weights,
+    bias: biasOf(g, node, node.inputs[2], O, 1),
+    alpha: 1,
+    input: inputKind(plan, g, node.inputs[0] ?? ''),
+    conv: geom,
   };
 }
 
@@ -157,13 +179,22 @@ function denseLayer(g: Graph, plan: SimPlan, node: Extract<Node, { op: 'Gemm' | 
   const K = (transB ? w.shape[1] : w.shape[0]) as number;
   const O = (transB ? w.shape[0] : w.shape[1]) as number;
   const inDims = staticDims(g, node.inputs[0] ?? '', node);
-  if (inDims.length !== 1 || inDims[0] !== K) throw backendError(node, `input per-sample shape [${inDims.join(', ')}] is not [${K}]`, 'flatten the input before the dense layer');
+  if (inDims.length !== 1 || inDims[0] !== K)
+    throw backendError(node, `input per-sample shape [${inDims.join(', ')}] is not [${K}]`, 'flatten the input before the dense layer');
   const data = floats(w);
   const m = new Float64Array(K * O);
   for (let k = 0; k < K; k++) for (let o = 0; o < O; o++) m[k * O + o] = data[transB ? o * K + k : k * O + o] as number;
   return {
-    name: node.name, op: node.op, groups: 1, rows: K, outFeatures: O, positions: 1, weights: [m],
-    bias: biasOf(g, node, node.op === 'Gemm' ? node.inputs[2] : undefined, O, beta), alpha, input: inputKind(plan, g, node.inputs[0] ?? ''),
+    name: node.name,
+    op: node.op,
+    groups: 1,
+    rows: K,
+    outFeatures: O,
+    positions: 1,
+    weights: [m],
+    bias: biasOf(g, node, node.op === 'Gemm' ? node.inputs[2] : undefined, O, beta),
+    alpha,
+    input: inputKind(plan, g, node.inputs[0] ?? ''),
   };
 }
 
@@ -176,7 +207,11 @@ export function synapticLayers(g: Graph): SynapticLayer[] {
     else if ((node.op === 'Gemm' || node.op === 'MatMul') && g.initializers.has(node.inputs[1] ?? '')) out.push(denseLayer(g, plan, node));
   }
   if (out.length === 0) {
-    throw fail({ code: 'SNNC_E_BACKEND', message: `imc: graph '${g.name}' has no Conv, Gemm or MatMul layer with constant weights to map`, hint: 'convert an ANN with dense or convolution layers' });
+    throw fail({
+      code: 'SNNC_E_BACKEND',
+      message: `imc: graph '${g.name}' has no Conv, Gemm or MatMul layer with constant weights to map`,
+      hint: 'convert an ANN with dense or convolution layers',
+    });
   }
   return out;
 }

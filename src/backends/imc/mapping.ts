@@ -121,13 +121,19 @@ export function mapNetwork(layers: readonly SynapticLayer[], cfg: ImcConfig): Ma
     const colTiles = colTilesPerGroup * layer.groups;
     const tiles = rowTiles * colTiles;
     const inputChip = chip; // where the previous layer ended
-    if (used > 0 && used + tiles > cfg.arraysPerChip) { chip++; used = 0; }
+    if (used > 0 && used + tiles > cfg.arraysPerChip) {
+      chip++;
+      used = 0;
+    }
     const firstChip = chip;
     const placement: TilePlacement[] = [];
     for (let g = 0; g < layer.groups; g++) {
       for (let rt = 0; rt < rowTiles; rt++) {
         for (let ct = 0; ct < colTilesPerGroup; ct++) {
-          if (used === cfg.arraysPerChip) { chip++; used = 0; }
+          if (used === cfg.arraysPerChip) {
+            chip++;
+            used = 0;
+          }
           const array = used++;
           placement.push({ layer: layer.name, group: g, rowTile: rt, colTile: ct, chip, array, x: array % cfg.gridCols, y: Math.floor(array / cfg.gridCols) });
         }
@@ -139,17 +145,30 @@ export function mapNetwork(layers: readonly SynapticLayer[], cfg: ImcConfig): Ma
     const inp = inputPlan(layer, cfg);
     const losslessBits = Math.ceil(Math.log2(R * (2 ** cfg.cellBits - 1) * inp.maxCodePerRead + 1));
     const m: ImcLayerMapping = {
-      name: layer.name, rowTiles, colTiles, tiles, rows: layer.rows, cols, slices: cfg.slices,
-      adcBits: cfg.adcBits, columnsPerAdc: cfg.columnsPerAdc, utilization: (layer.rows * cols) / (tiles * R * C),
-      outFeatures: layer.outFeatures, positions: layer.positions, inputBits: inp.inputBits,
-      chips: chip - firstChip + 1, inputFromOtherChip: mapped.length > 0 && firstChip !== inputChip,
+      name: layer.name,
+      rowTiles,
+      colTiles,
+      tiles,
+      rows: layer.rows,
+      cols,
+      slices: cfg.slices,
+      adcBits: cfg.adcBits,
+      columnsPerAdc: cfg.columnsPerAdc,
+      utilization: (layer.rows * cols) / (tiles * R * C),
+      outFeatures: layer.outFeatures,
+      positions: layer.positions,
+      inputBits: inp.inputBits,
+      chips: chip - firstChip + 1,
+      inputFromOtherChip: mapped.length > 0 && firstChip !== inputChip,
     };
     mapped.push({ layer, sW, q, levels, polarity: P, dataCols, dataColsPerTile: Cd, colTilesPerGroup, ...inp, losslessBits, mapping: m, placement });
   }
   const totalTiles = mapped.reduce((a, l) => a + l.mapping.tiles, 0);
   const usedCells = mapped.reduce((a, l) => a + l.mapping.rows * l.mapping.cols, 0);
   return {
-    config: cfg, layers: mapped, chips: chip + 1,
+    config: cfg,
+    layers: mapped,
+    chips: chip + 1,
     mapping: { kind: 'imc', layers: mapped.map((l) => l.mapping), totals: { tiles: totalTiles, utilization: usedCells / (totalTiles * R * C) } },
   };
 }

@@ -74,29 +74,61 @@ function intIn(what: string, v: number, lo: number, hi: number, hint: string): n
 export function resolveOptions(target: ImcTarget, o: ImcOptions = {}): ImcConfig {
   const R = o.rows ?? target.crossbar.rows.value;
   const C = o.cols ?? target.crossbar.cols.value;
-  for (const [what, v] of [['rows', R], ['columns', C]] as const) {
+  for (const [what, v] of [
+    ['rows', R],
+    ['columns', C],
+  ] as const) {
     if (!isPow2(v)) throw bad(`crossbar ${what} = ${v} is not a positive power of two`, 'use a tile size such as 64, 128 or 256');
   }
   const weightBits = intIn('weight bits', o.weightBits ?? DEFAULT_WEIGHT_BITS, 2, 16, 'use 2..16 weight bits (8 is the default)');
   const cellBitsIn = o.cellBits ?? target.crossbar.cellBits.value;
   if (cellBitsIn > weightBits) {
-    throw bad(`bits per cell (${cellBitsIn}) exceed the weight bits (${weightBits})`, `store at most ${weightBits} bits per cell, or quantize weights to at least ${cellBitsIn} bits`);
+    throw bad(
+      `bits per cell (${cellBitsIn}) exceed the weight bits (${weightBits})`,
+      `store at most ${weightBits} bits per cell, or quantize weights to at least ${cellBitsIn} bits`,
+    );
   }
   const cellBits = intIn('bits per cell', cellBitsIn, 1, 4, 'multi-level cells store 1 to 4 bits');
   const signed = o.signed ?? 'differential';
   if (signed === 'offset' && C < 2) throw bad(`offset mode needs at least 2 columns per tile, got ${C}`, 'use differential pairs or wider tiles');
   const inputBits = intIn('input bits', o.inputBits ?? DEFAULT_INPUT_BITS, 1, 16, 'analog inputs take 1..16 bits (8 is the default)');
   const inputMax = o.inputMax ?? 1;
-  if (!(inputMax > 0) || !Number.isFinite(inputMax)) throw bad(`input range max = ${inputMax} is not a positive number`, 'pass the largest input value, e.g. 1 for pixels in [0, 1]');
+  if (!(inputMax > 0) || !Number.isFinite(inputMax))
+    throw bad(`input range max = ${inputMax} is not a positive number`, 'pass the largest input value, e.g. 1 for pixels in [0, 1]');
   const sense = target.adc.type === 'sense-amp';
   const adcBits = sense ? 1 : intIn('ADC bits', o.adcBits ?? target.adc.bits.value, 1, 24, 'use an ADC of 1..24 bits');
-  const columnsPerAdc = intIn('columns per ADC', o.columnsPerAdc ?? target.adc.columnsPerAdc.value, 1, C, `at most the ${C} columns of a tile share one converter`);
+  const columnsPerAdc = intIn(
+    'columns per ADC',
+    o.columnsPerAdc ?? target.adc.columnsPerAdc.value,
+    1,
+    C,
+    `at most the ${C} columns of a tile share one converter`,
+  );
   const arraysPerChip = intIn('arrays per chip', o.arraysPerChip ?? DEFAULT_ARRAYS_PER_CHIP, 1, 1 << 20, 'pass a positive number of crossbar arrays per chip');
-  const gridCols = intIn('grid columns', o.gridCols ?? Math.min(DEFAULT_GRID_COLS, arraysPerChip), 1, arraysPerChip, 'the array grid is at most arraysPerChip wide');
+  const gridCols = intIn(
+    'grid columns',
+    o.gridCols ?? Math.min(DEFAULT_GRID_COLS, arraysPerChip),
+    1,
+    arraysPerChip,
+    'the array grid is at most arraysPerChip wide',
+  );
   return {
-    target: target.name, R, C, cellBits, weightBits, slices: Math.ceil(weightBits / cellBits), signed,
-    analogInput: o.analogInput ?? 'bit-serial', inputBits, inputMax,
-    periphery: sense ? 'sense-amp' : 'adc', adcBits, columnsPerAdc, arraysPerChip, gridCols,
-    gMin: 1 / target.device.rOff.value, gMax: 1 / target.device.rOn.value,
+    target: target.name,
+    R,
+    C,
+    cellBits,
+    weightBits,
+    slices: Math.ceil(weightBits / cellBits),
+    signed,
+    analogInput: o.analogInput ?? 'bit-serial',
+    inputBits,
+    inputMax,
+    periphery: sense ? 'sense-amp' : 'adc',
+    adcBits,
+    columnsPerAdc,
+    arraysPerChip,
+    gridCols,
+    gMin: 1 / target.device.rOff.value,
+    gMax: 1 / target.device.rOn.value,
   };
 }

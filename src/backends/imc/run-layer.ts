@@ -25,7 +25,16 @@ function encoder(p: LayerProgram): (v: number) => number {
  * layer, or the im2col patch of output position `pos` of group `grp` (rows ordered input
  * channel, kernel row, kernel column; zero outside the padded input).
  */
-function readCodes(p: LayerProgram, enc: (v: number) => number, xd: Float32Array, xo: number, grp: number, pos: number, codes: Float32Array | Float64Array, at: number): void {
+function readCodes(
+  p: LayerProgram,
+  enc: (v: number) => number,
+  xd: Float32Array,
+  xo: number,
+  grp: number,
+  pos: number,
+  codes: Float32Array | Float64Array,
+  at: number,
+): void {
   const L = p.m.layer;
   const geo = L.conv;
   if (geo === undefined) {
@@ -102,8 +111,13 @@ const levelCopies = new WeakMap<LayerProgram, Float32Array[]>();
  * the per-position order), differential columns; the exact shortcut is already cheap.
  */
 function gemmApplies(p: LayerProgram): boolean {
-  return p.readSigma === 0 && !(p.exact === true && p.histograms === undefined) && p.m.polarity === 2 && p.eff.every((e) => e instanceof Uint8Array)
-    && p.m.layer.rows * p.m.dataCols <= MAX_GEMM_LEVELS;
+  return (
+    p.readSigma === 0 &&
+    !(p.exact === true && p.histograms === undefined) &&
+    p.m.polarity === 2 &&
+    p.eff.every((e) => e instanceof Uint8Array) &&
+    p.m.layer.rows * p.m.dataCols <= MAX_GEMM_LEVELS
+  );
 }
 
 function levelsF32(p: LayerProgram): Float32Array[] {

@@ -54,7 +54,12 @@ export function fitRefs(h: readonly Float64Array[]): SenseAmpRefs {
     let cnt = 0;
     let sum = 0;
     let sum2 = 0;
-    for (let v = 1; v < n; v++) { const c = hist[v] as number; cnt += c; sum += c * v; sum2 += c * v * v; }
+    for (let v = 1; v < n; v++) {
+      const c = hist[v] as number;
+      cnt += c;
+      sum += c * v;
+      sum2 += c * v * v;
+    }
     let best = Infinity;
     let bestT = 1;
     let bestLevel = 1;
@@ -62,7 +67,11 @@ export function fitRefs(h: readonly Float64Array[]): SenseAmpRefs {
     for (let t = 1; t < n && cnt > 0; t++) {
       const mean = sum / cnt;
       const err = below2 + (sum2 - cnt * mean * mean);
-      if (err < best) { best = err; bestT = t; bestLevel = mean; }
+      if (err < best) {
+        best = err;
+        bestT = t;
+        bestLevel = mean;
+      }
       const c = hist[t] as number;
       below2 += c * t * t;
       cnt -= c;

@@ -64,12 +64,13 @@ function programFor(net: MappedNetwork, m: MappedLayer, index: number, converter
   const effects = hasDeviceEffects(dev);
   const eff = m.levels.map((l) => (effects ? effectiveLevels(l, lmax, gMinOverStep, dev, rng) : l));
   const rows = m.layer.rows;
-  const offEff = m.polarity === 1
-    ? m.levels.map(() => {
-      const ones = new Uint8Array(m.colTilesPerGroup * rows).fill(1);
-      return effects ? effectiveLevels(ones, lmax, gMinOverStep, dev, rng) : ones;
-    })
-    : [];
+  const offEff =
+    m.polarity === 1
+      ? m.levels.map(() => {
+          const ones = new Uint8Array(m.colTilesPerGroup * rows).fill(1);
+          return effects ? effectiveLevels(ones, lmax, gMinOverStep, dev, rng) : ones;
+        })
+      : [];
   const readSigma = (dev.readNoise ?? 0) * (cfg.gMax / step);
   const exact = !effects && readSigma === 0 && losslessConverter(converter, m);
   return { m, R: cfg.R, cellBits: cfg.cellBits, slices: cfg.slices, weightBits: cfg.weightBits, eff, offEff, converter, readSigma, exact };
@@ -95,11 +96,13 @@ export function simulateImc(g: Graph, net: MappedNetwork, data: SimData, opts: I
     for (const m of net.layers) converters.set(m.layer.name, adcConverter(cfg.adcBits, adcStep(m, cfg.adcBits)));
   } else {
     const how = opts.senseReference ?? 'calibrated';
-    if (typeof how === 'number' && !(how > 0 && Number.isFinite(how))) throw usage(`sense-amplifier reference ${how} is not a positive number`, 'pass a reference in cell-level units, e.g. 2');
+    if (typeof how === 'number' && !(how > 0 && Number.isFinite(how)))
+      throw usage(`sense-amplifier reference ${how} is not a positive number`, 'pass a reference in cell-level units, e.g. 2');
     senseRefs = {};
-    const refs = how === 'calibrated'
-      ? calibrateSenseAmps(g, net, opts)
-      : new Map(net.layers.map((m) => [m.layer.name, fixedRefs(m, cfg.R, cfg.cellBits, cfg.slices, how)]));
+    const refs =
+      how === 'calibrated'
+        ? calibrateSenseAmps(g, net, opts)
+        : new Map(net.layers.map((m) => [m.layer.name, fixedRefs(m, cfg.R, cfg.cellBits, cfg.slices, how)]));
     for (const m of net.layers) {
       const r = refs.get(m.layer.name);
       if (r === undefined) continue;
@@ -116,7 +119,10 @@ export function simulateImc(g: Graph, net: MappedNetwork, data: SimData, opts: I
 function calibrateSenseAmps(g: Graph, net: MappedNetwork, opts: ImcSimOptions): Map<string, { ref: Float64Array; level: Float64Array }> {
   const calib = opts.calibration;
   if (calib === undefined) {
-    throw usage('ADC-less simulation with calibrated sense-amplifier references needs calibration samples', "pass calibration data (e.g. a slice of the train split), or senseReference 'half-max' or a number");
+    throw usage(
+      'ADC-less simulation with calibrated sense-amplifier references needs calibration samples',
+      "pass calibration data (e.g. a slice of the train split), or senseReference 'half-max' or a number",
+    );
   }
   const cfg = net.config;
   const programs = new Map<string, LayerProgram>();
@@ -131,7 +137,8 @@ function calibrateSenseAmps(g: Graph, net: MappedNetwork, opts: ImcSimOptions): 
   return new Map([...hists].map(([name, h]) => [name, fitRefs(h)]));
 }
 
-type SpikingState = { kind: 'neuron'; s: NeuronState; F: number; shape: readonly number[] } | { kind: 'pool'; s: MaxPoolState; F: number; shape: readonly number[] };
+type SpikingState =
+  { kind: 'neuron'; s: NeuronState; F: number; shape: readonly number[] } | { kind: 'pool'; s: MaxPoolState; F: number; shape: readonly number[] };
 
 function runLoop(g: Graph, programs: ReadonlyMap<string, LayerProgram>, data: SimData, opts: ImcSimOptions, seed: number): ImcSimResult {
   const plan = planGraph(g);
@@ -139,7 +146,11 @@ function runLoop(g: Graph, programs: ReadonlyMap<string, LayerProgram>, data: Si
   const x = data.x;
   const N = x.shape[0] ?? 0;
   if (N === 0 || data.y.length !== N || !(x.data instanceof Float32Array)) {
-    throw fail({ code: 'SNNC_E_DATASET', message: `the dataset must hold float32 samples with one label each (got ${N} samples, ${data.y.length} labels)`, hint: 'pass a float32 dataset' });
+    throw fail({
+      code: 'SNNC_E_DATASET',
+      message: `the dataset must hold float32 samples with one label each (got ${N} samples, ${data.y.length} labels)`,
+      hint: 'pass a float32 dataset',
+    });
   }
   const perSample = x.shape.slice(1);
   const F = perSample.reduce((a, b) => a * b, 1);
@@ -159,14 +170,18 @@ function runLoop(g: Graph, programs: ReadonlyMap<string, LayerProgram>, data: Si
     let outs: readonly (Tensor | undefined)[];
     if (prog !== undefined) outs = [runMapped(prog, ins[0] as Tensor, first, n, seed, mappedIndex.get(node.name) ?? 0, t)];
     else outs = (KERNELS[node.op] as Kernel)(node, ins, ctx);
-    node.outputs.forEach((o, j) => { if (o !== '' && outs[j] !== undefined) env.set(o, outs[j] as Tensor); });
+    node.outputs.forEach((o, j) => {
+      if (o !== '' && outs[j] !== undefined) env.set(o, outs[j] as Tensor);
+    });
   };
   for (let first = 0; first < N; first += B) {
     const n = Math.min(B, N - first);
     const env = new Map<string, Tensor>(g.initializers);
     const xs = x.data.subarray(first * F, (first + n) * F);
     if (plan.coding === 'direct') env.set(plan.input, { dtype: 'float32', shape: [n, ...perSample], data: xs });
-    g.nodes.forEach((node, i) => { if (plan.nodeKinds[i] !== 'dynamic') run(node, env, first, n, -1); });
+    g.nodes.forEach((node, i) => {
+      if (plan.nodeKinds[i] !== 'dynamic') run(node, env, first, n, -1);
+    });
     const states = new Map<string, SpikingState>();
     const sum = new Float64Array(n * classes);
     for (let t = 0; t < T; t++) {
@@ -178,7 +193,10 @@ function runLoop(g: Graph, programs: ReadonlyMap<string, LayerProgram>, data: Si
       }
       g.nodes.forEach((node, i) => {
         if (plan.nodeKinds[i] !== 'dynamic') return;
-        if (node.op !== 'IF' && node.op !== 'LIF' && node.op !== 'SpikeMaxPool') { run(node, env, first, n, t); return; }
+        if (node.op !== 'IF' && node.op !== 'LIF' && node.op !== 'SpikeMaxPool') {
+          run(node, env, first, n, t);
+          return;
+        }
         const cur = env.get(node.inputs[0] ?? '') as Tensor;
         let st = states.get(node.name);
         if (st === undefined) {

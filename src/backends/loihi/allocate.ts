@@ -55,8 +55,7 @@ function axonsInPerCore(l: AllocLayer, n: number): number {
 function fitLayer(l: AllocLayer, nextCores: number, t: LoihiTarget, bits: number): Fit {
   const c = t.chip;
   const lim = { comp: c.compartmentsPerCore.value, syn: c.synapseBitsPerCore.value, ain: c.axonsInPerCore.value, aout: c.axonsOutPerCore.value };
-  const fits = (n: number): boolean =>
-    n <= lim.comp && n * l.fanIn * bits <= lim.syn && axonsInPerCore(l, n) <= lim.ain && n * nextCores <= lim.aout;
+  const fits = (n: number): boolean => n <= lim.comp && n * l.fanIn * bits <= lim.syn && axonsInPerCore(l, n) <= lim.ain && n * nextCores <= lim.aout;
   // Lower bound from the two limits that scale with n, then walk up (⌈N/k⌉ is not linear).
   // Never more cores than neurons: a huge (or infinite, from an absurd target value) bound
   // would otherwise make the per-core walk below run forever.
@@ -97,8 +96,14 @@ export function allocate(layers: readonly AllocLayer[], t: LoihiTarget, opts: Al
   const out: LoihiLayerMapping[] = layers.map((l, i) => {
     const f = fits[i] as Fit;
     const m: LoihiLayerMapping = {
-      name: l.name, cores: f.cores, compartments: l.neurons, synapseBits: l.neurons * l.fanIn * bits,
-      axonsIn: f.axonsIn, axonsOut: f.axonsOut, firstCore: first, fanoutCores: fits[i + 1]?.cores ?? 0,
+      name: l.name,
+      cores: f.cores,
+      compartments: l.neurons,
+      synapseBits: l.neurons * l.fanIn * bits,
+      axonsIn: f.axonsIn,
+      axonsOut: f.axonsOut,
+      firstCore: first,
+      fanoutCores: fits[i + 1]?.cores ?? 0,
     };
     first += f.cores;
     return m;

@@ -120,7 +120,10 @@ function convScatter(l: Extract<Synaptic, { type: 'conv' }>, inShape: readonly n
   const og = cOut / l.groups;
   const { start, outPos, kOff } = buildTaps(
     { kernel: l.kernel, strides: l.stride, pads: [l.padding[0], l.padding[1], l.padding[0], l.padding[1]], dilations: l.dilation, group: l.groups },
-    hIn, wIn, hOut, wOut,
+    hIn,
+    wIn,
+    hOut,
+    wOut,
   );
   const w = l.weight;
   return {
@@ -222,9 +225,16 @@ export function simulateNetx(layers: readonly NetxLayer[] | PreparedNetx, input:
   const { inSize, stages } = net;
   checkElementCount(T * inSize);
   const constant = input.length === inSize;
-  if (!constant && input.length !== T * inSize) throw new Error(`simulateNetx: input has ${input.length} values, expected ${inSize} or T·${inSize} = ${T * inSize}`);
+  if (!constant && input.length !== T * inSize)
+    throw new Error(`simulateNetx: input has ${input.length} values, expected ${inSize} or T·${inSize} = ${T * inSize}`);
   const delay = opts.synapticDelay ?? true;
-  const run: { st: Stage; s: CubaState; a: Float64Array; buf: Float64Array; out: Uint8Array }[] = stages.map((st) => ({ st, s: cubaState(st.n), a: new Float64Array(st.n), buf: new Float64Array(st.n), out: new Uint8Array(st.n) }));
+  const run: { st: Stage; s: CubaState; a: Float64Array; buf: Float64Array; out: Uint8Array }[] = stages.map((st) => ({
+    st,
+    s: cubaState(st.n),
+    a: new Float64Array(st.n),
+    buf: new Float64Array(st.n),
+    out: new Uint8Array(st.n),
+  }));
   const last = run[run.length - 1] as (typeof run)[number];
   const outputSize = last.st.n;
   const readout = new Int32Array(T * outputSize);

@@ -51,7 +51,12 @@ function allocLayers(layers: readonly NetxLayer[], info: readonly LayerQuant[]):
 }
 
 /** Lowered, quantized and allocated: everything the files and the mapping are made of. */
-function plan(graph: Graph, target: LoihiTarget, opts: LoihiEmitOptions, diagnostics: BackendDiagnostic[]): { qopts: ReturnType<typeof quantizeOptionsFor>; q: ReturnType<typeof quantizeLayers>; alloc: ReturnType<typeof allocate> } {
+function plan(
+  graph: Graph,
+  target: LoihiTarget,
+  opts: LoihiEmitOptions,
+  diagnostics: BackendDiagnostic[],
+): { qopts: ReturnType<typeof quantizeOptionsFor>; q: ReturnType<typeof quantizeLayers>; alloc: ReturnType<typeof allocate> } {
   const float = lowerGraph(graph, diagnostics);
   const qopts = quantizeOptionsFor(graph, opts);
   const q = quantizeLayers(float, qopts, diagnostics);
@@ -68,7 +73,11 @@ export async function emit(graph: Graph, target: LoihiTarget, opts: LoihiEmitOpt
   const { qopts, q, alloc } = plan(graph, target, opts, diagnostics);
   const bytes = await writeNetx(q.layers);
   await verifyNetx(bytes, NETX_PATH);
-  const netx = q.layers.map((l, i) => ({ ...q.info[i], shape: [...l.shape], ...('neuron' in l && l.neuron !== undefined ? { neuron: { ...l.neuron, node: q.info[i]?.neuron } } : {}) }));
+  const netx = q.layers.map((l, i) => ({
+    ...q.info[i],
+    shape: [...l.shape],
+    ...('neuron' in l && l.neuron !== undefined ? { neuron: { ...l.neuron, node: q.info[i]?.neuron } } : {}),
+  }));
   const doc = {
     format: 'snnc-loihi-mapping',
     version: 1,
@@ -94,9 +103,6 @@ export async function emit(graph: Graph, target: LoihiTarget, opts: LoihiEmitOpt
 }
 
 export { verifyNetx } from './verify.js';
-;
 export type { NetxSimResult, NetxSimOptions, PreparedNetx } from './cuba.js';
-;
-;
 export type { LayerQuant, QuantizeOptions } from './quantize.js';
 export type { FloatLayer, NetxLayer, NetxNeuron } from './types.js';

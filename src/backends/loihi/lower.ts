@@ -36,7 +36,11 @@ function thetaPerChannel(g: Graph, node: Node, channels: number): Float64Array {
   const squeezed = t.shape.filter((d) => d !== 1);
   const trailingOnes = t.shape.slice(t.shape.indexOf(channels) + 1).every((d) => d === 1);
   if (data.length === channels && squeezed.length === 1 && trailingOnes) return data;
-  throw refuse(node, `threshold of shape [${t.shape.join(', ')}] is neither per layer nor per channel (${channels} channels)`, 'netx has one threshold per neuron group; convert with per-layer or per-channel calibration');
+  throw refuse(
+    node,
+    `threshold of shape [${t.shape.join(', ')}] is neither per layer nor per channel (${channels} channels)`,
+    'netx has one threshold per neuron group; convert with per-layer or per-channel calibration',
+  );
 }
 
 function neuronOf(g: Graph, node: Node, channels: number): FloatNeuron {
@@ -72,19 +76,32 @@ function perSample(g: Graph, value: string, node?: Node): number[] {
   const shape = vi?.shape ?? [];
   const rest = shape.slice(1);
   if (vi === undefined || !isStatic(rest)) {
-    throw fail({ code: 'SNNC_E_BACKEND', message: `loihi: value '${value}' has no static per-sample shape`, ...(node !== undefined ? { node: node.name } : {}), hint: 'run shape inference with a fixed input size' });
+    throw fail({
+      code: 'SNNC_E_BACKEND',
+      message: `loihi: value '${value}' has no static per-sample shape`,
+      ...(node !== undefined ? { node: node.name } : {}),
+      hint: 'run shape inference with a fixed input size',
+    });
   }
   return [...rest];
 }
 
 export function lowerGraph(g: Graph, diagnostics: BackendDiagnostic[]): FloatLayer[] {
   if (g.inputs.length !== 1 || g.outputs.length !== 1) {
-    throw fail({ code: 'SNNC_E_BACKEND', message: `loihi: netx networks have one input and one output; graph '${g.name}' has ${g.inputs.length} and ${g.outputs.length}`, hint: 'export NIR for multi-input/output networks' });
+    throw fail({
+      code: 'SNNC_E_BACKEND',
+      message: `loihi: netx networks have one input and one output; graph '${g.name}' has ${g.inputs.length} and ${g.outputs.length}`,
+      hint: 'export NIR for multi-input/output networks',
+    });
   }
   const input = g.inputs[0] as string;
   let shape = perSample(g, input);
   if (shape.length !== 1 && shape.length !== 3) {
-    throw fail({ code: 'SNNC_E_BACKEND', message: `loihi: input '${input}' has per-sample shape [${shape.join(', ')}]; netx takes (C, H, W) or (F)`, hint: 'reshape the input to NCHW or NF' });
+    throw fail({
+      code: 'SNNC_E_BACKEND',
+      message: `loihi: input '${input}' has per-sample shape [${shape.join(', ')}]; netx takes (C, H, W) or (F)`,
+      hint: 'reshape the input to NCHW or NF',
+    });
   }
   const layers: FloatLayer[] = [{ kind: 'input', shape }];
   let cur = input;
@@ -107,13 +124,21 @@ export function lowerGraph(g: Graph, diagnostics: BackendDiagnostic[]): FloatLay
       case 'Dropout':
         break;
       case 'Softmax':
-        if (pending?.kind !== 'dense') throw refuse(node, 'softmax not right after the dense readout', 'the converter drops the final softmax; a hidden softmax cannot be converted');
+        if (pending?.kind !== 'dense')
+          throw refuse(node, 'softmax not right after the dense readout', 'the converter drops the final softmax; a hidden softmax cannot be converted');
         ended = true;
-        diagnostics.push({ severity: 'info', code: 'SNNC_I_LOIHI_SOFTMAX', node: node.name, message: `softmax '${node.name}' dropped: the readout argmax is unchanged` });
+        diagnostics.push({
+          severity: 'info',
+          code: 'SNNC_I_LOIHI_SOFTMAX',
+          node: node.name,
+          message: `softmax '${node.name}' dropped: the readout argmax is unchanged`,
+        });
         break;
       case 'Conv': {
-        if (pending !== null) throw refuse(node, `follows '${pending.origin.node}' without a neuron in between`, 'every hidden affine layer needs an IF/LIF neuron on Loihi');
-        if (shape.length !== 3) throw refuse(node, `input has per-sample shape [${shape.join(', ')}], expected (C, H, W)`, 'netx conv layers take 2-D feature maps');
+        if (pending !== null)
+          throw refuse(node, `follows '${pending.origin.node}' without a neuron in between`, 'every hidden affine layer needs an IF/LIF neuron on Loihi');
+        if (shape.length !== 3)
+          throw refuse(node, `input has per-sample shape [${shape.join(', ')}], expected (C, H, W)`, 'netx conv layers take 2-D feature maps');
         const { t, data: raw } = floatData(g, node.inputs[1] ?? '', node, 'weight');
         const data = gain === 1 ? raw : raw.map((x) => x * gain);
         gain = 1;
@@ -126,16 +151,25 @@ export function lowerGraph(g: Graph, diagnostics: BackendDiagnostic[]): FloatLay
         if (cInG * a.group !== shape[0]) throw refuse(node, `weight expects ${cInG * a.group} input channels, input has ${shape[0]}`, 'check the model');
         const outShape: [number, number, number] = [cOut, win.outSpatial[0] as number, win.outSpatial[1] as number];
         pending = {
-          kind: 'conv', origin: { node: node.name }, inShape: shape as [number, number, number], outShape,
-          weight: data, kernel: [kH, kW], bias, stride: pair(a.strides, node, 'strides'), padding,
-          dilation: pair(a.dilations, node, 'dilations'), groups: a.group,
+          kind: 'conv',
+          origin: { node: node.name },
+          inShape: shape as [number, number, number],
+          outShape,
+          weight: data,
+          kernel: [kH, kW],
+          bias,
+          stride: pair(a.strides, node, 'strides'),
+          padding,
+          dilation: pair(a.dilations, node, 'dilations'),
+          groups: a.group,
         };
         shape = outShape;
         break;
       }
       case 'Gemm':
       case 'MatMul': {
-        if (pending !== null) throw refuse(node, `follows '${pending.origin.node}' without a neuron in between`, 'every hidden affine layer needs an IF/LIF neuron on Loihi');
+        if (pending !== null)
+          throw refuse(node, `follows '${pending.origin.node}' without a neuron in between`, 'every hidden affine layer needs an IF/LIF neuron on Loihi');
         if (shape.length !== 1) throw refuse(node, `input has per-sample shape [${shape.join(', ')}], expected a vector`, 'flatten before the dense layer');
         const { t, data } = floatData(g, node.inputs[1] ?? '', node, 'weight');
         const inF = shape[0] as number;
@@ -165,7 +199,8 @@ export function lowerGraph(g: Graph, diagnostics: BackendDiagnostic[]): FloatLay
       }
       case 'Mul': {
         const c = g.initializers.get(node.inputs[1] ?? '');
-        if (pending !== null || c === undefined || c.data.length !== 1 || c.dtype.startsWith('int')) throw refuse(node, 'multiplies by something other than a constant scalar between layers', 'netx layers have no elementwise product');
+        if (pending !== null || c === undefined || c.data.length !== 1 || c.dtype.startsWith('int'))
+          throw refuse(node, 'multiplies by something other than a constant scalar between layers', 'netx layers have no elementwise product');
         gain *= Number(c.data[0]);
         break;
       }
@@ -210,11 +245,19 @@ export function lowerGraph(g: Graph, diagnostics: BackendDiagnostic[]): FloatLay
           if (a.dilations.some((d) => d !== 1)) throw refuse(node, 'dilated pooling', 'use undilated pooling');
           const win = resolveWindow([H, W], a, a.ceilMode, node.name);
           padding = symmetricPads(node, win.padsBegin, win.padsEnd);
-          if (a.ceilMode && (win.outSpatial[0] !== Math.floor((H + 2 * padding[0] - kernel[0]) / stride[0]) + 1 || win.outSpatial[1] !== Math.floor((W + 2 * padding[1] - kernel[1]) / stride[1]) + 1)) {
+          if (
+            a.ceilMode &&
+            (win.outSpatial[0] !== Math.floor((H + 2 * padding[0] - kernel[0]) / stride[0]) + 1 ||
+              win.outSpatial[1] !== Math.floor((W + 2 * padding[1] - kernel[1]) / stride[1]) + 1)
+          ) {
             throw refuse(node, 'ceil_mode adds partial windows netx conv cannot express', 'use ceil_mode 0');
           }
           if ((padding[0] > 0 || padding[1] > 0) && !a.countIncludePad) {
-            throw refuse(node, 'padded windows divide by fewer elements (count_include_pad 0), which a fixed-weight conv cannot express', 'pool without padding or with count_include_pad 1');
+            throw refuse(
+              node,
+              'padded windows divide by fewer elements (count_include_pad 0), which a fixed-weight conv cannot express',
+              'pool without padding or with count_include_pad 1',
+            );
           }
           outHW = [win.outSpatial[0] as number, win.outSpatial[1] as number];
         }
@@ -235,7 +278,8 @@ export function lowerGraph(g: Graph, diagnostics: BackendDiagnostic[]): FloatLay
           shape = next;
           break;
         }
-        if (next.length !== 1 || next[0] !== size) throw refuse(node, `produces per-sample shape [${next.join(', ')}]; only flattening to a vector is expressible`, 'flatten (C, H, W) to (C·H·W)');
+        if (next.length !== 1 || next[0] !== size)
+          throw refuse(node, `produces per-sample shape [${next.join(', ')}]; only flattening to a vector is expressible`, 'flatten (C, H, W) to (C·H·W)');
         if (shape.length !== 1) layers.push({ kind: 'flatten', node: node.name, inShape: shape });
         shape = next;
         break;
@@ -247,21 +291,40 @@ export function lowerGraph(g: Graph, diagnostics: BackendDiagnostic[]): FloatLay
       case 'Concat':
         throw refuse(node, 'concatenates branches', NIR_HINT);
       default:
-        throw refuse(node, 'has no netx equivalent', node.op === 'Relu' || node.op === 'Clip' ? 'convert the ANN to a spiking network first (snnc convert)' : 'netx expresses input, dense, conv, flatten and CUBA neurons only; export NIR instead');
+        throw refuse(
+          node,
+          'has no netx equivalent',
+          node.op === 'Relu' || node.op === 'Clip'
+            ? 'convert the ANN to a spiking network first (snnc convert)'
+            : 'netx expresses input, dense, conv, flatten and CUBA neurons only; export NIR instead',
+        );
     }
     cur = out;
   }
   if (pending !== null) {
     if (pending.kind === 'conv') {
-      throw fail({ code: 'SNNC_E_BACKEND', message: `loihi: Conv '${pending.origin.node}' ends the network without a neuron; netx conv layers require one`, node: pending.origin.node, hint: 'end the network with a dense (Gemm) readout' });
+      throw fail({
+        code: 'SNNC_E_BACKEND',
+        message: `loihi: Conv '${pending.origin.node}' ends the network without a neuron; netx conv layers require one`,
+        node: pending.origin.node,
+        hint: 'end the network with a dense (Gemm) readout',
+      });
     }
     layers.push({ ...pending, neuron: null });
   }
   if (cur !== g.outputs[0]) {
-    throw fail({ code: 'SNNC_E_BACKEND', message: `loihi: graph output '${g.outputs[0] ?? ''}' is not the end of the layer chain ('${cur}')`, hint: 'netx networks are a single feed-forward chain' });
+    throw fail({
+      code: 'SNNC_E_BACKEND',
+      message: `loihi: graph output '${g.outputs[0] ?? ''}' is not the end of the layer chain ('${cur}')`,
+      hint: 'netx networks are a single feed-forward chain',
+    });
   }
   if (!layers.some((l) => (l.kind === 'dense' || l.kind === 'conv') && l.neuron !== null)) {
-    throw fail({ code: 'SNNC_E_BACKEND', message: `loihi: graph '${g.name}' has no IF/LIF neurons; it is not a converted spiking network`, hint: 'run snnc convert first' });
+    throw fail({
+      code: 'SNNC_E_BACKEND',
+      message: `loihi: graph '${g.name}' has no IF/LIF neurons; it is not a converted spiking network`,
+      hint: 'run snnc convert first',
+    });
   }
   return layers;
 }

@@ -164,10 +164,22 @@ export function autoInputScale(float: readonly FloatLayer[], signedInput: boolea
 }
 
 /** Divide row c (size rowLen) of w and b[c] by θ_c (and w by inputScale). */
-function fold(w: Float64Array, b: Float64Array | null, theta: Float64Array, rowLen: number, inputScale: number, n: FloatNeuron): { w: Float64Array; b: Float64Array | null } {
+function fold(
+  w: Float64Array,
+  b: Float64Array | null,
+  theta: Float64Array,
+  rowLen: number,
+  inputScale: number,
+  n: FloatNeuron,
+): { w: Float64Array; b: Float64Array | null } {
   theta.forEach((t) => {
     if (!(t > 0) || !Number.isFinite(t)) {
-      throw fail({ code: 'SNNC_E_BACKEND', message: `loihi: ${n.op} '${n.node}' has a threshold of ${t}; Loihi thresholds are positive`, node: n.node, hint: 're-run the converter; a non-positive threshold means a dead layer' });
+      throw fail({
+        code: 'SNNC_E_BACKEND',
+        message: `loihi: ${n.op} '${n.node}' has a threshold of ${t}; Loihi thresholds are positive`,
+        node: n.node,
+        hint: 're-run the converter; a non-positive threshold means a dead layer',
+      });
     }
   });
   const fw = w.map((x, i) => x / (theta[Math.floor(i / rowLen)] as number) / inputScale);
@@ -184,7 +196,9 @@ function fold(w: Float64Array, b: Float64Array | null, theta: Float64Array, rowL
 function cubaBias(b: Float64Array | null, n: FloatNeuron, diagnostics: BackendDiagnostic[]): Float64Array | null {
   if (b === null || n.synDecay <= 0 || b.every((x) => x === 0)) return b;
   diagnostics.push({
-    severity: 'warning', code: 'SNNC_W_LOIHI_CUBA_BIAS', node: n.node,
+    severity: 'warning',
+    code: 'SNNC_W_LOIHI_CUBA_BIAS',
+    node: n.node,
     message: `${n.op} '${n.node}' is current-based (synaptic decay ${n.synDecay}) and has a bias: Loihi adds biases to the membrane, so it gets the settled value b/(1 − ${n.synDecay}); the first steps differ from snnc's float simulation`,
     hint: 'the bit-accurate Loihi simulation (snnc simulate --target loihi2) measures the effect',
   });
@@ -223,11 +237,26 @@ export function quantizeLayers(float: readonly FloatLayer[], opts: QuantizeOptio
       const [kh, kw] = l.kernel;
       const C = l.outShape[0];
       layers.push({
-        type: 'conv', shape: l.outShape, weight: new Int32Array(C * kh * kw).fill(2), kernel: l.kernel, inChannels: C,
-        stride: l.stride, padding: l.padding, dilation: [1, 1], groups: C,
+        type: 'conv',
+        shape: l.outShape,
+        weight: new Int32Array(C * kh * kw).fill(2),
+        kernel: l.kernel,
+        inChannels: C,
+        stride: l.stride,
+        padding: l.padding,
+        dilation: [1, 1],
+        groups: C,
         neuron: { iDecay: 4096, vDecay: 0, vThMant: 2 * kh * kw * inputScale - 1, refDelay: 1, gradedSpike: false },
       });
-      info.push({ index, type: 'conv', node: l.origin.node, scale: 2 * kh * kw * inputScale, vThMant: 2 * kh * kw * inputScale - 1, maxWeightError: 0, clipped: 0 });
+      info.push({
+        index,
+        type: 'conv',
+        node: l.origin.node,
+        scale: 2 * kh * kw * inputScale,
+        vThMant: 2 * kh * kw * inputScale - 1,
+        maxWeightError: 0,
+        clipped: 0,
+      });
       continue;
     }
     const rowLen = l.kind === 'dense' ? l.inF : l.weight.length / l.outShape[0];
@@ -252,13 +281,19 @@ export function quantizeLayers(float: readonly FloatLayer[], opts: QuantizeOptio
       if (l.kind !== 'dense') throw new Error('readout must be dense (lower.ts refuses conv readouts)');
       const accumulate = opts.readout === 'accumulate';
       layers.push({
-        type: 'dense', shape: [l.outF], inFeatures: l.inF, weight: q.weight, ...(q.bias !== undefined ? { bias: q.bias } : {}),
+        type: 'dense',
+        shape: [l.outF],
+        inFeatures: l.inF,
+        weight: q.weight,
+        ...(q.bias !== undefined ? { bias: q.bias } : {}),
         ...(accumulate ? { neuron: { iDecay: 4096, vDecay: 0, vThMant: VTH_MAX, refDelay: 1, gradedSpike: false } } : {}),
       });
       info.push({ index, type: 'dense', node: l.origin.node, scale: s, maxWeightError: q.maxErr, clipped: q.clipped });
       if (!accumulate && q.bias !== undefined && q.bias.some((x) => x !== 0)) {
         diagnostics.push({
-          severity: 'warning', code: 'SNNC_W_LOIHI_READOUT_BIAS', node: l.origin.node,
+          severity: 'warning',
+          code: 'SNNC_W_LOIHI_READOUT_BIAS',
+          node: l.origin.node,
           message: `readout '${l.origin.node}' has a bias: netx's integrator adds it once (v_t = 64·(Σ W·s + b)) while snnc's membrane readout adds it every step (Σ_t (W·s_t + b))`,
           hint: 'emit with readout: "accumulate" to add the bias every step, or train without a classifier bias',
         });
@@ -272,7 +307,9 @@ export function quantizeLayers(float: readonly FloatLayer[], opts: QuantizeOptio
     const q = toInts(w, b, s);
     if (q.clipped > 0) {
       diagnostics.push({
-        severity: 'warning', code: 'SNNC_W_LOIHI_CLIP', node: n.node,
+        severity: 'warning',
+        code: 'SNNC_W_LOIHI_CLIP',
+        node: n.node,
         message: `layer '${l.origin.node}': ${q.clipped} weights/biases exceed Loihi's range at the smallest threshold (1 weight unit) and were clipped`,
         hint: 'a single input already outweighs the threshold hundreds of times; re-calibrate the layer',
       });
@@ -283,8 +320,17 @@ export function quantizeLayers(float: readonly FloatLayer[], opts: QuantizeOptio
       layers.push({ type: 'dense', shape: [l.outF], inFeatures: l.inF, weight: q.weight, ...(q.bias !== undefined ? { bias: q.bias } : {}), neuron });
     } else {
       layers.push({
-        type: 'conv', shape: l.outShape, weight: q.weight, kernel: l.kernel, inChannels: l.inShape[0], stride: l.stride,
-        padding: l.padding, dilation: l.dilation, groups: l.groups, ...(q.bias !== undefined ? { bias: q.bias } : {}), neuron,
+        type: 'conv',
+        shape: l.outShape,
+        weight: q.weight,
+        kernel: l.kernel,
+        inChannels: l.inShape[0],
+        stride: l.stride,
+        padding: l.padding,
+        dilation: l.dilation,
+        groups: l.groups,
+        ...(q.bias !== undefined ? { bias: q.bias } : {}),
+        neuron,
       });
     }
     info.push({ index, type: l.kind, node: l.origin.node, neuron: n.node, scale: s, vThMant: neuron.vThMant, maxWeightError: q.maxErr, clipped: q.clipped });
@@ -301,10 +347,17 @@ export function quantizeLayers(float: readonly FloatLayer[], opts: QuantizeOptio
 function zeroWeightWarning(node: string, w: Float64Array, q: Int32Array, diagnostics: BackendDiagnostic[]): void {
   let nonzero = 0;
   let lost = 0;
-  w.forEach((x, i) => { if (x !== 0) { nonzero++; if (q[i] === 0) lost++; } });
+  w.forEach((x, i) => {
+    if (x !== 0) {
+      nonzero++;
+      if (q[i] === 0) lost++;
+    }
+  });
   if (nonzero > 0 && lost >= 0.95 * nonzero) {
     diagnostics.push({
-      severity: 'warning', code: 'SNNC_W_LOIHI_ZERO_WEIGHTS', node,
+      severity: 'warning',
+      code: 'SNNC_W_LOIHI_ZERO_WEIGHTS',
+      node,
       message: `layer '${node}': ${lost} of ${nonzero} nonzero weights round to 0 in Loihi's 8-bit mantissa (its threshold and 16-bit input leave too few levels)`,
       hint: 'use a smaller input scale for graded inputs (inputScale), or re-calibrate with a per-channel method',
     });
@@ -317,17 +370,28 @@ function neuronDiagnostics(float: readonly FloatLayer[], diagnostics: BackendDia
   const geLif = neurons.filter((n) => n.fire === 'ge' && n.op === 'LIF').map((n) => n.node);
   if (subtract.length > 0 || geLif.length > 0) {
     diagnostics.push({
-      severity: 'warning', code: 'SNNC_W_LOIHI_RESET',
+      severity: 'warning',
+      code: 'SNNC_W_LOIHI_RESET',
       message: `netx CUBA neurons reset to zero after a spike${subtract.length > 0 ? `; ${subtract.join(', ')} were converted with reset by subtraction, so the residue above threshold is lost on Loihi` : ''}${geLif.length > 0 ? `; LIF ${geLif.join(', ')} fire on v ≥ θ, emulated as v > θ − 1/64 weight unit` : ''}`,
       hint: 'measure the accuracy difference with snnc simulate --target loihi2, or convert with --reset zero',
     });
   }
   const vInit = neurons.filter((n) => n.vInit !== 0).map((n) => n.node);
   if (vInit.length > 0) {
-    diagnostics.push({ severity: 'warning', code: 'SNNC_W_LOIHI_VINIT', message: `netx starts every membrane at 0; ${vInit.join(', ')} start at a fraction of θ`, hint: 'convert with vInit 0 for Loihi' });
+    diagnostics.push({
+      severity: 'warning',
+      code: 'SNNC_W_LOIHI_VINIT',
+      message: `netx starts every membrane at 0; ${vInit.join(', ')} start at a fraction of θ`,
+      hint: 'convert with vInit 0 for Loihi',
+    });
   }
   const refr = neurons.filter((n) => n.refractory > 0).map((n) => n.node);
   if (refr.length > 0) {
-    diagnostics.push({ severity: 'warning', code: 'SNNC_W_LOIHI_REFRACTORY', message: `lava's CUBA model has no refractory period; ${refr.join(', ')} use one`, hint: 'convert with refractory 0 for Loihi' });
+    diagnostics.push({
+      severity: 'warning',
+      code: 'SNNC_W_LOIHI_REFRACTORY',
+      message: `lava's CUBA model has no refractory period; ${refr.join(', ')} use one`,
+      hint: 'convert with refractory 0 for Loihi',
+    });
   }
 }

@@ -96,7 +96,12 @@ function roundAway(x: number): number {
 
 export function simulateLoihi(snn: Graph, data: SimData, opts: LoihiSimOptions): LoihiSimResult {
   const T = opts.T;
-  if (!Number.isInteger(T) || T <= 0 || T > 100000) throw fail({ code: 'SNNC_E_USAGE', message: `T = ${String(T)} is not a number of time steps in 1..100000`, hint: 'pass a positive integer such as --T 32' });
+  if (!Number.isInteger(T) || T <= 0 || T > 100000)
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: `T = ${String(T)} is not a number of time steps in 1..100000`,
+      hint: 'pass a positive integer such as --T 32',
+    });
   const diagnostics: BackendDiagnostic[] = [];
   const float = lowerGraph(snn, diagnostics);
   const delay = opts.synapticDelay ?? true;
@@ -111,7 +116,11 @@ export function simulateLoihi(snn: Graph, data: SimData, opts: LoihiSimOptions):
   const F = net.inSize;
   const xs = data.x.data as Float32Array;
   if (xs.length !== N * F) {
-    throw fail({ code: 'SNNC_E_INPUT_MISMATCH', message: `the dataset has ${xs.length / Math.max(1, N)} values per sample, the Loihi network's input takes ${F}`, hint: 'pass data shaped like the model input' });
+    throw fail({
+      code: 'SNNC_E_INPUT_MISMATCH',
+      message: `the dataset has ${xs.length / Math.max(1, N)} values per sample, the Loihi network's input takes ${F}`,
+      hint: 'pass data shaped like the model input',
+    });
   }
   const correct = new Float64Array(T);
   const predictions = new Int32Array(N);
@@ -130,7 +139,7 @@ export function simulateLoihi(snn: Graph, data: SimData, opts: LoihiSimOptions):
       const sp = new Uint8Array(steps * F);
       for (let t = 0; t < steps; t++) {
         const u = poissonWords(opts.seed ?? 0, s, t, F);
-        for (let i = 0; i < F; i++) sp[t * F + i] = ((u[i] as number) >>> 24) < (xInt[i] as number) ? 1 : 0;
+        for (let i = 0; i < F; i++) sp[t * F + i] = (u[i] as number) >>> 24 < (xInt[i] as number) ? 1 : 0;
       }
       input = sp;
     }
@@ -144,7 +153,9 @@ export function simulateLoihi(snn: Graph, data: SimData, opts: LoihiSimOptions):
       if (pred === data.y[s]) correct[t - 1] = (correct[t - 1] as number) + 1;
     }
     predictions[s] = pred;
-    r.spikes.forEach((k, i) => { spikeTot[i] = (spikeTot[i] as number) + k; });
+    r.spikes.forEach((k, i) => {
+      spikeTot[i] = (spikeTot[i] as number) + k;
+    });
     over += r.aInOver16;
     opts.onProgress?.(s + 1, N);
   }

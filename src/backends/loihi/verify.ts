@@ -155,11 +155,16 @@ function readLayers(ctx: Ctx, f: H5File): NetxLayer[] {
     group(ctx, f, base);
     const type = str(ctx, f, `${base}/type`);
     if (!(LAYER_TYPES as readonly string[]).includes(type)) {
-      throw bad(ctx, `${base}/type`, `is '${type}'; netx builds only ${LAYER_TYPES.join(', ')} (pool, average, concat raise NotImplementedError, unknown types are skipped)`);
+      throw bad(
+        ctx,
+        `${base}/type`,
+        `is '${type}'; netx builds only ${LAYER_TYPES.join(', ')} (pool, average, concat raise NotImplementedError, unknown types are skipped)`,
+      );
     }
     const shapeDs = nums(ctx, f, `${base}/shape`, true);
     const shape = shapeDs.v;
-    if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) throw bad(ctx, `${base}/shape`, `is [${shape.join(', ')}], expected positive sizes`);
+    if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1))
+      throw bad(ctx, `${base}/shape`, `is [${shape.join(', ')}], expected positive sizes`);
     if (i === 0 && type !== 'input') throw bad(ctx, `${base}/type`, `is '${type}'; layer 0 must be the input layer (netx takes its shape from it)`);
     if (i > 0 && type === 'input') throw bad(ctx, `${base}/type`, 'is a second input layer');
     const size = prev.reduce((p, d) => p * d, 1);
@@ -173,14 +178,24 @@ function readLayers(ctx: Ctx, f: H5File): NetxLayer[] {
       flattened = true;
     } else if (type === 'dense') {
       const out = shape.reduce((p, d) => p * d, 1);
-      if (shape.length !== 1 && !(shape.length === 3 && shape[1] === 1 && shape[2] === 1)) throw bad(ctx, `${base}/shape`, `is [${shape.join(', ')}], expected (N) or (N, 1, 1)`);
-      if (prev.length !== 1 && !flattened) throw bad(ctx, `${base}/type`, `dense layer reads a (C, H, W) map of shape [${prev.join(', ')}] without a flatten layer before it`);
+      if (shape.length !== 1 && !(shape.length === 3 && shape[1] === 1 && shape[2] === 1))
+        throw bad(ctx, `${base}/shape`, `is [${shape.join(', ')}], expected (N) or (N, 1, 1)`);
+      if (prev.length !== 1 && !flattened)
+        throw bad(ctx, `${base}/type`, `dense layer reads a (C, H, W) map of shape [${prev.join(', ')}] without a flatten layer before it`);
       const w = nums(ctx, f, `${base}/weight`, false);
       const expect = [out, size];
-      if (w.shape.length !== 2 || w.shape[0] !== out || w.shape[1] !== size) throw bad(ctx, `${base}/weight`, `has shape [${w.shape.join(', ')}], expected [${expect.join(', ')}] (out, in)`);
+      if (w.shape.length !== 2 || w.shape[0] !== out || w.shape[1] !== size)
+        throw bad(ctx, `${base}/weight`, `has shape [${w.shape.join(', ')}], expected [${expect.join(', ')}] (out, in)`);
       const weight = ints(ctx, `${base}/weight`, w.v, W_MIN, W_MAX, true);
       const hasNeuron = entity(ctx, f, `${base}/neuron`) !== null;
-      layers.push({ type: 'dense', shape: [out], inFeatures: size, weight, ...bias(ctx, f, base, out), ...(hasNeuron ? { neuron: neuronAt(ctx, f, `${base}/neuron`) } : {}) });
+      layers.push({
+        type: 'dense',
+        shape: [out],
+        inFeatures: size,
+        weight,
+        ...bias(ctx, f, base, out),
+        ...(hasNeuron ? { neuron: neuronAt(ctx, f, `${base}/neuron`) } : {}),
+      });
       prev = [out];
       flattened = false;
     } else {
@@ -190,7 +205,8 @@ function readLayers(ctx: Ctx, f: H5File): NetxLayer[] {
       const [cOut, hOut, wOut] = shape as [number, number, number];
       const [cIn, hIn, wIn] = prev as [number, number, number];
       const groups = scalarInt(ctx, f, `${base}/groups`, 1, cIn);
-      if (cIn % groups !== 0 || cOut % groups !== 0) throw bad(ctx, `${base}/groups`, `is ${groups}, which does not divide ${cIn} input and ${cOut} output channels`);
+      if (cIn % groups !== 0 || cOut % groups !== 0)
+        throw bad(ctx, `${base}/groups`, `is ${groups}, which does not divide ${cIn} input and ${cOut} output channels`);
       const w = nums(ctx, f, `${base}/weight`, false);
       if (w.shape.length !== 4 || w.shape[0] !== cOut || w.shape[1] !== cIn / groups) {
         throw bad(ctx, `${base}/weight`, `has shape [${w.shape.join(', ')}], expected [${cOut}, ${cIn / groups}, kH, kW]`);
@@ -202,19 +218,33 @@ function readLayers(ctx: Ctx, f: H5File): NetxLayer[] {
       const hExp = convOut(hIn, kernel[0], stride[0], padding[0], dilation[0]);
       const wExp = convOut(wIn, kernel[1], stride[1], padding[1], dilation[1]);
       if (hExp !== hOut || wExp !== wOut) {
-        throw bad(ctx, `${base}/shape`, `is [${shape.join(', ')}], but a ${kernel.join('×')} kernel (stride ${stride.join(',')}, padding ${padding.join(',')}, dilation ${dilation.join(',')}) on [${prev.join(', ')}] gives [${cOut}, ${hExp}, ${wExp}]`);
+        throw bad(
+          ctx,
+          `${base}/shape`,
+          `is [${shape.join(', ')}], but a ${kernel.join('×')} kernel (stride ${stride.join(',')}, padding ${padding.join(',')}, dilation ${dilation.join(',')}) on [${prev.join(', ')}] gives [${cOut}, ${hExp}, ${wExp}]`,
+        );
       }
       if (entity(ctx, f, `${base}/neuron`) === null) throw bad(ctx, `${base}/neuron`, 'is missing; netx conv layers require a neuron group');
       const weight = ints(ctx, `${base}/weight`, w.v, W_MIN, W_MAX, true);
       layers.push({
-        type: 'conv', shape: [cOut, hOut, wOut], weight, kernel, inChannels: cIn, stride, padding, dilation, groups,
-        ...bias(ctx, f, base, cOut), neuron: neuronAt(ctx, f, `${base}/neuron`),
+        type: 'conv',
+        shape: [cOut, hOut, wOut],
+        weight,
+        kernel,
+        inChannels: cIn,
+        stride,
+        padding,
+        dilation,
+        groups,
+        ...bias(ctx, f, base, cOut),
+        neuron: neuronAt(ctx, f, `${base}/neuron`),
       });
       prev = shape;
     }
   }
   const last = layers[layers.length - 1];
-  if (last === undefined || last.type === 'input' || last.type === 'flatten') throw bad(ctx, `/layer/${n - 1}`, 'the network ends without a dense or conv layer');
+  if (last === undefined || last.type === 'input' || last.type === 'flatten')
+    throw bad(ctx, `/layer/${n - 1}`, 'the network ends without a dense or conv layer');
   return layers;
 }
 
@@ -228,6 +258,11 @@ export async function verifyNetx(bytes: Uint8Array, file?: string): Promise<Netx
     return await readH5(bytes, (f) => readLayers(ctx, f));
   } catch (e) {
     if (e instanceof Error && e.name === 'SnncError') throw e;
-    throw fail({ code: 'SNNC_E_BACKEND', message: `netx: not a readable HDF5 file (${e instanceof Error ? e.message : String(e)})`, ...(file !== undefined ? { file } : {}), hint: 'the file is truncated or not HDF5' });
+    throw fail({
+      code: 'SNNC_E_BACKEND',
+      message: `netx: not a readable HDF5 file (${e instanceof Error ? e.message : String(e)})`,
+      ...(file !== undefined ? { file } : {}),
+      hint: 'the file is truncated or not HDF5',
+    });
   }
 }

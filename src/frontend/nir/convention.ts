@@ -114,7 +114,12 @@ export function unbroadcast(full: Float64Array, to: readonly number[], from: rea
   // Pick one representative per element of `from`: broadcast the index map and compare.
   const probe = new Float64Array(full.length);
   try {
-    broadcastTo(Float64Array.from({ length: n }, (_v, i) => i), from, to, probe);
+    broadcastTo(
+      Float64Array.from({ length: n }, (_v, i) => i),
+      from,
+      to,
+      probe,
+    );
   } catch {
     return undefined;
   }

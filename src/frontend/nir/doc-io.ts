@@ -100,7 +100,8 @@ function readString(g: Group, key: string, where: string): string {
   const e = g.get(key);
   if (!isDataset(e)) throw nirError(`${where}/${key}: missing string dataset`, `${where}/${key}`);
   const a = readArray(e, `${where}/${key}`);
-  if (a.kind !== 'str' || a.data.length !== 1) throw nirError(`${where}/${key}: expected a string, found ${a.kind === 'str' ? `${a.data.length} strings` : `${a.kind} data`}`, `${where}/${key}`);
+  if (a.kind !== 'str' || a.data.length !== 1)
+    throw nirError(`${where}/${key}: expected a string, found ${a.kind === 'str' ? `${a.data.length} strings` : `${a.kind} data`}`, `${where}/${key}`);
   return a.data[0] ?? '';
 }
 
@@ -160,7 +161,8 @@ function readBody(root: Group, where: string, depth: number): NirBody {
 function readDoc(f: H5File): NirDoc {
   const version = f.get('version') === null ? '' : readString(f, 'version', '');
   const root = f.get('node');
-  if (!isGroup(root)) throw nirError("/node: missing group (a NIR file holds its graph under '/node')", '/node', 'is this a NIR file? nir.write creates /version and /node');
+  if (!isGroup(root))
+    throw nirError("/node: missing group (a NIR file holds its graph under '/node')", '/node', 'is this a NIR file? nir.write creates /version and /node');
   const type = readString(root, 'type', '/node');
   if (type !== 'NIRGraph') throw nirError(`/node/type: expected NIRGraph, found '${type}'`, '/node/type');
   return { version, ...readBody(root, '/node', 0), metadata: readMetadata(root, '/node') };

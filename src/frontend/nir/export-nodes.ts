@@ -49,7 +49,11 @@ function perNeuron(n: Node, t: Tensor, shape: readonly number[], what: string): 
   try {
     broadcastTo(t.data as Float32Array | Float64Array, t.shape, shape, out);
   } catch {
-    throw refuse(n, `${what} [${t.shape.join(', ')}] does not broadcast to the per-sample shape [${shape.join(', ')}]`, 'use a scalar, [C,1,1] or [F] parameter');
+    throw refuse(
+      n,
+      `${what} [${t.shape.join(', ')}] does not broadcast to the per-sample shape [${shape.join(', ')}]`,
+      'use a scalar, [C,1,1] or [F] parameter',
+    );
   }
   return out;
 }
@@ -122,7 +126,12 @@ function exportPool(n: Extract<Node, { op: 'AveragePool' | 'GlobalAveragePool' }
   const spatial = ctx.shapeOf(x, n.name).slice(1);
   if (spatial.length !== 2) throw refuse(n, `${spatial.length}-D pooling has no NIR node`, 'NIR has AvgPool2d and SumPool2d');
   if (n.op === 'GlobalAveragePool') {
-    return { type: 'AvgPool2d', fields: { kernel_size: int(spatial), stride: int(spatial), padding: int([0, 0]) }, dataInputs: [x], extra: { op: 'GlobalAveragePool' } };
+    return {
+      type: 'AvgPool2d',
+      fields: { kernel_size: int(spatial), stride: int(spatial), padding: int([0, 0]) },
+      dataInputs: [x],
+      extra: { op: 'GlobalAveragePool' },
+    };
   }
   if (n.attrs.dilations.some((d) => d !== 1)) throw refuse(n, 'dilated pooling has no NIR form', 'use dilation 1');
   const pads = symmetricPads(n, spatial, n.attrs, n.attrs.ceilMode);
@@ -150,14 +159,18 @@ function exportNeuron(n: Extract<Node, { op: 'IF' | 'LIF' }>, ctx: ExportCtx): E
   const extra: Record<string, unknown> = { reset: a.reset, fire: a.fire, vInit: a.vInit, refractory: a.refractory, thresholdShape: th.shape };
   if (a.reset === 'subtract') {
     ctx.warn({
-      severity: 'warning', code: 'SNNC_W_NIR_RESET', node: n.name,
+      severity: 'warning',
+      code: 'SNNC_W_NIR_RESET',
+      node: n.name,
       message: `${n.op} '${n.name}' resets by subtraction; NIR neurons reset to v_reset (written as 0), so other NIR tools will simulate a reset to zero`,
-      hint: "snnc reads the reset back from metadata/snnc; convert with --reset zero for an exact NIR network",
+      hint: 'snnc reads the reset back from metadata/snnc; convert with --reset zero for an exact NIR network',
     });
   }
   if (a.vInit !== 0 || a.refractory !== 0) {
     ctx.warn({
-      severity: 'warning', code: 'SNNC_W_NIR_STATE', node: n.name,
+      severity: 'warning',
+      code: 'SNNC_W_NIR_STATE',
+      node: n.name,
       message: `${n.op} '${n.name}' has ${a.vInit !== 0 ? `an initial membrane of ${a.vInit}·θ` : ''}${a.vInit !== 0 && a.refractory !== 0 ? ' and ' : ''}${a.refractory !== 0 ? `a refractory period of ${a.refractory} steps` : ''}; NIR has no field for it (kept in metadata/snnc only)`,
     });
   }
@@ -183,7 +196,13 @@ function exportNeuron(n: Extract<Node, { op: 'IF' | 'LIF' }>, ctx: ExportCtx): E
  * membrane without leak has no finite τ_mem: it gets one so long that 1 − dt/τ_mem rounds to 1,
  * and the exact decays ride along in metadata/snnc.
  */
-function exportCubaLif(n: Extract<Node, { op: 'LIF' }>, fields: Record<string, NirArray>, shape: readonly number[], x: string, extra: Record<string, unknown>): ExportedNode {
+function exportCubaLif(
+  n: Extract<Node, { op: 'LIF' }>,
+  fields: Record<string, NirArray>,
+  shape: readonly number[],
+  x: string,
+  extra: Record<string, unknown>,
+): ExportedNode {
   const count = shape.reduce((a, b) => a * b, 1);
   const a = n.attrs.synDecay ?? 0;
   const tauSyn = tauFromLeak(a, DT);
@@ -201,11 +220,17 @@ function exportMul(n: Extract<Node, { op: 'Mul' }>, ctx: ExportCtx): ExportedNod
   const [a = '', b = ''] = n.inputs;
   const ca = ctx.constant(a);
   const cb = ctx.constant(b);
-  if ((ca === undefined) === (cb === undefined)) throw refuse(n, 'only a product with one constant operand maps to NIR Scale', 'NIR has no product of two signals');
+  if ((ca === undefined) === (cb === undefined))
+    throw refuse(n, 'only a product with one constant operand maps to NIR Scale', 'NIR has no product of two signals');
   const x = ca === undefined ? a : b;
   const c = floatConst(n, ca === undefined ? b : a, ctx, 'scale');
   const shape = ctx.shapeOf(x, n.name);
-  return { type: 'Scale', fields: { scale: f32(shape, Float32Array.from(perNeuron(n, c, shape, 'scale'))) }, dataInputs: [x], extra: { constShape: c.shape, constFirst: ca !== undefined } };
+  return {
+    type: 'Scale',
+    fields: { scale: f32(shape, Float32Array.from(perNeuron(n, c, shape, 'scale'))) },
+    dataInputs: [x],
+    extra: { constShape: c.shape, constFirst: ca !== undefined },
+  };
 }
 
 function exportAdd(n: Extract<Node, { op: 'Add' }>, ctx: ExportCtx): ExportedNode {
@@ -232,7 +257,8 @@ export function exportNode(n: Node, ctx: ExportCtx): ExportedNode {
     case 'Flatten': {
       const x = n.inputs[0] ?? '';
       const shape = ctx.shapeOf(x, n.name);
-      if (n.attrs.axis !== 1) throw refuse(n, `Flatten with axis ${n.attrs.axis} merges the batch dimension`, 'NIR Flatten works on batch-less shapes; use axis 1');
+      if (n.attrs.axis !== 1)
+        throw refuse(n, `Flatten with axis ${n.attrs.axis} merges the batch dimension`, 'NIR Flatten works on batch-less shapes; use axis 1');
       return { type: 'Flatten', fields: { start_dim: int([0], true), end_dim: int([-1], true), input_type: int(shape) }, dataInputs: [x], extra: {} };
     }
     case 'Mul':

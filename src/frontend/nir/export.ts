@@ -79,7 +79,12 @@ function graphToNirDoc(g: Graph, opts: ExportNirOptions = {}): NirDoc {
       // snnc sums the graph outputs over time steps; NIR says so with an integrator.
       const name = uniqueName(`${src}_readout`, taken);
       const size = shape.reduce((a, b) => a * b, 1);
-      nodes.push({ name, type: 'I', fields: { r: { kind: 'float', shape, data: new Float64Array(size).fill(1 / DT) } }, metadata: { snnc: JSON.stringify({ readout: v }) } });
+      nodes.push({
+        name,
+        type: 'I',
+        fields: { r: { kind: 'float', shape, data: new Float64Array(size).fill(1 / DT) } },
+        metadata: { snnc: JSON.stringify({ readout: v }) },
+      });
       edges.push([src, name]);
       src = name;
     }
@@ -101,7 +106,17 @@ function mergeByCode(ds: readonly NirDiagnostic[]): NirDiagnostic[] {
     if (out.some((o) => o.code === d.code)) continue;
     const same = ds.filter((o) => o.code === d.code);
     const others = same.length - 1;
-    out.push(others === 0 ? d : { ...d, message: `${d.message} (and ${others} more layer${others > 1 ? 's' : ''}: ${same.slice(1).map((o) => o.node ?? '').join(', ')})` });
+    out.push(
+      others === 0
+        ? d
+        : {
+            ...d,
+            message: `${d.message} (and ${others} more layer${others > 1 ? 's' : ''}: ${same
+              .slice(1)
+              .map((o) => o.node ?? '')
+              .join(', ')})`,
+          },
+    );
   }
   return out;
 }

@@ -49,7 +49,11 @@ export function flattenNested(body: NirBody, where: string): NirBody {
     const list = p[dir];
     if (list.length !== 1) {
       const kind = dir === 'inputs' ? 'Input' : 'Output';
-      throw nirError(`${where}: an edge names the nested graph '${x}', which has ${list.length} ${kind} nodes`, `${where}/${x}`, `name one of them as '${x}.<${kind} node>'`);
+      throw nirError(
+        `${where}: an edge names the nested graph '${x}', which has ${list.length} ${kind} nodes`,
+        `${where}/${x}`,
+        `name one of them as '${x}.<${kind} node>'`,
+      );
     }
     return list[0] as string;
   };

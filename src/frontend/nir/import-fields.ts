@@ -56,7 +56,11 @@ export function ints(c: Where, key: string): number[] {
 
 export function expectShape(c: Where, key: string, got: readonly number[], want: readonly number[]): void {
   if (!same(got, want)) {
-    throw nirError(`${c.where}/${key}: shape [${got.join(', ')}] does not match the incoming shape [${want.join(', ')}]`, `${c.where}/${key}`, 'the node parameters must match what its incoming edges carry');
+    throw nirError(
+      `${c.where}/${key}: shape [${got.join(', ')}] does not match the incoming shape [${want.join(', ')}]`,
+      `${c.where}/${key}`,
+      'the node parameters must match what its incoming edges carry',
+    );
   }
 }
 

@@ -38,7 +38,11 @@ function layerLeak(c: ImportCtx, key: string, tau: Float64Array): number {
   }
   const leak = 1 - c.dt / t0;
   if (!(leak > 0 && leak <= 1)) {
-    throw nirError(`${c.where}/${key}: τ = ${t0} gives a per-step leak 1 − dt/τ = ${leak} outside (0, 1] at dt = ${c.dt}`, `${c.where}/${key}`, 'NIR stores no dt; pass the dt the file was made for (snnc uses 1e-4)');
+    throw nirError(
+      `${c.where}/${key}: τ = ${t0} gives a per-step leak 1 − dt/τ = ${leak} outside (0, 1] at dt = ${c.dt}`,
+      `${c.where}/${key}`,
+      'NIR stores no dt; pass the dt the file was made for (snnc uses 1e-4)',
+    );
   }
   return leak;
 }
@@ -52,7 +56,11 @@ function synapticDecay(c: ImportCtx, tauSyn: Float64Array): number {
   let a = 1 - c.dt / t0;
   if (Math.abs(a) <= GAIN_TOLERANCE) return 0;
   if (!(a > 0 && a < 1)) {
-    throw nirError(`${c.where}/tau_syn: τ_syn = ${t0} gives a per-step synaptic decay 1 − dt/τ_syn = ${a} outside [0, 1) at dt = ${c.dt}`, `${c.where}/tau_syn`, 'τ_syn must be at least dt; pass the dt the file was made for (--nir-dt)');
+    throw nirError(
+      `${c.where}/tau_syn: τ_syn = ${t0} gives a per-step synaptic decay 1 − dt/τ_syn = ${a} outside [0, 1) at dt = ${c.dt}`,
+      `${c.where}/tau_syn`,
+      'τ_syn must be at least dt; pass the dt the file was made for (--nir-dt)',
+    );
   }
   const exact = c.meta['synDecay'];
   if (typeof exact === 'number' && Math.abs(exact - a) <= 1e-12) a = exact;

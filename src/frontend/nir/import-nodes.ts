@@ -38,18 +38,28 @@ function affine(c: ImportCtx): Imported {
     bName = c.init(inputName(c, 2, 'bias'), { dtype: 'float32', shape: bs !== undefined && size(bs) === out ? bs : [out], data: Float32Array.from(b.data) });
   }
   const value = outputName(c);
-  c.emit({ name: c.name, op: 'Gemm', attrs: { alpha: 1, beta: 1, transA: false, transB }, inputs: arity(c, [c.inputs[0] ?? '', wName, bName]), outputs: [value] });
+  c.emit({
+    name: c.name,
+    op: 'Gemm',
+    attrs: { alpha: 1, beta: 1, transA: false, transB },
+    inputs: arity(c, [c.inputs[0] ?? '', wName, bName]),
+    outputs: [value],
+  });
   return { value, shape: [out] };
 }
 
 function conv(c: ImportCtx): Imported {
   const w = floats(c, 'weight');
   const k = c.node.type === 'Conv1d' ? 1 : 2;
-  if (w.shape.length !== k + 2) throw nirError(`${c.where}/weight: ${c.node.type} needs a ${k + 2}-D weight, found [${w.shape.join(', ')}]`, `${c.where}/weight`);
+  if (w.shape.length !== k + 2)
+    throw nirError(`${c.where}/weight: ${c.node.type} needs a ${k + 2}-D weight, found [${w.shape.join(', ')}]`, `${c.where}/weight`);
   const [cout = 0, cinG = 0, ...kernel] = w.shape;
   const groups = ints(c, 'groups')[0] ?? 1;
   if (c.inShape.length !== k + 1 || cinG * groups !== c.inShape[0]) {
-    throw nirError(`${c.where}/weight: [${w.shape.join(', ')}] with groups ${groups} does not fit the incoming shape [${c.inShape.join(', ')}]`, `${c.where}/weight`);
+    throw nirError(
+      `${c.where}/weight: [${w.shape.join(', ')}] with groups ${groups} does not fit the incoming shape [${c.inShape.join(', ')}]`,
+      `${c.where}/weight`,
+    );
   }
   const spatial = c.inShape.slice(1);
   if (c.node.fields['input_shape'] !== undefined) expectShape(c, 'input_shape', pair(c, 'input_shape', k), spatial);
@@ -64,7 +74,12 @@ function conv(c: ImportCtx): Imported {
       // PyTorch's 'same': total d·(k−1), the extra element on the end side.
       const total = kernel.map((kk, i) => (dilations[i] ?? 1) * (kk - 1));
       pads = [...total.map((t) => Math.floor(t / 2)), ...total.map((t) => t - Math.floor(t / 2))];
-    } else throw nirError(`${c.where}/padding: '${mode ?? ''}' (with strides [${strides.join(', ')}]) is not a NIR padding`, `${c.where}/padding`, "use an int, a pair, 'valid', or 'same' with stride 1");
+    } else
+      throw nirError(
+        `${c.where}/padding: '${mode ?? ''}' (with strides [${strides.join(', ')}]) is not a NIR padding`,
+        `${c.where}/padding`,
+        "use an int, a pair, 'valid', or 'same' with stride 1",
+      );
   } else {
     const p = pair(c, 'padding', k);
     pads = [...p, ...p];
@@ -95,7 +110,11 @@ function pool(c: ImportCtx): Imported {
   }
   const sum = c.node.type === 'SumPool2d';
   const attrs = {
-    kernelShape, strides, pads: [...p, ...p], dilations: [1, 1], autoPad: 'NOTSET' as const,
+    kernelShape,
+    strides,
+    pads: [...p, ...p],
+    dilations: [1, 1],
+    autoPad: 'NOTSET' as const,
     ceilMode: c.meta['ceilMode'] === true,
     countIncludePad: sum || typeof c.meta['countIncludePad'] !== 'boolean' ? p.some((v) => v > 0) : c.meta['countIncludePad'],
   };
@@ -118,7 +137,8 @@ function flatten(c: ImportCtx): Imported {
   const start = norm(ints(c, 'start_dim')[0] ?? 0);
   const end = norm(ints(c, 'end_dim')[0] ?? -1);
   if (c.node.fields['input_type'] !== undefined) expectShape(c, 'input_type', ints(c, 'input_type'), c.inShape);
-  if (!(start >= 0 && start <= end && end < R)) throw nirError(`${c.where}/start_dim: dims ${start}..${end} are not within the ${R}-D batch-less input`, `${c.where}/start_dim`);
+  if (!(start >= 0 && start <= end && end < R))
+    throw nirError(`${c.where}/start_dim: dims ${start}..${end} are not within the ${R}-D batch-less input`, `${c.where}/start_dim`);
   const shape = [...c.inShape.slice(0, start), size(c.inShape.slice(start, end + 1)), ...c.inShape.slice(end + 1)];
   const value = outputName(c);
   if (start === 0 && end === R - 1) {
@@ -143,7 +163,9 @@ function scale(c: ImportCtx): Imported {
   const want = metaShape(c, 'constShape') ?? (c.meta['constShape'] !== undefined ? [] : undefined);
   const fitted = want !== undefined ? unbroadcastOrUndefined(full, c.inShape, want) : undefined;
   const cName = c.init(inputName(c, c.meta['constFirst'] === true ? 0 : 1, 'scale'), {
-    dtype: 'float32', shape: fitted !== undefined && want !== undefined ? want : [...c.inShape], data: Float32Array.from(fitted ?? full),
+    dtype: 'float32',
+    shape: fitted !== undefined && want !== undefined ? want : [...c.inShape],
+    data: Float32Array.from(fitted ?? full),
   });
   c.emit({ name: c.name, op: 'Mul', inputs: c.meta['constFirst'] === true ? [cName, c.inputs[0] ?? ''] : [c.inputs[0] ?? '', cName], outputs: [value] });
   return { value, shape: c.inShape };
@@ -153,7 +175,11 @@ function threshold(c: ImportCtx): Imported {
   const t = floats(c, 'threshold');
   expectShape(c, 'threshold', t.shape, c.inShape);
   const uniform = t.data.every((v) => v === t.data[0]);
-  const th = c.init(`${c.name}/threshold`, { dtype: 'float32', shape: uniform ? [] : [...c.inShape], data: uniform ? Float32Array.of(t.data[0] ?? 0) : Float32Array.from(t.data) });
+  const th = c.init(`${c.name}/threshold`, {
+    dtype: 'float32',
+    shape: uniform ? [] : [...c.inShape],
+    data: uniform ? Float32Array.of(t.data[0] ?? 0) : Float32Array.from(t.data),
+  });
   const value = outputName(c);
   // Heaviside step: z = (x > θ), memoryless, as a comparison cast back to float.
   c.emit({ name: `${c.name}/compare`, op: 'Less', inputs: [th, c.inputs[0] ?? ''], outputs: [`${c.name}/compare`] });
@@ -165,8 +191,10 @@ function threshold(c: ImportCtx): Imported {
 const WHY_NOT: Readonly<Record<string, string>> = {
   I: 'is an integrator in the middle of the network: snnc layers pass spikes, and a non-spiking membrane is only read out (accepted right before an Output)',
   LI: 'is a leaky integrator in the middle of the network: snnc layers pass spikes, and a non-spiking membrane is only read out (accepted right before an Output)',
-  CubaLI: 'is a current-based integrator in the middle of the network: snnc layers pass spikes, and a non-spiking membrane is only read out (accepted right before an Output)',
-  Delay: 'delays its input by a number of time constants; every snnc layer reads its inputs at the same step and there is no delay element (netx has none either)',
+  CubaLI:
+    'is a current-based integrator in the middle of the network: snnc layers pass spikes, and a non-spiking membrane is only read out (accepted right before an Output)',
+  Delay:
+    'delays its input by a number of time constants; every snnc layer reads its inputs at the same step and there is no delay element (netx has none either)',
 };
 
 export function importNode(c: ImportCtx): Imported {

@@ -47,7 +47,8 @@ function checkFields(n: NirNode, where: string): void {
     if (n.fields[k] === undefined) throw nirError(`${where}/${k}: missing field '${k}' of ${n.type}`, `${where}/${k}`);
   }
   for (const k of Object.keys(n.fields)) {
-    if (!(k in spec.required) && !(k in spec.optional)) throw nirError(`${where}/${k}: ${n.type} has no field '${k}' (nir.read rejects it too)`, `${where}/${k}`);
+    if (!(k in spec.required) && !(k in spec.optional))
+      throw nirError(`${where}/${k}: ${n.type} has no field '${k}' (nir.read rejects it too)`, `${where}/${k}`);
   }
 }
 
@@ -63,7 +64,7 @@ function order(doc: NirDoc, file: string): NirNode[] {
   });
   const out: NirNode[] = [];
   const done = new Set<string>();
-  const rank = (n: NirNode): number => (n.type === 'Input' ? -1 : firstIn.get(n.name) ?? Infinity);
+  const rank = (n: NirNode): number => (n.type === 'Input' ? -1 : (firstIn.get(n.name) ?? Infinity));
   while (out.length < doc.nodes.length) {
     let best: NirNode | undefined;
     for (const n of doc.nodes) {
@@ -72,7 +73,12 @@ function order(doc: NirDoc, file: string): NirNode[] {
     }
     if (best === undefined) {
       const stuck = doc.nodes.filter((n) => !done.has(n.name)).map((n) => n.name);
-      throw fail({ code: 'SNNC_E_NIR_UNSUPPORTED', message: `${file}:/node/edges: recurrent edges (a cycle through ${stuck.slice(0, 5).join(', ')}): snnc imports feed-forward graphs, and its simulators and backends have no recurrent connection`, file: `${file}:/node/edges`, hint: 'unroll the recurrence, or drop the recurrent weight' });
+      throw fail({
+        code: 'SNNC_E_NIR_UNSUPPORTED',
+        message: `${file}:/node/edges: recurrent edges (a cycle through ${stuck.slice(0, 5).join(', ')}): snnc imports feed-forward graphs, and its simulators and backends have no recurrent connection`,
+        file: `${file}:/node/edges`,
+        hint: 'unroll the recurrence, or drop the recurrent weight',
+      });
     }
     done.add(best.name);
     out.push(best);
@@ -92,7 +98,11 @@ function nirDocToGraph(nested: NirDoc, opts: ImportNirOptions = {}, file = '<byt
   const outputs: string[] = [];
   const done = new Map<string, Imported>();
   const sources = (name: string): string[] => doc.edges.filter(([, b]) => b === name).map(([a]) => a);
-  const targets = (name: string): NirNode[] => doc.edges.filter(([a]) => a === name).map(([, b]) => doc.nodes.find((n) => n.name === b)).filter((n): n is NirNode => n !== undefined);
+  const targets = (name: string): NirNode[] =>
+    doc.edges
+      .filter(([a]) => a === name)
+      .map(([, b]) => doc.nodes.find((n) => n.name === b))
+      .filter((n): n is NirNode => n !== undefined);
 
   for (const n of order(doc, file)) {
     const where = `${file}:/node/nodes/${n.name}`;
@@ -113,7 +123,11 @@ function nirDocToGraph(nested: NirDoc, opts: ImportNirOptions = {}, file = '<byt
     for (const s of src) {
       if (s === undefined) throw new Error('internal: NIR order');
       if (s.shape.join() !== s0.shape.join()) {
-        throw nirError(`${where}: incoming edges carry different shapes [${s0.shape.join(', ')}] and [${s.shape.join(', ')}]`, where, 'edges into one node are summed and must agree in shape');
+        throw nirError(
+          `${where}: incoming edges carry different shapes [${s0.shape.join(', ')}] and [${s.shape.join(', ')}]`,
+          where,
+          'edges into one node are summed and must agree in shape',
+        );
       }
     }
     let ins = src.map((s) => (s as Imported).value);
@@ -129,7 +143,13 @@ function nirDocToGraph(nested: NirDoc, opts: ImportNirOptions = {}, file = '<byt
       ins = [acc];
     }
     const ctx: ImportCtx = {
-      node: n, where, name, meta, inputs: ins, inShape: s0.shape, dt,
+      node: n,
+      where,
+      name,
+      meta,
+      inputs: ins,
+      inShape: s0.shape,
+      dt,
       emit: (x) => nodes.push(x),
       init: (k, t) => {
         initializers.set(k, t);
@@ -173,14 +193,23 @@ function nirDocToGraph(nested: NirDoc, opts: ImportNirOptions = {}, file = '<byt
  * Time constants of a second or more are taken as that sign and said, with the fix.
  */
 function perStepHint(doc: NirDoc, diags: NirDiagnostic[]): void {
-  const slow = doc.nodes.filter((n) => ['tau', 'tau_mem', 'tau_syn'].some((k) => {
-    const f = n.fields[k];
-    return f?.kind === 'float' && f.data.some((v) => v >= 1);
-  }));
+  const slow = doc.nodes.filter((n) =>
+    ['tau', 'tau_mem', 'tau_syn'].some((k) => {
+      const f = n.fields[k];
+      return f?.kind === 'float' && f.data.some((v) => v >= 1);
+    }),
+  );
   if (slow.length === 0) return;
   diags.push({
-    severity: 'warning', code: 'SNNC_W_NIR_DT', node: slow[0]?.name ?? '',
-    message: `${slow.map((n) => n.name).slice(0, 3).join(', ')}${slow.length > 3 ? ', …' : ''}: time constants of 1 or more; read at dt = ${DT} s they barely leak. Files from Sinabs or Rockpool use a per-step convention (dt = 1)`,
+    severity: 'warning',
+    code: 'SNNC_W_NIR_DT',
+    node: slow[0]?.name ?? '',
+    message: `${slow
+      .map((n) => n.name)
+      .slice(0, 3)
+      .join(
+        ', ',
+      )}${slow.length > 3 ? ', …' : ''}: time constants of 1 or more; read at dt = ${DT} s they barely leak. Files from Sinabs or Rockpool use a per-step convention (dt = 1)`,
     hint: 'pass --nir-dt 1 (importNir(path, { dt: 1 })) if the file counts time in steps',
   });
 }
@@ -194,7 +223,9 @@ function readout(c: ImportCtx, diags: NirDiagnostic[]): Imported {
   const exact = c.node.type === 'I' && r.every((v) => Math.abs(c.dt * v - 1) <= GAIN_TOLERANCE);
   if (!exact) {
     diags.push({
-      severity: 'warning', code: 'SNNC_W_NIR_READOUT', node: c.name,
+      severity: 'warning',
+      code: 'SNNC_W_NIR_READOUT',
+      node: c.name,
       message: `${c.node.type} '${c.name}' before the output is read as snnc's summed readout; ${c.node.type === 'I' ? 'its gain dt·r ≠ 1 scales the readout (argmax unchanged)' : 'its leak is ignored, so predictions can differ'}`,
     });
   }

@@ -8,9 +8,20 @@ import { onnx, toNumber } from './proto.js';
 const T = onnx.AttributeProto.AttributeType;
 
 const TYPE_NAMES: Readonly<Record<number, string>> = {
-  [T.FLOAT]: 'float', [T.INT]: 'int', [T.STRING]: 'string', [T.TENSOR]: 'tensor', [T.GRAPH]: 'graph',
-  [T.FLOATS]: 'floats', [T.INTS]: 'ints', [T.STRINGS]: 'strings', [T.TENSORS]: 'tensors', [T.GRAPHS]: 'graphs',
-  [T.SPARSE_TENSOR]: 'sparse tensor', [T.SPARSE_TENSORS]: 'sparse tensors', [T.TYPE_PROTO]: 'type', [T.TYPE_PROTOS]: 'types',
+  [T.FLOAT]: 'float',
+  [T.INT]: 'int',
+  [T.STRING]: 'string',
+  [T.TENSOR]: 'tensor',
+  [T.GRAPH]: 'graph',
+  [T.FLOATS]: 'floats',
+  [T.INTS]: 'ints',
+  [T.STRINGS]: 'strings',
+  [T.TENSORS]: 'tensors',
+  [T.GRAPHS]: 'graphs',
+  [T.SPARSE_TENSOR]: 'sparse tensor',
+  [T.SPARSE_TENSORS]: 'sparse tensors',
+  [T.TYPE_PROTO]: 'type',
+  [T.TYPE_PROTOS]: 'types',
 };
 
 /** A node as the importers see it: a unique name and its attributes by name. */
@@ -45,8 +56,20 @@ export function toOnnxNode(p: NodeProto, name: string, file?: string): OnnxNode 
 
 /** The value field each declared attribute type uses (scalars, then lists). */
 const FIELD_OF: Readonly<Record<number, keyof AttributeProto>> = {
-  [T.FLOAT]: 'f', [T.INT]: 'i', [T.STRING]: 's', [T.TENSOR]: 't', [T.GRAPH]: 'g', [T.SPARSE_TENSOR]: 'sparseTensor', [T.TYPE_PROTO]: 'tp',
-  [T.FLOATS]: 'floats', [T.INTS]: 'ints', [T.STRINGS]: 'strings', [T.TENSORS]: 'tensors', [T.GRAPHS]: 'graphs', [T.SPARSE_TENSORS]: 'sparseTensors', [T.TYPE_PROTOS]: 'typeProtos',
+  [T.FLOAT]: 'f',
+  [T.INT]: 'i',
+  [T.STRING]: 's',
+  [T.TENSOR]: 't',
+  [T.GRAPH]: 'g',
+  [T.SPARSE_TENSOR]: 'sparseTensor',
+  [T.TYPE_PROTO]: 'tp',
+  [T.FLOATS]: 'floats',
+  [T.INTS]: 'ints',
+  [T.STRINGS]: 'strings',
+  [T.TENSORS]: 'tensors',
+  [T.GRAPHS]: 'graphs',
+  [T.SPARSE_TENSORS]: 'sparseTensors',
+  [T.TYPE_PROTOS]: 'typeProtos',
 };
 const VALUE_FIELDS = Object.values(FIELD_OF);
 

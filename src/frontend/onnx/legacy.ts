@@ -92,14 +92,20 @@ export function importConstant(n: OnnxNode, ctx: ImportContext): Node[] {
       });
       break;
     }
-    case 'value_float': t = scalarTensor('float32', attrFloat(n, key, 0)); break;
+    case 'value_float':
+      t = scalarTensor('float32', attrFloat(n, key, 0));
+      break;
     case 'value_floats': {
       const v = attrFloats(n, key) ?? [];
       t = { dtype: 'float32', shape: [v.length], data: Float32Array.from(v) };
       break;
     }
-    case 'value_int': t = int64Tensor([attrInt(n, key, 0)], true); break;
-    case 'value_ints': t = int64Tensor(attrInts(n, key) ?? []); break;
+    case 'value_int':
+      t = int64Tensor([attrInt(n, key, 0)], true);
+      break;
+    case 'value_ints':
+      t = int64Tensor(attrInts(n, key) ?? []);
+      break;
     default:
       throw fail({
         code: 'SNNC_E_UNSUPPORTED_DTYPE',

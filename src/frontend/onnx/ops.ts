@@ -17,7 +17,9 @@ const one = (n: OnnxNode, node: Node): Out => [node];
 const base = (n: OnnxNode) => ({ name: n.name, inputs: n.inputs, outputs: n.outputs });
 
 /** Element-wise ops whose only legacy attribute is consumed_inputs (opset 1). */
-function unary<O extends 'Relu' | 'Sigmoid' | 'Tanh' | 'Exp' | 'Neg' | 'Identity' | 'Max' | 'Where' | 'MatMul' | 'GlobalAveragePool' | 'GlobalMaxPool'>(op: O): Importer {
+function unary<O extends 'Relu' | 'Sigmoid' | 'Tanh' | 'Exp' | 'Neg' | 'Identity' | 'Max' | 'Where' | 'MatMul' | 'GlobalAveragePool' | 'GlobalMaxPool'>(
+  op: O,
+): Importer {
   return {
     attrs: ['consumed_inputs'],
     run: (n) => one(n, { ...base(n), op, attrs: {} } as Node),
@@ -53,7 +55,11 @@ export function windowAttrs(n: OnnxNode, kernel: readonly number[] | undefined):
     pads: fill('pads', 2 * r, 0),
     autoPad: attrEnum(n, 'auto_pad', 'NOTSET', AUTO_PAD),
   };
-  for (const [key, v] of [['kernel_shape', w.kernelShape], ['strides', w.strides], ['dilations', w.dilations]] as const) {
+  for (const [key, v] of [
+    ['kernel_shape', w.kernelShape],
+    ['strides', w.strides],
+    ['dilations', w.dilations],
+  ] as const) {
     if (v.some((x) => x <= 0)) attrError(n, `${key} must be positive, got [${v.join(', ')}]`);
   }
   if (w.pads.some((x) => x < 0)) attrError(n, `negative pads [${w.pads.join(', ')}]`);
@@ -82,21 +88,26 @@ function axesToInput(n: OnnxNode, ctx: ImportContext, key: string, newestFrom: n
 function reduce<O extends 'ReduceMax' | 'ReduceSum' | 'ReduceMean'>(op: O, axesInputFrom: number): Importer {
   return {
     attrs: ['axes', 'keepdims', 'noop_with_empty_axes'],
-    run: (n, ctx) => one(n, {
-      name: n.name, outputs: n.outputs, op,
-      inputs: axesToInput(n, ctx, 'axes', axesInputFrom),
-      attrs: { keepdims: attrInt(n, 'keepdims', 1) !== 0, noopWithEmptyAxes: attrInt(n, 'noop_with_empty_axes', 0) !== 0 },
-    } as Node),
+    run: (n, ctx) =>
+      one(n, {
+        name: n.name,
+        outputs: n.outputs,
+        op,
+        inputs: axesToInput(n, ctx, 'axes', axesInputFrom),
+        attrs: { keepdims: attrInt(n, 'keepdims', 1) !== 0, noopWithEmptyAxes: attrInt(n, 'noop_with_empty_axes', 0) !== 0 },
+      } as Node),
   };
 }
 
 const TABLE: Readonly<Record<string, Importer>> = {
   Gemm: {
     attrs: ['alpha', 'beta', 'transA', 'transB', 'broadcast'],
-    run: (n) => one(n, {
-      ...base(n), op: 'Gemm',
-      attrs: { alpha: attrFloat(n, 'alpha', 1), beta: attrFloat(n, 'beta', 1), transA: attrInt(n, 'transA', 0) !== 0, transB: attrInt(n, 'transB', 0) !== 0 },
-    }),
+    run: (n) =>
+      one(n, {
+        ...base(n),
+        op: 'Gemm',
+        attrs: { alpha: attrFloat(n, 'alpha', 1), beta: attrFloat(n, 'beta', 1), transA: attrInt(n, 'transA', 0) !== 0, transB: attrInt(n, 'transB', 0) !== 0 },
+      }),
   },
   MatMul: unary('MatMul'),
   Conv: {
@@ -114,7 +125,13 @@ const TABLE: Readonly<Record<string, Importer>> = {
       if (attrInt(n, 'training_mode', 0) !== 0 || n.outputs.slice(1).some((o) => o !== '')) {
         attrError(n, 'training-mode BatchNormalization (running mean/var outputs) is not supported', 'export the model in eval/inference mode');
       }
-      return one(n, { name: n.name, inputs: n.inputs, outputs: n.outputs.slice(0, 1), op: 'BatchNormalization', attrs: { epsilon: attrFloat(n, 'epsilon', 1e-5) } });
+      return one(n, {
+        name: n.name,
+        inputs: n.inputs,
+        outputs: n.outputs.slice(0, 1),
+        op: 'BatchNormalization',
+        attrs: { epsilon: attrFloat(n, 'epsilon', 1e-5) },
+      });
     },
   },
   Relu: unary('Relu'),
@@ -134,9 +151,8 @@ const TABLE: Readonly<Record<string, Importer>> = {
   Clip: { attrs: ['min', 'max', 'consumed_inputs'], run: importClip },
   Softmax: {
     attrs: ['axis'],
-    run: (n, ctx) => ctx.opset >= 13
-      ? one(n, { ...base(n), op: 'Softmax', attrs: { axis: attrInt(n, 'axis', -1) } })
-      : softmaxLegacy(n, ctx, attrInt(n, 'axis', 1)),
+    run: (n, ctx) =>
+      ctx.opset >= 13 ? one(n, { ...base(n), op: 'Softmax', attrs: { axis: attrInt(n, 'axis', -1) } }) : softmaxLegacy(n, ctx, attrInt(n, 'axis', 1)),
   },
   MaxPool: {
     attrs: ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides'],
@@ -144,27 +160,33 @@ const TABLE: Readonly<Record<string, Importer>> = {
       const so = attrInt(n, 'storage_order', 0);
       if (so !== 0 && so !== 1) attrError(n, `storage_order must be 0 or 1, got ${so}`);
       return one(n, {
-        ...base(n), op: 'MaxPool',
+        ...base(n),
+        op: 'MaxPool',
         attrs: { ...windowAttrs(n, attrInts(n, 'kernel_shape')), ceilMode: attrInt(n, 'ceil_mode', 0) !== 0, storageOrder: so === 1 ? 1 : 0 },
       });
     },
   },
   AveragePool: {
     attrs: ['auto_pad', 'ceil_mode', 'count_include_pad', 'dilations', 'kernel_shape', 'pads', 'strides'],
-    run: (n) => one(n, {
-      ...base(n), op: 'AveragePool',
-      attrs: {
-        ...windowAttrs(n, attrInts(n, 'kernel_shape')),
-        ceilMode: attrInt(n, 'ceil_mode', 0) !== 0,
-        countIncludePad: attrInt(n, 'count_include_pad', 0) !== 0,
-      },
-    }),
+    run: (n) =>
+      one(n, {
+        ...base(n),
+        op: 'AveragePool',
+        attrs: {
+          ...windowAttrs(n, attrInts(n, 'kernel_shape')),
+          ceilMode: attrInt(n, 'ceil_mode', 0) !== 0,
+          countIncludePad: attrInt(n, 'count_include_pad', 0) !== 0,
+        },
+      }),
   },
   Flatten: { attrs: ['axis'], run: (n) => one(n, { ...base(n), op: 'Flatten', attrs: { axis: attrInt(n, 'axis', 1) } }) },
   Reshape: {
     attrs: ['shape', 'consumed_inputs', 'allowzero'],
     run: (n, ctx) => {
-      const inputs = ctx.opset >= 5 ? [...n.inputs] : [first(n), ctx.addInitializer(`${n.name}_shape`, int64Tensor(attrInts(n, 'shape') ?? invalid(n, 'missing attribute shape')))];
+      const inputs =
+        ctx.opset >= 5
+          ? [...n.inputs]
+          : [first(n), ctx.addInitializer(`${n.name}_shape`, int64Tensor(attrInts(n, 'shape') ?? invalid(n, 'missing attribute shape')))];
       return one(n, { name: n.name, inputs, outputs: n.outputs, op: 'Reshape', attrs: { allowzero: attrInt(n, 'allowzero', 0) !== 0 } });
     },
   },
@@ -175,7 +197,10 @@ const TABLE: Readonly<Record<string, Importer>> = {
       return one(n, { ...base(n), op: 'Transpose', attrs: perm !== undefined ? { perm } : {} });
     },
   },
-  Squeeze: { attrs: ['axes'], run: (n, ctx) => one(n, { name: n.name, outputs: n.outputs, op: 'Squeeze', attrs: {}, inputs: axesToInput(n, ctx, 'axes', 13) }) },
+  Squeeze: {
+    attrs: ['axes'],
+    run: (n, ctx) => one(n, { name: n.name, outputs: n.outputs, op: 'Squeeze', attrs: {}, inputs: axesToInput(n, ctx, 'axes', 13) }),
+  },
   Unsqueeze: {
     attrs: ['axes'],
     run: (n, ctx) => {

@@ -36,7 +36,12 @@ export function loadOnnx(path: string, opts: { readonly maxElements?: number; re
     throw fail({ code: 'SNNC_E_IO', message: `cannot read model (${e instanceof Error ? e.message : String(e)})`, file: path });
   }
   opts.onRead?.(path);
-  return importOnnx(bytes, { file: path, baseDir: dirname(path), ...(opts.maxElements !== undefined ? { maxElements: opts.maxElements } : {}), ...(opts.onRead !== undefined ? { onRead: opts.onRead } : {}) });
+  return importOnnx(bytes, {
+    file: path,
+    baseDir: dirname(path),
+    ...(opts.maxElements !== undefined ? { maxElements: opts.maxElements } : {}),
+    ...(opts.onRead !== undefined ? { onRead: opts.onRead } : {}),
+  });
 }
 
 export function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): Graph {
@@ -63,11 +68,28 @@ const MAX_OPSET = 25;
  */
 function checkVersions(ir: number, domain: string, opset: number, file: string | undefined): void {
   const at = file !== undefined ? { file } : {};
-  if (!Number.isInteger(ir) || ir < 1) throw fail({ code: 'SNNC_E_ONNX_INVALID', message: `ir_version ${ir} is not a valid ONNX IR version`, ...at, hint: 'the exporter wrote a broken header; re-export the model' });
-  if (ir > MAX_IR_VERSION) throw fail({ code: 'SNNC_E_UNSUPPORTED_OPSET', message: `the model has ONNX IR version ${ir}; snnc reads IR versions 1–${MAX_IR_VERSION}`, ...at, hint: 'export with an older onnx (e.g. torch.onnx.export with a lower opset), or update snnc' });
+  if (!Number.isInteger(ir) || ir < 1)
+    throw fail({
+      code: 'SNNC_E_ONNX_INVALID',
+      message: `ir_version ${ir} is not a valid ONNX IR version`,
+      ...at,
+      hint: 'the exporter wrote a broken header; re-export the model',
+    });
+  if (ir > MAX_IR_VERSION)
+    throw fail({
+      code: 'SNNC_E_UNSUPPORTED_OPSET',
+      message: `the model has ONNX IR version ${ir}; snnc reads IR versions 1–${MAX_IR_VERSION}`,
+      ...at,
+      hint: 'export with an older onnx (e.g. torch.onnx.export with a lower opset), or update snnc',
+    });
   const name = domain === '' ? "'ai.onnx' (the default domain)" : `'${domain}'`;
   if (!Number.isInteger(opset) || opset < 1 || opset > MAX_OPSET) {
-    throw fail({ code: 'SNNC_E_UNSUPPORTED_OPSET', message: `the model imports opset ${opset} of domain ${name}; snnc supports opsets 1–${MAX_OPSET}`, ...at, hint: opset > MAX_OPSET ? `re-export with opset_version ≤ ${MAX_OPSET}` : 'the opset import is broken; re-export the model' });
+    throw fail({
+      code: 'SNNC_E_UNSUPPORTED_OPSET',
+      message: `the model imports opset ${opset} of domain ${name}; snnc supports opsets 1–${MAX_OPSET}`,
+      ...at,
+      hint: opset > MAX_OPSET ? `re-export with opset_version ≤ ${MAX_OPSET}` : 'the opset import is broken; re-export the model',
+    });
   }
 }
 
@@ -113,7 +135,15 @@ function importModel(bytes: Uint8Array, opts: OnnxImportOptions): Graph {
     const name = tp.name ?? '';
     if (name === '') invalid('an initializer has no name');
     if (initializers.has(name)) throw fail({ code: 'SNNC_E_DUPLICATE_NAME', message: `initializer '${name}' is defined twice`, ...fileAt });
-    initializers.set(name, tensorFromProto(tp, { maxElements, ...fileAt, ...(baseDir !== undefined ? { baseDir } : {}), ...(opts.onRead !== undefined ? { onRead: opts.onRead } : {}) }));
+    initializers.set(
+      name,
+      tensorFromProto(tp, {
+        maxElements,
+        ...fileAt,
+        ...(baseDir !== undefined ? { baseDir } : {}),
+        ...(opts.onRead !== undefined ? { onRead: opts.onRead } : {}),
+      }),
+    );
   }
 
   const inputs: string[] = [];
@@ -130,7 +160,12 @@ function importModel(bytes: Uint8Array, opts: OnnxImportOptions): Graph {
   if (outputs.includes('')) invalid('a graph output has no name');
   const dup = outputs.find((o, i) => outputs.indexOf(o) !== i);
   if (dup !== undefined) {
-    throw fail({ code: 'SNNC_E_DUPLICATE_NAME', message: `graph output '${dup}' is listed twice`, ...fileAt, hint: 'each graph output must name a distinct value' });
+    throw fail({
+      code: 'SNNC_E_DUPLICATE_NAME',
+      message: `graph output '${dup}' is listed twice`,
+      ...fileAt,
+      hint: 'each graph output must name a distinct value',
+    });
   }
   // Declared types of outputs and intermediates: checked by inference, used by legacy rewrites.
   const declared = new Map<string, ValueInfo>();
@@ -145,7 +180,12 @@ function importModel(bytes: Uint8Array, opts: OnnxImportOptions): Graph {
   const ordered = topoSort(named, new Set([...inputs, ...initializers.keys()]));
   const nodes: Node[] = [];
   const graphSoFar = (outs: readonly string[]): Graph => ({
-    name: g.name ?? '', inputs, outputs: outs, nodes, initializers, meta: {},
+    name: g.name ?? '',
+    inputs,
+    outputs: outs,
+    nodes,
+    initializers,
+    meta: {},
     values: new Map([...values, ...[...initializers].map(([k, t]) => [k, tensorInfo(k, t)] as const)]),
   });
   const ctx: ImportContext = {
@@ -246,7 +286,11 @@ function inputInfo(vi: ValueInfoProto, fileAt: { file?: string }): ValueInfo {
   const name = vi.name ?? '';
   const tt = vi.type?.tensorType;
   if (tt === null || tt === undefined) {
-    throw fail({ code: 'SNNC_E_UNSUPPORTED_DTYPE', message: `graph input '${name}' is not a tensor (sequence, map or optional types are not supported)`, ...fileAt });
+    throw fail({
+      code: 'SNNC_E_UNSUPPORTED_DTYPE',
+      message: `graph input '${name}' is not a tensor (sequence, map or optional types are not supported)`,
+      ...fileAt,
+    });
   }
   const dtype = dtypeFromOnnx(tt.elemType ?? 0, `graph input '${name}'`, fileAt);
   if (tt.shape === null || tt.shape === undefined) {

@@ -32,15 +32,30 @@ const TABLE: Readonly<Record<string, { attrs: readonly string[]; run: (n: OnnxNo
     run: (n) => {
       const synDecay = attrFloat(n, 'syn_decay', 0);
       if (!(synDecay >= 0 && synDecay < 1)) {
-        throw fail({ code: 'SNNC_E_UNSUPPORTED_ATTR', message: `LIF '${n.name}': syn_decay ${synDecay} is outside [0, 1)`, node: n.name, ...(n.file !== undefined ? { file: n.file } : {}), hint: 'the synaptic current decays by syn_decay per step; 0 = no synaptic state' });
+        throw fail({
+          code: 'SNNC_E_UNSUPPORTED_ATTR',
+          message: `LIF '${n.name}': syn_decay ${synDecay} is outside [0, 1)`,
+          node: n.name,
+          ...(n.file !== undefined ? { file: n.file } : {}),
+          hint: 'the synaptic current decays by syn_decay per step; 0 = no synaptic state',
+        });
       }
-      return { name: n.name, inputs: n.inputs, outputs: n.outputs, op: 'LIF', attrs: { ...neuronAttrs(n), leak: attrFloat(n, 'leak', 1), ...(synDecay > 0 ? { synDecay } : {}) } };
+      return {
+        name: n.name,
+        inputs: n.inputs,
+        outputs: n.outputs,
+        op: 'LIF',
+        attrs: { ...neuronAttrs(n), leak: attrFloat(n, 'leak', 1), ...(synDecay > 0 ? { synDecay } : {}) },
+      };
     },
   },
   SpikeMaxPool: {
     attrs: ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'strides'],
     run: (n) => ({
-      name: n.name, inputs: n.inputs, outputs: n.outputs, op: 'SpikeMaxPool',
+      name: n.name,
+      inputs: n.inputs,
+      outputs: n.outputs,
+      op: 'SpikeMaxPool',
       attrs: { ...windowAttrs(n, attrInts(n, 'kernel_shape')), ceilMode: attrInt(n, 'ceil_mode', 0) !== 0 },
     }),
   },
@@ -75,8 +90,10 @@ export function snnAttributes(node: Node): AttributeProto[] | undefined {
     case 'LIF': {
       const a = node.attrs;
       return [
-        s('fire', a.fire), ...(node.op === 'LIF' ? [f('leak', node.attrs.leak)] : []),
-        i('refractory', a.refractory), s('reset', a.reset),
+        s('fire', a.fire),
+        ...(node.op === 'LIF' ? [f('leak', node.attrs.leak)] : []),
+        i('refractory', a.refractory),
+        s('reset', a.reset),
         // Written only for a current-based neuron, so LIF files stay as they were.
         ...(node.op === 'LIF' && (node.attrs.synDecay ?? 0) > 0 ? [f('syn_decay', node.attrs.synDecay ?? 0)] : []),
         f('v_init', a.vInit),
@@ -85,8 +102,12 @@ export function snnAttributes(node: Node): AttributeProto[] | undefined {
     case 'SpikeMaxPool': {
       const w = node.attrs;
       return [
-        s('auto_pad', w.autoPad), i('ceil_mode', w.ceilMode ? 1 : 0), ints('dilations', w.dilations), ints('kernel_shape', w.kernelShape),
-        ...(w.autoPad === 'NOTSET' ? [ints('pads', w.pads)] : []), ints('strides', w.strides),
+        s('auto_pad', w.autoPad),
+        i('ceil_mode', w.ceilMode ? 1 : 0),
+        ints('dilations', w.dilations),
+        ints('kernel_shape', w.kernelShape),
+        ...(w.autoPad === 'NOTSET' ? [ints('pads', w.pads)] : []),
+        ints('strides', w.strides),
       ];
     }
     default:

@@ -10,16 +10,47 @@ import { decodeTensorProto, onnx, toBigInt, toNumber } from './proto.js';
 
 /** ONNX TensorProto.DataType codes of the dtypes snnc implements. */
 const ONNX_CODE: Readonly<Record<DType, number>> = {
-  float32: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7,
-  bool: 9, float16: 10, float64: 11, uint32: 12, uint64: 13,
+  float32: 1,
+  uint8: 2,
+  int8: 3,
+  uint16: 4,
+  int16: 5,
+  int32: 6,
+  int64: 7,
+  bool: 9,
+  float16: 10,
+  float64: 11,
+  uint32: 12,
+  uint64: 13,
 };
 
 /** Names of all ONNX data types, for messages about the ones we reject. */
 const ONNX_TYPE_NAMES: Readonly<Record<number, string>> = {
-  0: 'UNDEFINED', 1: 'FLOAT', 2: 'UINT8', 3: 'INT8', 4: 'UINT16', 5: 'INT16', 6: 'INT32', 7: 'INT64',
-  8: 'STRING', 9: 'BOOL', 10: 'FLOAT16', 11: 'DOUBLE', 12: 'UINT32', 13: 'UINT64', 14: 'COMPLEX64',
-  15: 'COMPLEX128', 16: 'BFLOAT16', 17: 'FLOAT8E4M3FN', 18: 'FLOAT8E4M3FNUZ', 19: 'FLOAT8E5M2',
-  20: 'FLOAT8E5M2FNUZ', 21: 'UINT4', 22: 'INT4', 23: 'FLOAT4E2M1', 24: 'FLOAT8E8M0',
+  0: 'UNDEFINED',
+  1: 'FLOAT',
+  2: 'UINT8',
+  3: 'INT8',
+  4: 'UINT16',
+  5: 'INT16',
+  6: 'INT32',
+  7: 'INT64',
+  8: 'STRING',
+  9: 'BOOL',
+  10: 'FLOAT16',
+  11: 'DOUBLE',
+  12: 'UINT32',
+  13: 'UINT64',
+  14: 'COMPLEX64',
+  15: 'COMPLEX128',
+  16: 'BFLOAT16',
+  17: 'FLOAT8E4M3FN',
+  18: 'FLOAT8E4M3FNUZ',
+  19: 'FLOAT8E5M2',
+  20: 'FLOAT8E5M2FNUZ',
+  21: 'UINT4',
+  22: 'INT4',
+  23: 'FLOAT4E2M1',
+  24: 'FLOAT8E8M0',
 };
 
 const DTYPE_OF_CODE = new Map<number, DType>(Object.entries(ONNX_CODE).map(([d, c]) => [c, d as DType]));
@@ -91,7 +122,12 @@ export function tensorFromProto(tp: TensorProto, opts: DecodeOptions = {}): Tens
   const typedCount = typedFieldCount(tp);
   const hasRaw = tp.rawData !== null && tp.rawData !== undefined && tp.rawData.length > 0;
   if (typedCount > 1 || (typedCount === 1 && (hasRaw || tp.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL))) {
-    throw fail({ code: 'SNNC_E_TENSOR_DATA', message: `${what} stores its values in more than one field (raw_data, external data or several typed fields)`, ...where, hint: 'the file is corrupt or was written by a buggy exporter; onnx.checker refuses it too' });
+    throw fail({
+      code: 'SNNC_E_TENSOR_DATA',
+      message: `${what} stores its values in more than one field (raw_data, external data or several typed fields)`,
+      ...where,
+      hint: 'the file is corrupt or was written by a buggy exporter; onnx.checker refuses it too',
+    });
   }
 
   let raw: Uint8Array | undefined;
@@ -118,30 +154,48 @@ function typedFieldCount(tp: TensorProto): number {
 /** The typed repeated field ONNX stores this dtype in. */
 function typedField(tp: TensorProto, d: DType): readonly number[] | readonly Int64Like[] {
   switch (d) {
-    case 'float32': return tp.floatData ?? [];
-    case 'float64': return tp.doubleData ?? [];
-    case 'int64': return tp.int64Data ?? [];
-    case 'uint32': case 'uint64': return tp.uint64Data ?? [];
+    case 'float32':
+      return tp.floatData ?? [];
+    case 'float64':
+      return tp.doubleData ?? [];
+    case 'int64':
+      return tp.int64Data ?? [];
+    case 'uint32':
+    case 'uint64':
+      return tp.uint64Data ?? [];
     // int32_data carries all narrow types (and float16 as its bit pattern).
-    default: return tp.int32Data ?? [];
+    default:
+      return tp.int32Data ?? [];
   }
 }
 
 function fromTyped(d: DType, v: readonly number[] | readonly Int64Like[], n: number): TensorData {
   const num = (i: number): number => toNumber(v[i]);
   switch (d) {
-    case 'float32': return Float32Array.from({ length: n }, (_, i) => num(i));
-    case 'float64': return Float64Array.from({ length: n }, (_, i) => num(i));
-    case 'float16': return Float32Array.from({ length: n }, (_, i) => halfToFloat(num(i) & 0xffff));
-    case 'int8': return Int8Array.from({ length: n }, (_, i) => num(i));
-    case 'int16': return Int16Array.from({ length: n }, (_, i) => num(i));
-    case 'int32': return Int32Array.from({ length: n }, (_, i) => num(i));
-    case 'uint8': return Uint8Array.from({ length: n }, (_, i) => num(i));
-    case 'uint16': return Uint16Array.from({ length: n }, (_, i) => num(i));
-    case 'uint32': return Uint32Array.from({ length: n }, (_, i) => num(i));
-    case 'bool': return Uint8Array.from({ length: n }, (_, i) => (num(i) !== 0 ? 1 : 0));
-    case 'int64': return BigInt64Array.from({ length: n }, (_, i) => toBigInt(v[i]));
-    case 'uint64': return BigUint64Array.from({ length: n }, (_, i) => toBigInt(v[i], true));
+    case 'float32':
+      return Float32Array.from({ length: n }, (_, i) => num(i));
+    case 'float64':
+      return Float64Array.from({ length: n }, (_, i) => num(i));
+    case 'float16':
+      return Float32Array.from({ length: n }, (_, i) => halfToFloat(num(i) & 0xffff));
+    case 'int8':
+      return Int8Array.from({ length: n }, (_, i) => num(i));
+    case 'int16':
+      return Int16Array.from({ length: n }, (_, i) => num(i));
+    case 'int32':
+      return Int32Array.from({ length: n }, (_, i) => num(i));
+    case 'uint8':
+      return Uint8Array.from({ length: n }, (_, i) => num(i));
+    case 'uint16':
+      return Uint16Array.from({ length: n }, (_, i) => num(i));
+    case 'uint32':
+      return Uint32Array.from({ length: n }, (_, i) => num(i));
+    case 'bool':
+      return Uint8Array.from({ length: n }, (_, i) => (num(i) !== 0 ? 1 : 0));
+    case 'int64':
+      return BigInt64Array.from({ length: n }, (_, i) => toBigInt(v[i]));
+    case 'uint64':
+      return BigUint64Array.from({ length: n }, (_, i) => toBigInt(v[i], true));
   }
 }
 
@@ -151,21 +205,32 @@ function fromRaw(d: DType, raw: Uint8Array, n: number): TensorData {
   const buf = new ArrayBuffer(raw.length);
   new Uint8Array(buf).set(raw);
   switch (d) {
-    case 'float32': return new Float32Array(buf);
-    case 'float64': return new Float64Array(buf);
+    case 'float32':
+      return new Float32Array(buf);
+    case 'float64':
+      return new Float64Array(buf);
     case 'float16': {
       const h = new Uint16Array(buf);
       return Float32Array.from({ length: n }, (_, i) => halfToFloat(h[i] ?? 0));
     }
-    case 'int8': return new Int8Array(buf);
-    case 'int16': return new Int16Array(buf);
-    case 'int32': return new Int32Array(buf);
-    case 'int64': return new BigInt64Array(buf);
-    case 'uint8': return new Uint8Array(buf);
-    case 'uint16': return new Uint16Array(buf);
-    case 'uint32': return new Uint32Array(buf);
-    case 'uint64': return new BigUint64Array(buf);
-    case 'bool': return Uint8Array.from(new Uint8Array(buf), (b) => (b !== 0 ? 1 : 0));
+    case 'int8':
+      return new Int8Array(buf);
+    case 'int16':
+      return new Int16Array(buf);
+    case 'int32':
+      return new Int32Array(buf);
+    case 'int64':
+      return new BigInt64Array(buf);
+    case 'uint8':
+      return new Uint8Array(buf);
+    case 'uint16':
+      return new Uint16Array(buf);
+    case 'uint32':
+      return new Uint32Array(buf);
+    case 'uint64':
+      return new BigUint64Array(buf);
+    case 'bool':
+      return Uint8Array.from(new Uint8Array(buf), (b) => (b !== 0 ? 1 : 0));
   }
 }
 

@@ -36,44 +36,88 @@ function attributes(n: Node): AttributeProto[] {
       const w = n.attrs;
       return [
         // An empty kernel_shape means "take it from W" in the IR; ONNX spells that by omission.
-        s('auto_pad', w.autoPad), ints('dilations', w.dilations), i('group', w.group),
+        s('auto_pad', w.autoPad),
+        ints('dilations', w.dilations),
+        i('group', w.group),
         ...(w.kernelShape.length > 0 ? [ints('kernel_shape', w.kernelShape)] : []),
         // ONNX forbids explicit pads together with a SAME/VALID auto_pad.
-        ...(w.autoPad === 'NOTSET' ? [ints('pads', w.pads)] : []), ints('strides', w.strides),
+        ...(w.autoPad === 'NOTSET' ? [ints('pads', w.pads)] : []),
+        ints('strides', w.strides),
       ];
     }
     case 'MaxPool': {
       const w = n.attrs;
       return [
-        s('auto_pad', w.autoPad), i('ceil_mode', w.ceilMode), ints('dilations', w.dilations), ints('kernel_shape', w.kernelShape),
-        ...(w.autoPad === 'NOTSET' ? [ints('pads', w.pads)] : []), i('storage_order', w.storageOrder), ints('strides', w.strides),
+        s('auto_pad', w.autoPad),
+        i('ceil_mode', w.ceilMode),
+        ints('dilations', w.dilations),
+        ints('kernel_shape', w.kernelShape),
+        ...(w.autoPad === 'NOTSET' ? [ints('pads', w.pads)] : []),
+        i('storage_order', w.storageOrder),
+        ints('strides', w.strides),
       ];
     }
     case 'AveragePool': {
       const w = n.attrs;
       return [
-        s('auto_pad', w.autoPad), i('ceil_mode', w.ceilMode), i('count_include_pad', w.countIncludePad),
-        ...(w.dilations.some((d) => d !== 1) ? [ints('dilations', w.dilations)] : []), ints('kernel_shape', w.kernelShape),
-        ...(w.autoPad === 'NOTSET' ? [ints('pads', w.pads)] : []), ints('strides', w.strides),
+        s('auto_pad', w.autoPad),
+        i('ceil_mode', w.ceilMode),
+        i('count_include_pad', w.countIncludePad),
+        ...(w.dilations.some((d) => d !== 1) ? [ints('dilations', w.dilations)] : []),
+        ints('kernel_shape', w.kernelShape),
+        ...(w.autoPad === 'NOTSET' ? [ints('pads', w.pads)] : []),
+        ints('strides', w.strides),
       ];
     }
-    case 'BatchNormalization': return [f('epsilon', n.attrs.epsilon)];
-    case 'LeakyRelu': return [f('alpha', n.attrs.alpha)];
-    case 'Softmax': case 'Flatten': case 'Concat': return [i('axis', n.attrs.axis)];
-    case 'Reshape': return [i('allowzero', n.attrs.allowzero)];
-    case 'Transpose': return n.attrs.perm !== undefined ? [ints('perm', n.attrs.perm)] : [];
-    case 'ReduceMax': case 'ReduceSum': case 'ReduceMean':
+    case 'BatchNormalization':
+      return [f('epsilon', n.attrs.epsilon)];
+    case 'LeakyRelu':
+      return [f('alpha', n.attrs.alpha)];
+    case 'Softmax':
+    case 'Flatten':
+    case 'Concat':
+      return [i('axis', n.attrs.axis)];
+    case 'Reshape':
+      return [i('allowzero', n.attrs.allowzero)];
+    case 'Transpose':
+      return n.attrs.perm !== undefined ? [ints('perm', n.attrs.perm)] : [];
+    case 'ReduceMax':
+    case 'ReduceSum':
+    case 'ReduceMean':
       return [i('keepdims', n.attrs.keepdims), i('noop_with_empty_axes', n.attrs.noopWithEmptyAxes)];
-    case 'Cast': return [i('to', dtypeToOnnx(n.attrs.to))];
-    case 'Pad': return [s('mode', n.attrs.mode)];
-    case 'Shape': return [i('start', n.attrs.start), ...(n.attrs.end === undefined ? [] : [i('end', n.attrs.end)])];
-    case 'Gather': return [i('axis', n.attrs.axis)];
-    case 'MatMul': case 'Relu': case 'Clip': case 'Sigmoid': case 'Tanh': case 'Exp': case 'Neg':
-    case 'GlobalAveragePool': case 'GlobalMaxPool': case 'Squeeze': case 'Unsqueeze':
-    case 'Add': case 'Sub': case 'Mul': case 'Div': case 'Max': case 'Less': case 'Where':
-    case 'CastLike': case 'Identity': case 'Dropout':
+    case 'Cast':
+      return [i('to', dtypeToOnnx(n.attrs.to))];
+    case 'Pad':
+      return [s('mode', n.attrs.mode)];
+    case 'Shape':
+      return [i('start', n.attrs.start), ...(n.attrs.end === undefined ? [] : [i('end', n.attrs.end)])];
+    case 'Gather':
+      return [i('axis', n.attrs.axis)];
+    case 'MatMul':
+    case 'Relu':
+    case 'Clip':
+    case 'Sigmoid':
+    case 'Tanh':
+    case 'Exp':
+    case 'Neg':
+    case 'GlobalAveragePool':
+    case 'GlobalMaxPool':
+    case 'Squeeze':
+    case 'Unsqueeze':
+    case 'Add':
+    case 'Sub':
+    case 'Mul':
+    case 'Div':
+    case 'Max':
+    case 'Less':
+    case 'Where':
+    case 'CastLike':
+    case 'Identity':
+    case 'Dropout':
       return [];
-    case 'IF': case 'LIF': case 'SpikeMaxPool':
+    case 'IF':
+    case 'LIF':
+    case 'SpikeMaxPool':
       return snnAttributes(n) ?? [];
   }
 }
@@ -81,7 +125,11 @@ function attributes(n: Node): AttributeProto[] {
 function valueInfo(g: Graph, name: string): ValueInfoProto {
   const v: ValueInfo | undefined = g.values.get(name);
   if (v === undefined) {
-    throw fail({ code: 'SNNC_E_VERIFY', message: `value '${name}' has no type/shape; run shape inference before exporting`, hint: 'this is a bug in the pass that produced the graph' });
+    throw fail({
+      code: 'SNNC_E_VERIFY',
+      message: `value '${name}' has no type/shape; run shape inference before exporting`,
+      hint: 'this is a bug in the pass that produced the graph',
+    });
   }
   return {
     name,
@@ -110,10 +158,7 @@ export function exportOnnx(g: Graph, opts: OnnxExportOptions = {}): Uint8Array {
   const model = onnx.ModelProto.create({
     // IR 8 pairs with opset 18, IR 9 with opset 19 (ONNX 1.13 / 1.14).
     irVersion: opset >= 19 ? 9 : 8,
-    opsetImport: [
-      { domain: '', version: opset },
-      ...(g.nodes.some(spiking) ? [{ domain: SNNC_DOMAIN, version: SNNC_DOMAIN_VERSION }] : []),
-    ],
+    opsetImport: [{ domain: '', version: opset }, ...(g.nodes.some(spiking) ? [{ domain: SNNC_DOMAIN, version: SNNC_DOMAIN_VERSION }] : [])],
     producerName: opts.producer ?? 'snnc',
     ...(opts.producerVersion !== undefined ? { producerVersion: opts.producerVersion } : {}),
     graph: {
@@ -124,7 +169,9 @@ export function exportOnnx(g: Graph, opts: OnnxExportOptions = {}): Uint8Array {
       output: g.outputs.map((k) => valueInfo(g, k)),
       valueInfo: intermediates.map((k) => valueInfo(g, k)),
     },
-    metadataProps: Object.keys(g.meta).sort().map((key) => ({ key, value: g.meta[key] ?? '' })),
+    metadataProps: Object.keys(g.meta)
+      .sort()
+      .map((key) => ({ key, value: g.meta[key] ?? '' })),
   });
   return onnx.ModelProto.encode(model).finish();
 }

@@ -36,7 +36,8 @@ export function emit(ctx: Ctx, n: NodeIn): Val {
   const node = { ...n, outputs: n.outputs ?? [n.name] } as Node;
   const lookup = (v: string): ValueInfo => {
     const info = ctx.values.get(v);
-    if (info === undefined) throw fail({ code: 'SNNC_E_UNDEFINED_VALUE', message: `value '${v}' is used before it is defined`, node: node.name, file: ctx.file });
+    if (info === undefined)
+      throw fail({ code: 'SNNC_E_UNDEFINED_VALUE', message: `value '${v}' is used before it is defined`, node: node.name, file: ctx.file });
     return info;
   };
   const outs = inferNode(node, lookup, (v) => ctx.initializers.get(v));
@@ -60,7 +61,13 @@ export function scalar(ctx: Ctx, name: string, v: number): string {
 // --- config readers -------------------------------------------------------------
 
 function attrError(layer: KerasLayer, ctx: Ctx, message: string, hint?: string): never {
-  throw fail({ code: 'SNNC_E_UNSUPPORTED_ATTR', message: `${layer.className} '${layer.name}': ${message}`, node: layer.name, file: ctx.file, ...(hint !== undefined ? { hint } : {}) });
+  throw fail({
+    code: 'SNNC_E_UNSUPPORTED_ATTR',
+    message: `${layer.className} '${layer.name}': ${message}`,
+    node: layer.name,
+    file: ctx.file,
+    ...(hint !== undefined ? { hint } : {}),
+  });
 }
 export { attrError };
 
@@ -105,13 +112,28 @@ export function weight(ctx: Ctx, layer: KerasLayer, w: string, shape: readonly n
   const exact = `${layer.name}/${w}`;
   let t = ctx.weights.get(exact) ?? ctx.weights.get(`${exact}:0`);
   if (t === undefined) {
-    for (const [k, v] of ctx.weights) if (k.endsWith(`/${exact}`) || k.endsWith(`/${exact}:0`)) { t = v; break; }
+    for (const [k, v] of ctx.weights)
+      if (k.endsWith(`/${exact}`) || k.endsWith(`/${exact}:0`)) {
+        t = v;
+        break;
+      }
   }
   if (t === undefined) {
-    throw fail({ code: 'SNNC_E_TENSOR_DATA', message: `${layer.className} '${layer.name}' has no weight '${w}' in the weights manifest`, node: layer.name, file: ctx.file, hint: `the manifest must hold '${exact}' of shape [${shape.join(', ')}]` });
+    throw fail({
+      code: 'SNNC_E_TENSOR_DATA',
+      message: `${layer.className} '${layer.name}' has no weight '${w}' in the weights manifest`,
+      node: layer.name,
+      file: ctx.file,
+      hint: `the manifest must hold '${exact}' of shape [${shape.join(', ')}]`,
+    });
   }
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]) || t.dtype !== 'float32') {
-    throw fail({ code: 'SNNC_E_TENSOR_DATA', message: `${layer.className} '${layer.name}': weight '${w}' is ${t.dtype} [${t.shape.join(', ')}], expected float32 [${shape.join(', ')}]`, node: layer.name, file: ctx.file });
+    throw fail({
+      code: 'SNNC_E_TENSOR_DATA',
+      message: `${layer.className} '${layer.name}': weight '${w}' is ${t.dtype} [${t.shape.join(', ')}], expected float32 [${shape.join(', ')}]`,
+      node: layer.name,
+      file: ctx.file,
+    });
   }
   return t;
 }
@@ -147,10 +169,14 @@ export function activation(ctx: Ctx, layer: KerasLayer, v: Val, act: string, nam
   const keep = v.hwc !== undefined ? { hwc: v.hwc } : {};
   const unary = (op: 'Relu' | 'Sigmoid' | 'Tanh'): Val => ({ ...emit(ctx, { op, name, inputs: [v.name], attrs: {} }), ...keep });
   switch (act) {
-    case 'linear': return v;
-    case 'relu': return unary('Relu');
-    case 'sigmoid': return unary('Sigmoid');
-    case 'tanh': return unary('Tanh');
+    case 'linear':
+      return v;
+    case 'relu':
+      return unary('Relu');
+    case 'sigmoid':
+      return unary('Sigmoid');
+    case 'tanh':
+      return unary('Tanh');
     case 'relu6':
       return { ...emit(ctx, { op: 'Clip', name, inputs: [v.name, scalar(ctx, `${name}/min`, 0), scalar(ctx, `${name}/max`, 6)], attrs: {} }), ...keep };
     case 'softmax': {

@@ -12,8 +12,6 @@ import type { Json, KerasLayer } from './model-json.js';
 import { isObject, parseTopology } from './model-json.js';
 import { readWeights } from './weights.js';
 
-;
-
 export interface TfjsImportOptions {
   readonly maxElements?: number;
   /** Called with every file read (model.json, then each weight shard), for watchers. */
@@ -47,7 +45,12 @@ function importModel(file: string, maxElements: number, onRead?: (path: string) 
   }
   if (!isObject(json)) throw fail({ code: 'SNNC_E_TFJS_INVALID', message: 'model.json is not a JSON object', file });
   if (json['format'] === 'graph-model') {
-    throw fail({ code: 'SNNC_E_UNSUPPORTED_OP', message: 'this is a TF.js graph model (format graph-model); only the layers format is supported', file, hint: 'convert the Keras model with --output_format tfjs_layers_model, or export it to ONNX (tf2onnx)' });
+    throw fail({
+      code: 'SNNC_E_UNSUPPORTED_OP',
+      message: 'this is a TF.js graph model (format graph-model); only the layers format is supported',
+      file,
+      hint: 'convert the Keras model with --output_format tfjs_layers_model, or export it to ONNX (tf2onnx)',
+    });
   }
   const model = parseTopology(json['modelTopology'], file);
   const ctx: Ctx = {
@@ -65,15 +68,29 @@ function importModel(file: string, maxElements: number, onRead?: (path: string) 
   while (pending.length > 0) {
     const next: KerasLayer[] = [];
     for (const layer of pending) {
-      if (!layer.inbound.every((r) => done.has(r.layer))) { next.push(layer); continue; }
-      done.set(layer.name, importLayer(ctx, layer, layer.inbound.map((r) => done.get(r.layer) as Val), inputShapes));
+      if (!layer.inbound.every((r) => done.has(r.layer))) {
+        next.push(layer);
+        continue;
+      }
+      done.set(
+        layer.name,
+        importLayer(
+          ctx,
+          layer,
+          layer.inbound.map((r) => done.get(r.layer) as Val),
+          inputShapes,
+        ),
+      );
     }
     if (next.length === pending.length) {
       const l = next[0] as KerasLayer;
       const missing = l.inbound.find((r) => !model.layers.some((x) => x.name === r.layer));
       throw fail({
         code: 'SNNC_E_TFJS_INVALID',
-        message: missing !== undefined ? `layer '${l.name}' reads from unknown layer '${missing.layer}'` : `layers ${next.map((x) => `'${x.name}'`).join(', ')} form a cycle`,
+        message:
+          missing !== undefined
+            ? `layer '${l.name}' reads from unknown layer '${missing.layer}'`
+            : `layers ${next.map((x) => `'${x.name}'`).join(', ')} form a cycle`,
         node: l.name,
         file,
       });
@@ -91,22 +108,26 @@ function importModel(file: string, maxElements: number, onRead?: (path: string) 
     const info = ctx.values.get(i.name);
     if (info !== undefined) values.set(i.name, info);
   }
-  return inferShapes({
-    name: model.name,
-    inputs: model.inputs.map((i) => i.name),
-    outputs,
-    nodes: ctx.nodes,
-    values,
-    initializers: ctx.initializers,
-    // No file path: it would make exported artifacts depend on where the model sat.
-    meta: { format: 'tfjs-layers', ...(typeof json['generatedBy'] === 'string' ? { producer: json['generatedBy'] } : {}) },
-  }, { maxElements });
+  return inferShapes(
+    {
+      name: model.name,
+      inputs: model.inputs.map((i) => i.name),
+      outputs,
+      nodes: ctx.nodes,
+      values,
+      initializers: ctx.initializers,
+      // No file path: it would make exported artifacts depend on where the model sat.
+      meta: { format: 'tfjs-layers', ...(typeof json['generatedBy'] === 'string' ? { producer: json['generatedBy'] } : {}) },
+    },
+    { maxElements },
+  );
 }
 
 function importLayer(ctx: Ctx, layer: KerasLayer, ins: readonly Val[], inputShapes: ReadonlyMap<string, readonly (number | null)[]>): Val {
   if (layer.className === 'InputLayer') {
     const shape = inputShapes.get(layer.name);
-    if (shape === undefined) throw fail({ code: 'SNNC_E_TFJS_INVALID', message: `InputLayer '${layer.name}' is not a model input`, node: layer.name, file: ctx.file });
+    if (shape === undefined)
+      throw fail({ code: 'SNNC_E_TFJS_INVALID', message: `InputLayer '${layer.name}' is not a model input`, node: layer.name, file: ctx.file });
     return inputLayer(ctx, layer, shape);
   }
   const importer = LAYERS[layer.className];

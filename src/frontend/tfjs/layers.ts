@@ -5,7 +5,22 @@ import { fail } from '../../errors.js';
 import { avgPoolAttrs, convAttrs, maxPoolAttrs } from '../../ir/build.js';
 import type { Dim } from '../../ir/types.js';
 import type { Ctx, Val } from './context.js';
-import { activation, addInit, attrError, cfgBool, cfgNum, cfgPair, cfgStr, emit, gemmAttrs, hwcToChw, materialize, requireChannelsLast, scalar, weight } from './context.js';
+import {
+  activation,
+  addInit,
+  attrError,
+  cfgBool,
+  cfgNum,
+  cfgPair,
+  cfgStr,
+  emit,
+  gemmAttrs,
+  hwcToChw,
+  materialize,
+  requireChannelsLast,
+  scalar,
+  weight,
+} from './context.js';
 import type { KerasLayer } from './model-json.js';
 
 type Importer = (ctx: Ctx, layer: KerasLayer, ins: readonly Val[]) => Val;
@@ -13,7 +28,12 @@ type Importer = (ctx: Ctx, layer: KerasLayer, ins: readonly Val[]) => Val;
 function one(ctx: Ctx, layer: KerasLayer, ins: readonly Val[]): Val {
   const v = ins[0];
   if (ins.length !== 1 || v === undefined) {
-    throw fail({ code: 'SNNC_E_TFJS_INVALID', message: `${layer.className} '${layer.name}' takes one input, got ${ins.length}`, node: layer.name, file: ctx.file });
+    throw fail({
+      code: 'SNNC_E_TFJS_INVALID',
+      message: `${layer.className} '${layer.name}' takes one input, got ${ins.length}`,
+      node: layer.name,
+      file: ctx.file,
+    });
   }
   return v;
 }
@@ -23,13 +43,25 @@ function image(ctx: Ctx, layer: KerasLayer, ins: readonly Val[]): { v: Val; c: n
   const v = one(ctx, layer, ins);
   const [, c, h, w] = v.shape;
   if (v.shape.length !== 4 || typeof c !== 'number' || typeof h !== 'number' || typeof w !== 'number') {
-    throw fail({ code: 'SNNC_E_BAD_SHAPE', message: `${layer.className} '${layer.name}' needs a 4-D image input with known height, width and channels, got [${v.shape.join(', ')}] (NCHW)`, node: layer.name, file: ctx.file });
+    throw fail({
+      code: 'SNNC_E_BAD_SHAPE',
+      message: `${layer.className} '${layer.name}' needs a 4-D image input with known height, width and channels, got [${v.shape.join(', ')}] (NCHW)`,
+      node: layer.name,
+      file: ctx.file,
+    });
   }
   return { v, c, h, w };
 }
 
 /** Keras padding ('valid' | 'same', TF's rule: extra padding at the end) as ONNX pads. */
-function pads(ctx: Ctx, layer: KerasLayer, inHW: readonly [number, number], k: readonly [number, number], s: readonly [number, number], d: readonly [number, number] = [1, 1]): number[] {
+function pads(
+  ctx: Ctx,
+  layer: KerasLayer,
+  inHW: readonly [number, number],
+  k: readonly [number, number],
+  s: readonly [number, number],
+  d: readonly [number, number] = [1, 1],
+): number[] {
   const mode = cfgStr(layer, ctx, 'padding', 'valid');
   if (mode === 'valid') return [0, 0, 0, 0];
   if (mode !== 'same') attrError(layer, ctx, `padding '${mode}' is not supported`, "use 'valid' or 'same'");
@@ -64,9 +96,12 @@ function conv2d(ctx: Ctx, layer: KerasLayer, ins: readonly Val[], depthwise: boo
     group = c;
     // [kh, kw, C, M] → OIHW [C·M, 1, kh, kw], output channel c·M + m (TF's order).
     wt = new Float32Array(cout * kh * kw);
-    for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let ci = 0; ci < c; ci++) for (let mi = 0; mi < m; mi++) {
-      wt[((ci * m + mi) * kh + y) * kw + x] = src[((y * kw + x) * c + ci) * m + mi] ?? 0;
-    }
+    for (let y = 0; y < kh; y++)
+      for (let x = 0; x < kw; x++)
+        for (let ci = 0; ci < c; ci++)
+          for (let mi = 0; mi < m; mi++) {
+            wt[((ci * m + mi) * kh + y) * kw + x] = src[((y * kw + x) * c + ci) * m + mi] ?? 0;
+          }
   } else {
     group = cfgNum(layer, ctx, 'groups', 1);
     if (!Number.isSafeInteger(group) || group < 1 || c % group !== 0) attrError(layer, ctx, `groups ${group} does not divide ${c} input channels`);
@@ -75,9 +110,12 @@ function conv2d(ctx: Ctx, layer: KerasLayer, ins: readonly Val[], depthwise: boo
     const src = weight(ctx, layer, 'kernel', [kh, kw, cin, cout]).data as Float32Array;
     // HWIO → OIHW
     wt = new Float32Array(cout * cin * kh * kw);
-    for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) {
-      wt[((o * cin + i) * kh + y) * kw + x] = src[((y * kw + x) * cin + i) * cout + o] ?? 0;
-    }
+    for (let y = 0; y < kh; y++)
+      for (let x = 0; x < kw; x++)
+        for (let i = 0; i < cin; i++)
+          for (let o = 0; o < cout; o++) {
+            wt[((o * cin + i) * kh + y) * kw + x] = src[((y * kw + x) * cin + i) * cout + o] ?? 0;
+          }
   }
   const inputs = [v.name, addInit(ctx, `${layer.name}/kernel`, { dtype: 'float32', shape: [cout, depthwise ? 1 : c / group, kh, kw], data: wt })];
   if (cfgBool(layer, 'use_bias', true)) inputs.push(addInit(ctx, `${layer.name}/bias`, weight(ctx, layer, 'bias', [cout])));
@@ -91,7 +129,13 @@ function dense(ctx: Ctx, layer: KerasLayer, ins: readonly Val[]): Val {
   const v = one(ctx, layer, ins);
   const fin = v.shape[1];
   if (v.shape.length !== 2 || typeof fin !== 'number') {
-    throw fail({ code: 'SNNC_E_UNSUPPORTED_OP', message: `Dense '${layer.name}' on a ${v.shape.length}-D input is not supported (only [batch, features])`, node: layer.name, file: ctx.file, hint: 'add a Flatten before the Dense layer' });
+    throw fail({
+      code: 'SNNC_E_UNSUPPORTED_OP',
+      message: `Dense '${layer.name}' on a ${v.shape.length}-D input is not supported (only [batch, features])`,
+      node: layer.name,
+      file: ctx.file,
+      hint: 'add a Flatten before the Dense layer',
+    });
   }
   const units = cfgNum(layer, ctx, 'units', 0);
   let k = weight(ctx, layer, 'kernel', [fin, units]).data as Float32Array;
@@ -110,13 +154,18 @@ function batchNorm(ctx: Ctx, layer: KerasLayer, ins: readonly Val[]): Val {
   const v = one(ctx, layer, ins);
   const rank = v.shape.length;
   const axisJson = layer.config['axis'];
-  const axis = Array.isArray(axisJson) && axisJson.length === 1 ? axisJson[0] : axisJson ?? -1;
+  const axis = Array.isArray(axisJson) && axisJson.length === 1 ? axisJson[0] : (axisJson ?? -1);
   if (typeof axis !== 'number' || !(axis === -1 || axis === rank - 1)) {
     attrError(layer, ctx, `axis ${JSON.stringify(axisJson)} is not the channel axis`, 'only normalization over the last (channel) axis is supported');
   }
   const ch = v.shape[1];
   if ((rank !== 2 && rank !== 4) || typeof ch !== 'number') {
-    throw fail({ code: 'SNNC_E_BAD_SHAPE', message: `BatchNormalization '${layer.name}' needs a [N, C] or [N, C, H, W] input with known C, got [${v.shape.join(', ')}]`, node: layer.name, file: ctx.file });
+    throw fail({
+      code: 'SNNC_E_BAD_SHAPE',
+      message: `BatchNormalization '${layer.name}' needs a [N, C] or [N, C, H, W] input with known C, got [${v.shape.join(', ')}]`,
+      node: layer.name,
+      file: ctx.file,
+    });
   }
   const get = (w: string, present: boolean, fill: number): Float32Array => {
     const t = present ? (weight(ctx, layer, w, [ch]).data as Float32Array) : new Float32Array(ch).fill(fill);
@@ -142,7 +191,8 @@ function pool(ctx: Ctx, layer: KerasLayer, ins: readonly Val[], max: boolean): V
   const p = pads(ctx, layer, [h, w], k, s);
   // Keras 'same' average pooling divides by the number of real (unpadded) pixels.
   const attrs = max ? maxPoolAttrs({ kernelShape: k, strides: s, pads: p }) : avgPoolAttrs({ kernelShape: k, strides: s, pads: p, countIncludePad: false });
-  return max ? emit(ctx, { op: 'MaxPool', name: layer.name, inputs: [v.name], attrs: attrs as ReturnType<typeof maxPoolAttrs> })
+  return max
+    ? emit(ctx, { op: 'MaxPool', name: layer.name, inputs: [v.name], attrs: attrs as ReturnType<typeof maxPoolAttrs> })
     : emit(ctx, { op: 'AveragePool', name: layer.name, inputs: [v.name], attrs: attrs as ReturnType<typeof avgPoolAttrs> });
 }
 
@@ -162,7 +212,12 @@ function flatten(ctx: Ctx, layer: KerasLayer, ins: readonly Val[]): Val {
   const [, c, h, w] = v.shape;
   if (cfgStr(layer, ctx, 'data_format', 'channels_last') === 'channels_first' || v.shape.length !== 4) return out;
   if (typeof c !== 'number' || typeof h !== 'number' || typeof w !== 'number') {
-    throw fail({ code: 'SNNC_E_BAD_SHAPE', message: `Flatten '${layer.name}' needs known channels, height and width, got [${v.shape.join(', ')}]`, node: layer.name, file: ctx.file });
+    throw fail({
+      code: 'SNNC_E_BAD_SHAPE',
+      message: `Flatten '${layer.name}' needs known channels, height and width, got [${v.shape.join(', ')}]`,
+      node: layer.name,
+      file: ctx.file,
+    });
   }
   // With one channel or a 1×1 map the HWC and CHW orders coincide.
   return c > 1 && h * w > 1 ? { ...out, hwc: [c, h, w] } : out;
@@ -210,14 +265,27 @@ function concat(ctx: Ctx, layer: KerasLayer, ins: readonly Val[]): Val {
 function input(ctx: Ctx, layer: KerasLayer, batchShape: readonly (number | null)[]): Val {
   const [b, ...rest] = batchShape;
   if (rest.some((d) => d === null)) {
-    throw fail({ code: 'SNNC_E_DYNAMIC', message: `input '${layer.name}' has unknown non-batch dimensions [${batchShape.map(String).join(', ')}]`, node: layer.name, file: ctx.file, hint: 'give the InputLayer a full shape' });
+    throw fail({
+      code: 'SNNC_E_DYNAMIC',
+      message: `input '${layer.name}' has unknown non-batch dimensions [${batchShape.map(String).join(', ')}]`,
+      node: layer.name,
+      file: ctx.file,
+      hint: 'give the InputLayer a full shape',
+    });
   }
   const batch: Dim = b ?? 'N';
   let shape: Dim[];
-  if (rest.length === 3) shape = [batch, rest[2] as number, rest[0] as number, rest[1] as number]; // NHWC → NCHW
+  if (rest.length === 3)
+    shape = [batch, rest[2] as number, rest[0] as number, rest[1] as number]; // NHWC → NCHW
   else if (rest.length === 1) shape = [batch, rest[0] as number];
   else {
-    throw fail({ code: 'SNNC_E_UNSUPPORTED_OP', message: `input '${layer.name}' of rank ${batchShape.length} is not supported`, node: layer.name, file: ctx.file, hint: 'inputs must be images [batch, H, W, C] or vectors [batch, F]' });
+    throw fail({
+      code: 'SNNC_E_UNSUPPORTED_OP',
+      message: `input '${layer.name}' of rank ${batchShape.length} is not supported`,
+      node: layer.name,
+      file: ctx.file,
+      hint: 'inputs must be images [batch, H, W, C] or vectors [batch, F]',
+    });
   }
   ctx.values.set(layer.name, { name: layer.name, dtype: 'float32', shape });
   return { name: layer.name, shape };

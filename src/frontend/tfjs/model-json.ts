@@ -38,7 +38,13 @@ export function isObject(x: Json | undefined): x is JsonObject {
 
 export function parseTopology(topology: Json | undefined, file: string): KerasModel {
   const bad = (message: string, node?: string): never => {
-    throw fail({ code: 'SNNC_E_TFJS_INVALID', message, file, ...(node !== undefined ? { node } : {}), hint: 'save the model with model.save() in TF.js or convert it with tensorflowjs_converter --output_format tfjs_layers_model' });
+    throw fail({
+      code: 'SNNC_E_TFJS_INVALID',
+      message,
+      file,
+      ...(node !== undefined ? { node } : {}),
+      hint: 'save the model with model.save() in TF.js or convert it with tensorflowjs_converter --output_format tfjs_layers_model',
+    });
   };
   let top = isObject(topology) ? topology : bad('modelTopology is missing or not an object');
   if (isObject(top['model_config'])) top = top['model_config'];
@@ -49,7 +55,12 @@ export function parseTopology(topology: Json | undefined, file: string): KerasMo
   const name = isObject(cfg) && typeof cfg['name'] === 'string' ? cfg['name'] : 'model';
   const raw = layersJson.map((l, i) => {
     if (!isObject(l) || typeof l['class_name'] !== 'string' || !isObject(l['config'])) return bad(`layer ${i} has no class_name or config`);
-    const lname = typeof l['config']['name'] === 'string' ? l['config']['name'] : typeof l['name'] === 'string' ? l['name'] : bad(`layer ${i} (${l['class_name']}) has no name`);
+    const lname =
+      typeof l['config']['name'] === 'string'
+        ? l['config']['name']
+        : typeof l['name'] === 'string'
+          ? l['name']
+          : bad(`layer ${i} (${l['class_name']}) has no name`);
     return { className: l['class_name'], name: lname, config: l['config'], json: l };
   });
   const seen = new Set<string>();
@@ -57,7 +68,13 @@ export function parseTopology(topology: Json | undefined, file: string): KerasMo
     if (seen.has(l.name)) bad(`two layers are named '${l.name}'`, l.name);
     seen.add(l.name);
     if (['Sequential', 'Model', 'Functional'].includes(l.className)) {
-      throw fail({ code: 'SNNC_E_UNSUPPORTED_OP', message: `layer '${l.name}' is a nested ${l.className}; nested models are not supported`, node: l.name, file, hint: 'flatten the model into one Sequential or functional model before saving' });
+      throw fail({
+        code: 'SNNC_E_UNSUPPORTED_OP',
+        message: `layer '${l.name}' is a nested ${l.className}; nested models are not supported`,
+        node: l.name,
+        file,
+        hint: 'flatten the model into one Sequential or functional model before saving',
+      });
     }
   }
 
@@ -86,14 +103,25 @@ export function parseTopology(topology: Json | undefined, file: string): KerasMo
   }
 
   if (cls !== 'Model' && cls !== 'Functional') {
-    throw fail({ code: 'SNNC_E_UNSUPPORTED_OP', message: `model class '${String(cls)}' is not supported`, file, hint: 'use a Sequential or functional (Model) topology' });
+    throw fail({
+      code: 'SNNC_E_UNSUPPORTED_OP',
+      message: `model class '${String(cls)}' is not supported`,
+      file,
+      hint: 'use a Sequential or functional (Model) topology',
+    });
   }
   const c = isObject(cfg) ? cfg : bad('functional model config is not an object');
   const layers = raw.map((l): KerasLayer => {
     const nodes = l.json['inbound_nodes'];
     const list = Array.isArray(nodes) ? nodes : [];
     if (list.length > 1) {
-      throw fail({ code: 'SNNC_E_UNSUPPORTED_OP', message: `layer '${l.name}' is called ${list.length} times (shared weights); shared layers are not supported`, node: l.name, file, hint: 'use a separate layer for each call' });
+      throw fail({
+        code: 'SNNC_E_UNSUPPORTED_OP',
+        message: `layer '${l.name}' is called ${list.length} times (shared weights); shared layers are not supported`,
+        node: l.name,
+        file,
+        hint: 'use a separate layer for each call',
+      });
     }
     const inbound: TensorRef[] = [];
     if (list[0] !== undefined) collectRefs(list[0], inbound);
@@ -103,7 +131,8 @@ export function parseTopology(topology: Json | undefined, file: string): KerasMo
   const refs = (key: string): TensorRef[] => {
     const out: TensorRef[] = [];
     const v = c[key];
-    if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string') collectRefs([v], out); // Keras 3 single tensor
+    if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string')
+      collectRefs([v], out); // Keras 3 single tensor
     else if (v !== undefined) collectRefs(v, out);
     if (out.length === 0) bad(`functional model config has no ${key}`);
     return out;
@@ -127,7 +156,10 @@ function collectRefs(x: Json, out: TensorRef[]): void {
     for (const y of x) collectRefs(y, out);
   } else if (isObject(x)) {
     const hist = isObject(x['config']) ? x['config']['keras_history'] : undefined;
-    if (Array.isArray(hist)) { collectRefs(hist, out); return; }
+    if (Array.isArray(hist)) {
+      collectRefs(hist, out);
+      return;
+    }
     // Keras 3: {args: [...], kwargs: {...}}; only args carry tensors we follow.
     if (x['args'] !== undefined) collectRefs(x['args'], out);
   }

@@ -20,11 +20,13 @@ export function readWeights(manifest: Json | undefined, modelJson: string, maxEl
   const out = new Map<string, Tensor>();
   const dir = dirname(modelJson);
   for (const [gi, group] of (manifest as Json[]).entries()) {
-    if (!isObject(group) || !Array.isArray(group['paths']) || !Array.isArray(group['weights'])) return invalid(`weightsManifest group ${gi} lacks paths or weights`);
+    if (!isObject(group) || !Array.isArray(group['paths']) || !Array.isArray(group['weights']))
+      return invalid(`weightsManifest group ${gi} lacks paths or weights`);
     const bytes = concat(group['paths'].map((p) => readShard(p, dir, file, onRead)));
     let at = 0;
     for (const w of group['weights']) {
-      if (!isObject(w) || typeof w['name'] !== 'string' || !Array.isArray(w['shape']) || typeof w['dtype'] !== 'string') return invalid(`a weight of group ${gi} lacks name, shape or dtype`);
+      if (!isObject(w) || typeof w['name'] !== 'string' || !Array.isArray(w['shape']) || typeof w['dtype'] !== 'string')
+        return invalid(`a weight of group ${gi} lacks name, shape or dtype`);
       const name = w['name'];
       const shape = w['shape'].map((d) => (typeof d === 'number' ? d : -1));
       const n = shapeSize(shape, maxElements, { file, node: name });
@@ -32,11 +34,21 @@ export function readWeights(manifest: Json | undefined, modelJson: string, maxEl
       const stored = q !== undefined ? String(q['dtype']) : w['dtype'];
       const width = stored === 'float32' || stored === 'int32' ? 4 : stored === 'uint16' || stored === 'float16' ? 2 : stored === 'uint8' ? 1 : 0;
       if (width === 0 || (w['dtype'] !== 'float32' && w['dtype'] !== 'int32')) {
-        throw fail({ code: 'SNNC_E_UNSUPPORTED_DTYPE', message: `weight '${name}' has dtype ${w['dtype']}${q !== undefined ? ` quantized as ${stored}` : ''}`, file, hint: 'float32 and int32 weights (optionally uint8/uint16/float16-quantized) are supported' });
+        throw fail({
+          code: 'SNNC_E_UNSUPPORTED_DTYPE',
+          message: `weight '${name}' has dtype ${w['dtype']}${q !== undefined ? ` quantized as ${stored}` : ''}`,
+          file,
+          hint: 'float32 and int32 weights (optionally uint8/uint16/float16-quantized) are supported',
+        });
       }
       const end = at + n * width;
       if (end > bytes.length) {
-        throw fail({ code: 'SNNC_E_TENSOR_DATA', message: `weight '${name}' [${shape.join(', ')}] needs bytes ${at}..${end} but the shards of group ${gi} hold ${bytes.length}`, file, hint: 'the weight files are truncated or do not belong to this model.json' });
+        throw fail({
+          code: 'SNNC_E_TENSOR_DATA',
+          message: `weight '${name}' [${shape.join(', ')}] needs bytes ${at}..${end} but the shards of group ${gi} hold ${bytes.length}`,
+          file,
+          hint: 'the weight files are truncated or do not belong to this model.json',
+        });
       }
       const raw = new Uint8Array(bytes.subarray(at, end)).buffer; // a private, aligned copy
       out.set(name, { dtype: w['dtype'] === 'int32' ? 'int32' : 'float32', shape, data: decode(raw, stored, n, q) });
@@ -65,7 +77,12 @@ function decode(raw: ArrayBuffer, stored: string, n: number, q: { [k: string]: J
 /** A shard path must stay inside the model folder, also after following symlinks. */
 function readShard(p: Json, dir: string, file: string, onRead?: (path: string) => void): Uint8Array {
   const escape = (why: string): never => {
-    throw fail({ code: 'SNNC_E_EXTERNAL_DATA', message: `weight shard '${String(p)}' ${why}`, file, hint: 'keep the weight shards next to model.json and name them relative to it' });
+    throw fail({
+      code: 'SNNC_E_EXTERNAL_DATA',
+      message: `weight shard '${String(p)}' ${why}`,
+      file,
+      hint: 'keep the weight shards next to model.json and name them relative to it',
+    });
   };
   if (typeof p !== 'string' || p === '') return escape('is not a file name');
   if (isAbsolute(p) || p.includes('\\')) escape('is an absolute path');
@@ -73,7 +90,12 @@ function readShard(p: Json, dir: string, file: string, onRead?: (path: string) =
   const rel = relative(dir, full);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) escape('points outside the model folder');
   if (!existsSync(full)) {
-    throw fail({ code: 'SNNC_E_TENSOR_DATA', message: `weight shard '${p}' is missing`, file, hint: 'copy every group*-shard*of*.bin file listed in model.json next to it' });
+    throw fail({
+      code: 'SNNC_E_TENSOR_DATA',
+      message: `weight shard '${p}' is missing`,
+      file,
+      hint: 'copy every group*-shard*of*.bin file listed in model.json next to it',
+    });
   }
   const real = realpathSync(full);
   const realDir = realpathSync(dir);
@@ -91,6 +113,9 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   if (parts.length === 1 && parts[0] !== undefined) return parts[0];
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }

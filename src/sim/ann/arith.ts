@@ -10,7 +10,14 @@ import { alloc, dtypeErr, elems, isBigData, nodeError, req, roundHalfInPlace } f
 import { planBroadcast } from './broadcast.js';
 import type { RowPlan } from './broadcast.js';
 
-const enum Op { Add, Sub, Mul, Div, Max, Less }
+const enum Op {
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Max,
+  Less,
+}
 
 function sameDtype(node: Node, a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype) {
@@ -79,12 +86,24 @@ function bigRows(op: Op, p: RowPlan, a: BigData, b: BigData, o: BigData | Uint8A
       const x = a[ia] as bigint;
       const y = b[ib] as bigint;
       switch (op) {
-        case Op.Add: ob[o0 + t] = x + y; break;
-        case Op.Sub: ob[o0 + t] = x - y; break;
-        case Op.Mul: ob[o0 + t] = x * y; break;
-        case Op.Div: ob[o0 + t] = y === 0n ? 0n : x / y; break;
-        case Op.Max: ob[o0 + t] = x > y ? x : y; break;
-        case Op.Less: (o as Uint8Array)[o0 + t] = x < y ? 1 : 0; break;
+        case Op.Add:
+          ob[o0 + t] = x + y;
+          break;
+        case Op.Sub:
+          ob[o0 + t] = x - y;
+          break;
+        case Op.Mul:
+          ob[o0 + t] = x * y;
+          break;
+        case Op.Div:
+          ob[o0 + t] = y === 0n ? 0n : x / y;
+          break;
+        case Op.Max:
+          ob[o0 + t] = x > y ? x : y;
+          break;
+        case Op.Less:
+          (o as Uint8Array)[o0 + t] = x < y ? 1 : 0;
+          break;
       }
     }
   }

@@ -43,10 +43,14 @@ export function planBroadcast(node: Node, shapes: readonly (readonly number[])[]
     const mergeable = k >= 0 && strides.every((st, j) => (ds[j] as number[])[k] === (st[i] as number) * d);
     if (mergeable) {
       dims[k] = (dims[k] as number) * d;
-      strides.forEach((st, j) => { (ds[j] as number[])[k] = st[i] as number; });
+      strides.forEach((st, j) => {
+        (ds[j] as number[])[k] = st[i] as number;
+      });
     } else {
       dims.push(d);
-      strides.forEach((st, j) => { (ds[j] as number[]).push(st[i] as number); });
+      strides.forEach((st, j) => {
+        (ds[j] as number[]).push(st[i] as number);
+      });
     }
   }
   const rowLen = dims.length > 0 ? (dims[dims.length - 1] as number) : 1;

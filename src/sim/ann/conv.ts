@@ -98,8 +98,7 @@ function im2col(x: FArr, xOff: number, cg: number, g: Geom3, col: FArr): void {
 }
 
 function isPointwise(g: Geom3): boolean {
-  return g.k.every((v) => v === 1) && g.s.every((v) => v === 1) && g.pb.every((v) => v === 0)
-    && g.outS.every((v, i) => v === g.inS[i]);
+  return g.k.every((v) => v === 1) && g.s.every((v) => v === 1) && g.pb.every((v) => v === 0) && g.outS.every((v, i) => v === g.inS[i]);
 }
 
 export const conv: Kernel<'Conv'> = (node, inputs, ctx) => {

@@ -6,7 +6,14 @@ import { isFloat } from '../../ir/dtype.js';
 import type { BigData, FloatData, Kernel, NumData, RunCtx } from './kernel.js';
 import { alloc, dtypeErr, isBigData, nodeError, readScalar, req, roundHalfInPlace, shapeErr, view } from './kernel.js';
 
-const enum U { Relu, Sigmoid, Tanh, Exp, Neg, Leaky }
+const enum U {
+  Relu,
+  Sigmoid,
+  Tanh,
+  Exp,
+  Neg,
+  Leaky,
+}
 
 function unary(node: Node, u: U, x: Tensor, ctx: RunCtx, alpha = 0): Tensor {
   const floatOnly = u === U.Sigmoid || u === U.Tanh || u === U.Exp || u === U.Leaky;
@@ -29,17 +36,26 @@ function unary(node: Node, u: U, x: Tensor, ctx: RunCtx, alpha = 0): Tensor {
   switch (u) {
     case U.Relu:
       // `v < 0 ? 0 : v` keeps NaN, like numpy maximum(x, 0).
-      for (let i = 0; i < n; i++) { const v = xd[i] as number; yd[i] = v < 0 ? 0 : v; }
+      for (let i = 0; i < n; i++) {
+        const v = xd[i] as number;
+        yd[i] = v < 0 ? 0 : v;
+      }
       break;
     case U.Leaky:
-      for (let i = 0; i < n; i++) { const v = xd[i] as number; yd[i] = v < 0 ? alpha * v : v; }
+      for (let i = 0; i < n; i++) {
+        const v = xd[i] as number;
+        yd[i] = v < 0 ? alpha * v : v;
+      }
       break;
     case U.Sigmoid:
       // Two forms so exp never overflows: for v < 0 use e^v / (1 + e^v).
       for (let i = 0; i < n; i++) {
         const v = xd[i] as number;
         if (v >= 0) yd[i] = 1 / (1 + Math.exp(-v));
-        else { const e = Math.exp(v); yd[i] = e / (1 + e); }
+        else {
+          const e = Math.exp(v);
+          yd[i] = e / (1 + e);
+        }
       }
       break;
     case U.Tanh:
@@ -149,8 +165,12 @@ export const dropout: Kernel<'Dropout'> = (node, inputs, ctx) => {
   if (training !== undefined && Number(readScalar(node, training, 'training_mode')) !== 0) {
     const r = ratio === undefined ? 0.5 : Number(readScalar(node, ratio, 'ratio'));
     if (r !== 0) {
-      throw nodeError(node, 'SNNC_E_UNSUPPORTED_ATTR', `training_mode is true with ratio ${r}; only inference (or ratio 0) is supported`,
-        'export the model in eval mode (model.eval())');
+      throw nodeError(
+        node,
+        'SNNC_E_UNSUPPORTED_ATTR',
+        `training_mode is true with ratio ${r}; only inference (or ratio 0) is supported`,
+        'export the model in eval mode (model.eval())',
+      );
     }
   }
   const out: Tensor[] = [view(x, x.shape)];

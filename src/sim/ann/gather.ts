@@ -10,7 +10,9 @@ export const shape: Kernel<'Shape'> = (node, inputs, ctx) => {
   const [start, end] = shapeSlice(x.shape.length, node.attrs.start, node.attrs.end);
   const dims = x.shape.slice(start, Math.max(start, end));
   const y = alloc(node, 'int64', [dims.length], ctx);
-  dims.forEach((d, i) => { (y.data as BigInt64Array)[i] = BigInt(d); });
+  dims.forEach((d, i) => {
+    (y.data as BigInt64Array)[i] = BigInt(d);
+  });
   return [y];
 };
 

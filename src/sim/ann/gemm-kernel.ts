@@ -19,14 +19,30 @@ export type FArr = Float32Array | Float64Array;
 const BLOCK_ELEMS = 32768;
 
 export function gemmNT(
-  m: number, n: number, k: number,
-  a: FArr, aOff: number, lda: number,
-  b: FArr, bOff: number, ldb: number,
-  c: FArr, cOff: number, ldc: number,
-  alpha: number, accumulate: boolean, exact = false,
+  m: number,
+  n: number,
+  k: number,
+  a: FArr,
+  aOff: number,
+  lda: number,
+  b: FArr,
+  bOff: number,
+  ldb: number,
+  c: FArr,
+  cOff: number,
+  ldc: number,
+  alpha: number,
+  accumulate: boolean,
+  exact = false,
 ): void {
-  if (!exact && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array
-    && sgemm('nt', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)) return;
+  if (
+    !exact &&
+    a instanceof Float32Array &&
+    b instanceof Float32Array &&
+    c instanceof Float32Array &&
+    sgemm('nt', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)
+  )
+    return;
   gemmNTLoops(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate);
 }
 
@@ -38,35 +54,69 @@ export function gemmNT(
  * in L2 across all rows of A.
  */
 export function gemmNN(
-  m: number, n: number, k: number,
-  a: FArr, aOff: number, lda: number,
-  b: FArr, bOff: number, ldb: number,
-  c: FArr, cOff: number, ldc: number,
-  alpha: number, accumulate: boolean, exact = false,
+  m: number,
+  n: number,
+  k: number,
+  a: FArr,
+  aOff: number,
+  lda: number,
+  b: FArr,
+  bOff: number,
+  ldb: number,
+  c: FArr,
+  cOff: number,
+  ldc: number,
+  alpha: number,
+  accumulate: boolean,
+  exact = false,
 ): void {
-  if (!exact && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array
-    && sgemm('nn', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)) return;
+  if (
+    !exact &&
+    a instanceof Float32Array &&
+    b instanceof Float32Array &&
+    c instanceof Float32Array &&
+    sgemm('nn', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)
+  )
+    return;
   gemmNNLoops(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate);
 }
 
 /** gemmNT in TS, summing in float64 (the fallback; exported for tests). */
 export function gemmNTLoops(
-  m: number, n: number, k: number,
-  a: FArr, aOff: number, lda: number,
-  b: FArr, bOff: number, ldb: number,
-  c: FArr, cOff: number, ldc: number,
-  alpha: number, accumulate: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: FArr,
+  aOff: number,
+  lda: number,
+  b: FArr,
+  bOff: number,
+  ldb: number,
+  c: FArr,
+  cOff: number,
+  ldc: number,
+  alpha: number,
+  accumulate: boolean,
 ): void {
   gemmLoops(m, n, k, a, aOff, lda, b, bOff, ldb, 1, c, cOff, ldc, alpha, accumulate);
 }
 
 /** gemmNN in TS, summing in float64 (the fallback; exported for tests). */
 export function gemmNNLoops(
-  m: number, n: number, k: number,
-  a: FArr, aOff: number, lda: number,
-  b: FArr, bOff: number, ldb: number,
-  c: FArr, cOff: number, ldc: number,
-  alpha: number, accumulate: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: FArr,
+  aOff: number,
+  lda: number,
+  b: FArr,
+  bOff: number,
+  ldb: number,
+  c: FArr,
+  cOff: number,
+  ldc: number,
+  alpha: number,
+  accumulate: boolean,
 ): void {
   gemmLoops(m, n, k, a, aOff, lda, b, bOff, 1, ldb, c, cOff, ldc, alpha, accumulate);
 }
@@ -79,11 +129,21 @@ export function gemmNNLoops(
  * in L2 while every row of A passes over them.
  */
 function gemmLoops(
-  m: number, n: number, k: number,
-  a: FArr, aOff: number, lda: number,
-  b: FArr, bOff: number, sj: number, sp: number,
-  c: FArr, cOff: number, ldc: number,
-  alpha: number, accumulate: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: FArr,
+  aOff: number,
+  lda: number,
+  b: FArr,
+  bOff: number,
+  sj: number,
+  sp: number,
+  c: FArr,
+  cOff: number,
+  ldc: number,
+  alpha: number,
+  accumulate: boolean,
 ): void {
   const jb = Math.max(4, Math.floor(BLOCK_ELEMS / Math.max(1, k)) & ~3);
   for (let j0 = 0; j0 < n; j0 += jb) {
@@ -100,8 +160,14 @@ function gemmLoops(
         const r1 = r0 + sj;
         const r2 = r1 + sj;
         const r3 = r2 + sj;
-        let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
-        let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+        let s00 = 0,
+          s01 = 0,
+          s02 = 0,
+          s03 = 0;
+        let s10 = 0,
+          s11 = 0,
+          s12 = 0,
+          s13 = 0;
         for (let p = 0, q = 0; p < k; p++, q += sp) {
           const x0 = a[ra0 + p] as number;
           const x1 = a[ra1 + p] as number;
@@ -109,14 +175,27 @@ function gemmLoops(
           const y1 = b[r1 + q] as number;
           const y2 = b[r2 + q] as number;
           const y3 = b[r3 + q] as number;
-          s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
-          s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+          s00 += x0 * y0;
+          s01 += x0 * y1;
+          s02 += x0 * y2;
+          s03 += x0 * y3;
+          s10 += x1 * y0;
+          s11 += x1 * y1;
+          s12 += x1 * y2;
+          s13 += x1 * y3;
         }
-        c[rc0 + j] = accumulate ? (c[rc0 + j] as number) + alpha * s00 : alpha * s00; c[rc0 + j + 1] = accumulate ? (c[rc0 + j + 1] as number) + alpha * s01 : alpha * s01; c[rc0 + j + 2] = accumulate ? (c[rc0 + j + 2] as number) + alpha * s02 : alpha * s02; c[rc0 + j + 3] = accumulate ? (c[rc0 + j + 3] as number) + alpha * s03 : alpha * s03;
-        c[rc1 + j] = accumulate ? (c[rc1 + j] as number) + alpha * s10 : alpha * s10; c[rc1 + j + 1] = accumulate ? (c[rc1 + j + 1] as number) + alpha * s11 : alpha * s11; c[rc1 + j + 2] = accumulate ? (c[rc1 + j + 2] as number) + alpha * s12 : alpha * s12; c[rc1 + j + 3] = accumulate ? (c[rc1 + j + 3] as number) + alpha * s13 : alpha * s13;
+        c[rc0 + j] = accumulate ? (c[rc0 + j] as number) + alpha * s00 : alpha * s00;
+        c[rc0 + j + 1] = accumulate ? (c[rc0 + j + 1] as number) + alpha * s01 : alpha * s01;
+        c[rc0 + j + 2] = accumulate ? (c[rc0 + j + 2] as number) + alpha * s02 : alpha * s02;
+        c[rc0 + j + 3] = accumulate ? (c[rc0 + j + 3] as number) + alpha * s03 : alpha * s03;
+        c[rc1 + j] = accumulate ? (c[rc1 + j] as number) + alpha * s10 : alpha * s10;
+        c[rc1 + j + 1] = accumulate ? (c[rc1 + j + 1] as number) + alpha * s11 : alpha * s11;
+        c[rc1 + j + 2] = accumulate ? (c[rc1 + j + 2] as number) + alpha * s12 : alpha * s12;
+        c[rc1 + j + 3] = accumulate ? (c[rc1 + j + 3] as number) + alpha * s13 : alpha * s13;
       }
       for (; j < j1; j++) {
-        let s0 = 0, s1 = 0;
+        let s0 = 0,
+          s1 = 0;
         let r = bOff + j * sj;
         for (let p = 0; p < k; p++, r += sp) {
           const y = b[r] as number;
@@ -138,7 +217,10 @@ function gemmLoops(
         const r1 = r0 + sj;
         const r2 = r1 + sj;
         const r3 = r2 + sj;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        let s0 = 0,
+          s1 = 0,
+          s2 = 0,
+          s3 = 0;
         for (let p = 0, q = 0; p < k; p++, q += sp) {
           const x = a[ra + p] as number;
           s0 += x * (b[r0 + q] as number);
@@ -146,7 +228,10 @@ function gemmLoops(
           s2 += x * (b[r2 + q] as number);
           s3 += x * (b[r3 + q] as number);
         }
-        c[rc + j] = accumulate ? (c[rc + j] as number) + alpha * s0 : alpha * s0; c[rc + j + 1] = accumulate ? (c[rc + j + 1] as number) + alpha * s1 : alpha * s1; c[rc + j + 2] = accumulate ? (c[rc + j + 2] as number) + alpha * s2 : alpha * s2; c[rc + j + 3] = accumulate ? (c[rc + j + 3] as number) + alpha * s3 : alpha * s3;
+        c[rc + j] = accumulate ? (c[rc + j] as number) + alpha * s0 : alpha * s0;
+        c[rc + j + 1] = accumulate ? (c[rc + j + 1] as number) + alpha * s1 : alpha * s1;
+        c[rc + j + 2] = accumulate ? (c[rc + j + 2] as number) + alpha * s2 : alpha * s2;
+        c[rc + j + 3] = accumulate ? (c[rc + j + 3] as number) + alpha * s3 : alpha * s3;
       }
       for (; j < j1; j++) {
         let s = 0;
@@ -159,10 +244,7 @@ function gemmLoops(
 }
 
 /** dst[j*rows + i] = src[off + i*ld + j] for a rows x cols block: a transposed copy. */
-export function transposeInto(
-  src: FArr, off: number, ld: number, rows: number, cols: number,
-  dst: FArr, dstOff: number,
-): void {
+export function transposeInto(src: FArr, off: number, ld: number, rows: number, cols: number, dst: FArr, dstOff: number): void {
   // Tiles of 32x32 keep both the reads and the writes within a few cache lines.
   const T = 32;
   for (let i0 = 0; i0 < rows; i0 += T) {

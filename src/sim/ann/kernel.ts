@@ -58,8 +58,7 @@ export function shapeErr(node: Node, message: string, hint?: string): Error {
 }
 
 export function dtypeErr(node: Node, t: Tensor, what: string): Error {
-  return nodeError(node, 'SNNC_E_BAD_DTYPE', `${what} has dtype ${t.dtype}, which this operator does not accept`,
-    'insert a Cast to a supported dtype');
+  return nodeError(node, 'SNNC_E_BAD_DTYPE', `${what} has dtype ${t.dtype}, which this operator does not accept`, 'insert a Cast to a supported dtype');
 }
 
 /** The required input at position i. */

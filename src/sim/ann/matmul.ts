@@ -99,7 +99,10 @@ export const gemm: Kernel<'Gemm'> = (node, inputs, ctx) => {
   const k = transA ? a0 : a1;
   const n = transB ? b0 : b1;
   if ((transB ? b1 : b0) !== k) {
-    throw shapeErr(node, `inner dims differ: A is [${a.shape.join(', ')}]${transA ? ' (transposed)' : ''}, B is [${b.shape.join(', ')}]${transB ? ' (transposed)' : ''}`);
+    throw shapeErr(
+      node,
+      `inner dims differ: A is [${a.shape.join(', ')}]${transA ? ' (transposed)' : ''}, B is [${b.shape.join(', ')}]${transB ? ' (transposed)' : ''}`,
+    );
   }
   const out = alloc(node, a.dtype, [m, n], ctx);
   if (c !== undefined) fillBias(node, out, c, m, n, beta);
@@ -146,7 +149,23 @@ export const matmul: Kernel<'MatMul'> = (node, inputs, ctx) => {
   const out = alloc(node, a.dtype, outShape, ctx);
   if (isFloat(a.dtype)) {
     for (let e = 0; e < batches; e++) {
-      gemmNN(m, n, k, a.data as FArr, offsets(0, e) * m * k, k, b.data as FArr, offsets(1, e) * k * n, n, out.data as FArr, e * m * n, n, 1, false, ctx.exactSums === true);
+      gemmNN(
+        m,
+        n,
+        k,
+        a.data as FArr,
+        offsets(0, e) * m * k,
+        k,
+        b.data as FArr,
+        offsets(1, e) * k * n,
+        n,
+        out.data as FArr,
+        e * m * n,
+        n,
+        1,
+        false,
+        ctx.exactSums === true,
+      );
     }
     if (a.dtype === 'float16') roundHalfInPlace(out.data as Float32Array);
     return [out];

@@ -29,7 +29,9 @@ export const pad: Kernel<'Pad'> = (node, inputs, ctx) => {
   const outShape = padShape(x.shape, pads, axes, node.name);
   const mode = node.attrs.mode;
   const begin = new Array<number>(r).fill(0);
-  axes.forEach((a, k) => { begin[a] = pads[k] as number; });
+  axes.forEach((a, k) => {
+    begin[a] = pads[k] as number;
+  });
   if (mode !== 'constant') {
     axes.forEach((a) => {
       if ((x.shape[a] as number) === 0 && (outShape[a] as number) > 0) {
@@ -67,7 +69,10 @@ export const pad: Kernel<'Pad'> = (node, inputs, ctx) => {
     let base = 0;
     for (let d = 0; d < last; d++) {
       const s = (maps[d] as Int32Array)[idx[d] as number] as number;
-      if (s < 0) { base = -1; break; }
+      if (s < 0) {
+        base = -1;
+        break;
+      }
       base += s * (xs[d] as number);
     }
     for (let t = 0; t < rowLen; t++) {
@@ -75,7 +80,10 @@ export const pad: Kernel<'Pad'> = (node, inputs, ctx) => {
       yd[o + t] = base < 0 || s < 0 ? (cv as number) : (xd[base + s * lastStride] as number);
     }
     for (let d = last - 1; d >= 0; d--) {
-      if ((idx[d] as number) + 1 < (outShape[d] as number)) { idx[d] = (idx[d] as number) + 1; break; }
+      if ((idx[d] as number) + 1 < (outShape[d] as number)) {
+        idx[d] = (idx[d] as number) + 1;
+        break;
+      }
       idx[d] = 0;
     }
   }

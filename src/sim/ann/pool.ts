@@ -34,7 +34,11 @@ export function dimTaps(outN: number, k: number, s: number, d: number, pb: numbe
 
 /** Input taps of each lifted dim (D, H, W). */
 export function geomTaps(g: Geom3): [DimTaps, DimTaps, DimTaps] {
-  return [0, 1, 2].map((i) => dimTaps(g.outS[i] as number, g.k[i] as number, g.s[i] as number, g.d[i] as number, g.pb[i] as number, 0, g.inS[i] as number)) as [DimTaps, DimTaps, DimTaps];
+  return [0, 1, 2].map((i) => dimTaps(g.outS[i] as number, g.k[i] as number, g.s[i] as number, g.d[i] as number, g.pb[i] as number, 0, g.inS[i] as number)) as [
+    DimTaps,
+    DimTaps,
+    DimTaps,
+  ];
 }
 
 function checkInput(node: Node, x: Tensor): void {
@@ -137,8 +141,10 @@ function divisors(g: Geom3, cnt: readonly [DimTaps, DimTaps, DimTaps]): Float64A
   for (let od = 0, q = 0; od < OD; od++) {
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++, q++) {
-        count[q] = ((cD.to[od] as number) - (cD.from[od] as number)) * ((cH.to[oh] as number) - (cH.from[oh] as number))
-          * ((cW.to[ow] as number) - (cW.from[ow] as number));
+        count[q] =
+          ((cD.to[od] as number) - (cD.from[od] as number)) *
+          ((cH.to[oh] as number) - (cH.from[oh] as number)) *
+          ((cW.to[ow] as number) - (cW.from[ow] as number));
       }
     }
   }
@@ -173,7 +179,10 @@ function averageLoops(xd: FArr, yd: FArr, NC: number, g: Geom3, t: readonly [Dim
   const offs = new Int32Array(KD * KH * KW);
   for (let kd = 0, i = 0; kd < KD; kd++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++, i++) offs[i] = (kd * DD * H + kh * DH) * W + kw * DW;
   const T = offs.length;
-  const o0 = offs[0] ?? 0, o1 = offs[1] ?? 0, o2 = offs[2] ?? 0, o3 = offs[3] ?? 0;
+  const o0 = offs[0] ?? 0,
+    o1 = offs[1] ?? 0,
+    o2 = offs[2] ?? 0,
+    o3 = offs[3] ?? 0;
   const [dLo, dHi] = interior(tD, KD);
   const [hLo, hHi] = interior(tH, KH);
   const [wLo, wHi] = interior(tW, KW);
@@ -230,8 +239,17 @@ export const averagePool: Kernel<'AveragePool'> = (node, inputs, ctx) => {
   const [tD, tH, tW] = geomTaps(g);
   // Taps counted by the divisor: inside the input, or inside the explicitly padded input.
   const cnt: [DimTaps, DimTaps, DimTaps] = a.countIncludePad
-    ? ([0, 1, 2].map((i) => dimTaps(g.outS[i] as number, g.k[i] as number, g.s[i] as number, g.d[i] as number, g.pb[i] as number,
-      -(g.pb[i] as number), (g.inS[i] as number) + (g.pe[i] as number))) as [DimTaps, DimTaps, DimTaps])
+    ? ([0, 1, 2].map((i) =>
+        dimTaps(
+          g.outS[i] as number,
+          g.k[i] as number,
+          g.s[i] as number,
+          g.d[i] as number,
+          g.pb[i] as number,
+          -(g.pb[i] as number),
+          (g.inS[i] as number) + (g.pe[i] as number),
+        ),
+      ) as [DimTaps, DimTaps, DimTaps])
     : [tD, tH, tW];
   const xd = x.data as FArr;
   const yd = y.data as FArr;

@@ -53,7 +53,9 @@ function reduce(node: Node, inputs: readonly (Tensor | undefined)[], ctx: RunCtx
       for (let t = 0; t < rowLen; t++) {
         const o = o0 + t * inner;
         const v = xd[i0 + t] as bigint;
-        if (isMax) { if (v > (yd[o] as bigint)) yd[o] = v; } else yd[o] = (yd[o] as bigint) + v;
+        if (isMax) {
+          if (v > (yd[o] as bigint)) yd[o] = v;
+        } else yd[o] = (yd[o] as bigint) + v;
       }
     });
     if (mean && m > 0) {
@@ -90,7 +92,9 @@ function reduce(node: Node, inputs: readonly (Tensor | undefined)[], ctx: RunCtx
 
 export const reduceMax: Kernel<'ReduceMax'> = (node, inputs, ctx) => [reduce(node, inputs, ctx, true, node.attrs.keepdims, node.attrs.noopWithEmptyAxes)];
 export const reduceSum: Kernel<'ReduceSum'> = (node, inputs, ctx) => [reduce(node, inputs, ctx, false, node.attrs.keepdims, node.attrs.noopWithEmptyAxes)];
-export const reduceMean: Kernel<'ReduceMean'> = (node, inputs, ctx) => [reduce(node, inputs, ctx, false, node.attrs.keepdims, node.attrs.noopWithEmptyAxes, true)];
+export const reduceMean: Kernel<'ReduceMean'> = (node, inputs, ctx) => [
+  reduce(node, inputs, ctx, false, node.attrs.keepdims, node.attrs.noopWithEmptyAxes, true),
+];
 
 export const softmax: Kernel<'Softmax'> = (node, inputs, ctx) => {
   const x = req(node, inputs, 0);
@@ -112,7 +116,10 @@ export const softmax: Kernel<'Softmax'> = (node, inputs, ctx) => {
       const base = o * len * inner + i;
       const end = base + len * inner;
       let mx = -Infinity;
-      for (let p = base; p < end; p += inner) { const v = xd[p] as number; if (v > mx) mx = v; }
+      for (let p = base; p < end; p += inner) {
+        const v = xd[p] as number;
+        if (v > mx) mx = v;
+      }
       let sum = 0;
       for (let p = base; p < end; p += inner) {
         const e = Math.exp((xd[p] as number) - mx);

@@ -36,7 +36,11 @@ function checkFeeds(g: Graph, feeds: ReadonlyMap<string, Tensor>, limit: number)
   for (const name of g.inputs) {
     const t = feeds.get(name);
     if (t === undefined) {
-      throw fail({ code: 'SNNC_E_INPUT_MISSING', message: `no value given for graph input '${name}'`, hint: `give one tensor per input: ${g.inputs.join(', ')}` });
+      throw fail({
+        code: 'SNNC_E_INPUT_MISSING',
+        message: `no value given for graph input '${name}'`,
+        hint: `give one tensor per input: ${g.inputs.join(', ')}`,
+      });
     }
     const n = shapeSize(t.shape, limit);
     if (t.data.length !== n || t.data.constructor !== allocData(t.dtype, 0).constructor) {
@@ -56,7 +60,11 @@ function checkFeeds(g: Graph, feeds: ReadonlyMap<string, Tensor>, limit: number)
       const b = bound.get(d);
       if (b === undefined) bound.set(d, { size: got, by: name });
       else if (b.size !== got) {
-        throw mismatch(name, `symbolic dim '${d}' is ${b.size} in input '${b.by}' but ${got} here: ${want}`, 'inputs sharing a symbol (e.g. the batch size) must agree on it');
+        throw mismatch(
+          name,
+          `symbolic dim '${d}' is ${b.size} in input '${b.by}' but ${got} here: ${want}`,
+          'inputs sharing a symbol (e.g. the batch size) must agree on it',
+        );
       }
     });
   }

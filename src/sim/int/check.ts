@@ -10,7 +10,10 @@ function bad(layer: string, message: string): Error {
 }
 
 function inRange(a: Int32Array, lo: number, hi: number): boolean {
-  for (let i = 0; i < a.length; i++) { const v = a[i] as number; if (v < lo || v > hi) return false; }
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i] as number;
+    if (v < lo || v > hi) return false;
+  }
   return true;
 }
 
@@ -24,7 +27,8 @@ function checkLayer(l: IntLayer, shapes: Map<string, readonly number[]>): void {
   const inShape = shapes.get(l.inputs[0] as string) as readonly number[];
   if (elements(inShape) !== elements(l.inShape)) throw bad(l.name, `inShape [${l.inShape.join(', ')}] does not match its input [${inShape.join(', ')}]`);
   checkWidth(l.name, 'accBits', l.accBits, 1, 32);
-  if (!Number.isInteger(l.shift) || l.shift < 0 || l.shift > 31 || (l.shift > 0 && l.kind !== 'dense' && l.kind !== 'conv')) throw bad(l.name, `shift ${l.shift} is outside 0..31 or on a ${l.kind} layer`);
+  if (!Number.isInteger(l.shift) || l.shift < 0 || l.shift > 31 || (l.shift > 0 && l.kind !== 'dense' && l.kind !== 'conv'))
+    throw bad(l.name, `shift ${l.shift} is outside 0..31 or on a ${l.kind} layer`);
   const O = l.outShape[0] ?? 1;
   if (l.kind === 'dense' || l.kind === 'conv') {
     checkWidth(l.name, 'weightBits', l.weightBits, 1, 16);
@@ -36,7 +40,8 @@ function checkLayer(l: IntLayer, shapes: Map<string, readonly number[]>): void {
   }
   if (l.kind === 'conv' || l.kind === 'sum-pool' || l.kind === 'max-pool') {
     if (l.geometry === undefined || l.inShape.length !== 3 || l.outShape.length !== 3) throw bad(l.name, `${l.kind} needs geometry and [C,H,W] shapes`);
-    if (l.kind === 'conv' && ((l.inShape[0] as number) % l.geometry.group !== 0 || O % l.geometry.group !== 0)) throw bad(l.name, 'channels are not divisible by the group');
+    if (l.kind === 'conv' && ((l.inShape[0] as number) % l.geometry.group !== 0 || O % l.geometry.group !== 0))
+      throw bad(l.name, 'channels are not divisible by the group');
   }
   if (l.bias.length !== 0) {
     if (l.bias.length !== O) throw bad(l.name, `has ${l.bias.length} biases for ${O} output channels`);
@@ -45,8 +50,10 @@ function checkLayer(l: IntLayer, shapes: Map<string, readonly number[]>): void {
     if (!inRange(l.bias, -m - 1, m)) throw bad(l.name, `a bias lies outside the ${l.biasBits}-bit range`);
   }
   if (l.kind === 'add') {
-    for (const i of l.inputs) if (elements(shapes.get(i) as readonly number[]) !== elements(l.outShape)) throw bad(l.name, `add input '${i}' differs in size from the output`);
-    if (l.gains !== undefined && l.gains.length !== l.inputs.length && l.gains.length !== l.inputs.length * O) throw bad(l.name, 'needs one gain per input, or per input and channel');
+    for (const i of l.inputs)
+      if (elements(shapes.get(i) as readonly number[]) !== elements(l.outShape)) throw bad(l.name, `add input '${i}' differs in size from the output`);
+    if (l.gains !== undefined && l.gains.length !== l.inputs.length && l.gains.length !== l.inputs.length * O)
+      throw bad(l.name, 'needs one gain per input, or per input and channel');
   }
   const n = l.neuron;
   if (n === null) return;
@@ -59,7 +66,8 @@ function checkLayer(l: IntLayer, shapes: Map<string, readonly number[]>): void {
   const vm = 2 ** (n.membraneBits - 1);
   if (!inRange(n.vInit, -vm, vm - 1) || n.vReset < -vm || n.vReset > vm - 1) throw bad(l.name, 'vInit or vReset does not fit the membrane');
   if (!inRange(n.threshold, 1, vm - 1)) throw bad(l.name, `a threshold does not fit the ${n.membraneBits}-bit membrane`);
-  if (n.leakShift !== null && (!Number.isInteger(n.leakShift) || n.leakShift < 1 || n.leakShift > 31)) throw bad(l.name, `leakShift ${n.leakShift} is outside 1..31`);
+  if (n.leakShift !== null && (!Number.isInteger(n.leakShift) || n.leakShift < 1 || n.leakShift > 31))
+    throw bad(l.name, `leakShift ${n.leakShift} is outside 1..31`);
   if (!Number.isInteger(n.refractory) || n.refractory < 0) throw bad(l.name, 'refractory must be a non-negative integer');
   const d = n.currentDecay;
   if (d !== undefined && (!Number.isInteger(d) || d < 1 || d > 4096)) throw bad(l.name, `currentDecay ${d} is outside 1..4096`);
@@ -107,10 +115,16 @@ function checkAccumulator(l: IntLayer, maxAbs: ReadonlyMap<string, number>): num
 }
 
 export function checkProgram(p: IntProgram): void {
-  if (!Number.isInteger(p.version) || p.version < 1 || p.version > INT_PROGRAM_VERSION) throw bad(p.name, `version ${String(p.version)} is not an integer program version this snnc reads (1–${INT_PROGRAM_VERSION})`);
+  if (!Number.isInteger(p.version) || p.version < 1 || p.version > INT_PROGRAM_VERSION)
+    throw bad(p.name, `version ${String(p.version)} is not an integer program version this snnc reads (1–${INT_PROGRAM_VERSION})`);
   const needs = programVersion(p.layers);
   if (p.version < needs) {
-    throw bad(p.name, needs === 3 ? `uses per-channel add gains, which version ${p.version} programs do not have` : `uses current-based neurons (currentDecay), which version ${p.version} programs do not have`);
+    throw bad(
+      p.name,
+      needs === 3
+        ? `uses per-channel add gains, which version ${p.version} programs do not have`
+        : `uses current-based neurons (currentDecay), which version ${p.version} programs do not have`,
+    );
   }
   const shapes = new Map<string, readonly number[]>([[p.input.name, p.input.shape]]);
   if (!Number.isInteger(p.input.bits) || p.input.bits < 1 || p.input.bits > 16) throw bad(p.input.name, `input bits ${p.input.bits} outside 1..16`);

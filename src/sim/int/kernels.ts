@@ -34,12 +34,20 @@ export function buildTaps(g: ConvGeometry, H: number, W: number, OH: number, OW:
   }
   const start = new Int32Array(H * W + 1);
   let n = 0;
-  lists.forEach((l, i) => { start[i] = n; n += l.length / 2; });
+  lists.forEach((l, i) => {
+    start[i] = n;
+    n += l.length / 2;
+  });
   start[H * W] = n;
   const outPos = new Int32Array(n);
   const kOff = new Int32Array(n);
   let k = 0;
-  for (const l of lists) for (let j = 0; j < l.length; j += 2) { outPos[k] = l[j] as number; kOff[k] = l[j + 1] as number; k++; }
+  for (const l of lists)
+    for (let j = 0; j < l.length; j += 2) {
+      outPos[k] = l[j] as number;
+      kOff[k] = l[j + 1] as number;
+      k++;
+    }
   return { start, outPos, kOff };
 }
 
@@ -170,7 +178,10 @@ export function maxPoolStep(p: Prepared, x: Int32Array, counts: Int32Array, out:
             const ix = ox * g.strides[1] + v * g.dilations[1] - g.pads[1];
             if (ix < 0 || ix >= W) continue;
             const k = (c * H + iy) * W + ix;
-            if ((counts[k] as number) > best) { best = counts[k] as number; spike = x[k] as number; }
+            if ((counts[k] as number) > best) {
+              best = counts[k] as number;
+              spike = x[k] as number;
+            }
           }
         }
         out[(c * OH + oy) * OW + ox] = spike;

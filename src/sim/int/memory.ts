@@ -35,18 +35,31 @@ export function memoryReport(p: IntProgram): MemoryReport {
     const neurons = n !== null ? elements(l.outShape) : 0;
     const refr = n !== null && n.refractory > 0 ? unsignedBitsFor(n.refractory) : 0;
     const stateBits = n !== null ? neurons * (n.membraneBits + refr) : 0;
-    const paramBits = n !== null
-      ? n.threshold.length * (n.thresholdBits + n.membraneBits) + (n.leakShift !== null ? SHIFT_BITS : 0)
-      : 0;
+    const paramBits = n !== null ? n.threshold.length * (n.thresholdBits + n.membraneBits) + (n.leakShift !== null ? SHIFT_BITS : 0) : 0;
     const weightBits = w * l.weightBits + (l.gains?.length ?? 0) * 32 + (l.shift > 0 ? SHIFT_BITS : 0);
     const biasBits = b * l.biasBits;
     const f32 = 32 * (w + (l.gains?.length ?? 0) + b + (n !== null ? neurons + n.threshold.length + 1 + (n.leakShift !== null ? 1 : 0) : 0));
-    return { layer: l.name, kind: l.kind, weightBits, biasBits, stateBits, paramBits, totalBits: weightBits + biasBits + stateBits + paramBits, float32Bits: f32 };
+    return {
+      layer: l.name,
+      kind: l.kind,
+      weightBits,
+      biasBits,
+      stateBits,
+      paramBits,
+      totalBits: weightBits + biasBits + stateBits + paramBits,
+      float32Bits: f32,
+    };
   });
   const sum = (k: keyof Omit<MemoryRow, 'layer' | 'kind'>): number => layers.reduce((a, r) => a + r[k], 0);
   const total: MemoryRow = {
-    layer: 'total', kind: '', weightBits: sum('weightBits'), biasBits: sum('biasBits'), stateBits: sum('stateBits'),
-    paramBits: sum('paramBits'), totalBits: sum('totalBits'), float32Bits: sum('float32Bits'),
+    layer: 'total',
+    kind: '',
+    weightBits: sum('weightBits'),
+    biasBits: sum('biasBits'),
+    stateBits: sum('stateBits'),
+    paramBits: sum('paramBits'),
+    totalBits: sum('totalBits'),
+    float32Bits: sum('float32Bits'),
   };
   return { layers, total, compression: total.totalBits > 0 ? total.float32Bits / total.totalBits : 1 };
 }

@@ -34,7 +34,8 @@ export function programToParts(p: IntProgram): ProgramParts {
     weights: put(l.name, 'weights', l.weights, l.weightBits),
     bias: put(l.name, 'bias', l.bias, 32),
     ...(l.gains !== undefined ? { gains: put(l.name, 'gains', l.gains, 32) } : {}),
-    neuron: l.neuron === null ? null : { ...l.neuron, threshold: put(l.name, 'threshold', l.neuron.threshold, 32), vInit: put(l.name, 'v_init', l.neuron.vInit, 32) },
+    neuron:
+      l.neuron === null ? null : { ...l.neuron, threshold: put(l.name, 'threshold', l.neuron.threshold, 32), vInit: put(l.name, 'v_init', l.neuron.vInit, 32) },
   }));
   return { meta: { [PROGRAM_META_KEY]: JSON.stringify({ ...p, layers }) }, tensors };
 }
@@ -48,13 +49,24 @@ export function programFromGraph(g: Graph): IntProgram | undefined {
   const raw = g.meta[PROGRAM_META_KEY];
   if (raw === undefined) return undefined;
   let j: unknown;
-  try { j = JSON.parse(raw); } catch { throw bad(`metadata '${PROGRAM_META_KEY}' is not valid JSON`); }
-  type Stored = Omit<IntLayer, 'weights' | 'bias' | 'gains' | 'neuron'> & { weights: string; bias: string; gains?: string; neuron: (Omit<IntNeuron, 'threshold' | 'vInit'> & { threshold: string; vInit: string }) | null };
+  try {
+    j = JSON.parse(raw);
+  } catch {
+    throw bad(`metadata '${PROGRAM_META_KEY}' is not valid JSON`);
+  }
+  type Stored = Omit<IntLayer, 'weights' | 'bias' | 'gains' | 'neuron'> & {
+    weights: string;
+    bias: string;
+    gains?: string;
+    neuron: (Omit<IntNeuron, 'threshold' | 'vInit'> & { threshold: string; vInit: string }) | null;
+  };
   const p = j as Omit<IntProgram, 'layers'> & { layers: Stored[] };
-  if (typeof p !== 'object' || p === null || !(Number.isInteger(p.version) && p.version >= 1 && p.version <= INT_PROGRAM_VERSION) || !Array.isArray(p.layers)) throw bad(`metadata '${PROGRAM_META_KEY}' is not an integer program of version 1–${INT_PROGRAM_VERSION}`);
+  if (typeof p !== 'object' || p === null || !(Number.isInteger(p.version) && p.version >= 1 && p.version <= INT_PROGRAM_VERSION) || !Array.isArray(p.layers))
+    throw bad(`metadata '${PROGRAM_META_KEY}' is not an integer program of version 1–${INT_PROGRAM_VERSION}`);
   const arr = (name: string): Int32Array => {
     const t = g.initializers.get(name);
-    if (t === undefined || t.dtype.startsWith('float') || t.dtype.endsWith('64') || t.dtype === 'bool') throw bad(`integer tensor '${name}' is missing or not an int8/int16/int32 tensor`);
+    if (t === undefined || t.dtype.startsWith('float') || t.dtype.endsWith('64') || t.dtype === 'bool')
+      throw bad(`integer tensor '${name}' is missing or not an int8/int16/int32 tensor`);
     return Int32Array.from(t.data as Int32Array);
   };
   const layers: IntLayer[] = p.layers.map(({ gains, neuron, ...l }) => ({

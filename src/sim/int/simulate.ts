@@ -108,20 +108,31 @@ export interface SampleRun {
  * step with every layer's output (for testbench golden vectors).
  */
 export function runSample(
-  p: IntProgram, xq: Int32Array, T: number, sample = 0, seed = 0,
+  p: IntProgram,
+  xq: Int32Array,
+  T: number,
+  sample = 0,
+  seed = 0,
   onStep?: (t: number, outputs: readonly Int32Array[], input: Int32Array) => void,
 ): SampleRun {
   return runWith(makeRunner(p), p, xq, T, sample, seed, onStep);
 }
 
 function runWith(
-  r: Runner, p: IntProgram, xq: Int32Array, T: number, sample: number, seed: number,
+  r: Runner,
+  p: IntProgram,
+  xq: Int32Array,
+  T: number,
+  sample: number,
+  seed: number,
   onStep?: (t: number, outputs: readonly Int32Array[], input: Int32Array) => void,
 ): SampleRun {
   const L = p.layers;
   const outs = L.map((l) => new Int32Array(elements(l.outShape)));
   const cur = L.map((l) => (l.neuron !== null ? new Int32Array(elements(l.outShape)) : undefined));
-  const states: (IntNeuronState | undefined)[] = L.map((l) => (l.neuron !== null ? initState(l.neuron, elements(l.outShape), l.outShape[0] as number) : undefined));
+  const states: (IntNeuronState | undefined)[] = L.map((l) =>
+    l.neuron !== null ? initState(l.neuron, elements(l.outShape), l.outShape[0] as number) : undefined,
+  );
   const counts = L.map((l) => (l.kind === 'max-pool' ? new Int32Array(elements(l.inShape)) : undefined));
   const neuronLayers = L.map((l, i) => (l.neuron !== null ? i : -1)).filter((i) => i >= 0);
   const readout: Int32Array[] = [];
@@ -134,7 +145,7 @@ function runWith(
       const u = poissonWords(seed, sample, t, F);
       const sh = 32 - p.input.bits;
       x = new Int32Array(F);
-      for (let i = 0; i < F; i++) x[i] = ((u[i] as number) >>> sh) < (xq[i] as number) ? 1 : 0;
+      for (let i = 0; i < F; i++) x[i] = (u[i] as number) >>> sh < (xq[i] as number) ? 1 : 0;
     }
     const stepSpikes = new Int32Array(neuronLayers.length);
     let k = 0;
@@ -143,13 +154,28 @@ function runWith(
       const ins = (r.srcs[i] as number[]).map((s) => (s < 0 ? x : (outs[s] as Int32Array)));
       const I = cur[i] ?? (outs[i] as Int32Array);
       const pr = r.prep[i] as Prepared;
-      if (!(t > 0 && r.constant[i] === true)) switch (l.kind) {
-        case 'dense': I.fill(0); denseAdd(pr, ins[0] as Int32Array, I); finishCurrent(l, I); break;
-        case 'conv': I.fill(0); convAdd(pr, ins[0] as Int32Array, I); finishCurrent(l, I); break;
-        case 'sum-pool': sumPool(pr, ins[0] as Int32Array, I); break;
-        case 'add': addStep(l, ins, I); break;
-        case 'max-pool': maxPoolStep(pr, ins[0] as Int32Array, counts[i] as Int32Array, I); break;
-      }
+      if (!(t > 0 && r.constant[i] === true))
+        switch (l.kind) {
+          case 'dense':
+            I.fill(0);
+            denseAdd(pr, ins[0] as Int32Array, I);
+            finishCurrent(l, I);
+            break;
+          case 'conv':
+            I.fill(0);
+            convAdd(pr, ins[0] as Int32Array, I);
+            finishCurrent(l, I);
+            break;
+          case 'sum-pool':
+            sumPool(pr, ins[0] as Int32Array, I);
+            break;
+          case 'add':
+            addStep(l, ins, I);
+            break;
+          case 'max-pool':
+            maxPoolStep(pr, ins[0] as Int32Array, counts[i] as Int32Array, I);
+            break;
+        }
       const st = states[i];
       if (st !== undefined) stepSpikes[k++] = stepNeuron(st, I, outs[i] as Int32Array);
     }
@@ -164,12 +190,21 @@ function runWith(
 export function simulateInt(p: IntProgram, data: SimData, opts: IntSimOptions): IntSimResult {
   checkProgram(p);
   const T = opts.T;
-  if (!Number.isInteger(T) || T <= 0 || T > 100000) throw fail({ code: 'SNNC_E_USAGE', message: `T = ${String(T)} is not a number of time steps in 1..100000`, hint: 'pass a positive integer such as --T 32' });
+  if (!Number.isInteger(T) || T <= 0 || T > 100000)
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: `T = ${String(T)} is not a number of time steps in 1..100000`,
+      hint: 'pass a positive integer such as --T 32',
+    });
   const N = data.y.length;
   const F = elements(p.input.shape);
   const xs = data.x.data as Float32Array;
   if (xs.length !== N * F) {
-    throw fail({ code: 'SNNC_E_INPUT_MISMATCH', message: `the dataset has ${xs.length / Math.max(1, N)} values per sample, the integer program's input '${p.input.name}' takes ${F}`, hint: 'pass data shaped like the model input' });
+    throw fail({
+      code: 'SNNC_E_INPUT_MISMATCH',
+      message: `the dataset has ${xs.length / Math.max(1, N)} values per sample, the integer program's input '${p.input.name}' takes ${F}`,
+      hint: 'pass data shaped like the model input',
+    });
   }
   const r = makeRunner(p);
   const neuronLayers = p.layers.filter((l) => l.neuron !== null);

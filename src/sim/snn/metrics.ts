@@ -86,7 +86,11 @@ export function finish(rt: Runtime, tot: Totals, N: number, margin: number | und
     const neurons = rt.layerSize[i] ?? 0;
     const spikes = (tot.spikes[i] as number) / N;
     return {
-      name: l.name, op: l.op, neurons, spikes, synops: (tot.synops[i] as number) / N,
+      name: l.name,
+      op: l.op,
+      neurons,
+      spikes,
+      synops: (tot.synops[i] as number) / N,
       firingRate: neurons > 0 ? spikes / (neurons * meanSteps) : 0,
     };
   });
@@ -95,13 +99,17 @@ export function finish(rt: Runtime, tot: Totals, N: number, margin: number | und
     if (l.op !== 'IF' && l.op !== 'LIF') continue;
     if (l.spikes === 0) {
       diagnostics.push({
-        severity: 'warning', code: 'SNNC_W_SILENT_LAYER', node: l.name,
+        severity: 'warning',
+        code: 'SNNC_W_SILENT_LAYER',
+        node: l.name,
         message: `layer '${l.name}' emitted no spikes in ${N} samples × ${rt.T} steps; everything after it sees no input`,
         hint: 'its threshold is too high for this T: calibrate with a lower percentile (e.g. --method percentile:99.9 instead of max), or raise T',
       });
     } else if (l.firingRate > SATURATED) {
       diagnostics.push({
-        severity: 'warning', code: 'SNNC_W_SATURATED_LAYER', node: l.name,
+        severity: 'warning',
+        code: 'SNNC_W_SATURATED_LAYER',
+        node: l.name,
         message: `layer '${l.name}' fires at ${(100 * l.firingRate).toFixed(1)}% of its neuron-steps; it clips activations above its threshold`,
         hint: 'its threshold is too low: calibrate with a higher percentile (e.g. --method percentile:99.99 or max)',
       });

@@ -48,7 +48,9 @@ function broadcastThreshold(node: Node, th: Tensor, perSample: readonly number[]
   if (ts.length > perSample.length) throw badTheta(node, th, perSample);
   const R = perSample.length;
   const full = new Array<number>(R).fill(1);
-  ts.forEach((d, i) => { full[R - ts.length + i] = d; });
+  ts.forEach((d, i) => {
+    full[R - ts.length + i] = d;
+  });
   // Strides of θ in the aligned full rank (0 where θ broadcasts).
   const strides = new Array<number>(R).fill(0);
   let acc = 1;
@@ -94,7 +96,10 @@ export function neuronParams(node: Extract<Node, { op: 'IF' | 'LIF' }>, th: Tens
       hint: 'reconvert the model; snnc convert stores thresholds as initializers',
     });
   }
-  const theta = th.dtype === 'float32' ? broadcastThreshold(node, th, perSample) : broadcastThreshold(node, { ...th, data: Float32Array.from(th.data as Float64Array) }, perSample);
+  const theta =
+    th.dtype === 'float32'
+      ? broadcastThreshold(node, th, perSample)
+      : broadcastThreshold(node, { ...th, data: Float32Array.from(th.data as Float64Array) }, perSample);
   const a = node.attrs;
   return {
     node: node.name,
@@ -120,8 +125,14 @@ export function initNeurons(p: NeuronParams, B: number): NeuronState {
  * per-sample spike counts added to counts[cOff + b].
  */
 export function stepNeurons(
-  s: NeuronState, B: number, cur: Float32Array, curOff: number,
-  out: Float32Array, outOff: number, counts: Float64Array, cOff: number,
+  s: NeuronState,
+  B: number,
+  cur: Float32Array,
+  curOff: number,
+  out: Float32Array,
+  outOff: number,
+  counts: Float64Array,
+  cOff: number,
 ): void {
   const { F, theta, leak, subtract, ge, refractory, synDecay } = s.p;
   const v = s.v;

@@ -55,7 +55,11 @@ export function planGraph(g: Graph): SimPlan {
   const input = g.inputs[0] as string;
   const codingMeta = g.meta['snnc.coding'] ?? 'direct';
   if (codingMeta !== 'direct' && codingMeta !== 'poisson') {
-    throw fail({ code: 'SNNC_E_UNSUPPORTED_ATTR', message: `graph meta snnc.coding is '${codingMeta}'; the simulator knows 'direct' and 'poisson'`, hint: 'reconvert with --coding direct|poisson' });
+    throw fail({
+      code: 'SNNC_E_UNSUPPORTED_ATTR',
+      message: `graph meta snnc.coding is '${codingMeta}'; the simulator knows 'direct' and 'poisson'`,
+      hint: 'reconvert with --coding direct|poisson',
+    });
   }
   const coding = codingMeta;
   const readout = g.outputs[0];

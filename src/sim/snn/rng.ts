@@ -28,10 +28,7 @@ function streamFor(seed: number, sample: number, step: number): () => number {
  * Poisson (Bernoulli-per-step) rate coding of `count` samples at step `step`: pixel value p
  * spikes with probability clamp(p, 0, 1). Reads x[(first+b)·F + i], writes out[outOff + b·F + i].
  */
-export function poissonStep(
-  x: Float32Array, first: number, count: number, F: number, seed: number, step: number,
-  out: Float32Array, outOff: number,
-): void {
+export function poissonStep(x: Float32Array, first: number, count: number, F: number, seed: number, step: number, out: Float32Array, outOff: number): void {
   for (let b = 0; b < count; b++) {
     const rnd = streamFor(seed, first + b, step);
     const xo = (first + b) * F;

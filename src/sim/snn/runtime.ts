@@ -52,8 +52,20 @@ export interface BatchTrace {
 
 export function newRuntime(plan: SimPlan, T: number, limit: number, seed: number, affine: 'auto' | 'dense' = 'auto'): Runtime {
   return {
-    plan, T, ctx: { limit, exactSums: true }, seed, shapes: new Map(), owners: new Map(), fanouts: new Map(), macs: new Map(), nodeSynops: new Map(),
-    neurons: new Map(), pools: new Map(), scatter: new Map(), layerSize: plan.layers.map(() => 0), affine,
+    plan,
+    T,
+    ctx: { limit, exactSums: true },
+    seed,
+    shapes: new Map(),
+    owners: new Map(),
+    fanouts: new Map(),
+    macs: new Map(),
+    nodeSynops: new Map(),
+    neurons: new Map(),
+    pools: new Map(),
+    scatter: new Map(),
+    layerSize: plan.layers.map(() => 0),
+    affine,
   };
 }
 
@@ -83,8 +95,12 @@ export function runAffine(rt: Runtime, node: Node, ins: readonly (Tensor | undef
 export function newTrace(rt: Runtime, B: number, classes: number): BatchTrace {
   const L = rt.plan.layers.length;
   return {
-    B, classes, readout: new Float64Array(rt.T * B * classes),
-    spikes: new Float64Array(L * rt.T * B), synops: new Float64Array(L * rt.T * B), stepsRun: rt.T,
+    B,
+    classes,
+    readout: new Float64Array(rt.T * B * classes),
+    spikes: new Float64Array(L * rt.T * B),
+    synops: new Float64Array(L * rt.T * B),
+    stepsRun: rt.T,
   };
 }
 
@@ -129,7 +145,11 @@ export function evalStatic(rt: Runtime, env: Map<string, Tensor>, B: number): vo
  * undefined for static inputs, else { first step, count } of t-major blocks of B samples.
  */
 export function noteAffine(
-  rt: Runtime, node: Node, ins: readonly (Tensor | undefined)[], y: Tensor | undefined, B: number,
+  rt: Runtime,
+  node: Node,
+  ins: readonly (Tensor | undefined)[],
+  y: Tensor | undefined,
+  B: number,
   steps: { readonly t0: number; readonly n: number; readonly trace: BatchTrace } | undefined,
 ): void {
   const xName = node.inputs[0] ?? '';

@@ -71,7 +71,10 @@ function inverse(t: DimTaps, inN: number, s: number, d: number, pb: number): { s
   }
   const start = new Int32Array(inN + 1);
   const flat: number[] = [];
-  lists.forEach((l, i) => { start[i] = flat.length / 2; flat.push(...l); });
+  lists.forEach((l, i) => {
+    start[i] = flat.length / 2;
+    flat.push(...l);
+  });
   start[inN] = flat.length / 2;
   return { start, pairs: Int32Array.from(flat) };
 }
@@ -101,7 +104,15 @@ export function scatterPlan(node: Node, ins: readonly (Tensor | undefined)[]): S
     const b = ins[1];
     if (!f32(b) || b.shape.length !== 2 || x.shape.length < 2) return undefined;
     if (x.shape[x.shape.length - 1] !== b.shape[0]) return undefined;
-    return { kind: 'rows', K: b.shape[0] as number, N: b.shape[1] as number, wt: b.data, alpha: 1, bias: undefined, acc: new Float64Array(b.shape[1] as number) };
+    return {
+      kind: 'rows',
+      K: b.shape[0] as number,
+      N: b.shape[1] as number,
+      wt: b.data,
+      alpha: 1,
+      bias: undefined,
+      acc: new Float64Array(b.shape[1] as number),
+    };
   }
   if (node.op !== 'Conv' && node.op !== 'AveragePool' && node.op !== 'GlobalAveragePool') return undefined;
   if (x.shape.length !== 3 && x.shape.length !== 4) return undefined;
@@ -110,8 +121,29 @@ export function scatterPlan(node: Node, ins: readonly (Tensor | undefined)[]): S
   const W = x.shape[x.shape.length - 1] as number;
   const none = new Int32Array(0);
   if (node.op === 'GlobalAveragePool') {
-    return { kind: 'gap', C, OC: C, OCg: 1, Cg: 1, KH: 1, KW: 1, H, W, OH: 1, OW: 1, wr: new Float32Array(0), bias: undefined,
-      hStart: none, hPairs: none, wStart: none, wPairs: none, count: new Float64Array(0), span: false, outShape: [C, ...x.shape.slice(2).map(() => 1)], acc: new Float64Array(0) };
+    return {
+      kind: 'gap',
+      C,
+      OC: C,
+      OCg: 1,
+      Cg: 1,
+      KH: 1,
+      KW: 1,
+      H,
+      W,
+      OH: 1,
+      OW: 1,
+      wr: new Float32Array(0),
+      bias: undefined,
+      hStart: none,
+      hPairs: none,
+      wStart: none,
+      wPairs: none,
+      count: new Float64Array(0),
+      span: false,
+      outShape: [C, ...x.shape.slice(2).map(() => 1)],
+      acc: new Float64Array(0),
+    };
   }
   const w = ins[1];
   if (node.op === 'Conv' && (!f32(w) || w.shape.length !== x.shape.length)) return undefined;
@@ -154,7 +186,18 @@ export function scatterPlan(node: Node, ins: readonly (Tensor | undefined)[]): S
       for (let k = 0; k < KH * KW; k++) wr[((gi * Cg + cl) * KH * KW + k) * OCg + (oc - gi * OCg)] = wt.data[(oc * Cg + cl) * KH * KW + k] as number;
     }
   }
-  return { kind: 'conv', ...common, OC, OCg, Cg, wr, bias: bias?.data, count: new Float64Array(0), acc: new Float64Array(OC * OH * OW), span: group === 1 && spans(wi.start, wi.pairs) };
+  return {
+    kind: 'conv',
+    ...common,
+    OC,
+    OCg,
+    Cg,
+    wr,
+    bias: bias?.data,
+    count: new Float64Array(0),
+    acc: new Float64Array(OC * OH * OW),
+    span: group === 1 && spans(wi.start, wi.pairs),
+  };
 }
 
 /** Whether every column's (ow, kw) pairs run ow ascending by 1 with kw descending by 1. */

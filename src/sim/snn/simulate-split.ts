@@ -31,7 +31,8 @@ export interface RangeResult {
 }
 
 /** Flag values the worker sets: its modules are loaded; its reply is posted. */
-export const STARTED = 2, DONE = 1;
+export const STARTED = 2,
+  DONE = 1;
 /** How long a worker may take to load before its half is simulated here instead. */
 const START_MS = 10_000;
 
@@ -53,9 +54,7 @@ export interface HelperInit {
   readonly flag: Int32Array;
 }
 
-export type HelperReply =
-  | { readonly ok: true; readonly result: RangeResult }
-  | { readonly ok: false; readonly error: ErrorData };
+export type HelperReply = { readonly ok: true; readonly result: RangeResult } | { readonly ok: false; readonly error: ErrorData };
 
 export interface Helper {
   readonly from: number;
@@ -91,7 +90,7 @@ export function startHelper(g: Graph, data: SimData, opts: SimulateOptions, run:
       const elapsed = performance.now() - spawned;
       if (Atomics.load(flag, 0) === 0) Atomics.wait(flag, 0, 0, Math.max(0, START_MS - elapsed));
       if (Atomics.load(flag, 0) === STARTED) Atomics.wait(flag, 0, STARTED, 3 * elapsed + 60_000);
-      const msg = Atomics.load(flag, 0) === DONE ? receiveMessageOnPort(port1)?.message as HelperReply | undefined : undefined;
+      const msg = Atomics.load(flag, 0) === DONE ? (receiveMessageOnPort(port1)?.message as HelperReply | undefined) : undefined;
       void worker.terminate();
       port1.close();
       if (msg === undefined) return undefined;
@@ -103,7 +102,9 @@ export function startHelper(g: Graph, data: SimData, opts: SimulateOptions, run:
 
 /** Add the helper's samples [from, N) to ours. */
 export function mergeHelper(rt: Runtime, tot: Totals, from: number, h: RangeResult): void {
-  const add = (a: Float64Array, b: Float64Array): void => { for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) + (b[i] as number); };
+  const add = (a: Float64Array, b: Float64Array): void => {
+    for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) + (b[i] as number);
+  };
   add(tot.correct, h.tot.correct);
   add(tot.spikes, h.tot.spikes);
   add(tot.synops, h.tot.synops);
@@ -111,5 +112,7 @@ export function mergeHelper(rt: Runtime, tot: Totals, from: number, h: RangeResu
   tot.predictions.set(h.tot.predictions.subarray(from), from);
   for (const [k, v] of h.nodeSynops) rt.nodeSynops.set(k, (rt.nodeSynops.get(k) ?? 0) + v);
   for (const [k, v] of h.macs) if (!rt.macs.has(k)) rt.macs.set(k, v);
-  h.layerSize.forEach((n, i) => { if (n > (rt.layerSize[i] ?? 0)) rt.layerSize[i] = n; });
+  h.layerSize.forEach((n, i) => {
+    if (n > (rt.layerSize[i] ?? 0)) rt.layerSize[i] = n;
+  });
 }

@@ -32,7 +32,8 @@ function checkOptions(opts: SimulateOptions): void {
   const bs = opts.batchSize;
   if (bs !== undefined && (!Number.isInteger(bs) || bs <= 0)) throw usage(`batch size ${bs} is not a positive integer`, 'omit it to use the default');
   const m = opts.earlyExit;
-  if (m !== undefined && !Number.isFinite(m)) throw usage(`early-exit margin ${m} is not a finite number`, 'pass a margin such as --early-exit 0.5 (in readout units per step)');
+  if (m !== undefined && !Number.isFinite(m))
+    throw usage(`early-exit margin ${m} is not a finite number`, 'pass a margin such as --early-exit 0.5 (in readout units per step)');
   const seed = opts.seed;
   if (seed !== undefined && !Number.isInteger(seed)) throw usage(`seed ${seed} is not an integer`, 'pass an integer seed');
   const th = opts.threads;
@@ -65,7 +66,11 @@ function checkData(g: Graph, data: SimData): number {
   const got = x.shape.slice(1);
   const fmt = (s: readonly (number | string)[]): string => `[${s.join(', ')}]`;
   if (x.dtype !== 'float32' || !(x.data instanceof Float32Array) || (info !== undefined && info.dtype !== 'float32')) {
-    throw fail({ code: 'SNNC_E_INPUT_MISMATCH', message: `input '${input}': the simulator needs float32 data and a float32 graph input, got data ${x.dtype} for ${info?.dtype ?? '?'}`, hint: 'convert the dataset to float32' });
+    throw fail({
+      code: 'SNNC_E_INPUT_MISMATCH',
+      message: `input '${input}': the simulator needs float32 data and a float32 graph input, got data ${x.dtype} for ${info?.dtype ?? '?'}`,
+      hint: 'convert the dataset to float32',
+    });
   }
   if (want.length !== got.length || want.some((d, i) => typeof d === 'number' && d !== got[i])) {
     throw fail({
@@ -81,7 +86,11 @@ function classesOf(g: Graph, readout: string): number {
   const info = g.values.get(readout);
   const dims = info?.shape.slice(1) ?? [];
   if (info === undefined || dims.some((d) => typeof d !== 'number')) {
-    throw fail({ code: 'SNNC_E_BAD_SHAPE', message: `graph output '${readout}' has no static per-sample shape (${info === undefined ? 'unknown' : `[${info.shape.join(', ')}]`})`, hint: 'run shape inference with a static input shape' });
+    throw fail({
+      code: 'SNNC_E_BAD_SHAPE',
+      message: `graph output '${readout}' has no static per-sample shape (${info === undefined ? 'unknown' : `[${info.shape.join(', ')}]`})`,
+      hint: 'run shape inference with a static input shape',
+    });
   }
   return (dims as number[]).reduce((a, b) => a * b, 1);
 }
@@ -100,9 +109,10 @@ export function simulate(g: Graph, data: SimData, opts: SimulateOptions): Simula
   const mode = opts.mode ?? 'event-driven';
   const classes = classesOf(g, plan.readout);
   const per = maxPerSample(g) * 4;
-  const B = Math.max(1, Math.min(N, opts.batchSize ?? (mode === 'time-stepped'
-    ? Math.floor(STACK_BYTES / (per * T))
-    : Math.min(MAX_EVENT_BATCH, Math.floor(STACK_BYTES / per)))));
+  const B = Math.max(
+    1,
+    Math.min(N, opts.batchSize ?? (mode === 'time-stepped' ? Math.floor(STACK_BYTES / (per * T)) : Math.min(MAX_EVENT_BATCH, Math.floor(STACK_BYTES / per)))),
+  );
   const rt = runtimeFor(plan, opts);
   const tot = newTotals(N, T, plan.layers.length);
   const run = { mode, B, classes };
@@ -130,12 +140,20 @@ function runtimeFor(plan: SimPlan, opts: SimulateOptions): Runtime {
 }
 
 /** Samples [from, to) into the totals, batch by batch; `onBatch` gets the end of each batch. */
-function simulateSamples(rt: Runtime, data: SimData, opts: SimulateOptions, run: BatchRun, tot: Totals, from: number, to: number, onBatch?: (end: number) => void): void {
+function simulateSamples(
+  rt: Runtime,
+  data: SimData,
+  opts: SimulateOptions,
+  run: BatchRun,
+  tot: Totals,
+  from: number,
+  to: number,
+  onBatch?: (end: number) => void,
+): void {
   for (let first = from; first < to; first += run.B) {
     const n = Math.min(run.B, to - first);
-    const trace = run.mode === 'time-stepped'
-      ? runTimeStepped(rt, data.x, first, n, run.classes)
-      : runEventDriven(rt, data.x, first, n, run.classes, opts.earlyExit);
+    const trace =
+      run.mode === 'time-stepped' ? runTimeStepped(rt, data.x, first, n, run.classes) : runEventDriven(rt, data.x, first, n, run.classes, opts.earlyExit);
     addBatch(tot, trace, opts.T, data.y, first, opts.earlyExit);
     onBatch?.(first + n);
   }

@@ -56,8 +56,13 @@ export function maxPoolPlan(node: Extract<Node, { op: 'SpikeMaxPool' }>, perSamp
   const C = perSample[0] as number;
   const spatialRank = perSample.length - 1;
   return {
-    node: node.name, C, inPlane: g.inS[0] * g.inS[1] * g.inS[2], outPlane: OD * OH * OW,
-    outShape: [C, ...g.outS.slice(3 - spatialRank)], start, idx: Int32Array.from(list),
+    node: node.name,
+    C,
+    inPlane: g.inS[0] * g.inS[1] * g.inS[2],
+    outPlane: OD * OH * OW,
+    outShape: [C, ...g.outS.slice(3 - spatialRank)],
+    start,
+    idx: Int32Array.from(list),
   };
 }
 
@@ -67,8 +72,14 @@ export function initMaxPool(p: MaxPoolPlan, B: number): MaxPoolState {
 
 /** One step for B samples; per-sample output spike counts are added to counts[cOff + b]. */
 export function stepMaxPool(
-  s: MaxPoolState, B: number, x: Float32Array, xOff: number,
-  out: Float32Array, outOff: number, counts: Float64Array, cOff: number,
+  s: MaxPoolState,
+  B: number,
+  x: Float32Array,
+  xOff: number,
+  out: Float32Array,
+  outOff: number,
+  counts: Float64Array,
+  cOff: number,
 ): void {
   const { C, inPlane, outPlane, start, idx } = s.p;
   const cnt = s.count;

@@ -82,10 +82,7 @@ export function macsOf(node: Node, x: Tensor, y: Tensor, w: Tensor | undefined):
  * Add the synops of B samples' spikes at step t: x[xOff + b·F + i] ∈ {0, 1}.
  * syn is [layers][T][B]; index (owner·T + t)·B + b.
  */
-export function countSynops(
-  x: Float32Array, xOff: number, B: number, c: SpikeInputCount, owner: Owner,
-  syn: Float64Array, t: number, T: number,
-): number {
+export function countSynops(x: Float32Array, xOff: number, B: number, c: SpikeInputCount, owner: Owner, syn: Float64Array, t: number, T: number): number {
   const { F, fanout } = c;
   let total = 0;
   for (let b = 0; b < B; b++) {
@@ -94,22 +91,29 @@ export function countSynops(
       // Every term is an integer (x is binary, fan-outs are counts), so float64 sums are exact
       // in any order: four running sums break the add-latency chain; x·fanout adds fanout or
       // exactly 0, without a branch to mispredict.
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       let i = 0;
       if (typeof fanout === 'number') {
         for (; i + 3 < F; i += 4) {
-          s0 += x[base + i] as number; s1 += x[base + i + 1] as number;
-          s2 += x[base + i + 2] as number; s3 += x[base + i + 3] as number;
+          s0 += x[base + i] as number;
+          s1 += x[base + i + 1] as number;
+          s2 += x[base + i + 2] as number;
+          s3 += x[base + i + 3] as number;
         }
         for (; i < F; i++) s0 += x[base + i] as number;
       } else {
         for (; i + 3 < F; i += 4) {
-          s0 += (x[base + i] as number) * (fanout[i] as number); s1 += (x[base + i + 1] as number) * (fanout[i + 1] as number);
-          s2 += (x[base + i + 2] as number) * (fanout[i + 2] as number); s3 += (x[base + i + 3] as number) * (fanout[i + 3] as number);
+          s0 += (x[base + i] as number) * (fanout[i] as number);
+          s1 += (x[base + i + 1] as number) * (fanout[i + 1] as number);
+          s2 += (x[base + i + 2] as number) * (fanout[i + 2] as number);
+          s3 += (x[base + i + 3] as number) * (fanout[i + 3] as number);
         }
         for (; i < F; i++) s0 += (x[base + i] as number) * (fanout[i] as number);
       }
-      const s = ((s0 + s1) + (s2 + s3)) * (typeof fanout === 'number' ? fanout : 1);
+      const s = (s0 + s1 + (s2 + s3)) * (typeof fanout === 'number' ? fanout : 1);
       const k = (owner * T + t) * B + b;
       syn[k] = (syn[k] as number) + s;
       total += s;

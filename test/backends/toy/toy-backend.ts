@@ -35,12 +35,22 @@ export const toyBackend: BackendRecord<ToyTarget, ToyMapping> = {
   },
   cost: (t: ToyTarget, m: ToyMapping, a: Activity): CostReport => {
     const mapped = new Set(m.layers.map((l) => l.name));
-    const layers = a.layers.filter((l) => mapped.has(l.name)).map((l) => {
-      const e = l.synops * t.energyPerSynop.value;
-      return { name: l.name, energyJ: e, latencyS: a.T * t.stepTime.value, breakdown: breakdown(e) };
-    });
+    const layers = a.layers
+      .filter((l) => mapped.has(l.name))
+      .map((l) => {
+        const e = l.synops * t.energyPerSynop.value;
+        return { name: l.name, energyJ: e, latencyS: a.T * t.stepTime.value, breakdown: breakdown(e) };
+      });
     const energyJ = layers.reduce((s, l) => s + l.energyJ, 0);
     const latencyS = a.T * t.stepTime.value;
-    return { target: t.name, energyJ, latencyS, perStep: { energyJ: energyJ / a.T, latencyS: t.stepTime.value }, breakdown: breakdown(energyJ), layers, assumptions: ['toy cost model'] };
+    return {
+      target: t.name,
+      energyJ,
+      latencyS,
+      perStep: { energyJ: energyJ / a.T, latencyS: t.stepTime.value },
+      breakdown: breakdown(energyJ),
+      layers,
+      assumptions: ['toy cost model'],
+    };
   },
 };

@@ -69,9 +69,8 @@ export const op = {
   // control
   block: (...body: Bytes[]): number[] => seq([0x02, EMPTY_BLOCK], ...body, [0x0b]),
   loop: (...body: Bytes[]): number[] => seq([0x03, EMPTY_BLOCK], ...body, [0x0b]),
-  if: (then: Bytes, otherwise?: Bytes): number[] => otherwise === undefined
-    ? seq([0x04, EMPTY_BLOCK], then, [0x0b])
-    : seq([0x04, EMPTY_BLOCK], then, [0x05], otherwise, [0x0b]),
+  if: (then: Bytes, otherwise?: Bytes): number[] =>
+    otherwise === undefined ? seq([0x04, EMPTY_BLOCK], then, [0x0b]) : seq([0x04, EMPTY_BLOCK], then, [0x05], otherwise, [0x0b]),
   br: (depth: number): number[] => [0x0c, ...uleb(depth)],
   brIf: (depth: number): number[] => [0x0d, ...uleb(depth)],
   // locals
@@ -187,20 +186,19 @@ export function encodeModule(m: ModuleSpec): Uint8Array {
   const types = m.funcs.map((f) => seq([0x60], vec(f.params.map((t) => [t])), vec(f.results.map((t) => [t]))));
   const funcIdx = m.funcs.map((_, i) => uleb(i));
   const memory = [seq([0x00], uleb(m.memory.pages))]; // limits: min only
-  const exports = [
-    seq(name(m.memory.name), [0x02], uleb(0)),
-    ...m.funcs.map((f, i) => seq(name(f.name), [0x00], uleb(i))),
-  ];
+  const exports = [seq(name(m.memory.name), [0x02], uleb(0)), ...m.funcs.map((f, i) => seq(name(f.name), [0x00], uleb(i)))];
   const codes = m.funcs.map((f) => {
     const body = seq(localRuns(f.locals), f.body, [0x0b]);
     return seq(uleb(body.length), body);
   });
-  return Uint8Array.from(seq(
-    [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
-    section(1, vec(types)),
-    section(3, vec(funcIdx)),
-    section(5, vec(memory)),
-    section(7, vec(exports)),
-    section(10, vec(codes)),
-  ));
+  return Uint8Array.from(
+    seq(
+      [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
+      section(1, vec(types)),
+      section(3, vec(funcIdx)),
+      section(5, vec(memory)),
+      section(7, vec(exports)),
+      section(10, vec(codes)),
+    ),
+  );
 }

@@ -17,7 +17,14 @@ import type { Bytes, FuncSpec, ValType } from './encode.js';
 import { F32, I32, V128, encodeModule, op, seq, whileLoop } from './encode.js';
 
 // Parameters of both functions.
-const M = 0, N = 1, K = 2, A = 3, B = 4, C = 5, ALPHA = 6, ACC = 7;
+const M = 0,
+  N = 1,
+  K = 2,
+  A = 3,
+  B = 4,
+  C = 5,
+  ALPHA = 6,
+  ACC = 7;
 const PARAMS: readonly ValType[] = [I32, I32, I32, I32, I32, I32, F32, I32];
 
 /** Local allocation for one function body. */
@@ -66,7 +73,8 @@ function storeTile(R: number, Q: number, rowPtr: readonly number[], width: 4 | 1
 function nnFunc(): FuncSpec {
   const L = localAlloc();
   const [i, j, p, nb, kb, pb, alphaV, sv, tb] = [L.add(I32), L.add(I32), L.add(I32), L.add(I32), L.add(I32), L.add(I32), L.add(V128), L.add(V128), L.add(F32)];
-  const RMAX = 4, VMAX = 2;
+  const RMAX = 4,
+    VMAX = 2;
   const pa = L.many(I32, RMAX);
   const pc = L.many(I32, RMAX);
   const acc = Array.from({ length: RMAX }, () => L.many(V128, VMAX));
@@ -98,11 +106,22 @@ function nnFunc(): FuncSpec {
       step.push(...inc(pa[r] as number, i32(4)));
     }
     step.push(...inc(pb, get(nb)), ...get(p), ...i32(1), ...op.i32Sub, ...set(p));
-    return whileLoop(fits(j, 4 * V, N),
-      init, rowPtrs(R), get(B), get(j), i32(4), op.i32Mul, op.i32Add, set(pb), get(K), set(p),
+    return whileLoop(
+      fits(j, 4 * V, N),
+      init,
+      rowPtrs(R),
+      get(B),
+      get(j),
+      i32(4),
+      op.i32Mul,
+      op.i32Add,
+      set(pb),
+      get(K),
+      set(p),
       whileLoop(get(p), step),
       storeTile(R, V, pc, 16, (r, v) => seq(get(acc[r]?.[v] as number), get(alphaV), op.f32x4Mul)),
-      inc(j, i32(4 * V)));
+      inc(j, i32(4 * V)),
+    );
   };
 
   /** The last N % 4 columns one at a time, R rows. */
@@ -116,28 +135,35 @@ function nnFunc(): FuncSpec {
       step.push(...inc(pa[r] as number, i32(4)));
     }
     step.push(...inc(pb, get(nb)), ...get(p), ...i32(1), ...op.i32Sub, ...set(p));
-    return whileLoop(seq(get(j), get(N), op.i32LtU),
-      init, rowPtrs(R), get(B), get(j), i32(4), op.i32Mul, op.i32Add, set(pb), get(K), set(p),
+    return whileLoop(
+      seq(get(j), get(N), op.i32LtU),
+      init,
+      rowPtrs(R),
+      get(B),
+      get(j),
+      i32(4),
+      op.i32Mul,
+      op.i32Add,
+      set(pb),
+      get(K),
+      set(p),
       whileLoop(get(p), step),
       storeTile(R, 1, pc, 4, (r) => seq(get(sacc[r] as number), get(ALPHA), op.f32Mul)),
-      inc(j, i32(1)));
+      inc(j, i32(1)),
+    );
   };
 
-  const rows = (R: number): number[] => whileLoop(fits(i, R, M),
-    i32(0), set(j), vecCols(R, 2), vecCols(R, 1), scalarCols(R), inc(i, i32(R)));
+  const rows = (R: number): number[] => whileLoop(fits(i, R, M), i32(0), set(j), vecCols(R, 2), vecCols(R, 1), scalarCols(R), inc(i, i32(R)));
 
-  const body = seq(
-    get(N), i32(4), op.i32Mul, set(nb), get(K), i32(4), op.i32Mul, set(kb),
-    get(ALPHA), op.f32x4Splat, set(alphaV),
-    rows(4), rows(2), rows(1),
-  );
+  const body = seq(get(N), i32(4), op.i32Mul, set(nb), get(K), i32(4), op.i32Mul, set(kb), get(ALPHA), op.f32x4Splat, set(alphaV), rows(4), rows(2), rows(1));
   return { name: 'nn', params: PARAMS, results: [], locals: L.types, body };
 }
 
 function ntFunc(): FuncSpec {
   const L = localAlloc();
   const [i, j, p, nb, kb, av, ta] = [L.add(I32), L.add(I32), L.add(I32), L.add(I32), L.add(I32), L.add(V128), L.add(F32)];
-  const RMAX = 2, QMAX = 4;
+  const RMAX = 2,
+    QMAX = 4;
   const pa = L.many(I32, RMAX);
   const pbq = L.many(I32, QMAX);
   const pc = L.many(I32, RMAX);
@@ -193,20 +219,19 @@ function ntFunc(): FuncSpec {
     for (let q = 0; q < Q; q++) tail.push(...inc(pbq[q] as number, i32(4)));
     tail.push(...get(p), ...i32(1), ...op.i32Sub, ...set(p));
 
-    return whileLoop(fits(j, Q, N),
+    return whileLoop(
+      fits(j, Q, N),
       init,
       whileLoop(seq(i32(3), get(p), op.i32LtU), step),
       fold,
       whileLoop(get(p), tail),
       storeTile(R, Q, pc, 4, (r, q) => seq(get(s[r]?.[q] as number), get(ALPHA), op.f32Mul)),
-      inc(j, i32(Q)));
+      inc(j, i32(Q)),
+    );
   };
 
   const rows = (R: number): number[] => whileLoop(fits(i, R, M), i32(0), set(j), tile(R, 4), tile(R, 1), inc(i, i32(R)));
-  const body = seq(
-    get(N), i32(4), op.i32Mul, set(nb), get(K), i32(4), op.i32Mul, set(kb),
-    rows(2), rows(1),
-  );
+  const body = seq(get(N), i32(4), op.i32Mul, set(nb), get(K), i32(4), op.i32Mul, set(kb), rows(2), rows(1));
   return { name: 'nt', params: PARAMS, results: [], locals: L.types, body };
 }
 

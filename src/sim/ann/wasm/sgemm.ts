@@ -113,11 +113,20 @@ function packOut(dst: Float32Array, off: number, ld: number, src: Float32Array, 
  */
 export function sgemm(
   form: 'nn' | 'nt',
-  m: number, n: number, k: number,
-  a: Float32Array, aOff: number, lda: number,
-  b: Float32Array, bOff: number, ldb: number,
-  c: Float32Array, cOff: number, ldc: number,
-  alpha: number, accumulate: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  aOff: number,
+  lda: number,
+  b: Float32Array,
+  bOff: number,
+  ldb: number,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
+  alpha: number,
+  accumulate: boolean,
 ): boolean {
   const e = getEngine();
   if (e === null) return false;

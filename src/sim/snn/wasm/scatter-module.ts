@@ -24,13 +24,22 @@ export const HEADER_BYTES = 96;
 if (Math.max(HEADER.conv.length, HEADER.rows.length) * 4 > ALPHA_BYTE) throw new Error('internal: scatter header slots overlap alpha');
 
 const PARAMS: readonly ValType[] = [I32, I32, I32, I32];
-const HDR = 0, X = 1, OUT = 2, COUNT = 3;
+const HDR = 0,
+  X = 1,
+  OUT = 2,
+  COUNT = 3;
 const { get, set, tee, i32 } = op;
 
 /** Locals after `params` parameters: add(t) declares one and returns its index. */
 function locals(params = PARAMS.length): { readonly types: ValType[]; readonly add: (t: ValType) => number } {
   const types: ValType[] = [];
-  return { types, add: (t) => { types.push(t); return params + types.length - 1; } };
+  return {
+    types,
+    add: (t) => {
+      types.push(t);
+      return params + types.length - 1;
+    },
+  };
 }
 
 const inc = (l: number, by: number): number[] => seq(get(l), i32(by), op.i32Add, set(l));
@@ -48,10 +57,26 @@ const loadF64At = (base: number, idx: number): number[] => seq(get(base), get(id
  */
 function axpy(ap: number, wp: number, n: number, vv: number, vd: number): number[] {
   return seq(
-    whileLoop(seq(i32(1), get(n), op.i32LtU),
-      get(ap), get(ap), op.v128Load(), get(vv), get(wp), op.v128Load(), op.f64x2Mul, op.f64x2Add, op.v128Store(),
-      inc(ap, 16), inc(wp, 16), get(n), i32(2), op.i32Sub, set(n)),
-    get(n), op.if(seq(get(ap), get(ap), op.f64Load(), get(vd), get(wp), op.f64Load(), op.f64Mul, op.f64Add, op.f64Store())),
+    whileLoop(
+      seq(i32(1), get(n), op.i32LtU),
+      get(ap),
+      get(ap),
+      op.v128Load(),
+      get(vv),
+      get(wp),
+      op.v128Load(),
+      op.f64x2Mul,
+      op.f64x2Add,
+      op.v128Store(),
+      inc(ap, 16),
+      inc(wp, 16),
+      get(n),
+      i32(2),
+      op.i32Sub,
+      set(n),
+    ),
+    get(n),
+    op.if(seq(get(ap), get(ap), op.f64Load(), get(vd), get(wp), op.f64Load(), op.f64Mul, op.f64Add, op.f64Store())),
   );
 }
 
@@ -64,51 +89,163 @@ function convFunc(): FuncSpec {
   const L = locals();
   const h = Object.fromEntries(HEADER.conv.map((k) => [k, L.add(I32)])) as Record<(typeof HEADER.conv)[number], number>;
   const int = (): number => L.add(I32);
-  const b = int(), c = int(), ih = int(), iw = int(), xp = int(), opp = int(), oc0 = int(), q = int(), qEnd = int(), r = int();
-  const rEnd = int(), ap = int(), wp = int(), n = int(), P = int(), outPer = int(), i = int(), wrow = int(), arow = int();
-  const v = L.add(F32), vd = L.add(F64), vv = L.add(V128), bd = L.add(F64);
+  const b = int(),
+    c = int(),
+    ih = int(),
+    iw = int(),
+    xp = int(),
+    opp = int(),
+    oc0 = int(),
+    q = int(),
+    qEnd = int(),
+    r = int();
+  const rEnd = int(),
+    ap = int(),
+    wp = int(),
+    n = int(),
+    P = int(),
+    outPer = int(),
+    i = int(),
+    wrow = int(),
+    arow = int();
+  const v = L.add(F32),
+    vd = L.add(F64),
+    vv = L.add(V128),
+    bd = L.add(F64);
   const header = HEADER.conv.flatMap((k, s) => seq(get(HDR), op.i32Load(4 * s), set(h[k])));
 
   // One nonzero input at (c, ih, iw): every (oh, kh) pair of row ih × (ow, kw) pair of column iw.
   const taps = seq(
-    get(v), op.f64PromoteF32, tee(vd), op.f64x2Splat, set(vv),
-    loadAt(h.hStart, ih, 2), set(q), loadAt(h.hStart, ih, 2, 4), set(qEnd),
-    whileLoop(lt(q, qEnd),
+    get(v),
+    op.f64PromoteF32,
+    tee(vd),
+    op.f64x2Splat,
+    set(vv),
+    loadAt(h.hStart, ih, 2),
+    set(q),
+    loadAt(h.hStart, ih, 2, 4),
+    set(qEnd),
+    whileLoop(
+      lt(q, qEnd),
       // arow = oh·OW, wrow = (c·KH + kh)·KW
-      loadAt(h.hPairs, q, 3), get(h.OW), op.i32Mul, set(arow),
-      get(c), get(h.KH), op.i32Mul, loadAt(h.hPairs, q, 3, 4), op.i32Add, get(h.KW), op.i32Mul, set(wrow),
-      loadAt(h.wStart, iw, 2), set(r), loadAt(h.wStart, iw, 2, 4), set(rEnd),
+      loadAt(h.hPairs, q, 3),
+      get(h.OW),
+      op.i32Mul,
+      set(arow),
+      get(c),
+      get(h.KH),
+      op.i32Mul,
+      loadAt(h.hPairs, q, 3, 4),
+      op.i32Add,
+      get(h.KW),
+      op.i32Mul,
+      set(wrow),
+      loadAt(h.wStart, iw, 2),
+      set(r),
+      loadAt(h.wStart, iw, 2, 4),
+      set(rEnd),
       // span: the (ow, kw) pairs of a column are consecutive outputs with consecutive taps
       // and the weights are stored with kw reversed, so all of them are ONE contiguous run
       // of accumulators against one contiguous run of weights (each accumulator still gets
       // exactly one term per input). Then the per-pair loop below finds r = rEnd.
-      get(h.span), op.if(seq(lt(r, rEnd), op.if(seq(
-        get(h.acc), get(arow), loadAt(h.wPairs, r, 3), op.i32Add, get(h.OC), op.i32Mul, i32(3), op.i32Shl, op.i32Add, set(ap),
-        get(h.wr), get(wrow), get(h.KW), i32(1), op.i32Sub, loadAt(h.wPairs, r, 3, 4), op.i32Sub, op.i32Add, get(h.OC), op.i32Mul, i32(3), op.i32Shl, op.i32Add, set(wp),
-        get(rEnd), get(r), op.i32Sub, get(h.OC), op.i32Mul, set(n),
+      get(h.span),
+      op.if(
+        seq(
+          lt(r, rEnd),
+          op.if(
+            seq(
+              get(h.acc),
+              get(arow),
+              loadAt(h.wPairs, r, 3),
+              op.i32Add,
+              get(h.OC),
+              op.i32Mul,
+              i32(3),
+              op.i32Shl,
+              op.i32Add,
+              set(ap),
+              get(h.wr),
+              get(wrow),
+              get(h.KW),
+              i32(1),
+              op.i32Sub,
+              loadAt(h.wPairs, r, 3, 4),
+              op.i32Sub,
+              op.i32Add,
+              get(h.OC),
+              op.i32Mul,
+              i32(3),
+              op.i32Shl,
+              op.i32Add,
+              set(wp),
+              get(rEnd),
+              get(r),
+              op.i32Sub,
+              get(h.OC),
+              op.i32Mul,
+              set(n),
+              axpy(ap, wp, n, vv, vd),
+              get(rEnd),
+              set(r),
+            ),
+          ),
+        ),
+      ),
+      whileLoop(
+        lt(r, rEnd),
+        get(h.acc),
+        get(arow),
+        loadAt(h.wPairs, r, 3),
+        op.i32Add,
+        get(h.OC),
+        op.i32Mul,
+        get(oc0),
+        op.i32Add,
+        i32(3),
+        op.i32Shl,
+        op.i32Add,
+        set(ap),
+        get(h.wr),
+        get(wrow),
+        loadAt(h.wPairs, r, 3, 4),
+        op.i32Add,
+        get(h.OCg),
+        op.i32Mul,
+        i32(3),
+        op.i32Shl,
+        op.i32Add,
+        set(wp),
+        get(h.OCg),
+        set(n),
         axpy(ap, wp, n, vv, vd),
-        get(rEnd), set(r))))),
-      whileLoop(lt(r, rEnd),
-        get(h.acc), get(arow), loadAt(h.wPairs, r, 3), op.i32Add, get(h.OC), op.i32Mul, get(oc0), op.i32Add, i32(3), op.i32Shl, op.i32Add, set(ap),
-        get(h.wr), get(wrow), loadAt(h.wPairs, r, 3, 4), op.i32Add, get(h.OCg), op.i32Mul, i32(3), op.i32Shl, op.i32Add, set(wp),
-        get(h.OCg), set(n),
-        axpy(ap, wp, n, vv, vd),
-        inc(r, 1)),
-      inc(q, 1)),
+        inc(r, 1),
+      ),
+      inc(q, 1),
+    ),
   );
 
   const inputs = seq(
-    i32(0), set(c),
-    whileLoop(lt(c, h.C),
-      get(c), get(h.Cg), op.i32DivU, get(h.OCg), op.i32Mul, set(oc0),
-      i32(0), set(ih),
-      whileLoop(lt(ih, h.H),
-        i32(0), set(iw),
-        whileLoop(lt(iw, h.W),
-          get(xp), op.f32Load(), tee(v), op.f32(0), op.f32Ne, op.if(taps),
-          inc(xp, 4), inc(iw, 1)),
-        inc(ih, 1)),
-      inc(c, 1)),
+    i32(0),
+    set(c),
+    whileLoop(
+      lt(c, h.C),
+      get(c),
+      get(h.Cg),
+      op.i32DivU,
+      get(h.OCg),
+      op.i32Mul,
+      set(oc0),
+      i32(0),
+      set(ih),
+      whileLoop(
+        lt(ih, h.H),
+        i32(0),
+        set(iw),
+        whileLoop(lt(iw, h.W), get(xp), op.f32Load(), tee(v), op.f32(0), op.f32Ne, op.if(taps), inc(xp, 4), inc(iw, 1)),
+        inc(ih, 1),
+      ),
+      inc(c, 1),
+    ),
   );
 
   // Outputs channel-major from the channel-last accumulators, rounded once: bias + sum
@@ -116,35 +253,58 @@ function convFunc(): FuncSpec {
   // conv of ones; a count of NaN stands for "no tap", whose output is NaN). Pixel-major:
   // the accumulators are read in order, the outputs written with stride P.
   type Mode = 'bias' | 'plain' | 'mean';
-  const value = (m: Mode): number[] => m === 'bias'
-    ? seq(get(h.bias), get(c), i32(2), op.i32Shl, op.i32Add, op.f32Load(), op.f64PromoteF32, get(ap), op.f64Load(), op.f64Add)
-    : m === 'plain' ? seq(get(ap), op.f64Load())
-    : seq(get(ap), op.f64Load(), get(bd), op.f64Div);
-  const pixel = (m: Mode): number[] => seq(
-    m === 'mean' ? seq(loadF64At(h.count, i), set(bd)) : [],
-    get(opp), get(i), i32(2), op.i32Shl, op.i32Add, set(wp), i32(0), set(c),
-    whileLoop(lt(c, h.OC),
-      get(wp), value(m), op.f32DemoteF64, op.f32Store(),
-      inc(ap, 8), get(wp), get(P), i32(2), op.i32Shl, op.i32Add, set(wp), inc(c, 1)),
-    inc(i, 1));
+  const value = (m: Mode): number[] =>
+    m === 'bias'
+      ? seq(get(h.bias), get(c), i32(2), op.i32Shl, op.i32Add, op.f32Load(), op.f64PromoteF32, get(ap), op.f64Load(), op.f64Add)
+      : m === 'plain'
+        ? seq(get(ap), op.f64Load())
+        : seq(get(ap), op.f64Load(), get(bd), op.f64Div);
+  const pixel = (m: Mode): number[] =>
+    seq(
+      m === 'mean' ? seq(loadF64At(h.count, i), set(bd)) : [],
+      get(opp),
+      get(i),
+      i32(2),
+      op.i32Shl,
+      op.i32Add,
+      set(wp),
+      i32(0),
+      set(c),
+      whileLoop(lt(c, h.OC), get(wp), value(m), op.f32DemoteF64, op.f32Store(), inc(ap, 8), get(wp), get(P), i32(2), op.i32Shl, op.i32Add, set(wp), inc(c, 1)),
+      inc(i, 1),
+    );
   const outputs = seq(
-    get(h.acc), set(ap), i32(0), set(i),
+    get(h.acc),
+    set(ap),
+    i32(0),
+    set(i),
     get(h.count),
-    op.if(
-      whileLoop(lt(i, P), pixel('mean')),
-      seq(get(h.bias), op.if(whileLoop(lt(i, P), pixel('bias')), whileLoop(lt(i, P), pixel('plain'))))),
-    get(opp), get(outPer), i32(2), op.i32Shl, op.i32Add, set(opp),
+    op.if(whileLoop(lt(i, P), pixel('mean')), seq(get(h.bias), op.if(whileLoop(lt(i, P), pixel('bias')), whileLoop(lt(i, P), pixel('plain'))))),
+    get(opp),
+    get(outPer),
+    i32(2),
+    op.i32Shl,
+    op.i32Add,
+    set(opp),
   );
 
   const body = seq(
     header,
-    get(h.OH), get(h.OW), op.i32Mul, set(P), get(P), get(h.OC), op.i32Mul, set(outPer),
-    get(X), set(xp), get(OUT), set(opp), i32(0), set(b),
-    whileLoop(lt(b, COUNT),
-      zero(h.acc, outPer),
-      inputs,
-      outputs,
-      inc(b, 1)),
+    get(h.OH),
+    get(h.OW),
+    op.i32Mul,
+    set(P),
+    get(P),
+    get(h.OC),
+    op.i32Mul,
+    set(outPer),
+    get(X),
+    set(xp),
+    get(OUT),
+    set(opp),
+    i32(0),
+    set(b),
+    whileLoop(lt(b, COUNT), zero(h.acc, outPer), inputs, outputs, inc(b, 1)),
   );
   return { name: 'conv', params: PARAMS, results: [], locals: L.types, body };
 }
@@ -153,41 +313,82 @@ function rowsFunc(): FuncSpec {
   const L = locals();
   const h = Object.fromEntries(HEADER.rows.map((k) => [k, L.add(I32)])) as Record<(typeof HEADER.rows)[number], number>;
   const int = (): number => L.add(I32);
-  const r = int(), k = int(), j = int(), xp = int(), opp = int(), ap = int(), wp = int(), n = int(), rowBytes = int();
-  const v = L.add(F32), vd = L.add(F64), vv = L.add(V128), alpha = L.add(F64);
-  const header = seq(
-    ...HEADER.rows.map((name, s) => seq(get(HDR), op.i32Load(4 * s), set(h[name]))),
-    get(HDR), op.f64Load(ALPHA_BYTE), set(alpha),
-  );
+  const r = int(),
+    k = int(),
+    j = int(),
+    xp = int(),
+    opp = int(),
+    ap = int(),
+    wp = int(),
+    n = int(),
+    rowBytes = int();
+  const v = L.add(F32),
+    vd = L.add(F64),
+    vv = L.add(V128),
+    alpha = L.add(F64);
+  const header = seq(...HEADER.rows.map((name, s) => seq(get(HDR), op.i32Load(4 * s), set(h[name]))), get(HDR), op.f64Load(ALPHA_BYTE), set(alpha));
   const row = seq(
-    get(v), op.f64PromoteF32, tee(vd), op.f64x2Splat, set(vv),
-    get(h.acc), set(ap), get(h.wt), get(k), get(rowBytes), op.i32Mul, op.i32Add, set(wp), get(h.N), set(n),
+    get(v),
+    op.f64PromoteF32,
+    tee(vd),
+    op.f64x2Splat,
+    set(vv),
+    get(h.acc),
+    set(ap),
+    get(h.wt),
+    get(k),
+    get(rowBytes),
+    op.i32Mul,
+    op.i32Add,
+    set(wp),
+    get(h.N),
+    set(n),
     axpy(ap, wp, n, vv, vd),
   );
   const value: Bytes = seq(get(alpha), get(ap), op.f64Load(), op.f64Mul);
-  const store = (withBias: boolean): number[] => seq(
-    get(opp),
-    withBias ? seq(get(h.bias), get(j), i32(2), op.i32Shl, op.i32Add, op.f32Load(), op.f64PromoteF32, value, op.f64Add) : value,
-    op.f32DemoteF64, op.f32Store(), inc(opp, 4), inc(ap, 8), inc(j, 1));
+  const store = (withBias: boolean): number[] =>
+    seq(
+      get(opp),
+      withBias ? seq(get(h.bias), get(j), i32(2), op.i32Shl, op.i32Add, op.f32Load(), op.f64PromoteF32, value, op.f64Add) : value,
+      op.f32DemoteF64,
+      op.f32Store(),
+      inc(opp, 4),
+      inc(ap, 8),
+      inc(j, 1),
+    );
   const body = seq(
     header,
-    get(h.N), i32(3), op.i32Shl, set(rowBytes),
-    get(X), set(xp), get(OUT), set(opp), i32(0), set(r),
-    whileLoop(lt(r, COUNT),
+    get(h.N),
+    i32(3),
+    op.i32Shl,
+    set(rowBytes),
+    get(X),
+    set(xp),
+    get(OUT),
+    set(opp),
+    i32(0),
+    set(r),
+    whileLoop(
+      lt(r, COUNT),
       zero(h.acc, h.N),
-      i32(0), set(k),
-      whileLoop(lt(k, h.K),
-        get(xp), op.f32Load(), tee(v), op.f32(0), op.f32Ne, op.if(row),
-        inc(xp, 4), inc(k, 1)),
-      get(h.acc), set(ap), i32(0), set(j),
-      get(h.bias), op.if(whileLoop(lt(j, h.N), store(true)), whileLoop(lt(j, h.N), store(false))),
-      inc(r, 1)),
+      i32(0),
+      set(k),
+      whileLoop(lt(k, h.K), get(xp), op.f32Load(), tee(v), op.f32(0), op.f32Ne, op.if(row), inc(xp, 4), inc(k, 1)),
+      get(h.acc),
+      set(ap),
+      i32(0),
+      set(j),
+      get(h.bias),
+      op.if(whileLoop(lt(j, h.N), store(true)), whileLoop(lt(j, h.N), store(false))),
+      inc(r, 1),
+    ),
   );
   return { name: 'rows', params: PARAMS, results: [], locals: L.types, body };
 }
 
 /** Flags of `neurons`. */
-export const FIRE_GE = 1, RESET_SUBTRACT = 2;
+export const FIRE_GE = 1,
+  RESET_SUBTRACT = 2;
 
 /**
  * neurons(v, cur, theta, out, counts, B, F, flags, leak): one step of B·F IF/LIF neurons
@@ -198,49 +399,159 @@ export const FIRE_GE = 1, RESET_SUBTRACT = 2;
  * TypeScript loop, so the same bits.
  */
 function neuronsFunc(): FuncSpec {
-  const V = 0, CUR = 1, TH = 2, OUTP = 3, CNT = 4, NB = 5, NF = 6, FLAGS = 7, LEAK = 8;
+  const V = 0,
+    CUR = 1,
+    TH = 2,
+    OUTP = 3,
+    CNT = 4,
+    NB = 5,
+    NF = 6,
+    FLAGS = 7,
+    LEAK = 8;
   const params: readonly ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32, F64];
   const { types, add } = locals(params.length);
-  const b = add(I32), i = add(I32), vp = add(I32), cp = add(I32), tp = add(I32), opp = add(I32), pairs = add(I32), n = add(I32), fire = add(I32);
-  const leakV = add(V128), vv = add(V128), th = add(V128), m = add(V128), cnt = add(V128), one = add(V128);
-  const sv = add(F64), st = add(F64);
+  const b = add(I32),
+    i = add(I32),
+    vp = add(I32),
+    cp = add(I32),
+    tp = add(I32),
+    opp = add(I32),
+    pairs = add(I32),
+    n = add(I32),
+    fire = add(I32);
+  const leakV = add(V128),
+    vv = add(V128),
+    th = add(V128),
+    m = add(V128),
+    cnt = add(V128),
+    one = add(V128);
+  const sv = add(F64),
+    st = add(F64);
   const ge = seq(get(FLAGS), i32(FIRE_GE), op.i32And);
   const sub = seq(get(FLAGS), i32(RESET_SUBTRACT), op.i32And);
   // Lanes 0–3 and 8–11 of the mask (its two 64-bit lanes narrowed to 32 bits) into lanes 0, 1.
   const narrow = op.i8x16Shuffle([0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11]);
   const pair = seq(
-    get(leakV), get(vp), op.v128Load(), op.f64x2Mul, get(cp), op.v128Load64Zero(), op.f64x2PromoteLowF32x4, op.f64x2Add, set(vv),
-    get(tp), op.v128Load(), set(th),
-    ge, op.if(seq(get(vv), get(th), op.f64x2Ge, set(m)), seq(get(vv), get(th), op.f64x2Gt, set(m))),
-    sub, op.if(seq(get(vp), get(vv), get(th), op.f64x2Sub, get(vv), get(m), op.v128Bitselect, op.v128Store()), seq(get(vp), get(vv), get(m), op.v128AndNot, op.v128Store())),
-    get(m), get(m), narrow, set(m),
-    get(opp), get(m), get(one), op.v128And, op.v128Store64Lane(0),
-    get(cnt), get(m), op.i32x4Sub, set(cnt),
-    inc(vp, 16), inc(cp, 8), inc(tp, 16), inc(opp, 8), inc(i, 1),
+    get(leakV),
+    get(vp),
+    op.v128Load(),
+    op.f64x2Mul,
+    get(cp),
+    op.v128Load64Zero(),
+    op.f64x2PromoteLowF32x4,
+    op.f64x2Add,
+    set(vv),
+    get(tp),
+    op.v128Load(),
+    set(th),
+    ge,
+    op.if(seq(get(vv), get(th), op.f64x2Ge, set(m)), seq(get(vv), get(th), op.f64x2Gt, set(m))),
+    sub,
+    op.if(
+      seq(get(vp), get(vv), get(th), op.f64x2Sub, get(vv), get(m), op.v128Bitselect, op.v128Store()),
+      seq(get(vp), get(vv), get(m), op.v128AndNot, op.v128Store()),
+    ),
+    get(m),
+    get(m),
+    narrow,
+    set(m),
+    get(opp),
+    get(m),
+    get(one),
+    op.v128And,
+    op.v128Store64Lane(0),
+    get(cnt),
+    get(m),
+    op.i32x4Sub,
+    set(cnt),
+    inc(vp, 16),
+    inc(cp, 8),
+    inc(tp, 16),
+    inc(opp, 8),
+    inc(i, 1),
   );
   const scalar = seq(
-    get(LEAK), get(vp), op.f64Load(), op.f64Mul, get(cp), op.f32Load(), op.f64PromoteF32, op.f64Add, set(sv),
-    get(tp), op.f64Load(), set(st),
-    ge, op.if(seq(get(sv), get(st), op.f64Ge, set(fire)), seq(get(sv), get(st), op.f64Gt, set(fire))),
-    get(fire), op.if(
-      seq(get(vp), sub, op.if(seq(get(sv), get(st), op.f64Sub, set(sv)), seq(op.f64(0), set(sv))), get(sv), op.f64Store(),
-        get(opp), op.f32(1), op.f32Store(), inc(n, 1)),
-      seq(get(vp), get(sv), op.f64Store(), get(opp), op.f32(0), op.f32Store())),
-    inc(vp, 8), inc(cp, 4), inc(tp, 8), inc(opp, 4),
+    get(LEAK),
+    get(vp),
+    op.f64Load(),
+    op.f64Mul,
+    get(cp),
+    op.f32Load(),
+    op.f64PromoteF32,
+    op.f64Add,
+    set(sv),
+    get(tp),
+    op.f64Load(),
+    set(st),
+    ge,
+    op.if(seq(get(sv), get(st), op.f64Ge, set(fire)), seq(get(sv), get(st), op.f64Gt, set(fire))),
+    get(fire),
+    op.if(
+      seq(
+        get(vp),
+        sub,
+        op.if(seq(get(sv), get(st), op.f64Sub, set(sv)), seq(op.f64(0), set(sv))),
+        get(sv),
+        op.f64Store(),
+        get(opp),
+        op.f32(1),
+        op.f32Store(),
+        inc(n, 1),
+      ),
+      seq(get(vp), get(sv), op.f64Store(), get(opp), op.f32(0), op.f32Store()),
+    ),
+    inc(vp, 8),
+    inc(cp, 4),
+    inc(tp, 8),
+    inc(opp, 4),
   );
   const f32One = [0x00, 0x00, 0x80, 0x3f];
   const body = seq(
-    get(LEAK), op.f64x2Splat, set(leakV),
-    op.v128Const([...f32One, ...f32One, ...f32One, ...f32One]), set(one),
-    get(NF), i32(1), op.i32ShrU, set(pairs),
-    get(V), set(vp), get(CUR), set(cp), get(OUTP), set(opp), i32(0), set(b),
-    whileLoop(lt(b, NB),
-      get(TH), set(tp), op.v128Const(new Array<number>(16).fill(0)), set(cnt), i32(0), set(i),
+    get(LEAK),
+    op.f64x2Splat,
+    set(leakV),
+    op.v128Const([...f32One, ...f32One, ...f32One, ...f32One]),
+    set(one),
+    get(NF),
+    i32(1),
+    op.i32ShrU,
+    set(pairs),
+    get(V),
+    set(vp),
+    get(CUR),
+    set(cp),
+    get(OUTP),
+    set(opp),
+    i32(0),
+    set(b),
+    whileLoop(
+      lt(b, NB),
+      get(TH),
+      set(tp),
+      op.v128Const(new Array<number>(16).fill(0)),
+      set(cnt),
+      i32(0),
+      set(i),
       whileLoop(lt(i, pairs), pair),
-      get(cnt), op.i32x4ExtractLane(0), get(cnt), op.i32x4ExtractLane(1), op.i32Add, set(n),
-      get(NF), i32(1), op.i32And, op.if(scalar),
-      get(CNT), get(b), i32(2), op.i32Shl, op.i32Add, get(n), op.i32Store(),
-      inc(b, 1)),
+      get(cnt),
+      op.i32x4ExtractLane(0),
+      get(cnt),
+      op.i32x4ExtractLane(1),
+      op.i32Add,
+      set(n),
+      get(NF),
+      i32(1),
+      op.i32And,
+      op.if(scalar),
+      get(CNT),
+      get(b),
+      i32(2),
+      op.i32Shl,
+      op.i32Add,
+      get(n),
+      op.i32Store(),
+      inc(b, 1),
+    ),
   );
   return { name: 'neurons', params, results: [], locals: types, body };
 }

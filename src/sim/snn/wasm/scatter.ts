@@ -26,10 +26,21 @@ interface Engine {
 export interface WasmConv {
   /** 'avg': an average pool over C channels, run as a depthwise conv of ones divided by `count`. */
   readonly kind: 'conv' | 'avg';
-  readonly C: number; readonly H: number; readonly W: number; readonly OH: number; readonly OW: number;
-  readonly OC: number; readonly OCg: number; readonly Cg: number; readonly KH: number; readonly KW: number;
+  readonly C: number;
+  readonly H: number;
+  readonly W: number;
+  readonly OH: number;
+  readonly OW: number;
+  readonly OC: number;
+  readonly OCg: number;
+  readonly Cg: number;
+  readonly KH: number;
+  readonly KW: number;
   readonly wr: Float32Array;
-  readonly hStart: Int32Array; readonly hPairs: Int32Array; readonly wStart: Int32Array; readonly wPairs: Int32Array;
+  readonly hStart: Int32Array;
+  readonly hPairs: Int32Array;
+  readonly wStart: Int32Array;
+  readonly wPairs: Int32Array;
   readonly bias: Float32Array | undefined;
   /** Taps per output pixel (average pool). */
   readonly count: Float64Array;
@@ -41,7 +52,8 @@ export interface WasmConv {
 }
 export interface WasmRows {
   readonly kind: 'rows';
-  readonly K: number; readonly N: number;
+  readonly K: number;
+  readonly N: number;
   readonly wt: Float32Array;
   readonly alpha: number;
   readonly bias: Float32Array | undefined;
@@ -59,7 +71,16 @@ const placed = new WeakMap<object, { readonly gen: number; readonly hdr: number 
 
 function load(): Engine | null {
   const ex = instantiateKernels(scatterModuleBytes);
-  return ex === null ? null : { mem: ex['mem'] as WasmMemory, conv: ex['conv'] as Kernel, rows: ex['rows'] as Kernel, neurons: ex['neurons'] as NeuronKernel, top: ARENA_START, gen: 0 };
+  return ex === null
+    ? null
+    : {
+        mem: ex['mem'] as WasmMemory,
+        conv: ex['conv'] as Kernel,
+        rows: ex['rows'] as Kernel,
+        neurons: ex['neurons'] as NeuronKernel,
+        top: ARENA_START,
+        gen: 0,
+      };
 }
 
 function getEngine(): Engine | null {
@@ -127,7 +148,8 @@ function flipKw(p: WasmConv): Float64Array {
 /** The plan's numbers and arrays by name (header slots are looked up by these names). */
 function fieldsOf(p: WasmConv | WasmRows): Record<string, number | Part | undefined> {
   const out: Record<string, number | Part | undefined> = {};
-  for (const [k, v] of Object.entries(p)) if (typeof v === 'number' || v instanceof Float32Array || v instanceof Int32Array || v instanceof Float64Array) out[k] = v;
+  for (const [k, v] of Object.entries(p))
+    if (typeof v === 'number' || v instanceof Float32Array || v instanceof Int32Array || v instanceof Float64Array) out[k] = v;
   return out;
 }
 
@@ -138,10 +160,25 @@ function header(e: Engine, p: WasmConv | WasmRows): number | undefined {
   if (p.kind === 'rows') hdr = place(e, { ...fieldsOf(p), wt: Float64Array.from(p.wt), acc: { zeros: p.N } }, HEADER.rows, p.alpha);
   else {
     const acc = { zeros: p.OC * p.OH * p.OW };
-    hdr = p.kind === 'conv'
-      ? place(e, { ...fieldsOf(p), wr: p.span ? flipKw(p) : Float64Array.from(p.wr), acc, count: undefined, span: p.span ? 1 : 0 }, HEADER.conv, 1)
-      // Depthwise ones: OC = C, one output channel per group; an empty window divides by NaN.
-      : place(e, { ...fieldsOf(p), wr: new Float64Array(p.C * p.KH * p.KW).fill(1), OCg: 1, Cg: 1, bias: undefined, acc, count: p.count.map((n) => (n > 0 ? n : NaN)), span: 0 }, HEADER.conv, 1);
+    hdr =
+      p.kind === 'conv'
+        ? place(e, { ...fieldsOf(p), wr: p.span ? flipKw(p) : Float64Array.from(p.wr), acc, count: undefined, span: p.span ? 1 : 0 }, HEADER.conv, 1)
+        : // Depthwise ones: OC = C, one output channel per group; an empty window divides by NaN.
+          place(
+            e,
+            {
+              ...fieldsOf(p),
+              wr: new Float64Array(p.C * p.KH * p.KW).fill(1),
+              OCg: 1,
+              Cg: 1,
+              bias: undefined,
+              acc,
+              count: p.count.map((n) => (n > 0 ? n : NaN)),
+              span: 0,
+            },
+            HEADER.conv,
+            1,
+          );
   }
   if (hdr !== undefined) placed.set(p, { gen: e.gen, hdr });
   return hdr;
@@ -172,8 +209,18 @@ export function scatterWasm(p: WasmConv | WasmRows, x: Float32Array, count: numb
  * counts[cOff + b]. False (nothing done) when the WebAssembly path is unavailable.
  */
 export function stepNeuronsWasm(
-  v: Float64Array, theta: Float64Array, leak: number, ge: boolean, subtract: boolean, B: number,
-  cur: Float32Array, curOff: number, out: Float32Array, outOff: number, counts: Float64Array, cOff: number,
+  v: Float64Array,
+  theta: Float64Array,
+  leak: number,
+  ge: boolean,
+  subtract: boolean,
+  B: number,
+  cur: Float32Array,
+  curOff: number,
+  out: Float32Array,
+  outOff: number,
+  counts: Float64Array,
+  cOff: number,
 ): boolean {
   const e = getEngine();
   if (e === null) return false;
