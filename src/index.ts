@@ -16,8 +16,8 @@ export { loadModel, MODEL_FORMATS } from './api/load.js';
 export type { LoadOptions } from './api/load.js';
 export { importOnnx, loadOnnx } from './frontend/onnx/read.js';
 export { exportOnnx } from './frontend/onnx/write.js';
-export { inspectGraph } from './api/inspect.js';
-export type { InspectReport, InspectLayer, InspectValue } from './api/inspect.js';
+export { inspectGraph } from './ir/inspect.js';
+export type { InspectReport, InspectLayer, InspectValue } from './ir/inspect.js';
 
 // Data
 export { loadDatasetSpec, fitToModel } from './data/spec.js';

@@ -9,9 +9,7 @@ import { programOf } from '../passes/quantize.js';
 import type { IntProgram } from '../sim/int/program.js';
 import { backendFor } from '../backends/registry.js';
 import type { BackendRecord, BackendTarget } from '../backends/registry.js';
-import { loadMnist } from '../data/mnist.js';
-import type { Dataset } from '../data/dataset.js';
-import { fitToModel, loadDatasetSpec } from '../data/spec.js';
+import { firstOf, fitToModel, loadDatasetSpec, loadMnistOr } from '../data/spec.js';
 import { annCost } from '../costmodel/index.js';
 import { bundledTargetNames, loadAnyTarget, loadTarget } from '../costmodel/target.js';
 import type { AnnTarget, CustomTarget, Target } from '../costmodel/target.js';
@@ -32,7 +30,6 @@ import { simulateModel } from './simulate.js';
 import { convertModel, isConverted } from './convert.js';
 import { simulate } from '../sim/snn/simulate.js';
 import { packageVersion } from './version.js';
-import { takeRange } from '../ir/slice.js';
 import { COMPILE_OPTIONS } from '../options/declarations.js';
 import { checkOptions } from '../options/schema.js';
 
@@ -117,15 +114,6 @@ function conversionNote(
 function firstSamples(snn: Graph, opts: CompileOptions, n: number): SimData {
   const d = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', n));
   return { x: d.x, y: d.y };
-}
-
-function firstOf(d: Dataset, n: number): Dataset {
-  const k = Math.min(n, d.y.length);
-  return { ...d, x: takeRange(d.x, 0, k), y: d.y.subarray(0, k) };
-}
-
-function loadMnistOr(spec: string | undefined, n: number): Dataset {
-  return spec === undefined || spec === 'mnist' ? loadMnist('train', { limit: n }) : loadDatasetSpec(spec, 'train', n);
 }
 
 export function resolveTargets(names: readonly string[]): (Target | CustomTarget)[] {

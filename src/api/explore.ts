@@ -4,14 +4,9 @@
 // within the allowed accuracy drop. Units run in a pool of worker threads; a sweep can be
 // split with `shard` and put back together with `mergeDocs` (src/explore/select.ts).
 // The accuracy reference is the float SNN at the largest T of the sweep (or the ANN).
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { fail } from '../errors.js';
 import { loadAnyTarget } from '../costmodel/target.js';
 import type { Graph, Rounding } from '../ir/types.js';
-import { quantizeGraph } from '../passes/quantize.js';
-import { memoryReport } from '../sim/int/memory.js';
 import type { ExploreDoc } from '../report/explore.js';
 import { simulate } from '../sim/snn/simulate.js';
 import type { OutputFile } from '../io/atomic.js';
@@ -19,15 +14,16 @@ import type { ConvertOptions } from './convert.js';
 import { convertModel, isConverted } from './convert.js';
 import { fitToModel, loadDatasetSpec } from '../data/spec.js';
 import { annAccuracy } from '../sim/ann/accuracy.js';
-import type { DocHead } from '../explore/select.js';
 import { finishDoc, rowsOf } from '../explore/select.js';
 import type { Shard } from '../options/declarations.js';
 import { enumerateUnits, unitsOfShard } from '../explore/space.js';
 import { DEFAULT_EXPLORE_TARGET, EXPLORE_OPTIONS, TIMESTEPS } from '../options/declarations.js';
 import { checkOptions } from '../options/schema.js';
 import { backendFor, withTargetSemantics } from '../backends/registry.js';
+import type { BackendTarget } from '../backends/registry.js';
 import { packageVersion } from './version.js';
 import { runSweep } from '../explore/sweep.js';
+import { docHead } from '../explore/doc.js';
 import { exploreFiles } from '../explore/files.js';
 
 export interface ExploreOptions extends ConvertOptions {
@@ -68,15 +64,9 @@ export interface ExploreResult {
   }[];
 }
 
-export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<ExploreResult> {
-  checkOptions(EXPLORE_OPTIONS, opts);
-  TIMESTEPS.check(opts.T, 'T');
-  const maxDrop = EXPLORE_OPTIONS.maxAccuracyDrop.check(opts.maxAccuracyDrop, 'maxAccuracyDrop');
-  const Ts = [...new Set(opts.T)].sort((a, b) => a - b);
-  const units = enumerateUnits(opts.weightBits, opts.neuronBits, opts.rounding);
-  const mine = unitsOfShard(units, opts.shard);
+/** The reference and the target, refused before the long part starts when they cannot work. */
+function checkedSetup(opts: ExploreOptions, converted: boolean): { reference: 'snn' | 'ann'; target: BackendTarget; targetName: string } {
   const reference = opts.reference ?? 'snn';
-  const converted = isConverted(g);
   if (reference === 'ann' && converted) {
     throw fail({
       code: 'SNNC_E_USAGE',
@@ -95,6 +85,18 @@ export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<Expl
       hint: 'explore costs a spiking target: fpga (default), loihi2, imc-hpadc, imc-adcless or a target JSON',
     });
   }
+  return { reference, target, targetName };
+}
+
+export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<ExploreResult> {
+  checkOptions(EXPLORE_OPTIONS, opts);
+  TIMESTEPS.check(opts.T, 'T');
+  const maxDrop = EXPLORE_OPTIONS.maxAccuracyDrop.check(opts.maxAccuracyDrop, 'maxAccuracyDrop');
+  const Ts = [...new Set(opts.T)].sort((a, b) => a - b);
+  const units = enumerateUnits(opts.weightBits, opts.neuronBits, opts.rounding);
+  const mine = unitsOfShard(units, opts.shard);
+  const converted = isConverted(g);
+  const { reference, target, targetName } = checkedSetup(opts, converted);
   const datasetSpec = opts.dataset ?? 'mnist';
   const data = fitToModel(g, loadDatasetSpec(datasetSpec, 'test', opts.n));
   if (data.y.length === 0) throw fail({ code: 'SNNC_E_DATASET', message: `dataset '${data.name}' has no samples` });
@@ -129,24 +131,11 @@ export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<Expl
     quant: { perChannel: opts.perChannel ?? true, pow2: opts.pow2 ?? false, overflow: opts.overflow ?? 'saturate' },
     ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
   });
-  let float32Bits = 0;
-  try {
-    float32Bits = memoryReport(quantizeGraph(snn).program).total.float32Bits;
-  } catch {
-    /* reported per unit */
-  }
-
-  const head: DocHead = {
-    format: 'snnc-explore',
-    version: 1,
-    tool: { name: 'snnc', version: packageVersion() },
-    model: { file: basename(opts.modelFile), sha256: createHash('sha256').update(readFileSync(opts.modelFile)).digest('hex') },
+  const head = docHead({
+    version: packageVersion(),
+    modelFile: opts.modelFile,
+    snn,
     dataset: { name: data.name, samples: data.y.length },
-    conversion: Object.fromEntries(
-      Object.entries(snn.meta)
-        .filter(([k]) => k.startsWith('snnc.'))
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    ),
     space: {
       weightBits: [...opts.weightBits],
       neuronBits: [...opts.neuronBits],
@@ -161,10 +150,8 @@ export async function exploreModel(g: Graph, opts: ExploreOptions): Promise<Expl
       target: targetName,
     },
     reference: { accuracy: refAccuracy, label: reference === 'ann' ? 'ANN' : `float SNN, T=${Tmax}`, ann, snn: snnRef },
-    float32Bits,
     targetNote: sweep.targetNote,
-  };
-
+  });
   const { rows, skipped } = rowsOf(head, sweep.results);
   const doc = finishDoc(head, rows, skipped, opts.shard !== undefined ? `${opts.shard.index}/${opts.shard.count}` : undefined);
   return { doc, files: exploreFiles(doc), diagnostics };

@@ -1,5 +1,5 @@
 // snnc inspect <model> [--json] [--graph]
-import { inspectGraph } from '../api/inspect.js';
+import { inspectGraph } from '../ir/inspect.js';
 import { loadModel } from '../api/load.js';
 import { printGraph } from '../ir/print.js';
 import { opt } from '../options/schema.js';

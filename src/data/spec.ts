@@ -79,3 +79,14 @@ function checkLabels(g: Graph, d: Dataset): void {
     }
   }
 }
+
+/** The first n samples of a dataset. */
+export function firstOf(d: Dataset, n: number): Dataset {
+  const k = Math.min(n, d.y.length);
+  return { ...d, x: takeRange(d.x, 0, k), y: d.y.subarray(0, k) };
+}
+
+/** n training images: the embedded MNIST (fast path) or a dataset spec. */
+export function loadMnistOr(spec: string | undefined, n: number): Dataset {
+  return spec === undefined || spec === 'mnist' ? loadMnist('train', { limit: n }) : loadDatasetSpec(spec, 'train', n);
+}

@@ -1,6 +1,6 @@
-// `snnc inspect`: a model summary as plain data (the CLI formats it).
-import type { Dim, Graph } from '../ir/types.js';
-import { graphStats } from '../ir/stats.js';
+// A model summary as plain data (`snnc inspect`; the CLI formats it).
+import type { Dim, Graph } from './types.js';
+import { graphStats } from './stats.js';
 
 export interface InspectValue {
   readonly name: string;
