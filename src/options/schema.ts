@@ -47,18 +47,25 @@ export function fromText<T>(spec: Spec, parse: (s: string, where: string) => T, 
   return { ...spec, parse: (t, w) => parse(last(t), w), check };
 }
 
-function int(v: unknown, where: string, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw usage(`${where} must be an integer from ${min} to ${max}, got '${String(v)}'`);
+interface Range {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** A number in [min, max] (an integer when `integer`); `shown` is what the message quotes (the user's text). */
+function ranged(v: unknown, where: string, r: Range, integer: boolean, shown: string = String(v)): number {
+  if (typeof v !== 'number' || !(integer ? Number.isInteger(v) : Number.isFinite(v)) || v < r.min || v > r.max) {
+    throw usage(`${where} must be ${integer ? 'an integer' : 'a number'} from ${r.min} to ${r.max}, got '${shown}'`);
   }
   return v;
 }
 
-function num(v: unknown, where: string, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-    throw usage(`${where} must be a number from ${min} to ${max}, got '${String(v)}'`);
-  }
-  return v;
+function rangedOption(spec: Spec & Range, integer: boolean): OptionDef<number> {
+  return fromText(
+    spec,
+    (s, w) => ranged(textNumber(s), w, spec, integer, s),
+    (v, w) => ranged(v, w, spec, integer),
+  );
 }
 
 export function str(v: unknown, where: string): string {
@@ -100,27 +107,11 @@ export const opt = {
     };
     return { ...spec, repeatable: true, parse: (t) => [...t], check };
   },
-  int(spec: Spec & { readonly min: number; readonly max: number }): OptionDef<number> {
-    return fromText(
-      spec,
-      (s, w) => {
-        const n = textNumber(s);
-        if (!Number.isInteger(n)) throw usage(`${w} must be an integer from ${spec.min} to ${spec.max}, got '${s}'`);
-        return int(n, w, spec.min, spec.max);
-      },
-      (v, w) => int(v, w, spec.min, spec.max),
-    );
+  int(spec: Spec & Range): OptionDef<number> {
+    return rangedOption(spec, true);
   },
-  number(spec: Spec & { readonly min: number; readonly max: number }): OptionDef<number> {
-    return fromText(
-      spec,
-      (s, w) => {
-        const x = textNumber(s);
-        if (!Number.isFinite(x)) throw usage(`${w} must be a number from ${spec.min} to ${spec.max}, got '${s}'`);
-        return num(x, w, spec.min, spec.max);
-      },
-      (v, w) => num(v, w, spec.min, spec.max),
-    );
+  number(spec: Spec & Range): OptionDef<number> {
+    return rangedOption(spec, false);
   },
   choice<const C extends readonly string[]>(spec: Spec & { readonly values: C }): OptionDef<C[number]> {
     const check = (v: unknown, where: string): C[number] => {
@@ -130,7 +121,7 @@ export const opt = {
     return fromText(spec, check, check);
   },
   /** "8,16,32" on the command line, [8, 16, 32] in the API. */
-  intList(spec: Spec & { readonly min: number; readonly max: number }): OptionDef<readonly number[]> {
+  intList(spec: Spec & Range): OptionDef<readonly number[]> {
     return fromText(
       spec,
       (s, w) => {
