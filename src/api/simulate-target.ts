@@ -8,6 +8,7 @@
 // A target whose hardware resets to zero (Loihi) gets its semantics unless the user chose
 // --reset; the float SNN of the default conversion is then reported beside it, so the accuracy
 // the change costs is shown rather than hidden.
+import { isNeuron } from '../ir/types.js';
 import { fail, isSnncError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import type { SimData } from '../sim/snn/types.js';
@@ -86,8 +87,8 @@ export function simulatableTarget(
 }
 
 function neuronAttr(g: Graph, key: 'reset' | 'fire'): string {
-  const n = g.nodes.find((x) => x.op === 'IF' || x.op === 'LIF');
-  return n !== undefined && (n.op === 'IF' || n.op === 'LIF') ? n.attrs[key] : 'unknown';
+  const n = g.nodes.find(isNeuron);
+  return isNeuron(n) ? n.attrs[key] : 'unknown';
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);

@@ -1,4 +1,5 @@
 // snnc convert <model> -o <out.snn.onnx>
+import { isNeuron } from '../ir/types.js';
 import { writeFileAtomic, probeOutput } from '../io/atomic.js';
 import { convertModel, isConverted, withSyntheticCalibration } from '../api/convert.js';
 import { loadModel } from '../api/load.js';
@@ -51,7 +52,7 @@ export const convertCommand: Command = {
     const nirDiags: NirDiagnostic[] = [];
     writeFileAtomic(out, out.toLowerCase().endsWith('.nir') ? await exportNir(r.graph, { diagnostics: nirDiags }) : exportOnnx(r.graph));
     const diagnostics = [...r.diagnostics, ...nirDiags];
-    const neurons = r.graph.nodes.filter((n) => n.op === 'IF' || n.op === 'LIF').length;
+    const neurons = r.graph.nodes.filter(isNeuron).length;
     if (o.json === true) {
       io.stdout(JSON.stringify({ output: out, calibration: r.calibration, neuronLayers: neurons, diagnostics }, null, 2) + '\n');
     } else if (o.quiet !== true) {

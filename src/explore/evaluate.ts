@@ -3,6 +3,7 @@
 // accuracy, memory, spikes, synaptic operations and — through the target's cost model —
 // energy and latency. Runs in the main thread or in a worker (worker.ts); it reads
 // nothing but its arguments, so a unit gives the same numbers wherever it runs.
+import { isNeuron } from '../ir/types.js';
 import { isSnncError } from '../errors.js';
 import { backendFor } from '../backends/registry.js';
 import type { BackendMapping, BackendTarget } from '../backends/registry.js';
@@ -63,7 +64,7 @@ const KIND: Readonly<Record<string, LayerKind>> = { dense: 'dense', conv: 'conv'
  */
 function affineNames(g: Graph): Map<string, string> {
   const neuronOf = new Map<string, string>();
-  for (const n of g.nodes) if (n.op === 'IF' || n.op === 'LIF') neuronOf.set(n.inputs[0] ?? '', n.name);
+  for (const n of g.nodes) if (isNeuron(n)) neuronOf.set(n.inputs[0] ?? '', n.name);
   const out = new Map<string, string>();
   for (const n of g.nodes) {
     const neuron = neuronOf.get(n.outputs[0] ?? '');

@@ -206,3 +206,10 @@ export interface QuantizeSettings {
   /** Largest |input| value (default 1: images in [0, 1]). */
   readonly inputMax?: number;
 }
+
+/** A neuron: IF or LIF (integrate a current, fire, reset). */
+export type NeuronNode = Extract<Node, { readonly op: 'IF' | 'LIF' }>;
+
+export function isNeuron(n: Node | undefined): n is NeuronNode {
+  return n !== undefined && (n.op === 'IF' || n.op === 'LIF');
+}

@@ -17,6 +17,7 @@
 //                  gain round(u_k / u_A)
 // Layers without a neuron (the readout) use one scale for all channels: per-channel units
 // would make the argmax of integer sums differ from the argmax of the real values.
+import { isNeuron } from '../ir/types.js';
 import type { Graph, Node } from '../ir/types.js';
 import type { Diagnostic } from './context.js';
 import { consumersOf } from './graph-edit.js';
@@ -95,7 +96,7 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
   const known = new Set(g.nodes.map((n) => n.name));
   for (const name of Object.keys(s.layers ?? {})) {
     if (!known.has(name)) {
-      const layers = g.nodes.filter((n) => n.op === 'IF' || n.op === 'LIF' || n.op === 'Conv' || n.op === 'Gemm' || n.op === 'MatMul').map((n) => n.name);
+      const layers = g.nodes.filter((n) => isNeuron(n) || n.op === 'Conv' || n.op === 'Gemm' || n.op === 'MatMul').map((n) => n.name);
       throw fail({ code: 'SNNC_E_USAGE', message: `--layer names '${name}', which is not a layer of the model`, hint: `layers: ${layers.join(', ')}` });
     }
   }
@@ -245,7 +246,7 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
         const a = affineOf(g, n);
         const src = sig(n.inputs[0] as string, n);
         const next = soleConsumer(out);
-        if (next !== undefined && (next.op === 'IF' || next.op === 'LIF') && next.inputs[0] === out) {
+        if (isNeuron(next) && next.inputs[0] === out) {
           sigs.set(next.outputs[0] as string, emitAffine(a, src, next));
         } else if (next?.op === 'Add') {
           pending.set(out, { a, wEff: effectiveWeights(a, src.unit), src });
@@ -365,7 +366,7 @@ export function quantizeGraph(g: Graph, s: QuantizeSettings = {}): QuantizeResul
 
   function residualAdd(n: Node): Sig {
     const next = soleConsumer(n.outputs[0] as string);
-    const nn = next !== undefined && (next.op === 'IF' || next.op === 'LIF') ? next : undefined;
+    const nn = isNeuron(next) ? next : undefined;
     const bits = bitsFor(s, nn !== undefined ? [n.name, nn.name] : [n.name]);
     const ops = n.inputs.map((v) => pending.get(v) ?? sig(v, n));
     let uA = 0;

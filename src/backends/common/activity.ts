@@ -1,6 +1,7 @@
 // From a simulation run to what cost models read: one activity record per synaptic layer
 // (Conv, Gemm, MatMul, pooling), keyed by the affine node's name and, where a neuron layer
 // follows it, by the neuron's name too (backends name mapped layers either way).
+import { isNeuron } from '../../ir/types.js';
 import type { Activity, AnnLayerMapping, LayerActivity, LayerKind, MappingOf } from '../../costmodel/types.js';
 import { graphStats, perSampleElements } from '../../ir/stats.js';
 import type { Graph, Node } from '../../ir/types.js';
@@ -83,7 +84,7 @@ export function activityFromSimulation(g: Graph, r: SimulateResult): Activity {
     const out = n.outputs[0] ?? '';
     const neurons = perSampleElements(g.values.get(out)?.shape ?? []) ?? 0;
     const src = spikeSource(n.inputs[0] ?? '', prod);
-    const next = (consumers.get(out) ?? []).find((c) => c.op === 'IF' || c.op === 'LIF');
+    const next = (consumers.get(out) ?? []).find(isNeuron);
     const rec: LayerActivity = {
       name: n.name,
       kind: kindOf(n.op),

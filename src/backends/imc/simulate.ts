@@ -5,6 +5,7 @@
 // and every other op (pooling, flatten, …) through the ANN kernels.
 // Values that do not depend on time (direct coding: the input and the first, analog layer)
 // are computed once per sample; so read noise of such a layer is drawn once per sample.
+import { SPIKING_OPS } from '../../ir/types.js';
 import { checkMemory } from '../../ir/memory.js';
 import { fail } from '../../errors.js';
 import { DEFAULT_MAX_ELEMENTS } from '../../ir/dtype.js';
@@ -158,7 +159,7 @@ function runLoop(g: Graph, programs: ReadonlyMap<string, LayerProgram>, data: Si
   const classes = (readoutInfo?.shape.slice(1) ?? []).reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1);
   const B = Math.max(1, Math.min(N, opts.batchSize ?? 32));
   const ctx = { limit: DEFAULT_MAX_ELEMENTS, exactSums: true };
-  const spikingNodes = g.nodes.filter((n) => n.op === 'IF' || n.op === 'LIF' || n.op === 'SpikeMaxPool');
+  const spikingNodes = g.nodes.filter((n) => (SPIKING_OPS as readonly string[]).includes(n.op));
   const spikes = spikingNodes.map((n) => ({ name: n.name, perSample: new Float64Array(N) }));
   const readout = new Float64Array(N * classes);
   const correct = new Float64Array(T);

@@ -5,6 +5,7 @@
 // - which values are binary spike tensors, and which spiking layer emitted each element
 //   (the layer its synaptic operations are attributed to);
 // - the list of spiking layers, in node order (the Poisson-coded input first).
+import { SPIKING_OPS } from '../../ir/types.js';
 import { fail } from '../../errors.js';
 import type { Graph, Node } from '../../ir/types.js';
 import type { SpikingOpName } from './types.js';
@@ -41,7 +42,7 @@ const ORDER_KEEPING = new Set(['Flatten', 'Reshape', 'Identity', 'Dropout', 'Squ
 export const AFFINE_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'AveragePool', 'GlobalAveragePool']);
 
 export function isSpikingOp(op: string): op is 'IF' | 'LIF' | 'SpikeMaxPool' {
-  return op === 'IF' || op === 'LIF' || op === 'SpikeMaxPool';
+  return (SPIKING_OPS as readonly string[]).includes(op);
 }
 
 export function planGraph(g: Graph): SimPlan {
