@@ -148,6 +148,9 @@ export type OpSpec =
   // largest accumulated spike count so far (ties: first in row-major order).
   | { readonly op: 'SpikeMaxPool'; readonly attrs: WindowAttrs & { readonly ceilMode: boolean } };
 
+/** Ops that change only the shape: the elements keep their (row-major) order. */
+export const SHAPE_ONLY_OPS: ReadonlySet<string> = new Set(['Flatten', 'Reshape', 'Identity', 'Dropout', 'Squeeze', 'Unsqueeze']);
+
 /** Ops that carry state across time steps; only the SNN simulator runs them. */
 export const SPIKING_OPS = ['IF', 'LIF', 'SpikeMaxPool'] as const;
 

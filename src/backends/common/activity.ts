@@ -1,13 +1,14 @@
 // From a simulation run to what cost models read: one activity record per synaptic layer
 // (Conv, Gemm, MatMul, pooling), keyed by the affine node's name and, where a neuron layer
 // follows it, by the neuron's name too (backends name mapped layers either way).
-import { isNeuron } from '../../ir/types.js';
+import { isNeuron, SHAPE_ONLY_OPS } from '../../ir/types.js';
 import type { Activity, AnnLayerMapping, LayerActivity, LayerKind, MappingOf } from '../../costmodel/types.js';
 import { graphStats, perSampleElements } from '../../ir/stats.js';
 import type { Graph, Node } from '../../ir/types.js';
 import type { SimulateResult } from '../../sim/snn/types.js';
 
-const PASS_THROUGH = new Set(['Flatten', 'Reshape', 'Identity', 'Transpose', 'Squeeze', 'Unsqueeze', 'Dropout']);
+// Spike counts pass through shape-only ops and through a Transpose (it moves them, adds none).
+const PASS_THROUGH = new Set([...SHAPE_ONLY_OPS, 'Transpose']);
 const SPIKING = new Set(['IF', 'LIF', 'SpikeMaxPool']);
 
 function kindOf(op: string): LayerKind {

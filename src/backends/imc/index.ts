@@ -2,6 +2,7 @@
 // placement, converters and schedule (imc/config.json), per-tile conductance matrices
 // (.npy) and a manifest. Also exports the functional simulation of the mapped network and
 // the hardware-aware forward function (imcAffine) for retraining. See docs/targets/imc.md.
+import { SHAPE_ONLY_OPS } from '../../ir/types.js';
 import type { ImcTarget } from '../../costmodel/target.js';
 import type { MappingOf } from '../../costmodel/types.js';
 import type { Graph } from '../../ir/types.js';
@@ -60,7 +61,7 @@ function graphInputOf(graph: Graph, layer: string): string {
   let v = node?.inputs[0] ?? '';
   for (;;) {
     const p = graph.nodes.find((n) => n.outputs.includes(v));
-    if (p === undefined || !['Flatten', 'Reshape', 'Identity', 'Dropout', 'Squeeze', 'Unsqueeze'].includes(p.op)) return v;
+    if (p === undefined || !SHAPE_ONLY_OPS.has(p.op)) return v;
     v = p.inputs[0] ?? '';
   }
 }

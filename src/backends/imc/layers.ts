@@ -6,6 +6,7 @@
 //   'count'  an AveragePool of spikes without padding: value = n / k, n ∈ 0..k integer,
 //            applied bit-serially as the integer n (k folded into the output scale)
 //   'analog' anything else (the graph input): quantized to inputBits over [0, inputMax]
+import { SHAPE_ONLY_OPS } from '../../ir/types.js';
 import { fail } from '../../errors.js';
 import type { Graph, Node, Tensor } from '../../ir/types.js';
 import { resolveWindow } from '../../ir/window.js';
@@ -50,8 +51,6 @@ export interface SynapticLayer {
   readonly conv?: ConvGeom;
 }
 
-const ORDER_KEEPING = new Set(['Flatten', 'Reshape', 'Identity', 'Dropout', 'Squeeze', 'Unsqueeze']);
-
 function backendError(node: Node, message: string, hint: string): Error {
   return fail({ code: 'SNNC_E_BACKEND', message: `imc: ${node.op} '${node.name}': ${message}`, node: node.name, hint });
 }
@@ -76,7 +75,7 @@ function inputKind(plan: SimPlan, g: Graph, x: string): InputKind {
   for (;;) {
     const p = plan.producer.get(v);
     if (p === undefined) return { kind: 'analog' };
-    if (ORDER_KEEPING.has(p.op)) {
+    if (SHAPE_ONLY_OPS.has(p.op)) {
       v = p.inputs[0] ?? '';
       continue;
     }

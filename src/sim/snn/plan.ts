@@ -5,7 +5,7 @@
 // - which values are binary spike tensors, and which spiking layer emitted each element
 //   (the layer its synaptic operations are attributed to);
 // - the list of spiking layers, in node order (the Poisson-coded input first).
-import { SPIKING_OPS } from '../../ir/types.js';
+import { SPIKING_OPS, SHAPE_ONLY_OPS } from '../../ir/types.js';
 import { fail } from '../../errors.js';
 import type { Graph, Node } from '../../ir/types.js';
 import type { SpikingOpName } from './types.js';
@@ -36,8 +36,6 @@ export interface SimPlan {
   readonly readout: string;
 }
 
-/** Ops whose output elements are their input's elements in the same row-major order. */
-const ORDER_KEEPING = new Set(['Flatten', 'Reshape', 'Identity', 'Dropout', 'Squeeze', 'Unsqueeze']);
 /** Linear ops whose synaptic work is counted (synops for spike inputs, MACs otherwise). */
 export const AFFINE_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'AveragePool', 'GlobalAveragePool']);
 
@@ -95,7 +93,7 @@ export function planGraph(g: Graph): SimPlan {
       const first = node.outputs[0];
       const src = binary.get(node.inputs[0] ?? '');
       if (first !== undefined && first !== '' && src !== undefined) {
-        if (ORDER_KEEPING.has(node.op)) binary.set(first, src);
+        if (SHAPE_ONLY_OPS.has(node.op)) binary.set(first, src);
         else if (node.op === 'Transpose' && src !== 'concat') binary.set(first, src);
       }
       if (first !== undefined && node.op === 'Concat' && ins.length > 0 && ins.every((v) => binary.has(v))) binary.set(first, 'concat');
