@@ -1,6 +1,7 @@
 // snnc retrain <model> --target <t> [--T 4] [--budget …] -o <retrained.onnx>
 import { probeOutput, writeDirAtomic, writeFileAtomic } from '../io/atomic.js';
 import { retrainChart } from '../report/retrain-plot.js';
+import { renderHtml } from '../report/html.js';
 import { loadModel } from '../api/load.js';
 import type { RetrainRound } from '../api/retrain.js';
 import { retrainModel } from '../api/retrain.js';
@@ -96,12 +97,15 @@ export const retrainCommand: Command = {
     };
     writeFileAtomic(out, exportOnnx(r.graph));
     if (reportDir !== undefined) {
+      // The best round's compile report, with the rounds' chart in its HTML.
+      const chart = retrainChart(r.rounds, r.best, r.settings.target);
+      const html = renderHtml(r.report, [{ id: 'retrain', title: `Retraining for ${r.settings.target} (${r.settings.method})`, svg: chart }]);
       writeDirAtomic(
         reportDir,
         [
-          ...r.files,
+          ...r.files.map((f) => (f.path === 'report.html' ? { path: f.path, data: html } : f)),
           { path: 'retrain.json', data: JSON.stringify(log, null, 2) + '\n' },
-          { path: 'retrain.svg', data: retrainChart(r.rounds, r.best, r.settings.target) + '\n' },
+          { path: 'retrain.svg', data: chart + '\n' },
         ],
         { force: o.force === true },
       );

@@ -94,7 +94,14 @@ function charts(r: CompileReport): string {
   ].join('\n');
 }
 
-export function renderHtml(r: CompileReport): string {
+/** Sections a caller adds after the summary: a heading and an SVG chart it rendered (e.g. the retraining rounds). */
+export interface ExtraSection {
+  readonly id: string;
+  readonly title: string;
+  readonly svg: string;
+}
+
+export function renderHtml(r: CompileReport, extra: readonly ExtraSection[] = []): string {
   const ok = okTargets(r);
   const out: string[] = [
     '<!doctype html>',
@@ -119,7 +126,10 @@ export function renderHtml(r: CompileReport): string {
   if (unavailable.length > 0) {
     out.push('<ul class="notes">', ...unavailable.map((t) => `<li>${h(t.target)} is unavailable: ${h(t.note ?? 'no reason given')}</li>`), '</ul>');
   }
-  out.push('</section>', '<section id="charts"><h2>Charts</h2>', charts(r), '</section>');
+  out.push('</section>');
+  // The chart is our own SVG (its labels escaped where it was drawn); the id and title are escaped here.
+  for (const x of extra) out.push(`<section id="${h(x.id)}"><h2>${h(x.title)}</h2>`, x.svg, '</section>');
+  out.push('<section id="charts"><h2>Charts</h2>', charts(r), '</section>');
   out.push('<section id="accuracy"><h2>Accuracy vs time steps</h2>', table(accuracyTable(r), 'accuracy'), '</section>');
   if (ok.length > 0) {
     out.push('<section id="breakdown"><h2>Energy breakdown per inference</h2>', table(breakdownTable(r), 'breakdown'), '</section>');

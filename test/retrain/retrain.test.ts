@@ -187,6 +187,10 @@ describe('snnc retrain', () => {
       log.rounds.map((x) => [x.round, x.accuracy]),
     );
     assert.equal((svg.match(/class="best"/g) ?? []).length, 1);
+    // The compile report's HTML carries the same chart, in a section of its own.
+    const html = readFileSync(join(rep, 'report.html'), 'utf8');
+    assert.ok(html.includes(`<section id="retrain"><h2>Retraining for fpga (`), 'a retraining section');
+    assert.ok(html.includes(svg.trim()), 'the chart of retrain.svg, inline');
     assert.ok(existsSync(join(rep, 'model.snn.onnx')));
   });
 
