@@ -14,7 +14,7 @@ import type { Graph } from '../ir/types.js';
 import type { SimData } from '../sim/snn/types.js';
 import { simulate } from '../sim/snn/simulate.js';
 import { simulateInt } from '../sim/int/simulate.js';
-import { quantizeGraph } from '../passes/quantize.js';
+import { programOf, quantizeGraph } from '../passes/quantize.js';
 import { loadAnyTarget } from '../costmodel/target.js';
 import type { BackendDiagnostic } from '../backends/common/types.js';
 import type { BackendRecord, BackendTarget, HardwareAccuracy } from '../backends/registry.js';
@@ -116,10 +116,12 @@ export function simulateOnTarget(model: Graph, snn: Graph, targetName: string, d
     : undefined;
   const snnAcc = simulate(snn, data, { T: Tmax, onProgress: progress(`float SNN T=${Tmax}`) }).accuracyPerStep;
   let program: IntProgram | undefined;
-  const programOf = (): IntProgram => (program ??= quantizeGraph(snn, record.intSettings ?? {}).program);
+  // The hardware's own precisions when the record has them (Loihi); otherwise the program the
+  // design runs: the one `snnc quantize` stored in the model, else the default one.
+  const programOnce = (): IntProgram => (program ??= record.intSettings !== undefined ? quantizeGraph(snn, record.intSettings).program : programOf(snn));
   let intAcc: readonly number[] | null = null;
   try {
-    intAcc = simulateInt(programOf(), data, { T: Tmax, onProgress: progress(`integer SNN T=${Tmax}`) }).accuracyPerStep;
+    intAcc = simulateInt(programOnce(), data, { T: Tmax, onProgress: progress(`integer SNN T=${Tmax}`) }).accuracyPerStep;
   } catch (e) {
     if (!isSnncError(e) || (e.code !== 'SNNC_E_QUANTIZE' && e.code !== 'SNNC_E_INT_PROGRAM')) throw e;
   }
@@ -130,7 +132,7 @@ export function simulateOnTarget(model: Graph, snn: Graph, targetName: string, d
   const runs: HardwareAccuracy[][] = seeds.map((seed) => {
     const ctx = (T: number): Parameters<typeof hw>[2] => ({
       T,
-      program: programOf,
+      program: programOnce,
       data,
       calibration,
       ...(record.parseNoise !== undefined ? { devices: { effects: noise, seed } } : {}),

@@ -39,7 +39,7 @@ function targetSetup(snn: Graph, t: BackendTarget, Tmax: number): { note: string
   return {
     unavailable: false,
     extraSteps,
-    note: `${t.name}: mapped by the ${t.kind} backend for each configuration's integer program (widths, bit slices, memories follow it${extraSteps > 0 ? `; ${extraSteps} steps beyond T per sample` : ''}); energy and latency follow its activity`,
+    note: `${t.name}: each configuration mapped by the ${t.kind} backend (its mapping may or may not follow the swept widths${extraSteps > 0 ? `; ${extraSteps} steps beyond T per sample` : ''}); energy and latency follow each configuration's activity`,
   };
 }
 

@@ -247,6 +247,27 @@ describe('snnc simulate --target (IMC)', () => {
     for (const x of h.rows) assert.equal(x.hardware, x.int, `T=${x.T}`);
   });
 
+  it('a T below the largest is its own run where the hardware is fitted per T (sense amplifiers), and the FPGA runs the stored program', async () => {
+    const rowsOf = async (...extra: string[]): Promise<{ T: number; int: number; hardware: number }[]> => {
+      const r = await cli('simulate', join(EXAMPLES, 'mlp.onnx'), '--n', '20', '--calib-samples', '64', '--hw-samples', '20', '--json', ...extra);
+      assert.equal(r.code, 0, r.err);
+      return (JSON.parse(r.out) as { hardware: { rows: { T: number; int: number; hardware: number }[] } }).hardware.rows;
+    };
+    // Sense-amplifier references are fitted on runs of T steps: T=4 next to T=8 is the T=4 run.
+    const both = await rowsOf('--T', '4,8', '--target', 'imc-adcless');
+    const alone = await rowsOf('--T', '4', '--target', 'imc-adcless');
+    assert.equal(both[0]?.hardware, alone[0]?.hardware);
+    // A model quantized by `snnc quantize`: the FPGA column and the integer column run its stored program, as --int does.
+    const q = join(tmp(), 'q2.snn.onnx');
+    const qr = await cli('quantize', join(EXAMPLES, 'mlp.onnx'), '--bits', 'w=2,th=4', '--calib-samples', '64', '-o', q);
+    assert.equal(qr.code, 0, qr.err);
+    const r = await cli('simulate', q, '--n', '50', '--T', '8', '--hw-samples', '50', '--int', '--target', 'fpga', '--json');
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out) as { int: { rows: { accuracy: number }[] }; hardware: { rows: { int: number; hardware: number }[] } };
+    assert.equal(j.hardware.rows[0]?.hardware, j.int.rows[0]?.accuracy);
+    assert.equal(j.hardware.rows[0]?.int, j.int.rows[0]?.accuracy);
+  });
+
   it('rejects a target it cannot simulate, a noise typo, and noise without a target before simulating', async () => {
     for (const extra of [
       ['--target', 'cpu-ann'],
