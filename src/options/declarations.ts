@@ -25,10 +25,6 @@ function checkBitsObject(v: unknown, where: string): Partial<BitWidths> {
   return v as Partial<BitWidths>;
 }
 
-function checkNumberList(v: unknown, where: string, min: number, max: number): readonly number[] {
-  return intList(v, where, min, max);
-}
-
 function checkRoundingList(v: unknown, where: string): readonly Rounding[] {
   if (!Array.isArray(v) || v.length === 0) throw usage(`${where} must be a non-empty list of roundings`, 'trunc, nearest, stochastic');
   return v.map((x) => parseRounding(str(x, where), where));
@@ -187,12 +183,12 @@ const SWEEP_OPTIONS = {
   weightBits: opt.parsed<readonly number[]>(
     { flag: 'bits', value: 'list', help: 'weight bits: a range and/or list, e.g. 2..8 or 2,4,8 (default 2..8)' },
     (s, w) => parseBitList(s, w),
-    (v, w) => checkNumberList(v, w, 1, 16),
+    (v, w) => intList(v, w, 1, 16),
   ),
   neuronBits: opt.parsed<readonly number[]>(
     { value: 'list', help: 'threshold and bias bits, same syntax (default 8)' },
     (s, w) => parseBitList(s, w),
-    (v, w) => checkNumberList(v, w, 1, 16),
+    (v, w) => intList(v, w, 1, 16),
   ),
   rounding: opt.parsed<readonly Rounding[]>(
     { value: 'list', help: "trunc, nearest, stochastic, comma-separated, or 'all' (default all)" },
