@@ -8,8 +8,8 @@ import type { Converter, ImcOptions, LayerProgram } from '../../src/backends/imc
 import { buildGraph, gemmAttrs } from '../../src/ir/build.js';
 import type { Graph, Tensor } from '../../src/ir/types.js';
 import type { ImcTarget } from '../../src/costmodel/target.js';
-import { adcless, convNet, f32, hpadc, lcg, mlp } from './imc-graphs.js';
-import { runMapped } from '../../src/backends/imc/run-layer.js';
+import { adcless, convNet, denseOnly, f32, hpadc, lcg, mlp } from './imc-graphs.js';
+import { keepLevelsUpTo, runMapped } from '../../src/backends/imc/run-layer.js';
 import { newHistograms } from '../../src/backends/imc/sense-amp.js';
 
 // ---------------------------------------------------------------- hand-computed sums
@@ -321,6 +321,43 @@ test('the exact shortcut (ideal devices, lossless converter) equals the crossbar
   assert.ok(nonzero > 20, `${nonzero} evaluations with a nonzero output`);
 });
 
+test("the exact shortcut on a batch (one matrix product per chunk) gives the crossbar path's currents bit for bit", () => {
+  const configs: readonly [Graph, ImcOptions][] = [
+    [mlp(), {}],
+    [mlp(), { rows: 8, cols: 8, weightBits: 6 }],
+    [convNet(), { rows: 16, cols: 16 }],
+    [convNet(), { rows: 8, cols: 8, cellBits: 2 }],
+  ];
+  let layers = 0;
+  for (const [g, opts] of configs) {
+    const net = mapGraph(g, hpadc(), opts);
+    for (const m of net.layers) {
+      const slow: LayerProgram = {
+        m,
+        R: net.config.R,
+        cellBits: net.config.cellBits,
+        slices: net.config.slices,
+        weightBits: net.config.weightBits,
+        // Float64 levels: the per-read crossbar path (imcAffine without the shortcut).
+        eff: m.levels.map((l) => Float64Array.from(l)),
+        offEff: [],
+        converter: adcConverter(Math.max(m.losslessBits, 1), 1),
+        readSigma: 0,
+      };
+      const fast: LayerProgram = { ...slow, eff: m.levels, exact: true };
+      const n = 3;
+      const F = m.layer.conv !== undefined ? m.layer.conv.cin * m.layer.conv.inH * m.layer.conv.inW : m.layer.rows;
+      const raw = lcg(n * F, 11 + F, -0.2, 1.1);
+      const x: Tensor = { dtype: 'float32', shape: [n, F], data: Float32Array.from(raw, (v) => (m.layer.input.kind === 'spike' ? (v > 0.5 ? 1 : 0) : v)) };
+      const a = runMapped(slow, x, 0, n, 0, 0, 0);
+      assert.ok((a.data as Float32Array).some((v) => v !== 0));
+      assert.deepEqual(runMapped(fast, x, 0, n, 0, 0, 0).data, a.data, `${g.name}/${m.layer.name}`);
+      layers++;
+    }
+  }
+  assert.ok(layers >= 6, `${layers} layers compared`);
+});
+
 // ---------------------------------------------------------------- batched (GEMM) reads
 
 test("the batched GEMM path gives the per-read path's currents bit for bit (sense amps, lossy ADC, bit-serial and DAC inputs, conv with padding, cell bits 1 and 2, with and without calibration histograms)", () => {
@@ -328,6 +365,9 @@ test("the batched GEMM path gives the per-read path's currents bit for bit (sens
     { g: convNet(), opts: { rows: 8, cols: 16 } },
     { g: convNet(), opts: { rows: 4, cols: 8, cellBits: 2, analogInput: 'dac' } },
     { g: mlp(), opts: { rows: 8, cols: 32, weightBits: 6 } },
+    // Popcount products over more than one 64-bit word, and 2-bit cells as two bit planes.
+    { g: denseOnly(150, 6), opts: { rows: 128, cols: 32, cellBits: 2 } },
+    { g: convNet(), opts: { rows: 8, cols: 16, cellBits: 2 } },
   ];
   for (const { g, opts } of cases) {
     const net = mapGraph(g, adcless(), opts);
@@ -371,6 +411,13 @@ test("the batched GEMM path gives the per-read path's currents bit for bit (sens
         const b = runMapped(prog(false, 1), x, 0, n, 0, 0, 0);
         assert.deepEqual(b.data, a.data, `${g.name}/${m.layer.name}/${converter.kind}${probing ? ' counted' : ''}`);
         assert.deepEqual(seen[1], seen[0], 'the same partial sums are counted');
+        // Layers too large to keep a float copy of their levels convert one row tile per read.
+        const old = keepLevelsUpTo(0);
+        try {
+          assert.deepEqual(runMapped(prog(false, 0), x, 0, n, 0, 0, 0).data, a.data, `${g.name}/${m.layer.name}: levels converted per tile`);
+        } finally {
+          keepLevelsUpTo(old);
+        }
         if (probing)
           assert.ok(
             (seen[0] ?? []).some((h) => h.some((c) => c > 0)),

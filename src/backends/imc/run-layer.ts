@@ -9,6 +9,7 @@ import type { AffineScratch, Converter, LayerProgram } from './functional.js';
 import { addToHistogram } from './sense-amp.js';
 import { imcAffine, newScratch } from './functional.js';
 import { gemmNN } from '../../sim/ann/gemm-kernel.js';
+import { bitmm, packedWords } from '../../sim/ann/wasm/bitmm.js';
 
 /** The word-line code of one input value. */
 function encoder(p: LayerProgram): (v: number) => number {
@@ -62,6 +63,7 @@ function readCodes(
  * Read noise draws from a stream per (layer, sample, step), independent of batching.
  */
 export function runMapped(p: LayerProgram, x: Tensor, first: number, n: number, seed: number, layerIndex: number, t: number): Tensor {
+  if (p.exact === true && p.histograms === undefined && exactWeights(p).fits) return runMappedExact(p, x, n);
   if (gemmApplies(p)) return runMappedGemm(p, x, n);
   const m = p.m;
   const L = m.layer;
@@ -97,11 +99,19 @@ export function runMapped(p: LayerProgram, x: Tensor, first: number, n: number, 
 }
 
 /**
- * Largest float32 copy of a layer's cell levels (rows × data columns per group) the GEMM path
- * keeps; a larger layer takes the per-position path (a CIFAR ResNet-18 layer holds 37 M).
+ * Largest float32 copy of a layer's cell levels (rows × data columns per group) kept between
+ * calls; a larger layer (a CIFAR ResNet-18 layer holds 37 M) converts one row tile at a time
+ * into a scratch buffer on each read instead (O(levels) per call, small next to the product).
  */
-const MAX_GEMM_LEVELS = 2 ** 24;
+let maxKeptLevels = 2 ** 24;
 const levelCopies = new WeakMap<LayerProgram, Float32Array[]>();
+
+/** Test hook: set the largest level copy kept (0: every layer converts tiles); returns the old limit. */
+export function keepLevelsUpTo(n: number): number {
+  const old = maxKeptLevels;
+  maxKeptLevels = n;
+  return old;
+}
 
 /**
  * Whether a layer can run as matrix products: its partial sums are then integers below 2^24
@@ -111,22 +121,20 @@ const levelCopies = new WeakMap<LayerProgram, Float32Array[]>();
  * the per-position order), differential columns; the exact shortcut is already cheap.
  */
 function gemmApplies(p: LayerProgram): boolean {
-  return (
-    p.readSigma === 0 &&
-    !(p.exact === true && p.histograms === undefined) &&
-    p.m.polarity === 2 &&
-    p.eff.every((e) => e instanceof Uint8Array) &&
-    p.m.layer.rows * p.m.dataCols <= MAX_GEMM_LEVELS
-  );
+  return p.readSigma === 0 && !(p.exact === true && p.histograms === undefined) && p.m.polarity === 2 && p.eff.every((e) => e instanceof Uint8Array);
 }
 
-function levelsF32(p: LayerProgram): Float32Array[] {
-  let c = levelCopies.get(p);
-  if (c === undefined) {
-    c = p.eff.map((e) => Float32Array.from(e));
-    levelCopies.set(p, c);
+/** The float32 levels of rows r0 … r0 + kr of a group: from the kept copy, or converted into `tile`. */
+function levelRows(p: LayerProgram, grp: number, r0: number, kr: number, tile: Float32Array): { readonly e: Float32Array; readonly off: number } {
+  const J = p.m.dataCols;
+  let kept = levelCopies.get(p);
+  if (kept === undefined && p.m.layer.rows * J <= maxKeptLevels) {
+    kept = p.eff.map((e) => Float32Array.from(e));
+    levelCopies.set(p, kept);
   }
-  return c;
+  if (kept !== undefined) return { e: kept[grp] as Float32Array, off: r0 * J };
+  tile.set((p.eff[grp] as Uint8Array).subarray(r0 * J, (r0 + kr) * J));
+  return { e: tile, off: 0 };
 }
 
 /** Per data column: the integer a partial sum must reach, and ±2^(c·slice)·level (column weight times level). */
@@ -145,36 +153,158 @@ function senseColumns(cv: Extract<Converter, { kind: 'sense-amp' }>, colSlice: I
 const MAX_PSUM = 2 ** 22;
 
 /**
- * The crossbar evaluation of many reads at once: the rows of X are (sample, output position)
- * pairs, in chunks; per input bit plane and row tile, psum[read, column] = X[read, tile rows] ·
- * E[tile rows, column] as one matrix product (the interpreter's GEMM kernel, WebAssembly
- * SIMD), then each partial sum goes through the converter and the digital shift-and-add
- * exactly as imcAffine does one read at a time.
+ * The chunked read loop of the batched paths: the rows of codes are (sample, output position)
+ * reads, im2col-style, `chunk` at a time per group; `body(grp, codes, reads, acc)` adds each
+ * read's integer accumulators into acc[read, og]; they are scaled to currents as runMapped does.
+ * `width`: columns per read the body holds at once (sizes the chunk).
  */
-function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
-  const m = p.m;
-  const L = m.layer;
-  const G = L.groups;
-  const og = L.outFeatures / G;
+function byReads(
+  p: LayerProgram,
+  x: Tensor,
+  n: number,
+  width: number,
+  body: (grp: number, codes: Float32Array, reads: number, acc: Float64Array) => void,
+): Tensor {
+  const L = p.m.layer;
+  const og = L.outFeatures / L.groups;
   const rows = L.rows;
-  const J = m.dataCols;
-  const R = p.R;
   const enc = encoder(p);
-  const scale = m.sW * m.sX * L.alpha;
+  const scale = p.m.sW * p.m.sX * L.alpha;
   const xd = x.data as Float32Array;
   const perIn = xd.length / n;
   const P = L.positions;
-  const geo = L.conv;
   const out = new Float32Array(n * L.outFeatures * P);
-  const E = levelsF32(p);
   const total = n * P;
-  const chunk = Math.max(1, Math.min(total, Math.floor(MAX_PSUM / Math.max(J, rows))));
+  const chunk = Math.max(1, Math.min(total, Math.floor(MAX_PSUM / Math.max(width, rows))));
   const codes = new Float32Array(chunk * rows);
-  const plane = new Float32Array(chunk * rows);
-  const psum = new Float32Array(chunk * J);
   const acc = new Float64Array(chunk * og);
-  const s: AffineScratch = newScratch(p);
+  for (let grp = 0; grp < L.groups; grp++) {
+    for (let c0 = 0; c0 < total; c0 += chunk) {
+      const c1 = Math.min(total, c0 + chunk);
+      const reads = c1 - c0;
+      // im2col: codes[read, r], the word-line code of row r for read (sample, position).
+      for (let i = c0; i < c1; i++) {
+        const b = Math.floor(i / P);
+        readCodes(p, enc, xd, b * perIn, grp, i - b * P, codes, (i - c0) * rows);
+      }
+      acc.fill(0, 0, reads * og);
+      body(grp, codes, reads, acc);
+      for (let i = c0; i < c1; i++) {
+        const b = Math.floor(i / P);
+        const pos = i - b * P;
+        const ab = (i - c0) * og;
+        for (let o = 0; o < og; o++) {
+          const oc = grp * og + o;
+          out[(b * L.outFeatures + oc) * P + pos] = (acc[ab + o] as number) * scale + (L.bias[oc] as number);
+        }
+      }
+    }
+  }
+  const geo = L.conv;
+  const shape = geo === undefined ? [n, L.outFeatures] : [n, L.outFeatures, geo.outH, geo.outW];
+  return { dtype: 'float32', shape, data: out };
+}
+
+/** The largest word-line code a read of this layer carries. */
+function maxCode(p: LayerProgram): number {
+  return Math.max(p.m.maxCodePerRead, 2 ** p.m.inputBits - 1);
+}
+
+const weightCopies = new WeakMap<LayerProgram, { readonly q: Float32Array[]; readonly fits: boolean }>();
+
+/**
+ * The exact shortcut's weights as float32 per group, and whether every partial sum of
+ * Σ_r q_ro · x_r stays below 2^24 (max column Σ|q| times the largest code): then a float32
+ * matrix product computes it exactly in any order, equal to exactAffine's float64 sums.
+ */
+function exactWeights(p: LayerProgram): { readonly q: Float32Array[]; readonly fits: boolean } {
+  let w = weightCopies.get(p);
+  if (w === undefined) {
+    const og = p.m.layer.outFeatures / p.m.layer.groups;
+    let colMax = 0;
+    for (const q of p.m.q) {
+      const col = new Float64Array(og);
+      for (let i = 0; i < q.length; i++) col[i % og] = (col[i % og] as number) + Math.abs(q[i] as number);
+      for (const c of col) colMax = Math.max(colMax, c);
+    }
+    const fits = colMax * maxCode(p) < 2 ** 24;
+    w = { q: fits ? p.m.q.map((q) => Float32Array.from(q)) : [], fits };
+    weightCopies.set(p, w);
+  }
+  return w;
+}
+
+/** The exact shortcut (ideal devices, lossless converter) for many reads: acc = codes · q, one matrix product per chunk. */
+function runMappedExact(p: LayerProgram, x: Tensor, n: number): Tensor {
+  const og = p.m.layer.outFeatures / p.m.layer.groups;
+  const rows = p.m.layer.rows;
+  const q = exactWeights(p).q;
+  let prod = new Float32Array(0);
+  return byReads(p, x, n, og, (grp, codes, reads, acc) => {
+    if (prod.length < reads * og) prod = new Float32Array(reads * og);
+    gemmNN(reads, og, rows, codes, 0, rows, q[grp] as Float32Array, 0, og, prod, 0, og, 1, false);
+    for (let i = 0; i < reads * og; i++) acc[i] = prod[i] as number;
+  });
+}
+
+const levelBitCopies = new WeakMap<LayerProgram, Uint32Array[][][]>();
+
+/**
+ * The cells as bit planes for the popcount product: [group][row tile][level bit] → per data
+ * column, its R cells' bit b packed into packedWords(R) words (built once per program).
+ */
+function levelBits(p: LayerProgram): Uint32Array[][][] {
+  let out = levelBitCopies.get(p);
+  if (out !== undefined) return out;
+  const rows = p.m.layer.rows;
+  const J = p.m.dataCols;
+  const R = p.R;
+  const words = packedWords(R);
+  out = p.eff.map((e) => {
+    const tiles: Uint32Array[][] = [];
+    for (let r0 = 0; r0 < rows; r0 += R) {
+      const planes = Array.from({ length: p.cellBits }, () => new Uint32Array(J * words));
+      for (let r = r0; r < Math.min(rows, r0 + R); r++) {
+        const bit = 1 << ((r - r0) & 31);
+        const word = (r - r0) >> 5;
+        for (let j = 0; j < J; j++) {
+          const level = e[r * J + j] as number;
+          for (let b = 0; b < p.cellBits; b++) {
+            const pl = planes[b] as Uint32Array;
+            if (((level >> b) & 1) !== 0) pl[j * words + word] = (pl[j * words + word] as number) | bit;
+          }
+        }
+      }
+      tiles.push(planes);
+    }
+    return tiles;
+  });
+  levelBitCopies.set(p, out);
+  return out;
+}
+
+/**
+ * The crossbar evaluation of many reads at once: per input bit plane and row tile,
+ * psum[read, column] = X[read, tile rows] · E[tile rows, column] as one matrix product, then
+ * each partial sum goes through the converter and the digital shift-and-add exactly as
+ * imcAffine does one read at a time. A bit plane of inputs (spikes, bit-serial codes) against
+ * the cells' level bits is a popcount product (bitmm: 64 rows per AND + popcount); multi-level
+ * DAC inputs take the float32 GEMM (WebAssembly SIMD). Both give the integer sums exactly.
+ */
+function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
+  const m = p.m;
+  const og = m.layer.outFeatures / m.layer.groups;
+  const rows = m.layer.rows;
+  const J = m.dataCols;
+  const R = p.R;
+  const chunk = Math.max(1, Math.min(n * m.layer.positions, Math.floor(MAX_PSUM / Math.max(J, rows))));
   const dac = m.maxCodePerRead > 1;
+  const tile = new Float32Array(!dac || rows * J <= maxKeptLevels ? 0 : R * J);
+  const words = packedWords(R);
+  const xbits = new Uint32Array(dac ? 0 : chunk * words);
+  const bits = dac ? [] : levelBits(p);
+  const psum = dac ? new Float32Array(chunk * J) : new Int32Array(chunk * J);
+  const s: AffineScratch = newScratch(p);
   const planes = dac ? 1 : m.inputBits;
   const cv = p.converter;
   const colOut = s.out;
@@ -187,78 +317,65 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const PS = m.polarity * p.slices;
   const sense = cv.kind === 'sense-amp' && hists === undefined && J === og * PS ? senseColumns(cv, colSlice, colWeight) : undefined;
   const bitAdd = new Float64Array(J);
-  for (let grp = 0; grp < G; grp++) {
-    const e = E[grp] as Float32Array;
-    for (let c0 = 0; c0 < total; c0 += chunk) {
-      const c1 = Math.min(total, c0 + chunk);
-      const reads = c1 - c0;
-      // im2col: codes[read, r], the word-line code of row r for read (sample, position).
-      for (let i = c0; i < c1; i++) {
-        const b = Math.floor(i / P);
-        const pos = i - b * P;
-        readCodes(p, enc, xd, b * perIn, grp, pos, codes, (i - c0) * rows);
-      }
-      acc.fill(0, 0, reads * og);
-      for (let k = 0; k < planes; k++) {
-        const bitWeight = 2 ** k;
-        let X = codes;
-        if (!dac && m.inputBits > 1) {
-          // Codes are small non-negative integers (below 2^inputBits): bit k by shift and mask.
-          for (let i = 0; i < reads * rows; i++) plane[i] = ((codes[i] as number) >> k) & 1;
-          X = plane;
-        }
-        if (sense !== undefined) for (let j = 0; j < J; j++) bitAdd[j] = bitWeight * (sense.add[j] as number);
-        for (let r0 = 0; r0 < rows; r0 += R) {
-          const kr = Math.min(rows, r0 + R) - r0;
-          gemmNN(reads, J, kr, X, r0, rows, e, r0 * J, J, psum, 0, J, 1, false);
-          if (sense !== undefined) {
-            // Output o owns the contiguous columns o·PS … o·PS + PS − 1 (newScratch), so its
-            // sum stays in a register, adding in the same (ascending column) order.
-            const ref = sense.ref;
-            for (let i = 0; i < reads; i++) {
-              const pb = i * J;
-              const ab = i * og;
-              for (let o = 0; o < og; o++) {
-                let a = acc[ab + o] as number;
-                for (let j = o * PS, j1 = j + PS; j < j1; j++) if ((psum[pb + j] as number) >= (ref[j] as number)) a += bitAdd[j] as number;
-                acc[ab + o] = a;
-              }
+  return byReads(p, x, n, J, (grp, codes, reads, acc) => {
+    for (let k = 0; k < planes; k++) {
+      const bitWeight = 2 ** k;
+      if (sense !== undefined) for (let j = 0; j < J; j++) bitAdd[j] = bitWeight * (sense.add[j] as number);
+      for (let r0 = 0; r0 < rows; r0 += R) {
+        const kr = Math.min(rows, r0 + R) - r0;
+        if (psum instanceof Float32Array) {
+          const lv = levelRows(p, grp, r0, kr, tile);
+          gemmNN(reads, J, kr, codes, r0, rows, lv.e, lv.off, J, psum, 0, J, 1, false);
+        } else {
+          // Bit k of each read's codes over the tile's rows (codes are small non-negative
+          // integers), packed; then one popcount product per bit of the cell levels.
+          xbits.fill(0, 0, reads * words);
+          for (let i = 0; i < reads; i++) {
+            const cb = i * rows + r0;
+            for (let r = 0; r < kr; r++) {
+              const at = i * words + (r >> 5);
+              if ((((codes[cb + r] as number) >> k) & 1) !== 0) xbits[at] = (xbits[at] as number) | (1 << (r & 31));
             }
-            continue;
           }
+          const planes = (bits[grp] as Uint32Array[][])[r0 / R] as Uint32Array[];
+          planes.forEach((e, b) => bitmm(xbits, e, psum, reads, J, words, b, b > 0));
+        }
+        if (sense !== undefined) {
+          // Output o owns the contiguous columns o·PS … o·PS + PS − 1 (newScratch), so its
+          // sum stays in a register, adding in the same (ascending column) order.
+          const ref = sense.ref;
           for (let i = 0; i < reads; i++) {
             const pb = i * J;
             const ab = i * og;
-            for (let j = 0; j < J; j++) {
-              const v = psum[pb + j] as number;
-              if (v === 0) continue;
-              const sl = colSlice[j] as number;
-              if (hists !== undefined) addToHistogram(hists, sl, v);
-              let val: number;
-              if (cv.kind === 'sense-amp') {
-                if (v < (cv.ref[sl] as number)) continue;
-                val = cv.level[sl] as number;
-              } else if (cv.kind === 'adc') {
-                const code = Math.round(v / cv.step);
-                val = (code <= 0 ? 0 : Math.min(code, cv.maxCode)) * cv.step;
-              } else val = v;
-              const o = ab + (colOut[j] as number);
-              acc[o] = (acc[o] as number) + bitWeight * (colWeight[j] as number) * val;
+            for (let o = 0; o < og; o++) {
+              let a = acc[ab + o] as number;
+              for (let j = o * PS, j1 = j + PS; j < j1; j++) if ((psum[pb + j] as number) >= (ref[j] as number)) a += bitAdd[j] as number;
+              acc[ab + o] = a;
             }
+          }
+          continue;
+        }
+        for (let i = 0; i < reads; i++) {
+          const pb = i * J;
+          const ab = i * og;
+          for (let j = 0; j < J; j++) {
+            const v = psum[pb + j] as number;
+            if (v === 0) continue;
+            const sl = colSlice[j] as number;
+            if (hists !== undefined) addToHistogram(hists, sl, v);
+            let val: number;
+            if (cv.kind === 'sense-amp') {
+              if (v < (cv.ref[sl] as number)) continue;
+              val = cv.level[sl] as number;
+            } else if (cv.kind === 'adc') {
+              const code = Math.round(v / cv.step);
+              val = (code <= 0 ? 0 : Math.min(code, cv.maxCode)) * cv.step;
+            } else val = v;
+            const o = ab + (colOut[j] as number);
+            acc[o] = (acc[o] as number) + bitWeight * (colWeight[j] as number) * val;
           }
         }
       }
-      for (let i = c0; i < c1; i++) {
-        const b = Math.floor(i / P);
-        const pos = i - b * P;
-        const ab = (i - c0) * og;
-        for (let o = 0; o < og; o++) {
-          const oc = grp * og + o;
-          out[(b * L.outFeatures + oc) * P + pos] = (acc[ab + o] as number) * scale + (L.bias[oc] as number);
-        }
-      }
     }
-  }
-  const shape = geo === undefined ? [n, L.outFeatures] : [n, L.outFeatures, geo.outH, geo.outW];
-  return { dtype: 'float32', shape, data: out };
+  });
 }

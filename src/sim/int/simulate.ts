@@ -84,7 +84,13 @@ interface Runner {
   readonly outIndex: number;
 }
 
+// Prepared layers are kept per program: the FPGA testbench's golden samples and the
+// accuracy run of one compile share them (programs are never changed once built).
+const runners = new WeakMap<IntProgram, Runner>();
+
 function makeRunner(p: IntProgram): Runner {
+  const known = runners.get(p);
+  if (known !== undefined) return known;
   const index = new Map<string, number>(p.layers.map((l, i) => [l.name, i]));
   const prep = p.layers.map(prepare);
   const srcs = p.layers.map((l) => l.inputs.map((n) => (n === p.input.name ? -1 : (index.get(n) as number))));
@@ -93,7 +99,9 @@ function makeRunner(p: IntProgram): Runner {
     const inConst = (srcs[i] as number[]).every((s) => (s < 0 ? p.input.coding === 'direct' : constant[s] === true && p.layers[s]?.neuron === null));
     constant.push(inConst && l.kind !== 'max-pool');
   });
-  return { prep, srcs, constant, outIndex: index.get(p.output) as number };
+  const r = { prep, srcs, constant, outIndex: index.get(p.output) as number };
+  runners.set(p, r);
+  return r;
 }
 
 export interface SampleRun {

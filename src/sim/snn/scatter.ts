@@ -151,52 +151,100 @@ export function scatterPlan(node: Node, ins: readonly (Tensor | undefined)[]): S
   const g = geometry(node, x.shape.slice(2), node.attrs, kernel, node.op === 'AveragePool' ? node.attrs.ceilMode : false);
   const [, OH, OW] = g.outS;
   const [, KH, KW] = g.k;
-  const th = dimTaps(OH, KH, g.s[1], g.d[1], g.pb[1], 0, H);
-  const tw = dimTaps(OW, KW, g.s[2], g.d[2], g.pb[2], 0, W);
-  const hi = inverse(th, H, g.s[1], g.d[1], g.pb[1]);
-  const wi = inverse(tw, W, g.s[2], g.d[2], g.pb[2]);
-  const outShape = [node.op === 'Conv' ? ((w as Tensor).shape[0] as number) : C, ...(x.shape.length === 4 ? [OH, OW] : [OW])];
-  const common = { C, H, W, OH, OW, KH, KW, hStart: hi.start, hPairs: hi.pairs, wStart: wi.start, wPairs: wi.pairs, outShape };
+  const win: Window = {
+    H,
+    W,
+    OH: OH as number,
+    OW: OW as number,
+    KH: KH as number,
+    KW: KW as number,
+    s: [g.s[1], g.s[2]],
+    d: [g.d[1], g.d[2]],
+    pb: [g.pb[1], g.pb[2]],
+  };
+  const spatial = x.shape.length === 4 ? [OH, OW] : [OW];
   if (node.op === 'AveragePool') {
+    const common = { C, ...windowPairs(win), outShape: [C, ...spatial] };
     // The divisor exactly as the dense kernel computes it (taps inside the input, or inside
     // the explicitly padded input with count_include_pad).
     const inc = node.attrs.countIncludePad;
-    const ch = inc ? dimTaps(OH, KH, g.s[1], g.d[1], g.pb[1], -g.pb[1], H + g.pe[1]) : th;
-    const cw = inc ? dimTaps(OW, KW, g.s[2], g.d[2], g.pb[2], -g.pb[2], W + g.pe[2]) : tw;
-    const count = new Float64Array(OH * OW);
-    for (let oh = 0; oh < OH; oh++) {
-      for (let ow = 0; ow < OW; ow++) {
-        count[oh * OW + ow] = ((ch.to[oh] as number) - (ch.from[oh] as number)) * ((cw.to[ow] as number) - (cw.from[ow] as number));
+    const th = dimTaps(win.OH, win.KH, win.s[0], win.d[0], win.pb[0], inc ? -win.pb[0] : 0, inc ? H + (g.pe[1] as number) : H);
+    const tw = dimTaps(win.OW, win.KW, win.s[1], win.d[1], win.pb[1], inc ? -win.pb[1] : 0, inc ? W + (g.pe[2] as number) : W);
+    const count = new Float64Array(win.OH * win.OW);
+    for (let oh = 0; oh < win.OH; oh++) {
+      for (let ow = 0; ow < win.OW; ow++) {
+        count[oh * win.OW + ow] = ((th.to[oh] as number) - (th.from[oh] as number)) * ((tw.to[ow] as number) - (tw.from[ow] as number));
       }
     }
-    return { kind: 'avg', ...common, OC: C, OCg: 1, Cg: 1, wr: new Float32Array(0), bias: undefined, count, span: false, acc: new Float64Array(C * OH * OW) };
+    return {
+      kind: 'avg',
+      ...common,
+      OC: C,
+      OCg: 1,
+      Cg: 1,
+      wr: new Float32Array(0),
+      bias: undefined,
+      count,
+      span: false,
+      acc: new Float64Array(C * win.OH * win.OW),
+    };
   }
-  const wt = w as Tensor & { data: Float32Array };
-  const OC = wt.shape[0] as number;
-  const Cg = wt.shape[1] as number;
-  const group = node.attrs.group;
-  const OCg = OC / group;
   const bias = ins[2];
   if (bias !== undefined && !f32(bias)) return undefined;
+  const wt = w as Tensor & { data: Float32Array };
+  const plan = convPlan(C, win, wt.shape[0] as number, node.attrs.group, wt.data, bias?.data);
+  return { ...plan, outShape: [plan.OC, ...spatial] };
+}
+
+/** A 2-D window: input and output sizes, kernel, and per axis (H, W) stride, dilation, begin pad. */
+export interface Window {
+  readonly H: number;
+  readonly W: number;
+  readonly OH: number;
+  readonly OW: number;
+  readonly KH: number;
+  readonly KW: number;
+  readonly s: readonly [number, number];
+  readonly d: readonly [number, number];
+  readonly pb: readonly [number, number];
+}
+
+function windowPairs(w: Window): Pick<ConvPlan, 'H' | 'W' | 'OH' | 'OW' | 'KH' | 'KW' | 'hStart' | 'hPairs' | 'wStart' | 'wPairs'> {
+  const hi = inverse(dimTaps(w.OH, w.KH, w.s[0], w.d[0], w.pb[0], 0, w.H), w.H, w.s[0], w.d[0], w.pb[0]);
+  const wi = inverse(dimTaps(w.OW, w.KW, w.s[1], w.d[1], w.pb[1], 0, w.W), w.W, w.s[1], w.d[1], w.pb[1]);
+  return { H: w.H, W: w.W, OH: w.OH, OW: w.OW, KH: w.KH, KW: w.KW, hStart: hi.start, hPairs: hi.pairs, wStart: wi.start, wPairs: wi.pairs };
+}
+
+/**
+ * The scatter plan of a 2-D conv over C input channels: weights [OC][C/group][KH][KW] (any
+ * numbers float32 holds), optional bias per output channel. Output shape [OC, OH, OW].
+ */
+export function convPlan(C: number, win: Window, OC: number, group: number, weights: ArrayLike<number>, bias?: Float32Array): ConvPlan {
+  const { KH, KW } = win;
+  const Cg = C / group;
+  const OCg = OC / group;
   // Reorder W[oc][cl][kh][kw] to [c][kh][kw][ocl] so a spike's adds run over contiguous memory.
   const wr = new Float32Array(C * KH * KW * OCg);
   for (let oc = 0; oc < OC; oc++) {
     const gi = Math.floor(oc / OCg);
     for (let cl = 0; cl < Cg; cl++) {
-      for (let k = 0; k < KH * KW; k++) wr[((gi * Cg + cl) * KH * KW + k) * OCg + (oc - gi * OCg)] = wt.data[(oc * Cg + cl) * KH * KW + k] as number;
+      for (let k = 0; k < KH * KW; k++) wr[((gi * Cg + cl) * KH * KW + k) * OCg + (oc - gi * OCg)] = weights[(oc * Cg + cl) * KH * KW + k] as number;
     }
   }
+  const pairs = windowPairs(win);
   return {
     kind: 'conv',
-    ...common,
+    C,
+    ...pairs,
     OC,
     OCg,
     Cg,
     wr,
-    bias: bias?.data,
+    bias,
     count: new Float64Array(0),
-    acc: new Float64Array(OC * OH * OW),
-    span: group === 1 && spans(wi.start, wi.pairs),
+    acc: new Float64Array(OC * win.OH * win.OW),
+    span: group === 1 && spans(pairs.wStart, pairs.wPairs),
+    outShape: [OC, win.OH, win.OW],
   };
 }
 

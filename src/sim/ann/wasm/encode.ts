@@ -11,7 +11,8 @@ export const I32 = 0x7f;
 export const F32 = 0x7d;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
-export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
+export const I64 = 0x7e;
+export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128 | typeof I64;
 
 /** Unsigned LEB128 of a non-negative integer below 2^32. */
 export function uleb(n: number): number[] {
@@ -77,6 +78,8 @@ export const op = {
   get: (l: number): number[] => [0x20, ...uleb(l)],
   set: (l: number): number[] => [0x21, ...uleb(l)],
   tee: (l: number): number[] => [0x22, ...uleb(l)],
+  /** select: [a, b, cond] → cond ≠ 0 ? a : b. */
+  select: [0x1b] as Bytes,
   // i32
   i32: (v: number): number[] => [0x41, ...sleb(v)],
   i32Eqz: [0x45] as Bytes,
@@ -92,6 +95,15 @@ export const op = {
   i32Load: (offset = 0): number[] => [0x28, ...memarg(2, offset)],
   i32Store: (offset = 0): number[] => [0x36, ...memarg(2, offset)],
   i32And: [0x71] as Bytes,
+  i32Or: [0x72] as Bytes,
+  // i64 (bit-packed operands)
+  i64Load: (offset = 0): number[] => [0x29, ...memarg(3, offset)],
+  i64Const0: [0x42, 0x00] as Bytes,
+  i64Eqz: [0x50] as Bytes,
+  i64Popcnt: [0x7b] as Bytes,
+  i64And: [0x83] as Bytes,
+  i64Or: [0x84] as Bytes,
+  i32WrapI64: [0xa7] as Bytes,
   /** memory.fill (bulk memory): [dest, byte value, length] from the stack. */
   memoryFill: [0xfc, 0x0b, 0x00] as Bytes,
   // f32 (memory access takes the address from the stack)
