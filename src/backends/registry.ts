@@ -19,7 +19,8 @@ import { LOIHI_INT_SETTINGS, loihiLatency, loihiQuantizeOptions, simulateLoihi }
 import { emit as emitImc, mapGraph as mapImc, parseNoise, simulateImc } from './imc/index.js';
 import { emit as emitFpga, estimate as estimateFpga, makePlan } from './fpga/index.js';
 import type { QuantizeSettings } from '../ir/types.js';
-import { quantizeInput, simulateInt } from '../sim/int/simulate.js';
+import { simulateInt } from '../sim/int/simulate.js';
+import { quantizeInput } from '../sim/int/sample.js';
 import type { IntProgram } from '../sim/int/program.js';
 import { elements } from '../sim/int/program.js';
 

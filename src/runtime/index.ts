@@ -5,7 +5,7 @@
 import { fail } from '../errors.js';
 import type { IntProgram } from '../sim/int/program.js';
 import { elements } from '../sim/int/program.js';
-import { quantizeInput, runSample } from '../sim/int/simulate.js';
+import { quantizeInput, runSample } from '../sim/int/sample.js';
 import type { PackedProgram } from './pack.js';
 import { unpackProgram } from './pack.js';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { IntProgram } from '../../src/sim/int/program.js';
 import type { FpgaEmitOptions } from '../../src/backends/fpga/index.js';
 import { emit } from '../../src/backends/fpga/index.js';
-import { runSample } from '../../src/sim/int/simulate.js';
+import { runSample } from '../../src/sim/int/sample.js';
 import { addLayer, conv, dense, fpgaTarget, geom, input, ints, mlp, neuron, pool, program } from './fpga-programs.js';
 import { csimProgram, expected, NO_GXX } from './fpga-util.js';
 

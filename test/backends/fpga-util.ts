@@ -7,7 +7,7 @@ import type { FpgaEmitOptions } from '../../src/backends/fpga/index.js';
 import { csim, emit, hasCompiler } from '../../src/backends/fpga/index.js';
 import type { CsimResult } from '../../src/backends/fpga/index.js';
 import type { IntProgram } from '../../src/sim/int/program.js';
-import { quantizeInput, runSample } from '../../src/sim/int/simulate.js';
+import { quantizeInput, runSample } from '../../src/sim/int/sample.js';
 import { loadDatasetSpec } from '../../src/data/spec.js';
 import { fpgaTarget } from './fpga-programs.js';
 

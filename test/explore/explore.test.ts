@@ -169,7 +169,11 @@ describe('explore: synaptic operations per input spike (exact fan-out, borders i
     output: 'g',
   };
   it('a corner spike reaches 2·4 outputs, the centre 2·9; each spike into a global pool counts once', () => {
-    const rec = activityRecorder(p, p.layers.map(prepare), 1);
+    const rec = activityRecorder(
+      p,
+      p.layers.map((l) => prepare(l)),
+      1,
+    );
     const x = Int32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 0);
     const conv = Int32Array.of(1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1); // 3 spikes
     rec.onStep(0, [conv, Int32Array.of(2, 1)], x);

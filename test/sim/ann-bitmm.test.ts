@@ -1,67 +1,108 @@
-// The popcount product (src/sim/ann/wasm/bitmm.ts) against a plain sum of 0/1 products, in
-// WebAssembly and in its TypeScript fallback: several 64-bit words per row, a partial last
-// word, an all-zero row, shifts and accumulation.
+// The popcount kernels (src/sim/ann/wasm/bitmm.ts) against plain sums of 0/1 products, in
+// WebAssembly and in their TypeScript fallback: several 64-bit words per row, a partial last
+// word, an all-zero row, 1 and 2 level planes, accumulation; the sense-amplifier threshold
+// read-out (float64 adds in ascending column order) and the histogram counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bitmm, bitmmWasmEnabled, packedWords, resetBitmm } from '../../src/sim/ann/wasm/bitmm.js';
+import { bitmm, bitmmHistogram, bitmmThreshold, bitmmWasmEnabled, packedWords, resetBitmm } from '../../src/sim/ann/wasm/bitmm.js';
 
-function lcgBits(n: number, seed: number, p: number): number[] {
+function lcg(n: number, seed: number): number[] {
   let s = seed >>> 0;
   return Array.from({ length: n }, () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296 < p ? 1 : 0;
+    return s / 4294967296;
   });
 }
 
+/** rows × bits 0/1 values → packed rows. */
 function pack(v: readonly number[], rows: number, bits: number): Uint32Array {
   const words = packedWords(bits);
   const out = new Uint32Array(rows * words);
-  for (let r = 0; r < rows; r++)
+  for (let r = 0; r < rows; r++) {
     for (let k = 0; k < bits; k++) if (v[r * bits + k] === 1) out[r * words + (k >> 5)] = (out[r * words + (k >> 5)] as number) | (1 << (k & 31));
+  }
   return out;
 }
 
 function check(): void {
-  for (const [M, N, bits] of [
-    [1, 1, 1],
-    [7, 5, 64],
-    [13, 9, 130],
-    [4, 33, 200],
+  let nonzero = 0;
+  for (const [M, N, bits, planes] of [
+    [1, 2, 1, 1],
+    [7, 6, 64, 1],
+    [13, 10, 130, 2],
+    [4, 32, 200, 2],
   ] as const) {
-    const x = lcgBits(M * bits, M + bits, 0.3);
+    const x = lcg(M * bits, M + bits).map((u) => (u < 0.3 ? 1 : 0));
     if (M > 1) x.fill(0, 0, bits); // row 0: no active input
-    const e = lcgBits(N * bits, N * 7 + bits, 0.5);
+    // Cell levels 0 … 2^planes − 1, and their bit planes.
+    const levels = lcg(N * bits, N * 7 + bits).map((u) => Math.floor(u * 2 ** planes));
+    const b = new Uint32Array(planes * N * packedWords(bits));
+    for (let p = 0; p < planes; p++)
+      b.set(
+        pack(
+          levels.map((l) => (l >> p) & 1),
+          N,
+          bits,
+        ),
+        p * N * packedWords(bits),
+      );
     const want = Array.from({ length: M * N }, (_, at) => {
       const i = Math.floor(at / N);
       const j = at % N;
       let s = 0;
-      for (let k = 0; k < bits; k++) s += (x[i * bits + k] as number) * (e[j * bits + k] as number);
+      for (let k = 0; k < bits; k++) s += (x[i * bits + k] as number) * (levels[j * bits + k] as number);
       return s;
     });
-    const a = pack(x, M, bits);
-    const b = pack(e, N, bits);
+    nonzero += want.filter((v) => v > 0).length;
+    const op = { a: pack(x, M, bits), b, M, N, words: packedWords(bits), planes };
     const c = new Int32Array(M * N).fill(-9);
-    bitmm(a, b, c, M, N, packedWords(bits), 0, false);
-    assert.deepEqual([...c], want, `${M}x${N}x${bits}`);
-    bitmm(a, b, c, M, N, packedWords(bits), 3, true);
+    bitmm(op, c, false);
+    assert.deepEqual([...c], want, `${M}x${N}x${bits}, ${planes} planes`);
+    bitmm(op, c, true);
     assert.deepEqual(
       [...c],
-      want.map((v) => 9 * v),
-      `${M}x${N}x${bits} accumulated with shift 3`,
+      want.map((v) => 2 * v),
+      'accumulated',
     );
-    assert.ok(
-      want.some((v) => v > 0),
-      'some sums are nonzero',
-    );
+
+    // Threshold read-out: outputs of G = 2 columns; adds with fractions, so order matters.
+    const G = 2;
+    const ref = Int32Array.from(lcg(N, 5), (u) => 1 + Math.floor(u * 4));
+    const add = Float64Array.from(lcg(N, 6), (u) => (u - 0.4) * 3.3);
+    const out = Float64Array.from(lcg(M * (N / G), 7), (u) => u * 0.1);
+    const expect = Float64Array.from(out);
+    for (let i = 0; i < M; i++) {
+      for (let o = 0; o < N / G; o++) {
+        let a = expect[i * (N / G) + o] as number;
+        for (let j = o * G; j < (o + 1) * G; j++) if ((want[i * N + j] as number) >= (ref[j] as number)) a += add[j] as number;
+        expect[i * (N / G) + o] = a;
+      }
+    }
+    bitmmThreshold(op, ref, add, G, out);
+    assert.deepEqual([...out], [...expect], `threshold read-out ${M}x${N}x${bits}`);
+
+    // Histogram: slices alternate 0/1, bins 0 … 3 (larger sums land in the last).
+    const slice = Int32Array.from({ length: N }, (_, j) => j % 2);
+    const len = 4;
+    const hist = new Int32Array(2 * len).fill(1);
+    const expectHist = new Int32Array(2 * len).fill(1);
+    want.forEach((v, at) => {
+      if (v === 0) return;
+      const k = (slice[at % N] as number) * len + Math.min(v, len - 1);
+      expectHist[k] = (expectHist[k] as number) + 1;
+    });
+    bitmmHistogram(op, slice, hist, len);
+    assert.deepEqual([...hist], [...expectHist], 'histogram');
   }
+  assert.ok(nonzero > 50, `${nonzero} nonzero sums`);
 }
 
-test('bitmm in WebAssembly equals plain sums of 0/1 products', { skip: process.env['SNNC_NO_WASM'] === '1' ? 'SNNC_NO_WASM=1' : false }, () => {
-  assert.ok(bitmmWasmEnabled(), 'the WebAssembly kernel validates and loads');
+test('bitmm kernels in WebAssembly equal plain sums of 0/1 products', { skip: process.env['SNNC_NO_WASM'] === '1' ? 'SNNC_NO_WASM=1' : false }, () => {
+  assert.ok(bitmmWasmEnabled(), 'the WebAssembly module validates and loads');
   check();
 });
 
-test('bitmm without WebAssembly (SNNC_NO_WASM=1) gives the same sums', () => {
+test('bitmm kernels without WebAssembly (SNNC_NO_WASM=1) give the same results', () => {
   const before = process.env['SNNC_NO_WASM'];
   process.env['SNNC_NO_WASM'] = '1';
   resetBitmm();

@@ -9,7 +9,7 @@ import type { AffineScratch, Converter, LayerProgram } from './functional.js';
 import { addToHistogram } from './sense-amp.js';
 import { imcAffine, newScratch } from './functional.js';
 import { gemmNN } from '../../sim/ann/gemm-kernel.js';
-import { bitmm, packedWords } from '../../sim/ann/wasm/bitmm.js';
+import { bitmm, bitmmHistogram, bitmmThreshold, packedWords } from '../../sim/ann/wasm/bitmm.js';
 
 /** The word-line code of one input value. */
 function encoder(p: LayerProgram): (v: number) => number {
@@ -247,13 +247,14 @@ function runMappedExact(p: LayerProgram, x: Tensor, n: number): Tensor {
   });
 }
 
-const levelBitCopies = new WeakMap<LayerProgram, Uint32Array[][][]>();
+const levelBitCopies = new WeakMap<LayerProgram, Uint32Array[][]>();
 
 /**
- * The cells as bit planes for the popcount product: [group][row tile][level bit] → per data
- * column, its R cells' bit b packed into packedWords(R) words (built once per program).
+ * The cells as bit planes for the popcount products: [group][row tile] → planes of level bit
+ * b = 0 … cellBits − 1, each holding per data column its R cells' bit b packed into
+ * packedWords(R) words (plane-major, as BitOperands.b; built once per program).
  */
-function levelBits(p: LayerProgram): Uint32Array[][][] {
+function levelBits(p: LayerProgram): Uint32Array[][] {
   let out = levelBitCopies.get(p);
   if (out !== undefined) return out;
   const rows = p.m.layer.rows;
@@ -261,17 +262,17 @@ function levelBits(p: LayerProgram): Uint32Array[][][] {
   const R = p.R;
   const words = packedWords(R);
   out = p.eff.map((e) => {
-    const tiles: Uint32Array[][] = [];
+    const tiles: Uint32Array[] = [];
     for (let r0 = 0; r0 < rows; r0 += R) {
-      const planes = Array.from({ length: p.cellBits }, () => new Uint32Array(J * words));
+      const planes = new Uint32Array(p.cellBits * J * words);
       for (let r = r0; r < Math.min(rows, r0 + R); r++) {
         const bit = 1 << ((r - r0) & 31);
         const word = (r - r0) >> 5;
         for (let j = 0; j < J; j++) {
           const level = e[r * J + j] as number;
           for (let b = 0; b < p.cellBits; b++) {
-            const pl = planes[b] as Uint32Array;
-            if (((level >> b) & 1) !== 0) pl[j * words + word] = (pl[j * words + word] as number) | bit;
+            const at = (b * J + j) * words + word;
+            if (((level >> b) & 1) !== 0) planes[at] = (planes[at] as number) | bit;
           }
         }
       }
@@ -284,12 +285,13 @@ function levelBits(p: LayerProgram): Uint32Array[][][] {
 }
 
 /**
- * The crossbar evaluation of many reads at once: per input bit plane and row tile,
- * psum[read, column] = X[read, tile rows] · E[tile rows, column] as one matrix product, then
- * each partial sum goes through the converter and the digital shift-and-add exactly as
- * imcAffine does one read at a time. A bit plane of inputs (spikes, bit-serial codes) against
- * the cells' level bits is a popcount product (bitmm: 64 rows per AND + popcount); multi-level
- * DAC inputs take the float32 GEMM (WebAssembly SIMD). Both give the integer sums exactly.
+ * The crossbar evaluation of many reads at once: per input bit plane and row tile, the
+ * partial sums psum[read, column] = X[read, tile rows] · E[tile rows, column], then each goes
+ * through the converter and the digital shift-and-add exactly as imcAffine does one read at a
+ * time. A bit plane of inputs (spikes, bit-serial codes) against the cells' level bits is a
+ * popcount product (bitmm.ts: 64 rows per AND + popcount), which also applies the sense
+ * amplifiers or counts calibration histograms without handing the sums back; multi-level DAC
+ * inputs take the float32 GEMM (WebAssembly SIMD). All give the integer sums exactly.
  */
 function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const m = p.m;
@@ -311,12 +313,19 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const colSlice = s.slice;
   const colWeight = s.weight;
   const hists = p.histograms;
-  // Sense amplifiers without calibration, the common case, kept tight: per column its
-  // reference — psum is an integer, so v ≥ ref ⇔ v ≥ ⌈ref⌉, and 0 never passes (references are
-  // positive) — and the value a set bit adds before the plane's weight.
+  // Sense amplifiers without calibration, the common case: per column its reference — psum
+  // is an integer, so v ≥ ref ⇔ v ≥ ⌈ref⌉, and 0 never passes (references are positive) —
+  // and the value a set bit adds before the plane's weight.
   const PS = m.polarity * p.slices;
   const sense = cv.kind === 'sense-amp' && hists === undefined && J === og * PS ? senseColumns(cv, colSlice, colWeight) : undefined;
+  const senseRef = sense === undefined ? new Int32Array(0) : Int32Array.from(sense.ref);
   const bitAdd = new Float64Array(J);
+  // Calibration with the ideal converter: the popcount kernel counts the histograms, and the
+  // accumulators are the exact product (the identity in functional.ts), one GEMM per chunk.
+  const counting = hists !== undefined && cv.kind === 'ideal' && !dac && exactWeights(p).fits;
+  const histLen = counting ? (hists[0]?.length ?? 0) : 0;
+  const countsFlat = new Int32Array(counting ? hists.length * histLen : 0);
+  let prod = new Float32Array(0);
   return byReads(p, x, n, J, (grp, codes, reads, acc) => {
     for (let k = 0; k < planes; k++) {
       const bitWeight = 2 ** k;
@@ -328,7 +337,7 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
           gemmNN(reads, J, kr, codes, r0, rows, lv.e, lv.off, J, psum, 0, J, 1, false);
         } else {
           // Bit k of each read's codes over the tile's rows (codes are small non-negative
-          // integers), packed; then one popcount product per bit of the cell levels.
+          // integers), packed.
           xbits.fill(0, 0, reads * words);
           for (let i = 0; i < reads; i++) {
             const cb = i * rows + r0;
@@ -337,8 +346,16 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
               if ((((codes[cb + r] as number) >> k) & 1) !== 0) xbits[at] = (xbits[at] as number) | (1 << (r & 31));
             }
           }
-          const planes = (bits[grp] as Uint32Array[][])[r0 / R] as Uint32Array[];
-          planes.forEach((e, b) => bitmm(xbits, e, psum, reads, J, words, b, b > 0));
+          const op = { a: xbits, b: (bits[grp] as Uint32Array[])[r0 / R] as Uint32Array, M: reads, N: J, words, planes: p.cellBits };
+          if (sense !== undefined) {
+            bitmmThreshold(op, senseRef, bitAdd, PS, acc);
+            continue;
+          }
+          if (counting) {
+            bitmmHistogram(op, colSlice, countsFlat, histLen);
+            continue;
+          }
+          bitmm(op, psum, false);
         }
         if (sense !== undefined) {
           // Output o owns the contiguous columns o·PS … o·PS + PS − 1 (newScratch), so its
@@ -376,6 +393,15 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
           }
         }
       }
+    }
+    if (counting) {
+      if (prod.length < reads * og) prod = new Float32Array(reads * og);
+      gemmNN(reads, og, rows, codes, 0, rows, exactWeights(p).q[grp] as Float32Array, 0, og, prod, 0, og, 1, false);
+      for (let i = 0; i < reads * og; i++) acc[i] = prod[i] as number;
+      (hists as readonly Float64Array[]).forEach((h, sl) => {
+        for (let v = 0; v < histLen; v++) h[v] = (h[v] as number) + (countsFlat[sl * histLen + v] as number);
+      });
+      countsFlat.fill(0);
     }
   });
 }

@@ -11,7 +11,7 @@
 import type { BackendDiagnostic } from '../common/types.js';
 import { fail } from '../../errors.js';
 import type { Graph } from '../../ir/types.js';
-import { poissonWords } from '../../sim/int/simulate.js';
+import { poissonWords } from '../../sim/int/sample.js';
 import type { SimData } from '../../sim/snn/types.js';
 import type { QuantizeSettings } from '../../ir/types.js';
 import { lowerGraph } from './lower.js';

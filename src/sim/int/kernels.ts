@@ -4,8 +4,6 @@
 // is exact and the Int32Array stores never wrap.
 import type { ConvGeometry, IntLayer } from './program.js';
 import { hasChannelGains } from './program.js';
-import type { ScatterPlan } from '../snn/scatter.js';
-import { convPlan, scatterRun } from '../snn/scatter.js';
 
 /** Per input position: the (output position, kernel offset) pairs it reaches. */
 export interface Taps {
@@ -59,21 +57,17 @@ export interface Prepared {
   /** dense: W transposed to [I, O]. */
   readonly wT?: Int32Array;
   readonly taps?: Taps;
-  /**
-   * conv: the float SNN's scatter plan over the same integer weights (WebAssembly SIMD when
-   * available), and the largest Σ|w| of an output. The plan sums in float64 and rounds once
-   * to float32, so it is exact whenever max|x| · absRow < 2^24 (each product, partial sum
-   * and the result are integers float32 and float64 hold exactly); convAdd checks that per
-   * call and otherwise runs the integer loop.
-   */
-  readonly scatter?: ScatterPlan;
-  readonly absRow?: number;
+  /** conv: a faster kernel for the same sums (fast-conv.ts); false when it does not apply to this input. */
+  readonly fast?: ConvKernel;
 }
 
-/** 2^24: below it every integer is a float32. */
-const F32_EXACT = 16777216;
+/** I += the conv's sums for input x, exactly; false (nothing done) when it cannot guarantee that. */
+export type ConvKernel = (x: Int32Array, I: Int32Array) => boolean;
 
-export function prepare(layer: IntLayer): Prepared {
+/** Layers of the runtime (no WebAssembly) take the integer loops; simulate.ts passes fast-conv.ts's kernels. */
+export type ConvAccelerator = (layer: IntLayer) => ConvKernel | undefined;
+
+export function prepare(layer: IntLayer, accel?: ConvAccelerator): Prepared {
   if (layer.kind === 'dense') {
     const [O, I] = layer.weightShape as [number, number];
     const wT = new Int32Array(O * I);
@@ -82,21 +76,10 @@ export function prepare(layer: IntLayer): Prepared {
   }
   if ((layer.kind === 'conv' || layer.kind === 'sum-pool' || layer.kind === 'max-pool') && layer.geometry !== undefined) {
     const [, H, W] = layer.inShape as [number, number, number];
-    const [O, OH, OW] = layer.outShape as [number, number, number];
+    const [, OH, OW] = layer.outShape as [number, number, number];
     const taps = buildTaps(layer.geometry, H, W, OH, OW);
-    if (layer.kind !== 'conv') return { layer, taps };
-    const g = layer.geometry;
-    const C = layer.inShape[0] as number;
-    const win = { H, W, OH, OW, KH: g.kernel[0], KW: g.kernel[1], s: g.strides, d: g.dilations, pb: [g.pads[0], g.pads[1]] as const };
-    const w = layer.weights;
-    const per = w.length / O;
-    let absRow = 0;
-    for (let o = 0; o < O; o++) {
-      let a = 0;
-      for (let i = o * per; i < (o + 1) * per; i++) a += Math.abs(w[i] as number);
-      absRow = Math.max(absRow, a);
-    }
-    return { layer, taps, scatter: convPlan(C, win, O, g.group, w), absRow };
+    const fast = layer.kind === 'conv' ? accel?.(layer) : undefined;
+    return fast === undefined ? { layer, taps } : { layer, taps, fast };
   }
   return { layer };
 }
@@ -131,15 +114,7 @@ export function denseAdd(p: Prepared, x: Int32Array, I: Int32Array): void {
 }
 
 export function convAdd(p: Prepared, x: Int32Array, I: Int32Array): void {
-  if (p.scatter !== undefined) {
-    let m = 0;
-    for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] as number));
-    if (m * (p.absRow as number) < F32_EXACT) {
-      const out = scatterRun(p.scatter, { dtype: 'float32', shape: [1, ...p.layer.inShape], data: Float32Array.from(x) }).data as Float32Array;
-      for (let i = 0; i < I.length; i++) I[i] = (I[i] as number) + (out[i] as number);
-      return;
-    }
-  }
+  if (p.fast?.(x, I) === true) return;
   const L = p.layer;
   const taps = p.taps as Taps;
   const [C, H, W] = L.inShape as [number, number, number];

@@ -1,100 +1,171 @@
-// Binary matrix products by popcount: C[i, j] (+)= 2^shift · popcount(A_i AND B_j), where the
-// rows of A and of B are bit vectors packed into W 64-bit words each (bit r of row i is bit
-// r % 64 of word r / 64, words little-endian). This is the partial sum of a crossbar column
-// when the word-line inputs are one bit plane (spikes, or one bit of a bit-serial code) and
-// the column's cells are one bit plane of their levels: Σ_r x_r · e_rj with x, e ∈ {0, 1}.
-// One AND and one popcount stand for 64 multiply-adds, and the sums are integers, so the
-// result equals a float GEMM's exactly. The kernel is a generated WebAssembly module (no
-// SIMD needed: i64.popcnt is core WebAssembly); without WebAssembly, or with SNNC_NO_WASM=1,
-// the same sums run in a TypeScript loop over 32-bit halves.
-import type { ValType } from './encode.js';
-import { I32, I64, encodeModule, op, seq, whileLoop } from './encode.js';
+// Binary matrix products by popcount. The rows of A and of B are bit vectors packed into W
+// 64-bit words each (bit r of a row is bit r % 64 of word r / 64, words little-endian); B
+// comes as `planes` bit planes (plane b of column j: bit b of its cells' levels), and
+//   s[i, j] = Σ_b 2^b · popcount(A_i AND B_bj)
+// is the partial sum of crossbar column j when the word-line inputs are one bit plane
+// (spikes, or one bit of a bit-serial code) and the cells hold levels of `planes` bits:
+// Σ_r x_r · e_rj exactly (integers). One AND and one popcount stand for 64 multiply-adds.
+// Three consumers of s, so partial sums never leave the kernel when they need not:
+//   bitmm           C[i, j] (+)= s[i, j]
+//   bitmmThreshold  acc[i, o] += Σ_{j of output o} (s[i, j] ≥ ref_j ? add_j : nothing), the
+//                   columns of output o being o·G … o·G + G − 1, added in ascending j into
+//                   one float64 (the sense-amplifier read-out, same order as the TS loop)
+//   bitmmHistogram  count every nonzero s[i, j] in hist[slice_j][min(s, len − 1)]
+// The kernels are a generated WebAssembly module (core WebAssembly: i64.popcnt needs no
+// SIMD); without WebAssembly, or with SNNC_NO_WASM=1, TypeScript loops give the same results.
+import type { Bytes, FuncSpec, ValType } from './encode.js';
+import { F64, I32, I64, encodeModule, op, seq, whileLoop } from './encode.js';
 import { growMemory, instantiateKernels } from './sgemm.js';
 import type { WasmMemory } from './sgemm.js';
 
 const { get, set, i32 } = op;
-// Parameters: a, b, c (byte addresses), M rows of A, N rows of B, W words per row, shift, acc.
-const A = 0,
-  B = 1,
-  C = 2,
-  M = 3,
-  N = 4,
-  W = 5,
-  SHIFT = 6,
-  ACC = 7;
-const PARAMS: readonly ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32];
+type Kind = 'sums' | 'threshold' | 'histogram';
+// Common parameters: a, b (byte addresses), M rows of A, N columns, W words per row, planes,
+// planeBytes (N·W·8); then per kind: sums (c, acc); threshold (ref, add, out, G); histogram
+// (slice, hist, len).
+const COMMON = 7;
+const EXTRA: Record<Kind, number> = { sums: 2, threshold: 4, histogram: 3 };
 
-function moduleBytes(): Uint8Array {
+function kernel(kind: Kind): FuncSpec {
+  const params: ValType[] = new Array<ValType>(COMMON + EXTRA[kind]).fill(I32);
+  const [A, B, M, N, W, PLANES, PLANE_BYTES] = [0, 1, 2, 3, 4, 5, 6];
+  const x = (k: number): number => COMMON + k;
   const locals: ValType[] = [];
   const add = (t: ValType): number => {
     locals.push(t);
-    return PARAMS.length + locals.length - 1;
+    return params.length + locals.length - 1;
   };
   const i = add(I32),
     j = add(I32),
     w = add(I32),
+    b = add(I32),
     ap = add(I32),
     bp = add(I32),
-    cp = add(I32),
-    cq = add(I32),
+    pp = add(I32),
     s = add(I32),
+    t = add(I32),
     rowBytes = add(I32),
-    any = add(I64);
-  const inc = (l: number, by: number[]): number[] => seq(get(l), by, op.i32Add, set(l));
-  // s = Σ_w popcount(a[ap + 8w] & b[bp + 8w])
+    q = add(I32),
+    o = add(I32),
+    any = add(I64),
+    acc = add(F64);
+  const inc = (l: number, by: Bytes): number[] => seq(get(l), by, op.i32Add, set(l));
+  const word = (base: number): number[] => seq(get(base), get(w), i32(3), op.i32Shl, op.i32Add, op.i64Load());
+  // s = Σ_b (Σ_w popcount(a[ap + 8w] & b[pp + 8w])) << b, pp = bp + b·planeBytes
   const dot = seq(
     i32(0),
     set(s),
+    get(bp),
+    set(pp),
     i32(0),
-    set(w),
+    set(b),
     whileLoop(
-      seq(get(w), get(W), op.i32LtU),
+      seq(get(b), get(PLANES), op.i32LtU),
+      i32(0),
+      set(t),
+      i32(0),
+      set(w),
+      whileLoop(seq(get(w), get(W), op.i32LtU), get(t), word(ap), word(pp), op.i64And, op.i64Popcnt, op.i32WrapI64, op.i32Add, set(t), inc(w, i32(1))),
       get(s),
-      get(ap),
-      get(w),
-      i32(3),
+      get(t),
+      get(b),
       op.i32Shl,
-      op.i32Add,
-      op.i64Load(),
-      get(bp),
-      get(w),
-      i32(3),
-      op.i32Shl,
-      op.i32Add,
-      op.i64Load(),
-      op.i64And,
-      op.i64Popcnt,
-      op.i32WrapI64,
       op.i32Add,
       set(s),
-      inc(w, i32(1)),
+      inc(pp, get(PLANE_BYTES)),
+      inc(b, i32(1)),
     ),
   );
-  // c[cq] = (acc ? c[cq] : 0) + (s << shift)
-  const store = seq(get(cq), get(s), get(SHIFT), op.i32Shl, get(cq), op.i32Load(), i32(0), get(ACC), op.select, op.i32Add, op.i32Store());
-  // An all-zero row of A (no active word line) gives zeros: stored, or nothing to add.
-  const rowAny = seq(
-    op.i64Const0,
-    set(any),
-    i32(0),
-    set(w),
-    whileLoop(seq(get(w), get(W), op.i32LtU), get(any), get(ap), get(w), i32(3), op.i32Shl, op.i32Add, op.i64Load(), op.i64Or, set(any), inc(w, i32(1))),
-  );
+  // Per column j (bp points at its words in plane 0): what the kind does with s.
+  let column: number[];
+  let rowStart: number[] = [];
+  if (kind === 'sums') {
+    const [C, ACC] = [x(0), x(1)];
+    const at = seq(get(C), get(i), get(N), op.i32Mul, get(j), op.i32Add, i32(2), op.i32Shl, op.i32Add);
+    column = seq(at, get(s), at, op.i32Load(), i32(0), get(ACC), op.select, op.i32Add, op.i32Store());
+  } else if (kind === 'threshold') {
+    const [REF, ADD, OUT, G] = [x(0), x(1), x(2), x(3)];
+    // o = the output of column j; q = j's index within it. acc holds out[i, o] while q runs.
+    const outAt = seq(get(OUT), get(i), get(N), op.i32Mul, get(G), op.i32DivU, get(o), op.i32Add, i32(3), op.i32Shl, op.i32Add);
+    rowStart = seq(i32(0), set(o), i32(0), set(q));
+    column = seq(
+      get(q),
+      op.i32Eqz,
+      op.if(seq(outAt, op.f64Load(), set(acc))),
+      get(s),
+      get(REF),
+      get(j),
+      i32(2),
+      op.i32Shl,
+      op.i32Add,
+      op.i32Load(),
+      op.i32GeS,
+      op.if(seq(get(acc), get(ADD), get(j), i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.f64Add, set(acc))),
+      inc(q, i32(1)),
+      get(q),
+      get(G),
+      op.i32Eq,
+      op.if(seq(outAt, get(acc), op.f64Store(), i32(0), set(q), inc(o, i32(1)))),
+    );
+  } else {
+    const [SLICE, HIST, LEN] = [x(0), x(1), x(2)];
+    column = seq(
+      get(s),
+      op.if(
+        seq(
+          // t = address of hist[slice_j · len + min(s, len − 1)]
+          get(HIST),
+          get(SLICE),
+          get(j),
+          i32(2),
+          op.i32Shl,
+          op.i32Add,
+          op.i32Load(),
+          get(LEN),
+          op.i32Mul,
+          get(s),
+          get(LEN),
+          i32(1),
+          op.i32Sub,
+          get(s),
+          get(LEN),
+          i32(1),
+          op.i32Sub,
+          op.i32LtU,
+          op.select,
+          op.i32Add,
+          i32(2),
+          op.i32Shl,
+          op.i32Add,
+          set(t),
+          get(t),
+          get(t),
+          op.i32Load(),
+          i32(1),
+          op.i32Add,
+          op.i32Store(),
+        ),
+      ),
+    );
+  }
+  // An all-zero row of A gives s = 0 everywhere: sums store zeros (or add nothing), a
+  // threshold (ref ≥ 1) adds nothing, a histogram counts nothing.
+  const zeroRow =
+    kind === 'sums'
+      ? seq(
+          get(x(1)),
+          op.i32Eqz,
+          op.if(seq(get(x(0)), get(i), get(N), op.i32Mul, i32(2), op.i32Shl, op.i32Add, i32(0), get(N), i32(2), op.i32Shl, op.memoryFill)),
+        )
+      : [];
+  const rowAny = seq(op.i64Const0, set(any), i32(0), set(w), whileLoop(seq(get(w), get(W), op.i32LtU), get(any), word(ap), op.i64Or, set(any), inc(w, i32(1))));
   const row = seq(
     rowAny,
     get(any),
     op.i64Eqz,
     op.if(
-      seq(get(ACC), op.i32Eqz, op.if(seq(get(cp), i32(0), get(N), i32(2), op.i32Shl, op.memoryFill))),
-      seq(
-        get(B),
-        set(bp),
-        get(cp),
-        set(cq),
-        i32(0),
-        set(j),
-        whileLoop(seq(get(j), get(N), op.i32LtU), dot, store, inc(bp, get(rowBytes)), inc(cq, i32(4)), inc(j, i32(1))),
-      ),
+      zeroRow,
+      seq(get(B), set(bp), rowStart, i32(0), set(j), whileLoop(seq(get(j), get(N), op.i32LtU), dot, column, inc(bp, get(rowBytes)), inc(j, i32(1)))),
     ),
   );
   const body = seq(
@@ -104,27 +175,32 @@ function moduleBytes(): Uint8Array {
     set(rowBytes),
     get(A),
     set(ap),
-    get(C),
-    set(cp),
     i32(0),
     set(i),
-    whileLoop(seq(get(i), get(M), op.i32LtU), row, inc(ap, get(rowBytes)), get(cp), get(N), i32(2), op.i32Shl, op.i32Add, set(cp), inc(i, i32(1))),
+    whileLoop(seq(get(i), get(M), op.i32LtU), row, inc(ap, get(rowBytes)), inc(i, i32(1))),
   );
-  return encodeModule({ memory: { name: 'mem', pages: 1 }, funcs: [{ name: 'bitmm', params: PARAMS, results: [], locals, body }] });
+  return { name: kind, params, results: [], locals, body };
 }
 
-type Kernel = (a: number, b: number, c: number, m: number, n: number, w: number, shift: number, acc: number) => void;
-let engine: { readonly mem: WasmMemory; readonly bitmm: Kernel } | null | undefined;
+type Fn = (...args: number[]) => void;
+interface Engine {
+  readonly mem: WasmMemory;
+  readonly fns: Readonly<Record<Kind, Fn>>;
+}
+let engine: Engine | null | undefined;
 
-function getEngine(): { readonly mem: WasmMemory; readonly bitmm: Kernel } | null {
+function getEngine(): Engine | null {
   if (engine === undefined) {
-    const ex = instantiateKernels(moduleBytes);
-    engine = ex === null ? null : { mem: ex['mem'] as WasmMemory, bitmm: ex['bitmm'] as Kernel };
+    const ex = instantiateKernels(() => encodeModule({ memory: { name: 'mem', pages: 1 }, funcs: [kernel('sums'), kernel('threshold'), kernel('histogram')] }));
+    engine =
+      ex === null
+        ? null
+        : { mem: ex['mem'] as WasmMemory, fns: { sums: ex['sums'] as Fn, threshold: ex['threshold'] as Fn, histogram: ex['histogram'] as Fn } };
   }
   return engine;
 }
 
-/** Whether bitmm runs in WebAssembly (false: no WebAssembly or SNNC_NO_WASM=1). */
+/** Whether the kernels run in WebAssembly (false: no WebAssembly or SNNC_NO_WASM=1). */
 export function bitmmWasmEnabled(): boolean {
   return getEngine() !== null;
 }
@@ -142,34 +218,114 @@ export function packedWords(bits: number): number {
 function popcount32(v: number): number {
   let x = v - ((v >>> 1) & 0x55555555);
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) as number;
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/** The operands: M packed rows of A; `planes` planes of N packed columns each (plane-major). */
+export interface BitOperands {
+  readonly a: Uint32Array;
+  readonly b: Uint32Array;
+  readonly M: number;
+  readonly N: number;
+  /** 32-bit words per row (packedWords: even). */
+  readonly words: number;
+  readonly planes: number;
+}
+
+/** s[i, j] for the TypeScript paths. */
+function sumAt(op: BitOperands, i: number, j: number): number {
+  const { a, b, N, words, planes } = op;
+  let s = 0;
+  for (let p = 0; p < planes; p++) {
+    let t = 0;
+    for (let w = 0; w < words; w++) t += popcount32(((a[i * words + w] as number) & (b[(p * N + j) * words + w] as number)) >>> 0);
+    s += t * 2 ** p;
+  }
+  return s;
+}
+
+/** Copy the operands (and the given extra arrays) into the module's memory; their addresses, or undefined. */
+function place(e: Engine, op: BitOperands, extra: readonly (Int32Array | Float64Array)[]): number[] | undefined {
+  const parts = [op.a.subarray(0, op.M * op.words), op.b.subarray(0, op.planes * op.N * op.words), ...extra];
+  const at: number[] = [];
+  let top = 0;
+  for (const p of parts) {
+    top = (top + 15) & ~15;
+    at.push(top);
+    top += p.byteLength;
+  }
+  if (!growMemory(e.mem, top)) return undefined;
+  parts.forEach((p, k) => new Uint8Array(e.mem.buffer, at[k] as number, p.byteLength).set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength)));
+  return at;
+}
+
+function copyBack(e: Engine, at: number, to: Int32Array | Float64Array): void {
+  to.set(to instanceof Int32Array ? new Int32Array(e.mem.buffer, at, to.length) : new Float64Array(e.mem.buffer, at, to.length));
+}
+
+const common = (op: BitOperands, at: readonly number[]): number[] => [
+  at[0] as number,
+  at[1] as number,
+  op.M,
+  op.N,
+  op.words / 2,
+  op.planes,
+  op.N * op.words * 4,
+];
+
+/** c[i·N + j] (+)= s[i, j] (c: M·N). */
+export function bitmm(op: BitOperands, c: Int32Array, accumulate: boolean): void {
+  if (op.M === 0 || op.N === 0) return;
+  const e = getEngine();
+  const at = e === null ? undefined : place(e, op, [c.subarray(0, op.M * op.N)]);
+  if (e !== null && at !== undefined) {
+    e.fns.sums(...common(op, at), at[2] as number, accumulate ? 1 : 0);
+    copyBack(e, at[2] as number, c.subarray(0, op.M * op.N));
+    return;
+  }
+  for (let i = 0; i < op.M; i++) for (let j = 0; j < op.N; j++) c[i * op.N + j] = (accumulate ? (c[i * op.N + j] as number) : 0) + sumAt(op, i, j);
 }
 
 /**
- * C[i·N + j] (+)= popcount(A_i AND B_j) << shift for M packed rows of A and N of B, each of
- * `words` 32-bit words (packedWords: an even count). C is an Int32Array of M·N.
+ * out[i·(N/G) + o] += add_j for every column j of output o (j = o·G … o·G + G − 1, ascending)
+ * with s[i, j] ≥ ref_j. ref must be ≥ 1 (a zero partial sum never passes).
  */
-export function bitmm(a: Uint32Array, b: Uint32Array, c: Int32Array, M: number, N: number, words: number, shift: number, accumulate: boolean): void {
-  if (M === 0 || N === 0) return;
+export function bitmmThreshold(op: BitOperands, ref: Int32Array, addv: Float64Array, G: number, out: Float64Array): void {
+  if (op.M === 0 || op.N === 0) return;
+  const O = op.N / G;
   const e = getEngine();
-  const aBytes = 4 * M * words;
-  const bBytes = 4 * N * words;
-  if (e !== null && growMemory(e.mem, aBytes + bBytes + 4 * M * N)) {
-    const buf = e.mem.buffer;
-    new Uint32Array(buf, 0, M * words).set(a.subarray(0, M * words));
-    new Uint32Array(buf, aBytes, N * words).set(b.subarray(0, N * words));
-    const out = new Int32Array(buf, aBytes + bBytes, M * N);
-    if (accumulate) out.set(c.subarray(0, M * N));
-    e.bitmm(0, aBytes, aBytes + bBytes, M, N, words / 2, shift, accumulate ? 1 : 0);
-    c.set(out);
+  const view = out.subarray(0, op.M * O);
+  const at = e === null ? undefined : place(e, op, [ref, addv, view]);
+  if (e !== null && at !== undefined) {
+    e.fns.threshold(...common(op, at), at[2] as number, at[3] as number, at[4] as number, G);
+    copyBack(e, at[4] as number, view);
     return;
   }
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let w = 0; w < words; w++) s += popcount32(((a[i * words + w] as number) & (b[j * words + w] as number)) >>> 0);
-      const at = i * N + j;
-      c[at] = (accumulate ? (c[at] as number) : 0) + s * 2 ** shift;
+  for (let i = 0; i < op.M; i++) {
+    for (let o = 0; o < O; o++) {
+      let acc = out[i * O + o] as number;
+      for (let j = o * G; j < (o + 1) * G; j++) if (sumAt(op, i, j) >= (ref[j] as number)) acc += addv[j] as number;
+      out[i * O + o] = acc;
+    }
+  }
+}
+
+/** hist[slice_j·len + min(s, len − 1)] += 1 for every nonzero s[i, j]. */
+export function bitmmHistogram(op: BitOperands, slice: Int32Array, hist: Int32Array, len: number): void {
+  if (op.M === 0 || op.N === 0) return;
+  const e = getEngine();
+  const at = e === null ? undefined : place(e, op, [slice, hist]);
+  if (e !== null && at !== undefined) {
+    e.fns.histogram(...common(op, at), at[2] as number, at[3] as number, len);
+    copyBack(e, at[3] as number, hist);
+    return;
+  }
+  for (let i = 0; i < op.M; i++) {
+    for (let j = 0; j < op.N; j++) {
+      const s = sumAt(op, i, j);
+      if (s === 0) continue;
+      const k = (slice[j] as number) * len + Math.min(s, len - 1);
+      hist[k] = (hist[k] as number) + 1;
     }
   }
 }

@@ -83,6 +83,8 @@ export const op = {
   // i32
   i32: (v: number): number[] => [0x41, ...sleb(v)],
   i32Eqz: [0x45] as Bytes,
+  i32Eq: [0x46] as Bytes,
+  i32GeS: [0x4e] as Bytes,
   i32LtU: [0x49] as Bytes,
   i32GtU: [0x4b] as Bytes,
   i32LeU: [0x4d] as Bytes,

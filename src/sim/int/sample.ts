@@ -1,0 +1,161 @@
+// One sample of an IntProgram (the contract is in program.ts) through T steps, the integer
+// input coding, and the prepared layers. Every register is an Int32Array; nothing reads a
+// clock or Math.random: the same program and input give the same bits on every platform.
+// This module is what snnc/runtime runs, so it needs no WebAssembly; simulate.ts runs
+// datasets through it with the WebAssembly conv kernels of fast-conv.ts.
+import { checkMemory } from '../../ir/memory.js';
+import { mix32 } from '../snn/rng.js';
+import type { ConvAccelerator, Prepared } from './kernels.js';
+import { addStep, convAdd, denseAdd, finishCurrent, maxPoolStep, prepare, sumPool } from './kernels.js';
+import type { IntNeuronState } from './neuron.js';
+import { initState, stepNeuron } from './neuron.js';
+import type { IntInput, IntProgram } from './program.js';
+import { elements } from './program.js';
+
+/** The integer input of one sample: x_q = clamp(round(x/scale)), half away from zero. */
+export function quantizeInput(input: IntInput, x: Float32Array, offset: number): Int32Array {
+  const F = elements(input.shape);
+  const hi = 2 ** input.bits - 1;
+  const lo = input.coding === 'poisson' ? 0 : -hi;
+  const out = new Int32Array(F);
+  for (let i = 0; i < F; i++) {
+    const v = (x[offset + i] as number) / input.scale;
+    const r = Math.sign(v) * Math.floor(Math.abs(v) + 0.5);
+    out[i] = r > hi ? hi : r < lo ? lo : r;
+  }
+  return out;
+}
+
+/** The 32-bit word that decides input element i of (sample, step) under Poisson coding. */
+export function poissonWords(seed: number, sample: number, step: number, F: number): Uint32Array {
+  let s = mix32(mix32(seed ^ 0x5bd1e995) ^ mix32(sample + 0x27d4eb2f) ^ Math.imul(step + 1, 0x165667b1));
+  const out = new Uint32Array(F);
+  for (let i = 0; i < F; i++) {
+    s = (s + 0x9e3779b9) >>> 0;
+    out[i] = mix32(s);
+  }
+  return out;
+}
+
+export interface Runner {
+  readonly prep: readonly Prepared[];
+  /** Index in `prep` of each layer's inputs (−1 = the program input). */
+  readonly srcs: readonly (readonly number[])[];
+  /** The layer's current (output for layers without neuron) does not change over steps. */
+  readonly constant: readonly boolean[];
+  readonly outIndex: number;
+}
+
+// Prepared layers are kept per program (and accelerator): the FPGA testbench's golden samples
+// and the accuracy run of one compile share them (programs are never changed once built).
+const runners = new WeakMap<IntProgram, Map<ConvAccelerator | undefined, Runner>>();
+
+/** The program's prepared layers; `accel` supplies faster conv kernels (fast-conv.ts). */
+export function makeRunner(p: IntProgram, accel?: ConvAccelerator): Runner {
+  const known = runners.get(p)?.get(accel);
+  if (known !== undefined) return known;
+  const index = new Map<string, number>(p.layers.map((l, i) => [l.name, i]));
+  const prep = p.layers.map((l) => prepare(l, accel));
+  const srcs = p.layers.map((l) => l.inputs.map((n) => (n === p.input.name ? -1 : (index.get(n) as number))));
+  const constant: boolean[] = [];
+  p.layers.forEach((l, i) => {
+    const inConst = (srcs[i] as number[]).every((s) => (s < 0 ? p.input.coding === 'direct' : constant[s] === true && p.layers[s]?.neuron === null));
+    constant.push(inConst && l.kind !== 'max-pool');
+  });
+  const r = { prep, srcs, constant, outIndex: index.get(p.output) as number };
+  const forProgram = runners.get(p) ?? new Map<ConvAccelerator | undefined, Runner>();
+  forProgram.set(accel, r);
+  runners.set(p, forProgram);
+  return r;
+}
+
+export interface SampleRun {
+  /** Readout current at every step, [T][classes]. */
+  readonly readout: Int32Array[];
+  /** Spikes per neuron layer (in program order of neuron layers) per step. */
+  readonly spikes: Int32Array[];
+}
+
+/**
+ * Run one sample for T steps from its integer input; calls `onStep(t, outputs)` after every
+ * step with every layer's output (for testbench golden vectors).
+ */
+export function runSample(
+  p: IntProgram,
+  xq: Int32Array,
+  T: number,
+  sample = 0,
+  seed = 0,
+  onStep?: (t: number, outputs: readonly Int32Array[], input: Int32Array) => void,
+  accel?: ConvAccelerator,
+): SampleRun {
+  return runWith(makeRunner(p, accel), p, xq, T, sample, seed, onStep);
+}
+
+export function runWith(
+  r: Runner,
+  p: IntProgram,
+  xq: Int32Array,
+  T: number,
+  sample: number,
+  seed: number,
+  onStep?: (t: number, outputs: readonly Int32Array[], input: Int32Array) => void,
+): SampleRun {
+  const L = p.layers;
+  const outs = L.map((l) => new Int32Array(elements(l.outShape)));
+  const cur = L.map((l) => (l.neuron !== null ? new Int32Array(elements(l.outShape)) : undefined));
+  const states: (IntNeuronState | undefined)[] = L.map((l) =>
+    l.neuron !== null ? initState(l.neuron, elements(l.outShape), l.outShape[0] as number) : undefined,
+  );
+  const counts = L.map((l) => (l.kind === 'max-pool' ? new Int32Array(elements(l.inShape)) : undefined));
+  const neuronLayers = L.map((l, i) => (l.neuron !== null ? i : -1)).filter((i) => i >= 0);
+  const readout: Int32Array[] = [];
+  const spikes: Int32Array[] = [];
+  let x = xq;
+  const F = xq.length;
+  for (let t = 0; t < T; t++) {
+    checkMemory(`simulating time step ${t} of the integer program`);
+    if (p.input.coding === 'poisson') {
+      const u = poissonWords(seed, sample, t, F);
+      const sh = 32 - p.input.bits;
+      x = new Int32Array(F);
+      for (let i = 0; i < F; i++) x[i] = (u[i] as number) >>> sh < (xq[i] as number) ? 1 : 0;
+    }
+    const stepSpikes = new Int32Array(neuronLayers.length);
+    let k = 0;
+    for (let i = 0; i < L.length; i++) {
+      const l = L[i] as (typeof L)[number];
+      const ins = (r.srcs[i] as number[]).map((s) => (s < 0 ? x : (outs[s] as Int32Array)));
+      const I = cur[i] ?? (outs[i] as Int32Array);
+      const pr = r.prep[i] as Prepared;
+      if (!(t > 0 && r.constant[i] === true))
+        switch (l.kind) {
+          case 'dense':
+            I.fill(0);
+            denseAdd(pr, ins[0] as Int32Array, I);
+            finishCurrent(l, I);
+            break;
+          case 'conv':
+            I.fill(0);
+            convAdd(pr, ins[0] as Int32Array, I);
+            finishCurrent(l, I);
+            break;
+          case 'sum-pool':
+            sumPool(pr, ins[0] as Int32Array, I);
+            break;
+          case 'add':
+            addStep(l, ins, I);
+            break;
+          case 'max-pool':
+            maxPoolStep(pr, ins[0] as Int32Array, counts[i] as Int32Array, I);
+            break;
+        }
+      const st = states[i];
+      if (st !== undefined) stepSpikes[k++] = stepNeuron(st, I, outs[i] as Int32Array);
+    }
+    readout.push(Int32Array.from(outs[r.outIndex] as Int32Array));
+    spikes.push(stepSpikes);
+    onStep?.(t, outs, x);
+  }
+  return { readout, spikes };
+}
