@@ -167,7 +167,7 @@ const imc: BackendRecord<ImcTarget> = {
     });
     const how =
       t.adc.type === 'sense-amp'
-        ? `1-bit sense amplifiers, references fitted on ${Math.min(64, ctx.calibration.y.length)} calibration images`
+        ? `1-bit sense amplifiers, references fitted on ${r.calibrationImages ?? 0} calibration images`
         : `${t.adc.bits.value}-bit SAR ADCs`;
     const devices = dev !== undefined && Object.keys(dev.effects).length > 0 ? 'device non-idealities drawn per seed' : 'ideal devices';
     return {

@@ -11,6 +11,11 @@ import type { ImcTarget } from '../../src/costmodel/target.js';
 import { adcless, convNet, denseOnly, f32, hpadc, lcg, mlp } from './imc-graphs.js';
 import { keepLevelsUpTo, runMapped } from '../../src/backends/imc/run-layer.js';
 import { newHistograms } from '../../src/backends/imc/sense-amp.js';
+import { calibrationImageCount } from '../../src/backends/imc/simulate.js';
+import { convertModel } from '../../src/api/convert.js';
+import { loadModel } from '../../src/api/load.js';
+import { join } from 'node:path';
+import { EXAMPLES } from '../helpers/paths.js';
 
 // ---------------------------------------------------------------- hand-computed sums
 
@@ -426,4 +431,19 @@ test("the batched GEMM path gives the per-read path's currents bit for bit (sens
       }
     }
   }
+});
+
+// ---------------------------------------------------------------- calibration budget
+
+test('sense-amplifier calibration keeps all 64 images of a LeNet and at least one of any net; the simulation reports the count', async () => {
+  const lenet = convertModel(await loadModel(join(EXAMPLES, 'lenet.onnx')), { calibSamples: 64 }).graph;
+  const net = mapGraph(lenet, adcless());
+  assert.equal(calibrationImageCount(lenet, net, 32, 64), 64);
+  // Ten thousand steps of LeNet read more than 2^30 column partial sums per image: one image.
+  assert.equal(calibrationImageCount(lenet, net, 10000, 64), 1);
+  const g = mlp();
+  const small = mapGraph(g, adcless());
+  const x = f32([6, 20], lcg(120, 3, 0, 1));
+  const r = simulateImc(g, small, { x, y: new Int32Array(6) }, { T: 4, calibration: { x, y: new Int32Array(6) } });
+  assert.equal(r.calibrationImages, 6);
 });

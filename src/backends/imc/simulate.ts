@@ -54,6 +54,35 @@ export interface ImcSimResult {
   readonly spikes: { readonly name: string; readonly perSample: Float64Array }[];
   /** The sense-amplifier references used, per mapped layer (ADC-less only). */
   readonly senseRefs?: Record<string, { ref: number[]; level: number[] }>;
+  /** Calibration images the references were fitted on ('calibrated' references only). */
+  readonly calibrationImages?: number;
+}
+
+/**
+ * Column partial sums the sense-amplifier calibration may read (2^30): the first images of
+ * the calibration set, as many as fit (at least one). Every LeNet-size net keeps all 64
+ * (LeNet: 14 M per image at T = 32); a CIFAR ResNet-18 (560 M per image at T = 16) keeps one,
+ * which still gives every column thousands of partial sums to fit its reference on.
+ */
+const CALIBRATION_READS = 2 ** 30;
+
+/** How many of `available` calibration images the references are fitted on (see CALIBRATION_READS). */
+export function calibrationImageCount(g: Graph, net: MappedNetwork, T: number, available: number): number {
+  return Math.max(1, Math.min(available, Math.floor(CALIBRATION_READS / Math.max(1, readsPerImage(g, net, T)))));
+}
+
+/** Column partial sums one image costs: per mapped layer reads × columns × row tiles × input bit planes, × T unless static. */
+function readsPerImage(g: Graph, net: MappedNetwork, T: number): number {
+  const plan = planGraph(g);
+  const kinds = new Map(g.nodes.map((n, i) => [n.name, plan.nodeKinds[i]]));
+  let total = 0;
+  for (const m of net.layers) {
+    const L = m.layer;
+    const planes = m.maxCodePerRead > 1 ? 1 : m.inputBits;
+    const work = L.groups * L.positions * m.dataCols * Math.ceil(L.rows / net.config.R) * planes;
+    total += kinds.get(L.name) === 'dynamic' ? T * work : work;
+  }
+  return total;
 }
 
 function programFor(net: MappedNetwork, m: MappedLayer, index: number, converter: Converter, dev: DeviceEffects, seed: number): LayerProgram {
@@ -90,6 +119,7 @@ export function simulateImc(g: Graph, net: MappedNetwork, data: SimData, opts: I
   const cfg = net.config;
   const ideal = opts.conversion === 'ideal';
   let senseRefs: Record<string, { ref: number[]; level: number[] }> | undefined;
+  let calibrationImages: number | undefined;
   const converters = new Map<string, Converter>();
   if (ideal) {
     for (const m of net.layers) converters.set(m.layer.name, { kind: 'ideal' });
@@ -100,10 +130,12 @@ export function simulateImc(g: Graph, net: MappedNetwork, data: SimData, opts: I
     if (typeof how === 'number' && !(how > 0 && Number.isFinite(how)))
       throw usage(`sense-amplifier reference ${how} is not a positive number`, 'pass a reference in cell-level units, e.g. 2');
     senseRefs = {};
-    const refs =
-      how === 'calibrated'
-        ? calibrateSenseAmps(g, net, opts)
-        : new Map(net.layers.map((m) => [m.layer.name, fixedRefs(m, cfg.R, cfg.cellBits, cfg.slices, how)]));
+    let refs: Map<string, { ref: Float64Array; level: Float64Array }>;
+    if (how === 'calibrated') {
+      const fit = calibrateSenseAmps(g, net, opts);
+      refs = fit.refs;
+      calibrationImages = fit.images;
+    } else refs = new Map(net.layers.map((m) => [m.layer.name, fixedRefs(m, cfg.R, cfg.cellBits, cfg.slices, how)]));
     for (const m of net.layers) {
       const r = refs.get(m.layer.name);
       if (r === undefined) continue;
@@ -114,17 +146,30 @@ export function simulateImc(g: Graph, net: MappedNetwork, data: SimData, opts: I
   const programs = new Map<string, LayerProgram>();
   net.layers.forEach((m, i) => programs.set(m.layer.name, programFor(net, m, i, converters.get(m.layer.name) as Converter, dev, devSeed)));
   const res = runLoop(g, programs, data, opts, seed);
-  return senseRefs !== undefined ? { ...res, senseRefs } : res;
+  return { ...res, ...(senseRefs !== undefined ? { senseRefs } : {}), ...(calibrationImages !== undefined ? { calibrationImages } : {}) };
 }
 
-function calibrateSenseAmps(g: Graph, net: MappedNetwork, opts: ImcSimOptions): Map<string, { ref: Float64Array; level: Float64Array }> {
-  const calib = opts.calibration;
-  if (calib === undefined) {
+function calibrateSenseAmps(
+  g: Graph,
+  net: MappedNetwork,
+  opts: ImcSimOptions,
+): { refs: Map<string, { ref: Float64Array; level: Float64Array }>; images: number } {
+  const given = opts.calibration;
+  if (given === undefined) {
     throw usage(
       'ADC-less simulation with calibrated sense-amplifier references needs calibration samples',
       "pass calibration data (e.g. a slice of the train split), or senseReference 'half-max' or a number",
     );
   }
+  const images = calibrationImageCount(g, net, opts.T, given.y.length);
+  const F = given.x.data.length / Math.max(1, given.y.length);
+  const calib: SimData =
+    images === given.y.length
+      ? given
+      : {
+          x: { dtype: 'float32', shape: [images, ...given.x.shape.slice(1)], data: (given.x.data as Float32Array).subarray(0, images * F) },
+          y: given.y.slice(0, images),
+        };
   const cfg = net.config;
   const programs = new Map<string, LayerProgram>();
   const hists = new Map<string, Float64Array[]>();
@@ -135,7 +180,7 @@ function calibrateSenseAmps(g: Graph, net: MappedNetwork, opts: ImcSimOptions): 
     programs.set(m.layer.name, { ...p, histograms: h });
   });
   runLoop(g, programs, calib, { T: opts.T, ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}) }, opts.seed ?? 0);
-  return new Map([...hists].map(([name, h]) => [name, fitRefs(h)]));
+  return { refs: new Map([...hists].map(([name, h]) => [name, fitRefs(h)])), images };
 }
 
 type SpikingState =
