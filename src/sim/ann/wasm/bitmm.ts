@@ -14,7 +14,7 @@
 // The kernels are a generated WebAssembly module (core WebAssembly: i64.popcnt needs no
 // SIMD); without WebAssembly, or with SNNC_NO_WASM=1, TypeScript loops give the same results.
 import type { Bytes, FuncSpec, ValType } from './encode.js';
-import { F64, I32, I64, encodeModule, op, seq, whileLoop } from './encode.js';
+import { F64, I32, I64, encodeModule, localsAfter, op, seq, whileLoop } from './encode.js';
 import { growMemory, instantiateKernels } from './sgemm.js';
 import type { WasmMemory } from './sgemm.js';
 
@@ -30,11 +30,7 @@ function kernel(kind: Kind): FuncSpec {
   const params: ValType[] = new Array<ValType>(COMMON + EXTRA[kind]).fill(I32);
   const [A, B, M, N, W, PLANES, PLANE_BYTES] = [0, 1, 2, 3, 4, 5, 6];
   const x = (k: number): number => COMMON + k;
-  const locals: ValType[] = [];
-  const add = (t: ValType): number => {
-    locals.push(t);
-    return params.length + locals.length - 1;
-  };
+  const { types: locals, add } = localsAfter(params.length);
   const i = add(I32),
     j = add(I32),
     w = add(I32),

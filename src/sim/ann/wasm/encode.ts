@@ -159,6 +159,18 @@ export const op = {
   f64x2Mul: simd(0xf2) as Bytes,
 } as const;
 
+/** Locals after `params` parameters: add(t) declares one and returns its index; `types` goes to FuncSpec.locals. */
+export function localsAfter(params: number): { readonly types: ValType[]; readonly add: (t: ValType) => number } {
+  const types: ValType[] = [];
+  return {
+    types,
+    add: (t) => {
+      types.push(t);
+      return params + types.length - 1;
+    },
+  };
+}
+
 /** `while (cond) body`: cond and body are sequences; body sits two labels deep. */
 export function whileLoop(cond: Bytes, ...body: Bytes[]): number[] {
   return op.block(op.loop(cond, op.i32Eqz, op.brIf(1), ...body, op.br(0)));

@@ -12,7 +12,7 @@
 // an f64x2 are different outputs, never parts of one sum, so SIMD changes no bit. A spike
 // (v = 1) costs v·w = w exactly, so one loop serves binary and analog inputs alike.
 import type { Bytes, FuncSpec, ValType } from '../../ann/wasm/encode.js';
-import { F32, F64, I32, V128, encodeModule, op, seq, whileLoop } from '../../ann/wasm/encode.js';
+import { F32, F64, I32, V128, encodeModule, localsAfter, op, seq, whileLoop } from '../../ann/wasm/encode.js';
 
 /** Header fields, as i32 slots (byte offset = 4·slot); `alpha` is a float64 at ALPHA_BYTE. */
 export const HEADER = {
@@ -30,17 +30,7 @@ const HDR = 0,
   COUNT = 3;
 const { get, set, tee, i32 } = op;
 
-/** Locals after `params` parameters: add(t) declares one and returns its index. */
-function locals(params = PARAMS.length): { readonly types: ValType[]; readonly add: (t: ValType) => number } {
-  const types: ValType[] = [];
-  return {
-    types,
-    add: (t) => {
-      types.push(t);
-      return params + types.length - 1;
-    },
-  };
-}
+const locals = (params = PARAMS.length): ReturnType<typeof localsAfter> => localsAfter(params);
 
 const inc = (l: number, by: number): number[] => seq(get(l), i32(by), op.i32Add, set(l));
 const lt = (a: number, b: number): number[] => seq(get(a), get(b), op.i32LtU);
