@@ -149,6 +149,9 @@ async function compileTarget(t: Target | CustomTarget, ctx: TargetContext): Prom
   const backend = backendFor(t.kind);
   if (backend === undefined) return UNAVAILABLE(t.name, t.kind, `no backend is registered for target kind '${t.kind}'`);
   try {
+    // A network whose structure the hardware cannot take at all (netx: branches, max pooling)
+    // is unavailable whatever its neuron semantics: found before converting it again.
+    if (backend.conversion !== undefined) backend.structure?.(ctx.graphFor(t.kind, undefined).graph);
     const { graph: tg, activity: ta0 } = ctx.graphFor(t.kind, backend.conversion);
     // Hardware that runs more steps per sample than it is shown (Loihi's synaptic delays) is
     // costed for all of them.

@@ -14,7 +14,7 @@ import { estimateCost } from '../costmodel/index.js';
 import type { FpgaTarget, ImcTarget, LoihiTarget } from '../costmodel/target.js';
 import { BUNDLED_KINDS, registerTargetKind } from '../costmodel/target.js';
 import type { BackendDiagnostic, EmittedFile } from './common/types.js';
-import { emit as emitLoihi, mapping as mapLoihi } from './loihi/index.js';
+import { checkStructure as checkLoihiStructure, emit as emitLoihi, mapping as mapLoihi } from './loihi/index.js';
 import { LOIHI_INT_SETTINGS, loihiLatency, loihiQuantizeOptions, simulateLoihi } from './loihi/simulate.js';
 import { emit as emitImc, mapGraph as mapImc, parseNoise, simulateImc } from './imc/index.js';
 import { emit as emitFpga, estimate as estimateFpga, makePlan } from './fpga/index.js';
@@ -86,6 +86,12 @@ export interface BackendRecord<Tg extends BackendTarget = BackendTarget, M exten
   readonly targetSchema?: Readonly<Record<string, unknown>>;
   /** Neuron semantics an ANN must be converted with for this hardware (Loihi: reset to zero, v > θ). */
   readonly conversion?: { readonly reset: 'zero' | 'subtract'; readonly fire: 'ge' | 'gt' };
+  /**
+   * Throws SNNC_E_BACKEND when a network's structure (ops, branches, shapes — not its neuron
+   * semantics) cannot map: compile asks it on the default conversion before converting again
+   * with `conversion`, which a network the hardware cannot take at all does not need.
+   */
+  readonly structure?: (g: Graph) => void;
   readonly emit: (g: Graph, target: Tg, ctx: EmitContext) => Promise<EmitOutput<M>>;
   readonly cost: (target: Tg, mapping: M, activity: Activity) => CostReport;
   /** Hardware-faithful accuracy; without it the report uses the float SNN and says so. */
@@ -120,6 +126,7 @@ const bundledCost = (t: BackendTarget, m: BackendMapping, a: Activity): CostRepo
 const loihi: BackendRecord<LoihiTarget> = {
   kind: 'loihi',
   conversion: { reset: 'zero', fire: 'gt' },
+  structure: (g) => checkLoihiStructure(g),
   // The same quantization options the bit-accurate simulation uses.
   emit: async (g, t, ctx) => emitLoihi(g, t, loihiQuantizeOptions(g, ctx.T)),
   cost: bundledCost,

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emit, mapGraph, quantizeWeights, synapticLayers } from '../../src/backends/imc/index.js';
 import { readNpy } from '../../src/data/npy.js';
+import { createHash } from 'node:crypto';
 import { isSnncError } from '../../src/errors.js';
 import { convOnly, denseOnly, hpadc, mlp } from './imc-graphs.js';
 
@@ -150,13 +151,33 @@ test('emit: mapping.json, config.json, conductances read back, bytes determinist
   const byPath = new Map(a.files.map((f) => [f.path, f.data]));
   const mapping = JSON.parse(byPath.get('imc/mapping.json') as string) as { layers: { tiles: number }[]; totals: { tiles: number } };
   assert.equal(mapping.totals.tiles, 84);
-  const manifest = JSON.parse(byPath.get('imc/manifest.json') as string) as { files: { path: string; layer: string; rowTile: number; colTile: number }[] };
-  assert.equal(manifest.files.length, 84);
+  // One level file per layer (uint8 [tiles, R, C]); its manifest entry's hash is the file's.
+  const manifest = JSON.parse(byPath.get('imc/manifest.json') as string) as {
+    files: { path: string; layer: string; tiles: number; shape: number[]; sha256: string }[];
+  };
+  assert.deepEqual(
+    manifest.files.map((f) => [f.layer, f.tiles]),
+    [
+      ['fc1', 72],
+      ['fc2', 12],
+    ],
+  );
+  for (const f of manifest.files)
+    assert.equal(
+      createHash('sha256')
+        .update(byPath.get(f.path) as Uint8Array)
+        .digest('hex'),
+      f.sha256,
+    );
+  const tiles = (
+    JSON.parse(byPath.get('imc/config.json') as string) as { tiles: { layer: string; rowTile: number; colTile: number; file: string; index: number }[] }
+  ).tiles;
   // Tile (fc1, row tile 1, column tile 0): rows 8..15, data columns 0..7 = output 0, slices 0..3 (±).
-  const entry = manifest.files.find((f) => f.layer === 'fc1' && f.rowTile === 1 && f.colTile === 0);
+  const entry = tiles.find((f) => f.layer === 'fc1' && f.rowTile === 1 && f.colTile === 0);
   assert.ok(entry);
-  const g = readNpy(byPath.get(entry.path) as Uint8Array);
-  assert.deepEqual(g.shape, [8, 8]);
+  const levels = readNpy(byPath.get(entry.file) as Uint8Array);
+  assert.equal(levels.dtype, 'uint8');
+  assert.deepEqual(levels.shape, [72, 8, 8]);
   const gMin = 1 / t.device.rOff.value;
   const gMax = 1 / t.device.rOn.value;
   const net = mapGraph(mlp(), t, { rows: 8, cols: 8 });
@@ -166,7 +187,9 @@ test('emit: mapping.json, config.json, conductances read back, bytes determinist
     for (let s = 0; s < 4; s++) {
       const want = ((Math.abs(v) >> s) & 1) === 1 ? gMax : gMin;
       const col = s * 2 + (v < 0 ? 1 : 0);
-      assert.ok(Math.abs((g.data[r * 8 + col] as number) - want) <= want * 1e-6, `r ${r} s ${s}`);
+      const level = levels.data[entry.index * 64 + r * 8 + col] as number;
+      // The conductance the config documents: G_min + level · (G_max − G_min) / (levels − 1), 1-bit cells.
+      assert.ok(Math.abs(gMin + level * (gMax - gMin) - want) <= want * 1e-9, `r ${r} s ${s}`);
     }
   }
   const config = JSON.parse(byPath.get('imc/config.json') as string) as { tiles: unknown[]; layers: { name: string; losslessAdcBits: number }[] };

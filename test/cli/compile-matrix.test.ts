@@ -33,6 +33,13 @@ for (const model of ['mlp', 'lenet', 'cnn-bn', 'resnet-tiny']) {
     assert.equal(report.targets.length, 5, 'five SNN targets');
     // Every code the compile emitted is documented (docs/errors.md is generated from this table).
     for (const d of report.diagnostics) assert.ok(d.code in DIAGNOSTIC_CODES, `${d.code} is not in DIAGNOSTIC_CODES`);
+    // Loihi's own conversion (reset to zero, v > θ) runs only for a network netx can take: one
+    // it cannot (max pooling, branches) is refused on the default conversion first.
+    assert.equal(
+      report.diagnostics.some((d) => d.code === 'SNNC_I_LOIHI_SEMANTICS'),
+      report.targets.some((t) => t.kind === 'loihi' && t.status === 'ok'),
+      'the Loihi conversion note appears exactly when Loihi is available',
+    );
     for (const t of report.targets) {
       if (t.status === 'ok') continue;
       const why = ALLOWED.find(([m, k, re]) => m === model && t.kind === k && re.test(t.note ?? ''));

@@ -24,6 +24,11 @@ export type LoihiEmitOptions = QuantizeOptions & AllocateOptions;
  * coding (binary spikes) and for direct coding the largest ≤ 255 (8-bit pixels) that keeps
  * the first layer's weights meaningful (quantize.ts autoInputScale).
  */
+/** Throws SNNC_E_BACKEND where netx cannot express the network's structure (the lowering alone). */
+export function checkStructure(g: Graph): void {
+  lowerGraph(g, []);
+}
+
 export function quantizeOptionsFor(graph: Graph, opts: QuantizeOptions = {}): QuantizeOptions {
   const poisson = graph.meta['snnc.coding'] === 'poisson';
   const signedInput = opts.signedInput ?? !poisson;
