@@ -26,7 +26,11 @@ type Kind = 'sums' | 'threshold' | 'histogram';
 const COMMON = 7;
 const EXTRA: Record<Kind, number> = { sums: 2, threshold: 4, histogram: 3 };
 
-function kernel(kind: Kind): FuncSpec {
+/** Row widths (64-bit words) with a kernel of their own: A's words sit in locals, the word loop unrolled. */
+const UNROLLED = [1, 2, 3, 4] as const;
+
+/** `kind`'s kernel; with `fixedW` specialised to rows of that many words (the W parameter is then ignored). */
+function kernel(kind: Kind, fixedW?: number): FuncSpec {
   const params: ValType[] = new Array<ValType>(COMMON + EXTRA[kind]).fill(I32);
   const [A, B, M, N, W, PLANES, PLANE_BYTES] = [0, 1, 2, 3, 4, 5, 6];
   const x = (k: number): number => COMMON + k;
@@ -45,6 +49,7 @@ function kernel(kind: Kind): FuncSpec {
     o = add(I32),
     any = add(I64),
     acc = add(F64);
+  const xw = Array.from({ length: fixedW ?? 0 }, () => add(I64));
   const inc = (l: number, by: Bytes): number[] => seq(get(l), by, op.i32Add, set(l));
   const word = (base: number): number[] => seq(get(base), get(w), i32(3), op.i32Shl, op.i32Add, op.i64Load());
   // s = Σ_b (Σ_w popcount(a[ap + 8w] & b[pp + 8w])) << b, pp = bp + b·planeBytes
@@ -57,11 +62,15 @@ function kernel(kind: Kind): FuncSpec {
     set(b),
     whileLoop(
       seq(get(b), get(PLANES), op.i32LtU),
-      i32(0),
-      set(t),
-      i32(0),
-      set(w),
-      whileLoop(seq(get(w), get(W), op.i32LtU), get(t), word(ap), word(pp), op.i64And, op.i64Popcnt, op.i32WrapI64, op.i32Add, set(t), inc(w, i32(1))),
+      fixedW === undefined
+        ? seq(
+            i32(0),
+            set(t),
+            i32(0),
+            set(w),
+            whileLoop(seq(get(w), get(W), op.i32LtU), get(t), word(ap), word(pp), op.i64And, op.i64Popcnt, op.i32WrapI64, op.i32Add, set(t), inc(w, i32(1))),
+          )
+        : seq(i32(0), ...xw.map((l, k) => seq(get(l), get(pp), op.i64Load(8 * k), op.i64And, op.i64Popcnt, op.i32WrapI64, op.i32Add)), set(t)),
       get(s),
       get(t),
       get(b),
@@ -84,10 +93,20 @@ function kernel(kind: Kind): FuncSpec {
     // o = the output of column j; q = j's index within it. acc holds out[i, o] while q runs.
     const outAt = seq(get(OUT), get(i), get(N), op.i32Mul, get(G), op.i32DivU, get(o), op.i32Add, i32(3), op.i32Shl, op.i32Add);
     rowStart = seq(i32(0), set(o), i32(0), set(q));
+    // Branch-free: acc + (s ≥ ref ? add : +0). Adding +0 changes no bit of acc, which is never
+    // −0 (it starts at +0, and +0 + −0 = +0), so this equals "add only when set".
     column = seq(
       get(q),
       op.i32Eqz,
       op.if(seq(outAt, op.f64Load(), set(acc))),
+      get(acc),
+      get(ADD),
+      get(j),
+      i32(3),
+      op.i32Shl,
+      op.i32Add,
+      op.f64Load(),
+      op.f64(0),
       get(s),
       get(REF),
       get(j),
@@ -96,7 +115,9 @@ function kernel(kind: Kind): FuncSpec {
       op.i32Add,
       op.i32Load(),
       op.i32GeS,
-      op.if(seq(get(acc), get(ADD), get(j), i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.f64Add, set(acc))),
+      op.select,
+      op.f64Add,
+      set(acc),
       inc(q, i32(1)),
       get(q),
       get(G),
@@ -155,8 +176,11 @@ function kernel(kind: Kind): FuncSpec {
         )
       : [];
   const rowAny = seq(op.i64Const0, set(any), i32(0), set(w), whileLoop(seq(get(w), get(W), op.i32LtU), get(any), word(ap), op.i64Or, set(any), inc(w, i32(1))));
+  // Fixed width: the row's words into locals once, for all N columns.
+  const loadRow = seq(...xw.map((l, k) => seq(get(ap), op.i64Load(8 * k), set(l))));
   const row = seq(
     rowAny,
+    loadRow,
     get(any),
     op.i64Eqz,
     op.if(
@@ -175,25 +199,46 @@ function kernel(kind: Kind): FuncSpec {
     set(i),
     whileLoop(seq(get(i), get(M), op.i32LtU), row, inc(ap, get(rowBytes)), inc(i, i32(1))),
   );
-  return { name: kind, params, results: [], locals, body };
+  return { name: fixedW === undefined ? kind : `${kind}${fixedW}`, params, results: [], locals, body };
 }
 
 type Fn = (...args: number[]) => void;
 interface Engine {
   readonly mem: WasmMemory;
-  readonly fns: Readonly<Record<Kind, Fn>>;
+  /** By kind, then by row width in words (0: any width). */
+  readonly fns: Readonly<Record<Kind, ReadonlyMap<number, Fn>>>;
 }
 let engine: Engine | null | undefined;
 
+const KINDS: readonly Kind[] = ['sums', 'threshold', 'histogram'];
+
 function getEngine(): Engine | null {
   if (engine === undefined) {
-    const ex = instantiateKernels(() => encodeModule({ memory: { name: 'mem', pages: 1 }, funcs: [kernel('sums'), kernel('threshold'), kernel('histogram')] }));
+    const funcs = KINDS.flatMap((k) => [kernel(k), ...UNROLLED.map((w) => kernel(k, w))]);
+    const ex = instantiateKernels(() => encodeModule({ memory: { name: 'mem', pages: 1 }, funcs }));
     engine =
       ex === null
         ? null
-        : { mem: ex['mem'] as WasmMemory, fns: { sums: ex['sums'] as Fn, threshold: ex['threshold'] as Fn, histogram: ex['histogram'] as Fn } };
+        : {
+            mem: ex['mem'] as WasmMemory,
+            fns: {
+              sums: byWidth(ex, 'sums'),
+              threshold: byWidth(ex, 'threshold'),
+              histogram: byWidth(ex, 'histogram'),
+            },
+          };
   }
   return engine;
+}
+
+function byWidth(ex: Record<string, unknown>, kind: Kind): ReadonlyMap<number, Fn> {
+  return new Map<number, Fn>([[0, ex[kind] as Fn], ...UNROLLED.map((w) => [w, ex[`${kind}${w}`] as Fn] as const)]);
+}
+
+/** The kernel of `kind` for rows of `words` 32-bit words. */
+function fnFor(e: Engine, kind: Kind, words: number): Fn {
+  const m = e.fns[kind];
+  return (m.get(words / 2) ?? m.get(0)) as Fn;
 }
 
 /** Whether the kernels run in WebAssembly (false: no WebAssembly or SNNC_NO_WASM=1). */
@@ -275,7 +320,7 @@ export function bitmm(op: BitOperands, c: Int32Array, accumulate: boolean): void
   const e = getEngine();
   const at = e === null ? undefined : place(e, op, [c.subarray(0, op.M * op.N)]);
   if (e !== null && at !== undefined) {
-    e.fns.sums(...common(op, at), at[2] as number, accumulate ? 1 : 0);
+    fnFor(e, 'sums', op.words)(...common(op, at), at[2] as number, accumulate ? 1 : 0);
     copyBack(e, at[2] as number, c.subarray(0, op.M * op.N));
     return;
   }
@@ -293,7 +338,7 @@ export function bitmmThreshold(op: BitOperands, ref: Int32Array, addv: Float64Ar
   const view = out.subarray(0, op.M * O);
   const at = e === null ? undefined : place(e, op, [ref, addv, view]);
   if (e !== null && at !== undefined) {
-    e.fns.threshold(...common(op, at), at[2] as number, at[3] as number, at[4] as number, G);
+    fnFor(e, 'threshold', op.words)(...common(op, at), at[2] as number, at[3] as number, at[4] as number, G);
     copyBack(e, at[4] as number, view);
     return;
   }
@@ -312,7 +357,7 @@ export function bitmmHistogram(op: BitOperands, slice: Int32Array, hist: Int32Ar
   const e = getEngine();
   const at = e === null ? undefined : place(e, op, [slice, hist]);
   if (e !== null && at !== undefined) {
-    e.fns.histogram(...common(op, at), at[2] as number, at[3] as number, len);
+    fnFor(e, 'histogram', op.words)(...common(op, at), at[2] as number, at[3] as number, len);
     copyBack(e, at[3] as number, hist);
     return;
   }
