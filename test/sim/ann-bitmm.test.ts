@@ -1,5 +1,5 @@
 // The popcount kernels (src/sim/ann/wasm/bitmm.ts) against plain sums of 0/1 products, in
-// WebAssembly and in their TypeScript fallback: several 64-bit words per row, a partial last
+// WebAssembly and in their TypeScript fallback: 1 to 5 64-bit words per row, a partial last
 // word, an all-zero row, 1 and 2 level planes, accumulation; the sense-amplifier threshold
 // read-out (float64 adds in ascending column order) and the histogram counts.
 import { test } from 'node:test';
@@ -31,6 +31,8 @@ function check(): void {
     [7, 6, 64, 1],
     [13, 10, 130, 2],
     [4, 32, 200, 2],
+    // Wider than the unrolled kernels (1–4 words): the generic word loop.
+    [3, 4, 300, 1],
   ] as const) {
     const x = lcg(M * bits, M + bits).map((u) => (u < 0.3 ? 1 : 0));
     if (M > 1) x.fill(0, 0, bits); // row 0: no active input
