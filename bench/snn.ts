@@ -9,6 +9,13 @@
 // the simulator's default two threads (a worker takes half the samples). onnxruntime runs the
 // ANN file at batch 100 with 1 and with 2 intra-op threads; the ratio is against 2 threads
 // (what the issue's PyTorch figure used: same cores) and against 1.
+//
+// Hardware simulators (issue 17: "integer-exact simulator within 2× of the float simulator; IMC
+// functional simulation within 10× of it"): the same converted network on the same images at
+// T = 32, each on one thread — the float SNN (threads: 1), the integer program's simulation
+// (programOf: the default per-channel 8-bit program compile's FPGA row runs), and the IMC
+// functional simulation of both bundled IMC targets (the ADC-less one including its reference
+// calibration on 64 train images, as compile runs it); as times slower than the float SNN.
 import * as ort from 'onnxruntime-node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +25,11 @@ import { loadMnist } from '../src/data/mnist.js';
 import type { Graph, Tensor } from '../src/ir/types.js';
 import { runGraph } from '../src/sim/ann/run.js';
 import { simulate } from '../src/sim/snn/index.js';
+import { simulateInt } from '../src/sim/int/simulate.js';
+import { programOf } from '../src/passes/quantize.js';
+import { mapGraph, simulateImc } from '../src/backends/imc/index.js';
+import { loadTarget } from '../src/costmodel/target.js';
+import type { ImcTarget } from '../src/costmodel/target.js';
 import type { SimMode } from '../src/sim/snn/index.js';
 import { machine, projectRoot, sig, timeIt, writeResult } from './harness.js';
 
@@ -41,12 +53,54 @@ interface SimRow {
   readonly percentOfOrt1: number;
 }
 
+interface HardwareRow {
+  readonly engine: 'float SNN (1 thread)' | 'integer program' | 'imc-hpadc' | 'imc-adcless';
+  readonly imagesPerSec: number;
+  readonly accuracy: number;
+  /** Seconds per image ÷ the float SNN's on one thread. */
+  readonly timesFloat: number;
+}
+
 interface ModelRow {
   readonly model: string;
   readonly annMacs: number;
   readonly ort: { readonly threads1: number; readonly threads2: number };
   readonly interpreter: number;
   readonly sim: readonly SimRow[];
+  readonly hardware: readonly HardwareRow[];
+}
+
+const HW_SAMPLES = 200;
+const HW_T = 32;
+
+/** Float SNN (one thread), integer program and both IMC targets on the same images: img/s and × the float SNN. */
+async function hardwareRows(snn: Graph): Promise<HardwareRow[]> {
+  const test = loadMnist('test', { limit: HW_SAMPLES });
+  const train = loadMnist('train', { limit: 64 });
+  const program = programOf(snn);
+  const engines: [HardwareRow['engine'], () => number][] = [
+    ['float SNN (1 thread)', () => simulate(snn, test, { T: HW_T, threads: 1 }).accuracyPerStep[HW_T - 1] ?? 0],
+    ['integer program', () => simulateInt(program, test, { T: HW_T }).accuracyPerStep[HW_T - 1] ?? 0],
+    ...(['imc-hpadc', 'imc-adcless'] as const).map(
+      (name) =>
+        [
+          name,
+          () => {
+            const net = mapGraph(snn, loadTarget(name) as ImcTarget);
+            return simulateImc(snn, net, test, { T: HW_T, calibration: train }).accuracyPerStep[HW_T - 1] ?? 0;
+          },
+        ] as [HardwareRow['engine'], () => number],
+    ),
+  ];
+  const rows: HardwareRow[] = [];
+  let floatMs = 0;
+  for (const [engine, run] of engines) {
+    const accuracy = run();
+    const tm = await timeIt(() => run(), 3000, 20);
+    if (engine === 'float SNN (1 thread)') floatMs = tm.meanMs;
+    rows.push({ engine, imagesPerSec: sig((1000 * HW_SAMPLES) / tm.meanMs), accuracy, timesFloat: sig(tm.meanMs / floatMs, 3) });
+  }
+  return rows;
 }
 
 /** The first n samples' data. */
@@ -97,6 +151,7 @@ async function benchModel(name: string): Promise<ModelRow> {
     ort: { threads1: sig(ort1), threads2: sig(ort2) },
     interpreter: sig((1000 * ORT_BATCH) / interp.meanMs),
     sim,
+    hardware: await hardwareRows(snn),
   };
 }
 
@@ -114,12 +169,19 @@ export async function runSnnBench(): Promise<void> {
       );
     }
   }
+  console.log(`hardware simulators, ${HW_SAMPLES} images, T = ${HW_T}, one thread each:`);
+  for (const r of rows)
+    for (const h of r.hardware)
+      console.log(
+        `${r.model.padEnd(12)} ${h.engine.padEnd(21)} ${pad(h.imagesPerSec, 9)} img/s ${pad(h.timesFloat, 6)}× float ${pad((100 * h.accuracy).toFixed(2), 7)}`,
+      );
   const atGoal = rows.map((r) => ({ model: r.model, percentOfOrt2: r.sim.find((s) => s.T === 32 && s.mode === 'event-driven')?.percentOfOrt2 ?? 0 }));
   const file = writeResult('snn', {
     machine: machine(),
     onnxruntime: ort.env.versions.common,
     setup: `examples/*.onnx through convertModel (defaults), first ${SAMPLES} test images, our simulator with its default 2 threads; onnxruntime on the ANN at batch ${ORT_BATCH}`,
     goal: { T: 32, minPercentOfOrt2: GOAL_PERCENT, aimPercent: AIM_PERCENT, met: atGoal.every((a) => a.percentOfOrt2 >= GOAL_PERCENT), atT32: atGoal },
+    hardwareSetup: `first ${HW_SAMPLES} test images, T = ${HW_T}, one thread each; goals: integer program within 2×, IMC within 10× of the float SNN`,
     rows,
   });
   console.log(`wrote ${file}`);

@@ -11,7 +11,21 @@ import { imcAffine, newScratch } from './functional.js';
 import { gemmNN } from '../../sim/ann/gemm-kernel.js';
 import { bitmm, bitmmHistogram, bitmmThreshold, packedWords } from '../../sim/ann/wasm/bitmm.js';
 
-/** The word-line code of one input value. */
+/**
+ * The word-line codes of a whole input batch, once per call: each input value is read by up
+ * to kh·kw patches, so encoding it once saves the rest.
+ */
+function encodeAll(p: LayerProgram, xd: Float32Array): Float32Array {
+  const enc = encoder(p);
+  const out = new Float32Array(xd.length);
+  for (let i = 0; i < xd.length; i++) {
+    const v = xd[i] as number;
+    if (v !== 0) out[i] = enc(v);
+  }
+  return out;
+}
+
+/** The word-line code of one input value (0 for 0 in every mode). */
 function encoder(p: LayerProgram): (v: number) => number {
   const m = p.m;
   const inp = m.layer.input;
@@ -26,20 +40,11 @@ function encoder(p: LayerProgram): (v: number) => number {
  * layer, or the im2col patch of output position `pos` of group `grp` (rows ordered input
  * channel, kernel row, kernel column; zero outside the padded input).
  */
-function readCodes(
-  p: LayerProgram,
-  enc: (v: number) => number,
-  xd: Float32Array,
-  xo: number,
-  grp: number,
-  pos: number,
-  codes: Float32Array | Float64Array,
-  at: number,
-): void {
+function readCodes(p: LayerProgram, xc: Float32Array, xo: number, grp: number, pos: number, codes: Float32Array | Float64Array, at: number): void {
   const L = p.m.layer;
   const geo = L.conv;
   if (geo === undefined) {
-    for (let r = 0; r < L.rows; r++) codes[at + r] = enc(xd[xo + r] as number);
+    for (let r = 0; r < L.rows; r++) codes[at + r] = xc[xo + r] as number;
     return;
   }
   const oh = Math.floor(pos / geo.outW);
@@ -50,9 +55,10 @@ function readCodes(
     const plane = xo + (grp * cg + ci) * geo.inH * geo.inW;
     for (let ki = 0; ki < geo.kh; ki++) {
       const ih = oh * geo.sh - geo.padT + ki * geo.dh;
+      const inRow = ih >= 0 && ih < geo.inH;
       for (let kj = 0; kj < geo.kw; kj++, r++) {
         const iw = ow * geo.sw - geo.padL + kj * geo.dw;
-        codes[r] = ih >= 0 && ih < geo.inH && iw >= 0 && iw < geo.inW ? enc(xd[plane + ih * geo.inW + iw] as number) : 0;
+        codes[r] = inRow && iw >= 0 && iw < geo.inW ? (xc[plane + ih * geo.inW + iw] as number) : 0;
       }
     }
   }
@@ -70,9 +76,9 @@ export function runMapped(p: LayerProgram, x: Tensor, first: number, n: number, 
   const G = L.groups;
   const og = L.outFeatures / G;
   const rows = L.rows;
-  const enc = encoder(p);
   const scale = m.sW * m.sX * L.alpha;
   const xd = x.data as Float32Array;
+  const xc = encodeAll(p, xd);
   const perIn = xd.length / n;
   const P = L.positions;
   const out = new Float32Array(n * L.outFeatures * P);
@@ -85,7 +91,7 @@ export function runMapped(p: LayerProgram, x: Tensor, first: number, n: number, 
     const xo = b * perIn;
     for (let grp = 0; grp < G; grp++) {
       for (let pos = 0; pos < P; pos++) {
-        readCodes(p, enc, xd, xo, grp, pos, codes, 0);
+        readCodes(p, xc, xo, grp, pos, codes, 0);
         imcAffine(p, grp, codes, acc, scratch, rng);
         for (let o = 0; o < og; o++) {
           const oc = grp * og + o;
@@ -168,9 +174,9 @@ function byReads(
   const L = p.m.layer;
   const og = L.outFeatures / L.groups;
   const rows = L.rows;
-  const enc = encoder(p);
   const scale = p.m.sW * p.m.sX * L.alpha;
   const xd = x.data as Float32Array;
+  const xc = encodeAll(p, xd);
   const perIn = xd.length / n;
   const P = L.positions;
   const out = new Float32Array(n * L.outFeatures * P);
@@ -185,7 +191,7 @@ function byReads(
       // im2col: codes[read, r], the word-line code of row r for read (sample, position).
       for (let i = c0; i < c1; i++) {
         const b = Math.floor(i / P);
-        readCodes(p, enc, xd, b * perIn, grp, i - b * P, codes, (i - c0) * rows);
+        readCodes(p, xc, b * perIn, grp, i - b * P, codes, (i - c0) * rows);
       }
       acc.fill(0, 0, reads * og);
       body(grp, codes, reads, acc);
@@ -303,11 +309,13 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const dac = m.maxCodePerRead > 1;
   const tile = new Float32Array(!dac || rows * J <= maxKeptLevels ? 0 : R * J);
   const words = packedWords(R);
-  const xbits = new Uint32Array(dac ? 0 : chunk * words);
+  const planes = dac ? 1 : m.inputBits;
+  const tiles = Math.ceil(rows / R);
+  // Packed input bits of a chunk, [plane][row tile][read][word] (see the packing below).
+  const xbits = new Uint32Array(dac ? 0 : planes * tiles * chunk * words);
   const bits = dac ? [] : levelBits(p);
   const psum = dac ? new Float32Array(chunk * J) : new Int32Array(chunk * J);
   const s: AffineScratch = newScratch(p);
-  const planes = dac ? 1 : m.inputBits;
   const cv = p.converter;
   const colOut = s.out;
   const colSlice = s.slice;
@@ -327,6 +335,27 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const countsFlat = new Int32Array(counting ? hists.length * histLen : 0);
   let prod = new Float32Array(0);
   return byReads(p, x, n, J, (grp, codes, reads, acc) => {
+    if (!dac) {
+      // Every read's codes into bits once, for all planes and row tiles: bit k of the code of
+      // row r goes to plane k, tile ⌊r/R⌋, bit r mod R (codes are small non-negative integers;
+      // most are 0 — silent inputs — and are skipped).
+      xbits.fill(0, 0, planes * tiles * reads * words);
+      for (let i = 0; i < reads; i++) {
+        const cb = i * rows;
+        for (let r = 0; r < rows; r++) {
+          const c = codes[cb + r] as number;
+          if (c === 0) continue;
+          const rt = Math.floor(r / R);
+          const rr = r - rt * R;
+          const bit = 1 << (rr & 31);
+          for (let k = 0; k < planes; k++) {
+            if (((c >> k) & 1) === 0) continue;
+            const at = ((k * tiles + rt) * reads + i) * words + (rr >> 5);
+            xbits[at] = (xbits[at] as number) | bit;
+          }
+        }
+      }
+    }
     for (let k = 0; k < planes; k++) {
       const bitWeight = 2 ** k;
       if (sense !== undefined) for (let j = 0; j < J; j++) bitAdd[j] = bitWeight * (sense.add[j] as number);
@@ -336,17 +365,15 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
           const lv = levelRows(p, grp, r0, kr, tile);
           gemmNN(reads, J, kr, codes, r0, rows, lv.e, lv.off, J, psum, 0, J, 1, false);
         } else {
-          // Bit k of each read's codes over the tile's rows (codes are small non-negative
-          // integers), packed.
-          xbits.fill(0, 0, reads * words);
-          for (let i = 0; i < reads; i++) {
-            const cb = i * rows + r0;
-            for (let r = 0; r < kr; r++) {
-              const at = i * words + (r >> 5);
-              if ((((codes[cb + r] as number) >> k) & 1) !== 0) xbits[at] = (xbits[at] as number) | (1 << (r & 31));
-            }
-          }
-          const op = { a: xbits, b: (bits[grp] as Uint32Array[])[r0 / R] as Uint32Array, M: reads, N: J, words, planes: p.cellBits };
+          const xb = (k * tiles + r0 / R) * reads * words;
+          const op = {
+            a: xbits.subarray(xb, xb + reads * words),
+            b: (bits[grp] as Uint32Array[])[r0 / R] as Uint32Array,
+            M: reads,
+            N: J,
+            words,
+            planes: p.cellBits,
+          };
           if (sense !== undefined) {
             bitmmThreshold(op, senseRef, bitAdd, PS, acc);
             continue;
