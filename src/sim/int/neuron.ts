@@ -49,38 +49,41 @@ export function stepNeuron(s: IntNeuronState, I: Int32Array, out: Int32Array): n
   const keep = 4096 - (n.currentDecay ?? 4096);
   const cuba = n.currentDecay !== undefined;
   let spikes = 0;
-  for (let i = 0; i < v.length; i++) {
-    let cur = I[i] as number;
-    if (cuba) {
-      // trunc(i·(4096 − d) / 2^12) + I, saturated to 32 bits; |i·keep| < 2^43 is exact in a double.
-      const x = (syn[i] as number) * keep;
-      const c = (x < 0 ? -Math.floor(-x / 4096) : Math.floor(x / 4096)) + cur;
-      cur = c > 2147483647 ? 2147483647 : c < -2147483648 ? -2147483648 : c;
-      syn[i] = cur;
-    }
-    if (refractory > 0 && (r[i] as number) > 0) {
-      r[i] = (r[i] as number) - 1;
-      out[i] = 0;
-      continue;
-    }
-    let vv = v[i] as number;
-    if (sh !== null) vv -= vv >> sh;
-    vv += cur;
-    vv = sat ? (vv > hi ? hi : vv < lo ? lo : vv) : ((vv | 0) << wrapShift) >> wrapShift;
-    const th = (one ? n.threshold[0] : n.threshold[Math.floor(i / per)]) as number;
-    if (ge ? vv >= th : vv > th) {
-      if (sub) {
-        const d = vv - th;
-        v[i] = sat ? (d > hi ? hi : d < lo ? lo : d) : ((d | 0) << wrapShift) >> wrapShift;
-      } else {
-        v[i] = n.vReset;
+  // Channel by channel, so the threshold is read once per channel (not divided out per neuron).
+  for (let ch = 0, i = 0; i < v.length; ch++) {
+    const th = (one ? n.threshold[0] : n.threshold[ch]) as number;
+    for (const end = Math.min(v.length, i + per); i < end; i++) {
+      let cur = I[i] as number;
+      if (cuba) {
+        // trunc(i·(4096 − d) / 2^12) + I, saturated to 32 bits; |i·keep| < 2^43 is exact in a double.
+        const x = (syn[i] as number) * keep;
+        const c = (x < 0 ? -Math.floor(-x / 4096) : Math.floor(x / 4096)) + cur;
+        cur = c > 2147483647 ? 2147483647 : c < -2147483648 ? -2147483648 : c;
+        syn[i] = cur;
       }
-      if (refractory > 0) r[i] = refractory;
-      out[i] = 1;
-      spikes++;
-    } else {
-      v[i] = vv;
-      out[i] = 0;
+      if (refractory > 0 && (r[i] as number) > 0) {
+        r[i] = (r[i] as number) - 1;
+        out[i] = 0;
+        continue;
+      }
+      let vv = v[i] as number;
+      if (sh !== null) vv -= vv >> sh;
+      vv += cur;
+      vv = sat ? (vv > hi ? hi : vv < lo ? lo : vv) : ((vv | 0) << wrapShift) >> wrapShift;
+      if (ge ? vv >= th : vv > th) {
+        if (sub) {
+          const d = vv - th;
+          v[i] = sat ? (d > hi ? hi : d < lo ? lo : d) : ((d | 0) << wrapShift) >> wrapShift;
+        } else {
+          v[i] = n.vReset;
+        }
+        if (refractory > 0) r[i] = refractory;
+        out[i] = 1;
+        spikes++;
+      } else {
+        v[i] = vv;
+        out[i] = 0;
+      }
     }
   }
   return spikes;
