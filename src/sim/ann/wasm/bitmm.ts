@@ -90,15 +90,10 @@ function kernel(kind: Kind, fixedW?: number): FuncSpec {
     column = seq(at, get(s), at, op.i32Load(), i32(0), get(ACC), op.select, op.i32Add, op.i32Store());
   } else if (kind === 'threshold') {
     const [REF, ADD, OUT, G] = [x(0), x(1), x(2), x(3)];
-    // o = the output of column j; q = j's index within it. acc holds out[i, o] while q runs.
-    const outAt = seq(get(OUT), get(i), get(N), op.i32Mul, get(G), op.i32DivU, get(o), op.i32Add, i32(3), op.i32Shl, op.i32Add);
-    rowStart = seq(i32(0), set(o), i32(0), set(q));
-    // Branch-free: acc + (s ≥ ref ? add : +0). Adding +0 changes no bit of acc, which is never
-    // −0 (it starts at +0, and +0 + −0 = +0), so this equals "add only when set".
-    column = seq(
-      get(q),
-      op.i32Eqz,
-      op.if(seq(outAt, op.f64Load(), set(acc))),
+    // Output-major: acc holds out[i, o] in a register while its G columns run; per column
+    // acc + (s ≥ ref ? add : +0) — adding +0 changes no bit of acc, which is never −0 (it
+    // starts at +0, and +0 + −0 = +0), so this equals "add only when set".
+    const columnAdd = seq(
       get(acc),
       get(ADD),
       get(j),
@@ -118,12 +113,39 @@ function kernel(kind: Kind, fixedW?: number): FuncSpec {
       op.select,
       op.f64Add,
       set(acc),
-      inc(q, i32(1)),
-      get(q),
-      get(G),
-      op.i32Eq,
-      op.if(seq(outAt, get(acc), op.f64Store(), i32(0), set(q), inc(o, i32(1)))),
     );
+    // o: the byte address of out[i, output], advancing per output; q counts that output's columns.
+    const outputs = seq(
+      get(OUT),
+      get(i),
+      get(N),
+      op.i32Mul,
+      get(G),
+      op.i32DivU,
+      i32(3),
+      op.i32Shl,
+      op.i32Add,
+      set(o),
+      get(B),
+      set(bp),
+      i32(0),
+      set(j),
+      whileLoop(
+        seq(get(j), get(N), op.i32LtU),
+        get(o),
+        op.f64Load(),
+        set(acc),
+        i32(0),
+        set(q),
+        whileLoop(seq(get(q), get(G), op.i32LtU), dot, columnAdd, inc(bp, get(rowBytes)), inc(j, i32(1)), inc(q, i32(1))),
+        get(o),
+        get(acc),
+        op.f64Store(),
+        inc(o, i32(8)),
+      ),
+    );
+    column = [];
+    rowStart = outputs;
   } else {
     const [SLICE, HIST, LEN] = [x(0), x(1), x(2)];
     column = seq(
@@ -185,7 +207,9 @@ function kernel(kind: Kind, fixedW?: number): FuncSpec {
     op.i64Eqz,
     op.if(
       zeroRow,
-      seq(get(B), set(bp), rowStart, i32(0), set(j), whileLoop(seq(get(j), get(N), op.i32LtU), dot, column, inc(bp, get(rowBytes)), inc(j, i32(1)))),
+      kind === 'threshold'
+        ? rowStart
+        : seq(get(B), set(bp), rowStart, i32(0), set(j), whileLoop(seq(get(j), get(N), op.i32LtU), dot, column, inc(bp, get(rowBytes)), inc(j, i32(1)))),
     ),
   );
   const body = seq(
