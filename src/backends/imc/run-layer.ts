@@ -5,7 +5,7 @@
 import type { Tensor } from '../../ir/types.js';
 import type { Rng } from './devices.js';
 import { makeRng } from './devices.js';
-import type { AffineScratch, Converter, LayerProgram } from './functional.js';
+import type { AffineScratch, Converter, LayerProgram, Levels } from './functional.js';
 import { addToHistogram } from './sense-amp.js';
 import { imcAffine, newScratch } from './functional.js';
 import { gemmNN } from '../../sim/ann/gemm-kernel.js';
@@ -253,21 +253,23 @@ function runMappedExact(p: LayerProgram, x: Tensor, n: number): Tensor {
   });
 }
 
-const levelBitCopies = new WeakMap<LayerProgram, Uint32Array[][]>();
+// Keyed by a group's level array: programs over the same mapping (the sense-amplifier
+// calibration and the run after it) share the programmed levels, so they share the bits.
+const levelBitCopies = new WeakMap<Levels, Uint32Array[]>();
 
 /**
  * The cells as bit planes for the popcount products: [group][row tile] → planes of level bit
  * b = 0 … cellBits − 1, each holding per data column its R cells' bit b packed into
- * packedWords(R) words (plane-major, as BitOperands.b; built once per program).
+ * packedWords(R) words (plane-major, as BitOperands.b; built once per level array).
  */
 function levelBits(p: LayerProgram): Uint32Array[][] {
-  let out = levelBitCopies.get(p);
-  if (out !== undefined) return out;
   const rows = p.m.layer.rows;
   const J = p.m.dataCols;
   const R = p.R;
   const words = packedWords(R);
-  out = p.eff.map((e) => {
+  return p.eff.map((e) => {
+    const known = levelBitCopies.get(e);
+    if (known !== undefined) return known;
     const tiles: Uint32Array[] = [];
     for (let r0 = 0; r0 < rows; r0 += R) {
       const planes = new Uint32Array(p.cellBits * J * words);
@@ -276,6 +278,7 @@ function levelBits(p: LayerProgram): Uint32Array[][] {
         const word = (r - r0) >> 5;
         for (let j = 0; j < J; j++) {
           const level = e[r * J + j] as number;
+          if (level === 0) continue;
           for (let b = 0; b < p.cellBits; b++) {
             const at = (b * J + j) * words + word;
             if (((level >> b) & 1) !== 0) planes[at] = (planes[at] as number) | bit;
@@ -284,10 +287,9 @@ function levelBits(p: LayerProgram): Uint32Array[][] {
       }
       tiles.push(planes);
     }
+    levelBitCopies.set(e, tiles);
     return tiles;
   });
-  levelBitCopies.set(p, out);
-  return out;
 }
 
 /**
