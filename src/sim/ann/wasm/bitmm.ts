@@ -81,13 +81,15 @@ function kernel(kind: Kind, fixedW?: number): FuncSpec {
       inc(b, i32(1)),
     ),
   );
-  // Per column j (bp points at its words in plane 0): what the kind does with s.
-  let column: number[];
-  let rowStart: number[] = [];
+  // What a nonzero row of A does: for sums and histograms one pass over the N columns with a
+  // step per column; for the threshold read-out a pass over the outputs, G columns each.
+  const columns = (column: Bytes): number[] =>
+    seq(get(B), set(bp), i32(0), set(j), whileLoop(seq(get(j), get(N), op.i32LtU), dot, column, inc(bp, get(rowBytes)), inc(j, i32(1))));
+  let rowWork: number[];
   if (kind === 'sums') {
     const [C, ACC] = [x(0), x(1)];
     const at = seq(get(C), get(i), get(N), op.i32Mul, get(j), op.i32Add, i32(2), op.i32Shl, op.i32Add);
-    column = seq(at, get(s), at, op.i32Load(), i32(0), get(ACC), op.select, op.i32Add, op.i32Store());
+    rowWork = columns(seq(at, get(s), at, op.i32Load(), i32(0), get(ACC), op.select, op.i32Add, op.i32Store()));
   } else if (kind === 'threshold') {
     const [REF, ADD, OUT, G] = [x(0), x(1), x(2), x(3)];
     // Output-major: acc holds out[i, o] in a register while its G columns run; per column
@@ -115,7 +117,7 @@ function kernel(kind: Kind, fixedW?: number): FuncSpec {
       set(acc),
     );
     // o: the byte address of out[i, output], advancing per output; q counts that output's columns.
-    const outputs = seq(
+    rowWork = seq(
       get(OUT),
       get(i),
       get(N),
@@ -144,45 +146,45 @@ function kernel(kind: Kind, fixedW?: number): FuncSpec {
         inc(o, i32(8)),
       ),
     );
-    column = [];
-    rowStart = outputs;
   } else {
     const [SLICE, HIST, LEN] = [x(0), x(1), x(2)];
-    column = seq(
-      get(s),
-      op.if(
-        seq(
-          // t = address of hist[slice_j · len + min(s, len − 1)]
-          get(HIST),
-          get(SLICE),
-          get(j),
-          i32(2),
-          op.i32Shl,
-          op.i32Add,
-          op.i32Load(),
-          get(LEN),
-          op.i32Mul,
-          get(s),
-          get(LEN),
-          i32(1),
-          op.i32Sub,
-          get(s),
-          get(LEN),
-          i32(1),
-          op.i32Sub,
-          op.i32LtU,
-          op.select,
-          op.i32Add,
-          i32(2),
-          op.i32Shl,
-          op.i32Add,
-          set(t),
-          get(t),
-          get(t),
-          op.i32Load(),
-          i32(1),
-          op.i32Add,
-          op.i32Store(),
+    rowWork = columns(
+      seq(
+        get(s),
+        op.if(
+          seq(
+            // t = address of hist[slice_j · len + min(s, len − 1)]
+            get(HIST),
+            get(SLICE),
+            get(j),
+            i32(2),
+            op.i32Shl,
+            op.i32Add,
+            op.i32Load(),
+            get(LEN),
+            op.i32Mul,
+            get(s),
+            get(LEN),
+            i32(1),
+            op.i32Sub,
+            get(s),
+            get(LEN),
+            i32(1),
+            op.i32Sub,
+            op.i32LtU,
+            op.select,
+            op.i32Add,
+            i32(2),
+            op.i32Shl,
+            op.i32Add,
+            set(t),
+            get(t),
+            get(t),
+            op.i32Load(),
+            i32(1),
+            op.i32Add,
+            op.i32Store(),
+          ),
         ),
       ),
     );
@@ -200,18 +202,7 @@ function kernel(kind: Kind, fixedW?: number): FuncSpec {
   const rowAny = seq(op.i64Const0, set(any), i32(0), set(w), whileLoop(seq(get(w), get(W), op.i32LtU), get(any), word(ap), op.i64Or, set(any), inc(w, i32(1))));
   // Fixed width: the row's words into locals once, for all N columns.
   const loadRow = seq(...xw.map((l, k) => seq(get(ap), op.i64Load(8 * k), set(l))));
-  const row = seq(
-    rowAny,
-    loadRow,
-    get(any),
-    op.i64Eqz,
-    op.if(
-      zeroRow,
-      kind === 'threshold'
-        ? rowStart
-        : seq(get(B), set(bp), rowStart, i32(0), set(j), whileLoop(seq(get(j), get(N), op.i32LtU), dot, column, inc(bp, get(rowBytes)), inc(j, i32(1)))),
-    ),
-  );
+  const row = seq(rowAny, loadRow, get(any), op.i64Eqz, op.if(zeroRow, rowWork));
   const body = seq(
     get(W),
     i32(3),
