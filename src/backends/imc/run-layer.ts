@@ -158,6 +158,11 @@ function senseColumns(cv: Extract<Converter, { kind: 'sense-amp' }>, colSlice: I
 /** Partial sums held at once by the GEMM path (float32 elements: 16 MB). */
 const MAX_PSUM = 2 ** 22;
 
+/** Reads per chunk of the batched paths: partial sums of `width` columns (or codes of the rows) within MAX_PSUM. */
+function readChunk(p: LayerProgram, n: number, width: number): number {
+  return Math.max(1, Math.min(n * p.m.layer.positions, Math.floor(MAX_PSUM / Math.max(width, p.m.layer.rows))));
+}
+
 /**
  * The chunked read loop of the batched paths: the rows of codes are (sample, output position)
  * reads, im2col-style, `chunk` at a time per group; `body(grp, codes, reads, acc)` adds each
@@ -181,7 +186,7 @@ function byReads(
   const P = L.positions;
   const out = new Float32Array(n * L.outFeatures * P);
   const total = n * P;
-  const chunk = Math.max(1, Math.min(total, Math.floor(MAX_PSUM / Math.max(width, rows))));
+  const chunk = readChunk(p, n, width);
   const codes = new Float32Array(chunk * rows);
   const acc = new Float64Array(chunk * og);
   for (let grp = 0; grp < L.groups; grp++) {
@@ -240,17 +245,22 @@ function exactWeights(p: LayerProgram): { readonly q: Float32Array[]; readonly f
   return w;
 }
 
-/** The exact shortcut (ideal devices, lossless converter) for many reads: acc = codes · q, one matrix product per chunk. */
-function runMappedExact(p: LayerProgram, x: Tensor, n: number): Tensor {
+/** A byReads body: acc = codes · q, the exact product, one float32 matrix product per chunk (needs exactWeights(p).fits). */
+function exactProduct(p: LayerProgram): (grp: number, codes: Float32Array, reads: number, acc: Float64Array) => void {
   const og = p.m.layer.outFeatures / p.m.layer.groups;
   const rows = p.m.layer.rows;
   const q = exactWeights(p).q;
   let prod = new Float32Array(0);
-  return byReads(p, x, n, og, (grp, codes, reads, acc) => {
+  return (grp, codes, reads, acc) => {
     if (prod.length < reads * og) prod = new Float32Array(reads * og);
     gemmNN(reads, og, rows, codes, 0, rows, q[grp] as Float32Array, 0, og, prod, 0, og, 1, false);
     for (let i = 0; i < reads * og; i++) acc[i] = prod[i] as number;
-  });
+  };
+}
+
+/** The exact shortcut (ideal devices, lossless converter) for many reads. */
+function runMappedExact(p: LayerProgram, x: Tensor, n: number): Tensor {
+  return byReads(p, x, n, p.m.layer.outFeatures / p.m.layer.groups, exactProduct(p));
 }
 
 // Keyed by a group's level array: programs over the same mapping (the sense-amplifier
@@ -307,7 +317,7 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const rows = m.layer.rows;
   const J = m.dataCols;
   const R = p.R;
-  const chunk = Math.max(1, Math.min(n * m.layer.positions, Math.floor(MAX_PSUM / Math.max(J, rows))));
+  const chunk = readChunk(p, n, J);
   const dac = m.maxCodePerRead > 1;
   const tile = new Float32Array(!dac || rows * J <= maxKeptLevels ? 0 : R * J);
   const words = packedWords(R);
@@ -335,7 +345,7 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const counting = hists !== undefined && cv.kind === 'ideal' && !dac && exactWeights(p).fits;
   const histLen = counting ? (hists[0]?.length ?? 0) : 0;
   const countsFlat = new Int32Array(counting ? hists.length * histLen : 0);
-  let prod = new Float32Array(0);
+  const exact = counting ? exactProduct(p) : undefined;
   return byReads(p, x, n, J, (grp, codes, reads, acc) => {
     if (!dac) {
       // Every read's codes into bits once, for all planes and row tiles: bit k of the code of
@@ -423,10 +433,8 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
         }
       }
     }
-    if (counting) {
-      if (prod.length < reads * og) prod = new Float32Array(reads * og);
-      gemmNN(reads, og, rows, codes, 0, rows, exactWeights(p).q[grp] as Float32Array, 0, og, prod, 0, og, 1, false);
-      for (let i = 0; i < reads * og; i++) acc[i] = prod[i] as number;
+    if (exact !== undefined) {
+      exact(grp, codes, reads, acc);
       (hists as readonly Float64Array[]).forEach((h, sl) => {
         for (let v = 0; v < histLen; v++) h[v] = (h[v] as number) + (countsFlat[sl * histLen + v] as number);
       });
