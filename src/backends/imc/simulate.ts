@@ -7,6 +7,7 @@
 // are computed once per sample; so read noise of such a layer is drawn once per sample.
 import { SPIKING_OPS } from '../../ir/types.js';
 import { checkMemory } from '../../ir/memory.js';
+import { takeRange } from '../../ir/slice.js';
 import { fail } from '../../errors.js';
 import { DEFAULT_MAX_ELEMENTS } from '../../ir/dtype.js';
 import type { Graph, Node, Tensor } from '../../ir/types.js';
@@ -162,14 +163,7 @@ function calibrateSenseAmps(
     );
   }
   const images = calibrationImageCount(g, net, opts.T, given.y.length);
-  const F = given.x.data.length / Math.max(1, given.y.length);
-  const calib: SimData =
-    images === given.y.length
-      ? given
-      : {
-          x: { dtype: 'float32', shape: [images, ...given.x.shape.slice(1)], data: (given.x.data as Float32Array).subarray(0, images * F) },
-          y: given.y.slice(0, images),
-        };
+  const calib: SimData = { x: takeRange(given.x, 0, images), y: given.y.subarray(0, images) };
   const cfg = net.config;
   const programs = new Map<string, LayerProgram>();
   const hists = new Map<string, Float64Array[]>();
