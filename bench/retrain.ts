@@ -5,7 +5,8 @@
 // images (retrain's default); the final numbers here are on all 2,004.
 // Scenarios (issue 14's "done when"): low latency (T = 4, FPGA integer program), Loihi at
 // T = 8, low weight bits (3 and 2, T = 32), KD with one vs two temperatures (spikes at equal
-// accuracy), and the wall time of each retrain on this machine.
+// accuracy), ADC-less IMC on three examples (and what that costs the same model on HP-ADC
+// crossbars and the float SNN), and the wall time of each retrain on this machine.
 //
 //   npm run bench:retrain [-- --only name,name]
 import { join } from 'node:path';
@@ -26,7 +27,11 @@ interface Scenario {
   readonly model: string;
   readonly opts: Omit<RetrainOptions, 'onRound' | 'onProgress'>;
   readonly goal: string;
+  /** Other targets the written model is measured on (before and after), e.g. ADC-less training must not cost HP-ADC accuracy. */
+  readonly alsoOn?: readonly string[];
 }
+
+const ADCLESS_ROUNDS = { target: 'imc-adcless', T: 32, rounds: 2, epochsPerRound: 1, trainSamples: 2000 } as const;
 
 const SCENARIOS: readonly Scenario[] = [
   { name: 'lenet-fpga-T4', model: 'lenet', opts: { target: 'fpga', T: 4, rounds: 3, epochsPerRound: 2 }, goal: 'LeNet ≥ 98.0 % at T = 4' },
@@ -72,19 +77,37 @@ const SCENARIOS: readonly Scenario[] = [
     opts: { target: 'fpga', T: 32, levels: 0, kd: { teacherTemp: 4, studentTemp: 1, weight: 0.7 }, rateWeight: 0.5, rounds: 2, epochsPerRound: 2 },
     goal: 'heterogeneous KD (τt = 4, τs = 1): ≥ 30 % fewer spikes than one temperature at ≤ 0.2 pp lower accuracy',
   },
+  {
+    name: 'lenet-imc-adcless-T32',
+    model: 'lenet',
+    opts: ADCLESS_ROUNDS,
+    alsoOn: ['imc-hpadc'],
+    goal: 'ADC-less IMC ≥ 97.0 % (T = 32); HP-ADC and float SNN of the retrained model within 0.3 pp of before; ≤ 10 min',
+  },
+  { name: 'mlp-imc-adcless-T32', model: 'mlp', opts: ADCLESS_ROUNDS, alsoOn: ['imc-hpadc'], goal: 'ADC-less IMC ≥ 96 % (T = 32)' },
+  { name: 'resnet-tiny-imc-adcless-T32', model: 'resnet-tiny', opts: ADCLESS_ROUNDS, alsoOn: ['imc-hpadc'], goal: 'ADC-less IMC ≥ 95 % (T = 32)' },
 ];
 
 /** The written model as `snnc compile` measures it, on every test image. */
 async function measureFull(
   g: Graph,
   s: Scenario,
-): Promise<{ accuracy: number | null; spikesPerSample: number; energyJ: number | null; snnFloat: number | null }> {
+): Promise<{ accuracy: number | null; spikesPerSample: number; energyJ: number | null; snnFloat: number | null; also?: Record<string, number | null> }> {
   const bits = s.opts.weightBits ?? 8;
   const model = bits !== 8 ? quantizeModel(g, { bits: { w: bits } }).graph : g;
-  const r = await compileModel(model, { targets: [s.opts.target], modelFile: s.model, T: [s.opts.T], n: FULL, hwSamples: FULL });
-  const t = r.report.targets.find((x) => x.kind !== 'ann');
+  const targets = [s.opts.target, ...(s.alsoOn ?? [])];
+  const r = await compileModel(model, { targets, modelFile: s.model, T: [s.opts.T], n: FULL, hwSamples: FULL });
+  const t = r.report.targets.find((x) => x.target === s.opts.target);
   const snn = r.report.accuracy.snn[r.report.accuracy.snn.length - 1];
-  return { accuracy: acc(t?.accuracy), spikesPerSample: Math.round(snn?.spikesPerSample ?? 0), energyJ: t?.energyJ ?? null, snnFloat: acc(snn?.accuracy) };
+  const also =
+    s.alsoOn !== undefined ? Object.fromEntries(s.alsoOn.map((name) => [name, acc(r.report.targets.find((x) => x.target === name)?.accuracy)])) : undefined;
+  return {
+    accuracy: acc(t?.accuracy),
+    spikesPerSample: Math.round(snn?.spikesPerSample ?? 0),
+    energyJ: t?.energyJ ?? null,
+    snnFloat: acc(snn?.accuracy),
+    ...(also !== undefined ? { also } : {}),
+  };
 }
 
 export async function runRetrainBench(only?: readonly string[]): Promise<void> {

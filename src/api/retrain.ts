@@ -11,7 +11,11 @@ import type { RetrainOptions, RetrainResult } from '../retrain/loop.js';
 import { compileModel, resolveTargets } from './compile.js';
 import type { CompileResult } from './compile.js';
 import { quantizeModel } from './quantize.js';
-import { isConverted } from './convert.js';
+import { convertModel, isConverted } from './convert.js';
+import type { TrainOptions } from '../retrain/train.js';
+import { mapGraph as mapImc, simulateImc } from '../backends/imc/index.js';
+import { fitToModel, loadDatasetSpec } from '../data/spec.js';
+import { takeRange } from '../ir/slice.js';
 import { RETRAIN_OPTIONS } from '../options/declarations.js';
 import { checkOptions } from '../options/schema.js';
 
@@ -42,15 +46,46 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
   const target = resolveTargets([opts.target]);
   if (target.length !== 1) throw fail({ code: 'SNNC_E_RETRAIN', message: 'retrain takes exactly one target', hint: 'e.g. --target loihi2' });
   const tg = target[0];
-  if (tg?.kind === 'imc' && (tg as ImcTarget).adc.type === 'sense-amp') {
+  const record = backendFor(tg?.kind ?? '');
+  if (tg === undefined || record === undefined) {
     throw fail({
       code: 'SNNC_E_RETRAIN',
-      message: `target '${tg.name}' reads crossbar columns with 1-bit sense amplifiers; snnc has no training method for them yet (the ADC-less co-design of the seed paper)`,
-      hint: 'retrain for imc-hpadc, loihi2 or fpga, or compile the model as it is',
+      message: `target '${opts.target}' is ${tg !== undefined ? `a${tg.kind === 'ann' ? 'n' : ''} ${tg.kind} target` : 'not a target'}: it has no spiking hardware to train for`,
+      hint: 'retrain for loihi1, loihi2, imc-hpadc, imc-adcless, fpga, or a target kind registered with a backend',
     });
   }
-  const conversion = backendFor(tg?.kind ?? '')?.conversion;
-  return retrainLoop(g, opts, { kind: tg?.kind ?? '', resetToZero: conversion?.reset === 'zero' }, (graph, trained) =>
-    measure(graph, opts, trained, weightBits, conversion),
+  const senseAmps = tg?.kind === 'imc' && (tg as ImcTarget).adc.type === 'sense-amp' ? (tg as ImcTarget) : undefined;
+  const conversion = record.conversion;
+  return retrainLoop(
+    g,
+    opts,
+    {
+      kind: tg?.kind ?? '',
+      resetToZero: conversion?.reset === 'zero',
+      ...(senseAmps !== undefined ? { crossbar: () => Promise.resolve(senseStart(g, opts, senseAmps, weightBits)) } : {}),
+    },
+    (graph, trained) => measure(graph, opts, trained, weightBits, conversion),
   );
+}
+
+/** Calibration images the starting sense-amplifier references are fitted on (as compile's). */
+const SENSE_INIT_IMAGES = 64;
+
+/**
+ * The crossbar geometry an ADC-less retrain trains for, and the references it starts from:
+ * those compile would calibrate for the model converted with clips where the trainer starts
+ * them (the 99.9th percentile per layer).
+ */
+function senseStart(g: Graph, opts: RetrainOptions, target: ImcTarget, weightBits: number): NonNullable<TrainOptions['crossbar']> {
+  const spec = opts.dataset ?? 'mnist';
+  const { graph } = convertModel(g, { method: 'percentile:99.9', granularity: 'layer', calib: spec, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+  const net = mapImc(graph, target, { weightBits });
+  const calib = fitToModel(g, loadDatasetSpec(spec, 'train', SENSE_INIT_IMAGES));
+  const one = { x: takeRange(calib.x, 0, 1), y: calib.y.subarray(0, 1) };
+  const r = simulateImc(graph, net, one, { T: opts.T, calibration: { x: calib.x, y: calib.y } });
+  const cfg = net.config;
+  return {
+    geometry: { R: cfg.R, cellBits: cfg.cellBits, weightBits: cfg.weightBits, inputBits: cfg.inputBits, inputMax: cfg.inputMax },
+    init: net.layers.map((m) => r.senseRefs?.[m.layer.name]),
+  };
 }

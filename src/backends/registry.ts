@@ -16,7 +16,7 @@ import { BUNDLED_KINDS, registerTargetKind } from '../costmodel/target.js';
 import type { BackendDiagnostic, EmittedFile } from './common/types.js';
 import { checkStructure as checkLoihiStructure, emit as emitLoihi, mapping as mapLoihi } from './loihi/index.js';
 import { LOIHI_INT_SETTINGS, loihiLatency, loihiQuantizeOptions, simulateLoihi } from './loihi/simulate.js';
-import { emit as emitImc, mapGraph as mapImc, parseNoise, simulateImc } from './imc/index.js';
+import { emit as emitImc, mapGraph as mapImc, parseNoise, simulateImc, trainedRefs } from './imc/index.js';
 import { emit as emitFpga, estimate as estimateFpga, makePlan } from './fpga/index.js';
 import type { QuantizeSettings } from '../ir/types.js';
 import { simulateInt } from '../sim/int/simulate.js';
@@ -166,23 +166,30 @@ const imc: BackendRecord<ImcTarget> = {
   cost: bundledCost,
   simulate: (g, t, ctx) => {
     const dev = ctx.devices;
-    const r = simulateImc(g, mapImc(g, t), ctx.data, {
+    const net = mapImc(g, t);
+    const trained = t.adc.type === 'sense-amp' ? trainedRefs(g.meta, net) : undefined;
+    const r = simulateImc(g, net, ctx.data, {
       T: ctx.T,
       calibration: ctx.calibration,
+      ...(trained !== undefined ? { senseReference: { trained } } : {}),
       ...(dev !== undefined ? { seed: dev.seed, devices: { ...dev.effects, seed: dev.seed } } : {}),
       ...(ctx.onProgress !== undefined ? { onProgress: ctx.onProgress } : {}),
     });
     const how =
-      t.adc.type === 'sense-amp'
-        ? `1-bit sense amplifiers, references fitted on ${r.calibrationImages ?? 0} calibration images`
-        : `${t.adc.bits.value}-bit SAR ADCs`;
+      t.adc.type !== 'sense-amp'
+        ? `${t.adc.bits.value}-bit SAR ADCs`
+        : trained !== undefined
+          ? '1-bit sense amplifiers with the references the model was retrained with'
+          : `1-bit sense amplifiers, references fitted on ${r.calibrationImages ?? 0} calibration images`;
+    const retrained = g.meta['snnc.retrain.target'];
     const devices = dev !== undefined && Object.keys(dev.effects).length > 0 ? 'device non-idealities drawn per seed' : 'ideal devices';
     return {
       accuracy: r.accuracyPerStep[ctx.T - 1] ?? 0,
       // Sense-amplifier references are fitted on calibration runs of T steps, so a run to T
       // does not give the accuracy at a smaller T: only ADC columns report every step.
       ...(t.adc.type === 'sense-amp' ? {} : { accuracyPerStep: r.accuracyPerStep.slice(0, ctx.T) }),
-      note: `accuracy from the IMC functional simulation (crossbar partial sums through ${how}, ${devices}) on the first ${ctx.data.y.length} samples at T=${ctx.T}, not retrained for the hardware`,
+      note: `accuracy from the IMC functional simulation (crossbar partial sums through ${how}, ${devices}) on the first ${ctx.data.y.length} samples at T=${ctx.T}, ${retrained !== undefined ? `retrained for ${retrained}` : 'not retrained for the hardware'}`,
+      ...(r.senseRefs !== undefined ? { details: { senseRefs: r.senseRefs } } : {}),
     };
   },
   parseNoise: (spec) => parseNoise(spec) as Readonly<Record<string, number>>,

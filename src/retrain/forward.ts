@@ -39,6 +39,11 @@ export interface ForwardHooks {
   readonly activation?: (n: Node, x: T) => T | undefined;
   /** A replacement for the output of any other node (e.g. a pool that is a spiking layer on the hardware). */
   readonly after?: (n: Node, y: T) => T | undefined;
+  /**
+   * A replacement for a synaptic product (no bias, no Gemm alpha): x [N, K] · w [K, O], or a
+   * convolution of the padded NHWC x with the HWIO kernel w through `conv` (no groups).
+   */
+  readonly product?: (n: Node, x: T, w: T, conv?: (x: T, w: T) => T) => T | undefined;
 }
 
 /**
@@ -170,7 +175,9 @@ export function forwardTf(tf: Tf, g: Graph, x: T, hooks: ForwardHooks = {}): For
         const wName = n.inputs[1] ?? '';
         if (a.group === 1) {
           const hwio = tf.transpose(tf.reshape(tensorOf(wName, w), [O, Ig, kh, kw]), [2, 3, 1, 0]) as TF.Tensor4D;
-          y = dil[0] === 1 && dil[1] === 1 ? trainableConv(tf, strides)(padded, hwio) : tf.conv2d(padded as TF.Tensor4D, hwio, strides, 'valid', 'NHWC', dil);
+          const conv = (xs: T, ws: T): T =>
+            dil[0] === 1 && dil[1] === 1 ? trainableConv(tf, strides)(xs, ws) : tf.conv2d(xs as TF.Tensor4D, ws as TF.Tensor4D, strides, 'valid', 'NHWC', dil);
+          y = hooks.product?.(n, padded, hwio, conv) ?? conv(padded, hwio);
         } else if (a.group === C && Ig === 1) {
           const mult = O / C;
           const f = tf.transpose(tf.reshape(tensorOf(wName, w), [C, mult, kh, kw]), [2, 3, 0, 1]) as TF.Tensor4D;
@@ -188,7 +195,7 @@ export function forwardTf(tf: Tf, g: Graph, x: T, hooks: ForwardHooks = {}): For
         if (av.nhwc || av.t.rank !== 2 || b === undefined || n.attrs.transA) return unsupported(n, 'only [N, K] · constant B');
         let bt = tf.reshape(tensorOf(n.inputs[1] ?? '', b), [b.shape[0] ?? 0, b.shape[1] ?? 0]) as TF.Tensor2D;
         if (n.attrs.transB) bt = tf.transpose(bt);
-        let y = tf.mul(tf.matMul(av.t as TF.Tensor2D, bt), n.attrs.alpha);
+        let y = tf.mul(hooks.product?.(n, av.t, bt) ?? tf.matMul(av.t as TF.Tensor2D, bt), n.attrs.alpha);
         const c = konst(n.inputs[2] ?? '');
         if (c !== undefined) y = tf.add(y, tf.mul(tensorOf(n.inputs[2] ?? '', c), n.attrs.beta));
         out = { t: y, nhwc: false };
@@ -198,7 +205,8 @@ export function forwardTf(tf: Tf, g: Graph, x: T, hooks: ForwardHooks = {}): For
         const av = get(n, 0);
         const b = konst(n.inputs[1] ?? '');
         if (av.nhwc || av.t.rank !== 2 || b === undefined || b.shape.length !== 2) return unsupported(n, 'only [N, K] · constant [K, M]');
-        out = { t: tf.matMul(av.t as TF.Tensor2D, tf.reshape(tensorOf(n.inputs[1] ?? '', b), [b.shape[0] ?? 0, b.shape[1] ?? 0]) as TF.Tensor2D), nhwc: false };
+        const bm = tf.reshape(tensorOf(n.inputs[1] ?? '', b), [b.shape[0] ?? 0, b.shape[1] ?? 0]);
+        out = { t: hooks.product?.(n, av.t, bm) ?? tf.matMul(av.t as TF.Tensor2D, bm as TF.Tensor2D), nhwc: false };
         break;
       }
       case 'Relu': {

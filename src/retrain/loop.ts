@@ -15,6 +15,7 @@ import { checkBudget } from '../report/budget.js';
 import type { CompileReport } from '../report/types.js';
 import type { Distillation } from '../options/declarations.js';
 import { createTrainer, trainableAnn } from './train.js';
+import type { TrainOptions } from './train.js';
 import { initTf } from './tf.js';
 
 export interface RetrainOptions {
@@ -127,6 +128,8 @@ export type Measure = (g: Graph, trained: boolean) => Promise<{ readonly report:
 export interface LoopTarget {
   readonly kind: string;
   readonly resetToZero: boolean;
+  /** ADC-less IMC: the crossbar geometry and the starting references (see createTrainer). */
+  readonly crossbar?: () => Promise<NonNullable<TrainOptions['crossbar']>>;
 }
 
 export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget, measure: Measure): Promise<RetrainResult> {
@@ -145,7 +148,9 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
 
   const method = [
     resetToZero ? `reset-to-zero rate (T=${opts.T})` : levels > 0 ? `qcfs(L=${levels})` : 'trainable clip',
-    `weights fake-quantized to ${weightBits} bits`,
+    tg.crossbar !== undefined
+      ? `crossbar products through 1-bit sense amplifiers (mean-field, trainable references), weights in ${weightBits}-bit digits`
+      : `weights fake-quantized to ${weightBits} bits`,
     ...(opts.kd !== undefined ? [`KD (teacher T=${opts.kd.teacherTemp}, student T=${opts.kd.studentTemp}, weight ${opts.kd.weight})`] : []),
     ...((opts.rateWeight ?? 0) > 0 ? [`rate penalty ${opts.rateWeight ?? 0}`] : []),
   ].join(', ');
@@ -179,7 +184,9 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
   const floor = spikes && !budget.some((l) => l.metric === 'accuracy') ? (bestRound.accuracy ?? 0) - SPIKE_ACCURACY_SLACK : undefined;
   if (!bestRound.budgetMet || budget.length === 0 || spikes) {
     const tf = await initTf();
+    const crossbar = await tg.crossbar?.();
     const trainer = createTrainer(tf, ann, calib, {
+      ...(crossbar !== undefined ? { crossbar } : {}),
       ...(levels > 0 ? { levels } : {}),
       ...(resetToZero ? { resetToZeroSteps: opts.T } : {}),
       weightBits,

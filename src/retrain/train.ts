@@ -17,6 +17,10 @@ import type { Dataset } from '../data/dataset.js';
 import { splitmix32 } from '../sim/snn/rng.js';
 import { floats, forwardTf } from './forward.js';
 import { clipAt, fakeQuant, qcfs, resetToZeroRate, steRound } from './quantizers.js';
+import { crossbarConv, crossbarDense, slicesOf } from './crossbar.js';
+import type { CrossbarGeometry, CrossbarInput, SenseAmps } from './crossbar.js';
+import { SHAPE_ONLY_OPS } from '../ir/types.js';
+import { SENSE_META } from '../backends/imc/sense-amp.js';
 
 type Tf = typeof TF;
 type T = TF.Tensor;
@@ -48,6 +52,19 @@ export interface TrainOptions {
   readonly kd?: { readonly teacherTemp: number; readonly studentTemp: number; readonly weight: number };
   /** Weight of the mean firing rate (activation / λ) in the loss. */
   readonly rateWeight?: number;
+  /**
+   * ADC-less IMC: every synaptic layer's product as the crossbars' sense amplifiers compute it
+   * (crossbar.ts), with trainable references and levels per layer and slice, started from
+   * `init` (by synaptic layer, in node order: e.g. the calibrated ones); `weightBits` is then
+   * the geometry's, applied through the crossbar digits.
+   */
+  readonly crossbar?: { readonly geometry: CrossbarGeometry; readonly init?: readonly (SenseInit | undefined)[] };
+}
+
+/** Sense-amplifier references and levels of one layer, per slice. */
+export interface SenseInit {
+  readonly ref: readonly number[];
+  readonly level: readonly number[];
 }
 
 /** A trainable activation: the neuron node it replaces, its output value and its clip λ. */
@@ -172,6 +189,19 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   const lambdaValue = (s: Site): number => s.lambda0 * Math.exp(s.rho.dataSync()[0] ?? 0);
   const byNode = new Map(sites.map((s) => [s.node, s]));
   const byValue = new Map(ann.sites.map((ns, i) => [ns.value, sites[i] as Site]));
+  const xbar = opts.crossbar;
+  const senses = new Map<string, { amps: SenseAmps; input: (lambda: (s: Site) => T) => CrossbarInput }>();
+  if (xbar !== undefined) {
+    const S = slicesOf(xbar.geometry);
+    synapticNodes(graph).forEach((n, i) => {
+      const init = xbar.init?.[i];
+      const ref = Array.from({ length: S }, (_, s) => Math.max(0.5, init?.ref[s] ?? 1.5));
+      const level = Array.from({ length: S }, (_, s) => Math.max(0, init?.level[s] ?? 3));
+      const amps = { ref: tf.variable(tf.tensor1d(ref), true, `ref_${n.name}`), level: tf.variable(tf.tensor1d(level), true, `level_${n.name}`) };
+      senses.set(n.name, { amps, input: crossbarInputOf(graph, n, byValue) });
+    });
+  }
+  const senseVars = (): TF.Variable[] => [...senses.values()].flatMap((x) => [x.amps.ref, x.amps.level]);
   const round = steRound(tf);
   const perChannel = opts.perChannel ?? true;
   const bits = opts.weightBits;
@@ -184,9 +214,10 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   const clipLr = opts.clipLearningRate ?? 1e-2;
   let clipOptimizer = tf.train.adam(clipLr);
   const weightVars = (): TF.Variable[] => weights.map((w) => w.variable);
-  /** Every trained variable: weights and biases, then the clips' log-scales. */
-  const trained = (): TF.Variable[] => [...weightVars(), ...sites.map((st) => st.rho)];
-  const batch = opts.batchSize ?? 64;
+  /** Every trained variable: weights and biases, the clips' log-scales, the sense amplifiers. */
+  const trained = (): TF.Variable[] => [...weightVars(), ...sites.map((st) => st.rho), ...senseVars()];
+  // Crossbar forwards hold S·2 columns per output and a tensor per input bit plane: smaller batches.
+  const batch = opts.batchSize ?? (opts.crossbar !== undefined ? 16 : 64);
   const perSample = calib.x.shape.slice(1) as number[];
   const F = perSample.reduce((a, b) => a * b, 1);
   const xData = (d: Dataset): Float32Array => floats(d.x);
@@ -196,9 +227,24 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   const forward = (x: T, rates?: T[]): T => {
     const params = new Map<string, T>();
     for (const w of weights)
-      params.set(w.name, bits !== undefined && w.axis >= 0 ? fakeQuant(tf, w.variable, bits, w.axis, perChannel && !w.readout, round) : w.variable);
+      params.set(
+        w.name,
+        bits !== undefined && w.axis >= 0 && xbar === undefined ? fakeQuant(tf, w.variable, bits, w.axis, perChannel && !w.readout, round) : w.variable,
+      );
     const r = forwardTf(tf, graph, x, {
       params,
+      ...(xbar !== undefined
+        ? {
+            product: (n: Node, xs: T, w: T, conv?: (a: T, b: T) => T): T | undefined => {
+              const sense = senses.get(n.name);
+              if (sense === undefined) return undefined;
+              const input = sense.input(lambdaOf);
+              return conv !== undefined
+                ? crossbarConv(tf, xs, w, conv, input, sense.amps, xbar.geometry)
+                : crossbarDense(tf, xs, w, input, sense.amps, xbar.geometry);
+            },
+          }
+        : {}),
       activation: (n, v) => {
         const s = byNode.get(n.name);
         if (s === undefined) return undefined;
@@ -281,7 +327,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
           }, trained());
           const named = (vs: readonly TF.Variable[]): { name: string; tensor: T }[] => vs.map((v) => ({ name: v.name, tensor: grads[v.name] as T }));
           optimizer.applyGradients(named(weightVars()));
-          clipOptimizer.applyGradients(named(sites.map((st) => st.rho)));
+          clipOptimizer.applyGradients(named([...sites.map((st) => st.rho), ...senseVars()]));
           return cost;
         });
         total += loss.dataSync()[0] ?? 0;
@@ -293,6 +339,13 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
           const r = st.rho.dataSync()[0] ?? 0;
           if (Math.abs(r) > RHO_LIMIT) st.rho.assign(tf.scalar(Math.sign(r) * RHO_LIMIT));
         }
+        // A reference below half a count fires on an empty column; a negative level flips a slice.
+        for (const { amps } of senses.values()) {
+          tf.tidy(() => {
+            amps.ref.assign(tf.maximum(amps.ref, 0.5));
+            amps.level.assign(tf.maximum(amps.level, 0));
+          });
+        }
         batches++;
         onBatch?.(b0 + batch, n);
       }
@@ -301,8 +354,9 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
     proxyAccuracy(data) {
       const xs = xData(data);
       let ok = 0;
-      for (let i = 0; i < data.y.length; i += 256) {
-        const m = Math.min(data.y.length, i + 256) - i;
+      const chunk = xbar !== undefined ? batch : 256;
+      for (let i = 0; i < data.y.length; i += chunk) {
+        const m = Math.min(data.y.length, i + chunk) - i;
         const pred = tf.tidy(() => tf.argMax(forward(tf.tensor(xs.subarray(i * F, (i + m) * F), [m, ...perSample])), 1).dataSync());
         for (let k = 0; k < m; k++) if (pred[k] === data.y[i + k]) ok++;
       }
@@ -331,7 +385,18 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
         initializers.set(hi, { dtype: 'float32', shape: [], data: Float32Array.of(lam) });
         return { name: n.name, op: 'Clip', attrs: {}, inputs: [n.inputs[0] ?? '', lo, hi], outputs: [...n.outputs] } as Node;
       });
-      return { ...graph, nodes, values, initializers, meta: { ...graph.meta, ...meta } };
+      const sense =
+        xbar !== undefined
+          ? {
+              [SENSE_META]: JSON.stringify({
+                rows: xbar.geometry.R,
+                cellBits: xbar.geometry.cellBits,
+                weightBits: xbar.geometry.weightBits,
+                layers: [...senses.values()].map(({ amps }) => ({ ref: [...amps.ref.dataSync()], level: [...amps.level.dataSync()] })),
+              }),
+            }
+          : {};
+      return { ...graph, nodes, values, initializers, meta: { ...graph.meta, ...meta, ...sense } };
     },
     lambdas() {
       return new Map(sites.map((s) => [s.node, lambdaValue(s)]));
@@ -349,10 +414,43 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
     dispose() {
       for (const w of weights) w.variable.dispose();
       for (const s of sites) s.rho.dispose();
+      for (const v of senseVars()) v.dispose();
       optimizer.dispose();
       clipOptimizer.dispose();
     },
   };
+}
+
+/** The synaptic layers the IMC mapping puts on crossbars, in its order (src/backends/imc/layers.ts). */
+function synapticNodes(g: Graph): Node[] {
+  return g.nodes.filter((n) => n.op === 'Conv' || ((n.op === 'Gemm' || n.op === 'MatMul') && g.initializers.has(n.inputs[1] ?? '')));
+}
+
+/**
+ * What drives a synaptic layer's rows on the crossbars, as src/backends/imc/layers.ts decides
+ * it on the converted graph: a neuron's spikes (through order-keeping ops or a max pool), an
+ * unpadded average pool of spikes (a count), or anything else (analog).
+ */
+function crossbarInputOf(g: Graph, n: Node, sites: ReadonlyMap<string, Site>): (lambda: (s: Site) => T) => CrossbarInput {
+  const producer = new Map<string, Node>();
+  for (const m of g.nodes) for (const o of m.outputs) producer.set(o, m);
+  let v = n.inputs[0] ?? '';
+  for (let p = producer.get(v); p !== undefined && SHAPE_ONLY_OPS.has(p.op); p = producer.get(v)) v = p.inputs[0] ?? '';
+  const analog = (): CrossbarInput => ({ kind: 'analog' });
+  const direct = sites.get(v);
+  if (direct !== undefined) return (lambda) => ({ kind: 'spike', lambda: lambda(direct) });
+  const p = producer.get(v);
+  const src = sites.get(p?.inputs[0] ?? '');
+  if (p === undefined || src === undefined) return analog;
+  if (p.op === 'MaxPool') return (lambda) => ({ kind: 'spike', lambda: lambda(src) });
+  let k = NaN;
+  if (p.op === 'AveragePool' && !p.attrs.ceilMode && p.attrs.pads.every((q) => q === 0) && (p.attrs.autoPad ?? 'NOTSET') === 'NOTSET') {
+    k = p.attrs.kernelShape.reduce((a, b) => a * b, 1);
+  } else if (p.op === 'GlobalAveragePool') {
+    k = (g.values.get(p.inputs[0] ?? '')?.shape.slice(2) ?? []).reduce<number>((a, b) => a * (typeof b === 'number' ? b : NaN), 1);
+  }
+  if (!(Number.isInteger(k) && k > 0)) return analog;
+  return (lambda) => ({ kind: 'count', k, lambda: lambda(src) });
 }
 
 /** Copy sample s ([C, H, W]) into slot k, moved by (dx, dy) pixels with zero fill. */

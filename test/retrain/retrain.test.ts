@@ -22,6 +22,7 @@ import { runOrt } from '../frontend/onnx-helpers.js';
 import { compareTensors } from '../helpers/compare.js';
 import { cli } from '../helpers/cli.js';
 import { EXAMPLES } from '../helpers/paths.js';
+import { SENSE_META } from '../../src/backends/imc/sense-amp.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'snnc-retrain-'));
 const MLP = join(EXAMPLES, 'mlp.onnx');
@@ -52,6 +53,32 @@ describe('snnc retrain', () => {
     const [ref] = await runOrt(bytes, new Map([[out.inputs[0] ?? '', x]]));
     assert.ok(ours !== undefined && ref !== undefined);
     compareTensors(ours, ref, { rtol: 1e-4, atol: 1e-4 });
+  });
+
+  it('imc-adcless: trains through the sense amplifiers; compile and the IMC config take the trained references', async () => {
+    const tf = await initTf();
+    const g = await loadModel(MLP);
+    const geometry = { R: 128, cellBits: 1, weightBits: 8, inputBits: 8, inputMax: 1 };
+    const trainer = createTrainer(tf, trainableAnn(g), loadMnist('train', { limit: 256 }), { crossbar: { geometry } });
+    trainer.epoch(loadMnist('train', { limit: 256 }), 0);
+    const out = trainer.exportGraph({ 'snnc.retrain.target': 'imc-adcless' });
+    trainer.dispose();
+    const doc = JSON.parse(out.meta[SENSE_META] ?? '{}') as { rows: number; layers: { ref: number[]; level: number[] }[] };
+    assert.equal(doc.rows, 128);
+    assert.equal(doc.layers.length, 3); // the MLP's three Gemms
+    for (const l of doc.layers) assert.equal(l.ref.length, 8);
+    const r = await compileModel(out, { targets: ['imc-adcless'], modelFile: 'mlp', T: [8], n: 20, hwSamples: 20, method: 'clip', granularity: 'layer' });
+    const row = r.report.targets.find((t) => t.kind === 'imc');
+    assert.equal(row?.status, 'ok');
+    assert.match(row?.assumptions[0] ?? '', /references the model was retrained with.*retrained for imc-adcless/s);
+    const file = r.files.find((f) => f.path === 'imc-adcless/config.json');
+    assert.ok(file !== undefined);
+    const config = JSON.parse(Buffer.from(file.data).toString('utf8')) as { layers: { converter: { reference: string; ref: number[]; level: number[] } }[] };
+    config.layers.forEach((l, i) => {
+      assert.equal(l.converter.reference, 'trained');
+      assert.deepEqual(l.converter.ref, [...(doc.layers[i]?.ref ?? []), 0.5]);
+      assert.deepEqual(l.converter.level, [...(doc.layers[i]?.level ?? []), 1]);
+    });
   });
 
   it('compile of the written file reproduces the accuracy the loop measured for the round it chose', async () => {
@@ -199,7 +226,7 @@ describe('snnc retrain', () => {
     const out = join(dir, 'r.onnx');
     const cases: [string[], RegExp][] = [
       [['retrain', MLP, '-o', out], /SNNC_E_USAGE.*--target/s],
-      [['retrain', MLP, '--target', 'imc-adcless', '-o', out], /SNNC_E_RETRAIN.*sense amplifiers/s],
+      [['retrain', MLP, '--target', 'cpu-ann', '-o', out], /SNNC_E_RETRAIN.*no spiking hardware/s],
       [['retrain', MLP, '--target', 'fpga', '--budget', 'speed>=3', '-o', out], /SNNC_E_BUDGET.*unknown metric/s],
       [['retrain', MLP, '--target', 'fpga', '--budget', 'energy<=5', '-o', out], /SNNC_E_BUDGET/],
       [['retrain', MLP, '--target', 'fpga', '--kd', 'teacher=0', '-o', out], /SNNC_E_USAGE/],

@@ -10,6 +10,7 @@ import { stableJson } from '../common/json.js';
 import type { EmittedFile } from '../common/types.js';
 import { adcStep } from './functional.js';
 import type { MappedLayer, MappedNetwork, TilePlacement } from './mapping.js';
+import type { SenseAmpRefs } from './sense-amp.js';
 
 const CONFIG_PATH = 'imc/config.json';
 const MAPPING_PATH = 'imc/mapping.json';
@@ -39,7 +40,7 @@ function tileLevels(net: MappedNetwork, m: MappedLayer, t: TilePlacement, out: U
   }
 }
 
-function layerDoc(net: MappedNetwork, m: MappedLayer, i: number): Record<string, unknown> {
+function layerDoc(net: MappedNetwork, m: MappedLayer, i: number, trained?: SenseAmpRefs): Record<string, unknown> {
   const L = m.layer;
   const cfg = net.config;
   const input =
@@ -73,12 +74,16 @@ function layerDoc(net: MappedNetwork, m: MappedLayer, i: number): Record<string,
     converter:
       cfg.periphery === 'adc'
         ? { type: 'adc', bits: cfg.adcBits, step: adcStep(m, cfg.adcBits) }
-        : { type: 'sense-amp', reference: 'set by calibration or training (see docs/targets/imc.md)' },
+        : trained !== undefined
+          ? // Per slice (the last pair: the offset column's); what the periphery must be set to.
+            { type: 'sense-amp', reference: 'trained', ref: [...trained.ref], level: [...trained.level] }
+          : { type: 'sense-amp', reference: 'set by calibration or training (see docs/targets/imc.md)' },
     ...(L.conv !== undefined ? { conv: L.conv } : {}),
   };
 }
 
-export function configFiles(net: MappedNetwork): EmittedFile[] {
+/** `trained`: sense-amplifier references a retrained model carries, by layer (trainedRefs). */
+export function configFiles(net: MappedNetwork, trained?: ReadonlyMap<string, SenseAmpRefs>): EmittedFile[] {
   const cfg = net.config;
   const files: EmittedFile[] = [];
   const manifest: Record<string, unknown>[] = [];
@@ -149,7 +154,7 @@ export function configFiles(net: MappedNetwork): EmittedFile[] {
     },
     periphery: { type: cfg.periphery, bits: cfg.adcBits, columnsPerAdc: cfg.columnsPerAdc },
     chip: { arraysPerChip: cfg.arraysPerChip, gridCols: cfg.gridCols, chips: net.chips },
-    layers: net.layers.map((m, i) => layerDoc(net, m, i)),
+    layers: net.layers.map((m, i) => layerDoc(net, m, i, trained?.get(m.layer.name))),
     tiles,
     schedule: { order: 'layers one after another within a time step; all tiles of a layer in parallel', perStep: schedule },
   };

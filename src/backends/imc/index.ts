@@ -8,6 +8,7 @@ import type { MappingOf } from '../../costmodel/types.js';
 import type { Graph } from '../../ir/types.js';
 import type { BackendDiagnostic, EmitResult } from '../common/types.js';
 import { configFiles } from './config.js';
+import { trainedRefs } from './sense-amp.js';
 import { synapticLayers } from './layers.js';
 import { mapNetwork } from './mapping.js';
 import type { MappedNetwork } from './mapping.js';
@@ -68,7 +69,8 @@ function graphInputOf(graph: Graph, layer: string): string {
 
 export function emit(graph: Graph, target: ImcTarget, opts: ImcEmitOptions = {}): EmitResult<MappingOf<'imc'>> {
   const net = mapGraph(graph, target, opts);
-  return { files: configFiles(net), mapping: net.mapping, diagnostics: diagnosticsOf(graph, net) };
+  const trained = net.config.periphery === 'sense-amp' ? trainedRefs(graph.meta, net) : undefined;
+  return { files: configFiles(net, trained), mapping: net.mapping, diagnostics: diagnosticsOf(graph, net) };
 }
 
 export type { ImcOptions, ImcConfig, SignedMode, AnalogInputMode } from './options.js';
@@ -82,4 +84,5 @@ export type { DeviceEffects, Rng } from './devices.js';
 export { parseNoise } from './devices.js';
 export { simulateImc } from './simulate.js';
 export type { ImcSimOptions, ImcSimResult } from './simulate.js';
-export type { SenseReference } from './sense-amp.js';
+export type { SenseReference, SenseAmpRefs } from './sense-amp.js';
+export { trainedRefs } from './sense-amp.js';

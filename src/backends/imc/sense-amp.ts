@@ -11,9 +11,13 @@
 //   'half-max': ref = half the largest possible partial sum R·(2^c − 1)·x_max, level = that
 //     largest sum (a 1-bit rounding quantizer over the full range);
 //   a number u: ref = u (in cell-level units), level = 2u (1-bit rounding of step 2u).
-import type { MappedLayer } from './mapping.js';
+import type { MappedLayer, MappedNetwork } from './mapping.js';
 
-export type SenseReference = 'calibrated' | 'half-max' | number;
+/** How references are chosen: see above, or trained ones by mapped layer name (trainedRefs). */
+export type SenseReference = 'calibrated' | 'half-max' | number | { readonly trained: ReadonlyMap<string, SenseAmpRefs> };
+
+/** Graph metadata key of references trained by `snnc retrain --target imc-adcless` (src/retrain/train.ts writes it). */
+export const SENSE_META = 'snnc.imc.sense';
 
 export interface SenseAmpRefs {
   readonly ref: Float64Array;
@@ -83,4 +87,41 @@ export function fitRefs(h: readonly Float64Array[]): SenseAmpRefs {
     level[s] = bestLevel;
   });
   return { ref, level };
+}
+
+function numbers(v: unknown, n: number): number[] | undefined {
+  if (!Array.isArray(v) || v.length < n) return undefined;
+  const out = v.slice(0, n).map(Number);
+  return out.every((x) => Number.isFinite(x)) ? out : undefined;
+}
+
+/**
+ * The references a retrained model carries (graph metadata SENSE_META: the crossbar geometry it
+ * was trained for and, per synaptic layer in mapping order, ref and level per slice), when they
+ * fit this mapping — same rows per tile, bits per cell, weight bits and layer count; else
+ * undefined (the caller calibrates). The offset column's pair, unused by differential pairs,
+ * keeps ref ½ and level 1.
+ */
+export function trainedRefs(meta: Readonly<Record<string, string>>, net: MappedNetwork): Map<string, SenseAmpRefs> | undefined {
+  const text = meta[SENSE_META];
+  if (text === undefined) return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const d = doc as { rows?: unknown; cellBits?: unknown; weightBits?: unknown; layers?: unknown };
+  const cfg = net.config;
+  if (d.rows !== cfg.R || d.cellBits !== cfg.cellBits || d.weightBits !== cfg.weightBits || cfg.signed !== 'differential') return undefined;
+  if (!Array.isArray(d.layers) || d.layers.length !== net.layers.length) return undefined;
+  const out = new Map<string, SenseAmpRefs>();
+  for (let i = 0; i < net.layers.length; i++) {
+    const l = d.layers[i] as { ref?: unknown; level?: unknown } | null;
+    const ref = numbers(l?.ref, cfg.slices);
+    const level = numbers(l?.level, cfg.slices);
+    if (ref === undefined || level === undefined) return undefined;
+    out.set((net.layers[i] as MappedLayer).layer.name, { ref: Float64Array.from([...ref, 0.5]), level: Float64Array.from([...level, 1]) });
+  }
+  return out;
 }

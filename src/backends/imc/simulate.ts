@@ -132,7 +132,8 @@ export function simulateImc(g: Graph, net: MappedNetwork, data: SimData, opts: I
       throw usage(`sense-amplifier reference ${how} is not a positive number`, 'pass a reference in cell-level units, e.g. 2');
     senseRefs = {};
     let refs: Map<string, { ref: Float64Array; level: Float64Array }>;
-    if (how === 'calibrated') {
+    if (typeof how === 'object') refs = new Map(how.trained);
+    else if (how === 'calibrated') {
       const fit = calibrateSenseAmps(g, net, opts);
       refs = fit.refs;
       calibrationImages = fit.images;

@@ -1,0 +1,109 @@
+// The training forward of ADC-less crossbars (src/retrain/crossbar.ts) against the IMC
+// backend's own functional model (imcAffine): on inputs that are the same every step the
+// mean-field value has no variance, so it must equal the sense-amplifier read-out of the
+// mapped layer column for column — same tiles, digits, references and shift-and-add.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type * as TF from '@tensorflow/tfjs-core';
+import { imcAffine, mapGraph, newScratch, trainedRefs } from '../../src/backends/imc/index.js';
+import type { LayerProgram, MappedLayer } from '../../src/backends/imc/index.js';
+import { crossbarConv, crossbarDense } from '../../src/retrain/crossbar.js';
+import type { CrossbarGeometry, SenseAmps } from '../../src/retrain/crossbar.js';
+import { SENSE_META } from '../../src/backends/imc/sense-amp.js';
+import { initTf } from '../../src/retrain/tf.js';
+import { adcless, convOnly, denseOnly, lcg } from '../backends/imc-graphs.js';
+
+const REF = [1.5, 2.5, 0.5, 3.5, 1.5, 2.5, 4.5, 0.5, 0.5];
+const LEVEL = [1.25, 3, 2, 4.5, 1, 2.75, 5, 1, 1];
+const GEO: CrossbarGeometry = { R: 128, cellBits: 1, weightBits: 8, inputBits: 8, inputMax: 1 };
+
+function program(m: MappedLayer): LayerProgram {
+  return {
+    m,
+    R: 128,
+    cellBits: 1,
+    slices: 8,
+    weightBits: 8,
+    eff: [m.levels[0] as Uint8Array],
+    offEff: [],
+    converter: { kind: 'sense-amp', ref: Float64Array.from(REF), level: Float64Array.from(LEVEL) },
+    readSigma: 0,
+  };
+}
+
+function amps(tf: typeof TF): SenseAmps {
+  return { ref: tf.variable(tf.tensor1d(REF.slice(0, 8))), level: tf.variable(tf.tensor1d(LEVEL.slice(0, 8))) };
+}
+
+function close(got: number, want: number, what: string): void {
+  assert.ok(Math.abs(got - want) <= 1e-3 * Math.max(1, Math.abs(want)), `${what}: ${got} vs ${want}`);
+}
+
+test('crossbarDense on spikes equals the mapped layer read through sense amplifiers (two row tiles)', async () => {
+  const tf = await initTf();
+  const K = 200;
+  const O = 4;
+  const g = denseOnly(K, O);
+  const m = mapGraph(g, adcless()).layers[0] as MappedLayer;
+  assert.equal(m.mapping.rowTiles, 2);
+  const p = program(m);
+  const w = g.initializers.get('w')?.data as Float32Array; // [O, K]
+  const wKO = tf.transpose(tf.tensor2d(w, [O, K]));
+  const N = 3;
+  const x = lcg(N * K, 5, 0, 1).map((v) => (v < 0.3 ? 1 : 0));
+  const sense = amps(tf);
+  const y = crossbarDense(tf, tf.tensor2d(x, [N, K]), wKO, { kind: 'spike', lambda: tf.scalar(1) }, sense, GEO).dataSync();
+  const out = new Float64Array(O);
+  for (let b = 0; b < N; b++) {
+    imcAffine(p, 0, Float64Array.from(x.slice(b * K, (b + 1) * K)), out, newScratch(p));
+    for (let o = 0; o < O; o++) close((y[b * O + o] ?? NaN) / m.sW, out[o] as number, `sample ${b} output ${o}`);
+  }
+  // Not the ideal product: the sense amplifiers change it (else the test could not fail).
+  const ideal = x.slice(0, K).reduce<number>((a, v, k) => a + v * (w[k] ?? 0), 0);
+  assert.ok(Math.abs((y[0] ?? 0) - ideal) > 1e-2);
+});
+
+test('crossbarConv on 8-bit analog inputs equals the mapped layer bit plane by bit plane, rows in the mapping order', async () => {
+  const tf = await initTf();
+  const [cin, cout, k, H] = [8, 3, 5, 7];
+  const g = convOnly(cin, cout, k, H);
+  const m = mapGraph(g, adcless()).layers[0] as MappedLayer;
+  assert.equal(m.layer.rows, 200);
+  const p = program(m);
+  const w = g.initializers.get('w')?.data as Float32Array; // [O, C, kh, kw]
+  const hwio = tf.transpose(tf.tensor4d(w, [cout, cin, k, k]), [2, 3, 1, 0]);
+  const codes = lcg(H * H * cin, 9, 0, 256).map(Math.floor); // NHWC
+  const x = tf.div(tf.tensor4d(codes, [1, H, H, cin]), 255);
+  const conv = (a: TF.Tensor, b: TF.Tensor): TF.Tensor => tf.conv2d(a as TF.Tensor4D, b as TF.Tensor4D, 1, 'valid');
+  const y = crossbarConv(tf, x, hwio, conv, { kind: 'analog' }, amps(tf), GEO).dataSync();
+  const oh = H - k + 1;
+  const out = new Float64Array(cout);
+  const col = new Float64Array(m.layer.rows);
+  for (let py = 0; py < oh; py++) {
+    for (let px = 0; px < oh; px++) {
+      for (let c = 0; c < cin; c++)
+        for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) col[c * k * k + i * k + j] = codes[((py + i) * H + px + j) * cin + c] as number;
+      imcAffine(p, 0, col, out, newScratch(p));
+      for (let o = 0; o < cout; o++) close(((y[(py * oh + px) * cout + o] ?? NaN) * 255) / m.sW, out[o] as number, `position ${py},${px} output ${o}`);
+    }
+  }
+});
+
+test('trainedRefs: references in the metadata are used only when they fit the mapping', () => {
+  const g = denseOnly(200, 4);
+  const net = mapGraph(g, adcless());
+  const doc = { rows: 128, cellBits: 1, weightBits: 8, layers: [{ ref: REF.slice(0, 8), level: LEVEL.slice(0, 8) }] };
+  const refs = trainedRefs({ [SENSE_META]: JSON.stringify(doc) }, net)?.get('fc');
+  assert.deepEqual([...(refs?.ref ?? [])], [...REF.slice(0, 8), 0.5]);
+  assert.deepEqual([...(refs?.level ?? [])], [...LEVEL.slice(0, 8), 1]);
+  for (const bad of [
+    { ...doc, rows: 64 },
+    { ...doc, weightBits: 4 },
+    { ...doc, layers: [] },
+    { ...doc, layers: [{ ref: [1], level: [1] }] },
+  ]) {
+    assert.equal(trainedRefs({ [SENSE_META]: JSON.stringify(bad) }, net), undefined);
+  }
+  assert.equal(trainedRefs({ [SENSE_META]: '{' }, net), undefined);
+  assert.equal(trainedRefs({}, net), undefined);
+});
