@@ -37,7 +37,8 @@ export const retrainCommand: Command = {
   description: [
     'The hardware-aware retraining loop. Each round fine-tunes the ANN (TF.js) with the target in',
     'the forward pass — every ReLU becomes a trainable clip, quantized to L levels for few time',
-    'steps (QCFS), weights fake-quantized to the deployment bits, optionally distilled from the',
+    'steps (QCFS), weights fake-quantized to the deployment bits (for imc-adcless: every product',
+    "through the crossbars' 1-bit sense amplifiers, their references trained), optionally distilled from the",
     "original ANN — then converts, quantizes and runs it on the target's own simulation (Loihi",
     'bit-accurate, FPGA integer program, IMC functional) and costs it, as snnc compile does. One',
     'line per round; it stops when the budget holds, when two rounds bring nothing better, or',
@@ -49,6 +50,7 @@ export const retrainCommand: Command = {
   examples: [
     'snnc retrain examples/lenet.onnx --target fpga --T 4 -o lenet.t4.onnx',
     'snnc retrain examples/lenet.onnx --target fpga --weight-bits 3 --budget "accuracy>=98%" -o lenet.w3.onnx',
+    'snnc retrain examples/lenet.onnx --target imc-adcless --rounds 2 --epochs 1 --train-samples 2000 -o lenet.adcless.onnx',
     'snnc retrain examples/mlp.onnx --target loihi2 --T 8 --kd teacher=4,student=1 --json -o mlp.loihi.onnx',
   ],
   async run(argv, io) {
