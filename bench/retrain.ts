@@ -85,7 +85,14 @@ const SCENARIOS: readonly Scenario[] = [
     goal: 'ADC-less IMC ≥ 97.0 % (T = 32); HP-ADC and float SNN of the retrained model within 0.3 pp of before; ≤ 10 min',
   },
   { name: 'mlp-imc-adcless-T32', model: 'mlp', opts: ADCLESS_ROUNDS, alsoOn: ['imc-hpadc'], goal: 'ADC-less IMC ≥ 96 % (T = 32)' },
-  { name: 'resnet-tiny-imc-adcless-T32', model: 'resnet-tiny', opts: ADCLESS_ROUNDS, alsoOn: ['imc-hpadc'], goal: 'ADC-less IMC ≥ 95 % (T = 32)' },
+  {
+    name: 'resnet-tiny-imc-adcless-T32',
+    model: 'resnet-tiny',
+    // Its 28×28 stem on eight input bit planes makes a training image ~10× LeNet's here.
+    opts: { ...ADCLESS_ROUNDS, trainSamples: 600 },
+    alsoOn: ['imc-hpadc'],
+    goal: 'ADC-less IMC ≥ 95 % (T = 32)',
+  },
 ];
 
 /** The written model as `snnc compile` measures it, on every test image. */

@@ -226,26 +226,46 @@ function weightScale(tf: Tf, w: T, bits: number): number {
   return m > 0 ? m / (2 ** (bits - 1) - 1) : 1;
 }
 
-/** x [N, K] · w [K, O] as ADC-less crossbars compute it (ANN units, no bias). */
-export function crossbarDense(tf: Tf, x: T, w: T, input: CrossbarInput, sense: SenseAmps, geo: CrossbarGeometry): T {
-  const [K, O] = w.shape as [number, number];
+/**
+ * The crossbar product shared by dense and conv layers: `tile(D, D2, r0)` gives one row tile's
+ * mean and variance products of the input planes with the digits D (and D² off the tape);
+ * each goes through the sense amplifiers, and the tiles, planes and columns are summed.
+ */
+function crossbarProduct(
+  tf: Tf,
+  x: T,
+  w: T,
+  rows: number,
+  input: CrossbarInput,
+  sense: SenseAmps,
+  geo: CrossbarGeometry,
+  tile: (planes: { mean: T; variance: T | null }, D: T, D2: T, r0: number) => { mu: T; v: T },
+): T {
+  const O = w.shape[w.rank - 1] ?? 0;
   const sW = weightScale(tf, w, geo.weightBits);
   const D = digitsOf(tf, geo)(tf.div(w, sW));
   const D2 = constant(tf, tf.square(D));
   const planesIn = inputPlanes(tf, x, input, geo);
-  const { mean, planes, scale } = planesIn;
   const variance = planesIn.variance !== null ? constant(tf, planesIn.variance) : null;
   const cols = refColumns(tf, sense, O, geo);
   const sa = senseAmp(tf);
   const parts: T[] = [];
-  for (let r0 = 0; r0 < K; r0 += geo.R) {
-    const n = Math.min(geo.R, K - r0);
-    const mu = tf.matMul(tf.slice(mean, [0, r0], [-1, n]), tf.slice(D, [r0, 0], [n, -1]));
-    const v = variance !== null ? tf.matMul(tf.slice(variance, [0, r0], [-1, n]), tf.slice(D2, [r0, 0], [n, -1])) : tf.zerosLike(mu);
+  for (let r0 = 0; r0 < rows; r0 += geo.R) {
+    const { mu, v } = tile({ mean: planesIn.mean, variance }, D, D2, r0);
     parts.push(sa(mu, v, cols.ref, cols.level));
   }
   const E = parts.length === 1 ? (parts[0] as T) : tf.addN(parts);
-  return tf.mul(combine(tf, E, planes, O, geo), tf.mul(scale, sW));
+  return tf.mul(combine(tf, E, planesIn.planes, O, geo), tf.mul(planesIn.scale, sW));
+}
+
+/** x [N, K] · w [K, O] as ADC-less crossbars compute it (ANN units, no bias). */
+export function crossbarDense(tf: Tf, x: T, w: T, input: CrossbarInput, sense: SenseAmps, geo: CrossbarGeometry): T {
+  const K = w.shape[0] ?? 0;
+  return crossbarProduct(tf, x, w, K, input, sense, geo, ({ mean, variance }, D, D2, r0) => {
+    const n = Math.min(geo.R, K - r0);
+    const mu = tf.matMul(tf.slice(mean, [0, r0], [-1, n]), tf.slice(D, [r0, 0], [n, -1]));
+    return { mu, v: variance !== null ? tf.matMul(tf.slice(variance, [0, r0], [-1, n]), tf.slice(D2, [r0, 0], [n, -1])) : tf.zerosLike(mu) };
+  });
 }
 
 /**
@@ -254,18 +274,9 @@ export function crossbarDense(tf: Tf, x: T, w: T, input: CrossbarInput, sense: S
  * tile ⌊r/R⌋; each tile is a convolution with the other rows' digits masked out.
  */
 export function crossbarConv(tf: Tf, x: T, w: T, conv: (x: T, w: T) => T, input: CrossbarInput, sense: SenseAmps, geo: CrossbarGeometry): T {
-  const [kh, kw, cin, O] = w.shape as [number, number, number, number];
+  const [kh, kw, cin] = w.shape as [number, number, number, number];
   const rows = kh * kw * cin;
-  const sW = weightScale(tf, w, geo.weightBits);
-  const D = digitsOf(tf, geo)(tf.div(w, sW));
-  const D2 = constant(tf, tf.square(D));
-  const planesIn = inputPlanes(tf, x, input, geo);
-  const { mean, planes, scale } = planesIn;
-  const variance = planesIn.variance !== null ? constant(tf, planesIn.variance) : null;
-  const cols = refColumns(tf, sense, O, geo);
-  const sa = senseAmp(tf);
-  const parts: T[] = [];
-  for (let r0 = 0; r0 < rows; r0 += geo.R) {
+  return crossbarProduct(tf, x, w, rows, input, sense, geo, ({ mean, variance }, D, D2, r0) => {
     let Dt = D;
     let D2t = D2;
     if (rows > geo.R) {
@@ -281,9 +292,6 @@ export function crossbarConv(tf: Tf, x: T, w: T, conv: (x: T, w: T) => T, input:
       D2t = tf.mul(D2, m);
     }
     const mu = conv(mean, Dt);
-    const v = variance !== null ? conv(variance, D2t) : tf.zerosLike(mu);
-    parts.push(sa(mu, v, cols.ref, cols.level));
-  }
-  const E = parts.length === 1 ? (parts[0] as T) : tf.addN(parts);
-  return tf.mul(combine(tf, E, planes, O, geo), tf.mul(scale, sW));
+    return { mu, v: variance !== null ? conv(variance, D2t) : tf.zerosLike(mu) };
+  });
 }
