@@ -43,8 +43,11 @@ export interface ForwardHooks {
    * A replacement for a synaptic product (no bias, no Gemm alpha): x [N, K] · w [K, O], or a
    * convolution of the padded NHWC x with the HWIO kernel w through `conv` (no groups).
    */
-  readonly product?: (n: Node, x: T, w: T, conv?: (x: T, w: T) => T) => T | undefined;
+  readonly product?: (n: Node, x: T, w: T, conv?: Conv) => T | undefined;
 }
+
+/** A convolution of x with w; `dataInput`: x is data (no gradient wanted), which spares its transposed convolution. */
+export type Conv = (x: T, w: T, dataInput?: boolean) => T;
 
 /**
  * conv2d (NHWC, valid, dilation 1) with a gradient every backend can compute: the wasm
@@ -53,7 +56,7 @@ export interface ForwardHooks {
  * batch as channels) with dy as the kernel, dilated by the stride:
  *   dW[i,j,c,o] = Σ_b,h,w x[b, s·h+i, s·w+j, c] · dy[b,h,w,o].
  */
-function trainableConv(tf: Tf, stride: [number, number]): (x: T, w: T) => T {
+function trainableConv(tf: Tf, stride: [number, number], dataInput = false): (x: T, w: T) => T {
   return tf.customGrad(((x: TF.Tensor4D, w: TF.Tensor4D, save: TF.GradSaveFunc) => {
     save([x, w]);
     return {
@@ -61,7 +64,7 @@ function trainableConv(tf: Tf, stride: [number, number]): (x: T, w: T) => T {
       gradFunc: (dyIn: T | T[], saved: T[]) => {
         const dy = dyIn as TF.Tensor4D;
         const [xs, ws] = saved as [TF.Tensor4D, TF.Tensor4D];
-        const dx = tf.conv2dTranspose(dy, ws, xs.shape, stride, 'valid');
+        const dx = dataInput ? tf.zerosLike(xs) : tf.conv2dTranspose(dy, ws, xs.shape, stride, 'valid');
         const [kh, kw] = ws.shape;
         let dw = tf.transpose(
           tf.conv2d(tf.transpose(xs, [3, 1, 2, 0]), tf.transpose(dy, [1, 2, 0, 3]), 1, 'valid', 'NHWC', stride),
@@ -175,8 +178,10 @@ export function forwardTf(tf: Tf, g: Graph, x: T, hooks: ForwardHooks = {}): For
         const wName = n.inputs[1] ?? '';
         if (a.group === 1) {
           const hwio = tf.transpose(tf.reshape(tensorOf(wName, w), [O, Ig, kh, kw]), [2, 3, 1, 0]) as TF.Tensor4D;
-          const conv = (xs: T, ws: T): T =>
-            dil[0] === 1 && dil[1] === 1 ? trainableConv(tf, strides)(xs, ws) : tf.conv2d(xs as TF.Tensor4D, ws as TF.Tensor4D, strides, 'valid', 'NHWC', dil);
+          const conv: Conv = (xs, ws, dataInput) =>
+            dil[0] === 1 && dil[1] === 1
+              ? trainableConv(tf, strides, dataInput)(xs, ws)
+              : tf.conv2d(xs as TF.Tensor4D, ws as TF.Tensor4D, strides, 'valid', 'NHWC', dil);
           y = hooks.product?.(n, padded, hwio, conv) ?? conv(padded, hwio);
         } else if (a.group === C && Ig === 1) {
           const mult = O / C;

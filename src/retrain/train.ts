@@ -16,6 +16,7 @@ import { ANN_PASSES, runPipeline } from '../passes/pipeline.js';
 import type { Dataset } from '../data/dataset.js';
 import { splitmix32 } from '../sim/snn/rng.js';
 import { floats, forwardTf } from './forward.js';
+import type { Conv } from './forward.js';
 import { clipAt, fakeQuant, qcfs, resetToZeroRate, steRound } from './quantizers.js';
 import { crossbarConv, crossbarDense, slicesOf } from './crossbar.js';
 import type { CrossbarGeometry, CrossbarInput, SenseAmps } from './crossbar.js';
@@ -235,7 +236,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
       params,
       ...(xbar !== undefined
         ? {
-            product: (n: Node, xs: T, w: T, conv?: (a: T, b: T) => T): T | undefined => {
+            product: (n: Node, xs: T, w: T, conv?: Conv): T | undefined => {
               const sense = senses.get(n.name);
               if (sense === undefined) return undefined;
               const input = sense.input(lambdaOf);
