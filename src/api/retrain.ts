@@ -54,13 +54,13 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
       hint: 'retrain for loihi1, loihi2, imc-hpadc, imc-adcless, fpga, or a target kind registered with a backend',
     });
   }
-  const senseAmps = tg?.kind === 'imc' && (tg as ImcTarget).adc.type === 'sense-amp' ? (tg as ImcTarget) : undefined;
+  const senseAmps = tg.kind === 'imc' && (tg as ImcTarget).adc.type === 'sense-amp' ? (tg as ImcTarget) : undefined;
   const conversion = record.conversion;
   return retrainLoop(
     g,
     opts,
     {
-      kind: tg?.kind ?? '',
+      kind: tg.kind,
       resetToZero: conversion?.reset === 'zero',
       ...(senseAmps !== undefined ? { crossbar: () => Promise.resolve(senseStart(g, opts, senseAmps, weightBits)) } : {}),
     },

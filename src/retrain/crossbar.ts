@@ -266,7 +266,7 @@ export function crossbarDense(tf: Tf, x: T, w: T, input: CrossbarInput, sense: S
   return crossbarProduct(tf, x, w, K, input, sense, geo, ({ mean, variance }, D, D2, r0) => {
     const n = Math.min(geo.R, K - r0);
     const mu = tf.matMul(tf.slice(mean, [0, r0], [-1, n]), tf.slice(D, [r0, 0], [n, -1]));
-    return { mu, v: variance !== null ? tf.matMul(tf.slice(variance, [0, r0], [-1, n]), tf.slice(D2, [r0, 0], [n, -1])) : tf.zerosLike(mu) };
+    return { mu, v: variance !== null ? tf.matMul(tf.slice(variance, [0, r0], [-1, n]), tf.slice(D2, [r0, 0], [n, -1])) : tf.scalar(0) };
   });
 }
 
@@ -296,6 +296,6 @@ export function crossbarConv(tf: Tf, x: T, w: T, conv: Conv, input: CrossbarInpu
     // The analog input's planes are data: no gradient to them (their transposed convolution
     // was a third of a LeNet training step).
     const mu = conv(mean, Dt, input.kind === 'analog');
-    return { mu, v: variance !== null ? conv(variance, D2t, true) : tf.zerosLike(mu) };
+    return { mu, v: variance !== null ? conv(variance, D2t, true) : tf.scalar(0) };
   });
 }

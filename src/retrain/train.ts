@@ -20,7 +20,7 @@ import type { Conv } from './forward.js';
 import { clipAt, fakeQuant, qcfs, resetToZeroRate, steRound } from './quantizers.js';
 import { crossbarConv, crossbarDense, slicesOf } from './crossbar.js';
 import type { CrossbarGeometry, CrossbarInput, SenseAmps } from './crossbar.js';
-import { SHAPE_ONLY_OPS } from '../ir/types.js';
+import { isSynaptic, rowInput } from '../backends/imc/layers.js';
 import { SENSE_META } from '../backends/imc/sense-amp.js';
 
 type Tf = typeof TF;
@@ -194,13 +194,15 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   const senses = new Map<string, { amps: SenseAmps; input: (lambda: (s: Site) => T) => CrossbarInput }>();
   if (xbar !== undefined) {
     const S = slicesOf(xbar.geometry);
-    synapticNodes(graph).forEach((n, i) => {
-      const init = xbar.init?.[i];
-      const ref = Array.from({ length: S }, (_, s) => Math.max(0.5, init?.ref[s] ?? 1.5));
-      const level = Array.from({ length: S }, (_, s) => Math.max(0, init?.level[s] ?? 3));
-      const amps = { ref: tf.variable(tf.tensor1d(ref), true, `ref_${n.name}`), level: tf.variable(tf.tensor1d(level), true, `level_${n.name}`) };
-      senses.set(n.name, { amps, input: crossbarInputOf(graph, n, byValue) });
-    });
+    graph.nodes
+      .filter((n) => isSynaptic(graph, n))
+      .forEach((n, i) => {
+        const init = xbar.init?.[i];
+        const ref = Array.from({ length: S }, (_, s) => Math.max(0.5, init?.ref[s] ?? 1.5));
+        const level = Array.from({ length: S }, (_, s) => Math.max(0, init?.level[s] ?? 3));
+        const amps = { ref: tf.variable(tf.tensor1d(ref), true, `ref_${n.name}`), level: tf.variable(tf.tensor1d(level), true, `level_${n.name}`) };
+        senses.set(n.name, { amps, input: crossbarInputOf(graph, n, byValue) });
+      });
   }
   const senseVars = (): TF.Variable[] => [...senses.values()].flatMap((x) => [x.amps.ref, x.amps.level]);
   const round = steRound(tf);
@@ -422,36 +424,29 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   };
 }
 
-/** The synaptic layers the IMC mapping puts on crossbars, in its order (src/backends/imc/layers.ts). */
-function synapticNodes(g: Graph): Node[] {
-  return g.nodes.filter((n) => n.op === 'Conv' || ((n.op === 'Gemm' || n.op === 'MatMul') && g.initializers.has(n.inputs[1] ?? '')));
-}
-
 /**
- * What drives a synaptic layer's rows on the crossbars, as src/backends/imc/layers.ts decides
- * it on the converted graph: a neuron's spikes (through order-keeping ops or a max pool), an
- * unpadded average pool of spikes (a count), or anything else (analog).
+ * What drives a synaptic layer's rows on the crossbars: the IMC backend's own rule (rowInput)
+ * asked on the ANN, where a neuron's output — or a max pool of it, a spike max pool after
+ * conversion — carries spikes, with the clip of that neuron as their value.
  */
 function crossbarInputOf(g: Graph, n: Node, sites: ReadonlyMap<string, Site>): (lambda: (s: Site) => T) => CrossbarInput {
   const producer = new Map<string, Node>();
   for (const m of g.nodes) for (const o of m.outputs) producer.set(o, m);
-  let v = n.inputs[0] ?? '';
-  for (let p = producer.get(v); p !== undefined && SHAPE_ONLY_OPS.has(p.op); p = producer.get(v)) v = p.inputs[0] ?? '';
-  const analog = (): CrossbarInput => ({ kind: 'analog' });
-  const direct = sites.get(v);
-  if (direct !== undefined) return (lambda) => ({ kind: 'spike', lambda: lambda(direct) });
-  const p = producer.get(v);
-  const src = sites.get(p?.inputs[0] ?? '');
-  if (p === undefined || src === undefined) return analog;
-  if (p.op === 'MaxPool') return (lambda) => ({ kind: 'spike', lambda: lambda(src) });
-  let k = NaN;
-  if (p.op === 'AveragePool' && !p.attrs.ceilMode && p.attrs.pads.every((q) => q === 0) && (p.attrs.autoPad ?? 'NOTSET') === 'NOTSET') {
-    k = p.attrs.kernelShape.reduce((a, b) => a * b, 1);
-  } else if (p.op === 'GlobalAveragePool') {
-    k = (g.values.get(p.inputs[0] ?? '')?.shape.slice(2) ?? []).reduce<number>((a, b) => a * (typeof b === 'number' ? b : NaN), 1);
-  }
-  if (!(Number.isInteger(k) && k > 0)) return analog;
-  return (lambda) => ({ kind: 'count', k, lambda: lambda(src) });
+  const siteOf = (v: string): Site | undefined => {
+    const p = producer.get(v);
+    return sites.get(v) ?? (p?.op === 'MaxPool' ? sites.get(p.inputs[0] ?? '') : undefined);
+  };
+  const { kind, source } = rowInput(
+    g,
+    (v) => producer.get(v),
+    (v) => siteOf(v) !== undefined,
+    n.inputs[0] ?? '',
+  );
+  const site = siteOf(source ?? '');
+  if (kind.kind === 'analog' || site === undefined) return () => ({ kind: 'analog' });
+  if (kind.kind === 'spike') return (lambda) => ({ kind: 'spike', lambda: lambda(site) });
+  const k = kind.k;
+  return (lambda) => ({ kind: 'count', k, lambda: lambda(site) });
 }
 
 /** Copy sample s ([C, H, W]) into slot k, moved by (dx, dy) pixels with zero fill. */

@@ -69,31 +69,52 @@ function floats(t: Tensor): Float64Array {
   return Float64Array.from(t.data as Float32Array | Float64Array);
 }
 
-function inputKind(plan: SimPlan, g: Graph, x: string): InputKind {
-  if (plan.binary.has(x)) return { kind: 'spike' };
+/**
+ * What drives the rows of a layer that reads value x, given which values carry spikes
+ * (`binary`) and who produces each value: spikes (through order-keeping ops), an average pool of
+ * spikes without excluded padding (a count of k), or anything else. `source`: the spike value
+ * itself, or the one the pool averages. Shared with the retraining forward (src/retrain), which
+ * asks it on the ANN so its crossbars read what these do.
+ */
+export function rowInput(
+  g: Graph,
+  producer: (v: string) => Node | undefined,
+  binary: (v: string) => boolean,
+  x: string,
+): { readonly kind: InputKind; readonly source?: string } {
   let v = x;
-  for (;;) {
-    const p = plan.producer.get(v);
-    if (p === undefined) return { kind: 'analog' };
-    if (SHAPE_ONLY_OPS.has(p.op)) {
-      v = p.inputs[0] ?? '';
-      continue;
-    }
-    const src = p.inputs[0] ?? '';
-    if (!plan.binary.has(src)) return { kind: 'analog' };
-    if (p.op === 'GlobalAveragePool') {
-      const d = g.values.get(src)?.shape.slice(2) ?? [];
-      const k = d.reduce<number>((a, b) => a * (typeof b === 'number' ? b : NaN), 1);
-      return Number.isInteger(k) && k > 0 ? { kind: 'count', k } : { kind: 'analog' };
-    }
-    if (p.op === 'AveragePool') {
-      const a = p.attrs;
-      const padded = a.autoPad === 'SAME_UPPER' || a.autoPad === 'SAME_LOWER' || a.pads.some((q) => q !== 0) || a.ceilMode;
-      if (padded && !a.countIncludePad) return { kind: 'analog' };
-      return { kind: 'count', k: a.kernelShape.reduce((m, q) => m * q, 1) };
-    }
-    return { kind: 'analog' };
+  for (let p = producer(v); p !== undefined && SHAPE_ONLY_OPS.has(p.op); p = producer(v)) v = p.inputs[0] ?? '';
+  if (binary(v)) return { kind: { kind: 'spike' }, source: v };
+  const analog = { kind: { kind: 'analog' } } as const;
+  const p = producer(v);
+  const src = p?.inputs[0] ?? '';
+  if (p === undefined || !binary(src)) return analog;
+  if (p.op === 'GlobalAveragePool') {
+    const d = g.values.get(src)?.shape.slice(2) ?? [];
+    const k = d.reduce<number>((a, b) => a * (typeof b === 'number' ? b : NaN), 1);
+    return Number.isInteger(k) && k > 0 ? { kind: { kind: 'count', k }, source: src } : analog;
   }
+  if (p.op === 'AveragePool') {
+    const a = p.attrs;
+    const padded = a.autoPad === 'SAME_UPPER' || a.autoPad === 'SAME_LOWER' || a.pads.some((q) => q !== 0) || a.ceilMode;
+    if (padded && !a.countIncludePad) return analog;
+    return { kind: { kind: 'count', k: a.kernelShape.reduce((m, q) => m * q, 1) }, source: src };
+  }
+  return analog;
+}
+
+function inputKind(plan: SimPlan, g: Graph, x: string): InputKind {
+  return rowInput(
+    g,
+    (v) => plan.producer.get(v),
+    (v) => plan.binary.has(v),
+    x,
+  ).kind;
+}
+
+/** Whether a node is a synaptic layer the mapping puts on crossbars: every Conv, and Gemm/MatMul with constant weights. */
+export function isSynaptic(g: Graph, n: Node): boolean {
+  return n.op === 'Conv' || ((n.op === 'Gemm' || n.op === 'MatMul') && g.initializers.has(n.inputs[1] ?? ''));
 }
 
 function constWeight(g: Graph, node: Node, name: string, what: string): Tensor {
@@ -202,8 +223,8 @@ export function synapticLayers(g: Graph): SynapticLayer[] {
   const plan = planGraph(g);
   const out: SynapticLayer[] = [];
   for (const node of g.nodes) {
-    if (node.op === 'Conv') out.push(convLayer(g, plan, node));
-    else if ((node.op === 'Gemm' || node.op === 'MatMul') && g.initializers.has(node.inputs[1] ?? '')) out.push(denseLayer(g, plan, node));
+    if (!isSynaptic(g, node)) continue;
+    out.push(node.op === 'Conv' ? convLayer(g, plan, node) : denseLayer(g, plan, node as Extract<Node, { op: 'Gemm' | 'MatMul' }>));
   }
   if (out.length === 0) {
     throw fail({
