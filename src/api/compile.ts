@@ -1,14 +1,18 @@
 // `snnc compile`: the main job. import → clean-up → calibrate/convert → simulate (accuracy
 // and activity) → backend (files + mapping) → cost model → reports, for one or all targets.
 // Every artifact goes into one folder written atomically by the caller.
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { fail, isSnncError } from '../errors.js';
 import type { DiagnosticCode } from '../errors.js';
 import { exportOnnx } from '../frontend/onnx/write.js';
-import { programOf } from '../passes/quantize.js';
-import type { IntProgram } from '../sim/int/program.js';
 import { backendFor } from '../backends/registry.js';
 import type { BackendRecord, BackendTarget } from '../backends/registry.js';
+import { BUNDLED_KINDS } from '../costmodel/target.js';
+import { TargetPool } from './target-pool.js';
+import { isUnavailable, runTarget } from './target-run.js';
+import type { TargetOutcome, TargetRequest } from './target-run.js';
 import { firstOf, fitToModel, loadDatasetSpec, loadMnistOr } from '../data/spec.js';
 import { annCost } from '../costmodel/index.js';
 import { bundledTargetNames, loadAnyTarget, loadTarget } from '../costmodel/target.js';
@@ -44,11 +48,36 @@ export interface CompileOptions extends SimulateModelOptions {
   readonly modelFile: string;
   /** Samples for target-specific functional simulations (IMC partial sums); default 100. */
   readonly hwSamples?: number;
+  /**
+   * Takes each output file as soon as it is made (e.g. `openDirAtomic(dir).add`), instead of
+   * collecting them in the result: a CIFAR ResNet-18's files are 430 MB, which the compile then
+   * need not hold until the end.
+   */
+  readonly sink?: (file: OutputFile) => void;
+  /** Threads for the targets' hardware simulations (default 2 where there are two cores; 1: this thread only). */
+  readonly threads?: number;
 }
 
 export interface CompileResult {
   readonly report: CompileReport;
+  /** Every output file — none when `sink` took them. */
   readonly files: readonly OutputFile[];
+  /** Every output file's path, in the order they were made. */
+  readonly paths: readonly string[];
+}
+
+/** Where a compile's files go: the caller's sink, or a list returned with the result. */
+class FileOut {
+  readonly files: OutputFile[] = [];
+  readonly paths: string[] = [];
+  constructor(private readonly sink: ((f: OutputFile) => void) | undefined) {}
+  push(...fs: OutputFile[]): void {
+    for (const f of fs) {
+      this.paths.push(f.path);
+      if (this.sink !== undefined) this.sink(f);
+      else this.files.push(f);
+    }
+  }
 }
 
 /**
@@ -110,6 +139,17 @@ function conversionNote(
   };
 }
 
+/**
+ * Golden vectors (the FPGA testbench's) are the first 4 test images, fewer for large networks:
+ * each costs the integer simulation a sample of MACs × T operations here, and the C-simulation
+ * of the emitted code as much again — a CIFAR ResNet-18 at T = 16 (9 G) gets one.
+ */
+const GOLDEN_OPS = 2 ** 32;
+
+export function goldenCount(macsPerSample: number, T: number): number {
+  return Math.max(1, Math.min(4, Math.floor(GOLDEN_OPS / Math.max(1, macsPerSample * T))));
+}
+
 /** The first n test samples (testbench golden vectors). */
 function firstSamples(snn: Graph, opts: CompileOptions, n: number): SimData {
   const d = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', n));
@@ -129,7 +169,7 @@ interface TargetContext {
   readonly snnAccuracy: number;
   readonly baseline: CompileReport['baseline'];
   readonly ann: { readonly mapping: ReturnType<typeof annMapping>; readonly accuracy: number };
-  readonly files: OutputFile[];
+  readonly files: FileOut;
   readonly diagnostics: Diagnostics;
   /** The network this kind runs (its own conversion when it needs other neuron semantics) and its activity. */
   readonly graphFor: (kind: string, conversion: BackendRecord['conversion']) => { graph: Graph; activity: Activity };
@@ -139,9 +179,23 @@ interface TargetContext {
 
 type Diagnostics = { severity: 'info' | 'warning'; code: string; message: string; node?: string }[];
 
-/** One target's row: emitted files, cost, and accuracy from its hardware simulation when it has one. */
-async function compileTarget(t: Target | CustomTarget, ctx: TargetContext): Promise<TargetResult> {
-  const { T, snnAccuracy, baseline, files, diagnostics } = ctx;
+/** A target whose network is ready: what running and costing it need. */
+interface ReadyTarget {
+  readonly t: Target | CustomTarget;
+  readonly backend: BackendRecord;
+  readonly tg: Graph;
+  readonly activity: Activity;
+}
+
+/** A graph the backend can't express is a result for that target, not a failed compile. */
+function unavailableOn(e: unknown, t: Target | CustomTarget): TargetResult {
+  if (!isUnavailable(e) || !isSnncError(e)) throw e;
+  return UNAVAILABLE(t.name, t.kind, `${e.message}${e.hint !== undefined ? ` (${e.hint})` : ''}`);
+}
+
+/** One target's network (its own conversion when its hardware needs other neuron semantics), or its finished row. */
+function prepareTarget(t: Target | CustomTarget, ctx: TargetContext): ReadyTarget | TargetResult {
+  const { baseline } = ctx;
   if (t.kind === 'ann') {
     const ann = ctx.ann.mapping;
     return targetResultFromCost(annCost(t as AnnTarget, ann, annActivity(ann)), 'ann', ctx.ann.accuracy, 1, baseline);
@@ -155,34 +209,96 @@ async function compileTarget(t: Target | CustomTarget, ctx: TargetContext): Prom
     const { graph: tg, activity: ta0 } = ctx.graphFor(t.kind, backend.conversion);
     // Hardware that runs more steps per sample than it is shown (Loihi's synaptic delays) is
     // costed for all of them.
-    const ta = backend.stepsPerSample !== undefined ? stretchSteps(ta0, backend.stepsPerSample(tg, ta0.T)) : ta0;
-    let program: IntProgram | undefined;
-    const programOnce = (): IntProgram => (program ??= programOf(tg));
-    const r = await backend.emit(tg, t as BackendTarget, { T, program: programOnce, golden: ctx.golden(tg) });
-    files.push(
-      ...r.files.map((f) => ({ path: f.path.startsWith(`${t.kind}/`) ? f.path.replace(`${t.kind}/`, `${t.name}/`) : `${t.name}/${f.path}`, data: f.data })),
-    );
-    for (const d of r.diagnostics) {
-      diagnostics.push({ severity: d.severity, code: d.code, message: `${t.name}: ${d.message}`, ...(d.node !== undefined ? { node: d.node } : {}) });
-    }
-    const cost = backend.cost(t as BackendTarget, r.mapping, ta);
-    if (!Number.isFinite(cost.energyJ) || !Number.isFinite(cost.latencyS) || cost.energyJ < 0 || cost.latencyS < 0) {
-      // The cost model is arithmetic on the target's constants: a non-finite result means
-      // constants whose products overflow, which is the target file's problem.
-      throw fail({
-        code: 'SNNC_E_TARGET',
-        message: `target '${t.name}': the cost model gives energy ${cost.energyJ} J and latency ${cost.latencyS} s for this network; some of the target's constants are so large that their products overflow`,
-        hint: 'check the target file against docs/targets.md (values in SI units, within physical ranges)',
-      });
-    }
-    const acc = backend.simulate?.(tg, t as BackendTarget, { T, program: programOnce, ...ctx.hardware() });
-    const res = targetResultFromCost(cost, t.kind, acc?.accuracy ?? snnAccuracy, T, baseline);
-    const note = acc?.note ?? `accuracy is the float SNN simulation at T=${T}; the target's fixed-point behaviour is not simulated here`;
-    return { ...res, assumptions: [note, ...res.assumptions] };
+    const activity = backend.stepsPerSample !== undefined ? stretchSteps(ta0, backend.stepsPerSample(tg, ta0.T)) : ta0;
+    return { t, backend, tg, activity };
   } catch (e) {
-    // A graph the backend can't express is a result for that target, not a failed compile.
-    if (!isSnncError(e) || (e.code !== 'SNNC_E_BACKEND' && e.code !== 'SNNC_E_QUANTIZE')) throw e;
-    return UNAVAILABLE(t.name, t.kind, `${e.message}${e.hint !== undefined ? ` (${e.hint})` : ''}`);
+    return unavailableOn(e, t);
+  }
+}
+
+/** A target's files, under its name's folder, into the output (as soon as its job is done). */
+function outputFiles(t: Target | CustomTarget, o: TargetOutcome, files: FileOut): void {
+  if (!o.ok) return;
+  files.push(
+    ...o.emitted.files.map((f) => ({
+      path: f.path.startsWith(`${t.kind}/`) ? f.path.replace(`${t.kind}/`, `${t.name}/`) : `${t.name}/${f.path}`,
+      data: f.data,
+    })),
+  );
+}
+
+/** A target's row from its outcome: cost, and accuracy from its hardware simulation when it has one. */
+function finishTarget(r: ReadyTarget, o: TargetOutcome, ctx: TargetContext): TargetResult {
+  const { t, backend } = r;
+  if (!o.ok) return unavailableOn(o.error, t);
+  for (const d of o.emitted.diagnostics) {
+    ctx.diagnostics.push({ severity: d.severity, code: d.code, message: `${t.name}: ${d.message}`, ...(d.node !== undefined ? { node: d.node } : {}) });
+  }
+  const cost = backend.cost(t as BackendTarget, o.emitted.mapping, r.activity);
+  if (!Number.isFinite(cost.energyJ) || !Number.isFinite(cost.latencyS) || cost.energyJ < 0 || cost.latencyS < 0) {
+    // The cost model is arithmetic on the target's constants: a non-finite result means
+    // constants whose products overflow, which is the target file's problem.
+    throw fail({
+      code: 'SNNC_E_TARGET',
+      message: `target '${t.name}': the cost model gives energy ${cost.energyJ} J and latency ${cost.latencyS} s for this network; some of the target's constants are so large that their products overflow`,
+      hint: 'check the target file against docs/targets.md (values in SI units, within physical ranges)',
+    });
+  }
+  const acc = o.accuracy;
+  const res = targetResultFromCost(cost, t.kind, acc?.accuracy ?? ctx.snnAccuracy, ctx.T, ctx.baseline);
+  const note = acc?.note ?? `accuracy is the float SNN simulation at T=${ctx.T}; the target's fixed-point behaviour is not simulated here`;
+  return { ...res, assumptions: [note, ...res.assumptions] };
+}
+
+/**
+ * Every target's row. Each ready target's files and hardware simulation are one job; on two
+ * threads the jobs run side by side, largest first (target-pool.ts). Files are written as
+ * jobs finish; diagnostics and rows keep the targets' order.
+ */
+async function compileTargets(targets: readonly (Target | CustomTarget)[], ctx: TargetContext, threads: number): Promise<TargetResult[]> {
+  const ready = targets.map((t) => prepareTarget(t, ctx));
+  const isReady = (r: ReadyTarget | TargetResult): r is ReadyTarget => 'backend' in r;
+  const jobs = ready.filter(isReady);
+  const pool = new TargetPool(threads >= 2 && isMainThread && jobs.length >= 2 && jobs.some((r) => BUNDLED_KINDS.has(r.t.kind)));
+  try {
+    const outcomes = new Map<ReadyTarget, TargetOutcome>();
+    let failed: { readonly error: unknown } | undefined;
+    for (const r of jobs) {
+      const hw = r.backend.simulate !== undefined ? ctx.hardware() : undefined;
+      const request: TargetRequest = {
+        kind: r.t.kind,
+        target: r.t as BackendTarget,
+        T: ctx.T,
+        golden: ctx.golden(r.tg),
+        ...(hw !== undefined ? { hardware: hw } : {}),
+      };
+      const samples = hw?.data.y.length ?? 0;
+      const work = hw === undefined ? 0 : (r.backend.simulateWork?.(request.target, samples, hw.calibration.y.length) ?? samples);
+      void pool
+        .submit(r.tg, BUNDLED_KINDS.has(r.t.kind) ? request : undefined, work, () => runTarget(r.backend, r.tg, request))
+        .then((o) => {
+          // The files go out now and are not kept (a CIFAR net's are hundreds of MB).
+          outcomes.set(r, o.ok ? { ...o, emitted: { ...o.emitted, files: [] } } : o);
+          try {
+            outputFiles(r.t, o, ctx.files);
+          } catch (error) {
+            failed ??= { error }; // the output could not be written: the compile fails below
+          }
+        });
+    }
+    await pool.drain();
+    // (The last job's continuation is a microtask of its settling, which drain awaited.)
+    await new Promise((res) => setImmediate(res));
+    if (failed !== undefined) throw failed.error;
+    const results: TargetResult[] = [];
+    for (const r of ready) {
+      const o = isReady(r) ? outcomes.get(r) : undefined;
+      if (isReady(r) && o === undefined) throw new Error(`target '${r.t.name}' did not finish`);
+      results.push(isReady(r) ? finishTarget(r, o as TargetOutcome, ctx) : r);
+    }
+    return results;
+  } finally {
+    pool.close();
   }
 }
 
@@ -245,7 +361,8 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
   const baseCost = annCost(baselineTarget, ann, annActivity(ann));
   const baseline = baselineFromCost(baseCost);
 
-  const files: OutputFile[] = [{ path: 'model.snn.onnx', data: exportOnnx(snn) }];
+  const files = new FileOut(opts.sink);
+  files.push({ path: 'model.snn.onnx', data: exportOnnx(snn) });
   const diagnostics: Diagnostics = [];
   for (const d of sim.diagnostics) {
     if (d.severity === 'info' || d.severity === 'warning') {
@@ -281,10 +398,10 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
     graphFor,
     ann: { mapping: ann, accuracy: annAcc },
     hardware: () => (hw ??= hardwareData(snn, opts)),
-    golden: (tg) => (golden ??= firstSamples(tg, opts, 4)),
+    golden: (tg) => (golden ??= firstSamples(tg, opts, goldenCount(graphStats(g).macs, T))),
   };
-  const results: TargetResult[] = [];
-  for (const t of targets) results.push(await compileTarget(t, ctx));
+  const threads = opts.threads ?? (availableParallelism() >= 2 ? 2 : 1);
+  const results = await compileTargets(targets, ctx, threads);
 
   const ratio = adcLessRatio(results);
   if (ratio !== undefined) diagnostics.push(ratio);
@@ -293,5 +410,5 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
   const json = renderJson(report);
   validateReport(JSON.parse(json));
   files.push({ path: 'report.json', data: json }, { path: 'report.md', data: renderMarkdown(report) }, { path: 'report.html', data: renderHtml(report) });
-  return { report, files };
+  return { report, files: files.files, paths: files.paths };
 }

@@ -16,7 +16,7 @@ import { BUNDLED_KINDS, registerTargetKind } from '../costmodel/target.js';
 import type { BackendDiagnostic, EmittedFile } from './common/types.js';
 import { checkStructure as checkLoihiStructure, emit as emitLoihi, mapping as mapLoihi } from './loihi/index.js';
 import { LOIHI_INT_SETTINGS, loihiLatency, loihiQuantizeOptions, simulateLoihi } from './loihi/simulate.js';
-import { emit as emitImc, mapGraph as mapImc, parseNoise, simulateImc, trainedRefs } from './imc/index.js';
+import { emit as emitImc, forgetMapping, mapGraph as mapImc, parseNoise, simulateImc, trainedRefs } from './imc/index.js';
 import { emit as emitFpga, estimate as estimateFpga, makePlan } from './fpga/index.js';
 import type { QuantizeSettings } from '../ir/types.js';
 import { simulateInt } from '../sim/int/simulate.js';
@@ -96,6 +96,12 @@ export interface BackendRecord<Tg extends BackendTarget = BackendTarget, M exten
   readonly cost: (target: Tg, mapping: M, activity: Activity) => CostReport;
   /** Hardware-faithful accuracy; without it the report uses the float SNN and says so. */
   readonly simulate?: (g: Graph, target: Tg, ctx: HardwareContext) => HardwareAccuracy;
+  /**
+   * How much work `simulate` is on `samples` samples and `calibration` calibration images, in
+   * any unit (compile runs the simulations of one compile largest first, on two threads).
+   * Default: the samples.
+   */
+  readonly simulateWork?: (target: Tg, samples: number, calibration: number) => number;
   /** Steps the hardware runs per sample for T presented steps (default T). */
   readonly stepsPerSample?: (g: Graph, T: number) => number;
   /** The hardware's integer precisions, for the integer SNN `simulate --target` shows beside it (default: the default program). */
@@ -166,7 +172,9 @@ const imc: BackendRecord<ImcTarget> = {
   cost: bundledCost,
   simulate: (g, t, ctx) => {
     const dev = ctx.devices;
+    // The mapping emit made (compile emits first), which nothing needs after this run.
     const net = mapImc(g, t);
+    forgetMapping(g);
     const trained = t.adc.type === 'sense-amp' ? trainedRefs(g.meta, net) : undefined;
     const r = simulateImc(g, net, ctx.data, {
       T: ctx.T,
@@ -193,6 +201,9 @@ const imc: BackendRecord<ImcTarget> = {
     };
   },
   parseNoise: (spec) => parseNoise(spec) as Readonly<Record<string, number>>,
+  // Sense amplifiers compare every column's partial sum (about twice the work of an ADC
+  // column that the exact shortcut skips) after fitting their references on calibration runs.
+  simulateWork: (t, samples, calibration) => (t.adc.type === 'sense-amp' ? 2 * samples + calibration : samples),
   // Bit slices follow the configuration's weight width.
   map: (g, t, ctx) => emitImc(g, t, { weightBits: ctx.weightBits }).mapping,
 };

@@ -1,7 +1,7 @@
 // snnc compile <model> --target <name|file|all> -o <dir>
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { writeDirAtomic, probeOutput } from '../io/atomic.js';
+import { openDirAtomic, probeOutput } from '../io/atomic.js';
 import { csim, hasCompiler, synth } from '../backends/fpga/csim.js';
 import { compileModel, SNN_TARGETS } from '../api/compile.js';
 import { loadModel } from '../api/load.js';
@@ -55,16 +55,26 @@ export const compileCommand: Command = {
     const out = required(o.output, '-o <dir>', this.name);
     probeOutput(out); // an unwritable destination fails now, not after the work
     const g = await loadModel(model, loadOptionsFrom(o));
-    const r = await compileModel(g, {
-      ...(await withSyntheticCalibration(g, convertOptionsFrom(o, io))),
-      ...pick(o, { ...DATA_OPTIONS, hwSamples: HW_SAMPLES }),
-      modelFile: model,
-      targets: o.targets ?? ['all'],
-      T: o.T ?? [16, 32],
-      n: o.n ?? 1000,
-      onProgress: progressBar(io, o.quiet === true || o.json === true),
-    });
-    writeDirAtomic(out, r.files, { force: o.force === true });
+    const convert = await withSyntheticCalibration(g, convertOptionsFrom(o, io));
+    // Files go to the temp folder as they are made and the folder is put in place at the end;
+    // a failure on the way removes it.
+    const dir = openDirAtomic(out, { force: o.force === true });
+    let r: Awaited<ReturnType<typeof compileModel>>;
+    try {
+      r = await compileModel(g, {
+        ...convert,
+        ...pick(o, { ...DATA_OPTIONS, hwSamples: HW_SAMPLES }),
+        modelFile: model,
+        targets: o.targets ?? ['all'],
+        T: o.T ?? [16, 32],
+        n: o.n ?? 1000,
+        onProgress: progressBar(io, o.quiet === true || o.json === true),
+        sink: (f) => dir.add(f),
+      });
+      dir.commit();
+    } finally {
+      dir.abort();
+    }
     // Every FPGA target that was emitted has its project in <out>/<target name>/ (a custom
     // target file names its own folder).
     const fpgaDirs = r.report.targets
@@ -102,7 +112,7 @@ export const compileCommand: Command = {
       }
     }
     if (o.json === true) {
-      io.stdout(JSON.stringify({ output: out, files: r.files.map((f) => f.path).sort(), checks, report: r.report }, null, 2) + '\n');
+      io.stdout(JSON.stringify({ output: out, files: [...r.paths].sort(), checks, report: r.report }, null, 2) + '\n');
       return 0;
     }
     if (o.quiet === true) return 0;
@@ -127,7 +137,7 @@ export const compileCommand: Command = {
       ...rep.targets.filter((t) => t.status !== 'ok').map((t) => `${t.target}: ${t.note ?? 'unavailable'}`),
       '',
       ...checks,
-      `wrote ${out}/report.html, report.md, report.json, model.snn.onnx and ${r.files.length - 4} target files`,
+      `wrote ${out}/report.html, report.md, report.json, model.snn.onnx and ${r.paths.length - 4} target files`,
     ];
     io.stdout(lines.join('\n') + '\n');
     return 0;

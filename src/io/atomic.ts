@@ -34,11 +34,22 @@ function checkRelative(p: string): void {
   }
 }
 
+/** An output folder being written: files go into a temp folder beside it as they are made. */
+export interface DirWriter {
+  /** Write one file into the temp folder now (a large compile need not hold its files in memory). */
+  add(file: OutputFile): void;
+  /** Put the complete folder in place of `dir` (replacing the old one). */
+  commit(): void;
+  /** Remove the temp folder; `dir` stays as it was. Safe to call after commit (does nothing then). */
+  abort(): void;
+}
+
 /**
- * Writes `files` as the complete content of folder `dir`. An existing `dir` is
- * replaced only if snnc wrote it (marker present), it is empty, or `force` is set.
+ * Starts writing folder `dir` atomically: `add` the files, then `commit`. An existing `dir` is
+ * replaced only if snnc wrote it (marker present), it is empty, or `force` is set — checked
+ * now, before any work is spent on the files.
  */
-export function writeDirAtomic(dir: string, files: readonly OutputFile[], opts: WriteDirOptions = {}): void {
+export function openDirAtomic(dir: string, opts: WriteDirOptions = {}): DirWriter {
   const target = resolve(dir);
   if (existsSync(target)) {
     if (!statSync(target).isDirectory()) {
@@ -59,38 +70,69 @@ export function writeDirAtomic(dir: string, files: readonly OutputFile[], opts: 
   ioStep(dir, () => mkdirSync(parent, { recursive: true }));
   cleanStale(target);
   const tmp = join(parent, `.snnc-tmp-${basename(target)}-${process.pid}`);
-  step();
-  rmSync(tmp, { recursive: true, force: true });
-  try {
+  let open = true;
+  const abort = (): void => {
+    if (!open) return;
+    open = false;
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  // Any failure inside removes the temp folder: the destination is never half-written.
+  const guarded = (f: () => void): void => {
+    if (!open) throw new Error(`output ${dir} was already committed or aborted`);
+    try {
+      f();
+    } catch (e) {
+      abort();
+      if (isSnncError(e)) throw e;
+      throw ioError(dir, e);
+    }
+  };
+  guarded(() => {
+    step();
+    rmSync(tmp, { recursive: true, force: true });
     step();
     mkdirSync(tmp);
-    for (const f of files) {
-      checkRelative(f.path);
-      const p = join(tmp, f.path);
-      step();
-      mkdirSync(dirname(p), { recursive: true });
-      step();
-      writeFileSync(p, f.data);
-    }
-    step();
-    writeFileSync(join(tmp, OUTPUT_MARKER), 'written by snnc; safe to delete\n');
-    if (existsSync(target)) {
-      const old = `${tmp}-old`;
-      step();
-      renameSync(target, old);
-      step();
-      renameSync(tmp, target);
-      step();
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      step();
-      renameSync(tmp, target);
-    }
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    if (isSnncError(e)) throw e;
-    throw ioError(dir, e);
-  }
+  });
+  return {
+    add: (f) =>
+      guarded(() => {
+        checkRelative(f.path);
+        const p = join(tmp, f.path);
+        step();
+        mkdirSync(dirname(p), { recursive: true });
+        step();
+        writeFileSync(p, f.data);
+      }),
+    commit: () => {
+      guarded(() => {
+        step();
+        writeFileSync(join(tmp, OUTPUT_MARKER), 'written by snnc; safe to delete\n');
+        if (existsSync(target)) {
+          const old = `${tmp}-old`;
+          step();
+          renameSync(target, old);
+          step();
+          renameSync(tmp, target);
+          step();
+          rmSync(old, { recursive: true, force: true });
+        } else {
+          step();
+          renameSync(tmp, target);
+        }
+      });
+      open = false;
+    },
+    abort,
+  };
+}
+
+/**
+ * Writes `files` as the complete content of folder `dir` (openDirAtomic, every file, commit).
+ */
+export function writeDirAtomic(dir: string, files: readonly OutputFile[], opts: WriteDirOptions = {}): void {
+  const w = openDirAtomic(dir, opts);
+  for (const f of files) w.add(f);
+  w.commit();
 }
 
 function ioError(path: string, e: unknown): Error {

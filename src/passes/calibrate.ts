@@ -256,6 +256,9 @@ function accumulate(a: Acc, t: Tensor, perChannel: boolean): void {
  * MIN_CHANNEL_BINS: a percentile then resolves to 1/256 of the channel's max instead of
  * 1/4096); every net of ordinary size keeps the full resolution and a single group.
  */
+/** Activations the calibration keeps from its first pass for the percentile histograms (bytes). */
+const KEPT_BUDGET = 256 * 2 ** 20;
+
 function histogramGroups(accs: Acc[], perChannel: boolean): Acc[][] {
   const channels = perChannel ? accs.reduce((s, a) => s + a.channels, 0) : 0;
   const layerBytes = accs.length * LAYER_BINS * 4;
@@ -356,8 +359,19 @@ export function calibrate(g: Graph, data: CalibrationData, opts: CalibrateOption
     if (v > inMax) inMax = v;
   }
   const accs: Acc[] = sites.map((site) => ({ site, channels: 1, inner: 1, max: 0, sum: 0, sumSq: 0, count: 0, cBins: CHANNEL_BINS }));
+  // Percentiles bin by the maximum, so they need a second look at every activation: kept from
+  // the first pass when they fit KEPT_BUDGET (the interpreter's outputs are fresh arrays that
+  // nothing writes to later), else computed again — the same values either way.
+  let kept: Tensor[][] | undefined = typeof method === 'object' ? sites.map(() => []) : undefined;
+  let keptBytes = 0;
   // 'clip' needs the channel count only, but one pass also catches a model that fails to run.
-  sweep(g, data, sites, opts, (i, t) => accumulate(accs[i] as Acc, t, perChannel));
+  sweep(g, data, sites, opts, (i, t) => {
+    accumulate(accs[i] as Acc, t, perChannel);
+    if (kept === undefined) return;
+    keptBytes += t.data.byteLength;
+    if (keptBytes > KEPT_BUDGET) kept = undefined;
+    else kept[i]?.push(t);
+  });
   const values = new Map<string, ActivationStat>();
   const finish = (a: Acc): void => {
     const pick = (max: number, sum: number, sumSq: number, count: number, hist: Uint32Array | undefined, off: number, bins: number): number => {
@@ -387,7 +401,8 @@ export function calibrate(g: Graph, data: CalibrationData, opts: CalibrateOption
         a.hist = new Uint32Array(LAYER_BINS);
         if (perChannel) a.cHist = new Uint32Array(a.channels * a.cBins);
       }
-      sweep(g, data, sites, opts, (i, t) => histogram(accs[i] as Acc, t));
+      if (kept !== undefined) for (const a of group) for (const t of kept[accs.indexOf(a)] ?? []) histogram(a, t);
+      else sweep(g, data, sites, opts, (i, t) => histogram(accs[i] as Acc, t));
       for (const a of group) {
         finish(a);
         delete a.hist;

@@ -36,12 +36,18 @@ export const STARTED = 2,
 /** How long a worker may take to load before its half is simulated here instead. */
 const START_MS = 10_000;
 
-/** Below this many sample-steps a worker's start-up (~0.1–0.2 s) costs more than it saves. */
+/** Below this many sample-steps a worker's start-up (~0.1–0.2 s) costs more than it saves… */
 const MIN_SAMPLE_STEPS = 4096;
+/**
+ * …unless the steps are large: as much work in multiply-accumulates per step as 4096 steps of
+ * a LeNet (1 M MACs) — a CIFAR ResNet-18 (0.56 G MACs) reaches it in 8 samples at T = 16.
+ */
+const MIN_MAC_STEPS = 4096 * 2 ** 20;
 
-/** The first sample the helper takes (N: no helper). */
-export function splitAt(N: number, T: number, opts: SimulateOptions): number {
-  const threads = opts.threads ?? (isMainThread && availableParallelism() >= 2 && N * T >= MIN_SAMPLE_STEPS ? 2 : 1);
+/** The first sample the helper takes (N: no helper); `macs`: the ANN's multiply-accumulates per sample. */
+export function splitAt(N: number, T: number, opts: SimulateOptions, macs = 0): number {
+  const worth = N * T >= MIN_SAMPLE_STEPS || N * T * macs >= MIN_MAC_STEPS;
+  const threads = opts.threads ?? (isMainThread && availableParallelism() >= 2 && worth ? 2 : 1);
   return threads === 2 && N >= 2 ? Math.ceil(N / 2) : N;
 }
 

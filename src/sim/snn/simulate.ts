@@ -11,6 +11,7 @@ import type { SimPlan } from './plan.js';
 import { newRuntime } from './runtime.js';
 import type { Runtime } from './runtime.js';
 import { mergeHelper, splitAt, startHelper } from './simulate-split.js';
+import { graphStats } from '../../ir/stats.js';
 import type { BatchRun, RangeResult } from './simulate-split.js';
 import { runTimeStepped } from './time-stepped.js';
 import type { SimData, SimulateOptions, SimulateResult } from './types.js';
@@ -119,7 +120,7 @@ export function simulate(g: Graph, data: SimData, opts: SimulateOptions): Simula
   // The second core takes the second half of the samples (simulate-split.ts); every sample is
   // independent of the others (Poisson draws are seeded by its index), so the split changes
   // no result, only the time.
-  const split = splitAt(N, T, opts);
+  const split = splitAt(N, T, opts, graphStats(g).macs);
   const helper = split < N ? startHelper(g, data, opts, run, split) : undefined;
   if (helper === undefined) {
     simulateSamples(rt, data, opts, run, tot, 0, N, (done) => opts.onProgress?.(done, N));

@@ -1,0 +1,67 @@
+// What compile does for one target once its network is ready: the backend's files and
+// mapping, then its hardware simulation. The same function runs on the main thread and in
+// target-worker.ts, so a result does not depend on where it ran.
+import { isSnncError } from '../errors.js';
+import type { ErrorData } from '../errors.js';
+import { errorData, errorFromData } from '../errors.js';
+import type { Graph } from '../ir/types.js';
+import type { BackendMapping, BackendRecord, BackendTarget, EmitOutput, HardwareAccuracy } from '../backends/registry.js';
+import { programOf } from '../passes/quantize.js';
+import type { IntProgram } from '../sim/int/program.js';
+import type { SimData } from '../sim/snn/types.js';
+
+/** Everything a target run needs besides its graph (plain data: it crosses threads). */
+export interface TargetRequest {
+  readonly kind: string;
+  readonly target: BackendTarget;
+  readonly T: number;
+  /** Testbench golden samples (the first test images). */
+  readonly golden: SimData;
+  /** The hardware simulation's samples and calibration images (none: the backend has no simulation). */
+  readonly hardware?: { readonly data: SimData; readonly calibration: SimData };
+}
+
+/** A target's files, mapping and diagnostics, and its hardware accuracy — or the error that stopped it. */
+export type TargetOutcome =
+  { readonly ok: true; readonly emitted: EmitOutput<BackendMapping>; readonly accuracy?: HardwareAccuracy } | { readonly ok: false; readonly error: unknown };
+
+/** An outcome as it crosses threads (errors as data). */
+export type TargetOutcomeData =
+  { readonly ok: true; readonly emitted: EmitOutput<BackendMapping>; readonly accuracy?: HardwareAccuracy } | { readonly ok: false; readonly error: ErrorData };
+
+export function outcomeData(o: TargetOutcome): TargetOutcomeData {
+  return o.ok ? o : { ok: false, error: errorData(o.error) };
+}
+
+export function outcomeOf(d: TargetOutcomeData): TargetOutcome {
+  return d.ok ? d : { ok: false, error: errorFromData(d.error, 'target worker') };
+}
+
+/** A graph's integer program, made once per graph (the FPGA emits and simulates the same one). */
+const programs = new WeakMap<Graph, IntProgram>();
+function programOnce(g: Graph): IntProgram {
+  let p = programs.get(g);
+  if (p === undefined) {
+    p = programOf(g);
+    programs.set(g, p);
+  }
+  return p;
+}
+
+/** Emit, then simulate; an error of either is the outcome (a target that cannot emit is not simulated). */
+export async function runTarget(record: BackendRecord, g: Graph, req: TargetRequest): Promise<TargetOutcome> {
+  try {
+    const program = (): IntProgram => programOnce(g);
+    const emitted = await record.emit(g, req.target, { T: req.T, program, golden: req.golden });
+    const hw = req.hardware;
+    const accuracy = hw !== undefined && record.simulate !== undefined ? record.simulate(g, req.target, { T: req.T, program, ...hw }) : undefined;
+    return { ok: true, emitted, ...(accuracy !== undefined ? { accuracy } : {}) };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** Whether an outcome's error makes the target unavailable (rather than failing the compile). */
+export function isUnavailable(e: unknown): boolean {
+  return isSnncError(e) && (e.code === 'SNNC_E_BACKEND' || e.code === 'SNNC_E_QUANTIZE');
+}

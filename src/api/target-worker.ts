@@ -1,0 +1,42 @@
+// Worker thread of target-pool.ts: runs bundled backends' target jobs (files, then hardware
+// simulation: target-run.ts) on the graphs and data the main thread sends, one at a time, and
+// replies with the outcome (errors as data; file bytes transferred, not copied).
+import { parentPort } from 'node:worker_threads';
+import type { Graph } from '../ir/types.js';
+import { backendFor } from '../backends/registry.js';
+import type { JobMessage, ReplyMessage } from './target-pool.js';
+import { outcomeData, runTarget } from './target-run.js';
+import type { TargetOutcome } from './target-run.js';
+
+const graphs = new Map<number, Graph>();
+
+async function run(m: JobMessage): Promise<TargetOutcome> {
+  if (m.graph !== undefined) graphs.set(m.graphId, m.graph);
+  const g = graphs.get(m.graphId);
+  const record = backendFor(m.request.kind);
+  if (g === undefined || record === undefined) return { ok: false, error: new Error(`no graph ${m.graphId} or no backend for kind '${m.request.kind}'`) };
+  return runTarget(record, g, m.request);
+}
+
+/** The files' own buffers, to transfer (a view into a larger or shared buffer is copied instead). */
+function transferable(o: TargetOutcome): ArrayBuffer[] {
+  if (!o.ok) return [];
+  const out = new Set<ArrayBuffer>();
+  for (const f of o.emitted.files) {
+    const d = f.data;
+    if (typeof d !== 'string' && d.buffer instanceof ArrayBuffer && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength) out.add(d.buffer);
+  }
+  return [...out];
+}
+
+parentPort?.on('message', (m: JobMessage) => {
+  void run(m).then((o) => {
+    const reply: ReplyMessage = { id: m.id, outcome: outcomeData(o) };
+    try {
+      parentPort?.postMessage(reply, transferable(o));
+    } catch {
+      // A buffer that cannot move (e.g. a WebAssembly memory's) is copied with the rest.
+      parentPort?.postMessage(reply);
+    }
+  });
+});

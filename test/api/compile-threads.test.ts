@@ -1,0 +1,35 @@
+// compile runs its targets' files and hardware simulations on two threads (target-pool.ts):
+// the report, every file's bytes and their set must be exactly those of a run on one thread,
+// and files handed to a sink as they are made must be the same files. Also the golden-vector budget.
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { compileModel, loadModel } from '../../src/index.js';
+import { goldenCount } from '../../src/api/compile.js';
+import type { OutputFile } from '../../src/index.js';
+import { EXAMPLES } from '../helpers/paths.js';
+
+const hex = (d: Uint8Array | string): string => Buffer.from(typeof d === 'string' ? Buffer.from(d) : d).toString('base64');
+
+it('two threads give the one-thread compile to the byte, and a sink receives the same files', async () => {
+  const g = await loadModel(join(EXAMPLES, 'lenet.onnx'));
+  const opts = { targets: ['all'], modelFile: 'lenet.onnx', T: [8], n: 40, calibSamples: 64, hwSamples: 12 } as const;
+  const one = await compileModel(g, { ...opts, threads: 1 });
+  const sunk: OutputFile[] = [];
+  const two = await compileModel(g, { ...opts, threads: 2, sink: (f) => sunk.push(f) });
+  assert.equal(two.files.length, 0, 'a sink takes every file');
+  assert.deepEqual(JSON.stringify(two.report), JSON.stringify(one.report));
+  // Every target ran (and ran its hardware simulation), so the threads had work to share.
+  assert.ok(two.report.targets.filter((t) => t.status === 'ok' && t.kind !== 'ann').length >= 4);
+  const files = (fs: readonly OutputFile[]): [string, string][] =>
+    fs.map((f): [string, string] => [f.path, hex(f.data)]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  assert.deepEqual(files(sunk), files(one.files));
+  assert.deepEqual([...two.paths].sort(), one.files.map((f) => f.path).sort());
+});
+
+it('golden vectors: 4 for a LeNet, 1 for a CIFAR ResNet-18 at T = 16 (each costs MACs × T twice: simulation and C-simulation)', () => {
+  assert.equal(goldenCount(1.05e6, 32), 4);
+  assert.equal(goldenCount(2 ** 32 / 16 / 2, 16), 2);
+  assert.equal(goldenCount(0.56e9, 16), 1);
+  assert.equal(goldenCount(0, 16), 4);
+});
