@@ -11,6 +11,7 @@ import { backendFor } from '../backends/registry.js';
 import type { BackendRecord, BackendTarget } from '../backends/registry.js';
 import { BUNDLED_KINDS } from '../costmodel/target.js';
 import { TargetPool } from './target-pool.js';
+import type { EmittedFile } from '../backends/common/types.js';
 import { isUnavailable, runTarget } from './target-run.js';
 import type { TargetOutcome, TargetRequest } from './target-run.js';
 import { firstOf, fitToModel, loadDatasetSpec, loadMnistOr } from '../data/spec.js';
@@ -216,14 +217,10 @@ function prepareTarget(t: Target | CustomTarget, ctx: TargetContext): ReadyTarge
   }
 }
 
-/** A target's files, under its name's folder, into the output (as soon as its job is done). */
-function outputFiles(t: Target | CustomTarget, o: TargetOutcome, files: FileOut): void {
-  if (!o.ok) return;
+/** A target's files, under its name's folder, into the output (as soon as they are made). */
+function outputFiles(t: Target | CustomTarget, made: readonly EmittedFile[], files: FileOut): void {
   files.push(
-    ...o.emitted.files.map((f) => ({
-      path: f.path.startsWith(`${t.kind}/`) ? f.path.replace(`${t.kind}/`, `${t.name}/`) : `${t.name}/${f.path}`,
-      data: f.data,
-    })),
+    ...made.map((f) => ({ path: f.path.startsWith(`${t.kind}/`) ? f.path.replace(`${t.kind}/`, `${t.name}/`) : `${t.name}/${f.path}`, data: f.data })),
   );
 }
 
@@ -231,10 +228,10 @@ function outputFiles(t: Target | CustomTarget, o: TargetOutcome, files: FileOut)
 function finishTarget(r: ReadyTarget, o: TargetOutcome, ctx: TargetContext): TargetResult {
   const { t, backend } = r;
   if (!o.ok) return unavailableOn(o.error, t);
-  for (const d of o.emitted.diagnostics) {
+  for (const d of o.diagnostics) {
     ctx.diagnostics.push({ severity: d.severity, code: d.code, message: `${t.name}: ${d.message}`, ...(d.node !== undefined ? { node: d.node } : {}) });
   }
-  const cost = backend.cost(t as BackendTarget, o.emitted.mapping, r.activity);
+  const cost = backend.cost(t as BackendTarget, o.mapping, r.activity);
   if (!Number.isFinite(cost.energyJ) || !Number.isFinite(cost.latencyS) || cost.energyJ < 0 || cost.latencyS < 0) {
     // The cost model is arithmetic on the target's constants: a non-finite result means
     // constants whose products overflow, which is the target file's problem.
@@ -252,7 +249,7 @@ function finishTarget(r: ReadyTarget, o: TargetOutcome, ctx: TargetContext): Tar
 
 /**
  * Every target's row. Each ready target's files and hardware simulation are one job; on two
- * threads the jobs run side by side, largest first (target-pool.ts). Files are written as
+ * threads the jobs run side by side, the largest on a worker (target-pool.ts). Files are written as
  * jobs finish; diagnostics and rows keep the targets' order.
  */
 async function compileTargets(targets: readonly (Target | CustomTarget)[], ctx: TargetContext, threads: number): Promise<TargetResult[]> {
@@ -274,17 +271,18 @@ async function compileTargets(targets: readonly (Target | CustomTarget)[], ctx: 
       };
       const samples = hw?.data.y.length ?? 0;
       const work = hw === undefined ? 0 : (r.backend.simulateWork?.(request.target, samples, hw.calibration.y.length) ?? samples);
+      // Files go out as soon as a target has made them (on either thread); a failure to write
+      // them fails the compile below.
+      const files = (made: readonly EmittedFile[]): void => {
+        try {
+          outputFiles(r.t, made, ctx.files);
+        } catch (error) {
+          failed ??= { error };
+        }
+      };
       void pool
-        .submit(r.tg, BUNDLED_KINDS.has(r.t.kind) ? request : undefined, work, () => runTarget(r.backend, r.tg, request))
-        .then((o) => {
-          // The files go out now and are not kept (a CIFAR net's are hundreds of MB).
-          outcomes.set(r, o.ok ? { ...o, emitted: { ...o.emitted, files: [] } } : o);
-          try {
-            outputFiles(r.t, o, ctx.files);
-          } catch (error) {
-            failed ??= { error }; // the output could not be written: the compile fails below
-          }
-        });
+        .submit(r.tg, BUNDLED_KINDS.has(r.t.kind) ? request : undefined, work, (out) => runTarget(r.backend, r.tg, request, out), files)
+        .then((o) => outcomes.set(r, o));
     }
     await pool.drain();
     // (The last job's continuation is a microtask of its settling, which drain awaited.)

@@ -6,6 +6,7 @@ import type { ErrorData } from '../errors.js';
 import { errorData, errorFromData } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import type { BackendMapping, BackendRecord, BackendTarget, EmitOutput, HardwareAccuracy } from '../backends/registry.js';
+import type { EmittedFile } from '../backends/common/types.js';
 import { programOf } from '../passes/quantize.js';
 import type { IntProgram } from '../sim/int/program.js';
 import type { SimData } from '../sim/snn/types.js';
@@ -21,13 +22,19 @@ export interface TargetRequest {
   readonly hardware?: { readonly data: SimData; readonly calibration: SimData };
 }
 
-/** A target's files, mapping and diagnostics, and its hardware accuracy — or the error that stopped it. */
-export type TargetOutcome =
-  { readonly ok: true; readonly emitted: EmitOutput<BackendMapping>; readonly accuracy?: HardwareAccuracy } | { readonly ok: false; readonly error: unknown };
+/** What a target run returns besides its files: mapping, diagnostics and hardware accuracy. */
+export interface TargetDone {
+  readonly ok: true;
+  readonly mapping: BackendMapping;
+  readonly diagnostics: EmitOutput<BackendMapping>['diagnostics'];
+  readonly accuracy?: HardwareAccuracy;
+}
+
+/** A target's result, or the error that stopped it. */
+export type TargetOutcome = TargetDone | { readonly ok: false; readonly error: unknown };
 
 /** An outcome as it crosses threads (errors as data). */
-export type TargetOutcomeData =
-  { readonly ok: true; readonly emitted: EmitOutput<BackendMapping>; readonly accuracy?: HardwareAccuracy } | { readonly ok: false; readonly error: ErrorData };
+export type TargetOutcomeData = TargetDone | { readonly ok: false; readonly error: ErrorData };
 
 export function outcomeData(o: TargetOutcome): TargetOutcomeData {
   return o.ok ? o : { ok: false, error: errorData(o.error) };
@@ -48,14 +55,19 @@ function programOnce(g: Graph): IntProgram {
   return p;
 }
 
-/** Emit, then simulate; an error of either is the outcome (a target that cannot emit is not simulated). */
-export async function runTarget(record: BackendRecord, g: Graph, req: TargetRequest): Promise<TargetOutcome> {
+/**
+ * Emit, hand the files to `files` (before simulating, so a thread does not hold a CIFAR net's
+ * hundreds of MB of files through its simulation), then simulate; an error of any step is the
+ * outcome (a target that cannot emit is not simulated).
+ */
+export async function runTarget(record: BackendRecord, g: Graph, req: TargetRequest, files: (fs: readonly EmittedFile[]) => void): Promise<TargetOutcome> {
   try {
     const program = (): IntProgram => programOnce(g);
-    const emitted = await record.emit(g, req.target, { T: req.T, program, golden: req.golden });
+    const { files: made, mapping, diagnostics } = await record.emit(g, req.target, { T: req.T, program, golden: req.golden });
+    files(made);
     const hw = req.hardware;
     const accuracy = hw !== undefined && record.simulate !== undefined ? record.simulate(g, req.target, { T: req.T, program, ...hw }) : undefined;
-    return { ok: true, emitted, ...(accuracy !== undefined ? { accuracy } : {}) };
+    return { ok: true, mapping, diagnostics, ...(accuracy !== undefined ? { accuracy } : {}) };
   } catch (error) {
     return { ok: false, error };
   }

@@ -7,36 +7,38 @@ import { backendFor } from '../backends/registry.js';
 import type { JobMessage, ReplyMessage } from './target-pool.js';
 import { outcomeData, runTarget } from './target-run.js';
 import type { TargetOutcome } from './target-run.js';
+import type { EmittedFile } from '../backends/common/types.js';
 
 const graphs = new Map<number, Graph>();
 
-async function run(m: JobMessage): Promise<TargetOutcome> {
-  if (m.graph !== undefined) graphs.set(m.graphId, m.graph);
-  const g = graphs.get(m.graphId);
-  const record = backendFor(m.request.kind);
-  if (g === undefined || record === undefined) return { ok: false, error: new Error(`no graph ${m.graphId} or no backend for kind '${m.request.kind}'`) };
-  return runTarget(record, g, m.request);
-}
-
 /** The files' own buffers, to transfer (a view into a larger or shared buffer is copied instead). */
-function transferable(o: TargetOutcome): ArrayBuffer[] {
-  if (!o.ok) return [];
+function transferable(files: readonly EmittedFile[]): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
-  for (const f of o.emitted.files) {
+  for (const f of files) {
     const d = f.data;
     if (typeof d !== 'string' && d.buffer instanceof ArrayBuffer && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength) out.add(d.buffer);
   }
   return [...out];
 }
 
+function reply(m: ReplyMessage, transfer: ArrayBuffer[] = []): void {
+  try {
+    parentPort?.postMessage(m, transfer);
+  } catch {
+    // A buffer that cannot move (e.g. a WebAssembly memory's) is copied with the rest.
+    parentPort?.postMessage(m);
+  }
+}
+
+async function run(m: JobMessage): Promise<TargetOutcome> {
+  if (m.graph !== undefined) graphs.set(m.graphId, m.graph);
+  const g = graphs.get(m.graphId);
+  const record = backendFor(m.request.kind);
+  if (g === undefined || record === undefined) return { ok: false, error: new Error(`no graph ${m.graphId} or no backend for kind '${m.request.kind}'`) };
+  // The files leave before the simulation starts, so this thread does not hold them through it.
+  return runTarget(record, g, m.request, (files) => reply({ id: m.id, files }, transferable(files)));
+}
+
 parentPort?.on('message', (m: JobMessage) => {
-  void run(m).then((o) => {
-    const reply: ReplyMessage = { id: m.id, outcome: outcomeData(o) };
-    try {
-      parentPort?.postMessage(reply, transferable(o));
-    } catch {
-      // A buffer that cannot move (e.g. a WebAssembly memory's) is copied with the rest.
-      parentPort?.postMessage(reply);
-    }
-  });
+  void run(m).then((o) => reply({ id: m.id, outcome: outcomeData(o) }));
 });

@@ -218,5 +218,6 @@ function encodeData(t: Tensor): Uint8Array {
   if (allocData(t.dtype, 0).constructor !== t.data.constructor) {
     throw fail({ code: 'SNNC_E_TENSOR_DATA', message: `tensor of dtype ${t.dtype} holds a ${t.data.constructor.name}` });
   }
-  return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength).slice();
+  // A view: writeNpy copies it into the file once (a copy here doubled a CIFAR layer's transient bytes).
+  return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 }
