@@ -178,15 +178,15 @@ function decodeData(raw: Uint8Array, dtype: DType, n: number): Tensor['data'] {
   }
 }
 
-/** Serialize a tensor as .npy (version 1.0 unless the header needs 2.0), C order, little-endian. */
-export function writeNpy(t: Tensor): Uint8Array {
-  const n = shapeSize(t.shape);
-  if (t.data.length !== n) {
-    throw fail({ code: 'SNNC_E_TENSOR_DATA', message: `tensor data has ${t.data.length} elements, shape [${t.shape.join(', ')}] needs ${n}` });
-  }
-  const shapeText = t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(', ')})`;
-  const dict = `{'descr': '${DESCR_OF[t.dtype]}', 'fortran_order': False, 'shape': ${shapeText}, }`;
-  // Pad so the data starts on a 64-byte boundary, as numpy does.
+/**
+ * An .npy file of `dtype`/`shape` with its data still to be filled: `bytes` is the whole
+ * file, `dataOffset` where the C-order data starts (a 64-byte boundary, as numpy writes). A
+ * large array is then written once, in place, instead of built and copied in.
+ */
+export function npyFile(dtype: DType, shape: readonly number[], dataBytes: number): { readonly bytes: Uint8Array; readonly dataOffset: number } {
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  const dict = `{'descr': '${DESCR_OF[dtype]}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  // Version 1.0 unless the header needs 2.0.
   let major = 1;
   let prefix = 10;
   if (dict.length + 1 + prefix > 0xffff) {
@@ -195,8 +195,7 @@ export function writeNpy(t: Tensor): Uint8Array {
   }
   const total = Math.ceil((prefix + dict.length + 1) / 64) * 64;
   const header = dict + ' '.repeat(total - prefix - dict.length - 1) + '\n';
-  const body = encodeData(t);
-  const out = new Uint8Array(total + body.length);
+  const out = new Uint8Array(total + dataBytes);
   out.set(MAGIC, 0);
   out[6] = major;
   out[7] = 0;
@@ -204,8 +203,19 @@ export function writeNpy(t: Tensor): Uint8Array {
   if (major === 1) view.setUint16(8, header.length, true);
   else view.setUint32(8, header.length, true);
   for (let i = 0; i < header.length; i++) out[prefix + i] = header.charCodeAt(i);
-  out.set(body, total);
-  return out;
+  return { bytes: out, dataOffset: total };
+}
+
+/** Serialize a tensor as .npy (version 1.0 unless the header needs 2.0), C order, little-endian. */
+export function writeNpy(t: Tensor): Uint8Array {
+  const n = shapeSize(t.shape);
+  if (t.data.length !== n) {
+    throw fail({ code: 'SNNC_E_TENSOR_DATA', message: `tensor data has ${t.data.length} elements, shape [${t.shape.join(', ')}] needs ${n}` });
+  }
+  const body = encodeData(t);
+  const f = npyFile(t.dtype, t.shape, body.length);
+  f.bytes.set(body, f.dataOffset);
+  return f.bytes;
 }
 
 function encodeData(t: Tensor): Uint8Array {
