@@ -39,6 +39,11 @@ async function run(m: JobMessage): Promise<TargetOutcome> {
   return runTarget(record, g, m.request, (files) => reply({ id: m.id, files }, transferable(files)));
 }
 
+// Fault injection for test/api/compile-threads.test.ts: with SNNC_FAULT_TARGET_WORKER=exit the
+// worker dies on its first job, as a crash would, and the main thread must run that job itself.
+const DIE = process.env['SNNC_FAULT_TARGET_WORKER'] === 'exit';
+
 parentPort?.on('message', (m: JobMessage) => {
+  if (DIE) process.exit(1);
   void run(m).then((o) => reply({ id: m.id, outcome: outcomeData(o) }));
 });
