@@ -37,9 +37,22 @@ interface Job {
   readonly work: number;
   /** Runs the job here, handing its files to `files`. */
   readonly local: (files: (fs: readonly EmittedFile[]) => void) => Promise<TargetOutcome>;
-  /** Takes the job's files (from either thread; must not throw). */
+  /** Takes the job's files once (from either thread; must not throw). */
   readonly files: (fs: readonly EmittedFile[]) => void;
   readonly done: (o: TargetOutcome) => void;
+}
+
+/**
+ * A job's files are taken once: a worker that sent them and then died hands its job back, and
+ * the run here makes them again — the output already has them.
+ */
+function once(files: Job['files']): Job['files'] {
+  let taken = false;
+  return (fs) => {
+    if (taken) return;
+    taken = true;
+    files(fs);
+  };
 }
 
 export class TargetPool {
@@ -72,7 +85,7 @@ export class TargetPool {
    */
   submit(graph: Graph, request: TargetRequest | undefined, work: number, local: Job['local'], files: Job['files']): Promise<TargetOutcome> {
     return new Promise((done) => {
-      const job: Job = { id: this.nextId++, graph, request, work, local, files, done };
+      const job: Job = { id: this.nextId++, graph, request, work, local, files: once(files), done };
       // Stable: equal work keeps submission (target) order.
       const at = this.waiting.findIndex((j) => j.work < work);
       this.waiting.splice(at < 0 ? this.waiting.length : at, 0, job);

@@ -36,14 +36,18 @@ async function run(m: JobMessage): Promise<TargetOutcome> {
   const record = backendFor(m.request.kind);
   if (g === undefined || record === undefined) return { ok: false, error: new Error(`no graph ${m.graphId} or no backend for kind '${m.request.kind}'`) };
   // The files leave before the simulation starts, so this thread does not hold them through it.
-  return runTarget(record, g, m.request, (files) => reply({ id: m.id, files }, transferable(files)));
+  return runTarget(record, g, m.request, (files) => {
+    reply({ id: m.id, files }, transferable(files));
+    if (DIE === 'exit-after-files') process.exit(1);
+  });
 }
 
 // Fault injection for test/api/compile-threads.test.ts: with SNNC_FAULT_TARGET_WORKER=exit the
-// worker dies on its first job, as a crash would, and the main thread must run that job itself.
-const DIE = process.env['SNNC_FAULT_TARGET_WORKER'] === 'exit';
+// worker dies on its first job, as a crash would, and the main thread must run that job itself;
+// with exit-after-files it dies once it has sent that job's files (which must not be written twice).
+const DIE = process.env['SNNC_FAULT_TARGET_WORKER'];
 
 parentPort?.on('message', (m: JobMessage) => {
-  if (DIE) process.exit(1);
+  if (DIE === 'exit') process.exit(1);
   void run(m).then((o) => reply({ id: m.id, outcome: outcomeData(o) }));
 });

@@ -27,19 +27,24 @@ it('two threads give the one-thread compile to the byte, and a sink receives the
   assert.deepEqual([...two.paths].sort(), one.files.map((f) => f.path).sort());
 });
 
-it('a worker that dies on its job hands it back: the compile finishes with the one-thread result', async () => {
-  const g = await loadModel(join(EXAMPLES, 'mlp.onnx'));
-  const opts = { targets: ['imc-hpadc', 'imc-adcless', 'fpga'], modelFile: 'mlp.onnx', T: [4], n: 20, calibSamples: 32, hwSamples: 8 } as const;
-  const one = await compileModel(g, { ...opts, threads: 1 });
-  process.env['SNNC_FAULT_TARGET_WORKER'] = 'exit';
-  try {
-    const two = await compileModel(g, { ...opts, threads: 2 });
-    assert.equal(JSON.stringify(two.report), JSON.stringify(one.report));
-    assert.deepEqual([...two.paths].sort(), one.files.map((f) => f.path).sort());
-  } finally {
-    delete process.env['SNNC_FAULT_TARGET_WORKER'];
-  }
-});
+for (const fault of ['exit', 'exit-after-files']) {
+  it(`a worker that dies on its job (${fault}) hands it back: the compile finishes with the one-thread result, each file once`, async () => {
+    const g = await loadModel(join(EXAMPLES, 'mlp.onnx'));
+    const opts = { targets: ['imc-hpadc', 'imc-adcless', 'fpga'], modelFile: 'mlp.onnx', T: [4], n: 20, calibSamples: 32, hwSamples: 8 } as const;
+    const one = await compileModel(g, { ...opts, threads: 1 });
+    process.env['SNNC_FAULT_TARGET_WORKER'] = fault;
+    try {
+      const two = await compileModel(g, { ...opts, threads: 2 });
+      assert.equal(JSON.stringify(two.report), JSON.stringify(one.report));
+      assert.deepEqual([...two.paths].sort(), one.files.map((f) => f.path).sort());
+      const files = (fs: readonly OutputFile[]): [string, string][] =>
+        fs.map((f): [string, string] => [f.path, hex(f.data)]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      assert.deepEqual(files(two.files), files(one.files));
+    } finally {
+      delete process.env['SNNC_FAULT_TARGET_WORKER'];
+    }
+  });
+}
 
 it('golden vectors: 4 for a LeNet, 1 for a CIFAR ResNet-18 at T = 16 (each costs MACs × T twice: simulation and C-simulation)', () => {
   assert.equal(goldenCount(1.05e6, 32), 4);
