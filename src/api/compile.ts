@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { fail, isSnncError } from '../errors.js';
+import { fail } from '../errors.js';
 import type { DiagnosticCode } from '../errors.js';
 import { exportOnnx } from '../frontend/onnx/write.js';
 import { backendFor } from '../backends/registry.js';
@@ -190,7 +190,7 @@ interface ReadyTarget {
 
 /** A graph the backend can't express is a result for that target, not a failed compile. */
 function unavailableOn(e: unknown, t: Target | CustomTarget): TargetResult {
-  if (!isUnavailable(e) || !isSnncError(e)) throw e;
+  if (!isUnavailable(e)) throw e;
   return UNAVAILABLE(t.name, t.kind, `${e.message}${e.hint !== undefined ? ` (${e.hint})` : ''}`);
 }
 
@@ -396,7 +396,9 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
     graphFor,
     ann: { mapping: ann, accuracy: annAcc },
     hardware: () => (hw ??= hardwareData(snn, opts)),
-    golden: (tg) => (golden ??= firstSamples(tg, opts, goldenCount(graphStats(g).macs, T))),
+    // MACs as the report counts them (after clean-up passes, which find layers an exporter's
+    // run-time shapes hide from the imported graph).
+    golden: (tg) => (golden ??= firstSamples(tg, opts, goldenCount(sim.ann?.macsPerSample ?? graphStats(g).macs, T))),
   };
   const threads = opts.threads ?? (availableParallelism() >= 2 ? 2 : 1);
   const results = await compileTargets(targets, ctx, threads);

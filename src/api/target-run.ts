@@ -2,6 +2,7 @@
 // mapping, then its hardware simulation. The same function runs on the main thread and in
 // target-worker.ts, so a result does not depend on where it ran.
 import { isSnncError } from '../errors.js';
+import type { SnncError } from '../errors.js';
 import type { ErrorData } from '../errors.js';
 import { errorData, errorFromData } from '../errors.js';
 import type { Graph } from '../ir/types.js';
@@ -74,6 +75,6 @@ export async function runTarget(record: BackendRecord, g: Graph, req: TargetRequ
 }
 
 /** Whether an outcome's error makes the target unavailable (rather than failing the compile). */
-export function isUnavailable(e: unknown): boolean {
+export function isUnavailable(e: unknown): e is SnncError {
   return isSnncError(e) && (e.code === 'SNNC_E_BACKEND' || e.code === 'SNNC_E_QUANTIZE');
 }
