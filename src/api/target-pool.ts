@@ -37,21 +37,21 @@ interface Job {
   readonly work: number;
   /** Runs the job here, handing its files to `files`. */
   readonly local: (files: (fs: readonly EmittedFile[]) => void) => Promise<TargetOutcome>;
-  /** Takes the job's files once (from either thread; must not throw). */
+  /** Takes each of the job's files once (from either thread; must not throw). */
   readonly files: (fs: readonly EmittedFile[]) => void;
   readonly done: (o: TargetOutcome) => void;
 }
 
 /**
- * A job's files are taken once: a worker that sent them and then died hands its job back, and
- * the run here makes them again — the output already has them.
+ * Each of a job's files is taken once: a worker that sent some and then died hands its job
+ * back, and the run here makes them again (the same bytes) — the output already has those.
  */
 function once(files: Job['files']): Job['files'] {
-  let taken = false;
+  const taken = new Set<string>();
   return (fs) => {
-    if (taken) return;
-    taken = true;
-    files(fs);
+    const fresh = fs.filter((f) => !taken.has(f.path));
+    for (const f of fresh) taken.add(f.path);
+    if (fresh.length > 0) files(fresh);
   };
 }
 

@@ -64,7 +64,7 @@ function programOnce(g: Graph): IntProgram {
 export async function runTarget(record: BackendRecord, g: Graph, req: TargetRequest, files: (fs: readonly EmittedFile[]) => void): Promise<TargetOutcome> {
   try {
     const program = (): IntProgram => programOnce(g);
-    const { files: made, mapping, diagnostics } = await record.emit(g, req.target, { T: req.T, program, golden: req.golden });
+    const { files: made, mapping, diagnostics } = await record.emit(g, req.target, { T: req.T, program, golden: req.golden, files: (f) => files([f]) });
     files(made);
     const hw = req.hardware;
     const accuracy = hw !== undefined && record.simulate !== undefined ? record.simulate(g, req.target, { T: req.T, program, ...hw }) : undefined;

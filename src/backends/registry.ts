@@ -45,6 +45,12 @@ export interface EmitContext {
   readonly program: () => IntProgram;
   /** A few labelled samples (the first test images) for testbench golden vectors. */
   readonly golden?: SimData;
+  /**
+   * Takes files as soon as they are made: a backend with large files may hand each here
+   * instead of returning it (every file goes one way, not both), so it does not hold them all
+   * (a CIFAR VGG-16's crossbar tiles are 240 MB per target).
+   */
+  readonly files?: (f: EmittedFile) => void;
 }
 
 export interface EmitOutput<M> {
@@ -168,7 +174,7 @@ const loihi: BackendRecord<LoihiTarget> = {
 
 const imc: BackendRecord<ImcTarget> = {
   kind: 'imc',
-  emit: (g, t) => Promise.resolve(emitImc(g, t)),
+  emit: (g, t, ctx) => Promise.resolve(emitImc(g, t, {}, ctx.files)),
   cost: bundledCost,
   simulate: (g, t, ctx) => {
     const dev = ctx.devices;
@@ -205,7 +211,7 @@ const imc: BackendRecord<ImcTarget> = {
   // column that the exact shortcut skips) after fitting their references on calibration runs.
   simulateWork: (t, samples, calibration) => (t.adc.type === 'sense-amp' ? 2 * samples + calibration : samples),
   // Bit slices follow the configuration's weight width.
-  map: (g, t, ctx) => emitImc(g, t, { weightBits: ctx.weightBits }).mapping,
+  map: (g, t, ctx) => mapImc(g, t, { weightBits: ctx.weightBits }).mapping,
 };
 
 /** Integer inputs of the golden samples, in the program's input quantization. */

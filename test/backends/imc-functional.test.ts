@@ -3,8 +3,8 @@
 // products, IF neurons written out here) when devices are ideal and the ADC is lossless.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adcConverter, imcAffine, mapGraph, newScratch, simulateImc } from '../../src/backends/imc/index.js';
-import type { Converter, ImcOptions, LayerProgram } from '../../src/backends/imc/index.js';
+import { adcConverter, imcAffine, mapGraph, newScratch, programmedLevels, simulateImc } from '../../src/backends/imc/index.js';
+import type { Converter, ImcOptions, LayerProgram, MappedLayer, MappedNetwork } from '../../src/backends/imc/index.js';
 import { buildGraph, gemmAttrs } from '../../src/ir/build.js';
 import type { Graph, Tensor } from '../../src/ir/types.js';
 import type { ImcTarget } from '../../src/costmodel/target.js';
@@ -16,6 +16,9 @@ import { convertModel } from '../../src/api/convert.js';
 import { loadModel } from '../../src/api/load.js';
 import { join } from 'node:path';
 import { EXAMPLES } from '../helpers/paths.js';
+
+/** Every group's programmed levels (the mapping makes them when asked). */
+const levelsOf = (m: MappedLayer, net: MappedNetwork): Uint8Array[] => m.q.map((_, g) => programmedLevels(m, net.config, g));
 
 // ---------------------------------------------------------------- hand-computed sums
 
@@ -43,7 +46,7 @@ function tinyRun(converter: Converter): number {
     cellBits: 1,
     slices: 3,
     weightBits: 3,
-    eff: [Float64Array.from(m.levels[0] as Uint8Array)],
+    eff: [Float64Array.from(programmedLevels(m, net.config, 0))],
     offEff: [],
     converter,
     readSigma: 0,
@@ -301,8 +304,8 @@ test('the exact shortcut (ideal devices, lossless converter) equals the crossbar
         cellBits: net.config.cellBits,
         slices: net.config.slices,
         weightBits: net.config.weightBits,
-        eff: m.levels,
-        offEff: m.polarity === 1 ? m.levels.map(() => new Uint8Array(m.colTilesPerGroup * m.layer.rows).fill(1)) : [],
+        eff: levelsOf(m, net),
+        offEff: m.polarity === 1 ? m.q.map(() => new Uint8Array(m.colTilesPerGroup * m.layer.rows).fill(1)) : [],
         converter: adcConverter(bits, 1),
         readSigma: 0,
       };
@@ -344,12 +347,12 @@ test("the exact shortcut on a batch (one matrix product per chunk) gives the cro
         slices: net.config.slices,
         weightBits: net.config.weightBits,
         // Float64 levels: the per-read crossbar path (imcAffine without the shortcut).
-        eff: m.levels.map((l) => Float64Array.from(l)),
+        eff: levelsOf(m, net).map((l) => Float64Array.from(l)),
         offEff: [],
         converter: adcConverter(Math.max(m.losslessBits, 1), 1),
         readSigma: 0,
       };
-      const fast: LayerProgram = { ...slow, eff: m.levels, exact: true };
+      const fast: LayerProgram = { ...slow, eff: levelsOf(m, net), exact: true };
       const n = 3;
       const F = m.layer.conv !== undefined ? m.layer.conv.cin * m.layer.conv.inH * m.layer.conv.inW : m.layer.rows;
       const raw = lcg(n * F, 11 + F, -0.2, 1.1);
@@ -395,14 +398,15 @@ test("the batched GEMM path gives the per-read path's currents bit for bit (sens
           ] as const,
       )) {
         const seen = [0, 1].map(() => newHistograms(m, net.config.R, net.config.cellBits, net.config.slices));
-        const prog = (float: boolean, k: 0 | 1): LayerProgram => ({
+        // Float64 levels take the per-read path (imcAffine); the programmed Uint8 levels the GEMM
+        // one; no levels (what the simulation gives a popcount layer) the GEMM one from q.
+        const prog = (levels: 'float' | 'int' | 'none', k: 0 | 1): LayerProgram => ({
           m,
           R: net.config.R,
           cellBits: net.config.cellBits,
           slices: net.config.slices,
           weightBits: net.config.weightBits,
-          // Float64 levels take the per-read path (imcAffine); the programmed Uint8 levels the GEMM one.
-          eff: m.levels.map((l) => (float ? Float64Array.from(l) : l)),
+          ...(levels === 'none' ? {} : { eff: levelsOf(m, net).map((l) => (levels === 'float' ? Float64Array.from(l) : l)) }),
           offEff: [],
           converter,
           readSigma: 0,
@@ -412,14 +416,20 @@ test("the batched GEMM path gives the per-read path's currents bit for bit (sens
         const F = m.layer.conv !== undefined ? m.layer.conv.cin * m.layer.conv.inH * m.layer.conv.inW : m.layer.rows;
         const raw = lcg(n * F, 7 + F, -0.2, 1.1);
         const x: Tensor = { dtype: 'float32', shape: [n, F], data: Float32Array.from(raw, (v) => (m.layer.input.kind === 'spike' ? (v > 0.5 ? 1 : 0) : v)) };
-        const a = runMapped(prog(true, 0), x, 0, n, 0, 0, 0);
-        const b = runMapped(prog(false, 1), x, 0, n, 0, 0, 0);
+        const a = runMapped(prog('float', 0), x, 0, n, 0, 0, 0);
+        const b = runMapped(prog('int', 1), x, 0, n, 0, 0, 0);
         assert.deepEqual(b.data, a.data, `${g.name}/${m.layer.name}/${converter.kind}${probing ? ' counted' : ''}`);
         assert.deepEqual(seen[1], seen[0], 'the same partial sums are counted');
+        if (m.maxCodePerRead === 1 && m.polarity === 2) {
+          if (probing) seen[1]?.forEach((h) => h.fill(0));
+          const c = runMapped(prog('none', 1), x, 0, n, 0, 0, 0);
+          assert.deepEqual(c.data, a.data, `${g.name}/${m.layer.name}/${converter.kind}: levels made from q`);
+          assert.deepEqual(seen[1], seen[0], 'the same partial sums are counted (levels made from q)');
+        }
         // Layers too large to keep a float copy of their levels convert one row tile per read.
         const old = keepLevelsUpTo(0);
         try {
-          assert.deepEqual(runMapped(prog(false, 0), x, 0, n, 0, 0, 0).data, a.data, `${g.name}/${m.layer.name}: levels converted per tile`);
+          assert.deepEqual(runMapped(prog('int', 0), x, 0, n, 0, 0, 0).data, a.data, `${g.name}/${m.layer.name}: levels converted per tile`);
         } finally {
           keepLevelsUpTo(old);
         }

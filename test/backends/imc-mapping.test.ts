@@ -2,7 +2,7 @@
 // files (conductance readback, determinism).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { emit, mapGraph, quantizeWeights, synapticLayers } from '../../src/backends/imc/index.js';
+import { emit, mapGraph, programmedLevels, quantizeWeights, synapticLayers } from '../../src/backends/imc/index.js';
 import { readNpy } from '../../src/data/npy.js';
 import { createHash } from 'node:crypto';
 import { isSnncError } from '../../src/errors.js';
@@ -74,13 +74,13 @@ test('weights: symmetric per-layer quantization and bit slices, hand-checked', (
   let max = 0;
   for (const v of w) max = Math.max(max, Math.abs(v));
   assert.equal(sW, max / 7);
-  const qq = q[0] as Int32Array;
+  const qq = q[0] as Int16Array;
   for (let i = 0; i < w.length; i++) assert.equal(qq[i], Math.round((w[i] as number) / sW));
   // 4-bit weights, 1-bit cells, differential: column (o·4 + s)·2 + p holds bit s of |q| on p.
   const net = mapGraph(denseOnly(4, 2), hpadc(), { weightBits: 4, rows: 8, cols: 16 });
   const ml = net.layers[0];
   assert.ok(ml);
-  const lv = ml.levels[0] as Uint8Array;
+  const lv = programmedLevels(ml, net.config, 0);
   for (let r = 0; r < 4; r++) {
     for (let o = 0; o < 2; o++) {
       const v = ml.q[0]?.[r * 2 + o] as number;
@@ -181,7 +181,7 @@ test('emit: mapping.json, config.json, conductances read back, bytes determinist
   const gMin = 1 / t.device.rOff.value;
   const gMax = 1 / t.device.rOn.value;
   const net = mapGraph(mlp(), t, { rows: 8, cols: 8 });
-  const q = net.layers[0]?.q[0] as Int32Array; // [20][12]
+  const q = net.layers[0]?.q[0] as Int16Array; // [20][12]
   for (let r = 0; r < 8; r++) {
     const v = q[(8 + r) * 12 + 0] as number;
     for (let s = 0; s < 4; s++) {

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as TF from '@tensorflow/tfjs-core';
-import { imcAffine, mapGraph, newScratch, trainedRefs } from '../../src/backends/imc/index.js';
+import { imcAffine, mapGraph, newScratch, programmedLevels, trainedRefs } from '../../src/backends/imc/index.js';
 import type { LayerProgram, MappedLayer } from '../../src/backends/imc/index.js';
 import { crossbarConv, crossbarDense } from '../../src/retrain/crossbar.js';
 import type { CrossbarGeometry, SenseAmps } from '../../src/retrain/crossbar.js';
@@ -24,7 +24,7 @@ function program(m: MappedLayer): LayerProgram {
     cellBits: 1,
     slices: 8,
     weightBits: 8,
-    eff: [m.levels[0] as Uint8Array],
+    eff: [programmedLevels(m, { cellBits: 1, slices: 8, weightBits: 8 }, 0)],
     offEff: [],
     converter: { kind: 'sense-amp', ref: Float64Array.from(REF), level: Float64Array.from(LEVEL) },
     readSigma: 0,

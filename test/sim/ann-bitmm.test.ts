@@ -31,6 +31,9 @@ function check(): void {
     [7, 6, 64, 1],
     [13, 10, 130, 2],
     [4, 32, 200, 2],
+    // One plane (1-bit cells) has kernels of its own: 2 words (R = 128, the bundled crossbars), 4 words.
+    [5, 8, 128, 1],
+    [6, 6, 250, 1],
     // Wider than the unrolled kernels (1–4 words): the generic word loop.
     [3, 4, 300, 1],
   ] as const) {

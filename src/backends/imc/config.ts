@@ -9,6 +9,7 @@ import { npyFile } from '../../data/npy.js';
 import { stableJson } from '../common/json.js';
 import type { EmittedFile } from '../common/types.js';
 import { adcStep } from './functional.js';
+import { programmedLevels } from './mapping.js';
 import type { MappedLayer, MappedNetwork, TilePlacement } from './mapping.js';
 import type { SenseAmpRefs } from './sense-amp.js';
 
@@ -25,11 +26,10 @@ function layerPath(layerIndex: number, m: MappedLayer): string {
 }
 
 /** Cell levels of one tile into out[at … at + R·C): row-major [R, C]; unused cells 0 (G_min), the offset column 1. */
-function tileLevels(net: MappedNetwork, m: MappedLayer, t: TilePlacement, out: Uint8Array, at: number): void {
+function tileLevels(net: MappedNetwork, m: MappedLayer, lv: Uint8Array, t: TilePlacement, out: Uint8Array, at: number): void {
   const { R, C } = net.config;
   const rows = m.layer.rows;
   const J = m.dataCols;
-  const lv = m.levels[t.group] as Uint8Array;
   for (let r = 0; r < R; r++) {
     const gr = t.rowTile * R + r;
     if (gr >= rows) break;
@@ -84,8 +84,12 @@ function layerDoc(net: MappedNetwork, m: MappedLayer, i: number, trained?: Sense
   };
 }
 
-/** `trained`: sense-amplifier references a retrained model carries, by layer (trainedRefs). */
-export function configFiles(net: MappedNetwork, trained?: ReadonlyMap<string, SenseAmpRefs>): EmittedFile[] {
+/**
+ * `trained`: sense-amplifier references a retrained model carries, by layer (trainedRefs).
+ * `out`: takes each layer's tile file as soon as it is made (then not returned), so no more than
+ * one layer's is held at a time.
+ */
+export function configFiles(net: MappedNetwork, trained?: ReadonlyMap<string, SenseAmpRefs>, out?: (f: EmittedFile) => void): EmittedFile[] {
   const cfg = net.config;
   const files: EmittedFile[] = [];
   const manifest: Record<string, unknown>[] = [];
@@ -95,8 +99,9 @@ export function configFiles(net: MappedNetwork, trained?: ReadonlyMap<string, Se
     // The tiles are written straight into the .npy file (a CIFAR ResNet-18's are 176 MB).
     const shape = [m.placement.length, cfg.R, cfg.C];
     const file = npyFile('uint8', shape, m.placement.length * cfg.R * cfg.C);
+    const levels = m.q.map((_, grp) => programmedLevels(m, cfg, grp));
     m.placement.forEach((t, k) => {
-      tileLevels(net, m, t, file.bytes, file.dataOffset + k * cfg.R * cfg.C);
+      tileLevels(net, m, levels[t.group] as Uint8Array, t, file.bytes, file.dataOffset + k * cfg.R * cfg.C);
       tiles.push({
         ...t,
         file: path,
@@ -107,7 +112,6 @@ export function configFiles(net: MappedNetwork, trained?: ReadonlyMap<string, Se
       });
     });
     const data = file.bytes;
-    files.push({ path, data });
     manifest.push({
       path,
       layer: m.layer.name,
@@ -118,6 +122,9 @@ export function configFiles(net: MappedNetwork, trained?: ReadonlyMap<string, Se
       bytes: data.length,
       sha256: createHash('sha256').update(data).digest('hex'),
     });
+    // (After the manifest entry: a file handed to `out` may be moved to another thread.)
+    if (out !== undefined) out({ path, data });
+    else files.push({ path, data });
   });
   const schedule = net.layers.map((m) => {
     const planes = m.inputBits;

@@ -35,9 +35,11 @@ export interface LayerProgram {
   /**
    * Effective levels per group, [rows][dataCols]: the programmed integer levels themselves
    * when no device effect changes them (no float copy: for a CIFAR ResNet-18 that copy alone
-   * was 1.4 GB), else their float values.
+   * was 1.4 GB), else their float values. Absent: the programmed levels, for a layer that only
+   * runs as popcount products (run-layer.ts keeps their bit planes, an eighth of the bytes at
+   * one bit per cell) or as the exact product of q — imcAffine then needs the exact program.
    */
-  readonly eff: readonly Levels[];
+  readonly eff?: readonly Levels[];
   /** Offset mode: effective levels of each column tile's offset column, per group [colTile][rows]. */
   readonly offEff: readonly Levels[];
   readonly converter: Converter;
@@ -63,7 +65,7 @@ export function losslessConverter(c: Converter, m: MappedLayer): boolean {
 
 /** acc_o = Σ_r q_ro · x_r over the group's quantized weights q [rows, og]; integers, exact in float64. */
 function exactAffine(p: LayerProgram, group: number, x: Float64Array, out: Float64Array): void {
-  const q = p.m.q[group] as Int32Array;
+  const q = p.m.q[group] as Int16Array;
   const rows = p.m.layer.rows;
   const og = p.m.layer.outFeatures / p.m.layer.groups;
   out.fill(0);
@@ -118,7 +120,8 @@ export function imcAffine(p: LayerProgram, group: number, x: Float64Array, out: 
   const P = m.polarity;
   const Cd = m.dataColsPerTile;
   const og = m.layer.outFeatures / m.layer.groups;
-  const eff = p.eff[group] as Levels;
+  const eff = p.eff?.[group];
+  if (eff === undefined) throw new Error(`layer '${m.layer.name}': a program without levels runs only as popcount or exact products`);
   const offEff = P === 1 ? (p.offEff[group] as Levels) : undefined;
   const dac = m.maxCodePerRead > 1;
   const planes = dac ? 1 : m.inputBits;

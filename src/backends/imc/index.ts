@@ -6,7 +6,7 @@ import { SHAPE_ONLY_OPS } from '../../ir/types.js';
 import type { ImcTarget } from '../../costmodel/target.js';
 import type { MappingOf } from '../../costmodel/types.js';
 import type { Graph } from '../../ir/types.js';
-import type { BackendDiagnostic, EmitResult } from '../common/types.js';
+import type { BackendDiagnostic, EmitResult, EmittedFile } from '../common/types.js';
 import { configFiles } from './config.js';
 import { trainedRefs } from './sense-amp.js';
 import { synapticLayers } from './layers.js';
@@ -86,16 +86,17 @@ function graphInputOf(graph: Graph, layer: string): string {
   }
 }
 
-export function emit(graph: Graph, target: ImcTarget, opts: ImcEmitOptions = {}): EmitResult<MappingOf<'imc'>> {
+/** `out`: takes the tile files as they are made (configFiles), instead of returning them. */
+export function emit(graph: Graph, target: ImcTarget, opts: ImcEmitOptions = {}, out?: (f: EmittedFile) => void): EmitResult<MappingOf<'imc'>> {
   const net = mapGraph(graph, target, opts);
   const trained = net.config.periphery === 'sense-amp' ? trainedRefs(graph.meta, net) : undefined;
-  return { files: configFiles(net, trained), mapping: net.mapping, diagnostics: diagnosticsOf(graph, net) };
+  return { files: configFiles(net, trained, out), mapping: net.mapping, diagnostics: diagnosticsOf(graph, net) };
 }
 
 export type { ImcOptions, ImcConfig, SignedMode, AnalogInputMode } from './options.js';
 export { synapticLayers } from './layers.js';
 export type { SynapticLayer, InputKind } from './layers.js';
-export { quantizeWeights } from './mapping.js';
+export { programmedLevels, quantizeWeights } from './mapping.js';
 export type { MappedLayer, MappedNetwork, TilePlacement } from './mapping.js';
 export { imcAffine, newScratch, adcConverter } from './functional.js';
 export type { Converter, LayerProgram, AffineScratch } from './functional.js';

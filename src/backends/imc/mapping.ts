@@ -34,10 +34,8 @@ export interface MappedLayer {
   readonly layer: SynapticLayer;
   /** Weight scale (real weight = sW · q). */
   readonly sW: number;
-  /** Quantized weights per group, row-major [rows][outFeatures / groups]. */
-  readonly q: readonly Int32Array[];
-  /** Programmed cell levels per group, row-major [rows][dataCols], 0 .. 2^cellBits − 1. */
-  readonly levels: readonly Uint8Array[];
+  /** Quantized weights per group, row-major [rows][outFeatures / groups] (|q| < 2^15: at most 16 weight bits). */
+  readonly q: readonly Int16Array[];
   /** Columns per (output, slice): 2 for differential pairs, 1 for offset mode. */
   readonly polarity: 1 | 2;
   /** Data columns per group. */
@@ -64,20 +62,37 @@ export interface MappedNetwork {
   readonly mapping: MappingOf<'imc'>;
 }
 
-export function quantizeWeights(layer: SynapticLayer, bits: number): { sW: number; q: Int32Array[] } {
+export function quantizeWeights(layer: SynapticLayer, bits: number): { sW: number; q: Int16Array[] } {
   const qmax = 2 ** (bits - 1) - 1;
   let m = 0;
   for (const w of layer.weights) for (let i = 0; i < w.length; i++) m = Math.max(m, Math.abs(w[i] as number));
   const sW = m > 0 ? m / qmax : 1;
   const q = layer.weights.map((w) => {
-    const out = new Int32Array(w.length);
+    const out = new Int16Array(w.length);
     for (let i = 0; i < w.length; i++) out[i] = Math.max(-qmax, Math.min(qmax, Math.round((w[i] as number) / sW)));
     return out;
   });
   return { sW, q };
 }
 
-function sliceLevels(q: Int32Array, rows: number, og: number, cfg: ImcConfig, P: 1 | 2): Uint8Array {
+/** What the programmed levels depend on besides the weights. */
+export interface SliceBits {
+  readonly cellBits: number;
+  readonly slices: number;
+  readonly weightBits: number;
+}
+
+/**
+ * Programmed cell levels of group `grp`, row-major [rows][dataCols], 0 .. 2^cellBits − 1: the
+ * slices of its quantized weights. Made when needed, not kept in the mapping: a CIFAR VGG-16 has
+ * 240 M cells at 1 bit per cell (one byte each here), while what uses them keeps less — one
+ * layer's tile file at a time, or the cells' bit planes (an eighth) for the simulation.
+ */
+export function programmedLevels(m: MappedLayer, bits: SliceBits, grp: number): Uint8Array {
+  return sliceLevels(m.q[grp] as Int16Array, m.layer.rows, m.layer.outFeatures / m.layer.groups, bits, m.polarity);
+}
+
+function sliceLevels(q: Int16Array, rows: number, og: number, cfg: SliceBits, P: 1 | 2): Uint8Array {
   const S = cfg.slices;
   const c = cfg.cellBits;
   const mask = (1 << c) - 1;
@@ -140,7 +155,6 @@ export function mapNetwork(layers: readonly SynapticLayer[], cfg: ImcConfig): Ma
       }
     }
     const { sW, q } = quantizeWeights(layer, cfg.weightBits);
-    const levels = q.map((qq) => sliceLevels(qq, layer.rows, og, cfg, P));
     const cols = layer.groups * (dataCols + (P === 1 ? colTilesPerGroup : 0));
     const inp = inputPlan(layer, cfg);
     const losslessBits = Math.ceil(Math.log2(R * (2 ** cfg.cellBits - 1) * inp.maxCodePerRead + 1));
@@ -161,7 +175,7 @@ export function mapNetwork(layers: readonly SynapticLayer[], cfg: ImcConfig): Ma
       chips: chip - firstChip + 1,
       inputFromOtherChip: mapped.length > 0 && firstChip !== inputChip,
     };
-    mapped.push({ layer, sW, q, levels, polarity: P, dataCols, dataColsPerTile: Cd, colTilesPerGroup, ...inp, losslessBits, mapping: m, placement });
+    mapped.push({ layer, sW, q, polarity: P, dataCols, dataColsPerTile: Cd, colTilesPerGroup, ...inp, losslessBits, mapping: m, placement });
   }
   const totalTiles = mapped.reduce((a, l) => a + l.mapping.tiles, 0);
   const usedCells = mapped.reduce((a, l) => a + l.mapping.rows * l.mapping.cols, 0);

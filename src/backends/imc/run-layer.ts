@@ -6,6 +6,8 @@ import type { Tensor } from '../../ir/types.js';
 import type { Rng } from './devices.js';
 import { makeRng } from './devices.js';
 import type { AffineScratch, Converter, LayerProgram, Levels } from './functional.js';
+import { programmedLevels } from './mapping.js';
+import type { MappedLayer } from './mapping.js';
 import { addToHistogram } from './sense-amp.js';
 import { imcAffine, newScratch } from './functional.js';
 import { gemmNN } from '../../sim/ann/gemm-kernel.js';
@@ -127,7 +129,12 @@ export function keepLevelsUpTo(n: number): number {
  * the per-position order), differential columns; the exact shortcut is already cheap.
  */
 function gemmApplies(p: LayerProgram): boolean {
-  return p.readSigma === 0 && !(p.exact === true && p.histograms === undefined) && p.m.polarity === 2 && p.eff.every((e) => e instanceof Uint8Array);
+  return p.readSigma === 0 && !(p.exact === true && p.histograms === undefined) && p.m.polarity === 2 && (p.eff ?? []).every((e) => e instanceof Uint8Array);
+}
+
+/** Group `grp`'s levels as integers: the program's, or the programmed ones made from q. */
+function intLevels(p: LayerProgram, grp: number): Uint8Array {
+  return (p.eff?.[grp] as Uint8Array | undefined) ?? programmedLevels(p.m, p, grp);
 }
 
 /** The float32 levels of rows r0 … r0 + kr of a group: from the kept copy, or converted into `tile`. */
@@ -135,11 +142,11 @@ function levelRows(p: LayerProgram, grp: number, r0: number, kr: number, tile: F
   const J = p.m.dataCols;
   let kept = levelCopies.get(p);
   if (kept === undefined && p.m.layer.rows * J <= maxKeptLevels) {
-    kept = p.eff.map((e) => Float32Array.from(e));
+    kept = p.m.q.map((_, g) => Float32Array.from(intLevels(p, g)));
     levelCopies.set(p, kept);
   }
   if (kept !== undefined) return { e: kept[grp] as Float32Array, off: r0 * J };
-  tile.set((p.eff[grp] as Uint8Array).subarray(r0 * J, (r0 + kr) * J));
+  tile.set(intLevels(p, grp).subarray(r0 * J, (r0 + kr) * J));
   return { e: tile, off: 0 };
 }
 
@@ -263,8 +270,10 @@ function runMappedExact(p: LayerProgram, x: Tensor, n: number): Tensor {
   return byReads(p, x, n, p.m.layer.outFeatures / p.m.layer.groups, exactProduct(p));
 }
 
-// Keyed by a group's level array: programs over the same mapping (the sense-amplifier
-// calibration and the run after it) share the programmed levels, so they share the bits.
+// Keyed by the mapped layer (programs without levels: the programmed ones) or by a group's
+// level array: programs over the same mapping (the sense-amplifier calibration and the run
+// after it) share the programmed levels, so they share the bits.
+const layerBitCopies = new WeakMap<MappedLayer, Uint32Array[][]>();
 const levelBitCopies = new WeakMap<Levels, Uint32Array[]>();
 
 /**
@@ -273,33 +282,48 @@ const levelBitCopies = new WeakMap<Levels, Uint32Array[]>();
  * packedWords(R) words (plane-major, as BitOperands.b; built once per level array).
  */
 function levelBits(p: LayerProgram): Uint32Array[][] {
+  if (p.eff === undefined) {
+    let bits = layerBitCopies.get(p.m);
+    if (bits === undefined) {
+      // One group's levels at a time, dropped once packed.
+      bits = p.m.q.map((_, grp) => packLevels(p, programmedLevels(p.m, p, grp)));
+      layerBitCopies.set(p.m, bits);
+    }
+    return bits;
+  }
+  return p.eff.map((e) => {
+    const known = levelBitCopies.get(e);
+    if (known !== undefined) return known;
+    const tiles = packLevels(p, e);
+    levelBitCopies.set(e, tiles);
+    return tiles;
+  });
+}
+
+/** One group's levels as bit planes per row tile (see levelBits). */
+function packLevels(p: LayerProgram, e: Levels): Uint32Array[] {
   const rows = p.m.layer.rows;
   const J = p.m.dataCols;
   const R = p.R;
   const words = packedWords(R);
-  return p.eff.map((e) => {
-    const known = levelBitCopies.get(e);
-    if (known !== undefined) return known;
-    const tiles: Uint32Array[] = [];
-    for (let r0 = 0; r0 < rows; r0 += R) {
-      const planes = new Uint32Array(p.cellBits * J * words);
-      for (let r = r0; r < Math.min(rows, r0 + R); r++) {
-        const bit = 1 << ((r - r0) & 31);
-        const word = (r - r0) >> 5;
-        for (let j = 0; j < J; j++) {
-          const level = e[r * J + j] as number;
-          if (level === 0) continue;
-          for (let b = 0; b < p.cellBits; b++) {
-            const at = (b * J + j) * words + word;
-            if (((level >> b) & 1) !== 0) planes[at] = (planes[at] as number) | bit;
-          }
+  const tiles: Uint32Array[] = [];
+  for (let r0 = 0; r0 < rows; r0 += R) {
+    const planes = new Uint32Array(p.cellBits * J * words);
+    for (let r = r0; r < Math.min(rows, r0 + R); r++) {
+      const bit = 1 << ((r - r0) & 31);
+      const word = (r - r0) >> 5;
+      for (let j = 0; j < J; j++) {
+        const level = e[r * J + j] as number;
+        if (level === 0) continue;
+        for (let b = 0; b < p.cellBits; b++) {
+          const at = (b * J + j) * words + word;
+          if (((level >> b) & 1) !== 0) planes[at] = (planes[at] as number) | bit;
         }
       }
-      tiles.push(planes);
     }
-    levelBitCopies.set(e, tiles);
-    return tiles;
-  });
+    tiles.push(planes);
+  }
+  return tiles;
 }
 
 /**

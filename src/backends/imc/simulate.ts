@@ -24,6 +24,7 @@ import type { DeviceEffects } from './devices.js';
 import { effectiveLevels, hasDeviceEffects, makeRng } from './devices.js';
 import type { Converter, LayerProgram } from './functional.js';
 import { adcConverter, adcStep, losslessConverter } from './functional.js';
+import { programmedLevels } from './mapping.js';
 import type { MappedLayer, MappedNetwork } from './mapping.js';
 import type { SenseReference } from './sense-amp.js';
 import { fitRefs, fixedRefs, newHistograms } from './sense-amp.js';
@@ -93,18 +94,27 @@ function programFor(net: MappedNetwork, m: MappedLayer, index: number, converter
   const gMinOverStep = cfg.gMin / step;
   const rng = makeRng(seed, 1, index);
   const effects = hasDeviceEffects(dev);
-  const eff = m.levels.map((l) => (effects ? effectiveLevels(l, lmax, gMinOverStep, dev, rng) : l));
+  const readSigma = (dev.readNoise ?? 0) * (cfg.gMax / step);
+  // A layer that runs as popcount products (run-layer.ts gemmApplies, inputs one bit per read)
+  // needs only the bit planes of its programmed levels, which the simulation makes from q: its
+  // program keeps no levels (a CIFAR VGG-16's are 240 MB per target).
+  const popcount = !effects && readSigma === 0 && m.polarity === 2 && m.maxCodePerRead <= 1;
+  const eff = popcount
+    ? undefined
+    : m.q.map((_, grp) => {
+        const l = programmedLevels(m, cfg, grp);
+        return effects ? effectiveLevels(l, lmax, gMinOverStep, dev, rng) : l;
+      });
   const rows = m.layer.rows;
   const offEff =
     m.polarity === 1
-      ? m.levels.map(() => {
+      ? m.q.map(() => {
           const ones = new Uint8Array(m.colTilesPerGroup * rows).fill(1);
           return effects ? effectiveLevels(ones, lmax, gMinOverStep, dev, rng) : ones;
         })
       : [];
-  const readSigma = (dev.readNoise ?? 0) * (cfg.gMax / step);
   const exact = !effects && readSigma === 0 && losslessConverter(converter, m);
-  return { m, R: cfg.R, cellBits: cfg.cellBits, slices: cfg.slices, weightBits: cfg.weightBits, eff, offEff, converter, readSigma, exact };
+  return { m, R: cfg.R, cellBits: cfg.cellBits, slices: cfg.slices, weightBits: cfg.weightBits, ...(eff !== undefined ? { eff } : {}), offEff, converter, readSigma, exact };
 }
 
 function usage(message: string, hint: string): Error {

@@ -29,8 +29,13 @@ const EXTRA: Record<Kind, number> = { sums: 2, threshold: 4, histogram: 3 };
 /** Row widths (64-bit words) with a kernel of their own: A's words sit in locals, the word loop unrolled. */
 const UNROLLED = [1, 2, 3, 4] as const;
 
-/** `kind`'s kernel; with `fixedW` specialised to rows of that many words (the W parameter is then ignored). */
-function kernel(kind: Kind, fixedW?: number): FuncSpec {
+/**
+ * `kind`'s kernel; with `fixedW` specialised to rows of that many words (the W parameter is then
+ * ignored), and with `onePlane` also to cells of one bit (the planes parameter is then ignored:
+ * 1-bit cells, the ADC-less targets', need no loop over planes — a third fewer instructions per
+ * column).
+ */
+function kernel(kind: Kind, fixedW?: number, onePlane = false): FuncSpec {
   const params: ValType[] = new Array<ValType>(COMMON + EXTRA[kind]).fill(I32);
   const [A, B, M, N, W, PLANES, PLANE_BYTES] = [0, 1, 2, 3, 4, 5, 6];
   const x = (k: number): number => COMMON + k;
@@ -53,7 +58,10 @@ function kernel(kind: Kind, fixedW?: number): FuncSpec {
   const inc = (l: number, by: Bytes): number[] => seq(get(l), by, op.i32Add, set(l));
   const word = (base: number): number[] => seq(get(base), get(w), i32(3), op.i32Shl, op.i32Add, op.i64Load());
   // s = Σ_b (Σ_w popcount(a[ap + 8w] & b[pp + 8w])) << b, pp = bp + b·planeBytes
-  const dot = seq(
+  const oneDot = seq(i32(0), ...xw.map((l, k) => seq(get(l), get(bp), op.i64Load(8 * k), op.i64And, op.i64Popcnt, op.i32WrapI64, op.i32Add)), set(s));
+  const dot = onePlane
+    ? oneDot
+    : seq(
     i32(0),
     set(s),
     get(bp),
@@ -214,14 +222,15 @@ function kernel(kind: Kind, fixedW?: number): FuncSpec {
     set(i),
     whileLoop(seq(get(i), get(M), op.i32LtU), row, inc(ap, get(rowBytes)), inc(i, i32(1))),
   );
-  return { name: fixedW === undefined ? kind : `${kind}${fixedW}`, params, results: [], locals, body };
+  return { name: fixedW === undefined ? kind : `${kind}${fixedW}${onePlane ? 'p1' : ''}`, params, results: [], locals, body };
 }
 
 type Fn = (...args: number[]) => void;
 interface Engine {
   readonly mem: WasmMemory;
-  /** By kind, then by row width in words (0: any width). */
+  /** By kind, then by row width in words (0: any width); `onePlane`: the kernels for 1-bit cells (fixed widths only). */
   readonly fns: Readonly<Record<Kind, ReadonlyMap<number, Fn>>>;
+  readonly onePlane: Readonly<Record<Kind, ReadonlyMap<number, Fn>>>;
 }
 let engine: Engine | null | undefined;
 
@@ -229,7 +238,7 @@ const KINDS: readonly Kind[] = ['sums', 'threshold', 'histogram'];
 
 function getEngine(): Engine | null {
   if (engine === undefined) {
-    const funcs = KINDS.flatMap((k) => [kernel(k), ...UNROLLED.map((w) => kernel(k, w))]);
+    const funcs = KINDS.flatMap((k) => [kernel(k), ...UNROLLED.map((w) => kernel(k, w)), ...UNROLLED.map((w) => kernel(k, w, true))]);
     const ex = instantiateKernels(() => encodeModule({ memory: { name: 'mem', pages: 1 }, funcs }));
     engine =
       ex === null
@@ -241,6 +250,11 @@ function getEngine(): Engine | null {
               threshold: byWidth(ex, 'threshold'),
               histogram: byWidth(ex, 'histogram'),
             },
+            onePlane: {
+              sums: onePlaneByWidth(ex, 'sums'),
+              threshold: onePlaneByWidth(ex, 'threshold'),
+              histogram: onePlaneByWidth(ex, 'histogram'),
+            },
           };
   }
   return engine;
@@ -250,10 +264,14 @@ function byWidth(ex: Record<string, unknown>, kind: Kind): ReadonlyMap<number, F
   return new Map<number, Fn>([[0, ex[kind] as Fn], ...UNROLLED.map((w) => [w, ex[`${kind}${w}`] as Fn] as const)]);
 }
 
-/** The kernel of `kind` for rows of `words` 32-bit words. */
-function fnFor(e: Engine, kind: Kind, words: number): Fn {
+function onePlaneByWidth(ex: Record<string, unknown>, kind: Kind): ReadonlyMap<number, Fn> {
+  return new Map<number, Fn>(UNROLLED.map((w) => [w, ex[`${kind}${w}p1`] as Fn] as const));
+}
+
+/** The kernel of `kind` for rows of `words` 32-bit words and `planes` cell bit planes. */
+function fnFor(e: Engine, kind: Kind, words: number, planes: number): Fn {
   const m = e.fns[kind];
-  return (m.get(words / 2) ?? m.get(0)) as Fn;
+  return ((planes === 1 ? e.onePlane[kind].get(words / 2) : undefined) ?? m.get(words / 2) ?? m.get(0)) as Fn;
 }
 
 /** Whether the kernels run in WebAssembly (false: no WebAssembly or SNNC_NO_WASM=1). */
@@ -335,7 +353,7 @@ export function bitmm(op: BitOperands, c: Int32Array, accumulate: boolean): void
   const e = getEngine();
   const at = e === null ? undefined : place(e, op, [c.subarray(0, op.M * op.N)]);
   if (e !== null && at !== undefined) {
-    fnFor(e, 'sums', op.words)(...common(op, at), at[2] as number, accumulate ? 1 : 0);
+    fnFor(e, 'sums', op.words, op.planes)(...common(op, at), at[2] as number, accumulate ? 1 : 0);
     copyBack(e, at[2] as number, c.subarray(0, op.M * op.N));
     return;
   }
@@ -353,7 +371,7 @@ export function bitmmThreshold(op: BitOperands, ref: Int32Array, addv: Float64Ar
   const view = out.subarray(0, op.M * O);
   const at = e === null ? undefined : place(e, op, [ref, addv, view]);
   if (e !== null && at !== undefined) {
-    fnFor(e, 'threshold', op.words)(...common(op, at), at[2] as number, at[3] as number, at[4] as number, G);
+    fnFor(e, 'threshold', op.words, op.planes)(...common(op, at), at[2] as number, at[3] as number, at[4] as number, G);
     copyBack(e, at[4] as number, view);
     return;
   }
@@ -372,7 +390,7 @@ export function bitmmHistogram(op: BitOperands, slice: Int32Array, hist: Int32Ar
   const e = getEngine();
   const at = e === null ? undefined : place(e, op, [slice, hist]);
   if (e !== null && at !== undefined) {
-    fnFor(e, 'histogram', op.words)(...common(op, at), at[2] as number, at[3] as number, len);
+    fnFor(e, 'histogram', op.words, op.planes)(...common(op, at), at[2] as number, at[3] as number, len);
     copyBack(e, at[3] as number, hist);
     return;
   }
