@@ -114,7 +114,18 @@ function programFor(net: MappedNetwork, m: MappedLayer, index: number, converter
         })
       : [];
   const exact = !effects && readSigma === 0 && losslessConverter(converter, m);
-  return { m, R: cfg.R, cellBits: cfg.cellBits, slices: cfg.slices, weightBits: cfg.weightBits, ...(eff !== undefined ? { eff } : {}), offEff, converter, readSigma, exact };
+  return {
+    m,
+    R: cfg.R,
+    cellBits: cfg.cellBits,
+    slices: cfg.slices,
+    weightBits: cfg.weightBits,
+    ...(eff !== undefined ? { eff } : {}),
+    offEff,
+    converter,
+    readSigma,
+    exact,
+  };
 }
 
 function usage(message: string, hint: string): Error {

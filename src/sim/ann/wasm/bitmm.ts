@@ -62,33 +62,44 @@ function kernel(kind: Kind, fixedW?: number, onePlane = false): FuncSpec {
   const dot = onePlane
     ? oneDot
     : seq(
-    i32(0),
-    set(s),
-    get(bp),
-    set(pp),
-    i32(0),
-    set(b),
-    whileLoop(
-      seq(get(b), get(PLANES), op.i32LtU),
-      fixedW === undefined
-        ? seq(
-            i32(0),
-            set(t),
-            i32(0),
-            set(w),
-            whileLoop(seq(get(w), get(W), op.i32LtU), get(t), word(ap), word(pp), op.i64And, op.i64Popcnt, op.i32WrapI64, op.i32Add, set(t), inc(w, i32(1))),
-          )
-        : seq(i32(0), ...xw.map((l, k) => seq(get(l), get(pp), op.i64Load(8 * k), op.i64And, op.i64Popcnt, op.i32WrapI64, op.i32Add)), set(t)),
-      get(s),
-      get(t),
-      get(b),
-      op.i32Shl,
-      op.i32Add,
-      set(s),
-      inc(pp, get(PLANE_BYTES)),
-      inc(b, i32(1)),
-    ),
-  );
+        i32(0),
+        set(s),
+        get(bp),
+        set(pp),
+        i32(0),
+        set(b),
+        whileLoop(
+          seq(get(b), get(PLANES), op.i32LtU),
+          fixedW === undefined
+            ? seq(
+                i32(0),
+                set(t),
+                i32(0),
+                set(w),
+                whileLoop(
+                  seq(get(w), get(W), op.i32LtU),
+                  get(t),
+                  word(ap),
+                  word(pp),
+                  op.i64And,
+                  op.i64Popcnt,
+                  op.i32WrapI64,
+                  op.i32Add,
+                  set(t),
+                  inc(w, i32(1)),
+                ),
+              )
+            : seq(i32(0), ...xw.map((l, k) => seq(get(l), get(pp), op.i64Load(8 * k), op.i64And, op.i64Popcnt, op.i32WrapI64, op.i32Add)), set(t)),
+          get(s),
+          get(t),
+          get(b),
+          op.i32Shl,
+          op.i32Add,
+          set(s),
+          inc(pp, get(PLANE_BYTES)),
+          inc(b, i32(1)),
+        ),
+      );
   // What a nonzero row of A does: for sums and histograms one pass over the N columns with a
   // step per column; for the threshold read-out a pass over the outputs, G columns each.
   const columns = (column: Bytes): number[] =>
