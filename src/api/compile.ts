@@ -31,7 +31,7 @@ import { validateReport } from '../report/schema.js';
 import type { OutputFile } from '../io/atomic.js';
 import { activityFromSimulation, annActivity, annMapping, stretchSteps } from '../backends/common/activity.js';
 import type { SimulateModelOptions, SimulateReport } from './simulate.js';
-import { simulateModel } from './simulate.js';
+import { measureModel, prepareModel } from './simulate.js';
 import { convertModel, isConverted } from './convert.js';
 import { simulate } from '../sim/snn/simulate.js';
 import { packageVersion } from './version.js';
@@ -164,16 +164,24 @@ export function resolveTargets(names: readonly string[]): (Target | CustomTarget
   return [...new Set(list)].map((n) => loadAnyTarget(n));
 }
 
+/** What the float simulation of the converted network measured (ready once the targets are queued). */
+interface Measured {
+  readonly snnAccuracy: number;
+  readonly annAccuracy: number;
+  readonly activity: Activity;
+}
+
 /** What compiling one target needs from the compile around it (files and diagnostics are appended to). */
 interface TargetContext {
   readonly T: number;
-  readonly snnAccuracy: number;
   readonly baseline: CompileReport['baseline'];
-  readonly ann: { readonly mapping: ReturnType<typeof annMapping>; readonly accuracy: number };
+  readonly annMapping: ReturnType<typeof annMapping>;
+  /** Throws until the float simulation has run (compileTargets runs it while the worker starts on the targets). */
+  readonly measured: () => Measured;
   readonly files: FileOut;
   readonly diagnostics: Diagnostics;
   /** The network this kind runs (its own conversion when it needs other neuron semantics) and its activity. */
-  readonly graphFor: (kind: string, conversion: BackendRecord['conversion']) => { graph: Graph; activity: Activity };
+  readonly graphFor: (kind: string, conversion: BackendRecord['conversion']) => { graph: Graph; activity: () => Activity };
   readonly hardware: () => { data: SimData; calibration: SimData };
   readonly golden: (tg: Graph) => SimData;
 }
@@ -185,8 +193,12 @@ interface ReadyTarget {
   readonly t: Target | CustomTarget;
   readonly backend: BackendRecord;
   readonly tg: Graph;
-  readonly activity: Activity;
+  /** The activity it is costed for (known once the float simulation has run). */
+  readonly activity: () => Activity;
 }
+
+/** A target with nothing to run: its row, made once the float simulation has run. */
+type RowLater = () => TargetResult;
 
 /** A graph the backend can't express is a result for that target, not a failed compile. */
 function unavailableOn(e: unknown, t: Target | CustomTarget): TargetResult {
@@ -194,15 +206,18 @@ function unavailableOn(e: unknown, t: Target | CustomTarget): TargetResult {
   return UNAVAILABLE(t.name, t.kind, `${e.message}${e.hint !== undefined ? ` (${e.hint})` : ''}`);
 }
 
-/** One target's network (its own conversion when its hardware needs other neuron semantics), or its finished row. */
-function prepareTarget(t: Target | CustomTarget, ctx: TargetContext): ReadyTarget | TargetResult {
+/** One target's network (its own conversion when its hardware needs other neuron semantics), or its row. */
+function prepareTarget(t: Target | CustomTarget, ctx: TargetContext): ReadyTarget | RowLater {
   const { baseline } = ctx;
   if (t.kind === 'ann') {
-    const ann = ctx.ann.mapping;
-    return targetResultFromCost(annCost(t as AnnTarget, ann, annActivity(ann)), 'ann', ctx.ann.accuracy, 1, baseline);
+    const ann = ctx.annMapping;
+    return () => targetResultFromCost(annCost(t as AnnTarget, ann, annActivity(ann)), 'ann', ctx.measured().annAccuracy, 1, baseline);
   }
   const backend = backendFor(t.kind);
-  if (backend === undefined) return UNAVAILABLE(t.name, t.kind, `no backend is registered for target kind '${t.kind}'`);
+  if (backend === undefined) {
+    const row = UNAVAILABLE(t.name, t.kind, `no backend is registered for target kind '${t.kind}'`);
+    return () => row;
+  }
   try {
     // A network whose structure the hardware cannot take at all (netx: branches, max pooling)
     // is unavailable whatever its neuron semantics: found before converting it again.
@@ -210,10 +225,12 @@ function prepareTarget(t: Target | CustomTarget, ctx: TargetContext): ReadyTarge
     const { graph: tg, activity: ta0 } = ctx.graphFor(t.kind, backend.conversion);
     // Hardware that runs more steps per sample than it is shown (Loihi's synaptic delays) is
     // costed for all of them.
-    const activity = backend.stepsPerSample !== undefined ? stretchSteps(ta0, backend.stepsPerSample(tg, ta0.T)) : ta0;
+    const steps = backend.stepsPerSample;
+    const activity = steps !== undefined ? (): Activity => stretchSteps(ta0(), steps(tg, ta0().T)) : ta0;
     return { t, backend, tg, activity };
   } catch (e) {
-    return unavailableOn(e, t);
+    const row = unavailableOn(e, t);
+    return () => row;
   }
 }
 
@@ -231,7 +248,7 @@ function finishTarget(r: ReadyTarget, o: TargetOutcome, ctx: TargetContext): Tar
   for (const d of o.diagnostics) {
     ctx.diagnostics.push({ severity: d.severity, code: d.code, message: `${t.name}: ${d.message}`, ...(d.node !== undefined ? { node: d.node } : {}) });
   }
-  const cost = backend.cost(t as BackendTarget, o.mapping, r.activity);
+  const cost = backend.cost(t as BackendTarget, o.mapping, r.activity());
   if (!Number.isFinite(cost.energyJ) || !Number.isFinite(cost.latencyS) || cost.energyJ < 0 || cost.latencyS < 0) {
     // The cost model is arithmetic on the target's constants: a non-finite result means
     // constants whose products overflow, which is the target file's problem.
@@ -242,21 +259,29 @@ function finishTarget(r: ReadyTarget, o: TargetOutcome, ctx: TargetContext): Tar
     });
   }
   const acc = o.accuracy;
-  const res = targetResultFromCost(cost, t.kind, acc?.accuracy ?? ctx.snnAccuracy, ctx.T, ctx.baseline);
+  const res = targetResultFromCost(cost, t.kind, acc?.accuracy ?? ctx.measured().snnAccuracy, ctx.T, ctx.baseline);
   const note = acc?.note ?? `accuracy is the float SNN simulation at T=${ctx.T}; the target's fixed-point behaviour is not simulated here`;
   return { ...res, assumptions: [note, ...res.assumptions] };
 }
 
 /**
  * Every target's row. Each ready target's files and hardware simulation are one job; on two
- * threads the jobs run side by side, the largest on a worker (target-pool.ts). Files are written as
- * jobs finish; diagnostics and rows keep the targets' order.
+ * threads the jobs run side by side, the largest on a worker (target-pool.ts), which starts on
+ * it while this thread runs `measure` — the float simulation, which only the costs and the
+ * rows need (a CIFAR ResNet-18's takes 7 s, its ADC-less crossbar simulation 15 s). `measure`
+ * gets the threads it may use. Files are written as jobs finish; diagnostics and rows keep the
+ * targets' order.
  */
-async function compileTargets(targets: readonly (Target | CustomTarget)[], ctx: TargetContext, threads: number): Promise<TargetResult[]> {
+async function compileTargets(
+  targets: readonly (Target | CustomTarget)[],
+  ctx: TargetContext,
+  threads: number,
+  measure: (threads: number | undefined) => void,
+): Promise<TargetResult[]> {
   const ready = targets.map((t) => prepareTarget(t, ctx));
-  const isReady = (r: ReadyTarget | TargetResult): r is ReadyTarget => 'backend' in r;
+  const isReady = (r: ReadyTarget | RowLater): r is ReadyTarget => typeof r !== 'function';
   const jobs = ready.filter(isReady);
-  const pool = new TargetPool(threads >= 2 && isMainThread && jobs.length >= 2 && jobs.some((r) => BUNDLED_KINDS.has(r.t.kind)));
+  const pool = new TargetPool(threads >= 2 && isMainThread && jobs.some((r) => BUNDLED_KINDS.has(r.t.kind)));
   try {
     const outcomes = new Map<ReadyTarget, TargetOutcome>();
     let failed: { readonly error: unknown } | undefined;
@@ -284,15 +309,23 @@ async function compileTargets(targets: readonly (Target | CustomTarget)[], ctx: 
         .submit(r.tg, BUNDLED_KINDS.has(r.t.kind) ? request : undefined, work, (out) => runTarget(r.backend, r.tg, request, out), files)
         .then((o) => outcomes.set(r, o));
     }
+    // The worker takes its first job now; this thread measures meanwhile, on one thread while
+    // the worker is busy (a second helper would only take turns with it).
+    pool.start();
+    measure(pool.busy() ? 1 : undefined);
     await pool.drain();
     // (The last job's continuation is a microtask of its settling, which drain awaited.)
     await new Promise((res) => setImmediate(res));
     if (failed !== undefined) throw failed.error;
     const results: TargetResult[] = [];
     for (const r of ready) {
-      const o = isReady(r) ? outcomes.get(r) : undefined;
-      if (isReady(r) && o === undefined) throw new Error(`target '${r.t.name}' did not finish`);
-      results.push(isReady(r) ? finishTarget(r, o as TargetOutcome, ctx) : r);
+      if (!isReady(r)) {
+        results.push(r());
+        continue;
+      }
+      const o = outcomes.get(r);
+      if (o === undefined) throw new Error(`target '${r.t.name}' did not finish`);
+      results.push(finishTarget(r, o, ctx));
     }
     return results;
   } finally {
@@ -344,14 +377,9 @@ function reportOf(
 export async function compileModel(g: Graph, opts: CompileOptions): Promise<CompileResult> {
   checkOptions(COMPILE_OPTIONS, opts);
   const targets = resolveTargets(opts.targets);
-  const sim = simulateModel(g, opts);
-  const snn = sim.graph;
-  const last = sim.runs[sim.runs.length - 1];
-  if (last === undefined) throw new Error('simulation produced no run');
-  const T = last.T;
-  const snnAccuracy = sim.snn[sim.snn.length - 1]?.accuracy ?? 0;
-  const activity: Activity = activityFromSimulation(snn, last);
-  const annAcc = sim.ann?.accuracy ?? snnAccuracy;
+  const prepared = prepareModel(g, opts);
+  const snn = prepared.graph;
+  const T = Math.max(...opts.T);
   const ann = annMapping(g);
 
   const baselineTarget = loadTarget(BASELINE_TARGET);
@@ -362,25 +390,36 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
   const files = new FileOut(opts.sink);
   files.push({ path: 'model.snn.onnx', data: exportOnnx(snn) });
   const diagnostics: Diagnostics = [];
-  for (const d of sim.diagnostics) {
-    if (d.severity === 'info' || d.severity === 'warning') {
-      diagnostics.push({ severity: d.severity, code: d.code, message: d.message, ...(d.node !== undefined ? { node: d.node } : {}) });
-    }
-  }
+
+  // The float simulation (measureModel) runs while the targets' jobs start (compileTargets).
+  let sim: SimulateReport | undefined;
+  let measured: Measured | undefined;
+  const measure = (threads: number | undefined): void => {
+    sim = measureModel(g, prepared, opts, threads);
+    const last = sim.runs[sim.runs.length - 1];
+    if (last === undefined) throw new Error('simulation produced no run');
+    const snnAccuracy = sim.snn[sim.snn.length - 1]?.accuracy ?? 0;
+    measured = { snnAccuracy, annAccuracy: sim.ann?.accuracy ?? snnAccuracy, activity: activityFromSimulation(snn, last) };
+  };
+  const measuredNow = (): Measured => {
+    if (measured === undefined) throw new Error('the float simulation has not run yet');
+    return measured;
+  };
 
   // A backend whose hardware needs other neuron semantics (Loihi: reset to zero, fire on
   // v > θ) gets its own conversion of the ANN (unless --reset was given), and the accuracy
   // difference to the default conversion is reported, not hidden.
-  const conversions = new Map<string, { graph: Graph; activity: Activity }>();
-  const graphFor = (kind: string, conversion: { reset: 'zero' | 'subtract'; fire: 'ge' | 'gt' } | undefined): { graph: Graph; activity: Activity } => {
-    if (conversion === undefined || isConverted(g) || opts.reset !== undefined) return { graph: snn, activity };
+  const conversions = new Map<string, { graph: Graph; activity: () => Activity }>();
+  const conversionNotes: Diagnostics = [];
+  const graphFor = (kind: string, conversion: { reset: 'zero' | 'subtract'; fire: 'ge' | 'gt' } | undefined): { graph: Graph; activity: () => Activity } => {
+    if (conversion === undefined || isConverted(g) || opts.reset !== undefined) return { graph: snn, activity: () => measuredNow().activity };
     const key = `${kind}/${conversion.reset}/${conversion.fire}`;
     let c = conversions.get(key);
     if (c === undefined) {
       const graph = convertModel(g, { ...opts, ...conversion }).graph;
       const sem = conversionNote(snn, graph, kind, conversion, opts, T);
-      diagnostics.push(sem.note);
-      c = { graph, activity: sem.activity };
+      conversionNotes.push(sem.note);
+      c = { graph, activity: () => sem.activity };
       conversions.set(key, c);
     }
     return c;
@@ -389,19 +428,29 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
   let golden: SimData | undefined;
   const ctx: TargetContext = {
     T,
-    snnAccuracy,
     baseline,
+    annMapping: ann,
+    measured: measuredNow,
     files,
     diagnostics,
     graphFor,
-    ann: { mapping: ann, accuracy: annAcc },
     hardware: () => (hw ??= hardwareData(snn, opts)),
     // MACs as the report counts them (after clean-up passes, which find layers an exporter's
     // run-time shapes hide from the imported graph).
-    golden: (tg) => (golden ??= firstSamples(tg, opts, goldenCount(sim.ann?.macsPerSample ?? graphStats(g).macs, T))),
+    golden: (tg) => (golden ??= firstSamples(tg, opts, goldenCount(prepared.annMacs ?? graphStats(g).macs, T))),
   };
   const threads = opts.threads ?? (availableParallelism() >= 2 ? 2 : 1);
-  const results = await compileTargets(targets, ctx, threads);
+  // (The simulation's diagnostics come first, then the conversions', then the targets'.)
+  const results = await compileTargets(targets, ctx, threads, (simThreads) => {
+    measure(simThreads);
+    for (const d of sim?.diagnostics ?? []) {
+      if (d.severity === 'info' || d.severity === 'warning') {
+        diagnostics.push({ severity: d.severity, code: d.code, message: d.message, ...(d.node !== undefined ? { node: d.node } : {}) });
+      }
+    }
+    diagnostics.push(...conversionNotes);
+  });
+  if (sim === undefined) throw new Error('the float simulation did not run');
 
   const ratio = adcLessRatio(results);
   if (ratio !== undefined) diagnostics.push(ratio);

@@ -49,6 +49,8 @@ export interface ConvertOptions {
 
 export interface ConvertResult {
   readonly graph: Graph;
+  /** MACs per sample of the ANN after its clean-up passes (what annMacs counts). */
+  readonly annMacs: number;
   readonly diagnostics: readonly Diagnostic[];
   readonly calibration: string;
 }
@@ -88,10 +90,16 @@ export function convertModel(g: Graph, opts: ConvertOptions = {}): ConvertResult
     coding: opts.coding ?? 'direct',
     maxpool: opts.maxpool ?? 'gate',
   });
+  // The ANN's MACs from the pipeline's own clean-up step (annMacs would run it again).
+  const lastAnnPass = ANN_PASSES[ANN_PASSES.length - 1]?.name;
+  let macs: number | undefined;
   const { graph } = runPipeline(g, passes, ctx, {
+    onPass: (name, _ms, after) => {
+      if (name === lastAnnPass) macs = graphStats(after).macs;
+    },
     verify: opts.verify ?? false,
     ...(opts.dumpAfter !== undefined ? { dumpAfter: opts.dumpAfter } : {}),
     ...(opts.onDump !== undefined ? { onDump: opts.onDump } : {}),
   });
-  return { graph, diagnostics: ctx.diagnostics, calibration: `${methodName} on ${data.name}` };
+  return { graph, annMacs: macs ?? annMacs(g), diagnostics: ctx.diagnostics, calibration: `${methodName} on ${data.name}` };
 }

@@ -5,7 +5,7 @@ import type { Graph } from '../ir/types.js';
 import { simulate } from '../sim/snn/simulate.js';
 import type { SimMode, SimulateResult } from '../sim/snn/types.js';
 import type { ConvertOptions } from './convert.js';
-import { annMacs, convertModel, isConverted } from './convert.js';
+import { convertModel, isConverted } from './convert.js';
 import { fitToModel, loadDatasetSpec } from '../data/spec.js';
 import { annAccuracy } from '../sim/ann/accuracy.js';
 import type { QuantizeSettings } from '../passes/quantize-config.js';
@@ -62,22 +62,43 @@ export interface SimulateReport {
   };
 }
 
-export function simulateModel(g: Graph, opts: SimulateModelOptions): SimulateReport {
+/** simulateModel's first half: the test samples, and the network to simulate (an ANN converted). */
+export interface PreparedModel {
+  readonly data: ReturnType<typeof fitToModel>;
+  /** The converted graph (the input itself if it was already converted). */
+  readonly graph: Graph;
+  /** The ANN's MACs per sample (undefined for a converted input). */
+  readonly annMacs: number | undefined;
+  readonly diagnostics: SimulateReport['diagnostics'];
+}
+
+export function prepareModel(g: Graph, opts: SimulateModelOptions): PreparedModel {
   checkOptions(SIMULATE_OPTIONS, opts);
   TIMESTEPS.check(opts.T, 'T');
-  const Ts = [...new Set(opts.T)].sort((a, b) => a - b);
-  let ann: SimulateReport['ann'] = null;
-  const diagnostics: SimulateReport['diagnostics'][number][] = [];
-  let snn = g;
   const data = fitToModel(g, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', opts.n));
   if (data.y.length === 0) throw fail({ code: 'SNNC_E_DATASET', message: `dataset '${data.name}' has no samples` });
-  if (!isConverted(g)) {
+  if (isConverted(g)) return { data, graph: g, annMacs: undefined, diagnostics: [] };
+  opts.onProgress?.('convert', 0, 1);
+  const c = convertModel(g, opts);
+  return { data, graph: c.graph, annMacs: c.annMacs, diagnostics: c.diagnostics };
+}
+
+export function simulateModel(g: Graph, opts: SimulateModelOptions): SimulateReport {
+  return measureModel(g, prepareModel(g, opts), opts);
+}
+
+/**
+ * simulateModel's second half: the ANN's accuracy and the spiking network's runs.
+ * `threads`: for the SNN simulation (compile gives 1 while its worker runs a target).
+ */
+export function measureModel(g: Graph, prepared: PreparedModel, opts: SimulateModelOptions, threads?: number): SimulateReport {
+  const Ts = [...new Set(opts.T)].sort((a, b) => a - b);
+  const { data, graph: snn } = prepared;
+  const diagnostics: SimulateReport['diagnostics'][number][] = [...prepared.diagnostics];
+  let ann: SimulateReport['ann'] = null;
+  if (prepared.annMacs !== undefined) {
     opts.onProgress?.('ann', 0, 1);
-    ann = { accuracy: annAccuracy(g, data), macsPerSample: annMacs(g) };
-    opts.onProgress?.('convert', 0, 1);
-    const c = convertModel(g, opts);
-    snn = c.graph;
-    diagnostics.push(...c.diagnostics);
+    ann = { accuracy: annAccuracy(g, data), macsPerSample: prepared.annMacs };
   }
   const runs: SimulateResult[] = [];
   for (const T of Ts) {
@@ -85,6 +106,7 @@ export function simulateModel(g: Graph, opts: SimulateModelOptions): SimulateRep
       T,
       ...(opts.mode !== undefined ? { mode: opts.mode } : {}),
       ...(opts.earlyExit !== undefined ? { earlyExit: opts.earlyExit } : {}),
+      ...(threads !== undefined ? { threads } : {}),
       onProgress: (done, total) => opts.onProgress?.(`simulate T=${T}`, done, total),
     });
     runs.push(r);

@@ -115,6 +115,16 @@ export class TargetPool {
     }
   }
 
+  /** Hand the worker its first job now (drain would), so it works while this thread does something else. */
+  start(): void {
+    this.pump();
+  }
+
+  /** Whether the worker has a job. */
+  busy(): boolean {
+    return this.running !== undefined;
+  }
+
   /** Stop the worker (compile calls it when done, also after a failure). */
   close(): void {
     const w = this.worker;

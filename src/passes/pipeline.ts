@@ -32,7 +32,8 @@ export interface PipelineOptions {
   /** Name of the pass after which the IR is printed and given to onDump. */
   readonly dumpAfter?: string;
   readonly onDump?: (name: string, text: string) => void;
-  readonly onPass?: (name: string, ms: number) => void;
+  /** After each pass: its name, time, and the graph it made. */
+  readonly onPass?: (name: string, ms: number, graph: Graph) => void;
 }
 
 export interface PipelineResult {
@@ -57,7 +58,7 @@ export function runPipeline(g: Graph, passes: readonly Pass[], ctx: PassContext,
     graph = pass.run(graph, ctx);
     const ms = performance.now() - t0;
     timings.push({ pass: pass.name, ms });
-    opts.onPass?.(pass.name, ms);
+    opts.onPass?.(pass.name, ms, graph);
     if (opts.verify === true) verifyGraph(graph);
     if (opts.dumpAfter === pass.name) opts.onDump?.(pass.name, printGraph(graph));
   }

@@ -203,3 +203,45 @@ test('emit: mapping.json, config.json, conductances read back, bytes determinist
   ); // ⌈log2(8·1·1 + 1)⌉
   assert.deepEqual(a.diagnostics, []);
 });
+
+test('every cell of every emitted tile holds the level its weight slice documents (differential and offset, several row and column tiles, groups)', () => {
+  const cases = [
+    { g: denseOnly(100, 40), opts: { signed: 'offset' as const, cellBits: 2, rows: 64, cols: 64 } },
+    { g: denseOnly(100, 40), opts: { rows: 32, cols: 64 } },
+    { g: convOnly(4, 6, 3, 6, 2), opts: { rows: 8, cols: 16, cellBits: 2, weightBits: 6 } },
+  ];
+  for (const { g, opts } of cases) {
+    const net = mapGraph(g, hpadc(), opts);
+    const { R, C, cellBits: c, slices: S, weightBits } = net.config;
+    const byPath = new Map(emit(g, hpadc(), opts).files.map((f) => [f.path, f.data]));
+    const config = JSON.parse(byPath.get('imc/config.json') as string) as {
+      tiles: { layer: string; group: number; rowTile: number; colTile: number; file: string; index: number }[];
+    };
+    for (const m of net.layers) {
+      const P = m.polarity;
+      const og = m.layer.outFeatures / m.layer.groups;
+      const entries = config.tiles.filter((t) => t.layer === m.layer.name);
+      assert.equal(entries.length, m.mapping.tiles);
+      for (const e of entries) {
+        const data = readNpy(byPath.get(e.file) as Uint8Array).data as Uint8Array;
+        const q = m.q[e.group] as Int16Array;
+        for (let r = 0; r < R; r++) {
+          for (let col = 0; col < C; col++) {
+            const gr = e.rowTile * R + r;
+            const j = e.colTile * m.dataColsPerTile + col;
+            let want = 0;
+            if (gr < m.layer.rows && P === 1 && col === C - 1) want = 1;
+            else if (gr < m.layer.rows && col < m.dataColsPerTile && j < m.dataCols) {
+              const o = Math.floor(j / (S * P));
+              const s = Math.floor(j / P) % S;
+              const v = q[gr * og + o] as number;
+              if (P === 2) want = j % 2 === (v < 0 ? 1 : 0) ? (Math.abs(v) >> (c * s)) & ((1 << c) - 1) : 0;
+              else want = ((v + 2 ** (weightBits - 1)) >> (c * s)) & ((1 << c) - 1);
+            }
+            assert.equal(data[e.index * R * C + r * C + col], want, `${m.layer.name} tile ${e.index} (${r}, ${col})`);
+          }
+        }
+      }
+    }
+  }
+});

@@ -10,7 +10,7 @@ import { avgPoolAttrs, buildGraph, convAttrs, gemmAttrs, windowAttrs } from '../
 import type { NodeSpec } from '../../src/ir/build.js';
 import type { Graph, NeuronAttrs, Tensor } from '../../src/ir/types.js';
 import { simulate } from '../../src/sim/snn/index.js';
-import { resetWasmScatter, wasmScatterEnabled } from '../../src/sim/snn/wasm/scatter.js';
+import { keepScatterArenaUpTo, resetWasmScatter, wasmScatterEnabled } from '../../src/sim/snn/wasm/scatter.js';
 import { images, labels, randTensor, rng } from './snn-graphs.js';
 
 interface Spec {
@@ -177,3 +177,23 @@ test(
     );
   },
 );
+
+test('a simulation after the scatter arena was let go places its plans again and gives the same bits', () => {
+  const spec = fc.sample(specArb, { seed: 11, numRuns: 1 })[0] as Spec;
+  const g = build(spec);
+  const r = rng(7);
+  const data = { x: images(r, 4, [spec.C, spec.H, spec.H]), y: labels(r, 4, 4) };
+  const kept = simulate(g, data, { T: 5, seed: 1 });
+  const old = keepScatterArenaUpTo(0);
+  try {
+    // Each run ends by dropping the engine: the second must not trust plans placed in the first.
+    const a = simulate(g, data, { T: 5, seed: 1 });
+    const b = simulate(g, data, { T: 5, seed: 1 });
+    for (const x of [a, b]) {
+      assert.deepEqual(Array.from(x.predictions), Array.from(kept.predictions));
+      assert.deepEqual(x.layers, kept.layers);
+    }
+  } finally {
+    keepScatterArenaUpTo(old);
+  }
+});

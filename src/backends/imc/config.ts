@@ -9,8 +9,7 @@ import { npyFile } from '../../data/npy.js';
 import { stableJson } from '../common/json.js';
 import type { EmittedFile } from '../common/types.js';
 import { adcStep } from './functional.js';
-import { programmedLevels } from './mapping.js';
-import type { MappedLayer, MappedNetwork, TilePlacement } from './mapping.js';
+import type { MappedLayer, MappedNetwork } from './mapping.js';
 import type { SenseAmpRefs } from './sense-amp.js';
 
 const CONFIG_PATH = 'imc/config.json';
@@ -25,21 +24,44 @@ function layerPath(layerIndex: number, m: MappedLayer): string {
   return `imc/tiles/L${layerIndex}_${safe(m.layer.name)}.npy`;
 }
 
-/** Cell levels of one tile into out[at … at + R·C): row-major [R, C]; unused cells 0 (G_min), the offset column 1. */
-function tileLevels(net: MappedNetwork, m: MappedLayer, lv: Uint8Array, t: TilePlacement, out: Uint8Array, at: number): void {
-  const { R, C } = net.config;
+/**
+ * Every tile of a layer into out[at …): tile k (placement order: group, row tile, column tile)
+ * is row-major [R, C]; unused cells 0 (G_min), the offset column 1. Written straight from the
+ * quantized weights — the level of column (o·S + s)·P + p is slice s of |q| on the side p of its
+ * sign (differential) or of q + 2^(b−1) (offset), mapping.ts — so zero weights and zero slices
+ * cost nothing and no copy of the levels is made.
+ */
+function writeTiles(net: MappedNetwork, m: MappedLayer, out: Uint8Array, at: number): void {
+  const { R, C, cellBits: c, slices: S, weightBits } = net.config;
   const rows = m.layer.rows;
-  const J = m.dataCols;
-  for (let r = 0; r < R; r++) {
-    const gr = t.rowTile * R + r;
-    if (gr >= rows) break;
-    const j0 = t.colTile * m.dataColsPerTile;
-    const j1 = Math.min(J, j0 + m.dataColsPerTile);
-    // A plain loop: a row is at most C bytes, where subarray + set cost more than the copy.
-    const src = gr * J + j0 - (at + r * C);
-    for (let k = at + r * C, end = k + (j1 - j0); k < end; k++) out[k] = lv[k + src] as number;
-    if (m.polarity === 1) out[at + r * C + C - 1] = 1;
-  }
+  const og = m.layer.outFeatures / m.layer.groups;
+  const P = m.polarity;
+  const Cd = m.dataColsPerTile;
+  const ct = m.colTilesPerGroup;
+  const rowTiles = m.mapping.rowTiles;
+  const mask = (1 << c) - 1;
+  const offset = 2 ** (weightBits - 1);
+  m.q.forEach((q, grp) => {
+    for (let r = 0; r < rows; r++) {
+      const rt = Math.floor(r / R);
+      // Byte of (row r, column tile 0) of this group's tiles; tile t adds t·R·C.
+      const rowAt = at + ((grp * rowTiles + rt) * ct * R + (r - rt * R)) * C;
+      if (P === 1) for (let t = 0; t < ct; t++) out[rowAt + t * R * C + C - 1] = 1;
+      for (let o = 0; o < og; o++) {
+        const v = q[r * og + o] as number;
+        const mag = P === 2 ? Math.abs(v) : v + offset;
+        if (mag === 0) continue;
+        const j0 = o * S * P + (P === 2 && v < 0 ? 1 : 0);
+        for (let sl = 0; sl < S; sl++) {
+          const level = (mag >>> (c * sl)) & mask;
+          if (level === 0) continue;
+          const j = j0 + sl * P;
+          const t = Math.floor(j / Cd);
+          out[rowAt + t * R * C + (j - t * Cd)] = level;
+        }
+      }
+    }
+  });
 }
 
 function layerDoc(net: MappedNetwork, m: MappedLayer, i: number, trained?: SenseAmpRefs): Record<string, unknown> {
@@ -99,9 +121,8 @@ export function configFiles(net: MappedNetwork, trained?: ReadonlyMap<string, Se
     // The tiles are written straight into the .npy file (a CIFAR ResNet-18's are 176 MB).
     const shape = [m.placement.length, cfg.R, cfg.C];
     const file = npyFile('uint8', shape, m.placement.length * cfg.R * cfg.C);
-    const levels = m.q.map((_, grp) => programmedLevels(m, cfg, grp));
+    writeTiles(net, m, file.bytes, file.dataOffset);
     m.placement.forEach((t, k) => {
-      tileLevels(net, m, levels[t.group] as Uint8Array, t, file.bytes, file.dataOffset + k * cfg.R * cfg.C);
       tiles.push({
         ...t,
         file: path,

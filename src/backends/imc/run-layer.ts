@@ -285,8 +285,7 @@ function levelBits(p: LayerProgram): Uint32Array[][] {
   if (p.eff === undefined) {
     let bits = layerBitCopies.get(p.m);
     if (bits === undefined) {
-      // One group's levels at a time, dropped once packed.
-      bits = p.m.q.map((_, grp) => packLevels(p, programmedLevels(p.m, p, grp)));
+      bits = p.m.q.map((q) => packWeights(p, q));
       layerBitCopies.set(p.m, bits);
     }
     return bits;
@@ -298,6 +297,45 @@ function levelBits(p: LayerProgram): Uint32Array[][] {
     levelBitCopies.set(e, tiles);
     return tiles;
   });
+}
+
+/**
+ * One group's programmed levels as bit planes per row tile (see levelBits), straight from its
+ * quantized weights (differential columns: column (o·S + s)·2 + p holds slice s of |q| on the
+ * side p of its sign, mapping.ts) — zero weights and zero slices set no bit, so they cost nothing.
+ */
+function packWeights(p: LayerProgram, q: Int16Array): Uint32Array[] {
+  const rows = p.m.layer.rows;
+  const J = p.m.dataCols;
+  const og = p.m.layer.outFeatures / p.m.layer.groups;
+  const { R, cellBits: c, slices: S } = p;
+  const mask = (1 << c) - 1;
+  const words = packedWords(R);
+  const tiles: Uint32Array[] = [];
+  for (let r0 = 0; r0 < rows; r0 += R) {
+    const planes = new Uint32Array(c * J * words);
+    for (let r = r0; r < Math.min(rows, r0 + R); r++) {
+      const bit = 1 << ((r - r0) & 31);
+      const word = (r - r0) >> 5;
+      for (let o = 0; o < og; o++) {
+        const v = q[r * og + o] as number;
+        if (v === 0) continue;
+        const mag = Math.abs(v);
+        const j0 = o * S * 2 + (v < 0 ? 1 : 0);
+        for (let sl = 0; sl < S; sl++) {
+          const level = (mag >>> (c * sl)) & mask;
+          if (level === 0) continue;
+          const j = j0 + sl * 2;
+          for (let b = 0; b < c; b++) {
+            const at = (b * J + j) * words + word;
+            if (((level >> b) & 1) !== 0) planes[at] = (planes[at] as number) | bit;
+          }
+        }
+      }
+    }
+    tiles.push(planes);
+  }
+  return tiles;
 }
 
 /** One group's levels as bit planes per row tile (see levelBits). */

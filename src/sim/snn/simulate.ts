@@ -14,6 +14,7 @@ import { mergeHelper, splitAt, startHelper } from './simulate-split.js';
 import { graphStats } from '../../ir/stats.js';
 import type { BatchRun, RangeResult } from './simulate-split.js';
 import { runTimeStepped } from './time-stepped.js';
+import { releaseWasmScatter } from './wasm/scatter.js';
 import type { SimData, SimulateOptions, SimulateResult } from './types.js';
 
 export const MAX_T = 100000;
@@ -101,6 +102,14 @@ function classesOf(g: Graph, readout: string): number {
  * output 0, accumulated over steps; the prediction at step t is the argmax of its sum.
  */
 export function simulate(g: Graph, data: SimData, opts: SimulateOptions): SimulateResult {
+  try {
+    return simulateAll(g, data, opts);
+  } finally {
+    releaseWasmScatter();
+  }
+}
+
+function simulateAll(g: Graph, data: SimData, opts: SimulateOptions): SimulateResult {
   checkOptions(opts);
   const plan = planGraph(g);
   const N = checkData(g, data);

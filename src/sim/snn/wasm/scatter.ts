@@ -68,6 +68,20 @@ const ARENA_START = 16;
 
 let engine: Engine | null | undefined;
 const placed = new WeakMap<object, { readonly gen: number; readonly hdr: number }>();
+/**
+ * Arena generations, counted across engines: a plan placed in an older generation — or in an
+ * engine since dropped (releaseWasmScatter, resetWasmScatter) — must reload.
+ */
+let generation = 0;
+/** An arena larger than this is dropped when a simulation ends (releaseWasmScatter). */
+let keepBytes = 64 * 1024 * 1024;
+
+/** Test hook: the largest arena kept between simulations (0: none); returns the old limit. */
+export function keepScatterArenaUpTo(bytes: number): number {
+  const old = keepBytes;
+  keepBytes = bytes;
+  return old;
+}
 
 function load(): Engine | null {
   const ex = instantiateKernels(scatterModuleBytes);
@@ -79,7 +93,7 @@ function load(): Engine | null {
         rows: ex['rows'] as Kernel,
         neurons: ex['neurons'] as NeuronKernel,
         top: ARENA_START,
-        gen: 0,
+        gen: ++generation,
       };
 }
 
@@ -98,6 +112,16 @@ export function resetWasmScatter(): void {
   engine = undefined;
 }
 
+/**
+ * Drops an engine whose arena grew past 64 MB, so its memory (a WebAssembly memory never
+ * shrinks) goes back to the system: a CIFAR VGG-16's weights as float64 are 126 MB, which a
+ * compile would otherwise carry through every target after its float simulation. The next
+ * simulation loads a fresh engine and places its plans again (a copy of the weights).
+ */
+export function releaseWasmScatter(): void {
+  if (engine !== null && engine !== undefined && engine.mem.buffer.byteLength > keepBytes) engine = undefined;
+}
+
 const align16 = (x: number): number => (x + 15) & ~15;
 
 type Part = Float64Array | Float32Array | Int32Array | { readonly zeros: number };
@@ -110,7 +134,7 @@ function place(e: Engine, fields: Readonly<Record<string, number | Part | undefi
   if (size > ARENA_BYTES - ARENA_START) return undefined;
   if (e.top + size > ARENA_BYTES) {
     e.top = ARENA_START;
-    e.gen++;
+    e.gen = ++generation;
   }
   if (!growMemory(e.mem, e.top + size)) return undefined;
   const buf = e.mem.buffer;
