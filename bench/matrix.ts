@@ -65,7 +65,7 @@ export async function runMatrixBench(only?: readonly string[]): Promise<void> {
   try {
     const cifarData = join(dir, 'cifar-random.npz');
     writeFileSync(cifarData, randomCifarNpz(64));
-    const cifar = ['--n', '8', '--hw-samples', '2', '--T', '16', '--dataset', cifarData, '--calib', cifarData, '--calib-samples', '64'];
+    const cifar = ['--n', '8', '--T', '16', '--dataset', cifarData, '--calib', cifarData, '--calib-samples', '64'];
     const jobs: { model: string; kind: Row['kind']; file: string; args: readonly string[]; params?: number }[] = [];
     for (const e of ['mlp', 'lenet', 'cnn-bn', 'resnet-tiny'])
       jobs.push({ model: e, kind: 'example', file: join(projectRoot(), 'examples', `${e}.onnx`), args: SMALL });
@@ -121,7 +121,7 @@ export async function runMatrixBench(only?: readonly string[]): Promise<void> {
   }
 }
 
-const SETTINGS = { small: SMALL.join(' '), cifar: '--n 8 --hw-samples 2 --T 16, random CIFAR-shape data (64 images)' };
+const SETTINGS = { small: SMALL.join(' '), cifar: '--n 8 --T 16 (hardware samples: the default for their size, 1 and 3), random CIFAR-shape data (64 images)' };
 
 /** Write matrix.json; `merge` keeps the rows of models not measured in this run. */
 function save(rows: readonly Row[], merge: boolean): Row[] {

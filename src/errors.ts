@@ -96,6 +96,8 @@ export const DIAGNOSTIC_CODES = {
   SNNC_W_SILENT_LAYER: 'Simulation: a layer emitted no spikes; everything after it sees no input.',
   SNNC_I_ADCLESS_RATIO: "compile: ADC-less vs HP-ADC energy and latency for this network, next to the co-design paper's ranges.",
   SNNC_I_FPGA_MULTIPLIERS: 'FPGA: how many multipliers are expected in DSP slices and how many narrow ones in LUTs (heuristic).',
+  SNNC_I_HW_SAMPLES:
+    "compile: the targets' hardware simulations ran on fewer samples than the default 100, as the network is large; --hw-samples sets the count.",
   SNNC_I_IMC_CHIPS: 'IMC: the network needs more than one chip; the count is given.',
   SNNC_I_LOIHI_SEMANTICS: "Loihi targets convert with Loihi's neuron semantics; the float accuracy of both conversions is given.",
   SNNC_I_TARGET_CONVERSION: 'A registered target kind asks for its own neuron semantics (reset, firing rule); the float accuracy of both conversions is given.',

@@ -99,9 +99,23 @@ function adcLessRatio(results: readonly TargetResult[]): { severity: 'info'; cod
   };
 }
 
+/**
+ * Hardware samples when --hw-samples is not given: 100, fewer for a network so large that 100
+ * would make every compile a long job — as many as fit HW_OPS multiply-accumulates over T steps
+ * (at least one). A crossbar simulation costs about 0.4 ns per MAC-step here, so 2^34 is some
+ * 7 s per target: LeNet (1 M MACs at T = 32) keeps 100, a CIFAR VGG-16 (0.31 G at T = 16) gets
+ * 3 and a ResNet-18 (0.56 G) 1. A note in the report says so; --hw-samples sets any count.
+ */
+const HW_OPS = 2 ** 34;
+const HW_DEFAULT = 100;
+
+export function defaultHardwareSamples(macsPerSample: number, T: number): number {
+  return Math.max(1, Math.min(HW_DEFAULT, Math.floor(HW_OPS / Math.max(1, macsPerSample * T))));
+}
+
 /** The first hwSamples labelled samples and the calibration images, as the hardware simulations take them. */
-function hardwareData(snn: Graph, opts: CompileOptions): { data: SimData; calibration: SimData } {
-  const n = opts.hwSamples ?? 100;
+function hardwareData(snn: Graph, opts: CompileOptions, hwSamples: number): { data: SimData; calibration: SimData } {
+  const n = hwSamples;
   const data = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', Math.min(n, opts.n ?? n)));
   // Sense-amplifier references are fitted on the conversion's own calibration images (the
   // synthetic ones under --calib synthetic), the first 64 of them.
@@ -122,8 +136,9 @@ function conversionNote(
   conversion: { reset: 'zero' | 'subtract'; fire: 'ge' | 'gt' },
   opts: CompileOptions,
   T: number,
+  hwSamples: number,
 ): { note: { severity: 'info'; code: DiagnosticCode; message: string }; activity: Activity } {
-  const n = opts.hwSamples ?? 100;
+  const n = hwSamples;
   const data = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', Math.min(n, opts.n ?? n)));
   const a = simulate(snn, { x: data.x, y: data.y }, { T }).accuracyPerStep[T - 1] ?? 0;
   const r = simulate(other, { x: data.x, y: data.y }, { T });
@@ -390,6 +405,19 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
   const files = new FileOut(opts.sink);
   files.push({ path: 'model.snn.onnx', data: exportOnnx(snn) });
   const diagnostics: Diagnostics = [];
+  // Notes made before the float simulation, reported after its own (as they always were).
+  const conversionNotes: Diagnostics = [];
+
+  const macs = prepared.annMacs ?? graphStats(g).macs;
+  const hwSamples = opts.hwSamples ?? defaultHardwareSamples(macs, T);
+  const fewer = Math.min(hwSamples, opts.n ?? hwSamples, prepared.data.y.length);
+  if (opts.hwSamples === undefined && hwSamples < HW_DEFAULT && fewer < Math.min(HW_DEFAULT, prepared.data.y.length) && targets.some((t) => t.kind !== 'ann')) {
+    conversionNotes.push({
+      severity: 'info',
+      code: 'SNNC_I_HW_SAMPLES',
+      message: `the targets' hardware simulations run on the first ${fewer} sample${fewer === 1 ? '' : 's'}, not ${Math.min(HW_DEFAULT, prepared.data.y.length)}: this network takes ${(macs / 1e9).toFixed(2)} G multiply-accumulates per step, ${T} steps per sample; pass --hw-samples to set the count`,
+    });
+  }
 
   // The float simulation (measureModel) runs while the targets' jobs start (compileTargets).
   let sim: SimulateReport | undefined;
@@ -410,14 +438,13 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
   // v > θ) gets its own conversion of the ANN (unless --reset was given), and the accuracy
   // difference to the default conversion is reported, not hidden.
   const conversions = new Map<string, { graph: Graph; activity: () => Activity }>();
-  const conversionNotes: Diagnostics = [];
   const graphFor = (kind: string, conversion: { reset: 'zero' | 'subtract'; fire: 'ge' | 'gt' } | undefined): { graph: Graph; activity: () => Activity } => {
     if (conversion === undefined || isConverted(g) || opts.reset !== undefined) return { graph: snn, activity: () => measuredNow().activity };
     const key = `${kind}/${conversion.reset}/${conversion.fire}`;
     let c = conversions.get(key);
     if (c === undefined) {
       const graph = convertModel(g, { ...opts, ...conversion }).graph;
-      const sem = conversionNote(snn, graph, kind, conversion, opts, T);
+      const sem = conversionNote(snn, graph, kind, conversion, opts, T, hwSamples);
       conversionNotes.push(sem.note);
       c = { graph, activity: () => sem.activity };
       conversions.set(key, c);
@@ -434,10 +461,10 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
     files,
     diagnostics,
     graphFor,
-    hardware: () => (hw ??= hardwareData(snn, opts)),
+    hardware: () => (hw ??= hardwareData(snn, opts, hwSamples)),
     // MACs as the report counts them (after clean-up passes, which find layers an exporter's
     // run-time shapes hide from the imported graph).
-    golden: (tg) => (golden ??= firstSamples(tg, opts, goldenCount(prepared.annMacs ?? graphStats(g).macs, T))),
+    golden: (tg) => (golden ??= firstSamples(tg, opts, goldenCount(macs, T))),
   };
   const threads = opts.threads ?? (availableParallelism() >= 2 ? 2 : 1);
   // (The simulation's diagnostics come first, then the conversions', then the targets'.)

@@ -194,7 +194,7 @@ const imc: BackendRecord<ImcTarget> = {
         ? `${t.adc.bits.value}-bit SAR ADCs`
         : trained !== undefined
           ? '1-bit sense amplifiers with the references the model was retrained with'
-          : `1-bit sense amplifiers, references fitted on ${r.calibrationImages ?? 0} calibration images`;
+          : `1-bit sense amplifiers, references fitted on ${r.calibrationImages ?? 0} calibration image${r.calibrationImages === 1 ? '' : 's'}`;
     const retrained = g.meta['snnc.retrain.target'];
     const devices = dev !== undefined && Object.keys(dev.effects).length > 0 ? 'device non-idealities drawn per seed' : 'ideal devices';
     return {

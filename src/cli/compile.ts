@@ -25,7 +25,7 @@ const OPTIONS = {
   synth: opt.switch({ help: 'fpga: run vitis_hls on the project when it is on PATH (otherwise says so)' }),
   dataset: { ...DATA_OPTIONS.dataset, help: 'labelled data for accuracy and activity (default mnist test split)' },
   n: { ...DATA_OPTIONS.n, help: 'use the first n samples (default 1000; the MNIST test split has 2004)' },
-  hwSamples: { ...HW_SAMPLES, help: 'samples for target functional simulations (IMC partial sums; default 100)' },
+  hwSamples: { ...HW_SAMPLES, help: "samples for the targets' hardware simulations (default 100, fewer for large networks: SNNC_I_HW_SAMPLES)" },
   T: { ...TIMESTEPS, help: 'time steps; costs use the largest (default 16,32)' },
   ...MODEL_CONVERT_OPTIONS,
 };

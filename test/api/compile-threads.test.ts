@@ -5,7 +5,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { compileModel, loadModel } from '../../src/index.js';
-import { goldenCount } from '../../src/api/compile.js';
+import { defaultHardwareSamples, goldenCount } from '../../src/api/compile.js';
 import type { OutputFile } from '../../src/index.js';
 import { EXAMPLES } from '../helpers/paths.js';
 
@@ -46,9 +46,15 @@ for (const fault of ['exit', 'exit-after-files']) {
   });
 }
 
-it('golden vectors: 4 for a LeNet, 1 for a CIFAR ResNet-18 at T = 16 (each costs MACs × T twice: simulation and C-simulation)', () => {
+it('golden vectors: 4 for a LeNet, 1 for a CIFAR ResNet-18 at T = 16 (each costs MACs × T twice: simulation and C-simulation); default hardware samples by the same measure', () => {
   assert.equal(goldenCount(1.05e6, 32), 4);
   assert.equal(goldenCount(2 ** 32 / 16 / 2, 16), 2);
   assert.equal(goldenCount(0.56e9, 16), 1);
   assert.equal(goldenCount(0, 16), 4);
+  // Hardware samples without --hw-samples: 100, or as many as fit 2^34 MAC-steps.
+  assert.equal(defaultHardwareSamples(1.05e6, 32), 100); // LeNet
+  assert.equal(defaultHardwareSamples(313725952, 16), 3); // CIFAR VGG-16: ⌊17.18 G / 5.02 G⌋
+  assert.equal(defaultHardwareSamples(555422720, 16), 1); // CIFAR ResNet-18: 8.89 G per sample
+  assert.equal(defaultHardwareSamples(2 ** 34 / 16 / 50, 16), 50);
+  assert.equal(defaultHardwareSamples(0, 16), 100);
 });
