@@ -415,7 +415,7 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
     conversionNotes.push({
       severity: 'info',
       code: 'SNNC_I_HW_SAMPLES',
-      message: `the targets' hardware simulations run on the first ${fewer} sample${fewer === 1 ? '' : 's'}, not ${Math.min(HW_DEFAULT, prepared.data.y.length)}: this network takes ${(macs / 1e9).toFixed(2)} G multiply-accumulates per step, ${T} steps per sample; pass --hw-samples to set the count`,
+      message: `the targets' hardware simulations run on the first ${fewer} sample${fewer === 1 ? '' : 's'}, not ${Math.min(HW_DEFAULT, prepared.data.y.length)}: this network takes ${(macs / 1e9).toFixed(2)} G multiply-accumulates per sample and step, at T = ${T}; pass --hw-samples to set the count`,
     });
   }
 

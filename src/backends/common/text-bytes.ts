@@ -74,8 +74,11 @@ export class TextBytes {
     return this;
   }
 
-  /** The bytes written so far (a copy of exactly their length). */
+  /**
+   * The bytes written so far. A view, not a copy, when they fill most of the buffer: a CIFAR
+   * VGG-16's 63 MB weights header copied out of its 67 MB buffer held both at once.
+   */
   bytes(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    return this.len >= 0.75 * this.buf.length ? this.buf.subarray(0, this.len) : this.buf.slice(0, this.len);
   }
 }
