@@ -293,11 +293,12 @@ async function compileTargets(
   threads: number,
   measure: (threads: number | undefined) => void,
 ): Promise<TargetResult[]> {
-  const ready = targets.map((t) => prepareTarget(t, ctx));
-  const isReady = (r: ReadyTarget | RowLater): r is ReadyTarget => typeof r !== 'function';
-  const jobs = ready.filter(isReady);
-  const pool = new TargetPool(threads >= 2 && isMainThread && jobs.some((r) => BUNDLED_KINDS.has(r.t.kind)));
+  // The worker starts loading now, while the targets' networks are made (Loihi's own conversion).
+  const pool = new TargetPool(threads >= 2 && isMainThread && targets.some((t) => t.kind !== 'ann' && BUNDLED_KINDS.has(t.kind)));
   try {
+    const ready = targets.map((t) => prepareTarget(t, ctx));
+    const isReady = (r: ReadyTarget | RowLater): r is ReadyTarget => typeof r !== 'function';
+    const jobs = ready.filter(isReady);
     const outcomes = new Map<ReadyTarget, TargetOutcome>();
     let failed: { readonly error: unknown } | undefined;
     for (const r of jobs) {
