@@ -48,7 +48,9 @@ export interface EmitContext {
   /**
    * Takes files as soon as they are made: a backend with large files may hand each here
    * instead of returning it (every file goes one way, not both), so it does not hold them all
-   * (a CIFAR VGG-16's crossbar tiles are 240 MB per target).
+   * (a CIFAR VGG-16's crossbar tiles are 240 MB per target). It does so only once the network
+   * has mapped: an error that makes the target unavailable must come before its first file, or
+   * the output would keep files of a target the report calls unavailable.
    */
   readonly files?: (f: EmittedFile) => void;
 }
