@@ -300,68 +300,63 @@ function levelBits(p: LayerProgram): Uint32Array[][] {
 }
 
 /**
- * One group's programmed levels as bit planes per row tile (see levelBits), straight from its
- * quantized weights (differential columns: column (o·S + s)·2 + p holds slice s of |q| on the
- * side p of its sign, mapping.ts) — zero weights and zero slices set no bit, so they cost nothing.
+ * One group's levels as bit planes per row tile (see levelBits): `row(r, put)` calls put(j, level)
+ * for the nonzero levels of row r.
  */
-function packWeights(p: LayerProgram, q: Int16Array): Uint32Array[] {
+function packRows(p: LayerProgram, row: (r: number, put: (j: number, level: number) => void) => void): Uint32Array[] {
   const rows = p.m.layer.rows;
   const J = p.m.dataCols;
-  const og = p.m.layer.outFeatures / p.m.layer.groups;
-  const { R, cellBits: c, slices: S } = p;
-  const mask = (1 << c) - 1;
-  const words = packedWords(R);
+  const words = packedWords(p.R);
   const tiles: Uint32Array[] = [];
-  for (let r0 = 0; r0 < rows; r0 += R) {
-    const planes = new Uint32Array(c * J * words);
-    for (let r = r0; r < Math.min(rows, r0 + R); r++) {
+  for (let r0 = 0; r0 < rows; r0 += p.R) {
+    const planes = new Uint32Array(p.cellBits * J * words);
+    for (let r = r0; r < Math.min(rows, r0 + p.R); r++) {
       const bit = 1 << ((r - r0) & 31);
       const word = (r - r0) >> 5;
-      for (let o = 0; o < og; o++) {
-        const v = q[r * og + o] as number;
-        if (v === 0) continue;
-        const mag = Math.abs(v);
-        const j0 = o * S * 2 + (v < 0 ? 1 : 0);
-        for (let sl = 0; sl < S; sl++) {
-          const level = (mag >>> (c * sl)) & mask;
-          if (level === 0) continue;
-          const j = j0 + sl * 2;
-          for (let b = 0; b < c; b++) {
-            const at = (b * J + j) * words + word;
-            if (((level >> b) & 1) !== 0) planes[at] = (planes[at] as number) | bit;
-          }
+      row(r, (j, level) => {
+        for (let b = 0; b < p.cellBits; b++) {
+          const at = (b * J + j) * words + word;
+          if (((level >> b) & 1) !== 0) planes[at] = (planes[at] as number) | bit;
         }
-      }
+      });
     }
     tiles.push(planes);
   }
   return tiles;
 }
 
-/** One group's levels as bit planes per row tile (see levelBits). */
-function packLevels(p: LayerProgram, e: Levels): Uint32Array[] {
-  const rows = p.m.layer.rows;
-  const J = p.m.dataCols;
-  const R = p.R;
-  const words = packedWords(R);
-  const tiles: Uint32Array[] = [];
-  for (let r0 = 0; r0 < rows; r0 += R) {
-    const planes = new Uint32Array(p.cellBits * J * words);
-    for (let r = r0; r < Math.min(rows, r0 + R); r++) {
-      const bit = 1 << ((r - r0) & 31);
-      const word = (r - r0) >> 5;
-      for (let j = 0; j < J; j++) {
-        const level = e[r * J + j] as number;
-        if (level === 0) continue;
-        for (let b = 0; b < p.cellBits; b++) {
-          const at = (b * J + j) * words + word;
-          if (((level >> b) & 1) !== 0) planes[at] = (planes[at] as number) | bit;
-        }
+/**
+ * The programmed levels' bit planes straight from a group's quantized weights (differential
+ * columns: column (o·S + s)·2 + p holds slice s of |q| on the side p of its sign, mapping.ts) —
+ * zero weights and zero slices set no bit, so they cost nothing.
+ */
+function packWeights(p: LayerProgram, q: Int16Array): Uint32Array[] {
+  const og = p.m.layer.outFeatures / p.m.layer.groups;
+  const { cellBits: c, slices: S } = p;
+  const mask = (1 << c) - 1;
+  return packRows(p, (r, put) => {
+    for (let o = 0; o < og; o++) {
+      const v = q[r * og + o] as number;
+      if (v === 0) continue;
+      const mag = Math.abs(v);
+      const j0 = o * S * 2 + (v < 0 ? 1 : 0);
+      for (let sl = 0; sl < S; sl++) {
+        const level = (mag >>> (c * sl)) & mask;
+        if (level !== 0) put(j0 + sl * 2, level);
       }
     }
-    tiles.push(planes);
-  }
-  return tiles;
+  });
+}
+
+/** The bit planes of a program's own integer levels. */
+function packLevels(p: LayerProgram, e: Levels): Uint32Array[] {
+  const J = p.m.dataCols;
+  return packRows(p, (r, put) => {
+    for (let j = 0; j < J; j++) {
+      const level = e[r * J + j] as number;
+      if (level !== 0) put(j, level);
+    }
+  });
 }
 
 /**
