@@ -1,11 +1,12 @@
-// The integer program's convolutions on the float SNN's scatter kernels (fast-conv.ts) must
-// give the integer loop's sums exactly, for any geometry (groups, strides, padding, dilation)
-// and input (spikes, multi-bit codes, negative values), and decline where float32 could round.
+// The integer program's convolutions and dense layers on the float SNN's scatter kernels
+// (fast-conv.ts) must give the integer loop's sums exactly, for any geometry (groups, strides,
+// padding, dilation) and input (spikes, multi-bit codes, negative values), and decline where
+// float32 could round.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { IntLayer } from '../../src/sim/int/program.js';
-import { convAdd, prepare } from '../../src/sim/int/kernels.js';
-import { scatterConv } from '../../src/sim/int/fast-conv.js';
+import { convAdd, denseAdd, prepare } from '../../src/sim/int/kernels.js';
+import { scatterLayer } from '../../src/sim/int/fast-conv.js';
 
 function lcg(n: number, seed: number): number[] {
   let s = seed >>> 0;
@@ -50,7 +51,7 @@ it('scatter convs equal the integer loop for any geometry and input', () => {
     const w = Int32Array.from(lcg(O * per, C * 31 + k), (u) => Math.round((u - 0.5) * 254));
     const L = conv(C, O, H, W, k, s, pad, dil, group, w);
     const slow = prepare(L);
-    const fast = prepare(L, scatterConv);
+    const fast = prepare(L, scatterLayer);
     assert.ok(fast.fast !== undefined, 'the accelerated layer has a fast kernel');
     const n = C * H * W;
     for (const [name, x] of [
@@ -77,10 +78,65 @@ it('scatter convs equal the integer loop for any geometry and input', () => {
 it('declines where float32 could round (max|x|·Σ|w| ≥ 2^24), and the integer loop is exact there', () => {
   const big = 2 ** 24 + 1; // not a float32
   const L = conv(1, 1, 3, 3, 1, 1, 0, 1, 1, Int32Array.of(big));
-  const fast = prepare(L, scatterConv);
+  const fast = prepare(L, scatterLayer);
   const x = Int32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1);
   const out = new Int32Array(9);
   assert.equal(fast.fast?.(x, out), false, 'the fast kernel declines');
   convAdd(fast, x, out);
   assert.deepEqual([...out], [big, 0, 0, 0, big, 0, 0, 0, big]);
+});
+
+function dense(I: number, O: number, weights: Int32Array): IntLayer {
+  return {
+    name: 'd',
+    kind: 'dense',
+    inputs: ['x'],
+    inShape: [I],
+    outShape: [O],
+    weights,
+    weightShape: [O, I],
+    weightBits: 8,
+    shift: 0,
+    bias: new Int32Array(0),
+    biasBits: 1,
+    accBits: 32,
+    neuron: null,
+    unit: [1],
+    outBits: 1,
+  };
+}
+
+it('scatter dense layers equal the integer loop, and decline where float32 could round', () => {
+  for (const [I, O] of [
+    [1600, 120],
+    [7, 3],
+    [120, 84],
+  ] as const) {
+    const w = Int32Array.from(lcg(O * I, I + O), (u) => Math.round((u - 0.5) * 254));
+    const L = dense(I, O, w);
+    const slow = prepare(L);
+    const fast = prepare(L, scatterLayer);
+    assert.ok(fast.fast !== undefined, 'the accelerated layer has a fast kernel');
+    for (const [name, x] of [
+      ['spikes', Int32Array.from(lcg(I, 5 + I), (u) => (u < 0.3 ? 1 : 0))],
+      ['counts', Int32Array.from(lcg(I, 6 + I), (u) => Math.floor(u * 5))],
+      ['signed', Int32Array.from(lcg(I, 7 + I), (u) => Math.floor((u - 0.5) * 30))],
+    ] as const) {
+      const a = Int32Array.from({ length: O }, (_, i) => i % 5);
+      const b = Int32Array.from(a);
+      denseAdd(slow, x, a);
+      denseAdd(fast, x, b);
+      assert.deepEqual([...b], [...a], `${I}→${O}, ${name}`);
+      assert.ok(
+        a.some((v, i) => v !== i % 5),
+        'the layer added something',
+      );
+    }
+  }
+  const big = 2 ** 24 + 1;
+  const fast = prepare(dense(2, 1, Int32Array.of(big, 1)), scatterLayer);
+  const out = new Int32Array(1);
+  assert.equal(fast.fast?.(Int32Array.of(1, 1), out), false, 'the fast kernel declines');
+  denseAdd(fast, Int32Array.of(1, 1), out);
+  assert.deepEqual([...out], [big + 1]);
 });

@@ -45,26 +45,53 @@ export function activityRecorder(p: IntProgram, prep: readonly Prepared[], T: nu
   const index = new Map(p.layers.map((l, i) => [l.name, i]));
   const binary = (name: string): boolean => (name === p.input.name ? p.input.coding === 'poisson' : p.layers[index.get(name) ?? -1]?.outBits === 1);
   const fan = fanouts(p, prep, binary);
-  const src = p.layers.map((l) => index.get(l.inputs[0] ?? '') ?? -1);
   const nonzero = p.layers.map(() => new Array<number>(T).fill(0));
   const synops = p.layers.map(() => new Array<number>(T).fill(0));
+  // Per source (0: the program input, s + 1: layer s) the layers reading it, so each output is
+  // scanned once a step: a dense reader's fan-out is the same for every input (its width), so
+  // its synops are that times the nonzero count; a conv's or pool's varies at the borders.
+  const sources = p.layers.length + 1;
+  const uniform: { readonly layer: number; readonly fan: number }[][] = Array.from({ length: sources }, () => []);
+  const varying: { readonly layer: number; readonly fan: Float64Array }[][] = Array.from({ length: sources }, () => []);
+  fan.forEach((f, i) => {
+    if (f === null) return;
+    const s = (index.get(p.layers[i]?.inputs[0] ?? '') ?? -1) + 1;
+    const first = f[0] ?? 0;
+    if (f.every((v) => v === first)) uniform[s]?.push({ layer: i, fan: first });
+    else varying[s]?.push({ layer: i, fan: f });
+  });
+  const sums = varying.map((v) => new Float64Array(v.length));
   return {
     onStep(t, outs, x) {
-      outs.forEach((o, i) => {
+      for (let s = 0; s < sources; s++) {
+        const o = s === 0 ? x : (outs[s - 1] as Int32Array);
+        const uni = uniform[s] as { readonly layer: number; readonly fan: number }[];
+        const vary = varying[s] as { readonly layer: number; readonly fan: Float64Array }[];
+        if (s === 0 && uni.length === 0 && vary.length === 0) continue; // the input's own count is not recorded
         let c = 0;
-        for (let k = 0; k < o.length; k++) if (o[k] !== 0) c++;
-        const row = nonzero[i] as number[];
-        row[t] = (row[t] as number) + c;
-      });
-      fan.forEach((f, i) => {
-        if (f === null) return;
-        const s = src[i] as number;
-        const inp = s < 0 ? x : (outs[s] as Int32Array);
-        let n = 0;
-        for (let e = 0; e < inp.length; e++) if (inp[e] !== 0) n += f[e] as number;
-        const row = synops[i] as number[];
-        row[t] = (row[t] as number) + n;
-      });
+        if (vary.length === 0) {
+          for (let k = 0; k < o.length; k++) if (o[k] !== 0) c++;
+        } else {
+          const sum = (sums[s] as Float64Array).fill(0);
+          for (let k = 0; k < o.length; k++) {
+            if (o[k] === 0) continue;
+            c++;
+            for (let j = 0; j < vary.length; j++) sum[j] = (sum[j] as number) + ((vary[j] as { fan: Float64Array }).fan[k] as number);
+          }
+          vary.forEach((v, j) => {
+            const row = synops[v.layer] as number[];
+            row[t] = (row[t] as number) + (sum[j] as number);
+          });
+        }
+        for (const u of uni) {
+          const row = synops[u.layer] as number[];
+          row[t] = (row[t] as number) + u.fan * c;
+        }
+        if (s > 0) {
+          const row = nonzero[s - 1] as number[];
+          row[t] = (row[t] as number) + c;
+        }
+      }
     },
     result: () => p.layers.map((l, i) => ({ layer: l.name, nonzeroPerStep: nonzero[i] as number[], synopsPerStep: synops[i] as number[] })),
   };

@@ -1,17 +1,64 @@
-// The integer program's convolutions on the float SNN's scatter kernels (WebAssembly SIMD
-// when available): the same integer weights, summed in float64 and rounded once to float32.
+// The integer program's convolutions and dense layers on the float SNN's scatter kernels
+// (WebAssembly SIMD when available): the same integer weights, summed in float64 and rounded
+// once to float32.
 // That is exact whenever max|x| · max_o Σ|w_o| < 2^24 — every product, partial sum and result
 // is then an integer that float64 and float32 hold exactly — which the kernel checks on each
 // input, declining (the integer loop runs) when it does not hold. Kept out of kernels.ts so
 // that snnc/runtime, which must not need WebAssembly, does not pull it in.
 import type { ConvKernel } from './kernels.js';
 import type { IntLayer } from './program.js';
-import { convPlan, scatterRun } from '../snn/scatter.js';
+import { convPlan, rowsPlan, scatterRun } from '../snn/scatter.js';
 
 /** 2^24: below it every integer is a float32. */
 const F32_EXACT = 16777216;
 
-export function scatterConv(layer: IntLayer): ConvKernel | undefined {
+/** x into the float32 buffer `xf` (same length; a kernel's own, reused); returns max|x|. */
+function asFloats(x: Int32Array, xf: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i] as number;
+    xf[i] = v;
+    const a = v < 0 ? -v : v;
+    if (a > m) m = a;
+  }
+  return m;
+}
+
+/** The kernel for a conv or dense layer (simulate.ts's accelerator), or undefined. */
+export function scatterLayer(layer: IntLayer): ConvKernel | undefined {
+  return layer.kind === 'dense' ? scatterDense(layer) : scatterConv(layer);
+}
+
+/**
+ * A dense layer [O, I] as rows of its transpose: input i adds row i. Worth it for the wide
+ * layers of a LeNet (1600 → 120: a spike adds 120 values, four to a SIMD lane group).
+ */
+function scatterDense(layer: IntLayer): ConvKernel | undefined {
+  const [O, I] = layer.weightShape as [number, number];
+  const w = layer.weights;
+  const wt = new Float32Array(O * I);
+  let absRow = 0;
+  for (let o = 0; o < O; o++) {
+    let a = 0;
+    for (let i = 0; i < I; i++) {
+      const v = w[o * I + i] as number;
+      wt[i * O + o] = v;
+      a += Math.abs(v);
+    }
+    absRow = Math.max(absRow, a);
+  }
+  const plan = rowsPlan(I, O, wt);
+  const shape = [1, I];
+  const xf = new Float32Array(I);
+  return (x, acc) => {
+    if (asFloats(x, xf) * absRow >= F32_EXACT) return false;
+    const out = scatterRun(plan, { dtype: 'float32', shape, data: xf }).data as Float32Array;
+    for (let o = 0; o < acc.length; o++) acc[o] = (acc[o] as number) + (out[o] as number);
+    return true;
+  };
+}
+
+function scatterConv(layer: IntLayer): ConvKernel | undefined {
   const g = layer.geometry;
   if (layer.kind !== 'conv' || g === undefined) return undefined;
   const [C, H, W] = layer.inShape as [number, number, number];
@@ -26,11 +73,10 @@ export function scatterConv(layer: IntLayer): ConvKernel | undefined {
   }
   const plan = convPlan(C, { H, W, OH, OW, KH: g.kernel[0], KW: g.kernel[1], s: g.strides, d: g.dilations, pb: [g.pads[0], g.pads[1]] }, O, g.group, w);
   const shape = [1, C, H, W];
+  const xf = new Float32Array(C * H * W);
   return (x, I) => {
-    let m = 0;
-    for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] as number));
-    if (m * absRow >= F32_EXACT) return false;
-    const out = scatterRun(plan, { dtype: 'float32', shape, data: Float32Array.from(x) }).data as Float32Array;
+    if (asFloats(x, xf) * absRow >= F32_EXACT) return false;
+    const out = scatterRun(plan, { dtype: 'float32', shape, data: xf }).data as Float32Array;
     for (let i = 0; i < I.length; i++) I[i] = (I[i] as number) + (out[i] as number);
     return true;
   };

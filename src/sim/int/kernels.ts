@@ -57,14 +57,14 @@ export interface Prepared {
   /** dense: W transposed to [I, O]. */
   readonly wT?: Int32Array;
   readonly taps?: Taps;
-  /** conv: a faster kernel for the same sums (fast-conv.ts); false when it does not apply to this input. */
+  /** conv, dense: a faster kernel for the same sums (fast-conv.ts); false when it does not apply to this input. */
   readonly fast?: ConvKernel;
 }
 
 /** I += the conv's sums for input x, exactly; false (nothing done) when it cannot guarantee that. */
 export type ConvKernel = (x: Int32Array, I: Int32Array) => boolean;
 
-/** Layers of the runtime (no WebAssembly) take the integer loops; simulate.ts passes fast-conv.ts's kernels. */
+/** Layers of the runtime (no WebAssembly) take the integer loops; simulate.ts passes fast-conv.ts's kernels (conv and dense). */
 export type ConvAccelerator = (layer: IntLayer) => ConvKernel | undefined;
 
 export function prepare(layer: IntLayer, accel?: ConvAccelerator): Prepared {
@@ -72,7 +72,8 @@ export function prepare(layer: IntLayer, accel?: ConvAccelerator): Prepared {
     const [O, I] = layer.weightShape as [number, number];
     const wT = new Int32Array(O * I);
     for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) wT[i * O + o] = layer.weights[o * I + i] as number;
-    return { layer, wT };
+    const fast = accel?.(layer);
+    return fast === undefined ? { layer, wT } : { layer, wT, fast };
   }
   if ((layer.kind === 'conv' || layer.kind === 'sum-pool' || layer.kind === 'max-pool') && layer.geometry !== undefined) {
     const [, H, W] = layer.inShape as [number, number, number];
@@ -102,6 +103,7 @@ export function finishCurrent(layer: IntLayer, I: Int32Array): void {
 }
 
 export function denseAdd(p: Prepared, x: Int32Array, I: Int32Array): void {
+  if (p.fast?.(x, I) === true) return;
   const wT = p.wT as Int32Array;
   const O = I.length;
   for (let i = 0; i < x.length; i++) {

@@ -196,6 +196,11 @@ export function scatterPlan(node: Node, ins: readonly (Tensor | undefined)[]): S
   return { ...plan, outShape: [plan.OC, ...spatial] };
 }
 
+/** A dense layer's plan: input k adds row k of `wt` ([K][N]) to the N outputs. */
+export function rowsPlan(K: number, N: number, wt: Float32Array): ScatterPlan {
+  return { kind: 'rows', K, N, wt, alpha: 1, bias: undefined, acc: new Float64Array(N) };
+}
+
 /** A 2-D window: input and output sizes, kernel, and per axis (H, W) stride, dilation, begin pad. */
 export interface Window {
   readonly H: number;
