@@ -109,13 +109,17 @@ function adcLessRatio(results: readonly TargetResult[]): { severity: 'info'; cod
 const HW_OPS = 2 ** 34;
 const HW_DEFAULT = 100;
 
+/** As many samples as fit `ops` multiply-accumulates over T steps, between 1 and `cap`. */
+function samplesWithin(ops: number, cap: number, macsPerSample: number, T: number): number {
+  return Math.max(1, Math.min(cap, Math.floor(ops / Math.max(1, macsPerSample * T))));
+}
+
 export function defaultHardwareSamples(macsPerSample: number, T: number): number {
-  return Math.max(1, Math.min(HW_DEFAULT, Math.floor(HW_OPS / Math.max(1, macsPerSample * T))));
+  return samplesWithin(HW_OPS, HW_DEFAULT, macsPerSample, T);
 }
 
 /** The first hwSamples labelled samples and the calibration images, as the hardware simulations take them. */
-function hardwareData(snn: Graph, opts: CompileOptions, hwSamples: number): { data: SimData; calibration: SimData } {
-  const n = hwSamples;
+function hardwareData(snn: Graph, opts: CompileOptions, n: number): { data: SimData; calibration: SimData } {
   const data = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', Math.min(n, opts.n ?? n)));
   // Sense-amplifier references are fitted on the conversion's own calibration images (the
   // synthetic ones under --calib synthetic), the first 64 of them.
@@ -134,14 +138,11 @@ function conversionNote(
   other: Graph,
   kind: string,
   conversion: { reset: 'zero' | 'subtract'; fire: 'ge' | 'gt' },
-  opts: CompileOptions,
+  data: SimData,
   T: number,
-  hwSamples: number,
 ): { note: { severity: 'info'; code: DiagnosticCode; message: string }; activity: Activity } {
-  const n = hwSamples;
-  const data = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', Math.min(n, opts.n ?? n)));
-  const a = simulate(snn, { x: data.x, y: data.y }, { T }).accuracyPerStep[T - 1] ?? 0;
-  const r = simulate(other, { x: data.x, y: data.y }, { T });
+  const a = simulate(snn, data, { T }).accuracyPerStep[T - 1] ?? 0;
+  const r = simulate(other, data, { T });
   const b = r.accuracyPerStep[T - 1] ?? 0;
   const loihi = kind === 'loihi';
   const semantics = `reset ${conversion.reset === 'zero' ? 'to zero' : 'by subtraction'}, fire on v ${conversion.fire === 'gt' ? '>' : '≥'} θ${loihi ? ", as netx's CUBA neuron" : ''}`;
@@ -163,7 +164,7 @@ function conversionNote(
 const GOLDEN_OPS = 2 ** 32;
 
 export function goldenCount(macsPerSample: number, T: number): number {
-  return Math.max(1, Math.min(4, Math.floor(GOLDEN_OPS / Math.max(1, macsPerSample * T))));
+  return samplesWithin(GOLDEN_OPS, 4, macsPerSample, T);
 }
 
 /** The first n test samples (testbench golden vectors). */
@@ -411,25 +412,37 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
 
   const macs = prepared.annMacs ?? graphStats(g).macs;
   const hwSamples = opts.hwSamples ?? defaultHardwareSamples(macs, T);
-  const fewer = Math.min(hwSamples, opts.n ?? hwSamples, prepared.data.y.length);
-  if (opts.hwSamples === undefined && hwSamples < HW_DEFAULT && fewer < Math.min(HW_DEFAULT, prepared.data.y.length) && targets.some((t) => t.kind !== 'ann')) {
+  // What the hardware simulations run on, against the default's count (both within the test samples).
+  const fewer = Math.min(hwSamples, prepared.data.y.length);
+  const usual = Math.min(HW_DEFAULT, prepared.data.y.length);
+  if (opts.hwSamples === undefined && fewer < usual && targets.some((t) => t.kind !== 'ann')) {
     conversionNotes.push({
       severity: 'info',
       code: 'SNNC_I_HW_SAMPLES',
-      message: `the targets' hardware simulations run on the first ${fewer} sample${fewer === 1 ? '' : 's'}, not ${Math.min(HW_DEFAULT, prepared.data.y.length)}: this network takes ${(macs / 1e9).toFixed(2)} G multiply-accumulates per sample and step, at T = ${T}; pass --hw-samples to set the count`,
+      message: `the targets' hardware simulations run on the first ${fewer} sample${fewer === 1 ? '' : 's'}, not ${usual}: this network takes ${(macs / 1e9).toFixed(2)} G multiply-accumulates per sample and step, at T = ${T}; pass --hw-samples to set the count`,
     });
   }
 
-  // The float simulation (measureModel) runs while the targets' jobs start (compileTargets).
+  // The float simulation (measureModel) runs while the targets' jobs start (compileTargets);
+  // its diagnostics come first in the report, then the notes made before it, then the targets'.
   let sim: SimulateReport | undefined;
   let measured: Measured | undefined;
   const measure = (threads: number | undefined): void => {
-    sim = measureModel(g, prepared, opts, threads);
-    const last = sim.runs[sim.runs.length - 1];
+    const s = measureModel(g, prepared, opts, threads);
+    const last = s.runs[s.runs.length - 1];
     if (last === undefined) throw new Error('simulation produced no run');
-    const snnAccuracy = sim.snn[sim.snn.length - 1]?.accuracy ?? 0;
-    measured = { snnAccuracy, annAccuracy: sim.ann?.accuracy ?? snnAccuracy, activity: activityFromSimulation(snn, last) };
+    const snnAccuracy = s.snn[s.snn.length - 1]?.accuracy ?? 0;
+    measured = { snnAccuracy, annAccuracy: s.ann?.accuracy ?? snnAccuracy, activity: activityFromSimulation(snn, last) };
+    sim = s;
+    for (const d of s.diagnostics) {
+      if (d.severity === 'info' || d.severity === 'warning') {
+        diagnostics.push({ severity: d.severity, code: d.code, message: d.message, ...(d.node !== undefined ? { node: d.node } : {}) });
+      }
+    }
+    diagnostics.push(...conversionNotes);
   };
+  let hw: { data: SimData; calibration: SimData } | undefined;
+  const hardware = (): { data: SimData; calibration: SimData } => (hw ??= hardwareData(snn, opts, hwSamples));
   const measuredNow = (): Measured => {
     if (measured === undefined) throw new Error('the float simulation has not run yet');
     return measured;
@@ -445,14 +458,13 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
     let c = conversions.get(key);
     if (c === undefined) {
       const graph = convertModel(g, { ...opts, ...conversion }).graph;
-      const sem = conversionNote(snn, graph, kind, conversion, opts, T, hwSamples);
+      const sem = conversionNote(snn, graph, kind, conversion, hardware().data, T);
       conversionNotes.push(sem.note);
       c = { graph, activity: () => sem.activity };
       conversions.set(key, c);
     }
     return c;
   };
-  let hw: { data: SimData; calibration: SimData } | undefined;
   let golden: SimData | undefined;
   const ctx: TargetContext = {
     T,
@@ -462,22 +474,13 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
     files,
     diagnostics,
     graphFor,
-    hardware: () => (hw ??= hardwareData(snn, opts, hwSamples)),
+    hardware,
     // MACs as the report counts them (after clean-up passes, which find layers an exporter's
     // run-time shapes hide from the imported graph).
     golden: (tg) => (golden ??= firstSamples(tg, opts, goldenCount(macs, T))),
   };
   const threads = opts.threads ?? (availableParallelism() >= 2 ? 2 : 1);
-  // (The simulation's diagnostics come first, then the conversions', then the targets'.)
-  const results = await compileTargets(targets, ctx, threads, (simThreads) => {
-    measure(simThreads);
-    for (const d of sim?.diagnostics ?? []) {
-      if (d.severity === 'info' || d.severity === 'warning') {
-        diagnostics.push({ severity: d.severity, code: d.code, message: d.message, ...(d.node !== undefined ? { node: d.node } : {}) });
-      }
-    }
-    diagnostics.push(...conversionNotes);
-  });
+  const results = await compileTargets(targets, ctx, threads, measure);
   if (sim === undefined) throw new Error('the float simulation did not run');
 
   const ratio = adcLessRatio(results);

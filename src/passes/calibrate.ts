@@ -250,15 +250,15 @@ function accumulate(a: Acc, t: Tensor, perChannel: boolean): void {
   }
 }
 
+/** Activations the calibration keeps from its first pass for the percentile histograms (bytes). */
+const KEPT_BUDGET = 256 * 2 ** 20;
+
 /**
  * Splits the sites into groups whose histograms fit HIST_BUDGET. A net whose per-channel
  * histograms would not fit at CHANNEL_BINS first gets fewer bins per channel (down to
  * MIN_CHANNEL_BINS: a percentile then resolves to 1/256 of the channel's max instead of
  * 1/4096); every net of ordinary size keeps the full resolution and a single group.
  */
-/** Activations the calibration keeps from its first pass for the percentile histograms (bytes). */
-const KEPT_BUDGET = 256 * 2 ** 20;
-
 function histogramGroups(accs: Acc[], perChannel: boolean): Acc[][] {
   const channels = perChannel ? accs.reduce((s, a) => s + a.channels, 0) : 0;
   const layerBytes = accs.length * LAYER_BINS * 4;

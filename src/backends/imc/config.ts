@@ -9,6 +9,7 @@ import { npyFile } from '../../data/npy.js';
 import { stableJson } from '../common/json.js';
 import type { EmittedFile } from '../common/types.js';
 import { adcStep } from './functional.js';
+import { rowLevels } from './mapping.js';
 import type { MappedLayer, MappedNetwork } from './mapping.js';
 import type { SenseAmpRefs } from './sense-amp.js';
 
@@ -27,39 +28,23 @@ function layerPath(layerIndex: number, m: MappedLayer): string {
 /**
  * Every tile of a layer into out[at …): tile k (placement order: group, row tile, column tile)
  * is row-major [R, C]; unused cells 0 (G_min), the offset column 1. Written straight from the
- * quantized weights — the level of column (o·S + s)·P + p is slice s of |q| on the side p of its
- * sign (differential) or of q + 2^(b−1) (offset), mapping.ts — so zero weights and zero slices
- * cost nothing and no copy of the levels is made.
+ * quantized weights (rowLevels), so no copy of the levels is made.
  */
 function writeTiles(net: MappedNetwork, m: MappedLayer, out: Uint8Array, at: number): void {
-  const { R, C, cellBits: c, slices: S, weightBits } = net.config;
-  const rows = m.layer.rows;
-  const og = m.layer.outFeatures / m.layer.groups;
-  const P = m.polarity;
+  const { R, C } = net.config;
   const Cd = m.dataColsPerTile;
   const ct = m.colTilesPerGroup;
   const rowTiles = m.mapping.rowTiles;
-  const mask = (1 << c) - 1;
-  const offset = 2 ** (weightBits - 1);
-  m.q.forEach((q, grp) => {
-    for (let r = 0; r < rows; r++) {
+  m.q.forEach((_, grp) => {
+    for (let r = 0; r < m.layer.rows; r++) {
       const rt = Math.floor(r / R);
       // Byte of (row r, column tile 0) of this group's tiles; tile t adds t·R·C.
       const rowAt = at + ((grp * rowTiles + rt) * ct * R + (r - rt * R)) * C;
-      if (P === 1) for (let t = 0; t < ct; t++) out[rowAt + t * R * C + C - 1] = 1;
-      for (let o = 0; o < og; o++) {
-        const v = q[r * og + o] as number;
-        const mag = P === 2 ? Math.abs(v) : v + offset;
-        if (mag === 0) continue;
-        const j0 = o * S * P + (P === 2 && v < 0 ? 1 : 0);
-        for (let sl = 0; sl < S; sl++) {
-          const level = (mag >>> (c * sl)) & mask;
-          if (level === 0) continue;
-          const j = j0 + sl * P;
-          const t = Math.floor(j / Cd);
-          out[rowAt + t * R * C + (j - t * Cd)] = level;
-        }
-      }
+      if (m.polarity === 1) for (let t = 0; t < ct; t++) out[rowAt + t * R * C + C - 1] = 1;
+      rowLevels(m, net.config, grp, r, (j, level) => {
+        const t = Math.floor(j / Cd);
+        out[rowAt + t * R * C + (j - t * Cd)] = level;
+      });
     }
   });
 }

@@ -83,32 +83,40 @@ export interface SliceBits {
 }
 
 /**
- * Programmed cell levels of group `grp`, row-major [rows][dataCols], 0 .. 2^cellBits − 1: the
- * slices of its quantized weights. Made when needed, not kept in the mapping: a CIFAR VGG-16 has
- * 240 M cells at 1 bit per cell (one byte each here), while what uses them keeps less — one
- * layer's tile file at a time, or the cells' bit planes (an eighth) for the simulation.
+ * The slicing rule, in one place: put(j, level) for every nonzero programmed level of row r of
+ * group `grp` — data column j = (o·S + s)·P + p holds slice s of |q| on the side p of its sign
+ * (differential) or of q + 2^(b−1) (offset). Zero weights and zero slices cost nothing.
  */
-export function programmedLevels(m: MappedLayer, bits: SliceBits, grp: number): Uint8Array {
-  return sliceLevels(m.q[grp] as Int16Array, m.layer.rows, m.layer.outFeatures / m.layer.groups, bits, m.polarity);
-}
-
-function sliceLevels(q: Int16Array, rows: number, og: number, cfg: SliceBits, P: 1 | 2): Uint8Array {
-  const S = cfg.slices;
-  const c = cfg.cellBits;
+export function rowLevels(m: MappedLayer, bits: SliceBits, grp: number, r: number, put: (j: number, level: number) => void): void {
+  const q = m.q[grp] as Int16Array;
+  const og = m.layer.outFeatures / m.layer.groups;
+  const P = m.polarity;
+  const { slices: S, cellBits: c } = bits;
   const mask = (1 << c) - 1;
-  const J = og * S * P;
-  const out = new Uint8Array(rows * J);
-  const offset = 2 ** (cfg.weightBits - 1);
-  for (let r = 0; r < rows; r++) {
-    for (let o = 0; o < og; o++) {
-      const v = q[r * og + o] as number;
-      const mag = P === 2 ? Math.abs(v) : v + offset;
-      const pol = P === 2 && v < 0 ? 1 : 0;
-      // mag < 2^weightBits ≤ 2^16 and c·s < weightBits: a shift is floor(mag / 2^(c·s)).
-      const at = r * J + o * S * P + pol;
-      for (let s = 0; s < S; s++) out[at + s * P] = (mag >>> (c * s)) & mask;
+  const offset = 2 ** (bits.weightBits - 1);
+  for (let o = 0; o < og; o++) {
+    const v = q[r * og + o] as number;
+    const mag = P === 2 ? Math.abs(v) : v + offset;
+    if (mag === 0) continue;
+    const j0 = o * S * P + (P === 2 && v < 0 ? 1 : 0);
+    // mag < 2^weightBits ≤ 2^16 and c·s < weightBits: a shift is floor(mag / 2^(c·s)).
+    for (let sl = 0; sl < S; sl++) {
+      const level = (mag >>> (c * sl)) & mask;
+      if (level !== 0) put(j0 + sl * P, level);
     }
   }
+}
+
+/**
+ * Programmed cell levels of group `grp`, row-major [rows][dataCols], 0 .. 2^cellBits − 1. Made
+ * when needed, not kept in the mapping: a CIFAR VGG-16 has 240 M cells at 1 bit per cell (one
+ * byte each here), while what uses them keeps less — one layer's tile file at a time, or the
+ * cells' bit planes (an eighth) for the simulation.
+ */
+export function programmedLevels(m: MappedLayer, bits: SliceBits, grp: number): Uint8Array {
+  const J = m.dataCols;
+  const out = new Uint8Array(m.layer.rows * J);
+  for (let r = 0; r < m.layer.rows; r++) rowLevels(m, bits, grp, r, (j, level) => (out[r * J + j] = level));
   return out;
 }
 

@@ -6,7 +6,7 @@ import type { Tensor } from '../../ir/types.js';
 import type { Rng } from './devices.js';
 import { makeRng } from './devices.js';
 import type { AffineScratch, Converter, LayerProgram, Levels } from './functional.js';
-import { programmedLevels } from './mapping.js';
+import { programmedLevels, rowLevels } from './mapping.js';
 import type { MappedLayer } from './mapping.js';
 import { addToHistogram } from './sense-amp.js';
 import { imcAffine, newScratch } from './functional.js';
@@ -285,7 +285,7 @@ function levelBits(p: LayerProgram): Uint32Array[][] {
   if (p.eff === undefined) {
     let bits = layerBitCopies.get(p.m);
     if (bits === undefined) {
-      bits = p.m.q.map((q) => packWeights(p, q));
+      bits = p.m.q.map((_, grp) => packRows(p, (r, put) => rowLevels(p.m, p, grp, r, put)));
       layerBitCopies.set(p.m, bits);
     }
     return bits;
@@ -323,29 +323,6 @@ function packRows(p: LayerProgram, row: (r: number, put: (j: number, level: numb
     tiles.push(planes);
   }
   return tiles;
-}
-
-/**
- * The programmed levels' bit planes straight from a group's quantized weights (differential
- * columns: column (o·S + s)·2 + p holds slice s of |q| on the side p of its sign, mapping.ts) —
- * zero weights and zero slices set no bit, so they cost nothing.
- */
-function packWeights(p: LayerProgram, q: Int16Array): Uint32Array[] {
-  const og = p.m.layer.outFeatures / p.m.layer.groups;
-  const { cellBits: c, slices: S } = p;
-  const mask = (1 << c) - 1;
-  return packRows(p, (r, put) => {
-    for (let o = 0; o < og; o++) {
-      const v = q[r * og + o] as number;
-      if (v === 0) continue;
-      const mag = Math.abs(v);
-      const j0 = o * S * 2 + (v < 0 ? 1 : 0);
-      for (let sl = 0; sl < S; sl++) {
-        const level = (mag >>> (c * sl)) & mask;
-        if (level !== 0) put(j0 + sl * 2, level);
-      }
-    }
-  });
 }
 
 /** The bit planes of a program's own integer levels. */
