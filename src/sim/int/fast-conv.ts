@@ -8,6 +8,7 @@
 import type { ConvKernel } from './kernels.js';
 import type { IntLayer } from './program.js';
 import { convPlan, rowsPlan, scatterRun } from '../snn/scatter.js';
+import type { ScatterPlan } from '../snn/scatter.js';
 
 /** 2^24: below it every integer is a float32. */
 const F32_EXACT = 16777216;
@@ -29,33 +30,39 @@ export function scatterLayer(layer: IntLayer): ConvKernel | undefined {
   return layer.kind === 'dense' ? scatterDense(layer) : scatterConv(layer);
 }
 
+/** The largest Σ|w| over the O output rows of w (row-major [O][…]). */
+function maxAbsRow(w: ArrayLike<number>, O: number): number {
+  const per = w.length / O;
+  let absRow = 0;
+  for (let o = 0; o < O; o++) {
+    let a = 0;
+    for (let i = o * per; i < (o + 1) * per; i++) a += Math.abs(w[i] as number);
+    absRow = Math.max(absRow, a);
+  }
+  return absRow;
+}
+
+/** I += the plan's sums for x, when they are exact in float32 (max|x| · absRow < 2^24); else false. */
+function exactKernel(plan: ScatterPlan, shape: readonly number[], absRow: number): ConvKernel {
+  const xf = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  return (x, I) => {
+    if (asFloats(x, xf) * absRow >= F32_EXACT) return false;
+    const out = scatterRun(plan, { dtype: 'float32', shape, data: xf }).data as Float32Array;
+    for (let i = 0; i < I.length; i++) I[i] = (I[i] as number) + (out[i] as number);
+    return true;
+  };
+}
+
 /**
  * A dense layer [O, I] as rows of its transpose: input i adds row i. Worth it for the wide
  * layers of a LeNet (1600 → 120: a spike adds 120 values, four to a SIMD lane group).
  */
-function scatterDense(layer: IntLayer): ConvKernel | undefined {
+function scatterDense(layer: IntLayer): ConvKernel {
   const [O, I] = layer.weightShape as [number, number];
   const w = layer.weights;
   const wt = new Float32Array(O * I);
-  let absRow = 0;
-  for (let o = 0; o < O; o++) {
-    let a = 0;
-    for (let i = 0; i < I; i++) {
-      const v = w[o * I + i] as number;
-      wt[i * O + o] = v;
-      a += Math.abs(v);
-    }
-    absRow = Math.max(absRow, a);
-  }
-  const plan = rowsPlan(I, O, wt);
-  const shape = [1, I];
-  const xf = new Float32Array(I);
-  return (x, acc) => {
-    if (asFloats(x, xf) * absRow >= F32_EXACT) return false;
-    const out = scatterRun(plan, { dtype: 'float32', shape, data: xf }).data as Float32Array;
-    for (let o = 0; o < acc.length; o++) acc[o] = (acc[o] as number) + (out[o] as number);
-    return true;
-  };
+  for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) wt[i * O + o] = w[o * I + i] as number;
+  return exactKernel(rowsPlan(I, O, wt), [1, I], maxAbsRow(w, O));
 }
 
 function scatterConv(layer: IntLayer): ConvKernel | undefined {
@@ -64,20 +71,6 @@ function scatterConv(layer: IntLayer): ConvKernel | undefined {
   const [C, H, W] = layer.inShape as [number, number, number];
   const [O, OH, OW] = layer.outShape as [number, number, number];
   const w = layer.weights;
-  const per = w.length / O;
-  let absRow = 0;
-  for (let o = 0; o < O; o++) {
-    let a = 0;
-    for (let i = o * per; i < (o + 1) * per; i++) a += Math.abs(w[i] as number);
-    absRow = Math.max(absRow, a);
-  }
   const plan = convPlan(C, { H, W, OH, OW, KH: g.kernel[0], KW: g.kernel[1], s: g.strides, d: g.dilations, pb: [g.pads[0], g.pads[1]] }, O, g.group, w);
-  const shape = [1, C, H, W];
-  const xf = new Float32Array(C * H * W);
-  return (x, I) => {
-    if (asFloats(x, xf) * absRow >= F32_EXACT) return false;
-    const out = scatterRun(plan, { dtype: 'float32', shape, data: xf }).data as Float32Array;
-    for (let i = 0; i < I.length; i++) I[i] = (I[i] as number) + (out[i] as number);
-    return true;
-  };
+  return exactKernel(plan, [1, C, H, W], maxAbsRow(w, O));
 }
