@@ -176,7 +176,7 @@ describe('explore: synaptic operations per input spike (exact fan-out, borders i
     );
     const x = Int32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 0);
     const conv = Int32Array.of(1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1); // 3 spikes
-    rec.onStep(0, [conv, Int32Array.of(2, 1)], x);
+    rec.onStep(0, [conv, Int32Array.of(2, 1)], x, Int32Array.of(3));
     const [c, g] = rec.result();
     assert.deepEqual(c?.synopsPerStep, [2 * 4 + 2 * 9]);
     assert.deepEqual(g?.synopsPerStep, [3]);

@@ -1,12 +1,13 @@
-// The integer program's convolutions and dense layers on the float SNN's scatter kernels
-// (fast-conv.ts) must give the integer loop's sums exactly, for any geometry (groups, strides,
-// padding, dilation) and input (spikes, multi-bit codes, negative values), and decline where
-// float32 could round.
+// The integer program's convolutions and dense layers on the WebAssembly scatter kernels'
+// integer variants (fast-conv.ts) must give the integer loop's sums exactly, for any geometry
+// (groups, strides, padding, dilation) and input (spikes, multi-bit codes, negative values),
+// also where sums wrap past int32 as the loop's Int32Array stores do, and decline for weights
+// the plans' float32 cannot hold.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { IntLayer } from '../../src/sim/int/program.js';
 import { convAdd, denseAdd, prepare } from '../../src/sim/int/kernels.js';
-import { scatterLayer } from '../../src/sim/int/fast-conv.js';
+import { wasmKernels } from '../../src/sim/int/fast-conv.js';
 
 function lcg(n: number, seed: number): number[] {
   let s = seed >>> 0;
@@ -51,7 +52,7 @@ it('scatter convs equal the integer loop for any geometry and input', () => {
     const w = Int32Array.from(lcg(O * per, C * 31 + k), (u) => Math.round((u - 0.5) * 254));
     const L = conv(C, O, H, W, k, s, pad, dil, group, w);
     const slow = prepare(L);
-    const fast = prepare(L, scatterLayer);
+    const fast = prepare(L, wasmKernels);
     assert.ok(fast.fast !== undefined, 'the accelerated layer has a fast kernel');
     const n = C * H * W;
     for (const [name, x] of [
@@ -75,10 +76,48 @@ it('scatter convs equal the integer loop for any geometry and input', () => {
   assert.equal(cases, 12);
 });
 
-it('declines where float32 could round (max|x|·Σ|w| ≥ 2^24), and the integer loop is exact there', () => {
+it('sums that leave int32 wrap exactly as the integer loop does', () => {
+  const L = conv(
+    2,
+    3,
+    6,
+    6,
+    3,
+    1,
+    1,
+    1,
+    1,
+    Int32Array.from(lcg(54, 9), (u) => Math.round((u - 0.3) * (2 ** 24 - 2))),
+  );
+  const x = Int32Array.from(lcg(72, 10), (u) => Math.floor(u * 256));
+  const a = new Int32Array(108);
+  const b = new Int32Array(108);
+  convAdd(prepare(L), x, a);
+  const fast = prepare(L, wasmKernels);
+  assert.equal(fast.fast?.(x, b), true, 'the fast kernel ran');
+  assert.deepEqual([...b], [...a]);
+  const exact = (i: number): number => {
+    // The true sum of output 0 at pixel i, to show that it left int32.
+    let sum = 0;
+    const [oy, ox] = [Math.floor(i / 6), i % 6];
+    for (let c = 0; c < 2; c++)
+      for (let u = 0; u < 3; u++)
+        for (let v = 0; v < 3; v++) {
+          const [iy, ix] = [oy + u - 1, ox + v - 1];
+          if (iy >= 0 && iy < 6 && ix >= 0 && ix < 6) sum += (x[c * 36 + iy * 6 + ix] as number) * (L.weights[c * 9 + u * 3 + v] as number);
+        }
+    return sum;
+  };
+  assert.ok(
+    Array.from({ length: 36 }, (_, i) => exact(i)).some((v) => Math.abs(v) > 2 ** 31),
+    'some sums left int32',
+  );
+});
+
+it('declines for weights float32 cannot hold (|w| ≥ 2^24), and the integer loop is exact there', () => {
   const big = 2 ** 24 + 1; // not a float32
   const L = conv(1, 1, 3, 3, 1, 1, 0, 1, 1, Int32Array.of(big));
-  const fast = prepare(L, scatterLayer);
+  const fast = prepare(L, wasmKernels);
   const x = Int32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1);
   const out = new Int32Array(9);
   assert.equal(fast.fast?.(x, out), false, 'the fast kernel declines');
@@ -106,7 +145,7 @@ function dense(I: number, O: number, weights: Int32Array): IntLayer {
   };
 }
 
-it('scatter dense layers equal the integer loop, and decline where float32 could round', () => {
+it('scatter dense layers equal the integer loop, and decline for weights float32 cannot hold', () => {
   for (const [I, O] of [
     [1600, 120],
     [7, 3],
@@ -115,7 +154,7 @@ it('scatter dense layers equal the integer loop, and decline where float32 could
     const w = Int32Array.from(lcg(O * I, I + O), (u) => Math.round((u - 0.5) * 254));
     const L = dense(I, O, w);
     const slow = prepare(L);
-    const fast = prepare(L, scatterLayer);
+    const fast = prepare(L, wasmKernels);
     assert.ok(fast.fast !== undefined, 'the accelerated layer has a fast kernel');
     for (const [name, x] of [
       ['spikes', Int32Array.from(lcg(I, 5 + I), (u) => (u < 0.3 ? 1 : 0))],
@@ -134,7 +173,7 @@ it('scatter dense layers equal the integer loop, and decline where float32 could
     }
   }
   const big = 2 ** 24 + 1;
-  const fast = prepare(dense(2, 1, Int32Array.of(big, 1)), scatterLayer);
+  const fast = prepare(dense(2, 1, Int32Array.of(big, 1)), wasmKernels);
   const out = new Int32Array(1);
   assert.equal(fast.fast?.(Int32Array.of(1, 1), out), false, 'the fast kernel declines');
   denseAdd(fast, Int32Array.of(1, 1), out);

@@ -2,7 +2,7 @@
 // simulator's readout sums and predictions; it runs the top function on each sample, prints
 // one line per sample and a summary, and returns nonzero on any mismatch.
 import { runSample } from '../../sim/int/sample.js';
-import { scatterLayer } from '../../sim/int/fast-conv.js';
+import { wasmKernels } from '../../sim/int/fast-conv.js';
 import type { Plan } from './plan.js';
 import { lit } from './layers.js';
 
@@ -15,7 +15,7 @@ export interface Golden {
 
 /** What snnc's integer simulator predicts for one sample (x_q given). */
 export function goldenOf(plan: Plan, xq: Int32Array, sample: number, seed: number): Golden {
-  const run = runSample(plan.program, xq, plan.T, sample, seed, undefined, scatterLayer);
+  const run = runSample(plan.program, xq, plan.T, sample, seed, undefined, wasmKernels);
   const sums = new Array<number>(plan.classes).fill(0);
   for (const r of run.readout) for (let c = 0; c < plan.classes; c++) sums[c] = (sums[c] as number) + (r[c] as number);
   let prediction = 0;

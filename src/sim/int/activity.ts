@@ -7,6 +7,7 @@
 import type { Prepared } from './kernels.js';
 import type { IntProgram } from './program.js';
 import { elements } from './program.js';
+import type { OnStep } from './sample.js';
 
 export interface IntLayerSteps {
   readonly layer: string;
@@ -17,8 +18,8 @@ export interface IntLayerSteps {
 }
 
 export interface ActivityRecorder {
-  /** Called after every step with every layer's outputs and the step's program input. */
-  readonly onStep: (t: number, outs: readonly Int32Array[], x: Int32Array) => void;
+  /** runSample's onStep: every layer's outputs, the step's program input, each neuron layer's spikes. */
+  readonly onStep: OnStep;
   readonly result: () => IntLayerSteps[];
 }
 
@@ -61,15 +62,20 @@ export function activityRecorder(p: IntProgram, prep: readonly Prepared[], T: nu
     else varying[s]?.push({ layer: i, fan: f });
   });
   const sums = varying.map((v) => new Float64Array(v.length));
+  // A neuron layer's nonzero outputs are its spikes, which the step has counted (spike index per source).
+  let k = 0;
+  const spikeIndex = [-1, ...p.layers.map((l) => (l.neuron !== null ? k++ : -1))];
   return {
-    onStep(t, outs, x) {
+    onStep(t, outs, x, spikes) {
       for (let s = 0; s < sources; s++) {
         const o = s === 0 ? x : (outs[s - 1] as Int32Array);
         const uni = uniform[s] as { readonly layer: number; readonly fan: number }[];
         const vary = varying[s] as { readonly layer: number; readonly fan: Float64Array }[];
         if (s === 0 && uni.length === 0 && vary.length === 0) continue; // the input's own count is not recorded
         let c = 0;
-        if (vary.length === 0) {
+        const si = spikeIndex[s] as number;
+        if (vary.length === 0 && si >= 0) c = spikes[si] as number;
+        else if (vary.length === 0) {
           for (let k = 0; k < o.length; k++) if (o[k] !== 0) c++;
         } else {
           const sum = (sums[s] as Float64Array).fill(0);

@@ -1,56 +1,32 @@
-// The integer program's convolutions and dense layers on the float SNN's scatter kernels
-// (WebAssembly SIMD when available): the same integer weights, summed in float64 and rounded
-// once to float32.
-// That is exact whenever max|x| · max_o Σ|w_o| < 2^24 — every product, partial sum and result
-// is then an integer that float64 and float32 hold exactly — which the kernel checks on each
-// input, declining (the integer loop runs) when it does not hold. Kept out of kernels.ts so
+// The integer program's convolutions, sum pools and dense layers on the float SNN's scatter
+// plans, run by the WebAssembly SIMD kernels' integer variants (int32 weights, inputs and
+// sums: exact, since int32 arithmetic wraps alike in any order, as the integer loop's
+// Int32Array stores do), and its neuron steps on the WebAssembly integer neuron kernel (the
+// same int32 operations as neuron.ts, four neurons at a time). Where WebAssembly SIMD is
+// missing the kernels decline and kernels.ts's integer loops run. Kept out of kernels.ts so
 // that snnc/runtime, which must not need WebAssembly, does not pull it in.
-import type { ConvKernel } from './kernels.js';
+import type { Accelerator, ConvKernel, NeuronKernel } from './kernels.js';
+import { stepNeuron } from './neuron.js';
 import type { IntLayer } from './program.js';
-import { convPlan, rowsPlan, scatterRun } from '../snn/scatter.js';
-import type { ScatterPlan } from '../snn/scatter.js';
-
-/** 2^24: below it every integer is a float32. */
-const F32_EXACT = 16777216;
-
-/** x into the float32 buffer `xf` (same length; a kernel's own, reused); returns max|x|. */
-function asFloats(x: Int32Array, xf: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i] as number;
-    xf[i] = v;
-    const a = v < 0 ? -v : v;
-    if (a > m) m = a;
-  }
-  return m;
-}
+import { elements } from './program.js';
+import { convPlan, rowsPlan } from '../snn/scatter.js';
+import { scatterAddInt, stepIntNeuronsWasm } from '../snn/wasm/scatter.js';
+import type { WasmConv, WasmRows } from '../snn/wasm/scatter.js';
 
 /** The kernel for a conv or dense layer (simulate.ts's accelerator), or undefined. */
-export function scatterLayer(layer: IntLayer): ConvKernel | undefined {
+function scatterLayer(layer: IntLayer): ConvKernel | undefined {
   return layer.kind === 'dense' ? scatterDense(layer) : scatterConv(layer);
 }
 
-/** The largest Σ|w| over the O output rows of w (row-major [O][…]). */
-function maxAbsRow(w: ArrayLike<number>, O: number): number {
-  const per = w.length / O;
-  let absRow = 0;
-  for (let o = 0; o < O; o++) {
-    let a = 0;
-    for (let i = o * per; i < (o + 1) * per; i++) a += Math.abs(w[i] as number);
-    absRow = Math.max(absRow, a);
-  }
-  return absRow;
-}
-
-/** I += the plan's sums for x, when they are exact in float32 (max|x| · absRow < 2^24); else false. */
-function exactKernel(plan: ScatterPlan, shape: readonly number[], absRow: number): ConvKernel {
-  const xf = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  return (x, I) => {
-    if (asFloats(x, xf) * absRow >= F32_EXACT) return false;
-    const out = scatterRun(plan, { dtype: 'float32', shape, data: xf }).data as Float32Array;
-    for (let i = 0; i < I.length; i++) I[i] = (I[i] as number) + (out[i] as number);
-    return true;
-  };
+/**
+ * I += the plan's sums for x in int32 (wasm/scatter.ts's scatterAddInt: exact, as int32
+ * wraps alike in any order), when the weights are integers float32 holds (|w| < 2^24, which
+ * the ≤ 16-bit weights of a program are); else false, and the integer loop runs.
+ */
+function exactKernel(plan: WasmConv | WasmRows, w: ArrayLike<number>): ConvKernel {
+  let ok = true;
+  for (let i = 0; i < w.length; i++) if (Math.abs(w[i] as number) >= 2 ** 24) ok = false;
+  return (x, I) => ok && scatterAddInt(plan, x, I);
 }
 
 /**
@@ -62,15 +38,48 @@ function scatterDense(layer: IntLayer): ConvKernel {
   const w = layer.weights;
   const wt = new Float32Array(O * I);
   for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) wt[i * O + o] = w[o * I + i] as number;
-  return exactKernel(rowsPlan(I, O, wt), [1, I], maxAbsRow(w, O));
+  return exactKernel(rowsPlan(I, O, wt), w);
 }
 
 function scatterConv(layer: IntLayer): ConvKernel | undefined {
   const g = layer.geometry;
-  if (layer.kind !== 'conv' || g === undefined) return undefined;
+  if ((layer.kind !== 'conv' && layer.kind !== 'sum-pool') || g === undefined) return undefined;
   const [C, H, W] = layer.inShape as [number, number, number];
   const [O, OH, OW] = layer.outShape as [number, number, number];
-  const w = layer.weights;
-  const plan = convPlan(C, { H, W, OH, OW, KH: g.kernel[0], KW: g.kernel[1], s: g.strides, d: g.dilations, pb: [g.pads[0], g.pads[1]] }, O, g.group, w);
-  return exactKernel(plan, [1, C, H, W], maxAbsRow(w, O));
+  // A sum pool is a depthwise conv of ones.
+  const w = layer.kind === 'conv' ? layer.weights : new Int32Array(C * g.kernel[0] * g.kernel[1]).fill(1);
+  const plan = convPlan(
+    C,
+    { H, W, OH, OW, KH: g.kernel[0], KW: g.kernel[1], s: g.strides, d: g.dilations, pb: [g.pads[0], g.pads[1]] },
+    O,
+    layer.kind === 'conv' ? g.group : C,
+    w,
+  );
+  return exactKernel(plan, w);
 }
+
+/**
+ * A neuron layer's step in WebAssembly (wasm/scatter.ts's stepIntNeuronsWasm), for neurons
+ * without refractory period or synaptic current (the others keep neuron.ts's loop).
+ */
+function wasmNeuron(layer: IntLayer): NeuronKernel | undefined {
+  const n = layer.neuron;
+  if (n === null || n.refractory > 0 || n.currentDecay !== undefined) return undefined;
+  const F = elements(layer.outShape);
+  const per = F / (layer.outShape[0] as number);
+  const theta = new Int32Array(Math.ceil(F / 4) * 4).fill(1);
+  for (let i = 0; i < F; i++) theta[i] = (n.threshold.length === 1 ? n.threshold[0] : n.threshold[Math.floor(i / per)]) as number;
+  const k = {
+    theta,
+    ge: n.fire === 'ge',
+    subtract: n.reset === 'subtract',
+    saturate: n.overflow === 'saturate',
+    shift: n.leakShift,
+    membraneBits: n.membraneBits,
+    vReset: n.vReset,
+  };
+  return (s, I, out) => stepIntNeuronsWasm(k, s.v, I, out) ?? stepNeuron(s, I, out);
+}
+
+/** The accelerator simulate.ts and the FPGA testbench run the integer program with. */
+export const wasmKernels: Accelerator = { affine: scatterLayer, neuron: wasmNeuron };

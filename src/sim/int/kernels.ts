@@ -2,6 +2,7 @@
 // (spikes are sparse), so a step costs synaptic events, not MACs. Sums are exact: quantize
 // proves every partial sum fits accBits ≤ 32, so plain JS number arithmetic on int32 values
 // is exact and the Int32Array stores never wrap.
+import type { IntNeuronState } from './neuron.js';
 import type { ConvGeometry, IntLayer } from './program.js';
 import { hasChannelGains } from './program.js';
 
@@ -59,30 +60,57 @@ export interface Prepared {
   readonly taps?: Taps;
   /** conv, dense: a faster kernel for the same sums (fast-conv.ts); false when it does not apply to this input. */
   readonly fast?: ConvKernel;
+  /** Layers with a neuron: a faster step with the same bits (fast-conv.ts), else neuron.ts's stepNeuron runs. */
+  readonly step?: NeuronKernel;
+  /**
+   * conv, dense without shift: the current before the sums — the bias per element — so that
+   * finishCurrent has nothing left to do (int32 addition wraps the same in any order).
+   */
+  readonly start?: Int32Array;
 }
 
 /** I += the conv's sums for input x, exactly; false (nothing done) when it cannot guarantee that. */
 export type ConvKernel = (x: Int32Array, I: Int32Array) => boolean;
 
-/** Layers of the runtime (no WebAssembly) take the integer loops; simulate.ts passes fast-conv.ts's kernels (conv and dense). */
-export type ConvAccelerator = (layer: IntLayer) => ConvKernel | undefined;
+/** One step of a layer's neurons (stepNeuron's contract): currents I → spikes out; returns the spike count. */
+export type NeuronKernel = (s: IntNeuronState, I: Int32Array, out: Int32Array) => number;
 
-export function prepare(layer: IntLayer, accel?: ConvAccelerator): Prepared {
+/**
+ * Faster kernels with the same bits. Layers of the runtime (no WebAssembly) take the integer
+ * loops; simulate.ts passes fast-conv.ts's kernels (conv and dense sums, neuron steps).
+ */
+export interface Accelerator {
+  readonly affine: (layer: IntLayer) => ConvKernel | undefined;
+  readonly neuron: (layer: IntLayer) => NeuronKernel | undefined;
+}
+
+export function prepare(layer: IntLayer, accel?: Accelerator): Prepared {
+  const step = layer.neuron !== null ? accel?.neuron(layer) : undefined;
+  const start = (layer.kind === 'conv' || layer.kind === 'dense') && layer.shift === 0 ? biasPerElement(layer) : undefined;
+  const base = { layer, ...(step !== undefined ? { step } : {}), ...(start !== undefined ? { start } : {}) };
   if (layer.kind === 'dense') {
     const [O, I] = layer.weightShape as [number, number];
     const wT = new Int32Array(O * I);
     for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) wT[i * O + o] = layer.weights[o * I + i] as number;
-    const fast = accel?.(layer);
-    return fast === undefined ? { layer, wT } : { layer, wT, fast };
+    const fast = accel?.affine(layer);
+    return fast === undefined ? { ...base, wT } : { ...base, wT, fast };
   }
   if ((layer.kind === 'conv' || layer.kind === 'sum-pool' || layer.kind === 'max-pool') && layer.geometry !== undefined) {
     const [, H, W] = layer.inShape as [number, number, number];
     const [, OH, OW] = layer.outShape as [number, number, number];
     const taps = buildTaps(layer.geometry, H, W, OH, OW);
-    const fast = layer.kind === 'conv' ? accel?.(layer) : undefined;
-    return fast === undefined ? { layer, taps } : { layer, taps, fast };
+    const fast = layer.kind !== 'max-pool' ? accel?.affine(layer) : undefined;
+    return fast === undefined ? { ...base, taps } : { ...base, taps, fast };
   }
-  return { layer };
+  return base;
+}
+
+function biasPerElement(layer: IntLayer): Int32Array {
+  const out = new Int32Array(layer.outShape.reduce((a, b) => a * b, 1));
+  const C = layer.outShape[0] as number;
+  const per = out.length / C;
+  if (layer.bias.length > 0) for (let c = 0; c < C; c++) out.fill(layer.bias[c] as number, c * per, (c + 1) * per);
+  return out;
 }
 
 /** I ← bias + ((S + 2^(k−1)) >> k) (bias per output channel, broadcast over positions). */
@@ -150,10 +178,40 @@ export function convAdd(p: Prepared, x: Int32Array, I: Int32Array): void {
   }
 }
 
+/** Whole windows that tile the input without overlap or padding (stride = kernel, dilation 1): each input reaches at most one output. */
+function tiles(g: ConvGeometry, H: number, W: number, OH: number, OW: number): boolean {
+  const [KH, KW] = g.kernel;
+  return (
+    g.strides[0] === KH && g.strides[1] === KW && g.pads.every((q) => q === 0) && g.dilations[0] === 1 && g.dilations[1] === 1 && OH * KH <= H && OW * KW <= W
+  );
+}
+
 export function sumPool(p: Prepared, x: Int32Array, out: Int32Array): void {
   const taps = p.taps as Taps;
   const [C, H, W] = p.layer.inShape as [number, number, number];
   const [, OH, OW] = p.layer.outShape as [number, number, number];
+  const g = p.layer.geometry as ConvGeometry;
+  if (p.fast !== undefined) {
+    out.fill(0);
+    if (p.fast(x, out)) return;
+  }
+  if (tiles(g, H, W, OH, OW)) {
+    // Each output sums its KH × KW block (the same terms as the tap loop below, whose order
+    // does not matter for integers); no per-input branch, and spikes are not that sparse here.
+    const [KH, KW] = g.kernel;
+    let o = 0;
+    for (let c = 0; c < C; c++) {
+      for (let oy = 0; oy < OH; oy++) {
+        const row0 = (c * H + oy * KH) * W;
+        for (let ox = 0; ox < OW; ox++, o++) {
+          let sum = 0;
+          for (let u = 0, r = row0 + ox * KW; u < KH; u++, r += W) for (let v = 0; v < KW; v++) sum += x[r + v] as number;
+          out[o] = sum;
+        }
+      }
+    }
+    return;
+  }
   out.fill(0);
   const HW = H * W;
   const OHW = OH * OW;

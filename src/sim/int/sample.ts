@@ -5,7 +5,7 @@
 // datasets through it with the WebAssembly conv kernels of fast-conv.ts.
 import { checkMemory } from '../../ir/memory.js';
 import { mix32 } from '../snn/rng.js';
-import type { ConvAccelerator, Prepared } from './kernels.js';
+import type { Accelerator, Prepared } from './kernels.js';
 import { addStep, convAdd, denseAdd, finishCurrent, maxPoolStep, prepare, sumPool } from './kernels.js';
 import type { IntNeuronState } from './neuron.js';
 import { initState, stepNeuron } from './neuron.js';
@@ -48,10 +48,10 @@ export interface Runner {
 
 // Prepared layers are kept per program (and accelerator): the FPGA testbench's golden samples
 // and the accuracy run of one compile share them (programs are never changed once built).
-const runners = new WeakMap<IntProgram, Map<ConvAccelerator | undefined, Runner>>();
+const runners = new WeakMap<IntProgram, Map<Accelerator | undefined, Runner>>();
 
-/** The program's prepared layers; `accel` supplies faster conv kernels (fast-conv.ts). */
-export function makeRunner(p: IntProgram, accel?: ConvAccelerator): Runner {
+/** The program's prepared layers; `accel` supplies faster kernels (fast-conv.ts). */
+export function makeRunner(p: IntProgram, accel?: Accelerator): Runner {
   const known = runners.get(p)?.get(accel);
   if (known !== undefined) return known;
   const index = new Map<string, number>(p.layers.map((l, i) => [l.name, i]));
@@ -63,7 +63,7 @@ export function makeRunner(p: IntProgram, accel?: ConvAccelerator): Runner {
     constant.push(inConst && l.kind !== 'max-pool');
   });
   const r = { prep, srcs, constant, outIndex: index.get(p.output) as number };
-  const forProgram = runners.get(p) ?? new Map<ConvAccelerator | undefined, Runner>();
+  const forProgram = runners.get(p) ?? new Map<Accelerator | undefined, Runner>();
   forProgram.set(accel, r);
   runners.set(p, forProgram);
   return r;
@@ -77,30 +77,17 @@ export interface SampleRun {
 }
 
 /**
- * Run one sample for T steps from its integer input; calls `onStep(t, outputs)` after every
- * step with every layer's output (for testbench golden vectors).
+ * What runSample calls after every step: every layer's output, the step's program input, and
+ * the spikes of each neuron layer this step (program order of neuron layers).
  */
-export function runSample(
-  p: IntProgram,
-  xq: Int32Array,
-  T: number,
-  sample = 0,
-  seed = 0,
-  onStep?: (t: number, outputs: readonly Int32Array[], input: Int32Array) => void,
-  accel?: ConvAccelerator,
-): SampleRun {
+export type OnStep = (t: number, outputs: readonly Int32Array[], input: Int32Array, spikes: Int32Array) => void;
+
+/** Run one sample for T steps from its integer input; `onStep` sees every step (testbench golden vectors, activity). */
+export function runSample(p: IntProgram, xq: Int32Array, T: number, sample = 0, seed = 0, onStep?: OnStep, accel?: Accelerator): SampleRun {
   return runWith(makeRunner(p, accel), p, xq, T, sample, seed, onStep);
 }
 
-export function runWith(
-  r: Runner,
-  p: IntProgram,
-  xq: Int32Array,
-  T: number,
-  sample: number,
-  seed: number,
-  onStep?: (t: number, outputs: readonly Int32Array[], input: Int32Array) => void,
-): SampleRun {
+export function runWith(r: Runner, p: IntProgram, xq: Int32Array, T: number, sample: number, seed: number, onStep?: OnStep): SampleRun {
   const L = p.layers;
   const outs = L.map((l) => new Int32Array(elements(l.outShape)));
   const cur = L.map((l) => (l.neuron !== null ? new Int32Array(elements(l.outShape)) : undefined));
@@ -131,14 +118,12 @@ export function runWith(
       if (!(t > 0 && r.constant[i] === true))
         switch (l.kind) {
           case 'dense':
-            I.fill(0);
-            denseAdd(pr, ins[0] as Int32Array, I);
-            finishCurrent(l, I);
-            break;
           case 'conv':
-            I.fill(0);
-            convAdd(pr, ins[0] as Int32Array, I);
-            finishCurrent(l, I);
+            // Without a shift the bias goes in first (prepare's `start`), and nothing is left to finish.
+            if (pr.start !== undefined) I.set(pr.start);
+            else I.fill(0);
+            (l.kind === 'dense' ? denseAdd : convAdd)(pr, ins[0] as Int32Array, I);
+            if (pr.start === undefined) finishCurrent(l, I);
             break;
           case 'sum-pool':
             sumPool(pr, ins[0] as Int32Array, I);
@@ -151,11 +136,11 @@ export function runWith(
             break;
         }
       const st = states[i];
-      if (st !== undefined) stepSpikes[k++] = stepNeuron(st, I, outs[i] as Int32Array);
+      if (st !== undefined) stepSpikes[k++] = (pr.step ?? stepNeuron)(st, I, outs[i] as Int32Array);
     }
     readout.push(Int32Array.from(outs[r.outIndex] as Int32Array));
     spikes.push(stepSpikes);
-    onStep?.(t, outs, x);
+    onStep?.(t, outs, x, stepSpikes);
   }
   return { readout, spikes };
 }

@@ -5,7 +5,7 @@
 import { fail } from '../../errors.js';
 import type { SimData } from '../snn/types.js';
 import { checkProgram } from './check.js';
-import { scatterLayer } from './fast-conv.js';
+import { wasmKernels } from './fast-conv.js';
 import { elements } from './program.js';
 import type { IntProgram } from './program.js';
 import { makeRunner, quantizeInput, runWith } from './sample.js';
@@ -66,7 +66,7 @@ export function simulateInt(p: IntProgram, data: SimData, opts: IntSimOptions): 
       hint: 'pass data shaped like the model input',
     });
   }
-  const r = makeRunner(p, scatterLayer);
+  const r = makeRunner(p, wasmKernels);
   const neuronLayers = p.layers.filter((l) => l.neuron !== null);
   const correct = new Float64Array(T);
   const predictions = new Int32Array(N);

@@ -16,7 +16,7 @@ import { dimTaps } from '../ann/pool.js';
 import type { DimTaps } from '../ann/pool.js';
 import { scatterWasm } from './wasm/scatter.js';
 
-interface RowsPlan {
+export interface RowsPlan {
   readonly kind: 'rows';
   readonly K: number;
   readonly N: number;
@@ -28,7 +28,7 @@ interface RowsPlan {
   readonly acc: Float64Array;
 }
 
-interface ConvPlan {
+export interface ConvPlan {
   readonly kind: 'conv' | 'avg' | 'gap';
   readonly C: number;
   readonly OC: number;
@@ -197,7 +197,7 @@ export function scatterPlan(node: Node, ins: readonly (Tensor | undefined)[]): S
 }
 
 /** A dense layer's plan: input k adds row k of `wt` ([K][N]) to the N outputs. */
-export function rowsPlan(K: number, N: number, wt: Float32Array): ScatterPlan {
+export function rowsPlan(K: number, N: number, wt: Float32Array): RowsPlan {
   return { kind: 'rows', K, N, wt, alpha: 1, bias: undefined, acc: new Float64Array(N) };
 }
 
@@ -224,7 +224,14 @@ function windowPairs(w: Window): Pick<ConvPlan, 'H' | 'W' | 'OH' | 'OW' | 'KH' |
  * The scatter plan of a 2-D conv over C input channels: weights [OC][C/group][KH][KW] (any
  * numbers float32 holds), optional bias per output channel. Output shape [OC, OH, OW].
  */
-export function convPlan(C: number, win: Window, OC: number, group: number, weights: ArrayLike<number>, bias?: Float32Array): ConvPlan {
+export function convPlan(
+  C: number,
+  win: Window,
+  OC: number,
+  group: number,
+  weights: ArrayLike<number>,
+  bias?: Float32Array,
+): ConvPlan & { readonly kind: 'conv' } {
   const { KH, KW } = win;
   const Cg = C / group;
   const OCg = OC / group;

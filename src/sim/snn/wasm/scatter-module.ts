@@ -1,6 +1,6 @@
 // The event-driven affine kernels of scatter.ts as a WebAssembly SIMD module, generated
-// here like the GEMM module (no C/Rust toolchain in the build). Two exports, both over a
-// batch of dense float32 inputs whose zeros are skipped:
+// here like the GEMM module (no C/Rust toolchain in the build). Two affine exports, both over
+// a batch of dense float32 inputs whose zeros are skipped (and two neuron updates, below):
 //
 //   conv(hdr, x, out, B): B samples through a Conv plan (weights [C][KH][KW][OCg] in
 //     float64, per input row/column the (output, tap) pairs it reaches, CSR)
@@ -70,12 +70,60 @@ function axpy(ap: number, wp: number, n: number, vv: number, vd: number): number
   );
 }
 
-/** Zero `count` float64 values from the address in local base. */
-function zero(base: number, count: number): number[] {
-  return seq(get(base), i32(0), get(count), i32(3), op.i32Shl, op.memoryFill);
+/** acc[ap..] += v · w[wp..] over n int32 values (four at a time, then one; wrapping like int32), advancing ap and wp; vv is v splatted. */
+function axpyI32(ap: number, wp: number, n: number, vv: number, v: number): number[] {
+  return seq(
+    whileLoop(
+      seq(i32(3), get(n), op.i32LtU),
+      get(ap),
+      get(ap),
+      op.v128Load(),
+      get(vv),
+      get(wp),
+      op.v128Load(),
+      op.i32x4Mul,
+      op.i32x4Add,
+      op.v128Store(),
+      inc(ap, 16),
+      inc(wp, 16),
+      get(n),
+      i32(4),
+      op.i32Sub,
+      set(n),
+    ),
+    whileLoop(
+      get(n),
+      get(ap),
+      get(ap),
+      op.i32Load(),
+      get(v),
+      get(wp),
+      op.i32Load(),
+      op.i32Mul,
+      op.i32Add,
+      op.i32Store(),
+      inc(ap, 4),
+      inc(wp, 4),
+      get(n),
+      i32(1),
+      op.i32Sub,
+      set(n),
+    ),
+  );
 }
 
-function convFunc(): FuncSpec {
+/** Zero `count` values of 2^es bytes from the address in local base. */
+function zero(base: number, count: number, es = 3): number[] {
+  return seq(get(base), i32(0), get(count), i32(es), op.i32Shl, op.memoryFill);
+}
+
+/**
+ * ints: the integer program's variant (convInt, rowsInt): int32 inputs, weights and
+ * accumulators (four outputs per i32x4), and `out` holds int32 currents on entry to which the
+ * sums are added. int32 arithmetic wraps, so the sums equal the integer loop's (whose Int32Array
+ * stores wrap) in any order; there is no bias, alpha or mean (the host's integer plans have none).
+ */
+function convFunc(ints: boolean): FuncSpec {
   const L = locals();
   const h = Object.fromEntries(HEADER.conv.map((k) => [k, L.add(I32)])) as Record<(typeof HEADER.conv)[number], number>;
   const int = (): number => L.add(I32);
@@ -98,19 +146,21 @@ function convFunc(): FuncSpec {
     i = int(),
     wrow = int(),
     arow = int();
-  const v = L.add(F32),
+  const v = L.add(ints ? I32 : F32),
     vd = L.add(F64),
     vv = L.add(V128),
     bd = L.add(F64);
   const header = HEADER.conv.flatMap((k, s) => seq(get(HDR), op.i32Load(4 * s), set(h[k])));
+  /** The input at xp, tee'd into v, nonzero → run `then`. */
+  const ifNonzero = (then: Bytes): number[] =>
+    ints ? seq(get(xp), op.i32Load(), tee(v), op.if(then)) : seq(get(xp), op.f32Load(), tee(v), op.f32(0), op.f32Ne, op.if(then));
+  // ints: int32 accumulators and weights (4 bytes: es = 2), exact in any order (int32 wraps alike).
+  const es = ints ? 2 : 3;
+  const add = (): number[] => (ints ? axpyI32(ap, wp, n, vv, v) : axpy(ap, wp, n, vv, vd));
 
   // One nonzero input at (c, ih, iw): every (oh, kh) pair of row ih × (ow, kw) pair of column iw.
   const taps = seq(
-    get(v),
-    op.f64PromoteF32,
-    tee(vd),
-    op.f64x2Splat,
-    set(vv),
+    ints ? seq(get(v), op.i32x4Splat, set(vv)) : seq(get(v), op.f64PromoteF32, tee(vd), op.f64x2Splat, set(vv)),
     loadAt(h.hStart, ih, 2),
     set(q),
     loadAt(h.hStart, ih, 2, 4),
@@ -150,7 +200,7 @@ function convFunc(): FuncSpec {
               op.i32Add,
               get(h.OC),
               op.i32Mul,
-              i32(3),
+              i32(es),
               op.i32Shl,
               op.i32Add,
               set(ap),
@@ -164,7 +214,7 @@ function convFunc(): FuncSpec {
               op.i32Add,
               get(h.OC),
               op.i32Mul,
-              i32(3),
+              i32(es),
               op.i32Shl,
               op.i32Add,
               set(wp),
@@ -174,7 +224,7 @@ function convFunc(): FuncSpec {
               get(h.OC),
               op.i32Mul,
               set(n),
-              axpy(ap, wp, n, vv, vd),
+              add(),
               get(rEnd),
               set(r),
             ),
@@ -191,7 +241,7 @@ function convFunc(): FuncSpec {
         op.i32Mul,
         get(oc0),
         op.i32Add,
-        i32(3),
+        i32(es),
         op.i32Shl,
         op.i32Add,
         set(ap),
@@ -201,13 +251,13 @@ function convFunc(): FuncSpec {
         op.i32Add,
         get(h.OCg),
         op.i32Mul,
-        i32(3),
+        i32(es),
         op.i32Shl,
         op.i32Add,
         set(wp),
         get(h.OCg),
         set(n),
-        axpy(ap, wp, n, vv, vd),
+        add(),
         inc(r, 1),
       ),
       inc(q, 1),
@@ -227,13 +277,7 @@ function convFunc(): FuncSpec {
       set(oc0),
       i32(0),
       set(ih),
-      whileLoop(
-        lt(ih, h.H),
-        i32(0),
-        set(iw),
-        whileLoop(lt(iw, h.W), get(xp), op.f32Load(), tee(v), op.f32(0), op.f32Ne, op.if(taps), inc(xp, 4), inc(iw, 1)),
-        inc(ih, 1),
-      ),
+      whileLoop(lt(ih, h.H), i32(0), set(iw), whileLoop(lt(iw, h.W), ifNonzero(taps), inc(xp, 4), inc(iw, 1)), inc(ih, 1)),
       inc(c, 1),
     ),
   );
@@ -260,16 +304,23 @@ function convFunc(): FuncSpec {
       set(wp),
       i32(0),
       set(c),
-      whileLoop(lt(c, h.OC), get(wp), value(m), op.f32DemoteF64, op.f32Store(), inc(ap, 8), get(wp), get(P), i32(2), op.i32Shl, op.i32Add, set(wp), inc(c, 1)),
+      whileLoop(lt(c, h.OC), get(wp), store(m), inc(ap, 1 << es), get(wp), get(P), i32(2), op.i32Shl, op.i32Add, set(wp), inc(c, 1)),
       inc(i, 1),
     );
+  // int: the current at wp plus the sum (no bias or mean: the host's integer plans have none).
+  const store = (m: Mode): number[] =>
+    ints ? seq(get(wp), op.i32Load(), get(ap), op.i32Load(), op.i32Add, op.i32Store()) : seq(value(m), op.f32DemoteF64, op.f32Store());
   const outputs = seq(
     get(h.acc),
     set(ap),
     i32(0),
     set(i),
-    get(h.count),
-    op.if(whileLoop(lt(i, P), pixel('mean')), seq(get(h.bias), op.if(whileLoop(lt(i, P), pixel('bias')), whileLoop(lt(i, P), pixel('plain'))))),
+    ints
+      ? whileLoop(lt(i, P), pixel('plain'))
+      : seq(
+          get(h.count),
+          op.if(whileLoop(lt(i, P), pixel('mean')), seq(get(h.bias), op.if(whileLoop(lt(i, P), pixel('bias')), whileLoop(lt(i, P), pixel('plain'))))),
+        ),
     get(opp),
     get(outPer),
     i32(2),
@@ -294,12 +345,12 @@ function convFunc(): FuncSpec {
     set(opp),
     i32(0),
     set(b),
-    whileLoop(lt(b, COUNT), zero(h.acc, outPer), inputs, outputs, inc(b, 1)),
+    whileLoop(lt(b, COUNT), zero(h.acc, outPer, es), inputs, outputs, inc(b, 1)),
   );
-  return { name: 'conv', params: PARAMS, results: [], locals: L.types, body };
+  return { name: ints ? 'convInt' : 'conv', params: PARAMS, results: [], locals: L.types, body };
 }
 
-function rowsFunc(): FuncSpec {
+function rowsFunc(ints: boolean): FuncSpec {
   const L = locals();
   const h = Object.fromEntries(HEADER.rows.map((k) => [k, L.add(I32)])) as Record<(typeof HEADER.rows)[number], number>;
   const int = (): number => L.add(I32);
@@ -312,17 +363,14 @@ function rowsFunc(): FuncSpec {
     wp = int(),
     n = int(),
     rowBytes = int();
-  const v = L.add(F32),
+  const v = L.add(ints ? I32 : F32),
     vd = L.add(F64),
     vv = L.add(V128),
     alpha = L.add(F64);
   const header = seq(...HEADER.rows.map((name, s) => seq(get(HDR), op.i32Load(4 * s), set(h[name]))), get(HDR), op.f64Load(ALPHA_BYTE), set(alpha));
+  const es = ints ? 2 : 3;
   const row = seq(
-    get(v),
-    op.f64PromoteF32,
-    tee(vd),
-    op.f64x2Splat,
-    set(vv),
+    ints ? seq(get(v), op.i32x4Splat, set(vv)) : seq(get(v), op.f64PromoteF32, tee(vd), op.f64x2Splat, set(vv)),
     get(h.acc),
     set(ap),
     get(h.wt),
@@ -333,23 +381,27 @@ function rowsFunc(): FuncSpec {
     set(wp),
     get(h.N),
     set(n),
-    axpy(ap, wp, n, vv, vd),
+    ints ? axpyI32(ap, wp, n, vv, v) : axpy(ap, wp, n, vv, vd),
   );
   const value: Bytes = seq(get(alpha), get(ap), op.f64Load(), op.f64Mul);
   const store = (withBias: boolean): number[] =>
     seq(
       get(opp),
-      withBias ? seq(get(h.bias), get(j), i32(2), op.i32Shl, op.i32Add, op.f32Load(), op.f64PromoteF32, value, op.f64Add) : value,
-      op.f32DemoteF64,
-      op.f32Store(),
+      ints
+        ? seq(get(opp), op.i32Load(), get(ap), op.i32Load(), op.i32Add, op.i32Store())
+        : seq(
+            withBias ? seq(get(h.bias), get(j), i32(2), op.i32Shl, op.i32Add, op.f32Load(), op.f64PromoteF32, value, op.f64Add) : value,
+            op.f32DemoteF64,
+            op.f32Store(),
+          ),
       inc(opp, 4),
-      inc(ap, 8),
+      inc(ap, 1 << es),
       inc(j, 1),
     );
   const body = seq(
     header,
     get(h.N),
-    i32(3),
+    i32(es),
     op.i32Shl,
     set(rowBytes),
     get(X),
@@ -360,20 +412,24 @@ function rowsFunc(): FuncSpec {
     set(r),
     whileLoop(
       lt(r, COUNT),
-      zero(h.acc, h.N),
+      zero(h.acc, h.N, es),
       i32(0),
       set(k),
-      whileLoop(lt(k, h.K), get(xp), op.f32Load(), tee(v), op.f32(0), op.f32Ne, op.if(row), inc(xp, 4), inc(k, 1)),
+      whileLoop(
+        lt(k, h.K),
+        ints ? seq(get(xp), op.i32Load(), tee(v), op.if(row)) : seq(get(xp), op.f32Load(), tee(v), op.f32(0), op.f32Ne, op.if(row)),
+        inc(xp, 4),
+        inc(k, 1),
+      ),
       get(h.acc),
       set(ap),
       i32(0),
       set(j),
-      get(h.bias),
-      op.if(whileLoop(lt(j, h.N), store(true)), whileLoop(lt(j, h.N), store(false))),
+      ints ? whileLoop(lt(j, h.N), store(false)) : seq(get(h.bias), op.if(whileLoop(lt(j, h.N), store(true)), whileLoop(lt(j, h.N), store(false)))),
       inc(r, 1),
     ),
   );
-  return { name: 'rows', params: PARAMS, results: [], locals: L.types, body };
+  return { name: ints ? 'rowsInt' : 'rows', params: PARAMS, results: [], locals: L.types, body };
 }
 
 /** Flags of `neurons`. */
@@ -546,7 +602,206 @@ function neuronsFunc(): FuncSpec {
   return { name: 'neurons', params, results: [], locals: types, body };
 }
 
-/** The module's bytes: memory "mem" (1 page; the host grows it), conv, rows and neurons. */
+/** Flags of `intNeurons`. */
+export const INT_GE = 1,
+  INT_SUBTRACT = 2,
+  INT_SATURATE = 4,
+  INT_LEAK = 8;
+
+/**
+ * intNeurons(v, cur, theta, out, n4, flags, lo, hi, shift, vReset, wrapShift) → spikes: one
+ * step of 4·n4 integer IF/LIF neurons without refractory period or synaptic current — the
+ * integer program's neuron (src/sim/int/neuron.ts has the semantics and the TypeScript loop):
+ * leak v −= v >> shift (INT_LEAK), integrate v + I, overflow to the membrane width —
+ * saturate to [lo, hi] (INT_SATURATE) or keep the low bits (shift left then right by
+ * wrapShift) —, fire on v ≥ θ (INT_GE) or v > θ, reset by subtracting θ (overflowed the same
+ * way) or to vReset. Four neurons per i32x4. v + I is formed in 32 bits: wrapping is exactly
+ * ToInt32 of the true sum (what the wrap mode keeps); for saturation a sum that left the 32
+ * bits is first pinned to INT32_MIN / INT32_MAX by its inputs' sign (both had it), which the
+ * clamp then takes to lo / hi as the true sum would. θ is per neuron (the host expands it).
+ * Branch-free: the flags become lane masks and neutral values once (no leak: a zero mask; wrap:
+ * the clamp spans all of int32; saturate: a wrap shift of 0; v ≥ θ as v > θ − 1, θ ≥ 1).
+ */
+function intNeuronsFunc(): FuncSpec {
+  const V = 0,
+    CUR = 1,
+    TH = 2,
+    OUTP = 3,
+    N4 = 4,
+    FLAGS = 5,
+    LO = 6,
+    HI = 7,
+    SH = 8,
+    VRESET = 9,
+    WS = 10;
+  const params: readonly ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32];
+  const { types, add } = locals(params.length);
+  const i = add(I32),
+    vp = add(I32),
+    cp = add(I32),
+    tp = add(I32),
+    opp = add(I32),
+    ws = add(I32);
+  const vv = add(V128),
+    c = add(V128),
+    s = add(V128),
+    t = add(V128),
+    m = add(V128),
+    cnt = add(V128),
+    one = add(V128),
+    loV = add(V128),
+    hiV = add(V128),
+    maxV = add(V128),
+    resetV = add(V128),
+    leakM = add(V128),
+    satM = add(V128),
+    subM = add(V128),
+    geV = add(V128);
+  const flag = (f: number): number[] => seq(get(FLAGS), i32(f), op.i32And);
+  /** An all-ones lane mask when the flag is set, else zeros. */
+  const mask = (f: number, into: number): number[] => seq(i32(0), flag(f), i32(0), op.i32Ne, op.i32Sub, op.i32x4Splat, set(into));
+  /** The v128 on the stack brought to the membrane width (clamp, then the wrap shifts). */
+  const overflow = seq(get(loV), op.i32x4MaxS, get(hiV), op.i32x4MinS, get(ws), op.i32x4Shl, get(ws), op.i32x4ShrS);
+  const four = seq(
+    get(vp),
+    op.v128Load(),
+    tee(vv),
+    get(vv),
+    get(SH),
+    op.i32x4ShrS,
+    get(leakM),
+    op.v128And,
+    op.i32x4Sub,
+    set(vv),
+    get(cp),
+    op.v128Load(),
+    set(c),
+    get(vv),
+    get(c),
+    op.i32x4Add,
+    set(s),
+    // Lanes whose sum left 32 bits ((s ^ v) & (s ^ I) < 0) take INT32_MAX or INT32_MIN by v's sign.
+    get(vv),
+    i32(31),
+    op.i32x4ShrS,
+    get(maxV),
+    op.v128Xor,
+    get(s),
+    get(s),
+    get(vv),
+    op.v128Xor,
+    get(s),
+    get(c),
+    op.v128Xor,
+    op.v128And,
+    i32(31),
+    op.i32x4ShrS,
+    get(satM),
+    op.v128And,
+    op.v128Bitselect,
+    overflow,
+    set(s),
+    get(tp),
+    op.v128Load(),
+    set(t),
+    get(s),
+    get(t),
+    get(geV),
+    op.i32x4Sub,
+    op.i32x4GtS,
+    set(m),
+    get(vp),
+    get(s),
+    get(t),
+    op.i32x4Sub,
+    overflow,
+    get(resetV),
+    get(subM),
+    op.v128Bitselect,
+    get(s),
+    get(m),
+    op.v128Bitselect,
+    op.v128Store(),
+    get(opp),
+    get(m),
+    get(one),
+    op.v128And,
+    op.v128Store(),
+    get(cnt),
+    get(m),
+    op.i32x4Sub,
+    set(cnt),
+    inc(vp, 16),
+    inc(cp, 16),
+    inc(tp, 16),
+    inc(opp, 16),
+    inc(i, 1),
+  );
+  const saturate = flag(INT_SATURATE);
+  const body = seq(
+    i32(1),
+    op.i32x4Splat,
+    set(one),
+    // wrap: the clamp spans int32; saturate: no wrap shift.
+    get(LO),
+    i32(-0x80000000),
+    saturate,
+    op.select,
+    op.i32x4Splat,
+    set(loV),
+    get(HI),
+    i32(0x7fffffff),
+    saturate,
+    op.select,
+    op.i32x4Splat,
+    set(hiV),
+    i32(0),
+    get(WS),
+    saturate,
+    op.select,
+    set(ws),
+    i32(0x7fffffff),
+    op.i32x4Splat,
+    set(maxV),
+    get(VRESET),
+    op.i32x4Splat,
+    set(resetV),
+    mask(INT_LEAK, leakM),
+    mask(INT_SATURATE, satM),
+    mask(INT_SUBTRACT, subM),
+    flag(INT_GE),
+    i32(0),
+    op.i32Ne,
+    op.i32x4Splat,
+    set(geV),
+    get(V),
+    set(vp),
+    get(CUR),
+    set(cp),
+    get(TH),
+    set(tp),
+    get(OUTP),
+    set(opp),
+    whileLoop(lt(i, N4), four),
+    get(cnt),
+    op.i32x4ExtractLane(0),
+    get(cnt),
+    op.i32x4ExtractLane(1),
+    op.i32Add,
+    get(cnt),
+    op.i32x4ExtractLane(2),
+    op.i32Add,
+    get(cnt),
+    op.i32x4ExtractLane(3),
+    op.i32Add,
+  );
+  return { name: 'intNeurons', params, results: [I32], locals: types, body };
+}
+
+/** The module's bytes: memory "mem" (1 page; the host grows it), conv, rows, neurons, and the integer program's convInt, rowsInt, intNeurons. */
 export function scatterModuleBytes(): Uint8Array {
-  return encodeModule({ memory: { name: 'mem', pages: 1 }, funcs: [convFunc(), rowsFunc(), neuronsFunc()] });
+  return encodeModule({
+    memory: { name: 'mem', pages: 1 },
+    funcs: [convFunc(false), rowsFunc(false), neuronsFunc(), convFunc(true), rowsFunc(true), intNeuronsFunc()],
+  });
 }

@@ -6,16 +6,43 @@
 // undefined and scatter.ts runs its TypeScript loop, which gives the same bits.
 import { growMemory, instantiateKernels } from '../../ann/wasm/sgemm.js';
 import type { WasmMemory } from '../../ann/wasm/sgemm.js';
-import { ALPHA_BYTE, FIRE_GE, HEADER, HEADER_BYTES, RESET_SUBTRACT, scatterModuleBytes } from './scatter-module.js';
+import {
+  ALPHA_BYTE,
+  FIRE_GE,
+  HEADER,
+  HEADER_BYTES,
+  INT_GE,
+  INT_LEAK,
+  INT_SATURATE,
+  INT_SUBTRACT,
+  RESET_SUBTRACT,
+  scatterModuleBytes,
+} from './scatter-module.js';
 
 type Kernel = (hdr: number, x: number, out: number, count: number) => void;
 type NeuronKernel = (v: number, cur: number, theta: number, out: number, counts: number, B: number, F: number, flags: number, leak: number) => void;
+type IntNeuronKernel = (
+  v: number,
+  cur: number,
+  theta: number,
+  out: number,
+  n4: number,
+  flags: number,
+  lo: number,
+  hi: number,
+  shift: number,
+  vReset: number,
+  wrapShift: number,
+) => number;
 
 interface Engine {
   readonly mem: WasmMemory;
   readonly conv: Kernel;
   readonly rows: Kernel;
+  readonly convInt: Kernel;
+  readonly rowsInt: Kernel;
   readonly neurons: NeuronKernel;
+  readonly intNeurons: IntNeuronKernel;
   /** First free byte of the arena; bumps when a plan is placed, resets when it is full. */
   top: number;
   /** Incremented on every reset: a plan placed in an older generation must reload. */
@@ -91,7 +118,10 @@ function load(): Engine | null {
         mem: ex['mem'] as WasmMemory,
         conv: ex['conv'] as Kernel,
         rows: ex['rows'] as Kernel,
+        convInt: ex['convInt'] as Kernel,
+        rowsInt: ex['rowsInt'] as Kernel,
         neurons: ex['neurons'] as NeuronKernel,
+        intNeurons: ex['intNeurons'] as IntNeuronKernel,
         top: ARENA_START,
         gen: ++generation,
       };
@@ -226,6 +256,48 @@ export function scatterWasm(p: WasmConv | WasmRows, x: Float32Array, count: numb
   return new Float32Array(e.mem.buffer, op, outLen).slice();
 }
 
+/** Where each integer plan sits (its weights as int32: a layout of its own, apart from `placed`). */
+const placedInt = new WeakMap<object, { readonly gen: number; readonly hdr: number }>();
+
+function headerInt(e: Engine, p: WasmConv | WasmRows): number | undefined {
+  const known = placedInt.get(p);
+  if (known !== undefined && known.gen === e.gen) return known.hdr;
+  const hdr =
+    p.kind === 'rows'
+      ? place(e, { ...fieldsOf(p), wt: Int32Array.from(p.wt), acc: { zeros: p.N } }, HEADER.rows, 1)
+      : place(
+          e,
+          { ...fieldsOf(p), wr: Int32Array.from(p.span ? flipKw(p) : p.wr), acc: { zeros: p.OC * p.OH * p.OW }, count: undefined, span: p.span ? 1 : 0 },
+          HEADER.conv,
+          1,
+        );
+  if (hdr !== undefined) placedInt.set(p, { gen: e.gen, hdr });
+  return hdr;
+}
+
+/**
+ * I += the plan's sums for one int32 input x: the integer program's conv and dense layers
+ * (plans of integer weights without bias, alpha or mean), summed in int32 — which wraps as the
+ * integer loop's Int32Array stores do, so the result is the same in any order. False (I
+ * untouched) when the WebAssembly path is unavailable for it.
+ */
+export function scatterAddInt(p: WasmConv | WasmRows, x: Int32Array, I: Int32Array): boolean {
+  const e = getEngine();
+  if (e === null || p.bias !== undefined || (p.kind === 'rows' ? p.alpha !== 1 : p.kind !== 'conv')) return false;
+  const hdr = headerInt(e, p);
+  if (hdr === undefined) return false;
+  const xp = align16(e.top);
+  const op = align16(xp + 4 * x.length);
+  if (op + 4 * I.length - xp > IO_BYTES || !growMemory(e.mem, op + 4 * I.length)) return false;
+  const buf = e.mem.buffer;
+  new Int32Array(buf, xp, x.length).set(x);
+  const io = new Int32Array(buf, op, I.length);
+  io.set(I);
+  (p.kind === 'rows' ? e.rowsInt : e.convInt)(hdr, xp, op, 1);
+  I.set(io);
+  return true;
+}
+
 /**
  * One step of B·F neurons without refractory period or synaptic state, in WebAssembly:
  * v (float64, B·F) updated in place, spikes written to out[outOff..] (which must hold
@@ -267,4 +339,53 @@ export function stepNeuronsWasm(
   const c = new Int32Array(buf, np, B);
   for (let b = 0; b < B; b++) counts[cOff + b] = (counts[cOff + b] as number) + (c[b] as number);
   return true;
+}
+
+/** An integer neuron layer's constants for `stepIntNeuronsWasm` (src/sim/int/fast-conv.ts makes them). */
+export interface IntNeuronLayer {
+  /** Threshold per neuron, padded to a multiple of 4 with 1s (padding lanes stay at 0 and never fire). */
+  readonly theta: Int32Array;
+  readonly ge: boolean;
+  readonly subtract: boolean;
+  readonly saturate: boolean;
+  /** Leak shift, or null (IF). */
+  readonly shift: number | null;
+  readonly membraneBits: number;
+  readonly vReset: number;
+}
+
+/**
+ * One step of an integer neuron layer (no refractory period, no synaptic current) in
+ * WebAssembly: v updated in place, out ← 0/1, returns the spike count; undefined (nothing
+ * done) when the WebAssembly path is unavailable. v, I and out have the layer's length.
+ */
+export function stepIntNeuronsWasm(layer: IntNeuronLayer, v: Int32Array, I: Int32Array, out: Int32Array): number | undefined {
+  const e = getEngine();
+  if (e === null) return undefined;
+  const known = placed.get(layer);
+  let hdr = known !== undefined && known.gen === e.gen ? known.hdr : undefined;
+  if (hdr === undefined) {
+    hdr = place(e, { theta: layer.theta }, ['theta'], 0);
+    if (hdr === undefined) return undefined;
+    placed.set(layer, { gen: e.gen, hdr });
+  }
+  const F = v.length;
+  const bytes = layer.theta.byteLength;
+  const vp = align16(e.top);
+  const cp = vp + bytes;
+  const op = cp + bytes;
+  if (3 * bytes > IO_BYTES || !growMemory(e.mem, op + bytes)) return undefined;
+  const buf = e.mem.buffer;
+  const n = bytes / 4;
+  const vw = new Int32Array(buf, vp, n);
+  vw.set(v);
+  const cw = new Int32Array(buf, cp, n);
+  cw.set(I);
+  for (let k = F; k < n; k++) vw[k] = cw[k] = 0;
+  const m = layer.membraneBits;
+  const flags = (layer.ge ? INT_GE : 0) | (layer.subtract ? INT_SUBTRACT : 0) | (layer.saturate ? INT_SATURATE : 0) | (layer.shift !== null ? INT_LEAK : 0);
+  const spikes = e.intNeurons(vp, cp, hdr + HEADER_BYTES, op, n / 4, flags, -(2 ** (m - 1)), 2 ** (m - 1) - 1, layer.shift ?? 0, layer.vReset, 32 - m);
+  v.set(vw.subarray(0, F));
+  out.set(new Int32Array(buf, op, F));
+  return spikes;
 }
