@@ -8,6 +8,7 @@ import type { NodeSpec } from '../../src/ir/build.js';
 import type { Graph, Tensor } from '../../src/ir/types.js';
 import { runGraph } from '../../src/sim/ann/run.js';
 import { simulate } from '../../src/sim/snn/index.js';
+import { helperThreadsStarted } from '../../src/sim/snn/simulate-split.js';
 import { isSnncError } from '../../src/errors.js';
 import type { SimData, SimulateOptions, SimulateResult } from '../../src/sim/snn/index.js';
 import { f32, IF_ATTRS, images, labels, lenetLike, maxPoolNet, residualNet, rng } from './snn-graphs.js';
@@ -304,6 +305,7 @@ test('per-affine-node work adds up to the totals and is the same in both modes',
 test("two threads (a worker takes the second half of the samples) give one thread's results", () => {
   const r = rng(31);
   const data = { x: images(r, 11, [1, 12, 12]), y: labels(r, 11, 10) };
+  const started = helperThreadsStarted();
   for (const [g, opts] of [
     [lenetLike(32, { coding: 'poisson' }), { T: 7, seed: 5 }],
     [lenetLike(33), { T: 9, earlyExit: 0.1 }],
@@ -323,6 +325,8 @@ test("two threads (a worker takes the second half of the samples) give one threa
       `progress rises: ${progress.join(',')}`,
     );
   }
+  // One helper thread serves all three runs: it waits for the next job instead of exiting.
+  assert.ok(helperThreadsStarted() - started <= 1, `helper threads started: ${helperThreadsStarted() - started}`);
   assert.throws(
     () => simulate(lenetLike(35), data, { T: 2, threads: 3 }),
     (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_USAGE',

@@ -14,6 +14,7 @@ import type { Graph, Node, Tensor } from '../../ir/types.js';
 import type { Kernel } from '../../sim/ann/kernel.js';
 import { KERNELS } from '../../sim/ann/table.js';
 import { initNeurons, neuronParams, stepNeurons } from '../../sim/snn/neurons.js';
+import { releaseMembranes } from '../../sim/snn/wasm/scatter.js';
 import type { NeuronState } from '../../sim/snn/neurons.js';
 import { planGraph } from '../../sim/snn/plan.js';
 import { poissonStep } from '../../sim/snn/rng.js';
@@ -203,6 +204,15 @@ type SpikingState =
   { kind: 'neuron'; s: NeuronState; F: number; shape: readonly number[] } | { kind: 'pool'; s: MaxPoolState; F: number; shape: readonly number[] };
 
 function runLoop(g: Graph, programs: ReadonlyMap<string, LayerProgram>, data: SimData, opts: ImcSimOptions, seed: number): ImcSimResult {
+  try {
+    return runSteps(g, programs, data, opts, seed);
+  } finally {
+    // The neuron states are done with: their membranes leave the WebAssembly arena's slots.
+    releaseMembranes();
+  }
+}
+
+function runSteps(g: Graph, programs: ReadonlyMap<string, LayerProgram>, data: SimData, opts: ImcSimOptions, seed: number): ImcSimResult {
   const plan = planGraph(g);
   const T = opts.T;
   const x = data.x;

@@ -25,6 +25,11 @@ function sameDtype(node: Node, a: Tensor, b: Tensor): void {
   }
 }
 
+/** Equal shapes (a residual add): one monomorphic loop, the same double sum rounded on store. */
+function addFloat32(a: Float32Array, b: Float32Array, o: Float32Array): void {
+  for (let i = 0; i < o.length; i++) o[i] = (a[i] as number) + (b[i] as number);
+}
+
 function numRows(op: Op, dt: DType, p: RowPlan, a: NumData, b: NumData, o: NumData): void {
   const sa = p.starts[0] as Float64Array;
   const sb = p.starts[1] as Float64Array;
@@ -115,6 +120,14 @@ function binary(node: Node, op: Op, a: Tensor, b: Tensor, ctx: RunCtx): Tensor {
   const p = planBroadcast(node, [a.shape, b.shape], ctx);
   const out = alloc(node, op === Op.Less ? 'bool' : a.dtype, p.outShape, ctx);
   if (isBigData(a.data)) bigRows(op, p, a.data, b.data as BigData, out.data as BigData | Uint8Array);
+  else if (
+    op === Op.Add &&
+    a.data instanceof Float32Array &&
+    b.data instanceof Float32Array &&
+    a.data.length === b.data.length &&
+    out.data.length === a.data.length
+  )
+    addFloat32(a.data, b.data, out.data as Float32Array);
   else numRows(op, a.dtype, p, a.data, b.data as NumData, out.data as NumData);
   if (out.dtype === 'float16') roundHalfInPlace(out.data as Float32Array);
   return out;

@@ -139,7 +139,7 @@ export function stepNeurons(
   const ref = s.ref;
   const syn = s.i;
   const cuba = synDecay > 0;
-  if (!cuba && refractory === 0 && stepNeuronsWasm(v, theta, leak, ge, subtract, B, cur, curOff, out, outOff, counts, cOff)) return;
+  if (!cuba && refractory === 0 && stepNeuronsWasm(s.p, v, theta, leak, ge, subtract, B, cur, curOff, out, outOff, counts, cOff)) return;
   for (let b = 0; b < B; b++) {
     const base = b * F;
     let n = 0;

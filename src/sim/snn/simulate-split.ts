@@ -1,12 +1,13 @@
 // The second core for simulate(), which stays synchronous: a worker thread simulates the
 // second half of the samples while the main thread does the first, then the main thread
 // blocks (Atomics.wait) until the worker has posted its totals, reads them with
-// receiveMessageOnPort and adds them in. Samples are independent, so the split changes no
+// receiveMessageOnPort and adds them in. The worker waits for the next simulation's half
+// once done (see `idle`). Samples are independent, so the split changes no
 // result (tested against one thread). A worker that does not report in time — it died, or
 // could not start — is terminated and its half simulated here, so a run never hangs.
 import { availableParallelism } from 'node:os';
 import { isMainThread, MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
-import type { Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { errorFromData } from '../../errors.js';
 import type { ErrorData } from '../../errors.js';
 import { startModuleWorker } from '../../worker-thread.js';
@@ -51,7 +52,8 @@ export function splitAt(N: number, T: number, opts: SimulateOptions, macs = 0): 
   return threads === 2 && N >= 2 ? Math.ceil(N / 2) : N;
 }
 
-export interface HelperInit {
+/** One job for the helper thread: its samples [from, N) and the flag it raises. */
+export interface HelperJob {
   readonly g: Graph;
   readonly data: SimData;
   readonly opts: SimulateOptions;
@@ -68,38 +70,72 @@ export interface Helper {
   readonly join: () => RangeResult | undefined;
 }
 
-export function startHelper(g: Graph, data: SimData, opts: SimulateOptions, run: BatchRun, from: number): Helper | undefined {
+/**
+ * The helper thread stays up between simulations (unref'd: it never keeps the process alive),
+ * waiting for the next job on its port: a fresh thread spends ~0.5 s loading modules and
+ * running cold code before it simulates anything, more than a LeNet's 250 images take on it —
+ * so a run of 500 images used to gain nothing from the second core. A helper that fails to
+ * report is terminated and forgotten; the next simulation starts another.
+ */
+let idle: { readonly worker: Worker; readonly port: MessagePort } | undefined;
+let spawned = 0;
+
+/** Test hook: helper threads started by this thread so far. */
+export function helperThreadsStarted(): number {
+  return spawned;
+}
+
+function spawnHelper(): { readonly worker: Worker; readonly port: MessagePort } | undefined {
   const { port1, port2 } = new MessageChannel();
-  const flag = new Int32Array(new SharedArrayBuffer(4));
-  // Functions do not cross threads (the progress callback stays here); the rest is plain data.
-  const { onProgress: _onProgress, ...plain } = opts;
   let worker: Worker;
   try {
-    worker = startModuleWorker(import.meta.url, 'simulate-worker', {
-      workerData: { g, data, opts: { ...plain, threads: 1 }, run, from, flag, port: port2 },
-      transferList: [port2],
-    });
+    worker = startModuleWorker(import.meta.url, 'simulate-worker', { workerData: { port: port2 }, transferList: [port2] });
   } catch {
     return undefined;
   }
-  // Errors of a worker that never started are handled by the time-outs below; the event
+  spawned++;
+  // Errors of a worker that never started are handled by the time-outs in join; the event
   // only arrives once we are no longer blocked, and must not crash the process then.
   worker.on('error', () => undefined);
+  worker.on('exit', () => {
+    if (idle?.worker === worker) idle = undefined;
+  });
   worker.unref();
-  const spawned = performance.now();
+  port1.unref();
+  return { worker, port: port1 };
+}
+
+export function startHelper(g: Graph, data: SimData, opts: SimulateOptions, run: BatchRun, from: number): Helper | undefined {
+  const h = idle ?? spawnHelper();
+  idle = undefined;
+  if (h === undefined) return undefined;
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  // Functions do not cross threads (the progress callback stays here); the rest is plain data.
+  const { onProgress: _onProgress, ...plain } = opts;
+  const job: HelperJob = { g, data, opts: { ...plain, threads: 1 }, run, from, flag };
+  try {
+    h.port.postMessage(job);
+  } catch {
+    void h.worker.terminate();
+    return undefined;
+  }
+  const posted = performance.now();
   return {
     from,
     join: () => {
-      // Not started (flag 0) within START_MS of the spawn: it could not load — give up. Started
+      // Not started (flag 0) within START_MS of the post: it could not load — give up. Started
       // (flag 2): its half should take about as long as ours did; allow three times that plus
       // a minute before deciding it died. Done: flag 1.
-      const elapsed = performance.now() - spawned;
+      const elapsed = performance.now() - posted;
       if (Atomics.load(flag, 0) === 0) Atomics.wait(flag, 0, 0, Math.max(0, START_MS - elapsed));
       if (Atomics.load(flag, 0) === STARTED) Atomics.wait(flag, 0, STARTED, 3 * elapsed + 60_000);
-      const msg = Atomics.load(flag, 0) === DONE ? (receiveMessageOnPort(port1)?.message as HelperReply | undefined) : undefined;
-      void worker.terminate();
-      port1.close();
-      if (msg === undefined) return undefined;
+      const msg = Atomics.load(flag, 0) === DONE ? (receiveMessageOnPort(h.port)?.message as HelperReply | undefined) : undefined;
+      if (msg === undefined) {
+        void h.worker.terminate();
+        h.port.close();
+        return undefined;
+      }
+      idle = h;
       if (!msg.ok) throw errorFromData(msg.error, 'simulation worker');
       return msg.result;
     },

@@ -1,23 +1,30 @@
-// Worker thread of simulate-split.ts: simulates samples [from, N) and posts the totals,
-// then raises the flag the main thread is blocked on (STARTED once loaded, DONE once the
-// reply is posted). Errors travel as data.
+// Worker thread of simulate-split.ts: for each job on its port, simulates samples [from, N)
+// and posts the totals, raising the job's flag the main thread is blocked on (STARTED once
+// the job is taken, DONE once the reply is posted); then waits for the next job. Errors
+// travel as data.
 import { workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { errorData } from '../../errors.js';
-import type { HelperInit, HelperReply } from './simulate-split.js';
+import type { HelperJob, HelperReply } from './simulate-split.js';
 import { DONE, STARTED } from './simulate-split.js';
 import { simulateRange } from './simulate.js';
+import { releaseWasmScatter } from './wasm/scatter.js';
 
-const init = workerData as HelperInit & { readonly port: MessagePort };
-// Loaded: from here on a reply always comes (the main thread stops waiting for a start).
-Atomics.store(init.flag, 0, STARTED);
-Atomics.notify(init.flag, 0);
-let reply: HelperReply;
-try {
-  reply = { ok: true, result: simulateRange(init.g, init.data, init.opts, init.run, init.from) };
-} catch (e) {
-  reply = { ok: false, error: errorData(e) };
-}
-init.port.postMessage(reply);
-Atomics.store(init.flag, 0, DONE);
-Atomics.notify(init.flag, 0);
+const port = (workerData as { readonly port: MessagePort }).port;
+port.on('message', (job: HelperJob) => {
+  // Taken: from here on a reply always comes (the main thread stops waiting for a start).
+  Atomics.store(job.flag, 0, STARTED);
+  Atomics.notify(job.flag, 0);
+  let reply: HelperReply;
+  try {
+    reply = { ok: true, result: simulateRange(job.g, job.data, job.opts, job.run, job.from) };
+  } catch (e) {
+    reply = { ok: false, error: errorData(e) };
+  } finally {
+    // As simulate() does on the main thread: a large arena is not kept while idle.
+    releaseWasmScatter();
+  }
+  port.postMessage(reply);
+  Atomics.store(job.flag, 0, DONE);
+  Atomics.notify(job.flag, 0);
+});

@@ -22,6 +22,19 @@ export interface SpikeInputCount {
   readonly F: number;
   /** Fan-out of each element (or one value for all). */
   readonly fanout: Float64Array | number;
+  /** The largest fan-out, and the elements below it (a conv's borders) with their shortfall. */
+  readonly max: number;
+  readonly short: Int32Array;
+  readonly shortBy: Float64Array;
+}
+
+function withShortfall(F: number, fanout: Float64Array | number): SpikeInputCount {
+  if (typeof fanout === 'number') return { F, fanout, max: fanout, short: new Int32Array(0), shortBy: new Float64Array(0) };
+  let max = 0;
+  for (let i = 0; i < fanout.length; i++) max = Math.max(max, fanout[i] as number);
+  const short: number[] = [];
+  for (let i = 0; i < fanout.length; i++) if ((fanout[i] as number) < max) short.push(i);
+  return { F, fanout, max, short: Int32Array.from(short), shortBy: Float64Array.from(short, (i) => max - (fanout[i] as number)) };
 }
 
 /** Structural fan-out of the data input (input 0) of an affine node; shapes include the batch dim. */
@@ -31,12 +44,12 @@ export function fanoutOf(node: Node, x: Tensor, y: Tensor, w: Tensor | undefined
   switch (node.op) {
     case 'Gemm': {
       const n = y.shape[1] as number;
-      return { F, fanout: n };
+      return withShortfall(F, n);
     }
     case 'MatMul':
-      return { F, fanout: y.shape[y.shape.length - 1] as number };
+      return withShortfall(F, y.shape[y.shape.length - 1] as number);
     case 'GlobalAveragePool':
-      return { F, fanout: 1 };
+      return withShortfall(F, 1);
     case 'Conv':
     case 'AveragePool': {
       const kernel = node.op === 'Conv' ? (w as Tensor).shape.slice(2) : node.attrs.kernelShape;
@@ -47,7 +60,7 @@ export function fanoutOf(node: Node, x: Tensor, y: Tensor, w: Tensor | undefined
       const plane = cover.length;
       const fan = new Float64Array(C * plane);
       for (let c = 0; c < C; c++) for (let p = 0; p < plane; p++) fan[c * plane + p] = per * (cover[p] as number);
-      return { F, fanout: fan };
+      return withShortfall(F, fan);
     }
     default:
       throw new Error(`internal: ${node.op} is not an affine op`);
@@ -80,13 +93,35 @@ export function macsOf(node: Node, x: Tensor, y: Tensor, w: Tensor | undefined):
 
 /**
  * Add the synops of B samples' spikes at step t: x[xOff + b·F + i] ∈ {0, 1}.
- * syn is [layers][T][B]; index (owner·T + t)·B + b.
+ * syn is [layers][T][B]; index (owner·T + t)·B + b. `spikes` (same layout): the owner's spike
+ * counts this step, when x holds all of the owner's spikes (not a Concat of layers): then a
+ * sample's synops are max fan-out × its count, less the shortfall of the spikes at the borders
+ * — integers, so the same sum as element by element, without reading the interior.
  */
-export function countSynops(x: Float32Array, xOff: number, B: number, c: SpikeInputCount, owner: Owner, syn: Float64Array, t: number, T: number): number {
+export function countSynops(
+  x: Float32Array,
+  xOff: number,
+  B: number,
+  c: SpikeInputCount,
+  owner: Owner,
+  syn: Float64Array,
+  t: number,
+  T: number,
+  spikes?: Float64Array,
+): number {
   const { F, fanout } = c;
   let total = 0;
   for (let b = 0; b < B; b++) {
     const base = xOff + b * F;
+    if (typeof owner === 'number' && spikes !== undefined) {
+      const k = (owner * T + t) * B + b;
+      let s = c.max * (spikes[k] as number);
+      const { short, shortBy } = c;
+      for (let j = 0; j < short.length; j++) s -= (x[base + (short[j] as number)] as number) * (shortBy[j] as number);
+      syn[k] = (syn[k] as number) + s;
+      total += s;
+      continue;
+    }
     if (typeof owner === 'number') {
       // Every term is an integer (x is binary, fan-outs are counts), so float64 sums are exact
       // in any order: four running sums break the add-latency chain; x·fanout adds fanout or

@@ -129,6 +129,7 @@ export const op = {
   f64Store: (offset = 0): number[] => [0x39, ...memarg(3, offset)],
   f64Add: [0xa0] as Bytes,
   f64Sub: [0xa1] as Bytes,
+  f64Eq: [0x61] as Bytes,
   f64Gt: [0x64] as Bytes,
   f64Ge: [0x66] as Bytes,
   f64Mul: [0xa2] as Bytes,

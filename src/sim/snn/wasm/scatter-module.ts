@@ -42,29 +42,35 @@ const loadAt = (base: number, idx: number, shift: number, offset = 0): number[] 
 const loadF64At = (base: number, idx: number): number[] => seq(get(base), get(idx), i32(3), op.i32Shl, op.i32Add, op.f64Load());
 
 /**
- * acc[ap..] += vv · w[wp..] over n float64 values (two at a time, then one), advancing
- * ap and wp; vv is vd splatted.
+ * acc[ap..] += vv · w[wp..] over n float64 values (eight at a time, then two, then one),
+ * advancing ap and wp; vv is vd splatted. A spike (vd = 1) skips the products: 1·w = w
+ * exactly, so the same bits for less work.
  */
 function axpy(ap: number, wp: number, n: number, vv: number, vd: number): number[] {
+  const term = (off: number, unit: boolean): number[] =>
+    seq(get(ap), get(ap), op.v128Load(off), unit ? [] : get(vv), get(wp), op.v128Load(off), unit ? [] : op.f64x2Mul, op.f64x2Add, op.v128Store(off));
+  const loops = (unit: boolean): number[] =>
+    seq(
+      whileLoop(
+        seq(i32(7), get(n), op.i32LtU),
+        term(0, unit),
+        term(16, unit),
+        term(32, unit),
+        term(48, unit),
+        inc(ap, 64),
+        inc(wp, 64),
+        get(n),
+        i32(8),
+        op.i32Sub,
+        set(n),
+      ),
+      whileLoop(seq(i32(1), get(n), op.i32LtU), term(0, unit), inc(ap, 16), inc(wp, 16), get(n), i32(2), op.i32Sub, set(n)),
+    );
   return seq(
-    whileLoop(
-      seq(i32(1), get(n), op.i32LtU),
-      get(ap),
-      get(ap),
-      op.v128Load(),
-      get(vv),
-      get(wp),
-      op.v128Load(),
-      op.f64x2Mul,
-      op.f64x2Add,
-      op.v128Store(),
-      inc(ap, 16),
-      inc(wp, 16),
-      get(n),
-      i32(2),
-      op.i32Sub,
-      set(n),
-    ),
+    get(vd),
+    op.f64(1),
+    op.f64Eq,
+    op.if(loops(true), loops(false)),
     get(n),
     op.if(seq(get(ap), get(ap), op.f64Load(), get(vd), get(wp), op.f64Load(), op.f64Mul, op.f64Add, op.f64Store())),
   );

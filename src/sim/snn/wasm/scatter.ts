@@ -139,6 +139,7 @@ export function wasmScatterEnabled(): boolean {
 
 /** Test hook: forget the engine so the next call re-reads SNNC_NO_WASM. */
 export function resetWasmScatter(): void {
+  if (engine !== null && engine !== undefined) flushMembranes(engine);
   engine = undefined;
 }
 
@@ -149,7 +150,9 @@ export function resetWasmScatter(): void {
  * simulation loads a fresh engine and places its plans again (a copy of the weights).
  */
 export function releaseWasmScatter(): void {
-  if (engine !== null && engine !== undefined && engine.mem.buffer.byteLength > keepBytes) engine = undefined;
+  if (engine === null || engine === undefined) return;
+  flushMembranes(engine);
+  if (engine.mem.buffer.byteLength > keepBytes) engine = undefined;
 }
 
 const align16 = (x: number): number => (x + 15) & ~15;
@@ -163,6 +166,8 @@ function place(e: Engine, fields: Readonly<Record<string, number | Part | undefi
   for (const p of parts) if (typeof p === 'object') size += align16('zeros' in p ? 8 * p.zeros : p.byteLength);
   if (size > ARENA_BYTES - ARENA_START) return undefined;
   if (e.top + size > ARENA_BYTES) {
+    flushMembranes(e);
+    freeSlots.length = 0;
     e.top = ARENA_START;
     e.gen = ++generation;
   }
@@ -299,12 +304,89 @@ export function scatterAddInt(p: WasmConv | WasmRows, x: Int32Array, I: Int32Arr
 }
 
 /**
+ * Membranes kept in the arena between steps (a slot per neuron layer, by the caller's key),
+ * instead of being copied in and out on every step: B·F float64 twice per step was a fifth of
+ * a LeNet simulation. The caller's array (`owner`) is stale while its slot is live; every way
+ * out of `live` — another array taking the slot (the next batch), an arena reset, an engine
+ * dropped, releaseWasmScatter — first copies the slot back, so the caller's array is current
+ * whenever the kernel does not hold it.
+ */
+interface Slot {
+  readonly addr: number;
+  readonly bytes: number;
+  readonly gen: number;
+  owner: Float64Array;
+}
+const live = new Map<object, Slot>();
+const freeSlots: Slot[] = [];
+
+function flushSlot(e: Engine, s: Slot): void {
+  if (s.gen === e.gen) s.owner.set(new Float64Array(e.mem.buffer, s.addr, s.owner.length));
+}
+
+/** Copy every live membrane back to its array; the slots become free (same size, same generation: reusable). */
+function flushMembranes(e: Engine): void {
+  for (const s of live.values()) {
+    flushSlot(e, s);
+    if (s.gen === e.gen) freeSlots.push(s);
+  }
+  live.clear();
+}
+
+/** Copy every membrane kept in the arena back to its array (a simulation that is done with its neuron states). */
+export function releaseMembranes(): void {
+  if (engine !== null && engine !== undefined) flushMembranes(engine);
+}
+
+/** The live slot of `key` holding v (loading v into it), or undefined when the arena cannot hold it. */
+function membrane(e: Engine, key: object, v: Float64Array): Slot | undefined {
+  const s = live.get(key);
+  if (s !== undefined && s.gen === e.gen && s.bytes === v.byteLength) {
+    if (s.owner !== v) {
+      flushSlot(e, s);
+      new Float64Array(e.mem.buffer, s.addr, v.length).set(v);
+      s.owner = v;
+    }
+    return s;
+  }
+  if (s !== undefined) {
+    flushSlot(e, s);
+    live.delete(key);
+    if (s.gen === e.gen) freeSlots.push(s);
+  }
+  const i = freeSlots.findIndex((f) => f.gen === e.gen && f.bytes === v.byteLength);
+  let slot: Slot;
+  if (i >= 0) slot = freeSlots.splice(i, 1)[0] as Slot;
+  else {
+    // May reset the arena (flushing every live slot) — then e.gen is the new generation.
+    const hdr = place(e, { v: { zeros: v.length } }, ['v'], 0);
+    if (hdr === undefined) return undefined;
+    slot = { addr: hdr + HEADER_BYTES, bytes: v.byteLength, gen: e.gen, owner: v };
+  }
+  new Float64Array(e.mem.buffer, slot.addr, v.length).set(v);
+  slot.owner = v;
+  live.set(key, slot);
+  return slot;
+}
+
+/** θ in the arena, placed once per array. */
+function thetaAt(e: Engine, theta: Float64Array): number | undefined {
+  const known = placed.get(theta);
+  if (known !== undefined && known.gen === e.gen) return known.hdr + HEADER_BYTES;
+  const hdr = place(e, { theta }, ['theta'], 0);
+  if (hdr === undefined) return undefined;
+  placed.set(theta, { gen: e.gen, hdr });
+  return hdr + HEADER_BYTES;
+}
+
+/**
  * One step of B·F neurons without refractory period or synaptic state, in WebAssembly:
- * v (float64, B·F) updated in place, spikes written to out[outOff..] (which must hold
- * zeros or be overwritten: every element is written), spike counts added to
- * counts[cOff + b]. False (nothing done) when the WebAssembly path is unavailable.
+ * v (float64, B·F; kept in the arena between steps under `key`, see Slot) updated, spikes
+ * written to out[outOff..] (every element is written), spike counts added to counts[cOff + b].
+ * False (nothing done) when the WebAssembly path is unavailable.
  */
 export function stepNeuronsWasm(
+  key: object,
   v: Float64Array,
   theta: Float64Array,
   leak: number,
@@ -322,19 +404,23 @@ export function stepNeuronsWasm(
   if (e === null) return false;
   const F = theta.length;
   const n = B * F;
-  const vp = align16(e.top);
-  const cp = align16(vp + 8 * n);
-  const tp = align16(cp + 4 * n);
-  const op = align16(tp + 8 * F);
+  // θ first: placing it may reset the arena, which would free a slot taken before it.
+  const tp = thetaAt(e, theta);
+  const slot = tp === undefined ? undefined : membrane(e, key, v);
+  if (tp === undefined || slot === undefined) return false;
+  const cp = align16(e.top);
+  const op = align16(cp + 4 * n);
   const np = align16(op + 4 * n);
   const end = np + 4 * B;
-  if (end - vp > IO_BYTES || !growMemory(e.mem, end)) return false;
+  if (end - cp > IO_BYTES || !growMemory(e.mem, end)) {
+    flushSlot(e, slot);
+    live.delete(key);
+    freeSlots.push(slot);
+    return false;
+  }
   const buf = e.mem.buffer;
-  new Float64Array(buf, vp, n).set(v);
   new Float32Array(buf, cp, n).set(cur.subarray(curOff, curOff + n));
-  new Float64Array(buf, tp, F).set(theta);
-  e.neurons(vp, cp, tp, op, np, B, F, (ge ? FIRE_GE : 0) | (subtract ? RESET_SUBTRACT : 0), leak);
-  v.set(new Float64Array(buf, vp, n));
+  e.neurons(slot.addr, cp, tp, op, np, B, F, (ge ? FIRE_GE : 0) | (subtract ? RESET_SUBTRACT : 0), leak);
   out.set(new Float32Array(buf, op, n), outOff);
   const c = new Int32Array(buf, np, B);
   for (let b = 0; b < B; b++) counts[cOff + b] = (counts[cOff + b] as number) + (c[b] as number);
