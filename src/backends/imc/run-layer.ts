@@ -359,6 +359,7 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const tiles = Math.ceil(rows / R);
   // Packed input bits of a chunk, [plane][row tile][read][word] (see the packing below).
   const xbits = new Uint32Array(dac ? 0 : planes * tiles * chunk * words);
+  const pw = new Int32Array(planes);
   const bits = dac ? [] : levelBits(p);
   const psum = dac ? new Float32Array(chunk * J) : new Int32Array(chunk * J);
   const s: AffineScratch = newScratch(p);
@@ -383,21 +384,30 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   return byReads(p, x, n, J, (grp, codes, reads, acc) => {
     if (!dac) {
       // Every read's codes into bits once, for all planes and row tiles: bit k of the code of
-      // row r goes to plane k, tile ⌊r/R⌋, bit r mod R (codes are small non-negative integers;
-      // most are 0 — silent inputs — and are skipped).
+      // row r goes to plane k, tile ⌊r/R⌋, bit r mod R — 32 codes of a row tile at a time, each
+      // plane's word built in pw and stored once (codes are small non-negative integers, mostly
+      // 0: silent inputs, which set nothing). Words past a tile's rows stay 0.
       xbits.fill(0, 0, planes * tiles * reads * words);
       for (let i = 0; i < reads; i++) {
         const cb = i * rows;
-        for (let r = 0; r < rows; r++) {
-          const c = codes[cb + r] as number;
-          if (c === 0) continue;
-          const rt = Math.floor(r / R);
-          const rr = r - rt * R;
-          const bit = 1 << (rr & 31);
-          for (let k = 0; k < planes; k++) {
-            if (((c >> k) & 1) === 0) continue;
-            const at = ((k * tiles + rt) * reads + i) * words + (rr >> 5);
-            xbits[at] = (xbits[at] as number) | bit;
+        for (let rt = 0; rt < tiles; rt++) {
+          const r0 = rt * R;
+          const kr = Math.min(rows, r0 + R) - r0;
+          for (let w = 0; 32 * w < kr; w++) {
+            const from = cb + r0 + 32 * w;
+            const end = Math.min(32, kr - 32 * w);
+            if (planes === 1) {
+              let word = 0;
+              for (let b = 0; b < end; b++) word |= ((codes[from + b] as number) & 1) << b;
+              xbits[(rt * reads + i) * words + w] = word;
+              continue;
+            }
+            pw.fill(0);
+            for (let b = 0; b < end; b++) {
+              const c = codes[from + b] as number;
+              if (c !== 0) for (let k = 0; k < planes; k++) pw[k] = (pw[k] as number) | (((c >> k) & 1) << b);
+            }
+            for (let k = 0; k < planes; k++) xbits[((k * tiles + rt) * reads + i) * words + w] = pw[k] as number;
           }
         }
       }
