@@ -25,9 +25,26 @@ function sameDtype(node: Node, a: Tensor, b: Tensor): void {
   }
 }
 
-/** Equal shapes (a residual add): one monomorphic loop, the same double sum rounded on store. */
-function addFloat32(a: Float32Array, b: Float32Array, o: Float32Array): void {
-  for (let i = 0; i < o.length; i++) o[i] = (a[i] as number) + (b[i] as number);
+/**
+ * numRows for float32 Add/Sub/Mul/Div (the SNN's residual adds and rescales, every step): the
+ * same double operation rounded on store, in loops that see only Float32Arrays (numRows's take
+ * every numeric array type, which keeps V8 from specializing them).
+ */
+function f32Rows(op: Op, p: RowPlan, a: Float32Array, b: Float32Array, o: Float32Array): void {
+  const sa = p.starts[0] as Float64Array;
+  const sb = p.starts[1] as Float64Array;
+  const da = p.inner[0] as number;
+  const db = p.inner[1] as number;
+  const n = p.rowLen;
+  for (let r = 0; r < p.rows; r++) {
+    let ia = sa[r] as number;
+    let ib = sb[r] as number;
+    const o0 = r * n;
+    if (op === Op.Add) for (let t = 0; t < n; t++, ia += da, ib += db) o[o0 + t] = (a[ia] as number) + (b[ib] as number);
+    else if (op === Op.Sub) for (let t = 0; t < n; t++, ia += da, ib += db) o[o0 + t] = (a[ia] as number) - (b[ib] as number);
+    else if (op === Op.Mul) for (let t = 0; t < n; t++, ia += da, ib += db) o[o0 + t] = (a[ia] as number) * (b[ib] as number);
+    else for (let t = 0; t < n; t++, ia += da, ib += db) o[o0 + t] = (a[ia] as number) / (b[ib] as number);
+  }
 }
 
 function numRows(op: Op, dt: DType, p: RowPlan, a: NumData, b: NumData, o: NumData): void {
@@ -120,14 +137,8 @@ function binary(node: Node, op: Op, a: Tensor, b: Tensor, ctx: RunCtx): Tensor {
   const p = planBroadcast(node, [a.shape, b.shape], ctx);
   const out = alloc(node, op === Op.Less ? 'bool' : a.dtype, p.outShape, ctx);
   if (isBigData(a.data)) bigRows(op, p, a.data, b.data as BigData, out.data as BigData | Uint8Array);
-  else if (
-    op === Op.Add &&
-    a.data instanceof Float32Array &&
-    b.data instanceof Float32Array &&
-    a.data.length === b.data.length &&
-    out.data.length === a.data.length
-  )
-    addFloat32(a.data, b.data, out.data as Float32Array);
+  else if (op <= Op.Div && a.data instanceof Float32Array && b.data instanceof Float32Array && out.data instanceof Float32Array)
+    f32Rows(op, p, a.data, b.data, out.data);
   else numRows(op, a.dtype, p, a.data, b.data as NumData, out.data as NumData);
   if (out.dtype === 'float16') roundHalfInPlace(out.data as Float32Array);
   return out;
