@@ -87,7 +87,14 @@ export interface WasmRows {
 }
 
 /** Arena size before a reset; bigger single plans take the TypeScript path. */
-const ARENA_BYTES = 256 * 1024 * 1024;
+let arenaBytes = 256 * 1024 * 1024;
+
+/** Test hook: the arena size before a reset (small: resets on every placement); returns the old size. */
+export function setScatterArenaBytes(bytes: number): number {
+  const old = arenaBytes;
+  arenaBytes = bytes;
+  return old;
+}
 /** Largest per-call input + output we copy in; bigger batches take the TypeScript path. */
 const IO_BYTES = 512 * 1024 * 1024;
 /** Address 0 is reserved so a null pointer (no bias) is 0. */
@@ -164,8 +171,8 @@ function place(e: Engine, fields: Readonly<Record<string, number | Part | undefi
   const parts = order.map((k) => fields[k]);
   let size = HEADER_BYTES;
   for (const p of parts) if (typeof p === 'object') size += align16('zeros' in p ? 8 * p.zeros : p.byteLength);
-  if (size > ARENA_BYTES - ARENA_START) return undefined;
-  if (e.top + size > ARENA_BYTES) {
+  if (size > arenaBytes - ARENA_START) return undefined;
+  if (e.top + size > arenaBytes) {
     flushMembranes(e);
     freeSlots.length = 0;
     e.top = ARENA_START;
@@ -333,6 +340,15 @@ function flushMembranes(e: Engine): void {
   live.clear();
 }
 
+/** The slot of `key`, if live, back to its array and freed. */
+function letGo(e: Engine, key: object): void {
+  const s = live.get(key);
+  if (s === undefined) return;
+  flushSlot(e, s);
+  live.delete(key);
+  if (s.gen === e.gen) freeSlots.push(s);
+}
+
 /** Copy every membrane kept in the arena back to its array (a simulation that is done with its neuron states). */
 export function releaseMembranes(): void {
   if (engine !== null && engine !== undefined) flushMembranes(engine);
@@ -349,11 +365,7 @@ function membrane(e: Engine, key: object, v: Float64Array): Slot | undefined {
     }
     return s;
   }
-  if (s !== undefined) {
-    flushSlot(e, s);
-    live.delete(key);
-    if (s.gen === e.gen) freeSlots.push(s);
-  }
+  letGo(e, key);
   const i = freeSlots.findIndex((f) => f.gen === e.gen && f.bytes === v.byteLength);
   let slot: Slot;
   if (i >= 0) slot = freeSlots.splice(i, 1)[0] as Slot;
@@ -404,18 +416,22 @@ export function stepNeuronsWasm(
   if (e === null) return false;
   const F = theta.length;
   const n = B * F;
-  // θ first: placing it may reset the arena, which would free a slot taken before it.
-  const tp = thetaAt(e, theta);
-  const slot = tp === undefined ? undefined : membrane(e, key, v);
-  if (tp === undefined || slot === undefined) return false;
+  // θ and the membrane's slot: placing either may reset the arena, which drops the other (a
+  // slot is flushed first) — so until both are of the current generation (at most twice more:
+  // after a reset the arena is empty).
+  let tp: number | undefined;
+  let slot: Slot | undefined;
+  for (let tries = 0; tries < 3 && !(slot !== undefined && placed.get(theta)?.gen === e.gen); tries++) {
+    tp = thetaAt(e, theta);
+    slot = tp === undefined ? undefined : membrane(e, key, v);
+  }
   const cp = align16(e.top);
   const op = align16(cp + 4 * n);
   const np = align16(op + 4 * n);
   const end = np + 4 * B;
-  if (end - cp > IO_BYTES || !growMemory(e.mem, end)) {
-    flushSlot(e, slot);
-    live.delete(key);
-    freeSlots.push(slot);
+  if (tp === undefined || slot === undefined || placed.get(theta)?.gen !== e.gen || end - cp > IO_BYTES || !growMemory(e.mem, end)) {
+    // The TypeScript loop takes over: v must be current.
+    letGo(e, key);
     return false;
   }
   const buf = e.mem.buffer;
