@@ -186,6 +186,21 @@ function averageLoops(xd: FArr, yd: FArr, NC: number, g: Geom3, t: readonly [Dim
   const [dLo, dHi] = interior(tD, KD);
   const [hLo, hHi] = interior(tH, KH);
   const [wLo, wHi] = interior(tW, KW);
+  if (T === 4 && dLo === 0 && dHi === OD && hLo === 0 && hHi === OH && wLo === 0 && wHi === OW) {
+    // Every window inside the input, four taps (the common 2×2 pool, every step of an SNN): the
+    // loop below's interior sums, walking the input instead of recomputing each window's base
+    // and testing it against the border (half the time per input).
+    for (let nc = 0, o = 0; nc < NC; nc++) {
+      for (let od = 0; od < OD; od++) {
+        for (let oh = 0; oh < OH; oh++, o += OW) {
+          let a = nc * plane + ((od * SD - PD) * H + oh * SH - PH) * W - PW;
+          for (let ow = 0; ow < OW; ow++, a += SW)
+            yd[o + ow] = ((xd[a + o0] as number) + (xd[a + o1] as number) + (xd[a + o2] as number) + (xd[a + o3] as number)) / 4;
+        }
+      }
+    }
+    return;
+  }
   let o = 0;
   for (let nc = 0; nc < NC; nc++) {
     const xb = nc * plane;
