@@ -168,7 +168,6 @@ export function noteAffine(
   const owner = ownerOf(rt.plan, xName, rt.shapes, rt.owners);
   const data = x.data as Float32Array;
   let total = 0;
-  // x holds all of its owner's spikes (the plan's binary values pass only through ops that keep every element), so their counts serve.
   for (let s = 0; s < steps.n; s++) total += countSynops(data, s * B * fo.F, B, fo, owner, steps.trace.synops, steps.t0 + s, rt.T, steps.trace.spikes);
   rt.nodeSynops.set(node.name, (rt.nodeSynops.get(node.name) ?? 0) + total);
 }

@@ -93,10 +93,11 @@ export function macsOf(node: Node, x: Tensor, y: Tensor, w: Tensor | undefined):
 
 /**
  * Add the synops of B samples' spikes at step t: x[xOff + b·F + i] ∈ {0, 1}.
- * syn is [layers][T][B]; index (owner·T + t)·B + b. `spikes` (same layout): the owner's spike
- * counts this step, when x holds all of the owner's spikes (not a Concat of layers): then a
- * sample's synops are max fan-out × its count, less the shortfall of the spikes at the borders
- * — integers, so the same sum as element by element, without reading the interior.
+ * syn and spikes are [layers][T][B]; index (owner·T + t)·B + b. When x holds all of one layer's
+ * spikes (its owner is a number: the plan's binary values pass only through ops that keep every
+ * element), a sample's synops are the largest fan-out × the layer's spike count this step, less
+ * the shortfall of the spikes at the borders — integers, so the same sum as element by element,
+ * without reading the interior. A Concat of layers is counted element by element.
  */
 export function countSynops(
   x: Float32Array,
@@ -107,49 +108,16 @@ export function countSynops(
   syn: Float64Array,
   t: number,
   T: number,
-  spikes?: Float64Array,
+  spikes: Float64Array,
 ): number {
-  const { F, fanout } = c;
+  const { F, fanout, short, shortBy } = c;
   let total = 0;
   for (let b = 0; b < B; b++) {
     const base = xOff + b * F;
-    if (typeof owner === 'number' && spikes !== undefined) {
+    if (typeof owner === 'number') {
       const k = (owner * T + t) * B + b;
       let s = c.max * (spikes[k] as number);
-      const { short, shortBy } = c;
       for (let j = 0; j < short.length; j++) s -= (x[base + (short[j] as number)] as number) * (shortBy[j] as number);
-      syn[k] = (syn[k] as number) + s;
-      total += s;
-      continue;
-    }
-    if (typeof owner === 'number') {
-      // Every term is an integer (x is binary, fan-outs are counts), so float64 sums are exact
-      // in any order: four running sums break the add-latency chain; x·fanout adds fanout or
-      // exactly 0, without a branch to mispredict.
-      let s0 = 0,
-        s1 = 0,
-        s2 = 0,
-        s3 = 0;
-      let i = 0;
-      if (typeof fanout === 'number') {
-        for (; i + 3 < F; i += 4) {
-          s0 += x[base + i] as number;
-          s1 += x[base + i + 1] as number;
-          s2 += x[base + i + 2] as number;
-          s3 += x[base + i + 3] as number;
-        }
-        for (; i < F; i++) s0 += x[base + i] as number;
-      } else {
-        for (; i + 3 < F; i += 4) {
-          s0 += (x[base + i] as number) * (fanout[i] as number);
-          s1 += (x[base + i + 1] as number) * (fanout[i + 1] as number);
-          s2 += (x[base + i + 2] as number) * (fanout[i + 2] as number);
-          s3 += (x[base + i + 3] as number) * (fanout[i + 3] as number);
-        }
-        for (; i < F; i++) s0 += (x[base + i] as number) * (fanout[i] as number);
-      }
-      const s = (s0 + s1 + (s2 + s3)) * (typeof fanout === 'number' ? fanout : 1);
-      const k = (owner * T + t) * B + b;
       syn[k] = (syn[k] as number) + s;
       total += s;
       continue;
