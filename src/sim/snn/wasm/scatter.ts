@@ -219,35 +219,54 @@ function fieldsOf(p: WasmConv | WasmRows): Record<string, number | Part | undefi
   return out;
 }
 
-function header(e: Engine, p: WasmConv | WasmRows): number | undefined {
-  const known = placed.get(p);
+/**
+ * The header of what `key` stands for in this arena generation: placed by `make` the first time
+ * (and again after a reset), then looked up. `where` keeps one kind of layout per key.
+ */
+function placedOnce(
+  e: Engine,
+  where: WeakMap<object, { readonly gen: number; readonly hdr: number }>,
+  key: object,
+  make: () => number | undefined,
+): number | undefined {
+  const known = where.get(key);
   if (known !== undefined && known.gen === e.gen) return known.hdr;
-  let hdr: number | undefined;
-  if (p.kind === 'rows') hdr = place(e, { ...fieldsOf(p), wt: Float64Array.from(p.wt), acc: { zeros: p.N } }, HEADER.rows, p.alpha);
-  else {
-    const acc = { zeros: p.OC * p.OH * p.OW };
-    hdr =
-      p.kind === 'conv'
-        ? place(e, { ...fieldsOf(p), wr: p.span ? flipKw(p) : Float64Array.from(p.wr), acc, count: undefined, span: p.span ? 1 : 0 }, HEADER.conv, 1)
-        : // Depthwise ones: OC = C, one output channel per group; an empty window divides by NaN.
-          place(
-            e,
-            {
-              ...fieldsOf(p),
-              wr: new Float64Array(p.C * p.KH * p.KW).fill(1),
-              OCg: 1,
-              Cg: 1,
-              bias: undefined,
-              acc,
-              count: p.count.map((n) => (n > 0 ? n : NaN)),
-              span: 0,
-            },
-            HEADER.conv,
-            1,
-          );
-  }
-  if (hdr !== undefined) placed.set(p, { gen: e.gen, hdr });
+  const hdr = make();
+  if (hdr !== undefined) where.set(key, { gen: e.gen, hdr });
   return hdr;
+}
+
+/** One constant array placed once per key (thresholds); its address. */
+function arrayAt(e: Engine, key: object, data: Float64Array | Int32Array): number | undefined {
+  const hdr = placedOnce(e, placed, key, () => place(e, { data }, ['data'], 0));
+  return hdr === undefined ? undefined : hdr + HEADER_BYTES;
+}
+
+function header(e: Engine, p: WasmConv | WasmRows): number | undefined {
+  return placedOnce(e, placed, p, () => placePlan(e, p));
+}
+
+function placePlan(e: Engine, p: WasmConv | WasmRows): number | undefined {
+  if (p.kind === 'rows') return place(e, { ...fieldsOf(p), wt: Float64Array.from(p.wt), acc: { zeros: p.N } }, HEADER.rows, p.alpha);
+  const acc = { zeros: p.OC * p.OH * p.OW };
+  return p.kind === 'conv'
+    ? place(e, { ...fieldsOf(p), wr: p.span ? flipKw(p) : Float64Array.from(p.wr), acc, count: undefined, span: p.span ? 1 : 0 }, HEADER.conv, 1)
+    : // Depthwise ones: OC = C, one output channel per group; an empty window divides by NaN.
+      place(
+        e,
+        {
+          ...fieldsOf(p),
+          wr: new Float64Array(p.C * p.KH * p.KW).fill(1),
+          OCg: 1,
+          Cg: 1,
+          bias: undefined,
+          acc,
+          count: p.count.map((n) => (n > 0 ? n : NaN)),
+          span: 0,
+        },
+        HEADER.conv,
+        1,
+      );
 }
 
 /**
@@ -272,9 +291,7 @@ export function scatterWasm(p: WasmConv | WasmRows, x: Float32Array, count: numb
 const placedInt = new WeakMap<object, { readonly gen: number; readonly hdr: number }>();
 
 function headerInt(e: Engine, p: WasmConv | WasmRows): number | undefined {
-  const known = placedInt.get(p);
-  if (known !== undefined && known.gen === e.gen) return known.hdr;
-  const hdr =
+  return placedOnce(e, placedInt, p, () =>
     p.kind === 'rows'
       ? place(e, { ...fieldsOf(p), wt: Int32Array.from(p.wt), acc: { zeros: p.N } }, HEADER.rows, 1)
       : place(
@@ -282,9 +299,8 @@ function headerInt(e: Engine, p: WasmConv | WasmRows): number | undefined {
           { ...fieldsOf(p), wr: Int32Array.from(p.span ? flipKw(p) : p.wr), acc: { zeros: p.OC * p.OH * p.OW }, count: undefined, span: p.span ? 1 : 0 },
           HEADER.conv,
           1,
-        );
-  if (hdr !== undefined) placedInt.set(p, { gen: e.gen, hdr });
-  return hdr;
+        ),
+  );
 }
 
 /**
@@ -333,11 +349,7 @@ function flushSlot(e: Engine, s: Slot): void {
 
 /** Copy every live membrane back to its array; the slots become free (same size, same generation: reusable). */
 function flushMembranes(e: Engine): void {
-  for (const s of live.values()) {
-    flushSlot(e, s);
-    if (s.gen === e.gen) freeSlots.push(s);
-  }
-  live.clear();
+  for (const key of [...live.keys()]) letGo(e, key);
 }
 
 /** The slot of `key`, if live, back to its array and freed. */
@@ -381,16 +393,6 @@ function membrane(e: Engine, key: object, v: Float64Array): Slot | undefined {
   return slot;
 }
 
-/** θ in the arena, placed once per array. */
-function thetaAt(e: Engine, theta: Float64Array): number | undefined {
-  const known = placed.get(theta);
-  if (known !== undefined && known.gen === e.gen) return known.hdr + HEADER_BYTES;
-  const hdr = place(e, { theta }, ['theta'], 0);
-  if (hdr === undefined) return undefined;
-  placed.set(theta, { gen: e.gen, hdr });
-  return hdr + HEADER_BYTES;
-}
-
 /**
  * One step of B·F neurons without refractory period or synaptic state, in WebAssembly:
  * v (float64, B·F; kept in the arena between steps under `key`, see Slot) updated, spikes
@@ -422,7 +424,7 @@ export function stepNeuronsWasm(
   let tp: number | undefined;
   let slot: Slot | undefined;
   for (let tries = 0; tries < 3 && !(slot !== undefined && placed.get(theta)?.gen === e.gen); tries++) {
-    tp = thetaAt(e, theta);
+    tp = arrayAt(e, theta, theta);
     slot = tp === undefined ? undefined : membrane(e, key, v);
   }
   const cp = align16(e.top);
@@ -464,13 +466,8 @@ export interface IntNeuronLayer {
 export function stepIntNeuronsWasm(layer: IntNeuronLayer, v: Int32Array, I: Int32Array, out: Int32Array): number | undefined {
   const e = getEngine();
   if (e === null) return undefined;
-  const known = placed.get(layer);
-  let hdr = known !== undefined && known.gen === e.gen ? known.hdr : undefined;
-  if (hdr === undefined) {
-    hdr = place(e, { theta: layer.theta }, ['theta'], 0);
-    if (hdr === undefined) return undefined;
-    placed.set(layer, { gen: e.gen, hdr });
-  }
+  const tp = arrayAt(e, layer, layer.theta);
+  if (tp === undefined) return undefined;
   const F = v.length;
   const bytes = layer.theta.byteLength;
   const vp = align16(e.top);
@@ -486,7 +483,7 @@ export function stepIntNeuronsWasm(layer: IntNeuronLayer, v: Int32Array, I: Int3
   for (let k = F; k < n; k++) vw[k] = cw[k] = 0;
   const m = layer.membraneBits;
   const flags = (layer.ge ? INT_GE : 0) | (layer.subtract ? INT_SUBTRACT : 0) | (layer.saturate ? INT_SATURATE : 0) | (layer.shift !== null ? INT_LEAK : 0);
-  const spikes = e.intNeurons(vp, cp, hdr + HEADER_BYTES, op, n / 4, flags, -(2 ** (m - 1)), 2 ** (m - 1) - 1, layer.shift ?? 0, layer.vReset, 32 - m);
+  const spikes = e.intNeurons(vp, cp, tp, op, n / 4, flags, -(2 ** (m - 1)), 2 ** (m - 1) - 1, layer.shift ?? 0, layer.vReset, 32 - m);
   v.set(vw.subarray(0, F));
   out.set(new Int32Array(buf, op, F));
   return spikes;
