@@ -118,6 +118,28 @@ function axpyI32(ap: number, wp: number, n: number, vv: number, v: number): numb
   );
 }
 
+// What differs between the float kernels and their integer variants (ints), for conv and rows alike.
+
+/** The input at xp into local v (float32 or int32); when nonzero, run `then`. */
+function ifInput(ints: boolean, xp: number, v: number, then: Bytes): number[] {
+  return ints ? seq(get(xp), op.i32Load(), tee(v), op.if(then)) : seq(get(xp), op.f32Load(), tee(v), op.f32(0), op.f32Ne, op.if(then));
+}
+
+/** Local v splatted into vv: float64 lanes (v widened into vd) or int32 lanes. */
+function splatInput(ints: boolean, v: number, vd: number, vv: number): number[] {
+  return ints ? seq(get(v), op.i32x4Splat, set(vv)) : seq(get(v), op.f64PromoteF32, tee(vd), op.f64x2Splat, set(vv));
+}
+
+/** acc[ap..] += v · w[wp..] over n values (axpy or axpyI32). */
+function addTerms(ints: boolean, ap: number, wp: number, n: number, vv: number, v: number, vd: number): number[] {
+  return ints ? axpyI32(ap, wp, n, vv, v) : axpy(ap, wp, n, vv, vd);
+}
+
+/** The integer variants' output, its address already on the stack: the int32 current at `at` plus the accumulator at ap. */
+function addToCurrent(at: number, ap: number): number[] {
+  return seq(get(at), op.i32Load(), get(ap), op.i32Load(), op.i32Add, op.i32Store());
+}
+
 /** Zero `count` values of 2^es bytes from the address in local base. */
 function zero(base: number, count: number, es = 3): number[] {
   return seq(get(base), i32(0), get(count), i32(es), op.i32Shl, op.memoryFill);
@@ -157,16 +179,13 @@ function convFunc(ints: boolean): FuncSpec {
     vv = L.add(V128),
     bd = L.add(F64);
   const header = HEADER.conv.flatMap((k, s) => seq(get(HDR), op.i32Load(4 * s), set(h[k])));
-  /** The input at xp, tee'd into v, nonzero → run `then`. */
-  const ifNonzero = (then: Bytes): number[] =>
-    ints ? seq(get(xp), op.i32Load(), tee(v), op.if(then)) : seq(get(xp), op.f32Load(), tee(v), op.f32(0), op.f32Ne, op.if(then));
   // ints: int32 accumulators and weights (4 bytes: es = 2), exact in any order (int32 wraps alike).
   const es = ints ? 2 : 3;
-  const add = (): number[] => (ints ? axpyI32(ap, wp, n, vv, v) : axpy(ap, wp, n, vv, vd));
+  const add = (): number[] => addTerms(ints, ap, wp, n, vv, v, vd);
 
   // One nonzero input at (c, ih, iw): every (oh, kh) pair of row ih × (ow, kw) pair of column iw.
   const taps = seq(
-    ints ? seq(get(v), op.i32x4Splat, set(vv)) : seq(get(v), op.f64PromoteF32, tee(vd), op.f64x2Splat, set(vv)),
+    splatInput(ints, v, vd, vv),
     loadAt(h.hStart, ih, 2),
     set(q),
     loadAt(h.hStart, ih, 2, 4),
@@ -283,7 +302,7 @@ function convFunc(ints: boolean): FuncSpec {
       set(oc0),
       i32(0),
       set(ih),
-      whileLoop(lt(ih, h.H), i32(0), set(iw), whileLoop(lt(iw, h.W), ifNonzero(taps), inc(xp, 4), inc(iw, 1)), inc(ih, 1)),
+      whileLoop(lt(ih, h.H), i32(0), set(iw), whileLoop(lt(iw, h.W), ifInput(ints, xp, v, taps), inc(xp, 4), inc(iw, 1)), inc(ih, 1)),
       inc(c, 1),
     ),
   );
@@ -314,8 +333,7 @@ function convFunc(ints: boolean): FuncSpec {
       inc(i, 1),
     );
   // int: the current at wp plus the sum (no bias or mean: the host's integer plans have none).
-  const store = (m: Mode): number[] =>
-    ints ? seq(get(wp), op.i32Load(), get(ap), op.i32Load(), op.i32Add, op.i32Store()) : seq(value(m), op.f32DemoteF64, op.f32Store());
+  const store = (m: Mode): number[] => (ints ? addToCurrent(wp, ap) : seq(value(m), op.f32DemoteF64, op.f32Store()));
   const outputs = seq(
     get(h.acc),
     set(ap),
@@ -376,7 +394,7 @@ function rowsFunc(ints: boolean): FuncSpec {
   const header = seq(...HEADER.rows.map((name, s) => seq(get(HDR), op.i32Load(4 * s), set(h[name]))), get(HDR), op.f64Load(ALPHA_BYTE), set(alpha));
   const es = ints ? 2 : 3;
   const row = seq(
-    ints ? seq(get(v), op.i32x4Splat, set(vv)) : seq(get(v), op.f64PromoteF32, tee(vd), op.f64x2Splat, set(vv)),
+    splatInput(ints, v, vd, vv),
     get(h.acc),
     set(ap),
     get(h.wt),
@@ -387,14 +405,14 @@ function rowsFunc(ints: boolean): FuncSpec {
     set(wp),
     get(h.N),
     set(n),
-    ints ? axpyI32(ap, wp, n, vv, v) : axpy(ap, wp, n, vv, vd),
+    addTerms(ints, ap, wp, n, vv, v, vd),
   );
   const value: Bytes = seq(get(alpha), get(ap), op.f64Load(), op.f64Mul);
   const store = (withBias: boolean): number[] =>
     seq(
       get(opp),
       ints
-        ? seq(get(opp), op.i32Load(), get(ap), op.i32Load(), op.i32Add, op.i32Store())
+        ? addToCurrent(opp, ap)
         : seq(
             withBias ? seq(get(h.bias), get(j), i32(2), op.i32Shl, op.i32Add, op.f32Load(), op.f64PromoteF32, value, op.f64Add) : value,
             op.f32DemoteF64,
@@ -421,12 +439,7 @@ function rowsFunc(ints: boolean): FuncSpec {
       zero(h.acc, h.N, es),
       i32(0),
       set(k),
-      whileLoop(
-        lt(k, h.K),
-        ints ? seq(get(xp), op.i32Load(), tee(v), op.if(row)) : seq(get(xp), op.f32Load(), tee(v), op.f32(0), op.f32Ne, op.if(row)),
-        inc(xp, 4),
-        inc(k, 1),
-      ),
+      whileLoop(lt(k, h.K), ifInput(ints, xp, v, row), inc(xp, 4), inc(k, 1)),
       get(h.acc),
       set(ap),
       i32(0),
