@@ -396,12 +396,6 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
           for (let w = 0; 32 * w < kr; w++) {
             const from = cb + r0 + 32 * w;
             const end = Math.min(32, kr - 32 * w);
-            if (planes === 1) {
-              let word = 0;
-              for (let b = 0; b < end; b++) word |= ((codes[from + b] as number) & 1) << b;
-              xbits[(rt * reads + i) * words + w] = word;
-              continue;
-            }
             pw.fill(0);
             for (let b = 0; b < end; b++) {
               const c = codes[from + b] as number;
