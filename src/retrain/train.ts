@@ -59,8 +59,22 @@ export interface TrainOptions {
    * `init` (by synaptic layer, in node order: e.g. the calibrated ones); `weightBits` is then
    * the geometry's, applied through the crossbar digits.
    */
-  readonly crossbar?: { readonly geometry: CrossbarGeometry; readonly init?: readonly (SenseInit | undefined)[] };
+  readonly crossbar?: {
+    readonly geometry: CrossbarGeometry;
+    readonly init?: readonly (SenseInit | undefined)[];
+    /** Weight of the same network's loss on ideal crossbars (exact sums, weights on the 8-bit grid); default IDEAL_WEIGHT. */
+    readonly ideal?: number;
+  };
 }
+
+/**
+ * An ADC-less retrain also trains the network as exact crossbars (an HP-ADC target, the float
+ * SNN) run it, with this weight: the sense amplifiers' errors alone pull the weights wherever
+ * they compensate them, and the model written is the one users also deploy elsewhere. LeNet,
+ * 2 rounds of 2,000 images, full test split: ADC-less 95.66 → 95.51 %, the float SNN 97.46 →
+ * 98.15 % (98.50 % before retraining).
+ */
+const IDEAL_WEIGHT = 1;
 
 /** Sense-amplifier references and levels of one layer, per slice. */
 export interface SenseInit {
@@ -211,6 +225,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   const levels = opts.levels;
   const zeroSteps = opts.resetToZeroSteps;
   const lr = opts.learningRate ?? 1e-4;
+  const ideal = xbar !== undefined ? (xbar.ideal ?? IDEAL_WEIGHT) : 0;
   let optimizer = tf.train.adam(lr);
   // The clips move in log space with their own, larger step: with the weights' step they
   // would take tens of epochs to find their level.
@@ -227,16 +242,17 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   // Small random shifts: the only augmentation, against overfitting a few thousand images.
   const shift = perSample.length === 3 ? (opts.shift ?? 2) : 0;
 
-  const forward = (x: T, rates?: T[]): T => {
+  const forward = (x: T, rates?: T[], hardware = true): T => {
+    const crossbars = xbar !== undefined && hardware;
     const params = new Map<string, T>();
     for (const w of weights)
       params.set(
         w.name,
-        bits !== undefined && w.axis >= 0 && xbar === undefined ? fakeQuant(tf, w.variable, bits, w.axis, perChannel && !w.readout, round) : w.variable,
+        bits !== undefined && w.axis >= 0 && !crossbars ? fakeQuant(tf, w.variable, bits, w.axis, perChannel && !w.readout, round) : w.variable,
       );
     const r = forwardTf(tf, graph, x, {
       params,
-      ...(xbar !== undefined
+      ...(crossbars
         ? {
             product: (n: Node, xs: T, w: T, conv?: Conv): T | undefined => {
               const sense = senses.get(n.name);
@@ -317,6 +333,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
             const rates: T[] = [];
             const logits = forward(x, rates);
             let l: T = tf.losses.softmaxCrossEntropy(labels, logits);
+            if (ideal > 0) l = tf.add(l, tf.mul(tf.losses.softmaxCrossEntropy(labels, forward(x, undefined, false)), ideal));
             if (opts.kd !== undefined && soft !== undefined) {
               const { studentTemp: ts, teacherTemp: tt, weight } = opts.kd;
               // Cross-entropy of the student's tempered distribution against the teacher's,

@@ -81,6 +81,54 @@ describe('snnc retrain', () => {
     });
   });
 
+  it('imc-adcless: the loss adds the cross-entropy of the same network on ideal crossbars (exact sums, weights on the 8-bit grid)', async () => {
+    const tf = await initTf();
+    const g = await loadModel(MLP);
+    const ann = trainableAnn(g);
+    const calib = loadMnist('train', { limit: 256 });
+    // One batch (epoch() returns its loss before the step), labelled one class off so that the
+    // cross-entropy is large and its difference measurable.
+    const digits = loadMnist('train', { limit: 16 });
+    const one = { ...digits, y: digits.y.map((v) => (v + 1) % 10) };
+    const geometry = { R: 128, cellBits: 1, weightBits: 8, inputBits: 8, inputMax: 1 };
+    const lossWith = (ideal: number): number => {
+      const t = createTrainer(tf, ann, calib, { crossbar: { geometry, ideal }, weightBits: 8, perChannel: false, batchSize: 16, shift: 0 });
+      const l = t.epoch(one, 0);
+      t.dispose();
+      return l;
+    };
+    const extra = lossWith(1) - lossWith(0);
+    // The reference, outside TF.js: the untrained network with its starting clips, each
+    // weight on one symmetric 8-bit grid per layer (round half up, as the trainer's STE), run
+    // by our interpreter.
+    const fresh = createTrainer(tf, ann, calib, {});
+    const start = fresh.exportGraph({});
+    fresh.dispose();
+    const initializers = new Map(start.initializers);
+    for (const n of start.nodes) {
+      if (n.op !== 'Gemm' && n.op !== 'MatMul' && n.op !== 'Conv') continue;
+      const w = initializers.get(n.inputs[1] ?? '');
+      if (w === undefined) continue;
+      const data = w.data as Float32Array;
+      const s = data.reduce((m, v) => Math.max(m, Math.abs(v)), 0) / 127;
+      initializers.set(n.inputs[1] ?? '', { ...w, data: data.map((v) => Math.min(127, Math.max(-127, Math.floor(v / s + 0.5))) * s) });
+    }
+    const logits = runGraph({ ...start, initializers }, new Map([[start.inputs[0] ?? '', one.x]])).get(start.outputs[0] ?? '');
+    assert.ok(logits !== undefined);
+    const z = logits.data as Float32Array;
+    const K = z.length / one.y.length;
+    let ce = 0;
+    for (let i = 0; i < one.y.length; i++) {
+      const row = Array.from(z.subarray(i * K, (i + 1) * K));
+      const m = Math.max(...row);
+      ce += m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0)) - (row[one.y[i] as number] as number);
+    }
+    ce /= one.y.length;
+    assert.ok(ce > 1, `reference cross-entropy ${ce}`);
+    // float32 sums: ~1e-7 relative; weights off the 8-bit grid would move it by ~4e-5.
+    assert.ok(Math.abs(extra - ce) < 1e-5 * ce, `loss difference ${extra} vs ${ce}`);
+  });
+
   it('compile of the written file reproduces the accuracy the loop measured for the round it chose', async () => {
     const g = await loadModel(MLP);
     // At T = 2 one epoch already beats the model as given (95 → 96 % on these 100 images), so
