@@ -79,28 +79,39 @@ function usedSlices(geo: CrossbarGeometry): number {
  * dq/(S·2^(c·s)), so Σ_s 2^(c·s)·digit_s moves like q, through the polarity q has (both halves
  * at q = 0).
  */
-function digitsOf(tf: Tf, geo: CrossbarGeometry): (qc: T) => T {
+export function digitsOf(tf: Tf, geo: CrossbarGeometry): (qc: T) => T {
   const S = usedSlices(geo);
   const c = geo.cellBits;
   const M = 2 ** (geo.weightBits - 1) - 1;
+  // Every slice and polarity at once, broadcast over a [S, 1] column of place values (one
+  // stack of 14 digit tensors and its slices back out were a tenth of a LeNet training step).
+  const placeValues = Array.from({ length: S }, (_, s) => 2 ** (c * s));
+  // The gradient per column j = s·2 + p: 1/(S·2^(c·s)) into its polarity's half, 0 into the other.
+  const toward = (p: number): T =>
+    tf.tensor2d(
+      Array.from({ length: S * 2 }, (_, j) => (j % 2 === p ? 1 / (S * 2 ** (c * Math.floor(j / 2))) : 0)),
+      [S * 2, 1],
+    );
+  // (Constants are made where they are used: a tensor captured from the forward pass is gone
+  // by the time the tape runs gradFunc.)
   return tf.customGrad(((qc: T, save: TF.GradSaveFunc) => {
     const qi = tf.clipByValue(tf.round(qc), -M, M);
     save([qi]);
-    const digit = (mag: T, s: number): T => tf.sub(tf.floor(tf.div(mag, 2 ** (c * s))), tf.mul(tf.floor(tf.div(mag, 2 ** (c * (s + 1)))), 2 ** c));
-    const pos = tf.relu(qi);
-    const neg = tf.relu(tf.neg(qi));
-    const parts: T[] = [];
-    for (let s = 0; s < S; s++) parts.push(digit(pos, s), digit(neg, s));
     const shape = qc.shape;
-    const value = tf.reshape(tf.stack(parts, shape.length), [...shape.slice(0, -1), (shape[shape.length - 1] ?? 0) * S * 2]);
+    const O = shape[shape.length - 1] ?? 0;
+    const rows = qc.size / Math.max(1, O);
+    const q2 = tf.reshape(qi, [rows, O, 1, 1]);
+    const place = tf.tensor2d(placeValues, [S, 1]);
+    const mag = tf.concat([tf.relu(q2), tf.relu(tf.neg(q2))], 3); // [rows, O, 1, 2]
+    const digit = tf.sub(tf.floor(tf.div(mag, place)), tf.mul(tf.floor(tf.div(mag, tf.mul(place, 2 ** c))), 2 ** c)); // [rows, O, S, 2]
+    const value = tf.reshape(digit, [...shape.slice(0, -1), O * S * 2]);
     return {
       value,
       gradFunc: (dy: T | T[], saved: T[]) => {
         const [q] = saved as [T];
-        const g = tf.reshape(dy as T, [...shape, S, 2]);
-        const perSlice = tf.tensor1d(Array.from({ length: S }, (_, s) => 1 / (S * 2 ** (c * s))));
-        const gp = tf.sum(tf.mul(tf.squeeze(tf.slice(g, [...shape.map(() => 0), 0, 0], [...shape, S, 1]), [shape.length + 1]), perSlice), shape.length);
-        const gn = tf.neg(tf.sum(tf.mul(tf.squeeze(tf.slice(g, [...shape.map(() => 0), 0, 1], [...shape, S, 1]), [shape.length + 1]), perSlice), shape.length));
+        const g = tf.reshape(dy as T, [q.size, S * 2]);
+        const gp = tf.reshape(tf.matMul(g, toward(0)), q.shape);
+        const gn = tf.neg(tf.reshape(tf.matMul(g, toward(1)), q.shape));
         return [tf.where(tf.greater(q, 0), gp, tf.where(tf.less(q, 0), gn, tf.mul(tf.add(gp, gn), 0.5)))];
       },
     };

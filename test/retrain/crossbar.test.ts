@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type * as TF from '@tensorflow/tfjs-core';
 import { imcAffine, mapGraph, newScratch, programmedLevels, trainedRefs } from '../../src/backends/imc/index.js';
 import type { LayerProgram, MappedLayer } from '../../src/backends/imc/index.js';
-import { crossbarConv, crossbarDense } from '../../src/retrain/crossbar.js';
+import { crossbarConv, crossbarDense, digitsOf } from '../../src/retrain/crossbar.js';
 import type { CrossbarGeometry, SenseAmps } from '../../src/retrain/crossbar.js';
 import { SENSE_META } from '../../src/backends/imc/sense-amp.js';
 import { initTf } from '../../src/retrain/tf.js';
@@ -106,4 +106,34 @@ test('trainedRefs: references in the metadata are used only when they fit the ma
   }
   assert.equal(trainedRefs({ [SENSE_META]: '{' }, net), undefined);
   assert.equal(trainedRefs({}, net), undefined);
+});
+
+test('digitsOf: the digits of q per slice and polarity, and a gradient that spreads dq evenly over the slices', async () => {
+  const tf = await initTf();
+  // 2-bit cells, 6-bit weights: M = 31, slices of place value 1, 4, 16 (usedSlices: ⌈5/2⌉ = 3).
+  const geo: CrossbarGeometry = { R: 8, cellBits: 2, weightBits: 6, inputBits: 8, inputMax: 1 };
+  const q = [27.4, -13, 0, 40, -0.4, 6.6]; // rounds/clamps to 27, −13, 0, 31, 0, 7
+  const digits = digitsOf(tf, geo);
+  const y = Array.from(digits(tf.tensor2d(q, [3, 2])).dataSync());
+  // Column j = (o·3 + s)·2 + p of row r: the base-4 digits of max(q, 0) (p = 0) and max(−q, 0) (p = 1).
+  const want = (v: number): number[] => {
+    const m = Math.max(-31, Math.min(31, Math.round(v)));
+    const out: number[] = [];
+    for (let s = 0; s < 3; s++) out.push(Math.floor(Math.max(m, 0) / 4 ** s) % 4, Math.floor(Math.max(-m, 0) / 4 ** s) % 4);
+    return out;
+  };
+  assert.deepEqual(y, q.flatMap(want));
+  // d/dq of Σ_j c_j·digit_j: Σ_s c_(s,p)/(3·4^s) through q's own polarity p; both halves at q = 0.
+  const coef = Array.from({ length: 36 }, (_, j) => ((j * 5) % 7) - 3);
+  const grad = Array.from(
+    tf
+      .grad((x: TF.Tensor) => tf.sum(tf.mul(digits(x), tf.tensor2d(coef, [3, 12]))))(tf.tensor2d(q, [3, 2]))
+      .dataSync(),
+  );
+  q.forEach((v, i) => {
+    const m = Math.max(-31, Math.min(31, Math.round(v)));
+    const half = (p: number): number => [0, 1, 2].reduce((a, s) => a + (coef[i * 6 + s * 2 + p] as number) / (3 * 4 ** s), 0);
+    const g = m > 0 ? half(0) : m < 0 ? -half(1) : (half(0) - half(1)) / 2;
+    close(grad[i] as number, g, `dq[${i}]`);
+  });
 });

@@ -65,10 +65,15 @@ it('fakeQuant: symmetric grid per output channel and per layer (hand-computed, 3
 
 it("the training convolution has the value and the gradients of TF.js's own conv2d (cpu kernels), strides 1 and 2, with padding", async () => {
   const tf = await initTf();
-  for (const stride of [1, 2]) {
-    // A Conv node [O=3, I=2, 3, 3] on a 2×7×7 input, pads 1.
+  // 7×7: stride 2's windows reach every row; 8×8: they miss the last row and column.
+  for (const [stride, S] of [
+    [1, 7],
+    [2, 7],
+    [2, 8],
+  ] as const) {
+    // A Conv node [O=3, I=2, 3, 3] on a 2×S×S input, pads 1.
     const g = buildGraph({
-      inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 2, 7, 7] }],
+      inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 2, S, S] }],
       outputs: ['y'],
       initializers: { w: { dtype: 'float32', shape: [3, 2, 3, 3], data: Float32Array.from({ length: 54 }, (_, i) => Math.sin(i * 1.3)) } },
       nodes: [
@@ -82,8 +87,8 @@ it("the training convolution has the value and the gradients of TF.js's own conv
       ],
     });
     const xs = tf.tensor4d(
-      Float32Array.from({ length: 2 * 2 * 49 }, (_, i) => Math.cos(i * 0.7)),
-      [2, 2, 7, 7],
+      Float32Array.from({ length: 2 * 2 * S * S }, (_, i) => Math.cos(i * 0.7)),
+      [2, 2, S, S],
     );
     const w0 = tf.tensor4d(g.initializers.get('w')?.data as Float32Array, [3, 2, 3, 3]);
     const dyWeights = (y: Tensor): Tensor => tf.mul(y, tf.mul(tf.reshape(tf.range(0, y.size), y.shape), 0.01));
@@ -112,7 +117,7 @@ it("the training convolution has the value and the gradients of TF.js's own conv
       );
       return tf.sum(dyWeights(tf.transpose(y, [0, 3, 1, 2])));
     });
-    const xc = tf.tensor4d(xs.dataSync(), [2, 2, 7, 7]);
+    const xc = tf.tensor4d(xs.dataSync(), [2, 2, S, S]);
     const wc = tf.tensor4d(w0.dataSync(), [3, 2, 3, 3]);
     const [dxRef, dwRef] = ref([xc, wc]) as Tensor[];
     const yRef = tf.transpose(
