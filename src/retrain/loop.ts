@@ -201,6 +201,7 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
       learningRate: opts.learningRate ?? (weightBits <= 2 ? 1e-3 : 1e-4),
       ...(opts.clipLearningRate !== undefined ? { clipLearningRate: opts.clipLearningRate } : {}),
       seed: opts.seed ?? 0,
+      helperThread: true,
     });
     try {
       let stale = 0;

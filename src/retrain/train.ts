@@ -22,6 +22,7 @@ import { crossbarConv, crossbarDense, slicesOf } from './crossbar.js';
 import type { CrossbarGeometry, CrossbarInput, SenseAmps } from './crossbar.js';
 import { isSynaptic, rowInput } from '../backends/imc/layers.js';
 import { SENSE_META } from '../backends/imc/sense-amp.js';
+import { startGradientHelper } from './helper.js';
 
 type Tf = typeof TF;
 type T = TF.Tensor;
@@ -53,6 +54,13 @@ export interface TrainOptions {
   readonly kd?: { readonly teacherTemp: number; readonly studentTemp: number; readonly weight: number };
   /** Weight of the mean firing rate (activation / λ) in the loss. */
   readonly rateWeight?: number;
+  /**
+   * Compute half of every batch's gradient on a worker thread (helper.ts) when TF.js runs on
+   * WebAssembly or plain JS, which use one core. Either way a batch's gradient is the
+   * count-weighted mean of its two halves' gradients, so results do not depend on whether the
+   * thread was up.
+   */
+  readonly helperThread?: boolean;
   /**
    * ADC-less IMC: every synaptic layer's product as the crossbars' sense amplifiers compute it
    * (crossbar.ts), with trainable references and levels per layer and slice, started from
@@ -101,6 +109,10 @@ interface Weight {
 
 export interface Trainer {
   readonly graph: Graph;
+  /** Loss and gradient (every trained value, flat in one order) of the first n samples of x, y: half a batch (helper.ts). */
+  gradients(x: Float32Array, y: Int32Array, n: number): { readonly loss: number; readonly flat: Float32Array };
+  /** Set every trained value from one flat array in the order of `gradients` (the helper thread follows the trainer). */
+  assign(flat: Float32Array): void;
   /** One pass over `data` in a seeded order; returns the mean loss. */
   epoch(data: Dataset, epochIndex: number, onBatch?: (done: number, total: number) => void): number;
   /** Accuracy of the training forward (fake-quantized, clipped) on `data`: the proxy, not the hardware. */
@@ -296,8 +308,108 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   };
   const K = Number(graph.values.get(graph.outputs[0] ?? '')?.shape[1] ?? 0);
 
+  /** The loss of the first n samples of xb, yb and its gradients (inside the caller's tidy). */
+  const lossGrads = (xb: Float32Array, yb: Int32Array, n: number): { value: TF.Scalar; grads: TF.NamedTensorMap } => {
+    const x = tf.tensor(xb.subarray(0, n * F), [n, ...perSample]);
+    const labels = tf.oneHot(tf.tensor1d(yb.subarray(0, n), 'int32'), K);
+    const soft = opts.kd !== undefined ? tf.softmax(tf.div(teacher(x), opts.kd.teacherTemp)) : undefined;
+    return tf.variableGrads(() => {
+      const rates: T[] = [];
+      const logits = forward(x, rates);
+      let l: T = tf.losses.softmaxCrossEntropy(labels, logits);
+      if (ideal > 0) l = tf.add(l, tf.mul(tf.losses.softmaxCrossEntropy(labels, forward(x, undefined, false)), ideal));
+      if (opts.kd !== undefined && soft !== undefined) {
+        const { studentTemp: ts, teacherTemp: tt, weight } = opts.kd;
+        // Cross-entropy of the student's tempered distribution against the teacher's,
+        // scaled by ts·tt so its gradient keeps the size of the hard loss (Hinton's T²
+        // with two temperatures).
+        const ce = tf.neg(tf.mean(tf.sum(tf.mul(soft, tf.logSoftmax(tf.div(logits, ts))), 1)));
+        l = tf.add(tf.mul(l, 1 - weight), tf.mul(ce, weight * ts * tt));
+      }
+      if ((opts.rateWeight ?? 0) > 0 && rates.length > 0) l = tf.add(l, tf.mul(tf.addN(rates), (opts.rateWeight ?? 0) / rates.length));
+      return l as TF.Scalar;
+    }, trained());
+  };
+  /** lossGrads as numbers: the loss, and every gradient flat in trained() order (a half batch: helper.ts). */
+  const gradients = (xb: Float32Array, yb: Int32Array, n: number): { loss: number; flat: Float32Array } =>
+    tf.tidy(() => {
+      const { value, grads } = lossGrads(xb, yb, n);
+      const flat = new Float32Array(size);
+      let o = 0;
+      for (const v of trained()) {
+        const g = grads[v.name];
+        if (g !== undefined) flat.set(g.dataSync() as Float32Array, o);
+        o += v.size;
+      }
+      return { loss: value.dataSync()[0] ?? 0, flat };
+    });
+  /** One optimizer step with these gradients (by variable name), then the bounds on clips and references. */
+  const applyGrads = (grads: TF.NamedTensorMap): void => {
+    tf.tidy(() => {
+      const named = (vs: readonly TF.Variable[]): { name: string; tensor: T }[] => vs.map((v) => ({ name: v.name, tensor: grads[v.name] as T }));
+      optimizer.applyGradients(named(weightVars()));
+      clipOptimizer.applyGradients(named([...sites.map((st) => st.rho), ...senseVars()]));
+    });
+    // Keep every clip within a factor of e^1.5 ≈ 4.5 of where calibration put it. The
+    // straight-through gradient cannot see a neuron fall silent (a clip so large that the
+    // layer stops firing within T steps): LeNet on loihi2 died in one round without this.
+    for (const st of sites) {
+      const r = st.rho.dataSync()[0] ?? 0;
+      if (Math.abs(r) > RHO_LIMIT) st.rho.assign(tf.scalar(Math.sign(r) * RHO_LIMIT));
+    }
+    // A reference below half a count fires on an empty column; a negative level flips a slice.
+    for (const { amps } of senses.values()) {
+      tf.tidy(() => {
+        amps.ref.assign(tf.maximum(amps.ref, 0.5));
+        amps.level.assign(tf.maximum(amps.level, 0));
+      });
+    }
+  };
+  const applyFlat = (flat: Float32Array): void => {
+    const grads: TF.NamedTensorMap = {};
+    let o = 0;
+    for (const v of trained()) {
+      grads[v.name] = tf.tensor(flat.subarray(o, o + v.size), v.shape);
+      o += v.size;
+    }
+    applyGrads(grads);
+    for (const g of Object.values(grads)) g.dispose();
+  };
+  const size = trained().reduce((a, v) => a + v.size, 0);
+  const flatValues = (): Float32Array => {
+    const out = new Float32Array(size);
+    let o = 0;
+    for (const v of trained()) {
+      out.set(v.dataSync() as Float32Array, o);
+      o += v.size;
+    }
+    return out;
+  };
+  const assign = (flat: Float32Array): void => {
+    let o = 0;
+    for (const v of trained()) {
+      v.assign(tf.tensor(flat.subarray(o, o + v.size), v.shape));
+      o += v.size;
+    }
+  };
+  // Only crossbar training is split: its cost grows with the samples. A plain step's is mostly
+  // TF.js's fixed cost per op — LeNet, batch 64: 0.7 ms per image whole, 1.4 in two halves
+  // (0.95 with the helper thread) — against 47 → 35 ms per image for an ADC-less LeNet.
+  const halves = xbar !== undefined && batch >= 2;
+  const helper =
+    halves && opts.helperThread === true && tf.getBackend() !== 'tensorflow'
+      ? startGradientHelper(
+          { ann, calib, opts: { ...opts, helperThread: false }, backend: tf.getBackend() },
+          size,
+          (batch - (batch >> 1)) * F,
+          batch - (batch >> 1),
+        )
+      : undefined;
+
   return {
     graph,
+    gradients,
+    assign,
     epoch(data, epochIndex, onBatch) {
       const n = data.y.length;
       const rnd = splitmix32((opts.seed ?? 0) * 1000003 + epochIndex);
@@ -325,47 +437,27 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
           }
           yb[k] = data.y[s] as number;
         }
-        const loss = tf.tidy(() => {
-          const x = tf.tensor(xb, [batch, ...perSample]);
-          const labels = tf.oneHot(tf.tensor1d(yb, 'int32'), K);
-          const soft = opts.kd !== undefined ? tf.softmax(tf.div(teacher(x), opts.kd.teacherTemp)) : undefined;
-          const { value: cost, grads } = tf.variableGrads(() => {
-            const rates: T[] = [];
-            const logits = forward(x, rates);
-            let l: T = tf.losses.softmaxCrossEntropy(labels, logits);
-            if (ideal > 0) l = tf.add(l, tf.mul(tf.losses.softmaxCrossEntropy(labels, forward(x, undefined, false)), ideal));
-            if (opts.kd !== undefined && soft !== undefined) {
-              const { studentTemp: ts, teacherTemp: tt, weight } = opts.kd;
-              // Cross-entropy of the student's tempered distribution against the teacher's,
-              // scaled by ts·tt so its gradient keeps the size of the hard loss (Hinton's T²
-              // with two temperatures).
-              const ce = tf.neg(tf.mean(tf.sum(tf.mul(soft, tf.logSoftmax(tf.div(logits, ts))), 1)));
-              l = tf.add(tf.mul(l, 1 - weight), tf.mul(ce, weight * ts * tt));
-            }
-            if ((opts.rateWeight ?? 0) > 0 && rates.length > 0) l = tf.add(l, tf.mul(tf.addN(rates), (opts.rateWeight ?? 0) / rates.length));
-            return l as TF.Scalar;
-          }, trained());
-          const named = (vs: readonly TF.Variable[]): { name: string; tensor: T }[] => vs.map((v) => ({ name: v.name, tensor: grads[v.name] as T }));
-          optimizer.applyGradients(named(weightVars()));
-          clipOptimizer.applyGradients(named([...sites.map((st) => st.rho), ...senseVars()]));
-          return cost;
-        });
-        total += loss.dataSync()[0] ?? 0;
-        loss.dispose();
-        // Keep every clip within a factor of e^1.5 ≈ 4.5 of where calibration put it. The
-        // straight-through gradient cannot see a neuron fall silent (a clip so large that the
-        // layer stops firing within T steps): LeNet on loihi2 died in one round without this.
-        for (const st of sites) {
-          const r = st.rho.dataSync()[0] ?? 0;
-          if (Math.abs(r) > RHO_LIMIT) st.rho.assign(tf.scalar(Math.sign(r) * RHO_LIMIT));
-        }
-        // A reference below half a count fires on an empty column; a negative level flips a slice.
-        for (const { amps } of senses.values()) {
-          tf.tidy(() => {
-            amps.ref.assign(tf.maximum(amps.ref, 0.5));
-            amps.level.assign(tf.maximum(amps.level, 0));
+        if (!halves) {
+          const loss = tf.tidy(() => {
+            const { value, grads } = lossGrads(xb, yb, batch);
+            applyGrads(grads);
+            return value;
           });
+          total += loss.dataSync()[0] ?? 0;
+          loss.dispose();
+          batches++;
+          onBatch?.(b0 + batch, n);
+          continue;
         }
+        // Crossbar batches in two halves: the second on the helper thread when it is up.
+        const h = batch >> 1;
+        const rest = batch - h;
+        const posted = helper?.post(flatValues, xb.subarray(h * F), yb.subarray(h), rest) === true;
+        const a = gradients(xb, yb, h);
+        const b = (posted ? helper?.collect() : undefined) ?? gradients(xb.subarray(h * F), yb.subarray(h), rest);
+        for (let i = 0; i < b.flat.length; i++) b.flat[i] = (h * (a.flat[i] as number) + rest * (b.flat[i] as number)) / batch;
+        total += (h * a.loss + rest * b.loss) / batch;
+        applyFlat(b.flat);
         batches++;
         onBatch?.(b0 + batch, n);
       }
@@ -432,6 +524,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
       clipOptimizer = tf.train.adam(clipLr * stepScale);
     },
     dispose() {
+      helper?.dispose();
       for (const w of weights) w.variable.dispose();
       for (const s of sites) s.rho.dispose();
       for (const v of senseVars()) v.dispose();
