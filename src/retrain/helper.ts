@@ -84,7 +84,7 @@ export function startGradientHelper(init: HelperInit, size: number, maxX: number
     post(values, x, y, n) {
       if (worker === undefined || Atomics.load(ctl, 0) !== IDLE) return false;
       new Float32Array(data.values).set(values());
-      new Float32Array(data.x).set(x.subarray(0, x.length));
+      new Float32Array(data.x).set(x);
       new Int32Array(data.y).set(y.subarray(0, n));
       Atomics.store(ctl, 1, n);
       Atomics.store(ctl, 0, JOB);
