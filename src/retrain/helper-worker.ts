@@ -2,13 +2,23 @@
 // for the loss and gradient of the half batches it is handed, with the trained values that come
 // with each.
 import { workerData } from 'node:worker_threads';
+import type { Dataset } from '../data/dataset.js';
 import type { TfBackend } from './tf.js';
 import { initTf } from './tf.js';
 import { createTrainer } from './train.js';
+import type { TrainableAnn, TrainOptions } from './train.js';
 import { DONE, FAILED, IDLE, JOB, STARTING, STOP } from './helper.js';
-import type { HelperData } from './helper.js';
+import type { HelperBuffers } from './helper.js';
 
-const data = workerData as HelperData;
+/** What the trainer hands startGradientHelper: its own inputs, to build the same trainer here. */
+interface HelperInit {
+  readonly ann: TrainableAnn;
+  readonly calib: Dataset;
+  readonly opts: TrainOptions;
+  readonly backend: string;
+}
+
+const data = workerData as HelperInit & HelperBuffers;
 const ctl = new Int32Array(data.ctl);
 try {
   const tf = await initTf(data.backend as TfBackend);

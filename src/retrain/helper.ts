@@ -10,9 +10,7 @@
 // answering is dropped and the trainer computes both halves itself — the same numbers, since a
 // batch's gradient is always the weighted mean of its two halves.
 import type { Worker } from 'node:worker_threads';
-import type { Dataset } from '../data/dataset.js';
 import { startModuleWorker } from '../worker-thread.js';
-import type { TrainableAnn, TrainOptions } from './train.js';
 
 /** ctl[0]: the worker's state. */
 export const STARTING = 0;
@@ -25,15 +23,8 @@ export const STOP = 5;
 /** A half batch that takes longer than this on the worker means it is gone. */
 const ANSWER_MS = 120_000;
 
-export interface HelperInit {
-  readonly ann: TrainableAnn;
-  readonly calib: Dataset;
-  readonly opts: TrainOptions;
-  readonly backend: string;
-}
-
-/** What the worker gets: the trainer's inputs and the shared buffers. */
-export interface HelperData extends HelperInit {
+/** The shared buffers; the worker gets them with the trainer's inputs (helper-worker.ts: HelperInit). */
+export interface HelperBuffers {
   readonly ctl: SharedArrayBuffer;
   readonly values: SharedArrayBuffer;
   readonly x: SharedArrayBuffer;
@@ -52,11 +43,12 @@ export interface GradientHelper {
 
 /**
  * A worker for half batches of up to `maxX` input values and `maxN` samples, for a trainer of
- * `size` trained values. Returns immediately; the worker starts in the background.
+ * `size` trained values, built from `init` (helper-worker.ts: HelperInit — not named here, so
+ * the trainer that starts the helper and this module do not import each other). Returns
+ * immediately; the worker starts in the background.
  */
-export function startGradientHelper(init: HelperInit, size: number, maxX: number, maxN: number): GradientHelper {
-  const data: HelperData = {
-    ...init,
+export function startGradientHelper(init: object, size: number, maxX: number, maxN: number): GradientHelper {
+  const data: HelperBuffers = {
     ctl: new SharedArrayBuffer(4 * 4),
     values: new SharedArrayBuffer(4 * size),
     x: new SharedArrayBuffer(4 * Math.max(1, maxX)),
@@ -67,7 +59,7 @@ export function startGradientHelper(init: HelperInit, size: number, maxX: number
   const ctl = new Int32Array(data.ctl);
   let worker: Worker | undefined;
   try {
-    worker = startModuleWorker(import.meta.url, 'helper-worker', { workerData: data });
+    worker = startModuleWorker(import.meta.url, 'helper-worker', { workerData: { ...init, ...data } });
     worker.unref();
     // A worker that exits or throws is no helper: the trainer computes both halves.
     worker.on('error', () => Atomics.store(ctl, 0, FAILED));
