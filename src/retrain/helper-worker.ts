@@ -30,10 +30,14 @@ try {
   const loss = new Float64Array(data.loss);
   Atomics.compareExchange(ctl, 0, STARTING, IDLE);
   for (;;) {
-    Atomics.wait(ctl, 0, IDLE);
     const state = Atomics.load(ctl, 0);
     if (state === STOP || state === FAILED) break;
-    if (state !== JOB) continue;
+    if (state !== JOB) {
+      // Sleep until the state changes and is notified: IDLE, or DONE until the trainer has
+      // collected (it sets IDLE without a notify; the next JOB notifies) — no spinning.
+      Atomics.wait(ctl, 0, state);
+      continue;
+    }
     trainer.assign(values);
     const r = trainer.gradients(x, y, Atomics.load(ctl, 1));
     grads.set(r.flat);
