@@ -1,7 +1,8 @@
 // bench/interp: the reference interpreter (runGraph) against onnxruntime-node, both on
 // one thread, on an MLP (784-256-128-10) and a LeNet-sized CNN, at batch 1 and 64.
-// The issue's aim is to stay within 4x of onnxruntime at batch 64. Before timing, both
-// engines' outputs are compared, so a fast wrong kernel cannot pass unnoticed.
+// The aim (issue #17) is LeNet within 3x of onnxruntime at batch 64; the MLP is reported
+// beside it. Before timing, both engines' outputs are compared, so a fast wrong kernel
+// cannot pass unnoticed.
 import * as ort from 'onnxruntime-node';
 import { exportOnnx } from '../src/frontend/onnx/write.js';
 import { avgPoolAttrs, buildGraph, convAttrs, gemmAttrs, int64Tensor } from '../src/ir/build.js';
@@ -12,7 +13,8 @@ import { runGraph } from '../src/sim/ann/run.js';
 import { machine, prng, sig, timeIt, writeResult } from './harness.js';
 
 const BATCHES = [1, 64] as const;
-const AIM_RATIO = 4;
+const AIM_RATIO = 3;
+const AIM_MODEL = 'lenet';
 
 /** Weights uniform in +-1/sqrt(fan_in) (the PyTorch default init), from the seeded PRNG. */
 function weight(rng: () => number, shape: readonly number[], fanIn: number): Tensor {
@@ -133,15 +135,14 @@ export async function benchInterp(): Promise<void> {
       `${r.model.padEnd(6)} ${pad(r.batch, 5)} | ${pad(r.ours.msPerBatch, 9)} ${pad(r.ours.imagesPerSec, 11)} | ${pad(r.ort.msPerBatch, 9)} ${pad(r.ort.imagesPerSec, 11)} | ${pad(`${r.ratio}x`, 8)}`,
     );
   }
-  const at64 = rows.filter((r) => r.batch === 64);
-  const worst = Math.max(...at64.map((r) => r.ratio));
-  console.log(`aim: within ${AIM_RATIO}x of onnxruntime at batch 64 -> worst ${worst}x: ${worst <= AIM_RATIO ? 'met' : 'NOT met'}`);
+  const worst = Math.max(...rows.filter((r) => r.batch === 64 && r.model === AIM_MODEL).map((r) => r.ratio));
+  console.log(`aim: ${AIM_MODEL} within ${AIM_RATIO}x of onnxruntime at batch 64 -> ${worst}x: ${worst <= AIM_RATIO ? 'met' : 'NOT met'}`);
   const file = writeResult('interp', {
     bench: 'interp',
     machine: m,
     onnxruntime: ort.env.versions.common,
     threads: 1,
-    aim: { batch: 64, maxRatio: AIM_RATIO, worstRatio: worst, met: worst <= AIM_RATIO },
+    aim: { model: AIM_MODEL, batch: 64, maxRatio: AIM_RATIO, ratio: worst, met: worst <= AIM_RATIO },
     results: rows,
   });
   console.log(`saved ${file}`);

@@ -14,6 +14,11 @@ export interface RunCtx {
    * accumulates spikes in that same order, which is what makes both modes bit-identical.
    */
   readonly exactSums?: boolean;
+  /**
+   * Apply Relu (x < 0 ? 0 : x) to the result: runGraph sets it on a Conv or Gemm whose one
+   * reader is a Relu it folds in, so the unrectified tensor is never stored or read again.
+   */
+  readonly relu?: boolean;
 }
 
 /** Inputs per position; undefined for an absent optional input (''). Outputs likewise. */
@@ -129,6 +134,15 @@ export function product(dims: readonly number[]): number {
 
 export function isBigData(d: TensorData): d is BigData {
   return d instanceof BigInt64Array || d instanceof BigUint64Array;
+}
+
+/** x < 0 ? 0 : x in place (keeps NaN and -0, like the Relu kernel): the epilogue of a folded Relu. */
+export function reluInPlace(d: TensorData): void {
+  if (isBigData(d)) {
+    for (let i = 0; i < d.length; i++) if ((d[i] as bigint) < 0n) d[i] = 0n;
+    return;
+  }
+  for (let i = 0; i < d.length; i++) if ((d[i] as number) < 0) d[i] = 0;
 }
 
 /** float16 results are computed in float32 storage, then rounded to half precision in place. */

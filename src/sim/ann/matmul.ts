@@ -5,7 +5,7 @@ import type { Node, Tensor } from '../../ir/types.js';
 import { isFloat } from '../../ir/dtype.js';
 import { matmulShape } from '../../ir/shape-utils.js';
 import type { BigData, Kernel, NumData, RunCtx } from './kernel.js';
-import { alloc, isBigData, nodeError, req, roundHalfInPlace, scratch, scratch64, shapeErr } from './kernel.js';
+import { alloc, isBigData, nodeError, reluInPlace, req, roundHalfInPlace, scratch, scratch64, shapeErr } from './kernel.js';
 import type { FArr } from './gemm-kernel.js';
 import { gemmNN, gemmNT, transposeInto } from './gemm-kernel.js';
 import { planBroadcast } from './broadcast.js';
@@ -116,6 +116,7 @@ export const gemm: Kernel<'Gemm'> = (node, inputs, ctx) => {
     const gemmForm = transB ? gemmNT : gemmNN;
     gemmForm(m, n, k, ad, 0, k, b.data as FArr, 0, transB ? k : n, out.data as FArr, 0, n, alpha, c !== undefined, ctx.exactSums === true);
     if (a.dtype === 'float16') roundHalfInPlace(out.data as Float32Array);
+    if (ctx.relu === true) reluInPlace(out.data);
     return [out];
   }
   if (!Number.isInteger(alpha) || !Number.isInteger(beta)) {
@@ -124,6 +125,7 @@ export const gemm: Kernel<'Gemm'> = (node, inputs, ctx) => {
   const as: Strided = transA ? { data: a.data, off: 0, rs: 1, cs: m } : { data: a.data, off: 0, rs: k, cs: 1 };
   const bs: Strided = transB ? { data: b.data, off: 0, rs: 1, cs: k } : { data: b.data, off: 0, rs: n, cs: 1 };
   intMatmul(m, n, k, as, bs, out.data, 0, alpha, c !== undefined);
+  if (ctx.relu === true) reluInPlace(out.data);
   return [out];
 };
 

@@ -147,6 +147,8 @@ export const op = {
   f32x4ExtractLane: (lane: number): number[] => simd(0x1f, [lane]),
   f32x4Add: simd(0xe4) as Bytes,
   f32x4Mul: simd(0xe6) as Bytes,
+  f32x4Lt: simd(0x43) as Bytes,
+  f32Lt: [0x5d] as Bytes,
   v128Load64Zero: (offset = 0): number[] => simd(0x5d, memarg(3, offset)),
   v128Store64Lane: (lane: number, offset = 0): number[] => simd(0x5b, memarg(3, offset), [lane]),
   v128Const: (bytes: readonly number[]): number[] => simd(0x0c, bytes),

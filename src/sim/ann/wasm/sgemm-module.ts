@@ -14,7 +14,7 @@
 // so every M, N, K (including 0 and 1) is handled. The tile shapes keep accumulators
 // plus operands within the 16 vector registers of x86-64.
 import type { Bytes, FuncSpec, ValType } from './encode.js';
-import { F32, I32, V128, encodeModule, op, seq, whileLoop } from './encode.js';
+import { F32, I32, V128, encodeModule, localsAfter, op, seq, whileLoop } from './encode.js';
 
 // Parameters of both functions.
 const M = 0,
@@ -51,7 +51,7 @@ const addr = (base: number, row: number, ldBytes: number, col: number | null): n
  * Store one tile of results: for each (r, q) the value on the stack produced by `val(r, q)`
  * goes to rowPtr[r] + width*q bytes, added to what is there when `acc` is set.
  */
-function storeTile(R: number, Q: number, rowPtr: readonly number[], width: 4 | 16, val: (r: number, q: number) => Bytes): number[] {
+function storeTile(R: number, Q: number, rowPtr: readonly number[], width: 4 | 16, val: (r: number, q: number) => Bytes, accFlag = ACC): number[] {
   const load = width === 16 ? op.v128Load : op.f32Load;
   const store = width === 16 ? op.v128Store : op.f32Store;
   const add = width === 16 ? op.f32x4Add : op.f32Add;
@@ -67,7 +67,7 @@ function storeTile(R: number, Q: number, rowPtr: readonly number[], width: 4 | 1
     }
     return out;
   };
-  return seq(get(ACC), op.if(body(true), body(false)));
+  return seq(get(accFlag), op.if(body(true), body(false)));
 }
 
 function nnFunc(): FuncSpec {
@@ -235,7 +235,246 @@ function ntFunc(): FuncSpec {
   return { name: 'nt', params: PARAMS, results: [], locals: L.types, body };
 }
 
-/** The module's bytes: memory "mem" (1 page to start; the host grows it) and nn, nt. */
+/**
+ * im2col(tab, segs, ow, sw, src, dst): the patch matrix of one image for Conv. Rows of ow
+ * floats are written one after another from dst; tab holds five i32 per segment of rows
+ * that share their column bounds: base (in elements, relative to src; may be negative,
+ * only base + lo*sw onward is read), lo, hi, count, stride. Row r of a segment is zero
+ * outside [lo, hi) and src[base + r*stride + q*sw] (q = lo .. hi-1) inside; lo = hi makes
+ * the whole segment zeros (padding rows). The host works out the table once per
+ * convolution; stride-1 rows copy four floats per step.
+ */
+function im2colFunc(): FuncSpec {
+  const TAB = 0,
+    SEGS = 1,
+    OW = 2,
+    SW = 3,
+    SRC = 4,
+    DST = 5;
+  const L = localsAfter(6);
+  const [q, lo, hi, cnt, rowStep, srow, sp, dp, len] = [
+    L.add(I32),
+    L.add(I32),
+    L.add(I32),
+    L.add(I32),
+    L.add(I32),
+    L.add(I32),
+    L.add(I32),
+    L.add(I32),
+    L.add(I32),
+  ];
+  /** memory.fill(dest, 0, len), skipped when len is 0 (the usual case: fill is a call out of the module). */
+  const zero = (dest: Bytes, bytes: Bytes): number[] => seq(bytes, set(len), get(len), op.if(seq(dest, i32(0), get(len), op.memoryFill)));
+  const times4 = (x: Bytes): number[] => seq(x, i32(2), op.i32Shl);
+  const row = seq(
+    zero(get(DST), times4(get(lo))),
+    seq(get(lo), set(q), get(srow), set(sp), get(DST), times4(get(lo)), op.i32Add, set(dp)),
+    seq(get(SW), i32(1), op.i32Eq),
+    op.if(
+      whileLoop(
+        seq(get(q), i32(4), op.i32Add, get(hi), op.i32LeU),
+        seq(get(dp), get(sp), op.v128Load(), op.v128Store(), inc(sp, i32(16)), inc(dp, i32(16)), inc(q, i32(4))),
+      ),
+    ),
+    whileLoop(seq(get(q), get(hi), op.i32LtU), seq(get(dp), get(sp), op.f32Load(), op.f32Store(), inc(sp, times4(get(SW))), inc(dp, i32(4)), inc(q, i32(1)))),
+    zero(get(dp), times4(seq(get(OW), get(hi), op.i32Sub))),
+    inc(DST, times4(get(OW))),
+    inc(srow, get(rowStep)),
+    seq(get(cnt), i32(1), op.i32Sub, set(cnt)),
+  );
+  const segment = seq(
+    seq(get(TAB), op.i32Load(4), set(lo), get(TAB), op.i32Load(8), set(hi), get(TAB), op.i32Load(12), set(cnt)),
+    seq(get(TAB), op.i32Load(16), i32(2), op.i32Shl, set(rowStep)),
+    seq(get(lo), get(hi), op.i32Eq),
+    op.if(
+      // padding rows: one fill for the whole segment
+      seq(zero(get(DST), times4(seq(get(OW), get(cnt), op.i32Mul))), inc(DST, get(len))),
+      seq(
+        // srow = src + 4*(base + lo*sw)
+        seq(get(SRC), times4(seq(get(TAB), op.i32Load(0), get(lo), get(SW), op.i32Mul, op.i32Add)), op.i32Add, set(srow)),
+        whileLoop(get(cnt), row),
+      ),
+    ),
+    inc(TAB, i32(20)),
+    seq(get(SEGS), i32(1), op.i32Sub, set(SEGS)),
+  );
+  return { name: 'im2col', params: [I32, I32, I32, I32, I32, I32], results: [], locals: L.types, body: whileLoop(get(SEGS), segment) };
+}
+
+/**
+ * conv(M, OH, OW, K, a, x, offs, acc, c, rs): a stride-1 (along the width) convolution as
+ * the nn product with its patch matrix read in place instead of gathered by im2col:
+ * C[i, oh*OW + ow] (+)= sum_p A[i, p] * x[offs[p] + oh*rs + 4*ow] (bytes), where offs (K
+ * i32 byte offsets) says where patch element p of output pixel (0, 0) sits in the image
+ * and rs is the byte distance between the input rows of consecutive output rows. Tiles
+ * of 4 or 8 columns stay within one output row, so four adjacent columns are four
+ * adjacent inputs; the sums run over p in ascending order in float32 lanes exactly as
+ * nn's do on the im2col matrix (same bits). No alpha: Conv has none.
+ */
+function convFunc(): FuncSpec {
+  const CM = 0,
+    OH = 1,
+    OW = 2,
+    CK = 3,
+    CA = 4,
+    X = 5,
+    OFFS = 6,
+    CACC = 7,
+    CC = 8,
+    RS = 9;
+  const params: ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32];
+  const L = localsAfter(params.length);
+  const [i, oh, j, p, kb, pbytes, xrow, xb, po, crow, xp, sv, tb] = [
+    L.add(I32),
+    L.add(I32),
+    L.add(I32),
+    L.add(I32),
+    L.add(I32),
+    L.add(I32),
+    L.add(I32),
+    L.add(I32),
+    L.add(I32),
+    L.add(I32),
+    L.add(I32),
+    L.add(V128),
+    L.add(F32),
+  ];
+  const RMAX = 4,
+    VMAX = 2;
+  const pa = Array.from({ length: RMAX }, () => L.add(I32));
+  const pc = Array.from({ length: RMAX }, () => L.add(I32));
+  const acc = Array.from({ length: RMAX }, () => Array.from({ length: VMAX }, () => L.add(V128)));
+  const bv = Array.from({ length: VMAX }, () => L.add(V128));
+  const sacc = Array.from({ length: RMAX }, () => L.add(F32));
+
+  /** pa[r] = &A[i + r, 0], pc[r] = &C[i + r, oh*OW + j]; xb = xrow + 4j; po = offs; p = K. */
+  const tileStart = (R: number): number[] => {
+    const out = seq(get(CA), get(i), get(kb), op.i32Mul, op.i32Add, set(pa[0] as number));
+    out.push(...get(crow), ...get(j), ...i32(2), ...op.i32Shl, ...op.i32Add, ...set(pc[0] as number));
+    for (let r = 1; r < R; r++) {
+      out.push(...get(pa[r - 1] as number), ...get(kb), ...op.i32Add, ...set(pa[r] as number));
+      out.push(...get(pc[r - 1] as number), ...get(pbytes), ...op.i32Add, ...set(pc[r] as number));
+    }
+    out.push(...get(xrow), ...get(j), ...i32(2), ...op.i32Shl, ...op.i32Add, ...set(xb), ...get(OFFS), ...set(po), ...get(CK), ...set(p));
+    return out;
+  };
+  /** After a p step: next patch element. */
+  const advance = (R: number): number[] => {
+    const out: number[] = [];
+    for (let r = 0; r < R; r++) out.push(...inc(pa[r] as number, i32(4)));
+    out.push(...inc(po, i32(4)), ...get(p), ...i32(1), ...op.i32Sub, ...set(p));
+    return out;
+  };
+  const vecCols = (R: number, V: number): number[] => {
+    const init: number[] = [];
+    for (let r = 0; r < R; r++) for (let v = 0; v < V; v++) init.push(...zeroV, ...set(acc[r]?.[v] as number));
+    const step: number[] = [...get(xb), ...get(po), ...op.i32Load(), ...op.i32Add, ...set(xp)];
+    for (let v = 0; v < V; v++) step.push(...get(xp), ...op.v128Load(16 * v), ...set(bv[v] as number));
+    for (let r = 0; r < R; r++) {
+      step.push(...get(pa[r] as number), ...op.v128Load32Splat(), ...set(sv));
+      for (let v = 0; v < V; v++) {
+        const a = acc[r]?.[v] as number;
+        step.push(...get(a), ...get(sv), ...get(bv[v] as number), ...op.f32x4Mul, ...op.f32x4Add, ...set(a));
+      }
+    }
+    step.push(...advance(R));
+    return whileLoop(
+      fits(j, 4 * V, OW),
+      init,
+      tileStart(R),
+      whileLoop(get(p), step),
+      storeTile(R, V, pc, 16, (r, v) => get(acc[r]?.[v] as number), CACC),
+      inc(j, i32(4 * V)),
+    );
+  };
+  const scalarCols = (R: number): number[] => {
+    const init: number[] = [];
+    for (let r = 0; r < R; r++) init.push(...op.f32(0), ...set(sacc[r] as number));
+    const step: number[] = [...get(xb), ...get(po), ...op.i32Load(), ...op.i32Add, ...op.f32Load(), ...set(tb)];
+    for (let r = 0; r < R; r++) {
+      const sl = sacc[r] as number;
+      step.push(...get(sl), ...get(pa[r] as number), ...op.f32Load(), ...get(tb), ...op.f32Mul, ...op.f32Add, ...set(sl));
+    }
+    step.push(...advance(R));
+    return whileLoop(
+      seq(get(j), get(OW), op.i32LtU),
+      init,
+      tileStart(R),
+      whileLoop(get(p), step),
+      storeTile(R, 1, pc, 4, (r) => get(sacc[r] as number), CACC),
+      inc(j, i32(1)),
+    );
+  };
+  const rows = (R: number): number[] =>
+    whileLoop(
+      fits(i, R, CM),
+      i32(0),
+      set(oh),
+      whileLoop(
+        seq(get(oh), get(OH), op.i32LtU),
+        // xrow = x + oh*rs; crow = c + 4*(i*OH*OW + oh*OW)
+        seq(get(X), get(oh), get(RS), op.i32Mul, op.i32Add, set(xrow)),
+        seq(get(CC), get(i), get(pbytes), op.i32Mul, op.i32Add, get(oh), get(OW), op.i32Mul, i32(2), op.i32Shl, op.i32Add, set(crow)),
+        i32(0),
+        set(j),
+        vecCols(R, 2),
+        vecCols(R, 1),
+        scalarCols(R),
+        inc(oh, i32(1)),
+      ),
+      inc(i, i32(R)),
+    );
+  const body = seq(
+    seq(get(CK), i32(2), op.i32Shl, set(kb)),
+    seq(get(OH), get(OW), op.i32Mul, i32(2), op.i32Shl, set(pbytes)),
+    i32(0),
+    set(i),
+    rows(4),
+    rows(2),
+    rows(1),
+  );
+  return { name: 'conv', params, results: [], locals: L.types, body };
+}
+
+/**
+ * relu(ptr, n): x = x < 0 ? 0 : x over n floats in place — NaN and -0 pass through, as in
+ * the Relu kernel. Four lanes per step (the lane mask clears the negatives), then the tail.
+ */
+function reluFunc(): FuncSpec {
+  const PTR = 0,
+    CNT = 1;
+  const L = localsAfter(2);
+  const v = L.add(V128);
+  const s = L.add(F32);
+  const vec = seq(
+    get(PTR),
+    seq(get(PTR), op.v128Load(), op.tee(v)),
+    seq(get(v), zeroV, op.f32x4Lt),
+    op.v128AndNot,
+    op.v128Store(),
+    inc(PTR, i32(16)),
+    seq(get(CNT), i32(4), op.i32Sub, set(CNT)),
+  );
+  const one = seq(
+    get(PTR),
+    op.f32(0),
+    seq(get(PTR), op.f32Load(), op.tee(s)),
+    seq(get(s), op.f32(0), op.f32Lt),
+    op.select,
+    op.f32Store(),
+    inc(PTR, i32(4)),
+    seq(get(CNT), i32(1), op.i32Sub, set(CNT)),
+  );
+  return {
+    name: 'relu',
+    params: [I32, I32],
+    results: [],
+    locals: L.types,
+    body: seq(whileLoop(seq(i32(3), get(CNT), op.i32LtU), vec), whileLoop(get(CNT), one)),
+  };
+}
+
+/** The module's bytes: memory "mem" (1 page to start; the host grows it) and nn, nt, im2col, relu, conv. */
 export function sgemmModuleBytes(): Uint8Array {
-  return encodeModule({ memory: { name: 'mem', pages: 1 }, funcs: [nnFunc(), ntFunc()] });
+  return encodeModule({ memory: { name: 'mem', pages: 1 }, funcs: [nnFunc(), ntFunc(), im2colFunc(), reluFunc(), convFunc()] });
 }

@@ -26,10 +26,16 @@ export function wasmApi(): WasmApi | undefined {
   return (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 }
 
+type ConvFn = (m: number, oh: number, ow: number, k: number, a: number, x: number, offs: number, acc: number, c: number, rs: number) => void;
+type Im2colFn = (tab: number, segs: number, ow: number, sw: number, src: number, dst: number) => void;
+
 interface Engine {
   readonly mem: WasmMemory;
   readonly nn: KernelFn;
   readonly nt: KernelFn;
+  readonly im2col: Im2colFn;
+  readonly relu: (ptr: number, n: number) => void;
+  readonly conv: ConvFn;
 }
 
 /** Largest working set we place in wasm memory; bigger products take the TS path. */
@@ -69,7 +75,16 @@ export function growMemory(mem: WasmMemory, bytes: number): boolean {
 
 function load(): Engine | null {
   const ex = instantiateKernels(sgemmModuleBytes);
-  return ex === null ? null : { mem: ex['mem'] as WasmMemory, nn: ex['nn'] as KernelFn, nt: ex['nt'] as KernelFn };
+  return ex === null
+    ? null
+    : {
+        mem: ex['mem'] as WasmMemory,
+        nn: ex['nn'] as KernelFn,
+        nt: ex['nt'] as KernelFn,
+        im2col: ex['im2col'] as Im2colFn,
+        relu: ex['relu'] as Engine['relu'],
+        conv: ex['conv'] as ConvFn,
+      };
 }
 
 function getEngine(): Engine | null {
@@ -80,6 +95,29 @@ function getEngine(): Engine | null {
 /** Whether products run in WebAssembly (false: SIMD unsupported or SNNC_NO_WASM=1). */
 export function wasmGemmEnabled(): boolean {
   return getEngine() !== null;
+}
+
+/**
+ * The module itself, for a caller that keeps its operands in the module's memory across
+ * several products (Conv: the batch, the weights and the output stay put while each
+ * image's patches are gathered and multiplied). Pointers are byte offsets into `mem`;
+ * a Float32Array view of it is valid until the memory grows (growMemory).
+ */
+export interface ResidentGemm {
+  readonly mem: WasmMemory;
+  /** nn(M, N, K, a, b, c, alpha, acc) over densely packed operands (see sgemm-module.ts). */
+  readonly nn: KernelFn;
+  /** im2col(tab, segs, ow, sw, src, dst): patch rows from a table of (base, lo, hi, count, stride) segments. */
+  readonly im2col: Im2colFn;
+  /** relu(ptr, n): x < 0 ? 0 : x over n floats in place. */
+  readonly relu: (ptr: number, n: number) => void;
+  /** conv(M, OH, OW, K, a, x, offs, acc, c, rs): nn with the patches read in place (see sgemm-module.ts). */
+  readonly conv: ConvFn;
+}
+
+/** The resident kernels, or null where `sgemm` would return false. */
+export function residentGemm(): ResidentGemm | null {
+  return getEngine();
 }
 
 /** Test hook: forget the engine so the next call re-reads SNNC_NO_WASM. */
