@@ -171,3 +171,60 @@ describe('Relu folded into its producer', { skip: forcedOff ? 'SNNC_NO_WASM=1' :
     assert.deepEqual(bits(observed.data as Float32Array), bits(z));
   });
 });
+
+describe('four-tap AveragePool in WebAssembly: the float64 sum of the TS loop, bit for bit', { skip: forcedOff ? 'SNNC_NO_WASM=1' : false }, () => {
+  // y = fround((((x0 + x1) + x2) + x3) / 4) in float64, taps in row-major order.
+  const cases: { name: string; x: number[]; k: number[]; s: number[]; d?: number[] }[] = [
+    { name: '2x2 stride 2 (LeNet)', x: [3, 5, 24, 24], k: [2, 2], s: [2, 2] },
+    { name: '2x2 stride 1 (overlapping)', x: [2, 3, 7, 9], k: [2, 2], s: [1, 1] },
+    { name: '2x2 strides 3 and 2, dilation 2', x: [2, 2, 11, 10], k: [2, 2], s: [3, 2], d: [2, 2] },
+    { name: '1-D, four taps', x: [2, 3, 17], k: [4], s: [3] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const n = c.x.reduce((a, b) => a * b, 1);
+      const x = rand(n, 9).map((v) => v * 1e3);
+      const attrs = { kernelShape: c.k, strides: c.s, pads: [], dilations: c.d ?? [], autoPad: 'NOTSET', ceilMode: false, countIncludePad: false };
+      const node = { op: 'AveragePool', name: 'pool', inputs: ['x'], outputs: ['y'], attrs } as unknown as Node;
+      const g: Graph = {
+        name: c.name,
+        inputs: ['x'],
+        outputs: ['y'],
+        nodes: [node],
+        values: new Map([['x', { name: 'x', dtype: 'float32', shape: c.x }]]),
+        initializers: new Map(),
+        meta: {},
+      };
+      const y = runGraph(g, new Map([['x', f32(c.x, x)]])).get('y')!;
+      const [N, C] = c.x as [number, number];
+      const sp = c.x.slice(2);
+      const H = sp.length === 2 ? sp[0]! : 1;
+      const W = sp[sp.length - 1]!;
+      const [KH, KW] = c.k.length === 2 ? [c.k[0]!, c.k[1]!] : [1, c.k[0]!];
+      const [SH, SW] = c.s.length === 2 ? [c.s[0]!, c.s[1]!] : [1, c.s[0]!];
+      const [DH, DW] = (c.d ?? [1, 1]) as [number, number];
+      const OH = Math.floor((H - ((KH - 1) * DH + 1)) / SH) + 1;
+      const OW = Math.floor((W - ((KW - 1) * DW + 1)) / SW) + 1;
+      const want = new Float32Array(N * C * OH * OW);
+      let q = 0;
+      let f32Differs = false;
+      for (let nc = 0; nc < N * C; nc++)
+        for (let oh = 0; oh < OH; oh++)
+          for (let ow = 0; ow < OW; ow++) {
+            let s = 0;
+            let s32 = 0;
+            for (let kh = 0; kh < KH; kh++)
+              for (let kw = 0; kw < KW; kw++) {
+                const v = x[nc * H * W + (oh * SH + kh * DH) * W + ow * SW + kw * DW]!;
+                s += v;
+                s32 = Math.fround(s32 + v);
+              }
+            want[q++] = s / 4;
+            if (Math.fround(s32 / 4) !== Math.fround(s / 4)) f32Differs = true;
+          }
+      assert.ok(f32Differs, 'some window rounds differently when summed in float32, so the test tells the two apart');
+      assert.deepEqual(y.shape, [N, C, ...(sp.length === 2 ? [OH, OW] : [OW])]);
+      assert.deepEqual(bits(y.data as Float32Array), bits(want));
+    });
+  }
+});

@@ -9,9 +9,11 @@
 // the O(m*n*k) product).
 //
 // float32 products run in the WebAssembly SIMD kernels of ./wasm (about 10x faster,
-// summing in float32 as onnxruntime does); these TS loops, which sum in float64, serve
-// float64, and float32 when WebAssembly SIMD is unavailable or SNNC_NO_WASM=1.
-import { sgemm } from './wasm/sgemm.js';
+// summing in float32 as onnxruntime does). With `exact` (the SNN simulator's exactSums),
+// float32 products run in nn64, whose float64 lanes sum exactly as these TS loops do (same
+// bits, 3-4x faster). The TS loops, which sum in float64, serve float64, and float32 when
+// WebAssembly SIMD is unavailable or SNNC_NO_WASM=1.
+import { sgemm, sgemmExact } from './wasm/sgemm.js';
 
 export type FArr = Float32Array | Float64Array;
 
@@ -41,6 +43,14 @@ export function gemmNT(
     b instanceof Float32Array &&
     c instanceof Float32Array &&
     sgemm('nt', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)
+  )
+    return;
+  if (
+    exact &&
+    a instanceof Float32Array &&
+    b instanceof Float32Array &&
+    c instanceof Float32Array &&
+    sgemmExact('nt', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)
   )
     return;
   gemmNTLoops(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate);
@@ -76,6 +86,14 @@ export function gemmNN(
     b instanceof Float32Array &&
     c instanceof Float32Array &&
     sgemm('nn', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)
+  )
+    return;
+  if (
+    exact &&
+    a instanceof Float32Array &&
+    b instanceof Float32Array &&
+    c instanceof Float32Array &&
+    sgemmExact('nn', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)
   )
     return;
   gemmNNLoops(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate);

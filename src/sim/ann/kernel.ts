@@ -9,9 +9,10 @@ import type { DType, Node, OpName, Tensor, TensorData } from '../../ir/types.js'
 export interface RunCtx {
   readonly limit: number;
   /**
-   * Sum every matrix product in float64 in ascending reduction order (the TS loops) instead
-   * of the faster float32 SIMD kernel. The SNN simulator sets it: its event-driven mode
-   * accumulates spikes in that same order, which is what makes both modes bit-identical.
+   * Sum every matrix product in float64 in ascending reduction order (the TS loops, or nn64's
+   * float64 lanes, which give their bits) instead of the faster float32 SIMD kernel. The SNN
+   * simulator sets it: its event-driven mode accumulates spikes in that same order, which is
+   * what makes both modes bit-identical.
    */
   readonly exactSums?: boolean;
   /**

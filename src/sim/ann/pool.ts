@@ -9,6 +9,7 @@ import { isFloat } from '../../ir/dtype.js';
 import type { Geom3 } from './conv.js';
 import type { FArr } from './gemm-kernel.js';
 import { geometry } from './conv.js';
+import { growMemory, residentGemm } from './wasm/sgemm.js';
 import type { Kernel, NumData, RunCtx } from './kernel.js';
 import { alloc, dtypeErr, req, roundHalfInPlace, shapeErr } from './kernel.js';
 
@@ -161,6 +162,26 @@ function interior(t: DimTaps, k: number): [number, number] {
 }
 
 /**
+ * The interior four-tap case in WebAssembly (the same float64 sums and rounding, see avg4 in
+ * sgemm-module.ts): input and output pass through the module's memory. False when the module
+ * is unavailable or refuses the memory.
+ */
+function avg4Wasm(xd: Float32Array, yd: Float32Array, NC: number, g: Geom3, o1: number, o2: number, o3: number): boolean {
+  const e = residentGemm();
+  if (e === null) return false;
+  const [, H, W] = g.inS;
+  const [, OH, OW] = g.outS;
+  const yPtr = (4 * xd.length + 15) & ~15;
+  if (!growMemory(e.mem, yPtr + 4 * yd.length)) return false;
+  const heap = new Float32Array(e.mem.buffer);
+  heap.set(xd);
+  // Every window inside the input means the first starts at 0: no leading padding to offset by.
+  e.avg4(0, yPtr, NC, OH, OW, 4 * H * W, 4 * g.s[1] * W, 4 * g.s[2], 4 * o1, 4 * o2, 4 * o3);
+  yd.set(heap.subarray(yPtr / 4, yPtr / 4 + yd.length));
+  return true;
+}
+
+/**
  * The AveragePool sums. Windows lying wholly inside the input (all but the border)
  * read their taps through a precomputed offset list — unrolled for four taps, the
  * common 2x2 — since nested loops of two or three trips cost more in branches than
@@ -187,6 +208,7 @@ function averageLoops(xd: FArr, yd: FArr, NC: number, g: Geom3, t: readonly [Dim
   const [hLo, hHi] = interior(tH, KH);
   const [wLo, wHi] = interior(tW, KW);
   if (T === 4 && dLo === 0 && dHi === OD && hLo === 0 && hHi === OH && wLo === 0 && wHi === OW) {
+    if (xd instanceof Float32Array && yd instanceof Float32Array && D === 1 && avg4Wasm(xd, yd, NC, g, o1, o2, o3)) return;
     // Every window inside the input, four taps (the common 2×2 pool, every step of an SNN): the
     // loop below's interior sums, walking the input instead of recomputing each window's base
     // and testing it against the border (half the time per input).

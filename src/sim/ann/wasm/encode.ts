@@ -169,6 +169,7 @@ export const op = {
   i32x4GeS: simd(0x3f) as Bytes,
   v128Xor: simd(0x51) as Bytes,
   f64x2PromoteLowF32x4: simd(0x5f) as Bytes,
+  f64x2ExtractLane: (lane: number): number[] => simd(0x21, [lane]),
   f64x2Gt: simd(0x4a) as Bytes,
   f64x2Ge: simd(0x4c) as Bytes,
   f64x2Sub: simd(0xf1) as Bytes,

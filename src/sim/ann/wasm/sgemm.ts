@@ -26,6 +26,20 @@ export function wasmApi(): WasmApi | undefined {
   return (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 }
 
+type Avg4Fn = (
+  x: number,
+  y: number,
+  nc: number,
+  oh: number,
+  ow: number,
+  plane: number,
+  rowStep: number,
+  colStep: number,
+  o1: number,
+  o2: number,
+  o3: number,
+) => void;
+type Nn64Fn = (m: number, n: number, k: number, a: number, b: number, c: number, alpha: number, acc: number) => void;
 type ConvFn = (m: number, oh: number, ow: number, k: number, a: number, x: number, offs: number, acc: number, c: number, rs: number) => void;
 type Im2colFn = (tab: number, segs: number, ow: number, sw: number, src: number, dst: number) => void;
 
@@ -36,6 +50,8 @@ interface Engine {
   readonly im2col: Im2colFn;
   readonly relu: (ptr: number, n: number) => void;
   readonly conv: ConvFn;
+  readonly avg4: Avg4Fn;
+  readonly nn64: Nn64Fn;
 }
 
 /** Largest working set we place in wasm memory; bigger products take the TS path. */
@@ -84,6 +100,8 @@ function load(): Engine | null {
         im2col: ex['im2col'] as Im2colFn,
         relu: ex['relu'] as Engine['relu'],
         conv: ex['conv'] as ConvFn,
+        avg4: ex['avg4'] as Avg4Fn,
+        nn64: ex['nn64'] as Nn64Fn,
       };
 }
 
@@ -95,6 +113,55 @@ function getEngine(): Engine | null {
 /** Whether products run in WebAssembly (false: SIMD unsupported or SNNC_NO_WASM=1). */
 export function wasmGemmEnabled(): boolean {
   return getEngine() !== null;
+}
+
+/**
+ * C[i, j] (+)= alpha * sum_p A[i, p] * B'(p, j) summed as the TS loops sum (float64, ascending
+ * p, one rounding to float32 at the store), for float32 operands: the exactSums products in
+ * WebAssembly. B' as in sgemm; the 'nt' form is transposed into 'nn' on the way in (an O(size)
+ * copy). False when the WebAssembly path is unavailable.
+ */
+export function sgemmExact(
+  form: 'nn' | 'nt',
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  aOff: number,
+  lda: number,
+  b: Float32Array,
+  bOff: number,
+  ldb: number,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
+  alpha: number,
+  accumulate: boolean,
+): boolean {
+  const e = getEngine();
+  if (e === null) return false;
+  if (m === 0 || n === 0) return true;
+  const aBytes = align16(4 * m * k);
+  const bBytes = align16(4 * k * n);
+  const need = aBytes + bBytes + 4 * m * n;
+  if (need > MAX_BYTES || !growMemory(e.mem, need)) return false;
+  const heap = new Float32Array(e.mem.buffer);
+  const bp = aBytes;
+  const cp = aBytes + bBytes;
+  packIn(heap, 0, a, aOff, lda, m, k);
+  if (form === 'nn') packIn(heap, bp / 4, b, bOff, ldb, k, n);
+  else {
+    // B is [n x k] (row stride ldb): heap gets its transpose, [k x n].
+    const at = bp / 4;
+    for (let j = 0; j < n; j++) {
+      const r = bOff + j * ldb;
+      for (let p = 0; p < k; p++) heap[at + p * n + j] = b[r + p] as number;
+    }
+  }
+  if (accumulate) packIn(heap, cp / 4, c, cOff, ldc, m, n);
+  e.nn64(m, n, k, 0, bp, cp, alpha, accumulate ? 1 : 0);
+  packOut(c, cOff, ldc, heap, cp / 4, m, n);
+  return true;
 }
 
 /**
@@ -113,6 +180,8 @@ export interface ResidentGemm {
   readonly relu: (ptr: number, n: number) => void;
   /** conv(M, OH, OW, K, a, x, offs, acc, c, rs): nn with the patches read in place (see sgemm-module.ts). */
   readonly conv: ConvFn;
+  /** avg4(x, y, NC, OH, OW, plane, rowStep, colStep, o1, o2, o3): the interior four-tap average pool (see sgemm-module.ts). */
+  readonly avg4: Avg4Fn;
 }
 
 /** The resident kernels, or null where `sgemm` would return false. */
