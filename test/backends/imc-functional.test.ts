@@ -8,8 +8,8 @@ import type { Converter, ImcOptions, LayerProgram, MappedLayer, MappedNetwork } 
 import { buildGraph, gemmAttrs } from '../../src/ir/build.js';
 import type { Graph, Tensor } from '../../src/ir/types.js';
 import type { ImcTarget } from '../../src/costmodel/target.js';
-import { adcless, convNet, denseOnly, f32, hpadc, lcg, mlp } from './imc-graphs.js';
-import { keepLevelsUpTo, runMapped } from '../../src/backends/imc/run-layer.js';
+import { adcless, convNet, denseOnly, f32, hpadc, lcg, mlp, spikingConvNet } from './imc-graphs.js';
+import { keepLevelsUpTo, psumsUpTo, runMapped } from '../../src/backends/imc/run-layer.js';
 import { newHistograms } from '../../src/backends/imc/sense-amp.js';
 import { calibrationImageCount } from '../../src/backends/imc/simulate.js';
 import { convertModel } from '../../src/api/convert.js';
@@ -376,6 +376,8 @@ test("the batched GEMM path gives the per-read path's currents bit for bit (sens
     // Popcount products over more than one 64-bit word, and 2-bit cells as two bit planes.
     { g: denseOnly(150, 6), opts: { rows: 128, cols: 32, cellBits: 2 } },
     { g: convNet(), opts: { rows: 8, cols: 16, cellBits: 2 } },
+    // Spikes scattered into the reads of a strided, grouped, padded conv.
+    { g: spikingConvNet(), opts: { rows: 8, cols: 16 } },
   ];
   for (const { g, opts } of cases) {
     const net = mapGraph(g, adcless(), opts);
@@ -432,6 +434,13 @@ test("the batched GEMM path gives the per-read path's currents bit for bit (sens
           assert.deepEqual(runMapped(prog('int', 0), x, 0, n, 0, 0, 0).data, a.data, `${g.name}/${m.layer.name}: levels converted per tile`);
         } finally {
           keepLevelsUpTo(old);
+        }
+        // Chunks of a few reads that start and end inside a sample.
+        const oldPsums = psumsUpTo(5 * Math.max(m.dataCols, m.layer.rows));
+        try {
+          assert.deepEqual(runMapped(prog('int', 1), x, 0, n, 0, 0, 0).data, a.data, `${g.name}/${m.layer.name}: five reads per chunk`);
+        } finally {
+          psumsUpTo(oldPsums);
         }
         if (probing)
           assert.ok(

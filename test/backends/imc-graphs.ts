@@ -104,3 +104,37 @@ export function convNet(): Graph {
     meta: META,
   });
 }
+
+/** A conv fed by spikes: strided, grouped and padded (the reads the batched path scatters spikes into). */
+export function spikingConvNet(): Graph {
+  return buildGraph({
+    name: 'spiking-convnet',
+    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 1, 7, 7] }],
+    initializers: {
+      w1: f32([3, 1, 3, 3], lcg(27, 31, -0.4, 0.6)),
+      b1: f32([3], [0.05, -0.02, 0]),
+      th1: f32([3, 1, 1], [0.8, 1.0, 0.6]),
+      w2: f32([6, 1, 3, 3], lcg(54, 32, -0.6, 0.8)),
+      b2: f32([6], [0, 0.1, -0.1, 0, 0.05, 0]),
+      th2: f32([6, 1, 1], [0.7, 0.9, 0.6, 1.1, 0.8, 0.5]),
+      wf: f32([4, 96], lcg(384, 33, -1, 1)),
+      bf: f32([4], [0, 0.1, -0.1, 0]),
+    },
+    nodes: [
+      { op: 'Conv', name: 'conv1', inputs: ['x', 'w1', 'b1'], outputs: ['h1'], attrs: convAttrs({ kernelShape: [3, 3], pads: [1, 1, 1, 1] }) },
+      { op: 'IF', name: 'if1', inputs: ['h1', 'th1'], outputs: ['s1'], attrs: CONV_IF },
+      {
+        op: 'Conv',
+        name: 'conv2',
+        inputs: ['s1', 'w2', 'b2'],
+        outputs: ['h2'],
+        attrs: convAttrs({ kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], group: 3 }),
+      },
+      { op: 'IF', name: 'if2', inputs: ['h2', 'th2'], outputs: ['s2'], attrs: CONV_IF },
+      { op: 'Flatten', name: 'flat', inputs: ['s2'], outputs: ['f'], attrs: { axis: 1 } },
+      { op: 'Gemm', name: 'fc', inputs: ['f', 'wf', 'bf'], outputs: ['y'], attrs: gemmAttrs({ transB: true }) },
+    ],
+    outputs: ['y'],
+    meta: META,
+  });
+}

@@ -67,6 +67,80 @@ function readCodes(p: LayerProgram, xc: Float32Array, xo: number, grp: number, p
 }
 
 /**
+ * Where each word-line row of each read sits in a sample's input: for group `grp`, entry
+ * pos·rows + r is the offset of row r of output position pos's patch (readCodes' order), or
+ * −1 where the patch reaches into the padding. Built once per mapped layer and group.
+ */
+const rowSources = new WeakMap<MappedLayer, Int32Array[]>();
+
+function sourcesOf(p: LayerProgram, grp: number): Int32Array {
+  const L = p.m.layer;
+  let all = rowSources.get(p.m);
+  if (all === undefined) {
+    all = [];
+    rowSources.set(p.m, all);
+  }
+  const known = all[grp];
+  if (known !== undefined) return known;
+  const rows = L.rows;
+  const tab = new Int32Array(L.positions * rows);
+  // readCodes writes codes[r] = x[offset]; an input holding offset + 1 recovers the offset.
+  const probe = new Float32Array(p.m.layer.conv === undefined ? rows : L.positions === 0 ? 0 : inputSize(p));
+  for (let i = 0; i < probe.length; i++) probe[i] = i + 1;
+  const codes = new Float64Array(rows);
+  for (let pos = 0; pos < L.positions; pos++) {
+    readCodes(p, probe, 0, grp, pos, codes, 0);
+    for (let r = 0; r < rows; r++) tab[pos * rows + r] = (codes[r] as number) - 1;
+  }
+  all[grp] = tab;
+  return tab;
+}
+
+/**
+ * The inverse of sourcesOf: for each input offset of a sample, the (position, row) slots of
+ * the reads its code goes to, as CSR — slots[start[o] … start[o + 1]) hold pos·rows + r in
+ * ascending order. Spiking inputs are mostly silent, so scattering each nonzero input into
+ * its slots visits a small fraction of the positions × rows a gather would.
+ */
+const rowTargets = new WeakMap<MappedLayer, { start: Int32Array; slots: Int32Array }[]>();
+
+function targetsOf(p: LayerProgram, grp: number, perIn: number): { start: Int32Array; slots: Int32Array } {
+  let all = rowTargets.get(p.m);
+  if (all === undefined) {
+    all = [];
+    rowTargets.set(p.m, all);
+  }
+  const known = all[grp];
+  if (known !== undefined && known.start.length === perIn + 1) return known;
+  const src = sourcesOf(p, grp);
+  const start = new Int32Array(perIn + 1);
+  for (let e = 0; e < src.length; e++) {
+    const o = src[e] as number;
+    if (o >= perIn) throw new Error(`imc: layer '${p.m.layer.name}' reads input ${o} of a sample of ${perIn}`);
+    if (o >= 0) start[o + 1] = (start[o + 1] as number) + 1;
+  }
+  for (let o = 0; o < perIn; o++) start[o + 1] = (start[o + 1] as number) + (start[o] as number);
+  const fill = start.slice(0, perIn);
+  const slots = new Int32Array(start[perIn] as number);
+  for (let e = 0; e < src.length; e++) {
+    const o = src[e] as number;
+    if (o >= 0) {
+      slots[fill[o] as number] = e;
+      fill[o] = (fill[o] as number) + 1;
+    }
+  }
+  const t = { start, slots };
+  all[grp] = t;
+  return t;
+}
+
+/** Input elements per sample of a conv layer. */
+function inputSize(p: LayerProgram): number {
+  const geo = p.m.layer.conv as NonNullable<MappedLayer['layer']['conv']>;
+  return geo.cin * geo.inH * geo.inW;
+}
+
+/**
  * x: [n, ...] float32 for samples first..first+n−1 at step t (−1: a static value).
  * Read noise draws from a stream per (layer, sample, step), independent of batching.
  */
@@ -163,7 +237,14 @@ function senseColumns(cv: Extract<Converter, { kind: 'sense-amp' }>, colSlice: I
 }
 
 /** Partial sums held at once by the GEMM path (float32 elements: 16 MB). */
-const MAX_PSUM = 2 ** 22;
+let MAX_PSUM = 2 ** 22;
+
+/** Test hook: hold at most n partial sums at once (small n: many chunks per batch); returns the old limit. */
+export function psumsUpTo(n: number): number {
+  const old = MAX_PSUM;
+  MAX_PSUM = n;
+  return old;
+}
 
 /** Reads per chunk of the batched paths: partial sums of `width` columns (or codes of the rows) within MAX_PSUM. */
 function readChunk(p: LayerProgram, n: number, width: number): number {
@@ -176,12 +257,22 @@ function readChunk(p: LayerProgram, n: number, width: number): number {
  * read's integer accumulators into acc[read, og]; they are scaled to currents as runMapped does.
  * `width`: columns per read the body holds at once (sizes the chunk).
  */
+/** The chunk a body works on, for bodies that gather their own inputs (see byReads' `gather`). */
+interface ReadChunk {
+  /** First read (sample · positions + position) of the chunk. */
+  readonly c0: number;
+  /** The batch's word-line codes (encodeAll) and the codes per sample. */
+  readonly xc: Float32Array;
+  readonly perIn: number;
+}
+
 function byReads(
   p: LayerProgram,
   x: Tensor,
   n: number,
   width: number,
-  body: (grp: number, codes: Float32Array, reads: number, acc: Float64Array) => void,
+  body: (grp: number, codes: Float32Array, reads: number, acc: Float64Array, at: ReadChunk) => void,
+  gather = true,
 ): Tensor {
   const L = p.m.layer;
   const og = L.outFeatures / L.groups;
@@ -194,19 +285,21 @@ function byReads(
   const out = new Float32Array(n * L.outFeatures * P);
   const total = n * P;
   const chunk = readChunk(p, n, width);
-  const codes = new Float32Array(chunk * rows);
+  const codes = new Float32Array(gather ? chunk * rows : 0);
   const acc = new Float64Array(chunk * og);
   for (let grp = 0; grp < L.groups; grp++) {
     for (let c0 = 0; c0 < total; c0 += chunk) {
       const c1 = Math.min(total, c0 + chunk);
       const reads = c1 - c0;
       // im2col: codes[read, r], the word-line code of row r for read (sample, position).
-      for (let i = c0; i < c1; i++) {
-        const b = Math.floor(i / P);
-        readCodes(p, xc, b * perIn, grp, i - b * P, codes, (i - c0) * rows);
+      if (gather) {
+        for (let i = c0; i < c1; i++) {
+          const b = Math.floor(i / P);
+          readCodes(p, xc, b * perIn, grp, i - b * P, codes, (i - c0) * rows);
+        }
       }
       acc.fill(0, 0, reads * og);
-      body(grp, codes, reads, acc);
+      body(grp, codes, reads, acc, { c0, xc, perIn });
       for (let i = c0; i < c1; i++) {
         const b = Math.floor(i / P);
         const pos = i - b * P;
@@ -381,102 +474,147 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const histLen = counting ? (hists[0]?.length ?? 0) : 0;
   const countsFlat = new Int32Array(counting ? hists.length * histLen : 0);
   const exact = counting ? exactProduct(p) : undefined;
-  return byReads(p, x, n, J, (grp, codes, reads, acc) => {
-    if (!dac) {
-      // Every read's codes into bits once, for all planes and row tiles: bit k of the code of
-      // row r goes to plane k, tile ⌊r/R⌋, bit r mod R — 32 codes of a row tile at a time, each
-      // plane's word built in pw and stored once (codes are small non-negative integers, mostly
-      // 0: silent inputs, which set nothing). Words past a tile's rows stay 0.
-      xbits.fill(0, 0, planes * tiles * reads * words);
-      for (let i = 0; i < reads; i++) {
-        const cb = i * rows;
-        for (let rt = 0; rt < tiles; rt++) {
-          const r0 = rt * R;
-          const kr = Math.min(rows, r0 + R) - r0;
-          for (let w = 0; 32 * w < kr; w++) {
-            const from = cb + r0 + 32 * w;
-            const end = Math.min(32, kr - 32 * w);
-            pw.fill(0);
-            for (let b = 0; b < end; b++) {
-              const c = codes[from + b] as number;
-              if (c !== 0) for (let k = 0; k < planes; k++) pw[k] = (pw[k] as number) | (((c >> k) & 1) << b);
+  // Bit inputs straight from the batch's codes (no im2col copy): the row → input table of
+  // sourcesOf, unless the calibration's exact product needs the codes themselves.
+  const direct = !dac && exact === undefined && (m.layer.conv === undefined ? rows : inputSize(p)) < 2 ** 24;
+  const P = m.layer.positions;
+  return byReads(
+    p,
+    x,
+    n,
+    J,
+    (grp, codes, reads, acc, at) => {
+      if (!dac) {
+        // Every read's codes into bits once, for all planes and row tiles: bit k of the code of
+        // row r goes to plane k, tile ⌊r/R⌋, bit r mod R. Codes are small non-negative integers,
+        // mostly 0 (silent inputs set nothing), so the usual way is from the inputs: each nonzero
+        // input sets its bits in the reads that see it (targetsOf). With the calibration's exact
+        // product the codes were gathered per read (byReads' im2col) and are packed 32 rows of a
+        // tile at a time, each plane's word built in pw and stored once. Words past a tile's rows
+        // stay 0 either way.
+        xbits.fill(0, 0, planes * tiles * reads * words);
+        if (direct) {
+          // Scatter: each nonzero input sets its bit in every read of the chunk that reads it.
+          const { start, slots } = targetsOf(p, grp, at.perIn);
+          const c1 = at.c0 + reads;
+          const perIn = at.perIn;
+          for (let b = Math.floor(at.c0 / P); b * P < c1; b++) {
+            const base = b * perIn;
+            const first = b * P - at.c0; // chunk index of this sample's position 0 (may be < 0)
+            for (let o = 0; o < perIn; o++) {
+              const c = at.xc[base + o] as number;
+              if (c === 0) continue;
+              for (let e = start[o] as number, e1 = start[o + 1] as number; e < e1; e++) {
+                const slot = slots[e] as number;
+                const pos = Math.floor(slot / rows);
+                const i = first + pos;
+                if (i < 0 || i >= reads) continue;
+                const r = slot - pos * rows;
+                const rt = Math.floor(r / R);
+                const rr = r - rt * R;
+                const bit = 1 << (rr & 31);
+                const w = rr >> 5;
+                for (let k = 0; k < planes; k++) {
+                  if (((c >> k) & 1) === 0) continue;
+                  const at2 = ((k * tiles + rt) * reads + i) * words + w;
+                  xbits[at2] = (xbits[at2] as number) | bit;
+                }
+              }
             }
-            for (let k = 0; k < planes; k++) xbits[((k * tiles + rt) * reads + i) * words + w] = pw[k] as number;
+          }
+        } else {
+          for (let i = 0; i < reads; i++) {
+            const cb = i * rows;
+            for (let rt = 0; rt < tiles; rt++) {
+              const r0 = rt * R;
+              const kr = Math.min(rows, r0 + R) - r0;
+              for (let w = 0; 32 * w < kr; w++) {
+                const from = cb + r0 + 32 * w;
+                const end = Math.min(32, kr - 32 * w);
+                pw.fill(0);
+                for (let bit = 0; bit < end; bit++) {
+                  const c = codes[from + bit] as number;
+                  if (c !== 0) for (let k = 0; k < planes; k++) pw[k] = (pw[k] as number) | (((c >> k) & 1) << bit);
+                }
+                for (let k = 0; k < planes; k++) xbits[((k * tiles + rt) * reads + i) * words + w] = pw[k] as number;
+              }
+            }
           }
         }
       }
-    }
-    for (let k = 0; k < planes; k++) {
-      const bitWeight = 2 ** k;
-      if (sense !== undefined) for (let j = 0; j < J; j++) bitAdd[j] = bitWeight * (sense.add[j] as number);
-      for (let r0 = 0; r0 < rows; r0 += R) {
-        const kr = Math.min(rows, r0 + R) - r0;
-        if (psum instanceof Float32Array) {
-          const lv = levelRows(p, grp, r0, kr, tile);
-          gemmNN(reads, J, kr, codes, r0, rows, lv.e, lv.off, J, psum, 0, J, 1, false);
-        } else {
-          const xb = (k * tiles + r0 / R) * reads * words;
-          const op = {
-            a: xbits.subarray(xb, xb + reads * words),
-            b: (bits[grp] as Uint32Array[])[r0 / R] as Uint32Array,
-            M: reads,
-            N: J,
-            words,
-            planes: p.cellBits,
-          };
+      for (let k = 0; k < planes; k++) {
+        const bitWeight = 2 ** k;
+        if (sense !== undefined) for (let j = 0; j < J; j++) bitAdd[j] = bitWeight * (sense.add[j] as number);
+        for (let r0 = 0; r0 < rows; r0 += R) {
+          const kr = Math.min(rows, r0 + R) - r0;
+          if (psum instanceof Float32Array) {
+            const lv = levelRows(p, grp, r0, kr, tile);
+            gemmNN(reads, J, kr, codes, r0, rows, lv.e, lv.off, J, psum, 0, J, 1, false);
+          } else {
+            const xb = (k * tiles + r0 / R) * reads * words;
+            const op = {
+              a: xbits.subarray(xb, xb + reads * words),
+              b: (bits[grp] as Uint32Array[])[r0 / R] as Uint32Array,
+              M: reads,
+              N: J,
+              words,
+              planes: p.cellBits,
+            };
+            if (sense !== undefined) {
+              bitmmThreshold(op, senseRef, bitAdd, PS, acc);
+              continue;
+            }
+            if (counting) {
+              bitmmHistogram(op, colSlice, countsFlat, histLen);
+              continue;
+            }
+            bitmm(op, psum, false);
+          }
           if (sense !== undefined) {
-            bitmmThreshold(op, senseRef, bitAdd, PS, acc);
+            // Output o owns the contiguous columns o·PS … o·PS + PS − 1 (newScratch), so its
+            // sum stays in a register, adding in the same (ascending column) order.
+            const ref = sense.ref;
+            for (let i = 0; i < reads; i++) {
+              const pb = i * J;
+              const ab = i * og;
+              for (let o = 0; o < og; o++) {
+                let a = acc[ab + o] as number;
+                for (let j = o * PS, j1 = j + PS; j < j1; j++) if ((psum[pb + j] as number) >= (ref[j] as number)) a += bitAdd[j] as number;
+                acc[ab + o] = a;
+              }
+            }
             continue;
           }
-          if (counting) {
-            bitmmHistogram(op, colSlice, countsFlat, histLen);
-            continue;
-          }
-          bitmm(op, psum, false);
-        }
-        if (sense !== undefined) {
-          // Output o owns the contiguous columns o·PS … o·PS + PS − 1 (newScratch), so its
-          // sum stays in a register, adding in the same (ascending column) order.
-          const ref = sense.ref;
           for (let i = 0; i < reads; i++) {
             const pb = i * J;
             const ab = i * og;
-            for (let o = 0; o < og; o++) {
-              let a = acc[ab + o] as number;
-              for (let j = o * PS, j1 = j + PS; j < j1; j++) if ((psum[pb + j] as number) >= (ref[j] as number)) a += bitAdd[j] as number;
-              acc[ab + o] = a;
+            for (let j = 0; j < J; j++) {
+              const v = psum[pb + j] as number;
+              if (v === 0) continue;
+              const sl = colSlice[j] as number;
+              if (hists !== undefined) addToHistogram(hists, sl, v);
+              let val: number;
+              if (cv.kind === 'sense-amp') {
+                if (v < (cv.ref[sl] as number)) continue;
+                val = cv.level[sl] as number;
+              } else if (cv.kind === 'adc') {
+                const code = Math.round(v / cv.step);
+                val = (code <= 0 ? 0 : Math.min(code, cv.maxCode)) * cv.step;
+              } else val = v;
+              const o = ab + (colOut[j] as number);
+              acc[o] = (acc[o] as number) + bitWeight * (colWeight[j] as number) * val;
             }
-          }
-          continue;
-        }
-        for (let i = 0; i < reads; i++) {
-          const pb = i * J;
-          const ab = i * og;
-          for (let j = 0; j < J; j++) {
-            const v = psum[pb + j] as number;
-            if (v === 0) continue;
-            const sl = colSlice[j] as number;
-            if (hists !== undefined) addToHistogram(hists, sl, v);
-            let val: number;
-            if (cv.kind === 'sense-amp') {
-              if (v < (cv.ref[sl] as number)) continue;
-              val = cv.level[sl] as number;
-            } else if (cv.kind === 'adc') {
-              const code = Math.round(v / cv.step);
-              val = (code <= 0 ? 0 : Math.min(code, cv.maxCode)) * cv.step;
-            } else val = v;
-            const o = ab + (colOut[j] as number);
-            acc[o] = (acc[o] as number) + bitWeight * (colWeight[j] as number) * val;
           }
         }
       }
-    }
-    if (exact !== undefined) {
-      exact(grp, codes, reads, acc);
-      (hists as readonly Float64Array[]).forEach((h, sl) => {
-        for (let v = 0; v < histLen; v++) h[v] = (h[v] as number) + (countsFlat[sl * histLen + v] as number);
-      });
-      countsFlat.fill(0);
-    }
-  });
+      if (exact !== undefined) {
+        exact(grp, codes, reads, acc);
+        (hists as readonly Float64Array[]).forEach((h, sl) => {
+          for (let v = 0; v < histLen; v++) h[v] = (h[v] as number) + (countsFlat[sl * histLen + v] as number);
+        });
+        countsFlat.fill(0);
+      }
+    },
+    !direct,
+  );
 }
