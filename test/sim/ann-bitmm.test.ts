@@ -4,7 +4,7 @@
 // read-out (float64 adds in ascending column order) and the histogram counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bitmm, bitmmHistogram, bitmmThreshold, bitmmWasmEnabled, packedWords, resetBitmm } from '../../src/sim/ann/wasm/bitmm.js';
+import { bitmm, bitmmHistogram, bitmmThreshold, bitmmWasmEnabled, keepCellBytesUpTo, packedWords, resetBitmm } from '../../src/sim/ann/wasm/bitmm.js';
 
 function lcg(n: number, seed: number): number[] {
   let s = seed >>> 0;
@@ -107,6 +107,19 @@ test('bitmm kernels in WebAssembly equal plain sums of 0/1 products', { skip: pr
   check();
 });
 
+test(
+  'the popcount kernels of 1-bit cells, where a tile has no byte copy (budget 0), give the same results',
+  { skip: process.env['SNNC_NO_WASM'] === '1' ? 'SNNC_NO_WASM=1' : false },
+  () => {
+    const old = keepCellBytesUpTo(0);
+    try {
+      check();
+    } finally {
+      keepCellBytesUpTo(old);
+    }
+  },
+);
+
 test('bitmm kernels without WebAssembly (SNNC_NO_WASM=1) give the same results', () => {
   const before = process.env['SNNC_NO_WASM'];
   process.env['SNNC_NO_WASM'] = '1';
@@ -119,4 +132,16 @@ test('bitmm kernels without WebAssembly (SNNC_NO_WASM=1) give the same results',
     else process.env['SNNC_NO_WASM'] = before;
     resetBitmm();
   }
+});
+
+test('threshold read-out of 1-bit cells: sums past 255 still pass a reference of 255 (byte counters saturate)', () => {
+  const bits = 320;
+  const row = (ones: number): number[] => Array.from({ length: bits }, (_, k) => (k < ones ? 1 : 0));
+  const a = pack([...row(bits), ...row(100)], 2, bits);
+  const b = pack([...row(bits), ...row(200), ...row(0)], 3, bits);
+  const op = { a, b, M: 2, N: 3, words: packedWords(bits), planes: 1 };
+  // s = [[320, 200, 0], [100, 100, 0]]
+  const out = new Float64Array(6);
+  bitmmThreshold(op, Int32Array.from([255, 100, 1]), Float64Array.from([1, 10, 100]), 1, out);
+  assert.deepEqual([...out], [1, 10, 0, 0, 10, 0]);
 });

@@ -102,9 +102,16 @@ function sourcesOf(p: LayerProgram, grp: number): Int32Array {
  * ascending order. Spiking inputs are mostly silent, so scattering each nonzero input into
  * its slots visits a small fraction of the positions × rows a gather would.
  */
-const rowTargets = new WeakMap<MappedLayer, { start: Int32Array; slots: Int32Array }[]>();
+interface Targets {
+  readonly start: Int32Array;
+  /** Per slot: the read's position, its row tile, and its row within the tile (word·32 + bit). */
+  readonly pos: Int32Array;
+  readonly tile: Int32Array;
+  readonly bit: Int32Array;
+}
+const rowTargets = new WeakMap<MappedLayer, Targets[]>();
 
-function targetsOf(p: LayerProgram, grp: number, perIn: number): { start: Int32Array; slots: Int32Array } {
+function targetsOf(p: LayerProgram, grp: number, perIn: number): Targets {
   let all = rowTargets.get(p.m);
   if (all === undefined) {
     all = [];
@@ -129,9 +136,18 @@ function targetsOf(p: LayerProgram, grp: number, perIn: number): { start: Int32A
       fill[o] = (fill[o] as number) + 1;
     }
   }
-  const t = { start, slots };
+  const rows = p.m.layer.rows;
+  const pos = Int32Array.from(slots, (e) => Math.floor(e / rows));
+  const tile = Int32Array.from(slots, (e, k) => Math.floor((e - (pos[k] as number) * rows) / p.R));
+  const bit = Int32Array.from(slots, (e, k) => e - (pos[k] as number) * rows - (tile[k] as number) * p.R);
+  const t = { start, pos, tile, bit };
   all[grp] = t;
   return t;
+}
+
+/** sourcesOf for a conv layer whose offsets fit float32 exactly (its probe), else undefined (readCodes per read). */
+function gatherTable(p: LayerProgram, grp: number, perIn: number): Int32Array | undefined {
+  return p.m.layer.conv !== undefined && inputSize(p) === perIn && perIn < 2 ** 24 ? sourcesOf(p, grp) : undefined;
 }
 
 /** Input elements per sample of a conv layer. */
@@ -293,9 +309,21 @@ function byReads(
       const reads = c1 - c0;
       // im2col: codes[read, r], the word-line code of row r for read (sample, position).
       if (gather) {
+        // Through the layer's row → input table (readCodes' own offsets, worked out once).
+        const src = gatherTable(p, grp, perIn);
         for (let i = c0; i < c1; i++) {
           const b = Math.floor(i / P);
-          readCodes(p, xc, b * perIn, grp, i - b * P, codes, (i - c0) * rows);
+          if (src === undefined) {
+            readCodes(p, xc, b * perIn, grp, i - b * P, codes, (i - c0) * rows);
+            continue;
+          }
+          const base = b * perIn;
+          const sb = (i - b * P) * rows;
+          const cb = (i - c0) * rows;
+          for (let r = 0; r < rows; r++) {
+            const o = src[sb + r] as number;
+            codes[cb + r] = o < 0 ? 0 : (xc[base + o] as number);
+          }
         }
       }
       acc.fill(0, 0, reads * og);
@@ -454,7 +482,6 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const xbits = new Uint32Array(dac ? 0 : planes * tiles * chunk * words);
   const pw = new Int32Array(planes);
   const bits = dac ? [] : levelBits(p);
-  const psum = dac ? new Float32Array(chunk * J) : new Int32Array(chunk * J);
   const s: AffineScratch = newScratch(p);
   const cv = p.converter;
   const colOut = s.out;
@@ -474,6 +501,9 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const histLen = counting ? (hists[0]?.length ?? 0) : 0;
   const countsFlat = new Int32Array(counting ? hists.length * histLen : 0);
   const exact = counting ? exactProduct(p) : undefined;
+  // Partial sums handed back: not by the popcount kernels that read them out themselves.
+  const psumLen = dac || (sense === undefined && !counting) ? chunk * J : 0;
+  const psum = dac ? new Float32Array(psumLen) : new Int32Array(psumLen);
   // Bit inputs straight from the batch's codes (no im2col copy): the row → input table of
   // sourcesOf, unless the calibration's exact product needs the codes themselves.
   const direct = !dac && exact === undefined && (m.layer.conv === undefined ? rows : inputSize(p)) < 2 ** 24;
@@ -495,7 +525,7 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
         xbits.fill(0, 0, planes * tiles * reads * words);
         if (direct) {
           // Scatter: each nonzero input sets its bit in every read of the chunk that reads it.
-          const { start, slots } = targetsOf(p, grp, at.perIn);
+          const { start, pos, tile, bit } = targetsOf(p, grp, at.perIn);
           const c1 = at.c0 + reads;
           const perIn = at.perIn;
           for (let b = Math.floor(at.c0 / P); b * P < c1; b++) {
@@ -505,19 +535,16 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
               const c = at.xc[base + o] as number;
               if (c === 0) continue;
               for (let e = start[o] as number, e1 = start[o + 1] as number; e < e1; e++) {
-                const slot = slots[e] as number;
-                const pos = Math.floor(slot / rows);
-                const i = first + pos;
+                const i = first + (pos[e] as number);
                 if (i < 0 || i >= reads) continue;
-                const r = slot - pos * rows;
-                const rt = Math.floor(r / R);
-                const rr = r - rt * R;
-                const bit = 1 << (rr & 31);
+                const rt = tile[e] as number;
+                const rr = bit[e] as number;
+                const mask = 1 << (rr & 31);
                 const w = rr >> 5;
                 for (let k = 0; k < planes; k++) {
                   if (((c >> k) & 1) === 0) continue;
                   const at2 = ((k * tiles + rt) * reads + i) * words + w;
-                  xbits[at2] = (xbits[at2] as number) | bit;
+                  xbits[at2] = (xbits[at2] as number) | mask;
                 }
               }
             }

@@ -11,8 +11,11 @@
 //                   columns of output o being o·G … o·G + G − 1, added in ascending j into
 //                   one float64 (the sense-amplifier read-out, same order as the TS loop)
 //   bitmmHistogram  count every nonzero s[i, j] in hist[slice_j][min(s, len − 1)]
-// The kernels are a generated WebAssembly module (core WebAssembly: i64.popcnt needs no
-// SIMD); without WebAssembly, or with SNNC_NO_WASM=1, TypeScript loops give the same results.
+// For cells of one bit (the ADC-less targets) the threshold and histogram read-outs run from
+// the inputs' side instead (fromInputs): spiking inputs are sparse, so adding the byte rows of
+// a read's few active inputs, sixteen columns per SIMD add, beats N popcount dot products.
+// The kernels are a generated WebAssembly module; without WebAssembly, or with SNNC_NO_WASM=1,
+// TypeScript loops give the same results.
 import type { Bytes, FuncSpec, ValType } from './encode.js';
 import { F64, I32, I64, encodeModule, localsAfter, op, seq, whileLoop } from './encode.js';
 import { growMemory, instantiateKernels } from './sgemm.js';
@@ -236,12 +239,125 @@ function kernel(kind: Kind, fixedW?: number, onePlane = false): FuncSpec {
   return { name: fixedW === undefined ? kind : `${kind}${fixedW}${onePlane ? 'p1' : ''}`, params, results: [], locals, body };
 }
 
+/**
+ * The threshold and histogram read-outs for cells of one bit, from the inputs' side:
+ *   thresholdBytes(a, M, W, N, lt, refb, add, out, G, cnt, npad)
+ *   histogramBytes(a, M, W, N, lt, slice, hist, len, 0, cnt, npad)
+ * Row i of A is a read's input bits (W 64-bit words); lt holds the tile's cells as bytes, row r
+ * of the tile npad bytes (column j: bit r of column j, 0 or 1; npad = N rounded up to 16). s[i, ·]
+ * is the sum of the lt rows of A_i's set bits, counted sixteen columns at a time in saturating
+ * bytes at cnt — refs ≤ 255 and len ≤ 256, so s ≥ ref and min(s, len − 1) survive the
+ * saturation. Then, in ascending j: every column with s ≥ refb_j adds add_j to out[i, ⌊j/G⌋]
+ * (the order, and so the bits, of the popcount kernel, which adds +0 for the others), or every
+ * nonzero s counts hist[slice_j·len + min(s, len − 1)]. A read with k inputs set costs k·npad/16
+ * byte-vector adds instead of N popcount dot products.
+ */
+function fromInputs(kind: 'threshold' | 'histogram'): FuncSpec {
+  const [A, M, W, N, LT, P5, P6, P7, P8, CNT, NPAD] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const params: ValType[] = new Array<ValType>(11).fill(I32);
+  const { types: locals, add } = localsAfter(params.length);
+  const i = add(I32),
+    w = add(I32),
+    q = add(I32),
+    ap = add(I32),
+    lt = add(I32),
+    mask = add(I32),
+    j = add(I32),
+    o = add(I32),
+    outRow = add(I32),
+    sv = add(I32),
+    word = add(I64),
+    any = add(I64);
+  const inc = (l: number, by: Bytes): number[] => seq(get(l), by, op.i32Add, set(l));
+  // cnt[16q …] += lt[16q …] (saturating) for q < npad/16
+  const addRow = whileLoop(
+    seq(get(q), get(NPAD), op.i32LtU),
+    seq(get(CNT), get(q), op.i32Add, get(CNT), get(q), op.i32Add, op.v128Load(), get(lt), get(q), op.i32Add, op.v128Load(), op.i8x16AddSatU, op.v128Store()),
+    inc(q, i32(16)),
+  );
+  const setBits = whileLoop(
+    seq(get(w), get(W), op.i32LtU),
+    seq(get(ap), get(w), i32(3), op.i32Shl, op.i32Add, op.i64Load(), set(word)),
+    whileLoop(
+      seq(get(word), op.i64Eqz, op.i32Eqz),
+      // lt = LT + (64w + ctz(word))·npad; word &= word − 1
+      seq(get(LT), get(w), i32(6), op.i32Shl, get(word), op.i64Ctz, op.i32WrapI64, op.i32Add, get(NPAD), op.i32Mul, op.i32Add, set(lt)),
+      seq(get(word), get(word), op.i64Const1, op.i64Sub, op.i64And, set(word)),
+      i32(0),
+      set(q),
+      addRow,
+    ),
+    inc(w, i32(1)),
+  );
+  const cnt16 = seq(get(CNT), get(q), op.i32Add, op.v128Load());
+  // The columns of this group of sixteen that read out, as a bit mask.
+  const select =
+    kind === 'threshold'
+      ? seq(cnt16, get(P5), get(q), op.i32Add, op.v128Load(), op.i8x16GeU, op.i8x16Bitmask, set(mask))
+      : seq(cnt16, i32(0), op.i32x4Splat, op.i8x16Eq, op.i8x16Bitmask, i32(0xffff), op.i32Xor, set(mask));
+  const readOut =
+    kind === 'threshold'
+      ? // out[i, ⌊j/G⌋] += add[j]
+        seq(
+          seq(get(outRow), get(j), get(P8), op.i32DivU, i32(3), op.i32Shl, op.i32Add, set(o)),
+          seq(get(o), get(o), op.f64Load(), get(P6), get(j), i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.f64Add, op.f64Store()),
+        )
+      : // hist[slice_j·len + min(s, len − 1)] += 1
+        seq(
+          seq(get(CNT), get(j), op.i32Add, op.i32Load8U(), set(sv)),
+          seq(get(P7), i32(1), op.i32Sub, get(sv), get(sv), get(P7), i32(1), op.i32Sub, op.i32GeU, op.select, set(sv)),
+          seq(
+            get(P6),
+            get(P5),
+            get(j),
+            i32(2),
+            op.i32Shl,
+            op.i32Add,
+            op.i32Load(),
+            get(P7),
+            op.i32Mul,
+            get(sv),
+            op.i32Add,
+            i32(2),
+            op.i32Shl,
+            op.i32Add,
+            set(o),
+          ),
+          seq(get(o), get(o), op.i32Load(), i32(1), op.i32Add, op.i32Store()),
+        );
+  const compare = whileLoop(
+    seq(get(q), get(NPAD), op.i32LtU),
+    select,
+    whileLoop(get(mask), seq(get(q), get(mask), op.i32Ctz, op.i32Add, set(j)), seq(get(mask), get(mask), i32(1), op.i32Sub, op.i32And, set(mask)), readOut),
+    inc(q, i32(16)),
+  );
+  const row = seq(
+    seq(op.i64Const0, set(any), i32(0), set(w)),
+    whileLoop(seq(get(w), get(W), op.i32LtU), get(any), get(ap), get(w), i32(3), op.i32Shl, op.i32Add, op.i64Load(), op.i64Or, set(any), inc(w, i32(1))),
+    get(any),
+    op.i64Eqz,
+    op.if(
+      [],
+      seq(
+        seq(get(CNT), i32(0), get(NPAD), op.memoryFill),
+        seq(i32(0), set(w), setBits),
+        kind === 'threshold' ? seq(get(P7), get(i), get(N), op.i32Mul, get(P8), op.i32DivU, i32(3), op.i32Shl, op.i32Add, set(outRow)) : [],
+        seq(i32(0), set(q), compare),
+      ),
+    ),
+  );
+  const body = seq(get(A), set(ap), i32(0), set(i), whileLoop(seq(get(i), get(M), op.i32LtU), row, inc(ap, seq(get(W), i32(3), op.i32Shl)), inc(i, i32(1))));
+  return { name: `${kind}Bytes`, params, results: [], locals, body };
+}
+
 type Fn = (...args: number[]) => void;
 interface Engine {
   readonly mem: WasmMemory;
   /** By kind, then by row width in words (0: any width); `onePlane`: the kernels for 1-bit cells (fixed widths only). */
   readonly fns: Readonly<Record<Kind, ReadonlyMap<number, Fn>>>;
   readonly onePlane: Readonly<Record<Kind, ReadonlyMap<number, Fn>>>;
+  readonly thresholdBytes: Fn;
+  readonly histogramBytes: Fn;
 }
 let engine: Engine | null | undefined;
 
@@ -249,7 +365,11 @@ const KINDS: readonly Kind[] = ['sums', 'threshold', 'histogram'];
 
 function getEngine(): Engine | null {
   if (engine === undefined) {
-    const funcs = KINDS.flatMap((k) => [kernel(k), ...UNROLLED.map((w) => kernel(k, w)), ...UNROLLED.map((w) => kernel(k, w, true))]);
+    const funcs = [
+      ...KINDS.flatMap((k) => [kernel(k), ...UNROLLED.map((w) => kernel(k, w)), ...UNROLLED.map((w) => kernel(k, w, true))]),
+      fromInputs('threshold'),
+      fromInputs('histogram'),
+    ];
     const ex = instantiateKernels(() => encodeModule({ memory: { name: 'mem', pages: 1 }, funcs }));
     engine =
       ex === null
@@ -266,6 +386,8 @@ function getEngine(): Engine | null {
               threshold: onePlaneByWidth(ex, 'threshold'),
               histogram: onePlaneByWidth(ex, 'histogram'),
             },
+            thresholdBytes: ex['thresholdBytes'] as Fn,
+            histogramBytes: ex['histogramBytes'] as Fn,
           };
   }
   return engine;
@@ -380,6 +502,7 @@ export function bitmmThreshold(op: BitOperands, ref: Int32Array, addv: Float64Ar
   const O = op.N / G;
   const e = getEngine();
   const view = out.subarray(0, op.M * O);
+  if (e !== null && op.planes === 1 && thresholdFromInputs(e, op, ref, addv, G, view)) return;
   const at = e === null ? undefined : place(e, op, [ref, addv, view]);
   if (e !== null && at !== undefined) {
     fnFor(e, 'threshold', op.words, op.planes)(...common(op, at), at[2] as number, at[3] as number, at[4] as number, G);
@@ -395,10 +518,103 @@ export function bitmmThreshold(op: BitOperands, ref: Int32Array, addv: Float64Ar
   }
 }
 
+/** The cells of a tile of one bit plane as bytes, row-major (rows × npad), per B array. */
+const cellBytes = new WeakMap<Uint32Array, Uint8Array>();
+/**
+ * Bytes of such copies alive at once: eight times the bits they copy, so a large network (a
+ * CIFAR VGG-16 holds 240 M cells) keeps copies only of its first tiles and reads the rest by
+ * popcount. A copy's bytes return to the budget when its bit array is collected.
+ */
+let cellBytesBudget = 64 << 20;
+let cellBytesHeld = 0;
+
+/** Test hook: allow at most n bytes of cell copies (0: the popcount kernels for every tile); returns the old budget. */
+export function keepCellBytesUpTo(n: number): number {
+  const old = cellBytesBudget;
+  cellBytesBudget = n;
+  return old;
+}
+const released = new FinalizationRegistry<number>((bytes) => {
+  cellBytesHeld -= bytes;
+});
+
+function bytesOf(op: BitOperands, npad: number): Uint8Array | undefined {
+  const known = cellBytes.get(op.b);
+  const rows = op.words * 32;
+  if (known !== undefined && known.length === rows * npad && cellBytesBudget > 0) return known;
+  if (known !== undefined || cellBytesHeld + rows * npad > cellBytesBudget) return undefined;
+  const lt = new Uint8Array(rows * npad);
+  for (let j = 0; j < op.N; j++) {
+    for (let w = 0; w < op.words; w++) {
+      let v = op.b[j * op.words + w] as number;
+      while (v !== 0) {
+        const bit = 31 - Math.clz32(v & -v);
+        lt[(32 * w + bit) * npad + j] = 1;
+        v &= v - 1;
+      }
+    }
+  }
+  cellBytes.set(op.b, lt);
+  cellBytesHeld += lt.length;
+  released.register(op.b, lt.length);
+  return lt;
+}
+
+/**
+ * Place op's rows, the tile's cells as bytes, the read-out's own arrays and the byte counters
+ * in the module's memory: their addresses in that order, or undefined if the memory is refused
+ * or the tile has no byte copy (bytesOf's budget).
+ */
+function placeFromInputs(e: Engine, op: BitOperands, npad: number, extra: readonly ArrayBufferView[]): number[] | undefined {
+  const lt = bytesOf(op, npad);
+  if (lt === undefined) return undefined;
+  const parts: ArrayBufferView[] = [op.a.subarray(0, op.M * op.words), lt, ...extra, new Uint8Array(npad)];
+  const at: number[] = [];
+  let top = 0;
+  for (const p of parts) {
+    top = (top + 15) & ~15;
+    at.push(top);
+    top += p.byteLength;
+  }
+  if (!growMemory(e.mem, top)) return undefined;
+  parts.forEach((p, k) => new Uint8Array(e.mem.buffer, at[k] as number, p.byteLength).set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength)));
+  return at;
+}
+
+/** bitmmThreshold by thresholdBytes (1-bit cells, references 1 … 255); false when it does not apply. */
+function thresholdFromInputs(e: Engine, op: BitOperands, ref: Int32Array, addv: Float64Array, G: number, view: Float64Array): boolean {
+  const npad = (op.N + 15) & ~15;
+  const refb = new Uint8Array(npad).fill(255); // padding columns count 0 and never reach 255
+  for (let j = 0; j < op.N; j++) {
+    const r = ref[j] as number;
+    if (!(r >= 1 && r <= 255)) return false;
+    refb[j] = r;
+  }
+  const at = placeFromInputs(e, op, npad, [refb, addv.subarray(0, op.N), view]);
+  if (at === undefined) return false;
+  const [a, lt, rf, ad, out, cnt] = at as [number, number, number, number, number, number];
+  e.thresholdBytes(a, op.M, op.words / 2, op.N, lt, rf, ad, out, G, cnt, npad);
+  copyBack(e, out, view);
+  return true;
+}
+
+/** bitmmHistogram by histogramBytes (1-bit cells, at most 256 bins); false when it does not apply. */
+function histogramFromInputs(e: Engine, op: BitOperands, slice: Int32Array, hist: Int32Array, len: number): boolean {
+  if (!(len >= 1 && len <= 256)) return false;
+  const npad = (op.N + 15) & ~15;
+  const at = placeFromInputs(e, op, npad, [slice.subarray(0, op.N), hist]);
+  if (at === undefined) return false;
+  const [a, lt, sl, h, cnt] = at as [number, number, number, number, number];
+  e.histogramBytes(a, op.M, op.words / 2, op.N, lt, sl, h, len, 0, cnt, npad);
+  copyBack(e, h, hist);
+  return true;
+}
+
 /** hist[slice_j·len + min(s, len − 1)] += 1 for every nonzero s[i, j]. */
 export function bitmmHistogram(op: BitOperands, slice: Int32Array, hist: Int32Array, len: number): void {
   if (op.M === 0 || op.N === 0) return;
   const e = getEngine();
+  if (e !== null && op.planes === 1 && histogramFromInputs(e, op, slice, hist, len)) return;
   const at = e === null ? undefined : place(e, op, [slice, hist]);
   if (e !== null && at !== undefined) {
     fnFor(e, 'histogram', op.words, op.planes)(...common(op, at), at[2] as number, at[3] as number, len);
