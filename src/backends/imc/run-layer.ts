@@ -106,8 +106,8 @@ interface Targets {
   readonly start: Int32Array;
   /** Per slot: the read's position, its row tile, and its row within the tile (word·32 + bit). */
   readonly pos: Int32Array;
-  readonly tile: Int32Array;
-  readonly bit: Int32Array;
+  readonly tile: Uint16Array;
+  readonly bit: Uint16Array;
 }
 const rowTargets = new WeakMap<MappedLayer, Targets[]>();
 
@@ -138,8 +138,10 @@ function targetsOf(p: LayerProgram, grp: number, perIn: number): Targets {
   }
   const rows = p.m.layer.rows;
   const pos = Int32Array.from(slots, (e) => Math.floor(e / rows));
-  const tile = Int32Array.from(slots, (e, k) => Math.floor((e - (pos[k] as number) * rows) / p.R));
-  const bit = Int32Array.from(slots, (e, k) => e - (pos[k] as number) * rows - (tile[k] as number) * p.R);
+  // Row tiles and rows within a tile fit 16 bits (crossbars have at most 65,536 rows, layers far
+  // fewer tiles): a CIFAR ResNet-18 holds ~5 M slots.
+  const tile = Uint16Array.from(slots, (e, k) => Math.floor((e - (pos[k] as number) * rows) / p.R));
+  const bit = Uint16Array.from(slots, (e, k) => e - (pos[k] as number) * rows - (tile[k] as number) * p.R);
   const t = { start, pos, tile, bit };
   all[grp] = t;
   return t;
@@ -506,7 +508,7 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const psum = dac ? new Float32Array(psumLen) : new Int32Array(psumLen);
   // Bit inputs straight from the batch's codes (no im2col copy): the row → input table of
   // sourcesOf, unless the calibration's exact product needs the codes themselves.
-  const direct = !dac && exact === undefined && (m.layer.conv === undefined ? rows : inputSize(p)) < 2 ** 24;
+  const direct = !dac && exact === undefined && R <= 65536 && tiles <= 65536 && (m.layer.conv === undefined ? rows : inputSize(p)) < 2 ** 24;
   const P = m.layer.positions;
   return byReads(
     p,

@@ -525,7 +525,7 @@ const cellBytes = new WeakMap<Uint32Array, Uint8Array>();
  * CIFAR VGG-16 holds 240 M cells) keeps copies only of its first tiles and reads the rest by
  * popcount. A copy's bytes return to the budget when its bit array is collected.
  */
-let cellBytesBudget = 64 << 20;
+let cellBytesBudget = 32 << 20;
 let cellBytesHeld = 0;
 
 /** Test hook: allow at most n bytes of cell copies (0: the popcount kernels for every tile); returns the old budget. */
