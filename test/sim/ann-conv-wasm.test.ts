@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { convAttrs } from '../../src/ir/build.js';
 import type { Graph, Node, Tensor } from '../../src/ir/types.js';
 import { foldedRelus, runGraph } from '../../src/sim/ann/run.js';
+import { KERNELS } from '../../src/sim/ann/table.js';
 import { wasmGemmEnabled } from '../../src/sim/ann/wasm/sgemm.js';
 
 const forcedOff = process.env['SNNC_NO_WASM'] === '1';
@@ -41,7 +42,7 @@ interface Case {
 const lift3 = (v: readonly number[], fill: number): number[] => [...new Array<number>(3 - v.length).fill(fill), ...v];
 
 /** The contract: y = fround(sum) (+ b), sum over (c, kd, kh, kw) ascending in float32, zeros for padding taps. */
-function reference(c: Case, x: Float32Array, w: Float32Array, b: Float32Array | undefined): { shape: number[]; data: Float32Array } {
+function reference(c: Case, x: Float32Array, w: Float32Array, b: Float32Array | undefined, exact = false): { shape: number[]; data: Float32Array } {
   const r = c.k.length;
   const [N, C] = c.x as [number, number];
   const group = c.group ?? 1;
@@ -74,9 +75,10 @@ function reference(c: Case, x: Float32Array, w: Float32Array, b: Float32Array | 
                     const iw = ow * SW - PW + kw * DW;
                     const inside = id >= 0 && id < D && ih >= 0 && ih < H && iw >= 0 && iw < W;
                     const xv = inside ? x[(((n * C + g * Cg + ci) * D + id) * H + ih) * W + iw]! : 0;
-                    acc = Math.fround(acc + Math.fround(xv * w[(((o * Cg + ci) * KD + kd) * KH + kh) * KW + kw]!));
+                    const prod = xv * w[(((o * Cg + ci) * KD + kd) * KH + kh) * KW + kw]!;
+                    acc = exact ? acc + prod : Math.fround(acc + Math.fround(prod));
                   }
-            y[q++] = b !== undefined ? Math.fround(acc + b[o]!) : acc;
+            y[q++] = b !== undefined ? b[o]! + acc : acc;
           }
     }
   return { shape: [N, c.oc, ...[OD, OH, OW].slice(3 - r)], data: y };
@@ -112,7 +114,7 @@ function convGraph(c: Case, relu: boolean, exposeConv: boolean): Graph {
 
 const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
-function check(c: Case): void {
+function check(c: Case, exact = false): void {
   const g = convGraph(c, false, false);
   const x = rand(
     c.x.reduce((a, b) => a * b, 1),
@@ -120,8 +122,11 @@ function check(c: Case): void {
   );
   const w = g.initializers.get('w')!.data as Float32Array;
   const b = g.initializers.get('b')?.data as Float32Array | undefined;
-  const want = reference(c, x, w, b);
-  const got = runGraph(g, new Map([['x', f32(c.x, x)]])).get('y')!;
+  const want = reference(c, x, w, b, exact);
+  const node = g.nodes[0] as Extract<Node, { op: 'Conv' }>;
+  const got = exact
+    ? (KERNELS.Conv(node, [f32(c.x, x), g.initializers.get('w'), g.initializers.get('b')], { limit: 1e9, exactSums: true })[0] as Tensor)
+    : runGraph(g, new Map([['x', f32(c.x, x)]])).get('y')!;
   assert.deepEqual(got.shape, want.shape, c.name);
   assert.deepEqual(bits(got.data as Float32Array), bits(want.data), c.name);
 }
@@ -146,6 +151,8 @@ describe('Conv in WebAssembly: exactly the float32 summation contract', { skip: 
     { name: 'pointwise depthwise', x: [2, 4, 3, 3], oc: 4, k: [1, 1], group: 4 },
   ];
   for (const c of cases) it(c.name, () => check(c));
+  // exactSums (the SNN simulator's): every product and sum in float64, one rounding at the end.
+  for (const c of cases) it(`${c.name}, exact sums`, () => check(c, true));
 });
 
 describe('Relu folded into its producer', { skip: forcedOff ? 'SNNC_NO_WASM=1' : false }, () => {

@@ -197,8 +197,10 @@ function copyImages(heap: Float32Array, at: number, xd: Float32Array, n0: number
  * in once, the batch in chunks of images, and per (image, group) the product runs there,
  * straight into the output chunk — no copy per image. Every mode sums each output in the
  * nn kernel's order (float32 lanes, p ascending, bias added to the finished sum), so they
- * give the same bits as each other and as the per-image gemmNN path. False when the
- * module is unavailable or refuses the memory; the caller then runs the per-image path.
+ * give the same bits as each other and as the per-image gemmNN path. With `exact` (the SNN
+ * simulator's exactSums) the patches are gathered and multiplied by nn64, whose float64 lanes
+ * sum as the TS loops do. False when the module is unavailable or refuses the memory; the
+ * caller then runs the per-image path.
  */
 function convResident(
   xd: Float32Array,
@@ -211,6 +213,7 @@ function convResident(
   group: number,
   g: Geom3,
   relu: boolean,
+  exact: boolean,
 ): boolean {
   const e = residentGemm();
   if (e === null) return false;
@@ -219,7 +222,9 @@ function convResident(
   const [, OH, OW] = g.outS;
   const P = g.outS[0] * OH * OW;
   const K = Cg * g.k[0] * g.k[1] * g.k[2];
-  const mode = patchMode(g);
+  // exactSums: nn64's float64 lanes on the gathered patches (the TS loops' bits), no in-place mode.
+  const mode = exact && patchMode(g) === 'direct' ? 'im2col' : patchMode(g);
+  const product = exact ? e.nn64 : e.nn;
   // The input as placed in the heap: padded planes for 'direct', as given otherwise.
   const hp = mode === 'direct' ? g.inS[1] + g.pb[1] + g.pe[1] : g.inS[1];
   const wp = mode === 'direct' ? g.inS[2] + g.pb[2] + g.pe[2] : g.inS[2];
@@ -250,11 +255,11 @@ function convResident(
         const src = xPtr + 4 * (n * C + gi * Cg) * plane;
         const dst = outPtr + 4 * (n * OC + gi * OCg) * P;
         const w = wPtr + 4 * gi * OCg * K;
-        if (mode === 'pointwise') e.nn(OCg, P, K, w, src, dst, 1, acc);
+        if (mode === 'pointwise') product(OCg, P, K, w, src, dst, 1, acc);
         else if (mode === 'direct') e.conv(OCg, OH, OW, K, w, src, tabPtr, acc, dst, rowBytes);
         else {
           e.im2col(tabPtr, tab.length / 5, OW, g.s[2], src, colPtr);
-          e.nn(OCg, P, K, w, colPtr, dst, 1, acc);
+          product(OCg, P, K, w, colPtr, dst, 1, acc);
         }
       }
     }
@@ -303,12 +308,11 @@ export const conv: Kernel<'Conv'> = (node, inputs, ctx) => {
   const wd = w.data as FArr;
   const bd = bias?.data as FArr | undefined;
   if (
-    ctx.exactSums !== true &&
     xd instanceof Float32Array &&
     wd instanceof Float32Array &&
     od instanceof Float32Array &&
     (bd === undefined || bd instanceof Float32Array) &&
-    convResident(xd, wd, bd, od, N, C, OC, group, g, ctx.relu === true)
+    convResident(xd, wd, bd, od, N, C, OC, group, g, ctx.relu === true, ctx.exactSums === true)
   ) {
     if (x.dtype === 'float16') roundHalfInPlace(od);
     return [out];

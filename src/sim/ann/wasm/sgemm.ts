@@ -182,6 +182,8 @@ export interface ResidentGemm {
   readonly conv: ConvFn;
   /** avg4(x, y, NC, OH, OW, plane, rowStep, colStep, o1, o2, o3): the interior four-tap average pool (see sgemm-module.ts). */
   readonly avg4: Avg4Fn;
+  /** nn64(M, N, K, a, b, c, alpha, acc): nn summed in float64 lanes as the exactSums TS loops sum. */
+  readonly nn64: Nn64Fn;
 }
 
 /** The resident kernels, or null where `sgemm` would return false. */
