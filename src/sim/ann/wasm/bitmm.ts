@@ -453,7 +453,11 @@ function sumAt(op: BitOperands, i: number, j: number): number {
 
 /** Copy the operands (and the given extra arrays) into the module's memory; their addresses, or undefined. */
 function place(e: Engine, op: BitOperands, extra: readonly (Int32Array | Float64Array)[]): number[] | undefined {
-  const parts = [op.a.subarray(0, op.M * op.words), op.b.subarray(0, op.planes * op.N * op.words), ...extra];
+  return placeAll(e, [op.a.subarray(0, op.M * op.words), op.b.subarray(0, op.planes * op.N * op.words), ...extra]);
+}
+
+/** Copy `parts` into the module's memory one after another, 16-byte aligned; their addresses, or undefined. */
+function placeAll(e: Engine, parts: readonly ArrayBufferView[]): number[] | undefined {
   const at: number[] = [];
   let top = 0;
   for (const p of parts) {
@@ -567,18 +571,7 @@ function bytesOf(op: BitOperands, npad: number): Uint8Array | undefined {
  */
 function placeFromInputs(e: Engine, op: BitOperands, npad: number, extra: readonly ArrayBufferView[]): number[] | undefined {
   const lt = bytesOf(op, npad);
-  if (lt === undefined) return undefined;
-  const parts: ArrayBufferView[] = [op.a.subarray(0, op.M * op.words), lt, ...extra, new Uint8Array(npad)];
-  const at: number[] = [];
-  let top = 0;
-  for (const p of parts) {
-    top = (top + 15) & ~15;
-    at.push(top);
-    top += p.byteLength;
-  }
-  if (!growMemory(e.mem, top)) return undefined;
-  parts.forEach((p, k) => new Uint8Array(e.mem.buffer, at[k] as number, p.byteLength).set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength)));
-  return at;
+  return lt === undefined ? undefined : placeAll(e, [op.a.subarray(0, op.M * op.words), lt, ...extra, new Uint8Array(npad)]);
 }
 
 /** bitmmThreshold by thresholdBytes (1-bit cells, references 1 … 255); false when it does not apply. */

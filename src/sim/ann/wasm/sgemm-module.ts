@@ -70,6 +70,16 @@ function storeTile(R: number, Q: number, rowPtr: readonly number[], width: 4 | 1
   return seq(get(accFlag), op.if(body(true), body(false)));
 }
 
+/** pa[r] = &A[i + r, 0], pc[r] = &C[i + r, j] for r < R (kb, nb: row strides of A and C in bytes). */
+function rowPointers(R: number, pa: readonly number[], pc: readonly number[], i: number, j: number, kb: number, nb: number): number[] {
+  const out = seq(addr(A, i, kb, null), set(pa[0] as number), addr(C, i, nb, j), set(pc[0] as number));
+  for (let r = 1; r < R; r++) {
+    out.push(...get(pa[r - 1] as number), ...get(kb), ...op.i32Add, ...set(pa[r] as number));
+    out.push(...get(pc[r - 1] as number), ...get(nb), ...op.i32Add, ...set(pc[r] as number));
+  }
+  return out;
+}
+
 function nnFunc(): FuncSpec {
   const L = localAlloc();
   const [i, j, p, nb, kb, pb, alphaV, sv, tb] = [L.add(I32), L.add(I32), L.add(I32), L.add(I32), L.add(I32), L.add(I32), L.add(V128), L.add(V128), L.add(F32)];
@@ -81,15 +91,7 @@ function nnFunc(): FuncSpec {
   const bv = L.many(V128, VMAX);
   const sacc = L.many(F32, RMAX);
 
-  /** pa[r] = &A[i + r, 0], pc[r] = &C[i + r, j]. */
-  const rowPtrs = (R: number): number[] => {
-    const out = seq(addr(A, i, kb, null), set(pa[0] as number), addr(C, i, nb, j), set(pc[0] as number));
-    for (let r = 1; r < R; r++) {
-      out.push(...get(pa[r - 1] as number), ...get(kb), ...op.i32Add, ...set(pa[r] as number));
-      out.push(...get(pc[r - 1] as number), ...get(nb), ...op.i32Add, ...set(pc[r] as number));
-    }
-    return out;
-  };
+  const rowPtrs = (R: number): number[] => rowPointers(R, pa, pc, i, j, kb, nb);
 
   /** An R x 4V tile of C, advancing j by 4V while it fits. */
   const vecCols = (R: number, V: number): number[] => {
@@ -456,14 +458,7 @@ function nn64Func(): FuncSpec {
   const sacc = Array.from({ length: RMAX }, () => L.add(F64));
   const zero2 = seq(op.f64(0), op.f64x2Splat);
 
-  const rowPtrs = (R: number): number[] => {
-    const out = seq(addr(A, i, kb, null), set(pa[0] as number), addr(C, i, nb, j), set(pc[0] as number));
-    for (let r = 1; r < R; r++) {
-      out.push(...get(pa[r - 1] as number), ...get(kb), ...op.i32Add, ...set(pa[r] as number));
-      out.push(...get(pc[r - 1] as number), ...get(nb), ...op.i32Add, ...set(pc[r] as number));
-    }
-    return out;
-  };
+  const rowPtrs = (R: number): number[] => rowPointers(R, pa, pc, i, j, kb, nb);
   /** C[r, j + 2h + l] = alpha·lane l of acc[r][h] (+ old), through float64, rounded to float32. */
   const store4 = (R: number): number[] => {
     const one = (withOld: boolean): number[] => {

@@ -118,8 +118,8 @@ export function wasmGemmEnabled(): boolean {
 /**
  * C[i, j] (+)= alpha * sum_p A[i, p] * B'(p, j) summed as the TS loops sum (float64, ascending
  * p, one rounding to float32 at the store), for float32 operands: the exactSums products in
- * WebAssembly. B' as in sgemm; the 'nt' form is transposed into 'nn' on the way in (an O(size)
- * copy). False when the WebAssembly path is unavailable.
+ * WebAssembly (nn64). B' as in sgemm; the 'nt' form is transposed into 'nn' on the way in (an
+ * O(size) copy). False when the WebAssembly path is unavailable.
  */
 export function sgemmExact(
   form: 'nn' | 'nt',
@@ -138,30 +138,7 @@ export function sgemmExact(
   alpha: number,
   accumulate: boolean,
 ): boolean {
-  const e = getEngine();
-  if (e === null) return false;
-  if (m === 0 || n === 0) return true;
-  const aBytes = align16(4 * m * k);
-  const bBytes = align16(4 * k * n);
-  const need = aBytes + bBytes + 4 * m * n;
-  if (need > MAX_BYTES || !growMemory(e.mem, need)) return false;
-  const heap = new Float32Array(e.mem.buffer);
-  const bp = aBytes;
-  const cp = aBytes + bBytes;
-  packIn(heap, 0, a, aOff, lda, m, k);
-  if (form === 'nn') packIn(heap, bp / 4, b, bOff, ldb, k, n);
-  else {
-    // B is [n x k] (row stride ldb): heap gets its transpose, [k x n].
-    const at = bp / 4;
-    for (let j = 0; j < n; j++) {
-      const r = bOff + j * ldb;
-      for (let p = 0; p < k; p++) heap[at + p * n + j] = b[r + p] as number;
-    }
-  }
-  if (accumulate) packIn(heap, cp / 4, c, cOff, ldc, m, n);
-  e.nn64(m, n, k, 0, bp, cp, alpha, accumulate ? 1 : 0);
-  packOut(c, cOff, ldc, heap, cp / 4, m, n);
-  return true;
+  return product(true, form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate);
 }
 
 /**
@@ -237,6 +214,28 @@ export function sgemm(
   alpha: number,
   accumulate: boolean,
 ): boolean {
+  return product(false, form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate);
+}
+
+/** sgemm (float32 sums) or sgemmExact (nn64: the TS loops' float64 sums). */
+function product(
+  exact: boolean,
+  form: 'nn' | 'nt',
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  aOff: number,
+  lda: number,
+  b: Float32Array,
+  bOff: number,
+  ldb: number,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
+  alpha: number,
+  accumulate: boolean,
+): boolean {
   const e = getEngine();
   if (e === null) return false;
   if (m === 0 || n === 0) return true;
@@ -250,9 +249,17 @@ export function sgemm(
   const cp = aBytes + bBytes;
   packIn(heap, 0, a, aOff, lda, m, k);
   if (form === 'nn') packIn(heap, bp / 4, b, bOff, ldb, k, n);
-  else packIn(heap, bp / 4, b, bOff, ldb, n, k);
+  else if (!exact) packIn(heap, bp / 4, b, bOff, ldb, n, k);
+  else {
+    // nn64 has no nt form: B [n x k] (row stride ldb) goes in as its transpose, [k x n].
+    const at = bp / 4;
+    for (let j = 0; j < n; j++) {
+      const r = bOff + j * ldb;
+      for (let p = 0; p < k; p++) heap[at + p * n + j] = b[r + p] as number;
+    }
+  }
   if (accumulate) packIn(heap, cp / 4, c, cOff, ldc, m, n);
-  (form === 'nn' ? e.nn : e.nt)(m, n, k, 0, bp, cp, alpha, accumulate ? 1 : 0);
+  (exact ? e.nn64 : form === 'nn' ? e.nn : e.nt)(m, n, k, 0, bp, cp, alpha, accumulate ? 1 : 0);
   packOut(c, cOff, ldc, heap, cp / 4, m, n);
   return true;
 }
