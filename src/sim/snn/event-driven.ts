@@ -26,6 +26,9 @@ export function runEventDriven(rt: Runtime, x: Tensor, first: number, B: number,
   if (plan.coding === 'poisson') rt.layerSize[0] = F;
   evalStatic(rt, env, B);
   const states = new Map<string, SpikingState>();
+  // A neuron layer's spikes are read only within their step (consumers copy or reduce them), so
+  // each layer writes every step into one buffer: no allocation (and collection) per step.
+  const spikeBufs = new Map<string, Float32Array>();
   const exited = new Uint8Array(B);
   let active = B;
   for (let t = 0; t < T && active > 0; t++) {
@@ -45,7 +48,11 @@ export function runEventDriven(rt: Runtime, x: Tensor, first: number, B: number,
           st = initSpiking(rt, node, layer, cur.shape.slice(1), ins[1], B);
           states.set(node.name, st);
         }
-        const out = new Float32Array(B * st.F);
+        let out = st.kind === 'neuron' ? spikeBufs.get(node.name) : undefined;
+        if (out === undefined) {
+          out = new Float32Array(B * st.F);
+          if (st.kind === 'neuron') spikeBufs.set(node.name, out);
+        }
         const cd = cur.data as Float32Array;
         if (st.kind === 'neuron') stepNeurons(st.s, B, cd, 0, out, 0, trace.spikes, (layer * T + t) * B);
         else stepMaxPool(st.s, B, cd, 0, out, 0, trace.spikes, (layer * T + t) * B);
