@@ -7,7 +7,7 @@ import type { Node, Tensor, WindowAttrs } from '../../ir/types.js';
 import { resolveWindow } from '../../ir/window.js';
 import type { FArr } from './gemm-kernel.js';
 import { gemmNN } from './gemm-kernel.js';
-import { growMemory, residentGemm } from './wasm/sgemm.js';
+import { align16, growMemory, MAX_WASM_BYTES, residentGemm } from './wasm/sgemm.js';
 import type { Kernel } from './kernel.js';
 import { alloc, dtypeErr, reluInPlace, req, roundHalfInPlace, scratch, scratch64, shapeErr } from './kernel.js';
 
@@ -147,7 +147,6 @@ function patchSegments(cg: number, g: Geom3): Int32Array {
 
 /** Bytes of input and output batch the WebAssembly path keeps in its memory at once. */
 const WASM_CHUNK_BYTES = 64 << 20;
-const align16 = (x: number): number => (x + 15) & ~15;
 
 /**
  * How the WebAssembly path reads the patches: a 1x1 stride-1 conv multiplies the input
@@ -238,7 +237,7 @@ function convResident(
   const nb = Math.max(1, Math.min(N, Math.floor(WASM_CHUNK_BYTES / perImage)));
   const outPtr = align16(xPtr + 4 * nb * C * plane);
   const need = outPtr + 4 * nb * OC * P;
-  if (need > 1 << 30 || !growMemory(e.mem, need)) return false;
+  if (need > MAX_WASM_BYTES || !growMemory(e.mem, need)) return false;
   const heap = new Float32Array(e.mem.buffer);
   heap.set(wd.subarray(0, OC * K), wPtr / 4);
   new Int32Array(e.mem.buffer).set(tab, tabPtr / 4);
@@ -317,8 +316,7 @@ export const conv: Kernel<'Conv'> = (node, inputs, ctx) => {
     if (x.dtype === 'float16') roundHalfInPlace(od);
     return [out];
   }
-  if (bias !== undefined) {
-    const bd = bias.data as FArr;
+  if (bd !== undefined) {
     for (let n = 0; n < N; n++) for (let o = 0; o < OC; o++) od.fill(bd[o] as number, (n * OC + o) * P, (n * OC + o + 1) * P);
   }
   // A 1x1 stride-1 unpadded conv needs no patches: the input itself is [Cg x pixels].

@@ -38,19 +38,10 @@ export function gemmNT(
   exact = false,
 ): void {
   if (
-    !exact &&
     a instanceof Float32Array &&
     b instanceof Float32Array &&
     c instanceof Float32Array &&
-    sgemm('nt', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)
-  )
-    return;
-  if (
-    exact &&
-    a instanceof Float32Array &&
-    b instanceof Float32Array &&
-    c instanceof Float32Array &&
-    sgemmExact('nt', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)
+    (exact ? sgemmExact : sgemm)('nt', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)
   )
     return;
   gemmNTLoops(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate);
@@ -81,19 +72,10 @@ export function gemmNN(
   exact = false,
 ): void {
   if (
-    !exact &&
     a instanceof Float32Array &&
     b instanceof Float32Array &&
     c instanceof Float32Array &&
-    sgemm('nn', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)
-  )
-    return;
-  if (
-    exact &&
-    a instanceof Float32Array &&
-    b instanceof Float32Array &&
-    c instanceof Float32Array &&
-    sgemmExact('nn', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)
+    (exact ? sgemmExact : sgemm)('nn', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)
   )
     return;
   gemmNNLoops(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate);

@@ -9,7 +9,7 @@ import { isFloat } from '../../ir/dtype.js';
 import type { Geom3 } from './conv.js';
 import type { FArr } from './gemm-kernel.js';
 import { geometry } from './conv.js';
-import { growMemory, residentGemm } from './wasm/sgemm.js';
+import { align16, growMemory, residentGemm } from './wasm/sgemm.js';
 import type { Kernel, NumData, RunCtx } from './kernel.js';
 import { alloc, dtypeErr, req, roundHalfInPlace, shapeErr } from './kernel.js';
 
@@ -171,7 +171,7 @@ function avg4Wasm(xd: Float32Array, yd: Float32Array, NC: number, g: Geom3, o1: 
   if (e === null) return false;
   const [, H, W] = g.inS;
   const [, OH, OW] = g.outS;
-  const yPtr = (4 * xd.length + 15) & ~15;
+  const yPtr = align16(4 * xd.length);
   if (!growMemory(e.mem, yPtr + 4 * yd.length)) return false;
   const heap = new Float32Array(e.mem.buffer);
   heap.set(xd);

@@ -18,7 +18,7 @@
 // TypeScript loops give the same results.
 import type { Bytes, FuncSpec, ValType } from './encode.js';
 import { F64, I32, I64, encodeModule, localsAfter, op, seq, whileLoop } from './encode.js';
-import { growMemory, instantiateKernels } from './sgemm.js';
+import { align16, growMemory, instantiateKernels } from './sgemm.js';
 import type { WasmMemory } from './sgemm.js';
 
 const { get, set, i32 } = op;
@@ -461,7 +461,7 @@ function placeAll(e: Engine, parts: readonly ArrayBufferView[]): number[] | unde
   const at: number[] = [];
   let top = 0;
   for (const p of parts) {
-    top = (top + 15) & ~15;
+    top = align16(top);
     at.push(top);
     top += p.byteLength;
   }
@@ -523,7 +523,7 @@ export function bitmmThreshold(op: BitOperands, ref: Int32Array, addv: Float64Ar
 }
 
 /** The cells of a tile of one bit plane as bytes, row-major (rows × npad), per B array. */
-const cellBytes = new WeakMap<Uint32Array, Uint8Array>();
+let cellBytes = new WeakMap<Uint32Array, Uint8Array>();
 /**
  * Bytes of such copies alive at once: eight times the bits they copy, so a large network (a
  * CIFAR VGG-16 holds 240 M cells) keeps copies only of its first tiles and reads the rest by
@@ -531,22 +531,27 @@ const cellBytes = new WeakMap<Uint32Array, Uint8Array>();
  */
 let cellBytesBudget = 32 << 20;
 let cellBytesHeld = 0;
-
-/** Test hook: allow at most n bytes of cell copies (0: the popcount kernels for every tile); returns the old budget. */
-export function keepCellBytesUpTo(n: number): number {
-  const old = cellBytesBudget;
-  cellBytesBudget = n;
-  return old;
-}
 const released = new FinalizationRegistry<number>((bytes) => {
   cellBytesHeld -= bytes;
 });
 
+/**
+ * Test hook: forget the copies made so far and allow at most n bytes of new ones (0: the
+ * popcount kernels for every tile); returns the old budget.
+ */
+export function keepCellBytesUpTo(n: number): number {
+  const old = cellBytesBudget;
+  cellBytesBudget = n;
+  cellBytes = new WeakMap();
+  return old;
+}
+
+/** The tile's cells as bytes (npad = align16(N) per row): kept per B array, within the budget; undefined beyond it. */
 function bytesOf(op: BitOperands, npad: number): Uint8Array | undefined {
   const known = cellBytes.get(op.b);
+  if (known !== undefined) return known;
   const rows = op.words * 32;
-  if (known !== undefined && known.length === rows * npad && cellBytesBudget > 0) return known;
-  if (known !== undefined || cellBytesHeld + rows * npad > cellBytesBudget) return undefined;
+  if (cellBytesHeld + rows * npad > cellBytesBudget) return undefined;
   const lt = new Uint8Array(rows * npad);
   for (let j = 0; j < op.N; j++) {
     for (let w = 0; w < op.words; w++) {
@@ -576,7 +581,7 @@ function placeFromInputs(e: Engine, op: BitOperands, npad: number, extra: readon
 
 /** bitmmThreshold by thresholdBytes (1-bit cells, references 1 … 255); false when it does not apply. */
 function thresholdFromInputs(e: Engine, op: BitOperands, ref: Int32Array, addv: Float64Array, G: number, view: Float64Array): boolean {
-  const npad = (op.N + 15) & ~15;
+  const npad = align16(op.N);
   const refb = new Uint8Array(npad).fill(255); // padding columns count 0 and never reach 255
   for (let j = 0; j < op.N; j++) {
     const r = ref[j] as number;
@@ -594,7 +599,7 @@ function thresholdFromInputs(e: Engine, op: BitOperands, ref: Int32Array, addv: 
 /** bitmmHistogram by histogramBytes (1-bit cells, at most 256 bins); false when it does not apply. */
 function histogramFromInputs(e: Engine, op: BitOperands, slice: Int32Array, hist: Int32Array, len: number): boolean {
   if (!(len >= 1 && len <= 256)) return false;
-  const npad = (op.N + 15) & ~15;
+  const npad = align16(op.N);
   const at = placeFromInputs(e, op, npad, [slice.subarray(0, op.N), hist]);
   if (at === undefined) return false;
   const [a, lt, sl, h, cnt] = at as [number, number, number, number, number];

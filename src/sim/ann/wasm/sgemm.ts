@@ -55,7 +55,7 @@ interface Engine {
 }
 
 /** Largest working set we place in wasm memory; bigger products take the TS path. */
-const MAX_BYTES = 1 << 30;
+export const MAX_WASM_BYTES = 1 << 30;
 const PAGE = 65536;
 
 let engine: Engine | null | undefined;
@@ -173,7 +173,8 @@ export function resetWasmGemm(): void {
   engine = undefined;
 }
 
-const align16 = (x: number): number => (x + 15) & ~15;
+/** x rounded up to a multiple of 16 (byte offsets of v128 operands; element counts padded to 16 lanes). */
+export const align16 = (x: number): number => (x + 15) & ~15;
 
 /** Copy a rows x cols block (row stride ld) from src[off..] into dst at element dOff, packed. */
 function packIn(dst: Float32Array, dOff: number, src: Float32Array, off: number, ld: number, rows: number, cols: number): void {
@@ -242,7 +243,7 @@ function product(
   const aBytes = align16(4 * m * k);
   const bBytes = align16(4 * k * n);
   const need = aBytes + bBytes + 4 * m * n;
-  if (need > MAX_BYTES) return false;
+  if (need > MAX_WASM_BYTES) return false;
   if (!growMemory(e.mem, need)) return false; // the host refused the memory: the TS path still works
   const heap = new Float32Array(e.mem.buffer);
   const bp = aBytes;

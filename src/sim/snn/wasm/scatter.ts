@@ -4,7 +4,7 @@
 // then reload on their next use). Each call copies the batch's inputs in and the
 // outputs out. Without WebAssembly SIMD, or with SNNC_NO_WASM=1, `scatterWasm` returns
 // undefined and scatter.ts runs its TypeScript loop, which gives the same bits.
-import { growMemory, instantiateKernels } from '../../ann/wasm/sgemm.js';
+import { align16, growMemory, instantiateKernels } from '../../ann/wasm/sgemm.js';
 import type { WasmMemory } from '../../ann/wasm/sgemm.js';
 import {
   ALPHA_BYTE,
@@ -161,8 +161,6 @@ export function releaseWasmScatter(): void {
   flushMembranes(engine);
   if (engine.mem.buffer.byteLength > keepBytes) engine = undefined;
 }
-
-const align16 = (x: number): number => (x + 15) & ~15;
 
 type Part = Float64Array | Float32Array | Int32Array | { readonly zeros: number };
 
