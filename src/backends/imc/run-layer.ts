@@ -73,27 +73,30 @@ function readCodes(p: LayerProgram, xc: Float32Array, xo: number, grp: number, p
  */
 const rowSources = new WeakMap<MappedLayer, Int32Array[]>();
 
-function sourcesOf(p: LayerProgram, grp: number): Int32Array {
-  const L = p.m.layer;
-  let all = rowSources.get(p.m);
+/** cache[m][grp], made by `make` the first time. */
+function perGroup<T>(cache: WeakMap<MappedLayer, T[]>, m: MappedLayer, grp: number, make: () => T): T {
+  let all = cache.get(m);
   if (all === undefined) {
     all = [];
-    rowSources.set(p.m, all);
+    cache.set(m, all);
   }
-  const known = all[grp];
-  if (known !== undefined) return known;
-  const rows = L.rows;
-  const tab = new Int32Array(L.positions * rows);
-  // readCodes writes codes[r] = x[offset]; an input holding offset + 1 recovers the offset.
-  const probe = new Float32Array(p.m.layer.conv === undefined ? rows : L.positions === 0 ? 0 : inputSize(p));
-  for (let i = 0; i < probe.length; i++) probe[i] = i + 1;
-  const codes = new Float64Array(rows);
-  for (let pos = 0; pos < L.positions; pos++) {
-    readCodes(p, probe, 0, grp, pos, codes, 0);
-    for (let r = 0; r < rows; r++) tab[pos * rows + r] = (codes[r] as number) - 1;
-  }
-  all[grp] = tab;
-  return tab;
+  return (all[grp] ??= make());
+}
+
+function sourcesOf(p: LayerProgram, grp: number): Int32Array {
+  return perGroup(rowSources, p.m, grp, () => {
+    const L = p.m.layer;
+    const rows = L.rows;
+    const tab = new Int32Array(L.positions * rows);
+    // readCodes writes codes[r] = x[offset]; an input holding offset + 1 recovers the offset.
+    const probe = Float32Array.from({ length: sampleSize(p) }, (_, i) => i + 1);
+    const codes = new Float64Array(rows);
+    for (let pos = 0; pos < L.positions; pos++) {
+      readCodes(p, probe, 0, grp, pos, codes, 0);
+      for (let r = 0; r < rows; r++) tab[pos * rows + r] = (codes[r] as number) - 1;
+    }
+    return tab;
+  });
 }
 
 /**
@@ -111,15 +114,11 @@ interface Targets {
 }
 const rowTargets = new WeakMap<MappedLayer, Targets[]>();
 
-function targetsOf(p: LayerProgram, grp: number, perIn: number): Targets {
-  let all = rowTargets.get(p.m);
-  if (all === undefined) {
-    all = [];
-    rowTargets.set(p.m, all);
-  }
-  const known = all[grp];
-  if (known !== undefined && known.start.length === perIn + 1) return known;
-  const src = sourcesOf(p, grp);
+function targetsOf(p: LayerProgram, grp: number): Targets {
+  return perGroup(rowTargets, p.m, grp, () => invertSources(p, sourcesOf(p, grp), sampleSize(p)));
+}
+
+function invertSources(p: LayerProgram, src: Int32Array, perIn: number): Targets {
   const start = new Int32Array(perIn + 1);
   for (let e = 0; e < src.length; e++) {
     const o = src[e] as number;
@@ -142,20 +141,23 @@ function targetsOf(p: LayerProgram, grp: number, perIn: number): Targets {
   // fewer tiles): a CIFAR ResNet-18 holds ~5 M slots.
   const tile = Uint16Array.from(slots, (e, k) => Math.floor((e - (pos[k] as number) * rows) / p.R));
   const bit = Uint16Array.from(slots, (e, k) => e - (pos[k] as number) * rows - (tile[k] as number) * p.R);
-  const t = { start, pos, tile, bit };
-  all[grp] = t;
-  return t;
+  return { start, pos, tile, bit };
 }
 
-/** sourcesOf for a conv layer whose offsets fit float32 exactly (its probe), else undefined (readCodes per read). */
+/** sourcesOf for a conv layer whose tables can be built (tablesFit), else undefined (readCodes per read). */
 function gatherTable(p: LayerProgram, grp: number, perIn: number): Int32Array | undefined {
-  return p.m.layer.conv !== undefined && inputSize(p) === perIn && perIn < 2 ** 24 ? sourcesOf(p, grp) : undefined;
+  return p.m.layer.conv !== undefined && sampleSize(p) === perIn && tablesFit(p) ? sourcesOf(p, grp) : undefined;
 }
 
-/** Input elements per sample of a conv layer. */
-function inputSize(p: LayerProgram): number {
-  const geo = p.m.layer.conv as NonNullable<MappedLayer['layer']['conv']>;
-  return geo.cin * geo.inH * geo.inW;
+/** Input elements per sample: a conv layer's input image, a dense layer's rows. */
+function sampleSize(p: LayerProgram): number {
+  const geo = p.m.layer.conv;
+  return geo === undefined ? p.m.layer.rows : geo.cin * geo.inH * geo.inW;
+}
+
+/** Whether sourcesOf's probe holds every input offset exactly (float32 integers below 2^24). */
+function tablesFit(p: LayerProgram): boolean {
+  return sampleSize(p) < 2 ** 24;
 }
 
 /**
@@ -269,12 +271,6 @@ function readChunk(p: LayerProgram, n: number, width: number): number {
   return Math.max(1, Math.min(n * p.m.layer.positions, Math.floor(MAX_PSUM / Math.max(width, p.m.layer.rows))));
 }
 
-/**
- * The chunked read loop of the batched paths: the rows of codes are (sample, output position)
- * reads, im2col-style, `chunk` at a time per group; `body(grp, codes, reads, acc)` adds each
- * read's integer accumulators into acc[read, og]; they are scaled to currents as runMapped does.
- * `width`: columns per read the body holds at once (sizes the chunk).
- */
 /** The chunk a body works on, for bodies that gather their own inputs (see byReads' `gather`). */
 interface ReadChunk {
   /** First read (sample · positions + position) of the chunk. */
@@ -284,6 +280,13 @@ interface ReadChunk {
   readonly perIn: number;
 }
 
+/**
+ * The chunked read loop of the batched paths: the rows of codes are (sample, output position)
+ * reads, im2col-style, `chunk` at a time per group; `body(grp, codes, reads, acc)` adds each
+ * read's integer accumulators into acc[read, og]; they are scaled to currents as runMapped does.
+ * `width`: columns per read the body holds at once (sizes the chunk). With `gather` false no
+ * codes are gathered: the body reads the batch's codes itself through its ReadChunk.
+ */
 function byReads(
   p: LayerProgram,
   x: Tensor,
@@ -508,7 +511,7 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const psum = dac ? new Float32Array(psumLen) : new Int32Array(psumLen);
   // Bit inputs straight from the batch's codes (no im2col copy): the row → input table of
   // sourcesOf, unless the calibration's exact product needs the codes themselves.
-  const direct = !dac && exact === undefined && R <= 65536 && tiles <= 65536 && (m.layer.conv === undefined ? rows : inputSize(p)) < 2 ** 24;
+  const direct = !dac && exact === undefined && R <= 65536 && tiles <= 65536 && sampleSize(p) === x.data.length / n && tablesFit(p);
   const P = m.layer.positions;
   return byReads(
     p,
@@ -527,7 +530,7 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
         xbits.fill(0, 0, planes * tiles * reads * words);
         if (direct) {
           // Scatter: each nonzero input sets its bit in every read of the chunk that reads it.
-          const { start, pos, tile, bit } = targetsOf(p, grp, at.perIn);
+          const { start, pos, tile, bit } = targetsOf(p, grp);
           const c1 = at.c0 + reads;
           const perIn = at.perIn;
           for (let b = Math.floor(at.c0 / P); b * P < c1; b++) {
