@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { gemmNT } from '../../src/sim/ann/gemm-kernel.js';
 import type { Tensor } from '../../src/ir/types.js';
 import { f32, iota, near, one, t, values, win } from './graph.js';
+import { mulberry32 } from '../../src/sim/snn/rng.js';
 
 const conv = (w: ReturnType<typeof win>, group = 1) => ({ op: 'Conv', attrs: { ...w, group } }) as const;
 
@@ -101,14 +102,10 @@ describe('Gemm and MatMul (hand-computed)', () => {
 
 // --- properties against naive references -------------------------------------
 
+/** The shared seeded generator, centred: uniform in [-0.5, 0.5). */
 function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const u = mulberry32(seed);
+  return () => u() - 0.5;
 }
 const randT = (shape: number[], seed: number): Tensor => {
   const r = mulberry(seed);

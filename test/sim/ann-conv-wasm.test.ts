@@ -11,17 +11,14 @@ import type { Graph, Node, Tensor } from '../../src/ir/types.js';
 import { foldedRelus, runGraph } from '../../src/sim/ann/run.js';
 import { KERNELS } from '../../src/sim/ann/table.js';
 import { wasmGemmEnabled } from '../../src/sim/ann/wasm/sgemm.js';
+import { mulberry32 } from '../../src/sim/snn/rng.js';
 
 const forcedOff = process.env['SNNC_NO_WASM'] === '1';
 
+/** The shared seeded generator, centred: uniform in [-0.5, 0.5). */
 function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const u = mulberry32(seed);
+  return () => u() - 0.5;
 }
 const rand = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, mulberry(seed));
 const f32 = (shape: readonly number[], data: Float32Array): Tensor => ({ dtype: 'float32', shape: [...shape], data });
