@@ -55,6 +55,12 @@ export function geometry(node: Node, inSpatial: readonly number[], w: WindowAttr
   };
 }
 
+/** [lo, hi): the outputs o < n whose input index o*stride + shift lies inside [0, size). */
+function inside(shift: number, stride: number, size: number, n: number): [number, number] {
+  const lo = Math.min(n, Math.max(0, Math.ceil(-shift / stride)));
+  return [lo, Math.max(lo, Math.min(n, Math.floor((size - 1 - shift) / stride) + 1))];
+}
+
 /**
  * col[q*P + p]: patch element q of output pixel p, for `cg` channels of one image.
  * Rows are filled along the output width, where the valid span is computed once, so
@@ -76,8 +82,7 @@ function im2col(x: FArr, xOff: number, cg: number, g: Geom3, col: FArr): void {
         for (let kw = 0; kw < KW; kw++) {
           // Output columns whose input column iw = ow*SW - PW + kw*DW lies inside [0, W).
           const shift = kw * DW - PW;
-          const lo = Math.min(OW, Math.max(0, Math.ceil(-shift / SW)));
-          const hi = Math.max(lo, Math.min(OW, Math.floor((W - 1 - shift) / SW) + 1));
+          const [lo, hi] = inside(shift, SW, W, OW);
           for (let od = 0; od < OD; od++) {
             const id = od * SD - PD + kd * DD;
             for (let oh = 0; oh < OH; oh++, o += OW) {
@@ -122,12 +127,10 @@ function patchSegments(cg: number, g: Geom3): Int32Array {
       for (let kh = 0; kh < KH; kh++) {
         for (let kw = 0; kw < KW; kw++) {
           const shift = kw * DW - PW;
-          const lo = Math.min(OW, Math.max(0, Math.ceil(-shift / SW)));
-          const hi = Math.max(lo, Math.min(OW, Math.floor((W - 1 - shift) / SW) + 1));
+          const [lo, hi] = inside(shift, SW, W, OW);
           // Output rows oh whose input row ih = oh*SH - PH + kh*DH lies inside [0, H).
           const off = kh * DH - PH;
-          const ohLo = Math.min(OH, Math.max(0, Math.ceil(-off / SH)));
-          const ohHi = Math.max(ohLo, Math.min(OH, Math.floor((H - 1 - off) / SH) + 1));
+          const [ohLo, ohHi] = inside(off, SH, H, OH);
           for (let od = 0; od < OD; od++) {
             const id = od * SD - PD + kd * DD;
             if (id < 0 || id >= D || lo === hi) {
