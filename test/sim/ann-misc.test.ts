@@ -1,8 +1,10 @@
 // Softmax, reductions, structural ops, Pad, Cast, BatchNormalization, Dropout, and
-// runGraph itself (feed validation, symbolic dims, limits, output ownership).
-import { describe, it } from 'node:test';
+// runGraph itself (feed validation, symbolic dims, limits, output ownership), and the output
+// buffers the SNN recycles between steps.
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Graph, Tensor, ValueInfo } from '../../src/ir/types.js';
+import type { Graph, Node, Tensor, ValueInfo } from '../../src/ir/types.js';
+import { StepBuffers } from '../../src/sim/ann/kernel.js';
 import { runGraph } from '../../src/sim/ann/run.js';
 import { f32, i64, iota, near, one, oneNode, run1, t, values } from './graph.js';
 
@@ -204,4 +206,28 @@ describe('runGraph', () => {
     assert.throws(() => runGraph(og, feeds, { maxElements: 5000 }), { code: 'SNNC_E_LIMIT' });
     assert.equal(runGraph(og, feeds, { maxElements: 10000 }).get('out0')?.data.length, 10000);
   });
+});
+
+test('StepBuffers: a node gets the same zeroed buffers every step, distinct ones within a step', () => {
+  const bufs = new StepBuffers();
+  const a = { op: 'Add', name: 'a', inputs: [], outputs: ['y'] } as unknown as Node;
+  const b = { op: 'Add', name: 'b', inputs: [], outputs: ['y'] } as unknown as Node;
+  bufs.step();
+  const a1 = bufs.take(a, 'float32', 8, 1e6) as Float32Array;
+  const a2 = bufs.take(a, 'float32', 8, 1e6) as Float32Array; // a second allocation of the same node in the same step
+  const b1 = bufs.take(b, 'int32', 8, 1e6) as Int32Array;
+  assert.notEqual(a1, a2);
+  a1.fill(3);
+  a2.fill(4);
+  b1.fill(5);
+  bufs.step();
+  const a1n = bufs.take(a, 'float32', 8, 1e6);
+  const a2n = bufs.take(a, 'float32', 8, 1e6);
+  assert.equal(a1n, a1, 'recycled');
+  assert.equal(a2n, a2, 'recycled in order');
+  assert.deepEqual([...a1n, ...a2n], new Array<number>(16).fill(0), 'zeroed');
+  const b1n = bufs.take(b, 'float32', 8, 1e6); // another dtype: a new buffer
+  assert.ok(b1n instanceof Float32Array && (b1n as unknown) !== b1);
+  assert.notEqual(bufs.take(a, 'float32', 9, 1e6), a1, 'another size: a new buffer');
+  assert.throws(() => bufs.take(a, 'float32', 1e7, 1e6), { code: 'SNNC_E_LIMIT' });
 });

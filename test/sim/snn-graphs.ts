@@ -127,8 +127,11 @@ export function maxPoolNet(seed: number, o: Opts = {}): Graph {
   });
 }
 
-/** conv-IF, then a residual block conv-IF-conv + skip (Add) - IF - GlobalAveragePool - flatten - gemm. */
-export function residualNet(seed: number, o: Opts = {}): Graph {
+/**
+ * conv-IF, then a residual block conv-IF-conv + skip (Add) - IF - GlobalAveragePool - flatten - gemm,
+ * on side × side inputs (16 and up: the batch's residual add is large enough for WebAssembly).
+ */
+export function residualNet(seed: number, o: Opts = {}, side = 6): Graph {
   const r = rng(seed);
   const nodes: NodeSpec[] = [];
   const inits: Record<string, Tensor> = {};
@@ -155,7 +158,7 @@ export function residualNet(seed: number, o: Opts = {}): Graph {
   nodes.push({ op: 'Gemm', name: 'fc', inputs: ['flat.y', 'fc.w'], outputs: ['out'], attrs: gemmAttrs({ transB: true, alpha: 0.5 }) });
   return buildGraph({
     name: 'residual-net',
-    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 1, 6, 6] }],
+    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 1, side, side] }],
     initializers: inits,
     nodes,
     outputs: ['out'],

@@ -156,6 +156,9 @@ test('time-stepped and event-driven give identical spikes, synops and prediction
     ['SpikeMaxPool per-channel', maxPoolNet(7, { perChannel: true }), [1, 8, 8]],
     ['residual', residualNet(8), [1, 6, 6]],
     ['residual poisson LIF', residualNet(9, { coding: 'poisson', neuron: { leak: 0.8 } }), [1, 6, 6]],
+    // 4×16×16 per sample: the batch's residual add runs in WebAssembly (arith.ts ewWasm), into
+    // the output buffers the event-driven loop recycles from step to step.
+    ['residual 16×16', residualNet(10, {}, 16), [1, 16, 16]],
   ];
   for (const [name, g, shape] of cases) {
     const data = { x: images(r, 13, shape), y: labels(r, 13, 10) };

@@ -9,6 +9,7 @@ import type { BigData, Kernel, NumData, RunCtx } from './kernel.js';
 import { alloc, dtypeErr, elems, isBigData, nodeError, req, roundHalfInPlace } from './kernel.js';
 import { planBroadcast } from './broadcast.js';
 import type { RowPlan } from './broadcast.js';
+import { MAX_WASM_BYTES, align16, growMemory, residentGemm } from './wasm/sgemm.js';
 
 const enum Op {
   Add,
@@ -31,6 +32,7 @@ function sameDtype(node: Node, a: Tensor, b: Tensor): void {
  * every numeric array type, which keeps V8 from specializing them).
  */
 function f32Rows(op: Op, p: RowPlan, a: Float32Array, b: Float32Array, o: Float32Array): void {
+  if (p.size >= EW_WASM_MIN && ewWasm(op, p, a, b, o)) return;
   const sa = p.starts[0] as Float64Array;
   const sb = p.starts[1] as Float64Array;
   const da = p.inner[0] as number;
@@ -45,6 +47,35 @@ function f32Rows(op: Op, p: RowPlan, a: Float32Array, b: Float32Array, o: Float3
     else if (op === Op.Mul) for (let t = 0; t < n; t++, ia += da, ib += db) o[o0 + t] = (a[ia] as number) * (b[ib] as number);
     else for (let t = 0; t < n; t++, ia += da, ib += db) o[o0 + t] = (a[ia] as number) / (b[ib] as number);
   }
+}
+
+/**
+ * Below this many outputs the copies in and out of WebAssembly memory cost more than the loop
+ * saves. Above it the f32x4 kernel (sgemm-module.ts `ew`) runs the SNN's residual rescales and
+ * adds several times faster than the scalar loop (the same bits: see there).
+ */
+const EW_WASM_MIN = 1024;
+
+/** f32Rows in WebAssembly: operands and row starts copied in, the result copied out. False when unavailable. */
+function ewWasm(op: Op, p: RowPlan, a: Float32Array, b: Float32Array, o: Float32Array): boolean {
+  const e = residentGemm();
+  const da = p.inner[0] as number;
+  const db = p.inner[1] as number;
+  if (e === null || da > 1 || db > 1) return false;
+  const bp = align16(4 * a.length);
+  const sp = align16(bp + 4 * b.length);
+  const yp = align16(sp + 8 * p.rows);
+  const end = yp + 4 * p.size;
+  if (end > MAX_WASM_BYTES || !growMemory(e.mem, end)) return false;
+  const buf = e.mem.buffer;
+  new Float32Array(buf, 0, a.length).set(a);
+  new Float32Array(buf, bp, b.length).set(b);
+  const starts = new Int32Array(buf, sp, 2 * p.rows);
+  starts.set(p.starts[0] as Float64Array);
+  starts.set(p.starts[1] as Float64Array, p.rows);
+  e.ew(op, p.rows, p.rowLen, 0, sp, da, bp, sp + 4 * p.rows, db, yp);
+  o.set(new Float32Array(buf, yp, p.size));
+  return true;
 }
 
 function numRows(op: Op, dt: DType, p: RowPlan, a: NumData, b: NumData, o: NumData): void {

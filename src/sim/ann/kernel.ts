@@ -20,6 +20,44 @@ export interface RunCtx {
    * reader is a Relu it folds in, so the unrectified tensor is never stored or read again.
    */
   readonly relu?: boolean;
+  /** Where `alloc` takes output buffers from instead of allocating (see StepBuffers). */
+  readonly outputs?: StepBuffers;
+}
+
+/**
+ * Output buffers handed back to the same node every step. The SNN simulator's event-driven
+ * loop computes the same nodes on same-shaped values every step, and no value outlives its
+ * step (consumers copy or reduce what they keep), so a node's output can go into the buffer
+ * it had the step before, zeroed, instead of a fresh allocation — whose allocation and
+ * collection cost as much as a residual add itself. `step()` starts a step: within one, the
+ * n-th buffer a node takes is always the same one, so a kernel that allocates twice gets two.
+ */
+export class StepBuffers {
+  private readonly held = new Map<Node, { step: number; used: number; readonly bufs: { dtype: DType; data: TensorData }[] }>();
+  private current = 0;
+
+  step(): void {
+    this.current++;
+  }
+
+  take(node: Node, dtype: DType, n: number, limit: number): TensorData {
+    let h = this.held.get(node);
+    if (h === undefined) this.held.set(node, (h = { step: this.current, used: 0, bufs: [] }));
+    if (h.step !== this.current) {
+      h.step = this.current;
+      h.used = 0;
+    }
+    const i = h.used++;
+    const old = h.bufs[i];
+    if (old !== undefined && old.dtype === dtype && old.data.length === n) {
+      if (isBigData(old.data)) old.data.fill(0n);
+      else old.data.fill(0);
+      return old.data;
+    }
+    const data = allocData(dtype, n, limit);
+    h.bufs[i] = { dtype, data };
+    return data;
+  }
 }
 
 /** Inputs per position; undefined for an absent optional input (''). Outputs likewise. */
@@ -79,7 +117,7 @@ export function req(node: Node, inputs: readonly (Tensor | undefined)[], i: numb
 /** Allocate an output of `shape` after checking its size against the limit. */
 export function alloc(node: Node, dtype: DType, shape: readonly number[], ctx: RunCtx): Tensor {
   const n = shapeSize(shape, ctx.limit, { node: node.name });
-  return { dtype, shape: [...shape], data: allocData(dtype, n, ctx.limit) };
+  return { dtype, shape: [...shape], data: ctx.outputs !== undefined ? ctx.outputs.take(node, dtype, n, ctx.limit) : allocData(dtype, n, ctx.limit) };
 }
 
 /** Scratch storage (im2col, transposed operands): counted against the same limit. */

@@ -33,6 +33,7 @@ export function runEventDriven(rt: Runtime, x: Tensor, first: number, B: number,
   let active = B;
   for (let t = 0; t < T && active > 0; t++) {
     checkMemory(`simulating time step ${t}`);
+    rt.stepCtx.outputs.step();
     if (inputBuf !== undefined) {
       poissonStep(xd, first, B, F, rt.seed, t, inputBuf, 0);
       countInput(inputBuf, 0, B, F, t, trace);
@@ -61,10 +62,10 @@ export function runEventDriven(rt: Runtime, x: Tensor, first: number, B: number,
       }
       let outs: readonly (Tensor | undefined)[];
       if (AFFINE_OPS.has(node.op) && plan.kinds.get(node.inputs[0] as string) === 'dynamic') {
-        outs = runAffine(rt, node, ins, true);
+        outs = runAffine(rt, node, ins, true, rt.stepCtx);
         noteAffine(rt, node, ins, outs[0], B, { t0: t, n: 1, trace });
       } else {
-        outs = runKernel(rt, node, ins);
+        outs = runKernel(rt, node, ins, rt.stepCtx);
       }
       bind(rt, env, node, outs);
     });

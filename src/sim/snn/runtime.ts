@@ -4,6 +4,7 @@
 import { fail } from '../../errors.js';
 import type { Node, Tensor } from '../../ir/types.js';
 import type { Kernel, RunCtx } from '../ann/kernel.js';
+import { StepBuffers } from '../ann/kernel.js';
 import { KERNELS } from '../ann/table.js';
 import type { NeuronParams, NeuronState } from './neurons.js';
 import { initNeurons, neuronParams } from './neurons.js';
@@ -20,6 +21,8 @@ export interface Runtime {
   readonly plan: SimPlan;
   readonly T: number;
   readonly ctx: RunCtx;
+  /** rt.ctx with output buffers recycled from step to step (the event-driven loop's; see StepBuffers). */
+  readonly stepCtx: RunCtx & { readonly outputs: StepBuffers };
   readonly seed: number;
   /** Per-sample shapes of values as seen at run time. */
   readonly shapes: Map<string, readonly number[]>;
@@ -55,6 +58,7 @@ export function newRuntime(plan: SimPlan, T: number, limit: number, seed: number
     plan,
     T,
     ctx: { limit, exactSums: true },
+    stepCtx: { limit, exactSums: true, outputs: new StepBuffers() },
     seed,
     shapes: new Map(),
     owners: new Map(),
@@ -77,11 +81,17 @@ const SPARSE_SHARE = 0.1;
  * exists and, unless `always`, the input is sparse enough; otherwise the dense ANN kernel.
  * Both give bit-identical results (see scatter.ts), so this is purely a speed choice.
  */
-export function runAffine(rt: Runtime, node: Node, ins: readonly (Tensor | undefined)[], always: boolean): readonly (Tensor | undefined)[] {
+export function runAffine(
+  rt: Runtime,
+  node: Node,
+  ins: readonly (Tensor | undefined)[],
+  always: boolean,
+  ctx: RunCtx = rt.ctx,
+): readonly (Tensor | undefined)[] {
   if (!rt.scatter.has(node.name)) rt.scatter.set(node.name, scatterPlan(node, ins));
   const sp = rt.scatter.get(node.name);
   const x = ins[0];
-  if (sp === undefined || x === undefined) return runKernel(rt, node, ins);
+  if (sp === undefined || x === undefined) return runKernel(rt, node, ins, ctx);
   if (!always) {
     if (rt.affine === 'dense') return runKernel(rt, node, ins);
     const d = x.data as Float32Array;
@@ -89,7 +99,8 @@ export function runAffine(rt: Runtime, node: Node, ins: readonly (Tensor | undef
     for (let i = 0; i < d.length; i++) if (d[i] !== 0) nz++;
     if (nz > SPARSE_SHARE * d.length) return runKernel(rt, node, ins);
   }
-  return [scatterRun(sp, x)];
+  const outputs = ctx.outputs;
+  return [outputs === undefined ? scatterRun(sp, x) : scatterRun(sp, x, (n) => outputs.take(node, 'float32', n, ctx.limit) as Float32Array)];
 }
 
 export function newTrace(rt: Runtime, B: number, classes: number): BatchTrace {
@@ -104,8 +115,8 @@ export function newTrace(rt: Runtime, B: number, classes: number): BatchTrace {
   };
 }
 
-export function runKernel(rt: Runtime, node: Node, ins: readonly (Tensor | undefined)[]): readonly (Tensor | undefined)[] {
-  return (KERNELS[node.op] as Kernel)(node, ins, rt.ctx);
+export function runKernel(rt: Runtime, node: Node, ins: readonly (Tensor | undefined)[], ctx: RunCtx = rt.ctx): readonly (Tensor | undefined)[] {
+  return (KERNELS[node.op] as Kernel)(node, ins, ctx);
 }
 
 export function lookup(env: ReadonlyMap<string, Tensor>, name: string, node: Node): Tensor | undefined {

@@ -274,24 +274,27 @@ function spans(start: Int32Array, pairs: Int32Array): boolean {
   return true;
 }
 
-/** Run the plan on a batch (the leading dim of xt); returns a float32 tensor. */
-export function scatterRun(p: ScatterPlan, xt: Tensor): Tensor {
+/**
+ * Run the plan on a batch (the leading dim of xt); returns a float32 tensor. `take(n)`, when
+ * given, supplies the output array (zeroed, n elements; see StepBuffers) instead of a new one.
+ */
+export function scatterRun(p: ScatterPlan, xt: Tensor, take: (n: number) => Float32Array = (n) => new Float32Array(n)): Tensor {
   const x = xt.data as Float32Array;
   if (p.kind === 'rows') {
     const R = x.length / p.K;
-    const data = scatterWasm(p, x, R) ?? rows(p, x, R);
+    const data = take(R * p.N);
+    if (!scatterWasm(p, x, R, data)) rows(p, x, R, data);
     return { dtype: 'float32', shape: [...xt.shape.slice(0, -1), p.N], data };
   }
   const B = xt.shape[0] as number;
-  if (p.kind !== 'gap') {
-    const data = scatterWasm(p as ConvPlan & { readonly kind: 'conv' | 'avg' }, x, B);
-    if (data !== undefined) return { dtype: 'float32', shape: [B, ...p.outShape], data };
+  const { C, H, W, OH, OW, OC, OCg, Cg, KH, KW, wr, hStart, hPairs, wStart, wPairs } = p;
+  const outPer = OC * OH * OW;
+  const out = take(B * outPer);
+  if (p.kind !== 'gap' && scatterWasm(p as ConvPlan & { readonly kind: 'conv' | 'avg' }, x, B, out)) {
+    return { dtype: 'float32', shape: [B, ...p.outShape], data: out };
   }
   const acc = p.acc;
-  const { C, H, W, OH, OW, OC, OCg, Cg, KH, KW, wr, hStart, hPairs, wStart, wPairs } = p;
   const plane = H * W;
-  const outPer = OC * OH * OW;
-  const out = new Float32Array(B * outPer);
   for (let b = 0; b < B; b++) {
     const xb = b * C * plane;
     if (p.kind === 'gap') {
@@ -354,9 +357,8 @@ export function scatterRun(p: ScatterPlan, xt: Tensor): Tensor {
   return { dtype: 'float32', shape: [B, ...p.outShape], data: out };
 }
 
-function rows(p: RowsPlan, x: Float32Array, R: number): Float32Array {
+function rows(p: RowsPlan, x: Float32Array, R: number, out: Float32Array): void {
   const { K, N, wt, alpha, bias, acc } = p;
-  const out = new Float32Array(R * N);
   for (let r = 0; r < R; r++) {
     acc.fill(0, 0, N);
     const xb = r * K;
@@ -370,5 +372,4 @@ function rows(p: RowsPlan, x: Float32Array, R: number): Float32Array {
     const ob = r * N;
     for (let j = 0; j < N; j++) out[ob + j] = bias !== undefined ? (bias[j] as number) + alpha * (acc[j] as number) : alpha * (acc[j] as number);
   }
-  return out;
 }

@@ -122,7 +122,9 @@ export const op = {
   f32Load: (offset = 0): number[] => [0x2a, ...memarg(2, offset)],
   f32Store: (offset = 0): number[] => [0x38, ...memarg(2, offset)],
   f32Add: [0x92] as Bytes,
+  f32Sub: [0x93] as Bytes,
   f32Mul: [0x94] as Bytes,
+  f32Div: [0x95] as Bytes,
   f32Ne: [0x5c] as Bytes,
   // f64
   f64: (v: number): number[] => {
@@ -150,7 +152,9 @@ export const op = {
   f32x4Splat: simd(0x13) as Bytes,
   f32x4ExtractLane: (lane: number): number[] => simd(0x1f, [lane]),
   f32x4Add: simd(0xe4) as Bytes,
+  f32x4Sub: simd(0xe5) as Bytes,
   f32x4Mul: simd(0xe6) as Bytes,
+  f32x4Div: simd(0xe7) as Bytes,
   f32x4Lt: simd(0x43) as Bytes,
   f32Lt: [0x5d] as Bytes,
   v128Load64Zero: (offset = 0): number[] => simd(0x5d, memarg(3, offset)),

@@ -609,7 +609,60 @@ function reluFunc(): FuncSpec {
   };
 }
 
-/** The module's bytes: memory "mem" (1 page to start; the host grows it) and nn, nt, im2col, relu, conv, avg4, nn64. */
+/**
+ * ew(op, rows, n, a, sa, da, b, sb, db, y): y[r·n + t] = a[sa[r] + t·da] ∘ b[sb[r] + t·db] for
+ * r < rows, t < n, with ∘ = add, sub, mul, div (op 0–3): a broadcasting float32 binary op over
+ * the row plan of ann/broadcast.ts (sa, sb: int32 row starts in elements; da, db: 0 or 1). The
+ * f32x4 operation rounds once, as the TS loop's double operation rounded on store does (for
+ * these four operations on float32 values double rounding never differs), so the same bits.
+ */
+function ewFunc(): FuncSpec {
+  const [OP, ROWS, NN, A_, SA, DA, B_, SB, DB, Y] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const params: ValType[] = new Array<ValType>(10).fill(I32);
+  const L = localsAfter(params.length);
+  const [r, t, pa, pb, py] = [L.add(I32), L.add(I32), L.add(I32), L.add(I32), L.add(I32)];
+  const [va, vb] = [L.add(V128), L.add(V128)];
+  const vecOps = [op.f32x4Add, op.f32x4Sub, op.f32x4Mul, op.f32x4Div];
+  const scalarOps = [op.f32Add, op.f32Sub, op.f32Mul, op.f32Div];
+  // One row loop per (operation, strides): the strides decide what is loaded or splatted.
+  const rowLoop = (o: number, da: 0 | 1, db: 0 | 1): number[] => {
+    const start = (base: number, starts: number, ptr: number): number[] =>
+      seq(get(base), get(starts), get(r), i32(2), op.i32Shl, op.i32Add, op.i32Load(), i32(2), op.i32Shl, op.i32Add, set(ptr));
+    const vec = (d: 0 | 1, ptr: number, v: number): number[] => (d === 1 ? seq(get(ptr), op.v128Load()) : get(v));
+    const step = (width: number): number[] =>
+      seq(da === 1 ? inc(pa, i32(width)) : [], db === 1 ? inc(pb, i32(width)) : [], inc(py, i32(width)), seq(get(t), i32(width / 4), op.i32Sub, set(t)));
+    return seq(
+      i32(0),
+      set(r),
+      get(Y),
+      set(py),
+      whileLoop(
+        seq(get(r), get(ROWS), op.i32LtU),
+        start(A_, SA, pa),
+        start(B_, SB, pb),
+        da === 0 ? seq(get(pa), op.v128Load32Splat(), set(va)) : [],
+        db === 0 ? seq(get(pb), op.v128Load32Splat(), set(vb)) : [],
+        get(NN),
+        set(t),
+        whileLoop(seq(i32(3), get(t), op.i32LtU), get(py), vec(da, pa, va), vec(db, pb, vb), vecOps[o] as Bytes, op.v128Store(), step(16)),
+        whileLoop(get(t), get(py), get(pa), op.f32Load(), get(pb), op.f32Load(), scalarOps[o] as Bytes, op.f32Store(), step(4)),
+        inc(r, i32(1)),
+      ),
+    );
+  };
+  const strided = (o: number): number[] =>
+    seq(get(DA), op.if(seq(get(DB), op.if(rowLoop(o, 1, 1), rowLoop(o, 1, 0))), seq(get(DB), op.if(rowLoop(o, 0, 1), rowLoop(o, 0, 0)))));
+  const body = seq(
+    get(OP),
+    op.if(seq(get(OP), i32(1), op.i32Eq, op.if(strided(1), seq(get(OP), i32(2), op.i32Eq, op.if(strided(2), strided(3))))), strided(0)),
+  );
+  return { name: 'ew', params, results: [], locals: L.types, body };
+}
+
+/** The module's bytes: memory "mem" (1 page to start; the host grows it) and nn, nt, im2col, relu, conv, avg4, nn64, ew. */
 export function sgemmModuleBytes(): Uint8Array {
-  return encodeModule({ memory: { name: 'mem', pages: 1 }, funcs: [nnFunc(), ntFunc(), im2colFunc(), reluFunc(), convFunc(), avg4Func(), nn64Func()] });
+  return encodeModule({
+    memory: { name: 'mem', pages: 1 },
+    funcs: [nnFunc(), ntFunc(), im2colFunc(), reluFunc(), convFunc(), avg4Func(), nn64Func(), ewFunc()],
+  });
 }

@@ -42,6 +42,7 @@ type Avg4Fn = (
 type Nn64Fn = (m: number, n: number, k: number, a: number, b: number, c: number, alpha: number, acc: number) => void;
 type ConvFn = (m: number, oh: number, ow: number, k: number, a: number, x: number, offs: number, acc: number, c: number, rs: number) => void;
 type Im2colFn = (tab: number, segs: number, ow: number, sw: number, src: number, dst: number) => void;
+type EwFn = (op: number, rows: number, n: number, a: number, sa: number, da: number, b: number, sb: number, db: number, y: number) => void;
 
 interface Engine {
   readonly mem: WasmMemory;
@@ -52,6 +53,7 @@ interface Engine {
   readonly conv: ConvFn;
   readonly avg4: Avg4Fn;
   readonly nn64: Nn64Fn;
+  readonly ew: EwFn;
 }
 
 /** Largest working set we place in wasm memory; bigger products take the TS path. */
@@ -102,6 +104,7 @@ function load(): Engine | null {
         conv: ex['conv'] as ConvFn,
         avg4: ex['avg4'] as Avg4Fn,
         nn64: ex['nn64'] as Nn64Fn,
+        ew: ex['ew'] as EwFn,
       };
 }
 
@@ -161,6 +164,8 @@ export interface ResidentGemm {
   readonly avg4: Avg4Fn;
   /** nn64(M, N, K, a, b, c, alpha, acc): nn summed in float64 lanes as the exactSums TS loops sum. */
   readonly nn64: Nn64Fn;
+  /** ew(op, rows, n, a, sa, da, b, sb, db, y): a float32 Add/Sub/Mul/Div over a broadcast row plan (see sgemm-module.ts). */
+  readonly ew: EwFn;
 }
 
 /** The resident kernels, or null where `sgemm` would return false. */

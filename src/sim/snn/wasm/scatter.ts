@@ -268,21 +268,23 @@ function placePlan(e: Engine, p: WasmConv | WasmRows): number | undefined {
 }
 
 /**
- * Run `count` samples (conv) or rows (rows) of x through the plan in WebAssembly; the
- * float32 outputs, or undefined when the WebAssembly path is unavailable for it.
+ * Run `count` samples (conv) or rows (rows) of x through the plan in WebAssembly, the float32
+ * outputs into `out` (every element written); false (out untouched) when the WebAssembly path
+ * is unavailable for it.
  */
-export function scatterWasm(p: WasmConv | WasmRows, x: Float32Array, count: number): Float32Array | undefined {
+export function scatterWasm(p: WasmConv | WasmRows, x: Float32Array, count: number, out: Float32Array): boolean {
   const e = getEngine();
-  if (e === null) return undefined;
+  if (e === null) return false;
   const hdr = header(e, p);
-  if (hdr === undefined) return undefined;
-  const outLen = count * (p.kind === 'rows' ? p.N : p.OC * p.OH * p.OW);
+  if (hdr === undefined) return false;
+  const outLen = out.length;
   const xp = align16(e.top);
   const op = align16(xp + 4 * x.length);
-  if (op + 4 * outLen - xp > IO_BYTES || !growMemory(e.mem, op + 4 * outLen)) return undefined;
+  if (op + 4 * outLen - xp > IO_BYTES || !growMemory(e.mem, op + 4 * outLen)) return false;
   new Float32Array(e.mem.buffer, xp, x.length).set(x);
   (p.kind === 'rows' ? e.rows : e.conv)(hdr, xp, op, count);
-  return new Float32Array(e.mem.buffer, op, outLen).slice();
+  out.set(new Float32Array(e.mem.buffer, op, outLen));
+  return true;
 }
 
 /** Where each integer plan sits (its weights as int32: a layout of its own, apart from `placed`). */
