@@ -2,7 +2,7 @@
 // pooled spike counts as integers, analog values quantized), unroll convolutions
 // im2col-style one output position at a time, run imcAffine, and scale the integer
 // accumulators back to currents: acc · s_w · s_x · alpha + bias (rounded to float32).
-import type { Tensor } from '../../ir/types.js';
+import type { Node, Tensor } from '../../ir/types.js';
 import type { Rng } from './devices.js';
 import { makeRng } from './devices.js';
 import type { AffineScratch, Converter, LayerProgram, Levels } from './functional.js';
@@ -11,6 +11,9 @@ import type { MappedLayer } from './mapping.js';
 import { addToHistogram } from './sense-amp.js';
 import { imcAffine, newScratch } from './functional.js';
 import { gemmNN } from '../../sim/ann/gemm-kernel.js';
+import { KERNELS } from '../../sim/ann/table.js';
+import { convAttrs } from '../../ir/build.js';
+import { DEFAULT_MAX_ELEMENTS } from '../../ir/dtype.js';
 import { bitmm, bitmmHistogram, bitmmThreshold, packedWords } from '../../sim/ann/wasm/bitmm.js';
 
 /**
@@ -294,13 +297,13 @@ function byReads(
   width: number,
   body: (grp: number, codes: Float32Array, reads: number, acc: Float64Array, at: ReadChunk) => void,
   gather = true,
+  xc: Float32Array = encodeAll(p, x.data as Float32Array),
 ): Tensor {
   const L = p.m.layer;
   const og = L.outFeatures / L.groups;
   const rows = L.rows;
   const scale = p.m.sW * p.m.sX * L.alpha;
   const xd = x.data as Float32Array;
-  const xc = encodeAll(p, xd);
   const perIn = xd.length / n;
   const P = L.positions;
   const out = new Float32Array(n * L.outFeatures * P);
@@ -378,6 +381,68 @@ function exactWeights(p: LayerProgram): { readonly q: Float32Array[]; readonly f
   return w;
 }
 
+/**
+ * The exact product of a whole batch, Y[sample, output, position] = Σ_r code · q, or undefined
+ * when the layer's shape is not one of the two below (needs exactWeights(p).fits). The codes
+ * and q are small integers and every partial sum stays below 2^24, so float32 sums are exact
+ * in any order: a conv layer runs as the interpreter's Conv on the batch's codes (its patches
+ * read in place in WebAssembly, no per-read im2col), a dense layer as one float32 GEMM of the
+ * code rows as they lie. The row order of q is readCodes' (channel, kernel row, kernel column),
+ * which is the Conv weight layout [output][channel][kh][kw].
+ */
+function exactBatch(p: LayerProgram, xc: Float32Array, n: number): Float32Array | undefined {
+  const L = p.m.layer;
+  const og = L.outFeatures / L.groups;
+  const q = exactWeights(p).q;
+  const perIn = xc.length / n;
+  const geo = L.conv;
+  if (geo === undefined) {
+    if (L.groups !== 1 || perIn !== L.rows) return undefined;
+    const y = new Float32Array(n * og);
+    gemmNN(n, og, L.rows, xc, 0, perIn, q[0] as Float32Array, 0, og, y, 0, og, 1, false);
+    return y;
+  }
+  if (perIn !== geo.cin * geo.inH * geo.inW) return undefined;
+  // The far pads that give the mapped output size (none when the patches stop short of the edge).
+  const padB = Math.max(0, (geo.outH - 1) * geo.sh + (geo.kh - 1) * geo.dh + 1 - geo.inH - geo.padT);
+  const padR = Math.max(0, (geo.outW - 1) * geo.sw + (geo.kw - 1) * geo.dw + 1 - geo.inW - geo.padL);
+  if (Math.floor((geo.inH + geo.padT + padB - (geo.kh - 1) * geo.dh - 1) / geo.sh) + 1 !== geo.outH) return undefined;
+  if (Math.floor((geo.inW + geo.padL + padR - (geo.kw - 1) * geo.dw - 1) / geo.sw) + 1 !== geo.outW) return undefined;
+  const w = new Float32Array(L.outFeatures * L.rows);
+  for (let grp = 0; grp < L.groups; grp++) {
+    const qg = q[grp] as Float32Array;
+    for (let r = 0; r < L.rows; r++) for (let o = 0; o < og; o++) w[(grp * og + o) * L.rows + r] = qg[r * og + o] as number;
+  }
+  const node: Node = {
+    op: 'Conv',
+    name: L.name,
+    inputs: ['x', 'w'],
+    outputs: ['y'],
+    attrs: convAttrs({
+      kernelShape: [geo.kh, geo.kw],
+      strides: [geo.sh, geo.sw],
+      dilations: [geo.dh, geo.dw],
+      pads: [geo.padT, geo.padL, padB, padR],
+      group: L.groups,
+    }),
+  };
+  const x: Tensor = { dtype: 'float32', shape: [n, geo.cin, geo.inH, geo.inW], data: xc };
+  const wt: Tensor = { dtype: 'float32', shape: [L.outFeatures, geo.cin / L.groups, geo.kh, geo.kw], data: w };
+  return (KERNELS.Conv(node, [x, wt], { limit: DEFAULT_MAX_ELEMENTS })[0] as Tensor).data as Float32Array;
+}
+
+/** acc[read, o] of a chunk from exactBatch's result y (all reads of the batch). */
+function exactInto(p: LayerProgram, y: Float32Array, grp: number, reads: number, acc: Float64Array, c0: number): void {
+  const L = p.m.layer;
+  const og = L.outFeatures / L.groups;
+  const P = L.positions;
+  for (let i = 0; i < reads; i++) {
+    const b = Math.floor((c0 + i) / P);
+    const yb = (b * L.outFeatures + grp * og) * P + (c0 + i - b * P);
+    for (let o = 0; o < og; o++) acc[i * og + o] = y[yb + o * P] as number;
+  }
+}
+
 /** A byReads body: acc = codes · q, the exact product, one float32 matrix product per chunk (needs exactWeights(p).fits). */
 function exactProduct(p: LayerProgram): (grp: number, codes: Float32Array, reads: number, acc: Float64Array) => void {
   const og = p.m.layer.outFeatures / p.m.layer.groups;
@@ -393,7 +458,11 @@ function exactProduct(p: LayerProgram): (grp: number, codes: Float32Array, reads
 
 /** The exact shortcut (ideal devices, lossless converter) for many reads. */
 function runMappedExact(p: LayerProgram, x: Tensor, n: number): Tensor {
-  return byReads(p, x, n, p.m.layer.outFeatures / p.m.layer.groups, exactProduct(p));
+  const og = p.m.layer.outFeatures / p.m.layer.groups;
+  const xc = encodeAll(p, x.data as Float32Array);
+  const y = exactBatch(p, xc, n);
+  if (y === undefined) return byReads(p, x, n, og, exactProduct(p), true, xc);
+  return byReads(p, x, n, og, (grp, _codes, reads, acc, at) => exactInto(p, y, grp, reads, acc, at.c0), false, xc);
 }
 
 // Keyed by the mapped layer (programs without levels: the programmed ones) or by a group's
@@ -505,12 +574,15 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const counting = hists !== undefined && cv.kind === 'ideal' && !dac && exactWeights(p).fits;
   const histLen = counting ? (hists[0]?.length ?? 0) : 0;
   const countsFlat = new Int32Array(counting ? hists.length * histLen : 0);
-  const exact = counting ? exactProduct(p) : undefined;
+  const xc = encodeAll(p, x.data as Float32Array);
+  // The exact product of the whole batch at once where it can (exactBatch), else per chunk from gathered codes.
+  const exactY = counting ? exactBatch(p, xc, n) : undefined;
+  const exact = counting && exactY === undefined ? exactProduct(p) : undefined;
   // Partial sums handed back: not by the popcount kernels that read them out themselves.
   const psumLen = dac || (sense === undefined && !counting) ? chunk * J : 0;
   const psum = dac ? new Float32Array(psumLen) : new Int32Array(psumLen);
   // Bit inputs straight from the batch's codes (no im2col copy): the row → input table of
-  // sourcesOf, unless the calibration's exact product needs the codes themselves.
+  // sourcesOf, unless a per-chunk exact product needs the codes themselves.
   const direct = !dac && exact === undefined && R <= 65536 && tiles <= 65536 && sampleSize(p) === x.data.length / n && tablesFit(p);
   const P = m.layer.positions;
   return byReads(
@@ -533,23 +605,26 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
           const { start, pos, tile, bit } = targetsOf(p, grp);
           const c1 = at.c0 + reads;
           const perIn = at.perIn;
+          const planeStride = tiles * reads * words;
           for (let b = Math.floor(at.c0 / P); b * P < c1; b++) {
             const base = b * perIn;
             const first = b * P - at.c0; // chunk index of this sample's position 0 (may be < 0)
             for (let o = 0; o < perIn; o++) {
-              const c = at.xc[base + o] as number;
+              const c = (at.xc[base + o] as number) | 0;
               if (c === 0) continue;
               for (let e = start[o] as number, e1 = start[o + 1] as number; e < e1; e++) {
                 const i = first + (pos[e] as number);
                 if (i < 0 || i >= reads) continue;
-                const rt = tile[e] as number;
                 const rr = bit[e] as number;
                 const mask = 1 << (rr & 31);
-                const w = rr >> 5;
-                for (let k = 0; k < planes; k++) {
-                  if (((c >> k) & 1) === 0) continue;
-                  const at2 = ((k * tiles + rt) * reads + i) * words + w;
-                  xbits[at2] = (xbits[at2] as number) | mask;
+                const at0 = ((tile[e] as number) * reads + i) * words + (rr >> 5);
+                // A spike (code 1) sets plane 0 only; a larger code each of its set bits' planes.
+                if (c === 1) xbits[at0] = (xbits[at0] as number) | mask;
+                else {
+                  for (let cc = c; cc !== 0; cc &= cc - 1) {
+                    const at2 = at0 + (31 - Math.clz32(cc & -cc)) * planeStride;
+                    xbits[at2] = (xbits[at2] as number) | mask;
+                  }
                 }
               }
             }
@@ -639,8 +714,9 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
           }
         }
       }
-      if (exact !== undefined) {
-        exact(grp, codes, reads, acc);
+      if (counting) {
+        if (exactY !== undefined) exactInto(p, exactY, grp, reads, acc, at.c0);
+        else exact?.(grp, codes, reads, acc);
         (hists as readonly Float64Array[]).forEach((h, sl) => {
           for (let v = 0; v < histLen; v++) h[v] = (h[v] as number) + (countsFlat[sl * histLen + v] as number);
         });
@@ -648,5 +724,6 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
       }
     },
     !direct,
+    xc,
   );
 }
