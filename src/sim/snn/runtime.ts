@@ -93,11 +93,11 @@ export function runAffine(
   const x = ins[0];
   if (sp === undefined || x === undefined) return runKernel(rt, node, ins, ctx);
   if (!always) {
-    if (rt.affine === 'dense') return runKernel(rt, node, ins);
+    if (rt.affine === 'dense') return runKernel(rt, node, ins, ctx);
     const d = x.data as Float32Array;
     let nz = 0;
     for (let i = 0; i < d.length; i++) if (d[i] !== 0) nz++;
-    if (nz > SPARSE_SHARE * d.length) return runKernel(rt, node, ins);
+    if (nz > SPARSE_SHARE * d.length) return runKernel(rt, node, ins, ctx);
   }
   const outputs = ctx.outputs;
   return [outputs === undefined ? scatterRun(sp, x) : scatterRun(sp, x, (n) => outputs.take(node, 'float32', n, ctx.limit) as Float32Array)];
