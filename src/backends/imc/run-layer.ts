@@ -381,6 +381,9 @@ function exactWeights(p: LayerProgram): { readonly q: Float32Array[]; readonly f
   return w;
 }
 
+/** exactBatch's Conv node and re-laid weights per program (built at the first call, not every step). */
+const convCopies = new WeakMap<LayerProgram, { readonly node: Extract<Node, { op: 'Conv' }>; readonly wt: Tensor }>();
+
 /**
  * The exact product of a whole batch, Y[sample, output, position] = Σ_r code · q, or undefined
  * when the layer's shape is not one of the two below (needs exactWeights(p).fits). The codes
@@ -408,27 +411,31 @@ function exactBatch(p: LayerProgram, xc: Float32Array, n: number): Float32Array 
   const padR = Math.max(0, (geo.outW - 1) * geo.sw + (geo.kw - 1) * geo.dw + 1 - geo.inW - geo.padL);
   if (Math.floor((geo.inH + geo.padT + padB - (geo.kh - 1) * geo.dh - 1) / geo.sh) + 1 !== geo.outH) return undefined;
   if (Math.floor((geo.inW + geo.padL + padR - (geo.kw - 1) * geo.dw - 1) / geo.sw) + 1 !== geo.outW) return undefined;
-  const w = new Float32Array(L.outFeatures * L.rows);
-  for (let grp = 0; grp < L.groups; grp++) {
-    const qg = q[grp] as Float32Array;
-    for (let r = 0; r < L.rows; r++) for (let o = 0; o < og; o++) w[(grp * og + o) * L.rows + r] = qg[r * og + o] as number;
+  let conv = convCopies.get(p);
+  if (conv === undefined) {
+    const w = new Float32Array(L.outFeatures * L.rows);
+    for (let grp = 0; grp < L.groups; grp++) {
+      const qg = q[grp] as Float32Array;
+      for (let r = 0; r < L.rows; r++) for (let o = 0; o < og; o++) w[(grp * og + o) * L.rows + r] = qg[r * og + o] as number;
+    }
+    const node: Extract<Node, { op: 'Conv' }> = {
+      op: 'Conv',
+      name: L.name,
+      inputs: ['x', 'w'],
+      outputs: ['y'],
+      attrs: convAttrs({
+        kernelShape: [geo.kh, geo.kw],
+        strides: [geo.sh, geo.sw],
+        dilations: [geo.dh, geo.dw],
+        pads: [geo.padT, geo.padL, padB, padR],
+        group: L.groups,
+      }),
+    };
+    conv = { node, wt: { dtype: 'float32', shape: [L.outFeatures, geo.cin / L.groups, geo.kh, geo.kw], data: w } };
+    convCopies.set(p, conv);
   }
-  const node: Node = {
-    op: 'Conv',
-    name: L.name,
-    inputs: ['x', 'w'],
-    outputs: ['y'],
-    attrs: convAttrs({
-      kernelShape: [geo.kh, geo.kw],
-      strides: [geo.sh, geo.sw],
-      dilations: [geo.dh, geo.dw],
-      pads: [geo.padT, geo.padL, padB, padR],
-      group: L.groups,
-    }),
-  };
   const x: Tensor = { dtype: 'float32', shape: [n, geo.cin, geo.inH, geo.inW], data: xc };
-  const wt: Tensor = { dtype: 'float32', shape: [L.outFeatures, geo.cin / L.groups, geo.kh, geo.kw], data: w };
-  return (KERNELS.Conv(node, [x, wt], { limit: DEFAULT_MAX_ELEMENTS })[0] as Tensor).data as Float32Array;
+  return (KERNELS.Conv(conv.node, [x, conv.wt], { limit: DEFAULT_MAX_ELEMENTS })[0] as Tensor).data as Float32Array;
 }
 
 /** acc[read, o] of a chunk from exactBatch's result y (all reads of the batch). */
