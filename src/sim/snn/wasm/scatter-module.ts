@@ -16,8 +16,8 @@ import { F32, F64, I32, V128, encodeModule, localsAfter, op, seq, whileLoop } fr
 
 /** Header fields, as i32 slots (byte offset = 4·slot); `alpha` is a float64 at ALPHA_BYTE. */
 export const HEADER = {
-  conv: ['C', 'H', 'W', 'OH', 'OW', 'OC', 'OCg', 'Cg', 'KH', 'KW', 'wr', 'hStart', 'hPairs', 'wStart', 'wPairs', 'bias', 'acc', 'count', 'span'],
-  rows: ['K', 'N', 'wt', 'bias', 'acc'],
+  conv: ['C', 'H', 'W', 'OH', 'OW', 'OC', 'OCg', 'Cg', 'KH', 'KW', 'wr', 'hStart', 'hPairs', 'wStart', 'wPairs', 'bias', 'acc', 'count', 'span', 'nz'],
+  rows: ['K', 'N', 'wt', 'bias', 'acc', 'nz'],
 } as const;
 export const ALPHA_BYTE = 80;
 export const HEADER_BYTES = 96;
@@ -120,11 +120,6 @@ function axpyI32(ap: number, wp: number, n: number, vv: number, v: number): numb
 
 // What differs between the float kernels and their integer variants (ints), for conv and rows alike.
 
-/** The input at xp into local v (float32 or int32); when nonzero, run `then`. */
-function ifInput(ints: boolean, xp: number, v: number, then: Bytes): number[] {
-  return ints ? seq(get(xp), op.i32Load(), tee(v), op.if(then)) : seq(get(xp), op.f32Load(), tee(v), op.f32(0), op.f32Ne, op.if(then));
-}
-
 /** Local v splatted into vv: float64 lanes (v widened into vd) or int32 lanes. */
 function splatInput(ints: boolean, v: number, vd: number, vv: number): number[] {
   return ints ? seq(get(v), op.i32x4Splat, set(vv)) : seq(get(v), op.f64PromoteF32, tee(vd), op.f64x2Splat, set(vv));
@@ -174,6 +169,9 @@ function convFunc(ints: boolean): FuncSpec {
     i = int(),
     wrow = int(),
     arow = int();
+  const np = int(),
+    xc = int(),
+    q0 = int();
   const v = L.add(ints ? I32 : F32),
     vd = L.add(F64),
     vv = L.add(V128),
@@ -300,9 +298,64 @@ function convFunc(ints: boolean): FuncSpec {
       get(h.OCg),
       op.i32Mul,
       set(oc0),
+      // First the channel's nonzero positions, listed without a branch (a slot is written for
+      // every input and kept when the input is nonzero): spikes come at random, and a branch
+      // per input mispredicted about as often as it was taken. Then their taps, in the same
+      // ascending order as before (so the same sums).
+      get(xp),
+      set(xc),
+      get(h.nz),
+      set(np),
       i32(0),
       set(ih),
-      whileLoop(lt(ih, h.H), i32(0), set(iw), whileLoop(lt(iw, h.W), ifInput(ints, xp, v, taps), inc(xp, 4), inc(iw, 1)), inc(ih, 1)),
+      whileLoop(
+        lt(ih, h.H),
+        i32(0),
+        set(iw),
+        whileLoop(
+          lt(iw, h.W),
+          get(np),
+          get(ih),
+          op.i32Store(),
+          get(np),
+          get(iw),
+          op.i32Store(4),
+          get(np),
+          get(xp),
+          ints ? seq(op.i32Load(), i32(0), op.i32Ne) : seq(op.f32Load(), op.f32(0), op.f32Ne),
+          i32(3),
+          op.i32Shl,
+          op.i32Add,
+          set(np),
+          inc(xp, 4),
+          inc(iw, 1),
+        ),
+        inc(ih, 1),
+      ),
+      get(h.nz),
+      set(q0),
+      whileLoop(
+        lt(q0, np),
+        get(q0),
+        op.i32Load(),
+        set(ih),
+        get(q0),
+        op.i32Load(4),
+        set(iw),
+        get(xc),
+        get(ih),
+        get(h.W),
+        op.i32Mul,
+        get(iw),
+        op.i32Add,
+        i32(2),
+        op.i32Shl,
+        op.i32Add,
+        ints ? op.i32Load() : op.f32Load(),
+        set(v),
+        taps,
+        inc(q0, 8),
+      ),
       inc(c, 1),
     ),
   );
@@ -386,7 +439,10 @@ function rowsFunc(ints: boolean): FuncSpec {
     ap = int(),
     wp = int(),
     n = int(),
-    rowBytes = int();
+    rowBytes = int(),
+    np = int(),
+    q = int(),
+    xr = int();
   const v = L.add(ints ? I32 : F32),
     vd = L.add(F64),
     vv = L.add(V128),
@@ -439,7 +495,44 @@ function rowsFunc(ints: boolean): FuncSpec {
       zero(h.acc, h.N, es),
       i32(0),
       set(k),
-      whileLoop(lt(k, h.K), ifInput(ints, xp, v, row), inc(xp, 4), inc(k, 1)),
+      // The row's nonzero inputs listed without a branch, then their rows of weights in
+      // ascending order (as convFunc does, and why).
+      get(xp),
+      set(xr),
+      get(h.nz),
+      set(np),
+      whileLoop(
+        lt(k, h.K),
+        get(np),
+        get(k),
+        op.i32Store(),
+        get(np),
+        get(xp),
+        ints ? seq(op.i32Load(), i32(0), op.i32Ne) : seq(op.f32Load(), op.f32(0), op.f32Ne),
+        i32(2),
+        op.i32Shl,
+        op.i32Add,
+        set(np),
+        inc(xp, 4),
+        inc(k, 1),
+      ),
+      get(h.nz),
+      set(q),
+      whileLoop(
+        lt(q, np),
+        get(q),
+        op.i32Load(),
+        set(k),
+        get(xr),
+        get(k),
+        i32(2),
+        op.i32Shl,
+        op.i32Add,
+        ints ? op.i32Load() : op.f32Load(),
+        set(v),
+        row,
+        inc(q, 4),
+      ),
       get(h.acc),
       set(ap),
       i32(0),

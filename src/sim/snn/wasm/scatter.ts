@@ -245,10 +245,14 @@ function header(e: Engine, p: WasmConv | WasmRows): number | undefined {
 }
 
 function placePlan(e: Engine, p: WasmConv | WasmRows): number | undefined {
-  if (p.kind === 'rows') return place(e, { ...fieldsOf(p), wt: Float64Array.from(p.wt), acc: { zeros: p.N } }, HEADER.rows, p.alpha);
+  // nz: the kernel's list of a row's nonzero inputs (int32 indices; `zeros` counts 8-byte slots).
+  if (p.kind === 'rows')
+    return place(e, { ...fieldsOf(p), wt: Float64Array.from(p.wt), acc: { zeros: p.N }, nz: { zeros: Math.ceil(p.K / 2) } }, HEADER.rows, p.alpha);
   const acc = { zeros: p.OC * p.OH * p.OW };
+  // nz: the kernel's list of one channel's nonzero inputs, (ih, iw) as two int32s each.
+  const nz = { zeros: p.H * p.W };
   return p.kind === 'conv'
-    ? place(e, { ...fieldsOf(p), wr: p.span ? flipKw(p) : Float64Array.from(p.wr), acc, count: undefined, span: p.span ? 1 : 0 }, HEADER.conv, 1)
+    ? place(e, { ...fieldsOf(p), wr: p.span ? flipKw(p) : Float64Array.from(p.wr), acc, count: undefined, span: p.span ? 1 : 0, nz }, HEADER.conv, 1)
     : // Depthwise ones: OC = C, one output channel per group; an empty window divides by NaN.
       place(
         e,
@@ -261,6 +265,7 @@ function placePlan(e: Engine, p: WasmConv | WasmRows): number | undefined {
           acc,
           count: p.count.map((n) => (n > 0 ? n : NaN)),
           span: 0,
+          nz,
         },
         HEADER.conv,
         1,
@@ -293,10 +298,17 @@ const placedInt = new WeakMap<object, { readonly gen: number; readonly hdr: numb
 function headerInt(e: Engine, p: WasmConv | WasmRows): number | undefined {
   return placedOnce(e, placedInt, p, () =>
     p.kind === 'rows'
-      ? place(e, { ...fieldsOf(p), wt: Int32Array.from(p.wt), acc: { zeros: p.N } }, HEADER.rows, 1)
+      ? place(e, { ...fieldsOf(p), wt: Int32Array.from(p.wt), acc: { zeros: p.N }, nz: { zeros: Math.ceil(p.K / 2) } }, HEADER.rows, 1)
       : place(
           e,
-          { ...fieldsOf(p), wr: Int32Array.from(p.span ? flipKw(p) : p.wr), acc: { zeros: p.OC * p.OH * p.OW }, count: undefined, span: p.span ? 1 : 0 },
+          {
+            ...fieldsOf(p),
+            wr: Int32Array.from(p.span ? flipKw(p) : p.wr),
+            acc: { zeros: p.OC * p.OH * p.OW },
+            count: undefined,
+            span: p.span ? 1 : 0,
+            nz: { zeros: p.H * p.W },
+          },
           HEADER.conv,
           1,
         ),
