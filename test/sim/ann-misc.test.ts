@@ -230,4 +230,10 @@ test('StepBuffers: a node gets the same zeroed buffers every step, distinct ones
   assert.ok(b1n instanceof Float32Array && (b1n as unknown) !== b1);
   assert.notEqual(bufs.take(a, 'float32', 9, 1e6), a1, 'another size: a new buffer');
   assert.throws(() => bufs.take(a, 'float32', 1e7, 1e6), { code: 'SNNC_E_LIMIT' });
+  // zeroed = false (a caller that writes every element): the buffer comes back as it was left.
+  const c = { op: 'Conv', name: 'c', inputs: [], outputs: ['y'] } as unknown as Node;
+  bufs.step();
+  (bufs.take(c, 'float32', 4, 1e6, false) as Float32Array).fill(7);
+  bufs.step();
+  assert.deepEqual([...(bufs.take(c, 'float32', 4, 1e6, false) as Float32Array)], [7, 7, 7, 7], 'not zeroed');
 });

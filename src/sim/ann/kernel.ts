@@ -40,7 +40,8 @@ export class StepBuffers {
     this.current++;
   }
 
-  take(node: Node, dtype: DType, n: number, limit: number): TensorData {
+  /** `zeroed` false: the caller writes every element, so a recycled buffer is handed back as it is. */
+  take(node: Node, dtype: DType, n: number, limit: number, zeroed = true): TensorData {
     let h = this.held.get(node);
     if (h === undefined) this.held.set(node, (h = { step: this.current, used: 0, bufs: [] }));
     if (h.step !== this.current) {
@@ -50,6 +51,7 @@ export class StepBuffers {
     const i = h.used++;
     const old = h.bufs[i];
     if (old !== undefined && old.dtype === dtype && old.data.length === n) {
+      if (!zeroed) return old.data;
       if (isBigData(old.data)) old.data.fill(0n);
       else old.data.fill(0);
       return old.data;

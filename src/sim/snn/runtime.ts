@@ -100,7 +100,7 @@ export function runAffine(
     if (nz > SPARSE_SHARE * d.length) return runKernel(rt, node, ins, ctx);
   }
   const outputs = ctx.outputs;
-  return [outputs === undefined ? scatterRun(sp, x) : scatterRun(sp, x, (n) => outputs.take(node, 'float32', n, ctx.limit) as Float32Array)];
+  return [outputs === undefined ? scatterRun(sp, x) : scatterRun(sp, x, (n) => outputs.take(node, 'float32', n, ctx.limit, false) as Float32Array)];
 }
 
 export function newTrace(rt: Runtime, B: number, classes: number): BatchTrace {

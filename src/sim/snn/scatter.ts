@@ -276,7 +276,8 @@ function spans(start: Int32Array, pairs: Int32Array): boolean {
 
 /**
  * Run the plan on a batch (the leading dim of xt); returns a float32 tensor. `take(n)`, when
- * given, supplies the output array (zeroed, n elements; see StepBuffers) instead of a new one.
+ * given, supplies the output array (n elements, any contents: every path below writes each
+ * one; see StepBuffers) instead of a new one.
  */
 export function scatterRun(p: ScatterPlan, xt: Tensor, take: (n: number) => Float32Array = (n) => new Float32Array(n)): Tensor {
   const x = xt.data as Float32Array;
@@ -298,8 +299,28 @@ export function scatterRun(p: ScatterPlan, xt: Tensor, take: (n: number) => Floa
   for (let b = 0; b < B; b++) {
     const xb = b * C * plane;
     if (p.kind === 'gap') {
-      for (let c = 0; c < C; c++) {
-        // Every term, zeros included (adding ±0 leaves a sum of the others unchanged): no branch.
+      // Every term, zeros included (adding ±0 leaves a sum of the others unchanged): no branch.
+      // Four channels at a time: four independent chains of adds instead of one waiting on the
+      // last, each still in ascending order (the same sums).
+      let c = 0;
+      for (; c + 3 < C; c += 4) {
+        const x0 = xb + c * plane;
+        let s0 = 0,
+          s1 = 0,
+          s2 = 0,
+          s3 = 0;
+        for (let i = 0; i < plane; i++) {
+          s0 += x[x0 + i] as number;
+          s1 += x[x0 + plane + i] as number;
+          s2 += x[x0 + 2 * plane + i] as number;
+          s3 += x[x0 + 3 * plane + i] as number;
+        }
+        out[b * C + c] = s0 / plane;
+        out[b * C + c + 1] = s1 / plane;
+        out[b * C + c + 2] = s2 / plane;
+        out[b * C + c + 3] = s3 / plane;
+      }
+      for (; c < C; c++) {
         let s = 0;
         for (let i = xb + c * plane; i < xb + (c + 1) * plane; i++) s += x[i] as number;
         out[b * C + c] = s / plane;
