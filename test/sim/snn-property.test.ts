@@ -10,7 +10,7 @@ import { avgPoolAttrs, buildGraph, convAttrs, gemmAttrs, windowAttrs } from '../
 import type { NodeSpec } from '../../src/ir/build.js';
 import type { Graph, NeuronAttrs, Tensor } from '../../src/ir/types.js';
 import { simulate } from '../../src/sim/snn/index.js';
-import { keepScatterArenaUpTo, resetWasmScatter, wasmScatterEnabled } from '../../src/sim/snn/wasm/scatter.js';
+import { ioReuseCount, keepScatterArenaUpTo, resetWasmScatter, wasmScatterEnabled } from '../../src/sim/snn/wasm/scatter.js';
 import { images, labels, randTensor, rng } from './snn-graphs.js';
 
 interface Spec {
@@ -161,6 +161,7 @@ test(
       }
     };
     assert.ok(wasmScatterEnabled(), 'the WebAssembly kernels compile and validate here');
+    const reused = ioReuseCount();
     fc.assert(
       fc.property(specArb, fc.integer({ min: 1, max: 9 }), fc.constantFrom('time-stepped' as const, 'event-driven' as const), (s, T, mode) => {
         const g = build(s);
@@ -175,6 +176,8 @@ test(
       }),
       { numRuns: 100, seed: 20261204 },
     );
+    // Some calls read their input where the previous call left it (conv → neurons → conv).
+    assert.ok(ioReuseCount() > reused, 'the in-memory input path ran');
   },
 );
 

@@ -170,6 +170,8 @@ function place(e: Engine, fields: Readonly<Record<string, number | Part | undefi
   let size = HEADER_BYTES;
   for (const p of parts) if (typeof p === 'object') size += align16('zeros' in p ? 8 * p.zeros : p.byteLength);
   if (size > arenaBytes - ARENA_START) return undefined;
+  // The I/O area starts at e.top, which this moves (and the new part may overwrite it).
+  forgetIo();
   if (e.top + size > arenaBytes) {
     flushMembranes(e);
     freeSlots.length = 0;
@@ -273,6 +275,42 @@ function placePlan(e: Engine, p: WasmConv | WasmRows): number | undefined {
 }
 
 /**
+ * The float32 output the last kernel call copied out of memory, and where it still sits: the
+ * next call, when its input is that same array (a conv's currents into their neuron layer, a
+ * layer's spikes into the next conv), reads it there instead of copying it in again — its own
+ * regions then go above it. Every call starts a new I/O epoch and every placement does too, so
+ * an entry is good only until anything else has used or moved the I/O area. The simulator
+ * never writes into a value after its producer made it (no value is modified in place), so
+ * the array still holds what memory holds.
+ */
+let ioEpoch = 0;
+let lastOut: { readonly e: Engine; readonly arr: Float32Array; readonly addr: number; readonly epoch: number } | undefined;
+
+function forgetIo(): void {
+  ioEpoch++;
+  lastOut = undefined;
+}
+
+/** Start an I/O call: where `x` already sits in memory (undefined: copy it in), then a new epoch. */
+function ioStart(e: Engine, x: Float32Array | undefined): number | undefined {
+  const l = lastOut;
+  const hit = l !== undefined && x !== undefined && l.e === e && l.arr === x && l.epoch === ioEpoch ? l.addr : undefined;
+  forgetIo();
+  return hit;
+}
+
+/** `arr` now holds memory's float32s at addr (as left by this call). */
+function ioLeft(e: Engine, arr: Float32Array, addr: number): void {
+  lastOut = { e, arr, addr, epoch: ioEpoch };
+}
+
+let ioReuses = 0;
+/** Test hook: how many kernel calls so far read their input where the previous call left it. */
+export function ioReuseCount(): number {
+  return ioReuses;
+}
+
+/**
  * Run `count` samples (conv) or rows (rows) of x through the plan in WebAssembly, the float32
  * outputs into `out` (every element written); false (out untouched) when the WebAssembly path
  * is unavailable for it.
@@ -281,14 +319,25 @@ export function scatterWasm(p: WasmConv | WasmRows, x: Float32Array, count: numb
   const e = getEngine();
   if (e === null) return false;
   const hdr = header(e, p);
-  if (hdr === undefined) return false;
+  if (hdr === undefined) {
+    // The caller's loop writes `out` instead: no array may stand for memory any more.
+    forgetIo();
+    return false;
+  }
   const outLen = out.length;
-  const xp = align16(e.top);
-  const op = align16(xp + 4 * x.length);
-  if (op + 4 * outLen - xp > IO_BYTES || !growMemory(e.mem, op + 4 * outLen)) return false;
-  new Float32Array(e.mem.buffer, xp, x.length).set(x);
+  const base = align16(e.top);
+  let xp = ioStart(e, x) ?? base;
+  let op = align16(xp + 4 * x.length);
+  if (xp !== base && op + 4 * outLen - base > IO_BYTES) {
+    xp = base;
+    op = align16(xp + 4 * x.length);
+  }
+  if (op + 4 * outLen - base > IO_BYTES || !growMemory(e.mem, op + 4 * outLen)) return false;
+  if (xp === base) new Float32Array(e.mem.buffer, xp, x.length).set(x);
+  else ioReuses++;
   (p.kind === 'rows' ? e.rows : e.conv)(hdr, xp, op, count);
   out.set(new Float32Array(e.mem.buffer, op, outLen));
+  ioLeft(e, out, op);
   return true;
 }
 
@@ -326,6 +375,7 @@ export function scatterAddInt(p: WasmConv | WasmRows, x: Int32Array, I: Int32Arr
   if (e === null || p.bias !== undefined || (p.kind === 'rows' ? p.alpha !== 1 : p.kind !== 'conv')) return false;
   const hdr = headerInt(e, p);
   if (hdr === undefined) return false;
+  forgetIo();
   const xp = align16(e.top);
   const op = align16(xp + 4 * x.length);
   if (op + 4 * I.length - xp > IO_BYTES || !growMemory(e.mem, op + 4 * I.length)) return false;
@@ -439,19 +489,24 @@ export function stepNeuronsWasm(
     tp = arrayAt(e, theta, theta);
     slot = tp === undefined ? undefined : membrane(e, key, v);
   }
-  const cp = align16(e.top);
+  const base = align16(e.top);
+  const whole = curOff === 0 && cur.length === n;
+  let cp = ioStart(e, whole ? cur : undefined) ?? base;
+  if (cp !== base && align16(align16(cp + 4 * n) + 4 * n) + 4 * B - base > IO_BYTES) cp = base;
   const op = align16(cp + 4 * n);
   const np = align16(op + 4 * n);
   const end = np + 4 * B;
-  if (tp === undefined || slot === undefined || placed.get(theta)?.gen !== e.gen || end - cp > IO_BYTES || !growMemory(e.mem, end)) {
+  if (tp === undefined || slot === undefined || placed.get(theta)?.gen !== e.gen || end - base > IO_BYTES || !growMemory(e.mem, end)) {
     // The TypeScript loop takes over: v must be current.
     letGo(e, key);
     return false;
   }
   const buf = e.mem.buffer;
-  new Float32Array(buf, cp, n).set(cur.subarray(curOff, curOff + n));
+  if (cp === base) new Float32Array(buf, cp, n).set(cur.subarray(curOff, curOff + n));
+  else ioReuses++;
   e.neurons(slot.addr, cp, tp, op, np, B, F, (ge ? FIRE_GE : 0) | (subtract ? RESET_SUBTRACT : 0), leak);
   out.set(new Float32Array(buf, op, n), outOff);
+  if (outOff === 0 && out.length === n) ioLeft(e, out, op);
   const c = new Int32Array(buf, np, B);
   for (let b = 0; b < B; b++) counts[cOff + b] = (counts[cOff + b] as number) + (c[b] as number);
   return true;
@@ -480,6 +535,7 @@ export function stepIntNeuronsWasm(layer: IntNeuronLayer, v: Int32Array, I: Int3
   if (e === null) return undefined;
   const tp = arrayAt(e, layer, layer.theta);
   if (tp === undefined) return undefined;
+  forgetIo();
   const F = v.length;
   const bytes = layer.theta.byteLength;
   const vp = align16(e.top);
