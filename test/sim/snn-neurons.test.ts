@@ -56,6 +56,19 @@ test("'ge' fires on v = θ, 'gt' waits for v > θ (I = 0.25, exact in binary)", 
   assert.deepEqual(train({ fire: 'gt' }, 0.25, 1, 12), [5, 9]);
 });
 
+test('ties at θ under every fire × reset pair, IF and LIF (each pair is its own kernel loop)', () => {
+  // IF, zero reset, gt, I = .25: .25 .5 .75 1 (no) 1.25→spike(0) … → 5, 10
+  assert.deepEqual(train({ fire: 'gt', reset: 'zero' }, 0.25, 1, 10), [5, 10]);
+  assert.deepEqual(train({ fire: 'ge', reset: 'zero' }, 0.25, 1, 8), [4, 8]);
+  // LIF leak .5, I = 1, θ = 1. ge: v = 1 fires every step (subtract or zero: v → 0).
+  assert.deepEqual(train({ leak: 0.5, fire: 'ge' }, 1, 1, 4), [1, 2, 3, 4]);
+  assert.deepEqual(train({ leak: 0.5, fire: 'ge', reset: 'zero' }, 1, 1, 4), [1, 2, 3, 4]);
+  // gt, subtract: 1 (no) 1.5→spike(.5) 1.25→spike(.25) 1.125→spike(.125)
+  assert.deepEqual(train({ leak: 0.5, fire: 'gt' }, 1, 1, 4), [2, 3, 4]);
+  // gt, zero: 1 (no) 1.5→spike(0) 1 (no) 1.5→spike
+  assert.deepEqual(train({ leak: 0.5, fire: 'gt', reset: 'zero' }, 1, 1, 4), [2, 4]);
+});
+
 test('refractory 2: two silent, non-integrating steps after each spike', () => {
   // I=.5: .5, 1→spike(v=0, r=2); step 3, 4 held; .5, 1→spike at 6; 7, 8 held; .5, 1→spike at 10
   assert.deepEqual(train({ refractory: 2 }, 0.5, 1, 10), [2, 6, 10]);

@@ -589,44 +589,75 @@ function neuronsFunc(): FuncSpec {
   const sub = seq(get(FLAGS), i32(RESET_SUBTRACT), op.i32And);
   // Lanes 0–3 and 8–11 of the mask (its two 64-bit lanes narrowed to 32 bits) into lanes 0, 1.
   const narrow = op.i8x16Shuffle([0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11]);
-  const pair = seq(
-    get(leakV),
-    get(vp),
-    op.v128Load(),
-    op.f64x2Mul,
-    get(cp),
-    op.v128Load64Zero(),
-    op.f64x2PromoteLowF32x4,
-    op.f64x2Add,
-    set(vv),
-    get(tp),
-    op.v128Load(),
-    set(th),
-    ge,
-    op.if(seq(get(vv), get(th), op.f64x2Ge, set(m)), seq(get(vv), get(th), op.f64x2Gt, set(m))),
-    sub,
+  /**
+   * Two neurons at byte offset 16·k of v and θ (8·k of cur and out) from the pointers. unit: the
+   * leak is 1, whose product 1·v = v is left out (the same value); geC, subC: the flags, fixed
+   * per loop variant so the loop body has no branch.
+   */
+  const pairAt = (k: number, unit: boolean, geC: boolean, subC: boolean): number[] =>
+    seq(
+      unit ? [] : get(leakV),
+      get(vp),
+      op.v128Load(16 * k),
+      unit ? [] : op.f64x2Mul,
+      get(cp),
+      op.v128Load64Zero(8 * k),
+      op.f64x2PromoteLowF32x4,
+      op.f64x2Add,
+      set(vv),
+      get(tp),
+      op.v128Load(16 * k),
+      set(th),
+      get(vv),
+      get(th),
+      geC ? op.f64x2Ge : op.f64x2Gt,
+      set(m),
+      get(vp),
+      subC ? seq(get(vv), get(th), op.f64x2Sub, get(vv), get(m), op.v128Bitselect) : seq(get(vv), get(m), op.v128AndNot),
+      op.v128Store(16 * k),
+      get(m),
+      get(m),
+      narrow,
+      set(m),
+      get(opp),
+      get(m),
+      get(one),
+      op.v128And,
+      op.v128Store64Lane(0, 8 * k),
+      get(cnt),
+      get(m),
+      op.i32x4Sub,
+      set(cnt),
+    );
+  const advance = (k: number): number[] => seq(inc(vp, 16 * k), inc(cp, 8 * k), inc(tp, 16 * k), inc(opp, 8 * k), inc(i, k));
+  /** All pairs of one sample: two per iteration, then the odd one. */
+  const pairLoop = (unit: boolean, geC: boolean, subC: boolean): number[] =>
+    seq(
+      whileLoop(seq(get(i), i32(1), op.i32Add, get(pairs), op.i32LtU), pairAt(0, unit, geC, subC), pairAt(1, unit, geC, subC), advance(2)),
+      lt(i, pairs),
+      op.if(seq(pairAt(0, unit, geC, subC), advance(1))),
+    );
+  /** The variant for this call's flags and leak (decided once per sample; the branches are predictable). */
+  const pairsOfSample = seq(
+    get(LEAK),
+    op.f64(1),
+    op.f64Eq,
     op.if(
-      seq(get(vp), get(vv), get(th), op.f64x2Sub, get(vv), get(m), op.v128Bitselect, op.v128Store()),
-      seq(get(vp), get(vv), get(m), op.v128AndNot, op.v128Store()),
+      seq(
+        ge,
+        op.if(
+          seq(sub, op.if(pairLoop(true, true, true), pairLoop(true, true, false))),
+          seq(sub, op.if(pairLoop(true, false, true), pairLoop(true, false, false))),
+        ),
+      ),
+      seq(
+        ge,
+        op.if(
+          seq(sub, op.if(pairLoop(false, true, true), pairLoop(false, true, false))),
+          seq(sub, op.if(pairLoop(false, false, true), pairLoop(false, false, false))),
+        ),
+      ),
     ),
-    get(m),
-    get(m),
-    narrow,
-    set(m),
-    get(opp),
-    get(m),
-    get(one),
-    op.v128And,
-    op.v128Store64Lane(0),
-    get(cnt),
-    get(m),
-    op.i32x4Sub,
-    set(cnt),
-    inc(vp, 16),
-    inc(cp, 8),
-    inc(tp, 16),
-    inc(opp, 8),
-    inc(i, 1),
   );
   const scalar = seq(
     get(LEAK),
@@ -690,7 +721,7 @@ function neuronsFunc(): FuncSpec {
       set(cnt),
       i32(0),
       set(i),
-      whileLoop(lt(i, pairs), pair),
+      pairsOfSample,
       get(cnt),
       op.i32x4ExtractLane(0),
       get(cnt),
