@@ -16,11 +16,37 @@ import { F32, F64, I32, V128, encodeModule, localsAfter, op, seq, whileLoop } fr
 
 /** Header fields, as i32 slots (byte offset = 4·slot); `alpha` is a float64 at ALPHA_BYTE. */
 export const HEADER = {
-  conv: ['C', 'H', 'W', 'OH', 'OW', 'OC', 'OCg', 'Cg', 'KH', 'KW', 'wr', 'hStart', 'hPairs', 'wStart', 'wPairs', 'bias', 'acc', 'count', 'span', 'nz'],
+  conv: [
+    'C',
+    'H',
+    'W',
+    'OH',
+    'OW',
+    'OC',
+    'OCg',
+    'Cg',
+    'KH',
+    'KW',
+    'wr',
+    'hStart',
+    'hPairs',
+    'wStart',
+    'wPairs',
+    'bias',
+    'acc',
+    'count',
+    'span',
+    'nz',
+    'colAcc',
+    'colW',
+    'colN',
+    'rowAcc',
+    'rowW',
+  ],
   rows: ['K', 'N', 'wt', 'bias', 'acc', 'nz'],
 } as const;
-export const ALPHA_BYTE = 80;
-export const HEADER_BYTES = 96;
+export const ALPHA_BYTE = 112;
+export const HEADER_BYTES = 128;
 if (Math.max(HEADER.conv.length, HEADER.rows.length) * 4 > ALPHA_BYTE) throw new Error('internal: scatter header slots overlap alpha');
 
 const PARAMS: readonly ValType[] = [I32, I32, I32, I32];
@@ -171,7 +197,11 @@ function convFunc(ints: boolean): FuncSpec {
     arow = int();
   const np = int(),
     xc = int(),
-    q0 = int();
+    q0 = int(),
+    n0 = int(),
+    ca = int(),
+    cw = int(),
+    cW = int();
   const v = L.add(ints ? I32 : F32),
     vd = L.add(F64),
     vv = L.add(V128),
@@ -181,8 +211,55 @@ function convFunc(ints: boolean): FuncSpec {
   const es = ints ? 2 : 3;
   const add = (): number[] => addTerms(ints, ap, wp, n, vv, v, vd);
 
+  // span (one group, stride and dilation 1 along W): the (ow, kw) pairs of a column are
+  // consecutive outputs with consecutive taps and the weights are stored with kw reversed, so
+  // per (oh, kh) pair all of them are ONE contiguous run of accumulators against one contiguous
+  // run of weights (each accumulator still gets exactly one term per input). The host's tables
+  // give the byte offsets: per input column, of its first output (colAcc) and first reversed
+  // tap (colW) and the run's length (colN); per (oh, kh) pair, of its output row (rowAcc) and
+  // tap row (rowW); cW, per channel, of its weights.
+  const spanTaps = seq(
+    splatInput(ints, v, vd, vv),
+    loadAt(h.colN, iw, 2),
+    set(n0),
+    get(n0),
+    op.if(
+      seq(
+        get(h.acc),
+        loadAt(h.colAcc, iw, 2),
+        op.i32Add,
+        set(ca),
+        get(h.wr),
+        get(cW),
+        op.i32Add,
+        loadAt(h.colW, iw, 2),
+        op.i32Add,
+        set(cw),
+        loadAt(h.hStart, ih, 2),
+        set(q),
+        loadAt(h.hStart, ih, 2, 4),
+        set(qEnd),
+        whileLoop(
+          lt(q, qEnd),
+          get(ca),
+          loadAt(h.rowAcc, q, 2),
+          op.i32Add,
+          set(ap),
+          get(cw),
+          loadAt(h.rowW, q, 2),
+          op.i32Add,
+          set(wp),
+          get(n0),
+          set(n),
+          add(),
+          inc(q, 1),
+        ),
+      ),
+    ),
+  );
+
   // One nonzero input at (c, ih, iw): every (oh, kh) pair of row ih × (ow, kw) pair of column iw.
-  const taps = seq(
+  const generalTaps = seq(
     splatInput(ints, v, vd, vv),
     loadAt(h.hStart, ih, 2),
     set(q),
@@ -207,53 +284,6 @@ function convFunc(ints: boolean): FuncSpec {
       set(r),
       loadAt(h.wStart, iw, 2, 4),
       set(rEnd),
-      // span: the (ow, kw) pairs of a column are consecutive outputs with consecutive taps
-      // and the weights are stored with kw reversed, so all of them are ONE contiguous run
-      // of accumulators against one contiguous run of weights (each accumulator still gets
-      // exactly one term per input). Then the per-pair loop below finds r = rEnd.
-      get(h.span),
-      op.if(
-        seq(
-          lt(r, rEnd),
-          op.if(
-            seq(
-              get(h.acc),
-              get(arow),
-              loadAt(h.wPairs, r, 3),
-              op.i32Add,
-              get(h.OC),
-              op.i32Mul,
-              i32(es),
-              op.i32Shl,
-              op.i32Add,
-              set(ap),
-              get(h.wr),
-              get(wrow),
-              get(h.KW),
-              i32(1),
-              op.i32Sub,
-              loadAt(h.wPairs, r, 3, 4),
-              op.i32Sub,
-              op.i32Add,
-              get(h.OC),
-              op.i32Mul,
-              i32(es),
-              op.i32Shl,
-              op.i32Add,
-              set(wp),
-              get(rEnd),
-              get(r),
-              op.i32Sub,
-              get(h.OC),
-              op.i32Mul,
-              set(n),
-              add(),
-              get(rEnd),
-              set(r),
-            ),
-          ),
-        ),
-      ),
       whileLoop(
         lt(r, rEnd),
         get(h.acc),
@@ -298,6 +328,16 @@ function convFunc(ints: boolean): FuncSpec {
       get(h.OCg),
       op.i32Mul,
       set(oc0),
+      get(c),
+      get(h.KH),
+      op.i32Mul,
+      get(h.KW),
+      op.i32Mul,
+      get(h.OC),
+      op.i32Mul,
+      i32(es),
+      op.i32Shl,
+      set(cW),
       // First the channel's nonzero positions, listed without a branch (a slot is written for
       // every input and kept when the input is nonzero): spikes come at random, and a branch
       // per input mispredicted about as often as it was taken. Then their taps, in the same
@@ -353,7 +393,8 @@ function convFunc(ints: boolean): FuncSpec {
         op.i32Add,
         ints ? op.i32Load() : op.f32Load(),
         set(v),
-        taps,
+        get(h.span),
+        op.if(spanTaps, generalTaps),
         inc(q0, 8),
       ),
       inc(c, 1),

@@ -211,6 +211,34 @@ function flipKw(p: WasmConv): Float64Array {
   return out;
 }
 
+/**
+ * The span kernel's byte offsets (see spanTaps in scatter-module.ts) for accumulators and
+ * weights of `bytes` each: per input column its first output, first reversed tap and run
+ * length in values; per (oh, kh) pair its output row and tap row.
+ */
+function spanTables(p: WasmConv, bytes: number): Record<'colAcc' | 'colW' | 'colN' | 'rowAcc' | 'rowW', Int32Array> {
+  const { W, OW, OC, KW, wStart, wPairs, hPairs } = p;
+  const colAcc = new Int32Array(W);
+  const colW = new Int32Array(W);
+  const colN = new Int32Array(W);
+  for (let iw = 0; iw < W; iw++) {
+    const r = wStart[iw] as number;
+    const n = (wStart[iw + 1] as number) - r;
+    if (n === 0) continue;
+    colAcc[iw] = (wPairs[2 * r] as number) * OC * bytes;
+    colW[iw] = (KW - 1 - (wPairs[2 * r + 1] as number)) * OC * bytes;
+    colN[iw] = n * OC;
+  }
+  const Q = hPairs.length / 2;
+  const rowAcc = new Int32Array(Q);
+  const rowW = new Int32Array(Q);
+  for (let q = 0; q < Q; q++) {
+    rowAcc[q] = (hPairs[2 * q] as number) * OW * OC * bytes;
+    rowW[q] = (hPairs[2 * q + 1] as number) * KW * OC * bytes;
+  }
+  return { colAcc, colW, colN, rowAcc, rowW };
+}
+
 /** The plan's numbers and arrays by name (header slots are looked up by these names). */
 function fieldsOf(p: WasmConv | WasmRows): Record<string, number | Part | undefined> {
   const out: Record<string, number | Part | undefined> = {};
@@ -254,7 +282,20 @@ function placePlan(e: Engine, p: WasmConv | WasmRows): number | undefined {
   // nz: the kernel's list of one channel's nonzero inputs, (ih, iw) as two int32s each.
   const nz = { zeros: p.H * p.W };
   return p.kind === 'conv'
-    ? place(e, { ...fieldsOf(p), wr: p.span ? flipKw(p) : Float64Array.from(p.wr), acc, count: undefined, span: p.span ? 1 : 0, nz }, HEADER.conv, 1)
+    ? place(
+        e,
+        {
+          ...fieldsOf(p),
+          ...(p.span ? spanTables(p, 8) : {}),
+          wr: p.span ? flipKw(p) : Float64Array.from(p.wr),
+          acc,
+          count: undefined,
+          span: p.span ? 1 : 0,
+          nz,
+        },
+        HEADER.conv,
+        1,
+      )
     : // Depthwise ones: OC = C, one output channel per group; an empty window divides by NaN.
       place(
         e,
@@ -352,6 +393,7 @@ function headerInt(e: Engine, p: WasmConv | WasmRows): number | undefined {
           e,
           {
             ...fieldsOf(p),
+            ...(p.span ? spanTables(p, 4) : {}),
             wr: Int32Array.from(p.span ? flipKw(p) : p.wr),
             acc: { zeros: p.OC * p.OH * p.OW },
             count: undefined,
