@@ -239,6 +239,35 @@ function spanTables(p: WasmConv, bytes: number): Record<'colAcc' | 'colW' | 'col
   return { colAcc, colW, colN, rowAcc, rowW };
 }
 
+/**
+ * The general conv kernel's byte offsets (see generalTaps in scatter-module.ts) for
+ * accumulators and weights of `bytes` each: per (oh, kh) pair its output row and tap row, per
+ * (ow, kw) pair its output column and tap.
+ */
+function pairTables(p: WasmConv, bytes: number): Record<'rowAcc' | 'rowW' | 'pairAcc' | 'pairW', Int32Array> {
+  const { OW, OC, OCg, KW, wPairs, hPairs } = p;
+  const Q = hPairs.length / 2;
+  const rowAcc = new Int32Array(Q);
+  const rowW = new Int32Array(Q);
+  for (let q = 0; q < Q; q++) {
+    rowAcc[q] = (hPairs[2 * q] as number) * OW * OC * bytes;
+    rowW[q] = (hPairs[2 * q + 1] as number) * KW * OCg * bytes;
+  }
+  const R = wPairs.length / 2;
+  const pairAcc = new Int32Array(R);
+  const pairW = new Int32Array(R);
+  for (let r = 0; r < R; r++) {
+    pairAcc[r] = (wPairs[2 * r] as number) * OC * bytes;
+    pairW[r] = (wPairs[2 * r + 1] as number) * OCg * bytes;
+  }
+  return { rowAcc, rowW, pairAcc, pairW };
+}
+
+/** The tables of a plan's kernel path (span or general). */
+function tablesOf(p: WasmConv, span: boolean, bytes: number): Record<string, Int32Array> {
+  return span ? spanTables(p, bytes) : pairTables(p, bytes);
+}
+
 /** The plan's numbers and arrays by name (header slots are looked up by these names). */
 function fieldsOf(p: WasmConv | WasmRows): Record<string, number | Part | undefined> {
   const out: Record<string, number | Part | undefined> = {};
@@ -286,7 +315,7 @@ function placePlan(e: Engine, p: WasmConv | WasmRows): number | undefined {
         e,
         {
           ...fieldsOf(p),
-          ...(p.span ? spanTables(p, 8) : {}),
+          ...tablesOf(p, p.span, 8),
           wr: p.span ? flipKw(p) : Float64Array.from(p.wr),
           acc,
           count: undefined,
@@ -393,7 +422,7 @@ function headerInt(e: Engine, p: WasmConv | WasmRows): number | undefined {
           e,
           {
             ...fieldsOf(p),
-            ...(p.span ? spanTables(p, 4) : {}),
+            ...tablesOf(p, p.span, 4),
             wr: Int32Array.from(p.span ? flipKw(p) : p.wr),
             acc: { zeros: p.OC * p.OH * p.OW },
             count: undefined,
