@@ -70,8 +70,9 @@ function check(): void {
       'accumulated',
     );
 
-    // Threshold read-out: outputs of G = 2 columns; adds with fractions, so order matters.
-    const G = 2;
+    // Threshold read-out: outputs of G = 2 columns (3 where N allows: a G that is no power of
+    // two); adds with fractions, so order matters.
+    const G = N % 3 === 0 ? 3 : 2;
     const ref = Int32Array.from(lcg(N, 5), (u) => 1 + Math.floor(u * 4));
     const add = Float64Array.from(lcg(N, 6), (u) => (u - 0.4) * 3.3);
     const out = Float64Array.from(lcg(M * (N / G), 7), (u) => u * 0.1);

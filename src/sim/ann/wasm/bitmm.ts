@@ -267,7 +267,10 @@ function fromInputs(kind: 'threshold' | 'histogram'): FuncSpec {
     outRow = add(I32),
     sv = add(I32),
     word = add(I64),
-    any = add(I64);
+    any = add(I64),
+    pow2 = add(I32),
+    gs = add(I32),
+    jg = add(I32);
   const inc = (l: number, by: Bytes): number[] => seq(get(l), by, op.i32Add, set(l));
   // cnt[16q …] += lt[16q …] (saturating) for q < npad/16
   const addRow = whileLoop(
@@ -297,9 +300,12 @@ function fromInputs(kind: 'threshold' | 'histogram'): FuncSpec {
       : seq(cnt16, i32(0), op.i32x4Splat, op.i8x16Eq, op.i8x16Bitmask, i32(0xffff), op.i32Xor, set(mask));
   const readOut =
     kind === 'threshold'
-      ? // out[i, ⌊j/G⌋] += add[j]
+      ? // out[i, ⌊j/G⌋] += add[j]; ⌊j/G⌋ by a shift when G is a power of two (it is polarity ×
+        // slices, usually 2^k), a division costing tens of cycles per column read out otherwise.
         seq(
-          seq(get(outRow), get(j), get(P8), op.i32DivU, i32(3), op.i32Shl, op.i32Add, set(o)),
+          get(pow2),
+          op.if(seq(get(j), get(gs), op.i32ShrU, set(jg)), seq(get(j), get(P8), op.i32DivU, set(jg))),
+          seq(get(outRow), get(jg), i32(3), op.i32Shl, op.i32Add, set(o)),
           seq(get(o), get(o), op.f64Load(), get(P6), get(j), i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.f64Add, op.f64Store()),
         )
       : // hist[slice_j·len + min(s, len − 1)] += 1
@@ -346,7 +352,14 @@ function fromInputs(kind: 'threshold' | 'histogram'): FuncSpec {
       ),
     ),
   );
-  const body = seq(get(A), set(ap), i32(0), set(i), whileLoop(seq(get(i), get(M), op.i32LtU), row, inc(ap, seq(get(W), i32(3), op.i32Shl)), inc(i, i32(1))));
+  const body = seq(
+    seq(get(P8), get(P8), i32(1), op.i32Sub, op.i32And, op.i32Eqz, set(pow2), get(P8), op.i32Ctz, set(gs)),
+    get(A),
+    set(ap),
+    i32(0),
+    set(i),
+    whileLoop(seq(get(i), get(M), op.i32LtU), row, inc(ap, seq(get(W), i32(3), op.i32Shl)), inc(i, i32(1))),
+  );
   return { name: `${kind}Bytes`, params, results: [], locals, body };
 }
 
