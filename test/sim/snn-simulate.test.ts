@@ -330,8 +330,28 @@ test("two threads (a worker takes the second half of the samples) give one threa
   }
   // One helper thread serves all three runs: it waits for the next job instead of exiting.
   assert.ok(helperThreadsStarted() - started <= 1, `helper threads started: ${helperThreadsStarted() - started}`);
+  // It keeps the graph of its last job: the same graph again (sent without it), another graph
+  // after it, then the first again — each as one thread computes it.
+  const a = lenetLike(36);
+  const b = lenetLike(37);
+  const ref = new Map([a, b].map((g) => [g, simulate(g, data, { T: 5, threads: 1 })]));
+  for (const g of [a, a, b, a]) assertSame(simulate(g, data, { T: 5, threads: 2 }), ref.get(g) as SimulateResult, 'held graph');
   assert.throws(
     () => simulate(lenetLike(35), data, { T: 2, threads: 3 }),
     (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_USAGE',
   );
+});
+
+test('plans kept across simulations follow the weights: the same nodes with new weight tensors', () => {
+  const r = rng(41);
+  const data = { x: images(r, 8, [1, 12, 12]), y: labels(r, 8, 10) };
+  const g = lenetLike(38);
+  const before = simulate(g, data, { T: 8, threads: 1 });
+  const inits = new Map(g.initializers);
+  for (const [k, t] of inits) if (t.shape.length >= 2) inits.set(k, { ...t, data: (t.data as Float32Array).map((v) => 1.5 * v) });
+  const scaled: Graph = { ...g, initializers: inits };
+  // structuredClone: new node objects, so nothing kept from earlier runs applies.
+  const fresh = simulate(structuredClone(scaled), data, { T: 8, threads: 1 });
+  assert.notDeepEqual(fresh.layers, before.layers, 'the new weights change the spikes');
+  assertSame(simulate(scaled, data, { T: 8, threads: 1 }), fresh, 'same nodes, new weights');
 });

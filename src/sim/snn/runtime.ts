@@ -81,6 +81,28 @@ const SPARSE_SHARE = 0.1;
  * exists and, unless `always`, the input is sparse enough; otherwise the dense ANN kernel.
  * Both give bit-identical results (see scatter.ts), so this is purely a speed choice.
  */
+/**
+ * Scatter plans kept across simulations: by node, for the same weight tensors and per-sample
+ * input shape. A plan's re-laid weights, and their placement in WebAssembly memory (keyed by
+ * the plan), are then made once per graph instead of on every simulate() call — compile,
+ * explore and the retraining loop simulate one graph many times, and a 2-image LeNet call
+ * spent most of its time (and the arena most of its space) making and placing them again.
+ */
+const plans = new WeakMap<
+  Node,
+  { readonly x: string; readonly w: Tensor | undefined; readonly b: Tensor | undefined; readonly plan: ScatterPlan | undefined }
+>();
+
+function planOf(node: Node, ins: readonly (Tensor | undefined)[]): ScatterPlan | undefined {
+  const x = ins[0];
+  const key = x === undefined ? '' : `${x.dtype}:${x.shape.slice(1).join(',')}`;
+  const known = plans.get(node);
+  if (known !== undefined && known.x === key && known.w === ins[1] && known.b === ins[2]) return known.plan;
+  const plan = scatterPlan(node, ins);
+  plans.set(node, { x: key, w: ins[1], b: ins[2], plan });
+  return plan;
+}
+
 export function runAffine(
   rt: Runtime,
   node: Node,
@@ -88,7 +110,7 @@ export function runAffine(
   always: boolean,
   ctx: RunCtx = rt.ctx,
 ): readonly (Tensor | undefined)[] {
-  if (!rt.scatter.has(node.name)) rt.scatter.set(node.name, scatterPlan(node, ins));
+  if (!rt.scatter.has(node.name)) rt.scatter.set(node.name, planOf(node, ins));
   const sp = rt.scatter.get(node.name);
   const x = ins[0];
   if (sp === undefined || x === undefined) return runKernel(rt, node, ins, ctx);
@@ -188,6 +210,22 @@ export type SpikingState =
   | { readonly kind: 'pool'; readonly s: MaxPoolState; readonly F: number; readonly outShape: readonly number[] };
 
 /** Fresh state of a spiking node for B samples; inShape is the per-sample input shape. */
+/**
+ * Neuron parameters kept across simulations like scatter plans (by node, threshold tensor and
+ * per-sample shape): the broadcast θ is placed in WebAssembly memory once, keyed by its array,
+ * and the membranes' arena slots are keyed by the parameters.
+ */
+const neuronPlans = new WeakMap<Node, { readonly th: Tensor | undefined; readonly shape: string; readonly p: NeuronParams }>();
+
+function neuronParamsOf(node: Extract<Node, { op: 'IF' | 'LIF' }>, threshold: Tensor | undefined, inShape: readonly number[]): NeuronParams {
+  const shape = inShape.join(',');
+  const known = neuronPlans.get(node);
+  if (known !== undefined && known.th === threshold && known.shape === shape) return known.p;
+  const p = neuronParams(node, threshold, inShape);
+  neuronPlans.set(node, { th: threshold, shape, p });
+  return p;
+}
+
 export function initSpiking(rt: Runtime, node: Node, layer: number, inShape: readonly number[], threshold: Tensor | undefined, B: number): SpikingState {
   if (node.op === 'SpikeMaxPool') {
     let p = rt.pools.get(node.name);
@@ -202,7 +240,7 @@ export function initSpiking(rt: Runtime, node: Node, layer: number, inShape: rea
   if (node.op !== 'IF' && node.op !== 'LIF') throw new Error(`internal: ${node.op} is not spiking`);
   let p = rt.neurons.get(node.name);
   if (p === undefined) {
-    p = neuronParams(node, threshold, inShape);
+    p = neuronParamsOf(node, threshold, inShape);
     rt.neurons.set(node.name, p);
   }
   rt.layerSize[layer] = p.F;

@@ -52,9 +52,17 @@ export function splitAt(N: number, T: number, opts: SimulateOptions, macs = 0): 
   return threads === 2 && N >= 2 ? Math.ceil(N / 2) : N;
 }
 
-/** One job for the helper thread: its samples [from, N) and the flag it raises. */
+/**
+ * One job for the helper thread: its samples [from, N) and the flag it raises. The graph
+ * travels only when the helper does not hold it yet (`g` undefined: the one it got with this
+ * `gid` before) — a structured clone is new objects, which would make the helper rebuild
+ * (and re-place in WebAssembly memory) every plan it keeps by node on every call.
+ */
 export interface HelperJob {
-  readonly g: Graph;
+  readonly gid: number;
+  readonly g: Graph | undefined;
+  /** Keep the graph for later jobs (false for a large one: its copy is not kept alive while idle). */
+  readonly keep: boolean;
   readonly data: SimData;
   readonly opts: SimulateOptions;
   readonly run: BatchRun;
@@ -77,15 +85,39 @@ export interface Helper {
  * so a run of 500 images used to gain nothing from the second core. A helper that fails to
  * report is terminated and forgotten; the next simulation starts another.
  */
-let idle: { readonly worker: Worker; readonly port: MessagePort } | undefined;
+interface HelperThread {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+  /** The id of the graph it holds, if any. */
+  graph?: number | undefined;
+}
+let idle: HelperThread | undefined;
 let spawned = 0;
+
+/** The largest graph (bytes of initializers) the helper keeps between jobs. */
+const KEEP_GRAPH_BYTES = 64 * 1024 * 1024;
+
+function weightBytes(g: Graph): number {
+  let n = 0;
+  for (const t of g.initializers.values()) n += t.data.byteLength;
+  return n;
+}
+
+/** Graph ids (graphs are readonly data: one object, one graph). */
+const graphIds = new WeakMap<Graph, number>();
+let nextGraphId = 1;
+function graphId(g: Graph): number {
+  let id = graphIds.get(g);
+  if (id === undefined) graphIds.set(g, (id = nextGraphId++));
+  return id;
+}
 
 /** Test hook: helper threads started by this thread so far. */
 export function helperThreadsStarted(): number {
   return spawned;
 }
 
-function spawnHelper(): { readonly worker: Worker; readonly port: MessagePort } | undefined {
+function spawnHelper(): HelperThread | undefined {
   const { port1, port2 } = new MessageChannel();
   let worker: Worker;
   try {
@@ -112,13 +144,16 @@ export function startHelper(g: Graph, data: SimData, opts: SimulateOptions, run:
   const flag = new Int32Array(new SharedArrayBuffer(4));
   // Functions do not cross threads (the progress callback stays here); the rest is plain data.
   const { onProgress: _onProgress, ...plain } = opts;
-  const job: HelperJob = { g, data, opts: { ...plain, threads: 1 }, run, from, flag };
+  const gid = graphId(g);
+  const keep = weightBytes(g) <= KEEP_GRAPH_BYTES;
+  const job: HelperJob = { gid, g: h.graph === gid ? undefined : g, keep, data, opts: { ...plain, threads: 1 }, run, from, flag };
   try {
     h.port.postMessage(job);
   } catch {
     void h.worker.terminate();
     return undefined;
   }
+  h.graph = keep ? gid : undefined;
   const posted = performance.now();
   return {
     from,

@@ -4,6 +4,7 @@
 // travel as data.
 import { workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
+import type { Graph } from '../../ir/types.js';
 import { errorData } from '../../errors.js';
 import type { HelperJob, HelperReply } from './simulate-split.js';
 import { DONE, STARTED } from './simulate-split.js';
@@ -11,13 +12,18 @@ import { simulateRange } from './simulate.js';
 import { releaseWasmScatter } from './wasm/scatter.js';
 
 const port = (workerData as { readonly port: MessagePort }).port;
+/** The graph of the last job (later jobs on it arrive without it). */
+let held: { readonly gid: number; readonly g: Graph } | undefined;
 port.on('message', (job: HelperJob) => {
   // Taken: from here on a reply always comes (the main thread stops waiting for a start).
   Atomics.store(job.flag, 0, STARTED);
   Atomics.notify(job.flag, 0);
   let reply: HelperReply;
   try {
-    reply = { ok: true, result: simulateRange(job.g, job.data, job.opts, job.run, job.from) };
+    const g = job.g ?? (held?.gid === job.gid ? held.g : undefined);
+    if (g === undefined) throw new Error(`internal: the simulation worker does not hold graph ${job.gid}`);
+    held = job.keep ? { gid: job.gid, g } : undefined;
+    reply = { ok: true, result: simulateRange(g, job.data, job.opts, job.run, job.from) };
   } catch (e) {
     reply = { ok: false, error: errorData(e) };
   } finally {
