@@ -25,6 +25,7 @@ interface Spec {
   readonly grouped: boolean;
   readonly bias: boolean;
   readonly pool: 'none' | 'avg' | 'spike';
+  readonly poolStride: number;
   readonly countIncludePad: boolean;
   readonly lif: boolean;
   readonly neuron: NeuronAttrs;
@@ -48,6 +49,8 @@ const specArb: fc.Arbitrary<Spec> = fc.record({
   grouped: fc.boolean(),
   bias: fc.boolean(),
   pool: fc.constantFrom('none' as const, 'avg' as const, 'spike' as const),
+  // 1: overlapping windows (an average pool then runs as a scatter, not the dense kernel).
+  poolStride: fc.constantFrom(1, 2),
   countIncludePad: fc.boolean(),
   lif: fc.boolean(),
   neuron: fc.record({
@@ -84,8 +87,9 @@ function build(s: Spec): Graph {
   let h = neuron('c.y', 'n1', [OC, 1, 1]);
   let side = O;
   if (s.pool !== 'none' && O >= 2) {
-    const w = windowAttrs({ kernelShape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] });
-    side = Math.floor((O + 1 - 2) / 2) + 1;
+    const ps = s.poolStride;
+    const w = windowAttrs({ kernelShape: [2, 2], strides: [ps, ps], pads: [0, 0, 1, 1] });
+    side = Math.floor((O + 1 - 2) / ps) + 1;
     if (s.pool === 'avg')
       nodes.push({
         op: 'AveragePool',

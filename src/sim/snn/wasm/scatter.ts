@@ -330,6 +330,7 @@ function placePlan(e: Engine, p: WasmConv | WasmRows): number | undefined {
         e,
         {
           ...fieldsOf(p),
+          ...tablesOf(p, false, 8),
           wr: new Float64Array(p.C * p.KH * p.KW).fill(1),
           OCg: 1,
           Cg: 1,
