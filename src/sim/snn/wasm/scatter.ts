@@ -211,13 +211,26 @@ function flipKw(p: WasmConv): Float64Array {
   return out;
 }
 
+/** Per (oh, kh) pair, the byte offsets of its output row and tap row (both kernel paths). */
+function rowTables(p: WasmConv, bytes: number): Record<'rowAcc' | 'rowW', Int32Array> {
+  const { OW, OC, OCg, KW, hPairs } = p;
+  const Q = hPairs.length / 2;
+  const rowAcc = new Int32Array(Q);
+  const rowW = new Int32Array(Q);
+  for (let q = 0; q < Q; q++) {
+    rowAcc[q] = (hPairs[2 * q] as number) * OW * OC * bytes;
+    rowW[q] = (hPairs[2 * q + 1] as number) * KW * OCg * bytes;
+  }
+  return { rowAcc, rowW };
+}
+
 /**
  * The span kernel's byte offsets (see spanTaps in scatter-module.ts) for accumulators and
  * weights of `bytes` each: per input column its first output, first reversed tap and run
- * length in values; per (oh, kh) pair its output row and tap row.
+ * length in values (one group: OCg = OC); and the row tables.
  */
 function spanTables(p: WasmConv, bytes: number): Record<'colAcc' | 'colW' | 'colN' | 'rowAcc' | 'rowW', Int32Array> {
-  const { W, OW, OC, KW, wStart, wPairs, hPairs } = p;
+  const { W, OC, KW, wStart, wPairs } = p;
   const colAcc = new Int32Array(W);
   const colW = new Int32Array(W);
   const colN = new Int32Array(W);
@@ -229,30 +242,16 @@ function spanTables(p: WasmConv, bytes: number): Record<'colAcc' | 'colW' | 'col
     colW[iw] = (KW - 1 - (wPairs[2 * r + 1] as number)) * OC * bytes;
     colN[iw] = n * OC;
   }
-  const Q = hPairs.length / 2;
-  const rowAcc = new Int32Array(Q);
-  const rowW = new Int32Array(Q);
-  for (let q = 0; q < Q; q++) {
-    rowAcc[q] = (hPairs[2 * q] as number) * OW * OC * bytes;
-    rowW[q] = (hPairs[2 * q + 1] as number) * KW * OC * bytes;
-  }
-  return { colAcc, colW, colN, rowAcc, rowW };
+  return { colAcc, colW, colN, ...rowTables(p, bytes) };
 }
 
 /**
  * The general conv kernel's byte offsets (see generalTaps in scatter-module.ts) for
- * accumulators and weights of `bytes` each: per (oh, kh) pair its output row and tap row, per
- * (ow, kw) pair its output column and tap.
+ * accumulators and weights of `bytes` each: per (ow, kw) pair its output column and tap; and
+ * the row tables.
  */
 function pairTables(p: WasmConv, bytes: number): Record<'rowAcc' | 'rowW' | 'pairAcc' | 'pairW', Int32Array> {
-  const { OW, OC, OCg, KW, wPairs, hPairs } = p;
-  const Q = hPairs.length / 2;
-  const rowAcc = new Int32Array(Q);
-  const rowW = new Int32Array(Q);
-  for (let q = 0; q < Q; q++) {
-    rowAcc[q] = (hPairs[2 * q] as number) * OW * OC * bytes;
-    rowW[q] = (hPairs[2 * q + 1] as number) * KW * OCg * bytes;
-  }
+  const { OC, OCg, wPairs } = p;
   const R = wPairs.length / 2;
   const pairAcc = new Int32Array(R);
   const pairW = new Int32Array(R);
@@ -260,7 +259,7 @@ function pairTables(p: WasmConv, bytes: number): Record<'rowAcc' | 'rowW' | 'pai
     pairAcc[r] = (wPairs[2 * r] as number) * OC * bytes;
     pairW[r] = (wPairs[2 * r + 1] as number) * OCg * bytes;
   }
-  return { rowAcc, rowW, pairAcc, pairW };
+  return { pairAcc, pairW, ...rowTables(p, bytes) };
 }
 
 /** The tables of a plan's kernel path (span or general). */
