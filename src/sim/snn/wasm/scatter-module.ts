@@ -44,6 +44,7 @@ export const HEADER = {
     'rowW',
     'pairAcc',
     'pairW',
+    'pos',
   ],
   rows: ['K', 'N', 'wt', 'bias', 'acc', 'nz'],
 } as const;
@@ -169,6 +170,96 @@ function zero(base: number, count: number, es = 3): number[] {
 }
 
 /**
+ * Where the host keeps the compaction shuffles of `listNonzeros` (below the arena): for each
+ * 4-bit lane mask m, the byte lanes of the set int32 lanes of m in order, then lanes of 16 or
+ * more (swizzle's zeros).
+ */
+export const SHUFFLES_AT = 16;
+export function compactShuffles(): Uint8Array {
+  const t = new Uint8Array(256).fill(16);
+  for (let m = 0; m < 16; m++) {
+    let k = 0;
+    for (let lane = 0; lane < 4; lane++) {
+      if (((m >> lane) & 1) === 0) continue;
+      for (let b = 0; b < 4; b++) t[16 * m + 4 * k + b] = 4 * lane + b;
+      k++;
+    }
+  }
+  return t;
+}
+
+/**
+ * The indices i < n whose 4-byte input at xp + 4i is nonzero, ascending, as int32s written from
+ * np on (np ends past the last; 12 bytes past it may be written too). Four inputs per step,
+ * without a branch: compare, lane mask, and the mask's shuffle moves the set lanes' indices to
+ * the front of a 16-byte store, of which np keeps 4 bytes per set lane. Spikes come at random,
+ * so a branch per input mispredicts about as often as it is taken. Lanes at or past n in the
+ * last step are masked off (their loads read past the n inputs: memory the caller has).
+ * A float input is nonzero when it compares unequal to 0 (NaN is; −0 is not), as in the
+ * TypeScript loops.
+ */
+function listNonzeros(ints: boolean, xp: number, n: number, np: number, g: number, m: number, idx: number): number[] {
+  const zero16 = new Array<number>(16).fill(0);
+  const lanes = [0, 1, 2, 3].flatMap((k) => [k, 0, 0, 0]);
+  return seq(
+    op.v128Const(lanes),
+    set(idx),
+    i32(0),
+    set(g),
+    whileLoop(
+      lt(g, n),
+      get(xp),
+      get(g),
+      i32(2),
+      op.i32Shl,
+      op.i32Add,
+      op.v128Load(),
+      op.v128Const(zero16),
+      ints ? op.i32x4Ne : op.f32x4Ne,
+      op.i32x4Bitmask,
+      // lanes past n: (1 << min(n − g, 4)) − 1 keeps the rest
+      i32(1),
+      get(n),
+      get(g),
+      op.i32Sub,
+      i32(4),
+      get(n),
+      get(g),
+      op.i32Sub,
+      i32(4),
+      op.i32LtU,
+      op.select,
+      op.i32Shl,
+      i32(1),
+      op.i32Sub,
+      op.i32And,
+      set(m),
+      get(np),
+      get(idx),
+      get(m),
+      i32(4),
+      op.i32Shl,
+      op.v128Load(SHUFFLES_AT),
+      op.i8x16Swizzle,
+      op.v128Store(),
+      get(np),
+      get(m),
+      op.i32Popcnt,
+      i32(2),
+      op.i32Shl,
+      op.i32Add,
+      set(np),
+      get(idx),
+      i32(4),
+      op.i32x4Splat,
+      op.i32x4Add,
+      set(idx),
+      inc(g, 4),
+    ),
+  );
+}
+
+/**
  * ints: the integer program's variant (convInt, rowsInt): int32 inputs, weights and
  * accumulators (four outputs per i32x4), and `out` holds int32 currents on entry to which the
  * sums are added. int32 arithmetic wraps, so the sums equal the integer loop's (whose Int32Array
@@ -202,10 +293,20 @@ function convFunc(ints: boolean): FuncSpec {
     ca = int(),
     cw = int(),
     cW = int();
+  const plane = int(),
+    g = int(),
+    m = int(),
+    pi = int();
+  const idx = L.add(V128);
   const v = L.add(ints ? I32 : F32),
     vd = L.add(F64),
     vv = L.add(V128),
     bd = L.add(F64);
+  const a0 = int(),
+    rb = int();
+  const bv = L.add(V128),
+    lo = L.add(V128),
+    hi = L.add(V128);
   const header = HEADER.conv.flatMap((k, s) => seq(get(HDR), op.i32Load(4 * s), set(h[k])));
   // ints: int32 accumulators and weights (4 bytes: es = 2), exact in any order (int32 wraps alike).
   const es = ints ? 2 : 3;
@@ -337,56 +438,33 @@ function convFunc(ints: boolean): FuncSpec {
       i32(es),
       op.i32Shl,
       set(cW),
-      // First the channel's nonzero positions, listed without a branch (a slot is written for
-      // every input and kept when the input is nonzero): spikes come at random, and a branch
-      // per input mispredicted about as often as it was taken. Then their taps, in the same
-      // ascending order as before (so the same sums).
+      // First the channel's nonzero positions (listNonzeros), then their taps in ascending
+      // order — the same sums as one input at a time.
       get(xp),
       set(xc),
       get(h.nz),
       set(np),
-      i32(0),
-      set(ih),
-      whileLoop(
-        lt(ih, h.H),
-        i32(0),
-        set(iw),
-        whileLoop(
-          lt(iw, h.W),
-          get(np),
-          get(ih),
-          op.i32Store(),
-          get(np),
-          get(iw),
-          op.i32Store(4),
-          get(np),
-          get(xp),
-          ints ? seq(op.i32Load(), i32(0), op.i32Ne) : seq(op.f32Load(), op.f32(0), op.f32Ne),
-          i32(3),
-          op.i32Shl,
-          op.i32Add,
-          set(np),
-          inc(xp, 4),
-          inc(iw, 1),
-        ),
-        inc(ih, 1),
-      ),
+      listNonzeros(ints, xc, plane, np, g, m, idx),
+      get(xp),
+      get(plane),
+      i32(2),
+      op.i32Shl,
+      op.i32Add,
+      set(xp),
       get(h.nz),
       set(q0),
       whileLoop(
         lt(q0, np),
         get(q0),
         op.i32Load(),
+        set(pi),
+        // (ih, iw) of position pi from the host's table
+        loadAt(h.pos, pi, 3),
         set(ih),
-        get(q0),
-        op.i32Load(4),
+        loadAt(h.pos, pi, 3, 4),
         set(iw),
         get(xc),
-        get(ih),
-        get(h.W),
-        op.i32Mul,
-        get(iw),
-        op.i32Add,
+        get(pi),
         i32(2),
         op.i32Shl,
         op.i32Add,
@@ -394,7 +472,7 @@ function convFunc(ints: boolean): FuncSpec {
         set(v),
         get(h.span),
         op.if(spanTaps, generalTaps),
-        inc(q0, 8),
+        inc(q0, 4),
       ),
       inc(c, 1),
     ),
@@ -427,17 +505,80 @@ function convFunc(ints: boolean): FuncSpec {
     );
   // int: the current at wp plus the sum (no bias or mean: the host's integer plans have none).
   const store = (m: Mode): number[] => (ints ? addToCurrent(wp, ap) : seq(value(m), op.f32DemoteF64, op.f32Store()));
+  // Four pixels × two channels at a time (float, even OC, no mean): the pixels' f64x2 pairs of
+  // channels (+ the bias pair), each rounded to float32 as the scalar loop rounds it, then
+  // shuffled into four consecutive pixels of each channel — one 16-byte store per channel
+  // instead of four strided ones. The remaining pixels go through `pixel`.
+  const lane = (k: number): number[] => [4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3];
+  const accPair = (k: number, bias: boolean): number[] =>
+    seq(get(a0), k === 0 ? [] : seq(get(rb), i32(k), op.i32Mul, op.i32Add), op.v128Load(), bias ? seq(get(bv), op.f64x2Add) : [], op.f32x4DemoteF64x2Zero);
+  const blocks = (bias: boolean): number[] =>
+    whileLoop(
+      seq(get(i), i32(3), op.i32Add, get(P), op.i32LtU),
+      i32(0),
+      set(c),
+      whileLoop(
+        lt(c, h.OC),
+        bias ? seq(get(h.bias), get(c), i32(2), op.i32Shl, op.i32Add, op.v128Load64Zero(), op.f64x2PromoteLowF32x4, set(bv)) : [],
+        get(ap),
+        get(c),
+        i32(3),
+        op.i32Shl,
+        op.i32Add,
+        set(a0),
+        accPair(0, bias),
+        accPair(1, bias),
+        op.i8x16Shuffle([...lane(0), ...lane(1), ...lane(4), ...lane(5)]),
+        set(lo),
+        accPair(2, bias),
+        accPair(3, bias),
+        op.i8x16Shuffle([...lane(0), ...lane(1), ...lane(4), ...lane(5)]),
+        set(hi),
+        get(opp),
+        get(c),
+        get(P),
+        op.i32Mul,
+        get(i),
+        op.i32Add,
+        i32(2),
+        op.i32Shl,
+        op.i32Add,
+        tee(wp),
+        get(lo),
+        get(hi),
+        op.i8x16Shuffle([...lane(0), ...lane(2), ...lane(4), ...lane(6)]),
+        op.v128Store(),
+        get(wp),
+        get(P),
+        i32(2),
+        op.i32Shl,
+        op.i32Add,
+        get(lo),
+        get(hi),
+        op.i8x16Shuffle([...lane(1), ...lane(3), ...lane(5), ...lane(7)]),
+        op.v128Store(),
+        inc(c, 2),
+      ),
+      inc(i, 4),
+      get(ap),
+      get(rb),
+      i32(2),
+      op.i32Shl,
+      op.i32Add,
+      set(ap),
+    );
+  const rest = (m: Mode): number[] =>
+    seq(m === 'mean' ? [] : seq(get(h.OC), i32(1), op.i32And, op.i32Eqz, op.if(blocks(m === 'bias'))), whileLoop(lt(i, P), pixel(m)));
   const outputs = seq(
     get(h.acc),
     set(ap),
     i32(0),
     set(i),
-    ints
-      ? whileLoop(lt(i, P), pixel('plain'))
-      : seq(
-          get(h.count),
-          op.if(whileLoop(lt(i, P), pixel('mean')), seq(get(h.bias), op.if(whileLoop(lt(i, P), pixel('bias')), whileLoop(lt(i, P), pixel('plain'))))),
-        ),
+    get(h.OC),
+    i32(3),
+    op.i32Shl,
+    set(rb),
+    ints ? whileLoop(lt(i, P), pixel('plain')) : seq(get(h.count), op.if(rest('mean'), seq(get(h.bias), op.if(rest('bias'), rest('plain'))))),
     get(opp),
     get(outPer),
     i32(2),
@@ -448,6 +589,10 @@ function convFunc(ints: boolean): FuncSpec {
 
   const body = seq(
     header,
+    get(h.H),
+    get(h.W),
+    op.i32Mul,
+    set(plane),
     get(h.OH),
     get(h.OW),
     op.i32Mul,
@@ -482,7 +627,10 @@ function rowsFunc(ints: boolean): FuncSpec {
     rowBytes = int(),
     np = int(),
     q = int(),
-    xr = int();
+    xr = int(),
+    g = int(),
+    m = int();
+  const idx = L.add(V128);
   const v = L.add(ints ? I32 : F32),
     vd = L.add(F64),
     vv = L.add(V128),
@@ -535,27 +683,18 @@ function rowsFunc(ints: boolean): FuncSpec {
       zero(h.acc, h.N, es),
       i32(0),
       set(k),
-      // The row's nonzero inputs listed without a branch, then their rows of weights in
-      // ascending order (as convFunc does, and why).
+      // The row's nonzero inputs (listNonzeros), then their rows of weights in ascending order.
       get(xp),
       set(xr),
       get(h.nz),
       set(np),
-      whileLoop(
-        lt(k, h.K),
-        get(np),
-        get(k),
-        op.i32Store(),
-        get(np),
-        get(xp),
-        ints ? seq(op.i32Load(), i32(0), op.i32Ne) : seq(op.f32Load(), op.f32(0), op.f32Ne),
-        i32(2),
-        op.i32Shl,
-        op.i32Add,
-        set(np),
-        inc(xp, 4),
-        inc(k, 1),
-      ),
+      listNonzeros(ints, xr, h.K, np, g, m, idx),
+      get(xp),
+      get(h.K),
+      i32(2),
+      op.i32Shl,
+      op.i32Add,
+      set(xp),
       get(h.nz),
       set(q),
       whileLoop(

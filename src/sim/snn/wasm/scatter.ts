@@ -16,6 +16,8 @@ import {
   INT_SATURATE,
   INT_SUBTRACT,
   RESET_SUBTRACT,
+  SHUFFLES_AT,
+  compactShuffles,
   scatterModuleBytes,
 } from './scatter-module.js';
 
@@ -97,8 +99,13 @@ export function setScatterArenaBytes(bytes: number): number {
 }
 /** Largest per-call input + output we copy in; bigger batches take the TypeScript path. */
 const IO_BYTES = 512 * 1024 * 1024;
-/** Address 0 is reserved so a null pointer (no bias) is 0. */
-const ARENA_START = 16;
+/**
+ * Address 0 is reserved so a null pointer (no bias) is 0; the kernels' compaction shuffles sit
+ * at SHUFFLES_AT, then the arena.
+ */
+const ARENA_START = SHUFFLES_AT + 256;
+/** A kernel listing nonzeros reads up to 12 bytes past its input (lanes it masks off): memory must reach past it. */
+const READ_PAST = 16;
 
 let engine: Engine | null | undefined;
 const placed = new WeakMap<object, { readonly gen: number; readonly hdr: number }>();
@@ -119,19 +126,20 @@ export function keepScatterArenaUpTo(bytes: number): number {
 
 function load(): Engine | null {
   const ex = instantiateKernels(scatterModuleBytes);
-  return ex === null
-    ? null
-    : {
-        mem: ex['mem'] as WasmMemory,
-        conv: ex['conv'] as Kernel,
-        rows: ex['rows'] as Kernel,
-        convInt: ex['convInt'] as Kernel,
-        rowsInt: ex['rowsInt'] as Kernel,
-        neurons: ex['neurons'] as NeuronKernel,
-        intNeurons: ex['intNeurons'] as IntNeuronKernel,
-        top: ARENA_START,
-        gen: ++generation,
-      };
+  if (ex === null) return null;
+  const mem = ex['mem'] as WasmMemory;
+  new Uint8Array(mem.buffer, SHUFFLES_AT, 256).set(compactShuffles());
+  return {
+    mem,
+    conv: ex['conv'] as Kernel,
+    rows: ex['rows'] as Kernel,
+    convInt: ex['convInt'] as Kernel,
+    rowsInt: ex['rowsInt'] as Kernel,
+    neurons: ex['neurons'] as NeuronKernel,
+    intNeurons: ex['intNeurons'] as IntNeuronKernel,
+    top: ARENA_START,
+    gen: ++generation,
+  };
 }
 
 function getEngine(): Engine | null {
@@ -302,13 +310,30 @@ function header(e: Engine, p: WasmConv | WasmRows): number | undefined {
   return placedOnce(e, placed, p, () => placePlan(e, p));
 }
 
+/**
+ * The kernel's list of nonzero inputs among n (int32 indices, and the 12 bytes listNonzeros may
+ * write past the last; `zeros` counts 8-byte slots).
+ */
+function nzList(n: number): { readonly zeros: number } {
+  return { zeros: Math.ceil(n / 2) + 2 };
+}
+
+/** Per input position ih·W + iw of a channel, (ih, iw): where the conv kernel finds a listed position's row and column. */
+function positions(p: WasmConv): Int32Array {
+  const pos = new Int32Array(2 * p.H * p.W);
+  for (let ih = 0; ih < p.H; ih++) {
+    for (let iw = 0; iw < p.W; iw++) {
+      pos[2 * (ih * p.W + iw)] = ih;
+      pos[2 * (ih * p.W + iw) + 1] = iw;
+    }
+  }
+  return pos;
+}
+
 function placePlan(e: Engine, p: WasmConv | WasmRows): number | undefined {
-  // nz: the kernel's list of a row's nonzero inputs (int32 indices; `zeros` counts 8-byte slots).
-  if (p.kind === 'rows')
-    return place(e, { ...fieldsOf(p), wt: Float64Array.from(p.wt), acc: { zeros: p.N }, nz: { zeros: Math.ceil(p.K / 2) } }, HEADER.rows, p.alpha);
+  if (p.kind === 'rows') return place(e, { ...fieldsOf(p), wt: Float64Array.from(p.wt), acc: { zeros: p.N }, nz: nzList(p.K) }, HEADER.rows, p.alpha);
   const acc = { zeros: p.OC * p.OH * p.OW };
-  // nz: the kernel's list of one channel's nonzero inputs, (ih, iw) as two int32s each.
-  const nz = { zeros: p.H * p.W };
+  const nz = nzList(p.H * p.W);
   return p.kind === 'conv'
     ? place(
         e,
@@ -320,6 +345,7 @@ function placePlan(e: Engine, p: WasmConv | WasmRows): number | undefined {
           count: undefined,
           span: p.span ? 1 : 0,
           nz,
+          pos: positions(p),
         },
         HEADER.conv,
         1,
@@ -338,6 +364,7 @@ function placePlan(e: Engine, p: WasmConv | WasmRows): number | undefined {
           count: p.count.map((n) => (n > 0 ? n : NaN)),
           span: 0,
           nz,
+          pos: positions(p),
         },
         HEADER.conv,
         1,
@@ -402,7 +429,8 @@ export function scatterWasm(p: WasmConv | WasmRows, x: Float32Array, count: numb
     xp = base;
     op = align16(xp + 4 * x.length);
   }
-  if (op + 4 * outLen - base > IO_BYTES || !growMemory(e.mem, op + 4 * outLen)) return false;
+  // The output lies above the input (wherever that sits), so memory reaching past it reaches past both.
+  if (op + 4 * outLen - base > IO_BYTES || !growMemory(e.mem, op + 4 * outLen + READ_PAST)) return false;
   if (xp === base) new Float32Array(e.mem.buffer, xp, x.length).set(x);
   else ioReuses++;
   (p.kind === 'rows' ? e.rows : e.conv)(hdr, xp, op, count);
@@ -417,7 +445,7 @@ const placedInt = new WeakMap<object, { readonly gen: number; readonly hdr: numb
 function headerInt(e: Engine, p: WasmConv | WasmRows): number | undefined {
   return placedOnce(e, placedInt, p, () =>
     p.kind === 'rows'
-      ? place(e, { ...fieldsOf(p), wt: Int32Array.from(p.wt), acc: { zeros: p.N }, nz: { zeros: Math.ceil(p.K / 2) } }, HEADER.rows, 1)
+      ? place(e, { ...fieldsOf(p), wt: Int32Array.from(p.wt), acc: { zeros: p.N }, nz: nzList(p.K) }, HEADER.rows, 1)
       : place(
           e,
           {
@@ -427,7 +455,8 @@ function headerInt(e: Engine, p: WasmConv | WasmRows): number | undefined {
             acc: { zeros: p.OC * p.OH * p.OW },
             count: undefined,
             span: p.span ? 1 : 0,
-            nz: { zeros: p.H * p.W },
+            nz: nzList(p.H * p.W),
+            pos: positions(p),
           },
           HEADER.conv,
           1,
@@ -449,7 +478,7 @@ export function scatterAddInt(p: WasmConv | WasmRows, x: Int32Array, I: Int32Arr
   forgetIo();
   const xp = align16(e.top);
   const op = align16(xp + 4 * x.length);
-  if (op + 4 * I.length - xp > IO_BYTES || !growMemory(e.mem, op + 4 * I.length)) return false;
+  if (op + 4 * I.length - xp > IO_BYTES || !growMemory(e.mem, op + 4 * I.length + READ_PAST)) return false;
   const buf = e.mem.buffer;
   new Int32Array(buf, xp, x.length).set(x);
   const io = new Int32Array(buf, op, I.length);
