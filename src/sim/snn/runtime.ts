@@ -77,16 +77,13 @@ export function newRuntime(plan: SimPlan, T: number, limit: number, seed: number
 const SPARSE_SHARE = 0.1;
 
 /**
- * An affine op on a dynamic input: scatter of the nonzero inputs (scatter.ts) when a plan
- * exists and, unless `always`, the input is sparse enough; otherwise the dense ANN kernel.
- * Both give bit-identical results (see scatter.ts), so this is purely a speed choice.
- */
-/**
  * Scatter plans kept across simulations: by node, for the same weight tensors and per-sample
  * input shape. A plan's re-laid weights, and their placement in WebAssembly memory (keyed by
  * the plan), are then made once per graph instead of on every simulate() call — compile,
  * explore and the retraining loop simulate one graph many times, and a 2-image LeNet call
  * spent most of its time (and the arena most of its space) making and placing them again.
+ * This relies on a graph's tensors never being written in place (the IR is values: a change
+ * is a new tensor — what every pass does); simulate()'s documentation says so to callers.
  */
 const plans = new WeakMap<
   Node,
@@ -103,6 +100,11 @@ function planOf(node: Node, ins: readonly (Tensor | undefined)[]): ScatterPlan |
   return plan;
 }
 
+/**
+ * An affine op on a dynamic input: scatter of the nonzero inputs (scatter.ts) when a plan
+ * exists and, unless `always`, the input is sparse enough; otherwise the dense ANN kernel.
+ * Both give bit-identical results (see scatter.ts), so this is purely a speed choice.
+ */
 export function runAffine(
   rt: Runtime,
   node: Node,
@@ -209,7 +211,6 @@ export type SpikingState =
   | { readonly kind: 'neuron'; readonly s: NeuronState; readonly F: number; readonly outShape: readonly number[] }
   | { readonly kind: 'pool'; readonly s: MaxPoolState; readonly F: number; readonly outShape: readonly number[] };
 
-/** Fresh state of a spiking node for B samples; inShape is the per-sample input shape. */
 /**
  * Neuron parameters kept across simulations like scatter plans (by node, threshold tensor and
  * per-sample shape): the broadcast θ is placed in WebAssembly memory once, keyed by its array,
@@ -226,6 +227,7 @@ function neuronParamsOf(node: Extract<Node, { op: 'IF' | 'LIF' }>, threshold: Te
   return p;
 }
 
+/** Fresh state of a spiking node for B samples; inShape is the per-sample input shape. */
 export function initSpiking(rt: Runtime, node: Node, layer: number, inShape: readonly number[], threshold: Tensor | undefined, B: number): SpikingState {
   if (node.op === 'SpikeMaxPool') {
     let p = rt.pools.get(node.name);

@@ -109,6 +109,10 @@ function classesOf(g: Graph, readout: string): number {
 /**
  * Simulate a converted (spiking) graph on a labelled dataset for T steps. Readout: graph
  * output 0, accumulated over steps; the prediction at step t is the argmax of its sum.
+ *
+ * The graph is read as a value: what is derived from its tensors (re-laid weights, broadcast
+ * thresholds, the helper thread's copy) is kept for later calls by tensor identity, so change
+ * a weight or threshold by giving the graph a new tensor, never by writing into one's data.
  */
 export function simulate(g: Graph, data: SimData, opts: SimulateOptions): SimulateResult {
   try {
@@ -152,7 +156,17 @@ function simulateAll(g: Graph, data: SimData, opts: SimulateOptions): SimulateRe
   }
   // Progress is our half's share of the whole (the halves run side by side).
   const mine = helper.from;
-  simulateSamples(rt, data, opts, run, tot, 0, mine, (done) => opts.onProgress?.(Math.min(N - 1, Math.round((done * N) / mine)), N));
+  try {
+    simulateSamples(rt, data, opts, run, tot, 0, mine, (done) => opts.onProgress?.(Math.min(N - 1, Math.round((done * N) / mine)), N));
+  } catch (e) {
+    // Our half failed: still take the helper back (idle, for the next simulation), then report ours.
+    try {
+      helper.join();
+    } catch {
+      // its own failure is secondary to ours
+    }
+    throw e;
+  }
   const h = helper.join();
   if (h !== undefined) mergeHelper(rt, tot, mine, h);
   else simulateSamples(rt, data, opts, run, tot, mine, N);

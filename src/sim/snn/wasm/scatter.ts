@@ -156,6 +156,7 @@ export function wasmScatterEnabled(): boolean {
 export function resetWasmScatter(): void {
   if (engine !== null && engine !== undefined) flushMembranes(engine);
   engine = undefined;
+  forgetIo();
 }
 
 /**
@@ -165,6 +166,8 @@ export function resetWasmScatter(): void {
  * simulation loads a fresh engine and places its plans again (a copy of the weights).
  */
 export function releaseWasmScatter(): void {
+  // The last output's record holds its engine (and its array): a dropped engine must not stay reachable.
+  forgetIo();
   if (engine === null || engine === undefined) return;
   flushMembranes(engine);
   if (engine.mem.buffer.byteLength > keepBytes) engine = undefined;
