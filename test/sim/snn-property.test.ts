@@ -8,8 +8,9 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { avgPoolAttrs, buildGraph, convAttrs, gemmAttrs, windowAttrs } from '../../src/ir/build.js';
 import type { NodeSpec } from '../../src/ir/build.js';
-import type { Graph, NeuronAttrs, Tensor } from '../../src/ir/types.js';
+import type { Graph, NeuronAttrs, Node, Tensor } from '../../src/ir/types.js';
 import { simulate } from '../../src/sim/snn/index.js';
+import { scatterPlan, scatterRun } from '../../src/sim/snn/scatter.js';
 import { ioReuseCount, keepScatterArenaUpTo, resetWasmScatter, wasmScatterEnabled } from '../../src/sim/snn/wasm/scatter.js';
 import { images, labels, randTensor, rng } from './snn-graphs.js';
 
@@ -150,20 +151,22 @@ test('property: event-driven ≡ time-stepped on random spiking graphs', () => {
   );
 });
 
+/** f with the WebAssembly kernels off (the TypeScript loops). */
+function withoutWasm<R>(f: () => R): R {
+  process.env['SNNC_NO_WASM'] = '1';
+  resetWasmScatter();
+  try {
+    return f();
+  } finally {
+    delete process.env['SNNC_NO_WASM'];
+    resetWasmScatter();
+  }
+}
+
 test(
   "property: the WebAssembly scatter and neuron kernels give the TypeScript loops' bits",
   { skip: process.env['SNNC_NO_WASM'] === '1' ? 'SNNC_NO_WASM=1' : false },
   () => {
-    const withoutWasm = <R>(f: () => R): R => {
-      process.env['SNNC_NO_WASM'] = '1';
-      resetWasmScatter();
-      try {
-        return f();
-      } finally {
-        delete process.env['SNNC_NO_WASM'];
-        resetWasmScatter();
-      }
-    };
     assert.ok(wasmScatterEnabled(), 'the WebAssembly kernels compile and validate here');
     const reused = ioReuseCount();
     fc.assert(
@@ -182,6 +185,39 @@ test(
     );
     // Some calls read their input where the previous call left it (conv → neurons → conv).
     assert.ok(ioReuseCount() > reused, 'the in-memory input path ran');
+  },
+);
+
+test(
+  "property: the WebAssembly global average pool gives the TypeScript loop's bits (ascending float64 sums)",
+  { skip: process.env['SNNC_NO_WASM'] === '1' ? 'SNNC_NO_WASM=1' : false },
+  () => {
+    const node: Node = { op: 'GlobalAveragePool', name: 'gap', inputs: ['x'], outputs: ['y'], attrs: {} };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 1e6 }),
+        (B, C, H, W, seed) => {
+          const r = rng(seed);
+          // Magnitudes 2^-30 … 2^30 with signs and zeros: a sum in another order or precision rounds differently.
+          const data = new Float32Array(B * C * H * W).map(() => (r() < 0.3 ? 0 : (r() < 0.5 ? -1 : 1) * 2 ** Math.round(60 * r() - 30) * (1 + r())));
+          const x: Tensor = { dtype: 'float32', shape: [B, C, H, W], data };
+          const plan = scatterPlan(node, [x]);
+          assert.ok(plan !== undefined);
+          const a = scatterRun(plan, x).data as Float32Array;
+          const b = withoutWasm(() => scatterRun(plan, x).data as Float32Array);
+          assert.deepEqual(Array.from(a), Array.from(b));
+          // The first channel by hand: ascending float64 sum, divided, rounded to float32.
+          let s0 = 0;
+          for (let i = 0; i < H * W; i++) s0 += data[i] as number;
+          assert.equal(a[0], Math.fround(s0 / (H * W)));
+        },
+      ),
+      { numRuns: 300, seed: 20261205 },
+    );
   },
 );
 

@@ -14,7 +14,7 @@ import type { Node, Tensor } from '../../ir/types.js';
 import { geometry } from '../ann/conv.js';
 import { dimTaps } from '../ann/pool.js';
 import type { DimTaps } from '../ann/pool.js';
-import { scatterWasm } from './wasm/scatter.js';
+import { gapWasm, scatterWasm } from './wasm/scatter.js';
 
 export interface RowsPlan {
   readonly kind: 'rows';
@@ -291,7 +291,7 @@ export function scatterRun(p: ScatterPlan, xt: Tensor, take: (n: number) => Floa
   const { C, H, W, OH, OW, OC, OCg, Cg, KH, KW, wr, hStart, hPairs, wStart, wPairs } = p;
   const outPer = OC * OH * OW;
   const out = take(B * outPer);
-  if (p.kind !== 'gap' && scatterWasm(p as ConvPlan & { readonly kind: 'conv' | 'avg' }, x, B, out)) {
+  if (p.kind === 'gap' ? gapWasm(x, B, C, H * W, out) : scatterWasm(p as ConvPlan & { readonly kind: 'conv' | 'avg' }, x, B, out)) {
     return { dtype: 'float32', shape: [B, ...p.outShape], data: out };
   }
   const acc = p.acc;

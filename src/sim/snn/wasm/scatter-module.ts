@@ -723,6 +723,83 @@ function rowsFunc(ints: boolean): FuncSpec {
   return { name: ints ? 'rowsInt' : 'rows', params: PARAMS, results: [], locals: L.types, body };
 }
 
+/**
+ * gap(x, out, B, C, plane): a global average pool of B samples of C channels × plane float32
+ * inputs — out[b·C + c] = (Σ x, in float64, ascending) / plane, rounded to float32: the sums
+ * scatter.ts's TypeScript loop forms. Four channels at a time (four independent chains of adds;
+ * lanes of one vector would have to be fetched from four planes), then one.
+ */
+function gapFunc(): FuncSpec {
+  const X0 = 0,
+    OUTP = 1,
+    NB = 2,
+    NC = 3,
+    PL = 4;
+  const params: readonly ValType[] = [I32, I32, I32, I32, I32];
+  const { types, add } = locals(params.length);
+  const b = add(I32),
+    c = add(I32),
+    i = add(I32),
+    xp = add(I32),
+    rowBytes = add(I32),
+    opp = add(I32);
+  const sums = [add(F64), add(F64), add(F64), add(F64)];
+  const d = add(F64);
+  const chans = (k: number): number[] =>
+    seq(
+      ...sums.slice(0, k).map((s) => seq(op.f64(0), set(s))),
+      i32(0),
+      set(i),
+      whileLoop(
+        lt(i, PL),
+        ...sums
+          .slice(0, k)
+          .map((s, j) =>
+            seq(
+              get(s),
+              get(xp),
+              get(i),
+              i32(2),
+              op.i32Shl,
+              op.i32Add,
+              j === 0 ? [] : seq(get(rowBytes), i32(j), op.i32Mul, op.i32Add),
+              op.f32Load(),
+              op.f64PromoteF32,
+              op.f64Add,
+              set(s),
+            ),
+          ),
+        inc(i, 1),
+      ),
+      ...sums.slice(0, k).map((s, j) => seq(get(opp), get(s), get(d), op.f64Div, op.f32DemoteF64, op.f32Store(4 * j))),
+      inc(opp, 4 * k),
+      get(xp),
+      get(rowBytes),
+      i32(k),
+      op.i32Mul,
+      op.i32Add,
+      set(xp),
+      inc(c, k),
+    );
+  const body = seq(
+    get(PL),
+    op.f64ConvertI32S,
+    set(d),
+    get(PL),
+    i32(2),
+    op.i32Shl,
+    set(rowBytes),
+    get(X0),
+    set(xp),
+    get(OUTP),
+    set(opp),
+    i32(0),
+    set(b),
+    whileLoop(lt(b, NB), i32(0), set(c), whileLoop(seq(get(c), i32(3), op.i32Add, get(NC), op.i32LtU), chans(4)), whileLoop(lt(c, NC), chans(1)), inc(b, 1)),
+  );
+  return { name: 'gap', params, results: [], locals: types, body };
+}
+
 /** Flags of `neurons`. */
 export const FIRE_GE = 1,
   RESET_SUBTRACT = 2;
@@ -1120,10 +1197,10 @@ function intNeuronsFunc(): FuncSpec {
   return { name: 'intNeurons', params, results: [I32], locals: types, body };
 }
 
-/** The module's bytes: memory "mem" (1 page; the host grows it), conv, rows, neurons, and the integer program's convInt, rowsInt, intNeurons. */
+/** The module's bytes: memory "mem" (1 page; the host grows it), conv, rows, neurons, gap, and the integer program's convInt, rowsInt, intNeurons. */
 export function scatterModuleBytes(): Uint8Array {
   return encodeModule({
     memory: { name: 'mem', pages: 1 },
-    funcs: [convFunc(false), rowsFunc(false), neuronsFunc(), convFunc(true), rowsFunc(true), intNeuronsFunc()],
+    funcs: [convFunc(false), rowsFunc(false), neuronsFunc(), convFunc(true), rowsFunc(true), intNeuronsFunc(), gapFunc()],
   });
 }

@@ -22,6 +22,7 @@ import {
 } from './scatter-module.js';
 
 type Kernel = (hdr: number, x: number, out: number, count: number) => void;
+type GapKernel = (x: number, out: number, B: number, C: number, plane: number) => void;
 type NeuronKernel = (v: number, cur: number, theta: number, out: number, counts: number, B: number, F: number, flags: number, leak: number) => void;
 type IntNeuronKernel = (
   v: number,
@@ -45,6 +46,7 @@ interface Engine {
   readonly rowsInt: Kernel;
   readonly neurons: NeuronKernel;
   readonly intNeurons: IntNeuronKernel;
+  readonly gap: GapKernel;
   /** First free byte of the arena; bumps when a plan is placed, resets when it is full. */
   top: number;
   /** Incremented on every reset: a plan placed in an older generation must reload. */
@@ -137,6 +139,7 @@ function load(): Engine | null {
     rowsInt: ex['rowsInt'] as Kernel,
     neurons: ex['neurons'] as NeuronKernel,
     intNeurons: ex['intNeurons'] as IntNeuronKernel,
+    gap: ex['gap'] as GapKernel,
     top: ARENA_START,
     gen: ++generation,
   };
@@ -424,6 +427,28 @@ export function scatterWasm(p: WasmConv | WasmRows, x: Float32Array, count: numb
     forgetIo();
     return false;
   }
+  return ioRun(e, x, out, (xp, op) => (p.kind === 'rows' ? e.rows : e.conv)(hdr, xp, op, count));
+}
+
+/**
+ * A global average pool of B samples (C channels × plane each) in WebAssembly (the `gap`
+ * kernel: the TypeScript loop's sums), into out (B·C); false (out untouched) when unavailable.
+ */
+export function gapWasm(x: Float32Array, B: number, C: number, plane: number, out: Float32Array): boolean {
+  const e = getEngine();
+  if (e === null) {
+    forgetIo();
+    return false;
+  }
+  return ioRun(e, x, out, (xp, op) => e.gap(xp, op, B, C, plane));
+}
+
+/**
+ * One kernel call on float32 input x (copied in, or read where the previous call left it) and
+ * output out (every element written by the kernel, copied out); false (nothing done, no array
+ * standing for memory) when the I/O does not fit.
+ */
+function ioRun(e: Engine, x: Float32Array, out: Float32Array, call: (xp: number, op: number) => void): boolean {
   const outLen = out.length;
   const base = align16(e.top);
   let xp = ioStart(e, x) ?? base;
@@ -436,7 +461,7 @@ export function scatterWasm(p: WasmConv | WasmRows, x: Float32Array, count: numb
   if (op + 4 * outLen - base > IO_BYTES || !growMemory(e.mem, op + 4 * outLen + READ_PAST)) return false;
   if (xp === base) new Float32Array(e.mem.buffer, xp, x.length).set(x);
   else ioReuses++;
-  (p.kind === 'rows' ? e.rows : e.conv)(hdr, xp, op, count);
+  call(xp, op);
   out.set(new Float32Array(e.mem.buffer, op, outLen));
   ioLeft(e, out, op);
   return true;
