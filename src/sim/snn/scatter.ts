@@ -14,7 +14,7 @@ import type { Node, Tensor } from '../../ir/types.js';
 import { geometry } from '../ann/conv.js';
 import { dimTaps } from '../ann/pool.js';
 import type { DimTaps } from '../ann/pool.js';
-import { gapWasm, scatterWasm } from './wasm/scatter.js';
+import { avg4Wasm, gapWasm, scatterWasm } from './wasm/scatter.js';
 
 export interface RowsPlan {
   readonly kind: 'rows';
@@ -57,7 +57,28 @@ export interface ConvPlan {
   readonly acc: Float64Array;
 }
 
-export type ScatterPlan = RowsPlan | ConvPlan;
+/**
+ * An average pool of four taps whose windows all lie inside the input (the common 2×2 pool):
+ * not a scatter — every input is read once anyway — but the dense kernel's own sums, run where
+ * the spikes before it and the conv after it are (wasm/scatter.ts avg4Wasm).
+ */
+export interface Avg4Plan {
+  readonly kind: 'avg4';
+  readonly C: number;
+  readonly H: number;
+  readonly W: number;
+  readonly OH: number;
+  readonly OW: number;
+  readonly sH: number;
+  readonly sW: number;
+  /** Offsets of taps 1–3 from tap 0, in elements (row-major tap order). */
+  readonly o1: number;
+  readonly o2: number;
+  readonly o3: number;
+  readonly outShape: readonly number[];
+}
+
+export type ScatterPlan = RowsPlan | ConvPlan | Avg4Plan;
 
 function f32(t: Tensor | undefined): t is Tensor & { data: Float32Array } {
   return t !== undefined && t.dtype === 'float32';
@@ -77,6 +98,27 @@ function inverse(t: DimTaps, inN: number, s: number, d: number, pb: number): { s
   });
   start[inN] = flat.length / 2;
   return { start, pairs: Int32Array.from(flat) };
+}
+
+/** The four-tap pool's plan when every window of `win` (no dilation) is four taps inside the input; else undefined. */
+function avg4Plan(C: number, win: Window, outShape: readonly number[]): Avg4Plan | undefined {
+  const { H, W, OH, OW, KH, KW, s, pb } = win;
+  const inside = pb[0] === 0 && pb[1] === 0 && (OH - 1) * s[0] + KH <= H && (OW - 1) * s[1] + KW <= W;
+  if (KH * KW !== 4 || !inside) return undefined;
+  const offs = [0, 1, 2, 3].map((i) => Math.floor(i / KW) * W + (i % KW));
+  return { kind: 'avg4', C, H, W, OH, OW, sH: s[0], sW: s[1], o1: offs[1] as number, o2: offs[2] as number, o3: offs[3] as number, outShape };
+}
+
+/** B samples of a four-tap pool: ((x0 + x1) + x2) + x3 in float64, times 1/4, rounded — the dense kernel's arithmetic. */
+function avg4(p: Avg4Plan, x: Float32Array, B: number, out: Float32Array): void {
+  const { C, H, W, OH, OW, sH, sW, o1, o2, o3 } = p;
+  for (let nc = 0, o = 0; nc < B * C; nc++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0, a = nc * H * W + oh * sH * W; ow < OW; ow++, o++, a += sW) {
+        out[o] = ((x[a] as number) + (x[a + o1] as number) + (x[a + o2] as number) + (x[a + o3] as number)) * 0.25;
+      }
+    }
+  }
 }
 
 /** A scatter plan for this node and these shapes, or undefined (then the dense kernel runs). */
@@ -167,7 +209,7 @@ export function scatterPlan(node: Node, ins: readonly (Tensor | undefined)[]): S
     // Windows that do not overlap read each input once: the dense kernel (a few loads and adds per
     // output, the reference's own bits) beats a scatter's per-spike bookkeeping unless spikes are
     // very sparse (LeNet's 2×2 pool: 15.6 → ~5 µs per sample and step).
-    if (win.s[0] >= win.KH && win.s[1] >= win.KW && win.d[0] === 1 && win.d[1] === 1) return undefined;
+    if (win.s[0] >= win.KH && win.s[1] >= win.KW && win.d[0] === 1 && win.d[1] === 1) return avg4Plan(C, win, [C, ...spatial]);
     const common = { C, ...windowPairs(win), outShape: [C, ...spatial] };
     // The divisor exactly as the dense kernel computes it (taps inside the input, or inside
     // the explicitly padded input with count_include_pad).
@@ -288,6 +330,11 @@ export function scatterRun(p: ScatterPlan, xt: Tensor, take: (n: number) => Floa
     return { dtype: 'float32', shape: [...xt.shape.slice(0, -1), p.N], data };
   }
   const B = xt.shape[0] as number;
+  if (p.kind === 'avg4') {
+    const data = take(B * p.C * p.OH * p.OW);
+    if (!avg4Wasm(p, x, B, data)) avg4(p, x, B, data);
+    return { dtype: 'float32', shape: [B, ...p.outShape], data };
+  }
   const { C, H, W, OH, OW, OC, OCg, Cg, KH, KW, wr, hStart, hPairs, wStart, wPairs } = p;
   const outPer = OC * OH * OW;
   const out = take(B * outPer);

@@ -543,7 +543,7 @@ function nn64Func(): FuncSpec {
  * rounded to float32, where a = x + nc*plane + oh*rowStep + ow*colStep — the TS loop's
  * arithmetic exactly (x*0.25 and x/4 are the same correctly rounded value).
  */
-function avg4Func(): FuncSpec {
+export function avg4Func(): FuncSpec {
   const [X, Y, NC, OHn, OWn, PLANE, ROWSTEP, COLSTEP, O1, O2, O3] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const params: ValType[] = new Array<ValType>(11).fill(I32);
   const L = localsAfter(params.length);

@@ -13,6 +13,7 @@
 // (v = 1) costs v·w = w exactly, so one loop serves binary and analog inputs alike.
 import type { Bytes, FuncSpec, ValType } from '../../ann/wasm/encode.js';
 import { F32, F64, I32, V128, encodeModule, localsAfter, op, seq, whileLoop } from '../../ann/wasm/encode.js';
+import { avg4Func } from '../../ann/wasm/sgemm-module.js';
 
 /** Header fields, as i32 slots (byte offset = 4·slot); `alpha` is a float64 at ALPHA_BYTE. */
 export const HEADER = {
@@ -1197,10 +1198,14 @@ function intNeuronsFunc(): FuncSpec {
   return { name: 'intNeurons', params, results: [I32], locals: types, body };
 }
 
-/** The module's bytes: memory "mem" (1 page; the host grows it), conv, rows, neurons, gap, and the integer program's convInt, rowsInt, intNeurons. */
+/**
+ * The module's bytes: memory "mem" (1 page; the host grows it), conv, rows, neurons, gap, avg4
+ * (the ANN module's four-tap average pool, here so that a pool reads its spikes and leaves its
+ * output where the neighbouring kernels are), and the integer program's convInt, rowsInt, intNeurons.
+ */
 export function scatterModuleBytes(): Uint8Array {
   return encodeModule({
     memory: { name: 'mem', pages: 1 },
-    funcs: [convFunc(false), rowsFunc(false), neuronsFunc(), convFunc(true), rowsFunc(true), intNeuronsFunc(), gapFunc()],
+    funcs: [convFunc(false), rowsFunc(false), neuronsFunc(), convFunc(true), rowsFunc(true), intNeuronsFunc(), gapFunc(), avg4Func()],
   });
 }

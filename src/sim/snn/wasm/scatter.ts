@@ -23,6 +23,19 @@ import {
 
 type Kernel = (hdr: number, x: number, out: number, count: number) => void;
 type GapKernel = (x: number, out: number, B: number, C: number, plane: number) => void;
+type Avg4Kernel = (
+  x: number,
+  y: number,
+  NC: number,
+  OH: number,
+  OW: number,
+  plane: number,
+  rowStep: number,
+  colStep: number,
+  o1: number,
+  o2: number,
+  o3: number,
+) => void;
 type NeuronKernel = (v: number, cur: number, theta: number, out: number, counts: number, B: number, F: number, flags: number, leak: number) => void;
 type IntNeuronKernel = (
   v: number,
@@ -47,6 +60,7 @@ interface Engine {
   readonly neurons: NeuronKernel;
   readonly intNeurons: IntNeuronKernel;
   readonly gap: GapKernel;
+  readonly avg4: Avg4Kernel;
   /** First free byte of the arena; bumps when a plan is placed, resets when it is full. */
   top: number;
   /** Incremented on every reset: a plan placed in an older generation must reload. */
@@ -140,6 +154,7 @@ function load(): Engine | null {
     neurons: ex['neurons'] as NeuronKernel,
     intNeurons: ex['intNeurons'] as IntNeuronKernel,
     gap: ex['gap'] as GapKernel,
+    avg4: ex['avg4'] as Avg4Kernel,
     top: ARENA_START,
     gen: ++generation,
   };
@@ -441,6 +456,33 @@ export function gapWasm(x: Float32Array, B: number, C: number, plane: number, ou
     return false;
   }
   return ioRun(e, x, out, (xp, op) => e.gap(xp, op, B, C, plane));
+}
+
+/** What avg4Wasm needs of a four-tap pool plan (scatter.ts's Avg4Plan): sizes, strides and tap offsets in elements. */
+export interface WasmAvg4 {
+  readonly C: number;
+  readonly H: number;
+  readonly W: number;
+  readonly OH: number;
+  readonly OW: number;
+  readonly sH: number;
+  readonly sW: number;
+  readonly o1: number;
+  readonly o2: number;
+  readonly o3: number;
+}
+
+/**
+ * B samples of a four-tap average pool whose windows all lie inside the input, in WebAssembly
+ * (avg4: the dense kernel's sums and rounding), into out; false (out untouched) when unavailable.
+ */
+export function avg4Wasm(p: WasmAvg4, x: Float32Array, B: number, out: Float32Array): boolean {
+  const e = getEngine();
+  if (e === null) {
+    forgetIo();
+    return false;
+  }
+  return ioRun(e, x, out, (xp, op) => e.avg4(xp, op, B * p.C, p.OH, p.OW, 4 * p.H * p.W, 4 * p.sH * p.W, 4 * p.sW, 4 * p.o1, 4 * p.o2, 4 * p.o3));
 }
 
 /**
