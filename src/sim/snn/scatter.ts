@@ -15,6 +15,7 @@ import { geometry } from '../ann/conv.js';
 import { dimTaps } from '../ann/pool.js';
 import type { DimTaps } from '../ann/pool.js';
 import { avg4Wasm, gapWasm, scatterWasm } from './wasm/scatter.js';
+import type { WasmAvg4 } from './wasm/scatter.js';
 
 export interface RowsPlan {
   readonly kind: 'rows';
@@ -62,19 +63,8 @@ export interface ConvPlan {
  * not a scatter — every input is read once anyway — but the dense kernel's own sums, run where
  * the spikes before it and the conv after it are (wasm/scatter.ts avg4Wasm).
  */
-export interface Avg4Plan {
+export interface Avg4Plan extends WasmAvg4 {
   readonly kind: 'avg4';
-  readonly C: number;
-  readonly H: number;
-  readonly W: number;
-  readonly OH: number;
-  readonly OW: number;
-  readonly sH: number;
-  readonly sW: number;
-  /** Offsets of taps 1–3 from tap 0, in elements (row-major tap order). */
-  readonly o1: number;
-  readonly o2: number;
-  readonly o3: number;
   readonly outShape: readonly number[];
 }
 

@@ -26,7 +26,8 @@ export function wasmApi(): WasmApi | undefined {
   return (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 }
 
-type Avg4Fn = (
+/** avg4's signature (sgemm-module.ts), also run by the SNN's scatter module. */
+export type Avg4Fn = (
   x: number,
   y: number,
   nc: number,

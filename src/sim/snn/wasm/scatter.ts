@@ -5,7 +5,7 @@
 // outputs out. Without WebAssembly SIMD, or with SNNC_NO_WASM=1, `scatterWasm` returns
 // undefined and scatter.ts runs its TypeScript loop, which gives the same bits.
 import { align16, growMemory, instantiateKernels } from '../../ann/wasm/sgemm.js';
-import type { WasmMemory } from '../../ann/wasm/sgemm.js';
+import type { Avg4Fn, WasmMemory } from '../../ann/wasm/sgemm.js';
 import {
   ALPHA_BYTE,
   FIRE_GE,
@@ -23,19 +23,6 @@ import {
 
 type Kernel = (hdr: number, x: number, out: number, count: number) => void;
 type GapKernel = (x: number, out: number, B: number, C: number, plane: number) => void;
-type Avg4Kernel = (
-  x: number,
-  y: number,
-  NC: number,
-  OH: number,
-  OW: number,
-  plane: number,
-  rowStep: number,
-  colStep: number,
-  o1: number,
-  o2: number,
-  o3: number,
-) => void;
 type NeuronKernel = (v: number, cur: number, theta: number, out: number, counts: number, B: number, F: number, flags: number, leak: number) => void;
 type IntNeuronKernel = (
   v: number,
@@ -60,7 +47,7 @@ interface Engine {
   readonly neurons: NeuronKernel;
   readonly intNeurons: IntNeuronKernel;
   readonly gap: GapKernel;
-  readonly avg4: Avg4Kernel;
+  readonly avg4: Avg4Fn;
   /** First free byte of the arena; bumps when a plan is placed, resets when it is full. */
   top: number;
   /** Incremented on every reset: a plan placed in an older generation must reload. */
@@ -154,7 +141,7 @@ function load(): Engine | null {
     neurons: ex['neurons'] as NeuronKernel,
     intNeurons: ex['intNeurons'] as IntNeuronKernel,
     gap: ex['gap'] as GapKernel,
-    avg4: ex['avg4'] as Avg4Kernel,
+    avg4: ex['avg4'] as Avg4Fn,
     top: ARENA_START,
     gen: ++generation,
   };
@@ -467,6 +454,7 @@ export interface WasmAvg4 {
   readonly OW: number;
   readonly sH: number;
   readonly sW: number;
+  /** Offsets of taps 1–3 from tap 0, in elements (row-major tap order). */
   readonly o1: number;
   readonly o2: number;
   readonly o3: number;
