@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { NeuronParams } from '../../src/sim/snn/neurons.js';
 import { initNeurons, stepNeurons } from '../../src/sim/snn/neurons.js';
-import { keepScatterArenaUpTo, releaseMembranes, releaseWasmScatter, setScatterArenaBytes } from '../../src/sim/snn/wasm/scatter.js';
+import { ARENA_START, keepScatterArenaUpTo, releaseMembranes, releaseWasmScatter, setScatterArenaBytes } from '../../src/sim/snn/wasm/scatter.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -35,7 +35,9 @@ const layer = (F: number, leak: number): NeuronParams => ({
 // membrane does not, so placing the membrane resets the arena and drops the θ just placed (the
 // next membrane then lands on it); one layer's θ and membrane only (resets every step); nothing
 // fits (the TypeScript loop runs every step).
-for (const arena of [256 * 1024 * 1024, 2600, 1600, 1500, 600]) {
+// The sizes are bytes past ARENA_START (what a plan can use), so they keep their meaning when the
+// space the module reserves below the arena changes.
+for (const arena of [256 * 1024 * 1024, ...[2584, 1584, 1484, 584].map((b) => ARENA_START + b)]) {
   it(`membranes reach their arrays: states taking turns, arena resets, a dropped engine (arena ${arena} bytes)`, () => {
     const layers = [layer(37, 0.875), layer(29, 1)];
     // Per layer two states (two batches) taking turns on the layer's slot.

@@ -510,9 +510,17 @@ function convFunc(ints: boolean): FuncSpec {
   // channels (+ the bias pair), each rounded to float32 as the scalar loop rounds it, then
   // shuffled into four consecutive pixels of each channel — one 16-byte store per channel
   // instead of four strided ones. The remaining pixels go through `pixel`.
+  // bias + sum, in the scalar loop's operand order (which NaN's sign wins when both are NaN).
   const lane = (k: number): number[] => [4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3];
   const accPair = (k: number, bias: boolean): number[] =>
-    seq(get(a0), k === 0 ? [] : seq(get(rb), i32(k), op.i32Mul, op.i32Add), op.v128Load(), bias ? seq(get(bv), op.f64x2Add) : [], op.f32x4DemoteF64x2Zero);
+    seq(
+      bias ? get(bv) : [],
+      get(a0),
+      k === 0 ? [] : seq(get(rb), i32(k), op.i32Mul, op.i32Add),
+      op.v128Load(),
+      bias ? op.f64x2Add : [],
+      op.f32x4DemoteF64x2Zero,
+    );
   const blocks = (bias: boolean): number[] =>
     whileLoop(
       seq(get(i), i32(3), op.i32Add, get(P), op.i32LtU),

@@ -106,7 +106,7 @@ const IO_BYTES = 512 * 1024 * 1024;
  * Address 0 is reserved so a null pointer (no bias) is 0; the kernels' compaction shuffles sit
  * at SHUFFLES_AT, then the arena.
  */
-const ARENA_START = SHUFFLES_AT + 256;
+export const ARENA_START = SHUFFLES_AT + 256;
 /** A kernel listing nonzeros reads up to 12 bytes past its input (lanes it masks off): memory must reach past it. */
 const READ_PAST = 16;
 
