@@ -176,8 +176,10 @@ function zero(base: number, count: number, es = 3): number[] {
  * more (swizzle's zeros).
  */
 export const SHUFFLES_AT = 16;
+/** Bytes of the table: sixteen 16-byte shuffles. */
+export const SHUFFLES_BYTES = 256;
 export function compactShuffles(): Uint8Array {
-  const t = new Uint8Array(256).fill(16);
+  const t = new Uint8Array(SHUFFLES_BYTES).fill(16);
   for (let m = 0; m < 16; m++) {
     let k = 0;
     for (let lane = 0; lane < 4; lane++) {
@@ -690,8 +692,6 @@ function rowsFunc(ints: boolean): FuncSpec {
     whileLoop(
       lt(r, COUNT),
       zero(h.acc, h.N, es),
-      i32(0),
-      set(k),
       // The row's nonzero inputs (listNonzeros), then their rows of weights in ascending order.
       get(xp),
       set(xr),

@@ -17,6 +17,7 @@ import {
   INT_SUBTRACT,
   RESET_SUBTRACT,
   SHUFFLES_AT,
+  SHUFFLES_BYTES,
   compactShuffles,
   scatterModuleBytes,
 } from './scatter-module.js';
@@ -106,7 +107,7 @@ const IO_BYTES = 512 * 1024 * 1024;
  * Address 0 is reserved so a null pointer (no bias) is 0; the kernels' compaction shuffles sit
  * at SHUFFLES_AT, then the arena.
  */
-export const ARENA_START = SHUFFLES_AT + 256;
+export const ARENA_START = SHUFFLES_AT + SHUFFLES_BYTES;
 /** A kernel listing nonzeros reads up to 12 bytes past its input (lanes it masks off): memory must reach past it. */
 const READ_PAST = 16;
 
@@ -131,7 +132,7 @@ function load(): Engine | null {
   const ex = instantiateKernels(scatterModuleBytes);
   if (ex === null) return null;
   const mem = ex['mem'] as WasmMemory;
-  new Uint8Array(mem.buffer, SHUFFLES_AT, 256).set(compactShuffles());
+  new Uint8Array(mem.buffer, SHUFFLES_AT, SHUFFLES_BYTES).set(compactShuffles());
   return {
     mem,
     conv: ex['conv'] as Kernel,
