@@ -4,7 +4,7 @@
 // read-out (float64 adds in ascending column order) and the histogram counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bitmm, bitmmHistogram, bitmmThreshold, bitmmWasmEnabled, keepCellBytesUpTo, packedWords, resetBitmm } from '../../src/sim/ann/wasm/bitmm.js';
+import { bitmm, bitmmHistogram, bitmmThreshold, bitmmWasmEnabled, keepCellBytesUpTo, packedWords, resetBitmm, thresholdReadout } from '../../src/sim/ann/wasm/bitmm.js';
 
 function lcg(n: number, seed: number): number[] {
   let s = seed >>> 0;
@@ -36,6 +36,8 @@ function check(): void {
     [6, 6, 250, 1],
     // Wider than the unrolled kernels (1–4 words): the generic word loop.
     [3, 4, 300, 1],
+    // Read-out chunks of 2, 4 and 8 columns with many passing columns each (sums ≈ 19 against references 1–4).
+    [9, 48, 128, 1],
   ] as const) {
     const x = lcg(M * bits, M + bits).map((u) => (u < 0.3 ? 1 : 0));
     if (M > 1) x.fill(0, 0, bits); // row 0: no active input
@@ -70,22 +72,30 @@ function check(): void {
       'accumulated',
     );
 
-    // Threshold read-out: outputs of G = 2 columns (3 where N allows: a G that is no power of
-    // two); adds with fractions, so order matters.
-    const G = N % 3 === 0 ? 3 : 2;
+    // Threshold read-out, for every G (columns per output) that divides N: each chunk of C
+    // columns (the largest of 8, 4, 2, 1 dividing G) sums the adds of its passing columns
+    // from +0, ascending, then adds that sum to the output. Adds with fractions, so the order
+    // matters (a column-by-column sum gives other bits).
     const ref = Int32Array.from(lcg(N, 5), (u) => 1 + Math.floor(u * 4));
-    const add = Float64Array.from(lcg(N, 6), (u) => (u - 0.4) * 3.3);
-    const out = Float64Array.from(lcg(M * (N / G), 7), (u) => u * 0.1);
-    const expect = Float64Array.from(out);
-    for (let i = 0; i < M; i++) {
-      for (let o = 0; o < N / G; o++) {
-        let a = expect[i * (N / G) + o] as number;
-        for (let j = o * G; j < (o + 1) * G; j++) if ((want[i * N + j] as number) >= (ref[j] as number)) a += add[j] as number;
-        expect[i * (N / G) + o] = a;
+    for (const G of [1, 2, 3, 4, 6, 8, 12, 16, 32].filter((g) => N % g === 0)) {
+      const C = [8, 4, 2, 1].find((c) => G % c === 0) as number;
+      const add = Float64Array.from(lcg(G, 6 + G), (u) => (u - 0.4) * 3.3);
+      const out = Float64Array.from(lcg(M * (N / G), 7), (u) => u * 0.1);
+      const expect = Float64Array.from(out);
+      for (let i = 0; i < M; i++) {
+        for (let o = 0; o < N / G; o++) {
+          let a = expect[i * (N / G) + o] as number;
+          for (let c = 0; c < G; c += C) {
+            let sum = 0;
+            for (let q = c; q < c + C; q++) if ((want[i * N + o * G + q] as number) >= (ref[o * G + q] as number)) sum += add[q] as number;
+            a += sum;
+          }
+          expect[i * (N / G) + o] = a;
+        }
       }
+      bitmmThreshold(op, thresholdReadout(ref, add, G), out);
+      assert.deepEqual([...out], [...expect], `threshold read-out ${M}x${N}x${bits}, G = ${G}`);
     }
-    bitmmThreshold(op, ref, add, G, out);
-    assert.deepEqual([...out], [...expect], `threshold read-out ${M}x${N}x${bits}`);
 
     // Histogram: slices alternate 0/1, bins 0 … 3 (larger sums land in the last).
     const slice = Int32Array.from({ length: N }, (_, j) => j % 2);
@@ -142,7 +152,7 @@ test('threshold read-out of 1-bit cells: sums past 255 still pass a reference of
   const b = pack([...row(bits), ...row(200), ...row(0)], 3, bits);
   const op = { a, b, M: 2, N: 3, words: packedWords(bits), planes: 1 };
   // s = [[320, 200, 0], [100, 100, 0]]
-  const out = new Float64Array(6);
-  bitmmThreshold(op, Int32Array.from([255, 100, 1]), Float64Array.from([1, 10, 100]), 1, out);
-  assert.deepEqual([...out], [1, 10, 0, 0, 10, 0]);
+  const out = new Float64Array(2);
+  bitmmThreshold(op, thresholdReadout(Int32Array.from([255, 100, 1]), Float64Array.from([1, 10, 100]), 3), out);
+  assert.deepEqual([...out], [11, 10]);
 });

@@ -17,6 +17,7 @@
 import type { MappedLayer } from './mapping.js';
 import type { Rng } from './devices.js';
 import { addToHistogram } from './sense-amp.js';
+import { readoutChunk } from '../../sim/ann/wasm/bitmm.js';
 
 export type Converter =
   | { readonly kind: 'ideal' }
@@ -148,21 +149,34 @@ export function imcAffine(p: LayerProgram, group: number, x: Float64Array, out: 
       if (sq === 0) continue; // no active row: every column reads exactly 0
       const sigma = p.readSigma > 0 && rng !== undefined ? p.readSigma * Math.sqrt(sq) : 0;
       const cv = p.converter;
+      // Sense amplifiers' columns add up in chunks (bitmm.ts readoutChunk): each chunk's values
+      // summed from +0, the sum then added to its output; other converters column by column.
+      const C = cv.kind === 'sense-amp' ? readoutChunk(P * S) : 1;
+      let cs = 0;
+      let any = false;
       for (let j = 0; j < J; j++) {
         let v = psum[j] as number;
         if (sigma > 0) v += sigma * (rng as Rng).normal();
-        if (v === 0) continue; // every converter maps 0 to 0 (ADC and sense-amp references are positive)
-        const sl = s.slice[j] as number;
-        if (p.histograms !== undefined) addToHistogram(p.histograms, sl, v);
-        let val: number;
-        if (cv.kind === 'ideal') val = v;
-        else if (cv.kind === 'adc') {
-          const code = Math.round(v / cv.step);
-          val = (code <= 0 ? 0 : Math.min(code, cv.maxCode)) * cv.step;
-        } else val = v >= (cv.ref[sl] as number) ? (cv.level[sl] as number) : 0;
-        if (val === 0) continue;
-        const o = s.out[j] as number;
-        out[o] = (out[o] as number) + bitWeight * (s.weight[j] as number) * val;
+        // every converter maps 0 to 0 (ADC and sense-amp references are positive)
+        if (v !== 0) {
+          const sl = s.slice[j] as number;
+          if (p.histograms !== undefined) addToHistogram(p.histograms, sl, v);
+          let val: number;
+          if (cv.kind === 'ideal') val = v;
+          else if (cv.kind === 'adc') {
+            const code = Math.round(v / cv.step);
+            val = (code <= 0 ? 0 : Math.min(code, cv.maxCode)) * cv.step;
+          } else val = v >= (cv.ref[sl] as number) ? (cv.level[sl] as number) : 0;
+          if (val !== 0) {
+            cs += bitWeight * (s.weight[j] as number) * val;
+            any = true;
+          }
+        }
+        if (((j + 1) & (C - 1)) === 0 || j === J - 1) {
+          if (any) out[s.out[j] as number] = (out[s.out[j] as number] as number) + cs;
+          cs = 0;
+          any = false;
+        }
       }
       if (offEff !== undefined) {
         for (let t = 0; t < off.length; t++) {

@@ -14,7 +14,8 @@ import { gemmNN } from '../../sim/ann/gemm-kernel.js';
 import { KERNELS } from '../../sim/ann/table.js';
 import { convAttrs } from '../../ir/build.js';
 import { DEFAULT_MAX_ELEMENTS } from '../../ir/dtype.js';
-import { bitmm, bitmmHistogram, bitmmThreshold, packedWords } from '../../sim/ann/wasm/bitmm.js';
+import { bitmm, bitmmHistogram, bitmmThreshold, packedWords, readOutSums, readoutChunk, thresholdReadout } from '../../sim/ann/wasm/bitmm.js';
+import type { ThresholdReadout } from '../../sim/ann/wasm/bitmm.js';
 
 /**
  * The word-line codes of a whole input batch, once per call: each input value is read by up
@@ -183,7 +184,7 @@ export function runMapped(p: LayerProgram, x: Tensor, first: number, n: number, 
   const out = new Float32Array(n * L.outFeatures * P);
   const codes = new Float64Array(rows);
   const acc = new Float64Array(og);
-  const scratch = newScratch(p);
+  const scratch = scratchOf(p);
   const geo = L.conv;
   for (let b = 0; b < n; b++) {
     const rng: Rng | undefined = p.readSigma > 0 ? makeRng(seed, 2, layerIndex, first + b, t + 1) : undefined;
@@ -247,16 +248,41 @@ function levelRows(p: LayerProgram, grp: number, r0: number, kr: number, tile: F
   return { e: tile, off: 0 };
 }
 
-/** Per data column: the integer a partial sum must reach, and ±2^(c·slice)·level (column weight times level). */
-function senseColumns(cv: Extract<Converter, { kind: 'sense-amp' }>, colSlice: Int32Array, colWeight: Float64Array): { ref: Float64Array; add: Float64Array } {
-  const ref = new Float64Array(colSlice.length);
-  const add = new Float64Array(colSlice.length);
-  for (let j = 0; j < colSlice.length; j++) {
-    const sl = colSlice[j] as number;
-    ref[j] = Math.max(Math.ceil(cv.ref[sl] as number), 1);
-    add[j] = (colWeight[j] as number) * (cv.level[sl] as number);
+/** Per program: imcAffine's scratch and column tables (a call's own work for a small layer, once per step). */
+const scratches = new WeakMap<LayerProgram, AffineScratch>();
+
+function scratchOf(p: LayerProgram): AffineScratch {
+  let s = scratches.get(p);
+  if (s === undefined) {
+    s = newScratch(p);
+    scratches.set(p, s);
   }
-  return { ref, add };
+  return s;
+}
+
+/** Per program (whose converter never changes): its sense-amplifier read-out per input bit plane. */
+const senseReadouts = new WeakMap<LayerProgram, readonly ThresholdReadout[]>();
+
+/**
+ * The sense-amplifier read-out of input bit plane k = 0 … planes − 1: per data column the
+ * integer a partial sum must reach (psum is an integer, so v ≥ ref ⇔ v ≥ ⌈ref⌉, and 0 never
+ * passes: references are positive), and per place q in an output's PS columns what a set bit
+ * adds, 2^k·(±2^(c·slice))·level (column weight times level: the same for every output).
+ */
+function senseReadout(p: LayerProgram, cv: Extract<Converter, { kind: 'sense-amp' }>, s: AffineScratch, PS: number, planes: number): readonly ThresholdReadout[] {
+  const known = senseReadouts.get(p);
+  if (known !== undefined && known.length === planes) return known;
+  const ref = Int32Array.from(s.slice, (sl) => Math.max(Math.ceil(cv.ref[sl] as number), 1));
+  const add = Float64Array.from({ length: PS }, (_, q) => (s.weight[q] as number) * (cv.level[s.slice[q] as number] as number));
+  const made = Array.from({ length: planes }, (_, k) =>
+    thresholdReadout(
+      ref,
+      add.map((a) => 2 ** k * a),
+      PS,
+    ),
+  );
+  senseReadouts.set(p, made);
+  return made;
 }
 
 /** Partial sums held at once by the GEMM path (float32 elements: 16 MB). */
@@ -563,19 +589,17 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const xbits = new Uint32Array(dac ? 0 : planes * tiles * chunk * words);
   const pw = new Int32Array(planes);
   const bits = dac ? [] : levelBits(p);
-  const s: AffineScratch = newScratch(p);
+  const s: AffineScratch = scratchOf(p);
   const cv = p.converter;
   const colOut = s.out;
   const colSlice = s.slice;
   const colWeight = s.weight;
   const hists = p.histograms;
-  // Sense amplifiers without calibration, the common case: per column its reference — psum
-  // is an integer, so v ≥ ref ⇔ v ≥ ⌈ref⌉, and 0 never passes (references are positive) —
-  // and the value a set bit adds before the plane's weight.
+  // Sense amplifiers without calibration, the common case: their read-out per input bit plane.
   const PS = m.polarity * p.slices;
-  const sense = cv.kind === 'sense-amp' && hists === undefined && J === og * PS ? senseColumns(cv, colSlice, colWeight) : undefined;
-  const senseRef = sense === undefined ? new Int32Array(0) : Int32Array.from(sense.ref);
-  const bitAdd = new Float64Array(J);
+  const sense = cv.kind === 'sense-amp' && hists === undefined && J === og * PS ? senseReadout(p, cv, s, PS, planes) : undefined;
+  // Otherwise a sense amplifier's columns still add up chunk by chunk (readoutChunk), as bitmm's read-out does.
+  const C = cv.kind === 'sense-amp' ? readoutChunk(PS) : 1;
   // Calibration with the ideal converter: the popcount kernel counts the histograms, and the
   // accumulators are the exact product (the identity in functional.ts), one GEMM per chunk.
   const counting = hists !== undefined && cv.kind === 'ideal' && !dac && exactWeights(p).fits;
@@ -658,7 +682,6 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
       }
       for (let k = 0; k < planes; k++) {
         const bitWeight = 2 ** k;
-        if (sense !== undefined) for (let j = 0; j < J; j++) bitAdd[j] = bitWeight * (sense.add[j] as number);
         for (let r0 = 0; r0 < rows; r0 += R) {
           const kr = Math.min(rows, r0 + R) - r0;
           if (psum instanceof Float32Array) {
@@ -675,7 +698,7 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
               planes: p.cellBits,
             };
             if (sense !== undefined) {
-              bitmmThreshold(op, senseRef, bitAdd, PS, acc);
+              bitmmThreshold(op, sense[k] as ThresholdReadout, acc);
               continue;
             }
             if (counting) {
@@ -685,38 +708,37 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
             bitmm(op, psum, false);
           }
           if (sense !== undefined) {
-            // Output o owns the contiguous columns o·PS … o·PS + PS − 1 (newScratch), so its
-            // sum stays in a register, adding in the same (ascending column) order.
-            const ref = sense.ref;
-            for (let i = 0; i < reads; i++) {
-              const pb = i * J;
-              const ab = i * og;
-              for (let o = 0; o < og; o++) {
-                let a = acc[ab + o] as number;
-                for (let j = o * PS, j1 = j + PS; j < j1; j++) if ((psum[pb + j] as number) >= (ref[j] as number)) a += bitAdd[j] as number;
-                acc[ab + o] = a;
-              }
-            }
+            // Output o owns the contiguous columns o·PS … o·PS + PS − 1 (newScratch).
+            for (let i = 0; i < reads; i++) readOutSums(psum, i * J, sense[k] as ThresholdReadout, J, acc, i * og);
             continue;
           }
           for (let i = 0; i < reads; i++) {
             const pb = i * J;
             const ab = i * og;
+            // Each chunk of C columns sums its values from +0, then adds the sum to its output.
+            let cs = 0;
+            let any = false;
             for (let j = 0; j < J; j++) {
               const v = psum[pb + j] as number;
-              if (v === 0) continue;
-              const sl = colSlice[j] as number;
-              if (hists !== undefined) addToHistogram(hists, sl, v);
-              let val: number;
-              if (cv.kind === 'sense-amp') {
-                if (v < (cv.ref[sl] as number)) continue;
-                val = cv.level[sl] as number;
-              } else if (cv.kind === 'adc') {
-                const code = Math.round(v / cv.step);
-                val = (code <= 0 ? 0 : Math.min(code, cv.maxCode)) * cv.step;
-              } else val = v;
-              const o = ab + (colOut[j] as number);
-              acc[o] = (acc[o] as number) + bitWeight * (colWeight[j] as number) * val;
+              if (v !== 0) {
+                const sl = colSlice[j] as number;
+                if (hists !== undefined) addToHistogram(hists, sl, v);
+                let val: number;
+                if (cv.kind === 'sense-amp') val = v < (cv.ref[sl] as number) ? 0 : (cv.level[sl] as number);
+                else if (cv.kind === 'adc') {
+                  const code = Math.round(v / cv.step);
+                  val = (code <= 0 ? 0 : Math.min(code, cv.maxCode)) * cv.step;
+                } else val = v;
+                if (val !== 0) {
+                  cs += bitWeight * (colWeight[j] as number) * val;
+                  any = true;
+                }
+              }
+              if (((j + 1) & (C - 1)) === 0 || j === J - 1) {
+                if (any) acc[ab + (colOut[j] as number)] = (acc[ab + (colOut[j] as number)] as number) + cs;
+                cs = 0;
+                any = false;
+              }
             }
           }
         }

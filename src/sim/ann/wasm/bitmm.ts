@@ -7,9 +7,10 @@
 // Σ_r x_r · e_rj exactly (integers). One AND and one popcount stand for 64 multiply-adds.
 // Three consumers of s, so partial sums never leave the kernel when they need not:
 //   bitmm           C[i, j] (+)= s[i, j]
-//   bitmmThreshold  acc[i, o] += Σ_{j of output o} (s[i, j] ≥ ref_j ? add_j : nothing), the
-//                   columns of output o being o·G … o·G + G − 1, added in ascending j into
-//                   one float64 (the sense-amplifier read-out, same order as the TS loop)
+//   bitmmThreshold  the sense-amplifier read-out: the columns of output o are o·G … o·G + G − 1;
+//                   each chunk of C of them (readoutChunk) sums add_q (q the column's place in
+//                   its output) over its columns with s[i, j] ≥ ref_j, ascending from +0, and
+//                   acc[i, o] += that sum, chunk after chunk (the order of every engine)
 //   bitmmHistogram  count every nonzero s[i, j] in hist[slice_j][min(s, len − 1)]
 // For cells of one bit (the ADC-less targets) the threshold and histogram read-outs run from
 // the inputs' side instead (fromInputs): spiking inputs are sparse, so adding the byte rows of
@@ -24,10 +25,21 @@ import type { WasmMemory } from './sgemm.js';
 const { get, set, i32 } = op;
 type Kind = 'sums' | 'threshold' | 'histogram';
 // Common parameters: a, b (byte addresses), M rows of A, N columns, W words per row, planes,
-// planeBytes (N·W·8); then per kind: sums (c, acc); threshold (ref, add, out, G); histogram
-// (slice, hist, len).
+// planeBytes (N·W·8); then per kind: sums (c, acc); threshold (ref, add, out, G, C − 1);
+// histogram (slice, hist, len).
 const COMMON = 7;
-const EXTRA: Record<Kind, number> = { sums: 2, threshold: 4, histogram: 3 };
+const EXTRA: Record<Kind, number> = { sums: 2, threshold: 5, histogram: 3 };
+
+/**
+ * Columns per chunk of the threshold read-out for outputs of G columns: the largest power of
+ * two up to 8 that divides G (8 for the bundled targets' G = 16: two polarities × 8 slices).
+ * A chunk's passing columns are summed first and the sum added to the output, so the
+ * WebAssembly kernel can look a chunk up in a table of 2^C sums (thresholdReadout) instead of
+ * adding column by column; the other engines keep the same order, hence the same bits.
+ */
+export function readoutChunk(G: number): number {
+  return Math.min(8, G & -G);
+}
 
 /** Row widths (64-bit words) with a kernel of their own: A's words sit in locals, the word loop unrolled. */
 const UNROLLED = [1, 2, 3, 4] as const;
@@ -56,7 +68,8 @@ function kernel(kind: Kind, fixedW?: number, onePlane = false): FuncSpec {
     q = add(I32),
     o = add(I32),
     any = add(I64),
-    acc = add(F64);
+    acc = add(F64),
+    cs = add(F64);
   const xw = Array.from({ length: fixedW ?? 0 }, () => add(I64));
   const inc = (l: number, by: Bytes): number[] => seq(get(l), by, op.i32Add, set(l));
   const word = (base: number): number[] => seq(get(base), get(w), i32(3), op.i32Shl, op.i32Add, op.i64Load());
@@ -113,14 +126,15 @@ function kernel(kind: Kind, fixedW?: number, onePlane = false): FuncSpec {
     const at = seq(get(C), get(i), get(N), op.i32Mul, get(j), op.i32Add, i32(2), op.i32Shl, op.i32Add);
     rowWork = columns(seq(at, get(s), at, op.i32Load(), i32(0), get(ACC), op.select, op.i32Add, op.i32Store()));
   } else if (kind === 'threshold') {
-    const [REF, ADD, OUT, G] = [x(0), x(1), x(2), x(3)];
-    // Output-major: acc holds out[i, o] in a register while its G columns run; per column
-    // acc + (s ≥ ref ? add : +0) — adding +0 changes no bit of acc, which is never −0 (it
-    // starts at +0, and +0 + −0 = +0), so this equals "add only when set".
+    const [REF, ADD, OUT, G, CM] = [x(0), x(1), x(2), x(3), x(4)];
+    // Output-major: acc holds out[i, o] in a register while its G columns run; per column the
+    // chunk sum cs + (s ≥ ref ? add_q : +0), and acc += cs after each chunk's last column —
+    // adding +0 changes no bit of cs (which starts at +0 and is never −0: +0 + −0 = +0) nor of
+    // acc (never −0 either, by bitmmThreshold's contract), so this equals "add only when set".
     const columnAdd = seq(
-      get(acc),
+      get(cs),
       get(ADD),
-      get(j),
+      get(q),
       i32(3),
       op.i32Shl,
       op.i32Add,
@@ -136,8 +150,10 @@ function kernel(kind: Kind, fixedW?: number, onePlane = false): FuncSpec {
       op.i32GeS,
       op.select,
       op.f64Add,
-      set(acc),
+      set(cs),
     );
+    // After column q (counted from 1 here): the chunk's end when q is a multiple of C.
+    const chunkEnd = seq(get(q), get(CM), op.i32And, op.i32Eqz, op.if(seq(get(acc), get(cs), op.f64Add, set(acc), op.f64(0), set(cs))));
     // o: the byte address of out[i, output], advancing per output; q counts that output's columns.
     rowWork = seq(
       get(OUT),
@@ -159,9 +175,11 @@ function kernel(kind: Kind, fixedW?: number, onePlane = false): FuncSpec {
         get(o),
         op.f64Load(),
         set(acc),
+        op.f64(0),
+        set(cs),
         i32(0),
         set(q),
-        whileLoop(seq(get(q), get(G), op.i32LtU), dot, columnAdd, inc(bp, get(rowBytes)), inc(j, i32(1)), inc(q, i32(1))),
+        whileLoop(seq(get(q), get(G), op.i32LtU), dot, columnAdd, inc(bp, get(rowBytes)), inc(j, i32(1)), inc(q, i32(1)), chunkEnd),
         get(o),
         get(acc),
         op.f64Store(),
@@ -241,20 +259,22 @@ function kernel(kind: Kind, fixedW?: number, onePlane = false): FuncSpec {
 
 /**
  * The threshold and histogram read-outs for cells of one bit, from the inputs' side:
- *   thresholdBytes(a, M, W, N, lt, refb, add, out, G, cnt, npad)
+ *   thresholdBytes(a, M, W, N, lt, refb, table, out, G, cnt, npad, lc)
  *   histogramBytes(a, M, W, N, lt, slice, hist, len, 0, cnt, npad)
  * Row i of A is a read's input bits (W 64-bit words); lt holds the tile's cells as bytes, row r
  * of the tile npad bytes (column j: bit r of column j, 0 or 1; npad = N rounded up to 16). s[i, ·]
  * is the sum of the lt rows of A_i's set bits, counted sixteen columns at a time in saturating
  * bytes at cnt — refs ≤ 255 and len ≤ 256, so s ≥ ref and min(s, len − 1) survive the
- * saturation. Then, in ascending j: every column with s ≥ refb_j adds add_j to out[i, ⌊j/G⌋]
- * (the order, and so the bits, of the popcount kernel, which adds +0 for the others), or every
- * nonzero s counts hist[slice_j·len + min(s, len − 1)]. A read with k inputs set costs k·npad/16
- * byte-vector adds instead of N popcount dot products.
+ * saturation. Then, chunk by chunk in ascending j (C = 2^lc columns, readoutChunk): the chunk's
+ * columns with s ≥ refb_j form a bit mask m, and out[i, ⌊j/G⌋] += table[c·2^C + m] for a
+ * nonzero m, c the chunk's place in its output (the table holds each mask's sum, ascending
+ * from +0: the popcount kernel's bits); or every nonzero s counts hist[slice_j·len + min(s,
+ * len − 1)]. A read with k inputs set costs k·npad/16 byte-vector adds instead of N popcount
+ * dot products, and one table look-up per chunk with a passing column instead of an add each.
  */
 function fromInputs(kind: 'threshold' | 'histogram'): FuncSpec {
-  const [A, M, W, N, LT, P5, P6, P7, P8, CNT, NPAD] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const params: ValType[] = new Array<ValType>(11).fill(I32);
+  const [A, M, W, N, LT, P5, P6, P7, P8, CNT, NPAD, LC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const params: ValType[] = new Array<ValType>(kind === 'threshold' ? 12 : 11).fill(I32);
   const { types: locals, add } = localsAfter(params.length);
   const i = add(I32),
     w = add(I32),
@@ -270,7 +290,9 @@ function fromInputs(kind: 'threshold' | 'histogram'): FuncSpec {
     any = add(I64),
     pow2 = add(I32),
     gs = add(I32),
-    jg = add(I32);
+    jg = add(I32),
+    cm = add(I32),
+    sh = add(I32);
   const inc = (l: number, by: Bytes): number[] => seq(get(l), by, op.i32Add, set(l));
   // cnt[16q …] += lt[16q …] (saturating) for q < npad/16
   const addRow = whileLoop(
@@ -300,13 +322,21 @@ function fromInputs(kind: 'threshold' | 'histogram'): FuncSpec {
       : seq(cnt16, i32(0), op.i32x4Splat, op.i8x16Eq, op.i8x16Bitmask, i32(0xffff), op.i32Xor, set(mask));
   const readOut =
     kind === 'threshold'
-      ? // out[i, ⌊j/G⌋] += add[j]; ⌊j/G⌋ by a shift when G is a power of two (it is polarity ×
-        // slices, usually 2^k), a division costing tens of cycles per column read out otherwise.
+      ? // The lowest chunk with a passing column: its start sh within the group, its bits (sv),
+        // cleared from the mask; j = its first column, jg = ⌊j/G⌋ (a shift when G is a power of
+        // two, as for the bundled targets, a division costing tens of cycles otherwise).
         seq(
+          seq(get(mask), op.i32Ctz, i32(-1), get(LC), op.i32Shl, op.i32And, set(sh)),
+          seq(get(mask), get(sh), op.i32ShrU, get(cm), op.i32And, set(sv)),
+          seq(get(mask), get(cm), get(sh), op.i32Shl, i32(-1), op.i32Xor, op.i32And, set(mask)),
+          seq(get(q), get(sh), op.i32Add, set(j)),
           get(pow2),
           op.if(seq(get(j), get(gs), op.i32ShrU, set(jg)), seq(get(j), get(P8), op.i32DivU, set(jg))),
           seq(get(outRow), get(jg), i32(3), op.i32Shl, op.i32Add, set(o)),
-          seq(get(o), get(o), op.f64Load(), get(P6), get(j), i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.f64Add, op.f64Store()),
+          // sh = the table entry's address: P6 + 8·(((j − jg·G) >> lc) << C | bits)
+          seq(get(j), get(jg), get(P8), op.i32Mul, op.i32Sub, get(LC), op.i32ShrU, i32(1), get(LC), op.i32Shl, op.i32Shl, get(sv), op.i32Or),
+          seq(i32(3), op.i32Shl, get(P6), op.i32Add, set(sh)),
+          seq(get(o), get(o), op.f64Load(), get(sh), op.f64Load(), op.f64Add, op.f64Store()),
         )
       : // hist[slice_j·len + min(s, len − 1)] += 1
         seq(
@@ -334,7 +364,9 @@ function fromInputs(kind: 'threshold' | 'histogram'): FuncSpec {
   const compare = whileLoop(
     seq(get(q), get(NPAD), op.i32LtU),
     select,
-    whileLoop(get(mask), seq(get(q), get(mask), op.i32Ctz, op.i32Add, set(j)), seq(get(mask), get(mask), i32(1), op.i32Sub, op.i32And, set(mask)), readOut),
+    kind === 'threshold'
+      ? whileLoop(get(mask), readOut) // readOut takes a chunk's bits off the mask itself
+      : whileLoop(get(mask), seq(get(q), get(mask), op.i32Ctz, op.i32Add, set(j)), seq(get(mask), get(mask), i32(1), op.i32Sub, op.i32And, set(mask)), readOut),
     inc(q, i32(16)),
   );
   const row = seq(
@@ -354,6 +386,8 @@ function fromInputs(kind: 'threshold' | 'histogram'): FuncSpec {
   );
   const body = seq(
     seq(get(P8), get(P8), i32(1), op.i32Sub, op.i32And, op.i32Eqz, set(pow2), get(P8), op.i32Ctz, set(gs)),
+    // cm = 2^C − 1, the bits of one chunk
+    kind === 'threshold' ? seq(i32(1), i32(1), get(LC), op.i32Shl, op.i32Shl, i32(1), op.i32Sub, set(cm)) : [],
     get(A),
     set(ap),
     i32(0),
@@ -511,27 +545,81 @@ export function bitmm(op: BitOperands, c: Int32Array, accumulate: boolean): void
 }
 
 /**
- * out[i·(N/G) + o] += add_j for every column j of output o (j = o·G … o·G + G − 1, ascending)
- * with s[i, j] ≥ ref_j. ref must be ≥ 1 (a zero partial sum never passes).
+ * A threshold read-out's constants, prepared once (thresholdReadout) for many products: per
+ * column the integer its partial sum must reach, and per place q in an output of G columns
+ * what a passing column adds.
  */
-export function bitmmThreshold(op: BitOperands, ref: Int32Array, addv: Float64Array, G: number, out: Float64Array): void {
+export interface ThresholdReadout {
+  /** Per column (N), ≥ 1: a zero partial sum never passes. */
+  readonly ref: Int32Array;
+  /** Per place in an output (G): the value a passing column adds. */
+  readonly add: Float64Array;
+  readonly G: number;
+  /** Columns per chunk (readoutChunk(G)). */
+  readonly C: number;
+  /** ref as bytes, N rounded up to 16 (padding 255); undefined when a ref is above 255. */
+  readonly refBytes: Uint8Array | undefined;
+  /** Per chunk place c (G/C of them) and mask m of its passing columns: their adds' sum, ascending from +0. */
+  readonly table: Float64Array;
+}
+
+/** The read-out of columns with references `ref` (N of them, each ≥ 1) into outputs of G columns adding add[q]. */
+export function thresholdReadout(ref: Int32Array, add: Float64Array, G: number): ThresholdReadout {
+  const C = readoutChunk(G);
+  const table = new Float64Array((G / C) * 2 ** C);
+  for (let c = 0; c < G / C; c++) {
+    const t = c * 2 ** C;
+    // The mask's highest column is added last: its sum is the sum without it, plus its add.
+    for (let m = 1; m < 2 ** C; m++) {
+      const hi = 31 - Math.clz32(m);
+      table[t + m] = (table[t + (m ^ (1 << hi))] as number) + (add[c * C + hi] as number);
+    }
+  }
+  const refBytes: Uint8Array | undefined = new Uint8Array(align16(ref.length)).fill(255); // padding columns count 0 and never reach 255
+  for (let j = 0; j < ref.length; j++) {
+    const r = ref[j] as number;
+    if (!(r >= 1 && r <= 255)) return { ref, add, G, C, refBytes: undefined, table };
+    refBytes[j] = r;
+  }
+  return { ref, add, G, C, refBytes, table };
+}
+
+/**
+ * The sense-amplifier read-out (file header): out[i·(N/G) + o] += the chunk sums of output o's
+ * columns j = o·G … o·G + G − 1 with s[i, j] ≥ ref_j. out must hold no −0 (a chunk without a
+ * passing column may add +0).
+ */
+export function bitmmThreshold(op: BitOperands, r: ThresholdReadout, out: Float64Array): void {
   if (op.M === 0 || op.N === 0) return;
+  const { ref, add, G, C } = r;
   const O = op.N / G;
   const e = getEngine();
   const view = out.subarray(0, op.M * O);
-  if (e !== null && op.planes === 1 && thresholdFromInputs(e, op, ref, addv, G, view)) return;
-  const at = e === null ? undefined : place(e, op, [ref, addv, view]);
+  if (e !== null && op.planes === 1 && thresholdFromInputs(e, op, r, view)) return;
+  const at = e === null ? undefined : place(e, op, [ref.subarray(0, op.N), add.subarray(0, G), view]);
   if (e !== null && at !== undefined) {
-    fnFor(e, 'threshold', op.words, op.planes)(...common(op, at), at[2] as number, at[3] as number, at[4] as number, G);
+    fnFor(e, 'threshold', op.words, op.planes)(...common(op, at), at[2] as number, at[3] as number, at[4] as number, G, C - 1);
     copyBack(e, at[4] as number, view);
     return;
   }
+  const sums = new Int32Array(op.N);
   for (let i = 0; i < op.M; i++) {
-    for (let o = 0; o < O; o++) {
-      let acc = out[i * O + o] as number;
-      for (let j = o * G; j < (o + 1) * G; j++) if (sumAt(op, i, j) >= (ref[j] as number)) acc += addv[j] as number;
-      out[i * O + o] = acc;
+    for (let j = 0; j < op.N; j++) sums[j] = sumAt(op, i, j);
+    readOutSums(sums, 0, r, op.N, out, i * O);
+  }
+}
+
+/** The read-out of one read's partial sums s[sb + j] (j < N) into out[ob + o] (bitmmThreshold's order). */
+export function readOutSums(s: ArrayLike<number>, sb: number, r: ThresholdReadout, N: number, out: Float64Array, ob: number): void {
+  const { ref, add, G, C } = r;
+  for (let o = 0; o < N / G; o++) {
+    let acc = out[ob + o] as number;
+    for (let c = 0; c < G; c += C) {
+      let cs = 0;
+      for (let q = c; q < c + C; q++) if ((s[sb + o * G + q] as number) >= (ref[o * G + q] as number)) cs += add[q] as number;
+      acc += cs;
     }
+    out[ob + o] = acc;
   }
 }
 
@@ -593,18 +681,13 @@ function placeFromInputs(e: Engine, op: BitOperands, npad: number, extra: readon
 }
 
 /** bitmmThreshold by thresholdBytes (1-bit cells, references 1 … 255); false when it does not apply. */
-function thresholdFromInputs(e: Engine, op: BitOperands, ref: Int32Array, addv: Float64Array, G: number, view: Float64Array): boolean {
+function thresholdFromInputs(e: Engine, op: BitOperands, r: ThresholdReadout, view: Float64Array): boolean {
+  if (r.refBytes === undefined) return false;
   const npad = align16(op.N);
-  const refb = new Uint8Array(npad).fill(255); // padding columns count 0 and never reach 255
-  for (let j = 0; j < op.N; j++) {
-    const r = ref[j] as number;
-    if (!(r >= 1 && r <= 255)) return false;
-    refb[j] = r;
-  }
-  const at = placeFromInputs(e, op, npad, [refb, addv.subarray(0, op.N), view]);
+  const at = placeFromInputs(e, op, npad, [r.refBytes, r.table, view]);
   if (at === undefined) return false;
-  const [a, lt, rf, ad, out, cnt] = at as [number, number, number, number, number, number];
-  e.thresholdBytes(a, op.M, op.words / 2, op.N, lt, rf, ad, out, G, cnt, npad);
+  const [a, lt, rf, tab, out, cnt] = at as [number, number, number, number, number, number];
+  e.thresholdBytes(a, op.M, op.words / 2, op.N, lt, rf, tab, out, r.G, cnt, npad, 31 - Math.clz32(r.C));
   copyBack(e, out, view);
   return true;
 }
