@@ -4,7 +4,16 @@
 // read-out (float64 adds in ascending column order) and the histogram counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bitmm, bitmmHistogram, bitmmThreshold, bitmmWasmEnabled, keepCellBytesUpTo, packedWords, resetBitmm, thresholdReadout } from '../../src/sim/ann/wasm/bitmm.js';
+import {
+  bitmm,
+  bitmmHistogram,
+  bitmmThreshold,
+  bitmmWasmEnabled,
+  keepCellBytesUpTo,
+  packedWords,
+  resetBitmm,
+  thresholdReadout,
+} from '../../src/sim/ann/wasm/bitmm.js';
 
 function lcg(n: number, seed: number): number[] {
   let s = seed >>> 0;

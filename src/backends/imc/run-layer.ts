@@ -269,7 +269,13 @@ const senseReadouts = new WeakMap<LayerProgram, readonly ThresholdReadout[]>();
  * passes: references are positive), and per place q in an output's PS columns what a set bit
  * adds, 2^k·(±2^(c·slice))·level (column weight times level: the same for every output).
  */
-function senseReadout(p: LayerProgram, cv: Extract<Converter, { kind: 'sense-amp' }>, s: AffineScratch, PS: number, planes: number): readonly ThresholdReadout[] {
+function senseReadout(
+  p: LayerProgram,
+  cv: Extract<Converter, { kind: 'sense-amp' }>,
+  s: AffineScratch,
+  PS: number,
+  planes: number,
+): readonly ThresholdReadout[] {
   const known = senseReadouts.get(p);
   if (known !== undefined && known.length === planes) return known;
   const ref = Int32Array.from(s.slice, (sl) => Math.max(Math.ceil(cv.ref[sl] as number), 1));
