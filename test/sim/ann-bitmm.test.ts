@@ -47,6 +47,8 @@ function check(): void {
     [3, 4, 300, 1],
     // Read-out chunks of 2, 4 and 8 columns with many passing columns each (sums ≈ 19 against references 1–4).
     [9, 48, 128, 1],
+    // Wider than one block of 128 counted columns: a block of eight vectors, then two single ones.
+    [4, 160, 128, 1],
   ] as const) {
     const x = lcg(M * bits, M + bits).map((u) => (u < 0.3 ? 1 : 0));
     if (M > 1) x.fill(0, 0, bits); // row 0: no active input

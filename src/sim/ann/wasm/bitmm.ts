@@ -18,7 +18,7 @@
 // The kernels are a generated WebAssembly module; without WebAssembly, or with SNNC_NO_WASM=1,
 // TypeScript loops give the same results.
 import type { Bytes, FuncSpec, ValType } from './encode.js';
-import { F64, I32, I64, encodeModule, localsAfter, op, seq, whileLoop } from './encode.js';
+import { F64, I32, I64, V128, encodeModule, localsAfter, op, seq, whileLoop } from './encode.js';
 import { align16, growMemory, instantiateKernels } from './sgemm.js';
 import type { WasmMemory } from './sgemm.js';
 
@@ -259,13 +259,14 @@ function kernel(kind: Kind, fixedW?: number, onePlane = false): FuncSpec {
 
 /**
  * The threshold and histogram read-outs for cells of one bit, from the inputs' side:
- *   thresholdBytes(a, M, W, N, lt, refb, table, out, G, cnt, npad, lc)
- *   histogramBytes(a, M, W, N, lt, slice, hist, len, 0, cnt, npad)
+ *   thresholdBytes(a, M, W, N, lt, refb, table, out, G, cnt, npad, lc, list)
+ *   histogramBytes(a, M, W, N, lt, slice, hist, len, 0, cnt, npad, 0, list)
  * Row i of A is a read's input bits (W 64-bit words); lt holds the tile's cells as bytes, row r
  * of the tile npad bytes (column j: bit r of column j, 0 or 1; npad = N rounded up to 16). s[i, ·]
- * is the sum of the lt rows of A_i's set bits, counted sixteen columns at a time in saturating
- * bytes at cnt — refs ≤ 255 and len ≤ 256, so s ≥ ref and min(s, len − 1) survive the
- * saturation. Then, chunk by chunk in ascending j (C = 2^lc columns, readoutChunk): the chunk's
+ * is the sum of the lt rows of A_i's set bits (their addresses first listed at list, 4 bytes
+ * each, up to 64·W), counted in saturating bytes, 128 columns at a time in eight vector locals
+ * (one load and one add per input and 16 columns), then stored at cnt — refs ≤ 255 and
+ * len ≤ 256, so s ≥ ref and min(s, len − 1) survive the saturation. Then, chunk by chunk in ascending j (C = 2^lc columns, readoutChunk): the chunk's
  * columns with s ≥ refb_j form a bit mask m, and out[i, ⌊j/G⌋] += table[c·2^C + m] for a
  * nonzero m, c the chunk's place in its output (the table holds each mask's sum, ascending
  * from +0: the popcount kernel's bits); or every nonzero s counts hist[slice_j·len + min(s,
@@ -273,8 +274,8 @@ function kernel(kind: Kind, fixedW?: number, onePlane = false): FuncSpec {
  * dot products, and one table look-up per chunk with a passing column instead of an add each.
  */
 function fromInputs(kind: 'threshold' | 'histogram'): FuncSpec {
-  const [A, M, W, N, LT, P5, P6, P7, P8, CNT, NPAD, LC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-  const params: ValType[] = new Array<ValType>(kind === 'threshold' ? 12 : 11).fill(I32);
+  const [A, M, W, N, LT, P5, P6, P7, P8, CNT, NPAD, LC, LIST] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const params: ValType[] = new Array<ValType>(13).fill(I32);
   const { types: locals, add } = localsAfter(params.length);
   const i = add(I32),
     w = add(I32),
@@ -292,27 +293,53 @@ function fromInputs(kind: 'threshold' | 'histogram'): FuncSpec {
     gs = add(I32),
     jg = add(I32),
     cm = add(I32),
-    sh = add(I32);
+    sh = add(I32),
+    nl = add(I32),
+    k = add(I32),
+    bp = add(I32);
+  const V = Array.from({ length: 8 }, () => add(V128));
   const inc = (l: number, by: Bytes): number[] => seq(get(l), by, op.i32Add, set(l));
-  // cnt[16q …] += lt[16q …] (saturating) for q < npad/16
-  const addRow = whileLoop(
-    seq(get(q), get(NPAD), op.i32LtU),
-    seq(get(CNT), get(q), op.i32Add, get(CNT), get(q), op.i32Add, op.v128Load(), get(lt), get(q), op.i32Add, op.v128Load(), op.i8x16AddSatU, op.v128Store()),
-    inc(q, i32(16)),
-  );
-  const setBits = whileLoop(
-    seq(get(w), get(W), op.i32LtU),
-    seq(get(ap), get(w), i32(3), op.i32Shl, op.i32Add, op.i64Load(), set(word)),
+  // list[nl++] = LT + (64w + ctz(word))·npad for every set bit of the row (word &= word − 1)
+  const listRows = seq(
+    i32(0),
+    set(nl),
+    i32(0),
+    set(w),
     whileLoop(
-      seq(get(word), op.i64Eqz, op.i32Eqz),
-      // lt = LT + (64w + ctz(word))·npad; word &= word − 1
-      seq(get(LT), get(w), i32(6), op.i32Shl, get(word), op.i64Ctz, op.i32WrapI64, op.i32Add, get(NPAD), op.i32Mul, op.i32Add, set(lt)),
-      seq(get(word), get(word), op.i64Const1, op.i64Sub, op.i64And, set(word)),
-      i32(0),
-      set(q),
-      addRow,
+      seq(get(w), get(W), op.i32LtU),
+      seq(get(ap), get(w), i32(3), op.i32Shl, op.i32Add, op.i64Load(), set(word)),
+      whileLoop(
+        seq(get(word), op.i64Eqz, op.i32Eqz),
+        seq(get(LIST), get(nl), i32(2), op.i32Shl, op.i32Add),
+        seq(get(LT), get(w), i32(6), op.i32Shl, get(word), op.i64Ctz, op.i32WrapI64, op.i32Add, get(NPAD), op.i32Mul, op.i32Add, op.i32Store()),
+        seq(get(word), get(word), op.i64Const1, op.i64Sub, op.i64And, set(word)),
+        inc(nl, i32(1)),
+      ),
+      inc(w, i32(1)),
     ),
-    inc(w, i32(1)),
+  );
+  // cnt[bp + 16u …] = Σ over the listed rows of lt[row + bp + 16u …] (saturating), u < width:
+  // the counts in vector locals, one load and one add per row and vector.
+  const countBlock = (width: number): number[] =>
+    seq(
+      ...V.slice(0, width).map((v) => seq(i32(0), op.i32x4Splat, set(v))),
+      i32(0),
+      set(k),
+      whileLoop(
+        seq(get(k), get(nl), op.i32LtU),
+        seq(get(LIST), get(k), i32(2), op.i32Shl, op.i32Add, op.i32Load(), get(bp), op.i32Add, set(lt)),
+        ...V.slice(0, width).map((v, u) => seq(get(v), get(lt), op.v128Load(16 * u), op.i8x16AddSatU, set(v))),
+        inc(k, i32(1)),
+      ),
+      ...V.slice(0, width).map((v, u) => seq(get(CNT), get(bp), op.i32Add, get(v), op.v128Store(16 * u))),
+      inc(bp, i32(16 * width)),
+    );
+  const countRow = seq(
+    listRows,
+    i32(0),
+    set(bp),
+    whileLoop(seq(get(bp), i32(128), op.i32Add, get(NPAD), op.i32LeU), countBlock(8)),
+    whileLoop(seq(get(bp), get(NPAD), op.i32LtU), countBlock(1)),
   );
   const cnt16 = seq(get(CNT), get(q), op.i32Add, op.v128Load());
   // The columns of this group of sixteen that read out, as a bit mask.
@@ -377,8 +404,7 @@ function fromInputs(kind: 'threshold' | 'histogram'): FuncSpec {
     op.if(
       [],
       seq(
-        seq(get(CNT), i32(0), get(NPAD), op.memoryFill),
-        seq(i32(0), set(w), setBits),
+        countRow,
         kind === 'threshold' ? seq(get(P7), get(i), get(N), op.i32Mul, get(P8), op.i32DivU, i32(3), op.i32Shl, op.i32Add, set(outRow)) : [],
         seq(i32(0), set(q), compare),
       ),
@@ -677,7 +703,8 @@ function bytesOf(op: BitOperands, npad: number): Uint8Array | undefined {
  */
 function placeFromInputs(e: Engine, op: BitOperands, npad: number, extra: readonly ArrayBufferView[]): number[] | undefined {
   const lt = bytesOf(op, npad);
-  return lt === undefined ? undefined : placeAll(e, [op.a.subarray(0, op.M * op.words), lt, ...extra, new Uint8Array(npad)]);
+  // Last: the byte counters (npad) and the list of a read's active rows (one i32 per input bit).
+  return lt === undefined ? undefined : placeAll(e, [op.a.subarray(0, op.M * op.words), lt, ...extra, new Uint8Array(npad), new Int32Array(32 * op.words)]);
 }
 
 /** bitmmThreshold by thresholdBytes (1-bit cells, references 1 … 255); false when it does not apply. */
@@ -686,8 +713,8 @@ function thresholdFromInputs(e: Engine, op: BitOperands, r: ThresholdReadout, vi
   const npad = align16(op.N);
   const at = placeFromInputs(e, op, npad, [r.refBytes, r.table, view]);
   if (at === undefined) return false;
-  const [a, lt, rf, tab, out, cnt] = at as [number, number, number, number, number, number];
-  e.thresholdBytes(a, op.M, op.words / 2, op.N, lt, rf, tab, out, r.G, cnt, npad, 31 - Math.clz32(r.C));
+  const [a, lt, rf, tab, out, cnt, list] = at as [number, number, number, number, number, number, number];
+  e.thresholdBytes(a, op.M, op.words / 2, op.N, lt, rf, tab, out, r.G, cnt, npad, 31 - Math.clz32(r.C), list);
   copyBack(e, out, view);
   return true;
 }
@@ -698,8 +725,8 @@ function histogramFromInputs(e: Engine, op: BitOperands, slice: Int32Array, hist
   const npad = align16(op.N);
   const at = placeFromInputs(e, op, npad, [slice.subarray(0, op.N), hist]);
   if (at === undefined) return false;
-  const [a, lt, sl, h, cnt] = at as [number, number, number, number, number];
-  e.histogramBytes(a, op.M, op.words / 2, op.N, lt, sl, h, len, 0, cnt, npad);
+  const [a, lt, sl, h, cnt, list] = at as [number, number, number, number, number, number];
+  e.histogramBytes(a, op.M, op.words / 2, op.N, lt, sl, h, len, 0, cnt, npad, 0, list);
   copyBack(e, h, hist);
   return true;
 }
