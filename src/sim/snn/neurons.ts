@@ -116,7 +116,9 @@ export function neuronParams(node: Extract<Node, { op: 'IF' | 'LIF' }>, th: Tens
 
 export function initNeurons(p: NeuronParams, B: number): NeuronState {
   const v = new Float64Array(B * p.F);
-  for (let b = 0; b < B; b++) for (let i = 0; i < p.F; i++) v[b * p.F + i] = p.vInit * (p.theta[i] as number);
+  // One sample's start, copied to the others (a fresh batch of a large layer every call).
+  for (let i = 0; i < p.F && B > 0; i++) v[i] = p.vInit * (p.theta[i] as number);
+  for (let b = 1; b < B; b++) v.copyWithin(b * p.F, 0, p.F);
   return { p, v, ref: new Int32Array(B * p.F), i: new Float64Array(p.synDecay > 0 ? B * p.F : 0) };
 }
 
