@@ -1,7 +1,8 @@
 // The popcount kernels (src/sim/ann/wasm/bitmm.ts) against plain sums of 0/1 products, in
 // WebAssembly and in their TypeScript fallback: 1 to 5 64-bit words per row, a partial last
 // word, an all-zero row, 1 and 2 level planes, accumulation; the sense-amplifier threshold
-// read-out (float64 adds in ascending column order) and the histogram counts.
+// read-out (float64 adds, chunk sums of up to 8 columns in ascending order) and the histogram
+// counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -122,6 +123,21 @@ function check(): void {
     assert.deepEqual([...hist], [...expectHist], 'histogram');
   }
   assert.ok(nonzero > 50, `${nonzero} nonzero sums`);
+  // A −0 in out comes back +0 from every engine when no column passes (an active read over empty cells, and a silent read).
+  const silent = {
+    a: pack([...Array<number>(64).fill(1), ...Array<number>(64).fill(0)], 2, 64),
+    b: new Uint32Array(16 * packedWords(64)),
+    M: 2,
+    N: 16,
+    words: packedWords(64),
+    planes: 1,
+  };
+  const zeros = Float64Array.from([-0, -0]);
+  bitmmThreshold(silent, thresholdReadout(new Int32Array(16).fill(1), new Float64Array(16).fill(1), 16), zeros);
+  assert.ok(
+    [...zeros].every((v) => Object.is(v, 0)),
+    `−0 stays: ${[...zeros].map((v) => (Object.is(v, -0) ? '-0' : String(v))).join(', ')}`,
+  );
 }
 
 test('bitmm kernels in WebAssembly equal plain sums of 0/1 products', { skip: process.env['SNNC_NO_WASM'] === '1' ? 'SNNC_NO_WASM=1' : false }, () => {

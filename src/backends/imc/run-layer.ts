@@ -260,8 +260,12 @@ function scratchOf(p: LayerProgram): AffineScratch {
   return s;
 }
 
-/** Per program (whose converter never changes): its sense-amplifier read-out per input bit plane. */
-const senseReadouts = new WeakMap<LayerProgram, readonly ThresholdReadout[]>();
+/**
+ * Per program: its sense-amplifier read-out per input bit plane, with the converter it was made
+ * from. Programs are values: a converter whose ref or level arrays are edited in place keeps
+ * the read-out made before (a new converter object makes a new one).
+ */
+const senseReadouts = new WeakMap<LayerProgram, { readonly cv: Converter; readonly planes: readonly ThresholdReadout[] }>();
 
 /**
  * The sense-amplifier read-out of input bit plane k = 0 … planes − 1: per data column the
@@ -277,7 +281,7 @@ function senseReadout(
   planes: number,
 ): readonly ThresholdReadout[] {
   const known = senseReadouts.get(p);
-  if (known !== undefined && known.length === planes) return known;
+  if (known !== undefined && known.cv === cv && known.planes.length === planes) return known.planes;
   const ref = Int32Array.from(s.slice, (sl) => Math.max(Math.ceil(cv.ref[sl] as number), 1));
   const add = Float64Array.from({ length: PS }, (_, q) => (s.weight[q] as number) * (cv.level[s.slice[q] as number] as number));
   const made = Array.from({ length: planes }, (_, k) =>
@@ -287,7 +291,7 @@ function senseReadout(
       PS,
     ),
   );
-  senseReadouts.set(p, made);
+  senseReadouts.set(p, { cv, planes: made });
   return made;
 }
 

@@ -612,8 +612,8 @@ export function thresholdReadout(ref: Int32Array, add: Float64Array, G: number):
 
 /**
  * The sense-amplifier read-out (file header): out[i·(N/G) + o] += the chunk sums of output o's
- * columns j = o·G … o·G + G − 1 with s[i, j] ≥ ref_j. out must hold no −0 (a chunk without a
- * passing column may add +0).
+ * columns j = o·G … o·G + G − 1 with s[i, j] ≥ ref_j. A −0 in out becomes +0 first (the
+ * kernels may add +0 for a chunk without a passing column; this way every engine does).
  */
 export function bitmmThreshold(op: BitOperands, r: ThresholdReadout, out: Float64Array): void {
   if (op.M === 0 || op.N === 0) return;
@@ -621,6 +621,7 @@ export function bitmmThreshold(op: BitOperands, r: ThresholdReadout, out: Float6
   const O = op.N / G;
   const e = getEngine();
   const view = out.subarray(0, op.M * O);
+  for (let k = 0; k < view.length; k++) view[k] = (view[k] as number) + 0;
   if (e !== null && op.planes === 1 && thresholdFromInputs(e, op, r, view)) return;
   const at = e === null ? undefined : place(e, op, [ref.subarray(0, op.N), add.subarray(0, G), view]);
   if (e !== null && at !== undefined) {
