@@ -10,7 +10,7 @@
 //   bitmmThreshold  the sense-amplifier read-out: the columns of output o are o·G … o·G + G − 1;
 //                   each chunk of C of them (readoutChunk) sums add_q (q the column's place in
 //                   its output) over its columns with s[i, j] ≥ ref_j, ascending from +0, and
-//                   acc[i, o] += that sum, chunk after chunk (the order of every engine)
+//                   if one passed acc[i, o] += that sum, chunk after chunk (every engine's order)
 //   bitmmHistogram  count every nonzero s[i, j] in hist[slice_j][min(s, len − 1)]
 // For cells of one bit (the ADC-less targets) the threshold and histogram read-outs run from
 // the inputs' side instead (fromInputs): spiking inputs are sparse, so adding the byte rows of
@@ -69,7 +69,9 @@ function kernel(kind: Kind, fixedW?: number, onePlane = false): FuncSpec {
     o = add(I32),
     any = add(I64),
     acc = add(F64),
-    cs = add(F64);
+    cs = add(F64),
+    pass = add(I32),
+    anyp = add(I32);
   const xw = Array.from({ length: fixedW ?? 0 }, () => add(I64));
   const inc = (l: number, by: Bytes): number[] => seq(get(l), by, op.i32Add, set(l));
   const word = (base: number): number[] => seq(get(base), get(w), i32(3), op.i32Shl, op.i32Add, op.i64Load());
@@ -128,32 +130,22 @@ function kernel(kind: Kind, fixedW?: number, onePlane = false): FuncSpec {
   } else if (kind === 'threshold') {
     const [REF, ADD, OUT, G, CM] = [x(0), x(1), x(2), x(3), x(4)];
     // Output-major: acc holds out[i, o] in a register while its G columns run; per column the
-    // chunk sum cs + (s ≥ ref ? add_q : +0), and acc += cs after each chunk's last column —
-    // adding +0 changes no bit of cs (which starts at +0 and is never −0: +0 + −0 = +0) nor of
-    // acc (never −0 either, by bitmmThreshold's contract), so this equals "add only when set".
+    // chunk sum cs + (s ≥ ref ? add_q : +0) — adding +0 changes no bit of cs, which starts at +0
+    // and so is never −0 (+0 + −0 = +0) — and after a chunk's last column acc += cs if one of
+    // its columns passed (anyp), as the bytes kernel adds a table entry only for a nonzero mask.
     const columnAdd = seq(
-      get(cs),
-      get(ADD),
-      get(q),
-      i32(3),
-      op.i32Shl,
-      op.i32Add,
-      op.f64Load(),
-      op.f64(0),
-      get(s),
-      get(REF),
-      get(j),
-      i32(2),
-      op.i32Shl,
-      op.i32Add,
-      op.i32Load(),
-      op.i32GeS,
-      op.select,
-      op.f64Add,
-      set(cs),
+      seq(get(s), get(REF), get(j), i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.i32GeS, set(pass)),
+      seq(get(anyp), get(pass), op.i32Or, set(anyp)),
+      seq(get(cs), get(ADD), get(q), i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.f64(0), get(pass), op.select, op.f64Add, set(cs)),
     );
     // After column q (counted from 1 here): the chunk's end when q is a multiple of C.
-    const chunkEnd = seq(get(q), get(CM), op.i32And, op.i32Eqz, op.if(seq(get(acc), get(cs), op.f64Add, set(acc), op.f64(0), set(cs))));
+    const chunkEnd = seq(
+      get(q),
+      get(CM),
+      op.i32And,
+      op.i32Eqz,
+      op.if(seq(get(anyp), op.if(seq(get(acc), get(cs), op.f64Add, set(acc))), op.f64(0), set(cs), i32(0), set(anyp))),
+    );
     // o: the byte address of out[i, output], advancing per output; q counts that output's columns.
     rowWork = seq(
       get(OUT),
@@ -177,6 +169,8 @@ function kernel(kind: Kind, fixedW?: number, onePlane = false): FuncSpec {
         set(acc),
         op.f64(0),
         set(cs),
+        i32(0),
+        set(anyp),
         i32(0),
         set(q),
         whileLoop(seq(get(q), get(G), op.i32LtU), dot, columnAdd, inc(bp, get(rowBytes)), inc(j, i32(1)), inc(q, i32(1)), chunkEnd),
@@ -611,9 +605,9 @@ export function thresholdReadout(ref: Int32Array, add: Float64Array, G: number):
 }
 
 /**
- * The sense-amplifier read-out (file header): out[i·(N/G) + o] += the chunk sums of output o's
- * columns j = o·G … o·G + G − 1 with s[i, j] ≥ ref_j. A −0 in out becomes +0 first (the
- * kernels may add +0 for a chunk without a passing column; this way every engine does).
+ * The sense-amplifier read-out (file header): out[i·(N/G) + o] += the sum of each chunk of output
+ * o's columns j = o·G … o·G + G − 1 that has a column with s[i, j] ≥ ref_j (a chunk without one
+ * adds nothing, so even a −0 in out stays in every engine).
  */
 export function bitmmThreshold(op: BitOperands, r: ThresholdReadout, out: Float64Array): void {
   if (op.M === 0 || op.N === 0) return;
@@ -621,7 +615,6 @@ export function bitmmThreshold(op: BitOperands, r: ThresholdReadout, out: Float6
   const O = op.N / G;
   const e = getEngine();
   const view = out.subarray(0, op.M * O);
-  for (let k = 0; k < view.length; k++) view[k] = (view[k] as number) + 0;
   if (e !== null && op.planes === 1 && thresholdFromInputs(e, op, r, view)) return;
   const at = e === null ? undefined : place(e, op, [ref.subarray(0, op.N), add.subarray(0, G), view]);
   if (e !== null && at !== undefined) {
@@ -643,8 +636,14 @@ export function readOutSums(s: ArrayLike<number>, sb: number, r: ThresholdReadou
     let acc = out[ob + o] as number;
     for (let c = 0; c < G; c += C) {
       let cs = 0;
-      for (let q = c; q < c + C; q++) if ((s[sb + o * G + q] as number) >= (ref[o * G + q] as number)) cs += add[q] as number;
-      acc += cs;
+      let any = false;
+      for (let q = c; q < c + C; q++) {
+        if ((s[sb + o * G + q] as number) >= (ref[o * G + q] as number)) {
+          cs += add[q] as number;
+          any = true;
+        }
+      }
+      if (any) acc += cs;
     }
     out[ob + o] = acc;
   }
