@@ -149,35 +149,7 @@ export function imcAffine(p: LayerProgram, group: number, x: Float64Array, out: 
       if (sq === 0) continue; // no active row: every column reads exactly 0
       const sigma = p.readSigma > 0 && rng !== undefined ? p.readSigma * Math.sqrt(sq) : 0;
       const cv = p.converter;
-      // Sense amplifiers' columns add up in chunks (bitmm.ts readoutChunk): each chunk's values
-      // summed from +0, the sum then added to its output; other converters column by column.
-      const C = cv.kind === 'sense-amp' ? readoutChunk(P * S) : 1;
-      let cs = 0;
-      let any = false;
-      for (let j = 0; j < J; j++) {
-        let v = psum[j] as number;
-        if (sigma > 0) v += sigma * (rng as Rng).normal();
-        // every converter maps 0 to 0 (ADC and sense-amp references are positive)
-        if (v !== 0) {
-          const sl = s.slice[j] as number;
-          if (p.histograms !== undefined) addToHistogram(p.histograms, sl, v);
-          let val: number;
-          if (cv.kind === 'ideal') val = v;
-          else if (cv.kind === 'adc') {
-            const code = Math.round(v / cv.step);
-            val = (code <= 0 ? 0 : Math.min(code, cv.maxCode)) * cv.step;
-          } else val = v >= (cv.ref[sl] as number) ? (cv.level[sl] as number) : 0;
-          if (val !== 0) {
-            cs += bitWeight * (s.weight[j] as number) * val;
-            any = true;
-          }
-        }
-        if (((j + 1) & (C - 1)) === 0 || j === J - 1) {
-          if (any) out[s.out[j] as number] = (out[s.out[j] as number] as number) + cs;
-          cs = 0;
-          any = false;
-        }
-      }
+      shiftAdd(p, s, psum, 0, bitWeight, out, 0, sigma, rng);
       if (offEff !== undefined) {
         for (let t = 0; t < off.length; t++) {
           let v = off[t] as number;
@@ -198,6 +170,56 @@ export function imcAffine(p: LayerProgram, group: number, x: Float64Array, out: 
           out[o] = (out[o] as number) - offsetQ * bitWeight * (off[t] as number);
         }
       }
+    }
+  }
+}
+
+/**
+ * One read's column partial sums psum[pb + j] (j < dataCols), plus read noise of σ `sigma`,
+ * through the converter (counted in the calibration histograms first) and shift-added into
+ * out[ob + output]: value · bitWeight · column weight. A sense amplifier's columns add up in
+ * chunks (bitmm.ts readoutChunk: each chunk's values summed from +0, the sum then added to its
+ * output if one passed) — the order of the popcount kernels' read-out; other converters add
+ * column by column. The batched path (run-layer.ts) runs the same loop on its partial sums.
+ */
+export function shiftAdd(
+  p: LayerProgram,
+  s: AffineScratch,
+  psum: ArrayLike<number>,
+  pb: number,
+  bitWeight: number,
+  out: Float64Array,
+  ob: number,
+  sigma = 0,
+  rng?: Rng,
+): void {
+  const cv = p.converter;
+  const J = p.m.dataCols;
+  const C = cv.kind === 'sense-amp' ? readoutChunk(p.m.polarity * p.slices) : 1;
+  let cs = 0;
+  let any = false;
+  for (let j = 0; j < J; j++) {
+    let v = psum[pb + j] as number;
+    if (sigma > 0) v += sigma * (rng as Rng).normal();
+    // every converter maps 0 to 0 (ADC and sense-amp references are positive)
+    if (v !== 0) {
+      const sl = s.slice[j] as number;
+      if (p.histograms !== undefined) addToHistogram(p.histograms, sl, v);
+      let val: number;
+      if (cv.kind === 'ideal') val = v;
+      else if (cv.kind === 'adc') {
+        const code = Math.round(v / cv.step);
+        val = (code <= 0 ? 0 : Math.min(code, cv.maxCode)) * cv.step;
+      } else val = v >= (cv.ref[sl] as number) ? (cv.level[sl] as number) : 0;
+      if (val !== 0) {
+        cs += bitWeight * (s.weight[j] as number) * val;
+        any = true;
+      }
+    }
+    if (((j + 1) & (C - 1)) === 0 || j === J - 1) {
+      if (any) out[ob + (s.out[j] as number)] = (out[ob + (s.out[j] as number)] as number) + cs;
+      cs = 0;
+      any = false;
     }
   }
 }

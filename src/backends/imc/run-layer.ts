@@ -8,13 +8,12 @@ import { makeRng } from './devices.js';
 import type { AffineScratch, Converter, LayerProgram, Levels } from './functional.js';
 import { programmedLevels, rowLevels } from './mapping.js';
 import type { MappedLayer } from './mapping.js';
-import { addToHistogram } from './sense-amp.js';
-import { imcAffine, newScratch } from './functional.js';
+import { imcAffine, newScratch, shiftAdd } from './functional.js';
 import { gemmNN } from '../../sim/ann/gemm-kernel.js';
 import { KERNELS } from '../../sim/ann/table.js';
 import { convAttrs } from '../../ir/build.js';
 import { DEFAULT_MAX_ELEMENTS } from '../../ir/dtype.js';
-import { bitmm, bitmmHistogram, bitmmThreshold, packedWords, readOutSums, readoutChunk, thresholdReadout } from '../../sim/ann/wasm/bitmm.js';
+import { bitmm, bitmmHistogram, bitmmThreshold, packedWords, readOutSums, thresholdReadout } from '../../sim/ann/wasm/bitmm.js';
 import type { ThresholdReadout } from '../../sim/ann/wasm/bitmm.js';
 
 /**
@@ -601,15 +600,10 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const bits = dac ? [] : levelBits(p);
   const s: AffineScratch = scratchOf(p);
   const cv = p.converter;
-  const colOut = s.out;
-  const colSlice = s.slice;
-  const colWeight = s.weight;
   const hists = p.histograms;
   // Sense amplifiers without calibration, the common case: their read-out per input bit plane.
   const PS = m.polarity * p.slices;
   const sense = cv.kind === 'sense-amp' && hists === undefined && J === og * PS ? senseReadout(p, cv, s, PS, planes) : undefined;
-  // Otherwise a sense amplifier's columns still add up chunk by chunk (readoutChunk), as bitmm's read-out does.
-  const C = cv.kind === 'sense-amp' ? readoutChunk(PS) : 1;
   // Calibration with the ideal converter: the popcount kernel counts the histograms, and the
   // accumulators are the exact product (the identity in functional.ts), one GEMM per chunk.
   const counting = hists !== undefined && cv.kind === 'ideal' && !dac && exactWeights(p).fits;
@@ -712,7 +706,7 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
               continue;
             }
             if (counting) {
-              bitmmHistogram(op, colSlice, countsFlat, histLen);
+              bitmmHistogram(op, s.slice, countsFlat, histLen);
               continue;
             }
             bitmm(op, psum, false);
@@ -722,35 +716,8 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
             for (let i = 0; i < reads; i++) readOutSums(psum, i * J, sense[k] as ThresholdReadout, J, acc, i * og);
             continue;
           }
-          for (let i = 0; i < reads; i++) {
-            const pb = i * J;
-            const ab = i * og;
-            // Each chunk of C columns sums its values from +0, then adds the sum to its output.
-            let cs = 0;
-            let any = false;
-            for (let j = 0; j < J; j++) {
-              const v = psum[pb + j] as number;
-              if (v !== 0) {
-                const sl = colSlice[j] as number;
-                if (hists !== undefined) addToHistogram(hists, sl, v);
-                let val: number;
-                if (cv.kind === 'sense-amp') val = v < (cv.ref[sl] as number) ? 0 : (cv.level[sl] as number);
-                else if (cv.kind === 'adc') {
-                  const code = Math.round(v / cv.step);
-                  val = (code <= 0 ? 0 : Math.min(code, cv.maxCode)) * cv.step;
-                } else val = v;
-                if (val !== 0) {
-                  cs += bitWeight * (colWeight[j] as number) * val;
-                  any = true;
-                }
-              }
-              if (((j + 1) & (C - 1)) === 0 || j === J - 1) {
-                if (any) acc[ab + (colOut[j] as number)] = (acc[ab + (colOut[j] as number)] as number) + cs;
-                cs = 0;
-                any = false;
-              }
-            }
-          }
+          // Every other converter (and the calibration's histograms): imcAffine's own read-out.
+          for (let i = 0; i < reads; i++) shiftAdd(p, s, psum, i * J, bitWeight, acc, i * og);
         }
       }
       if (counting) {
