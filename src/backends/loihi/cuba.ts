@@ -57,15 +57,20 @@ function decay(x: number, d: number): number {
  * weight units, `spikes` receives 0/1. Returns the number of spikes.
  */
 export function cubaStep(p: CubaParams, s: CubaState, aIn: ArrayLike<number>, spikes: Uint8Array): number {
-  if (p.iDecay === 4096 && p.vDecay === 0) return ifStep(p, s, aIn, spikes);
   const th = p.vThMant * 64;
+  // The neuron snnc lowers IF layers, spiking pools and its readout to keeps no current from
+  // the step before (iDecay 4096: trunc(u·0/4096) = 0) and does not leak (vDecay 0:
+  // trunc(v·4096/4096) = v for |v| < 2^23): the same integers without the decays' multiply,
+  // divide and truncation per neuron and step.
+  const fresh = p.iDecay === 4096;
+  const keep = p.vDecay === 0;
   let count = 0;
   for (let n = 0; n < s.u.length; n++) {
-    let u = decay(s.u[n] as number, p.iDecay) + (aIn[n] as number) * 64;
+    let u = (fresh ? 0 : decay(s.u[n] as number, p.iDecay)) + (aIn[n] as number) * 64;
     if (u > STATE_MAX) u -= 2 * STATE_MAX;
     else if (u <= -STATE_MAX) u += 2 * STATE_MAX;
     s.u[n] = u;
-    let v = decay(s.v[n] as number, p.vDecay) + u + (p.bias === null ? 0 : (p.bias[n] as number) * 64);
+    let v = (keep ? (s.v[n] as number) : decay(s.v[n] as number, p.vDecay)) + u + (p.bias === null ? 0 : (p.bias[n] as number) * 64);
     v = Math.min(V_LIMIT, Math.max(-V_LIMIT, v));
     if (v > th) {
       spikes[n] = 1;
@@ -75,36 +80,6 @@ export function cubaStep(p: CubaParams, s: CubaState, aIn: ArrayLike<number>, sp
       spikes[n] = 0;
     }
     s.v[n] = v;
-  }
-  return count;
-}
-
-/**
- * cubaStep for the neuron snnc lowers IF layers, spiking pools and its readout to: the current
- * holds only this step's input (iDecay 4096: trunc(u·0/4096) = 0) and the voltage does not
- * leak (vDecay 0: trunc(v·4096/4096) = v for |v| < 2^23) — the same integers without the two
- * decays' multiply, divide and truncation per neuron and step.
- */
-function ifStep(p: CubaParams, s: CubaState, aIn: ArrayLike<number>, spikes: Uint8Array): number {
-  const th = p.vThMant * 64;
-  const bias = p.bias;
-  const { u: us, v: vs } = s;
-  let count = 0;
-  for (let n = 0; n < us.length; n++) {
-    let u = (aIn[n] as number) * 64;
-    if (u > STATE_MAX) u -= 2 * STATE_MAX;
-    else if (u <= -STATE_MAX) u += 2 * STATE_MAX;
-    us[n] = u;
-    let v = (vs[n] as number) + u + (bias === null ? 0 : (bias[n] as number) * 64);
-    v = Math.min(V_LIMIT, Math.max(-V_LIMIT, v));
-    if (v > th) {
-      spikes[n] = 1;
-      count++;
-      v = 0;
-    } else {
-      spikes[n] = 0;
-    }
-    vs[n] = v;
   }
   return count;
 }
