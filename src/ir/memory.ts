@@ -4,8 +4,9 @@
 // with the process's mappings (WebAssembly reserves gigabytes of address space): measured at
 // ~180 µs per read in a compile, 0.55 s of the quick start's 8 s when every time step read
 // it. So it is read at most every CHECK_EVERY_MS — a step cannot allocate gigabytes unseen, as
-// every large allocation is checked against the element limits first. No node: imports: the integer simulator
-// that calls it also runs in browsers (snnc/runtime), where there is no limit and no check.
+// every large allocation is checked against the element limits first. No node: imports: the
+// integer simulator that calls it also runs in browsers (snnc/runtime), where there is no
+// limit and no check.
 import { fail } from '../errors.js';
 
 /** Environment variable that carries --max-memory into worker threads and child processes. */
