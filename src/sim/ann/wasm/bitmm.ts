@@ -523,17 +523,22 @@ function place(e: Engine, op: BitOperands, extra: readonly (Int32Array | Float64
   return placeAll(e, [op.a.subarray(0, op.M * op.words), op.b.subarray(0, op.planes * op.N * op.words), ...extra]);
 }
 
-/** Copy `parts` into the module's memory one after another, 16-byte aligned; their addresses, or undefined. */
-function placeAll(e: Engine, parts: readonly ArrayBufferView[]): number[] | undefined {
+/**
+ * Copy `parts` into the module's memory one after another, 16-byte aligned; their addresses, or
+ * undefined. A number reserves that many bytes for the kernel to write before it reads them.
+ */
+function placeAll(e: Engine, parts: readonly (ArrayBufferView | number)[]): number[] | undefined {
   const at: number[] = [];
   let top = 0;
   for (const p of parts) {
     top = align16(top);
     at.push(top);
-    top += p.byteLength;
+    top += typeof p === 'number' ? p : p.byteLength;
   }
   if (!growMemory(e.mem, top)) return undefined;
-  parts.forEach((p, k) => new Uint8Array(e.mem.buffer, at[k] as number, p.byteLength).set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength)));
+  parts.forEach((p, k) => {
+    if (typeof p !== 'number') new Uint8Array(e.mem.buffer, at[k] as number, p.byteLength).set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
+  });
   return at;
 }
 
@@ -703,8 +708,9 @@ function bytesOf(op: BitOperands, npad: number): Uint8Array | undefined {
  */
 function placeFromInputs(e: Engine, op: BitOperands, npad: number, extra: readonly ArrayBufferView[]): number[] | undefined {
   const lt = bytesOf(op, npad);
-  // Last: the byte counters (npad) and the list of a read's active rows (one i32 per input bit).
-  return lt === undefined ? undefined : placeAll(e, [op.a.subarray(0, op.M * op.words), lt, ...extra, new Uint8Array(npad), new Int32Array(32 * op.words)]);
+  // Last, reserved (each row's counts and list are written before they are read): the byte
+  // counters (npad) and the list of a read's active rows (one i32 per input bit).
+  return lt === undefined ? undefined : placeAll(e, [op.a.subarray(0, op.M * op.words), lt, ...extra, npad, 4 * 32 * op.words]);
 }
 
 /** bitmmThreshold by thresholdBytes (1-bit cells, references 1 … 255); false when it does not apply. */
