@@ -11,6 +11,7 @@ import {
   bitmmThreshold,
   bitmmWasmEnabled,
   keepCellBytesUpTo,
+  keepResidentUpTo,
   packedWords,
   resetBitmm,
   thresholdReadout,
@@ -153,6 +154,56 @@ test(
       check();
     } finally {
       keepCellBytesUpTo(old);
+    }
+  },
+);
+
+test(
+  "tiles' cell bytes kept in memory between calls: the same results when none fit, and when the area restarts for every other tile",
+  { skip: process.env['SNNC_NO_WASM'] === '1' ? 'SNNC_NO_WASM=1' : false },
+  () => {
+    // Two tiles (1-bit cells, 128 rows × 16 columns: 2 KB as bytes) read alternately with
+    // other inputs, as a layer's row tiles are; each call's result against the plain sums.
+    const bits = 128;
+    const N = 16;
+    const cells = [3, 4].map((seed) => lcg(N * bits, seed).map((u) => (u < 0.4 ? 1 : 0)));
+    const tiles = cells.map((c) => pack(c, N, bits));
+    const inputs = Array.from({ length: 6 }, (_, call) => lcg(3 * bits, 10 + call).map((u) => (u < 0.35 ? 1 : 0)));
+    const ref = 6;
+    const add = Float64Array.from({ length: N }, (_, j) => 1 + j * 0.25);
+    // Four columns per output, one chunk: the passing columns' adds, summed in column order.
+    const want = inputs.map((x, call) =>
+      Array.from({ length: 3 * (N / 4) }, (_, at) => {
+        const i = Math.floor(at / (N / 4));
+        const o = at % (N / 4);
+        const pass = [0, 1, 2, 3].filter((q) => {
+          let s = 0;
+          for (let k = 0; k < bits; k++) s += (x[i * bits + k] as number) * ((cells[call % 2] as number[])[(o * 4 + q) * bits + k] as number);
+          return s >= ref;
+        });
+        return pass.length === 0 ? 0 : pass.reduce((sum, q) => sum + (add[q] as number), 0);
+      }),
+    );
+    assert.ok(
+      want.flat().some((v) => v !== 0),
+      'some column passes',
+    );
+    const run = (): number[][] =>
+      inputs.map((x, call) => {
+        const out = new Float64Array(3 * (N / 4));
+        const op = { a: pack(x, 3, bits), b: tiles[call % 2] as Uint32Array, M: 3, N, words: packedWords(bits), planes: 1 };
+        bitmmThreshold(op, thresholdReadout(new Int32Array(N).fill(ref), add, 4), out);
+        return [...out];
+      });
+    assert.deepEqual(run(), want, 'tiles kept');
+    for (const limit of [0, 3000]) {
+      const old = keepResidentUpTo(limit);
+      try {
+        assert.deepEqual(run(), want, `resident area of ${limit} bytes`);
+        check();
+      } finally {
+        keepResidentUpTo(old);
+      }
     }
   },
 );

@@ -17,15 +17,36 @@ import { bitmm, bitmmHistogram, bitmmThreshold, packedWords, readOutSums, thresh
 import type { ThresholdReadout } from '../../sim/ann/wasm/bitmm.js';
 
 /**
+ * Working arrays of the batched paths, kept from call to call and shared by every layer (one
+ * layer runs at a time and none of them leaves a call): a LeNet step allocated ~1 MB of zeroed
+ * arrays per layer call, and their allocation and collection were ~3 % of an ADC-less run.
+ * Each user writes what it reads (fills or overwrites) — a reused array holds the last call's
+ * values. Held for the process: the largest a layer needed, which the read chunk bounds
+ * (MAX_PSUM: codes ≤ 16 MB, accumulators ≤ 32 MB, bits ≤ 4 MB) but for the batch's codes.
+ */
+const pool = { xc: new Float32Array(0), codes: new Float32Array(0), acc: new Float64Array(0), xbits: new Uint32Array(0) };
+
+/** A view of n elements of the pool's array `key`, grown (never shrunk) when too short. */
+function reuse<K extends keyof typeof pool>(key: K, n: number): (typeof pool)[K] {
+  let a = pool[key];
+  if (a.length < n) {
+    const Ctor = a.constructor as new (len: number) => (typeof pool)[K];
+    a = new Ctor(Math.max(n, Math.ceil(a.length * 1.5)));
+    pool[key] = a;
+  }
+  return a.subarray(0, n) as (typeof pool)[K];
+}
+
+/**
  * The word-line codes of a whole input batch, once per call: each input value is read by up
  * to kh·kw patches, so encoding it once saves the rest.
  */
 function encodeAll(p: LayerProgram, xd: Float32Array): Float32Array {
   const enc = encoder(p);
-  const out = new Float32Array(xd.length);
+  const out = reuse('xc', xd.length);
   for (let i = 0; i < xd.length; i++) {
     const v = xd[i] as number;
-    if (v !== 0) out[i] = enc(v);
+    out[i] = v !== 0 ? enc(v) : 0;
   }
   return out;
 }
@@ -344,8 +365,8 @@ function byReads(
   const out = new Float32Array(n * L.outFeatures * P);
   const total = n * P;
   const chunk = readChunk(p, n, width);
-  const codes = new Float32Array(gather ? chunk * rows : 0);
-  const acc = new Float64Array(chunk * og);
+  const codes = reuse('codes', gather ? chunk * rows : 0);
+  const acc = reuse('acc', chunk * og);
   for (let grp = 0; grp < L.groups; grp++) {
     for (let c0 = 0; c0 < total; c0 += chunk) {
       const c1 = Math.min(total, c0 + chunk);
@@ -595,7 +616,7 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
   const planes = dac ? 1 : m.inputBits;
   const tiles = Math.ceil(rows / R);
   // Packed input bits of a chunk, [plane][row tile][read][word] (see the packing below).
-  const xbits = new Uint32Array(dac ? 0 : planes * tiles * chunk * words);
+  const xbits = reuse('xbits', dac ? 0 : planes * tiles * chunk * words);
   const pw = new Int32Array(planes);
   const bits = dac ? [] : levelBits(p);
   const s: AffineScratch = scratchOf(p);

@@ -529,7 +529,7 @@ function place(e: Engine, op: BitOperands, extra: readonly (Int32Array | Float64
  */
 function placeAll(e: Engine, parts: readonly (ArrayBufferView | number)[]): number[] | undefined {
   const at: number[] = [];
-  let top = 0;
+  let top = residency(e).top;
   for (const p of parts) {
     top = align16(top);
     at.push(top);
@@ -702,15 +702,69 @@ function bytesOf(op: BitOperands, npad: number): Uint8Array | undefined {
 }
 
 /**
- * Place op's rows, the tile's cells as bytes, the read-out's own arrays and the byte counters
- * in the module's memory: their addresses in that order, or undefined if the memory is refused
- * or the tile has no byte copy (bytesOf's budget).
+ * Tiles' cell bytes kept at the bottom of the module's memory between calls (placeAll puts each
+ * call's operands above them): a layer's tiles are read by every call of every step, and copying
+ * them in each time was ~3 % of an ADC-less LeNet simulation. A copy is never changed once made
+ * (bytesOf), so the one in memory stays good; when the area is full it starts over.
+ */
+interface Residency {
+  top: number;
+  at: WeakMap<Uint8Array, number>;
+}
+const residencies = new WeakMap<Engine, Residency>();
+/** Bytes the kept tiles may take (the byte copies' own budget is cellBytesBudget). */
+let residentBytes = 16 << 20;
+
+/** Test hook: keep at most n bytes of tiles in memory (0: copy each tile in with every call); returns the old limit. */
+export function keepResidentUpTo(n: number): number {
+  const old = residentBytes;
+  residentBytes = n;
+  const e = engine;
+  if (e !== undefined && e !== null) residencies.delete(e);
+  return old;
+}
+
+function residency(e: Engine): Residency {
+  let r = residencies.get(e);
+  if (r === undefined) {
+    r = { top: 0, at: new WeakMap() };
+    residencies.set(e, r);
+  }
+  return r;
+}
+
+/** Where `lt` sits in memory (copied there now if it is not yet), or undefined when it does not fit the area. */
+function residentAt(e: Engine, lt: Uint8Array): number | undefined {
+  const r = residency(e);
+  const known = r.at.get(lt);
+  if (known !== undefined) return known;
+  if (lt.byteLength > residentBytes) return undefined;
+  if (align16(r.top) + lt.byteLength > residentBytes) {
+    r.top = 0;
+    r.at = new WeakMap();
+  }
+  const addr = align16(r.top);
+  if (!growMemory(e.mem, addr + lt.byteLength)) return undefined;
+  new Uint8Array(e.mem.buffer, addr, lt.byteLength).set(lt);
+  r.at.set(lt, addr);
+  r.top = addr + lt.byteLength;
+  return addr;
+}
+
+/**
+ * Place op's rows, the tile's cells as bytes (kept in memory: residentAt), the read-out's own
+ * arrays and the byte counters in the module's memory: their addresses in that order, or
+ * undefined if the memory is refused or the tile has no byte copy (bytesOf's budget).
  */
 function placeFromInputs(e: Engine, op: BitOperands, npad: number, extra: readonly ArrayBufferView[]): number[] | undefined {
   const lt = bytesOf(op, npad);
+  if (lt === undefined) return undefined;
+  const ltAt = residentAt(e, lt);
   // Last, reserved (each row's counts and list are written before they are read): the byte
   // counters (npad) and the list of a read's active rows (one i32 per input bit).
-  return lt === undefined ? undefined : placeAll(e, [op.a.subarray(0, op.M * op.words), lt, ...extra, npad, 4 * 32 * op.words]);
+  if (ltAt === undefined) return placeAll(e, [op.a.subarray(0, op.M * op.words), lt, ...extra, npad, 4 * 32 * op.words]);
+  const at = placeAll(e, [op.a.subarray(0, op.M * op.words), ...extra, npad, 4 * 32 * op.words]);
+  return at === undefined ? undefined : [at[0] as number, ltAt, ...at.slice(1)];
 }
 
 /** bitmmThreshold by thresholdBytes (1-bit cells, references 1 … 255); false when it does not apply. */
