@@ -10,6 +10,7 @@ import type { Graph, Tensor } from '../../src/ir/types.js';
 import type { ImcTarget } from '../../src/costmodel/target.js';
 import { adcless, convNet, denseOnly, f32, hpadc, lcg, mlp, spikingConvNet } from './imc-graphs.js';
 import { keepLevelsUpTo, psumsUpTo, runMapped } from '../../src/backends/imc/run-layer.js';
+import { keepResidentUpTo } from '../../src/sim/ann/wasm/bitmm.js';
 import { newHistograms } from '../../src/backends/imc/sense-amp.js';
 import { calibrationImageCount } from '../../src/backends/imc/simulate.js';
 import { convertModel } from '../../src/api/convert.js';
@@ -448,6 +449,53 @@ test("the batched GEMM path gives the per-read path's currents bit for bit (sens
             (seen[0] ?? []).some((h) => h.some((c) => c > 0)),
             'the histograms were filled',
           );
+      }
+    }
+  }
+});
+
+test("spikes scattered into the reads' bits in WebAssembly, with the scatter tables and tiles kept in memory, in none, or in an area that restarts: the per-read path's currents", () => {
+  const g = spikingConvNet();
+  const net = mapGraph(g, adcless(), { rows: 8, cols: 16 });
+  const S = net.config.slices;
+  const converter: Converter = {
+    kind: 'sense-amp',
+    ref: Float64Array.from({ length: S + 1 }, (_, i) => 0.5 + i),
+    level: Float64Array.from({ length: S + 1 }, (_, i) => 1 + 0.3 * i),
+  };
+  const layers = net.layers.filter((l) => l.layer.input.kind === 'spike');
+  assert.deepEqual(
+    layers.map((l) => l.layer.name),
+    ['conv2', 'fc'],
+  );
+  for (const m of layers) {
+    const prog = (levels: 'float' | 'int'): LayerProgram => ({
+      m,
+      R: net.config.R,
+      cellBits: net.config.cellBits,
+      slices: S,
+      weightBits: net.config.weightBits,
+      eff: levelsOf(m, net).map((l) => (levels === 'float' ? Float64Array.from(l) : l)),
+      offEff: [],
+      converter,
+      readSigma: 0,
+    });
+    const geo = m.layer.conv;
+    const n = 4;
+    const F = geo === undefined ? m.layer.rows : geo.cin * geo.inH * geo.inW;
+    const x: Tensor = { dtype: 'float32', shape: [n, F], data: Float32Array.from(lcg(n * F, 11, 0, 1), (v) => (v > 0.6 ? 1 : 0)) };
+    const want = runMapped(prog('float'), x, 0, n, 0, 0, 0).data;
+    // 0: nothing kept (the TypeScript scatter); 1,200 bytes: conv2's three scatter tables
+    // (592 + 576 + 576 bytes) never fit at once — the third restarts the area over the first,
+    // so the TypeScript scatter runs; 2,500 bytes: the tables and a tile's cell bytes (2 KB)
+    // push each other out on every call.
+    for (const limit of [undefined, 0, 1200, 2500]) {
+      const old = limit === undefined ? undefined : keepResidentUpTo(limit);
+      try {
+        assert.deepEqual(runMapped(prog('int'), x, 0, n, 0, 0, 0).data, want, `${m.layer.name}, area ${limit ?? 'default'}`);
+        assert.deepEqual(runMapped(prog('int'), x, 0, n, 0, 0, 0).data, want, `${m.layer.name}, area ${limit ?? 'default'}, again`);
+      } finally {
+        if (old !== undefined) keepResidentUpTo(old);
       }
     }
   }

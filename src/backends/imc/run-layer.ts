@@ -13,8 +13,8 @@ import { gemmNN } from '../../sim/ann/gemm-kernel.js';
 import { KERNELS } from '../../sim/ann/table.js';
 import { convAttrs } from '../../ir/build.js';
 import { DEFAULT_MAX_ELEMENTS } from '../../ir/dtype.js';
-import { bitmm, bitmmHistogram, bitmmThreshold, packedWords, readOutSums, thresholdReadout } from '../../sim/ann/wasm/bitmm.js';
-import type { ThresholdReadout } from '../../sim/ann/wasm/bitmm.js';
+import { bitmm, bitmmHistogram, bitmmThreshold, packedWords, readOutSums, scatterBitsWasm, thresholdReadout } from '../../sim/ann/wasm/bitmm.js';
+import type { BitTargets, ThresholdReadout } from '../../sim/ann/wasm/bitmm.js';
 
 /**
  * Working arrays of the batched paths, kept from call to call and shared by every layer (one
@@ -129,12 +129,12 @@ function sourcesOf(p: LayerProgram, grp: number): Int32Array {
  * ascending order. Spiking inputs are mostly silent, so scattering each nonzero input into
  * its slots visits a small fraction of the positions × rows a gather would.
  */
-interface Targets {
+interface Targets extends BitTargets {
   readonly start: Int32Array;
-  /** Per slot: the read's position, its row tile, and its row within the tile (word·32 + bit). */
+  /** Per slot: the read's position. */
   readonly pos: Int32Array;
-  readonly tile: Uint16Array;
-  readonly bit: Uint16Array;
+  /** Per slot: its row tile · 2^16 + its row within the tile (word·32 + bit). */
+  readonly tb: Int32Array;
 }
 const rowTargets = new WeakMap<MappedLayer, Targets[]>();
 
@@ -163,9 +163,12 @@ function invertSources(p: LayerProgram, src: Int32Array, perIn: number): Targets
   const pos = Int32Array.from(slots, (e) => Math.floor(e / rows));
   // Row tiles and rows within a tile fit 16 bits (crossbars have at most 65,536 rows, layers far
   // fewer tiles): a CIFAR ResNet-18 holds ~5 M slots.
-  const tile = Uint16Array.from(slots, (e, k) => Math.floor((e - (pos[k] as number) * rows) / p.R));
-  const bit = Uint16Array.from(slots, (e, k) => e - (pos[k] as number) * rows - (tile[k] as number) * p.R);
-  return { start, pos, tile, bit };
+  const tb = Int32Array.from(slots, (e, k) => {
+    const r = e - (pos[k] as number) * rows;
+    const tile = Math.floor(r / p.R);
+    return (tile * 65536 + (r - tile * p.R)) | 0;
+  });
+  return { start, pos, tb };
 }
 
 /** sourcesOf for a conv layer whose tables can be built (tablesFit), else undefined (readCodes per read). */
@@ -658,33 +661,40 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
         xbits.fill(0, 0, planes * tiles * reads * words);
         if (direct) {
           // Scatter: each nonzero input sets its bit in every read of the chunk that reads it.
-          const { start, pos, tile, bit } = targetsOf(p, grp);
+          const tg = targetsOf(p, grp);
+          const { start, pos, tb } = tg;
           const c1 = at.c0 + reads;
           const perIn = at.perIn;
           const planeStride = tiles * reads * words;
-          for (let b = Math.floor(at.c0 / P); b * P < c1; b++) {
-            const base = b * perIn;
-            const first = b * P - at.c0; // chunk index of this sample's position 0 (may be < 0)
-            for (let o = 0; o < perIn; o++) {
-              const c = (at.xc[base + o] as number) | 0;
-              if (c === 0) continue;
-              for (let e = start[o] as number, e1 = start[o + 1] as number; e < e1; e++) {
-                const i = first + (pos[e] as number);
-                if (i < 0 || i >= reads) continue;
-                const rr = bit[e] as number;
-                const mask = 1 << (rr & 31);
-                const at0 = ((tile[e] as number) * reads + i) * words + (rr >> 5);
-                // A spike (code 1) sets plane 0 only; a larger code each of its set bits' planes.
-                if (c === 1) xbits[at0] = (xbits[at0] as number) | mask;
-                else {
-                  for (let cc = c; cc !== 0; cc &= cc - 1) {
-                    const at2 = at0 + (31 - Math.clz32(cc & -cc)) * planeStride;
-                    xbits[at2] = (xbits[at2] as number) | mask;
+          const b0 = Math.floor(at.c0 / P);
+          const b1 = Math.ceil(c1 / P);
+          const chunkBits = xbits.subarray(0, planes * planeStride);
+          const chunkCodes = at.xc.subarray(b0 * perIn, b1 * perIn);
+          if (!scatterBitsWasm(tg, chunkCodes, perIn, b0, b1, P, at.c0, reads, words, planeStride, chunkBits))
+            for (let b = b0; b < b1; b++) {
+              const base = b * perIn;
+              const first = b * P - at.c0; // chunk index of this sample's position 0 (may be < 0)
+              for (let o = 0; o < perIn; o++) {
+                const c = (at.xc[base + o] as number) | 0;
+                if (c === 0) continue;
+                for (let e = start[o] as number, e1 = start[o + 1] as number; e < e1; e++) {
+                  const i = first + (pos[e] as number);
+                  if (i < 0 || i >= reads) continue;
+                  const t = tb[e] as number;
+                  const rr = t & 0xffff;
+                  const mask = 1 << (rr & 31);
+                  const at0 = ((t >>> 16) * reads + i) * words + (rr >> 5);
+                  // A spike (code 1) sets plane 0 only; a larger code each of its set bits' planes.
+                  if (c === 1) xbits[at0] = (xbits[at0] as number) | mask;
+                  else {
+                    for (let cc = c; cc !== 0; cc &= cc - 1) {
+                      const at2 = at0 + (31 - Math.clz32(cc & -cc)) * planeStride;
+                      xbits[at2] = (xbits[at2] as number) | mask;
+                    }
                   }
                 }
               }
             }
-          }
         } else {
           for (let i = 0; i < reads; i++) {
             const cb = i * rows;

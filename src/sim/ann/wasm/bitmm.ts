@@ -15,6 +15,9 @@
 // For cells of one bit (the ADC-less targets) the threshold and histogram read-outs run from
 // the inputs' side instead (fromInputs): spiking inputs are sparse, so adding the byte rows of
 // a read's few active inputs, sixteen columns per SIMD add, beats N popcount dot products.
+// A fourth kernel makes the A rows of the IMC simulation's reads (scatterBits: each nonzero
+// input code sets its bits in every read that sees it). Tiles' cell bytes and the scatter
+// tables stay in the module's memory between calls (residentAt).
 // The kernels are a generated WebAssembly module; without WebAssembly, or with SNNC_NO_WASM=1,
 // TypeScript loops give the same results.
 import type { Bytes, FuncSpec, ValType } from './encode.js';
@@ -425,7 +428,144 @@ interface Engine {
   readonly onePlane: Readonly<Record<Kind, ReadonlyMap<number, Fn>>>;
   readonly thresholdBytes: Fn;
   readonly histogramBytes: Fn;
+  readonly scatterBits: Fn;
 }
+/**
+ * scatterBits(xc, perIn, b0, b1, P, c0, reads, start, pos, tb, out, words, planeBytes): the
+ * input bits of a chunk of reads (src/backends/imc/run-layer.ts: each nonzero code of a sample
+ * sets its bits in every read that sees it). For samples b0 … b1 − 1 (codes: float32 at xc,
+ * perIn per sample, from sample b0 on), input o's slots start[o] … start[o + 1] − 1 go to read
+ * i = b·P + pos[slot] − c0 (skipped unless 0 ≤ i < reads), row tile tb >> 16 and row
+ * tb & 0xffff of it; bit k of the code is OR-ed into plane k's word at
+ * out + k·planeBytes + ((tile·reads + i)·words + row / 32)·4. `out` must be zero (or hold the
+ * bits to add to).
+ */
+function scatterBitsFunc(): FuncSpec {
+  const [XC, PER, B0, B1, PP, C0, READS, START, POS, TB, OUT, WORDS, PLANE] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const params: ValType[] = new Array<ValType>(13).fill(I32);
+  const { types: locals, add } = localsAfter(params.length);
+  const b = add(I32),
+    xp = add(I32),
+    first = add(I32),
+    o = add(I32),
+    c = add(I32),
+    e = add(I32),
+    e1 = add(I32),
+    i = add(I32),
+    tb = add(I32),
+    mask = add(I32),
+    at0 = add(I32),
+    cc = add(I32),
+    at = add(I32);
+  const inc = (l: number, by: Bytes): number[] => seq(get(l), by, op.i32Add, set(l));
+  const at4 = (base: number, idx: number): number[] => seq(get(base), get(idx), i32(2), op.i32Shl, op.i32Add);
+  const setBits = seq(
+    get(TB),
+    get(e),
+    i32(2),
+    op.i32Shl,
+    op.i32Add,
+    op.i32Load(),
+    set(tb),
+    i32(1),
+    get(tb),
+    i32(31),
+    op.i32And,
+    op.i32Shl,
+    set(mask),
+    // at0 = OUT + ((tile·reads + i)·words + row / 32)·4
+    get(tb),
+    i32(16),
+    op.i32ShrU,
+    get(READS),
+    op.i32Mul,
+    get(i),
+    op.i32Add,
+    get(WORDS),
+    op.i32Mul,
+    get(tb),
+    i32(0xffff),
+    op.i32And,
+    i32(5),
+    op.i32ShrU,
+    op.i32Add,
+    i32(2),
+    op.i32Shl,
+    get(OUT),
+    op.i32Add,
+    set(at0),
+    get(c),
+    set(cc),
+    whileLoop(
+      get(cc),
+      get(at0),
+      get(cc),
+      op.i32Ctz,
+      get(PLANE),
+      op.i32Mul,
+      op.i32Add,
+      set(at),
+      get(at),
+      get(at),
+      op.i32Load(),
+      get(mask),
+      op.i32Or,
+      op.i32Store(),
+      get(cc),
+      get(cc),
+      i32(1),
+      op.i32Sub,
+      op.i32And,
+      set(cc),
+    ),
+  );
+  const slots = seq(
+    at4(START, o),
+    op.i32Load(),
+    set(e),
+    at4(START, o),
+    op.i32Load(4),
+    set(e1),
+    whileLoop(
+      seq(get(e), get(e1), op.i32LtU),
+      at4(POS, e),
+      op.i32Load(),
+      get(first),
+      op.i32Add,
+      set(i),
+      seq(get(i), get(READS), op.i32LtU),
+      op.if(setBits),
+      inc(e, i32(1)),
+    ),
+  );
+  const body = seq(
+    get(XC),
+    set(xp),
+    get(B0),
+    set(b),
+    whileLoop(
+      seq(get(b), get(B1), op.i32LtU),
+      get(b),
+      get(PP),
+      op.i32Mul,
+      get(C0),
+      op.i32Sub,
+      set(first),
+      i32(0),
+      set(o),
+      whileLoop(seq(get(o), get(PER), op.i32LtU), at4(xp, o), op.f32Load(), op.f64PromoteF32, op.i32TruncSatF64S, set(c), get(c), op.if(slots), inc(o, i32(1))),
+      get(PER),
+      i32(2),
+      op.i32Shl,
+      get(xp),
+      op.i32Add,
+      set(xp),
+      inc(b, i32(1)),
+    ),
+  );
+  return { name: 'scatterBits', params, results: [], locals, body };
+}
+
 let engine: Engine | null | undefined;
 
 const KINDS: readonly Kind[] = ['sums', 'threshold', 'histogram'];
@@ -436,6 +576,7 @@ function getEngine(): Engine | null {
       ...KINDS.flatMap((k) => [kernel(k), ...UNROLLED.map((w) => kernel(k, w)), ...UNROLLED.map((w) => kernel(k, w, true))]),
       fromInputs('threshold'),
       fromInputs('histogram'),
+      scatterBitsFunc(),
     ];
     const ex = instantiateKernels(() => encodeModule({ memory: { name: 'mem', pages: 1 }, funcs }));
     engine =
@@ -455,6 +596,7 @@ function getEngine(): Engine | null {
             },
             thresholdBytes: ex['thresholdBytes'] as Fn,
             histogramBytes: ex['histogramBytes'] as Fn,
+            scatterBits: ex['scatterBits'] as Fn,
           };
   }
   return engine;
@@ -709,7 +851,7 @@ function bytesOf(op: BitOperands, npad: number): Uint8Array | undefined {
  */
 interface Residency {
   top: number;
-  at: WeakMap<Uint8Array, number>;
+  at: WeakMap<ArrayBufferView, number>;
 }
 const residencies = new WeakMap<Engine, Residency>();
 /** Bytes the kept tiles may take (the byte copies' own budget is cellBytesBudget). */
@@ -734,7 +876,7 @@ function residency(e: Engine): Residency {
 }
 
 /** Where `lt` sits in memory (copied there now if it is not yet), or undefined when it does not fit the area. */
-function residentAt(e: Engine, lt: Uint8Array): number | undefined {
+function residentAt(e: Engine, lt: ArrayBufferView): number | undefined {
   const r = residency(e);
   const known = r.at.get(lt);
   if (known !== undefined) return known;
@@ -745,7 +887,7 @@ function residentAt(e: Engine, lt: Uint8Array): number | undefined {
   }
   const addr = align16(r.top);
   if (!growMemory(e.mem, addr + lt.byteLength)) return undefined;
-  new Uint8Array(e.mem.buffer, addr, lt.byteLength).set(lt);
+  new Uint8Array(e.mem.buffer, addr, lt.byteLength).set(new Uint8Array(lt.buffer, lt.byteOffset, lt.byteLength));
   r.at.set(lt, addr);
   r.top = addr + lt.byteLength;
   return addr;
@@ -810,4 +952,55 @@ export function bitmmHistogram(op: BitOperands, slice: Int32Array, hist: Int32Ar
       hist[k] = (hist[k] as number) + 1;
     }
   }
+}
+
+/** A layer's scatter tables for scatterBitsWasm (src/backends/imc/run-layer.ts's Targets): never changed once made. */
+export interface BitTargets {
+  /** Per input of a sample, its first slot (perIn + 1 entries). */
+  readonly start: Int32Array;
+  /** Per slot: the read's position within the sample. */
+  readonly pos: Int32Array;
+  /** Per slot: row tile · 2^16 + row within the tile. */
+  readonly tb: Int32Array;
+}
+
+/**
+ * OR the bits of the word-line codes of samples b0 … b1 − 1 (xc: their codes, perIn each) into
+ * `bits` — [plane][row tile][read][word], planeWords words per plane, `reads` reads from read c0
+ * on (read = sample·P + position) — in WebAssembly (scatterBitsFunc); false (bits untouched)
+ * when unavailable. The tables stay in memory between calls (residentAt), as tiles do.
+ */
+export function scatterBitsWasm(
+  t: BitTargets,
+  xc: Float32Array,
+  perIn: number,
+  b0: number,
+  b1: number,
+  P: number,
+  c0: number,
+  reads: number,
+  words: number,
+  planeWords: number,
+  bits: Uint32Array,
+): boolean {
+  const e = getEngine();
+  if (e === null) return false;
+  // The three tables first: placing one may restart the area and drop another, so until all
+  // three are in it at once (a second try starts from an empty area).
+  const tables = [t.start, t.pos, t.tb];
+  let at: (number | undefined)[] = [];
+  for (let tries = 0; tries < 2 && at.length === 0; tries++) {
+    at = tables.map((a) => residentAt(e, a));
+    const r = residency(e);
+    if (!at.every((a, k) => a !== undefined && r.at.get(tables[k] as Int32Array) === a)) at = [];
+  }
+  if (at.length === 0) return false;
+  const io = placeAll(e, [xc, 4 * bits.length]);
+  if (io === undefined) return false;
+  const [xp, op] = io as [number, number];
+  const out = new Uint32Array(e.mem.buffer, op, bits.length);
+  out.set(bits);
+  e.scatterBits(xp, perIn, b0, b1, P, c0, reads, at[0] as number, at[1] as number, at[2] as number, op, words, 4 * planeWords);
+  bits.set(new Uint32Array(e.mem.buffer, op, bits.length));
+  return true;
 }
