@@ -39,26 +39,32 @@ function reuse<K extends keyof typeof pool>(key: K, n: number): (typeof pool)[K]
 
 /**
  * The word-line codes of a whole input batch, once per call: each input value is read by up
- * to kh·kw patches, so encoding it once saves the rest.
+ * to kh·kw patches, so encoding it once saves the rest. 0 codes 0 in every mode; spikes 1; an
+ * average pool of k spikes its count, round(v·k) clamped to 0 … k; an analog value
+ * round(v / s_x) clamped to the largest code. One loop per mode (no call per value).
  */
 function encodeAll(p: LayerProgram, xd: Float32Array): Float32Array {
-  const enc = encoder(p);
-  const out = reuse('xc', xd.length);
-  for (let i = 0; i < xd.length; i++) {
-    const v = xd[i] as number;
-    out[i] = v !== 0 ? enc(v) : 0;
-  }
-  return out;
-}
-
-/** The word-line code of one input value (0 for 0 in every mode). */
-function encoder(p: LayerProgram): (v: number) => number {
   const m = p.m;
   const inp = m.layer.input;
-  if (inp.kind === 'spike') return (v) => (v !== 0 ? 1 : 0);
-  if (inp.kind === 'count') return (v) => Math.max(0, Math.min(inp.k, Math.round(v * inp.k)));
-  const top = Math.max(m.maxCodePerRead, 2 ** m.inputBits - 1);
-  return (v) => Math.max(0, Math.min(top, Math.round(v / m.sX)));
+  const out = reuse('xc', xd.length);
+  const n = xd.length;
+  if (inp.kind === 'spike') {
+    for (let i = 0; i < n; i++) out[i] = (xd[i] as number) !== 0 ? 1 : 0;
+  } else if (inp.kind === 'count') {
+    const k = inp.k;
+    for (let i = 0; i < n; i++) {
+      const v = xd[i] as number;
+      out[i] = v !== 0 ? Math.max(0, Math.min(k, Math.round(v * k))) : 0;
+    }
+  } else {
+    const top = Math.max(m.maxCodePerRead, 2 ** m.inputBits - 1);
+    const sX = m.sX;
+    for (let i = 0; i < n; i++) {
+      const v = xd[i] as number;
+      out[i] = v !== 0 ? Math.max(0, Math.min(top, Math.round(v / sX))) : 0;
+    }
+  }
+  return out;
 }
 
 /**
