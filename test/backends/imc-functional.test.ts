@@ -486,9 +486,8 @@ test("spikes scattered into the reads' bits in WebAssembly, with the scatter tab
     const x: Tensor = { dtype: 'float32', shape: [n, F], data: Float32Array.from(lcg(n * F, 11, 0, 1), (v) => (v > 0.6 ? 1 : 0)) };
     const want = runMapped(prog('float'), x, 0, n, 0, 0, 0).data;
     // 0: nothing kept (the TypeScript scatter); 1,200 bytes: conv2's three scatter tables
-    // (592 + 576 + 576 bytes) never fit at once — the third restarts the area over the first,
-    // so the TypeScript scatter runs; 2,500 bytes: the tables and a tile's cell bytes (2 KB)
-    // push each other out on every call.
+    // (592 + 576 + 576 bytes) never fit at once, so the TypeScript scatter runs; 2,500 bytes:
+    // the tables and a tile's cell bytes (2 KB) push each other out on every call.
     for (const limit of [undefined, 0, 1200, 2500]) {
       const old = limit === undefined ? undefined : keepResidentUpTo(limit);
       try {

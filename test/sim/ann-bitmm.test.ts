@@ -14,6 +14,7 @@ import {
   keepResidentUpTo,
   packedWords,
   resetBitmm,
+  scatterBitsWasm,
   thresholdReadout,
 } from '../../src/sim/ann/wasm/bitmm.js';
 
@@ -204,6 +205,73 @@ test(
       } finally {
         keepResidentUpTo(old);
       }
+    }
+  },
+);
+
+test(
+  'scatterBits: each nonzero code ORs its bit planes into the reads that see it, also when its tables must make room in a full area',
+  { skip: process.env['SNNC_NO_WASM'] === '1' ? 'SNNC_NO_WASM=1' : false },
+  () => {
+    // 99 inputs per sample, 3 slots each (300: 1,200 bytes per table; start 400 bytes), 3
+    // positions per sample, 2 row tiles of ≤ 64 rows (2 words), codes 0 … 3 (2 planes).
+    const perIn = 99;
+    const P = 3;
+    const tiles = 2;
+    const words = 2;
+    const u = lcg(4 * 300 + 2 * perIn, 21);
+    const start = Int32Array.from({ length: perIn + 1 }, (_, o) => 3 * o);
+    const pos = Int32Array.from({ length: 300 }, (_, e) => Math.floor((u[e] as number) * P));
+    const tb = Int32Array.from({ length: 300 }, (_, e) => Math.floor((u[300 + e] as number) * tiles) * 65536 + Math.floor((u[600 + e] as number) * 64));
+    const codes = Float32Array.from({ length: 2 * perIn }, (_, i) => Math.floor((u[1200 + i] as number) * 4));
+    // Reads 1 … 5 of samples 0 and 1 (c0 = 1: sample 0's position 0 falls before the chunk).
+    const c0 = 1;
+    const reads = 5;
+    const planeWords = tiles * reads * words;
+    const want = new Uint32Array(2 * planeWords);
+    for (let b = 0; b < 2; b++) {
+      for (let o = 0; o < perIn; o++) {
+        const c = codes[b * perIn + o] as number;
+        for (let e = 3 * o; e < 3 * o + 3; e++) {
+          const i = b * P + (pos[e] as number) - c0;
+          if (i < 0 || i >= reads) continue;
+          const t = tb[e] as number;
+          for (let k = 0; k < 2; k++) {
+            if (((c >> k) & 1) === 0) continue;
+            const w = ((k * tiles + (t >>> 16)) * reads + i) * words + ((t & 0xffff) >> 5);
+            want[w] = ((want[w] as number) | (1 << (t & 31))) >>> 0;
+          }
+        }
+      }
+    }
+    assert.ok(want.some((w) => w !== 0));
+    // A 3,000-byte area holding a tile of 2,048 bytes (64 rows × 32 columns) first: start would
+    // fit after it, pos and tb not — all three must go to a restarted area together.
+    const old = keepResidentUpTo(3000);
+    try {
+      const bits = 64;
+      const tile = pack(
+        lcg(32 * bits, 5).map((v) => (v < 0.5 ? 1 : 0)),
+        32,
+        bits,
+      );
+      const x = pack(
+        lcg(bits, 6).map((v) => (v < 0.5 ? 1 : 0)),
+        1,
+        bits,
+      );
+      bitmmThreshold(
+        { a: x, b: tile, M: 1, N: 32, words: packedWords(bits), planes: 1 },
+        thresholdReadout(new Int32Array(32).fill(1), new Float64Array(32).fill(1), 32),
+        new Float64Array(1),
+      );
+      for (let call = 0; call < 2; call++) {
+        const got = new Uint32Array(2 * planeWords);
+        assert.ok(scatterBitsWasm({ start, pos, tb }, codes, perIn, 0, 2, P, c0, reads, words, planeWords, got), 'the kernel ran');
+        assert.deepEqual([...got], [...want], `call ${call}`);
+      }
+    } finally {
+      keepResidentUpTo(old);
     }
   },
 );

@@ -985,16 +985,22 @@ export function scatterBitsWasm(
 ): boolean {
   const e = getEngine();
   if (e === null) return false;
-  // The three tables first: placing one may restart the area and drop another, so until all
-  // three are in it at once (a second try starts from an empty area).
+  // The three tables in the area at once: when one is missing, room for all three is made first
+  // (restarting the area if needed), so placing them never drops another; tables that cannot
+  // fit together leave the area alone and the TypeScript loop runs.
   const tables = [t.start, t.pos, t.tb];
-  let at: (number | undefined)[] = [];
-  for (let tries = 0; tries < 2 && at.length === 0; tries++) {
+  const r = residency(e);
+  let at = tables.map((a) => r.at.get(a));
+  if (at.some((a) => a === undefined)) {
+    const need = tables.reduce((sum, a) => sum + align16(a.byteLength), 0) + 16;
+    if (need > residentBytes) return false;
+    if (align16(r.top) + need > residentBytes) {
+      r.top = 0;
+      r.at = new WeakMap();
+    }
     at = tables.map((a) => residentAt(e, a));
-    const r = residency(e);
-    if (!at.every((a, k) => a !== undefined && r.at.get(tables[k] as Int32Array) === a)) at = [];
+    if (at.some((a) => a === undefined)) return false;
   }
-  if (at.length === 0) return false;
   const io = placeAll(e, [xc, 4 * bits.length]);
   if (io === undefined) return false;
   const [xp, op] = io as [number, number];
