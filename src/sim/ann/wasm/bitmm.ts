@@ -968,7 +968,9 @@ export interface BitTargets {
  * OR the bits of the word-line codes of samples b0 … b1 − 1 (xc: their codes, perIn each) into
  * `bits` — [plane][row tile][read][word], planeWords words per plane, `reads` reads from read c0
  * on (read = sample·P + position) — in WebAssembly (scatterBitsFunc); false (bits untouched)
- * when unavailable. The tables stay in memory between calls (residentAt), as tiles do.
+ * when unavailable. The tables stay in memory between calls (residentAt), as tiles do. Codes
+ * must be whole numbers below 2^planes (run-layer's encodeAll clamps them): a higher bit would
+ * address a plane past `bits`.
  */
 export function scatterBitsWasm(
   t: BitTargets,
