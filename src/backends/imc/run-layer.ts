@@ -664,7 +664,6 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
         // product the codes were gathered per read (byReads' im2col) and are packed 32 rows of a
         // tile at a time, each plane's word built in pw and stored once. Words past a tile's rows
         // stay 0 either way.
-        xbits.fill(0, 0, planes * tiles * reads * words);
         if (direct) {
           // Scatter: each nonzero input sets its bit in every read of the chunk that reads it.
           const tg = targetsOf(p, grp);
@@ -676,7 +675,8 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
           const b1 = Math.ceil(c1 / P);
           const chunkBits = xbits.subarray(0, planes * planeStride);
           const chunkCodes = at.xc.subarray(b0 * perIn, b1 * perIn);
-          if (!scatterBitsWasm(tg, chunkCodes, perIn, b0, b1, P, at.c0, reads, words, planeStride, chunkBits))
+          if (!scatterBitsWasm(tg, chunkCodes, perIn, b0, b1, P, at.c0, reads, words, planeStride, chunkBits)) {
+            chunkBits.fill(0);
             for (let b = b0; b < b1; b++) {
               const base = b * perIn;
               const first = b * P - at.c0; // chunk index of this sample's position 0 (may be < 0)
@@ -701,7 +701,9 @@ function runMappedGemm(p: LayerProgram, x: Tensor, n: number): Tensor {
                 }
               }
             }
+          }
         } else {
+          xbits.fill(0, 0, planes * tiles * reads * words);
           for (let i = 0; i < reads; i++) {
             const cb = i * rows;
             for (let rt = 0; rt < tiles; rt++) {

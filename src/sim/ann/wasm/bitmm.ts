@@ -430,6 +430,7 @@ interface Engine {
   readonly histogramBytes: Fn;
   readonly scatterBits: Fn;
 }
+
 /**
  * scatterBits(xc, perIn, b0, b1, P, c0, reads, start, pos, tb, out, words, planeBytes): the
  * input bits of a chunk of reads (src/backends/imc/run-layer.ts: each nonzero code of a sample
@@ -565,7 +566,6 @@ function scatterBitsFunc(): FuncSpec {
   );
   return { name: 'scatterBits', params, results: [], locals, body };
 }
-
 let engine: Engine | null | undefined;
 
 const KINDS: readonly Kind[] = ['sums', 'threshold', 'histogram'];
@@ -875,16 +875,20 @@ function residency(e: Engine): Residency {
   return r;
 }
 
+/** Restart the area (forgetting every array in it) unless `bytes` more fit above its top. */
+function makeRoom(r: Residency, bytes: number): void {
+  if (align16(r.top) + bytes <= residentBytes) return;
+  r.top = 0;
+  r.at = new WeakMap();
+}
+
 /** Where `lt` sits in memory (copied there now if it is not yet), or undefined when it does not fit the area. */
 function residentAt(e: Engine, lt: ArrayBufferView): number | undefined {
   const r = residency(e);
   const known = r.at.get(lt);
   if (known !== undefined) return known;
   if (lt.byteLength > residentBytes) return undefined;
-  if (align16(r.top) + lt.byteLength > residentBytes) {
-    r.top = 0;
-    r.at = new WeakMap();
-  }
+  makeRoom(r, lt.byteLength);
   const addr = align16(r.top);
   if (!growMemory(e.mem, addr + lt.byteLength)) return undefined;
   new Uint8Array(e.mem.buffer, addr, lt.byteLength).set(new Uint8Array(lt.buffer, lt.byteOffset, lt.byteLength));
@@ -965,10 +969,10 @@ export interface BitTargets {
 }
 
 /**
- * OR the bits of the word-line codes of samples b0 … b1 − 1 (xc: their codes, perIn each) into
- * `bits` — [plane][row tile][read][word], planeWords words per plane, `reads` reads from read c0
- * on (read = sample·P + position) — in WebAssembly (scatterBitsFunc); false (bits untouched)
- * when unavailable. The tables stay in memory between calls (residentAt), as tiles do. Codes
+ * Set `bits` — [plane][row tile][read][word], planeWords words per plane, `reads` reads from
+ * read c0 on (read = sample·P + position) — to the bits of the word-line codes of samples
+ * b0 … b1 − 1 (xc: their codes, perIn each), every word written, in WebAssembly
+ * (scatterBitsFunc); false (bits untouched) when unavailable. The tables stay in memory between calls (residentAt), as tiles do. Codes
  * must be whole numbers below 2^planes (run-layer's encodeAll clamps them): a higher bit would
  * address a plane past `bits`.
  */
@@ -996,18 +1000,14 @@ export function scatterBitsWasm(
   if (at.some((a) => a === undefined)) {
     const need = tables.reduce((sum, a) => sum + align16(a.byteLength), 0) + 16;
     if (need > residentBytes) return false;
-    if (align16(r.top) + need > residentBytes) {
-      r.top = 0;
-      r.at = new WeakMap();
-    }
+    makeRoom(r, need);
     at = tables.map((a) => residentAt(e, a));
     if (at.some((a) => a === undefined)) return false;
   }
   const io = placeAll(e, [xc, 4 * bits.length]);
   if (io === undefined) return false;
   const [xp, op] = io as [number, number];
-  const out = new Uint32Array(e.mem.buffer, op, bits.length);
-  out.set(bits);
+  new Uint32Array(e.mem.buffer, op, bits.length).fill(0);
   e.scatterBits(xp, perIn, b0, b1, P, c0, reads, at[0] as number, at[1] as number, at[2] as number, op, words, 4 * planeWords);
   bits.set(new Uint32Array(e.mem.buffer, op, bits.length));
   return true;
