@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { F32, I32, encodeModule, op, seq, sleb, uleb } from '../../src/sim/ann/wasm/encode.js';
 import { resetWasmGemm, sgemm, sgemmExact, wasmApi, wasmGemmEnabled } from '../../src/sim/ann/wasm/sgemm.js';
-import { gemmNN, gemmNNLoops, gemmNT, gemmNTLoops } from '../../src/sim/ann/gemm-kernel.js';
+import { exactLoops, gemmNN, gemmNNLoops, gemmNT, gemmNTLoops } from '../../src/sim/ann/gemm-kernel.js';
 
 const forcedOff = process.env['SNNC_NO_WASM'] === '1';
 
@@ -162,35 +162,57 @@ describe('wasm sgemm vs a float64 triple loop', { skip: forcedOff ? 'SNNC_NO_WAS
   }
 });
 
-describe('wasm exact products (exactSums): the float64 loop’s bits', { skip: forcedOff ? 'SNNC_NO_WASM=1' : false }, () => {
-  // The contract the SNN simulator relies on: s = Σ_p a·b over ascending p in float64, then
-  // alpha·s (+ old C) in float64, rounded to float32 once — written out here as plain JS.
+/**
+ * The exactSums contract the SNN simulator relies on, written out as plain JS: per output
+ * s ← fl32(s + fl32(a·b)) over ascending p from 0, then y = fl32(fl32(alpha)·s), and
+ * fl32(old C + y) when accumulating.
+ */
+function exactReference(
+  form: 'nn' | 'nt',
+  c0: { m: number; n: number; k: number; off: number; alpha: number; acc: boolean },
+  a: Float32Array,
+  lda: number,
+  b: Float32Array,
+  ldb: number,
+  c: Float32Array,
+  ldc: number,
+): Float32Array {
+  const { m, n, k, off, alpha, acc } = c0;
+  const want = Float32Array.from(c);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum = Math.fround(sum + Math.fround(a[off + i * lda + p]! * (form === 'nn' ? b[off + p * ldb + j]! : b[off + j * ldb + p]!)));
+      const y = Math.fround(Math.fround(alpha) * sum);
+      want[off + i * ldc + j] = acc ? Math.fround(want[off + i * ldc + j]! + y) : y;
+    }
+  return want;
+}
+
+describe('exact products (exactSums): float32 sums in ascending order, on both paths', () => {
   for (const form of ['nn', 'nt'] as const) {
-    it(`${form}: random shapes, strides, offsets, alpha, accumulate`, () => {
-      fc.assert(
-        fc.property(caseArb, (c0) => {
-          const { m, n, k, off, alpha, acc } = c0;
-          const lda = k + c0.padA;
-          const ldb = (form === 'nn' ? n : k) + c0.padB;
-          const ldc = n + c0.padC;
-          const rng = prng(c0.seed);
-          const fill = (len: number): Float32Array => Float32Array.from({ length: len }, () => 2 * rng() - 1);
-          const a = fill(off + m * lda);
-          const b = fill(off + (form === 'nn' ? k : n) * ldb);
-          const c = fill(off + m * ldc);
-          const want = Float32Array.from(c);
-          for (let i = 0; i < m; i++)
-            for (let j = 0; j < n; j++) {
-              let sum = 0;
-              for (let p = 0; p < k; p++) sum += a[off + i * lda + p]! * (form === 'nn' ? b[off + p * ldb + j]! : b[off + j * ldb + p]!);
-              want[off + i * ldc + j] = acc ? want[off + i * ldc + j]! + alpha * sum : alpha * sum;
-            }
-          assert.equal(sgemmExact(form, m, n, k, a, off, lda, b, off, ldb, c, off, ldc, alpha, acc), true);
-          assert.deepEqual(new Uint32Array(c.buffer), new Uint32Array(want.buffer));
-        }),
-        { seed: 99, numRuns: 150 },
-      );
-    });
+    for (const path of ['wasm', 'ts'] as const) {
+      it(`${form}, ${path}: random shapes, strides, offsets, alpha, accumulate`, { skip: path === 'wasm' && forcedOff ? 'SNNC_NO_WASM=1' : false }, () => {
+        fc.assert(
+          fc.property(caseArb, (c0) => {
+            const { m, n, k, off, alpha, acc } = c0;
+            const lda = k + c0.padA;
+            const ldb = (form === 'nn' ? n : k) + c0.padB;
+            const ldc = n + c0.padC;
+            const rng = prng(c0.seed);
+            const fill = (len: number): Float32Array => Float32Array.from({ length: len }, () => 2 * rng() - 1);
+            const a = fill(off + m * lda);
+            const b = fill(off + (form === 'nn' ? k : n) * ldb);
+            const c = fill(off + m * ldc);
+            const want = exactReference(form, c0, a, lda, b, ldb, c, ldc);
+            if (path === 'wasm') assert.equal(sgemmExact(form, m, n, k, a, off, lda, b, off, ldb, c, off, ldc, alpha, acc), true);
+            else exactLoops(m, n, k, a, off, lda, b, off, form === 'nn' ? 1 : ldb, form === 'nn' ? ldb : 1, c, off, ldc, alpha, acc);
+            assert.deepEqual(new Uint32Array(c.buffer), new Uint32Array(want.buffer));
+          }),
+          { seed: 99, numRuns: 150 },
+        );
+      });
+    }
   }
 });
 

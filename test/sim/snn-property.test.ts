@@ -12,6 +12,9 @@ import type { Graph, NeuronAttrs, Node, Tensor } from '../../src/ir/types.js';
 import { simulate } from '../../src/sim/snn/index.js';
 import { scatterPlan, scatterRun } from '../../src/sim/snn/scatter.js';
 import { ioReuseCount, keepScatterArenaUpTo, resetWasmScatter, wasmScatterEnabled } from '../../src/sim/snn/wasm/scatter.js';
+import { resetWasmGemm } from '../../src/sim/ann/wasm/sgemm.js';
+import { KERNELS } from '../../src/sim/ann/table.js';
+import type { Kernel } from '../../src/sim/ann/kernel.js';
 import { images, labels, randTensor, rng } from './snn-graphs.js';
 
 interface Spec {
@@ -155,11 +158,13 @@ test('property: event-driven ≡ time-stepped on random spiking graphs', () => {
 function withoutWasm<R>(f: () => R): R {
   process.env['SNNC_NO_WASM'] = '1';
   resetWasmScatter();
+  resetWasmGemm();
   try {
     return f();
   } finally {
     delete process.env['SNNC_NO_WASM'];
     resetWasmScatter();
+    resetWasmGemm();
   }
 }
 
@@ -220,6 +225,36 @@ test(
     );
   },
 );
+
+test('an analog input: every engine rounds the product to float32 before adding it (rows and conv)', () => {
+  // Hand-computed: a = 2^23 + 2 (float32 ulp 1 there), then v·w with v = 0.75 and w = fl32(2/3):
+  // v·w = 0.5 + 1.49e-8 exactly, fl32(v·w) = 0.5. fl32(a + 0.5) is a tie, to even: a. Adding the
+  // exact product instead (one rounding of the sum) gives a + 1. The dense kernels with
+  // exactSums (nn kernel, TS exactLoops) and the scatter kernels (WebAssembly, TS) must all give a.
+  const a = 2 ** 23 + 2;
+  const w1 = Math.fround(2 / 3);
+  assert.equal(Math.fround(a + 0.75 * w1), a + 1, 'the case separates the two roundings');
+  const gemm: Node = { op: 'Gemm', name: 'g', inputs: ['x', 'w'], outputs: ['y'], attrs: gemmAttrs({ transB: true }) };
+  const conv: Node = { op: 'Conv', name: 'c', inputs: ['x', 'w'], outputs: ['y'], attrs: convAttrs({ kernelShape: [1, 1] }) };
+  const f32 = (shape: number[], v: number[]): Tensor => ({ dtype: 'float32', shape, data: Float32Array.from(v) });
+  const cases: [Node, Tensor, Tensor][] = [
+    [gemm, f32([1, 2], [1, 0.75]), f32([1, 2], [a, w1])],
+    [conv, f32([1, 2, 1, 1], [1, 0.75]), f32([1, 2, 1, 1], [a, w1])],
+  ];
+  for (const [node, x, w] of cases) {
+    const plan = scatterPlan(node, [x, w]);
+    assert.ok(plan !== undefined, node.op);
+    const dense = (): number => (KERNELS[node.op] as Kernel)(node, [x, w], { limit: 1 << 20, exactSums: true })[0]?.data[0] as number;
+    assert.equal(scatterRun(plan, x).data[0], a, `${node.op}: scatter`);
+    assert.equal(dense(), a, `${node.op}: dense`);
+    assert.equal(
+      withoutWasm(() => scatterRun(plan, x).data[0]),
+      a,
+      `${node.op}: scatter without WebAssembly`,
+    );
+    assert.equal(withoutWasm(dense), a, `${node.op}: dense without WebAssembly`);
+  }
+});
 
 test('a simulation after the scatter arena was let go places its plans again and gives the same bits', () => {
   const spec = fc.sample(specArb, { seed: 11, numRuns: 1 })[0] as Spec;

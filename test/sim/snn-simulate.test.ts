@@ -172,14 +172,15 @@ test('time-stepped and event-driven give identical spikes, synops and prediction
   }
 });
 
-test('with exactSums (as the SNN runtime sets it) Gemm sums in float64, not float32', () => {
-  // 1 + 3·2^-25 is 1 + 1.5·2^-24: float64 then rounded gives 1 + 2^-23; any float32
-  // accumulation that adds the small terms to 1 one at a time gives 1.
+test('with exactSums (as the SNN runtime sets it) Gemm sums in float32 in ascending order', () => {
+  // 1 then seven terms t = 2^-25 (half of half an ulp of 1). Ascending in float32: each
+  // 1 + t rounds back to 1, so 1. In float64, then rounded: 1 + 7t = 1 + 1.75 ulp → 1 + 2^-22.
+  // Four lanes folded as the nt kernel folds them: (1 + 2^-24) + 2^-23 → 1 + 2^-23.
   const node = { name: 'g', op: 'Gemm', attrs: gemmAttrs({ transB: true }), inputs: ['a', 'b'], outputs: ['y'] } as const;
-  const a = f32([1, 4], [1, 1, 1, 1]);
-  const b = f32([1, 4], [1, 2 ** -25, 2 ** -25, 2 ** -25]);
+  const a = f32([1, 8], new Array<number>(8).fill(1));
+  const b = f32([1, 8], [1, ...new Array<number>(7).fill(2 ** -25)]);
   const y = KERNELS.Gemm(node, [a, b], { limit: 1 << 20, exactSums: true })[0];
-  assert.equal((y?.data as Float32Array)[0], 1 + 2 ** -23);
+  assert.equal((y?.data as Float32Array)[0], 1);
 });
 
 test('the dense kernels sum 2^60 + 1 − 2^60 left to right', () => {

@@ -199,9 +199,8 @@ function copyImages(heap: Float32Array, at: number, xd: Float32Array, n0: number
  * in once, the batch in chunks of images, and per (image, group) the product runs there,
  * straight into the output chunk — no copy per image. Every mode sums each output in the
  * nn kernel's order (float32 lanes, p ascending, bias added to the finished sum), so they
- * give the same bits as each other and as the per-image gemmNN path. With `exact` (the SNN
- * simulator's exactSums) the patches are gathered and multiplied by nn64, whose float64 lanes
- * sum as the TS loops do. False when the module is unavailable or refuses the memory; the
+ * give the same bits as each other and as the per-image gemmNN path — also with exactSums,
+ * whose order this is. False when the module is unavailable or refuses the memory; the
  * caller then runs the per-image path.
  */
 function convResident(
@@ -215,7 +214,6 @@ function convResident(
   group: number,
   g: Geom3,
   relu: boolean,
-  exact: boolean,
 ): boolean {
   const e = residentGemm();
   if (e === null) return false;
@@ -224,9 +222,8 @@ function convResident(
   const [, OH, OW] = g.outS;
   const P = g.outS[0] * OH * OW;
   const K = Cg * g.k[0] * g.k[1] * g.k[2];
-  // exactSums: nn64's float64 lanes on the gathered patches (the TS loops' bits), no in-place mode.
-  const mode = exact && patchMode(g) === 'direct' ? 'im2col' : patchMode(g);
-  const product = exact ? e.nn64 : e.nn;
+  const mode = patchMode(g);
+  const product = e.nn;
   // The input as placed in the heap: padded planes for 'direct', as given otherwise.
   const hp = mode === 'direct' ? g.inS[1] + g.pb[1] + g.pe[1] : g.inS[1];
   const wp = mode === 'direct' ? g.inS[2] + g.pb[2] + g.pe[2] : g.inS[2];
@@ -314,7 +311,7 @@ export const conv: Kernel<'Conv'> = (node, inputs, ctx) => {
     wd instanceof Float32Array &&
     od instanceof Float32Array &&
     (bd === undefined || bd instanceof Float32Array) &&
-    convResident(xd, wd, bd, od, N, C, OC, group, g, ctx.relu === true, ctx.exactSums === true)
+    convResident(xd, wd, bd, od, N, C, OC, group, g, ctx.relu === true)
   ) {
     if (x.dtype === 'float16') roundHalfInPlace(od);
     return [out];

@@ -9,9 +9,11 @@
 // the O(m*n*k) product).
 //
 // float32 products run in the WebAssembly SIMD kernels of ./wasm (about 10x faster,
-// summing in float32 as onnxruntime does). With `exact` (the SNN simulator's exactSums),
-// float32 products run in nn64, whose float64 lanes sum exactly as these TS loops do (same
-// bits, 3-4x faster). The TS loops, which sum in float64, serve float64, and float32 when
+// summing in float32 as onnxruntime does). With `exact` (the SNN simulator's exactSums)
+// every float32 output is summed in one fixed order — ascending p, s ← fl32(s + fl32(a·b)),
+// then fl32(alpha·s) (+ C) — by the nn kernel, or without WebAssembly by exactLoops, the
+// same arithmetic in TS; the event-driven scatter (snn/scatter.ts) sums in that order too.
+// The TS loops, which sum in float64, serve float64, and float32 (not exact) when
 // WebAssembly SIMD is unavailable or SNNC_NO_WASM=1.
 import { sgemm, sgemmExact } from './wasm/sgemm.js';
 
@@ -44,6 +46,10 @@ export function gemmNT(
     (exact ? sgemmExact : sgemm)('nt', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)
   )
     return;
+  if (exact && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array) {
+    exactLoops(m, n, k, a, aOff, lda, b, bOff, ldb, 1, c, cOff, ldc, alpha, accumulate);
+    return;
+  }
   gemmNTLoops(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate);
 }
 
@@ -78,7 +84,49 @@ export function gemmNN(
     (exact ? sgemmExact : sgemm)('nn', m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate)
   )
     return;
+  if (exact && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array) {
+    exactLoops(m, n, k, a, aOff, lda, b, bOff, 1, ldb, c, cOff, ldc, alpha, accumulate);
+    return;
+  }
   gemmNNLoops(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate);
+}
+
+/**
+ * The exactSums order in TS, for float32 operands (B[j, p] = b[bOff + j·sj + p·sp]): per C
+ * element s ← fl32(s + fl32(a·b)) over ascending p from +0, then fl32(alpha·s), added to C in
+ * float32 when accumulating — the nn kernel's arithmetic (alpha as float32, as it takes it).
+ * A sum of two float32 values computed in float64 and rounded once is the float32 sum, so
+ * the store into the Float32Array does the sum's rounding. Exported for tests.
+ */
+export function exactLoops(
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  aOff: number,
+  lda: number,
+  b: Float32Array,
+  bOff: number,
+  sj: number,
+  sp: number,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
+  alpha: number,
+  accumulate: boolean,
+): void {
+  const al = Math.fround(alpha);
+  const s = new Float32Array(1);
+  for (let i = 0; i < m; i++) {
+    const ra = aOff + i * lda;
+    const rc = cOff + i * ldc;
+    for (let j = 0; j < n; j++) {
+      s[0] = 0;
+      for (let p = 0, r = bOff + j * sj; p < k; p++, r += sp) s[0] = (s[0] as number) + Math.fround((a[ra + p] as number) * (b[r] as number));
+      const y = Math.fround(al * (s[0] as number));
+      c[rc + j] = accumulate ? (c[rc + j] as number) + y : y;
+    }
+  }
 }
 
 /** gemmNT in TS, summing in float64 (the fallback; exported for tests). */

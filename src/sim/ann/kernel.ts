@@ -9,10 +9,11 @@ import type { DType, Node, OpName, Tensor, TensorData } from '../../ir/types.js'
 export interface RunCtx {
   readonly limit: number;
   /**
-   * Sum every matrix product in float64 in ascending reduction order (the TS loops, or nn64's
-   * float64 lanes, which give their bits) instead of the faster float32 SIMD kernel. The SNN
-   * simulator sets it: its event-driven mode accumulates spikes in that same order, which is
-   * what makes both modes bit-identical.
+   * Sum every float32 matrix product in one fixed order — float32, ascending reduction index,
+   * s ← fl32(s + fl32(a·b)) — on every path (the nn kernel, or gemm-kernel.ts's exactLoops
+   * without WebAssembly; the nt kernel's folded lanes are avoided). The SNN simulator sets it:
+   * its event-driven mode accumulates spikes in that same order, which is what makes both
+   * modes bit-identical.
    */
   readonly exactSums?: boolean;
   /**

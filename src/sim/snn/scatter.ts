@@ -1,15 +1,19 @@
 // Event-driven affine kernels: only nonzero inputs propagate (a spike adds its weight row
 // or kernel into the outputs it reaches; a binary input multiplies by 1, which is exact).
 //
-// Why the results equal the dense kernels bit for bit: the ANN kernels (gemm-kernel.ts)
-// compute every output as ONE float64 running sum over the reduction index in ascending
-// order (then `bias + alpha·sum`, rounded once to float32), and pooling sums its taps in
-// ascending input order. Here each output also gets one float64 accumulator, and inputs
-// are visited in ascending index order — for a conv, ascending (c, ih, iw) is ascending
-// (c, kh, kw) for any fixed output pixel — so each accumulator sees the same nonzero terms
-// in the same order; the zero terms the dense kernel adds leave a sum unchanged. Hence
-// currents, spikes and predictions agree exactly between the two modes (tested, including a
-// guard test on the dense kernels' summation order).
+// Why the results equal the dense kernels bit for bit: with exactSums (the SNN simulator's
+// setting) the ANN kernels (gemm-kernel.ts, conv.ts) compute every output as ONE float32
+// running sum s ← fl32(s + fl32(a·b)) over the reduction index in ascending order, then
+// fl32(bias + fl32(alpha·s)); pooling sums its taps in float64 in ascending input order.
+// Here each output also gets one accumulator of that width (float32; float64 for pools),
+// and inputs are visited in ascending index order — for a conv, ascending (c, ih, iw) is
+// ascending (c, kh, kw) for any fixed output pixel — so each accumulator sees the same
+// nonzero terms in the same order; the zero terms the dense kernel adds leave a sum
+// unchanged (a float32 running sum from +0 is never −0). Hence currents, spikes and
+// predictions agree exactly between the two modes (tested, including a guard test on the
+// dense kernels' summation order). The TypeScript loops round as float32 arithmetic does:
+// a product through Math.fround, a sum on its store into a Float32Array (the sum of two
+// float32 values rounded via float64 is the correctly rounded float32 sum).
 import type { Node, Tensor } from '../../ir/types.js';
 import { geometry } from '../ann/conv.js';
 import { dimTaps } from '../ann/pool.js';
@@ -26,7 +30,7 @@ export interface RowsPlan {
   readonly alpha: number;
   /** fround(beta·C) per output column, when C is given. */
   readonly bias: Float32Array | undefined;
-  readonly acc: Float64Array;
+  readonly acc: Float32Array;
 }
 
 export interface ConvPlan {
@@ -54,8 +58,8 @@ export interface ConvPlan {
   /** Conv: one group and every column's taps are one run (see wasm/scatter.ts). */
   readonly span: boolean;
   readonly outShape: readonly number[];
-  /** One sample's float64 accumulators. */
-  readonly acc: Float64Array;
+  /** One sample's accumulators: float32 (conv), float64 (avg: the pool kernel's sums). */
+  readonly acc: Float32Array | Float64Array;
 }
 
 /**
@@ -130,7 +134,7 @@ export function scatterPlan(node: Node, ins: readonly (Tensor | undefined)[]): S
     }
     const wt = new Float32Array(K * N);
     for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) wt[k * N + j] = b.data[a.transB ? j * K + k : k * N + j] as number;
-    return { kind: 'rows', K, N, wt, alpha: a.alpha, bias, acc: new Float64Array(N) };
+    return { kind: 'rows', K, N, wt, alpha: a.alpha, bias, acc: new Float32Array(N) };
   }
   if (node.op === 'MatMul') {
     const b = ins[1];
@@ -143,7 +147,7 @@ export function scatterPlan(node: Node, ins: readonly (Tensor | undefined)[]): S
       wt: b.data,
       alpha: 1,
       bias: undefined,
-      acc: new Float64Array(b.shape[1] as number),
+      acc: new Float32Array(b.shape[1] as number),
     };
   }
   if (node.op !== 'Conv' && node.op !== 'AveragePool' && node.op !== 'GlobalAveragePool') return undefined;
@@ -234,7 +238,7 @@ export function scatterPlan(node: Node, ins: readonly (Tensor | undefined)[]): S
 
 /** A dense layer's plan: input k adds row k of `wt` ([K][N]) to the N outputs. */
 export function rowsPlan(K: number, N: number, wt: Float32Array): RowsPlan {
-  return { kind: 'rows', K, N, wt, alpha: 1, bias: undefined, acc: new Float64Array(N) };
+  return { kind: 'rows', K, N, wt, alpha: 1, bias: undefined, acc: new Float32Array(N) };
 }
 
 /** A 2-D window: input and output sizes, kernel, and per axis (H, W) stride, dilation, begin pad. */
@@ -290,7 +294,7 @@ export function convPlan(
     wr,
     bias,
     count: new Float64Array(0),
-    acc: new Float64Array(OC * win.OH * win.OW),
+    acc: new Float32Array(OC * win.OH * win.OW),
     span: group === 1 && spans(pairs.wStart, pairs.wPairs),
     outShape: [OC, win.OH, win.OW],
   };
@@ -388,7 +392,7 @@ export function scatterRun(p: ScatterPlan, xt: Tensor, take: (n: number) => Floa
               const ab = (oh * OW + (wPairs[2 * r] as number)) * OC + oc0;
               const wb = ((c * KH + kh) * KW + (wPairs[2 * r + 1] as number)) * OCg;
               if (v === 1) for (let o = 0; o < OCg; o++) acc[ab + o] = (acc[ab + o] as number) + (wr[wb + o] as number);
-              else for (let o = 0; o < OCg; o++) acc[ab + o] = (acc[ab + o] as number) + v * (wr[wb + o] as number);
+              else for (let o = 0; o < OCg; o++) acc[ab + o] = (acc[ab + o] as number) + Math.fround(v * (wr[wb + o] as number));
             }
           }
         }
@@ -416,7 +420,8 @@ export function scatterRun(p: ScatterPlan, xt: Tensor, take: (n: number) => Floa
 }
 
 function rows(p: RowsPlan, x: Float32Array, R: number, out: Float32Array): void {
-  const { K, N, wt, alpha, bias, acc } = p;
+  const { K, N, wt, bias, acc } = p;
+  const alpha = Math.fround(p.alpha);
   for (let r = 0; r < R; r++) {
     acc.fill(0, 0, N);
     const xb = r * K;
@@ -425,9 +430,9 @@ function rows(p: RowsPlan, x: Float32Array, R: number, out: Float32Array): void 
       if (v === 0) continue;
       const wb = k * N;
       if (v === 1) for (let j = 0; j < N; j++) acc[j] = (acc[j] as number) + (wt[wb + j] as number);
-      else for (let j = 0; j < N; j++) acc[j] = (acc[j] as number) + v * (wt[wb + j] as number);
+      else for (let j = 0; j < N; j++) acc[j] = (acc[j] as number) + Math.fround(v * (wt[wb + j] as number));
     }
     const ob = r * N;
-    for (let j = 0; j < N; j++) out[ob + j] = bias !== undefined ? (bias[j] as number) + alpha * (acc[j] as number) : alpha * (acc[j] as number);
+    for (let j = 0; j < N; j++) out[ob + j] = bias !== undefined ? (bias[j] as number) + Math.fround(alpha * (acc[j] as number)) : alpha * (acc[j] as number);
   }
 }

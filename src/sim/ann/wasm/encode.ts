@@ -125,6 +125,7 @@ export const op = {
   f32Sub: [0x93] as Bytes,
   f32Mul: [0x94] as Bytes,
   f32Div: [0x95] as Bytes,
+  f32Eq: [0x5b] as Bytes,
   f32Ne: [0x5c] as Bytes,
   // f64
   f64: (v: number): number[] => {

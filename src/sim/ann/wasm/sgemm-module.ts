@@ -14,7 +14,7 @@
 // so every M, N, K (including 0 and 1) is handled. The tile shapes keep accumulators
 // plus operands within the 16 vector registers of x86-64.
 import type { Bytes, FuncSpec, ValType } from './encode.js';
-import { F32, F64, I32, V128, encodeModule, localsAfter, op, seq, whileLoop } from './encode.js';
+import { F32, I32, V128, encodeModule, localsAfter, op, seq, whileLoop } from './encode.js';
 
 // Parameters of both functions.
 const M = 0,
@@ -439,104 +439,6 @@ function convFunc(): FuncSpec {
 }
 
 /**
- * nn64(M, N, K, a, b, c, alpha, acc): the nn product over float32 operands summed the way the
- * TS loops sum (gemm-kernel.ts, exactSums): each C element is s = Σ_p a·b over ascending p
- * with every product and every partial sum in float64, then C = alpha·s (+ C), rounded to
- * float32 once. Two float64 lanes per vector; a tile of R rows x 4 columns keeps 2R
- * accumulators, the last N % 4 columns go one at a time. Lanes never mix, so the order of
- * every sum is the scalar loop's and the bits are its bits.
- */
-function nn64Func(): FuncSpec {
-  const params: ValType[] = [I32, I32, I32, I32, I32, I32, F64, I32];
-  const L = localsAfter(params.length);
-  const [i, j, p, nb, kb, pb, sv, tb] = [L.add(I32), L.add(I32), L.add(I32), L.add(I32), L.add(I32), L.add(I32), L.add(V128), L.add(F64)];
-  const RMAX = 4;
-  const pa = Array.from({ length: RMAX }, () => L.add(I32));
-  const pc = Array.from({ length: RMAX }, () => L.add(I32));
-  const acc = Array.from({ length: RMAX }, () => [L.add(V128), L.add(V128)]);
-  const bv = [L.add(V128), L.add(V128)];
-  const sacc = Array.from({ length: RMAX }, () => L.add(F64));
-  const zero2 = seq(op.f64(0), op.f64x2Splat);
-
-  const rowPtrs = (R: number): number[] => rowPointers(R, pa, pc, i, j, kb, nb);
-  /** C[r, j + 2h + l] = alpha·lane l of acc[r][h] (+ old), through float64, rounded to float32. */
-  const store4 = (R: number): number[] => {
-    const one = (withOld: boolean): number[] => {
-      const out: number[] = [];
-      for (let r = 0; r < R; r++) {
-        for (let h = 0; h < 2; h++) {
-          for (let l = 0; l < 2; l++) {
-            const at = 8 * h + 4 * l;
-            out.push(...get(pc[r] as number));
-            out.push(...get(acc[r]?.[h] as number), ...op.f64x2ExtractLane(l), ...get(ALPHA), ...op.f64Mul);
-            if (withOld) out.push(...get(pc[r] as number), ...op.f32Load(at), ...op.f64PromoteF32, ...op.f64Add);
-            out.push(...op.f32DemoteF64, ...op.f32Store(at));
-          }
-        }
-      }
-      return out;
-    };
-    return seq(get(ACC), op.if(one(true), one(false)));
-  };
-  const vecCols = (R: number): number[] => {
-    const init: number[] = [];
-    for (let r = 0; r < R; r++) for (let h = 0; h < 2; h++) init.push(...zero2, ...set(acc[r]?.[h] as number));
-    const step: number[] = [];
-    for (let h = 0; h < 2; h++) step.push(...get(pb), ...op.v128Load64Zero(8 * h), ...op.f64x2PromoteLowF32x4, ...set(bv[h] as number));
-    for (let r = 0; r < R; r++) {
-      step.push(...get(pa[r] as number), ...op.f32Load(), ...op.f64PromoteF32, ...op.f64x2Splat, ...set(sv));
-      for (let h = 0; h < 2; h++) {
-        const a = acc[r]?.[h] as number;
-        step.push(...get(a), ...get(sv), ...get(bv[h] as number), ...op.f64x2Mul, ...op.f64x2Add, ...set(a));
-      }
-      step.push(...inc(pa[r] as number, i32(4)));
-    }
-    step.push(...inc(pb, get(nb)), ...get(p), ...i32(1), ...op.i32Sub, ...set(p));
-    return whileLoop(
-      fits(j, 4, N),
-      init,
-      rowPtrs(R),
-      seq(get(B), get(j), i32(2), op.i32Shl, op.i32Add, set(pb), get(K), set(p)),
-      whileLoop(get(p), step),
-      store4(R),
-      inc(j, i32(4)),
-    );
-  };
-  const scalarCols = (R: number): number[] => {
-    const init: number[] = [];
-    for (let r = 0; r < R; r++) init.push(...op.f64(0), ...set(sacc[r] as number));
-    const step: number[] = [...get(pb), ...op.f32Load(), ...op.f64PromoteF32, ...set(tb)];
-    for (let r = 0; r < R; r++) {
-      const sl = sacc[r] as number;
-      step.push(...get(sl), ...get(pa[r] as number), ...op.f32Load(), ...op.f64PromoteF32, ...get(tb), ...op.f64Mul, ...op.f64Add, ...set(sl));
-      step.push(...inc(pa[r] as number, i32(4)));
-    }
-    step.push(...inc(pb, get(nb)), ...get(p), ...i32(1), ...op.i32Sub, ...set(p));
-    const store = (withOld: boolean): number[] => {
-      const out: number[] = [];
-      for (let r = 0; r < R; r++) {
-        out.push(...get(pc[r] as number), ...get(sacc[r] as number), ...get(ALPHA), ...op.f64Mul);
-        if (withOld) out.push(...get(pc[r] as number), ...op.f32Load(), ...op.f64PromoteF32, ...op.f64Add);
-        out.push(...op.f32DemoteF64, ...op.f32Store());
-      }
-      return out;
-    };
-    return whileLoop(
-      seq(get(j), get(N), op.i32LtU),
-      init,
-      rowPtrs(R),
-      seq(get(B), get(j), i32(2), op.i32Shl, op.i32Add, set(pb), get(K), set(p)),
-      whileLoop(get(p), step),
-      seq(get(ACC), op.if(store(true), store(false))),
-      inc(j, i32(1)),
-    );
-  };
-  const rows = (R: number): number[] => whileLoop(fits(i, R, M), i32(0), set(j), vecCols(R), scalarCols(R), inc(i, i32(R)));
-  const body = seq(get(N), i32(4), op.i32Mul, set(nb), get(K), i32(4), op.i32Mul, set(kb), rows(4), rows(2), rows(1));
-  return { name: 'nn64', params, results: [], locals: L.types, body };
-}
-
-/**
  * avg4(x, y, NC, OH, OW, plane, rowStep, colStep, o1, o2, o3): a four-tap average pool whose
  * windows all lie inside the input (the 2x2 pool), all sizes in bytes but the counts. Output
  * (nc, oh, ow) is ((x[a] + x[a + o1]) + x[a + o2]) + x[a + o3], added in float64, times 1/4,
@@ -659,10 +561,10 @@ function ewFunc(): FuncSpec {
   return { name: 'ew', params, results: [], locals: L.types, body };
 }
 
-/** The module's bytes: memory "mem" (1 page to start; the host grows it) and nn, nt, im2col, relu, conv, avg4, nn64, ew. */
+/** The module's bytes: memory "mem" (1 page to start; the host grows it) and nn, nt, im2col, relu, conv, avg4, ew. */
 export function sgemmModuleBytes(): Uint8Array {
   return encodeModule({
     memory: { name: 'mem', pages: 1 },
-    funcs: [nnFunc(), ntFunc(), im2colFunc(), reluFunc(), convFunc(), avg4Func(), nn64Func(), ewFunc()],
+    funcs: [nnFunc(), ntFunc(), im2colFunc(), reluFunc(), convFunc(), avg4Func(), ewFunc()],
   });
 }

@@ -40,7 +40,6 @@ export type Avg4Fn = (
   o2: number,
   o3: number,
 ) => void;
-type Nn64Fn = (m: number, n: number, k: number, a: number, b: number, c: number, alpha: number, acc: number) => void;
 type ConvFn = (m: number, oh: number, ow: number, k: number, a: number, x: number, offs: number, acc: number, c: number, rs: number) => void;
 type Im2colFn = (tab: number, segs: number, ow: number, sw: number, src: number, dst: number) => void;
 type EwFn = (op: number, rows: number, n: number, a: number, sa: number, da: number, b: number, sb: number, db: number, y: number) => void;
@@ -53,7 +52,6 @@ interface Engine {
   readonly relu: (ptr: number, n: number) => void;
   readonly conv: ConvFn;
   readonly avg4: Avg4Fn;
-  readonly nn64: Nn64Fn;
   readonly ew: EwFn;
 }
 
@@ -104,7 +102,6 @@ function load(): Engine | null {
         relu: ex['relu'] as Engine['relu'],
         conv: ex['conv'] as ConvFn,
         avg4: ex['avg4'] as Avg4Fn,
-        nn64: ex['nn64'] as Nn64Fn,
         ew: ex['ew'] as EwFn,
       };
 }
@@ -120,10 +117,11 @@ export function wasmGemmEnabled(): boolean {
 }
 
 /**
- * C[i, j] (+)= alpha * sum_p A[i, p] * B'(p, j) summed as the TS loops sum (float64, ascending
- * p, one rounding to float32 at the store), for float32 operands: the exactSums products in
- * WebAssembly (nn64). B' as in sgemm; the 'nt' form is transposed into 'nn' on the way in (an
- * O(size) copy). False when the WebAssembly path is unavailable.
+ * C[i, j] (+)= alpha * sum_p A[i, p] * B'(p, j) summed in the order the exactSums TS loops sum
+ * (float32, ascending p: s ← fl32(s + fl32(a·b)), then fl32(alpha·s) (+ C)): the nn kernel,
+ * which sums so; the 'nt' form, whose kernel folds four partial sums per output, is
+ * transposed into 'nn' on the way in (an O(size) copy). B' as in sgemm. False when the
+ * WebAssembly path is unavailable.
  */
 export function sgemmExact(
   form: 'nn' | 'nt',
@@ -163,8 +161,6 @@ export interface ResidentGemm {
   readonly conv: ConvFn;
   /** avg4(x, y, NC, OH, OW, plane, rowStep, colStep, o1, o2, o3): the interior four-tap average pool (see sgemm-module.ts). */
   readonly avg4: Avg4Fn;
-  /** nn64(M, N, K, a, b, c, alpha, acc): nn summed in float64 lanes as the exactSums TS loops sum. */
-  readonly nn64: Nn64Fn;
   /** ew(op, rows, n, a, sa, da, b, sb, db, y): a float32 Add/Sub/Mul/Div over a broadcast row plan (see sgemm-module.ts). */
   readonly ew: EwFn;
 }
@@ -224,7 +220,7 @@ export function sgemm(
   return product(false, form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, accumulate);
 }
 
-/** sgemm (float32 sums) or sgemmExact (nn64: the TS loops' float64 sums). */
+/** sgemm (float32 sums) or sgemmExact (float32 sums in ascending order: nn only). */
 function product(
   exact: boolean,
   form: 'nn' | 'nt',
@@ -258,7 +254,7 @@ function product(
   if (form === 'nn') packIn(heap, bp / 4, b, bOff, ldb, k, n);
   else if (!exact) packIn(heap, bp / 4, b, bOff, ldb, n, k);
   else {
-    // nn64 has no nt form: B [n x k] (row stride ldb) goes in as its transpose, [k x n].
+    // Ascending order needs nn: B [n x k] (row stride ldb) goes in as its transpose, [k x n].
     const at = bp / 4;
     for (let j = 0; j < n; j++) {
       const r = bOff + j * ldb;
@@ -266,7 +262,7 @@ function product(
     }
   }
   if (accumulate) packIn(heap, cp / 4, c, cOff, ldc, m, n);
-  (exact ? e.nn64 : form === 'nn' ? e.nn : e.nt)(m, n, k, 0, bp, cp, alpha, accumulate ? 1 : 0);
+  (exact || form === 'nn' ? e.nn : e.nt)(m, n, k, 0, bp, cp, alpha, accumulate ? 1 : 0);
   packOut(c, cOff, ldc, heap, cp / 4, m, n);
   return true;
 }

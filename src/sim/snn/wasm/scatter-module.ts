@@ -3,14 +3,17 @@
 // a batch of dense float32 inputs whose zeros are skipped (and two neuron updates, below):
 //
 //   conv(hdr, x, out, B): B samples through a Conv plan (weights [C][KH][KW][OCg] in
-//     float64, per input row/column the (output, tap) pairs it reaches, CSR)
-//   rows(hdr, x, out, R): R rows through a Gemm/MatMul plan (weights [K][N] in float64)
+//     float32, per input row/column the (output, tap) pairs it reaches, CSR)
+//   rows(hdr, x, out, R): R rows through a Gemm/MatMul plan (weights [K][N] in float32)
+//   convMean: the conv kernel with float64 accumulators, for average pools run as
+//     depthwise convs of ones (the pool kernel sums its taps in float64)
 //
 // `hdr` points to the plan's header in memory (layout: HEADER below). Every output keeps
-// ONE float64 accumulator that sees its nonzero terms v·w in ascending input order —
-// exactly the sum scatter.ts's TypeScript loop and the dense kernels form — and lanes of
-// an f64x2 are different outputs, never parts of one sum, so SIMD changes no bit. A spike
-// (v = 1) costs v·w = w exactly, so one loop serves binary and analog inputs alike.
+// ONE float32 accumulator that sees its nonzero terms fl32(v·w) in ascending input order —
+// exactly the sum scatter.ts's TypeScript loop and the dense float32 kernels (sgemm-module's
+// nn and conv) form — and lanes of an f32x4 are different outputs, never parts of one sum,
+// so SIMD changes no bit. A spike (v = 1) costs v·w = w exactly, so one loop serves binary
+// and analog inputs alike.
 import type { Bytes, FuncSpec, ValType } from '../../ann/wasm/encode.js';
 import { F32, F64, I32, V128, encodeModule, localsAfter, op, seq, whileLoop } from '../../ann/wasm/encode.js';
 import { avg4Func } from '../../ann/wasm/sgemm-module.js';
@@ -68,6 +71,14 @@ const lt = (a: number, b: number): number[] => seq(get(a), get(b), op.i32LtU);
 const loadAt = (base: number, idx: number, shift: number, offset = 0): number[] =>
   seq(get(base), get(idx), i32(shift), op.i32Shl, op.i32Add, op.i32Load(offset));
 
+/**
+ * What a kernel variant sums in: float32 (conv, rows), float64 (convMean: average pools) or
+ * int32 (convInt, rowsInt: the integer program).
+ */
+type Num = 'f32' | 'f64' | 'i32';
+/** log2 of the bytes of one accumulator or weight. */
+const shiftOf = (k: Num): number => (k === 'f64' ? 3 : 2);
+
 /** f64 at byte address base + (idx << 3). */
 const loadF64At = (base: number, idx: number): number[] => seq(get(base), get(idx), i32(3), op.i32Shl, op.i32Add, op.f64Load());
 
@@ -104,6 +115,51 @@ function axpy(ap: number, wp: number, n: number, vv: number, vd: number): number
     get(n),
     op.if(seq(get(ap), get(ap), op.f64Load(), get(vd), get(wp), op.f64Load(), op.f64Mul, op.f64Add, op.f64Store())),
   );
+}
+
+/**
+ * acc[ap..] += fl32(v · w[wp..]) over n float32 values (sixteen at a time, then four, then one),
+ * advancing ap and wp; vv is v splatted. A spike (v = 1) skips the products, as axpy does.
+ */
+function axpyF32(ap: number, wp: number, n: number, vv: number, v: number): number[] {
+  const term = (off: number, unit: boolean): number[] =>
+    seq(get(ap), get(ap), op.v128Load(off), unit ? [] : get(vv), get(wp), op.v128Load(off), unit ? [] : op.f32x4Mul, op.f32x4Add, op.v128Store(off));
+  const loops = (unit: boolean): number[] =>
+    seq(
+      whileLoop(
+        seq(i32(15), get(n), op.i32LtU),
+        term(0, unit),
+        term(16, unit),
+        term(32, unit),
+        term(48, unit),
+        inc(ap, 64),
+        inc(wp, 64),
+        get(n),
+        i32(16),
+        op.i32Sub,
+        set(n),
+      ),
+      whileLoop(seq(i32(3), get(n), op.i32LtU), term(0, unit), inc(ap, 16), inc(wp, 16), get(n), i32(4), op.i32Sub, set(n)),
+      whileLoop(
+        get(n),
+        get(ap),
+        get(ap),
+        op.f32Load(),
+        get(v),
+        get(wp),
+        op.f32Load(),
+        op.f32Mul,
+        op.f32Add,
+        op.f32Store(),
+        inc(ap, 4),
+        inc(wp, 4),
+        get(n),
+        i32(1),
+        op.i32Sub,
+        set(n),
+      ),
+    );
+  return seq(get(v), op.f32(1), op.f32Eq, op.if(loops(true), loops(false)));
 }
 
 /** acc[ap..] += v · w[wp..] over n int32 values (four at a time, then one; wrapping like int32), advancing ap and wp; vv is v splatted. */
@@ -150,14 +206,16 @@ function axpyI32(ap: number, wp: number, n: number, vv: number, v: number): numb
 
 // What differs between the float kernels and their integer variants (ints), for conv and rows alike.
 
-/** Local v splatted into vv: float64 lanes (v widened into vd) or int32 lanes. */
-function splatInput(ints: boolean, v: number, vd: number, vv: number): number[] {
-  return ints ? seq(get(v), op.i32x4Splat, set(vv)) : seq(get(v), op.f64PromoteF32, tee(vd), op.f64x2Splat, set(vv));
+/** Local v splatted into vv: float32 lanes, float64 lanes (v widened into vd) or int32 lanes. */
+function splatInput(k: Num, v: number, vd: number, vv: number): number[] {
+  if (k === 'f32') return seq(get(v), op.f32x4Splat, set(vv));
+  return k === 'i32' ? seq(get(v), op.i32x4Splat, set(vv)) : seq(get(v), op.f64PromoteF32, tee(vd), op.f64x2Splat, set(vv));
 }
 
-/** acc[ap..] += v · w[wp..] over n values (axpy or axpyI32). */
-function addTerms(ints: boolean, ap: number, wp: number, n: number, vv: number, v: number, vd: number): number[] {
-  return ints ? axpyI32(ap, wp, n, vv, v) : axpy(ap, wp, n, vv, vd);
+/** acc[ap..] += v · w[wp..] over n values (axpyF32, axpy or axpyI32). */
+function addTerms(k: Num, ap: number, wp: number, n: number, vv: number, v: number, vd: number): number[] {
+  if (k === 'f32') return axpyF32(ap, wp, n, vv, v);
+  return k === 'i32' ? axpyI32(ap, wp, n, vv, v) : axpy(ap, wp, n, vv, vd);
 }
 
 /** The integer variants' output, its address already on the stack: the int32 current at `at` plus the accumulator at ap. */
@@ -263,12 +321,16 @@ function listNonzeros(ints: boolean, xp: number, n: number, np: number, g: numbe
 }
 
 /**
- * ints: the integer program's variant (convInt, rowsInt): int32 inputs, weights and
+ * k: what the sums are in (Num). 'f32' is the float kernel (conv, rows); 'f64' the conv kernel
+ * of average pools (convMean: float64 sums divided by the tap count, as the pool kernel forms
+ * them; the rows kernel has no such variant). 'i32' the integer program's variant (convInt,
+ * rowsInt): int32 inputs, weights and
  * accumulators (four outputs per i32x4), and `out` holds int32 currents on entry to which the
  * sums are added. int32 arithmetic wraps, so the sums equal the integer loop's (whose Int32Array
  * stores wrap) in any order; there is no bias, alpha or mean (the host's integer plans have none).
  */
-function convFunc(ints: boolean): FuncSpec {
+function convFunc(k: Num): FuncSpec {
+  const ints = k === 'i32';
   const L = locals();
   const h = Object.fromEntries(HEADER.conv.map((k) => [k, L.add(I32)])) as Record<(typeof HEADER.conv)[number], number>;
   const int = (): number => L.add(I32);
@@ -311,9 +373,9 @@ function convFunc(ints: boolean): FuncSpec {
     lo = L.add(V128),
     hi = L.add(V128);
   const header = HEADER.conv.flatMap((k, s) => seq(get(HDR), op.i32Load(4 * s), set(h[k])));
-  // ints: int32 accumulators and weights (4 bytes: es = 2), exact in any order (int32 wraps alike).
-  const es = ints ? 2 : 3;
-  const add = (): number[] => addTerms(ints, ap, wp, n, vv, v, vd);
+  // ints: int32 accumulators and weights, exact in any order (int32 wraps alike).
+  const es = shiftOf(k);
+  const add = (): number[] => addTerms(k, ap, wp, n, vv, v, vd);
 
   // span (one group, stride and dilation 1 along W): the (ow, kw) pairs of a column are
   // consecutive outputs with consecutive taps and the weights are stored with kw reversed, so
@@ -323,7 +385,7 @@ function convFunc(ints: boolean): FuncSpec {
   // tap (colW) and the run's length (colN); per (oh, kh) pair, of its output row (rowAcc) and
   // tap row (rowW); cW, per channel, of its weights.
   const spanTaps = seq(
-    splatInput(ints, v, vd, vv),
+    splatInput(k, v, vd, vv),
     loadAt(h.colN, iw, 2),
     set(n0),
     get(n0),
@@ -366,9 +428,12 @@ function convFunc(ints: boolean): FuncSpec {
   // Any other conv (strides, dilations, groups; average pools as depthwise convs of ones): per
   // (oh, kh) pair of row ih, per (ow, kw) pair of column iw, OCg terms — offsets from the
   // host's tables (rowAcc, rowW per (oh, kh) pair; pairAcc, pairW per (ow, kw) pair).
-  const one = ints
-    ? seq(get(ap), get(ap), op.i32Load(), get(v), get(wp), op.i32Load(), op.i32Mul, op.i32Add, op.i32Store())
-    : seq(get(ap), get(ap), op.f64Load(), get(vd), get(wp), op.f64Load(), op.f64Mul, op.f64Add, op.f64Store());
+  const one =
+    k === 'i32'
+      ? seq(get(ap), get(ap), op.i32Load(), get(v), get(wp), op.i32Load(), op.i32Mul, op.i32Add, op.i32Store())
+      : k === 'f32'
+        ? seq(get(ap), get(ap), op.f32Load(), get(v), get(wp), op.f32Load(), op.f32Mul, op.f32Add, op.f32Store())
+        : seq(get(ap), get(ap), op.f64Load(), get(vd), get(wp), op.f64Load(), op.f64Mul, op.f64Add, op.f64Store());
   const pairs = (single: boolean): number[] =>
     whileLoop(
       lt(r, rEnd),
@@ -384,7 +449,7 @@ function convFunc(ints: boolean): FuncSpec {
       inc(r, 1),
     );
   const generalTaps = seq(
-    splatInput(ints, v, vd, vv),
+    splatInput(k, v, vd, vv),
     loadAt(h.hStart, ih, 2),
     set(q),
     loadAt(h.hStart, ih, 2, 4),
@@ -481,17 +546,24 @@ function convFunc(ints: boolean): FuncSpec {
     ),
   );
 
-  // Outputs channel-major from the channel-last accumulators, rounded once: bias + sum
-  // (conv), or sum / count of taps per output pixel (an average pool run as a depthwise
-  // conv of ones; a count of NaN stands for "no tap", whose output is NaN). Pixel-major:
-  // the accumulators are read in order, the outputs written with stride P.
+  // Outputs channel-major from the channel-last accumulators: fl32(bias + sum) (conv), or
+  // sum / count of taps per output pixel rounded once (convMean: an average pool run as a
+  // depthwise conv of ones; a count of NaN stands for "no tap", whose output is NaN).
+  // Pixel-major: the accumulators are read in order, the outputs written with stride P.
   type Mode = 'bias' | 'plain' | 'mean';
+  const biasAt = seq(get(h.bias), get(c), i32(2), op.i32Shl, op.i32Add, op.f32Load());
   const value = (m: Mode): number[] =>
-    m === 'bias'
-      ? seq(get(h.bias), get(c), i32(2), op.i32Shl, op.i32Add, op.f32Load(), op.f64PromoteF32, get(ap), op.f64Load(), op.f64Add)
-      : m === 'plain'
-        ? seq(get(ap), op.f64Load())
-        : seq(get(ap), op.f64Load(), get(bd), op.f64Div);
+    k === 'f32'
+      ? m === 'bias'
+        ? seq(biasAt, get(ap), op.f32Load(), op.f32Add)
+        : m === 'plain'
+          ? seq(get(ap), op.f32Load())
+          : seq(get(ap), op.f32Load(), op.f64PromoteF32, get(bd), op.f64Div, op.f32DemoteF64)
+      : m === 'bias'
+        ? seq(biasAt, op.f64PromoteF32, get(ap), op.f64Load(), op.f64Add, op.f32DemoteF64)
+        : m === 'plain'
+          ? seq(get(ap), op.f64Load(), op.f32DemoteF64)
+          : seq(get(ap), op.f64Load(), get(bd), op.f64Div, op.f32DemoteF64);
   const pixel = (m: Mode): number[] =>
     seq(
       m === 'mean' ? seq(loadF64At(h.count, i), set(bd)) : [],
@@ -507,7 +579,7 @@ function convFunc(ints: boolean): FuncSpec {
       inc(i, 1),
     );
   // int: the current at wp plus the sum (no bias or mean: the host's integer plans have none).
-  const store = (m: Mode): number[] => (ints ? addToCurrent(wp, ap) : seq(value(m), op.f32DemoteF64, op.f32Store()));
+  const store = (m: Mode): number[] => (ints ? addToCurrent(wp, ap) : seq(value(m), op.f32Store()));
   // Four pixels × two channels at a time (float, even OC, no mean): the pixels' f64x2 pairs of
   // channels (+ the bias pair), each rounded to float32 as the scalar loop rounds it, then
   // shuffled into four consecutive pixels of each channel — one 16-byte store per channel
@@ -579,7 +651,7 @@ function convFunc(ints: boolean): FuncSpec {
       set(ap),
     );
   const rest = (m: Mode): number[] =>
-    seq(m === 'mean' ? [] : seq(get(h.OC), i32(1), op.i32And, op.i32Eqz, op.if(blocks(m === 'bias'))), whileLoop(lt(i, P), pixel(m)));
+    seq(m === 'mean' || k !== 'f64' ? [] : seq(get(h.OC), i32(1), op.i32And, op.i32Eqz, op.if(blocks(m === 'bias'))), whileLoop(lt(i, P), pixel(m)));
   const outputs = seq(
     get(h.acc),
     set(ap),
@@ -620,10 +692,11 @@ function convFunc(ints: boolean): FuncSpec {
     set(b),
     whileLoop(lt(b, COUNT), zero(h.acc, outPer, es), inputs, outputs, inc(b, 1)),
   );
-  return { name: ints ? 'convInt' : 'conv', params: PARAMS, results: [], locals: L.types, body };
+  return { name: ints ? 'convInt' : k === 'f32' ? 'conv' : 'convMean', params: PARAMS, results: [], locals: L.types, body };
 }
 
-function rowsFunc(ints: boolean): FuncSpec {
+function rowsFunc(num: 'f32' | 'i32'): FuncSpec {
+  const ints = num === 'i32';
   const L = locals();
   const h = Object.fromEntries(HEADER.rows.map((k) => [k, L.add(I32)])) as Record<(typeof HEADER.rows)[number], number>;
   const int = (): number => L.add(I32);
@@ -645,11 +718,18 @@ function rowsFunc(ints: boolean): FuncSpec {
   const v = L.add(ints ? I32 : F32),
     vd = L.add(F64),
     vv = L.add(V128),
-    alpha = L.add(F64);
-  const header = seq(...HEADER.rows.map((name, s) => seq(get(HDR), op.i32Load(4 * s), set(h[name]))), get(HDR), op.f64Load(ALPHA_BYTE), set(alpha));
-  const es = ints ? 2 : 3;
+    alpha = L.add(F32);
+  // alpha as float32, as the dense kernel (sgemm-module's nn) takes it.
+  const header = seq(
+    ...HEADER.rows.map((name, s) => seq(get(HDR), op.i32Load(4 * s), set(h[name]))),
+    get(HDR),
+    op.f64Load(ALPHA_BYTE),
+    op.f32DemoteF64,
+    set(alpha),
+  );
+  const es = shiftOf(num);
   const row = seq(
-    splatInput(ints, v, vd, vv),
+    splatInput(num, v, vd, vv),
     get(h.acc),
     set(ap),
     get(h.wt),
@@ -660,19 +740,16 @@ function rowsFunc(ints: boolean): FuncSpec {
     set(wp),
     get(h.N),
     set(n),
-    addTerms(ints, ap, wp, n, vv, v, vd),
+    addTerms(num, ap, wp, n, vv, v, vd),
   );
-  const value: Bytes = seq(get(alpha), get(ap), op.f64Load(), op.f64Mul);
+  // fl32(bias + fl32(alpha · sum)): the nn kernel's store onto C filled with the bias.
+  const value: Bytes = seq(get(alpha), get(ap), op.f32Load(), op.f32Mul);
   const store = (withBias: boolean): number[] =>
     seq(
       get(opp),
       ints
         ? addToCurrent(opp, ap)
-        : seq(
-            withBias ? seq(get(h.bias), get(j), i32(2), op.i32Shl, op.i32Add, op.f32Load(), op.f64PromoteF32, value, op.f64Add) : value,
-            op.f32DemoteF64,
-            op.f32Store(),
-          ),
+        : seq(withBias ? seq(get(h.bias), get(j), i32(2), op.i32Shl, op.i32Add, op.f32Load(), value, op.f32Add) : value, op.f32Store()),
       inc(opp, 4),
       inc(ap, 1 << es),
       inc(j, 1),
@@ -1214,6 +1291,6 @@ function intNeuronsFunc(): FuncSpec {
 export function scatterModuleBytes(): Uint8Array {
   return encodeModule({
     memory: { name: 'mem', pages: 1 },
-    funcs: [convFunc(false), rowsFunc(false), neuronsFunc(), convFunc(true), rowsFunc(true), intNeuronsFunc(), gapFunc(), avg4Func()],
+    funcs: [convFunc('f32'), rowsFunc('f32'), neuronsFunc(), convFunc('i32'), rowsFunc('i32'), intNeuronsFunc(), gapFunc(), avg4Func(), convFunc('f64')],
   });
 }

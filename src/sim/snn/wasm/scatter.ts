@@ -1,5 +1,5 @@
 // Host side of the WebAssembly scatter kernels (scatter-module.ts). A plan's constant
-// data — weights widened to float64, tap tables, bias, accumulators — is placed in the
+// data — weights, tap tables, bias, accumulators — is placed in the
 // module's memory once and stays there while it fits (an arena, reset when full: plans
 // then reload on their next use). Each call copies the batch's inputs in and the
 // outputs out. Without WebAssembly SIMD, or with SNNC_NO_WASM=1, `scatterWasm` returns
@@ -42,6 +42,7 @@ type IntNeuronKernel = (
 interface Engine {
   readonly mem: WasmMemory;
   readonly conv: Kernel;
+  readonly convMean: Kernel;
   readonly rows: Kernel;
   readonly convInt: Kernel;
   readonly rowsInt: Kernel;
@@ -136,6 +137,7 @@ function load(): Engine | null {
   return {
     mem,
     conv: ex['conv'] as Kernel,
+    convMean: ex['convMean'] as Kernel,
     rows: ex['rows'] as Kernel,
     convInt: ex['convInt'] as Kernel,
     rowsInt: ex['rowsInt'] as Kernel,
@@ -215,10 +217,10 @@ function place(e: Engine, fields: Readonly<Record<string, number | Part | undefi
   return hdr;
 }
 
-/** Conv weights [C][KH][KW][OC] as float64 with kw reversed (the span layout). */
-function flipKw(p: WasmConv): Float64Array {
+/** Conv weights [C][KH][KW][OC] with kw reversed (the span layout). */
+function flipKw(p: WasmConv): Float32Array {
   const { C, KH, KW, OC, wr } = p;
-  const out = new Float64Array(wr.length);
+  const out = new Float32Array(wr.length);
   for (let ck = 0; ck < C * KH; ck++) {
     for (let kw = 0; kw < KW; kw++) {
       const from = (ck * KW + kw) * OC;
@@ -340,7 +342,7 @@ function positions(p: WasmConv): Int32Array {
 }
 
 function placePlan(e: Engine, p: WasmConv | WasmRows): number | undefined {
-  if (p.kind === 'rows') return place(e, { ...fieldsOf(p), wt: Float64Array.from(p.wt), acc: { zeros: p.N }, nz: nzList(p.K) }, HEADER.rows, p.alpha);
+  if (p.kind === 'rows') return place(e, { ...fieldsOf(p), acc: { zeros: p.N }, nz: nzList(p.K) }, HEADER.rows, p.alpha);
   const acc = { zeros: p.OC * p.OH * p.OW };
   const nz = nzList(p.H * p.W);
   return p.kind === 'conv'
@@ -348,8 +350,8 @@ function placePlan(e: Engine, p: WasmConv | WasmRows): number | undefined {
         e,
         {
           ...fieldsOf(p),
-          ...tablesOf(p, p.span, 8),
-          wr: p.span ? flipKw(p) : Float64Array.from(p.wr),
+          ...tablesOf(p, p.span, 4),
+          wr: p.span ? flipKw(p) : p.wr,
           acc,
           count: undefined,
           span: p.span ? 1 : 0,
@@ -359,7 +361,7 @@ function placePlan(e: Engine, p: WasmConv | WasmRows): number | undefined {
         HEADER.conv,
         1,
       )
-    : // Depthwise ones: OC = C, one output channel per group; an empty window divides by NaN.
+    : // Depthwise ones in float64 (convMean): OC = C, one output channel per group; an empty window divides by NaN.
       place(
         e,
         {
@@ -430,7 +432,8 @@ export function scatterWasm(p: WasmConv | WasmRows, x: Float32Array, count: numb
     forgetIo();
     return false;
   }
-  return ioRun(e, x, out, (xp, op) => (p.kind === 'rows' ? e.rows : e.conv)(hdr, xp, op, count));
+  const kernel = p.kind === 'rows' ? e.rows : p.kind === 'conv' ? e.conv : e.convMean;
+  return ioRun(e, x, out, (xp, op) => kernel(hdr, xp, op, count));
 }
 
 /**
