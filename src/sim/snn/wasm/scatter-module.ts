@@ -372,6 +372,7 @@ function convFunc(k: Num): FuncSpec {
   const bv = L.add(V128),
     lo = L.add(V128),
     hi = L.add(V128);
+  const px = [L.add(V128), L.add(V128), L.add(V128), L.add(V128)];
   const header = HEADER.conv.flatMap((k, s) => seq(get(HDR), op.i32Load(4 * s), set(h[k])));
   // ints: int32 accumulators and weights, exact in any order (int32 wraps alike).
   const es = shiftOf(k);
@@ -650,15 +651,68 @@ function convFunc(k: Num): FuncSpec {
       op.i32Add,
       set(ap),
     );
+  // float32: four pixels × four channels at a time (OC a multiple of 4): each pixel's four
+  // accumulators (+ the bias vector: fl32(bias + sum), the scalar loop's operation and operand
+  // order), transposed 4 × 4 by shuffles into four consecutive pixels of each channel.
+  const lanes32 = (ls: readonly number[]): number[] => ls.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
+  const pixRow = (u: number, bias: boolean): number[] =>
+    seq(bias ? get(bv) : [], get(a0), u === 0 ? [] : seq(get(rb), i32(u), op.i32Mul, op.i32Add), op.v128Load(), bias ? op.f32x4Add : [], set(px[u] as number));
+  const pair = (x: number, y: number, ls: readonly number[]): number[] => seq(get(x), get(y), op.i8x16Shuffle(lanes32(ls)));
+  const storeRow = (u: number, t: number, t2: number, ls: readonly number[]): number[] =>
+    seq(get(wp), u === 0 ? [] : seq(get(P), i32(2), op.i32Shl, i32(u), op.i32Mul, op.i32Add), pair(t, t2, ls), op.v128Store());
+  const blocks32 = (bias: boolean): number[] =>
+    whileLoop(
+      seq(get(i), i32(3), op.i32Add, get(P), op.i32LtU),
+      i32(0),
+      set(c),
+      whileLoop(
+        lt(c, h.OC),
+        bias ? seq(get(h.bias), get(c), i32(2), op.i32Shl, op.i32Add, op.v128Load(), set(bv)) : [],
+        seq(get(ap), get(c), i32(2), op.i32Shl, op.i32Add, set(a0)),
+        pixRow(0, bias),
+        pixRow(1, bias),
+        pixRow(2, bias),
+        pixRow(3, bias),
+        // lo = (p0c0 p1c0 p0c1 p1c1), hi = (p2c0 p3c0 p2c1 p3c1), then channels 2, 3 likewise.
+        pair(px[0] as number, px[1] as number, [0, 4, 1, 5]),
+        set(lo),
+        pair(px[2] as number, px[3] as number, [0, 4, 1, 5]),
+        set(hi),
+        pair(px[0] as number, px[1] as number, [2, 6, 3, 7]),
+        set(px[0] as number),
+        pair(px[2] as number, px[3] as number, [2, 6, 3, 7]),
+        set(px[1] as number),
+        seq(get(opp), get(c), get(P), op.i32Mul, get(i), op.i32Add, i32(2), op.i32Shl, op.i32Add, set(wp)),
+        storeRow(0, lo, hi, [0, 1, 4, 5]),
+        storeRow(1, lo, hi, [2, 3, 6, 7]),
+        storeRow(2, px[0] as number, px[1] as number, [0, 1, 4, 5]),
+        storeRow(3, px[0] as number, px[1] as number, [2, 3, 6, 7]),
+        inc(c, 4),
+      ),
+      inc(i, 4),
+      get(ap),
+      get(rb),
+      i32(2),
+      op.i32Shl,
+      op.i32Add,
+      set(ap),
+    );
   const rest = (m: Mode): number[] =>
-    seq(m === 'mean' || k !== 'f64' ? [] : seq(get(h.OC), i32(1), op.i32And, op.i32Eqz, op.if(blocks(m === 'bias'))), whileLoop(lt(i, P), pixel(m)));
+    seq(
+      m === 'mean'
+        ? []
+        : k === 'f64'
+          ? seq(get(h.OC), i32(1), op.i32And, op.i32Eqz, op.if(blocks(m === 'bias')))
+          : seq(get(h.OC), i32(3), op.i32And, op.i32Eqz, op.if(blocks32(m === 'bias'))),
+      whileLoop(lt(i, P), pixel(m)),
+    );
   const outputs = seq(
     get(h.acc),
     set(ap),
     i32(0),
     set(i),
     get(h.OC),
-    i32(3),
+    i32(es),
     op.i32Shl,
     set(rb),
     ints ? whileLoop(lt(i, P), pixel('plain')) : seq(get(h.count), op.if(rest('mean'), seq(get(h.bias), op.if(rest('bias'), rest('plain'))))),
