@@ -6,6 +6,7 @@ import { windowAttrs } from '../../src/ir/build.js';
 import { initNeurons, neuronParams, stepNeurons } from '../../src/sim/snn/neurons.js';
 import { initMaxPool, maxPoolPlan, stepMaxPool } from '../../src/sim/snn/spike-maxpool.js';
 import { f32, IF_ATTRS } from './snn-graphs.js';
+import { mulberry32 } from '../../src/sim/snn/rng.js';
 
 /**
  * Steps (1-based) at which a single neuron spikes under a constant current. It runs as five
@@ -120,4 +121,40 @@ test('SpikeMaxPool forwards the spike of the input with the largest accumulated 
   }
   assert.deepEqual(got, want);
   assert.equal(counts[0], 3);
+});
+
+test('SpikeMaxPool: the direct path of tiling 2 × 2 windows gives the window lists’ outputs and counts', () => {
+  const node = {
+    op: 'SpikeMaxPool',
+    name: 'mp',
+    inputs: ['x'],
+    outputs: ['y'],
+    attrs: { ...windowAttrs({ kernelShape: [2, 2], strides: [2, 2] }), ceilMode: false },
+  } as Extract<Node, { op: 'SpikeMaxPool' }>;
+  const plan = maxPoolPlan(node, [3, 6, 8]);
+  assert.equal(plan.tile2, 8, 'the direct path applies');
+  // A 7-wide input is not tiled by the windows (its last column is in none).
+  assert.equal(maxPoolPlan(node, [3, 6, 7]).tile2, undefined);
+  const lists = { ...plan, tile2: undefined };
+  const B = 2;
+  const direct = initMaxPool(plan, B);
+  const general = initMaxPool(lists, B);
+  const r = mulberry32(5);
+  const n = B * 3 * 6 * 8;
+  const outA = new Float32Array(B * 3 * 3 * 4);
+  const outB = new Float32Array(outA.length);
+  const cA = new Float64Array(B);
+  const cB = new Float64Array(B);
+  let forwarded = 0;
+  for (let t = 0; t < 40; t++) {
+    // Dense enough that windows see several spikes and ties of counts happen.
+    const x = Float32Array.from({ length: n }, () => (r() < 0.3 ? 1 : 0));
+    stepMaxPool(direct, B, x, 0, outA, 0, cA, 0);
+    stepMaxPool(general, B, x, 0, outB, 0, cB, 0);
+    assert.deepEqual(Array.from(outA), Array.from(outB), `step ${t}`);
+    forwarded += outA.reduce((a, v) => a + v, 0);
+  }
+  assert.deepEqual(Array.from(direct.count), Array.from(general.count));
+  assert.deepEqual(Array.from(cA), Array.from(cB));
+  assert.ok(forwarded > 0 && forwarded < 40 * outA.length, 'some windows forward a spike, some do not');
 });
