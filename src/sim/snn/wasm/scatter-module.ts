@@ -554,17 +554,11 @@ function convFunc(k: Num): FuncSpec {
   type Mode = 'bias' | 'plain' | 'mean';
   const biasAt = seq(get(h.bias), get(c), i32(2), op.i32Shl, op.i32Add, op.f32Load());
   const value = (m: Mode): number[] =>
-    k === 'f32'
-      ? m === 'bias'
-        ? seq(biasAt, get(ap), op.f32Load(), op.f32Add)
-        : m === 'plain'
-          ? seq(get(ap), op.f32Load())
-          : seq(get(ap), op.f32Load(), op.f64PromoteF32, get(bd), op.f64Div, op.f32DemoteF64)
-      : m === 'bias'
-        ? seq(biasAt, op.f64PromoteF32, get(ap), op.f64Load(), op.f64Add, op.f32DemoteF64)
-        : m === 'plain'
-          ? seq(get(ap), op.f64Load(), op.f32DemoteF64)
-          : seq(get(ap), op.f64Load(), get(bd), op.f64Div, op.f32DemoteF64);
+    m === 'bias'
+      ? seq(biasAt, get(ap), op.f32Load(), op.f32Add)
+      : m === 'plain'
+        ? seq(get(ap), op.f32Load())
+        : seq(get(ap), op.f64Load(), get(bd), op.f64Div, op.f32DemoteF64);
   const pixel = (m: Mode): number[] =>
     seq(
       m === 'mean' ? seq(loadF64At(h.count, i), set(bd)) : [],
@@ -581,76 +575,6 @@ function convFunc(k: Num): FuncSpec {
     );
   // int: the current at wp plus the sum (no bias or mean: the host's integer plans have none).
   const store = (m: Mode): number[] => (ints ? addToCurrent(wp, ap) : seq(value(m), op.f32Store()));
-  // Four pixels × two channels at a time (float, even OC, no mean): the pixels' f64x2 pairs of
-  // channels (+ the bias pair), each rounded to float32 as the scalar loop rounds it, then
-  // shuffled into four consecutive pixels of each channel — one 16-byte store per channel
-  // instead of four strided ones. The remaining pixels go through `pixel`.
-  // bias + sum, in the scalar loop's operand order (which NaN's sign wins when both are NaN).
-  const lane = (k: number): number[] => [4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3];
-  const accPair = (k: number, bias: boolean): number[] =>
-    seq(
-      bias ? get(bv) : [],
-      get(a0),
-      k === 0 ? [] : seq(get(rb), i32(k), op.i32Mul, op.i32Add),
-      op.v128Load(),
-      bias ? op.f64x2Add : [],
-      op.f32x4DemoteF64x2Zero,
-    );
-  const blocks = (bias: boolean): number[] =>
-    whileLoop(
-      seq(get(i), i32(3), op.i32Add, get(P), op.i32LtU),
-      i32(0),
-      set(c),
-      whileLoop(
-        lt(c, h.OC),
-        bias ? seq(get(h.bias), get(c), i32(2), op.i32Shl, op.i32Add, op.v128Load64Zero(), op.f64x2PromoteLowF32x4, set(bv)) : [],
-        get(ap),
-        get(c),
-        i32(3),
-        op.i32Shl,
-        op.i32Add,
-        set(a0),
-        accPair(0, bias),
-        accPair(1, bias),
-        op.i8x16Shuffle([...lane(0), ...lane(1), ...lane(4), ...lane(5)]),
-        set(lo),
-        accPair(2, bias),
-        accPair(3, bias),
-        op.i8x16Shuffle([...lane(0), ...lane(1), ...lane(4), ...lane(5)]),
-        set(hi),
-        get(opp),
-        get(c),
-        get(P),
-        op.i32Mul,
-        get(i),
-        op.i32Add,
-        i32(2),
-        op.i32Shl,
-        op.i32Add,
-        tee(wp),
-        get(lo),
-        get(hi),
-        op.i8x16Shuffle([...lane(0), ...lane(2), ...lane(4), ...lane(6)]),
-        op.v128Store(),
-        get(wp),
-        get(P),
-        i32(2),
-        op.i32Shl,
-        op.i32Add,
-        get(lo),
-        get(hi),
-        op.i8x16Shuffle([...lane(1), ...lane(3), ...lane(5), ...lane(7)]),
-        op.v128Store(),
-        inc(c, 2),
-      ),
-      inc(i, 4),
-      get(ap),
-      get(rb),
-      i32(2),
-      op.i32Shl,
-      op.i32Add,
-      set(ap),
-    );
   // float32: four pixels × four channels at a time (OC a multiple of 4): each pixel's four
   // accumulators (+ the bias vector: fl32(bias + sum), the scalar loop's operation and operand
   // order), transposed 4 × 4 by shuffles into four consecutive pixels of each channel.
@@ -697,15 +621,8 @@ function convFunc(k: Num): FuncSpec {
       op.i32Add,
       set(ap),
     );
-  const rest = (m: Mode): number[] =>
-    seq(
-      m === 'mean'
-        ? []
-        : k === 'f64'
-          ? seq(get(h.OC), i32(1), op.i32And, op.i32Eqz, op.if(blocks(m === 'bias')))
-          : seq(get(h.OC), i32(3), op.i32And, op.i32Eqz, op.if(blocks32(m === 'bias'))),
-      whileLoop(lt(i, P), pixel(m)),
-    );
+  const rest = (bias: boolean): number[] =>
+    seq(seq(get(h.OC), i32(3), op.i32And, op.i32Eqz, op.if(blocks32(bias))), whileLoop(lt(i, P), pixel(bias ? 'bias' : 'plain')));
   const outputs = seq(
     get(h.acc),
     set(ap),
@@ -715,7 +632,8 @@ function convFunc(k: Num): FuncSpec {
     i32(es),
     op.i32Shl,
     set(rb),
-    ints ? whileLoop(lt(i, P), pixel('plain')) : seq(get(h.count), op.if(rest('mean'), seq(get(h.bias), op.if(rest('bias'), rest('plain'))))),
+    // convMean's plans always divide (count), the float32 conv's never do.
+    k === 'f32' ? seq(get(h.bias), op.if(rest(true), rest(false))) : whileLoop(lt(i, P), pixel(ints ? 'plain' : 'mean')),
     get(opp),
     get(outPer),
     i32(2),
