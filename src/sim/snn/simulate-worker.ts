@@ -1,5 +1,5 @@
-// Worker thread of simulate-split.ts: for each job on its port, simulates samples [from, N)
-// and posts the totals, raising the job's flag the main thread is blocked on (STARTED once
+// Worker thread of simulate-split.ts: for each job on its port, simulates chunks of samples
+// from the job's shared queue until none is left and posts the totals, raising the job's flag the main thread is blocked on (STARTED once
 // the job is taken, DONE once the reply is posted); then waits for the next job. Errors
 // travel as data.
 import { workerData } from 'node:worker_threads';
@@ -23,7 +23,7 @@ port.on('message', (job: HelperJob) => {
     const g = job.g ?? (held?.gid === job.gid ? held.g : undefined);
     if (g === undefined) throw new Error(`internal: the simulation worker does not hold graph ${job.gid}`);
     held = job.keep ? { gid: job.gid, g } : undefined;
-    reply = { ok: true, result: simulateRange(g, job.data, job.opts, job.run, job.from) };
+    reply = { ok: true, result: simulateRange(g, job.data, job.opts, job.run, job.queue) };
   } catch (e) {
     reply = { ok: false, error: errorData(e) };
   } finally {

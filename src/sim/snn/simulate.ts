@@ -10,9 +10,9 @@ import { planGraph } from './plan.js';
 import type { SimPlan } from './plan.js';
 import { newRuntime } from './runtime.js';
 import type { Runtime } from './runtime.js';
-import { mergeHelper, splitAt, startHelper } from './simulate-split.js';
+import { HELPER, MAIN, helperChunks, mergeHelper, newQueue, startHelper, takeChunk, useHelper } from './simulate-split.js';
 import { graphStats } from '../../ir/stats.js';
-import type { BatchRun, RangeResult } from './simulate-split.js';
+import type { BatchQueue, BatchRun, RangeResult } from './simulate-split.js';
 import { runTimeStepped } from './time-stepped.js';
 import { releaseWasmScatter } from './wasm/scatter.js';
 import type { SimData, SimulateOptions, SimulateResult } from './types.js';
@@ -145,19 +145,19 @@ function simulateAll(g: Graph, data: SimData, opts: SimulateOptions): SimulateRe
   const rt = runtimeFor(plan, opts);
   const tot = newTotals(N, T, plan.layers.length);
   const run = { mode, B, classes };
-  // The second core takes the second half of the samples (simulate-split.ts); every sample is
-  // independent of the others (Poisson draws are seeded by its index), so the split changes
-  // no result, only the time.
-  const split = splitAt(N, T, opts, graphStats(g).macs);
-  const helper = split < N ? startHelper(g, data, opts, run, split) : undefined;
-  if (helper === undefined) {
+  // The second core shares the samples' chunks (simulate-split.ts); every sample is
+  // independent of the others (Poisson draws are seeded by its index), so which thread runs
+  // a chunk changes no result, only the time.
+  const queue = useHelper(N, T, opts, graphStats(g).macs) ? newQueue(N, B) : undefined;
+  const helper = queue === undefined ? undefined : startHelper(g, data, opts, run, queue);
+  if (queue === undefined || helper === undefined) {
     simulateSamples(rt, data, opts, run, tot, 0, N, (done) => opts.onProgress?.(done, N));
     return finish(rt, tot, N, opts.earlyExit);
   }
-  // Progress is our half's share of the whole (the halves run side by side).
-  const mine = helper.from;
+  // Progress: the chunks handed out so far (both threads'), less the one in flight.
+  const handedOut = (): number => Math.min(N - 1, Math.max(0, (Atomics.load(queue.q, 0) - 1) * queue.size));
   try {
-    simulateSamples(rt, data, opts, run, tot, 0, mine, (done) => opts.onProgress?.(Math.min(N - 1, Math.round((done * N) / mine)), N));
+    simulateChunks(rt, data, opts, run, tot, queue, MAIN, () => opts.onProgress?.(handedOut(), N));
   } catch (e) {
     // Our half failed: still take the helper back (idle, for the next simulation), then report ours.
     try {
@@ -168,8 +168,8 @@ function simulateAll(g: Graph, data: SimData, opts: SimulateOptions): SimulateRe
     throw e;
   }
   const h = helper.join();
-  if (h !== undefined) mergeHelper(rt, tot, mine, h);
-  else simulateSamples(rt, data, opts, run, tot, mine, N);
+  if (h !== undefined) mergeHelper(rt, tot, queue, h);
+  else for (const first of helperChunks(queue)) simulateSamples(rt, data, opts, run, tot, first, Math.min(N, first + queue.size));
   opts.onProgress?.(N, N);
   return finish(rt, tot, N, opts.earlyExit);
 }
@@ -199,11 +199,29 @@ function simulateSamples(
 }
 
 /** Samples [from, N) on this thread (the helper's half); the same steps as simulate(). */
-export function simulateRange(g: Graph, data: SimData, opts: SimulateOptions, run: BatchRun, from: number): RangeResult {
+/** Chunks taken from `queue` until none is left, into the totals (`onChunk` after each). */
+function simulateChunks(
+  rt: Runtime,
+  data: SimData,
+  opts: SimulateOptions,
+  run: BatchRun,
+  tot: Totals,
+  queue: BatchQueue,
+  who: number,
+  onChunk?: () => void,
+): void {
+  for (let first = takeChunk(queue, who); first >= 0; first = takeChunk(queue, who)) {
+    simulateSamples(rt, data, opts, run, tot, first, Math.min(queue.N, first + queue.size));
+    onChunk?.();
+  }
+}
+
+/** The helper thread's part: chunks from the shared queue until none is left. */
+export function simulateRange(g: Graph, data: SimData, opts: SimulateOptions, run: BatchRun, queue: BatchQueue): RangeResult {
   const plan = planGraph(g);
   const N = data.y.length;
   const rt = runtimeFor(plan, opts);
   const tot = newTotals(N, opts.T, plan.layers.length);
-  simulateSamples(rt, data, opts, run, tot, from, N);
+  simulateChunks(rt, data, opts, run, tot, queue, HELPER);
   return { tot, nodeSynops: [...rt.nodeSynops], macs: [...rt.macs], layerSize: rt.layerSize };
 }
