@@ -8,7 +8,7 @@ import type { NodeSpec } from '../../src/ir/build.js';
 import type { Graph, Tensor } from '../../src/ir/types.js';
 import { runGraph } from '../../src/sim/ann/run.js';
 import { simulate } from '../../src/sim/snn/index.js';
-import { helperThreadsStarted } from '../../src/sim/snn/simulate-split.js';
+import { HELPER, MAIN, helperChunks, helperThreadsStarted, newQueue, takeChunk } from '../../src/sim/snn/simulate-split.js';
 import { isSnncError } from '../../src/errors.js';
 import type { SimData, SimulateOptions, SimulateResult } from '../../src/sim/snn/index.js';
 import { f32, IF_ATTRS, images, labels, lenetLike, maxPoolNet, residualNet, rng } from './snn-graphs.js';
@@ -355,4 +355,21 @@ test('plans kept across simulations follow the weights: the same nodes with new 
   const fresh = simulate(structuredClone(scaled), data, { T: 8, threads: 1 });
   assert.notDeepEqual(fresh.layers, before.layers, 'the new weights change the spikes');
   assertSame(simulate(scaled, data, { T: 8, threads: 1 }), fresh, 'same nodes, new weights');
+});
+
+test('the two threads’ chunk queue: each chunk to one taker; after a failed helper, its chunks and any not taken are run here', () => {
+  const qu = newQueue(21, 32);
+  assert.equal(qu.size, 3, 'at least 8 chunks: ⌈21 / 8⌉ samples each');
+  const firsts: number[] = [];
+  for (let who = MAIN, f = takeChunk(qu, who); f >= 0; who = who === MAIN ? HELPER : MAIN, f = takeChunk(qu, who)) firsts.push(f);
+  assert.deepEqual(firsts, [0, 3, 6, 9, 12, 15, 18], 'every chunk once, in order');
+  assert.equal(takeChunk(qu, MAIN), -1);
+  assert.deepEqual(helperChunks(qu), [3, 9, 15], 'the helper’s chunks, to rerun');
+  // A helper that stopped early: the chunks nobody took are run here too, and the helper can take none of them later.
+  const q2 = newQueue(21, 32);
+  takeChunk(q2, MAIN);
+  takeChunk(q2, HELPER);
+  assert.deepEqual(helperChunks(q2), [3, 6, 9, 12, 15, 18]);
+  assert.equal(takeChunk(q2, HELPER), -1);
+  assert.deepEqual(helperChunks(q2), [3], 'the free ones are the main thread’s now');
 });

@@ -84,11 +84,15 @@ export function takeChunk(qu: BatchQueue, who: number): number {
   return b * qu.size;
 }
 
-/** After the helper failed: every chunk not yet taken is ours; the first samples of the helper's chunks, to simulate here. */
+/**
+ * After the helper failed: the first samples of every chunk the main thread has not run — the
+ * helper's, and any not yet taken (a helper can stop between handing a chunk out and claiming
+ * it) — all claimed for the main thread, so a helper still running can take none of them.
+ */
 export function helperChunks(qu: BatchQueue): number[] {
   const out: number[] = [];
   for (let b = 0; b + 1 < qu.q.length; b++) {
-    if (Atomics.compareExchange(qu.q, 1 + b, 0, MAIN) === HELPER) out.push(b * qu.size);
+    if (Atomics.compareExchange(qu.q, 1 + b, 0, MAIN) !== MAIN) out.push(b * qu.size);
   }
   return out;
 }
