@@ -97,14 +97,19 @@ test('per-channel threshold [C,1,1] broadcasts over the feature map', () => {
   assert.throws(() => neuronParams(node, f32([3], [1, 2, 3]), [2, 1, 2]), /SNNC_E_BAD_SHAPE|does not broadcast/);
 });
 
-test('SpikeMaxPool forwards the spike of the input with the largest accumulated count', () => {
-  const node = {
+/** A 2 × 2, stride-2 SpikeMaxPool node. */
+function maxPool2x2(): Extract<Node, { op: 'SpikeMaxPool' }> {
+  return {
     op: 'SpikeMaxPool',
     name: 'mp',
     inputs: ['x'],
     outputs: ['y'],
     attrs: { ...windowAttrs({ kernelShape: [2, 2], strides: [2, 2] }), ceilMode: false },
   } as Extract<Node, { op: 'SpikeMaxPool' }>;
+}
+
+test('SpikeMaxPool forwards the spike of the input with the largest accumulated count', () => {
+  const node = maxPool2x2();
   const st = initMaxPool(maxPoolPlan(node, [1, 2, 2]), 1);
   // Window inputs in row-major order a, b, c, d; c and d stay silent.
   const a = [1, 1, 0, 0, 0];
@@ -124,13 +129,7 @@ test('SpikeMaxPool forwards the spike of the input with the largest accumulated 
 });
 
 test('SpikeMaxPool: the direct path of tiling 2 × 2 windows gives the window lists’ outputs and counts', () => {
-  const node = {
-    op: 'SpikeMaxPool',
-    name: 'mp',
-    inputs: ['x'],
-    outputs: ['y'],
-    attrs: { ...windowAttrs({ kernelShape: [2, 2], strides: [2, 2] }), ceilMode: false },
-  } as Extract<Node, { op: 'SpikeMaxPool' }>;
+  const node = maxPool2x2();
   const plan = maxPoolPlan(node, [3, 6, 8]);
   assert.equal(plan.tile2, 8, 'the direct path applies');
   // A 7-wide input is not tiled by the windows (its last column is in none).

@@ -83,17 +83,24 @@ const shiftOf = (k: Num): number => (k === 'f64' ? 3 : 2);
 const loadF64At = (base: number, idx: number): number[] => seq(get(base), get(idx), i32(3), op.i32Shl, op.i32Add, op.f64Load());
 
 /**
- * acc[ap..] += vv · w[wp..] over n float64 values (eight at a time, then two, then one),
- * advancing ap and wp; vv is vd splatted. A spike (vd = 1) skips the products: 1·w = w
- * exactly, so the same bits for less work.
+ * acc[ap..] += v · w[wp..] over n float values (k: float32 or float64 lanes) — four vectors at a
+ * time, then one, then one value at a time — advancing ap and wp; vv is the input splatted, v
+ * the input itself (float32) or widened (float64). Each product is rounded to the lane type,
+ * then added. A spike (v = 1) skips the products: 1·w = w exactly, so the same bits for less
+ * work.
  */
-function axpy(ap: number, wp: number, n: number, vv: number, vd: number): number[] {
+function axpy(k: 'f32' | 'f64', ap: number, wp: number, n: number, vv: number, v: number): number[] {
+  const f32 = k === 'f32';
+  const lanes = f32 ? 4 : 2;
+  const [mul, add] = f32 ? [op.f32x4Mul, op.f32x4Add] : [op.f64x2Mul, op.f64x2Add];
+  const [load, store, smul, sadd] = f32 ? [op.f32Load, op.f32Store, op.f32Mul, op.f32Add] : [op.f64Load, op.f64Store, op.f64Mul, op.f64Add];
+  const bytes = f32 ? 4 : 8;
   const term = (off: number, unit: boolean): number[] =>
-    seq(get(ap), get(ap), op.v128Load(off), unit ? [] : get(vv), get(wp), op.v128Load(off), unit ? [] : op.f64x2Mul, op.f64x2Add, op.v128Store(off));
+    seq(get(ap), get(ap), op.v128Load(off), unit ? [] : get(vv), get(wp), op.v128Load(off), unit ? [] : mul, add, op.v128Store(off));
   const loops = (unit: boolean): number[] =>
     seq(
       whileLoop(
-        seq(i32(7), get(n), op.i32LtU),
+        seq(i32(4 * lanes - 1), get(n), op.i32LtU),
         term(0, unit),
         term(16, unit),
         term(32, unit),
@@ -101,65 +108,23 @@ function axpy(ap: number, wp: number, n: number, vv: number, vd: number): number
         inc(ap, 64),
         inc(wp, 64),
         get(n),
-        i32(8),
+        i32(4 * lanes),
         op.i32Sub,
         set(n),
       ),
-      whileLoop(seq(i32(1), get(n), op.i32LtU), term(0, unit), inc(ap, 16), inc(wp, 16), get(n), i32(2), op.i32Sub, set(n)),
-    );
-  return seq(
-    get(vd),
-    op.f64(1),
-    op.f64Eq,
-    op.if(loops(true), loops(false)),
-    get(n),
-    op.if(seq(get(ap), get(ap), op.f64Load(), get(vd), get(wp), op.f64Load(), op.f64Mul, op.f64Add, op.f64Store())),
-  );
-}
-
-/**
- * acc[ap..] += fl32(v · w[wp..]) over n float32 values (sixteen at a time, then four, then one),
- * advancing ap and wp; vv is v splatted. A spike (v = 1) skips the products, as axpy does.
- */
-function axpyF32(ap: number, wp: number, n: number, vv: number, v: number): number[] {
-  const term = (off: number, unit: boolean): number[] =>
-    seq(get(ap), get(ap), op.v128Load(off), unit ? [] : get(vv), get(wp), op.v128Load(off), unit ? [] : op.f32x4Mul, op.f32x4Add, op.v128Store(off));
-  const loops = (unit: boolean): number[] =>
-    seq(
-      whileLoop(
-        seq(i32(15), get(n), op.i32LtU),
-        term(0, unit),
-        term(16, unit),
-        term(32, unit),
-        term(48, unit),
-        inc(ap, 64),
-        inc(wp, 64),
-        get(n),
-        i32(16),
-        op.i32Sub,
-        set(n),
-      ),
-      whileLoop(seq(i32(3), get(n), op.i32LtU), term(0, unit), inc(ap, 16), inc(wp, 16), get(n), i32(4), op.i32Sub, set(n)),
+      whileLoop(seq(i32(lanes - 1), get(n), op.i32LtU), term(0, unit), inc(ap, 16), inc(wp, 16), get(n), i32(lanes), op.i32Sub, set(n)),
       whileLoop(
         get(n),
-        get(ap),
-        get(ap),
-        op.f32Load(),
-        get(v),
-        get(wp),
-        op.f32Load(),
-        op.f32Mul,
-        op.f32Add,
-        op.f32Store(),
-        inc(ap, 4),
-        inc(wp, 4),
+        seq(get(ap), get(ap), load(), get(v), get(wp), load(), smul, sadd, store()),
+        inc(ap, bytes),
+        inc(wp, bytes),
         get(n),
         i32(1),
         op.i32Sub,
         set(n),
       ),
     );
-  return seq(get(v), op.f32(1), op.f32Eq, op.if(loops(true), loops(false)));
+  return seq(get(v), f32 ? op.f32(1) : op.f64(1), f32 ? op.f32Eq : op.f64Eq, op.if(loops(true), loops(false)));
 }
 
 /** acc[ap..] += v · w[wp..] over n int32 values (four at a time, then one; wrapping like int32), advancing ap and wp; vv is v splatted. */
@@ -212,10 +177,10 @@ function splatInput(k: Num, v: number, vd: number, vv: number): number[] {
   return k === 'i32' ? seq(get(v), op.i32x4Splat, set(vv)) : seq(get(v), op.f64PromoteF32, tee(vd), op.f64x2Splat, set(vv));
 }
 
-/** acc[ap..] += v · w[wp..] over n values (axpyF32, axpy or axpyI32). */
+/** acc[ap..] += v · w[wp..] over n values (axpy or axpyI32). */
 function addTerms(k: Num, ap: number, wp: number, n: number, vv: number, v: number, vd: number): number[] {
-  if (k === 'f32') return axpyF32(ap, wp, n, vv, v);
-  return k === 'i32' ? axpyI32(ap, wp, n, vv, v) : axpy(ap, wp, n, vv, vd);
+  if (k === 'f32') return axpy(k, ap, wp, n, vv, v);
+  return k === 'i32' ? axpyI32(ap, wp, n, vv, v) : axpy(k, ap, wp, n, vv, vd);
 }
 
 /** The integer variants' output, its address already on the stack: the int32 current at `at` plus the accumulator at ap. */
