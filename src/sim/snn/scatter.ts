@@ -9,7 +9,8 @@
 // and inputs are visited in ascending index order — for a conv, ascending (c, ih, iw) is
 // ascending (c, kh, kw) for any fixed output pixel — so each accumulator sees the same
 // nonzero terms in the same order; the zero terms the dense kernel adds leave a sum
-// unchanged (a float32 running sum from +0 is never −0). Hence currents, spikes and
+// unchanged (a float32 running sum from +0 is never −0) — for finite weights: 0·±∞ and 0·NaN
+// are NaN in the dense kernel, and a scatter never forms them. Hence currents, spikes and
 // predictions agree exactly between the two modes (tested, including a guard test on the
 // dense kernels' summation order). The TypeScript loops round as float32 arithmetic does:
 // a product through Math.fround, a sum on its store into a Float32Array (the sum of two

@@ -37,7 +37,7 @@ export interface RangeResult {
 /** Flag values the worker sets: its modules are loaded; its reply is posted. */
 export const STARTED = 2,
   DONE = 1;
-/** How long a worker may take to load before its half is simulated here instead. */
+/** How long a worker may take to load before its chunks are simulated here instead. */
 const START_MS = 10_000;
 
 /** Below this many sample-steps a worker's start-up (~0.1–0.2 s) costs more than it saves… */

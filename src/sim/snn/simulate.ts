@@ -198,7 +198,6 @@ function simulateSamples(
   }
 }
 
-/** Samples [from, N) on this thread (the helper's half); the same steps as simulate(). */
 /** Chunks taken from `queue` until none is left, into the totals (`onChunk` after each). */
 function simulateChunks(
   rt: Runtime,

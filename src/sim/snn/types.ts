@@ -26,7 +26,7 @@ export interface SimulateOptions {
    */
   readonly affine?: 'auto' | 'dense';
   /**
-   * 1 or 2: with 2, a worker thread simulates the second half of the samples (same results).
+   * 1 or 2: with 2, a worker thread and this one share the samples, chunk by chunk (same results).
    * Default: 2 on the main thread of a machine with two or more cores when the run is large
    * enough to repay the worker's start-up; 1 inside worker threads (explore's own pool).
    */

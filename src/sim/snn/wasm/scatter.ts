@@ -169,7 +169,7 @@ export function resetWasmScatter(): void {
 
 /**
  * Drops an engine whose arena grew past 64 MB, so its memory (a WebAssembly memory never
- * shrinks) goes back to the system: a CIFAR VGG-16's weights as float64 are 126 MB, which a
+ * shrinks) goes back to the system: a CIFAR VGG-16's weights are ~63 MB (float32), which a
  * compile would otherwise carry through every target after its float simulation. The next
  * simulation loads a fresh engine and places its plans again (a copy of the weights).
  */
