@@ -65,6 +65,34 @@ function convertError(node: Node, message: string, hint: string): Error {
   return fail({ code: 'SNNC_E_CONVERT', message: `${node.op} '${node.name}': ${message}`, node: node.name, hint });
 }
 
+/**
+ * Every weight a spiking layer would carry must be a number: a NaN or ±∞ in a Conv, Gemm or
+ * MatMul operand (or NaN in any other float constant) gives currents of NaN — silently, as a
+ * plausible-looking accuracy (a LeNet with one NaN weight scored 70 %) — and the event-driven
+ * scatter, which skips zero inputs, would then differ from the dense kernels (0·∞ is NaN).
+ * Clip bounds may be ±∞.
+ */
+function checkFiniteWeights(g: Graph): void {
+  for (const node of g.nodes) {
+    const weights = node.op === 'Conv' || node.op === 'Gemm' || node.op === 'MatMul';
+    node.inputs.forEach((name, i) => {
+      const t = g.initializers.get(name);
+      if (t === undefined || (t.dtype !== 'float32' && t.dtype !== 'float64' && t.dtype !== 'float16')) return;
+      const d = t.data as Float32Array | Float64Array;
+      for (let k = 0; k < d.length; k++) {
+        const v = d[k] as number;
+        if (Number.isNaN(v) || (weights && !Number.isFinite(v))) {
+          throw convertError(
+            node,
+            `input ${i} ('${name}') holds ${String(v)} at element ${k}`,
+            'the spiking network would compute NaN currents; check the export (a diverged training run?) and give the model finite weights',
+          );
+        }
+      }
+    });
+  }
+}
+
 function shapeOf(st: State, v: string): readonly (number | string)[] {
   return st.g.values.get(v)?.shape ?? [];
 }
@@ -437,6 +465,7 @@ function neuronAttrs(o: ConvertOptions): NeuronAttrs {
 export function convert(g: Graph, stats: CalibrationStats, opts: ConvertOptions, report: (d: Diagnostic) => void = () => undefined): Graph {
   if (g.meta['snnc.kind'] === 'snn')
     throw fail({ code: 'SNNC_E_CONVERT', message: `graph '${g.name}' is already a converted SNN`, hint: 'convert the ANN it came from' });
+  checkFiniteWeights(g);
   const lambda = lambdas(g, stats, opts.granularity, report);
   const st: State = {
     g,

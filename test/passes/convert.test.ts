@@ -397,6 +397,26 @@ describe('convert: errors (f)', () => {
       (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_CONVERT' && e.node === 'mp',
     );
   });
+  it('a NaN or ±∞ weight or bias is SNNC_E_CONVERT naming the node and the tensor (it gave a plausible accuracy before)', () => {
+    const ok = handMlp();
+    const stats = calibrate(ok, { x: images(rng(1), 3, [2]), source: 't' }, { method: 'max', granularity: 'layer' });
+    for (const [tensor, at, v, node] of [
+      ['w1', 2, NaN, 'fc1'],
+      ['b2', 1, Infinity, 'fc2'],
+      ['w2', 0, -Infinity, 'fc2'],
+    ] as const) {
+      const t = init(ok, tensor);
+      const data = Float32Array.from(t.data as Float32Array);
+      data[at] = v;
+      const g: Graph = { ...ok, initializers: new Map([...ok.initializers, [tensor, { ...t, data }]]) };
+      assert.throws(
+        () => convert(g, stats, OPTS),
+        (e: unknown) => isSnncError(e) && e.code === 'SNNC_E_CONVERT' && e.node === node && e.message.includes(`'${tensor}'`) && e.message.includes(String(v)),
+        tensor,
+      );
+    }
+    assert.doesNotThrow(() => convert(ok, stats, OPTS), 'finite weights convert');
+  });
   it('convert pass without statistics is SNNC_E_CALIBRATION', () => {
     const pass = snnPasses()[1];
     assert.ok(pass !== undefined);
