@@ -36,7 +36,7 @@ export const ERROR_CODES = {
     'A backend cannot express the graph or fit it on the target (an op the target lacks, a layer too large for a core, too many chips, a malformed netx file); the message names the node or HDF5 path.',
   SNNC_E_REPORT: 'A compile report does not match docs/report.schema.json (the message names the JSON pointer); usually a bug in the producer of the report.',
   SNNC_E_CONVERT:
-    'The ANN cannot be converted to a spiking network: an activation or operator in a hidden position has no spiking equivalent (Sigmoid, Tanh, unfolded BatchNorm, ...).',
+    'The ANN cannot be converted to a spiking network: an activation or operator in a hidden position has no spiking equivalent (Sigmoid, Tanh, unfolded BatchNorm, ...), or a weight is NaN or ±∞ (a Conv, Gemm or MatMul operand; NaN in any constant).',
   SNNC_E_CALIBRATION:
     'Calibration data or statistics are unusable: wrong shape or dtype for the model input, no samples, or a method the model does not support (e.g. clip without Clip layers).',
   SNNC_E_QUANTIZE:
