@@ -95,108 +95,98 @@ export function stepMaxPool(
   counts: Float64Array,
   cOff: number,
 ): void {
-  const { C, inPlane, outPlane, start, idx, tile2 } = s.p;
-  const cnt = s.count;
-  if (tile2 !== undefined) {
-    stepTiles(s, B, tile2, x, xOff, out, outOff, counts, cOff);
-    return;
-  }
+  const { C, inPlane, outPlane, tile2 } = s.p;
   for (let b = 0; b < B; b++) {
     let n = 0;
     for (let c = 0; c < C; c++) {
       const ib = (b * C + c) * inPlane;
-      for (let i = 0; i < inPlane; i++) cnt[ib + i] = (cnt[ib + i] as number) + (x[xOff + ib + i] as number);
-      const ob = (b * C + c) * outPlane;
-      for (let o = 0; o < outPlane; o++) {
-        const q0 = start[o] as number;
-        const q1 = start[o + 1] as number;
-        // A window without a spike this step forwards none, whichever input leads: the common
-        // case (spikes are sparse), decided without the search for the leader.
-        let q = q0;
-        while (q < q1 && (x[xOff + ib + (idx[q] as number)] as number) === 0) q++;
-        if (q === q1) {
-          out[outOff + ob + o] = 0;
-          continue;
-        }
-        let best = -1;
-        let bestCount = -1;
-        for (let q = q0; q < q1; q++) {
-          const e = ib + (idx[q] as number);
-          // Strict > keeps the first input in row-major order on ties.
-          if ((cnt[e] as number) > bestCount) {
-            bestCount = cnt[e] as number;
-            best = e;
-          }
-        }
-        const spike = best < 0 ? 0 : (x[xOff + best] as number);
-        out[outOff + ob + o] = spike;
-        n += spike;
-      }
+      const ob = outOff + (b * C + c) * outPlane;
+      n += tile2 !== undefined ? tilePlane(s, tile2, x, xOff, ib, out, ob) : listPlane(s, x, xOff, ib, out, ob);
     }
     counts[cOff + b] = (counts[cOff + b] as number) + n;
   }
 }
 
 /**
- * stepMaxPool for 2 × 2 windows of stride 2 that tile the input (W: its width): each window's
- * four counts are updated and compared in one pass, taps in row-major order (ties keep the
- * first). A window without a spike this step forwards none whichever input leads, so its
- * comparison is skipped — the common case, spikes being sparse.
+ * One channel plane by the window lists: counts of inputs ib … ib + inPlane − 1 updated, then
+ * outputs ob … written; returns the spikes forwarded. A window without a spike this step
+ * forwards none, whichever input leads: the common case (spikes are sparse), decided without
+ * the search for the leader.
  */
-function stepTiles(
-  s: MaxPoolState,
-  B: number,
-  W: number,
-  x: Float32Array,
-  xOff: number,
-  out: Float32Array,
-  outOff: number,
-  counts: Float64Array,
-  cOff: number,
-): void {
-  const { C, inPlane, outPlane } = s.p;
+function listPlane(s: MaxPoolState, x: Float32Array, xOff: number, ib: number, out: Float32Array, ob: number): number {
+  const { inPlane, outPlane, start, idx } = s.p;
   const cnt = s.count;
-  const OW = W / 2;
-  const OH = outPlane / OW;
-  for (let b = 0; b < B; b++) {
-    let n = 0;
-    for (let c = 0; c < C; c++) {
-      const ib = (b * C + c) * inPlane;
-      let o = outOff + (b * C + c) * outPlane;
-      for (let oh = 0; oh < OH; oh++) {
-        for (let ow = 0, e = ib + 2 * oh * W; ow < OW; ow++, o++, e += 2) {
-          const x0 = x[xOff + e] as number;
-          const x1 = x[xOff + e + 1] as number;
-          const x2 = x[xOff + e + W] as number;
-          const x3 = x[xOff + e + W + 1] as number;
-          if (x0 === 0 && x1 === 0 && x2 === 0 && x3 === 0) {
-            out[o] = 0;
-            continue;
-          }
-          const c0 = (cnt[e] as number) + x0;
-          const c1 = (cnt[e + 1] as number) + x1;
-          const c2 = (cnt[e + W] as number) + x2;
-          const c3 = (cnt[e + W + 1] as number) + x3;
-          cnt[e] = c0;
-          cnt[e + 1] = c1;
-          cnt[e + W] = c2;
-          cnt[e + W + 1] = c3;
-          let best = c0;
-          let spike = x0;
-          if (c1 > best) {
-            best = c1;
-            spike = x1;
-          }
-          if (c2 > best) {
-            best = c2;
-            spike = x2;
-          }
-          if (c3 > best) spike = x3;
-          out[o] = spike;
-          n += spike;
-        }
+  for (let i = 0; i < inPlane; i++) cnt[ib + i] = (cnt[ib + i] as number) + (x[xOff + ib + i] as number);
+  let n = 0;
+  for (let o = 0; o < outPlane; o++) {
+    const q0 = start[o] as number;
+    const q1 = start[o + 1] as number;
+    let q = q0;
+    while (q < q1 && (x[xOff + ib + (idx[q] as number)] as number) === 0) q++;
+    if (q === q1) {
+      out[ob + o] = 0;
+      continue;
+    }
+    let best = -1;
+    let bestCount = -1;
+    for (let q = q0; q < q1; q++) {
+      const e = ib + (idx[q] as number);
+      // Strict > keeps the first input in row-major order on ties.
+      if ((cnt[e] as number) > bestCount) {
+        bestCount = cnt[e] as number;
+        best = e;
       }
     }
-    counts[cOff + b] = (counts[cOff + b] as number) + n;
+    const spike = best < 0 ? 0 : (x[xOff + best] as number);
+    out[ob + o] = spike;
+    n += spike;
   }
+  return n;
+}
+
+/**
+ * One channel plane of 2 × 2 windows of stride 2 that tile the input (W: its width): each
+ * window's four counts are updated and compared in one pass, taps in row-major order (ties
+ * keep the first), and skipped when none of them spikes this step; returns the spikes forwarded.
+ */
+function tilePlane(s: MaxPoolState, W: number, x: Float32Array, xOff: number, ib: number, out: Float32Array, ob: number): number {
+  const cnt = s.count;
+  const OW = W / 2;
+  const OH = s.p.outPlane / OW;
+  let n = 0;
+  let o = ob;
+  for (let oh = 0; oh < OH; oh++) {
+    for (let ow = 0, e = ib + 2 * oh * W; ow < OW; ow++, o++, e += 2) {
+      const x0 = x[xOff + e] as number;
+      const x1 = x[xOff + e + 1] as number;
+      const x2 = x[xOff + e + W] as number;
+      const x3 = x[xOff + e + W + 1] as number;
+      if (x0 === 0 && x1 === 0 && x2 === 0 && x3 === 0) {
+        out[o] = 0;
+        continue;
+      }
+      const c0 = (cnt[e] as number) + x0;
+      const c1 = (cnt[e + 1] as number) + x1;
+      const c2 = (cnt[e + W] as number) + x2;
+      const c3 = (cnt[e + W + 1] as number) + x3;
+      cnt[e] = c0;
+      cnt[e + 1] = c1;
+      cnt[e + W] = c2;
+      cnt[e + W + 1] = c3;
+      let best = c0;
+      let spike = x0;
+      if (c1 > best) {
+        best = c1;
+        spike = x1;
+      }
+      if (c2 > best) {
+        best = c2;
+        spike = x2;
+      }
+      if (c3 > best) spike = x3;
+      out[o] = spike;
+      n += spike;
+    }
+  }
+  return n;
 }

@@ -341,45 +341,42 @@ function positions(p: WasmConv): Int32Array {
   return pos;
 }
 
+/**
+ * A conv plan with 4-byte weights `wr` (float32 for conv, int32 for convInt: the same tables and
+ * layout) in the span layout when p.span, as placed for the conv kernels.
+ */
+function placeConv(e: Engine, p: WasmConv, wr: Float32Array | Int32Array): number | undefined {
+  const fields = {
+    ...fieldsOf(p),
+    ...tablesOf(p, p.span, 4),
+    wr,
+    acc: { zeros: p.OC * p.OH * p.OW },
+    count: undefined,
+    span: p.span ? 1 : 0,
+    nz: nzList(p.H * p.W),
+    pos: positions(p),
+  };
+  return place(e, fields, HEADER.conv, 1);
+}
+
 function placePlan(e: Engine, p: WasmConv | WasmRows): number | undefined {
   if (p.kind === 'rows') return place(e, { ...fieldsOf(p), acc: { zeros: p.N }, nz: nzList(p.K) }, HEADER.rows, p.alpha);
-  const acc = { zeros: p.OC * p.OH * p.OW };
-  const nz = nzList(p.H * p.W);
-  return p.kind === 'conv'
-    ? place(
-        e,
-        {
-          ...fieldsOf(p),
-          ...tablesOf(p, p.span, 4),
-          wr: p.span ? flipKw(p) : p.wr,
-          acc,
-          count: undefined,
-          span: p.span ? 1 : 0,
-          nz,
-          pos: positions(p),
-        },
-        HEADER.conv,
-        1,
-      )
-    : // Depthwise ones in float64 (convMean): OC = C, one output channel per group; an empty window divides by NaN.
-      place(
-        e,
-        {
-          ...fieldsOf(p),
-          ...tablesOf(p, false, 8),
-          wr: new Float64Array(p.C * p.KH * p.KW).fill(1),
-          OCg: 1,
-          Cg: 1,
-          bias: undefined,
-          acc,
-          count: p.count.map((n) => (n > 0 ? n : NaN)),
-          span: 0,
-          nz,
-          pos: positions(p),
-        },
-        HEADER.conv,
-        1,
-      );
+  if (p.kind === 'conv') return placeConv(e, p, p.span ? flipKw(p) : p.wr);
+  // Depthwise ones in float64 (convMean): OC = C, one output channel per group; an empty window divides by NaN.
+  const fields = {
+    ...fieldsOf(p),
+    ...tablesOf(p, false, 8),
+    wr: new Float64Array(p.C * p.KH * p.KW).fill(1),
+    OCg: 1,
+    Cg: 1,
+    bias: undefined,
+    acc: { zeros: p.OC * p.OH * p.OW },
+    count: p.count.map((n) => (n > 0 ? n : NaN)),
+    span: 0,
+    nz: nzList(p.H * p.W),
+    pos: positions(p),
+  };
+  return place(e, fields, HEADER.conv, 1);
 }
 
 /**
@@ -508,21 +505,7 @@ function headerInt(e: Engine, p: WasmConv | WasmRows): number | undefined {
   return placedOnce(e, placedInt, p, () =>
     p.kind === 'rows'
       ? place(e, { ...fieldsOf(p), wt: Int32Array.from(p.wt), acc: { zeros: p.N }, nz: nzList(p.K) }, HEADER.rows, 1)
-      : place(
-          e,
-          {
-            ...fieldsOf(p),
-            ...tablesOf(p, p.span, 4),
-            wr: Int32Array.from(p.span ? flipKw(p) : p.wr),
-            acc: { zeros: p.OC * p.OH * p.OW },
-            count: undefined,
-            span: p.span ? 1 : 0,
-            nz: nzList(p.H * p.W),
-            pos: positions(p),
-          },
-          HEADER.conv,
-          1,
-        ),
+      : placeConv(e, p, Int32Array.from(p.span ? flipKw(p) : p.wr)),
   );
 }
 
