@@ -202,8 +202,8 @@ export function startHelper(g: Graph, data: SimData, opts: SimulateOptions, run:
   return {
     join: () => {
       // Not started (flag 0) within START_MS of the post: it could not load — give up. Started
-      // (flag 2): its half should take about as long as ours did; allow three times that plus
-      // a minute before deciding it died. Done: flag 1.
+      // (flag 2): it is at most finishing its last chunk, no longer than our whole part took;
+      // allow three times that plus a minute before deciding it died. Done: flag 1.
       const elapsed = performance.now() - posted;
       if (Atomics.load(flag, 0) === 0) Atomics.wait(flag, 0, 0, Math.max(0, START_MS - elapsed));
       if (Atomics.load(flag, 0) === STARTED) Atomics.wait(flag, 0, STARTED, 3 * elapsed + 60_000);

@@ -1,7 +1,7 @@
 // Worker thread of simulate-split.ts: for each job on its port, simulates chunks of samples
-// from the job's shared queue until none is left and posts the totals, raising the job's flag the main thread is blocked on (STARTED once
-// the job is taken, DONE once the reply is posted); then waits for the next job. Errors
-// travel as data.
+// from the job's shared queue until none is left and posts the totals, raising the job's flag
+// the main thread is blocked on (STARTED once the job is taken, DONE once the reply is
+// posted); then waits for the next job. Errors travel as data.
 import { workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { Graph } from '../../ir/types.js';

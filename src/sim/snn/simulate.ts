@@ -159,7 +159,7 @@ function simulateAll(g: Graph, data: SimData, opts: SimulateOptions): SimulateRe
   try {
     simulateChunks(rt, data, opts, run, tot, queue, MAIN, () => opts.onProgress?.(handedOut(), N));
   } catch (e) {
-    // Our half failed: still take the helper back (idle, for the next simulation), then report ours.
+    // Our part failed: still take the helper back (idle, for the next simulation), then report ours.
     try {
       helper.join();
     } catch {
