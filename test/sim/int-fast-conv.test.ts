@@ -94,7 +94,7 @@ it('sums that leave int32 wrap exactly as the integer loop does', () => {
   const b = new Int32Array(108);
   convAdd(prepare(L), x, a);
   const fast = prepare(L, wasmKernels);
-  assert.equal(fast.fast?.(x, b), true, 'the fast kernel ran');
+  assert.equal(fast.fast?.(x, b, 1), true, 'the fast kernel ran');
   assert.deepEqual([...b], [...a]);
   const exact = (i: number): number => {
     // The true sum of output 0 at pixel i, to show that it left int32.
@@ -120,7 +120,7 @@ it('declines for weights float32 cannot hold (|w| ≥ 2^24), and the integer loo
   const fast = prepare(L, wasmKernels);
   const x = Int32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1);
   const out = new Int32Array(9);
-  assert.equal(fast.fast?.(x, out), false, 'the fast kernel declines');
+  assert.equal(fast.fast?.(x, out, 1), false, 'the fast kernel declines');
   convAdd(fast, x, out);
   assert.deepEqual([...out], [big, 0, 0, 0, big, 0, 0, 0, big]);
 });
@@ -175,7 +175,7 @@ it('scatter dense layers equal the integer loop, and decline for weights float32
   const big = 2 ** 24 + 1;
   const fast = prepare(dense(2, 1, Int32Array.of(big, 1)), wasmKernels);
   const out = new Int32Array(1);
-  assert.equal(fast.fast?.(Int32Array.of(1, 1), out), false, 'the fast kernel declines');
+  assert.equal(fast.fast?.(Int32Array.of(1, 1), out, 1), false, 'the fast kernel declines');
   denseAdd(fast, Int32Array.of(1, 1), out);
   assert.deepEqual([...out], [big + 1]);
 });

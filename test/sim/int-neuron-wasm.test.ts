@@ -1,7 +1,8 @@
 // The integer program's neuron step in WebAssembly (fast-conv.ts's accelerator, four neurons per
 // i32x4 with the flags turned into lane masks) must give neuron.ts's loop bit for bit: membrane,
 // spikes and count, for every fire / reset / overflow / leak choice, membrane widths up to 32
-// bits, currents that overflow 32 bits when added, and layer sizes that are not a multiple of 4.
+// bits, currents that overflow 32 bits when added, and layer sizes that are not a multiple of 4;
+// several samples in one call (simulate.ts's batches) as each one alone.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { IntLayer, IntNeuron } from '../../src/sim/int/program.js';
@@ -67,23 +68,31 @@ it('the WebAssembly integer neuron step equals the TypeScript loop bit for bit',
             const L = layer(n, C, 1);
             const step = prepare(L, wasmKernels).step;
             assert.ok(step !== undefined, 'the accelerated layer has a WebAssembly step');
-            const a = initState(n, C, C);
-            const b = initState(n, C, C);
+            // Three samples back to back (21 neurons: each sample's lanes straddle the 4-lane
+            // groups) through the WebAssembly step at once; the loop steps each sample alone.
+            const B = 3;
+            const a = Array.from({ length: B }, () => initState(n, C, C));
+            const b = initState(n, C, C, B);
             for (let t = 0; t < 12; t++) {
               // Small currents, currents near the membrane range, and near int32's ends (their sum
               // with v leaves 32 bits: the saturating path must pin it, the wrapping one wrap it).
-              const I = Int32Array.from({ length: C }, (_, i) => {
+              const I = Int32Array.from({ length: B * C }, (_, i) => {
                 const u = rnd();
                 if ((i + t) % 5 === 0) return u < 0.5 ? -0x80000000 + Math.floor(u * 100) : 0x7fffffff - Math.floor(u * 100);
                 return Math.floor((u - 0.4) * (i % 2 === 0 ? 2 ** tb : vm));
               });
-              for (let i = 0; i < C; i++) if (Math.abs((a.v[i] as number) + (I[i] as number)) > 2 ** 31) pinned++;
-              const oa = new Int32Array(C).fill(7);
-              const ob = new Int32Array(C).fill(7);
-              const ca = stepNeuron(a, I, oa);
-              const cb: number = step(b, I, ob);
+              for (let i = 0; i < B * C; i++) if (Math.abs((a[Math.floor(i / C)]?.v[i % C] as number) + (I[i] as number)) > 2 ** 31) pinned++;
+              const oa = new Int32Array(B * C).fill(7);
+              const ob = new Int32Array(B * C).fill(7);
+              let ca = 0;
+              a.forEach((s, k) => (ca += stepNeuron(s, I.subarray(k * C, (k + 1) * C), oa.subarray(k * C, (k + 1) * C))));
+              const cb: number = step(b, I, ob, B);
               const what = `m=${m} ${ov} ${fire} ${reset} leak=${leakShift} t=${t}`;
-              assert.deepEqual([...b.v], [...a.v], `membrane, ${what}`);
+              assert.deepEqual(
+                [...b.v],
+                a.flatMap((s) => [...s.v]),
+                `membrane, ${what}`,
+              );
               assert.deepEqual([...ob], [...oa], `spikes, ${what}`);
               assert.equal(cb, ca, `count, ${what}`);
               fired += ca;

@@ -79,10 +79,12 @@ export function activityRecorder(p: IntProgram, prep: readonly Prepared[], T: nu
           for (let k = 0; k < o.length; k++) if (o[k] !== 0) c++;
         } else {
           const sum = (sums[s] as Float64Array).fill(0);
-          for (let k = 0; k < o.length; k++) {
+          // o may hold several samples back to back (runSamples): element k is element k mod F of one.
+          const F = (vary[0] as { fan: Float64Array }).fan.length;
+          for (let k = 0, e = 0; k < o.length; k++, e = e + 1 === F ? 0 : e + 1) {
             if (o[k] === 0) continue;
             c++;
-            for (let j = 0; j < vary.length; j++) sum[j] = (sum[j] as number) + ((vary[j] as { fan: Float64Array }).fan[k] as number);
+            for (let j = 0; j < vary.length; j++) sum[j] = (sum[j] as number) + ((vary[j] as { fan: Float64Array }).fan[e] as number);
           }
           vary.forEach((v, j) => {
             const row = synops[v.layer] as number[];

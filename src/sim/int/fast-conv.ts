@@ -6,12 +6,12 @@
 // missing the kernels decline and kernels.ts's integer loops run. Kept out of kernels.ts so
 // that snnc/runtime, which must not need WebAssembly, does not pull it in.
 import type { Accelerator, ConvKernel, NeuronKernel } from './kernels.js';
-import { stepNeuron } from './neuron.js';
+import { stepSamples } from './neuron.js';
 import type { IntLayer } from './program.js';
 import { elements } from './program.js';
 import { convPlan, rowsPlan } from '../snn/scatter.js';
 import { scatterAddInt, stepIntNeuronsWasm } from '../snn/wasm/scatter.js';
-import type { WasmConv, WasmRows } from '../snn/wasm/scatter.js';
+import type { IntNeuronLayer, WasmConv, WasmRows } from '../snn/wasm/scatter.js';
 
 /** The kernel for a conv or dense layer (simulate.ts's accelerator), or undefined. */
 function scatterLayer(layer: IntLayer): ConvKernel | undefined {
@@ -26,7 +26,7 @@ function scatterLayer(layer: IntLayer): ConvKernel | undefined {
 function exactKernel(plan: WasmConv | WasmRows, w: ArrayLike<number>): ConvKernel {
   let ok = true;
   for (let i = 0; i < w.length; i++) if (Math.abs(w[i] as number) >= 2 ** 24) ok = false;
-  return (x, I) => ok && scatterAddInt(plan, x, I);
+  return (x, I, count) => ok && scatterAddInt(plan, x, I, count);
 }
 
 /**
@@ -67,10 +67,7 @@ function wasmNeuron(layer: IntLayer): NeuronKernel | undefined {
   if (n === null || n.refractory > 0 || n.currentDecay !== undefined) return undefined;
   const F = elements(layer.outShape);
   const per = F / (layer.outShape[0] as number);
-  const theta = new Int32Array(Math.ceil(F / 4) * 4).fill(1);
-  for (let i = 0; i < F; i++) theta[i] = (n.threshold.length === 1 ? n.threshold[0] : n.threshold[Math.floor(i / per)]) as number;
-  const k = {
-    theta,
+  const flags = {
     ge: n.fire === 'ge',
     subtract: n.reset === 'subtract',
     saturate: n.overflow === 'saturate',
@@ -78,7 +75,19 @@ function wasmNeuron(layer: IntLayer): NeuronKernel | undefined {
     membraneBits: n.membraneBits,
     vReset: n.vReset,
   };
-  return (s, I, out) => stepIntNeuronsWasm(k, s.v, I, out) ?? stepNeuron(s, I, out);
+  // The thresholds of `count` samples back to back, made once per count (a run uses one or two).
+  const forCount = new Map<number, IntNeuronLayer>();
+  const layerFor = (count: number): IntNeuronLayer => {
+    const known = forCount.get(count);
+    if (known !== undefined) return known;
+    const theta = new Int32Array(Math.ceil((F * count) / 4) * 4).fill(1);
+    for (let i = 0; i < F; i++) theta[i] = (n.threshold.length === 1 ? n.threshold[0] : n.threshold[Math.floor(i / per)]) as number;
+    for (let b = 1; b < count; b++) theta.copyWithin(b * F, 0, F);
+    const k = { ...flags, theta };
+    forCount.set(count, k);
+    return k;
+  };
+  return (s, I, out, count) => stepIntNeuronsWasm(layerFor(count), s.v, I, out) ?? stepSamples(s, I, out, count);
 }
 
 /** The accelerator simulate.ts and the FPGA testbench run the integer program with. */

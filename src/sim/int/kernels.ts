@@ -69,11 +69,17 @@ export interface Prepared {
   readonly start?: Int32Array;
 }
 
-/** I += the conv's sums for input x, exactly; false (nothing done) when it cannot guarantee that. */
-export type ConvKernel = (x: Int32Array, I: Int32Array) => boolean;
+/**
+ * I += the conv's sums for `count` inputs x (samples back to back, as their currents in I),
+ * exactly; false (nothing done) when it cannot guarantee that.
+ */
+export type ConvKernel = (x: Int32Array, I: Int32Array, count: number) => boolean;
 
-/** One step of a layer's neurons (stepNeuron's contract): currents I → spikes out; returns the spike count. */
-export type NeuronKernel = (s: IntNeuronState, I: Int32Array, out: Int32Array) => number;
+/**
+ * One step of a layer's neurons (stepNeuron's contract) for `count` samples back to back:
+ * currents I → spikes out; returns the spike count of all of them.
+ */
+export type NeuronKernel = (s: IntNeuronState, I: Int32Array, out: Int32Array, count: number) => number;
 
 /**
  * Faster kernels with the same bits. Layers of the runtime (no WebAssembly) take the integer
@@ -131,7 +137,7 @@ export function finishCurrent(layer: IntLayer, I: Int32Array): void {
 }
 
 export function denseAdd(p: Prepared, x: Int32Array, I: Int32Array): void {
-  if (p.fast?.(x, I) === true) return;
+  if (p.fast?.(x, I, 1) === true) return;
   const wT = p.wT as Int32Array;
   const O = I.length;
   for (let i = 0; i < x.length; i++) {
@@ -144,7 +150,7 @@ export function denseAdd(p: Prepared, x: Int32Array, I: Int32Array): void {
 }
 
 export function convAdd(p: Prepared, x: Int32Array, I: Int32Array): void {
-  if (p.fast?.(x, I) === true) return;
+  if (p.fast?.(x, I, 1) === true) return;
   const L = p.layer;
   const taps = p.taps as Taps;
   const [C, H, W] = L.inShape as [number, number, number];
@@ -193,7 +199,7 @@ export function sumPool(p: Prepared, x: Int32Array, out: Int32Array): void {
   const g = p.layer.geometry as ConvGeometry;
   if (p.fast !== undefined) {
     out.fill(0);
-    if (p.fast(x, out)) return;
+    if (p.fast(x, out, 1)) return;
   }
   if (tiles(g, H, W, OH, OW)) {
     // Each output sums its KH × KW block (the same terms as the tap loop below, whose order

@@ -24,11 +24,29 @@ export interface IntNeuronState {
   readonly i: Int32Array;
 }
 
-export function initState(n: IntNeuron, F: number, channels: number): IntNeuronState {
+/** The start state of `count` samples' neurons, F per sample, back to back (count 1: one sample). */
+export function initState(n: IntNeuron, F: number, channels: number, count = 1): IntNeuronState {
   const per = F / channels;
-  const v = new Int32Array(F);
+  const v = new Int32Array(F * count);
   for (let i = 0; i < F; i++) v[i] = (n.vInit.length === 1 ? n.vInit[0] : n.vInit[Math.floor(i / per)]) as number;
-  return { n, per, v, r: new Int32Array(F), i: new Int32Array(n.currentDecay !== undefined ? F : 0) };
+  for (let b = 1; b < count; b++) v.copyWithin(b * F, 0, F);
+  return { n, per, v, r: new Int32Array(F * count), i: new Int32Array(n.currentDecay !== undefined ? F * count : 0) };
+}
+
+/**
+ * stepNeuron on each of `count` samples whose neurons (F = v.length / count each) lie back to
+ * back in s, I and out; returns the spikes of all of them.
+ */
+export function stepSamples(s: IntNeuronState, I: Int32Array, out: Int32Array, count: number): number {
+  if (count === 1) return stepNeuron(s, I, out);
+  const F = s.v.length / count;
+  const cuba = s.i.length > 0;
+  let spikes = 0;
+  for (let b = 0, a = 0; b < count; b++, a += F) {
+    const one = { n: s.n, per: s.per, v: s.v.subarray(a, a + F), r: s.r.subarray(a, a + F), i: cuba ? s.i.subarray(a, a + F) : s.i };
+    spikes += stepNeuron(one, I.subarray(a, a + F), out.subarray(a, a + F));
+  }
+  return spikes;
 }
 
 /** One step: currents I → spikes out (0/1); returns the number of spikes. */

@@ -8,7 +8,7 @@ import { mix32 } from '../snn/rng.js';
 import type { Accelerator, Prepared } from './kernels.js';
 import { addStep, convAdd, denseAdd, finishCurrent, maxPoolStep, prepare, sumPool } from './kernels.js';
 import type { IntNeuronState } from './neuron.js';
-import { initState, stepNeuron } from './neuron.js';
+import { initState, stepSamples } from './neuron.js';
 import type { IntInput, IntProgram } from './program.js';
 import { elements } from './program.js';
 
@@ -70,73 +70,107 @@ export function makeRunner(p: IntProgram, accel?: Accelerator): Runner {
 }
 
 export interface SampleRun {
-  /** Readout current at every step, [T][classes]. */
+  /** Readout current at every step, [T][samples × classes] (sample by sample). */
   readonly readout: Int32Array[];
-  /** Spikes per neuron layer (in program order of neuron layers) per step. */
+  /** Spikes per neuron layer (in program order of neuron layers) per step, summed over the samples. */
   readonly spikes: Int32Array[];
 }
 
 /**
  * What runSample calls after every step: every layer's output, the step's program input, and
- * the spikes of each neuron layer this step (program order of neuron layers).
+ * the spikes of each neuron layer this step (program order of neuron layers). runSamples
+ * passes the outputs and inputs of all its samples back to back, and their spikes summed.
  */
 export type OnStep = (t: number, outputs: readonly Int32Array[], input: Int32Array, spikes: Int32Array) => void;
 
 /** Run one sample for T steps from its integer input; `onStep` sees every step (testbench golden vectors, activity). */
 export function runSample(p: IntProgram, xq: Int32Array, T: number, sample = 0, seed = 0, onStep?: OnStep, accel?: Accelerator): SampleRun {
-  return runWith(makeRunner(p, accel), p, xq, T, sample, seed, onStep);
+  return runSamples(makeRunner(p, accel), p, xq, 1, T, sample, seed, onStep);
 }
 
-export function runWith(r: Runner, p: IntProgram, xq: Int32Array, T: number, sample: number, seed: number, onStep?: OnStep): SampleRun {
+/** Sample b of `count` laid back to back in a. */
+function part(a: Int32Array, b: number, count: number): Int32Array {
+  const n = a.length / count;
+  return count === 1 ? a : a.subarray(b * n, (b + 1) * n);
+}
+
+/** `count` copies of a, back to back. */
+function tiled(a: Int32Array, count: number): Int32Array {
+  const out = new Int32Array(a.length * count);
+  for (let b = 0; b < count; b++) out.set(a, b * a.length);
+  return out;
+}
+
+/**
+ * Run `count` samples together (xq: their integer inputs back to back; sample indices
+ * sample0 … sample0 + count − 1 for the Poisson words) for T steps. The samples never mix: every
+ * kernel computes each one's integers exactly as for one sample alone, so results do not depend
+ * on `count`; running several at once only spreads each kernel call's fixed cost over them.
+ */
+export function runSamples(r: Runner, p: IntProgram, xq: Int32Array, count: number, T: number, sample0: number, seed: number, onStep?: OnStep): SampleRun {
   const L = p.layers;
-  const outs = L.map((l) => new Int32Array(elements(l.outShape)));
-  const cur = L.map((l) => (l.neuron !== null ? new Int32Array(elements(l.outShape)) : undefined));
+  const size = (shape: readonly number[]): number => elements(shape) * count;
+  const outs = L.map((l) => new Int32Array(size(l.outShape)));
+  const cur = L.map((l) => (l.neuron !== null ? new Int32Array(size(l.outShape)) : undefined));
   const states: (IntNeuronState | undefined)[] = L.map((l) =>
-    l.neuron !== null ? initState(l.neuron, elements(l.outShape), l.outShape[0] as number) : undefined,
+    l.neuron !== null ? initState(l.neuron, elements(l.outShape), l.outShape[0] as number, count) : undefined,
   );
-  const counts = L.map((l) => (l.kind === 'max-pool' ? new Int32Array(elements(l.inShape)) : undefined));
+  const counts = L.map((l) => (l.kind === 'max-pool' ? new Int32Array(size(l.inShape)) : undefined));
+  const starts = r.prep.map((pr) => (pr.start !== undefined ? tiled(pr.start, count) : undefined));
   const neuronLayers = L.map((l, i) => (l.neuron !== null ? i : -1)).filter((i) => i >= 0);
   const readout: Int32Array[] = [];
   const spikes: Int32Array[] = [];
   let x = xq;
-  const F = xq.length;
+  const F = xq.length / count;
   for (let t = 0; t < T; t++) {
     checkMemory(`simulating time step ${t} of the integer program`);
     if (p.input.coding === 'poisson') {
-      const u = poissonWords(seed, sample, t, F);
       const sh = 32 - p.input.bits;
-      x = new Int32Array(F);
-      for (let i = 0; i < F; i++) x[i] = (u[i] as number) >>> sh < (xq[i] as number) ? 1 : 0;
+      x = new Int32Array(F * count);
+      for (let b = 0; b < count; b++) {
+        const u = poissonWords(seed, sample0 + b, t, F);
+        for (let i = 0, j = b * F; i < F; i++, j++) x[j] = (u[i] as number) >>> sh < (xq[j] as number) ? 1 : 0;
+      }
     }
     const stepSpikes = new Int32Array(neuronLayers.length);
     let k = 0;
     for (let i = 0; i < L.length; i++) {
       const l = L[i] as (typeof L)[number];
       const ins = (r.srcs[i] as number[]).map((s) => (s < 0 ? x : (outs[s] as Int32Array)));
+      const x0 = ins[0] as Int32Array;
       const I = cur[i] ?? (outs[i] as Int32Array);
       const pr = r.prep[i] as Prepared;
       if (!(t > 0 && r.constant[i] === true))
         switch (l.kind) {
           case 'dense':
-          case 'conv':
+          case 'conv': {
             // Without a shift the bias goes in first (prepare's `start`), and nothing is left to finish.
-            if (pr.start !== undefined) I.set(pr.start);
+            const start = starts[i];
+            if (start !== undefined) I.set(start);
             else I.fill(0);
-            (l.kind === 'dense' ? denseAdd : convAdd)(pr, ins[0] as Int32Array, I);
-            if (pr.start === undefined) finishCurrent(l, I);
+            if (pr.fast?.(x0, I, count) !== true)
+              for (let b = 0; b < count; b++) (l.kind === 'dense' ? denseAdd : convAdd)(pr, part(x0, b, count), part(I, b, count));
+            if (start === undefined) for (let b = 0; b < count; b++) finishCurrent(l, part(I, b, count));
             break;
+          }
           case 'sum-pool':
-            sumPool(pr, ins[0] as Int32Array, I);
+            I.fill(0);
+            if (pr.fast?.(x0, I, count) !== true) for (let b = 0; b < count; b++) sumPool(pr, part(x0, b, count), part(I, b, count));
             break;
           case 'add':
-            addStep(l, ins, I);
+            for (let b = 0; b < count; b++)
+              addStep(
+                l,
+                ins.map((a) => part(a, b, count)),
+                part(I, b, count),
+              );
             break;
           case 'max-pool':
-            maxPoolStep(pr, ins[0] as Int32Array, counts[i] as Int32Array, I);
+            for (let b = 0; b < count; b++) maxPoolStep(pr, part(x0, b, count), part(counts[i] as Int32Array, b, count), part(I, b, count));
             break;
         }
       const st = states[i];
-      if (st !== undefined) stepSpikes[k++] = (pr.step ?? stepNeuron)(st, I, outs[i] as Int32Array);
+      if (st !== undefined) stepSpikes[k++] = (pr.step ?? stepSamples)(st, I, outs[i] as Int32Array, count);
     }
     readout.push(Int32Array.from(outs[r.outIndex] as Int32Array));
     spikes.push(stepSpikes);

@@ -1,6 +1,7 @@
 // Integer-exact simulation of an IntProgram over a labelled dataset (the contract is in
-// program.ts). Samples run one at a time (sample.ts), so results cannot depend on batching;
-// readout sums are exact integers (< 2^53) in a Float64Array. Convolutions run on the
+// program.ts). Samples run in batches (sample.ts's runSamples), which cannot change a result:
+// each sample's integers are computed exactly as alone; readout sums are exact integers
+// (< 2^53) in a Float64Array. Convolutions run on the
 // WebAssembly scatter kernels where they are provably exact (fast-conv.ts).
 import { fail } from '../../errors.js';
 import type { SimData } from '../snn/types.js';
@@ -8,7 +9,7 @@ import { checkProgram } from './check.js';
 import { wasmKernels } from './fast-conv.js';
 import { elements } from './program.js';
 import type { IntProgram } from './program.js';
-import { makeRunner, quantizeInput, runWith } from './sample.js';
+import { makeRunner, quantizeInput, runSamples } from './sample.js';
 import type { IntLayerSteps } from './activity.js';
 import { activityRecorder } from './activity.js';
 
@@ -46,6 +47,16 @@ export interface IntSimResult {
   readonly activity?: IntLayerSteps[];
 }
 
+/**
+ * Samples per runSamples call: enough that each kernel call's fixed cost (a WebAssembly call,
+ * copies in and out: ~0.5 µs) is spread over many samples, few enough that the largest layer
+ * of the batch stays within 2^20 values (4 MB).
+ */
+function batchSize(p: IntProgram, N: number): number {
+  const widest = Math.max(elements(p.input.shape), ...p.layers.map((l) => Math.max(elements(l.inShape), elements(l.outShape))));
+  return Math.max(1, Math.min(64, N, Math.floor(2 ** 20 / widest)));
+}
+
 /** Simulate a labelled dataset; accuracy after every step, spikes per layer. */
 export function simulateInt(p: IntProgram, data: SimData, opts: IntSimOptions): IntSimResult {
   checkProgram(p);
@@ -75,26 +86,35 @@ export function simulateInt(p: IntProgram, data: SimData, opts: IntSimOptions): 
   const C = elements((p.layers[r.outIndex] as (typeof p.layers)[number]).outShape);
   const sums = new Float64Array(C);
   const rec = opts.activity === true ? activityRecorder(p, r.prep, T) : null;
-  for (let s = 0; s < N; s++) {
-    const run = runWith(r, p, quantizeInput(p.input, xs, s * F), T, s, opts.seed ?? 0, rec?.onStep);
-    sums.fill(0);
-    let pred = 0;
+  const B = batchSize(p, N);
+  for (let s0 = 0; s0 < N; s0 += B) {
+    const count = Math.min(B, N - s0);
+    const xq = new Int32Array(count * F);
+    for (let b = 0; b < count; b++) xq.set(quantizeInput(p.input, xs, (s0 + b) * F), b * F);
+    const run = runSamples(r, p, xq, count, T, s0, opts.seed ?? 0, rec?.onStep);
     for (let t = 0; t < T; t++) {
-      const ro = run.readout[t] as Int32Array;
-      pred = 0;
-      for (let c = 0; c < C; c++) {
-        sums[c] = (sums[c] as number) + (ro[c] as number);
-        if ((sums[c] as number) > (sums[pred] as number)) pred = c;
-      }
-      if (pred === data.y[s]) correct[t] = (correct[t] as number) + 1;
       const sp = run.spikes[t] as Int32Array;
       for (let k = 0; k < sp.length; k++) {
         spikeTot[k] = (spikeTot[k] as number) + (sp[k] as number);
         (trace[k] as number[])[t] = ((trace[k] as number[])[t] as number) + (sp[k] as number);
       }
     }
-    predictions[s] = pred;
-    opts.onProgress?.(s + 1, N);
+    for (let b = 0; b < count; b++) {
+      const s = s0 + b;
+      sums.fill(0);
+      let pred = 0;
+      for (let t = 0; t < T; t++) {
+        const ro = run.readout[t] as Int32Array;
+        pred = 0;
+        for (let c = 0; c < C; c++) {
+          sums[c] = (sums[c] as number) + (ro[b * C + c] as number);
+          if ((sums[c] as number) > (sums[pred] as number)) pred = c;
+        }
+        if (pred === data.y[s]) correct[t] = (correct[t] as number) + 1;
+      }
+      predictions[s] = pred;
+    }
+    opts.onProgress?.(s0 + count, N);
   }
   const layers = p.layers.map((l) => {
     const k = neuronLayers.indexOf(l);

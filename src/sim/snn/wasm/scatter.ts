@@ -510,12 +510,13 @@ function headerInt(e: Engine, p: WasmConv | WasmRows): number | undefined {
 }
 
 /**
- * I += the plan's sums for one int32 input x: the integer program's conv and dense layers
+ * I += the plan's sums for `count` int32 inputs x (samples or rows back to back, as their sums
+ * in I): the integer program's conv and dense layers
  * (plans of integer weights without bias, alpha or mean), summed in int32 — which wraps as the
  * integer loop's Int32Array stores do, so the result is the same in any order. False (I
  * untouched) when the WebAssembly path is unavailable for it.
  */
-export function scatterAddInt(p: WasmConv | WasmRows, x: Int32Array, I: Int32Array): boolean {
+export function scatterAddInt(p: WasmConv | WasmRows, x: Int32Array, I: Int32Array, count: number): boolean {
   const e = getEngine();
   if (e === null || p.bias !== undefined || (p.kind === 'rows' ? p.alpha !== 1 : p.kind !== 'conv')) return false;
   const hdr = headerInt(e, p);
@@ -528,7 +529,7 @@ export function scatterAddInt(p: WasmConv | WasmRows, x: Int32Array, I: Int32Arr
   new Int32Array(buf, xp, x.length).set(x);
   const io = new Int32Array(buf, op, I.length);
   io.set(I);
-  (p.kind === 'rows' ? e.rowsInt : e.convInt)(hdr, xp, op, 1);
+  (p.kind === 'rows' ? e.rowsInt : e.convInt)(hdr, xp, op, count);
   I.set(io);
   return true;
 }
@@ -659,7 +660,7 @@ export function stepNeuronsWasm(
 
 /** An integer neuron layer's constants for `stepIntNeuronsWasm` (src/sim/int/fast-conv.ts makes them). */
 export interface IntNeuronLayer {
-  /** Threshold per neuron, padded to a multiple of 4 with 1s (padding lanes stay at 0 and never fire). */
+  /** Threshold per neuron of the samples stepped together, padded to a multiple of 4 with 1s (padding lanes stay at 0 and never fire). */
   readonly theta: Int32Array;
   readonly ge: boolean;
   readonly subtract: boolean;
@@ -673,7 +674,8 @@ export interface IntNeuronLayer {
 /**
  * One step of an integer neuron layer (no refractory period, no synaptic current) in
  * WebAssembly: v updated in place, out ← 0/1, returns the spike count; undefined (nothing
- * done) when the WebAssembly path is unavailable. v, I and out have the layer's length.
+ * done) when the WebAssembly path is unavailable. v, I and out hold one value per threshold
+ * (before the padding): all the samples' neurons, back to back.
  */
 export function stepIntNeuronsWasm(layer: IntNeuronLayer, v: Int32Array, I: Int32Array, out: Int32Array): number | undefined {
   const e = getEngine();
