@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { cubaState, cubaStep, simulateNetx } from '../../src/backends/loihi/cuba.js';
 import type { CubaParams } from '../../src/backends/loihi/cuba.js';
 import type { NetxLayer } from '../../src/backends/loihi/types.js';
+import { resetWasmScatter } from '../../src/sim/snn/wasm/scatter.js';
 
 function run(p: CubaParams, inputs: number[][], init?: { u?: number; v?: number }): { spikes: number[]; u: number[]; v: number[] } {
   const s = cubaState(1);
@@ -73,6 +74,15 @@ describe('cubaStep', () => {
     // (a positive clip always spikes: the largest threshold 131071·64 is below 2^23 − 1)
     const c = run({ iDecay: 4096, vDecay: 0, vThMant: 131071, bias: null }, [[-100]], { v: -(2 ** 23) + 10 });
     assert.deepEqual(c.v, [-(2 ** 23) + 1]);
+  });
+  it('an IF neuron wraps a current beyond 24 bits both ways (a_in·64 = ±(2^23 + 64) → ∓(2^23 − 64))', () => {
+    const IF = { iDecay: 4096, vDecay: 0, vThMant: 131071, bias: null };
+    const up = run(IF, [[2 ** 17 + 1]]);
+    assert.deepEqual(up.u, [-(2 ** 23) + 64]);
+    assert.deepEqual(up.v, [-(2 ** 23) + 64]);
+    const down = run(IF, [[-(2 ** 17) - 1]]);
+    assert.deepEqual(down.u, [2 ** 23 - 64]);
+    assert.deepEqual(down.spikes, [0]); // 2^23 − 64 ≤ 131071·64 = 2^23 − 64: not above the threshold
   });
 });
 
@@ -151,5 +161,85 @@ describe('simulateNetx', () => {
     const r = simulateNetx(conv, [1, 0, 0, 0, 0, 1], 1, { synapticDelay: false });
     assert.deepEqual(Array.from(r.readout), [16 * 64]);
     assert.deepEqual(r.spikes, [0, 1, 0]);
+  });
+
+  it('sums that can leave int32 are summed exactly (not in the int32 kernels)', () => {
+    // a = 3·2^29 + 3·2^29 = 3·2^30 > 2^31 − 1: in int32 it would wrap to −2^30.
+    const big: NetxLayer[] = [
+      { type: 'input', shape: [2] },
+      { type: 'dense', shape: [1], inFeatures: 2, weight: Int32Array.of(3, 3) },
+    ];
+    const r = simulateNetx(big, [2 ** 29, 2 ** 29], 2, { synapticDelay: false });
+    const s = cubaState(1);
+    const integrator = { iDecay: 0, vDecay: 4096, vThMant: 1 << 17, bias: null };
+    const want: number[] = [];
+    for (let t = 0; t < 2; t++) {
+      cubaStep(integrator, s, [3 * 2 ** 30], new Uint8Array(1));
+      want.push(s.v[0] as number);
+    }
+    assert.deepEqual(Array.from(r.readout), want);
+    assert.equal(r.aInOver16, 2);
+  });
+  it("the WebAssembly sums give the TypeScript loops' integers (random conv → conv → dense nets, direct and spike inputs)", () => {
+    let seed = 7;
+    const rnd = (): number => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 4294967296;
+    };
+    const ints = (n: number, m: number): Int32Array => Int32Array.from({ length: n }, () => Math.round((rnd() - 0.45) * 2 * m));
+    const neuron = (th: number) => ({ iDecay: 4096, vDecay: 0, vThMant: th, refDelay: 1, gradedSpike: false });
+    let fired = 0;
+    for (let k = 0; k < 6; k++) {
+      const stride = 1 + (k % 2);
+      const pad = k % 3 === 0 ? 1 : 0;
+      const oh = Math.floor((6 + 2 * pad - 3) / stride) + 1;
+      const net: NetxLayer[] = [
+        { type: 'input', shape: [2, 6, 6] },
+        {
+          type: 'conv',
+          shape: [4, oh, oh],
+          weight: ints(4 * 2 * 9, 127),
+          kernel: [3, 3],
+          inChannels: 2,
+          stride: [stride, stride],
+          padding: [pad, pad],
+          dilation: [1, 1],
+          groups: 1,
+          bias: ints(4, 40),
+          neuron: neuron(200 + k * 50),
+        },
+        {
+          type: 'conv',
+          shape: [4, oh - 1, oh - 1],
+          weight: ints(4 * 2 * 4, 127),
+          kernel: [2, 2],
+          inChannels: 4,
+          stride: [1, 1],
+          padding: [0, 0],
+          dilation: [1, 1],
+          groups: 2,
+          neuron: neuron(60),
+        },
+        { type: 'dense', shape: [3], inFeatures: 4 * (oh - 1) * (oh - 1), weight: ints(12 * (oh - 1) * (oh - 1), 127) },
+      ];
+      const T = 8;
+      const direct = ints(72, 255).map(Math.abs);
+      const spikes = Int32Array.from({ length: T * 72 }, () => (rnd() < 0.3 ? 1 : 0));
+      for (const input of [direct, spikes]) {
+        resetWasmScatter();
+        const fast = simulateNetx(net, input, T);
+        process.env['SNNC_NO_WASM'] = '1';
+        resetWasmScatter();
+        try {
+          const loops = simulateNetx(net, input, T);
+          assert.deepEqual(fast, loops, `net ${k}`);
+          fired += loops.spikes.reduce((a, b) => a + b, 0);
+        } finally {
+          delete process.env['SNNC_NO_WASM'];
+          resetWasmScatter();
+        }
+      }
+    }
+    assert.ok(fired > 50, `the nets spike (${fired})`);
   });
 });

@@ -18,9 +18,14 @@
 // exact: lava's a_in port is int16, so the quantizer keeps sums within 16 bits and
 // `aInOver16` counts the neuron-steps that would not fit.
 // Synaptic sums are computed by a scatter over the nonzero inputs (tables built once per
-// network by prepareNetx); `synapse` is the plain gather form, kept as the reference.
+// network by prepareNetx): in the integer program's WebAssembly kernels (int32) when no sum
+// can leave int32 (Σ|w| · max|x| < 2^31, which 8-bit weights and spikes or 8-bit inputs keep
+// by far), else in TypeScript in float64 (exact to 2^53).
 import { checkElementCount } from '../../ir/dtype.js';
 import { buildTaps } from '../../sim/int/kernels.js';
+import type { ConvKernel } from '../../sim/int/kernels.js';
+import { convKernel, denseKernel } from '../../sim/int/fast-conv.js';
+import type { ConvGeometry } from '../../sim/int/program.js';
 import type { NetxLayer, NetxNeuron } from './types.js';
 
 const STATE_MAX = 2 ** 23;
@@ -56,7 +61,7 @@ function decay(x: number, d: number): number {
  * One time step for every neuron of a layer: `aIn` is the synaptic input in integer
  * weight units, `spikes` receives 0/1. Returns the number of spikes.
  */
-export function cubaStep(p: CubaParams, s: CubaState, aIn: ArrayLike<number>, spikes: Uint8Array): number {
+export function cubaStep(p: CubaParams, s: CubaState, aIn: ArrayLike<number>, spikes: Uint8Array | Int32Array): number {
   const th = p.vThMant * 64;
   // The neuron snnc lowers IF layers, spiking pools and its readout to keeps no current from
   // the step before (iDecay 4096: trunc(u·0/4096) = 0) and does not leak (vDecay 0:
@@ -65,6 +70,30 @@ export function cubaStep(p: CubaParams, s: CubaState, aIn: ArrayLike<number>, sp
   const fresh = p.iDecay === 4096;
   const keep = p.vDecay === 0;
   let count = 0;
+  if (fresh && keep) {
+    // The same integers as the loop below, written out for this case: most of a Loihi
+    // simulation's time is this loop (one pass per neuron and step).
+    const { u: U, v: V } = s;
+    const bias = p.bias;
+    for (let n = 0; n < U.length; n++) {
+      let u = (aIn[n] as number) * 64;
+      if (u > STATE_MAX) u -= 2 * STATE_MAX;
+      else if (u <= -STATE_MAX) u += 2 * STATE_MAX;
+      U[n] = u;
+      let v = (V[n] as number) + u;
+      if (bias !== null) v += (bias[n] as number) * 64;
+      v = v > V_LIMIT ? V_LIMIT : v < -V_LIMIT ? -V_LIMIT : v;
+      if (v > th) {
+        spikes[n] = 1;
+        count++;
+        V[n] = 0;
+      } else {
+        spikes[n] = 0;
+        V[n] = v;
+      }
+    }
+    return count;
+  }
   for (let n = 0; n < s.u.length; n++) {
     let u = (fresh ? 0 : decay(s.u[n] as number, p.iDecay)) + (aIn[n] as number) * 64;
     if (u > STATE_MAX) u -= 2 * STATE_MAX;
@@ -94,7 +123,22 @@ type Synaptic = Extract<NetxLayer, { type: 'dense' | 'conv' }>;
  * (docs/targets/loihi.md); the window taps are the integer simulator's (buildTaps).
  */
 interface Scatter {
-  readonly run: (x: ArrayLike<number>, a: Float64Array) => void;
+  readonly run: (x: ArrayLike<number>, a: Float64Array | Int32Array) => void;
+  /** The same sums in WebAssembly (int32: exact while every sum fits, see `rowAbs`); false when it declined. */
+  readonly fast: ConvKernel;
+  /** The largest Σ|w| over the layer's outputs: no sum exceeds rowAbs · max|x|. */
+  readonly rowAbs: number;
+}
+
+/** max over outputs o of Σ_i |w[o, i]| for `rows` rows of `per` weights. */
+function largestRow(w: ArrayLike<number>, rows: number, per: number): number {
+  let best = 0;
+  for (let o = 0; o < rows; o++) {
+    let sum = 0;
+    for (let i = o * per; i < (o + 1) * per; i++) sum += Math.abs(w[i] as number);
+    best = Math.max(best, sum);
+  }
+  return best;
 }
 
 function denseScatter(l: Extract<Synaptic, { type: 'dense' }>): Scatter {
@@ -103,6 +147,8 @@ function denseScatter(l: Extract<Synaptic, { type: 'dense' }>): Scatter {
   const wT = new Int32Array(nIn * nOut); // (in, out): one contiguous row per input
   for (let o = 0; o < nOut; o++) for (let i = 0; i < nIn; i++) wT[i * nOut + o] = l.weight[o * nIn + i] as number;
   return {
+    fast: denseKernel(nOut, nIn, l.weight),
+    rowAbs: largestRow(l.weight, nOut, nIn),
     run(x, a) {
       a.fill(0);
       for (let i = 0; i < nIn; i++) {
@@ -124,15 +170,18 @@ function convScatter(l: Extract<Synaptic, { type: 'conv' }>, inShape: readonly n
   const OHW = hOut * wOut;
   const cg = cIn / l.groups;
   const og = cOut / l.groups;
-  const { start, outPos, kOff } = buildTaps(
-    { kernel: l.kernel, strides: l.stride, pads: [l.padding[0], l.padding[1], l.padding[0], l.padding[1]], dilations: l.dilation, group: l.groups },
-    hIn,
-    wIn,
-    hOut,
-    wOut,
-  );
+  const geometry: ConvGeometry = {
+    kernel: l.kernel,
+    strides: l.stride,
+    pads: [l.padding[0], l.padding[1], l.padding[0], l.padding[1]],
+    dilations: l.dilation,
+    group: l.groups,
+  };
+  const { start, outPos, kOff } = buildTaps(geometry, hIn, wIn, hOut, wOut);
   const w = l.weight;
   return {
+    fast: convKernel(inShape, l.shape, geometry, w),
+    rowAbs: largestRow(w, cOut, cg * KK),
     run(x, a) {
       a.fill(0);
       for (let c = 0; c < cIn; c++) {
@@ -234,28 +283,40 @@ export function simulateNetx(layers: readonly NetxLayer[] | PreparedNetx, input:
   if (!constant && input.length !== T * inSize)
     throw new Error(`simulateNetx: input has ${input.length} values, expected ${inSize} or T·${inSize} = ${T * inSize}`);
   const delay = opts.synapticDelay ?? true;
-  const run: { st: Stage; s: CubaState; a: Float64Array; buf: Float64Array; out: Uint8Array }[] = stages.map((st) => ({
-    st,
-    s: cubaState(st.n),
-    a: new Float64Array(st.n),
-    buf: new Float64Array(st.n),
-    out: new Uint8Array(st.n),
-  }));
+  // Sums in int32 (and in WebAssembly) where no sum can leave it: the first stage's inputs are
+  // the given integers, every later stage's are spikes (0/1); else float64, exact to 2^53.
+  let xMax = 0;
+  let integral = true;
+  for (let i = 0; i < input.length; i++) {
+    const v = input[i] as number;
+    if (!Number.isInteger(v)) integral = false;
+    xMax = Math.max(xMax, Math.abs(v));
+  }
+  const run = stages.map((st, k) => {
+    const int32 = st.scatter.rowAbs * (k === 0 ? (integral ? xMax : Infinity) : 1) < 2 ** 31;
+    const acc = (): Float64Array | Int32Array => (int32 ? new Int32Array(st.n) : new Float64Array(st.n));
+    return { st, int32, s: cubaState(st.n), a: acc(), buf: acc(), out: new Int32Array(st.n) };
+  });
   const last = run[run.length - 1] as (typeof run)[number];
   const outputSize = last.st.n;
   const readout = new Int32Array(T * outputSize);
   const spikes = new Array<number>(net.layers).fill(0);
-  const step = new Float64Array(inSize);
+  const step = integral ? new Int32Array(inSize) : new Float64Array(inSize);
+  // A constant input as int32 too, for the WebAssembly kernel (input values, not steps).
+  const first: ArrayLike<number> = constant && integral && !(input instanceof Int32Array) ? Int32Array.from(input) : input;
   let over = 0;
   for (let t = 0; t < T; t++) {
-    let x: ArrayLike<number> = input;
+    let x: ArrayLike<number> = first;
     if (!constant) {
       for (let i = 0; i < inSize; i++) step[i] = input[t * inSize + i] as number;
       x = step;
     }
     run.forEach((r, k) => {
       // A constant input gives the first layer the same sums every step.
-      if (!(k === 0 && constant && t > 0)) r.st.scatter.run(x, r.a);
+      if (!(k === 0 && constant && t > 0)) {
+        const a = r.a;
+        if (!(r.int32 && a instanceof Int32Array && x instanceof Int32Array && (a.fill(0), r.st.scatter.fast(x, a, 1)))) r.st.scatter.run(x, a);
+      }
       let aIn = r.a;
       if (delay) {
         // lava sends last step's activation and keeps this one: swap the two buffers.
@@ -268,7 +329,10 @@ export function simulateNetx(layers: readonly NetxLayer[] | PreparedNetx, input:
           aIn = prev;
         }
       }
-      for (let i = 0; i < aIn.length; i++) if (Math.abs(aIn[i] as number) > A_IN_MAX) over++;
+      for (let i = 0; i < aIn.length; i++) {
+        const v = aIn[i] as number;
+        if (v > A_IN_MAX || v < -A_IN_MAX) over++;
+      }
       spikes[r.st.index] = (spikes[r.st.index] as number) + cubaStep(r.st.p, r.s, aIn, r.out);
       x = r.out;
     });

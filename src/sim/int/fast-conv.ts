@@ -7,7 +7,7 @@
 // that snnc/runtime, which must not need WebAssembly, does not pull it in.
 import type { Accelerator, ConvKernel, NeuronKernel } from './kernels.js';
 import { stepSamples } from './neuron.js';
-import type { IntLayer } from './program.js';
+import type { ConvGeometry, IntLayer } from './program.js';
 import { elements } from './program.js';
 import { convPlan, rowsPlan } from '../snn/scatter.js';
 import { scatterAddInt, stepIntNeuronsWasm } from '../snn/wasm/scatter.js';
@@ -30,32 +30,36 @@ function exactKernel(plan: WasmConv | WasmRows, w: ArrayLike<number>): ConvKerne
 }
 
 /**
- * A dense layer [O, I] as rows of its transpose: input i adds row i. Worth it for the wide
- * layers of a LeNet (1600 → 120: a spike adds 120 values, four to a SIMD lane group).
+ * A dense layer [O, I] (row-major int weights) as rows of its transpose: input i adds row i.
+ * Worth it for the wide layers of a LeNet (1600 → 120: a spike adds 120 values, four to a
+ * SIMD lane group). Also the Loihi simulation's dense layers (backends/loihi/cuba.ts).
  */
-function scatterDense(layer: IntLayer): ConvKernel {
-  const [O, I] = layer.weightShape as [number, number];
-  const w = layer.weights;
+export function denseKernel(O: number, I: number, w: ArrayLike<number>): ConvKernel {
   const wt = new Float32Array(O * I);
   for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) wt[i * O + o] = w[o * I + i] as number;
   return exactKernel(rowsPlan(I, O, wt), w);
 }
 
+/** A conv of int weights [O, C/group, KH, KW] (a correlation) over [C, H, W] → [O, OH, OW]; also the Loihi simulation's. */
+export function convKernel(inShape: readonly number[], outShape: readonly number[], g: ConvGeometry, w: ArrayLike<number>): ConvKernel {
+  const [C, H, W] = inShape as [number, number, number];
+  const [O, OH, OW] = outShape as [number, number, number];
+  const plan = convPlan(C, { H, W, OH, OW, KH: g.kernel[0], KW: g.kernel[1], s: g.strides, d: g.dilations, pb: [g.pads[0], g.pads[1]] }, O, g.group, w);
+  return exactKernel(plan, w);
+}
+
+function scatterDense(layer: IntLayer): ConvKernel {
+  const [O, I] = layer.weightShape as [number, number];
+  return denseKernel(O, I, layer.weights);
+}
+
 function scatterConv(layer: IntLayer): ConvKernel | undefined {
   const g = layer.geometry;
   if ((layer.kind !== 'conv' && layer.kind !== 'sum-pool') || g === undefined) return undefined;
-  const [C, H, W] = layer.inShape as [number, number, number];
-  const [O, OH, OW] = layer.outShape as [number, number, number];
+  const C = layer.inShape[0] as number;
   // A sum pool is a depthwise conv of ones.
-  const w = layer.kind === 'conv' ? layer.weights : new Int32Array(C * g.kernel[0] * g.kernel[1]).fill(1);
-  const plan = convPlan(
-    C,
-    { H, W, OH, OW, KH: g.kernel[0], KW: g.kernel[1], s: g.strides, d: g.dilations, pb: [g.pads[0], g.pads[1]] },
-    O,
-    layer.kind === 'conv' ? g.group : C,
-    w,
-  );
-  return exactKernel(plan, w);
+  if (layer.kind === 'sum-pool') return convKernel(layer.inShape, layer.outShape, { ...g, group: C }, new Int32Array(C * g.kernel[0] * g.kernel[1]).fill(1));
+  return convKernel(layer.inShape, layer.outShape, g, layer.weights);
 }
 
 /**
