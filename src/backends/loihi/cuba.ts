@@ -293,9 +293,11 @@ export function simulateNetx(layers: readonly NetxLayer[] | PreparedNetx, input:
     xMax = Math.max(xMax, Math.abs(v));
   }
   const run = stages.map((st, k) => {
-    const int32 = st.scatter.rowAbs * (k === 0 ? (integral ? xMax : Infinity) : 1) < 2 ** 31;
+    const bound = st.scatter.rowAbs * (k === 0 ? (integral ? xMax : Infinity) : 1);
+    const int32 = bound < 2 ** 31;
     const acc = (): Float64Array | Int32Array => (int32 ? new Int32Array(st.n) : new Float64Array(st.n));
-    return { st, int32, s: cubaState(st.n), a: acc(), buf: acc(), out: new Int32Array(st.n) };
+    // `over16`: whether any a_in can leave int16 (else there is nothing to count).
+    return { st, int32, over16: bound > A_IN_MAX, s: cubaState(st.n), a: acc(), buf: acc(), out: new Int32Array(st.n) };
   });
   const last = run[run.length - 1] as (typeof run)[number];
   const outputSize = last.st.n;
@@ -329,10 +331,11 @@ export function simulateNetx(layers: readonly NetxLayer[] | PreparedNetx, input:
           aIn = prev;
         }
       }
-      for (let i = 0; i < aIn.length; i++) {
-        const v = aIn[i] as number;
-        if (v > A_IN_MAX || v < -A_IN_MAX) over++;
-      }
+      if (r.over16)
+        for (let i = 0; i < aIn.length; i++) {
+          const v = aIn[i] as number;
+          if (v > A_IN_MAX || v < -A_IN_MAX) over++;
+        }
       spikes[r.st.index] = (spikes[r.st.index] as number) + cubaStep(r.st.p, r.s, aIn, r.out);
       x = r.out;
     });
