@@ -179,6 +179,19 @@ describe('simulateNetx', () => {
     }
     assert.deepEqual(Array.from(r.readout), want);
     assert.equal(r.aInOver16, 2);
+    // Inputs int32 cannot hold (2^31) stay exact too, presented at every step or step by step.
+    const one: NetxLayer[] = [
+      { type: 'input', shape: [1] },
+      { type: 'dense', shape: [1], inFeatures: 1, weight: Int32Array.of(1) },
+    ];
+    const ref = cubaState(1);
+    const v: number[] = [];
+    for (let t = 0; t < 2; t++) {
+      cubaStep(integrator, ref, [2 ** 31], new Uint8Array(1));
+      v.push(ref.v[0] as number);
+    }
+    assert.deepEqual(Array.from(simulateNetx(one, [2 ** 31], 2, { synapticDelay: false }).readout), v);
+    assert.deepEqual(Array.from(simulateNetx(one, [2 ** 31, 2 ** 31], 2, { synapticDelay: false }).readout), v);
   });
   it("the WebAssembly sums give the TypeScript loops' integers (random conv → conv → dense nets, direct and spike inputs)", () => {
     let seed = 7;

@@ -12,7 +12,7 @@ import { wasmKernels } from '../../src/sim/int/fast-conv.js';
 import type { Accelerator } from '../../src/sim/int/kernels.js';
 import { makeRunner, quantizeInput, runSample, runSamples } from '../../src/sim/int/sample.js';
 import { activityRecorder } from '../../src/sim/int/activity.js';
-import { simulateInt } from '../../src/sim/int/simulate.js';
+import { batchSize, simulateInt } from '../../src/sim/int/simulate.js';
 
 const geo = (k: number, s: number, pad: number, group = 1): ConvGeometry => ({
   kernel: [k, k],
@@ -200,4 +200,35 @@ it('simulateInt over 70 samples (batches of 64 and 6) = each sample run alone wi
   );
   assert.deepEqual(whole.activity, rec.result());
   assert.ok(new Set(predictions).size > 1, 'the predictions vary');
+});
+
+it('the batch is sized by all its registers, not by the widest layer: a deep net runs one sample at a time', () => {
+  // Every layer 16 × 32 × 32 with a neuron (a ResNet-56's widths): 5 registers per element.
+  const deep = (depth: number): IntProgram => ({
+    version: 1,
+    name: 'deep',
+    input: { name: 'x', shape: [16, 32, 32], coding: 'direct', bits: 4, scale: 1 / 15 },
+    layers: Array.from({ length: depth }, (_, i) =>
+      layer({
+        name: `a${i}`,
+        kind: 'add',
+        inputs: [i === 0 ? 'x' : `a${i - 1}`],
+        inShape: [16, 32, 32],
+        outShape: [16, 32, 32],
+        neuron: neuron({ threshold: Int32Array.of(3), vInit: Int32Array.of(0) }),
+      }),
+    ),
+    output: `a${depth - 1}`,
+  });
+  const words = (depth: number): number => 2 * 16384 + depth * 5 * 16384;
+  for (const depth of [1, 2, 8, 57]) {
+    const B = batchSize(deep(depth), 1000);
+    assert.ok(B * words(depth) <= 2 ** 22 || B === 1, `depth ${depth}: ${B} samples hold ${B * words(depth)} values`);
+    assert.ok(B >= 1);
+  }
+  assert.equal(batchSize(deep(57), 1000), 1);
+  assert.equal(batchSize(deep(1), 1000), 36); // 2^22 / (2 + 5) · 16,384
+  // Small nets take 64, or the whole dataset when it is smaller.
+  assert.equal(batchSize(program('direct'), 1000), 64);
+  assert.equal(batchSize(program('direct'), 5), 5);
 });

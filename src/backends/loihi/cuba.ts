@@ -285,6 +285,7 @@ export function simulateNetx(layers: readonly NetxLayer[] | PreparedNetx, input:
   const delay = opts.synapticDelay ?? true;
   // Sums in int32 (and in WebAssembly) where no sum can leave it: the first stage's inputs are
   // the given integers, every later stage's are spikes (0/1); else float64, exact to 2^53.
+  // `integral`: every input is an integer int32 holds (so it can be copied into an Int32Array).
   let xMax = 0;
   let integral = true;
   for (let i = 0; i < input.length; i++) {
@@ -292,6 +293,7 @@ export function simulateNetx(layers: readonly NetxLayer[] | PreparedNetx, input:
     if (!Number.isInteger(v)) integral = false;
     xMax = Math.max(xMax, Math.abs(v));
   }
+  if (xMax >= 2 ** 31) integral = false;
   const run = stages.map((st, k) => {
     const bound = st.scatter.rowAbs * (k === 0 ? (integral ? xMax : Infinity) : 1);
     const int32 = bound < 2 ** 31;

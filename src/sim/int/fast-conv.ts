@@ -19,7 +19,7 @@ function scatterLayer(layer: IntLayer): ConvKernel | undefined {
 }
 
 /**
- * I += the plan's sums for x in int32 (wasm/scatter.ts's scatterAddInt: exact, as int32
+ * I += the plan's sums for `count` inputs x (back to back) in int32 (wasm/scatter.ts's scatterAddInt: exact, as int32
  * wraps alike in any order), when the weights are integers float32 holds (|w| < 2^24, which
  * the ≤ 16-bit weights of a program are); else false, and the integer loop runs.
  */

@@ -58,7 +58,7 @@ export interface Prepared {
   /** dense: W transposed to [I, O]. */
   readonly wT?: Int32Array;
   readonly taps?: Taps;
-  /** conv, dense: a faster kernel for the same sums (fast-conv.ts); false when it does not apply to this input. */
+  /** conv, dense, sum-pool: a faster kernel for the same sums (fast-conv.ts); false when it does not apply to this input. */
   readonly fast?: ConvKernel;
   /** Layers with a neuron: a faster step with the same bits (fast-conv.ts), else neuron.ts's stepNeuron runs. */
   readonly step?: NeuronKernel;

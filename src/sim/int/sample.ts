@@ -1,5 +1,6 @@
-// One sample of an IntProgram (the contract is in program.ts) through T steps, the integer
-// input coding, and the prepared layers. Every register is an Int32Array; nothing reads a
+// Samples of an IntProgram (the contract is in program.ts) through T steps — one (runSample) or
+// several side by side (runSamples, each computed exactly as alone) — the integer input coding,
+// and the prepared layers. Every register is an Int32Array; nothing reads a
 // clock or Math.random: the same program and input give the same bits on every platform.
 // This module is what snnc/runtime runs, so it needs no WebAssembly; simulate.ts runs
 // datasets through it with the WebAssembly conv kernels of fast-conv.ts.

@@ -21,6 +21,7 @@ export interface IntSimOptions {
   readonly trace?: boolean;
   /** Record every layer's nonzero outputs per step (summed over samples): the activity cost models read. */
   readonly activity?: boolean;
+  /** Called after each batch of samples (up to 64) with the samples done so far. */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -49,12 +50,18 @@ export interface IntSimResult {
 
 /**
  * Samples per runSamples call: enough that each kernel call's fixed cost (a WebAssembly call,
- * copies in and out: ~0.5 µs) is spread over many samples, few enough that the largest layer
- * of the batch stays within 2^20 values (4 MB).
+ * copies in and out: ~0.5 µs) is spread over many samples (at most 64), few enough that all the
+ * batch's registers — per layer its outputs, and for a neuron layer its currents, membranes,
+ * refractory and synaptic counters, for a max pool its spike counts — stay within 2^22 int32
+ * values (16 MB): a deep net (ResNet-56: 57 neuron layers of 16 × 32 × 32) runs one at a time.
  */
-function batchSize(p: IntProgram, N: number): number {
-  const widest = Math.max(elements(p.input.shape), ...p.layers.map((l) => Math.max(elements(l.inShape), elements(l.outShape))));
-  return Math.max(1, Math.min(64, N, Math.floor(2 ** 20 / widest)));
+export function batchSize(p: IntProgram, N: number): number {
+  let words = 2 * elements(p.input.shape);
+  for (const l of p.layers) {
+    const out = elements(l.outShape);
+    words += out + (l.neuron !== null ? 4 * out : 0) + (l.kind === 'max-pool' ? elements(l.inShape) : 0);
+  }
+  return Math.max(1, Math.min(64, N, Math.floor(2 ** 22 / words)));
 }
 
 /** Simulate a labelled dataset; accuracy after every step, spikes per layer. */
