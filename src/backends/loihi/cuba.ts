@@ -130,6 +130,18 @@ interface Scatter {
   readonly rowAbs: number;
 }
 
+/**
+ * a ← the layer's sums for x: in WebAssembly when both are int32 (simulateNetx makes a stage's
+ * sums int32 only where no sum can leave int32), else — or when the kernel declines — the loops.
+ */
+function synapticSums(sc: Scatter, x: ArrayLike<number>, a: Float64Array | Int32Array): void {
+  if (a instanceof Int32Array && x instanceof Int32Array) {
+    a.fill(0);
+    if (sc.fast(x, a, 1)) return;
+  }
+  sc.run(x, a);
+}
+
 /** max over outputs o of Σ_i |w[o, i]| for `rows` rows of `per` weights. */
 function largestRow(w: ArrayLike<number>, rows: number, per: number): number {
   let best = 0;
@@ -296,10 +308,9 @@ export function simulateNetx(layers: readonly NetxLayer[] | PreparedNetx, input:
   if (xMax >= 2 ** 31) integral = false;
   const run = stages.map((st, k) => {
     const bound = st.scatter.rowAbs * (k === 0 ? (integral ? xMax : Infinity) : 1);
-    const int32 = bound < 2 ** 31;
-    const acc = (): Float64Array | Int32Array => (int32 ? new Int32Array(st.n) : new Float64Array(st.n));
+    const acc = (): Float64Array | Int32Array => (bound < 2 ** 31 ? new Int32Array(st.n) : new Float64Array(st.n));
     // `over16`: whether any a_in can leave int16 (else there is nothing to count).
-    return { st, int32, over16: bound > A_IN_MAX, s: cubaState(st.n), a: acc(), buf: acc(), out: new Int32Array(st.n) };
+    return { st, over16: bound > A_IN_MAX, s: cubaState(st.n), a: acc(), buf: acc(), out: new Int32Array(st.n) };
   });
   const last = run[run.length - 1] as (typeof run)[number];
   const outputSize = last.st.n;
@@ -317,10 +328,7 @@ export function simulateNetx(layers: readonly NetxLayer[] | PreparedNetx, input:
     }
     run.forEach((r, k) => {
       // A constant input gives the first layer the same sums every step.
-      if (!(k === 0 && constant && t > 0)) {
-        const a = r.a;
-        if (!(r.int32 && a instanceof Int32Array && x instanceof Int32Array && (a.fill(0), r.st.scatter.fast(x, a, 1)))) r.st.scatter.run(x, a);
-      }
+      if (!(k === 0 && constant && t > 0)) synapticSums(r.st.scatter, x, r.a);
       let aIn = r.a;
       if (delay) {
         // lava sends last step's activation and keeps this one: swap the two buffers.

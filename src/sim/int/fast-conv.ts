@@ -6,7 +6,7 @@
 // missing the kernels decline and kernels.ts's integer loops run. Kept out of kernels.ts so
 // that snnc/runtime, which must not need WebAssembly, does not pull it in.
 import type { Accelerator, ConvKernel, NeuronKernel } from './kernels.js';
-import { stepSamples } from './neuron.js';
+import { stepNeuron } from './neuron.js';
 import type { ConvGeometry, IntLayer } from './program.js';
 import { elements } from './program.js';
 import { convPlan, rowsPlan } from '../snn/scatter.js';
@@ -91,7 +91,7 @@ function wasmNeuron(layer: IntLayer): NeuronKernel | undefined {
     forCount.set(count, k);
     return k;
   };
-  return (s, I, out, count) => stepIntNeuronsWasm(layerFor(count), s.v, I, out) ?? stepSamples(s, I, out, count);
+  return (s, I, out, count) => stepIntNeuronsWasm(layerFor(count), s.v, I, out) ?? stepNeuron(s, I, out);
 }
 
 /** The accelerator simulate.ts and the FPGA testbench run the integer program with. */

@@ -34,22 +34,9 @@ export function initState(n: IntNeuron, F: number, channels: number, count = 1):
 }
 
 /**
- * stepNeuron on each of `count` samples whose neurons (F = v.length / count each) lie back to
- * back in s, I and out; returns the spikes of all of them.
+ * One step: currents I → spikes out (0/1); returns the number of spikes. The state may hold
+ * several samples back to back (initState's count): the channels then repeat per sample.
  */
-export function stepSamples(s: IntNeuronState, I: Int32Array, out: Int32Array, count: number): number {
-  if (count === 1) return stepNeuron(s, I, out);
-  const F = s.v.length / count;
-  const cuba = s.i.length > 0;
-  let spikes = 0;
-  for (let b = 0, a = 0; b < count; b++, a += F) {
-    const one = { n: s.n, per: s.per, v: s.v.subarray(a, a + F), r: s.r.subarray(a, a + F), i: cuba ? s.i.subarray(a, a + F) : s.i };
-    spikes += stepNeuron(one, I.subarray(a, a + F), out.subarray(a, a + F));
-  }
-  return spikes;
-}
-
-/** One step: currents I → spikes out (0/1); returns the number of spikes. */
 export function stepNeuron(s: IntNeuronState, I: Int32Array, out: Int32Array): number {
   const { n, per, v, r } = s;
   const m = n.membraneBits;
@@ -67,9 +54,10 @@ export function stepNeuron(s: IntNeuronState, I: Int32Array, out: Int32Array): n
   const keep = 4096 - (n.currentDecay ?? 4096);
   const cuba = n.currentDecay !== undefined;
   let spikes = 0;
-  // Channel by channel, so the threshold is read once per channel (not divided out per neuron).
+  // Channel by channel, so the threshold is read once per channel (not divided out per neuron);
+  // after a sample's last channel comes the next sample's first.
   for (let ch = 0, i = 0; i < v.length; ch++) {
-    const th = (one ? n.threshold[0] : n.threshold[ch]) as number;
+    const th = (one ? n.threshold[0] : n.threshold[ch % n.threshold.length]) as number;
     for (const end = Math.min(v.length, i + per); i < end; i++) {
       let cur = I[i] as number;
       if (cuba) {

@@ -9,7 +9,7 @@ import { mix32 } from '../snn/rng.js';
 import type { Accelerator, Prepared } from './kernels.js';
 import { addStep, convAdd, denseAdd, finishCurrent, maxPoolStep, prepare, sumPool } from './kernels.js';
 import type { IntNeuronState } from './neuron.js';
-import { initState, stepSamples } from './neuron.js';
+import { initState, stepNeuron } from './neuron.js';
 import type { IntInput, IntProgram } from './program.js';
 import { elements } from './program.js';
 
@@ -171,7 +171,7 @@ export function runSamples(r: Runner, p: IntProgram, xq: Int32Array, count: numb
             break;
         }
       const st = states[i];
-      if (st !== undefined) stepSpikes[k++] = (pr.step ?? stepSamples)(st, I, outs[i] as Int32Array, count);
+      if (st !== undefined) stepSpikes[k++] = pr.step !== undefined ? pr.step(st, I, outs[i] as Int32Array, count) : stepNeuron(st, I, outs[i] as Int32Array);
     }
     readout.push(Int32Array.from(outs[r.outIndex] as Int32Array));
     spikes.push(stepSpikes);
