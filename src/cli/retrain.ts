@@ -37,11 +37,11 @@ export const retrainCommand: Command = {
   description: [
     'The hardware-aware retraining loop. Each round fine-tunes the ANN (TF.js) with the target in',
     'the forward pass — every ReLU becomes a trainable clip, quantized to L levels for few time',
-    'steps (QCFS), weights fake-quantized to the deployment bits (for imc-adcless: every product',
+    'steps (QCFS; on Loihi at T ≤ 16 the spiking network itself, step by step), weights fake-quantized to the deployment bits (for imc-adcless: every product',
     "through the crossbars' 1-bit sense amplifiers, their references trained), optionally distilled from the",
     "original ANN — then converts, quantizes and runs it on the target's own simulation (Loihi",
     'bit-accurate, FPGA integer program, IMC functional) and costs it, as snnc compile does. One',
-    'line per round; it stops when the budget holds, when two rounds bring nothing better, or',
+    'line per round; it stops when the budget holds, when two rounds fall clearly behind the best, or',
     'after --rounds. The output is a plain ONNX ANN (Clip(0, λ) activations) with the settings',
     "in its metadata; 'snnc compile' converts it with the trained clips as thresholds.",
     "The accuracy that decides is the hardware simulation's on the first --hw-samples test images.",

@@ -314,7 +314,7 @@ export const RETRAIN_OPTIONS = {
     value: 'rate',
     min: 1e-8,
     max: 1,
-    help: 'Adam learning rate of the weights (default 1e-4; 1e-3 for --weight-bits 2)',
+    help: 'Adam learning rate of the weights (default 1e-4; 1e-3 for --weight-bits 2; 5e-4 on Loihi at T ≤ 16)',
   }),
   clipLearningRate: opt.number({ flag: 'clip-lr', value: 'rate', min: 0, max: 1, help: 'Adam learning rate of the clips, in log scale (default 1e-2)' }),
   dataset: { ...DATA_OPTIONS.dataset, help: 'train split trains, test split measures (default mnist)' },

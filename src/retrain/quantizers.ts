@@ -47,6 +47,42 @@ export function resetToZeroRate(tf: Tf, x: T, lambda: T | number, steps: number,
 }
 
 /**
+ * One step of an IF neuron that resets to zero (Loihi's CUBA neuron without leak, as netx
+ * configures it), in ANN units: v ← v + I; it fires λ when v > λ ('gt'; 'ge': v ≥ λ, Loihi's
+ * average-pool layer) and v restarts from 0. Returns the output λ·s and the new membrane. The
+ * spike's gradient is a triangle of width λ around the threshold (a surrogate: the step itself
+ * has none); the reset passes no gradient to the spike (it only selects), as is usual.
+ */
+export function resetToZeroStep(tf: Tf, v0: T | undefined, current: T, lambda: T, fire: 'gt' | 'ge' = 'gt'): { out: T; v: T } {
+  const v = v0 === undefined ? current : tf.add(v0, current);
+  const z = tf.div(v, lambda);
+  const s = spikeOf(tf, fire)(z);
+  return { out: tf.mul(s, lambda), v: tf.mul(v, tf.sub(1, detached(tf)(s))) };
+}
+
+/** x forward, no gradient backward. */
+function detached(tf: Tf): (x: T) => T {
+  return tf.customGrad(((x: T) => ({
+    value: tf.clone(x),
+    gradFunc: (dy: T | T[]) => [tf.zerosLike(dy as T)],
+  })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: T) => T;
+}
+
+/** H(z − 1) forward (z > 1 or z ≥ 1), max(0, 1 − |z − 1|) backward. */
+function spikeOf(tf: Tf, fire: 'gt' | 'ge'): (z: T) => T {
+  return tf.customGrad(((z: T, save: TF.GradSaveFunc) => {
+    save([z]);
+    return {
+      value: tf.cast(fire === 'gt' ? tf.greater(z, 1) : tf.greaterEqual(z, 1), 'float32'),
+      gradFunc: (dy: T | T[], saved: T[]) => {
+        const [zs] = saved as [T];
+        return [tf.mul(dy as T, tf.relu(tf.sub(1, tf.abs(tf.sub(zs, 1)))))];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (z: T) => T;
+}
+
+/**
  * QCFS activation with L levels and clip λ (a scalar tensor, trainable). Through the
  * straight-through round, d/dx = 1 on (0, λ) and d/dλ is the quantization residual there
  * and 1 above λ (the clip's own gradient): λ settles where clipping and rounding balance.

@@ -17,7 +17,7 @@ import type { Dataset } from '../data/dataset.js';
 import { splitmix32 } from '../sim/snn/rng.js';
 import { floats, forwardTf } from './forward.js';
 import type { Conv } from './forward.js';
-import { clipAt, fakeQuant, qcfs, resetToZeroRate, steRound } from './quantizers.js';
+import { clipAt, fakeQuant, qcfs, resetToZeroRate, resetToZeroStep, steRound } from './quantizers.js';
 import { crossbarConv, crossbarDense, slicesOf } from './crossbar.js';
 import type { CrossbarGeometry, CrossbarInput, SenseAmps } from './crossbar.js';
 import { isSynaptic, rowInput } from '../backends/imc/layers.js';
@@ -39,8 +39,10 @@ export interface TrainOptions {
   /** QCFS levels L of every activation; absent: a plain trainable clip. */
   readonly levels?: number;
   /**
-   * Neurons that reset to zero and fire on v > θ (Loihi): every activation is replaced by
-   * that neuron's rate over this many steps instead (resetToZeroRate); `levels` is ignored.
+   * Neurons that reset to zero and fire on v > θ (Loihi), run for this many steps; `levels` is
+   * ignored. Up to UNROLL_MAX_STEPS steps the network is simulated step by step (surrogate
+   * gradients through time); beyond, every activation is that neuron's constant-input rate
+   * (resetToZeroRate).
    */
   readonly resetToZeroSteps?: number;
   /** Fake-quantize weights to this many bits (symmetric); absent: float weights. */
@@ -115,7 +117,9 @@ export interface Trainer {
   assign(flat: Float32Array): void;
   /** One pass over `data` in a seeded order; returns the mean loss. */
   epoch(data: Dataset, epochIndex: number, onBatch?: (done: number, total: number) => void): number;
-  /** Accuracy of the training forward (fake-quantized, clipped) on `data`: the proxy, not the hardware. */
+  /** Classes the training forward (fake-quantized, clipped) predicts for `data`. */
+  predict(data: Dataset): Int32Array;
+  /** Accuracy of the training forward on `data`: the proxy, not the hardware. */
   proxyAccuracy(data: Dataset): number;
   /** The current network as a plain ANN graph (trained weights, Clip(0, λ) activations). */
   exportGraph(meta: Readonly<Record<string, string>>): Graph;
@@ -127,6 +131,18 @@ export interface Trainer {
   restore(state: TrainerState, stepScale: number): void;
   dispose(): void;
 }
+
+/**
+ * Reset-to-zero training runs the network step by step up to this many steps (T× the cost of
+ * a training step). The constant-input rate (resetToZeroRate) is exact for the first layer
+ * only: deeper layers see spike trains, not constant currents, and with it the training proxy
+ * and Loihi's bit-accurate simulation parted (LeNet, T = 8, 500 test images: proxy 95.4–96.8 %
+ * against 96.2–97.2 % on the hardware, and every round after the first lost on the hardware).
+ * Step by step they agree within 0.3 pp (all 2,004 test images, rounds 2–4: 97.01 / 97.16,
+ * 97.21 / 97.11, 96.91 / 97.11 %) and later rounds gain. Beyond 16 steps the rate's error is
+ * small and the unrolled cost large.
+ */
+export const UNROLL_MAX_STEPS = 16;
 
 /** |ln(λ/λ0)| at most this. */
 const RHO_LIMIT = 1.5;
@@ -236,6 +252,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   const bits = opts.weightBits;
   const levels = opts.levels;
   const zeroSteps = opts.resetToZeroSteps;
+  const unrolled = zeroSteps !== undefined && zeroSteps <= UNROLL_MAX_STEPS;
   const lr = opts.learningRate ?? 1e-4;
   const ideal = xbar !== undefined ? (xbar.ideal ?? IDEAL_WEIGHT) : 0;
   let optimizer = tf.train.adam(lr);
@@ -262,6 +279,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
         w.name,
         bits !== undefined && w.axis >= 0 && !crossbars ? fakeQuant(tf, w.variable, bits, w.axis, perChannel && !w.readout, round) : w.variable,
       );
+    if (unrolled) return unrolledForward(x, params, rates);
     const r = forwardTf(tf, graph, x, {
       params,
       ...(crossbars
@@ -299,6 +317,47 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
     const out = r.outputs.get(graph.outputs[0] ?? '');
     if (out === undefined) throw new Error('forward pass produced no output');
     return out;
+  };
+  /**
+   * Reset-to-zero hardware (Loihi) step by step: the network runs T steps from v = 0 with the
+   * same input every step, each neuron an IF that resets to zero (resetToZeroStep), an average
+   * pool of spikes a neuron of its own (fires on ≥ λ), and the readout the mean of the output
+   * layer over the steps — what the bit-accurate simulation runs (its synaptic delays are
+   * compensated there), up to the integer rounding. Gradients through time by the surrogate.
+   */
+  const unrolledForward = (x: T, params: ReadonlyMap<string, T>, rates?: T[]): T => {
+    const steps = zeroSteps ?? 1;
+    const mem = new Map<string, T>();
+    const fired = new Map<string, T>();
+    const step = (key: string, current: T, lam: T, fire: 'gt' | 'ge'): T => {
+      const r = resetToZeroStep(tf, mem.get(key), current, lam, fire);
+      mem.set(key, r.v);
+      if (fire === 'gt' && rates !== undefined) {
+        const m = tf.mean(tf.div(r.out, lam));
+        const prev = fired.get(key);
+        fired.set(key, prev === undefined ? m : tf.add(prev, m));
+      }
+      return r.out;
+    };
+    let sum: T | undefined;
+    for (let t = 0; t < steps; t++) {
+      const r = forwardTf(tf, graph, x, {
+        params,
+        activation: (n, v) => {
+          const s = byNode.get(n.name);
+          return s === undefined ? undefined : step(n.name, v, lambdaOf(s), 'gt');
+        },
+        after: (n: Node, y: T): T | undefined => {
+          const s = n.op === 'AveragePool' ? byValue.get(n.inputs[0] ?? '') : undefined;
+          return s !== undefined ? step(n.name, y, lambdaOf(s), 'ge') : undefined;
+        },
+      });
+      const out = r.outputs.get(graph.outputs[0] ?? '');
+      if (out === undefined) throw new Error('forward pass produced no output');
+      sum = sum === undefined ? out : tf.add(sum, out);
+    }
+    for (const f of fired.values()) rates?.push(tf.div(f, steps));
+    return tf.div(sum as T, steps);
   };
   // The teacher: the original canonical ANN, float, unclipped.
   const teacher = (x: T): T => {
@@ -406,6 +465,20 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
         )
       : undefined;
 
+  const predict = (data: Dataset): Int32Array => {
+    const xs = xData(data);
+    const out = new Int32Array(data.y.length);
+    const chunk = xbar !== undefined ? batch : 256;
+    for (let i = 0; i < out.length; i += chunk) {
+      const m = Math.min(out.length, i + chunk) - i;
+      out.set(
+        tf.tidy(() => tf.argMax(forward(tf.tensor(xs.subarray(i * F, (i + m) * F), [m, ...perSample])), 1).dataSync()),
+        i,
+      );
+    }
+    return out;
+  };
+
   return {
     graph,
     gradients,
@@ -463,16 +536,12 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
       }
       return batches > 0 ? total / batches : 0;
     },
+    predict,
     proxyAccuracy(data) {
-      const xs = xData(data);
+      const pred = predict(data);
       let ok = 0;
-      const chunk = xbar !== undefined ? batch : 256;
-      for (let i = 0; i < data.y.length; i += chunk) {
-        const m = Math.min(data.y.length, i + chunk) - i;
-        const pred = tf.tidy(() => tf.argMax(forward(tf.tensor(xs.subarray(i * F, (i + m) * F), [m, ...perSample])), 1).dataSync());
-        for (let k = 0; k < m; k++) if (pred[k] === data.y[i + k]) ok++;
-      }
-      return data.y.length > 0 ? ok / data.y.length : 0;
+      for (let i = 0; i < pred.length; i++) if (pred[i] === data.y[i]) ok++;
+      return pred.length > 0 ? ok / pred.length : 0;
     },
     exportGraph(meta) {
       const initializers = new Map(graph.initializers);

@@ -5,7 +5,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { initTf } from '../../src/retrain/tf.js';
-import { clipAt, fakeQuant, qcfs, resetToZeroRate, steRound } from '../../src/retrain/quantizers.js';
+import { clipAt, fakeQuant, qcfs, resetToZeroRate, resetToZeroStep, steRound } from '../../src/retrain/quantizers.js';
 import { forwardTf } from '../../src/retrain/forward.js';
 import { buildGraph, windowAttrs } from '../../src/ir/build.js';
 
@@ -162,6 +162,59 @@ it('resetToZeroRate equals an IF neuron with reset to zero driven by a constant 
     const got = resetToZeroRate(tf, tf.tensor1d(zs.map((z) => 3 * z)), 3, T, fire).dataSync();
     close(got, want);
   }
+});
+
+it('resetToZeroStep: T steps of a constant input give resetToZeroRate; a varying input gives the neuron computed by hand', async () => {
+  const tf = await initTf();
+  const T = 8;
+  const zs = Array.from({ length: 61 }, (_, i) => i / 40);
+  for (const fire of ['gt', 'ge'] as const) {
+    const lam = tf.scalar(3);
+    const x = tf.tensor1d(zs.map((z) => 3 * z));
+    let v: Tensor | undefined;
+    let sum = tf.zerosLike(x);
+    for (let t = 0; t < T; t++) {
+      const r = resetToZeroStep(tf, v, x, lam, fire);
+      v = r.v;
+      sum = tf.add(sum, r.out);
+    }
+    close(tf.div(sum, T).dataSync(), resetToZeroRate(tf, x, 3, T, fire).dataSync());
+  }
+  // λ = 2, inputs 1.5, 1, 0, 2, 2.5, −1: v 1.5 → 2.5 fires → 0 → 2, which fires only on ≥
+  // (then 2.5 fires again from 0; on > it is 4.5, fires) → −1.
+  const seq = [1.5, 1, 0, 2, 2.5, -1];
+  const want = {
+    gt: { out: [0, 2, 0, 0, 2, 0], v: [1.5, 0, 0, 2, 0, -1] },
+    ge: { out: [0, 2, 0, 2, 2, 0], v: [1.5, 0, 0, 0, 0, -1] },
+  };
+  for (const fire of ['gt', 'ge'] as const) {
+    let v: Tensor | undefined;
+    const outs: number[] = [];
+    const vs: number[] = [];
+    for (const i of seq) {
+      const r = resetToZeroStep(tf, v, tf.tensor1d([i]), tf.scalar(2), fire);
+      v = r.v;
+      outs.push(r.out.dataSync()[0] ?? NaN);
+      vs.push(r.v.dataSync()[0] ?? NaN);
+    }
+    close(outs, want[fire].out);
+    close(vs, want[fire].v);
+  }
+});
+
+it('resetToZeroStep: the spike passes a triangle surrogate to the current and to λ; the reset passes none', async () => {
+  const tf = await initTf();
+  // One step from v = 0, λ = 2: z = I/2. out = λ·H(z − 1): d out/dI = tri(z) = max(0, 1 − |z − 1|);
+  // d out/dλ = H(z − 1) + λ·tri(z)·(−I/λ²).
+  const I = [1.5, 2.5, 0.5, 5];
+  const dI = tf.grad((c: Tensor) => tf.sum(resetToZeroStep(tf, undefined, c, tf.scalar(2)).out))(tf.tensor1d(I));
+  close(dI.dataSync(), [0.75, 0.75, 0.25, 0]);
+  const dLam = tf.grad((l: Tensor) => tf.sum(resetToZeroStep(tf, undefined, tf.tensor1d(I), l).out))(tf.scalar(2));
+  // 1.5: 0 + 2·.75·(−1.5/4) = −.5625; 2.5: 1 + 2·.75·(−2.5/4) = .0625; 0.5: 2·.25·(−.5/4) = −.0625; 5: 1
+  close(dLam.dataSync(), [-0.5625 + 0.0625 - 0.0625 + 1]);
+  // The membrane after a spike is 0 whatever the input: no gradient; below threshold it is v itself.
+  const dv = tf.grad((c: Tensor) => tf.sum(resetToZeroStep(tf, undefined, c, tf.scalar(2)).v))(tf.tensor1d(I));
+  close(dv.dataSync(), [1, 0, 1, 0]);
 });
 
 it('clipAt: min(max(x, 0), λ) with d/dλ = the number of elements above λ', async () => {
