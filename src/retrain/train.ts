@@ -22,6 +22,7 @@ import { crossbarConv, crossbarDense, slicesOf } from './crossbar.js';
 import type { CrossbarGeometry, CrossbarInput, SenseAmps } from './crossbar.js';
 import { isSynaptic, rowInput } from '../backends/imc/layers.js';
 import { SENSE_META } from '../backends/imc/sense-amp.js';
+import { foldAvgPool } from '../passes/fold-avgpool.js';
 import { startGradientHelper } from './helper.js';
 
 type Tf = typeof TF;
@@ -253,6 +254,13 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   const levels = opts.levels;
   const zeroSteps = opts.resetToZeroSteps;
   const unrolled = zeroSteps !== undefined && zeroSteps <= UNROLL_MAX_STEPS;
+  // Average pools of spikes that stay pools after conversion are spiking layers on Loihi; the
+  // fold-avgpool pass merges the others into the dense layer after them (linear, no neuron).
+  const poolNeurons = new Set(
+    foldAvgPool(graph)
+      .nodes.filter((n) => n.op === 'AveragePool')
+      .map((n) => n.name),
+  );
   const lr = opts.learningRate ?? 1e-4;
   const ideal = xbar !== undefined ? (xbar.ideal ?? IDEAL_WEIGHT) : 0;
   let optimizer = tf.train.adam(lr);
@@ -308,7 +316,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
       ...(zeroSteps !== undefined
         ? {
             after: (n: Node, y: T): T | undefined => {
-              const s = n.op === 'AveragePool' ? byValue.get(n.inputs[0] ?? '') : undefined;
+              const s = poolNeurons.has(n.name) ? byValue.get(n.inputs[0] ?? '') : undefined;
               return s !== undefined ? resetToZeroRate(tf, y, lambdaOf(s), zeroSteps, 'ge') : undefined;
             },
           }
@@ -348,7 +356,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
           return s === undefined ? undefined : step(n.name, v, lambdaOf(s), 'gt');
         },
         after: (n: Node, y: T): T | undefined => {
-          const s = n.op === 'AveragePool' ? byValue.get(n.inputs[0] ?? '') : undefined;
+          const s = poolNeurons.has(n.name) ? byValue.get(n.inputs[0] ?? '') : undefined;
           return s !== undefined ? step(n.name, y, lambdaOf(s), 'ge') : undefined;
         },
       });
