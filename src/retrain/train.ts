@@ -257,10 +257,14 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   // Average pools of spikes that stay pools after conversion are spiking layers on Loihi; the
   // fold-avgpool pass merges the others into the dense layer after them (linear, no neuron).
   const poolNeurons = new Set(
-    foldAvgPool(graph)
-      .nodes.filter((n) => n.op === 'AveragePool')
-      .map((n) => n.name),
+    zeroSteps !== undefined
+      ? foldAvgPool(graph)
+          .nodes.filter((n) => n.op === 'AveragePool')
+          .map((n) => n.name)
+      : [],
   );
+  /** The clip of the neuron whose spikes a pool neuron (poolNeurons) averages. */
+  const poolSite = (n: Node): Site | undefined => (poolNeurons.has(n.name) ? byValue.get(n.inputs[0] ?? '') : undefined);
   const lr = opts.learningRate ?? 1e-4;
   const ideal = xbar !== undefined ? (xbar.ideal ?? IDEAL_WEIGHT) : 0;
   let optimizer = tf.train.adam(lr);
@@ -316,7 +320,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
       ...(zeroSteps !== undefined
         ? {
             after: (n: Node, y: T): T | undefined => {
-              const s = poolNeurons.has(n.name) ? byValue.get(n.inputs[0] ?? '') : undefined;
+              const s = poolSite(n);
               return s !== undefined ? resetToZeroRate(tf, y, lambdaOf(s), zeroSteps, 'ge') : undefined;
             },
           }
@@ -329,7 +333,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   /**
    * Reset-to-zero hardware (Loihi) step by step: the network runs T steps from v = 0 with the
    * same input every step, each neuron an IF that resets to zero (resetToZeroStep), an average
-   * pool of spikes a neuron of its own (fires on ≥ λ), and the readout the mean of the output
+   * pool of spikes that conversion keeps a neuron of its own (fires on ≥ λ), and the readout the mean of the output
    * layer over the steps — what the bit-accurate simulation runs (its synaptic delays are
    * compensated there), up to the integer rounding. Gradients through time by the surrogate.
    */
@@ -356,7 +360,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
           return s === undefined ? undefined : step(n.name, v, lambdaOf(s), 'gt');
         },
         after: (n: Node, y: T): T | undefined => {
-          const s = poolNeurons.has(n.name) ? byValue.get(n.inputs[0] ?? '') : undefined;
+          const s = poolSite(n);
           return s !== undefined ? step(n.name, y, lambdaOf(s), 'ge') : undefined;
         },
       });
