@@ -85,12 +85,21 @@ const SCENARIOS: readonly Scenario[] = [
     alsoOn: ['imc-hpadc'],
     goal: 'ADC-less IMC ≥ 97.0 % (T = 32); HP-ADC and float SNN of the retrained model within 0.3 pp of before; ≤ 10 min',
   },
-  { name: 'mlp-imc-adcless-T32', model: 'mlp', opts: ADCLESS_ROUNDS, alsoOn: ['imc-hpadc'], goal: 'ADC-less IMC ≥ 96 % (T = 32)' },
+  {
+    name: 'mlp-imc-adcless-T32',
+    model: 'mlp',
+    // With the analog layer's reference dither the third round still gained (95.61 % after two, 96.06 % after three).
+    opts: { ...ADCLESS_ROUNDS, rounds: 3 },
+    alsoOn: ['imc-hpadc'],
+    goal: 'ADC-less IMC ≥ 96 % (T = 32)',
+  },
   {
     name: 'resnet-tiny-imc-adcless-T32',
     model: 'resnet-tiny',
     // Its 28×28 stem on eight input bit planes makes a training image ~10× LeNet's here.
-    opts: { ...ADCLESS_ROUNDS, trainSamples: 600 },
+    // Fixed references for its stem: trained for the reference dither it reached 84.83 % (77.94 %
+    // with one dither phase per layer), with fixed references 87.08 % (docs/targets/imc.md).
+    opts: { ...ADCLESS_ROUNDS, trainSamples: 600, senseDither: 0 },
     alsoOn: ['imc-hpadc'],
     goal: 'ADC-less IMC ≥ 95 % (T = 32)',
   },

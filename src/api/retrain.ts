@@ -13,7 +13,7 @@ import type { CompileResult } from './compile.js';
 import { quantizeModel } from './quantize.js';
 import { convertModel, isConverted } from './convert.js';
 import type { TrainOptions } from '../retrain/train.js';
-import { mapGraph as mapImc, simulateImc } from '../backends/imc/index.js';
+import { DEFAULT_SENSE_DITHER, mapGraph as mapImc, simulateImc } from '../backends/imc/index.js';
 import { fitToModel, loadDatasetSpec } from '../data/spec.js';
 import { takeRange } from '../ir/slice.js';
 import { RETRAIN_OPTIONS } from '../options/declarations.js';
@@ -55,6 +55,13 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
     });
   }
   const senseAmps = tg.kind === 'imc' && (tg as ImcTarget).adc.type === 'sense-amp' ? (tg as ImcTarget) : undefined;
+  if (opts.senseDither !== undefined && senseAmps === undefined) {
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: `--sense-dither applies to sense amplifiers; target '${opts.target}' has none`,
+      hint: 'retrain for imc-adcless, or leave --sense-dither out',
+    });
+  }
   const conversion = record.conversion;
   return retrainLoop(
     g,
@@ -82,10 +89,18 @@ function senseStart(g: Graph, opts: RetrainOptions, target: ImcTarget, weightBit
   const net = mapImc(graph, target, { weightBits });
   const calib = fitToModel(g, loadDatasetSpec(spec, 'train', SENSE_INIT_IMAGES));
   const one = { x: takeRange(calib.x, 0, 1), y: calib.y.subarray(0, 1) };
-  const r = simulateImc(graph, net, one, { T: opts.T, calibration: { x: calib.x, y: calib.y } });
+  const r = simulateImc(graph, net, one, { T: opts.T, calibration: { x: calib.x, y: calib.y }, senseDither: opts.senseDither ?? DEFAULT_SENSE_DITHER });
   const cfg = net.config;
   return {
-    geometry: { R: cfg.R, cellBits: cfg.cellBits, weightBits: cfg.weightBits, inputBits: cfg.inputBits, inputMax: cfg.inputMax },
+    geometry: {
+      R: cfg.R,
+      cellBits: cfg.cellBits,
+      weightBits: cfg.weightBits,
+      inputBits: cfg.inputBits,
+      inputMax: cfg.inputMax,
+      // As compile's functional simulation dithers the analog layer's references.
+      dither: { steps: opts.T, width: opts.senseDither ?? DEFAULT_SENSE_DITHER },
+    },
     init: net.layers.map((m) => r.senseRefs?.[m.layer.name]),
   };
 }

@@ -16,7 +16,7 @@ import { BUNDLED_KINDS, registerTargetKind } from '../costmodel/target.js';
 import type { BackendDiagnostic, EmittedFile } from './common/types.js';
 import { checkStructure as checkLoihiStructure, emit as emitLoihi, mapping as mapLoihi } from './loihi/index.js';
 import { LOIHI_INT_SETTINGS, loihiLatency, loihiQuantizeOptions, simulateLoihi } from './loihi/simulate.js';
-import { emit as emitImc, forgetMapping, mapGraph as mapImc, parseNoise, simulateImc, trainedRefs } from './imc/index.js';
+import { emit as emitImc, forgetMapping, mapGraph as mapImc, parseNoise, simulateImc, trainedDither, trainedRefs } from './imc/index.js';
 import { emit as emitFpga, estimate as estimateFpga, makePlan } from './fpga/index.js';
 import type { QuantizeSettings } from '../ir/types.js';
 import { simulateInt } from '../sim/int/simulate.js';
@@ -187,7 +187,8 @@ const imc: BackendRecord<ImcTarget> = {
     const r = simulateImc(g, net, ctx.data, {
       T: ctx.T,
       calibration: ctx.calibration,
-      ...(trained !== undefined ? { senseReference: { trained } } : {}),
+      // A retrained model's references with the dither it was trained for (none before it existed).
+      ...(trained !== undefined ? { senseReference: { trained }, senseDither: trainedDither(g.meta) ?? 0 } : {}),
       ...(dev !== undefined ? { seed: dev.seed, devices: { ...dev.effects, seed: dev.seed } } : {}),
       ...(ctx.onProgress !== undefined ? { onProgress: ctx.onProgress } : {}),
     });

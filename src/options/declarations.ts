@@ -307,6 +307,12 @@ export const RETRAIN_OPTIONS = {
   epochsPerRound: opt.int({ flag: 'epochs', value: 'n', min: 1, max: 1000, help: 'epochs per round (default 2)' }),
   levels: opt.int({ value: 'L', min: 0, max: 1024, help: 'quantization levels of each activation (QCFS; default T when T ≤ 16, else 0 = plain clip)' }),
   weightBits: opt.int({ value: 'b', min: 2, max: 16, help: 'weight bits to train for and deploy with (default 8)' }),
+  senseDither: opt.number({
+    value: 'w',
+    min: 0,
+    max: 4,
+    help: 'imc-adcless: reference dither of the analog first layer, in levels (default 1; 0 = fixed references)',
+  }),
   kd: opt.parsed<Distillation>({ value: 'teacher=4,student=1,weight=0.5', help: 'distil from the original ANN with these temperatures' }, parseKd, checkKd),
   rateWeight: opt.number({ value: 'x', min: 0, max: 100, help: 'penalty on the mean firing rate (fewer spikes, less energy; default 0)' }),
   learningRate: opt.number({

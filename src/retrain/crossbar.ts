@@ -13,8 +13,11 @@
 // mean μ = Σ p·d and variance v = Σ p(1 − p)·d² over the tile's rows, and the sense amplifier's
 // expected output is level · P(c ≥ ref) ≈ level · Φ((μ − ref)/√(κv)) — the mean-field value of
 // what T steps average to, smooth in the rates, the weights' digits, ref and level (κ: see
-// SPIKE_VARIANCE). Inputs that are the same every step (the analog input) have v = 0: a hard
-// step forward, and a surrogate gradient (the same Φ with a floor on √v) backward. Weights reach their digits
+// SPIKE_VARIANCE). Inputs that are the same every step (the analog input) have v = 0: their
+// sense amplifiers step the reference through T offsets (src/backends/imc/sense-amp.ts
+// ditheredRefs), and the forward is what the T compares average to exactly — the staircase
+// level · clamp(⌊T·z + ½⌋, 0, T)/T — with the ramp's gradient backward; without dither a hard
+// step forward and a surrogate gradient (the same Φ with a floor on √v). Weights reach their digits
 // through a straight-through estimator that spreads the gradient evenly over the slices.
 // The Bernoulli model is only a training proxy: the retrain loop always decides on the
 // functional simulation itself.
@@ -33,6 +36,8 @@ export interface CrossbarGeometry {
   /** Bits and range of analog (non-spike) inputs. */
   readonly inputBits: number;
   readonly inputMax: number;
+  /** Reference dither of layers whose input is the same every step: over `steps` steps, ±½·width·level. */
+  readonly dither?: { readonly steps: number; readonly width: number };
 }
 
 /** What drives the layer's rows, as src/backends/imc/layers.ts classifies it. */
@@ -141,6 +146,40 @@ function senseAmp(tf: Tf): (mu: T, v: T, ref: T, level: T) => T {
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (mu: T, v: T, ref: T, level: T) => T;
+}
+
+/**
+ * The mean over T steps of a sense amplifier whose reference steps through ref + u_t·W,
+ * W = width·level, u_t = (k + ½)/T − ½ (ditherOffsets): level · n/T with n = clamp(⌊T·z + ½⌋, 0, T),
+ * z = (μ − ref)/W + ½, and 0 for μ < ½ (a partial sum of 0 never passes: the functional model
+ * keeps references ≥ 1). μ is an exact integer here (analog planes are bits). Backward: the
+ * ramp level·clamp(z, 0, 1) — slope 1/width inside it — to μ, ref and level.
+ */
+function ditheredSenseAmp(tf: Tf, T: number, width: number): (mu: T, ref: T, level: T) => T {
+  return tf.customGrad(((mu: T, ref: T, level: T, save: TF.GradSaveFunc) => {
+    // A level trained to 0 (a slice that only reads zeros) would divide by 0.
+    const z = tf.add(tf.div(tf.sub(mu, ref), tf.maximum(tf.mul(level, width), 1e-3)), 0.5);
+    const n = tf.clipByValue(tf.floor(tf.add(tf.mul(z, T), 0.5)), 0, T);
+    const passes = tf.cast(tf.greaterEqual(mu, 0.5), 'float32');
+    const r = tf.mul(tf.div(n, T), passes);
+    save([z, r, passes, level]);
+    return {
+      value: tf.mul(r, level),
+      gradFunc: (dyIn: T | T[], saved: T[]) => {
+        const dy = dyIn as T;
+        const [zs, rs, on, lv] = saved as [T, T, T, T];
+        const inside = tf.cast(tf.logicalAnd(tf.greater(zs, 0), tf.less(zs, 1)), 'float32');
+        const dmu = tf.mul(dy, tf.div(inside, width));
+        const lead = Array.from({ length: dy.rank - 1 }, (_, i) => i);
+        // A partial sum of 0 reads 0 whatever ref and level are: no gradient to them from it
+        // (its current still learns through μ). f = level·r(z), z = (μ − ref)/(width·level) + ½:
+        // ∂f/∂level = r − r'(z)·(z − ½).
+        const dref = tf.neg(tf.sum(tf.mul(dmu, on), lead));
+        const dlevel = tf.sum(tf.mul(tf.mul(dy, on), tf.sub(rs, tf.mul(inside, tf.sub(zs, 0.5)))), lead);
+        return [dmu, dref, tf.mul(dlevel, tf.onesLike(lv))];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (mu: T, ref: T, level: T) => T;
 }
 
 /** log C(k, n) for n = 0..k. */
@@ -262,10 +301,12 @@ function crossbarProduct(
   const variance = planesIn.variance !== null ? constant(tf, planesIn.variance) : null;
   const cols = refColumns(tf, sense, O, geo);
   const sa = senseAmp(tf);
+  const d = geo.dither;
+  const dithered = input.kind === 'analog' && d !== undefined && d.width > 0 && d.steps > 1 ? ditheredSenseAmp(tf, d.steps, d.width) : undefined;
   const parts: T[] = [];
   for (let r0 = 0; r0 < rows; r0 += geo.R) {
     const { mu, v } = tile({ mean: planesIn.mean, variance }, D, D2, r0);
-    parts.push(sa(mu, v, cols.ref, cols.level));
+    parts.push(dithered !== undefined ? dithered(mu, cols.ref, cols.level) : sa(mu, v, cols.ref, cols.level));
   }
   const E = parts.length === 1 ? (parts[0] as T) : tf.addN(parts);
   return tf.mul(combine(tf, E, planesIn.planes, O, geo), tf.mul(planesIn.scale, sW));

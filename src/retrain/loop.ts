@@ -5,6 +5,7 @@
 // costed (the caller's `measure`: src/api/retrain.ts passes compile) — so the accuracy that
 // decides is the hardware's, never the training proxy's. The loop stops when the budget holds,
 // when rounds fall clearly behind the best, or after the last round; it returns the best round's model.
+import { DEFAULT_SENSE_DITHER } from '../backends/imc/sense-amp.js';
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import type { Dataset } from '../data/dataset.js';
@@ -31,6 +32,11 @@ export interface RetrainOptions {
   readonly levels?: number;
   /** Weight bits to train for (and deploy with); default 8, what compile quantizes to. */
   readonly weightBits?: number;
+  /**
+   * ADC-less IMC: width of the reference dither of layers with a static input to train (and
+   * deploy) for, in levels (default 1; 0: fixed references). Kept in the model's metadata.
+   */
+  readonly senseDither?: number;
   readonly kd?: Distillation;
   readonly rateWeight?: number;
   /** Adam step of the weights (default 1e-4; 1e-3 for 2-bit weights; 5e-4 for reset-to-zero neurons run step by step). */
@@ -175,7 +181,7 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
         ? `qcfs(L=${levels})`
         : 'trainable clip',
     tg.crossbar !== undefined
-      ? `crossbar products through 1-bit sense amplifiers (mean-field, trainable references), weights in ${weightBits}-bit digits`
+      ? `crossbar products through 1-bit sense amplifiers (mean-field, trainable references; analog layer's reference dither ${opts.senseDither ?? DEFAULT_SENSE_DITHER}), weights in ${weightBits}-bit digits`
       : `weights fake-quantized to ${weightBits} bits`,
     ...(opts.kd !== undefined ? [`KD (teacher T=${opts.kd.teacherTemp}, student T=${opts.kd.studentTemp}, weight ${opts.kd.weight})`] : []),
     ...((opts.rateWeight ?? 0) > 0 ? [`rate penalty ${opts.rateWeight ?? 0}`] : []),

@@ -585,6 +585,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
                 rows: xbar.geometry.R,
                 cellBits: xbar.geometry.cellBits,
                 weightBits: xbar.geometry.weightBits,
+                dither: xbar.geometry.dither?.width ?? 0,
                 layers: [...senses.values()].map(({ amps }) => ({ ref: [...amps.ref.dataSync()], level: [...amps.level.dataSync()] })),
               }),
             }

@@ -3,12 +3,12 @@
 // products, IF neurons written out here) when devices are ideal and the ADC is lossless.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adcConverter, imcAffine, mapGraph, newScratch, programmedLevels, simulateImc } from '../../src/backends/imc/index.js';
+import { adcConverter, ditherOffsets, ditheredRefs, imcAffine, mapGraph, newScratch, programmedLevels, simulateImc } from '../../src/backends/imc/index.js';
 import type { Converter, ImcOptions, LayerProgram, MappedLayer, MappedNetwork } from '../../src/backends/imc/index.js';
 import { buildGraph, gemmAttrs } from '../../src/ir/build.js';
 import type { Graph, Tensor } from '../../src/ir/types.js';
 import type { ImcTarget } from '../../src/costmodel/target.js';
-import { adcless, convNet, denseOnly, f32, hpadc, lcg, mlp, spikingConvNet } from './imc-graphs.js';
+import { adcless, convNet, convOnly, denseOnly, f32, hpadc, lcg, mlp, spikingConvNet } from './imc-graphs.js';
 import { keepLevelsUpTo, psumsUpTo, runMapped } from '../../src/backends/imc/run-layer.js';
 import { keepResidentUpTo } from '../../src/sim/ann/wasm/bitmm.js';
 import { newHistograms } from '../../src/backends/imc/sense-amp.js';
@@ -513,4 +513,118 @@ test('sense-amplifier calibration keeps all 64 images of a LeNet and at least on
   const x = f32([6, 20], lcg(120, 3, 0, 1));
   const r = simulateImc(g, small, { x, y: new Int32Array(6) }, { T: 4, calibration: { x, y: new Int32Array(6) } });
   assert.equal(r.calibrationImages, 6);
+});
+
+test("ADC-less, direct coding: the analog layer reads with step t's dithered references (hand-run IF neurons on imcAffine currents); width 0 keeps them fixed", () => {
+  const g = mlp();
+  const net = mapGraph(g, adcless());
+  const m = net.layers[0] as MappedLayer;
+  const cfg = net.config;
+  const T = 6;
+  const N = 4;
+  const x = f32([N, 20], lcg(N * 20, 21, 0, 1));
+  const th = g.initializers.get('th1')?.data as Float32Array;
+  const bias = g.initializers.get('b1')?.data as Float32Array;
+  const U = 3; // fixed reference u: ref u, level 2u (sense-amp.ts fixedRefs)
+  const base = { ref: new Float64Array(cfg.slices + 1).fill(U), level: new Float64Array(cfg.slices + 1).fill(2 * U) };
+  const spikesOf = (width: number): number[] => {
+    const seen: number[] = [];
+    simulateImc(
+      g,
+      net,
+      { x, y: new Int32Array(N) },
+      { T, senseReference: U, senseDither: width, onSpikes: (node, _t, _first, s) => node === 'if1' && seen.push(...s) },
+    );
+    return seen;
+  };
+  const byHand = (width: number): number[] => {
+    const u = ditherOffsets(T);
+    const v = Array.from({ length: N * 12 }, (_, i) => 0.5 * (th[i % 12] as number)); // vInit 0.5
+    const out: number[] = [];
+    const acc = new Float64Array(12);
+    for (let t = 0; t < T; t++) {
+      const p: LayerProgram = {
+        m,
+        R: cfg.R,
+        cellBits: cfg.cellBits,
+        slices: cfg.slices,
+        weightBits: cfg.weightBits,
+        eff: [programmedLevels(m, cfg, 0)],
+        offEff: [],
+        converter: { kind: 'sense-amp', ...ditheredRefs(base, u[t] as number, width) },
+        readSigma: 0,
+      };
+      for (let b = 0; b < N; b++) {
+        const codes = Float64Array.from({ length: 20 }, (_, r) => Math.min(255, Math.round((x.data[b * 20 + r] as number) / m.sX)));
+        imcAffine(p, 0, codes, acc, newScratch(p));
+        for (let o = 0; o < 12; o++) {
+          const i = b * 12 + o;
+          const vi = (v[i] as number) + Math.fround((acc[o] as number) * m.sW * m.sX * m.layer.alpha + (bias[o] as number));
+          const fire = vi >= (th[o] as number);
+          v[i] = fire ? vi - (th[o] as number) : vi;
+          out.push(fire ? 1 : 0);
+        }
+      }
+    }
+    return out;
+  };
+  const dithered = spikesOf(1);
+  assert.deepEqual(dithered, byHand(1));
+  assert.deepEqual(spikesOf(0), byHand(0));
+  assert.notDeepEqual(dithered, spikesOf(0));
+  assert.throws(() => spikesOf(-1), /dither/);
+});
+
+test('ADC-less, direct coding, conv: output position pos reads with the references of phase (t + pos) mod T (hand-run IF neurons on imcAffine currents)', () => {
+  const [cin, cout, k, H, T, N] = [2, 3, 3, 5, 4, 2];
+  const g = convOnly(cin, cout, k, H);
+  const net = mapGraph(g, adcless());
+  const m = net.layers[0] as MappedLayer;
+  const cfg = net.config;
+  const x = f32([N, cin, H, H], lcg(N * cin * H * H, 31, 0, 1));
+  const U = 2;
+  const base = { ref: new Float64Array(cfg.slices + 1).fill(U), level: new Float64Array(cfg.slices + 1).fill(2 * U) };
+  const seen: number[] = [];
+  simulateImc(g, net, { x, y: new Int32Array(N) }, { T, senseReference: U, onSpikes: (_node, _t, _first, s) => seen.push(...s) });
+  const u = ditherOffsets(T);
+  const phase = Array.from(u, (ut): LayerProgram => ({
+    m,
+    R: cfg.R,
+    cellBits: cfg.cellBits,
+    slices: cfg.slices,
+    weightBits: cfg.weightBits,
+    eff: [programmedLevels(m, cfg, 0)],
+    offEff: [],
+    converter: { kind: 'sense-amp', ...ditheredRefs(base, ut, 1) },
+    readSigma: 0,
+  }));
+  const oh = H - k + 1;
+  const P = oh * oh;
+  const v = new Array<number>(N * cout * P).fill(0.5); // vInit 0.5, θ = 1
+  const want: number[] = [];
+  const acc = new Float64Array(cout);
+  const col = new Float64Array(cin * k * k);
+  for (let t = 0; t < T; t++) {
+    const spikes = new Array<number>(N * cout * P).fill(0);
+    for (let b = 0; b < N; b++) {
+      for (let pos = 0; pos < P; pos++) {
+        const [py, px] = [Math.floor(pos / oh), pos % oh];
+        for (let c = 0; c < cin; c++)
+          for (let i = 0; i < k; i++)
+            for (let j = 0; j < k; j++)
+              col[c * k * k + i * k + j] = Math.min(255, Math.round((x.data[((b * cin + c) * H + py + i) * H + px + j] as number) / m.sX));
+        const p = phase[(t + pos) % T] as LayerProgram;
+        imcAffine(p, 0, col, acc, newScratch(p));
+        for (let o = 0; o < cout; o++) {
+          const at = (b * cout + o) * P + pos;
+          const vi = (v[at] as number) + Math.fround((acc[o] as number) * m.sW * m.sX * m.layer.alpha);
+          const fire = vi >= 1;
+          v[at] = fire ? vi - 1 : vi;
+          spikes[at] = fire ? 1 : 0;
+        }
+      }
+    }
+    want.push(...spikes);
+  }
+  assert.deepEqual(seen, want);
 });

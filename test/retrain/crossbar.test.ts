@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as TF from '@tensorflow/tfjs-core';
-import { imcAffine, mapGraph, newScratch, programmedLevels, trainedRefs } from '../../src/backends/imc/index.js';
+import { ditherOffsets, ditheredRefs, imcAffine, mapGraph, newScratch, programmedLevels, trainedDither, trainedRefs } from '../../src/backends/imc/index.js';
 import type { LayerProgram, MappedLayer } from '../../src/backends/imc/index.js';
 import { crossbarConv, crossbarDense, digitsOf } from '../../src/retrain/crossbar.js';
 import type { CrossbarGeometry, SenseAmps } from '../../src/retrain/crossbar.js';
@@ -87,6 +87,72 @@ test('crossbarConv on 8-bit analog inputs equals the mapped layer bit plane by b
       for (let o = 0; o < cout; o++) close(((y[(py * oh + px) * cout + o] ?? NaN) * 255) / m.sW, out[o] as number, `position ${py},${px} output ${o}`);
     }
   }
+});
+
+test('crossbarConv on analog inputs with dithered references equals the mean over T steps of the mapped layer, each step with its own references', async () => {
+  const tf = await initTf();
+  const [cin, cout, k, H, T] = [8, 3, 5, 6, 8];
+  const g = convOnly(cin, cout, k, H);
+  const m = mapGraph(g, adcless()).layers[0] as MappedLayer;
+  const w = g.initializers.get('w')?.data as Float32Array;
+  const hwio = tf.transpose(tf.tensor4d(w, [cout, cin, k, k]), [2, 3, 1, 0]);
+  const codes = lcg(H * H * cin, 4, 0, 256).map(Math.floor);
+  const x = tf.div(tf.tensor4d(codes, [1, H, H, cin]), 255);
+  const conv = (a: TF.Tensor, b: TF.Tensor): TF.Tensor => tf.conv2d(a as TF.Tensor4D, b as TF.Tensor4D, 1, 'valid');
+  const geo: CrossbarGeometry = { ...GEO, dither: { steps: T, width: 1 } };
+  const y = crossbarConv(tf, x, hwio, conv, { kind: 'analog' }, amps(tf), geo).dataSync();
+  const fixed = crossbarConv(tf, x, hwio, conv, { kind: 'analog' }, amps(tf), GEO).dataSync();
+  const steps = Array.from(ditherOffsets(T), (u) => ({
+    ...program(m),
+    converter: { kind: 'sense-amp' as const, ...ditheredRefs({ ref: Float64Array.from(REF), level: Float64Array.from(LEVEL) }, u, 1) },
+  }));
+  const oh = H - k + 1;
+  const out = new Float64Array(cout);
+  const mean = new Float64Array(cout);
+  const col = new Float64Array(m.layer.rows);
+  let differs = 0;
+  for (let py = 0; py < oh; py++) {
+    for (let px = 0; px < oh; px++) {
+      for (let c = 0; c < cin; c++)
+        for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) col[c * k * k + i * k + j] = codes[((py + i) * H + px + j) * cin + c] as number;
+      mean.fill(0);
+      for (const p of steps) {
+        imcAffine(p, 0, col, out, newScratch(p));
+        for (let o = 0; o < cout; o++) mean[o] = (mean[o] as number) + (out[o] as number) / T;
+      }
+      for (let o = 0; o < cout; o++) {
+        const at = (py * oh + px) * cout + o;
+        close(((y[at] ?? NaN) * 255) / m.sW, mean[o] as number, `position ${py},${px} output ${o}`);
+        if (Math.abs((y[at] ?? 0) - (fixed[at] ?? 0)) > 1e-6) differs++;
+      }
+    }
+  }
+  // The dither changes the read-out (else the test could not tell it from fixed references).
+  assert.ok(differs > 0);
+});
+
+test('crossbarDense with dithered references: gradients to the current, the reference and the level are the ramp level·clamp(z, 0, 1)', async () => {
+  const tf = await initTf();
+  // One row, one output of weight q = 1 (a single 1-bit digit on slice 0), input code c on plane 0:
+  // the column partial sum is c; z = (c − ref)/(width·level) + ½.
+  const geo: CrossbarGeometry = { R: 8, cellBits: 1, weightBits: 2, inputBits: 1, inputMax: 1, dither: { steps: 4, width: 2 } };
+  const sense = { ref: tf.variable(tf.tensor1d([0.75, 0.5])), level: tf.variable(tf.tensor1d([1, 1])) };
+  const w = tf.tensor2d([[1]]);
+  const x = tf.tensor2d([[1]]);
+  // z = (1 − 0.75)/2 + ½ = 0.625: n = clamp(⌊4·0.625 + ½⌋, 0, 4) = 3 of 4 steps pass.
+  const y = crossbarDense(tf, x, w, { kind: 'analog' }, sense, geo).dataSync();
+  close(y[0] ?? NaN, 0.75, 'read-out');
+  const { grads } = tf.variableGrads(() => tf.sum(crossbarDense(tf, x, w, { kind: 'analog' }, sense, geo)) as TF.Scalar, [sense.ref, sense.level]);
+  // d/dref = −1/width = −0.5; d/dlevel = r − (z − ½) = 0.75 − 0.125 = 0.625 (slice 0; slice 1 reads nothing).
+  close(grads[sense.ref.name]?.dataSync()[0] ?? NaN, -0.5, 'd/dref');
+  close(grads[sense.level.name]?.dataSync()[0] ?? NaN, 0.625, 'd/dlevel');
+});
+
+test('trainedDither: the width a retrained model carries; 0 for references without one (trained before the dither); none without references', () => {
+  assert.equal(trainedDither({ [SENSE_META]: JSON.stringify({ rows: 128, dither: 1.5 }) }), 1.5);
+  assert.equal(trainedDither({ [SENSE_META]: JSON.stringify({ rows: 128 }) }), 0);
+  assert.equal(trainedDither({ [SENSE_META]: JSON.stringify({ dither: -1 }) }), 0);
+  assert.equal(trainedDither({}), undefined);
 });
 
 test('trainedRefs: references in the metadata are used only when they fit the mapping', () => {

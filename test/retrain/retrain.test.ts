@@ -143,12 +143,26 @@ describe('snnc retrain', () => {
     assert.match(row?.assumptions[0] ?? '', /references the model was retrained with.*retrained for imc-adcless/s);
     const file = r.files.find((f) => f.path === 'imc-adcless/config.json');
     assert.ok(file !== undefined);
-    const config = JSON.parse(Buffer.from(file.data).toString('utf8')) as { layers: { converter: { reference: string; ref: number[]; level: number[] } }[] };
+    const config = JSON.parse(Buffer.from(file.data).toString('utf8')) as {
+      layers: { converter: { reference: string; ref: number[]; level: number[] }; referenceDither?: { width: number } }[];
+    };
     config.layers.forEach((l, i) => {
       assert.equal(l.converter.reference, 'trained');
       assert.deepEqual(l.converter.ref, [...(doc.layers[i]?.ref ?? []), 0.5]);
       assert.deepEqual(l.converter.level, [...(doc.layers[i]?.level ?? []), 1]);
     });
+    // Trained without a dither (the geometry has none): deployed without one.
+    assert.equal((doc as { dither?: number }).dither, 0);
+    const dithers = (c: { layers: { referenceDither?: { width: number } }[] }): (number | undefined)[] => c.layers.map((l) => l.referenceDither?.width);
+    assert.deepEqual(dithers(config), [undefined, undefined, undefined]);
+    // The width the model says it was trained for reaches the analog layer's converter.
+    const wide = { ...out, meta: { ...out.meta, [SENSE_META]: JSON.stringify({ ...doc, dither: 0.5 }) } };
+    const r2 = await compileModel(wide, { targets: ['imc-adcless'], modelFile: 'mlp', T: [8], n: 20, hwSamples: 20, method: 'clip', granularity: 'layer' });
+    const file2 = r2.files.find((f) => f.path === 'imc-adcless/config.json');
+    assert.deepEqual(
+      dithers(JSON.parse(Buffer.from(file2?.data ?? new Uint8Array()).toString('utf8')) as { layers: { referenceDither?: { width: number } }[] }),
+      [0.5, undefined, undefined],
+    );
   });
 
   it('imc-adcless: the loss adds the cross-entropy of the same network on ideal crossbars (exact sums, weights on the 8-bit grid)', async () => {

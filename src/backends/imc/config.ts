@@ -12,6 +12,7 @@ import { adcStep } from './functional.js';
 import { rowLevels } from './mapping.js';
 import type { MappedLayer, MappedNetwork } from './mapping.js';
 import type { SenseAmpRefs } from './sense-amp.js';
+import { DEFAULT_SENSE_DITHER } from './sense-amp.js';
 
 const CONFIG_PATH = 'imc/config.json';
 const MAPPING_PATH = 'imc/mapping.json';
@@ -49,7 +50,7 @@ function writeTiles(net: MappedNetwork, m: MappedLayer, out: Uint8Array, at: num
   });
 }
 
-function layerDoc(net: MappedNetwork, m: MappedLayer, i: number, trained?: SenseAmpRefs): Record<string, unknown> {
+function layerDoc(net: MappedNetwork, m: MappedLayer, i: number, dither: number, trained?: SenseAmpRefs): Record<string, unknown> {
   const L = m.layer;
   const cfg = net.config;
   const input =
@@ -87,16 +88,32 @@ function layerDoc(net: MappedNetwork, m: MappedLayer, i: number, trained?: Sense
           ? // Per slice (the last pair: the offset column's); what the periphery must be set to.
             { type: 'sense-amp', reference: 'trained', ref: [...trained.ref], level: [...trained.level] }
           : { type: 'sense-amp', reference: 'set by calibration or training (see docs/targets/imc.md)' },
+    // An input that is the same every step: the references step through T offsets (sense-amp.ts).
+    ...(cfg.periphery === 'sense-amp' && L.input.kind === 'analog' && dither > 0
+      ? {
+          referenceDither: {
+            width: dither,
+            offsets:
+              'ref_s + u_t·width·level_s, u_t = (k_t + 1/2)/T − 1/2, k_t the t-th of the ceil(log2 T)-bit reversals of 0, 1, 2, … below T; output position pos uses phase (t + pos) mod T',
+          },
+        }
+      : {}),
     ...(L.conv !== undefined ? { conv: L.conv } : {}),
   };
 }
 
 /**
- * `trained`: sense-amplifier references a retrained model carries, by layer (trainedRefs).
+ * `trained`: sense-amplifier references a retrained model carries, by layer (trainedRefs);
+ * `dither`: the reference dither width of layers with a static input (0: none).
  * `out`: takes each layer's tile file as soon as it is made (then not returned), so no more than
  * one layer's is held at a time.
  */
-export function configFiles(net: MappedNetwork, trained?: ReadonlyMap<string, SenseAmpRefs>, out?: (f: EmittedFile) => void): EmittedFile[] {
+export function configFiles(
+  net: MappedNetwork,
+  trained?: ReadonlyMap<string, SenseAmpRefs>,
+  out?: (f: EmittedFile) => void,
+  dither: number = DEFAULT_SENSE_DITHER,
+): EmittedFile[] {
   const cfg = net.config;
   const files: EmittedFile[] = [];
   const manifest: Record<string, unknown>[] = [];
@@ -171,7 +188,7 @@ export function configFiles(net: MappedNetwork, trained?: ReadonlyMap<string, Se
     },
     periphery: { type: cfg.periphery, bits: cfg.adcBits, columnsPerAdc: cfg.columnsPerAdc },
     chip: { arraysPerChip: cfg.arraysPerChip, gridCols: cfg.gridCols, chips: net.chips },
-    layers: net.layers.map((m, i) => layerDoc(net, m, i, trained?.get(m.layer.name))),
+    layers: net.layers.map((m, i) => layerDoc(net, m, i, dither, trained?.get(m.layer.name))),
     tiles,
     schedule: { order: 'layers one after another within a time step; all tiles of a layer in parallel', perStep: schedule },
   };

@@ -125,3 +125,56 @@ export function trainedRefs(meta: Readonly<Record<string, string>>, net: MappedN
   }
   return out;
 }
+
+/**
+ * Reference dither of a layer whose input is the same every step (direct coding: the analog
+ * first layer). Its column partial sums repeat every step, so a fixed reference gives the same
+ * bit T times and the neurons after it see one of two levels per column. Stepping the
+ * reference through T evenly spaced offsets over ±½·width·level around ref instead makes the
+ * mean over the T steps a T-level converter: level · n/T with n = #{t : psum ≥ ref_t} =
+ * clamp(⌊T·z + ½⌋, 0, T), z = (psum − ref)/(width·level) + ½ — a ramp from ref − ½·width·level
+ * to ref + ½·width·level (with Lloyd–Max's ref ≈ level/2 and width 1: min(psum, level)).
+ * The reference is a voltage the tile's periphery already generates; stepping it costs a
+ * reference DAC update per step, which the cost model does not charge (docs/targets/imc.md).
+ * The simulation shifts the phase per output position (simulate.ts phaseMix).
+ * Measured (MLP retrained for fixed references, 2,004 test images, T = 32): width 0 93.41 %,
+ * 0.5 94.91, 1 95.51, 1.5 95.41, 2 94.66 %.
+ */
+export const DEFAULT_SENSE_DITHER = 1;
+
+/**
+ * The offsets u_t ∈ (−½, ½) of steps t = 0 … T − 1: (k + ½)/T − ½ for k = 0 … T − 1, visited
+ * in bit-reversed order so that every prefix of the steps spreads over the range (a neuron
+ * reading the first steps sees low and high references alike).
+ */
+export function ditherOffsets(T: number): Float64Array {
+  const bits = Math.ceil(Math.log2(Math.max(1, T)));
+  const reversed = (k: number): number => {
+    let r = 0;
+    for (let b = 0; b < bits; b++) r |= ((k >> b) & 1) << (bits - 1 - b);
+    return r;
+  };
+  const order = Array.from({ length: 2 ** bits }, (_, k) => reversed(k)).filter((k) => k < T);
+  return Float64Array.from(order, (k) => (k + 0.5) / T - 0.5);
+}
+
+/**
+ * The dither width a retrained model was trained for (graph metadata SENSE_META `dither`): 0 when
+ * the model has references but no width (trained before the dither existed, for fixed
+ * references); undefined without trained references (the simulation's default applies).
+ */
+export function trainedDither(meta: Readonly<Record<string, string>>): number | undefined {
+  const text = meta[SENSE_META];
+  if (text === undefined) return undefined;
+  try {
+    const w = (JSON.parse(text) as { dither?: unknown }).dither;
+    return typeof w === 'number' && Number.isFinite(w) && w >= 0 ? w : 0;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The references of step t: ref_s + u_t · width · level_s per slice (the levels stay). */
+export function ditheredRefs(r: SenseAmpRefs, u: number, width: number): SenseAmpRefs {
+  return { ref: r.ref.map((ref, s) => ref + u * width * (r.level[s] as number)), level: r.level };
+}
