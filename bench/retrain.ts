@@ -81,7 +81,8 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'lenet-imc-adcless-T32',
     model: 'lenet',
-    opts: ADCLESS_ROUNDS,
+    // Two rounds reached 96.96 % with the reference dither (the goal is 97.0).
+    opts: { ...ADCLESS_ROUNDS, rounds: 3 },
     alsoOn: ['imc-hpadc'],
     goal: 'ADC-less IMC ≥ 97.0 % (T = 32); HP-ADC and float SNN of the retrained model within 0.3 pp of before; ≤ 10 min',
   },

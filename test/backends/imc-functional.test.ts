@@ -585,7 +585,7 @@ test('ADC-less, direct coding, conv: output position pos reads with the referenc
   const U = 2;
   const base = { ref: new Float64Array(cfg.slices + 1).fill(U), level: new Float64Array(cfg.slices + 1).fill(2 * U) };
   const seen: number[] = [];
-  simulateImc(g, net, { x, y: new Int32Array(N) }, { T, senseReference: U, onSpikes: (_node, _t, _first, s) => seen.push(...s) });
+  simulateImc(g, net, { x, y: new Int32Array(N) }, { T, senseReference: U, senseDither: 1, onSpikes: (_node, _t, _first, s) => seen.push(...s) });
   const u = ditherOffsets(T);
   const phase = Array.from(u, (ut): LayerProgram => ({
     m,

@@ -12,7 +12,6 @@ import { adcStep } from './functional.js';
 import { rowLevels } from './mapping.js';
 import type { MappedLayer, MappedNetwork } from './mapping.js';
 import type { SenseAmpRefs } from './sense-amp.js';
-import { DEFAULT_SENSE_DITHER } from './sense-amp.js';
 
 const CONFIG_PATH = 'imc/config.json';
 const MAPPING_PATH = 'imc/mapping.json';
@@ -108,12 +107,7 @@ function layerDoc(net: MappedNetwork, m: MappedLayer, i: number, dither: number,
  * `out`: takes each layer's tile file as soon as it is made (then not returned), so no more than
  * one layer's is held at a time.
  */
-export function configFiles(
-  net: MappedNetwork,
-  trained?: ReadonlyMap<string, SenseAmpRefs>,
-  out?: (f: EmittedFile) => void,
-  dither: number = DEFAULT_SENSE_DITHER,
-): EmittedFile[] {
+export function configFiles(net: MappedNetwork, trained?: ReadonlyMap<string, SenseAmpRefs>, out?: (f: EmittedFile) => void, dither = 0): EmittedFile[] {
   const cfg = net.config;
   const files: EmittedFile[] = [];
   const manifest: Record<string, unknown>[] = [];

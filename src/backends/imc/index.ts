@@ -8,7 +8,7 @@ import type { MappingOf } from '../../costmodel/types.js';
 import type { Graph } from '../../ir/types.js';
 import type { BackendDiagnostic, EmitResult, EmittedFile } from '../common/types.js';
 import { configFiles } from './config.js';
-import { DEFAULT_SENSE_DITHER, trainedDither, trainedRefs } from './sense-amp.js';
+import { trainedDither, trainedRefs } from './sense-amp.js';
 import { synapticLayers } from './layers.js';
 import { mapNetwork } from './mapping.js';
 import type { MappedNetwork } from './mapping.js';
@@ -90,7 +90,7 @@ function graphInputOf(graph: Graph, layer: string): string {
 export function emit(graph: Graph, target: ImcTarget, opts: ImcEmitOptions = {}, out?: (f: EmittedFile) => void): EmitResult<MappingOf<'imc'>> {
   const net = mapGraph(graph, target, opts);
   const trained = net.config.periphery === 'sense-amp' ? trainedRefs(graph.meta, net) : undefined;
-  const dither = trained !== undefined ? (trainedDither(graph.meta) ?? DEFAULT_SENSE_DITHER) : DEFAULT_SENSE_DITHER;
+  const dither = trained !== undefined ? (trainedDither(graph.meta) ?? 0) : 0;
   return { files: configFiles(net, trained, out, dither), mapping: net.mapping, diagnostics: diagnosticsOf(graph, net) };
 }
 

@@ -139,6 +139,10 @@ export function trainedRefs(meta: Readonly<Record<string, string>>, net: MappedN
  * The simulation shifts the phase per output position (simulate.ts phaseMix).
  * Measured (MLP retrained for fixed references, 2,004 test images, T = 32): width 0 93.41 %,
  * 0.5 94.91, 1 95.51, 1.5 95.41, 2 94.66 %.
+ * This is the width `snnc retrain --target imc-adcless` trains for by default; compile uses the
+ * width a model was retrained for (trainedDither) and fixed references for any other model —
+ * the dithered layer runs once per phase, T× its work in the simulation (LeNet 5.6 → 15.0 s,
+ * the MLP 0.44 → 5.6 s on 1,000 images), too slow for a quick post-training compile.
  */
 export const DEFAULT_SENSE_DITHER = 1;
 

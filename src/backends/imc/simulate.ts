@@ -4,9 +4,9 @@
 // effects), the neurons through the simulator's own update (neurons.ts, spike-maxpool.ts),
 // and every other op (pooling, flatten, …) through the ANN kernels.
 // Values that do not depend on time (direct coding: the input and the first, analog layer)
-// are computed once per sample — but for sense amplifiers, whose references such a layer
-// dithers over the steps (sense-amp.ts DEFAULT_SENSE_DITHER): it then runs every step, and
-// what depends on it; read noise of a layer computed once is drawn once per sample.
+// are computed once per sample — but for sense amplifiers whose references such a layer
+// dithers over the steps (senseDither; sense-amp.ts): it then runs once per phase, and what
+// depends on it every step; read noise of a layer computed once is drawn once per sample.
 import { SPIKING_OPS } from '../../ir/types.js';
 import { checkMemory } from '../../ir/memory.js';
 import { takeRange } from '../../ir/slice.js';
@@ -30,7 +30,7 @@ import { adcConverter, adcStep, losslessConverter } from './functional.js';
 import { programmedLevels } from './mapping.js';
 import type { MappedLayer, MappedNetwork } from './mapping.js';
 import type { SenseReference } from './sense-amp.js';
-import { DEFAULT_SENSE_DITHER, ditherOffsets, ditheredRefs, fitRefs, fixedRefs, newHistograms } from './sense-amp.js';
+import { ditherOffsets, ditheredRefs, fitRefs, fixedRefs, newHistograms } from './sense-amp.js';
 import { runMapped } from './run-layer.js';
 
 export interface ImcSimOptions {
@@ -46,7 +46,8 @@ export interface ImcSimOptions {
   readonly calibration?: SimData;
   /**
    * Width of the reference dither of sense amplifiers whose layer input is the same every step,
-   * in units of the slice's level (default DEFAULT_SENSE_DITHER; 0: fixed references).
+   * in units of the slice's level (default 0: fixed references). Compile passes the width a
+   * retrained model was trained for (trainedDither); `snnc retrain` trains for DEFAULT_SENSE_DITHER.
    */
   readonly senseDither?: number;
   /** Spikes of every spiking node at every step, [B, ...] for samples first..first+B−1. */
@@ -159,7 +160,7 @@ export function simulateImc(g: Graph, net: MappedNetwork, data: SimData, opts: I
     const how = opts.senseReference ?? 'calibrated';
     if (typeof how === 'number' && !(how > 0 && Number.isFinite(how)))
       throw usage(`sense-amplifier reference ${how} is not a positive number`, 'pass a reference in cell-level units, e.g. 2');
-    const dither = opts.senseDither ?? DEFAULT_SENSE_DITHER;
+    const dither = opts.senseDither ?? 0;
     if (!(dither >= 0 && Number.isFinite(dither)))
       throw usage(`sense-amplifier dither ${dither} is not a number ≥ 0`, 'pass 0 (fixed references) or a width such as 1');
     senseRefs = {};
@@ -247,25 +248,31 @@ function outputsOf(g: Graph, name: string): number {
 }
 
 /**
- * Step t's output of a dithered layer from its read-outs per phase: output position pos (a
- * conv layer's pixel; a dense layer has one) reads with the references of phase (t + pos) mod T.
+ * Every step's output of a dithered layer from its read-outs per phase: at step t, output
+ * position pos (a conv layer's pixel; a dense layer has one) reads with the references of phase
+ * (t + pos) mod T.
  * The reference changes between the layer's reads anyway, so shifting the phase per read costs
  * nothing, and neighbouring neurons stop seeing their high and low references in the same step:
  * with one phase for the whole layer the neurons after it fired in step with each other, and
  * the next layers' partial sums moved together (resnet-tiny retrained for the dither: 74 %
  * with one phase, 86 % with a phase per position, 100 test images).
  */
-function phaseMix(read: readonly Tensor[], t: number): Tensor {
+function phaseMix(read: readonly Tensor[]): Tensor[] {
   const T = read.length;
   const first = read[0] as Tensor;
   const shape = first.shape;
   const P = shape.length > 2 ? shape.slice(2).reduce((a, b) => a * b, 1) : 1;
-  const out = new Float32Array(first.data.length);
-  for (let pos = 0; pos < P; pos++) {
-    const src = (read[(t + pos) % T] as Tensor).data as Float32Array;
-    for (let i = pos; i < out.length; i += P) out[i] = src[i] as number;
+  const src = read.map((r) => r.data as Float32Array);
+  const out = read.map(() => new Float32Array(first.data.length));
+  // All steps at once, element by element: the T reads and T writes of an element share their
+  // cache lines with the next element's (step by step, each step gathered from all T arrays).
+  for (let row = 0; row < first.data.length; row += P) {
+    for (let pos = 0; pos < P; pos++) {
+      const e = row + pos;
+      for (let t = 0, k = pos % T; t < T; t++, k = k + 1 === T ? 0 : k + 1) (out[t] as Float32Array)[e] = (src[k] as Float32Array)[e] as number;
+    }
   }
-  return { dtype: 'float32', shape, data: out };
+  return out.map((data) => ({ dtype: 'float32', shape, data }));
 }
 
 /** Whether each node runs every step: dynamic ones, dithered ones, and static ones fed by either. */
@@ -306,7 +313,7 @@ function runSteps(g: Graph, programs: ReadonlyMap<string, LayerProgram>, data: S
   const F = perSample.reduce((a, b) => a * b, 1);
   const readoutInfo = g.values.get(plan.readout);
   const classes = (readoutInfo?.shape.slice(1) ?? []).reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1);
-  const dithered = ditheredPrograms(g, plan.nodeKinds, programs, T, opts.senseDither ?? DEFAULT_SENSE_DITHER);
+  const dithered = ditheredPrograms(g, plan.nodeKinds, programs, T, opts.senseDither ?? 0);
   const everyStep = perStepNodes(g, plan.nodeKinds, dithered);
   // A dithered layer's T read-outs of a batch are held at once: fewer samples per batch when
   // they would pass DITHER_HELD values.
@@ -338,11 +345,11 @@ function runSteps(g: Graph, programs: ReadonlyMap<string, LayerProgram>, data: S
       if (everyStep[i] !== true) run(node, env, first, n, -1);
     });
     // Each dithered layer read with every phase's references once (its input is static).
-    const phases = new Map(
+    const steps = new Map(
       [...dithered].map(([name, progs]) => {
         const node = g.nodes.find((x) => x.name === name) as Node;
         const input = env.get(node.inputs[0] ?? '') as Tensor;
-        return [name, progs.map((p, k) => runMapped(p, input, first, n, seed, mappedIndex.get(name) ?? 0, k))] as const;
+        return [name, phaseMix(progs.map((p, k) => runMapped(p, input, first, n, seed, mappedIndex.get(name) ?? 0, k)))] as const;
       }),
     );
     const states = new Map<string, SpikingState>();
@@ -356,9 +363,9 @@ function runSteps(g: Graph, programs: ReadonlyMap<string, LayerProgram>, data: S
       }
       g.nodes.forEach((node, i) => {
         if (everyStep[i] !== true) return;
-        const read = phases.get(node.name);
+        const read = steps.get(node.name)?.[t];
         if (read !== undefined) {
-          env.set(node.outputs[0] as string, phaseMix(read, t));
+          env.set(node.outputs[0] as string, read);
           return;
         }
         if (node.op !== 'IF' && node.op !== 'LIF' && node.op !== 'SpikeMaxPool') {
