@@ -515,6 +515,21 @@ test('sense-amplifier calibration keeps all 64 images of a LeNet and at least on
   assert.equal(r.calibrationImages, 6);
 });
 
+/** Layer m's program with ideal devices, read through sense amplifiers with references r (one dither phase). */
+function phaseProgram(m: MappedLayer, cfg: MappedNetwork['config'], r: { ref: Float64Array; level: Float64Array }): LayerProgram {
+  return {
+    m,
+    R: cfg.R,
+    cellBits: cfg.cellBits,
+    slices: cfg.slices,
+    weightBits: cfg.weightBits,
+    eff: [programmedLevels(m, cfg, 0)],
+    offEff: [],
+    converter: { kind: 'sense-amp', ...r },
+    readSigma: 0,
+  };
+}
+
 test("ADC-less, direct coding: the analog layer reads with step t's dithered references (hand-run IF neurons on imcAffine currents); width 0 keeps them fixed", () => {
   const g = mlp();
   const net = mapGraph(g, adcless());
@@ -543,17 +558,7 @@ test("ADC-less, direct coding: the analog layer reads with step t's dithered ref
     const out: number[] = [];
     const acc = new Float64Array(12);
     for (let t = 0; t < T; t++) {
-      const p: LayerProgram = {
-        m,
-        R: cfg.R,
-        cellBits: cfg.cellBits,
-        slices: cfg.slices,
-        weightBits: cfg.weightBits,
-        eff: [programmedLevels(m, cfg, 0)],
-        offEff: [],
-        converter: { kind: 'sense-amp', ...ditheredRefs(base, u[t] as number, width) },
-        readSigma: 0,
-      };
+      const p = phaseProgram(m, cfg, ditheredRefs(base, u[t] as number, width));
       for (let b = 0; b < N; b++) {
         const codes = Float64Array.from({ length: 20 }, (_, r) => Math.min(255, Math.round((x.data[b * 20 + r] as number) / m.sX)));
         imcAffine(p, 0, codes, acc, newScratch(p));
@@ -587,17 +592,7 @@ test('ADC-less, direct coding, conv: output position pos reads with the referenc
   const seen: number[] = [];
   simulateImc(g, net, { x, y: new Int32Array(N) }, { T, senseReference: U, senseDither: 1, onSpikes: (_node, _t, _first, s) => seen.push(...s) });
   const u = ditherOffsets(T);
-  const phase = Array.from(u, (ut): LayerProgram => ({
-    m,
-    R: cfg.R,
-    cellBits: cfg.cellBits,
-    slices: cfg.slices,
-    weightBits: cfg.weightBits,
-    eff: [programmedLevels(m, cfg, 0)],
-    offEff: [],
-    converter: { kind: 'sense-amp', ...ditheredRefs(base, ut, 1) },
-    readSigma: 0,
-  }));
+  const phase = Array.from(u, (ut) => phaseProgram(m, cfg, ditheredRefs(base, ut, 1)));
   const oh = H - k + 1;
   const P = oh * oh;
   const v = new Array<number>(N * cout * P).fill(0.5); // vInit 0.5, θ = 1
