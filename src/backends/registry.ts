@@ -196,7 +196,7 @@ const imc: BackendRecord<ImcTarget> = {
       t.adc.type !== 'sense-amp'
         ? `${t.adc.bits.value}-bit SAR ADCs`
         : trained !== undefined
-          ? '1-bit sense amplifiers with the references the model was retrained with'
+          ? `1-bit sense amplifiers with the references the model was retrained with${(trainedDither(g.meta) ?? 0) > 0 ? ` (the analog layer's reference dithered over the steps, width ${trainedDither(g.meta) ?? 0})` : ''}`
           : `1-bit sense amplifiers, references fitted on ${r.calibrationImages ?? 0} calibration image${r.calibrationImages === 1 ? '' : 's'}`;
     const retrained = g.meta['snnc.retrain.target'];
     const devices = dev !== undefined && Object.keys(dev.effects).length > 0 ? 'device non-idealities drawn per seed' : 'ideal devices';
