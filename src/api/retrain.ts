@@ -89,7 +89,7 @@ function senseStart(g: Graph, opts: RetrainOptions, target: ImcTarget, weightBit
   const net = mapImc(graph, target, { weightBits });
   const calib = fitToModel(g, loadDatasetSpec(spec, 'train', SENSE_INIT_IMAGES));
   const one = { x: takeRange(calib.x, 0, 1), y: calib.y.subarray(0, 1) };
-  const r = simulateImc(graph, net, one, { T: opts.T, calibration: { x: calib.x, y: calib.y }, senseDither: opts.senseDither ?? DEFAULT_SENSE_DITHER });
+  const r = simulateImc(graph, net, one, { T: opts.T, calibration: { x: calib.x, y: calib.y } });
   const cfg = net.config;
   return {
     geometry: {

@@ -184,11 +184,12 @@ const imc: BackendRecord<ImcTarget> = {
     const net = mapImc(g, t);
     forgetMapping(g);
     const trained = t.adc.type === 'sense-amp' ? trainedRefs(g.meta, net) : undefined;
+    // A retrained model's references with the dither it was trained for (none before it existed).
+    const dither = trained !== undefined ? (trainedDither(g.meta) ?? 0) : 0;
     const r = simulateImc(g, net, ctx.data, {
       T: ctx.T,
       calibration: ctx.calibration,
-      // A retrained model's references with the dither it was trained for (none before it existed).
-      ...(trained !== undefined ? { senseReference: { trained }, senseDither: trainedDither(g.meta) ?? 0 } : {}),
+      ...(trained !== undefined ? { senseReference: { trained }, senseDither: dither } : {}),
       ...(dev !== undefined ? { seed: dev.seed, devices: { ...dev.effects, seed: dev.seed } } : {}),
       ...(ctx.onProgress !== undefined ? { onProgress: ctx.onProgress } : {}),
     });
@@ -196,7 +197,7 @@ const imc: BackendRecord<ImcTarget> = {
       t.adc.type !== 'sense-amp'
         ? `${t.adc.bits.value}-bit SAR ADCs`
         : trained !== undefined
-          ? `1-bit sense amplifiers with the references the model was retrained with${(trainedDither(g.meta) ?? 0) > 0 ? ` (the analog layer's reference dithered over the steps, width ${trainedDither(g.meta) ?? 0})` : ''}`
+          ? `1-bit sense amplifiers with the references the model was retrained with${dither > 0 ? ` (the analog layer's reference dithered over the steps, width ${dither})` : ''}`
           : `1-bit sense amplifiers, references fitted on ${r.calibrationImages ?? 0} calibration image${r.calibrationImages === 1 ? '' : 's'}`;
     const retrained = g.meta['snnc.retrain.target'];
     const devices = dev !== undefined && Object.keys(dev.effects).length > 0 ? 'device non-idealities drawn per seed' : 'ideal devices';

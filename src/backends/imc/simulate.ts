@@ -212,8 +212,8 @@ function calibrateSenseAmps(
 }
 
 /**
- * Per step t, the program of each static layer read through sense amplifiers, with the
- * references of step t (ditheredRefs); none when the width is 0 or T = 1.
+ * Per phase, the program of each static layer read through sense amplifiers, with that phase's
+ * references (ditheredRefs), by node name; none when the width is 0 or T = 1.
  */
 function ditheredPrograms(
   g: Graph,
@@ -221,18 +221,15 @@ function ditheredPrograms(
   programs: ReadonlyMap<string, LayerProgram>,
   T: number,
   width: number,
-): Map<string, LayerProgram[]> {
-  const out = new Map<string, LayerProgram[]>();
+): Map<string, { readonly node: Node; readonly phases: LayerProgram[] }> {
+  const out = new Map<string, { readonly node: Node; readonly phases: LayerProgram[] }>();
   if (width === 0 || T === 1) return out;
   const u = ditherOffsets(T);
   g.nodes.forEach((node, i) => {
     const p = programs.get(node.name);
     if (p === undefined || kinds[i] === 'dynamic' || p.converter.kind !== 'sense-amp') return;
     const cv = p.converter;
-    out.set(
-      node.name,
-      Array.from(u, (ut) => ({ ...p, converter: { kind: 'sense-amp' as const, ...ditheredRefs(cv, ut, width) } })),
-    );
+    out.set(node.name, { node, phases: Array.from(u, (ut) => ({ ...p, converter: { kind: 'sense-amp' as const, ...ditheredRefs(cv, ut, width) } })) });
   });
   return out;
 }
@@ -240,10 +237,9 @@ function ditheredPrograms(
 /** Values a dithered layer's T read-outs may hold per batch (float32: 256 MB). */
 const DITHER_HELD = 2 ** 26;
 
-/** Output elements per sample of node `name` (its value's static shape). */
-function outputsOf(g: Graph, name: string): number {
-  const node = g.nodes.find((x) => x.name === name);
-  const shape = g.values.get(node?.outputs[0] ?? '')?.shape.slice(1) ?? [];
+/** Output elements per sample of `node` (its value's static shape). */
+function outputsOf(g: Graph, node: Node): number {
+  const shape = g.values.get(node.outputs[0] ?? '')?.shape.slice(1) ?? [];
   return shape.reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1);
 }
 
@@ -317,7 +313,7 @@ function runSteps(g: Graph, programs: ReadonlyMap<string, LayerProgram>, data: S
   const everyStep = perStepNodes(g, plan.nodeKinds, dithered);
   // A dithered layer's T read-outs of a batch are held at once: fewer samples per batch when
   // they would pass DITHER_HELD values.
-  const ditherPerSample = [...dithered.keys()].reduce((a, name) => a + T * outputsOf(g, name), 0);
+  const ditherPerSample = [...dithered.values()].reduce((a, { node }) => a + T * outputsOf(g, node), 0);
   const B = Math.max(1, Math.min(N, opts.batchSize ?? 32, Math.floor(DITHER_HELD / Math.max(1, ditherPerSample))));
   const ctx = { limit: DEFAULT_MAX_ELEMENTS, exactSums: true };
   const spikingNodes = g.nodes.filter((n) => (SPIKING_OPS as readonly string[]).includes(n.op));
@@ -346,10 +342,9 @@ function runSteps(g: Graph, programs: ReadonlyMap<string, LayerProgram>, data: S
     });
     // Each dithered layer read with every phase's references once (its input is static).
     const steps = new Map(
-      [...dithered].map(([name, progs]) => {
-        const node = g.nodes.find((x) => x.name === name) as Node;
+      [...dithered].map(([name, { node, phases }]) => {
         const input = env.get(node.inputs[0] ?? '') as Tensor;
-        return [name, phaseMix(progs.map((p, k) => runMapped(p, input, first, n, seed, mappedIndex.get(name) ?? 0, k)))] as const;
+        return [name, phaseMix(phases.map((p, k) => runMapped(p, input, first, n, seed, mappedIndex.get(name) ?? 0, k)))] as const;
       }),
     );
     const states = new Map<string, SpikingState>();
