@@ -7,6 +7,7 @@ import { backendFor } from '../backends/registry.js';
 import type { BackendRecord } from '../backends/registry.js';
 import type { ImcTarget } from '../costmodel/target.js';
 import { retrainLoop } from '../retrain/loop.js';
+import { hardwareCalibration } from '../retrain/hardware-forward.js';
 import type { RetrainOptions, RetrainResult } from '../retrain/loop.js';
 import { compileModel, resolveTargets } from './compile.js';
 import type { CompileResult } from './compile.js';
@@ -62,6 +63,13 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
       hint: 'retrain for imc-adcless, or leave --sense-dither out',
     });
   }
+  if (opts.hardwareForward === true && senseAmps === undefined) {
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: `--hardware-forward runs training batches on the ADC-less functional simulation; target '${opts.target}' has no sense amplifiers`,
+      hint: 'retrain for imc-adcless, or leave --hardware-forward out',
+    });
+  }
   const conversion = record.conversion;
   return retrainLoop(
     g,
@@ -88,6 +96,8 @@ function senseStart(g: Graph, opts: RetrainOptions, target: ImcTarget, weightBit
   const { graph } = convertModel(g, { method: 'percentile:99.9', granularity: 'layer', calib: spec, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
   const net = mapImc(graph, target, { weightBits });
   const calib = fitToModel(g, loadDatasetSpec(spec, 'train', SENSE_INIT_IMAGES));
+  // The conversion's calibration set (compile's: 512 training images), for its input range.
+  const convCalib = opts.hardwareForward === true ? hardwareCalibration(fitToModel(g, loadDatasetSpec(spec, 'train', 512))) : undefined;
   const one = { x: takeRange(calib.x, 0, 1), y: calib.y.subarray(0, 1) };
   const r = simulateImc(graph, net, one, { T: opts.T, calibration: { x: calib.x, y: calib.y } });
   const cfg = net.config;
@@ -102,5 +112,6 @@ function senseStart(g: Graph, opts: RetrainOptions, target: ImcTarget, weightBit
       dither: { steps: opts.T, width: opts.senseDither ?? DEFAULT_SENSE_DITHER },
     },
     init: net.layers.map((m) => r.senseRefs?.[m.layer.name]),
+    ...(convCalib !== undefined ? { hardware: { target, T: opts.T, weightBits, calibration: convCalib } } : {}),
   };
 }

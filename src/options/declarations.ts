@@ -313,6 +313,9 @@ export const RETRAIN_OPTIONS = {
     max: 4,
     help: 'imc-adcless: reference dither of the analog first layer, in levels (default 1; 0 = fixed references)',
   }),
+  hardwareForward: opt.switch({
+    help: 'imc-adcless: run every training batch on the functional simulation and train on its values (slower; physics-aware training)',
+  }),
   kd: opt.parsed<Distillation>({ value: 'teacher=4,student=1,weight=0.5', help: 'distil from the original ANN with these temperatures' }, parseKd, checkKd),
   rateWeight: opt.number({ value: 'x', min: 0, max: 100, help: 'penalty on the mean firing rate (fewer spikes, less energy; default 0)' }),
   learningRate: opt.number({

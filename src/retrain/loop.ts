@@ -37,6 +37,8 @@ export interface RetrainOptions {
    * deploy) for, in levels (default 1; 0: fixed references). Kept in the model's metadata.
    */
   readonly senseDither?: number;
+  /** ADC-less IMC: every training batch also runs on the functional simulation, whose values the loss sees (hardware-forward.ts). */
+  readonly hardwareForward?: boolean;
   readonly kd?: Distillation;
   readonly rateWeight?: number;
   /** Adam step of the weights (default 1e-4; 1e-3 for 2-bit weights; 5e-4 for reset-to-zero neurons run step by step). */
@@ -181,7 +183,7 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
         ? `qcfs(L=${levels})`
         : 'trainable clip',
     tg.crossbar !== undefined
-      ? `crossbar products through 1-bit sense amplifiers (mean-field, trainable references; analog layer's reference dither ${opts.senseDither ?? DEFAULT_SENSE_DITHER}), weights in ${weightBits}-bit digits`
+      ? `crossbar products through 1-bit sense amplifiers (mean-field, trainable references; analog layer's reference dither ${opts.senseDither ?? DEFAULT_SENSE_DITHER}), weights in ${weightBits}-bit digits${opts.hardwareForward === true ? ', every batch forward on the functional simulation (its values, the gradient of the proxy)' : ''}`
       : `weights fake-quantized to ${weightBits} bits`,
     ...(opts.kd !== undefined ? [`KD (teacher T=${opts.kd.teacherTemp}, student T=${opts.kd.studentTemp}, weight ${opts.kd.weight})`] : []),
     ...((opts.rateWeight ?? 0) > 0 ? [`rate penalty ${opts.rateWeight ?? 0}`] : []),

@@ -18,6 +18,8 @@ import { splitmix32 } from '../sim/snn/rng.js';
 import { floats, forwardTf } from './forward.js';
 import type { Conv } from './forward.js';
 import { clipAt, fakeQuant, qcfs, resetToZeroRate, resetToZeroStep, steRound } from './quantizers.js';
+import { hardwareBatch } from './hardware-forward.js';
+import type { HardwareBatch, HardwareSpec } from './hardware-forward.js';
 import { crossbarConv, crossbarDense, slicesOf } from './crossbar.js';
 import type { CrossbarGeometry, CrossbarInput, SenseAmps } from './crossbar.js';
 import { isSynaptic, rowInput } from '../backends/imc/layers.js';
@@ -75,6 +77,8 @@ export interface TrainOptions {
     readonly init?: readonly (SenseInit | undefined)[];
     /** Weight of the same network's loss on ideal crossbars (exact sums, weights on the 8-bit grid); default IDEAL_WEIGHT. */
     readonly ideal?: number;
+    /** Run every batch on the functional simulation too and train on its values (hardware-forward.ts). */
+    readonly hardware?: HardwareSpec;
   };
 }
 
@@ -283,7 +287,18 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   // Small random shifts: the only augmentation, against overfitting a few thousand images.
   const shift = perSample.length === 3 ? (opts.shift ?? 2) : 0;
 
-  const forward = (x: T, rates?: T[], hardware = true): T => {
+  /** t + (value − t) with the difference off the tape: the value forward, t's gradient backward. */
+  const substitute = (t: T, value: T): T => {
+    const d = tf.sub(value, t);
+    return tf.add(t, tf.tensor(d.dataSync(), d.shape));
+  };
+  /** A hardware rate in graph layout [n, C, H, W] or [n, F] as the forward pass holds it (NHWC), in ANN units. */
+  const hardwareValue = (rate: Float32Array, like: T, lambda: number): T => {
+    const [n, ...rest] = like.shape as number[];
+    const t = rest.length === 3 ? tf.transpose(tf.tensor(rate, [n ?? 0, rest[2] ?? 0, rest[0] ?? 0, rest[1] ?? 0]), [0, 2, 3, 1]) : tf.tensor(rate, like.shape);
+    return tf.mul(t, lambda);
+  };
+  const forward = (x: T, rates?: T[], hardware = true, hw?: HardwareBatch): T => {
     const crossbars = xbar !== undefined && hardware;
     const params = new Map<string, T>();
     for (const w of weights)
@@ -313,7 +328,8 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
         const y =
           zeroSteps !== undefined ? resetToZeroRate(tf, v, lam, zeroSteps) : levels !== undefined ? qcfs(tf, v, lam, levels, round) : clipAt(tf, v, lam);
         rates?.push(tf.mean(tf.div(y, lam)));
-        return y;
+        const measured = hw?.rates.get(n.name);
+        return measured !== undefined ? substitute(y, hardwareValue(measured, y, lambdaValue(s))) : y;
       },
       // On Loihi an average pool of spikes is itself a spiking layer (a sum of the window's
       // spikes against a threshold of k·k spikes, reset to zero): its rate is that neuron's.
@@ -328,7 +344,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
     });
     const out = r.outputs.get(graph.outputs[0] ?? '');
     if (out === undefined) throw new Error('forward pass produced no output');
-    return out;
+    return hw !== undefined ? substitute(out, tf.tensor(hw.readout, out.shape)) : out;
   };
   /**
    * Reset-to-zero hardware (Loihi) step by step: the network runs T steps from v = 0 with the
@@ -379,14 +395,58 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   };
   const K = Number(graph.values.get(graph.outputs[0] ?? '')?.shape[1] ?? 0);
 
+  /** The current network as a plain ANN graph (exportGraph; the hardware forward's model too). */
+  const exportAnn = (meta: Readonly<Record<string, string>>): Graph => {
+    const initializers = new Map(graph.initializers);
+    const values = new Map(graph.values);
+    const fresh = (base: string): string => {
+      let name = base;
+      for (let i = 1; values.has(name) || initializers.has(name); i++) name = `${base}_${i}`;
+      values.set(name, { name, dtype: 'float32', shape: [] });
+      return name;
+    };
+    for (const w of weights) {
+      const v = w.variable.dataSync() as Float32Array;
+      initializers.set(w.name, { dtype: 'float32', shape: [...init(w.name).shape], data: Float32Array.from(v) });
+    }
+    const nodes: Node[] = graph.nodes.map((n) => {
+      const s = byNode.get(n.name);
+      if (s === undefined) return n;
+      const lam = lambdaValue(s);
+      const lo = fresh(`${n.name}_clip_min`);
+      const hi = fresh(`${n.name}_clip_max`);
+      initializers.set(lo, { dtype: 'float32', shape: [], data: Float32Array.of(0) });
+      initializers.set(hi, { dtype: 'float32', shape: [], data: Float32Array.of(lam) });
+      return { name: n.name, op: 'Clip', attrs: {}, inputs: [n.inputs[0] ?? '', lo, hi], outputs: [...n.outputs] } as Node;
+    });
+    const sense =
+      xbar !== undefined
+        ? {
+            [SENSE_META]: JSON.stringify({
+              rows: xbar.geometry.R,
+              cellBits: xbar.geometry.cellBits,
+              weightBits: xbar.geometry.weightBits,
+              dither: xbar.geometry.dither?.width ?? 0,
+              layers: [...senses.values()].map(({ amps }) => ({ ref: [...amps.ref.dataSync()], level: [...amps.level.dataSync()] })),
+            }),
+          }
+        : {};
+    return { ...graph, nodes, values, initializers, meta: { ...graph.meta, ...meta, ...sense } };
+  };
+
   /** The loss of the first n samples of xb, yb and its gradients (inside the caller's tidy). */
   const lossGrads = (xb: Float32Array, yb: Int32Array, n: number): { value: TF.Scalar; grads: TF.NamedTensorMap } => {
     const x = tf.tensor(xb.subarray(0, n * F), [n, ...perSample]);
     const labels = tf.oneHot(tf.tensor1d(yb.subarray(0, n), 'int32'), K);
     const soft = opts.kd !== undefined ? tf.softmax(tf.div(teacher(x), opts.kd.teacherTemp)) : undefined;
+    const spec = xbar?.hardware;
+    const hw =
+      spec !== undefined
+        ? hardwareBatch(exportAnn({}), spec, { dtype: 'float32', shape: [n, ...perSample], data: xb.slice(0, n * F) }, yb.slice(0, n))
+        : undefined;
     return tf.variableGrads(() => {
       const rates: T[] = [];
-      const logits = forward(x, rates);
+      const logits = forward(x, rates, true, hw);
       let l: T = tf.losses.softmaxCrossEntropy(labels, logits);
       if (ideal > 0) l = tf.add(l, tf.mul(tf.losses.softmaxCrossEntropy(labels, forward(x, undefined, false)), ideal));
       if (opts.kd !== undefined && soft !== undefined) {
@@ -555,43 +615,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
       for (let i = 0; i < pred.length; i++) if (pred[i] === data.y[i]) ok++;
       return pred.length > 0 ? ok / pred.length : 0;
     },
-    exportGraph(meta) {
-      const initializers = new Map(graph.initializers);
-      const values = new Map(graph.values);
-      const fresh = (base: string): string => {
-        let name = base;
-        for (let i = 1; values.has(name) || initializers.has(name); i++) name = `${base}_${i}`;
-        values.set(name, { name, dtype: 'float32', shape: [] });
-        return name;
-      };
-      for (const w of weights) {
-        const v = w.variable.dataSync() as Float32Array;
-        initializers.set(w.name, { dtype: 'float32', shape: [...init(w.name).shape], data: Float32Array.from(v) });
-      }
-      const nodes: Node[] = graph.nodes.map((n) => {
-        const s = byNode.get(n.name);
-        if (s === undefined) return n;
-        const lam = lambdaValue(s);
-        const lo = fresh(`${n.name}_clip_min`);
-        const hi = fresh(`${n.name}_clip_max`);
-        initializers.set(lo, { dtype: 'float32', shape: [], data: Float32Array.of(0) });
-        initializers.set(hi, { dtype: 'float32', shape: [], data: Float32Array.of(lam) });
-        return { name: n.name, op: 'Clip', attrs: {}, inputs: [n.inputs[0] ?? '', lo, hi], outputs: [...n.outputs] } as Node;
-      });
-      const sense =
-        xbar !== undefined
-          ? {
-              [SENSE_META]: JSON.stringify({
-                rows: xbar.geometry.R,
-                cellBits: xbar.geometry.cellBits,
-                weightBits: xbar.geometry.weightBits,
-                dither: xbar.geometry.dither?.width ?? 0,
-                layers: [...senses.values()].map(({ amps }) => ({ ref: [...amps.ref.dataSync()], level: [...amps.level.dataSync()] })),
-              }),
-            }
-          : {};
-      return { ...graph, nodes, values, initializers, meta: { ...graph.meta, ...meta, ...sense } };
-    },
+    exportGraph: exportAnn,
     lambdas() {
       return new Map(sites.map((s) => [s.node, lambdaValue(s)]));
     },

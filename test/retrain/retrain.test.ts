@@ -364,6 +364,8 @@ describe('snnc retrain', () => {
       [['retrain', MLP, '--target', 'fpga', '--kd', 'teacher=0', '-o', out], /SNNC_E_USAGE/],
       [['retrain', MLP, '--target', 'nosuch', '-o', out], /SNNC_E_/],
       [['retrain', MLP, '--target', 'fpga', '--rounds', '0', '-o', out], /SNNC_E_USAGE/],
+      [['retrain', MLP, '--target', 'fpga', '--sense-dither', '1', '-o', out], /SNNC_E_USAGE.*--sense-dither/s],
+      [['retrain', MLP, '--target', 'imc-hpadc', '--hardware-forward', '-o', out], /SNNC_E_USAGE.*--hardware-forward/s],
     ];
     for (const [argv, re] of cases) {
       const r = await cli(...argv);

@@ -1,0 +1,108 @@
+// Training on the hardware's own forward pass (src/retrain/hardware-forward.ts): a batch runs
+// through exactly what compile measures — its accuracy and readout are compile's — and the
+// trainer's loss is then the cross-entropy of that readout, computed here by hand.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { loadModel } from '../../src/api/load.js';
+import { compileModel } from '../../src/api/compile.js';
+import { convertModel } from '../../src/api/convert.js';
+import { loadTarget } from '../../src/costmodel/target.js';
+import type { ImcTarget } from '../../src/costmodel/target.js';
+import { mapGraph, simulateImc, trainedRefs } from '../../src/backends/imc/index.js';
+import { createTrainer, trainableAnn } from '../../src/retrain/train.js';
+import { hardwareBatch, hardwareCalibration } from '../../src/retrain/hardware-forward.js';
+import type { HardwareSpec } from '../../src/retrain/hardware-forward.js';
+import type { CrossbarGeometry } from '../../src/retrain/crossbar.js';
+import { initTf } from '../../src/retrain/tf.js';
+import { loadMnist } from '../../src/data/mnist.js';
+import { EXAMPLES } from '../helpers/paths.js';
+
+const T = 8;
+
+/** The MLP's trainer geometry and hardware spec for imc-adcless, as src/api/retrain.ts builds them. */
+async function setup(): Promise<{ ann: ReturnType<typeof trainableAnn>; geometry: CrossbarGeometry; spec: HardwareSpec }> {
+  const g = await loadModel(join(EXAMPLES, 'mlp.onnx'));
+  const target = loadTarget('imc-adcless') as ImcTarget;
+  const cfg = mapGraph(convertModel(g, { calibSamples: 64 }).graph, target).config;
+  const geometry = { R: cfg.R, cellBits: cfg.cellBits, weightBits: cfg.weightBits, inputBits: cfg.inputBits, inputMax: cfg.inputMax };
+  const spec = { target, T, weightBits: cfg.weightBits, calibration: hardwareCalibration(loadMnist('train', { limit: 512 })) };
+  return { ann: trainableAnn(g), geometry, spec };
+}
+
+describe('retrain: the hardware forward (imc-adcless)', () => {
+  it('runs a batch as compile measures it: the same predictions, and its spikes', async () => {
+    const tf = await initTf();
+    const { ann, geometry, spec } = await setup();
+    const trainer = createTrainer(tf, ann, loadMnist('train', { limit: 256 }), { crossbar: { geometry } });
+    const model = trainer.exportGraph({ 'snnc.retrain.target': 'imc-adcless' });
+    trainer.dispose();
+    const data = loadMnist('test', { limit: 40 });
+    const hw = hardwareBatch(model, spec, data.x, data.y);
+    const K = hw.readout.length / data.y.length;
+    let correct = 0;
+    for (let i = 0; i < data.y.length; i++) {
+      const row = Array.from(hw.readout.subarray(i * K, (i + 1) * K));
+      if (row.indexOf(Math.max(...row)) === data.y[i]) correct++;
+    }
+    // compile: its own conversion (512 calibration images), mapping and simulation.
+    const r = await compileModel(model, { targets: ['imc-adcless'], modelFile: 'mlp', T: [T], n: 40, hwSamples: 40, method: 'clip', granularity: 'layer' });
+    const row = r.report.targets.find((t) => t.target === 'imc-adcless');
+    assert.equal(row?.accuracy, correct / data.y.length);
+    assert.ok(correct > 0 && correct < data.y.length, `${correct} of 40: a test that can tell`);
+    // The rates are the spikes per element over T: summed, the simulation's spikes per sample.
+    const conv = convertModel(model, { method: 'clip', granularity: 'layer' }).graph;
+    const net = mapGraph(conv, spec.target, { weightBits: spec.weightBits });
+    const trained = trainedRefs(conv.meta, net);
+    assert.ok(trained !== undefined);
+    const sim = simulateImc(conv, net, data, { T, senseReference: { trained } });
+    assert.deepEqual([...hw.rates.keys()].sort(), ['fc1', 'fc2']);
+    for (const s of sim.spikes) {
+      const rate = hw.rates.get(s.name);
+      assert.ok(rate !== undefined, s.name);
+      const F = rate.length / data.y.length;
+      for (let i = 0; i < data.y.length; i++) {
+        let sum = 0;
+        for (let j = 0; j < F; j++) sum += (rate[i * F + j] as number) * T;
+        assert.ok(Math.abs(sum - (s.perSample[i] as number)) < 1e-3, `${s.name} sample ${i}: ${sum} vs ${s.perSample[i]}`);
+      }
+      assert.ok(rate.every((v) => v >= 0 && v <= 1));
+    }
+    assert.deepEqual(
+      Array.from(hw.readout),
+      Array.from(sim.readout, (v) => Math.fround(v / T)),
+    );
+  });
+
+  it("the trainer's loss is the cross-entropy of the hardware's readout, and it trains", async () => {
+    const tf = await initTf();
+    const { ann, geometry, spec } = await setup();
+    const calib = loadMnist('train', { limit: 256 });
+    const batch = loadMnist('train', { limit: 16 });
+    const opts = { weightBits: 8, perChannel: false, batchSize: 16, shift: 0 } as const;
+    const proxy = createTrainer(tf, ann, calib, { ...opts, crossbar: { geometry, ideal: 0 } });
+    const start = proxy.exportGraph({});
+    const proxyLoss = proxy.epoch(batch, 0);
+    proxy.dispose();
+    const trainer = createTrainer(tf, ann, calib, { ...opts, crossbar: { geometry, ideal: 0, hardware: spec } });
+    const before = trainer.snapshot();
+    const loss = trainer.epoch(batch, 0); // the loss before its one step
+    const after = trainer.snapshot();
+    trainer.dispose();
+    // The reference: the untrained network's readout on the hardware, through softmax by hand.
+    const hw = hardwareBatch(start, spec, batch.x, batch.y);
+    const K = hw.readout.length / batch.y.length;
+    let ce = 0;
+    for (let i = 0; i < batch.y.length; i++) {
+      const row = Array.from(hw.readout.subarray(i * K, (i + 1) * K));
+      const m = Math.max(...row);
+      ce += m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0)) - (row[batch.y[i] as number] as number);
+    }
+    ce /= batch.y.length;
+    assert.ok(Math.abs(loss - ce) < 1e-4 * Math.max(1, ce), `loss ${loss} vs hardware cross-entropy ${ce}`);
+    assert.ok(Math.abs(loss - proxyLoss) > 1e-3, `the proxy's own loss (${proxyLoss}) differs: the test can tell`);
+    // The gradient (the proxy's, at the hardware's values) moved the weights.
+    const moved = before.values.some((v, i) => v.some((x, j) => x !== after.values[i]?.[j]));
+    assert.ok(moved);
+  });
+});
