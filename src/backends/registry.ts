@@ -16,7 +16,7 @@ import { BUNDLED_KINDS, registerTargetKind } from '../costmodel/target.js';
 import type { BackendDiagnostic, EmittedFile } from './common/types.js';
 import { checkStructure as checkLoihiStructure, emit as emitLoihi, mapping as mapLoihi } from './loihi/index.js';
 import { LOIHI_INT_SETTINGS, loihiLatency, loihiQuantizeOptions, simulateLoihi } from './loihi/simulate.js';
-import { emit as emitImc, forgetMapping, mapGraph as mapImc, parseNoise, simulateImc, trainedDither, trainedRefs } from './imc/index.js';
+import { emit as emitImc, forgetMapping, mapGraph as mapImc, parseNoise, simulateImc, trainedSense } from './imc/index.js';
 import { emit as emitFpga, estimate as estimateFpga, makePlan } from './fpga/index.js';
 import type { QuantizeSettings } from '../ir/types.js';
 import { simulateInt } from '../sim/int/simulate.js';
@@ -183,13 +183,13 @@ const imc: BackendRecord<ImcTarget> = {
     // The mapping emit made (compile emits first), which nothing needs after this run.
     const net = mapImc(g, t);
     forgetMapping(g);
-    const trained = t.adc.type === 'sense-amp' ? trainedRefs(g.meta, net) : undefined;
     // A retrained model's references with the dither it was trained for (none before it existed).
-    const dither = trained !== undefined ? (trainedDither(g.meta) ?? 0) : 0;
+    const trained = t.adc.type === 'sense-amp' ? trainedSense(g.meta, net) : undefined;
+    const dither = trained?.dither ?? 0;
     const r = simulateImc(g, net, ctx.data, {
       T: ctx.T,
       calibration: ctx.calibration,
-      ...(trained !== undefined ? { senseReference: { trained }, senseDither: dither } : {}),
+      ...(trained !== undefined ? { senseReference: { trained: trained.refs }, senseDither: trained.dither } : {}),
       ...(dev !== undefined ? { seed: dev.seed, devices: { ...dev.effects, seed: dev.seed } } : {}),
       ...(ctx.onProgress !== undefined ? { onProgress: ctx.onProgress } : {}),
     });

@@ -12,7 +12,8 @@ import type { ImcTarget } from '../costmodel/target.js';
 import type { Dataset } from '../data/dataset.js';
 import { collectingContext } from '../passes/context.js';
 import { conversionPasses, runPipeline } from '../passes/pipeline.js';
-import { mapGraph, simulateImc, trainedDither, trainedRefs } from '../backends/imc/index.js';
+import { mapGraph, simulateImc, trainedSense } from '../backends/imc/index.js';
+import { perSampleElements } from '../ir/stats.js';
 
 /** What the trainer needs to run a batch on the hardware (plain data: the helper thread gets a copy). */
 export interface HardwareSpec {
@@ -36,7 +37,7 @@ export interface HardwareBatch {
 /** The images of `calib` that hold its smallest and largest input value (see HardwareSpec). */
 export function hardwareCalibration(calib: Dataset): Dataset {
   const x = calib.x.data as Float32Array;
-  const F = calib.x.shape.slice(1).reduce((a, b) => a * Number(b), 1);
+  const F = calib.x.shape.slice(1).reduce((a, b) => a * b, 1);
   let lo = 0;
   let hi = 0;
   for (let i = 0; i < x.length; i++) {
@@ -62,9 +63,9 @@ export function hardwareBatch(ann: Graph, spec: HardwareSpec, x: Tensor, y: Int3
   const passes = conversionPasses({ method: 'clip', granularity: 'layer', reset: 'subtract', coding: 'direct', maxpool: 'gate' });
   const g = runPipeline(ann, passes, ctx).graph;
   const net = mapGraph(g, spec.target, { weightBits: spec.weightBits });
-  const trained = trainedRefs(g.meta, net);
+  const trained = trainedSense(g.meta, net);
   // Elements per sample of every node's output (the spikes come [B, ...] per batch of samples).
-  const per = new Map(g.nodes.map((n) => [n.name, (g.values.get(n.outputs[0] ?? '')?.shape ?? []).slice(1).reduce<number>((a, d) => a * Number(d), 1)]));
+  const per = new Map(g.nodes.map((n) => [n.name, perSampleElements(g.values.get(n.outputs[0] ?? '')?.shape ?? []) ?? 0]));
   const counts = new Map<string, Float32Array>();
   const r = simulateImc(
     g,
@@ -72,7 +73,7 @@ export function hardwareBatch(ann: Graph, spec: HardwareSpec, x: Tensor, y: Int3
     { x, y },
     {
       T: spec.T,
-      ...(trained !== undefined ? { senseReference: { trained }, senseDither: trainedDither(g.meta) ?? 0 } : {}),
+      ...(trained !== undefined ? { senseReference: { trained: trained.refs }, senseDither: trained.dither } : {}),
       onSpikes: (node, _t, first, spikes) => {
         const F = per.get(node) ?? 0;
         let c = counts.get(node);

@@ -178,6 +178,19 @@ export function trainedDither(meta: Readonly<Record<string, string>>): number | 
   }
 }
 
+/**
+ * A retrained model's references for this mapping with the dither width they were trained for
+ * (trainedRefs, trainedDither): what compile's simulation, the emitted config and the retrain's
+ * hardware forward run such a model with; undefined when it carries none that fit.
+ */
+export function trainedSense(
+  meta: Readonly<Record<string, string>>,
+  net: MappedNetwork,
+): { readonly refs: Map<string, SenseAmpRefs>; readonly dither: number } | undefined {
+  const refs = trainedRefs(meta, net);
+  return refs !== undefined ? { refs, dither: trainedDither(meta) ?? 0 } : undefined;
+}
+
 /** The references of step t: ref_s + u_t · width · level_s per slice (the levels stay). */
 export function ditheredRefs(r: SenseAmpRefs, u: number, width: number): SenseAmpRefs {
   return { ref: r.ref.map((ref, s) => ref + u * width * (r.level[s] as number)), level: r.level };
