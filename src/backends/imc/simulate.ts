@@ -29,8 +29,8 @@ import type { Converter, LayerProgram } from './functional.js';
 import { adcConverter, adcStep, losslessConverter } from './functional.js';
 import { programmedLevels } from './mapping.js';
 import type { MappedLayer, MappedNetwork } from './mapping.js';
-import type { SenseReference } from './sense-amp.js';
-import { ditherOffsets, ditheredRefs, fitRefs, fixedRefs, newHistograms } from './sense-amp.js';
+import type { SenseAmpRefs, SenseReference } from './sense-amp.js';
+import { ditherOffsets, ditheredRefs, fitRampRefs, fitRefs, fixedRefs, newHistograms } from './sense-amp.js';
 import { runMapped } from './run-layer.js';
 
 export interface ImcSimOptions {
@@ -208,7 +208,13 @@ function calibrateSenseAmps(
     programs.set(m.layer.name, { ...p, histograms: h });
   });
   runLoop(g, programs, calib, { T: opts.T, ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}) }, opts.seed ?? 0);
-  return { refs: new Map([...hists].map(([name, h]) => [name, fitRefs(h)])), images };
+  // A layer whose input repeats every step dithers its references when asked (ditheredPrograms):
+  // its sums are fitted for the ramp the dither makes, every other layer for one compare.
+  const width = opts.senseDither ?? 0;
+  const kinds = planGraph(g).nodeKinds;
+  const ramp = new Set(width > 0 && opts.T > 1 ? g.nodes.filter((_, i) => kinds[i] !== 'dynamic').map((n) => n.name) : []);
+  const fit = (name: string, h: readonly Float64Array[]): SenseAmpRefs => (ramp.has(name) ? fitRampRefs(h, width, opts.T) : fitRefs(h));
+  return { refs: new Map([...hists].map(([name, h]) => [name, fit(name, h)])), images };
 }
 
 /**

@@ -1,0 +1,68 @@
+// Sense-amplifier references fitted for a layer whose references dither (sense-amp.ts
+// fitRampRefs): checked against the compares the simulation makes (ditherOffsets,
+// ditheredRefs: a column fires at step t when its sum reaches that step's reference) and against
+// hand-computed errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ditherOffsets, ditheredRefs, mapGraph, simulateImc } from '../../src/backends/imc/index.js';
+import type { SenseAmpRefs } from '../../src/backends/imc/index.js';
+import { fitRampRefs } from '../../src/backends/imc/sense-amp.js';
+import { adcless, convNet, lcg } from './imc-graphs.js';
+
+/** What a column of sum v reads over T dithered steps: level · #{t : v ≥ ref_t} / T. */
+function read(r: SenseAmpRefs, v: number, width: number, T: number): number {
+  let n = 0;
+  for (const u of ditherOffsets(T)) if (v >= (ditheredRefs(r, u, width).ref[0] as number)) n++;
+  return ((r.level[0] as number) * n) / T;
+}
+
+test('ramp fit: sums 0..8 read back exactly over 32 steps (width 1), at half scale with width 2', () => {
+  const hist = [Float64Array.from({ length: 20 }, (_, v) => (v <= 8 ? 10 : 0))];
+  const one = fitRampRefs(hist, 1, 32);
+  assert.deepEqual([one.ref[0], one.level[0]], [4, 8]);
+  for (let v = 0; v <= 8; v++) assert.equal(read(one, v, 1, 32), v);
+  const two = fitRampRefs(hist, 2, 32);
+  assert.deepEqual([two.ref[0], two.level[0]], [4, 4]);
+  for (let v = 0; v <= 8; v++) assert.equal(read(two, v, 2, 32), v / 2);
+});
+
+test('ramp fit: a rare large sum does not stretch the ramp over the common ones', () => {
+  // 1,000 sums of 1 and one of 20, T = 4. By hand: level 4 reads 1 exactly and 20 as 4
+  // (error 256); level 4.25 reads 1 as 1.0625 and 20 as 4.25 (1000 · 0.0625² + 15.75² = 251.97);
+  // 4.5: 255.6; 20 (no saturation) reads 1 as 0 (error 1,000).
+  const hist = new Float64Array(21);
+  hist[1] = 1000;
+  hist[20] = 1;
+  const r = fitRampRefs([hist], 1, 4);
+  assert.deepEqual([r.ref[0], r.level[0]], [2.125, 4.25]);
+  assert.equal(read(r, 1, 1, 4), 1.0625);
+  assert.equal(read(r, 20, 1, 4), 4.25);
+  // Width 2 reads psum/2: the same sums fitted as sums of 0.5 and 10 at width 1 would be —
+  // level 2.125 (0.5 read as 0.53125, 10 as 2.125: 0.98 + 62.02), ref w·level/2.
+  const wide = fitRampRefs([hist], 2, 4);
+  assert.deepEqual([wide.ref[0], wide.level[0]], [2.125, 2.125]);
+  assert.equal(read(wide, 1, 2, 4), 0.53125);
+  // An empty histogram keeps the neutral pair.
+  const empty = fitRampRefs([new Float64Array(5)], 1, 4);
+  assert.deepEqual([empty.ref[0], empty.level[0]], [0.5, 1]);
+});
+
+test('calibration fits the ramp for the dithered (static) layer only', () => {
+  const g = convNet();
+  const net = mapGraph(g, adcless(), { rows: 16, cols: 16 });
+  const data = { x: { dtype: 'float32' as const, shape: [1, 1, 6, 6], data: Float32Array.from(lcg(36, 3, 0, 1)) }, y: new Int32Array(1) };
+  const calibration = { x: { dtype: 'float32' as const, shape: [8, 1, 6, 6], data: Float32Array.from(lcg(8 * 36, 99, 0, 1)) }, y: new Int32Array(8) };
+  const fixed = simulateImc(g, net, data, { T: 12, calibration }).senseRefs ?? {};
+  const dithered = simulateImc(g, net, data, { T: 12, calibration, senseDither: 1 }).senseRefs ?? {};
+  const [analog, spiking] = net.layers.map((m) => m.layer.name) as [string, string];
+  // The 1-bit fit puts references halfway between integers; the ramp at half its level.
+  const a = dithered[analog] as { ref: number[]; level: number[] };
+  const used = a.level.slice(0, -1).filter((l, s) => l !== 1 || a.ref[s] !== 0.5);
+  assert.ok(used.length > 0, 'the analog layer has slices with sums');
+  a.ref.slice(0, -1).forEach((ref, s) => {
+    if (a.level[s] !== 1 || ref !== 0.5) assert.equal(ref, (a.level[s] as number) / 2);
+  });
+  assert.notDeepEqual(a, fixed[analog]);
+  // Layers fed by spikes do not dither: their references are the 1-bit fit either way.
+  assert.deepEqual(dithered[spiking], fixed[spiking]);
+});
