@@ -183,13 +183,15 @@ const imc: BackendRecord<ImcTarget> = {
     // The mapping emit made (compile emits first), which nothing needs after this run.
     const net = mapImc(g, t);
     forgetMapping(g);
-    // A retrained model's references with the dither it was trained for (none before it existed).
+    // A retrained model's references with the dither it was trained for (none before it existed);
+    // else references fitted on the calibration images, with the target's dither.
     const trained = t.adc.type === 'sense-amp' ? trainedSense(g.meta, net) : undefined;
-    const dither = trained?.dither ?? 0;
+    const dither = trained?.dither ?? net.config.referenceDither;
     const r = simulateImc(g, net, ctx.data, {
       T: ctx.T,
       calibration: ctx.calibration,
-      ...(trained !== undefined ? { senseReference: { trained: trained.refs }, senseDither: trained.dither } : {}),
+      ...(trained !== undefined ? { senseReference: { trained: trained.refs } } : {}),
+      ...(dither > 0 ? { senseDither: dither } : {}),
       ...(dev !== undefined ? { seed: dev.seed, devices: { ...dev.effects, seed: dev.seed } } : {}),
       ...(ctx.onProgress !== undefined ? { onProgress: ctx.onProgress } : {}),
     });
@@ -198,7 +200,7 @@ const imc: BackendRecord<ImcTarget> = {
         ? `${t.adc.bits.value}-bit SAR ADCs`
         : trained !== undefined
           ? `1-bit sense amplifiers with the references the model was retrained with${dither > 0 ? ` (the analog layer's reference dithered over the steps, width ${dither})` : ''}`
-          : `1-bit sense amplifiers, references fitted on ${r.calibrationImages ?? 0} calibration image${r.calibrationImages === 1 ? '' : 's'}`;
+          : `1-bit sense amplifiers, references fitted on ${r.calibrationImages ?? 0} calibration image${r.calibrationImages === 1 ? '' : 's'}${dither > 0 ? ` (the analog layer's reference dithered over the steps, width ${dither})` : ''}`;
     const retrained = g.meta['snnc.retrain.target'];
     const devices = dev !== undefined && Object.keys(dev.effects).length > 0 ? 'device non-idealities drawn per seed' : 'ideal devices';
     return {

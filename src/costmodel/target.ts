@@ -64,6 +64,11 @@ export type ImcAdc =
       readonly energy: Constant;
       readonly latency: Constant;
       readonly area: Constant;
+      /**
+       * References of a layer whose input is the same every step step through T offsets of this
+       * width (in levels; sense-amp.ts ditheredRefs); absent or 0: fixed references.
+       */
+      readonly referenceDither?: Constant;
     };
 
 export interface ImcTarget extends TargetBase {

@@ -8,6 +8,16 @@ import { ditherOffsets, ditheredRefs, mapGraph, simulateImc } from '../../src/ba
 import type { SenseAmpRefs } from '../../src/backends/imc/index.js';
 import { fitRampRefs } from '../../src/backends/imc/sense-amp.js';
 import { adcless, convNet, lcg } from './imc-graphs.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileModel } from '../../src/api/compile.js';
+import { convertModel } from '../../src/api/convert.js';
+import { loadModel } from '../../src/api/load.js';
+import { loadAnyTarget } from '../../src/costmodel/target.js';
+import type { ImcTarget } from '../../src/costmodel/target.js';
+import { loadMnist } from '../../src/data/mnist.js';
+import { EXAMPLES, ROOT } from '../helpers/paths.js';
 
 /** What a column of sum v reads over T dithered steps: level · #{t : v ≥ ref_t} / T. */
 function read(r: SenseAmpRefs, v: number, width: number, T: number): number {
@@ -65,4 +75,46 @@ test('calibration fits the ramp for the dithered (static) layer only', () => {
   assert.notDeepEqual(a, fixed[analog]);
   // Layers fed by spikes do not dither: their references are the 1-bit fit either way.
   assert.deepEqual(dithered[spiking], fixed[spiking]);
+});
+
+test('a target with adc.referenceDither: compile simulates and emits an unretrained model with that dither', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'snnc-dither-'));
+  try {
+    const base = JSON.parse(readFileSync(join(ROOT, 'targets', 'imc-adcless.json'), 'utf8')) as { name: string; adc: Record<string, unknown> };
+    const file = join(dir, 'adcless-dither.json');
+    const width = { value: 1, unit: 'ratio', source: 'test: one level', status: 'assumption' };
+    writeFileSync(file, JSON.stringify({ ...base, name: 'adcless-dither', adc: { ...base.adc, referenceDither: width } }));
+    const g = await loadModel(join(EXAMPLES, 'mlp.onnx'));
+    const n = 100;
+    const r = await compileModel(g, { targets: [file], modelFile: 'mlp', T: [8], n, hwSamples: n });
+    const row = r.report.targets.find((t) => t.kind === 'imc');
+    assert.equal(row?.status, 'ok');
+    assert.match(row?.assumptions[0] ?? '', /fitted on 64 calibration images \(the analog layer's reference dithered over the steps, width 1\)/);
+    // The same run by hand: the converted graph on this target's mapping, compile's calibration
+    // images (the first 64 training images) and test images, the dither given explicitly.
+    const { graph } = convertModel(g, {});
+    const net = mapGraph(graph, loadAnyTarget(file) as ImcTarget, {});
+    const test = loadMnist('test', { limit: n });
+    const calibration = loadMnist('train', { limit: 64 });
+    const accuracy = (senseDither: number): number => {
+      const s = simulateImc(graph, net, test, { T: 8, calibration, senseDither });
+      return s.predictions.filter((p, i) => p === test.y[i]).length / n;
+    };
+    assert.equal(row?.accuracy, accuracy(1));
+    assert.notEqual(accuracy(1), accuracy(0));
+    const config = r.files.find((f) => f.path === 'adcless-dither/config.json');
+    const layers = (JSON.parse(Buffer.from(config?.data ?? new Uint8Array()).toString('utf8')) as { layers: { referenceDither?: { width: number } }[] }).layers;
+    assert.deepEqual(
+      layers.map((l) => l.referenceDither?.width),
+      [1, undefined, undefined],
+    );
+    // The schema bounds the width.
+    writeFileSync(file, JSON.stringify({ ...base, name: 'adcless-dither', adc: { ...base.adc, referenceDither: { ...width, value: 5 } } }));
+    assert.throws(
+      () => loadAnyTarget(file),
+      (e: Error & { code?: string }) => e.code === 'SNNC_E_TARGET',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

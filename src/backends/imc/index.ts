@@ -90,7 +90,9 @@ function graphInputOf(graph: Graph, layer: string): string {
 export function emit(graph: Graph, target: ImcTarget, opts: ImcEmitOptions = {}, out?: (f: EmittedFile) => void): EmitResult<MappingOf<'imc'>> {
   const net = mapGraph(graph, target, opts);
   const trained = net.config.periphery === 'sense-amp' ? trainedSense(graph.meta, net) : undefined;
-  return { files: configFiles(net, trained?.refs, out, trained?.dither ?? 0), mapping: net.mapping, diagnostics: diagnosticsOf(graph, net) };
+  // A retrained model's width (what it was trained for), else the target's.
+  const dither = trained?.dither ?? net.config.referenceDither;
+  return { files: configFiles(net, trained?.refs, out, dither), mapping: net.mapping, diagnostics: diagnosticsOf(graph, net) };
 }
 
 export type { ImcOptions, ImcConfig, SignedMode, AnalogInputMode } from './options.js';

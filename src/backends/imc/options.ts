@@ -44,6 +44,8 @@ export interface ImcConfig {
   readonly inputBits: number;
   readonly inputMax: number;
   readonly periphery: 'adc' | 'sense-amp';
+  /** Sense amplifiers: the reference dither width of layers whose input is the same every step (target adc.referenceDither; 0: fixed). */
+  readonly referenceDither: number;
   readonly adcBits: number;
   readonly columnsPerAdc: number;
   readonly arraysPerChip: number;
@@ -124,6 +126,7 @@ export function resolveOptions(target: ImcTarget, o: ImcOptions = {}): ImcConfig
     inputBits,
     inputMax,
     periphery: sense ? 'sense-amp' : 'adc',
+    referenceDither: target.adc.type === 'sense-amp' ? (target.adc.referenceDither?.value ?? 0) : 0,
     adcBits,
     columnsPerAdc,
     arraysPerChip,
