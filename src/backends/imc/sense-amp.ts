@@ -101,9 +101,9 @@ export function fitRefs(h: readonly Float64Array[]): SenseAmpRefs {
  * ref level/2 (this fit's range) at 97.0–97.4 %. Unretrained, 1,000 test images, T = 32, dither
  * 1: LeNet 87.6 → 93.0 %, the MLP 80.1 → 83.0 % against the 1-bit fit. The retrain still starts
  * from the 1-bit fit (api/retrain.ts senseStart): started from this one, 3 rounds of 2,000 images
- * ended lower (LeNet 96.76 against 97.26 %, the MLP 95.26 against 96.06 %, full test split) —
- * the wider ramp swings the layer's output more from step to step, and the spike trains after
- * it grow less regular than the training proxy assumes.
+ * ended lower (LeNet 96.76 against 97.26 %, the MLP 95.26 against 96.06 %, full test split).
+ * Why is open: the wider ramp swings the layer's output more from step to step, but holding its
+ * mean over the steps instead (tried in the simulation, no swing at all) read lower still.
  */
 export function fitRampRefs(h: readonly Float64Array[], width: number, T: number): SenseAmpRefs {
   const ref = new Float64Array(h.length);
