@@ -70,16 +70,20 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
       hint: 'retrain for imc-adcless, or leave --hardware-forward out',
     });
   }
+  // A target file may say how wide its sense amplifiers dither (adc.referenceDither): the width
+  // trained for unless --sense-dither says otherwise.
+  const fileDither = senseAmps?.adc.type === 'sense-amp' ? senseAmps.adc.referenceDither?.value : undefined;
+  const run: RetrainOptions = opts.senseDither === undefined && fileDither !== undefined ? { ...opts, senseDither: fileDither } : opts;
   const conversion = record.conversion;
   return retrainLoop(
     g,
-    opts,
+    run,
     {
       kind: tg.kind,
       resetToZero: conversion?.reset === 'zero',
-      ...(senseAmps !== undefined ? { crossbar: () => Promise.resolve(senseStart(g, opts, senseAmps, weightBits)) } : {}),
+      ...(senseAmps !== undefined ? { crossbar: () => Promise.resolve(senseStart(g, run, senseAmps, weightBits)) } : {}),
     },
-    (graph, trained) => measure(graph, opts, trained, weightBits, conversion),
+    (graph, trained) => measure(graph, run, trained, weightBits, conversion),
   );
 }
 

@@ -311,7 +311,7 @@ export const RETRAIN_OPTIONS = {
     value: 'w',
     min: 0,
     max: 4,
-    help: 'imc-adcless: reference dither of the analog first layer, in levels (default 1; 0 = fixed references)',
+    help: "imc-adcless: reference dither of the analog first layer, in levels (default: the target file's adc.referenceDither, else 1; 0 = fixed references)",
   }),
   hardwareForward: opt.switch({
     help: 'imc-adcless: run every training batch on the functional simulation and train on its values (slower; physics-aware training)',

@@ -165,6 +165,27 @@ describe('snnc retrain', () => {
     );
   });
 
+  it("imc-adcless: a target file's adc.referenceDither is the width trained for, unless --sense-dither says otherwise", async () => {
+    const g = await loadModel(MLP);
+    const dir = mkdtempSync(join(tmpdir(), 'snnc-retrain-dither-'));
+    const base = JSON.parse(readFileSync(join(EXAMPLES, '..', 'targets', 'imc-adcless.json'), 'utf8')) as { adc: Record<string, unknown> };
+    const file = join(dir, 'half.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ ...base, name: 'half', adc: { ...base.adc, referenceDither: { value: 0.5, unit: 'ratio', source: 'test', status: 'assumption' } } }),
+    );
+    const opts = { target: file, T: 8, rounds: 1, epochsPerRound: 1, trainSamples: 128, hwSamples: 20 } as const;
+    const widthOf = (r: Awaited<ReturnType<typeof retrainModel>>): number | undefined =>
+      (JSON.parse(r.graph.meta[SENSE_META] ?? '{}') as { dither?: number }).dither;
+    const fromFile = await retrainModel(g, opts);
+    assert.equal(fromFile.best, 1);
+    assert.match(fromFile.settings.method, /reference dither 0\.5/);
+    assert.equal(widthOf(fromFile), 0.5);
+    const given = await retrainModel(g, { ...opts, senseDither: 0 });
+    assert.equal(given.best, 1);
+    assert.equal(widthOf(given), 0);
+  });
+
   it('imc-adcless: the loss adds the cross-entropy of the same network on ideal crossbars (exact sums, weights on the 8-bit grid)', async () => {
     const tf = await initTf();
     const g = await loadModel(MLP);
