@@ -14,7 +14,7 @@ import type { CompileResult } from './compile.js';
 import { quantizeModel } from './quantize.js';
 import { convertModel, isConverted } from './convert.js';
 import type { TrainOptions } from '../retrain/train.js';
-import { DEFAULT_SENSE_DITHER, mapGraph as mapImc, simulateImc } from '../backends/imc/index.js';
+import { DEFAULT_SENSE_DITHER, mapGraph as mapImc, simulateImc, targetDither } from '../backends/imc/index.js';
 import { fitToModel, loadDatasetSpec } from '../data/spec.js';
 import { takeRange } from '../ir/slice.js';
 import { RETRAIN_OPTIONS } from '../options/declarations.js';
@@ -72,7 +72,7 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
   }
   // A target file may say how wide its sense amplifiers dither (adc.referenceDither): the width
   // trained for unless --sense-dither says otherwise.
-  const fileDither = senseAmps?.adc.type === 'sense-amp' ? senseAmps.adc.referenceDither?.value : undefined;
+  const fileDither = senseAmps !== undefined ? targetDither(senseAmps) : undefined;
   const run: RetrainOptions = opts.senseDither === undefined && fileDither !== undefined ? { ...opts, senseDither: fileDither } : opts;
   const conversion = record.conversion;
   return retrainLoop(

@@ -16,7 +16,7 @@ import { BUNDLED_KINDS, registerTargetKind } from '../costmodel/target.js';
 import type { BackendDiagnostic, EmittedFile } from './common/types.js';
 import { checkStructure as checkLoihiStructure, emit as emitLoihi, mapping as mapLoihi } from './loihi/index.js';
 import { LOIHI_INT_SETTINGS, loihiLatency, loihiQuantizeOptions, simulateLoihi } from './loihi/simulate.js';
-import { emit as emitImc, forgetMapping, mapGraph as mapImc, parseNoise, simulateImc, trainedSense } from './imc/index.js';
+import { emit as emitImc, forgetMapping, mapGraph as mapImc, parseNoise, senseSetup, simulateImc } from './imc/index.js';
 import { emit as emitFpga, estimate as estimateFpga, makePlan } from './fpga/index.js';
 import type { QuantizeSettings } from '../ir/types.js';
 import { simulateInt } from '../sim/int/simulate.js';
@@ -185,22 +185,22 @@ const imc: BackendRecord<ImcTarget> = {
     forgetMapping(g);
     // A retrained model's references with the dither it was trained for (none before it existed);
     // else references fitted on the calibration images, with the target's dither.
-    const trained = t.adc.type === 'sense-amp' ? trainedSense(g.meta, net) : undefined;
-    const dither = trained?.dither ?? net.config.referenceDither;
+    const { refs: trained, dither } = senseSetup(g.meta, net);
     const r = simulateImc(g, net, ctx.data, {
       T: ctx.T,
       calibration: ctx.calibration,
-      ...(trained !== undefined ? { senseReference: { trained: trained.refs } } : {}),
+      ...(trained !== undefined ? { senseReference: { trained } } : {}),
       ...(dither > 0 ? { senseDither: dither } : {}),
       ...(dev !== undefined ? { seed: dev.seed, devices: { ...dev.effects, seed: dev.seed } } : {}),
       ...(ctx.onProgress !== undefined ? { onProgress: ctx.onProgress } : {}),
     });
+    const dithered = dither > 0 ? ` (the analog layer's reference dithered over the steps, width ${dither})` : '';
     const how =
       t.adc.type !== 'sense-amp'
         ? `${t.adc.bits.value}-bit SAR ADCs`
         : trained !== undefined
-          ? `1-bit sense amplifiers with the references the model was retrained with${dither > 0 ? ` (the analog layer's reference dithered over the steps, width ${dither})` : ''}`
-          : `1-bit sense amplifiers, references fitted on ${r.calibrationImages ?? 0} calibration image${r.calibrationImages === 1 ? '' : 's'}${dither > 0 ? ` (the analog layer's reference dithered over the steps, width ${dither})` : ''}`;
+          ? `1-bit sense amplifiers with the references the model was retrained with${dithered}`
+          : `1-bit sense amplifiers, references fitted on ${r.calibrationImages ?? 0} calibration image${r.calibrationImages === 1 ? '' : 's'}${dithered}`;
     const retrained = g.meta['snnc.retrain.target'];
     const devices = dev !== undefined && Object.keys(dev.effects).length > 0 ? 'device non-idealities drawn per seed' : 'ideal devices';
     return {

@@ -12,7 +12,7 @@ import type { ImcTarget } from '../costmodel/target.js';
 import type { Dataset } from '../data/dataset.js';
 import { collectingContext } from '../passes/context.js';
 import { conversionPasses, runPipeline } from '../passes/pipeline.js';
-import { mapGraph, simulateImc, trainedSense } from '../backends/imc/index.js';
+import { mapGraph, senseSetup, simulateImc } from '../backends/imc/index.js';
 import { perSampleElements } from '../ir/stats.js';
 
 /** What the trainer needs to run a batch on the hardware (plain data: the helper thread gets a copy). */
@@ -63,7 +63,7 @@ export function hardwareBatch(ann: Graph, spec: HardwareSpec, x: Tensor, y: Int3
   const passes = conversionPasses({ method: 'clip', granularity: 'layer', reset: 'subtract', coding: 'direct', maxpool: 'gate' });
   const g = runPipeline(ann, passes, ctx).graph;
   const net = mapGraph(g, spec.target, { weightBits: spec.weightBits });
-  const trained = trainedSense(g.meta, net);
+  const sense = senseSetup(g.meta, net);
   // Elements per sample of every node's output (the spikes come [B, ...] per batch of samples).
   const per = new Map(g.nodes.map((n) => [n.name, perSampleElements(g.values.get(n.outputs[0] ?? '')?.shape ?? []) ?? 0]));
   const counts = new Map<string, Float32Array>();
@@ -73,7 +73,8 @@ export function hardwareBatch(ann: Graph, spec: HardwareSpec, x: Tensor, y: Int3
     { x, y },
     {
       T: spec.T,
-      ...(trained !== undefined ? { senseReference: { trained: trained.refs }, senseDither: trained.dither } : {}),
+      ...(sense.refs !== undefined ? { senseReference: { trained: sense.refs } } : {}),
+      ...(sense.dither > 0 ? { senseDither: sense.dither } : {}),
       onSpikes: (node, _t, first, spikes) => {
         const F = per.get(node) ?? 0;
         let c = counts.get(node);

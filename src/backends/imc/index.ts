@@ -8,7 +8,7 @@ import type { MappingOf } from '../../costmodel/types.js';
 import type { Graph } from '../../ir/types.js';
 import type { BackendDiagnostic, EmitResult, EmittedFile } from '../common/types.js';
 import { configFiles } from './config.js';
-import { trainedSense } from './sense-amp.js';
+import { senseSetup } from './sense-amp.js';
 import { synapticLayers } from './layers.js';
 import { mapNetwork } from './mapping.js';
 import type { MappedNetwork } from './mapping.js';
@@ -89,10 +89,8 @@ function graphInputOf(graph: Graph, layer: string): string {
 /** `out`: takes the tile files as they are made (configFiles), instead of returning them. */
 export function emit(graph: Graph, target: ImcTarget, opts: ImcEmitOptions = {}, out?: (f: EmittedFile) => void): EmitResult<MappingOf<'imc'>> {
   const net = mapGraph(graph, target, opts);
-  const trained = net.config.periphery === 'sense-amp' ? trainedSense(graph.meta, net) : undefined;
-  // A retrained model's width (what it was trained for), else the target's.
-  const dither = trained?.dither ?? net.config.referenceDither;
-  return { files: configFiles(net, trained?.refs, out, dither), mapping: net.mapping, diagnostics: diagnosticsOf(graph, net) };
+  const sense = senseSetup(graph.meta, net);
+  return { files: configFiles(net, sense.refs, out, sense.dither), mapping: net.mapping, diagnostics: diagnosticsOf(graph, net) };
 }
 
 export type { ImcOptions, ImcConfig, SignedMode, AnalogInputMode } from './options.js';
@@ -107,4 +105,5 @@ export { parseNoise } from './devices.js';
 export { simulateImc } from './simulate.js';
 export type { ImcSimOptions, ImcSimResult } from './simulate.js';
 export type { SenseReference, SenseAmpRefs } from './sense-amp.js';
-export { DEFAULT_SENSE_DITHER, ditherOffsets, ditheredRefs, trainedDither, trainedRefs, trainedSense } from './sense-amp.js';
+export { DEFAULT_SENSE_DITHER, ditherOffsets, ditheredRefs, senseSetup, trainedDither, trainedRefs } from './sense-amp.js';
+export { targetDither } from './options.js';

@@ -73,6 +73,11 @@ function intIn(what: string, v: number, lo: number, hi: number, hint: string): n
   return v;
 }
 
+/** The reference dither width a target file asks of its sense amplifiers (adc.referenceDither); undefined when it says none. */
+export function targetDither(target: ImcTarget): number | undefined {
+  return target.adc.type === 'sense-amp' ? target.adc.referenceDither?.value : undefined;
+}
+
 export function resolveOptions(target: ImcTarget, o: ImcOptions = {}): ImcConfig {
   const R = o.rows ?? target.crossbar.rows.value;
   const C = o.cols ?? target.crossbar.cols.value;
@@ -126,7 +131,7 @@ export function resolveOptions(target: ImcTarget, o: ImcOptions = {}): ImcConfig
     inputBits,
     inputMax,
     periphery: sense ? 'sense-amp' : 'adc',
-    referenceDither: target.adc.type === 'sense-amp' ? (target.adc.referenceDither?.value ?? 0) : 0,
+    referenceDither: sense ? (targetDither(target) ?? 0) : 0,
     adcBits,
     columnsPerAdc,
     arraysPerChip,

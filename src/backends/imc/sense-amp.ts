@@ -225,16 +225,16 @@ export function trainedDither(meta: Readonly<Record<string, string>>): number | 
 }
 
 /**
- * A retrained model's references for this mapping with the dither width they were trained for
- * (trainedRefs, trainedDither): what compile's simulation, the emitted config and the retrain's
- * hardware forward run such a model with; undefined when it carries none that fit.
+ * The sense amplifiers a model runs with on this mapping — compile's simulation, the emitted
+ * config and the retrain's hardware forward alike: a retrained model's references (trainedRefs)
+ * with the dither width they were trained for (trainedDither); else none (the simulation fits
+ * them on calibration images) with the target's width (ImcConfig.referenceDither). An ADC
+ * periphery has neither.
  */
-export function trainedSense(
-  meta: Readonly<Record<string, string>>,
-  net: MappedNetwork,
-): { readonly refs: Map<string, SenseAmpRefs>; readonly dither: number } | undefined {
+export function senseSetup(meta: Readonly<Record<string, string>>, net: MappedNetwork): { readonly refs?: Map<string, SenseAmpRefs>; readonly dither: number } {
+  if (net.config.periphery !== 'sense-amp') return { dither: 0 };
   const refs = trainedRefs(meta, net);
-  return refs !== undefined ? { refs, dither: trainedDither(meta) ?? 0 } : undefined;
+  return refs !== undefined ? { refs, dither: trainedDither(meta) ?? 0 } : { dither: net.config.referenceDither };
 }
 
 /** The references of step t: ref_s + u_t · width · level_s per slice (the levels stay). */
