@@ -107,6 +107,20 @@ const SCENARIOS: readonly Scenario[] = [
     alsoOn: ['imc-hpadc'],
     goal: 'ADC-less IMC ≥ 95 % (T = 32)',
   },
+  // Progressive hardware awareness (--progressive): the three ADC-less rows above, each with the
+  // sense amplifiers brought in layer by layer before its rounds (one more pass over the images).
+  ...(['lenet', 'mlp', 'resnet-tiny'] as const).map((model): Scenario => ({
+    name: `${model}-imc-adcless-T32-progressive`,
+    model,
+    opts: {
+      ...(model === 'resnet-tiny'
+        ? { ...ADCLESS_ROUNDS, rounds: 1, trainSamples: 1200, senseDither: 0, hardwareForward: true }
+        : { ...ADCLESS_ROUNDS, rounds: 3 }),
+      progressive: true,
+    },
+    alsoOn: ['imc-hpadc'],
+    goal: `progressive awareness (Apolinario et al. 2023) against the row ${model}-imc-adcless-T32 (same settings without it)`,
+  })),
 ];
 
 /** The written model as `snnc compile` measures it, on every test image. */

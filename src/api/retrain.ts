@@ -70,6 +70,13 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
       hint: 'retrain for imc-adcless, or leave --hardware-forward out',
     });
   }
+  if (opts.progressive === true && senseAmps === undefined) {
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: `--progressive brings sense amplifiers in layer by layer; target '${opts.target}' has none`,
+      hint: 'retrain for imc-adcless, or leave --progressive out',
+    });
+  }
   // A target file may say how wide its sense amplifiers dither (adc.referenceDither): the width
   // trained for unless --sense-dither says otherwise.
   const fileDither = senseAmps !== undefined ? targetDither(senseAmps) : undefined;

@@ -316,6 +316,9 @@ export const RETRAIN_OPTIONS = {
   hardwareForward: opt.switch({
     help: 'imc-adcless: run every training batch on the functional simulation and train on its values (slower; physics-aware training)',
   }),
+  progressive: opt.switch({
+    help: 'imc-adcless: before the rounds, bring the sense amplifiers in one layer at a time, the later layers exact meanwhile (Apolinario et al. 2023)',
+  }),
   kd: opt.parsed<Distillation>({ value: 'teacher=4,student=1,weight=0.5', help: 'distil from the original ANN with these temperatures' }, parseKd, checkKd),
   rateWeight: opt.number({ value: 'x', min: 0, max: 100, help: 'penalty on the mean firing rate (fewer spikes, less energy; default 0)' }),
   learningRate: opt.number({

@@ -26,6 +26,8 @@ export interface HardwareSpec {
    * the graph compile makes from all of it (hardwareCalibration).
    */
   readonly calibration: Dataset;
+  /** Synaptic layers (by index) simulated with exact sums. */
+  readonly idealLayers?: readonly number[];
 }
 
 /** A batch on the hardware: per neuron node its outputs' rate (spikes / T, graph layout), and the readout / T. */
@@ -73,6 +75,7 @@ export function hardwareBatch(ann: Graph, spec: HardwareSpec, x: Tensor, y: Int3
     { x, y },
     {
       T: spec.T,
+      ...(spec.idealLayers !== undefined ? { idealLayers: spec.idealLayers } : {}),
       ...(sense.refs !== undefined ? { senseReference: { trained: sense.refs } } : {}),
       ...(sense.dither > 0 ? { senseDither: sense.dither } : {}),
       onSpikes: (node, _t, first, spikes) => {

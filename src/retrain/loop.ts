@@ -16,8 +16,10 @@ import { checkBudget } from '../report/budget.js';
 import type { CompileReport } from '../report/types.js';
 import type { Distillation } from '../options/declarations.js';
 import { createTrainer, trainableAnn, UNROLL_MAX_STEPS } from './train.js';
-import type { TrainOptions } from './train.js';
+import type { TrainableAnn, TrainerState, TrainOptions } from './train.js';
 import { initTf } from './tf.js';
+import { takeRange } from '../ir/slice.js';
+import { isSynaptic } from '../backends/imc/layers.js';
 
 export interface RetrainOptions {
   /** One target: a bundled name or a target JSON file. */
@@ -39,6 +41,12 @@ export interface RetrainOptions {
   readonly senseDither?: number;
   /** ADC-less IMC: every training batch also runs on the functional simulation, whose values the loss sees (hardware-forward.ts). */
   readonly hardwareForward?: boolean;
+  /**
+   * ADC-less IMC: before the rounds, bring the sense amplifiers in one synaptic layer at a time
+   * (stage k: the first k layers read through them, the rest exact), each stage one pass over
+   * its share of the training images (progressiveStages).
+   */
+  readonly progressive?: boolean;
   readonly kd?: Distillation;
   readonly rateWeight?: number;
   /** Adam step of the weights (default 1e-4; 1e-3 for 2-bit weights; 5e-4 for reset-to-zero neurons run step by step). */
@@ -183,7 +191,7 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
         ? `qcfs(L=${levels})`
         : 'trainable clip',
     tg.crossbar !== undefined
-      ? `crossbar products through 1-bit sense amplifiers (mean-field, trainable references; analog layer's reference dither ${opts.senseDither ?? DEFAULT_SENSE_DITHER}), weights in ${weightBits}-bit digits${opts.hardwareForward === true ? ', every batch forward on the functional simulation (its values, the gradient of the proxy)' : ''}`
+      ? `crossbar products through 1-bit sense amplifiers (mean-field, trainable references; analog layer's reference dither ${opts.senseDither ?? DEFAULT_SENSE_DITHER}), weights in ${weightBits}-bit digits${opts.hardwareForward === true ? ', every batch forward on the functional simulation (its values, the gradient of the proxy)' : ''}${opts.progressive === true ? ', brought in layer by layer before the rounds' : ''}`
       : `weights fake-quantized to ${weightBits} bits`,
     ...(opts.kd !== undefined ? [`KD (teacher T=${opts.kd.teacherTemp}, student T=${opts.kd.studentTemp}, weight ${opts.kd.weight})`] : []),
     ...((opts.rateWeight ?? 0) > 0 ? [`rate penalty ${opts.rateWeight ?? 0}`] : []),
@@ -219,7 +227,7 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
   if (!bestRound.budgetMet || budget.length === 0 || spikes) {
     const tf = await initTf();
     const crossbar = await tg.crossbar?.();
-    const trainer = createTrainer(tf, ann, calib, {
+    const trainOpts: TrainOptions = {
       ...(crossbar !== undefined ? { crossbar } : {}),
       ...(levels > 0 ? { levels } : {}),
       ...(resetToZero ? { resetToZeroSteps: opts.T } : {}),
@@ -239,10 +247,17 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
       ...(opts.clipLearningRate !== undefined ? { clipLearningRate: opts.clipLearningRate } : {}),
       seed: opts.seed ?? 0,
       helperThread: true,
-    });
+    };
+    // Progressive awareness runs first, on trainers of its own (TF.js names the variables: one
+    // trainer at a time); the rounds' trainer goes on from where its stages ended.
+    const staged =
+      opts.progressive === true && crossbar !== undefined ? progressiveStages(tf, ann, calib, trainOpts, crossbar, trainSet, opts.onProgress) : undefined;
+    const trainer = createTrainer(tf, ann, calib, trainOpts);
     try {
       let stale = 0;
+      // The model as given: what a round worse than it goes back to.
       let best = trainer.snapshot();
+      if (staged !== undefined) trainer.restore(staged, 1);
       let stepScale = 1;
       for (let r = 1; r <= rounds; r++) {
         let loss = 0;
@@ -287,4 +302,45 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
     files: bestFiles,
     settings: { target: opts.target, T: opts.T, levels, weightBits, method },
   };
+}
+
+/**
+ * Progressively increasing hardware awareness (Apolinario et al. 2023, the ADC-less seed: the
+ * network adapts to the sense amplifiers' errors better when they come in gradually): with L
+ * synaptic layers, stages k = 1 … L − 1 train with the first k layers read through the sense
+ * amplifiers and the others as exact crossbars (in the proxy and, with the hardware forward, in
+ * the functional simulation too); the rounds that follow are stage L, every layer on the
+ * hardware. Stage k takes the k-th of L − 1 equal slices of the training images, so the stages
+ * together cost one pass. Returns the trained values after the last stage.
+ */
+function progressiveStages(
+  tf: Awaited<ReturnType<typeof initTf>>,
+  ann: TrainableAnn,
+  calib: Dataset,
+  trainOpts: TrainOptions,
+  crossbar: NonNullable<TrainOptions['crossbar']>,
+  trainSet: Dataset,
+  onProgress: RetrainOptions['onProgress'],
+): TrainerState | undefined {
+  const L = ann.graph.nodes.filter((n) => isSynaptic(ann.graph, n)).length;
+  const n = trainSet.y.length;
+  let state: TrainerState | undefined;
+  for (let k = 1; k < L; k++) {
+    const exact = Array.from({ length: L - k }, (_, i) => k + i);
+    const hardware = crossbar.hardware !== undefined ? { hardware: { ...crossbar.hardware, idealLayers: exact } } : {};
+    const trainer = createTrainer(tf, ann, calib, { ...trainOpts, crossbar: { ...crossbar, exact, ...hardware } });
+    try {
+      if (state !== undefined) trainer.restore(state, 1);
+      const a = Math.floor(((k - 1) * n) / (L - 1));
+      const b = Math.floor((k * n) / (L - 1));
+      if (b > a) {
+        const slice = { x: takeRange(trainSet.x, a, b), y: trainSet.y.subarray(a, b), name: trainSet.name };
+        trainer.epoch(slice, -k, (done, total) => onProgress?.(`stage ${k}/${L - 1}`, done, total));
+      }
+      state = trainer.snapshot();
+    } finally {
+      trainer.dispose();
+    }
+  }
+  return state;
 }

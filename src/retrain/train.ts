@@ -79,6 +79,8 @@ export interface TrainOptions {
     readonly ideal?: number;
     /** Run every batch on the functional simulation too and train on its values (hardware-forward.ts). */
     readonly hardware?: HardwareSpec;
+    /** Synaptic layers (by index, node order) computed as exact crossbars, weights on the `weightBits` grid (progressive awareness, loop.ts). */
+    readonly exact?: readonly number[];
   };
 }
 
@@ -238,7 +240,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   const byNode = new Map(sites.map((s) => [s.node, s]));
   const byValue = new Map(ann.sites.map((ns, i) => [ns.value, sites[i] as Site]));
   const xbar = opts.crossbar;
-  const senses = new Map<string, { amps: SenseAmps; input: (lambda: (s: Site) => T) => CrossbarInput }>();
+  const senses = new Map<string, { amps: SenseAmps; input: (lambda: (s: Site) => T) => CrossbarInput; exact: boolean }>();
   if (xbar !== undefined) {
     const S = slicesOf(xbar.geometry);
     graph.nodes
@@ -248,9 +250,11 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
         const ref = Array.from({ length: S }, (_, s) => Math.max(0.5, init?.ref[s] ?? 1.5));
         const level = Array.from({ length: S }, (_, s) => Math.max(0, init?.level[s] ?? 3));
         const amps = { ref: tf.variable(tf.tensor1d(ref), true, `ref_${n.name}`), level: tf.variable(tf.tensor1d(level), true, `level_${n.name}`) };
-        senses.set(n.name, { amps, input: crossbarInputOf(graph, n, byValue) });
+        senses.set(n.name, { amps, input: crossbarInputOf(graph, n, byValue), exact: xbar.exact?.includes(i) === true });
       });
   }
+  // Weights of the layers computed as exact crossbars: on the 8-bit grid as the ideal loss has them.
+  const exactWeights = new Set(graph.nodes.filter((n) => senses.get(n.name)?.exact === true).map((n) => n.inputs[1] ?? ''));
   const senseVars = (): TF.Variable[] => [...senses.values()].flatMap((x) => [x.amps.ref, x.amps.level]);
   const round = steRound(tf);
   const perChannel = opts.perChannel ?? true;
@@ -304,7 +308,9 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
     for (const w of weights)
       params.set(
         w.name,
-        bits !== undefined && w.axis >= 0 && !crossbars ? fakeQuant(tf, w.variable, bits, w.axis, perChannel && !w.readout, round) : w.variable,
+        bits !== undefined && w.axis >= 0 && (!crossbars || exactWeights.has(w.name))
+          ? fakeQuant(tf, w.variable, bits, w.axis, perChannel && !w.readout, round)
+          : w.variable,
       );
     if (unrolled) return unrolledForward(x, params, rates);
     const r = forwardTf(tf, graph, x, {
@@ -313,7 +319,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
         ? {
             product: (n: Node, xs: T, w: T, conv?: Conv): T | undefined => {
               const sense = senses.get(n.name);
-              if (sense === undefined) return undefined;
+              if (sense === undefined || sense.exact) return undefined;
               const input = sense.input(lambdaOf);
               return conv !== undefined
                 ? crossbarConv(tf, xs, w, conv, input, sense.amps, xbar.geometry)

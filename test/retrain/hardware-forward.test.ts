@@ -74,6 +74,36 @@ describe('retrain: the hardware forward (imc-adcless)', () => {
     );
   });
 
+  it('idealLayers (progressive awareness): the listed layers sum exactly, the others read through sense amplifiers', async () => {
+    const tf = await initTf();
+    const { ann, geometry, spec } = await setup();
+    const trainer = createTrainer(tf, ann, loadMnist('train', { limit: 256 }), { crossbar: { geometry } });
+    const model = trainer.exportGraph({ 'snnc.retrain.target': 'imc-adcless' });
+    trainer.dispose();
+    const data = loadMnist('test', { limit: 20 });
+    const run = (idealLayers?: number[]): ReturnType<typeof hardwareBatch> =>
+      hardwareBatch(model, idealLayers !== undefined ? { ...spec, idealLayers } : spec, data.x, data.y);
+    const aware = run();
+    const exact = run([0, 1, 2]);
+    // Every layer listed: the simulation with lossless conversion.
+    const conv = convertModel(model, { method: 'clip', granularity: 'layer' }).graph;
+    const ideal = simulateImc(conv, mapGraph(conv, spec.target, { weightBits: spec.weightBits }), data, { T, conversion: 'ideal' });
+    assert.deepEqual(
+      Array.from(exact.readout),
+      Array.from(ideal.readout, (v) => Math.fround(v / T)),
+    );
+    // fc1's spikes depend on the first layer only: as on sense amplifiers when it is not listed,
+    // as exact when it is — and those two differ, so the check can tell.
+    const firstAware = run([1, 2]);
+    const firstExact = run([0]);
+    assert.deepEqual(firstAware.rates.get('fc1'), aware.rates.get('fc1'));
+    assert.deepEqual(firstExact.rates.get('fc1'), exact.rates.get('fc1'));
+    assert.notDeepEqual(aware.rates.get('fc1'), exact.rates.get('fc1'));
+    assert.notDeepEqual(firstAware.readout, aware.readout);
+    assert.notDeepEqual(firstAware.readout, exact.readout);
+    assert.throws(() => run([3]), /SNNC_E_USAGE|not a mapped layer/);
+  });
+
   it("the trainer's loss is the cross-entropy of the hardware's readout, and it trains", async () => {
     const tf = await initTf();
     const { ann, geometry, spec } = await setup();

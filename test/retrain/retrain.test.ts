@@ -186,6 +186,31 @@ describe('snnc retrain', () => {
     assert.equal(widthOf(given), 0);
   });
 
+  it('imc-adcless --progressive: stages bring the sense amplifiers in layer by layer, each on its share of the images, before the rounds', async () => {
+    const g = await loadModel(MLP);
+    const opts = { target: 'imc-adcless', T: 8, rounds: 1, epochsPerRound: 1, trainSamples: 128, hwSamples: 20 } as const;
+    const seen: string[] = [];
+    const last = new Map<string, [number, number]>();
+    const r = await retrainModel(g, {
+      ...opts,
+      progressive: true,
+      onProgress: (stage, done, total) => {
+        if (seen[seen.length - 1] !== stage) seen.push(stage);
+        last.set(stage, [done, total]);
+      },
+    });
+    // The MLP has three synaptic layers: two stages (the first layer, then the first two), then
+    // round 1 with all three; the 128 images split in two halves of 64 (four batches of 16).
+    const trainingStages = seen.filter((x) => x !== 'measure');
+    assert.deepEqual(trainingStages, ['stage 1/2', 'stage 2/2', 'round 1 epoch 1/1']);
+    assert.deepEqual(last.get('stage 1/2'), [64, 64]);
+    assert.deepEqual(last.get('stage 2/2'), [64, 64]);
+    assert.deepEqual(last.get('round 1 epoch 1/1'), [128, 128]);
+    assert.match(r.settings.method, /layer by layer/);
+    const plain = await retrainModel(g, opts);
+    assert.doesNotMatch(plain.settings.method, /layer by layer/);
+  });
+
   it('imc-adcless: the loss adds the cross-entropy of the same network on ideal crossbars (exact sums, weights on the 8-bit grid)', async () => {
     const tf = await initTf();
     const g = await loadModel(MLP);
@@ -196,8 +221,9 @@ describe('snnc retrain', () => {
     const digits = loadMnist('train', { limit: 16 });
     const one = { ...digits, y: digits.y.map((v) => (v + 1) % 10) };
     const geometry = { R: 128, cellBits: 1, weightBits: 8, inputBits: 8, inputMax: 1 };
-    const lossWith = (ideal: number): number => {
-      const t = createTrainer(tf, ann, calib, { crossbar: { geometry, ideal }, weightBits: 8, perChannel: false, batchSize: 16, shift: 0 });
+    const lossWith = (ideal: number, exact?: number[]): number => {
+      const crossbar = { geometry, ideal, ...(exact !== undefined ? { exact } : {}) };
+      const t = createTrainer(tf, ann, calib, { crossbar, weightBits: 8, perChannel: false, batchSize: 16, shift: 0 });
       const l = t.epoch(one, 0);
       t.dispose();
       return l;
@@ -232,6 +258,11 @@ describe('snnc retrain', () => {
     assert.ok(ce > 1, `reference cross-entropy ${ce}`);
     // float32 sums: ~1e-7 relative; weights off the 8-bit grid would move it by ~4e-5.
     assert.ok(Math.abs(extra - ce) < 1e-5 * ce, `loss difference ${extra} vs ${ce}`);
+    // Progressive awareness: every layer listed as exact, the hardware loss alone is that same
+    // reference; with only the first layer on sense amplifiers it is not.
+    const allExact = lossWith(0, [0, 1, 2]);
+    assert.ok(Math.abs(allExact - ce) < 1e-5 * ce, `all layers exact: ${allExact} vs ${ce}`);
+    assert.ok(Math.abs(lossWith(0, [1, 2]) - ce) > 1e-3 * ce, 'the first layer through sense amplifiers moves the loss');
   });
 
   it('compile of the written file reproduces the accuracy the loop measured for the round it chose', async () => {
@@ -387,6 +418,7 @@ describe('snnc retrain', () => {
       [['retrain', MLP, '--target', 'fpga', '--rounds', '0', '-o', out], /SNNC_E_USAGE/],
       [['retrain', MLP, '--target', 'fpga', '--sense-dither', '1', '-o', out], /SNNC_E_USAGE.*--sense-dither/s],
       [['retrain', MLP, '--target', 'imc-hpadc', '--hardware-forward', '-o', out], /SNNC_E_USAGE.*--hardware-forward/s],
+      [['retrain', MLP, '--target', 'fpga', '--progressive', '-o', out], /SNNC_E_USAGE.*--progressive/s],
     ];
     for (const [argv, re] of cases) {
       const r = await cli(...argv);

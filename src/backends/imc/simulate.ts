@@ -50,6 +50,8 @@ export interface ImcSimOptions {
    * retrained model was trained for (trainedDither); `snnc retrain` trains for DEFAULT_SENSE_DITHER.
    */
   readonly senseDither?: number;
+  /** Mapped layers (by index) whose columns convert losslessly whatever the target says (progressive hardware awareness). */
+  readonly idealLayers?: readonly number[];
   /** Spikes of every spiking node at every step, [B, ...] for samples first..first+B−1. */
   readonly onSpikes?: (node: string, t: number, first: number, spikes: Float32Array) => void;
 }
@@ -177,6 +179,12 @@ export function simulateImc(g: Graph, net: MappedNetwork, data: SimData, opts: I
       converters.set(m.layer.name, { kind: 'sense-amp', ref: r.ref, level: r.level });
       senseRefs[m.layer.name] = { ref: [...r.ref], level: [...r.level] };
     }
+  }
+  for (const i of opts.idealLayers ?? []) {
+    const m = net.layers[i];
+    if (m === undefined || !Number.isInteger(i))
+      throw usage(`idealLayers: ${i} is not a mapped layer's index`, `the network has ${net.layers.length} mapped layers, 0 … ${net.layers.length - 1}`);
+    converters.set(m.layer.name, { kind: 'ideal' });
   }
   const programs = new Map<string, LayerProgram>();
   net.layers.forEach((m, i) => programs.set(m.layer.name, programFor(net, m, i, converters.get(m.layer.name) as Converter, dev, devSeed)));
