@@ -253,7 +253,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
         senses.set(n.name, { amps, input: crossbarInputOf(graph, n, byValue), exact: xbar.exact?.includes(i) === true });
       });
   }
-  // Weights of the layers computed as exact crossbars: on the 8-bit grid as the ideal loss has them.
+  // Weights of the layers computed as exact crossbars: on the weightBits grid, as the ideal loss has them.
   const exactWeights = new Set(graph.nodes.filter((n) => senses.get(n.name)?.exact === true).map((n) => n.inputs[1] ?? ''));
   const senseVars = (): TF.Variable[] => [...senses.values()].flatMap((x) => [x.amps.ref, x.amps.level]);
   const round = steRound(tf);
