@@ -250,8 +250,7 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
     };
     // Progressive awareness runs first, on trainers of its own (TF.js names the variables: one
     // trainer at a time); the rounds' trainer goes on from where its stages ended.
-    const staged =
-      opts.progressive === true && crossbar !== undefined ? progressiveStages(tf, ann, calib, trainOpts, crossbar, trainSet, opts.onProgress) : undefined;
+    const staged = opts.progressive === true ? progressiveStages(tf, ann, calib, trainOpts, trainSet, opts.onProgress) : undefined;
     const trainer = createTrainer(tf, ann, calib, trainOpts);
     try {
       let stale = 0;
@@ -311,17 +310,18 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
  * amplifiers and the others as exact crossbars (in the proxy and, with the hardware forward, in
  * the functional simulation too); the rounds that follow are stage L, every layer on the
  * hardware. Stage k takes the k-th of L − 1 equal slices of the training images, so the stages
- * together cost one pass. Returns the trained values after the last stage.
+ * together cost one pass. Returns the trained values after the last stage (none without crossbars).
  */
 function progressiveStages(
   tf: Awaited<ReturnType<typeof initTf>>,
   ann: TrainableAnn,
   calib: Dataset,
   trainOpts: TrainOptions,
-  crossbar: NonNullable<TrainOptions['crossbar']>,
   trainSet: Dataset,
   onProgress: RetrainOptions['onProgress'],
 ): TrainerState | undefined {
+  const crossbar = trainOpts.crossbar;
+  if (crossbar === undefined) return undefined;
   const L = ann.graph.nodes.filter((n) => isSynaptic(ann.graph, n)).length;
   const n = trainSet.y.length;
   let state: TrainerState | undefined;

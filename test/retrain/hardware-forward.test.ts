@@ -17,6 +17,7 @@ import type { CrossbarGeometry } from '../../src/retrain/crossbar.js';
 import { initTf } from '../../src/retrain/tf.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { EXAMPLES } from '../helpers/paths.js';
+import type { Graph } from '../../src/ir/types.js';
 
 const T = 8;
 
@@ -30,13 +31,19 @@ async function setup(): Promise<{ ann: ReturnType<typeof trainableAnn>; geometry
   return { ann: trainableAnn(g), geometry, spec };
 }
 
+/** The MLP as an ADC-less retrain starts it (clips and references untrained), exported with its sense-amplifier metadata. */
+async function startModel(): Promise<{ model: Graph; spec: HardwareSpec }> {
+  const tf = await initTf();
+  const { ann, geometry, spec } = await setup();
+  const trainer = createTrainer(tf, ann, loadMnist('train', { limit: 256 }), { crossbar: { geometry } });
+  const model = trainer.exportGraph({ 'snnc.retrain.target': 'imc-adcless' });
+  trainer.dispose();
+  return { model, spec };
+}
+
 describe('retrain: the hardware forward (imc-adcless)', () => {
   it('runs a batch as compile measures it: the same predictions, and its spikes', async () => {
-    const tf = await initTf();
-    const { ann, geometry, spec } = await setup();
-    const trainer = createTrainer(tf, ann, loadMnist('train', { limit: 256 }), { crossbar: { geometry } });
-    const model = trainer.exportGraph({ 'snnc.retrain.target': 'imc-adcless' });
-    trainer.dispose();
+    const { model, spec } = await startModel();
     const data = loadMnist('test', { limit: 40 });
     const hw = hardwareBatch(model, spec, data.x, data.y);
     const K = hw.readout.length / data.y.length;
@@ -75,11 +82,7 @@ describe('retrain: the hardware forward (imc-adcless)', () => {
   });
 
   it('idealLayers (progressive awareness): the listed layers sum exactly, the others read through sense amplifiers', async () => {
-    const tf = await initTf();
-    const { ann, geometry, spec } = await setup();
-    const trainer = createTrainer(tf, ann, loadMnist('train', { limit: 256 }), { crossbar: { geometry } });
-    const model = trainer.exportGraph({ 'snnc.retrain.target': 'imc-adcless' });
-    trainer.dispose();
+    const { model, spec } = await startModel();
     const data = loadMnist('test', { limit: 20 });
     const run = (idealLayers?: number[]): ReturnType<typeof hardwareBatch> =>
       hardwareBatch(model, idealLayers !== undefined ? { ...spec, idealLayers } : spec, data.x, data.y);
