@@ -14,7 +14,7 @@ import { TargetPool } from './target-pool.js';
 import type { EmittedFile } from '../backends/common/types.js';
 import { isUnavailable, runTarget } from './target-run.js';
 import type { TargetOutcome, TargetRequest } from './target-run.js';
-import { firstOf, fitToModel, loadDatasetSpec, loadMnistOr } from '../data/spec.js';
+import { firstOf, fitToModel, loadMnistOr } from '../data/spec.js';
 import { annCost } from '../costmodel/index.js';
 import { bundledTargetNames, loadAnyTarget, loadTarget } from '../costmodel/target.js';
 import type { AnnTarget, CustomTarget, Target } from '../costmodel/target.js';
@@ -31,7 +31,7 @@ import { validateReport } from '../report/schema.js';
 import type { OutputFile } from '../io/atomic.js';
 import { activityFromSimulation, annActivity, annMapping, stretchSteps } from '../backends/common/activity.js';
 import type { SimulateModelOptions, SimulateReport } from './simulate.js';
-import { measureModel, prepareModel } from './simulate.js';
+import { measuredData, measureModel, prepareModel } from './simulate.js';
 import { convertModel, isConverted } from './convert.js';
 import { simulate } from '../sim/snn/simulate.js';
 import { packageVersion } from './version.js';
@@ -120,7 +120,7 @@ export function defaultHardwareSamples(macsPerSample: number, T: number): number
 
 /** The first hwSamples labelled samples and the calibration images, as the hardware simulations take them. */
 function hardwareData(snn: Graph, opts: CompileOptions, n: number): { data: SimData; calibration: SimData } {
-  const data = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', Math.min(n, opts.n ?? n)));
+  const data = fitToModel(snn, measuredData(opts, Math.min(n, opts.n ?? n)));
   // Sense-amplifier references are fitted on the conversion's own calibration images (the
   // synthetic ones under --calib synthetic), the first 64 of them.
   const calib = fitToModel(snn, opts.calibData !== undefined ? firstOf(opts.calibData, 64) : loadMnistOr(opts.calib, 64));
@@ -169,7 +169,7 @@ export function goldenCount(macsPerSample: number, T: number): number {
 
 /** The first n test samples (testbench golden vectors). */
 function firstSamples(snn: Graph, opts: CompileOptions, n: number): SimData {
-  const d = fitToModel(snn, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', n));
+  const d = fitToModel(snn, measuredData(opts, n));
   return { x: d.x, y: d.y };
 }
 

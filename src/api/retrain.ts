@@ -17,6 +17,7 @@ import type { TrainOptions } from '../retrain/train.js';
 import { DEFAULT_SENSE_DITHER, mapGraph as mapImc, simulateImc, targetDither } from '../backends/imc/index.js';
 import { fitToModel, loadDatasetSpec } from '../data/spec.js';
 import { takeRange } from '../ir/slice.js';
+import type { Dataset } from '../data/dataset.js';
 import { RETRAIN_OPTIONS } from '../options/declarations.js';
 import { checkOptions } from '../options/schema.js';
 
@@ -26,8 +27,15 @@ export type { RetrainOptions, RetrainResult, RetrainRound } from '../retrain/loo
  * The measurement of one round: the compile report of the ANN as the target runs it.
  * `conversion`: the semantics the target's backend converts with (Loihi's reset to zero).
  */
-async function measure(g: Graph, opts: RetrainOptions, trained: boolean, weightBits: number, conversion: BackendRecord['conversion']): Promise<CompileResult> {
-  const n = opts.hwSamples ?? 500;
+async function measure(
+  g: Graph,
+  opts: RetrainOptions,
+  trained: boolean,
+  data: Dataset,
+  weightBits: number,
+  conversion: BackendRecord['conversion'],
+): Promise<CompileResult> {
+  const n = data.y.length;
   const conv = {
     ...(trained ? { method: 'clip', granularity: 'layer' as const } : {}),
     ...(opts.dataset !== undefined ? { calib: opts.dataset, dataset: opts.dataset } : {}),
@@ -36,7 +44,7 @@ async function measure(g: Graph, opts: RetrainOptions, trained: boolean, weightB
   // Quantize first when the bits differ from compile's default, so the target runs the
   // integer program with the bits the network was trained for (compile uses a stored program).
   const model = weightBits !== 8 ? quantizeModel(g, { ...conv, ...(conversion ?? {}), bits: { w: weightBits } }).graph : g;
-  return compileModel(model, { ...conv, targets: [opts.target], modelFile: opts.modelFile ?? g.name, T: [opts.T], n, hwSamples: n });
+  return compileModel(model, { ...conv, data, targets: [opts.target], modelFile: opts.modelFile ?? g.name, T: [opts.T], n, hwSamples: n });
 }
 
 export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<RetrainResult> {
@@ -90,7 +98,7 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
       resetToZero: conversion?.reset === 'zero',
       ...(senseAmps !== undefined ? { crossbar: () => Promise.resolve(senseStart(g, run, senseAmps, weightBits)) } : {}),
     },
-    (graph, trained) => measure(graph, run, trained, weightBits, conversion),
+    (graph, trained, data) => measure(graph, run, trained, data, weightBits, conversion),
   );
 }
 

@@ -6,7 +6,8 @@ import { simulate } from '../sim/snn/simulate.js';
 import type { SimMode, SimulateResult } from '../sim/snn/types.js';
 import type { ConvertOptions } from './convert.js';
 import { convertModel, isConverted } from './convert.js';
-import { fitToModel, loadDatasetSpec } from '../data/spec.js';
+import { firstOf, fitToModel, loadDatasetSpec } from '../data/spec.js';
+import type { Dataset } from '../data/dataset.js';
 import { annAccuracy } from '../sim/ann/accuracy.js';
 import type { QuantizeSettings } from '../passes/quantize-config.js';
 import { programOf } from '../passes/quantize.js';
@@ -17,6 +18,8 @@ import { checkOptions } from '../options/schema.js';
 export interface SimulateModelOptions extends ConvertOptions {
   /** 'mnist' (embedded test split) or a .npz path. */
   readonly dataset?: string;
+  /** Labelled samples to measure on in place of `dataset` (retrain's held-out training images). */
+  readonly data?: Dataset;
   /** Samples to use (default: all). */
   readonly n?: number;
   readonly T: readonly number[];
@@ -72,10 +75,16 @@ export interface PreparedModel {
   readonly diagnostics: SimulateReport['diagnostics'];
 }
 
+/** The samples a run measures on: the caller's `data`, else `dataset`'s test split; the first n. */
+export function measuredData(opts: Pick<SimulateModelOptions, 'data' | 'dataset'>, n: number | undefined): Dataset {
+  if (opts.data !== undefined) return n !== undefined ? firstOf(opts.data, n) : opts.data;
+  return loadDatasetSpec(opts.dataset ?? 'mnist', 'test', n);
+}
+
 export function prepareModel(g: Graph, opts: SimulateModelOptions): PreparedModel {
   checkOptions(SIMULATE_OPTIONS, opts);
   TIMESTEPS.check(opts.T, 'T');
-  const data = fitToModel(g, loadDatasetSpec(opts.dataset ?? 'mnist', 'test', opts.n));
+  const data = fitToModel(g, measuredData(opts, opts.n));
   if (data.y.length === 0) throw fail({ code: 'SNNC_E_DATASET', message: `dataset '${data.name}' has no samples` });
   if (isConverted(g)) return { data, graph: g, annMacs: undefined, diagnostics: [] };
   opts.onProgress?.('convert', 0, 1);

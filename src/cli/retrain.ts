@@ -44,7 +44,9 @@ export const retrainCommand: Command = {
     'line per round; it stops when the budget holds, when two rounds fall clearly behind the best, or',
     'after --rounds. The output is a plain ONNX ANN (Clip(0, λ) activations) with the settings',
     "in its metadata; 'snnc compile' converts it with the trained clips as thresholds.",
-    "The accuracy that decides is the hardware simulation's on the first --hw-samples test images.",
+    "The accuracy that decides is the hardware simulation's on the first --hw-samples test images (a",
+    '.npz dataset, which is its own test split, holds that many out of training). Those images chose',
+    'the round and favour it a little: measure the result on other images for its figure.',
   ].join('\n'),
   options: OPTIONS,
   examples: [
@@ -119,7 +121,7 @@ export const retrainCommand: Command = {
     if (warn !== undefined) io.stderr(diagnosticLine(warn) + '\n');
     if (!quiet)
       io.stdout(
-        `wrote ${out}: round ${r.best} (${r.settings.method}); ${budget.length > 0 ? (r.budgetMet ? 'budget met' : 'budget not met') : 'no budget given'}\n`,
+        `wrote ${out}: round ${r.best} (${r.settings.method}); ${budget.length > 0 ? (r.budgetMet ? 'budget met' : 'budget not met') : 'no budget given'}; rounds measured on ${r.settings.measuredOn}\n`,
       );
     return 0;
   },

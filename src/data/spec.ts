@@ -26,6 +26,11 @@ function takeFirst(d: Dataset, n: number): Dataset {
   return { name: `${d.name}[0:${n}]`, x: takeRange(d.x, 0, n), y: d.y.subarray(0, n) };
 }
 
+/** Whether the spec has a test split of its own (the embedded MNIST); a .npz file is both splits. */
+export function hasTestSplit(spec: string): boolean {
+  return spec === 'mnist';
+}
+
 /** Reshape the samples to the graph's single input (same element count per sample). */
 export function fitToModel(g: Graph, d: Dataset): Dataset {
   if (g.inputs.length !== 1) {
@@ -84,6 +89,33 @@ function checkLabels(g: Graph, d: Dataset): void {
 export function firstOf(d: Dataset, n: number): Dataset {
   const k = Math.min(n, d.y.length);
   return { ...d, x: takeRange(d.x, 0, k), y: d.y.subarray(0, k) };
+}
+
+/**
+ * n samples set aside, spread evenly over the dataset (sample ⌊(i + ½)·N/n⌋ for i < n, so a
+ * file sorted by class still gives every class its share), and the others in their order.
+ * `snnc retrain` measures its rounds on such samples of a .npz file, which is its own test split.
+ */
+export function holdOut(d: Dataset, n: number): { readonly rest: Dataset; readonly held: Dataset } {
+  const N = d.y.length;
+  const k = Math.max(0, Math.min(n, N));
+  const per = d.x.shape.slice(1).reduce((a, b) => a * b, 1);
+  const src = d.x.data;
+  if (!(src instanceof Float32Array)) throw fail({ code: 'SNNC_E_DATASET', message: `dataset '${d.name}' is not float32` });
+  const held = new Uint8Array(N);
+  for (let i = 0; i < k; i++) held[Math.floor(((i + 0.5) * N) / k)] = 1;
+  const pick = (want: number, count: number, name: string): Dataset => {
+    const x = new Float32Array(count * per);
+    const y = new Int32Array(count);
+    let j = 0;
+    for (let s = 0; s < N; s++) {
+      if (held[s] !== want) continue;
+      x.set(src.subarray(s * per, (s + 1) * per), j * per);
+      y[j++] = d.y[s] ?? 0;
+    }
+    return { name, x: { dtype: 'float32', shape: [count, ...d.x.shape.slice(1)], data: x }, y };
+  };
+  return { rest: pick(0, N - k, `${d.name} without ${k} held out`), held: pick(1, k, `${d.name}, ${k} held out`) };
 }
 
 /** n training images: the embedded MNIST (fast path) or a dataset spec. */

@@ -329,9 +329,12 @@ export const RETRAIN_OPTIONS = {
     help: 'Adam learning rate of the weights (default 1e-4; 1e-3 for --weight-bits 2; 5e-4 on Loihi at T ≤ 16)',
   }),
   clipLearningRate: opt.number({ flag: 'clip-lr', value: 'rate', min: 0, max: 1, help: 'Adam learning rate of the clips, in log scale (default 1e-2)' }),
-  dataset: { ...DATA_OPTIONS.dataset, help: 'train split trains, test split measures (default mnist)' },
+  dataset: {
+    ...DATA_OPTIONS.dataset,
+    help: "labelled data: the train split trains, the test split's first --hw-samples measure the rounds (default mnist; a .npz file is both, those images held out of training)",
+  },
   trainSamples: opt.int({ value: 'n', min: 1, max: MAX_SAMPLES, help: 'training images per epoch (default all)' }),
-  hwSamples: { ...HW_SAMPLES, help: 'test images each round is measured on (default 500)' },
+  hwSamples: { ...HW_SAMPLES, help: 'images each round is measured on (default 500: the first test images; a .npz file holds them out of training)' },
   seed: { ...CONVERT_OPTIONS.seed, help: 'seed of shuffling and conversion (default 0)' },
 } satisfies OptionSchema;
 

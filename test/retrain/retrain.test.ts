@@ -104,7 +104,9 @@ describe('snnc retrain', () => {
     // is 0.2 pp below round 1 (noise: train on), rounds 3 and 4 are 5 and 6 pp below (stop).
     const script = [0.9, 0.95, 0.948, 0.9, 0.89, 0.99, 0.99];
     let calls = 0;
-    const measure: Measure = (): Promise<{ report: CompileReport; files: [] }> => {
+    const seen = new Set<string>();
+    const measure: Measure = (_g, _trained, data): Promise<{ report: CompileReport; files: [] }> => {
+      seen.add(`${data.name} (${data.y.length})`);
       const accuracy = script[calls++] ?? 0;
       const report = {
         targets: [{ target: 'fpga', kind: 'fpga', status: 'ok', accuracy, energyJ: 1, latencyS: 1 }],
@@ -123,6 +125,9 @@ describe('snnc retrain', () => {
       [0.9, 0.95, 0.948, 0.9, 0.89],
     );
     assert.equal(r.best, 1);
+    // Every round is measured on the same images: the first 500 of the test split.
+    assert.deepEqual([...seen], ['mnist:test, first 500 (500)']);
+    assert.equal(r.settings.measuredOn, 'mnist:test, first 500');
   });
 
   it('imc-adcless: trains through the sense amplifiers; compile and the IMC config take the trained references', async () => {
