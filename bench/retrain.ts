@@ -21,7 +21,7 @@ import { machine, projectRoot, writeResult } from './harness.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadMnist } from '../src/data/mnist.js';
 import type { Dataset } from '../src/data/dataset.js';
-import { takeRange } from '../src/ir/slice.js';
+import { samplesOf } from '../src/data/spec.js';
 
 /** Test images the loop measures its rounds on (retrain's default --hw-samples). */
 const CHOOSING = 500;
@@ -29,7 +29,7 @@ const CHOOSING = 500;
 /** The test images the loop never looked at. */
 function unseen(): Dataset {
   const t = loadMnist('test');
-  return { name: `mnist:test[${CHOOSING}:${t.y.length}]`, x: takeRange(t.x, CHOOSING, t.y.length), y: t.y.subarray(CHOOSING) };
+  return { ...samplesOf(t, CHOOSING, t.y.length), name: `mnist:test[${CHOOSING}:${t.y.length}]` };
 }
 const acc = (x: number | null | undefined): number | null => (x == null ? null : Number((100 * x).toFixed(2)));
 

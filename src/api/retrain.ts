@@ -15,8 +15,7 @@ import { quantizeModel } from './quantize.js';
 import { convertModel, isConverted } from './convert.js';
 import type { TrainOptions } from '../retrain/train.js';
 import { DEFAULT_SENSE_DITHER, mapGraph as mapImc, simulateImc, targetDither } from '../backends/imc/index.js';
-import { fitToModel, loadDatasetSpec } from '../data/spec.js';
-import { takeRange } from '../ir/slice.js';
+import { fitToModel, loadDatasetSpec, samplesOf } from '../data/spec.js';
 import type { Dataset } from '../data/dataset.js';
 import { RETRAIN_OPTIONS } from '../options/declarations.js';
 import { checkOptions } from '../options/schema.js';
@@ -117,7 +116,7 @@ function senseStart(g: Graph, opts: RetrainOptions, target: ImcTarget, weightBit
   const calib = fitToModel(g, loadDatasetSpec(spec, 'train', SENSE_INIT_IMAGES));
   // The conversion's calibration set (compile's: 512 training images), for its input range.
   const convCalib = opts.hardwareForward === true ? hardwareCalibration(fitToModel(g, loadDatasetSpec(spec, 'train', 512))) : undefined;
-  const one = { x: takeRange(calib.x, 0, 1), y: calib.y.subarray(0, 1) };
+  const one = samplesOf(calib, 0, 1);
   const r = simulateImc(graph, net, one, { T: opts.T, calibration: { x: calib.x, y: calib.y } });
   const cfg = net.config;
   return {

@@ -6,7 +6,7 @@ import { fail } from '../errors.js';
 import { loadMnist } from './mnist.js';
 import { loadNpzDataset } from './npz.js';
 import type { Dataset } from './dataset.js';
-import type { Graph } from '../ir/types.js';
+import type { Graph, Tensor } from '../ir/types.js';
 import { takeRange } from '../ir/slice.js';
 
 export type Split = 'train' | 'test';
@@ -23,7 +23,7 @@ export function loadDatasetSpec(spec: string, split: Split, limit?: number): Dat
 }
 
 function takeFirst(d: Dataset, n: number): Dataset {
-  return { name: `${d.name}[0:${n}]`, x: takeRange(d.x, 0, n), y: d.y.subarray(0, n) };
+  return { ...samplesOf(d, 0, n), name: `${d.name}[0:${n}]` };
 }
 
 /** Whether the spec has a test split of its own (the embedded MNIST); a .npz file is both splits. */
@@ -85,10 +85,14 @@ function checkLabels(g: Graph, d: Dataset): void {
   }
 }
 
+/** Samples a … b − 1 of a dataset (views, no copy). */
+export function samplesOf<D extends { readonly x: Tensor; readonly y: Int32Array }>(d: D, a: number, b: number): D {
+  return { ...d, x: takeRange(d.x, a, b), y: d.y.subarray(a, b) };
+}
+
 /** The first n samples of a dataset. */
 export function firstOf(d: Dataset, n: number): Dataset {
-  const k = Math.min(n, d.y.length);
-  return { ...d, x: takeRange(d.x, 0, k), y: d.y.subarray(0, k) };
+  return samplesOf(d, 0, Math.min(n, d.y.length));
 }
 
 /**

@@ -9,7 +9,7 @@ import { DEFAULT_SENSE_DITHER } from '../backends/imc/sense-amp.js';
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import type { Dataset } from '../data/dataset.js';
-import { firstOf, fitToModel, hasTestSplit, holdOut, loadDatasetSpec } from '../data/spec.js';
+import { firstOf, fitToModel, hasTestSplit, holdOut, loadDatasetSpec, samplesOf } from '../data/spec.js';
 import type { OutputFile } from '../io/atomic.js';
 import type { Budget, BudgetMiss } from '../report/budget.js';
 import { checkBudget } from '../report/budget.js';
@@ -18,7 +18,6 @@ import type { Distillation } from '../options/declarations.js';
 import { createTrainer, trainableAnn, UNROLL_MAX_STEPS } from './train.js';
 import type { TrainableAnn, TrainerState, TrainOptions } from './train.js';
 import { initTf } from './tf.js';
-import { takeRange } from '../ir/slice.js';
 import { isSynaptic } from '../backends/imc/layers.js';
 
 export interface RetrainOptions {
@@ -368,7 +367,7 @@ function progressiveStages(
       const a = Math.floor(((k - 1) * n) / (L - 1));
       const b = Math.floor((k * n) / (L - 1));
       if (b > a) {
-        const slice = { x: takeRange(trainSet.x, a, b), y: trainSet.y.subarray(a, b), name: trainSet.name };
+        const slice = samplesOf(trainSet, a, b);
         trainer.epoch(slice, -k, (done, total) => onProgress?.(`stage ${k}/${L - 1}`, done, total));
       }
       state = trainer.snapshot();

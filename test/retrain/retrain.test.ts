@@ -286,6 +286,9 @@ describe('snnc retrain', () => {
     const best = r.rounds.find((x2) => x2.round === r.best);
     assert.equal(c.report.settings.calibration.startsWith('clip'), true, c.report.settings.calibration);
     assert.equal(c.report.targets.find((t) => t.target === 'fpga')?.accuracy, best?.accuracy);
+    // The loop's report names the images it measured on: compile's first 100 test images.
+    assert.equal(r.report.settings.dataset, 'mnist:test, first 100');
+    assert.equal(r.settings.measuredOn, 'mnist:test, first 100');
   });
 
   it('is deterministic: the same seed gives the same bytes', async () => {
