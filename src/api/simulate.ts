@@ -18,7 +18,7 @@ import { checkOptions } from '../options/schema.js';
 export interface SimulateModelOptions extends ConvertOptions {
   /** 'mnist' (embedded test split) or a .npz path. */
   readonly dataset?: string;
-  /** Labelled samples to measure on in place of `dataset` (retrain's held-out training images). */
+  /** Labelled samples to measure on in place of `dataset`'s test split (retrain passes the images that choose its rounds). */
   readonly data?: Dataset;
   /** Samples to use (default: all). */
   readonly n?: number;

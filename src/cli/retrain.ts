@@ -46,7 +46,7 @@ export const retrainCommand: Command = {
     "in its metadata; 'snnc compile' converts it with the trained clips as thresholds.",
     "The accuracy that decides is the hardware simulation's on the first --hw-samples test images (a",
     '.npz dataset, which is its own test split, holds that many out of training). Those images chose',
-    'the round and favour it a little: measure the result on other images for its figure.',
+    'the round and favour it: measure the result on other images for its figure.',
   ].join('\n'),
   options: OPTIONS,
   examples: [
