@@ -168,14 +168,17 @@ function withinNoise(a: RetrainRound, b: RetrainRound, n: number, spikes: boolea
  * trained on all of it, so a slice of it would flatter the model as given), or, for a .npz file
  * (one file is both splits), n images spread over the file and held out of training — before,
  * such a file's rounds were measured on images they had trained on. The images that choose the
- * round favour it (the MLP's ADC-less bench row: 96.8 % there, 95.81 % on the other test images),
- * so figures of the result belong on other images (the bench: test images n onwards). Calibration statistics (no labels) may include held-out images.
+ * round favour it (the MLP's ADC-less bench row: 96.8 % there, 95.81 % on the other test
+ * images), so figures of the result belong on other images (the bench: test images n onwards).
+ * Calibration statistics (no labels) may include held-out images.
  */
 export function retrainSplit(g: Graph, spec: string, n: number, trainSamples: number | undefined): { readonly train: Dataset; readonly probe: Dataset } {
-  const firstTrain = (d: Dataset): Dataset => fitToModel(g, trainSamples !== undefined ? firstOf(d, trainSamples) : d);
   if (hasTestSplit(spec)) {
     const test = loadDatasetSpec(spec, 'test', n);
-    return { train: firstTrain(loadDatasetSpec(spec, 'train', trainSamples)), probe: fitToModel(g, { ...test, name: `${test.name}, first ${test.y.length}` }) };
+    return {
+      train: fitToModel(g, loadDatasetSpec(spec, 'train', trainSamples)),
+      probe: fitToModel(g, { ...test, name: `${test.name}, first ${test.y.length}` }),
+    };
   }
   const all = loadDatasetSpec(spec, 'train');
   if (n >= all.y.length) {
@@ -186,7 +189,7 @@ export function retrainSplit(g: Graph, spec: string, n: number, trainSamples: nu
     });
   }
   const { rest, held } = holdOut(all, n);
-  return { train: firstTrain(rest), probe: fitToModel(g, held) };
+  return { train: fitToModel(g, firstOf(rest, trainSamples ?? rest.y.length)), probe: fitToModel(g, held) };
 }
 
 /** What one measurement gives: the compile report of the ANN as the target runs it, and its files. */
