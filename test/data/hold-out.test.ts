@@ -79,6 +79,15 @@ describe('holdOut', () => {
     assert.deepEqual(probe.y, test.y);
     assert.equal(probe.name, 'mnist:test, first 40');
     assert.deepEqual(train.x.data, loadMnist('train', { limit: 100 }).x.data);
+    // The chosen round is checked on the next 40 test images, which chose nothing.
+    const { check } = retrainSplit(g, 'mnist', 40, 100);
+    const next = loadMnist('test', { limit: 80 });
+    assert.deepEqual(check?.x.data, next.x.data.subarray(40 * 784));
+    assert.deepEqual(check?.y, next.y.subarray(40));
+    assert.equal(check?.name, 'mnist:test, images 40–79');
+    // All but 4 of the 2,004 test images choose: the check takes the 4 left.
+    assert.equal(retrainSplit(g, 'mnist', 2000, 100).check?.name, 'mnist:test, images 2000–2003');
+    assert.equal(retrainSplit(g, 'mnist', 2004, 100).check, undefined);
   });
 
   it('retrainSplit, a .npz file (its own test split): the measured images are held out of training', async () => {
@@ -95,7 +104,9 @@ describe('holdOut', () => {
     const file = join(dir, 'd.npz');
     writeFileSync(file, writeNpz({ x: { dtype: 'float32', shape: [N, 784], data: x }, y: { dtype: 'int32', shape: [N], data: y } }));
     const first = (d: Dataset): number[] => Array.from({ length: d.y.length }, (_, i) => d.x.data[i * 784] as number);
-    const { train, probe } = retrainSplit(g, file, 5, undefined);
+    const { train, probe, check } = retrainSplit(g, file, 5, undefined);
+    // Every held-out image chooses: nothing is left to check the chosen round on.
+    assert.equal(check, undefined);
     // ⌊(i + ½)·50/5⌋ = 5, 15, 25, 35, 45
     assert.deepEqual(first(probe), [5, 15, 25, 35, 45]);
     assert.equal(train.y.length, 45);

@@ -20,6 +20,7 @@ import { simulateLoihi } from '../../src/backends/loihi/simulate.js';
 import { initTf } from '../../src/retrain/tf.js';
 import { exportOnnx } from '../../src/frontend/onnx/write.js';
 import { loadMnist } from '../../src/data/mnist.js';
+import { samplesOf } from '../../src/data/spec.js';
 import { runGraph } from '../../src/sim/ann/run.js';
 import { buildGraph } from '../../src/ir/build.js';
 import { clipNeuron } from '../../src/passes/calibrate.js';
@@ -104,9 +105,9 @@ describe('snnc retrain', () => {
     // is 0.2 pp below round 1 (noise: train on), rounds 3 and 4 are 5 and 6 pp below (stop).
     const script = [0.9, 0.95, 0.948, 0.9, 0.89, 0.99, 0.99];
     let calls = 0;
-    const seen = new Set<string>();
-    const measure: Measure = (_g, _trained, data): Promise<{ report: CompileReport; files: [] }> => {
-      seen.add(`${data.name} (${data.y.length})`);
+    const seen: string[] = [];
+    const measure: Measure = (_g, trained, data): Promise<{ report: CompileReport; files: [] }> => {
+      seen.push(`${data.name} (${data.y.length})${trained ? ', trained' : ''}`);
       const accuracy = script[calls++] ?? 0;
       const report = {
         targets: [{ target: 'fpga', kind: 'fpga', status: 'ok', accuracy, energyJ: 1, latencyS: 1 }],
@@ -125,9 +126,12 @@ describe('snnc retrain', () => {
       [0.9, 0.95, 0.948, 0.9, 0.89],
     );
     assert.equal(r.best, 1);
-    // Every round is measured on the same images: the first 500 of the test split.
-    assert.deepEqual([...seen], ['mnist:test, first 500 (500)']);
+    // Every round is measured on the same images, the first 500 of the test split; then the
+    // chosen round (1, a trained one) once more on the next 500, which chose nothing.
+    const rounds = 'mnist:test, first 500 (500)';
+    assert.deepEqual(seen, [rounds, ...Array<string>(4).fill(`${rounds}, trained`), 'mnist:test, images 500–999 (500), trained']);
     assert.equal(r.settings.measuredOn, 'mnist:test, first 500');
+    assert.deepEqual(r.checked, { accuracy: 0.99, on: 'mnist:test, images 500–999' });
   });
 
   it('imc-adcless: trains through the sense amplifiers; compile and the IMC config take the trained references', async () => {
@@ -207,7 +211,8 @@ describe('snnc retrain', () => {
     // The MLP has three synaptic layers: two stages (the first layer, then the first two), then
     // round 1 with all three; the 128 images split in two halves of 64 (four batches of 16).
     const trainingStages = seen.filter((x) => x !== 'measure');
-    assert.deepEqual(trainingStages, ['stage 1/2', 'stage 2/2', 'round 1 epoch 1/1']);
+    // (Last, the chosen round measured on the next 20 test images.)
+    assert.deepEqual(trainingStages, ['stage 1/2', 'stage 2/2', 'round 1 epoch 1/1', 'check']);
     assert.deepEqual(last.get('stage 1/2'), [64, 64]);
     assert.deepEqual(last.get('stage 2/2'), [64, 64]);
     assert.deepEqual(last.get('round 1 epoch 1/1'), [128, 128]);
@@ -289,6 +294,11 @@ describe('snnc retrain', () => {
     // The loop's report names the images it measured on: compile's first 100 test images.
     assert.equal(r.report.settings.dataset, 'mnist:test, first 100');
     assert.equal(r.settings.measuredOn, 'mnist:test, first 100');
+    // Its figure on the next 100 test images, which chose nothing: what compile gives there.
+    assert.equal(r.checked?.on, 'mnist:test, images 100–199');
+    const next = samplesOf(loadMnist('test', { limit: 200 }), 100, 200);
+    const c2 = await compileModel(back, { targets: ['fpga'], modelFile: 'm.onnx', T: [2], data: next, n: 100, hwSamples: 100, seed: 1 });
+    assert.equal(c2.report.targets.find((t) => t.target === 'fpga')?.accuracy, r.checked?.accuracy);
   });
 
   it('is deterministic: the same seed gives the same bytes', async () => {
@@ -328,6 +338,8 @@ describe('snnc retrain', () => {
     assert.equal(res.code, 0, res.err);
     assert.match(res.err, /SNNC_W_BUDGET_UNMET/);
     assert.match(res.err, /needs accuracy>=100%/);
+    // The closing line names the images that chose and the chosen round's figure on others.
+    assert.match(res.out, /rounds measured on mnist:test, first 50; on mnist:test, images 50–99 \(which chose nothing\) it reads \d+\.\d\d %\n$/);
     assert.ok(existsSync(out));
     const j = await cli(
       'retrain',
@@ -350,8 +362,9 @@ describe('snnc retrain', () => {
       '-o',
       out,
     );
-    const parsed = JSON.parse(j.out) as { budgetMet: boolean; rounds: unknown[]; diagnostics: { code: string }[] };
+    const parsed = JSON.parse(j.out) as { budgetMet: boolean; rounds: unknown[]; diagnostics: { code: string }[]; checked: { on: string; accuracy: number } };
     assert.equal(parsed.budgetMet, false);
+    assert.equal(parsed.checked.on, 'mnist:test, images 50–99');
     assert.equal(parsed.rounds.length, 2);
     assert.deepEqual(
       parsed.diagnostics.map((x2) => x2.code),
