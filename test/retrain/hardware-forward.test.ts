@@ -105,6 +105,7 @@ describe('retrain: the hardware forward (imc-adcless)', () => {
     assert.notDeepEqual(firstAware.readout, aware.readout);
     assert.notDeepEqual(firstAware.readout, exact.readout);
     assert.throws(() => run([3]), /SNNC_E_USAGE|not a mapped layer/);
+    assert.throws(() => run([0.5]), /not a mapped layer/);
   });
 
   it("the trainer's loss is the cross-entropy of the hardware's readout, and it trains", async () => {

@@ -182,7 +182,7 @@ export function simulateImc(g: Graph, net: MappedNetwork, data: SimData, opts: I
   }
   for (const i of opts.idealLayers ?? []) {
     const m = net.layers[i];
-    if (m === undefined || !Number.isInteger(i))
+    if (m === undefined)
       throw usage(`idealLayers: ${i} is not a mapped layer's index`, `the network has ${net.layers.length} mapped layers, 0 … ${net.layers.length - 1}`);
     converters.set(m.layer.name, { kind: 'ideal' });
   }
