@@ -175,8 +175,10 @@ function withinNoise(a: RetrainRound, b: RetrainRound, n: number, spikes: boolea
  * (one file is both splits), n images spread over the file and held out of training — before,
  * such a file's rounds were measured on images they had trained on. The images that choose the
  * round favour it (the MLP's ADC-less bench row: 96.8 % there, 95.81 % on the other test
- * images), so figures of the result belong on other images (the bench: test images n onwards).
- * Calibration statistics (no labels) may include held-out images.
+ * images), so figures of the result belong on other images (the bench: test images n onwards):
+ * `check`, the next n test images (fewer where the split ends; none for a .npz file), on which
+ * the loop measures the chosen round once more. Calibration statistics (no labels) may include
+ * held-out images.
  */
 export function retrainSplit(
   g: Graph,
