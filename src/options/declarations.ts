@@ -300,7 +300,7 @@ function checkKd(v: unknown, where: string): Distillation {
 
 /** retrainModel. */
 export const RETRAIN_OPTIONS = {
-  target: opt.string({ short: 't', value: 'name', help: 'the target to train for: loihi1, loihi2, imc-hpadc, fpga, or a target JSON file' }),
+  target: opt.string({ short: 't', value: 'name', help: 'the target to train for: loihi1, loihi2, imc-hpadc, imc-adcless, fpga, or a target JSON file' }),
   T: opt.int({ value: 'steps', min: 1, max: MAX_T, help: 'time steps the network will run (default 32)' }),
   budget: { ...BUDGET, help: 'e.g. "accuracy>=98%,energy<=5uJ,latency<=1ms"; stops once it holds' },
   rounds: opt.int({ value: 'n', min: 1, max: 100, help: 'training rounds, each measured on the hardware simulation (default 3)' }),
