@@ -97,7 +97,7 @@ export const retrainCommand: Command = {
       settings: r.settings,
       best: r.best,
       budgetMet: r.budgetMet,
-      ...(r.checked !== undefined ? { checked: r.checked } : {}),
+      checked: r.checked, // (JSON leaves it out when there is none)
       rounds: r.rounds.map((x) => ({ ...x, misses: x.misses.map(describeMiss) })),
       diagnostics: warn !== undefined ? [warn] : [],
     };

@@ -109,8 +109,13 @@ export interface RetrainResult {
   readonly checked?: { readonly accuracy: number | null; readonly on: string };
 }
 
+/** The report's row of the target trained for (the one that is not the ANN baseline). */
+function targetRow(report: CompileReport): CompileReport['targets'][number] | undefined {
+  return report.targets.find((r) => r.kind !== 'ann');
+}
+
 function roundOf(round: number, epochs: number, report: CompileReport, budget: Budget, loss: number | null, proxy: number | null): RetrainRound {
-  const t = report.targets.find((r) => r.kind !== 'ann');
+  const t = targetRow(report);
   const misses = checkBudget(report, budget);
   return {
     round,
@@ -258,7 +263,7 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
   opts.onProgress?.('measure', 0, 1);
   const firstRun = await measure(g, false, probe);
   const first = firstRun.report;
-  const status = first.targets.find((t) => t.kind !== 'ann');
+  const status = targetRow(first);
   if (status?.status !== 'ok') {
     throw fail({
       code: 'SNNC_E_RETRAIN',
@@ -349,7 +354,7 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
   let checked: RetrainResult['checked'];
   if (check !== undefined) {
     opts.onProgress?.('check', 0, 1);
-    const t = (await measure(bestGraph, bestRound.round > 0, check)).report.targets.find((x) => x.kind !== 'ann');
+    const t = targetRow((await measure(bestGraph, bestRound.round > 0, check)).report);
     checked = { accuracy: t?.accuracy ?? null, on: check.name };
     opts.onProgress?.('check', 1, 1);
   }
