@@ -161,7 +161,13 @@ async function measureUnseen(
 export async function runRetrainBench(only?: readonly string[]): Promise<void> {
   const file = join(projectRoot(), 'bench', 'results', 'retrain.json');
   const previous = only !== undefined && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { scenarios: { name: string }[] }).scenarios : [];
-  const rows: unknown[] = previous.filter((p) => !(only ?? []).includes(p.name));
+  // Rows by name, written in SCENARIOS' order: a row rerun with --only keeps its place in the file.
+  const rows = new Map<string, unknown>(previous.map((p) => [p.name, p]));
+  const known = new Set(SCENARIOS.map((s) => s.name));
+  const ordered = (): unknown[] => [
+    ...SCENARIOS.flatMap((s) => (rows.has(s.name) ? [rows.get(s.name)] : [])),
+    ...[...rows].filter(([name]) => !known.has(name)).map(([, row]) => row),
+  ];
   const data = unseen();
   for (const s of SCENARIOS) {
     if (only !== undefined && !only.includes(s.name)) continue;
@@ -195,12 +201,12 @@ export async function runRetrainBench(only?: readonly string[]): Promise<void> {
     console.log(
       `${s.name}: ${before.accuracy} % → ${after.accuracy} % on ${data.name} (spikes ${before.spikesPerSample} → ${after.spikesPerSample}), ${seconds} s`,
     );
-    rows.push(row);
+    rows.set(s.name, row);
     writeResult('retrain', {
       machine: machine(),
       dataset: `${data.name} (${data.y.length} images; the loop chose its rounds on the first ${CHOOSING})`,
       note: `before = the example converted with snnc defaults (percentile:99.99 per channel); after = the retrained model converted with its trained clips; both through compileModel on the ${data.y.length} test images that chose no round`,
-      scenarios: rows,
+      scenarios: ordered(),
     });
   }
 }
