@@ -21,6 +21,7 @@ import { RETRAIN_OPTIONS } from '../options/declarations.js';
 import { checkOptions } from '../options/schema.js';
 
 export type { RetrainOptions, RetrainResult, RetrainRound } from '../retrain/loop.js';
+export { SPIKE_ACCURACY_SLACK } from '../retrain/loop.js';
 
 /**
  * The measurement of one round: the compile report of the ANN as the target runs it.

@@ -4,7 +4,7 @@ import { retrainChart } from '../report/retrain-plot.js';
 import { renderHtml } from '../report/html.js';
 import { loadModel } from '../api/load.js';
 import type { RetrainResult, RetrainRound } from '../api/retrain.js';
-import { retrainModel } from '../api/retrain.js';
+import { retrainModel, SPIKE_ACCURACY_SLACK } from '../api/retrain.js';
 import { fail } from '../errors.js';
 import { exportOnnx } from '../frontend/onnx/write.js';
 import { describeMiss } from '../report/budget.js';
@@ -54,7 +54,8 @@ export const retrainCommand: Command = {
     'snnc retrain examples/lenet.onnx --target fpga --T 4 -o lenet.t4.onnx',
     'snnc retrain examples/lenet.onnx --target fpga --weight-bits 3 --budget "accuracy>=98%" -o lenet.w3.onnx',
     'snnc retrain examples/lenet.onnx --target imc-adcless --rounds 2 --epochs 1 --train-samples 2000 -o lenet.adcless.onnx',
-    'snnc retrain examples/mlp.onnx --target loihi2 --T 8 --kd teacher=4,student=1 --json -o mlp.loihi.onnx',
+    'snnc retrain examples/mlp.onnx --target loihi2 --T 8 --json -o mlp.loihi.onnx',
+    'snnc retrain examples/lenet.onnx --target fpga --levels 0 --kd teacher=8,student=2,weight=0.7 --lr 3e-4 --rounds 5 -o lenet.sparse.onnx',
   ],
   async run(argv, io) {
     const { positionals, values: o } = parseCommandArgs(argv, OPTIONS, this.name);
@@ -123,11 +124,19 @@ export const retrainCommand: Command = {
     if (warn !== undefined) io.stderr(diagnosticLine(warn) + '\n');
     if (!quiet)
       io.stdout(
-        `wrote ${out}: round ${r.best} (${r.settings.method}); ${budget.length > 0 ? (r.budgetMet ? 'budget met' : 'budget not met') : 'no budget given'}; rounds measured on ${r.settings.measuredOn}${checkedText(r.checked)}\n`,
+        `wrote ${out}: round ${r.best} (${r.settings.method}); ${budget.length > 0 ? (r.budgetMet ? 'budget met' : 'budget not met') : 'no budget given'}${chosenText(r, budget)}; rounds measured on ${r.settings.measuredOn}${checkedText(r.checked)}\n`,
       );
     return 0;
   },
 };
+
+/** How the round was chosen, for the closing line, when it was not simply the most accurate. */
+function chosenText(r: RetrainResult, budget: readonly { metric: string }[]): string {
+  if (r.settings.chosenFor !== 'spikes' || (budget.length > 0 && !r.budgetMet)) return '';
+  return budget.some((l) => l.metric === 'accuracy')
+    ? '; the fewest spikes among the rounds meeting it'
+    : `; the fewest spikes within ${SPIKE_ACCURACY_SLACK * 100} pp of the model as given`;
+}
 
 /** The chosen round's figure on images that chose nothing, for the closing line. */
 function checkedText(c: RetrainResult['checked']): string {

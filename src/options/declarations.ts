@@ -319,7 +319,14 @@ export const RETRAIN_OPTIONS = {
   progressive: opt.switch({
     help: 'imc-adcless: before the rounds, bring the sense amplifiers in one layer at a time, the later layers exact meanwhile (Apolinario et al. 2023)',
   }),
-  kd: opt.parsed<Distillation>({ value: 'teacher=4,student=1,weight=0.5', help: 'distil from the original ANN with these temperatures' }, parseKd, checkKd),
+  kd: opt.parsed<Distillation>(
+    {
+      value: 'teacher=4,student=1,weight=0.5',
+      help: 'distil from the original ANN with these temperatures; a student cooler than its teacher asks for fewer spikes (clips held, fewest-spike round within 0.2 pp)',
+    },
+    parseKd,
+    checkKd,
+  ),
   rateWeight: opt.number({ value: 'x', min: 0, max: 100, help: 'penalty on the mean firing rate (fewer spikes, less energy; default 0)' }),
   learningRate: opt.number({
     flag: 'lr',
@@ -328,7 +335,13 @@ export const RETRAIN_OPTIONS = {
     max: 1,
     help: 'Adam learning rate of the weights (default 1e-4; 1e-3 for --weight-bits 2; 5e-4 on Loihi at T ≤ 16)',
   }),
-  clipLearningRate: opt.number({ flag: 'clip-lr', value: 'rate', min: 0, max: 1, help: 'Adam learning rate of the clips, in log scale (default 1e-2)' }),
+  clipLearningRate: opt.number({
+    flag: 'clip-lr',
+    value: 'rate',
+    min: 0,
+    max: 1,
+    help: 'Adam learning rate of the clips, in log scale (default 1e-2; 0, clips held, with --kd student < teacher and no --rate-weight)',
+  }),
   dataset: {
     ...DATA_OPTIONS.dataset,
     help: "labelled data: the train split trains, the test split's first --hw-samples measure the rounds (default mnist; a .npz file is both, those images held out of training)",

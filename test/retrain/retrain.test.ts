@@ -134,6 +134,56 @@ describe('snnc retrain', () => {
     assert.deepEqual(r.checked, { accuracy: 0.99, on: 'mnist:test, images 500–999' });
   });
 
+  it('a student cooler than its teacher asks for fewer spikes: clips held, the fewest-spike round within 0.2 pp, a round within the noise trains on', async () => {
+    const g = await loadModel(MLP);
+    // Scripted (accuracy, spikes) on 500 images. Round 0 sets the floor at 98.2 %; rounds 1 and 2
+    // fall below it by less than one standard error of 98.4 % (0.56 pp), so the loop trains on
+    // instead of counting them as two rounds gone astray; round 3 is the fewest-spike round
+    // within the floor; round 4 is more accurate but fires more.
+    const script: [number, number][] = [
+      [0.984, 15600],
+      [0.98, 11200],
+      [0.98, 11000],
+      [0.984, 10000],
+      [0.986, 10500],
+      [0.99, 1],
+    ];
+    const bounds: number[][] = [];
+    const run = async (kd: { teacherTemp: number; studentTemp: number; weight: number }): Promise<Awaited<ReturnType<typeof retrainLoop>>> => {
+      let calls = 0;
+      bounds.length = 0;
+      const measure: Measure = (m): Promise<{ report: CompileReport; files: [] }> => {
+        bounds.push(m.nodes.filter((n) => n.op === 'Clip').map((n) => clipNeuron(m, n)?.bound ?? 0));
+        const [accuracy, spikesPerSample] = script[calls++] ?? [0, 0];
+        const report = {
+          targets: [{ target: 'fpga', kind: 'fpga', status: 'ok', accuracy, energyJ: 1, latencyS: 1 }],
+          accuracy: { ann: 0.98, snn: [{ T: 32, accuracy, spikesPerSample }] },
+        };
+        return Promise.resolve({ report: report as unknown as CompileReport, files: [] });
+      };
+      const opts = { target: 'fpga', T: 32, levels: 0, kd, rounds: 4, epochsPerRound: 1, trainSamples: 64, hwSamples: 500 };
+      return retrainLoop(g, opts, { kind: 'fpga', resetToZero: false }, measure);
+    };
+    const cool = await run({ teacherTemp: 8, studentTemp: 2, weight: 0.7 });
+    assert.deepEqual(
+      cool.rounds.map((x) => x.spikesPerSample),
+      [15600, 11200, 11000, 10000, 10500],
+    );
+    assert.equal(cool.best, 3);
+    assert.match(cool.settings.method, /^clip held, .*KD \(teacher T=8, student T=2/);
+    assert.equal(cool.settings.chosenFor, 'spikes');
+    // Rounds 1–4 exported Clip(0, λ) activations; with the clips held every round has the same λ.
+    const held = bounds.slice(1, 5);
+    assert.equal(held[0]?.length, 2);
+    for (const b of held) assert.deepEqual(b, held[0]);
+    // One temperature: no spike goal (the most accurate round), clips trained.
+    const one = await run({ teacherTemp: 8, studentTemp: 8, weight: 0.7 });
+    assert.equal(one.best, 4);
+    assert.match(one.settings.method, /^trainable clip, /);
+    assert.equal(one.settings.chosenFor, 'accuracy');
+    assert.notDeepEqual(bounds[4], bounds[1]);
+  });
+
   it('imc-adcless: trains through the sense amplifiers; compile and the IMC config take the trained references', async () => {
     const tf = await initTf();
     const g = await loadModel(MLP);
