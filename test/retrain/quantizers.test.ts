@@ -164,6 +164,37 @@ it('resetToZeroRate equals an IF neuron with reset to zero driven by a constant 
   }
 });
 
+it("resetToZeroRate's gradient is the slope of z/(1 + z/2) inside (0, 1], so the output grows with λ on average as the neuron's does", async () => {
+  const tf = await initTf();
+  const T = 32;
+  const lambda = 3;
+  const zs = Array.from({ length: 90 }, (_, i) => -0.25 + i / 60); // −0.25 … 1.23
+  // The neuron's rate, step by step (v > θ, reset to zero), for input z·θ.
+  const rateOf = (z: number): number => {
+    let v = 0;
+    let n = 0;
+    for (let t = 0; t < T; t++) {
+      v += z;
+      if (v > 1 + 1e-12) {
+        n++;
+        v = 0;
+      }
+    }
+    return n / T;
+  };
+  const slope = (z: number): number => (z > 0 && z <= 1 ? 1 / (1 + z / 2) ** 2 : 0);
+  const x = tf.tensor1d(zs.map((z) => z * lambda));
+  const lam = tf.scalar(lambda);
+  const [dx, dl] = tf.grads((a: Tensor, l: Tensor) => tf.sum(resetToZeroRate(tf, a, l, T)))([x, lam]);
+  close(dx?.dataSync() ?? [], zs.map(slope));
+  // y = λ·r(x/λ): ∂y/∂λ = r − z·r′ summed over the points.
+  const want = zs.reduce((s, z) => s + rateOf(z) - z * slope(z), 0);
+  close(dl?.dataSync() ?? [], [want], 1e-4);
+  // Over the staircase it is positive, as λ·z/(1 + z/2) says; the identity's r − z was negative.
+  assert.ok(want > 0, `∂y/∂λ summed ${want}`);
+  assert.ok(zs.reduce((s, z) => s + rateOf(z) - (z > 0 ? z : 0), 0) < 0);
+});
+
 it('resetToZeroStep: T steps of a constant input give resetToZeroRate; a varying input gives the neuron computed by hand', async () => {
   const tf = await initTf();
   const T = 8;
