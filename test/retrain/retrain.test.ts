@@ -422,6 +422,36 @@ describe('snnc retrain', () => {
     );
   });
 
+  it('CLI: a cooler student says how the round was chosen, in the closing line and in --json', async () => {
+    const out = join(tmp(), 'k.onnx');
+    const args = [
+      'retrain',
+      MLP,
+      '--target',
+      'fpga',
+      '--T',
+      '4',
+      '--rounds',
+      '1',
+      '--epochs',
+      '1',
+      '--train-samples',
+      '256',
+      '--hw-samples',
+      '50',
+      '--kd',
+      'teacher=4,student=2',
+    ];
+    const res = await cli(...args, '-o', out);
+    assert.equal(res.code, 0, res.err);
+    assert.match(res.out, /\(qcfs\(L=4, clips held\), .*\); no budget given; the fewest spikes within 0\.2 pp of the model as given; rounds measured on /);
+    const j = await cli(...args, '--json', '-o', out);
+    assert.equal((JSON.parse(j.out) as { settings: { chosenFor: string } }).settings.chosenFor, 'spikes');
+    // A budget with an accuracy limit decides instead of the 0.2 pp.
+    const b = await cli(...args, '--budget', 'accuracy>=10%', '-o', out);
+    assert.match(b.out, /; budget met; the fewest spikes among the rounds meeting it; /);
+  });
+
   it('with a rate penalty the loop trains although the budget holds, and keeps the round with the fewest spikes among those that meet it', async () => {
     const g = await loadModel(MLP);
     const r = await retrainModel(g, { ...SMALL, rounds: 2, rateWeight: 2, budget: [{ metric: 'accuracy', op: '>=', value: 0.5, text: 'accuracy>=50%' }] });
