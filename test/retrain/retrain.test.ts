@@ -34,6 +34,8 @@ import { SENSE_META } from '../../src/backends/imc/sense-amp.js';
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'snnc-retrain-'));
 const MLP = join(EXAMPLES, 'mlp.onnx');
 const SMALL = { target: 'fpga', T: 4, rounds: 1, epochsPerRound: 1, trainSamples: 1024, hwSamples: 100, seed: 1 } as const;
+/** The CLI's retrain with one round on fpga at T = 4, measured on 50 test images (and checked on the next 50). */
+const SMALL_CLI = ['retrain', MLP, '--target', 'fpga', '--T', '4', '--rounds', '1', '--epochs', '1', '--hw-samples', '50'];
 
 describe('snnc retrain', () => {
   it('exports an ONNX ANN with trained Clip(0, λ) activations that onnxruntime runs like our interpreter', async () => {
@@ -365,53 +367,16 @@ describe('snnc retrain', () => {
     assert.equal(met.budgetMet, true);
     const dir = tmp();
     const out = join(dir, 'r.onnx');
-    const res = await cli(
-      'retrain',
-      MLP,
-      '--target',
-      'fpga',
-      '--T',
-      '4',
-      '--rounds',
-      '1',
-      '--epochs',
-      '1',
-      '--train-samples',
-      '512',
-      '--hw-samples',
-      '50',
-      '--budget',
-      'accuracy>=100%',
-      '-o',
-      out,
-    );
+    // One round of 512 images, measured on 50, for a budget that cannot hold.
+    const args = [...SMALL_CLI, '--train-samples', '512', '--budget', 'accuracy>=100%'];
+    const res = await cli(...args, '-o', out);
     assert.equal(res.code, 0, res.err);
     assert.match(res.err, /SNNC_W_BUDGET_UNMET/);
     assert.match(res.err, /needs accuracy>=100%/);
     // The closing line names the images that chose and the chosen round's figure on others.
     assert.match(res.out, /rounds measured on mnist:test, first 50; on mnist:test, images 50–99 \(which chose nothing\) it reads \d+\.\d\d %\n$/);
     assert.ok(existsSync(out));
-    const j = await cli(
-      'retrain',
-      MLP,
-      '--target',
-      'fpga',
-      '--T',
-      '4',
-      '--rounds',
-      '1',
-      '--epochs',
-      '1',
-      '--train-samples',
-      '512',
-      '--hw-samples',
-      '50',
-      '--budget',
-      'accuracy>=100%',
-      '--json',
-      '-o',
-      out,
-    );
+    const j = await cli(...args, '--json', '-o', out);
     const parsed = JSON.parse(j.out) as { budgetMet: boolean; rounds: unknown[]; diagnostics: { code: string }[]; checked: { on: string; accuracy: number } };
     assert.equal(parsed.budgetMet, false);
     assert.equal(parsed.checked.on, 'mnist:test, images 50–99');
@@ -424,24 +389,7 @@ describe('snnc retrain', () => {
 
   it('CLI: a cooler student says how the round was chosen, in the closing line and in --json', async () => {
     const out = join(tmp(), 'k.onnx');
-    const args = [
-      'retrain',
-      MLP,
-      '--target',
-      'fpga',
-      '--T',
-      '4',
-      '--rounds',
-      '1',
-      '--epochs',
-      '1',
-      '--train-samples',
-      '256',
-      '--hw-samples',
-      '50',
-      '--kd',
-      'teacher=4,student=2',
-    ];
+    const args = [...SMALL_CLI, '--train-samples', '256', '--kd', 'teacher=4,student=2'];
     const res = await cli(...args, '-o', out);
     assert.equal(res.code, 0, res.err);
     assert.match(res.out, /\(qcfs\(L=4, clips held\), .*\); no budget given; the fewest spikes within 0\.2 pp of the model as given; rounds measured on /);
