@@ -106,6 +106,11 @@ export interface RetrainResult {
      * when the budget has no accuracy limit).
      */
     readonly chosenFor: 'accuracy' | 'spikes';
+    /**
+     * With `chosenFor: 'spikes'` and no accuracy limit in the budget: the accuracy a round had
+     * to keep to be chosen for its spikes, the model as given's less 0.2 pp (as a fraction).
+     */
+    readonly spikeFloor?: number;
   };
   /**
    * The chosen round's accuracy on the target, measured once more on images that chose no round
@@ -387,7 +392,16 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
     budgetMet: bestRound.budgetMet,
     report: bestReport,
     files: bestFiles,
-    settings: { target: opts.target, T: opts.T, levels, weightBits, method, measuredOn: probe.name, chosenFor: spikes ? 'spikes' : 'accuracy' },
+    settings: {
+      target: opts.target,
+      T: opts.T,
+      levels,
+      weightBits,
+      method,
+      measuredOn: probe.name,
+      chosenFor: spikes ? 'spikes' : 'accuracy',
+      ...(floor !== undefined ? { spikeFloor: floor } : {}),
+    },
     ...(checked !== undefined ? { checked } : {}),
   };
 }

@@ -392,12 +392,24 @@ describe('snnc retrain', () => {
     const args = [...SMALL_CLI, '--train-samples', '256', '--kd', 'teacher=4,student=2'];
     const res = await cli(...args, '-o', out);
     assert.equal(res.code, 0, res.err);
-    assert.match(res.out, /\(qcfs\(L=4, clips held\), .*\); no budget given; the fewest spikes within 0\.2 pp of the model as given; rounds measured on /);
     const j = await cli(...args, '--json', '-o', out);
-    assert.equal((JSON.parse(j.out) as { settings: { chosenFor: string } }).settings.chosenFor, 'spikes');
+    const parsed = JSON.parse(j.out) as { settings: { chosenFor: string; spikeFloor?: number }; rounds: { accuracy: number }[] };
+    assert.equal(parsed.settings.chosenFor, 'spikes');
+    // The floor: round 0's accuracy (on 50 images: a multiple of 2 %) less 0.2 pp.
+    const floor = (parsed.rounds[0]?.accuracy ?? NaN) - 0.002;
+    assert.ok(Math.abs((parsed.settings.spikeFloor ?? NaN) - floor) < 1e-9, `spikeFloor ${parsed.settings.spikeFloor} vs ${floor}`);
+    const shown = `${(floor * 100).toFixed(2)} %`.replace('.', '\\.');
+    assert.match(
+      res.out,
+      new RegExp(
+        `\\(qcfs\\(L=4, clips held\\), .*\\); no budget given; the fewest spikes at ≥ ${shown} \\(within 0\\.2 pp of the model as given\\); rounds measured on `,
+      ),
+    );
     // A budget with an accuracy limit decides instead of the 0.2 pp.
     const b = await cli(...args, '--budget', 'accuracy>=10%', '-o', out);
     assert.match(b.out, /; budget met; the fewest spikes among the rounds meeting it; /);
+    const jb = JSON.parse((await cli(...args, '--budget', 'accuracy>=10%', '--json', '-o', out)).out) as { settings: { spikeFloor?: number } };
+    assert.equal(jb.settings.spikeFloor, undefined);
   });
 
   it('with a rate penalty the loop trains although the budget holds, and keeps the round with the fewest spikes among those that meet it', async () => {
