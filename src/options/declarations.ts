@@ -348,6 +348,12 @@ export const RETRAIN_OPTIONS = {
   },
   trainSamples: opt.int({ value: 'n', min: 1, max: MAX_SAMPLES, help: 'training images per epoch (default all)' }),
   hwSamples: { ...HW_SAMPLES, help: 'images each round is measured on (default 500: the first test images; a .npz file holds them out of training)' },
+  checkSamples: opt.int({
+    value: 'n',
+    min: 0,
+    max: MAX_SAMPLES,
+    help: 'test images after those the chosen round is measured on once more (embedded MNIST; default --hw-samples; 0: none; 1504 after 500: the rest of the split)',
+  }),
   seed: { ...CONVERT_OPTIONS.seed, help: 'seed of shuffling and conversion (default 0)' },
 } satisfies OptionSchema;
 

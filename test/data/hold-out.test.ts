@@ -88,6 +88,12 @@ describe('holdOut', () => {
     // All but 4 of the 2,004 test images choose: the check takes the 4 left.
     assert.equal(retrainSplit(g, 'mnist', 2000, 100).check?.name, 'mnist:test, images 2000–2003');
     assert.equal(retrainSplit(g, 'mnist', 2004, 100).check, undefined);
+    // --check-samples: as many as asked after the measuring ones (the rest: the bench's images), or none.
+    const rest = retrainSplit(g, 'mnist', 500, 100, 1504).check;
+    assert.equal(rest?.name, 'mnist:test, images 500–2003');
+    assert.deepEqual(rest?.y, loadMnist('test').y.subarray(500));
+    assert.equal(retrainSplit(g, 'mnist', 40, 100, 10).check?.name, 'mnist:test, images 40–49');
+    assert.equal(retrainSplit(g, 'mnist', 40, 100, 0).check, undefined);
   });
 
   it('retrainSplit, a .npz file (its own test split): the measured images are held out of training', async () => {
