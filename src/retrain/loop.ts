@@ -201,8 +201,8 @@ function withinNoise(a: RetrainRound, b: RetrainRound, n: number): boolean {
  * round favour it (the MLP's ADC-less bench row: 96.8 % there, 95.81 % on the other test
  * images), so figures of the result belong on other images (the bench: test images n onwards):
  * `check`, the next `checkSamples` (default n) test images (fewer where the split ends; none for
- * a .npz file), on which the loop measures the chosen round once more. Calibration statistics (no labels) may include
- * held-out images.
+ * a .npz file), on which the loop measures the chosen round once more. Calibration statistics
+ * (no labels) may include held-out images.
  */
 export function retrainSplit(
   g: Graph,
