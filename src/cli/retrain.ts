@@ -124,15 +124,15 @@ export const retrainCommand: Command = {
     if (warn !== undefined) io.stderr(diagnosticLine(warn) + '\n');
     if (!quiet)
       io.stdout(
-        `wrote ${out}: round ${r.best} (${r.settings.method}); ${budget.length > 0 ? (r.budgetMet ? 'budget met' : 'budget not met') : 'no budget given'}${chosenText(r, budget)}; rounds measured on ${r.settings.measuredOn}${checkedText(r.checked)}\n`,
+        `wrote ${out}: round ${r.best} (${r.settings.method}); ${budget.length > 0 ? (r.budgetMet ? 'budget met' : 'budget not met') : 'no budget given'}${chosenText(r)}; rounds measured on ${r.settings.measuredOn}${checkedText(r.checked)}\n`,
       );
     return 0;
   },
 };
 
-/** How the round was chosen, for the closing line, when it was not simply the most accurate. */
-function chosenText(r: RetrainResult, budget: readonly unknown[]): string {
-  if (r.settings.chosenFor !== 'spikes' || (budget.length > 0 && !r.budgetMet)) return '';
+/** How the round was chosen, for the closing line, when it was not simply the most accurate (no budget counts as met). */
+function chosenText(r: RetrainResult): string {
+  if (r.settings.chosenFor !== 'spikes' || !r.budgetMet) return '';
   const floor = r.settings.spikeFloor;
   return floor === undefined
     ? '; the fewest spikes among the rounds meeting it'
