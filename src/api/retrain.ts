@@ -78,6 +78,20 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
       hint: 'retrain for imc-adcless, or leave --hardware-forward out',
     });
   }
+  if (opts.stepByStep === true && senseAmps === undefined) {
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: `--step-by-step trains binary spikes through sense amplifiers; target '${opts.target}' has none`,
+      hint: 'retrain for imc-adcless, or leave --step-by-step out',
+    });
+  }
+  if (opts.stepByStep === true && opts.hardwareForward === true) {
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: '--step-by-step and --hardware-forward are two training forwards; a batch takes one',
+      hint: 'leave one of them out (step by step the training forward already reads what the functional simulation reads)',
+    });
+  }
   if (opts.progressive === true && senseAmps === undefined) {
     throw fail({
       code: 'SNNC_E_USAGE',

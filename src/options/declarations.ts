@@ -316,6 +316,9 @@ export const RETRAIN_OPTIONS = {
   hardwareForward: opt.switch({
     help: 'imc-adcless: run every training batch on the functional simulation and train on its values (slower; physics-aware training)',
   }),
+  stepByStep: opt.switch({
+    help: 'imc-adcless: train the spiking network itself, T steps of binary spikes through the sense amplifiers (surrogate gradients; slower, and the training forward then reads what the hardware reads)',
+  }),
   progressive: opt.switch({
     help: 'imc-adcless: before the rounds, bring the sense amplifiers in one layer at a time, the later layers exact meanwhile (Apolinario et al. 2023)',
   }),

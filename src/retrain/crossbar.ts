@@ -46,7 +46,7 @@ export type CrossbarInput =
   /** Spikes of a neuron layer with clip λ: the rate is x/λ. */
   | { readonly kind: 'spike'; readonly lambda: T }
   /** An average pool of k such spikes: the count n ∈ 0..k is applied bit-serially. */
-  | { readonly kind: 'count'; readonly k: number; readonly lambda: T };
+  | { readonly kind: 'count'; readonly k: number; readonly lambda: T; readonly exact?: boolean };
 
 /** Trainable sense-amplifier references and output levels, one per slice. */
 export interface SenseAmps {
@@ -149,6 +149,31 @@ function senseAmp(tf: Tf): (mu: T, v: T, ref: T, level: T) => T {
 }
 
 /**
+ * One step's sense amplifier on an exact partial sum (training step by step): level when
+ * μ ≥ ref, else 0 — the hardware's compare — and backward senseAmp's surrogate at v = 0 (a
+ * logistic slope √(¼) = half a count wide). Saves one tensor per tile where senseAmp saves four: a
+ * step-by-step forward keeps T steps of them for the backward pass.
+ */
+function stepSenseAmp(tf: Tf): (mu: T, ref: T, level: T) => T {
+  return tf.customGrad(((mu: T, ref: T, level: T, save: TF.GradSaveFunc) => {
+    const d = tf.sub(mu, ref);
+    save([d, level]);
+    return {
+      value: tf.mul(tf.cast(tf.greaterEqual(d, 0), 'float32'), level),
+      gradFunc: (dyIn: T | T[], saved: T[]) => {
+        const dy = dyIn as T;
+        const [ds, lv] = saved as [T, T];
+        const inv = PROBIT / SURROGATE_SIGMA;
+        const s = tf.sigmoid(tf.mul(ds, inv));
+        const dmu = tf.mul(dy, tf.mul(tf.mul(tf.mul(s, tf.sub(1, s)), inv), lv));
+        const lead = Array.from({ length: dy.rank - 1 }, (_, i) => i);
+        return [dmu, tf.neg(tf.sum(dmu, lead)), tf.sum(tf.mul(dy, tf.cast(tf.greaterEqual(ds, 0), 'float32')), lead)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (mu: T, ref: T, level: T) => T;
+}
+
+/**
  * The mean over T steps of a sense amplifier whose reference steps through ref + u_t·W,
  * W = width·level, u_t = (k + ½)/T − ½ (ditherOffsets): level · n/T with n = clamp(⌊T·z + ½⌋, 0, T),
  * z = (μ − ref)/W + ½, and 0 for μ < ½ (a partial sum of 0 never passes: the functional model
@@ -218,6 +243,17 @@ function inputPlanes(tf: Tf, x: T, input: CrossbarInput, geo: CrossbarGeometry):
     means.push(terms.length > 0 ? tf.addN(terms) : tf.zerosLike(p));
   }
   const mean = tf.concat(means, 0);
+  if (input.exact === true) {
+    // One step's count, known exactly (training step by step): its bits forward, as the
+    // hardware applies them; the binomial planes' gradient backward.
+    const n = tf.round(tf.mul(p, k));
+    const exact = tf.concat(
+      Array.from({ length: bits }, (_, j) => tf.sub(tf.floor(tf.div(n, 2 ** j)), tf.mul(tf.floor(tf.div(n, 2 ** (j + 1))), 2))),
+      0,
+    );
+    const d = tf.sub(exact, mean);
+    return { mean: tf.add(mean, tf.tensor(d.dataSync(), d.shape)), variance: null, planes: bits, scale: tf.div(input.lambda, k) };
+  }
   return { mean, variance: tf.mul(mean, tf.sub(1, mean)), planes: bits, scale: tf.div(input.lambda, k) };
 }
 
@@ -279,6 +315,16 @@ function weightScale(tf: Tf, w: T, bits: number): number {
 }
 
 /**
+ * What one layer's product computes from its weights alone, kept across the steps of a
+ * step-by-step forward (the weights do not change within it): the digits, their squares, the
+ * weight scale, and per tile what the tile function derives from them.
+ */
+export interface CrossbarMemo {
+  digits?: { readonly D: T; readonly D2: T; readonly sW: number };
+  readonly tiles: Map<number, { readonly D: T; readonly D2: T }>;
+}
+
+/**
  * The crossbar product shared by dense and conv layers: `tile(D, D2, r0)` gives one row tile's
  * mean and variance products of the input planes with the digits D (and D² off the tape);
  * each goes through the sense amplifiers, and the tiles, planes and columns are summed.
@@ -292,34 +338,60 @@ function crossbarProduct(
   sense: SenseAmps,
   geo: CrossbarGeometry,
   tile: (planes: { mean: T; variance: T | null }, D: T, D2: T, r0: number) => { mu: T; v: T },
+  memo?: CrossbarMemo,
 ): T {
   const O = w.shape[w.rank - 1] ?? 0;
-  const sW = weightScale(tf, w, geo.weightBits);
-  const D = digitsOf(tf, geo)(tf.div(w, sW));
-  const D2 = constant(tf, tf.square(D));
+  const digits =
+    memo?.digits ??
+    ((): { D: T; D2: T; sW: number } => {
+      const sW = weightScale(tf, w, geo.weightBits);
+      const D = digitsOf(tf, geo)(tf.div(w, sW));
+      return { D, D2: constant(tf, tf.square(D)), sW };
+    })();
+  if (memo !== undefined) memo.digits = digits;
+  const { D, D2, sW } = digits;
   const planesIn = inputPlanes(tf, x, input, geo);
-  const variance = planesIn.variance !== null ? constant(tf, planesIn.variance) : null;
+  // Step by step (a memo across the steps) every plane is one step's exact bits: no variance.
+  const variance = planesIn.variance !== null && memo === undefined ? constant(tf, planesIn.variance) : null;
   const cols = refColumns(tf, sense, O, geo);
   const sa = senseAmp(tf);
+  const hard = memo !== undefined ? stepSenseAmp(tf) : undefined;
   const d = geo.dither;
   const dithered = input.kind === 'analog' && d !== undefined && d.width > 0 && d.steps > 1 ? ditheredSenseAmp(tf, d.steps, d.width) : undefined;
   const parts: T[] = [];
   for (let r0 = 0; r0 < rows; r0 += geo.R) {
     const { mu, v } = tile({ mean: planesIn.mean, variance }, D, D2, r0);
-    parts.push(dithered !== undefined ? dithered(mu, cols.ref, cols.level) : sa(mu, v, cols.ref, cols.level));
+    parts.push(
+      dithered !== undefined ? dithered(mu, cols.ref, cols.level) : hard !== undefined ? hard(mu, cols.ref, cols.level) : sa(mu, v, cols.ref, cols.level),
+    );
   }
   const E = parts.length === 1 ? (parts[0] as T) : tf.addN(parts);
   return tf.mul(combine(tf, E, planesIn.planes, O, geo), tf.mul(planesIn.scale, sW));
 }
 
 /** x [N, K] · w [K, O] as ADC-less crossbars compute it (ANN units, no bias). */
-export function crossbarDense(tf: Tf, x: T, w: T, input: CrossbarInput, sense: SenseAmps, geo: CrossbarGeometry): T {
+export function crossbarDense(tf: Tf, x: T, w: T, input: CrossbarInput, sense: SenseAmps, geo: CrossbarGeometry, memo?: CrossbarMemo): T {
   const K = w.shape[0] ?? 0;
-  return crossbarProduct(tf, x, w, K, input, sense, geo, ({ mean, variance }, D, D2, r0) => {
-    const n = Math.min(geo.R, K - r0);
-    const mu = tf.matMul(tf.slice(mean, [0, r0], [-1, n]), tf.slice(D, [r0, 0], [n, -1]));
-    return { mu, v: variance !== null ? tf.matMul(tf.slice(variance, [0, r0], [-1, n]), tf.slice(D2, [r0, 0], [n, -1])) : tf.scalar(0) };
-  });
+  return crossbarProduct(
+    tf,
+    x,
+    w,
+    K,
+    input,
+    sense,
+    geo,
+    ({ mean, variance }, D, D2, r0) => {
+      const n = Math.min(geo.R, K - r0);
+      let t = memo?.tiles.get(r0);
+      if (t === undefined) {
+        t = { D: tf.slice(D, [r0, 0], [n, -1]), D2: tf.slice(D2, [r0, 0], [n, -1]) };
+        memo?.tiles.set(r0, t);
+      }
+      const mu = tf.matMul(tf.slice(mean, [0, r0], [-1, n]), t.D);
+      return { mu, v: variance !== null ? tf.matMul(tf.slice(variance, [0, r0], [-1, n]), t.D2) : tf.scalar(0) };
+    },
+    memo,
+  );
 }
 
 /**
@@ -327,27 +399,42 @@ export function crossbarDense(tf: Tf, x: T, w: T, input: CrossbarInput, sense: S
  * compute it: row r = c·kh·kw + i·kw + j of the unrolled kernel (the mapping's order) lies in
  * tile ⌊r/R⌋; each tile is a convolution with the other rows' digits masked out.
  */
-export function crossbarConv(tf: Tf, x: T, w: T, conv: Conv, input: CrossbarInput, sense: SenseAmps, geo: CrossbarGeometry): T {
+export function crossbarConv(tf: Tf, x: T, w: T, conv: Conv, input: CrossbarInput, sense: SenseAmps, geo: CrossbarGeometry, memo?: CrossbarMemo): T {
   const [kh, kw, cin] = w.shape as [number, number, number, number];
   const rows = kh * kw * cin;
-  return crossbarProduct(tf, x, w, rows, input, sense, geo, ({ mean, variance }, D, D2, r0) => {
-    let Dt = D;
-    let D2t = D2;
-    if (rows > geo.R) {
-      const mask = new Float32Array(rows);
-      for (let i = 0; i < kh; i++)
-        for (let j = 0; j < kw; j++)
-          for (let c = 0; c < cin; c++) {
-            const r = c * kh * kw + i * kw + j;
-            if (r >= r0 && r < r0 + geo.R) mask[(i * kw + j) * cin + c] = 1;
-          }
-      const m = tf.tensor4d(mask, [kh, kw, cin, 1]);
-      Dt = tf.mul(D, m);
-      D2t = tf.mul(D2, m);
-    }
-    // The analog input's planes are data: no gradient to them (their transposed convolution
-    // was a third of a LeNet training step).
-    const mu = conv(mean, Dt, input.kind === 'analog');
-    return { mu, v: variance !== null ? conv(variance, D2t, true) : tf.scalar(0) };
-  });
+  return crossbarProduct(
+    tf,
+    x,
+    w,
+    rows,
+    input,
+    sense,
+    geo,
+    ({ mean, variance }, D, D2, r0) => {
+      let Dt = D;
+      let D2t = D2;
+      const known = memo?.tiles.get(r0);
+      if (known !== undefined) {
+        Dt = known.D;
+        D2t = known.D2;
+      } else if (rows > geo.R) {
+        const mask = new Float32Array(rows);
+        for (let i = 0; i < kh; i++)
+          for (let j = 0; j < kw; j++)
+            for (let c = 0; c < cin; c++) {
+              const r = c * kh * kw + i * kw + j;
+              if (r >= r0 && r < r0 + geo.R) mask[(i * kw + j) * cin + c] = 1;
+            }
+        const m = tf.tensor4d(mask, [kh, kw, cin, 1]);
+        Dt = tf.mul(D, m);
+        D2t = tf.mul(D2, m);
+      }
+      if (known === undefined) memo?.tiles.set(r0, { D: Dt, D2: D2t });
+      // The analog input's planes are data: no gradient to them (their transposed convolution
+      // was a third of a LeNet training step).
+      const mu = conv(mean, Dt, input.kind === 'analog');
+      return { mu, v: variance !== null ? conv(variance, D2t, true) : tf.scalar(0) };
+    },
+    memo,
+  );
 }

@@ -40,6 +40,8 @@ export interface RetrainOptions {
   readonly senseDither?: number;
   /** ADC-less IMC: every training batch also runs on the functional simulation, whose values the loss sees (hardware-forward.ts). */
   readonly hardwareForward?: boolean;
+  /** ADC-less IMC: train the spiking network step by step (T steps of binary spikes through the sense amplifiers) instead of the mean-field proxy. */
+  readonly stepByStep?: boolean;
   /**
    * ADC-less IMC: before the rounds, bring the sense amplifiers in one synaptic layer at a time
    * (stage k: the first k layers read through them, the rest exact), each stage one pass over
@@ -281,7 +283,7 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
           ? 'clip held'
           : 'trainable clip',
     tg.crossbar !== undefined
-      ? `crossbar products through 1-bit sense amplifiers (mean-field, trainable references; analog layer's reference dither ${opts.senseDither ?? DEFAULT_SENSE_DITHER}), weights in ${weightBits}-bit digits${opts.hardwareForward === true ? ', every batch forward on the functional simulation (its values, the gradient of the proxy)' : ''}${opts.progressive === true ? ', brought in layer by layer before the rounds' : ''}`
+      ? `crossbar products through 1-bit sense amplifiers (${opts.stepByStep === true ? `step by step: ${opts.T} steps of binary spikes, surrogate gradients` : 'mean-field'}, trainable references; analog layer's reference dither ${opts.senseDither ?? DEFAULT_SENSE_DITHER}), weights in ${weightBits}-bit digits${opts.hardwareForward === true ? ', every batch forward on the functional simulation (its values, the gradient of the proxy)' : ''}${opts.progressive === true ? ', brought in layer by layer before the rounds' : ''}`
       : `weights fake-quantized to ${weightBits} bits`,
     ...(opts.kd !== undefined ? [`KD (teacher T=${opts.kd.teacherTemp}, student T=${opts.kd.studentTemp}, weight ${opts.kd.weight})`] : []),
     ...((opts.rateWeight ?? 0) > 0 ? [`rate penalty ${opts.rateWeight ?? 0}`] : []),
@@ -316,7 +318,8 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
   const floor = spikes && !budget.some((l) => l.metric === 'accuracy') ? (bestRound.accuracy ?? 0) - SPIKE_ACCURACY_SLACK : undefined;
   if (!bestRound.budgetMet || budget.length === 0 || spikes) {
     const tf = await initTf();
-    const crossbar = await tg.crossbar?.();
+    const crossbar0 = await tg.crossbar?.();
+    const crossbar = crossbar0 !== undefined && opts.stepByStep === true ? { ...crossbar0, steps: opts.T } : crossbar0;
     const trainOpts: TrainOptions = {
       ...(crossbar !== undefined ? { crossbar } : {}),
       ...(levels > 0 ? { levels } : {}),

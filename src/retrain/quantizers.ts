@@ -75,6 +75,17 @@ export function resetToZeroStep(tf: Tf, v0: T | undefined, current: T, lambda: T
   return { out: tf.mul(s, lambda), v: tf.mul(v, tf.sub(1, detached(tf)(s))) };
 }
 
+/**
+ * One step of an IF neuron that resets by subtraction and fires on v ≥ λ (the converted SNN of
+ * every target but Loihi): v ← v + current; a spike (λ out) and v ← v − λ when v ≥ λ. The
+ * spike's gradient is the triangle surrogate of spikeOf; none through the reset.
+ */
+export function subtractStep(tf: Tf, v0: T, current: T, lambda: T): { out: T; v: T } {
+  const v = tf.add(v0, current);
+  const s = spikeOf(tf, 'ge')(tf.div(v, lambda));
+  return { out: tf.mul(s, lambda), v: tf.sub(v, tf.mul(detached(tf)(s), lambda)) };
+}
+
 /** x forward, no gradient backward. */
 function detached(tf: Tf): (x: T) => T {
   return tf.customGrad(((x: T) => ({

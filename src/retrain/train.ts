@@ -9,6 +9,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { fail } from '../errors.js';
 import type { Graph, Node, Tensor } from '../ir/types.js';
+import { SHAPE_ONLY_OPS } from '../ir/types.js';
 import { calibrate, neuronSites } from '../passes/calibrate.js';
 import type { NeuronSite } from '../passes/calibrate.js';
 import { collectingContext } from '../passes/context.js';
@@ -17,11 +18,11 @@ import type { Dataset } from '../data/dataset.js';
 import { splitmix32 } from '../sim/snn/rng.js';
 import { floats, forwardTf } from './forward.js';
 import type { Conv } from './forward.js';
-import { clipAt, fakeQuant, qcfs, resetToZeroRate, resetToZeroStep, steRound } from './quantizers.js';
+import { clipAt, fakeQuant, qcfs, resetToZeroRate, resetToZeroStep, steRound, subtractStep } from './quantizers.js';
 import { hardwareBatch } from './hardware-forward.js';
 import type { HardwareBatch, HardwareSpec } from './hardware-forward.js';
 import { crossbarConv, crossbarDense, slicesOf } from './crossbar.js';
-import type { CrossbarGeometry, CrossbarInput, SenseAmps } from './crossbar.js';
+import type { CrossbarGeometry, CrossbarInput, CrossbarMemo, SenseAmps } from './crossbar.js';
 import { isSynaptic, rowInput } from '../backends/imc/layers.js';
 import { SENSE_META } from '../backends/imc/sense-amp.js';
 import { foldAvgPool } from '../passes/fold-avgpool.js';
@@ -81,6 +82,8 @@ export interface TrainOptions {
     readonly hardware?: HardwareSpec;
     /** Synaptic layers (by index, node order) computed as exact crossbars, weights on the `weightBits` grid (progressive awareness, loop.ts). */
     readonly exact?: readonly number[];
+    /** Run the spiking network step by step for this many steps (binary spikes through the sense amplifiers, surrogate gradients through time) instead of the mean-field proxy. */
+    readonly steps?: number;
   };
 }
 
@@ -271,6 +274,34 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
           .map((n) => n.name)
       : [],
   );
+  /**
+   * Step by step on crossbars: dense layers whose input is an average pool of spikes that the
+   * fold-avgpool pass merges into them. On the hardware such a layer reads the spikes themselves
+   * (k² rows per pooled input, each with the pooled weight's digits), not the bits of the pool's
+   * count: the step-by-step forward computes it that way (foldedProduct).
+   */
+  const foldedInputs = new Map<string, { readonly source: string; readonly k: number; readonly shape: readonly number[] }>();
+  if (xbar?.steps !== undefined) {
+    const kept = new Set(
+      foldAvgPool(graph)
+        .nodes.filter((n) => n.op === 'AveragePool')
+        .map((n) => n.name),
+    );
+    const producer = new Map<string, Node>();
+    for (const m of graph.nodes) for (const o of m.outputs) producer.set(o, m);
+    for (const n of graph.nodes) {
+      if (n.op !== 'Gemm' && n.op !== 'MatMul') continue;
+      let v = n.inputs[0] ?? '';
+      for (let p = producer.get(v); p !== undefined && SHAPE_ONLY_OPS.has(p.op); p = producer.get(v)) v = p.inputs[0] ?? '';
+      const pool = producer.get(v);
+      if (pool?.op !== 'AveragePool' || kept.has(pool.name)) continue;
+      const source = pool.inputs[0] ?? '';
+      const shape = graph.values.get(source)?.shape.slice(1) ?? [];
+      const k = pool.attrs.kernelShape[0] ?? 1;
+      if (byValue.has(source) && shape.length === 3 && shape.every((d) => typeof d === 'number'))
+        foldedInputs.set(n.name, { source, k, shape: shape as number[] });
+    }
+  }
   /** The clip of the neuron whose spikes a pool neuron (poolNeurons) averages. */
   const poolSite = (n: Node): Site | undefined => (poolNeurons.has(n.name) ? byValue.get(n.inputs[0] ?? '') : undefined);
   const lr = opts.learningRate ?? 1e-4;
@@ -313,6 +344,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
           : w.variable,
       );
     if (unrolled) return unrolledForward(x, params, rates);
+    if (crossbars && xbar.steps !== undefined && hw === undefined) return crossbarStepForward(x, params, xbar.steps, rates);
     const r = forwardTf(tf, graph, x, {
       params,
       ...(crossbars
@@ -384,6 +416,97 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
         after: (n: Node, y: T): T | undefined => {
           const s = poolSite(n);
           return s !== undefined ? step(n.name, y, lambdaOf(s), 'ge') : undefined;
+        },
+      });
+      const out = r.outputs.get(graph.outputs[0] ?? '');
+      if (out === undefined) throw new Error('forward pass produced no output');
+      sum = sum === undefined ? out : tf.add(sum, out);
+    }
+    for (const f of fired.values()) rates?.push(tf.div(f, steps));
+    return tf.div(sum as T, steps);
+  };
+  /**
+   * ADC-less crossbars step by step: T steps of the converted network — each neuron an IF that
+   * resets by subtraction from v = λ/2 and fires on v ≥ λ, its spikes the next layer's rows, each
+   * sense amplifier a hard compare of that step's integer partial sum (a surrogate gradient) — and
+   * the readout the mean of the output layer over the steps, as the functional simulation runs
+   * it. A layer fed the analog input reads the same partial sums every step: its T-step mean
+   * (the dithered staircase) is computed once and applied every step.
+   */
+  const crossbarStepForward = (x: T, params: ReadonlyMap<string, T>, steps: number, rates?: T[]): T => {
+    const mem = new Map<string, T>();
+    const fired = new Map<string, T>();
+    const fixed = new Map<string, T>();
+    const memos = new Map<string, CrossbarMemo>();
+    /** Each neuron layer's spikes this step (λ each, NHWC for maps), for foldedProduct. */
+    const spikesOf = new Map<string, T>();
+    const expanded = new Map<string, T>();
+    /**
+     * A dense layer after a folded pool as the hardware computes it: the pooled weight
+     * w [c·h·w, O] spread over the unpooled map, B'[(c, y, x), o] = w[(c, ⌊y/k⌋, ⌊x/k⌋), o]/k²
+     * (fold-avgpool.ts), applied to that step's spikes in the IR's [C, H, W] order.
+     */
+    const foldedProduct = (n: Node, w: T, memo: CrossbarMemo, sense: { amps: SenseAmps }): T | undefined => {
+      const f = foldedInputs.get(n.name);
+      const spikes = f !== undefined ? spikesOf.get(f.source) : undefined;
+      const site = f !== undefined ? byValue.get(f.source) : undefined;
+      if (f === undefined || spikes === undefined || site === undefined || xbar === undefined) return undefined;
+      const [C, H, W] = f.shape as [number, number, number];
+      let wide = expanded.get(n.name);
+      if (wide === undefined) {
+        const h = H / f.k;
+        const wd = W / f.k;
+        const spread = new Float32Array(C * H * W * C * h * wd);
+        for (let c = 0; c < C; c++)
+          for (let y = 0; y < H; y++)
+            for (let x = 0; x < W; x++)
+              spread[(c * H * W + y * W + x) * C * h * wd + c * h * wd + Math.floor(y / f.k) * wd + Math.floor(x / f.k)] = 1 / (f.k * f.k);
+        wide = tf.matMul(tf.tensor2d(spread, [C * H * W, C * h * wd]), w as TF.Tensor2D);
+        expanded.set(n.name, wide);
+      }
+      const rows = tf.reshape(tf.transpose(spikes, [0, 3, 1, 2]), [-1, C * H * W]);
+      return crossbarDense(tf, rows, wide, { kind: 'spike', lambda: lambdaOf(site) }, sense.amps, xbar.geometry, memo);
+    };
+    let sum: T | undefined;
+    for (let t = 0; t < steps; t++) {
+      const r = forwardTf(tf, graph, x, {
+        params,
+        product: (n: Node, xs: T, w: T, conv?: Conv): T | undefined => {
+          const sense = senses.get(n.name);
+          if (sense === undefined || sense.exact || xbar === undefined) return undefined;
+          const input = sense.input(lambdaOf);
+          if (input.kind === 'analog') {
+            const known = fixed.get(n.name);
+            if (known !== undefined) return known;
+          }
+          const exactInput = input.kind === 'count' ? { ...input, exact: true } : input;
+          let memo = memos.get(n.name);
+          if (memo === undefined) {
+            memo = { tiles: new Map() };
+            memos.set(n.name, memo);
+          }
+          const folded = conv === undefined ? foldedProduct(n, w, memo, sense) : undefined;
+          if (folded !== undefined) return folded;
+          const y =
+            conv !== undefined
+              ? crossbarConv(tf, xs, w, conv, exactInput, sense.amps, xbar.geometry, memo)
+              : crossbarDense(tf, xs, w, exactInput, sense.amps, xbar.geometry, memo);
+          if (input.kind === 'analog') fixed.set(n.name, y);
+          return y;
+        },
+        activation: (n, v) => {
+          const s = byNode.get(n.name);
+          if (s === undefined) return undefined;
+          const lam = lambdaOf(s);
+          const r = subtractStep(tf, mem.get(n.name) ?? tf.mul(lam, 0.5), v, lam);
+          mem.set(n.name, r.v);
+          spikesOf.set(n.outputs[0] ?? '', r.out);
+          if (rates !== undefined) {
+            const m = tf.mean(tf.div(r.out, lam));
+            const prev = fired.get(n.name);
+            fired.set(n.name, prev === undefined ? m : tf.add(prev, m));
+          }
+          return r.out;
         },
       });
       const out = r.outputs.get(graph.outputs[0] ?? '');
@@ -469,17 +592,19 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   };
   /** lossGrads as numbers: the loss, and every gradient flat in trained() order (a half batch: helper.ts). */
   const gradients = (xb: Float32Array, yb: Int32Array, n: number): { loss: number; flat: Float32Array } =>
-    tf.tidy(() => {
-      const { value, grads } = lossGrads(xb, yb, n);
-      const flat = new Float32Array(size);
-      let o = 0;
-      for (const v of trained()) {
-        const g = grads[v.name];
-        if (g !== undefined) flat.set(g.dataSync() as Float32Array, o);
-        o += v.size;
-      }
-      return { loss: value.dataSync()[0] ?? 0, flat };
-    });
+    withinMemory(xbar?.steps, () =>
+      tf.tidy(() => {
+        const { value, grads } = lossGrads(xb, yb, n);
+        const flat = new Float32Array(size);
+        let o = 0;
+        for (const v of trained()) {
+          const g = grads[v.name];
+          if (g !== undefined) flat.set(g.dataSync() as Float32Array, o);
+          o += v.size;
+        }
+        return { loss: value.dataSync()[0] ?? 0, flat };
+      }),
+    );
   /** One optimizer step with these gradients (by variable name), then the bounds on clips and references. */
   const applyGrads = (grads: TF.NamedTensorMap): void => {
     tf.tidy(() => {
@@ -637,13 +762,45 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
     },
     dispose() {
       helper?.dispose();
-      for (const w of weights) w.variable.dispose();
-      for (const s of sites) s.rho.dispose();
-      for (const v of senseVars()) v.dispose();
-      optimizer.dispose();
-      clipOptimizer.dispose();
+      try {
+        for (const w of weights) w.variable.dispose();
+        for (const s of sites) s.rho.dispose();
+        for (const v of senseVars()) v.dispose();
+        optimizer.dispose();
+        clipOptimizer.dispose();
+      } catch (e) {
+        // A backend that ran out of memory (withinMemory) cannot free anything either; the
+        // error that stopped training is the one to report, not this one.
+        if (!outOfMemory(e)) throw e;
+      }
     },
   };
+}
+
+/** A WebAssembly heap exhausted (TF.js's wasm backend: a trap or an abort), or an allocation JavaScript refused. */
+function outOfMemory(e: unknown): boolean {
+  return (e instanceof Error && e.name === 'RuntimeError') || (e instanceof RangeError && /alloc|memory/i.test(e.message));
+}
+
+/**
+ * f(), with running out of memory reported as what it is. Step by step (steps given) the
+ * backward pass needs every step's partial sums of every crossbar layer: resnet-tiny at T = 32
+ * does not fit TF.js's WebAssembly heap even two images at a time.
+ */
+function withinMemory<R>(steps: number | undefined, f: () => R): R {
+  try {
+    return f();
+  } catch (e) {
+    if (!outOfMemory(e)) throw e;
+    throw fail({
+      code: 'SNNC_E_RETRAIN',
+      message: `training ran out of memory computing a batch's gradient${steps !== undefined ? ` step by step (${steps} steps of every crossbar layer are kept for the backward pass)` : ''}`,
+      hint:
+        steps !== undefined
+          ? "leave --step-by-step out (the mean-field proxy needs one step of memory; --hardware-forward also trains on the hardware's values), or retrain for fewer steps (--T)"
+          : 'retrain a smaller model or with fewer training images per batch',
+    });
+  }
 }
 
 /**

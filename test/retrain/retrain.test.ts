@@ -480,6 +480,8 @@ describe('snnc retrain', () => {
       [['retrain', MLP, '--target', 'fpga', '--sense-dither', '1', '-o', out], /SNNC_E_USAGE.*--sense-dither/s],
       [['retrain', MLP, '--target', 'imc-hpadc', '--hardware-forward', '-o', out], /SNNC_E_USAGE.*--hardware-forward/s],
       [['retrain', MLP, '--target', 'fpga', '--progressive', '-o', out], /SNNC_E_USAGE.*--progressive/s],
+      [['retrain', MLP, '--target', 'fpga', '--step-by-step', '-o', out], /SNNC_E_USAGE.*--step-by-step/s],
+      [['retrain', MLP, '--target', 'imc-adcless', '--step-by-step', '--hardware-forward', '-o', out], /SNNC_E_USAGE.*two training forwards/s],
     ];
     for (const [argv, re] of cases) {
       const r = await cli(...argv);

@@ -1,0 +1,116 @@
+// ADC-less training step by step (src/retrain/train.ts crossbarStepForward): the training
+// forward runs the converted network's T steps — binary spikes, integer partial sums, one
+// compare per column per step — so its loss is the cross-entropy of what the functional
+// simulation (src/backends/imc, an independent implementation in plain loops) reads out for the
+// same weights, clips and references. Checked against that simulation's readout, by hand.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { loadModel } from '../../src/api/load.js';
+import { convertModel } from '../../src/api/convert.js';
+import { loadTarget } from '../../src/costmodel/target.js';
+import type { ImcTarget } from '../../src/costmodel/target.js';
+import { mapGraph } from '../../src/backends/imc/index.js';
+import { createTrainer, trainableAnn } from '../../src/retrain/train.js';
+import { hardwareBatch, hardwareCalibration } from '../../src/retrain/hardware-forward.js';
+import { initTf } from '../../src/retrain/tf.js';
+import { loadMnist } from '../../src/data/mnist.js';
+import { EXAMPLES } from '../helpers/paths.js';
+import { cli } from '../helpers/cli.js';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+/** Mean cross-entropy of readout rows [n, K] against labels. */
+function crossEntropy(readout: Float32Array, y: Int32Array): number {
+  const K = readout.length / y.length;
+  let ce = 0;
+  for (let i = 0; i < y.length; i++) {
+    const row = Array.from(readout.subarray(i * K, (i + 1) * K));
+    const m = Math.max(...row);
+    ce += m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0)) - (row[y[i] as number] as number);
+  }
+  return ce / y.length;
+}
+
+/**
+ * One training step of `model` on 16 images, step by step and on the mean-field proxy; the
+ * loss each reports (the loss before its step) and the cross-entropy of the functional
+ * simulation's readout for the untrained model. Fixed references (no dither): the hardware's
+ * analog layer then reads the same every step, as the step-by-step forward applies it.
+ */
+async function lossesOf(model: string, T: number): Promise<{ step: number; proxy: number; hardware: number; moved: boolean }> {
+  const tf = await initTf();
+  const g = await loadModel(join(EXAMPLES, `${model}.onnx`));
+  const target = loadTarget('imc-adcless') as ImcTarget;
+  const cfg = mapGraph(convertModel(g, { calibSamples: 64 }).graph, target).config;
+  const geometry = { R: cfg.R, cellBits: cfg.cellBits, weightBits: cfg.weightBits, inputBits: cfg.inputBits, inputMax: cfg.inputMax };
+  const spec = { target, T, weightBits: cfg.weightBits, calibration: hardwareCalibration(loadMnist('train', { limit: 512 })) };
+  const ann = trainableAnn(g);
+  const calib = loadMnist('train', { limit: 256 });
+  const batch = loadMnist('test', { limit: 16 });
+  const opts = { weightBits: 8, perChannel: false, batchSize: 16, shift: 0 } as const;
+  const proxy = createTrainer(tf, ann, calib, { ...opts, crossbar: { geometry, ideal: 0 } });
+  const proxyLoss = proxy.epoch(batch, 0);
+  proxy.dispose();
+  const trainer = createTrainer(tf, ann, calib, { ...opts, crossbar: { geometry, ideal: 0, steps: T } });
+  const start = trainer.exportGraph({});
+  const before = trainer.snapshot();
+  const step = trainer.epoch(batch, 0);
+  const after = trainer.snapshot();
+  trainer.dispose();
+  const hw = hardwareBatch(start, spec, batch.x, batch.y);
+  return {
+    step,
+    proxy: proxyLoss,
+    hardware: crossEntropy(hw.readout, batch.y),
+    moved: before.values.some((v, i) => v.some((x, j) => x !== after.values[i]?.[j])),
+  };
+}
+
+describe('retrain step by step (imc-adcless)', () => {
+  it("MLP (spikes into dense crossbars): the training loss is the cross-entropy of the functional simulation's readout", async () => {
+    const r = await lossesOf('mlp', 8);
+    assert.ok(Math.abs(r.step - r.hardware) < 1e-4 * Math.max(1, r.hardware), `step by step ${r.step} vs hardware ${r.hardware}`);
+    assert.ok(Math.abs(r.proxy - r.hardware) > 1e-2, `the mean-field proxy's loss (${r.proxy}) differs: the test can tell`);
+    assert.ok(r.moved, 'the surrogate gradient moved the trained values');
+  });
+
+  it('LeNet (convolutions; an average pool of spikes as the bits of its count, and one the dense layer after it reads as spikes): the same', async () => {
+    const r = await lossesOf('lenet', 4);
+    assert.ok(Math.abs(r.step - r.hardware) < 1e-4 * Math.max(1, r.hardware), `step by step ${r.step} vs hardware ${r.hardware}`);
+    assert.ok(Math.abs(r.proxy - r.hardware) > 1e-2, `the mean-field proxy's loss (${r.proxy}) differs: the test can tell`);
+    assert.ok(r.moved);
+  });
+
+  it('a network whose T steps do not fit the WebAssembly heap stops with SNNC_E_RETRAIN (exit 2), nothing written', async (t) => {
+    const tf = await initTf();
+    if (tf.getBackend() !== 'wasm') {
+      t.skip(`TF.js runs on '${tf.getBackend()}' here, whose memory is not the wasm heap`);
+      return;
+    }
+    const out = join(mkdtempSync(join(tmpdir(), 'snnc-step-')), 'r.onnx');
+    const model = join(EXAMPLES, 'resnet-tiny.onnx');
+    const r = await cli(
+      'retrain',
+      model,
+      '--target',
+      'imc-adcless',
+      '--step-by-step',
+      '--sense-dither',
+      '0',
+      '--train-samples',
+      '16',
+      '--hw-samples',
+      '20',
+      '--check-samples',
+      '0',
+      '-o',
+      out,
+    );
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /SNNC_E_RETRAIN: training ran out of memory .* step by step/);
+    assert.match(r.err, /hint: leave --step-by-step out/);
+    assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+    assert.equal(existsSync(out), false);
+  });
+});
