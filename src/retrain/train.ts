@@ -785,7 +785,7 @@ function outOfMemory(e: unknown): boolean {
 /**
  * f(), with running out of memory reported as what it is. Step by step (steps given) the
  * backward pass needs every step's partial sums of every crossbar layer: resnet-tiny at T = 32
- * does not fit TF.js's WebAssembly heap even two images at a time.
+ * does not fit TF.js's WebAssembly heap in batches of 16 images, nor of 4.
  */
 function withinMemory<R>(steps: number | undefined, f: () => R): R {
   try {
@@ -798,7 +798,7 @@ function withinMemory<R>(steps: number | undefined, f: () => R): R {
       hint:
         steps !== undefined
           ? "leave --step-by-step out (the mean-field proxy needs one step of memory; --hardware-forward also trains on the hardware's values), or retrain for fewer steps (--T)"
-          : 'retrain a smaller model or with fewer training images per batch',
+          : "the model is too large for TF.js's WebAssembly heap: install @tensorflow/tfjs-node (used when present), or retrain a smaller model",
     });
   }
 }

@@ -90,23 +90,8 @@ describe('retrain step by step (imc-adcless)', () => {
     }
     const out = join(mkdtempSync(join(tmpdir(), 'snnc-step-')), 'r.onnx');
     const model = join(EXAMPLES, 'resnet-tiny.onnx');
-    const r = await cli(
-      'retrain',
-      model,
-      '--target',
-      'imc-adcless',
-      '--step-by-step',
-      '--sense-dither',
-      '0',
-      '--train-samples',
-      '16',
-      '--hw-samples',
-      '20',
-      '--check-samples',
-      '0',
-      '-o',
-      out,
-    );
+    const flags = '--target imc-adcless --step-by-step --sense-dither 0 --train-samples 16 --hw-samples 20 --check-samples 0';
+    const r = await cli('retrain', model, ...flags.split(' '), '-o', out);
     assert.equal(r.code, 2, r.err);
     assert.match(r.err, /SNNC_E_RETRAIN: training ran out of memory .* step by step/);
     assert.match(r.err, /hint: leave --step-by-step out/);
