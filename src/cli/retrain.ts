@@ -53,8 +53,8 @@ export const retrainCommand: Command = {
   examples: [
     'snnc retrain examples/lenet.onnx --target fpga --T 4 -o lenet.t4.onnx',
     'snnc retrain examples/lenet.onnx --target fpga --weight-bits 3 --budget "accuracy>=98%" -o lenet.w3.onnx',
-    'snnc retrain examples/lenet.onnx --target imc-adcless --rounds 3 --epochs 1 --train-samples 2000 -o lenet.adcless.onnx',
-    'snnc retrain examples/mlp.onnx --target imc-adcless --step-by-step --rounds 3 --epochs 1 --train-samples 2000 -o mlp.adcless.onnx',
+    'snnc retrain examples/lenet.onnx --target imc-adcless -o lenet.adcless.onnx',
+    'snnc retrain examples/mlp.onnx --target imc-adcless --step-by-step -o mlp.adcless.onnx',
     'snnc retrain examples/mlp.onnx --target loihi2 --T 8 --json -o mlp.loihi.onnx',
     'snnc retrain examples/lenet.onnx --target fpga --levels 0 --kd teacher=8,student=2,weight=0.7 --lr 3e-4 --rounds 5 -o lenet.sparse.onnx',
   ],
@@ -125,7 +125,7 @@ export const retrainCommand: Command = {
     if (warn !== undefined) io.stderr(diagnosticLine(warn) + '\n');
     if (!quiet)
       io.stdout(
-        `wrote ${out}: round ${r.best} (${r.settings.method}); ${budget.length > 0 ? (r.budgetMet ? 'budget met' : 'budget not met') : 'no budget given'}${chosenText(r)}; rounds measured on ${r.settings.measuredOn}${checkedText(r.checked)}\n`,
+        `wrote ${out}: round ${r.best} (${r.settings.method}); ${budget.length > 0 ? (r.budgetMet ? 'budget met' : 'budget not met') : 'no budget given'}${chosenText(r)}; each round ${r.settings.trainedOn}; rounds measured on ${r.settings.measuredOn}${checkedText(r.checked)}\n`,
       );
     return 0;
   },

@@ -304,7 +304,7 @@ export const RETRAIN_OPTIONS = {
   T: opt.int({ value: 'steps', min: 1, max: MAX_T, help: 'time steps the network will run (default 32)' }),
   budget: { ...BUDGET, help: 'e.g. "accuracy>=98%,energy<=5uJ,latency<=1ms"; stops once it holds' },
   rounds: opt.int({ value: 'n', min: 1, max: 100, help: 'training rounds, each measured on the hardware simulation (default 3)' }),
-  epochsPerRound: opt.int({ flag: 'epochs', value: 'n', min: 1, max: 1000, help: 'epochs per round (default 2)' }),
+  epochsPerRound: opt.int({ flag: 'epochs', value: 'n', min: 1, max: 1000, help: 'epochs per round (default 2; 1 for imc-adcless)' }),
   levels: opt.int({ value: 'L', min: 0, max: 1024, help: 'quantization levels of each activation (QCFS; default T when T ≤ 16, else 0 = plain clip)' }),
   weightBits: opt.int({ value: 'b', min: 2, max: 16, help: 'weight bits to train for and deploy with (default 8)' }),
   senseDither: opt.number({
@@ -349,7 +349,7 @@ export const RETRAIN_OPTIONS = {
     ...DATA_OPTIONS.dataset,
     help: "labelled data: the train split trains, the test split's first --hw-samples measure the rounds (default mnist; a .npz file is both, those images held out of training)",
   },
-  trainSamples: opt.int({ value: 'n', min: 1, max: MAX_SAMPLES, help: 'training images per epoch (default all)' }),
+  trainSamples: opt.int({ value: 'n', min: 1, max: MAX_SAMPLES, help: 'training images per epoch (default all; the first 2000 for imc-adcless)' }),
   hwSamples: { ...HW_SAMPLES, help: 'images each round is measured on (default 500: the first test images; a .npz file holds them out of training)' },
   checkSamples: opt.int({
     value: 'n',

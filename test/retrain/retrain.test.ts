@@ -247,6 +247,36 @@ describe('snnc retrain', () => {
     assert.equal(widthOf(given), 0);
   });
 
+  it('defaults per target: imc-adcless trains one epoch of the first 2000 images a round, other targets two of the whole split', async () => {
+    const g = await loadModel(MLP);
+    /** The first training batch's progress (stage, images done, images per epoch); the retrain stops there. */
+    const firstBatch = async (target: string): Promise<[string, number, number]> => {
+      let seen: [string, number, number] | undefined;
+      const stop = new Error('first batch seen');
+      await assert.rejects(
+        retrainModel(g, {
+          target,
+          T: 8,
+          hwSamples: 20,
+          onProgress: (stage, done, total) => {
+            if (stage.startsWith('round') && done > 0) {
+              seen = [stage, done, total];
+              throw stop;
+            }
+          },
+        }),
+        (e) => e === stop,
+      );
+      assert.ok(seen !== undefined);
+      return seen;
+    };
+    const adcless = await firstBatch('imc-adcless');
+    assert.deepEqual([adcless[0], adcless[2]], ['round 1 epoch 1/1', 2000]);
+    const train = loadMnist('train').y.length;
+    const fpga = await firstBatch('fpga');
+    assert.deepEqual([fpga[0], fpga[2]], ['round 1 epoch 1/2', train]);
+  });
+
   it('imc-adcless --progressive: stages bring the sense amplifiers in layer by layer, each on its share of the images, before the rounds', async () => {
     const g = await loadModel(MLP);
     const opts = { target: 'imc-adcless', T: 8, rounds: 1, epochsPerRound: 1, trainSamples: 128, hwSamples: 20 } as const;
@@ -373,8 +403,9 @@ describe('snnc retrain', () => {
     assert.equal(res.code, 0, res.err);
     assert.match(res.err, /SNNC_W_BUDGET_UNMET/);
     assert.match(res.err, /needs accuracy>=100%/);
-    // The closing line names the images that chose and the chosen round's figure on others.
-    assert.match(res.out, /rounds measured on mnist:test, first 50; on mnist:test, images 50–99 \(which chose nothing\) it reads \d+\.\d\d %\n$/);
+    // The closing line names what each round trained on, the images that chose, and the chosen
+    // round's figure on others.
+    assert.match(res.out, /; each round 1 epoch of 512 training images; rounds measured on mnist:test, first 50; on mnist:test, images 50–99 \(which chose nothing\) it reads \d+\.\d\d %\n$/);
     assert.ok(existsSync(out));
     const j = await cli(...args, '--json', '-o', out);
     const parsed = JSON.parse(j.out) as { budgetMet: boolean; rounds: unknown[]; diagnostics: { code: string }[]; checked: { on: string; accuracy: number } };
@@ -402,7 +433,7 @@ describe('snnc retrain', () => {
     assert.match(
       res.out,
       new RegExp(
-        `\\(qcfs\\(L=4, clips held\\), .*\\); no budget given; the fewest spikes at ≥ ${shown} \\(within 0\\.2 pp of the model as given\\); rounds measured on `,
+        `\\(qcfs\\(L=4, clips held\\), .*\\); no budget given; the fewest spikes at ≥ ${shown} \\(within 0\\.2 pp of the model as given\\); each round .*; rounds measured on `,
       ),
     );
     // A budget with an accuracy limit decides instead of the 0.2 pp.
