@@ -405,7 +405,10 @@ describe('snnc retrain', () => {
     assert.match(res.err, /needs accuracy>=100%/);
     // The closing line names what each round trained on, the images that chose, and the chosen
     // round's figure on others.
-    assert.match(res.out, /; each round 1 epoch of 512 training images; rounds measured on mnist:test, first 50; on mnist:test, images 50–99 \(which chose nothing\) it reads \d+\.\d\d %\n$/);
+    assert.match(
+      res.out,
+      /; each round 1 epoch of 512 training images; rounds measured on mnist:test, first 50; on mnist:test, images 50–99 \(which chose nothing\) it reads \d+\.\d\d %\n$/,
+    );
     assert.ok(existsSync(out));
     const j = await cli(...args, '--json', '-o', out);
     const parsed = JSON.parse(j.out) as { budgetMet: boolean; rounds: unknown[]; diagnostics: { code: string }[]; checked: { on: string; accuracy: number } };
