@@ -159,7 +159,7 @@ function roundOf(round: number, epochs: number, report: CompileReport, budget: B
 export const SPIKE_ACCURACY_SLACK = 0.002;
 
 /** Training images per epoch when the target trains through its crossbars (imc-adcless) and --train-samples is not given. */
-export const CROSSBAR_TRAIN_SAMPLES = 2000;
+const CROSSBAR_TRAIN_SAMPLES = 2000;
 
 /**
  * Better: meets the budget, then fewer failed limits; when spikes are the goal, then within the
