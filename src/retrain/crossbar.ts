@@ -123,6 +123,12 @@ export function digitsOf(tf: Tf, geo: CrossbarGeometry): (qc: T) => T {
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (qc: T) => T;
 }
 
+/** The surrogate slope of a compare at distance d from its reference: level · σ'(d·inv) · inv, σ the logistic. */
+function logisticSlope(tf: Tf, d: T, inv: T | number, level: T): T {
+  const s = tf.sigmoid(tf.mul(d, inv));
+  return tf.mul(tf.mul(tf.mul(s, tf.sub(1, s)), inv), level);
+}
+
 /**
  * Expected sense-amplifier output level·Φ((μ − ref)/√v) for μ, v of shape [..., J] and ref,
  * level of shape [J]; gradients to μ, ref and level (none to v) with √v floored at half a count.
@@ -138,9 +144,7 @@ function senseAmp(tf: Tf): (mu: T, v: T, ref: T, level: T) => T {
         const dy = dyIn as T;
         const [ds, vs, ps, lv] = saved as [T, T, T, T];
         const inv = tf.div(PROBIT, tf.sqrt(tf.add(vs, SURROGATE_SIGMA * SURROGATE_SIGMA)));
-        const s = tf.sigmoid(tf.mul(ds, inv));
-        const slope = tf.mul(tf.mul(tf.mul(s, tf.sub(1, s)), inv), lv);
-        const dmu = tf.mul(dy, slope);
+        const dmu = tf.mul(dy, logisticSlope(tf, ds, inv, lv));
         const lead = Array.from({ length: dy.rank - 1 }, (_, i) => i);
         return [dmu, tf.zerosLike(vs), tf.neg(tf.sum(dmu, lead)), tf.sum(tf.mul(dy, ps), lead)];
       },
@@ -163,9 +167,7 @@ function stepSenseAmp(tf: Tf): (mu: T, ref: T, level: T) => T {
       gradFunc: (dyIn: T | T[], saved: T[]) => {
         const dy = dyIn as T;
         const [ds, lv] = saved as [T, T];
-        const inv = PROBIT / SURROGATE_SIGMA;
-        const s = tf.sigmoid(tf.mul(ds, inv));
-        const dmu = tf.mul(dy, tf.mul(tf.mul(tf.mul(s, tf.sub(1, s)), inv), lv));
+        const dmu = tf.mul(dy, logisticSlope(tf, ds, PROBIT / SURROGATE_SIGMA, lv));
         const lead = Array.from({ length: dy.rank - 1 }, (_, i) => i);
         return [dmu, tf.neg(tf.sum(dmu, lead)), tf.sum(tf.mul(dy, tf.cast(tf.greaterEqual(ds, 0), 'float32')), lead)];
       },
