@@ -215,6 +215,24 @@ export function trainableAnn(g: Graph): TrainableAnn {
   return { graph, weights, biases, sites };
 }
 
+/**
+ * Each neuron layer's firing rate summed over the steps of a step-by-step forward, for the rate
+ * penalty: `add` once per layer and step, then `pushMeans` the mean over the steps.
+ */
+function rateTally(tf: Tf): { add(key: string, spikes: T, lambda: T): void; pushMeans(rates: T[] | undefined, steps: number): void } {
+  const fired = new Map<string, T>();
+  return {
+    add(key, spikes, lambda) {
+      const m = tf.mean(tf.div(spikes, lambda));
+      const prev = fired.get(key);
+      fired.set(key, prev === undefined ? m : tf.add(prev, m));
+    },
+    pushMeans(rates, steps) {
+      for (const f of fired.values()) rates?.push(tf.div(f, steps));
+    },
+  };
+}
+
 export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: TrainOptions = {}): Trainer {
   const { graph, weights: wInfo, biases } = ann;
   const init = (name: string): Tensor => {
@@ -394,15 +412,11 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   const unrolledForward = (x: T, params: ReadonlyMap<string, T>, rates?: T[]): T => {
     const steps = zeroSteps ?? 1;
     const mem = new Map<string, T>();
-    const fired = new Map<string, T>();
+    const fired = rateTally(tf);
     const step = (key: string, current: T, lam: T, fire: 'gt' | 'ge'): T => {
       const r = resetToZeroStep(tf, mem.get(key), current, lam, fire);
       mem.set(key, r.v);
-      if (fire === 'gt' && rates !== undefined) {
-        const m = tf.mean(tf.div(r.out, lam));
-        const prev = fired.get(key);
-        fired.set(key, prev === undefined ? m : tf.add(prev, m));
-      }
+      if (fire === 'gt' && rates !== undefined) fired.add(key, r.out, lam);
       return r.out;
     };
     let sum: T | undefined;
@@ -422,7 +436,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
       if (out === undefined) throw new Error('forward pass produced no output');
       sum = sum === undefined ? out : tf.add(sum, out);
     }
-    for (const f of fired.values()) rates?.push(tf.div(f, steps));
+    fired.pushMeans(rates, steps);
     return tf.div(sum as T, steps);
   };
   /**
@@ -435,7 +449,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
    */
   const crossbarStepForward = (x: T, params: ReadonlyMap<string, T>, steps: number, rates?: T[]): T => {
     const mem = new Map<string, T>();
-    const fired = new Map<string, T>();
+    const fired = rateTally(tf);
     const fixed = new Map<string, T>();
     const memos = new Map<string, CrossbarMemo>();
     /** Each neuron layer's spikes this step (λ each, NHWC for maps), for foldedProduct. */
@@ -501,11 +515,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
           const r = subtractStep(tf, mem.get(n.name) ?? tf.mul(lam, 0.5), v, lam);
           mem.set(n.name, r.v);
           spikesOf.set(n.outputs[0] ?? '', r.out);
-          if (rates !== undefined) {
-            const m = tf.mean(tf.div(r.out, lam));
-            const prev = fired.get(n.name);
-            fired.set(n.name, prev === undefined ? m : tf.add(prev, m));
-          }
+          if (rates !== undefined) fired.add(n.name, r.out, lam);
           return r.out;
         },
       });
@@ -513,7 +523,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
       if (out === undefined) throw new Error('forward pass produced no output');
       sum = sum === undefined ? out : tf.add(sum, out);
     }
-    for (const f of fired.values()) rates?.push(tf.div(f, steps));
+    fired.pushMeans(rates, steps);
     return tf.div(sum as T, steps);
   };
   // The teacher: the original canonical ANN, float, unclipped.
