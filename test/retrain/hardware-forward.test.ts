@@ -21,9 +21,9 @@ import type { Graph } from '../../src/ir/types.js';
 
 const T = 8;
 
-/** The MLP's trainer geometry and hardware spec for imc-adcless, as src/api/retrain.ts builds them. */
-async function setup(): Promise<{ ann: ReturnType<typeof trainableAnn>; geometry: CrossbarGeometry; spec: HardwareSpec }> {
-  const g = await loadModel(join(EXAMPLES, 'mlp.onnx'));
+/** An example's trainer geometry and hardware spec for imc-adcless, as src/api/retrain.ts builds them. */
+async function setup(name = 'mlp'): Promise<{ ann: ReturnType<typeof trainableAnn>; geometry: CrossbarGeometry; spec: HardwareSpec }> {
+  const g = await loadModel(join(EXAMPLES, `${name}.onnx`));
   const target = loadTarget('imc-adcless') as ImcTarget;
   const cfg = mapGraph(convertModel(g, { calibSamples: 64 }).graph, target).config;
   const geometry = { R: cfg.R, cellBits: cfg.cellBits, weightBits: cfg.weightBits, inputBits: cfg.inputBits, inputMax: cfg.inputMax };
@@ -31,10 +31,10 @@ async function setup(): Promise<{ ann: ReturnType<typeof trainableAnn>; geometry
   return { ann: trainableAnn(g), geometry, spec };
 }
 
-/** The MLP as an ADC-less retrain starts it (clips and references untrained), exported with its sense-amplifier metadata. */
-async function startModel(): Promise<{ model: Graph; spec: HardwareSpec }> {
+/** An example as an ADC-less retrain starts it (clips and references untrained), exported with its sense-amplifier metadata. */
+async function startModel(name = 'mlp'): Promise<{ model: Graph; spec: HardwareSpec }> {
   const tf = await initTf();
-  const { ann, geometry, spec } = await setup();
+  const { ann, geometry, spec } = await setup(name);
   const trainer = createTrainer(tf, ann, loadMnist('train', { limit: 256 }), { crossbar: { geometry } });
   const model = trainer.exportGraph({ 'snnc.retrain.target': 'imc-adcless' });
   trainer.dispose();
@@ -42,8 +42,9 @@ async function startModel(): Promise<{ model: Graph; spec: HardwareSpec }> {
 }
 
 describe('retrain: the hardware forward (imc-adcless)', () => {
-  it('runs a batch as compile measures it: the same predictions, and its spikes', async () => {
-    const { model, spec } = await startModel();
+  /** A batch of 40 test images through hardwareBatch and through compile and the simulation: the same predictions, spikes and readout. */
+  const sameAsCompile = async (name: string, neurons: string[]): Promise<void> => {
+    const { model, spec } = await startModel(name);
     const data = loadMnist('test', { limit: 40 });
     const hw = hardwareBatch(model, spec, data.x, data.y);
     const K = hw.readout.length / data.y.length;
@@ -53,7 +54,7 @@ describe('retrain: the hardware forward (imc-adcless)', () => {
       if (row.indexOf(Math.max(...row)) === data.y[i]) correct++;
     }
     // compile: its own conversion (512 calibration images), mapping and simulation.
-    const r = await compileModel(model, { targets: ['imc-adcless'], modelFile: 'mlp', T: [T], n: 40, hwSamples: 40, method: 'clip', granularity: 'layer' });
+    const r = await compileModel(model, { targets: ['imc-adcless'], modelFile: name, T: [T], n: 40, hwSamples: 40, method: 'clip', granularity: 'layer' });
     const row = r.report.targets.find((t) => t.target === 'imc-adcless');
     assert.equal(row?.accuracy, correct / data.y.length);
     assert.ok(correct > 0 && correct < data.y.length, `${correct} of 40: a test that can tell`);
@@ -63,7 +64,7 @@ describe('retrain: the hardware forward (imc-adcless)', () => {
     const trained = trainedRefs(conv.meta, net);
     assert.ok(trained !== undefined);
     const sim = simulateImc(conv, net, data, { T, senseReference: { trained } });
-    assert.deepEqual([...hw.rates.keys()].sort(), ['fc1', 'fc2']);
+    assert.deepEqual([...hw.rates.keys()].sort(), neurons);
     for (const s of sim.spikes) {
       const rate = hw.rates.get(s.name);
       assert.ok(rate !== undefined, s.name);
@@ -79,6 +80,14 @@ describe('retrain: the hardware forward (imc-adcless)', () => {
       Array.from(hw.readout),
       Array.from(sim.readout, (v) => Math.fround(v / T)),
     );
+  };
+
+  it('runs a batch as compile measures it: the same predictions, and its spikes', async () => {
+    await sameAsCompile('mlp', ['fc1', 'fc2']);
+  });
+
+  it('the same for resnet-tiny: convolutions, average pools and a residual add', async () => {
+    await sameAsCompile('resnet-tiny', ['block1_out', 'block1_relu1', 'conv3', 'conv4', 'stem']);
   });
 
   it('idealLayers (progressive awareness): the listed layers sum exactly, the others read through sense amplifiers', async () => {
