@@ -217,17 +217,19 @@ export function trainableAnn(g: Graph): TrainableAnn {
 
 /**
  * Each neuron layer's firing rate summed over the steps of a step-by-step forward, for the rate
- * penalty: `add` once per layer and step, then `pushMeans` the mean over the steps.
+ * penalty: `add` once per layer and step, then `pushMeans` pushes the mean over the steps onto
+ * `rates`. Without `rates` (no penalty) both do nothing.
  */
-function rateTally(tf: Tf): { add(key: string, spikes: T, lambda: T): void; pushMeans(rates: T[] | undefined, steps: number): void } {
+function rateTally(tf: Tf, rates: T[] | undefined): { add(key: string, spikes: T, lambda: T): void; pushMeans(steps: number): void } {
   const fired = new Map<string, T>();
   return {
     add(key, spikes, lambda) {
+      if (rates === undefined) return;
       const m = tf.mean(tf.div(spikes, lambda));
       const prev = fired.get(key);
       fired.set(key, prev === undefined ? m : tf.add(prev, m));
     },
-    pushMeans(rates, steps) {
+    pushMeans(steps) {
       for (const f of fired.values()) rates?.push(tf.div(f, steps));
     },
   };
@@ -412,11 +414,11 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   const unrolledForward = (x: T, params: ReadonlyMap<string, T>, rates?: T[]): T => {
     const steps = zeroSteps ?? 1;
     const mem = new Map<string, T>();
-    const fired = rateTally(tf);
+    const fired = rateTally(tf, rates);
     const step = (key: string, current: T, lam: T, fire: 'gt' | 'ge'): T => {
       const r = resetToZeroStep(tf, mem.get(key), current, lam, fire);
       mem.set(key, r.v);
-      if (fire === 'gt' && rates !== undefined) fired.add(key, r.out, lam);
+      if (fire === 'gt') fired.add(key, r.out, lam);
       return r.out;
     };
     let sum: T | undefined;
@@ -436,7 +438,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
       if (out === undefined) throw new Error('forward pass produced no output');
       sum = sum === undefined ? out : tf.add(sum, out);
     }
-    fired.pushMeans(rates, steps);
+    fired.pushMeans(steps);
     return tf.div(sum as T, steps);
   };
   /**
@@ -449,7 +451,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
    */
   const crossbarStepForward = (x: T, params: ReadonlyMap<string, T>, steps: number, rates?: T[]): T => {
     const mem = new Map<string, T>();
-    const fired = rateTally(tf);
+    const fired = rateTally(tf, rates);
     const fixed = new Map<string, T>();
     const memos = new Map<string, CrossbarMemo>();
     /** Each neuron layer's spikes this step (λ each, NHWC for maps), for foldedProduct. */
@@ -515,7 +517,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
           const r = subtractStep(tf, mem.get(n.name) ?? tf.mul(lam, 0.5), v, lam);
           mem.set(n.name, r.v);
           spikesOf.set(n.outputs[0] ?? '', r.out);
-          if (rates !== undefined) fired.add(n.name, r.out, lam);
+          fired.add(n.name, r.out, lam);
           return r.out;
         },
       });
@@ -523,7 +525,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
       if (out === undefined) throw new Error('forward pass produced no output');
       sum = sum === undefined ? out : tf.add(sum, out);
     }
-    fired.pushMeans(rates, steps);
+    fired.pushMeans(steps);
     return tf.div(sum as T, steps);
   };
   // The teacher: the original canonical ANN, float, unclipped.
