@@ -57,6 +57,12 @@ export interface CompileOptions extends SimulateModelOptions {
   readonly sink?: (file: OutputFile) => void;
   /** Threads for the targets' hardware simulations (default 2 where there are two cores; 1: this thread only). */
   readonly threads?: number;
+  /**
+   * Device non-idealities (`--noise` keys parsed by the target record's `parseNoise`) for the
+   * targets with a device model (IMC): each such target's accuracy is the mean over one chip per
+   * seed. Targets without a device model run as always.
+   */
+  readonly devices?: { readonly effects: Readonly<Record<string, number>>; readonly seeds: readonly number[] };
 }
 
 export interface CompileResult {
@@ -199,6 +205,7 @@ interface TargetContext {
   /** The network this kind runs (its own conversion when it needs other neuron semantics) and its activity. */
   readonly graphFor: (kind: string, conversion: BackendRecord['conversion']) => { graph: Graph; activity: () => Activity };
   readonly hardware: () => { data: SimData; calibration: SimData };
+  readonly devices: CompileOptions['devices'];
   readonly golden: (tg: Graph) => SimData;
 }
 
@@ -304,12 +311,13 @@ async function compileTargets(
     let failed: { readonly error: unknown } | undefined;
     for (const r of jobs) {
       const hw = r.backend.simulate !== undefined ? ctx.hardware() : undefined;
+      const devices = r.backend.parseNoise !== undefined ? ctx.devices : undefined;
       const request: TargetRequest = {
         kind: r.t.kind,
         target: r.t as BackendTarget,
         T: ctx.T,
         golden: ctx.golden(r.tg),
-        ...(hw !== undefined ? { hardware: hw } : {}),
+        ...(hw !== undefined ? { hardware: devices !== undefined ? { ...hw, devices } : hw } : {}),
       };
       const samples = hw?.data.y.length ?? 0;
       const work = hw === undefined ? 0 : (r.backend.simulateWork?.(request.target, samples, hw.calibration.y.length) ?? samples);
@@ -475,6 +483,7 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
     diagnostics,
     graphFor,
     hardware,
+    devices: opts.devices,
     // MACs as the report counts them (after clean-up passes, which find layers an exporter's
     // run-time shapes hide from the imported graph).
     golden: (tg) => (golden ??= firstSamples(tg, opts, goldenCount(macs, T))),

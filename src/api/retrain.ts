@@ -14,7 +14,8 @@ import type { CompileResult } from './compile.js';
 import { quantizeModel } from './quantize.js';
 import { convertModel, isConverted } from './convert.js';
 import type { TrainOptions } from '../retrain/train.js';
-import { DEFAULT_SENSE_DITHER, mapGraph as mapImc, simulateImc, targetDither } from '../backends/imc/index.js';
+import { DEFAULT_SENSE_DITHER, mapGraph as mapImc, resolveOptions, simulateImc, targetDither } from '../backends/imc/index.js';
+import type { DeviceEffects } from '../backends/imc/index.js';
 import { fitToModel, loadDatasetSpec, samplesOf } from '../data/spec.js';
 import type { Dataset } from '../data/dataset.js';
 import { RETRAIN_OPTIONS } from '../options/declarations.js';
@@ -34,6 +35,7 @@ async function measure(
   data: Dataset,
   weightBits: number,
   conversion: BackendRecord['conversion'],
+  devices: { readonly effects: Readonly<Record<string, number>>; readonly seeds: readonly number[] } | undefined,
 ): Promise<CompileResult> {
   const n = data.y.length;
   const conv = {
@@ -44,7 +46,16 @@ async function measure(
   // Quantize first when the bits differ from compile's default, so the target runs the
   // integer program with the bits the network was trained for (compile uses a stored program).
   const model = weightBits !== 8 ? quantizeModel(g, { ...conv, ...(conversion ?? {}), bits: { w: weightBits } }).graph : g;
-  return compileModel(model, { ...conv, data, targets: [opts.target], modelFile: opts.modelFile ?? g.name, T: [opts.T], n, hwSamples: n });
+  return compileModel(model, {
+    ...conv,
+    data,
+    targets: [opts.target],
+    modelFile: opts.modelFile ?? g.name,
+    T: [opts.T],
+    n,
+    hwSamples: n,
+    ...(devices !== undefined ? { devices } : {}),
+  });
 }
 
 export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<RetrainResult> {
@@ -99,6 +110,17 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
       hint: 'retrain for imc-adcless, or leave --progressive out',
     });
   }
+  if (opts.noise !== undefined && record.parseNoise === undefined) {
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: `--noise applies to targets with a device model (IMC); target '${opts.target}' has none`,
+      hint: 'retrain for imc-hpadc or imc-adcless, or leave --noise out',
+    });
+  }
+  if (opts.deviceSeeds !== undefined && opts.noise === undefined) {
+    throw fail({ code: 'SNNC_E_USAGE', message: '--seeds sets how many chips a round is measured on with --noise', hint: 'add --noise, or leave --seeds out' });
+  }
+  const effects = opts.noise !== undefined && record.parseNoise !== undefined ? record.parseNoise(opts.noise) : undefined;
   // A target file may say how wide its sense amplifiers dither (adc.referenceDither): the width
   // trained for unless --sense-dither says otherwise.
   const fileDither = senseAmps !== undefined ? targetDither(senseAmps) : undefined;
@@ -111,9 +133,18 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
       kind: tg.kind,
       resetToZero: conversion?.reset === 'zero',
       ...(senseAmps !== undefined ? { crossbar: () => Promise.resolve(senseStart(g, run, senseAmps, weightBits)) } : {}),
+      ...(effects !== undefined ? { devices: deviceTraining(tg as ImcTarget, effects, weightBits, opts.seed ?? 0) } : {}),
     },
-    (graph, trained, data) => measure(graph, run, trained, data, weightBits, conversion),
+    (graph, trained, data, chips) =>
+      measure(graph, run, trained, data, weightBits, conversion, effects !== undefined && chips !== undefined ? { effects, seeds: chips } : undefined),
   );
+}
+
+/** The device model a retrain with `--noise` trains against: the effects, and the target's cells (resolveOptions, as the mapping has them). */
+function deviceTraining(target: ImcTarget, effects: Readonly<Record<string, number>>, weightBits: number, seed: number): NonNullable<TrainOptions['devices']> {
+  const cfg = resolveOptions(target, { weightBits });
+  const lmax = 2 ** cfg.cellBits - 1;
+  return { effects: effects as DeviceEffects, lmax, gMinOverStep: cfg.gMin / ((cfg.gMax - cfg.gMin) / lmax), seed, slices: cfg.slices, cellBits: cfg.cellBits };
 }
 
 /** Calibration images the starting sense-amplifier references are fitted on (as compile's). */

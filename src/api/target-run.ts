@@ -20,7 +20,12 @@ export interface TargetRequest {
   /** Testbench golden samples (the first test images). */
   readonly golden: SimData;
   /** The hardware simulation's samples and calibration images (none: the backend has no simulation). */
-  readonly hardware?: { readonly data: SimData; readonly calibration: SimData };
+  readonly hardware?: {
+    readonly data: SimData;
+    readonly calibration: SimData;
+    /** Device non-idealities and the seeds of the chips to average over (kinds with a device model). */
+    readonly devices?: { readonly effects: Readonly<Record<string, number>>; readonly seeds: readonly number[] };
+  };
 }
 
 /** What a target run returns besides its files: mapping, diagnostics and hardware accuracy. */
@@ -67,11 +72,40 @@ export async function runTarget(record: BackendRecord, g: Graph, req: TargetRequ
     const { files: made, mapping, diagnostics } = await record.emit(g, req.target, { T: req.T, program, golden: req.golden, files: (f) => files([f]) });
     files(made);
     const hw = req.hardware;
-    const accuracy = hw !== undefined && record.simulate !== undefined ? record.simulate(g, req.target, { T: req.T, program, ...hw }) : undefined;
+    const accuracy = hw !== undefined && record.simulate !== undefined ? overChips(record.simulate, g, req, program, hw) : undefined;
     return { ok: true, mapping, diagnostics, ...(accuracy !== undefined ? { accuracy } : {}) };
   } catch (error) {
     return { ok: false, error };
   }
+}
+
+/**
+ * The hardware simulation, or with device non-idealities the mean over one chip per seed (the
+ * first chip's note, diagnostics and details, the seeds named in the note).
+ */
+function overChips(
+  simulate: NonNullable<BackendRecord['simulate']>,
+  g: Graph,
+  req: TargetRequest,
+  program: () => IntProgram,
+  hw: NonNullable<TargetRequest['hardware']>,
+): HardwareAccuracy {
+  const base = { T: req.T, program, data: hw.data, calibration: hw.calibration };
+  const dev = hw.devices;
+  if (dev === undefined || dev.seeds.length === 0) return simulate(g, req.target, base);
+  const runs = dev.seeds.map((seed) => simulate(g, req.target, { ...base, devices: { effects: dev.effects, seed } }));
+  const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const first = runs[0] as HardwareAccuracy;
+  const perStep = runs.every((r) => r.accuracyPerStep !== undefined)
+    ? (first.accuracyPerStep ?? []).map((_, t) => mean(runs.map((r) => r.accuracyPerStep?.[t] ?? 0)))
+    : undefined;
+  const each = runs.map((r) => `${(r.accuracy * 100).toFixed(2)} %`).join(', ');
+  return {
+    ...first,
+    accuracy: mean(runs.map((r) => r.accuracy)),
+    ...(perStep !== undefined ? { accuracyPerStep: perStep } : {}),
+    note: `${first.note}; mean over ${runs.length} chip${runs.length === 1 ? '' : 's'} (device seed${runs.length === 1 ? '' : 's'} ${dev.seeds.join(', ')}: ${each})`,
+  };
 }
 
 /** Whether an outcome's error makes the target unavailable (rather than failing the compile). */

@@ -48,6 +48,9 @@ export const retrainCommand: Command = {
     '.npz dataset, which is its own test split, holds that many out of training). Those images chose',
     'the round and favour it, so the last line also gives the chosen round on the next --hw-samples',
     'test images, which chose nothing (embedded MNIST; for a .npz, measure the result on other images).',
+    "With --noise (IMC) training draws every layer's cells anew each batch through the device model",
+    '(programming noise, drift, stuck cells, on/off ratio), and every round is the mean over --seeds',
+    'chips; the check then measures other chips.',
   ].join('\n'),
   options: OPTIONS,
   examples: [
@@ -56,6 +59,7 @@ export const retrainCommand: Command = {
     'snnc retrain examples/lenet.onnx --target imc-adcless -o lenet.adcless.onnx',
     'snnc retrain examples/mlp.onnx --target imc-adcless --step-by-step -o mlp.adcless.onnx',
     'snnc retrain examples/mlp.onnx --target loihi2 --T 8 --json -o mlp.loihi.onnx',
+    'snnc retrain examples/lenet.onnx --target imc-hpadc --noise program=3,stuck=0.01 -o lenet.robust.onnx',
     'snnc retrain examples/lenet.onnx --target fpga --levels 0 --kd teacher=8,student=2,weight=0.7 --lr 3e-4 --rounds 5 -o lenet.sparse.onnx',
   ],
   async run(argv, io) {
@@ -125,7 +129,7 @@ export const retrainCommand: Command = {
     if (warn !== undefined) io.stderr(diagnosticLine(warn) + '\n');
     if (!quiet)
       io.stdout(
-        `wrote ${out}: round ${r.best} (${r.settings.method}); ${budget.length > 0 ? (r.budgetMet ? 'budget met' : 'budget not met') : 'no budget given'}${chosenText(r)}; each round ${r.settings.trainedOn}; rounds measured on ${r.settings.measuredOn}${checkedText(r.checked)}\n`,
+        `wrote ${out}: round ${r.best} (${r.settings.method}); ${budget.length > 0 ? (r.budgetMet ? 'budget met' : 'budget not met') : 'no budget given'}${chosenText(r)}; each round ${r.settings.trainedOn}; rounds measured on ${r.settings.measuredOn}${chipsText(r)}${checkedText(r.checked)}\n`,
       );
     return 0;
   },
@@ -144,4 +148,12 @@ function chosenText(r: RetrainResult): string {
 function checkedText(c: RetrainResult['checked']): string {
   if (c === undefined || c.accuracy === null) return '';
   return `; on ${c.on} (which chose nothing) it reads ${formatPercent(c.accuracy)}`;
+}
+
+/** The chips a retrain with device effects was measured on, for the closing line. */
+function chipsText(r: RetrainResult): string {
+  const d = r.settings.devices;
+  if (d === undefined) return '';
+  const list = (xs: readonly number[]): string => (xs.length === 1 ? `seed ${xs[0] ?? 0}` : `seeds ${xs.join(', ')}`);
+  return ` (device ${list(d.seeds)}; the check: ${list(d.checkSeeds)})`;
 }

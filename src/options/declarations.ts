@@ -322,6 +322,17 @@ export const RETRAIN_OPTIONS = {
   progressive: opt.switch({
     help: 'imc-adcless: before the rounds, bring the sense amplifiers in one layer at a time, the later layers exact meanwhile (Apolinario et al. 2023)',
   }),
+  noise: opt.string({
+    value: 'spec',
+    help: 'IMC device non-idealities to train against and measure with, keys as snnc simulate --noise (e.g. program=3,stuck=0.01): every training batch draws the cells anew, every round is the mean over --seeds chips',
+  }),
+  deviceSeeds: opt.int({
+    flag: 'seeds',
+    value: 'n',
+    min: 1,
+    max: 100,
+    help: 'with --noise: chips (device seeds 0…n−1) each round is measured on (default 2); the check measures the chosen round on n other chips',
+  }),
   kd: opt.parsed<Distillation>(
     {
       value: 'teacher=4,student=1,weight=0.5',

@@ -38,6 +38,11 @@ export interface CrossbarGeometry {
   readonly inputMax: number;
   /** Reference dither of layers whose input is the same every step: over `steps` steps, ±½·width·level. */
   readonly dither?: { readonly steps: number; readonly width: number };
+  /**
+   * Compute the never-used top slice too (its digits are 0, but with device effects its cells
+   * are not: a stuck cell there reads like any other). Default: only the slices |q| can use.
+   */
+  readonly allSlices?: boolean;
 }
 
 /** What drives the layer's rows, as src/backends/imc/layers.ts classifies it. */
@@ -75,7 +80,7 @@ export function slicesOf(geo: CrossbarGeometry): number {
 
 /** Slices that can hold a nonzero digit: |q| ≤ 2^(b−1) − 1, so the top bit is always 0. The others read 0 < ref. */
 function usedSlices(geo: CrossbarGeometry): number {
-  return Math.ceil((geo.weightBits - 1) / geo.cellBits);
+  return geo.allSlices === true ? slicesOf(geo) : Math.ceil((geo.weightBits - 1) / geo.cellBits);
 }
 
 /**
@@ -311,7 +316,7 @@ function combine(tf: Tf, E: T, planes: number, O: number, geo: CrossbarGeometry)
 }
 
 /** max|w| / M, held constant in the step (the mapping's per-layer weight scale). */
-function weightScale(tf: Tf, w: T, bits: number): number {
+export function weightScale(tf: Tf, w: T, bits: number): number {
   const m = tf.max(tf.abs(w)).dataSync()[0] ?? 0;
   return m > 0 ? m / (2 ** (bits - 1) - 1) : 1;
 }
@@ -341,13 +346,16 @@ function crossbarProduct(
   geo: CrossbarGeometry,
   tile: (planes: { mean: T; variance: T | null }, D: T, D2: T, r0: number) => { mu: T; v: T },
   memo?: CrossbarMemo,
+  cells?: (digits: T) => T,
 ): T {
   const O = w.shape[w.rank - 1] ?? 0;
   const digits =
     memo?.digits ??
     ((): { D: T; D2: T; sW: number } => {
       const sW = weightScale(tf, w, geo.weightBits);
-      const D = digitsOf(tf, geo)(tf.div(w, sW));
+      const programmed = digitsOf(tf, geo)(tf.div(w, sW));
+      // The cells as a chip holds them (device effects drawn, devices.ts), or as programmed.
+      const D = cells !== undefined ? cells(programmed) : programmed;
       return { D, D2: constant(tf, tf.square(D)), sW };
     })();
   if (memo !== undefined) memo.digits = digits;
@@ -372,7 +380,16 @@ function crossbarProduct(
 }
 
 /** x [N, K] · w [K, O] as ADC-less crossbars compute it (ANN units, no bias). */
-export function crossbarDense(tf: Tf, x: T, w: T, input: CrossbarInput, sense: SenseAmps, geo: CrossbarGeometry, memo?: CrossbarMemo): T {
+export function crossbarDense(
+  tf: Tf,
+  x: T,
+  w: T,
+  input: CrossbarInput,
+  sense: SenseAmps,
+  geo: CrossbarGeometry,
+  memo?: CrossbarMemo,
+  cells?: (digits: T) => T,
+): T {
   const K = w.shape[0] ?? 0;
   return crossbarProduct(
     tf,
@@ -393,6 +410,7 @@ export function crossbarDense(tf: Tf, x: T, w: T, input: CrossbarInput, sense: S
       return { mu, v: variance !== null ? tf.matMul(tf.slice(variance, [0, r0], [-1, n]), t.D2) : tf.scalar(0) };
     },
     memo,
+    cells,
   );
 }
 
@@ -401,7 +419,17 @@ export function crossbarDense(tf: Tf, x: T, w: T, input: CrossbarInput, sense: S
  * compute it: row r = c·kh·kw + i·kw + j of the unrolled kernel (the mapping's order) lies in
  * tile ⌊r/R⌋; each tile is a convolution with the other rows' digits masked out.
  */
-export function crossbarConv(tf: Tf, x: T, w: T, conv: Conv, input: CrossbarInput, sense: SenseAmps, geo: CrossbarGeometry, memo?: CrossbarMemo): T {
+export function crossbarConv(
+  tf: Tf,
+  x: T,
+  w: T,
+  conv: Conv,
+  input: CrossbarInput,
+  sense: SenseAmps,
+  geo: CrossbarGeometry,
+  memo?: CrossbarMemo,
+  cells?: (digits: T) => T,
+): T {
   const [kh, kw, cin] = w.shape as [number, number, number, number];
   const rows = kh * kw * cin;
   return crossbarProduct(
@@ -438,5 +466,6 @@ export function crossbarConv(tf: Tf, x: T, w: T, conv: Conv, input: CrossbarInpu
       return { mu, v: variance !== null ? conv(variance, D2t, true) : tf.scalar(0) };
     },
     memo,
+    cells,
   );
 }

@@ -13,6 +13,7 @@ import type { Dataset } from '../data/dataset.js';
 import { collectingContext } from '../passes/context.js';
 import { conversionPasses, runPipeline } from '../passes/pipeline.js';
 import { mapGraph, senseSetup, simulateImc } from '../backends/imc/index.js';
+import type { DeviceEffects } from '../backends/imc/index.js';
 import { perSampleElements } from '../ir/stats.js';
 
 /** What the trainer needs to run a batch on the hardware (plain data: the helper thread gets a copy). */
@@ -60,7 +61,13 @@ export function hardwareCalibration(calib: Dataset): Dataset {
  * `ann` (the trainer's exportGraph: trained weights, Clip(0, λ) activations, the sense-amplifier
  * metadata) converted, mapped and simulated as compile does for an ADC-less target, on `x`.
  */
-export function hardwareBatch(ann: Graph, spec: HardwareSpec, x: Tensor, y: Int32Array): HardwareBatch {
+export function hardwareBatch(
+  ann: Graph,
+  spec: HardwareSpec,
+  x: Tensor,
+  y: Int32Array,
+  devices?: { readonly effects: DeviceEffects; readonly seed: number },
+): HardwareBatch {
   const ctx = collectingContext({ seed: 0, calibration: { x: spec.calibration.x, y: spec.calibration.y, source: spec.calibration.name } });
   const passes = conversionPasses({ method: 'clip', granularity: 'layer', reset: 'subtract', coding: 'direct', maxpool: 'gate' });
   const g = runPipeline(ann, passes, ctx).graph;
@@ -78,6 +85,8 @@ export function hardwareBatch(ann: Graph, spec: HardwareSpec, x: Tensor, y: Int3
       ...(spec.idealLayers !== undefined ? { idealLayers: spec.idealLayers } : {}),
       ...(sense.refs !== undefined ? { senseReference: { trained: sense.refs } } : {}),
       ...(sense.dither > 0 ? { senseDither: sense.dither } : {}),
+      // A chip of its own for this batch (the trainer's device draw), read noise included.
+      ...(devices !== undefined ? { seed: devices.seed, devices: { ...devices.effects, seed: devices.seed } } : {}),
       onSpikes: (node, _t, first, spikes) => {
         const F = per.get(node) ?? 0;
         let c = counts.get(node);

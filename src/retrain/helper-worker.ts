@@ -39,7 +39,8 @@ try {
       continue;
     }
     trainer.assign(values);
-    const r = trainer.gradients(x, y, Atomics.load(ctl, 1));
+    const keys = Atomics.load(ctl, 2);
+    const r = trainer.gradients(x, y, Atomics.load(ctl, 1), keys >= 0 ? [...new Int32Array(data.draw).subarray(0, keys)] : undefined);
     grads.set(r.flat);
     loss[0] = r.loss;
     Atomics.store(ctl, 0, DONE);

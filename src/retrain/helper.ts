@@ -31,11 +31,16 @@ export interface HelperBuffers {
   readonly y: SharedArrayBuffer;
   readonly grads: SharedArrayBuffer;
   readonly loss: SharedArrayBuffer;
+  /** The half batch's device-draw key (ctl[2] its length, −1: none). */
+  readonly draw: SharedArrayBuffer;
 }
+
+/** Longest device-draw key a half batch carries. */
+export const DRAW_KEYS = 4;
 
 export interface GradientHelper {
   /** Start the worker on n samples with the trained values `values()`; false when it is not up (compute them here). */
-  post(values: () => Float32Array, x: Float32Array, y: Int32Array, n: number): boolean;
+  post(values: () => Float32Array, x: Float32Array, y: Int32Array, n: number, draw?: readonly number[]): boolean;
   /** The posted samples' loss and gradient; undefined when the worker failed (then compute them here). */
   collect(): { loss: number; flat: Float32Array } | undefined;
   dispose(): void;
@@ -55,6 +60,7 @@ export function startGradientHelper(init: object, size: number, maxX: number, ma
     y: new SharedArrayBuffer(4 * Math.max(1, maxN)),
     grads: new SharedArrayBuffer(4 * size),
     loss: new SharedArrayBuffer(8),
+    draw: new SharedArrayBuffer(4 * DRAW_KEYS),
   };
   const ctl = new Int32Array(data.ctl);
   let worker: Worker | undefined;
@@ -73,12 +79,14 @@ export function startGradientHelper(init: object, size: number, maxX: number, ma
     worker = undefined;
   };
   return {
-    post(values, x, y, n) {
+    post(values, x, y, n, draw) {
       if (worker === undefined || Atomics.load(ctl, 0) !== IDLE) return false;
       new Float32Array(data.values).set(values());
       new Float32Array(data.x).set(x);
       new Int32Array(data.y).set(y.subarray(0, n));
+      new Int32Array(data.draw).set(draw ?? []);
       Atomics.store(ctl, 1, n);
+      Atomics.store(ctl, 2, draw?.length ?? -1);
       Atomics.store(ctl, 0, JOB);
       Atomics.notify(ctl, 0);
       return true;

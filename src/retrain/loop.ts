@@ -49,6 +49,14 @@ export interface RetrainOptions {
    * its share of the training images (progressiveStages).
    */
   readonly progressive?: boolean;
+  /**
+   * IMC device non-idealities (`--noise` syntax, e.g. "program=3,stuck=0.01"): training draws
+   * every synaptic layer's cells anew each batch (src/retrain/devices.ts), and every round is
+   * measured as the mean over `deviceSeeds` chips.
+   */
+  readonly noise?: string;
+  /** Chips (device seeds 0 … n − 1) each round is measured on with `noise` (default 2); the check takes the next n. */
+  readonly deviceSeeds?: number;
   readonly kd?: Distillation;
   readonly rateWeight?: number;
   /** Adam step of the weights (default 1e-4; 1e-3 for 2-bit weights; 5e-4 for reset-to-zero neurons run step by step). */
@@ -110,6 +118,8 @@ export interface RetrainResult {
     readonly trainedOn: string;
     /** The images every round was measured on (e.g. `mnist:test, first 500`; retrainSplit). */
     readonly measuredOn: string;
+    /** With `noise`: the device effects trained against, and the chips (device seeds) the rounds and the check were measured on. */
+    readonly devices?: { readonly effects: Readonly<Record<string, number>>; readonly seeds: readonly number[]; readonly checkSeeds: readonly number[] };
     /**
      * What chose among the rounds meeting the budget: the accuracy, or — with a rate penalty or a
      * student cooler than its teacher — the fewest spikes (within 0.2 pp of the model as given
@@ -157,6 +167,9 @@ function roundOf(round: number, epochs: number, report: CompileReport, budget: B
  * a round may then lose at most this much accuracy against the model as given.
  */
 export const SPIKE_ACCURACY_SLACK = 0.002;
+
+/** Chips each round is measured on with device effects (`deviceSeeds`), and as many others for the check. */
+const DEVICE_SEEDS = 2;
 
 /** Training images per epoch when the target trains through its crossbars (imc-adcless) and --train-samples is not given. */
 const CROSSBAR_TRAIN_SAMPLES = 2000;
@@ -241,8 +254,16 @@ export function retrainSplit(
   return { train: fitToModel(g, firstOf(rest, trainSamples ?? rest.y.length)), probe: fitToModel(g, held) };
 }
 
-/** What one measurement gives: the compile report of the ANN as the target runs it, and its files. */
-export type Measure = (g: Graph, trained: boolean, data: Dataset) => Promise<{ readonly report: CompileReport; readonly files: readonly OutputFile[] }>;
+/**
+ * What one measurement gives: the compile report of the ANN as the target runs it, and its
+ * files. `chips`: with device effects, the device seeds to average over.
+ */
+export type Measure = (
+  g: Graph,
+  trained: boolean,
+  data: Dataset,
+  chips?: readonly number[],
+) => Promise<{ readonly report: CompileReport; readonly files: readonly OutputFile[] }>;
 
 /** The target as the loop needs it: its kind, and whether its neurons reset to zero (Loihi). */
 export interface LoopTarget {
@@ -250,6 +271,8 @@ export interface LoopTarget {
   readonly resetToZero: boolean;
   /** ADC-less IMC: the crossbar geometry and the starting references (see createTrainer). */
   readonly crossbar?: () => Promise<NonNullable<TrainOptions['crossbar']>>;
+  /** With `noise`: the device model to train against (its effects parsed, the cells' range). */
+  readonly devices?: NonNullable<TrainOptions['devices']>;
 }
 
 export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget, measure: Measure): Promise<RetrainResult> {
@@ -298,16 +321,22 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
       : `weights fake-quantized to ${weightBits} bits`,
     ...(opts.kd !== undefined ? [`KD (teacher T=${opts.kd.teacherTemp}, student T=${opts.kd.studentTemp}, weight ${opts.kd.weight})`] : []),
     ...((opts.rateWeight ?? 0) > 0 ? [`rate penalty ${opts.rateWeight ?? 0}`] : []),
+    ...(tg.devices !== undefined ? [`device effects ${opts.noise ?? ''} drawn anew every training batch`] : []),
   ].join(', ');
+  // Rounds are measured on chips 0 … n − 1 and choose among themselves; the check takes other chips.
+  const nChips = tg.devices !== undefined ? (opts.deviceSeeds ?? DEVICE_SEEDS) : 0;
+  const chips = Array.from({ length: nChips }, (_, i) => i);
+  const checkChips = chips.map((c) => c + nChips);
   const meta = {
     'snnc.retrain.target': opts.target,
     'snnc.retrain.T': String(opts.T),
     'snnc.retrain.method': method,
     'snnc.retrain.weightBits': String(weightBits),
+    ...(opts.noise !== undefined && tg.devices !== undefined ? { 'snnc.retrain.noise': opts.noise } : {}),
   };
 
   opts.onProgress?.('measure', 0, 1);
-  const firstRun = await measure(g, false, probe);
+  const firstRun = await measure(g, false, probe, chips);
   const first = firstRun.report;
   const status = targetRow(first);
   if (status?.status !== 'ok') {
@@ -351,6 +380,7 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
       ...(clipLearningRate !== undefined ? { clipLearningRate } : {}),
       seed: opts.seed ?? 0,
       helperThread: true,
+      ...(tg.devices !== undefined ? { devices: tg.devices } : {}),
     };
     // Progressive awareness runs first, on trainers of its own (TF.js names the variables: one
     // trainer at a time); the rounds' trainer goes on from where its stages ended.
@@ -370,7 +400,7 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
         const proxy = trainer.proxyAccuracy(probe);
         const graph = trainer.exportGraph(meta);
         opts.onProgress?.('measure', 0, 1);
-        const run = await measure(graph, true, probe);
+        const run = await measure(graph, true, probe, chips);
         const report = run.report;
         const row = roundOf(r, r * epochs, report, budget, loss, proxy);
         log.push(row);
@@ -401,7 +431,7 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
   let checked: RetrainResult['checked'];
   if (check !== undefined) {
     opts.onProgress?.('check', 0, 1);
-    const t = targetRow((await measure(bestGraph, bestRound.round > 0, check)).report);
+    const t = targetRow((await measure(bestGraph, bestRound.round > 0, check, checkChips)).report);
     checked = { accuracy: t?.accuracy ?? null, on: check.name };
     opts.onProgress?.('check', 1, 1);
   }
@@ -422,6 +452,9 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
       measuredOn: probe.name,
       chosenFor: spikes ? 'spikes' : 'accuracy',
       ...(floor !== undefined ? { spikeFloor: floor } : {}),
+      ...(tg.devices !== undefined
+        ? { devices: { effects: tg.devices.effects as Readonly<Record<string, number>>, seeds: chips, checkSeeds: checkChips } }
+        : {}),
     },
     ...(checked !== undefined ? { checked } : {}),
   };

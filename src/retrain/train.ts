@@ -21,12 +21,14 @@ import type { Conv } from './forward.js';
 import { clipAt, fakeQuant, qcfs, resetToZeroRate, resetToZeroStep, steRound, subtractStep } from './quantizers.js';
 import { hardwareBatch } from './hardware-forward.js';
 import type { HardwareBatch, HardwareSpec } from './hardware-forward.js';
-import { crossbarConv, crossbarDense, slicesOf } from './crossbar.js';
+import { crossbarConv, crossbarDense, slicesOf, weightScale } from './crossbar.js';
 import type { CrossbarGeometry, CrossbarInput, CrossbarMemo, SenseAmps } from './crossbar.js';
 import { isSynaptic, rowInput } from '../backends/imc/layers.js';
 import { SENSE_META } from '../backends/imc/sense-amp.js';
 import { foldAvgPool } from '../passes/fold-avgpool.js';
 import { startGradientHelper } from './helper.js';
+import { drawCells, drawSeed, drawWeights } from './devices.js';
+import type { DeviceTraining } from './devices.js';
 
 type Tf = typeof TF;
 type T = TF.Tensor;
@@ -85,6 +87,13 @@ export interface TrainOptions {
     /** Run the spiking network step by step for this many steps (binary spikes through the sense amplifiers, surrogate gradients through time) instead of the mean-field proxy. */
     readonly steps?: number;
   };
+  /**
+   * IMC device effects to train against (devices.ts): every training forward draws each
+   * synaptic layer's cells anew — through the crossbar digits with `crossbar`, else through
+   * the weights' digits on the IMC mapping's grid (one scale per layer, `weightBits`,
+   * `slices` digits of `cellBits` bits in differential columns).
+   */
+  readonly devices?: DeviceTraining & { readonly slices: number; readonly cellBits: number };
 }
 
 /**
@@ -121,8 +130,11 @@ interface Weight {
 
 export interface Trainer {
   readonly graph: Graph;
-  /** Loss and gradient (every trained value, flat in one order) of the first n samples of x, y: half a batch (helper.ts). */
-  gradients(x: Float32Array, y: Int32Array, n: number): { readonly loss: number; readonly flat: Float32Array };
+  /**
+   * Loss and gradient (every trained value, flat in one order) of the first n samples of x, y:
+   * half a batch (helper.ts). `draw`: which device draw the forward takes (with `devices`).
+   */
+  gradients(x: Float32Array, y: Int32Array, n: number, draw?: readonly number[]): { readonly loss: number; readonly flat: Float32Array };
   /** Set every trained value from one flat array in the order of `gradients` (the helper thread follows the trainer). */
   assign(flat: Float32Array): void;
   /** One pass over `data` in a seeded order; returns the mean loss. */
@@ -262,7 +274,20 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   const lambdaValue = (s: Site): number => s.lambda0 * Math.exp(s.rho.dataSync()[0] ?? 0);
   const byNode = new Map(sites.map((s) => [s.node, s]));
   const byValue = new Map(ann.sites.map((ns, i) => [ns.value, sites[i] as Site]));
-  const xbar = opts.crossbar;
+  const dev = opts.devices;
+  // With device effects the never-used top slice is computed too: its cells can be stuck.
+  const xbar =
+    opts.crossbar !== undefined && dev !== undefined ? { ...opts.crossbar, geometry: { ...opts.crossbar.geometry, allSlices: true } } : opts.crossbar;
+  /** The device draw of the training forward running now (lossGrads); none outside training. */
+  let drawAt: readonly number[] | undefined;
+  const layerOf = new Map(wInfo.map((w, i) => [w.name, i]));
+  /** A synaptic layer's cells as this forward's chip holds them, when one is drawn. */
+  const cellsOf = (n: Node): ((digits: T) => T) | undefined => {
+    const at = drawAt;
+    if (dev === undefined || at === undefined) return undefined;
+    const layer = layerOf.get(n.inputs[1] ?? '') ?? -1;
+    return (digits) => drawCells(tf, digits, dev, [...at, layer]);
+  };
   const senses = new Map<string, { amps: SenseAmps; input: (lambda: (s: Site) => T) => CrossbarInput; exact: boolean }>();
   if (xbar !== undefined) {
     const S = slicesOf(xbar.geometry);
@@ -356,13 +381,14 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   const forward = (x: T, rates?: T[], hardware = true, hw?: HardwareBatch): T => {
     const crossbars = xbar !== undefined && hardware;
     const params = new Map<string, T>();
-    for (const w of weights)
-      params.set(
-        w.name,
-        bits !== undefined && w.axis >= 0 && (!crossbars || exactWeights.has(w.name))
-          ? fakeQuant(tf, w.variable, bits, w.axis, perChannel && !w.readout, round)
-          : w.variable,
-      );
+    const at = hardware ? drawAt : undefined;
+    for (const w of weights) {
+      const onGrid = bits !== undefined && w.axis >= 0 && (!crossbars || exactWeights.has(w.name));
+      const q = onGrid ? fakeQuant(tf, w.variable, bits, w.axis, perChannel && !w.readout, round) : w.variable;
+      // Device effects on a target trained without its crossbars (HP-ADC): the weights' cells drawn.
+      const drawn = onGrid && xbar === undefined && dev !== undefined && at !== undefined;
+      params.set(w.name, drawn ? drawWeights(tf, q, weightScale(tf, w.variable, bits), dev.slices, dev.cellBits, dev, [...at, layerOf.get(w.name) ?? -1]) : q);
+    }
     if (unrolled) return unrolledForward(x, params, rates);
     if (crossbars && xbar.steps !== undefined && hw === undefined) return crossbarStepForward(x, params, xbar.steps, rates);
     const r = forwardTf(tf, graph, x, {
@@ -373,9 +399,10 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
               const sense = senses.get(n.name);
               if (sense === undefined || sense.exact) return undefined;
               const input = sense.input(lambdaOf);
+              const cells = cellsOf(n);
               return conv !== undefined
-                ? crossbarConv(tf, xs, w, conv, input, sense.amps, xbar.geometry)
-                : crossbarDense(tf, xs, w, input, sense.amps, xbar.geometry);
+                ? crossbarConv(tf, xs, w, conv, input, sense.amps, xbar.geometry, undefined, cells)
+                : crossbarDense(tf, xs, w, input, sense.amps, xbar.geometry, undefined, cells);
             },
           }
         : {}),
@@ -481,7 +508,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
         expanded.set(n.name, wide);
       }
       const rows = tf.reshape(tf.transpose(spikes, [0, 3, 1, 2]), [-1, C * H * W]);
-      return crossbarDense(tf, rows, wide, { kind: 'spike', lambda: lambdaOf(site) }, sense.amps, xbar.geometry, memo);
+      return crossbarDense(tf, rows, wide, { kind: 'spike', lambda: lambdaOf(site) }, sense.amps, xbar.geometry, memo, cellsOf(n));
     };
     let sum: T | undefined;
     for (let t = 0; t < steps; t++) {
@@ -505,8 +532,8 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
           if (folded !== undefined) return folded;
           const y =
             conv !== undefined
-              ? crossbarConv(tf, xs, w, conv, exactInput, sense.amps, xbar.geometry, memo)
-              : crossbarDense(tf, xs, w, exactInput, sense.amps, xbar.geometry, memo);
+              ? crossbarConv(tf, xs, w, conv, exactInput, sense.amps, xbar.geometry, memo, cellsOf(n))
+              : crossbarDense(tf, xs, w, exactInput, sense.amps, xbar.geometry, memo, cellsOf(n));
           if (input.kind === 'analog') fixed.set(n.name, y);
           return y;
         },
@@ -576,18 +603,31 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   };
 
   /** The loss of the first n samples of xb, yb and its gradients (inside the caller's tidy). */
-  const lossGrads = (xb: Float32Array, yb: Int32Array, n: number): { value: TF.Scalar; grads: TF.NamedTensorMap } => {
+  const lossGrads = (xb: Float32Array, yb: Int32Array, n: number, draw?: readonly number[]): { value: TF.Scalar; grads: TF.NamedTensorMap } => {
     const x = tf.tensor(xb.subarray(0, n * F), [n, ...perSample]);
     const labels = tf.oneHot(tf.tensor1d(yb.subarray(0, n), 'int32'), K);
     const soft = opts.kd !== undefined ? tf.softmax(tf.div(teacher(x), opts.kd.teacherTemp)) : undefined;
     const spec = xbar?.hardware;
     const hw =
       spec !== undefined
-        ? hardwareBatch(exportAnn({}), spec, { dtype: 'float32', shape: [n, ...perSample], data: xb.slice(0, n * F) }, yb.slice(0, n))
+        ? hardwareBatch(
+            exportAnn({}),
+            spec,
+            { dtype: 'float32', shape: [n, ...perSample], data: xb.slice(0, n * F) },
+            yb.slice(0, n),
+            dev !== undefined && draw !== undefined ? { effects: dev.effects, seed: drawSeed(dev.seed, draw) } : undefined,
+          )
         : undefined;
     return tf.variableGrads(() => {
       const rates: T[] = [];
-      const logits = forward(x, rates, true, hw);
+      // The forward on the hardware draws the chip; the ideal one below stays ideal.
+      drawAt = dev !== undefined ? draw : undefined;
+      let logits: T;
+      try {
+        logits = forward(x, rates, true, hw);
+      } finally {
+        drawAt = undefined;
+      }
       let l: T = tf.losses.softmaxCrossEntropy(labels, logits);
       if (ideal > 0) l = tf.add(l, tf.mul(tf.losses.softmaxCrossEntropy(labels, forward(x, undefined, false)), ideal));
       if (opts.kd !== undefined && soft !== undefined) {
@@ -603,10 +643,10 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
     }, trained());
   };
   /** lossGrads as numbers: the loss, and every gradient flat in trained() order (a half batch: helper.ts). */
-  const gradients = (xb: Float32Array, yb: Int32Array, n: number): { loss: number; flat: Float32Array } =>
+  const gradients = (xb: Float32Array, yb: Int32Array, n: number, draw?: readonly number[]): { loss: number; flat: Float32Array } =>
     withinMemory(xbar?.steps, () =>
       tf.tidy(() => {
-        const { value, grads } = lossGrads(xb, yb, n);
+        const { value, grads } = lossGrads(xb, yb, n, draw);
         const flat = new Float32Array(size);
         let o = 0;
         for (const v of trained()) {
@@ -727,7 +767,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
         }
         if (!halves) {
           const loss = tf.tidy(() => {
-            const { value, grads } = lossGrads(xb, yb, batch);
+            const { value, grads } = lossGrads(xb, yb, batch, [epochIndex, b0 / batch, 0]);
             applyGrads(grads);
             return value;
           });
@@ -740,9 +780,11 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
         // Crossbar batches in two halves: the second on the helper thread when it is up.
         const h = batch >> 1;
         const rest = batch - h;
-        const posted = helper?.post(flatValues, xb.subarray(h * F), yb.subarray(h), rest) === true;
-        const a = gradients(xb, yb, h);
-        const b = (posted ? helper?.collect() : undefined) ?? gradients(xb.subarray(h * F), yb.subarray(h), rest);
+        // Each half its own device draw (a chip of its own), whichever thread computes it.
+        const draw = (half: number): number[] => [epochIndex, b0 / batch, half];
+        const posted = helper?.post(flatValues, xb.subarray(h * F), yb.subarray(h), rest, draw(1)) === true;
+        const a = gradients(xb, yb, h, draw(0));
+        const b = (posted ? helper?.collect() : undefined) ?? gradients(xb.subarray(h * F), yb.subarray(h), rest, draw(1));
         for (let i = 0; i < b.flat.length; i++) b.flat[i] = (h * (a.flat[i] as number) + rest * (b.flat[i] as number)) / batch;
         total += (h * a.loss + rest * b.loss) / batch;
         applyFlat(b.flat);

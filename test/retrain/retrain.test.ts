@@ -277,6 +277,46 @@ describe('snnc retrain', () => {
     assert.deepEqual([fpga[0], fpga[2]], ['round 1 epoch 1/2', train]);
   });
 
+  it('--noise: rounds are measured on device seed 0, the check on seed 1, as compile measures those chips; the spec goes into the method and the metadata', async () => {
+    const g = await loadModel(MLP);
+    const noise = 'program=3,stuck=0.01';
+    const opts = { target: 'imc-hpadc', T: 16, rounds: 1, epochsPerRound: 1, trainSamples: 1024, hwSamples: 60, checkSamples: 60 } as const;
+    const aware = await retrainModel(g, { ...opts, noise, deviceSeeds: 1 });
+    assert.deepEqual(aware.settings.devices, { effects: { programNoise: 3, stuckAt: 0.01 }, seeds: [0], checkSeeds: [1] });
+    assert.match(aware.settings.method, /device effects program=3,stuck=0\.01 drawn anew every training batch/);
+    assert.equal(aware.graph.meta['snnc.retrain.noise'], noise);
+    // The check is compile's on other images and another chip.
+    const data = samplesOf(loadMnist('test'), 60, 120);
+    const onChip = async (model: typeof g, seed: number): Promise<number | null> => {
+      const r = await compileModel(model, {
+        targets: ['imc-hpadc'],
+        modelFile: 'mlp',
+        T: [16],
+        data,
+        n: 60,
+        hwSamples: 60,
+        method: 'clip',
+        granularity: 'layer',
+        devices: { effects: { programNoise: 3, stuckAt: 0.01 }, seeds: [seed] },
+      });
+      return r.report.targets.find((t) => t.target === 'imc-hpadc')?.accuracy ?? null;
+    };
+    assert.equal(aware.best, 1);
+    assert.equal(aware.checked?.accuracy, await onChip(aware.graph, 1));
+    // Round 0 is the model as given on chip 0 (compile's default conversion): the noise bites.
+    const given = await compileModel(g, {
+      targets: ['imc-hpadc'],
+      modelFile: 'mlp',
+      T: [16],
+      data: samplesOf(loadMnist('test'), 0, 60),
+      n: 60,
+      hwSamples: 60,
+      devices: { effects: { programNoise: 3, stuckAt: 0.01 }, seeds: [0] },
+    });
+    assert.equal(aware.rounds[0]?.accuracy, given.report.targets.find((t) => t.target === 'imc-hpadc')?.accuracy);
+    assert.ok((aware.rounds[0]?.accuracy ?? 1) < 0.5, 'stuck cells ruin the model as given');
+  });
+
   it('imc-adcless --progressive: stages bring the sense amplifiers in layer by layer, each on its share of the images, before the rounds', async () => {
     const g = await loadModel(MLP);
     const opts = { target: 'imc-adcless', T: 8, rounds: 1, epochsPerRound: 1, trainSamples: 128, hwSamples: 20 } as const;
@@ -516,6 +556,11 @@ describe('snnc retrain', () => {
       [['retrain', MLP, '--target', 'fpga', '--progressive', '-o', out], /SNNC_E_USAGE.*--progressive/s],
       [['retrain', MLP, '--target', 'fpga', '--step-by-step', '-o', out], /SNNC_E_USAGE.*--step-by-step/s],
       [['retrain', MLP, '--target', 'imc-adcless', '--step-by-step', '--hardware-forward', '-o', out], /SNNC_E_USAGE.*two training forwards/s],
+      [['retrain', MLP, '--target', 'fpga', '--noise', 'program=1', '-o', out], /SNNC_E_USAGE.*--noise applies to targets with a device model/s],
+      [['retrain', MLP, '--target', 'imc-hpadc', '--noise', 'glitch=1', '-o', out], /SNNC_E_USAGE.*bad --noise entry 'glitch=1'/s],
+      [['retrain', MLP, '--target', 'imc-hpadc', '--noise', 'stuck=-1', '-o', out], /SNNC_E_USAGE.*bad --noise entry/s],
+      [['retrain', MLP, '--target', 'imc-hpadc', '--seeds', '3', '-o', out], /SNNC_E_USAGE.*--seeds.*--noise/s],
+      [['retrain', MLP, '--target', 'imc-hpadc', '--noise', 'program=1', '--seeds', '0', '-o', out], /SNNC_E_USAGE/],
     ];
     for (const [argv, re] of cases) {
       const r = await cli(...argv);
