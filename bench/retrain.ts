@@ -22,6 +22,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadMnist } from '../src/data/mnist.js';
 import type { Dataset } from '../src/data/dataset.js';
 import { samplesOf } from '../src/data/spec.js';
+import { parseNoise } from '../src/backends/imc/index.js';
 
 /** Test images the loop measures its rounds on (retrain's default --hw-samples). */
 const CHOOSING = 500;
@@ -40,7 +41,15 @@ interface Scenario {
   readonly goal: string;
   /** Other targets the written model is measured on (before and after), e.g. ADC-less training must not cost HP-ADC accuracy. */
   readonly alsoOn?: readonly string[];
+  /** Device effects the row is measured with (default: the retrain's own --noise), on chips none of the loop's rounds saw. */
+  readonly chips?: string;
 }
+
+/** Device seed of the chip a row with device effects is measured on (the loop's rounds and check use 0 and 1). */
+const UNSEEN_CHIPS = [100];
+
+/** Device effects on ADC crossbars: programming noise three times aihwkit's PCM and 1 % stuck cells. */
+const NOISE = 'program=3,stuck=0.01';
 
 const ADCLESS_ROUNDS = { target: 'imc-adcless', T: 32, rounds: 2, epochsPerRound: 1, trainSamples: 2000 } as const;
 
@@ -138,6 +147,34 @@ const SCENARIOS: readonly Scenario[] = [
     alsoOn: ['imc-hpadc'],
     goal: 'ADC-less IMC ≥ 95 % (T = 32)',
   },
+  // Device effects (--noise): the same retrain with and without them in training, both measured
+  // on the same chip, one no round saw.
+  {
+    name: 'lenet-imc-hpadc-noise',
+    model: 'lenet',
+    opts: { target: 'imc-hpadc', T: 32, rounds: 2, epochsPerRound: 1, trainSamples: 2000, noise: NOISE, deviceSeeds: 1 },
+    goal: `noise-aware training (--noise ${NOISE}) against the row lenet-imc-hpadc-noise-unaware on the same chips`,
+  },
+  {
+    name: 'lenet-imc-hpadc-noise-unaware',
+    model: 'lenet',
+    opts: { target: 'imc-hpadc', T: 32, rounds: 2, epochsPerRound: 1, trainSamples: 2000 },
+    chips: NOISE,
+    goal: `the row lenet-imc-hpadc-noise trained without device effects, measured on the same chips (${NOISE})`,
+  },
+  {
+    name: 'lenet-imc-adcless-noise',
+    model: 'lenet',
+    opts: { ...ADCLESS_ROUNDS, rounds: 3, noise: NOISE, deviceSeeds: 1 },
+    goal: `noise-aware training (--noise ${NOISE}) on sense amplifiers, against the row lenet-imc-adcless-noise-unaware on the same chip`,
+  },
+  {
+    name: 'lenet-imc-adcless-noise-unaware',
+    model: 'lenet',
+    opts: { ...ADCLESS_ROUNDS, rounds: 3 },
+    chips: NOISE,
+    goal: `the row lenet-imc-adcless-noise trained without device effects (the row lenet-imc-adcless-T32's settings), measured on the same chip (${NOISE})`,
+  },
   // Progressive hardware awareness (--progressive): the three ADC-less rows above, each with the
   // sense amplifiers brought in layer by layer before its rounds (one more pass over the images).
   ...(['lenet', 'mlp', 'resnet-tiny'] as const).map((model): Scenario => ({
@@ -164,7 +201,9 @@ async function measureUnseen(
   const model = bits !== 8 ? quantizeModel(g, { bits: { w: bits } }).graph : g;
   const targets = [s.opts.target, ...(s.alsoOn ?? [])];
   const n = data.y.length;
-  const r = await compileModel(model, { targets, modelFile: s.model, T: [s.opts.T], data, n, hwSamples: n });
+  const noise = s.chips ?? s.opts.noise;
+  const devices = noise !== undefined ? { devices: { effects: { ...parseNoise(noise) }, seeds: UNSEEN_CHIPS } } : {};
+  const r = await compileModel(model, { targets, modelFile: s.model, T: [s.opts.T], data, n, hwSamples: n, ...devices });
   const t = r.report.targets.find((x) => x.target === s.opts.target);
   const snn = r.report.accuracy.snn[r.report.accuracy.snn.length - 1];
   const also =

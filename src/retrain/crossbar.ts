@@ -332,6 +332,16 @@ export interface CrossbarMemo {
 }
 
 /**
+ * How a product runs beyond its inputs: `memo` keeps what the weights give across the steps of
+ * a step-by-step forward; `cells` turns the programmed digits into a chip's (device effects
+ * drawn, devices.ts).
+ */
+export interface CrossbarRun {
+  readonly memo?: CrossbarMemo;
+  readonly cells?: ((digits: T) => T) | undefined;
+}
+
+/**
  * The crossbar product shared by dense and conv layers: `tile(D, D2, r0)` gives one row tile's
  * mean and variance products of the input planes with the digits D (and D² off the tape);
  * each goes through the sense amplifiers, and the tiles, planes and columns are summed.
@@ -345,8 +355,7 @@ function crossbarProduct(
   sense: SenseAmps,
   geo: CrossbarGeometry,
   tile: (planes: { mean: T; variance: T | null }, D: T, D2: T, r0: number) => { mu: T; v: T },
-  memo?: CrossbarMemo,
-  cells?: (digits: T) => T,
+  { memo, cells }: CrossbarRun,
 ): T {
   const O = w.shape[w.rank - 1] ?? 0;
   const digits =
@@ -380,16 +389,7 @@ function crossbarProduct(
 }
 
 /** x [N, K] · w [K, O] as ADC-less crossbars compute it (ANN units, no bias). */
-export function crossbarDense(
-  tf: Tf,
-  x: T,
-  w: T,
-  input: CrossbarInput,
-  sense: SenseAmps,
-  geo: CrossbarGeometry,
-  memo?: CrossbarMemo,
-  cells?: (digits: T) => T,
-): T {
+export function crossbarDense(tf: Tf, x: T, w: T, input: CrossbarInput, sense: SenseAmps, geo: CrossbarGeometry, run: CrossbarRun = {}): T {
   const K = w.shape[0] ?? 0;
   return crossbarProduct(
     tf,
@@ -401,16 +401,15 @@ export function crossbarDense(
     geo,
     ({ mean, variance }, D, D2, r0) => {
       const n = Math.min(geo.R, K - r0);
-      let t = memo?.tiles.get(r0);
+      let t = run.memo?.tiles.get(r0);
       if (t === undefined) {
         t = { D: tf.slice(D, [r0, 0], [n, -1]), D2: tf.slice(D2, [r0, 0], [n, -1]) };
-        memo?.tiles.set(r0, t);
+        run.memo?.tiles.set(r0, t);
       }
       const mu = tf.matMul(tf.slice(mean, [0, r0], [-1, n]), t.D);
       return { mu, v: variance !== null ? tf.matMul(tf.slice(variance, [0, r0], [-1, n]), t.D2) : tf.scalar(0) };
     },
-    memo,
-    cells,
+    run,
   );
 }
 
@@ -419,17 +418,7 @@ export function crossbarDense(
  * compute it: row r = c·kh·kw + i·kw + j of the unrolled kernel (the mapping's order) lies in
  * tile ⌊r/R⌋; each tile is a convolution with the other rows' digits masked out.
  */
-export function crossbarConv(
-  tf: Tf,
-  x: T,
-  w: T,
-  conv: Conv,
-  input: CrossbarInput,
-  sense: SenseAmps,
-  geo: CrossbarGeometry,
-  memo?: CrossbarMemo,
-  cells?: (digits: T) => T,
-): T {
+export function crossbarConv(tf: Tf, x: T, w: T, conv: Conv, input: CrossbarInput, sense: SenseAmps, geo: CrossbarGeometry, run: CrossbarRun = {}): T {
   const [kh, kw, cin] = w.shape as [number, number, number, number];
   const rows = kh * kw * cin;
   return crossbarProduct(
@@ -443,7 +432,7 @@ export function crossbarConv(
     ({ mean, variance }, D, D2, r0) => {
       let Dt = D;
       let D2t = D2;
-      const known = memo?.tiles.get(r0);
+      const known = run.memo?.tiles.get(r0);
       if (known !== undefined) {
         Dt = known.D;
         D2t = known.D2;
@@ -459,13 +448,12 @@ export function crossbarConv(
         Dt = tf.mul(D, m);
         D2t = tf.mul(D2, m);
       }
-      if (known === undefined) memo?.tiles.set(r0, { D: Dt, D2: D2t });
+      if (known === undefined) run.memo?.tiles.set(r0, { D: Dt, D2: D2t });
       // The analog input's planes are data: no gradient to them (their transposed convolution
       // was a third of a LeNet training step).
       const mu = conv(mean, Dt, input.kind === 'analog');
       return { mu, v: variance !== null ? conv(variance, D2t, true) : tf.scalar(0) };
     },
-    memo,
-    cells,
+    run,
   );
 }

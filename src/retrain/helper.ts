@@ -36,7 +36,7 @@ export interface HelperBuffers {
 }
 
 /** Longest device-draw key a half batch carries. */
-export const DRAW_KEYS = 4;
+const DRAW_KEYS = 4;
 
 export interface GradientHelper {
   /** Start the worker on n samples with the trained values `values()`; false when it is not up (compute them here). */

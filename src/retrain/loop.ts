@@ -321,7 +321,11 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
       : `weights fake-quantized to ${weightBits} bits`,
     ...(opts.kd !== undefined ? [`KD (teacher T=${opts.kd.teacherTemp}, student T=${opts.kd.studentTemp}, weight ${opts.kd.weight})`] : []),
     ...((opts.rateWeight ?? 0) > 0 ? [`rate penalty ${opts.rateWeight ?? 0}`] : []),
-    ...(tg.devices !== undefined ? [`device effects ${opts.noise ?? ''} drawn anew every training batch`] : []),
+    ...(tg.devices !== undefined
+      ? [
+          `device effects ${opts.noise ?? ''}: cells drawn anew every training batch${(tg.devices.effects.readNoise ?? 0) > 0 ? ', read noise only in the measurement' : ''}`,
+        ]
+      : []),
   ].join(', ');
   // Rounds are measured on chips 0 … n − 1 and choose among themselves; the check takes other chips.
   const nChips = tg.devices !== undefined ? (opts.deviceSeeds ?? DEVICE_SEEDS) : 0;

@@ -401,8 +401,8 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
               const input = sense.input(lambdaOf);
               const cells = cellsOf(n);
               return conv !== undefined
-                ? crossbarConv(tf, xs, w, conv, input, sense.amps, xbar.geometry, undefined, cells)
-                : crossbarDense(tf, xs, w, input, sense.amps, xbar.geometry, undefined, cells);
+                ? crossbarConv(tf, xs, w, conv, input, sense.amps, xbar.geometry, { cells })
+                : crossbarDense(tf, xs, w, input, sense.amps, xbar.geometry, { cells });
             },
           }
         : {}),
@@ -508,7 +508,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
         expanded.set(n.name, wide);
       }
       const rows = tf.reshape(tf.transpose(spikes, [0, 3, 1, 2]), [-1, C * H * W]);
-      return crossbarDense(tf, rows, wide, { kind: 'spike', lambda: lambdaOf(site) }, sense.amps, xbar.geometry, memo, cellsOf(n));
+      return crossbarDense(tf, rows, wide, { kind: 'spike', lambda: lambdaOf(site) }, sense.amps, xbar.geometry, { memo, cells: cellsOf(n) });
     };
     let sum: T | undefined;
     for (let t = 0; t < steps; t++) {
@@ -532,8 +532,8 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
           if (folded !== undefined) return folded;
           const y =
             conv !== undefined
-              ? crossbarConv(tf, xs, w, conv, exactInput, sense.amps, xbar.geometry, memo, cellsOf(n))
-              : crossbarDense(tf, xs, w, exactInput, sense.amps, xbar.geometry, memo, cellsOf(n));
+              ? crossbarConv(tf, xs, w, conv, exactInput, sense.amps, xbar.geometry, { memo, cells: cellsOf(n) })
+              : crossbarDense(tf, xs, w, exactInput, sense.amps, xbar.geometry, { memo, cells: cellsOf(n) });
           if (input.kind === 'analog') fixed.set(n.name, y);
           return y;
         },

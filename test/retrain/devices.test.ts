@@ -67,7 +67,7 @@ test('crossbar training with noisy, stuck and drifted cells reads a layer as the
   const sense = { ref: tf.variable(tf.tensor1d(REF)), level: tf.variable(tf.tensor1d(LEVEL)) };
   const geo: CrossbarGeometry = { R: 128, cellBits: 1, weightBits: 8, inputBits: 8, inputMax: 1, allSlices: true };
   const run = (cells?: (d: TF.Tensor) => TF.Tensor): Float32Array =>
-    crossbarDense(tf, tf.tensor2d(x, [N, K]), wKO, { kind: 'spike', lambda: tf.scalar(1) }, sense, geo, undefined, cells).dataSync() as Float32Array;
+    crossbarDense(tf, tf.tensor2d(x, [N, K]), wKO, { kind: 'spike', lambda: tf.scalar(1) }, sense, geo, { cells }).dataSync() as Float32Array;
   const y = run((d) => drawCells(tf, d, dev, [0, 0]));
   const out = new Float64Array(O);
   for (let b = 0; b < N; b++) {

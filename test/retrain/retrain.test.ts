@@ -283,7 +283,7 @@ describe('snnc retrain', () => {
     const opts = { target: 'imc-hpadc', T: 16, rounds: 1, epochsPerRound: 1, trainSamples: 1024, hwSamples: 60, checkSamples: 60 } as const;
     const aware = await retrainModel(g, { ...opts, noise, deviceSeeds: 1 });
     assert.deepEqual(aware.settings.devices, { effects: { programNoise: 3, stuckAt: 0.01 }, seeds: [0], checkSeeds: [1] });
-    assert.match(aware.settings.method, /device effects program=3,stuck=0\.01 drawn anew every training batch/);
+    assert.match(aware.settings.method, /device effects program=3,stuck=0\.01: cells drawn anew every training batch$/);
     assert.equal(aware.graph.meta['snnc.retrain.noise'], noise);
     // The check is compile's on other images and another chip.
     const data = samplesOf(loadMnist('test'), 60, 120);
