@@ -33,10 +33,13 @@ export type DrawKey = readonly number[];
  */
 export function drawCells(tf: Tf, digits: T, dev: DeviceTraining, at: DrawKey): T {
   const d = digits.dataSync();
-  const levels = Uint8Array.from(d, (v) => Math.round(v));
+  const n = d.length;
+  // Plain loops: Uint8Array.from with a mapping function took ~100 ns a cell (LeNet's fc1 holds 768 k).
+  const levels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) levels[i] = Math.round(d[i] as number);
   const eff = effectiveLevels(levels, dev.lmax, dev.gMinOverStep, dev.effects, makeRng(dev.seed, 7, ...at));
-  const delta = new Float32Array(eff.length);
-  for (let i = 0; i < eff.length; i++) delta[i] = (eff[i] as number) - (levels[i] as number);
+  const delta = new Float32Array(n);
+  for (let i = 0; i < n; i++) delta[i] = (eff[i] as number) - (levels[i] as number);
   return tf.add(digits, tf.tensor(delta, digits.shape));
 }
 
