@@ -14,7 +14,7 @@ import type { CompileResult } from './compile.js';
 import { quantizeModel } from './quantize.js';
 import { convertModel, isConverted } from './convert.js';
 import type { TrainOptions } from '../retrain/train.js';
-import { DEFAULT_SENSE_DITHER, mapGraph as mapImc, resolveOptions, simulateImc, targetDither } from '../backends/imc/index.js';
+import { cellRange, DEFAULT_SENSE_DITHER, mapGraph as mapImc, resolveOptions, simulateImc, targetDither } from '../backends/imc/index.js';
 import type { DeviceEffects } from '../backends/imc/index.js';
 import { fitToModel, loadDatasetSpec, samplesOf } from '../data/spec.js';
 import type { Dataset } from '../data/dataset.js';
@@ -143,8 +143,8 @@ export async function retrainModel(g: Graph, opts: RetrainOptions): Promise<Retr
 /** The device model a retrain with `--noise` trains against: the effects, and the target's cells (resolveOptions, as the mapping has them). */
 function deviceTraining(target: ImcTarget, effects: Readonly<Record<string, number>>, weightBits: number, seed: number): NonNullable<TrainOptions['devices']> {
   const cfg = resolveOptions(target, { weightBits });
-  const lmax = 2 ** cfg.cellBits - 1;
-  return { effects: effects as DeviceEffects, lmax, gMinOverStep: cfg.gMin / ((cfg.gMax - cfg.gMin) / lmax), seed, slices: cfg.slices, cellBits: cfg.cellBits };
+  const { lmax, gMinOverStep } = cellRange(cfg);
+  return { effects: effects as DeviceEffects, lmax, gMinOverStep, seed, slices: cfg.slices, cellBits: cfg.cellBits };
 }
 
 /** Calibration images the starting sense-amplifier references are fitted on (as compile's). */

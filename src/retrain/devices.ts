@@ -8,7 +8,6 @@
 // with it.
 import type * as TF from '@tensorflow/tfjs-core';
 import { effectiveLevels, makeRng } from '../backends/imc/devices.js';
-import { mix32 } from '../sim/snn/rng.js';
 import type { DeviceEffects } from '../backends/imc/devices.js';
 
 type Tf = typeof TF;
@@ -27,6 +26,11 @@ export interface DeviceTraining {
 /** Which draw: a training forward's key (epoch, batch, half) and the synaptic layer, last. */
 export type DrawKey = readonly number[];
 
+/** Programmed levels as the chip of draw `at` holds them (the backend's device model, a stream of its own per draw). */
+function drawLevels(levels: Uint8Array, dev: DeviceTraining, at: DrawKey): Float64Array {
+  return effectiveLevels(levels, dev.lmax, dev.gMinOverStep, dev.effects, makeRng(dev.seed, 7, ...at));
+}
+
 /**
  * Cell levels `digits` (integers 0…lmax, any shape) as the device model leaves them, drawn for
  * `at`: the levels forward, the gradient of `digits` backward (straight through).
@@ -37,7 +41,7 @@ export function drawCells(tf: Tf, digits: T, dev: DeviceTraining, at: DrawKey): 
   // Plain loops: Uint8Array.from with a mapping function took ~100 ns a cell (LeNet's fc1 holds 768 k).
   const levels = new Uint8Array(n);
   for (let i = 0; i < n; i++) levels[i] = Math.round(d[i] as number);
-  const eff = effectiveLevels(levels, dev.lmax, dev.gMinOverStep, dev.effects, makeRng(dev.seed, 7, ...at));
+  const eff = drawLevels(levels, dev, at);
   const delta = new Float32Array(n);
   for (let i = 0; i < n; i++) delta[i] = (eff[i] as number) - (levels[i] as number);
   return tf.add(digits, tf.tensor(delta, digits.shape));
@@ -65,7 +69,7 @@ export function drawWeights(tf: Tf, w: T, sW: number, slices: number, cellBits: 
       mag = Math.floor(mag / base);
     }
   }
-  const eff = effectiveLevels(levels, dev.lmax, dev.gMinOverStep, dev.effects, makeRng(dev.seed, 7, ...at));
+  const eff = drawLevels(levels, dev, at);
   const delta = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     let q = 0;
@@ -78,9 +82,7 @@ export function drawWeights(tf: Tf, w: T, sW: number, slices: number, cellBits: 
   return tf.add(w, tf.tensor(delta, w.shape));
 }
 
-/** One seed for a draw `key` (the functional simulation's device seed when it runs a training batch). */
-export function drawSeed(seed: number, key: readonly number[]): number {
-  let h = mix32(seed ^ 0x2545f491);
-  for (const k of key) h = mix32(h ^ mix32(k + 0x9e3779b9));
-  return h >>> 0;
+/** One seed for a draw `key` (the functional simulation's device seed when it runs a training batch): the first value of that draw's stream. */
+export function drawSeed(seed: number, key: DrawKey): number {
+  return Math.floor(makeRng(seed, 8, ...key).uniform() * 2 ** 32);
 }

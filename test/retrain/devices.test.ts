@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type * as TF from '@tensorflow/tfjs-core';
 import { effectiveLevels, makeRng } from '../../src/backends/imc/devices.js';
 import type { DeviceEffects } from '../../src/backends/imc/devices.js';
-import { imcAffine, mapGraph, newScratch, programmedLevels, resolveOptions } from '../../src/backends/imc/index.js';
+import { cellRange, imcAffine, mapGraph, newScratch, programmedLevels, resolveOptions } from '../../src/backends/imc/index.js';
 import type { LayerProgram, MappedLayer } from '../../src/backends/imc/index.js';
 import { crossbarDense } from '../../src/retrain/crossbar.js';
 import type { CrossbarGeometry } from '../../src/retrain/crossbar.js';
@@ -28,9 +28,8 @@ const EFFECTS: DeviceEffects = { driftTime: 3600, onOffRatio: 4 };
 const RANDOM: DeviceEffects = { ...EFFECTS, programNoise: 2, stuckAt: 0.02 };
 
 function deviceModel(target: ReturnType<typeof adcless>): DeviceTraining {
-  const cfg = resolveOptions(target, { weightBits: 8 });
-  const lmax = 2 ** cfg.cellBits - 1;
-  return { effects: EFFECTS, lmax, gMinOverStep: cfg.gMin / ((cfg.gMax - cfg.gMin) / lmax), seed: 0 };
+  const { lmax, gMinOverStep } = cellRange(resolveOptions(target, { weightBits: 8 }));
+  return { effects: EFFECTS, lmax, gMinOverStep, seed: 0 };
 }
 
 function close(got: number, want: number, what: string): void {

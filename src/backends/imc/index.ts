@@ -106,4 +106,4 @@ export { simulateImc } from './simulate.js';
 export type { ImcSimOptions, ImcSimResult } from './simulate.js';
 export type { SenseReference, SenseAmpRefs } from './sense-amp.js';
 export { DEFAULT_SENSE_DITHER, ditherOffsets, ditheredRefs, senseSetup, trainedDither, trainedRefs } from './sense-amp.js';
-export { resolveOptions, targetDither } from './options.js';
+export { cellRange, resolveOptions, targetDither } from './options.js';

@@ -78,6 +78,16 @@ export function targetDither(target: ImcTarget): number | undefined {
   return target.adc.type === 'sense-amp' ? target.adc.referenceDither?.value : undefined;
 }
 
+/**
+ * A cell's levels as the device model counts them: the largest level, the conductance step
+ * ΔG = (G_max − G_min) / lmax, and G_min in steps (devices.ts effectiveLevels takes both).
+ */
+export function cellRange(cfg: Pick<ImcConfig, 'cellBits' | 'gMin' | 'gMax'>): { readonly lmax: number; readonly step: number; readonly gMinOverStep: number } {
+  const lmax = 2 ** cfg.cellBits - 1;
+  const step = (cfg.gMax - cfg.gMin) / lmax;
+  return { lmax, step, gMinOverStep: cfg.gMin / step };
+}
+
 export function resolveOptions(target: ImcTarget, o: ImcOptions = {}): ImcConfig {
   const R = o.rows ?? target.crossbar.rows.value;
   const C = o.cols ?? target.crossbar.cols.value;

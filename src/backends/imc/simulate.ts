@@ -25,6 +25,7 @@ import type { MaxPoolState } from '../../sim/snn/spike-maxpool.js';
 import type { SimData } from '../../sim/snn/types.js';
 import type { DeviceEffects } from './devices.js';
 import { effectiveLevels, hasDeviceEffects, makeRng } from './devices.js';
+import { cellRange } from './options.js';
 import type { Converter, LayerProgram } from './functional.js';
 import { adcConverter, adcStep, losslessConverter } from './functional.js';
 import { programmedLevels } from './mapping.js';
@@ -100,9 +101,7 @@ function readsPerImage(g: Graph, net: MappedNetwork, T: number): number {
 
 function programFor(net: MappedNetwork, m: MappedLayer, index: number, converter: Converter, dev: DeviceEffects, seed: number): LayerProgram {
   const cfg = net.config;
-  const lmax = 2 ** cfg.cellBits - 1;
-  const step = (cfg.gMax - cfg.gMin) / lmax;
-  const gMinOverStep = cfg.gMin / step;
+  const { lmax, step, gMinOverStep } = cellRange(cfg);
   const rng = makeRng(seed, 1, index);
   const effects = hasDeviceEffects(dev);
   const readSigma = (dev.readNoise ?? 0) * (cfg.gMax / step);
