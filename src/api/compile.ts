@@ -186,6 +186,37 @@ export function resolveTargets(names: readonly string[]): (Target | CustomTarget
   return [...new Set(list)].map((n) => loadAnyTarget(n));
 }
 
+/** Chips compile measures with `noise` when `seeds` is not given (as `snnc simulate --noise`). */
+const DEFAULT_CHIPS = 3;
+
+/**
+ * `--noise <spec> [--seeds n]` as compile takes them: the device effects, parsed by the first
+ * listed target with a device model, on chips (device seeds) 0 … n − 1. Either flag with no
+ * such target among `targetNames`, or `--seeds` alone, is a usage error (before any work).
+ */
+export function compileDevices(targetNames: readonly string[], noise: string | undefined, seeds: number | undefined): CompileOptions['devices'] {
+  if (noise === undefined) {
+    if (seeds !== undefined)
+      throw fail({
+        code: 'SNNC_E_USAGE',
+        message: '--seeds sets how many chips the IMC targets are measured on with --noise',
+        hint: 'add --noise, or leave --seeds out',
+      });
+    return undefined;
+  }
+  const record = resolveTargets(targetNames)
+    .map((t) => backendFor(t.kind))
+    .find((r) => r?.parseNoise !== undefined);
+  if (record?.parseNoise === undefined) {
+    throw fail({
+      code: 'SNNC_E_USAGE',
+      message: `--noise applies to targets with a device model (IMC); none of ${targetNames.join(', ')} has one`,
+      hint: 'add --target imc-hpadc or imc-adcless (or all), or leave --noise out',
+    });
+  }
+  return { effects: record.parseNoise(noise), seeds: Array.from({ length: seeds ?? DEFAULT_CHIPS }, (_, i) => i) };
+}
+
 /** What the float simulation of the converted network measured (ready once the targets are queued). */
 interface Measured {
   readonly snnAccuracy: number;
@@ -388,6 +419,7 @@ function reportOf(
       calibration: snn.meta['snnc.calibration'] ?? 'unknown',
       reset: snn.meta['snnc.reset'] ?? 'subtract',
       coding: snn.meta['snnc.coding'] ?? 'direct',
+      ...(opts.devices !== undefined ? { devices: { effects: { ...opts.devices.effects }, seeds: [...opts.devices.seeds] } } : {}),
     },
     accuracy: {
       ann: annAcc,

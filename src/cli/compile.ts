@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { openDirAtomic, probeOutput } from '../io/atomic.js';
 import { csim, hasCompiler, synth } from '../backends/fpga/csim.js';
-import { compileModel, SNN_TARGETS } from '../api/compile.js';
+import { compileDevices, compileModel, SNN_TARGETS } from '../api/compile.js';
 import { loadModel } from '../api/load.js';
 import { withSyntheticCalibration } from '../api/convert.js';
 import { fail } from '../errors.js';
@@ -15,6 +15,7 @@ import type { Command } from './command.js';
 import { requirePositional } from './command.js';
 import { MODEL_CONVERT_OPTIONS, convertOptionsFrom, loadOptionsFrom } from './convert-options.js';
 import { table } from './format.js';
+import { devicesFact } from '../report/tables.js';
 import { progressBar } from './progress.js';
 
 const OPTIONS = {
@@ -27,6 +28,11 @@ const OPTIONS = {
   n: { ...DATA_OPTIONS.n, help: 'use the first n samples (default 1000; the MNIST test split has 2004)' },
   hwSamples: { ...HW_SAMPLES, help: "samples for the targets' hardware simulations (default 100, fewer for large networks: SNNC_I_HW_SAMPLES)" },
   T: { ...TIMESTEPS, help: 'time steps; costs use the largest (default 16,32)' },
+  noise: opt.string({
+    value: 'spec',
+    help: 'IMC targets: measure on chips with device non-idealities, e.g. program=1,read=0.01,drift=3600,stuck=0.001,onoff=17',
+  }),
+  seeds: opt.int({ value: 'n', min: 1, max: 100, help: 'with --noise: chips (device seeds 0 … n−1) each IMC accuracy is the mean over (default 3)' }),
   ...MODEL_CONVERT_OPTIONS,
 };
 
@@ -42,18 +48,24 @@ export const compileCommand: Command = {
     "'all' = every SNN target. A target whose backend is not built, or that cannot express the",
     'network, is listed as unavailable with the reason. Output folder (written atomically):',
     'report.json (docs/report.schema.json), report.md, report.html, model.snn.onnx, <target>/...',
+    'With --noise the IMC targets are measured on drawn chips (programming and read noise, drift,',
+    'stuck cells, on/off ratio; docs/targets/imc.md): each accuracy is the mean over --seeds chips,',
+    'the note names each; other targets, energy and files are unchanged.',
   ].join('\n'),
   options: OPTIONS,
   examples: [
     'snnc compile examples/lenet.onnx --target all -o out',
     'snnc compile model.onnx -t loihi2 -t imc-adcless --T 16,32 -o out --json',
     'snnc compile model.onnx --target ./mychip.json -o out',
+    'snnc compile examples/lenet.onnx -t imc-hpadc --noise program=1,stuck=0.001 --seeds 2 -o out',
   ],
   async run(argv, io) {
     const { positionals, values: o } = parseCommandArgs(argv, OPTIONS, this.name);
     const model = requirePositional(positionals, 0, 'model path', this.name);
     const out = required(o.output, '-o <dir>', this.name);
     probeOutput(out); // an unwritable destination fails now, not after the work
+    const targets = o.targets ?? ['all'];
+    const devices = compileDevices(targets, o.noise, o.seeds);
     const g = await loadModel(model, loadOptionsFrom(o));
     const convert = await withSyntheticCalibration(g, convertOptionsFrom(o, io));
     // Files go to the temp folder as they are made and the folder is put in place at the end;
@@ -65,7 +77,8 @@ export const compileCommand: Command = {
         ...convert,
         ...pick(o, { ...DATA_OPTIONS, hwSamples: HW_SAMPLES }),
         modelFile: model,
-        targets: o.targets ?? ['all'],
+        targets,
+        ...(devices !== undefined ? { devices } : {}),
         T: o.T ?? [16, 32],
         n: o.n ?? 1000,
         onProgress: progressBar(io, o.quiet === true || o.json === true),
@@ -135,6 +148,13 @@ export const compileCommand: Command = {
       '',
       `baseline ${rep.baseline.target}: ${formatSI(rep.baseline.energyJ, 'J')}, ${formatSI(rep.baseline.latencyS, 's')} per inference`,
       ...rep.targets.filter((t) => t.status !== 'ok').map((t) => `${t.target}: ${t.note ?? 'unavailable'}`),
+      // With --noise: the effects, and each IMC row's chips (its note names every chip's figure).
+      ...(rep.settings.devices !== undefined
+        ? [
+            `device effects on the IMC targets: ${devicesFact(rep.settings.devices)}`,
+            ...rep.targets.filter((t) => t.status === 'ok' && t.kind === 'imc').map((t) => `  ${t.target}: ${t.assumptions[0] ?? ''}`),
+          ]
+        : []),
       '',
       ...checks,
       `wrote ${out}/report.html, report.md, report.json, model.snn.onnx and ${r.paths.length - 4} target files`,

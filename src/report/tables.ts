@@ -108,6 +108,14 @@ export function layerTable(t: TargetResult): Table {
   };
 }
 
+/** "programNoise 3, stuckAt 0.01; mean over chips 0, 1, 2" */
+export function devicesFact(d: NonNullable<CompileReport['settings']['devices']>): string {
+  const effects = Object.keys(d.effects)
+    .sort()
+    .map((k) => `${k} ${String(d.effects[k])}`);
+  return `${effects.length > 0 ? effects.join(', ') : 'ideal'}; mean over ${d.seeds.length === 1 ? 'chip' : 'chips'} ${d.seeds.join(', ')}`;
+}
+
 /** Model and settings as label/value pairs (header of both documents). */
 export function headerFacts(r: CompileReport): [string, string][] {
   const s = r.settings;
@@ -128,6 +136,7 @@ export function headerFacts(r: CompileReport): [string, string][] {
     ['reset', s.reset],
     ['coding', s.coding],
     ...(bits.length > 0 ? [['bits', bits.join(', ')] as [string, string]] : []),
+    ...(s.devices !== undefined ? [['IMC devices', devicesFact(s.devices)] as [string, string]] : []),
     ['baseline', `${r.baseline.target}: ${formatSI(r.baseline.energyJ, 'J')}, ${formatSI(r.baseline.latencyS, 's')} per inference`],
     ['tool', `${r.tool.name} ${r.tool.version}`],
   ];

@@ -72,6 +72,8 @@ export interface CompileReport {
     readonly reset: string;
     readonly coding: string;
     readonly bits?: Readonly<Record<string, number>>;
+    /** Device non-idealities the IMC targets were measured with (`--noise`), and the chips (device seeds) averaged. */
+    readonly devices?: { readonly effects: Readonly<Record<string, number>>; readonly seeds: readonly number[] };
   };
   readonly accuracy: { readonly ann: number; readonly snn: readonly SnnAccuracy[] };
   readonly targets: readonly TargetResult[];

@@ -4,12 +4,17 @@
 // targets without a device model run as without it.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileModel, loadModel, parseNoise } from '../../src/index.js';
 import { simulateModel } from '../../src/api/simulate.js';
 import { simulateOnTarget } from '../../src/api/simulate-target.js';
 import { fitToModel, loadDatasetSpec } from '../../src/data/spec.js';
+import { validateReport } from '../../src/report/schema.js';
+import type { CompileReport } from '../../src/report/types.js';
 import { EXAMPLES } from '../helpers/paths.js';
+import { cli } from '../helpers/cli.js';
 
 it('compile with device effects: an IMC row is the mean over the chips simulate --noise --seeds draws; the FPGA row is unchanged', async () => {
   const g = await loadModel(join(EXAMPLES, 'mlp.onnx'));
@@ -37,4 +42,39 @@ it('compile with device effects: an IMC row is the mean over the chips simulate 
   assert.notEqual(want.runs[0], want.runs[1]);
   assert.match(row(noisy, 'imc-hpadc').assumptions.join(' '), /mean over 2 chips \(device seeds 0, 1: /);
   assert.equal(row(noisy, 'fpga').accuracy, row(ideal, 'fpga').accuracy);
+});
+
+it('snnc compile --noise --seeds: the same IMC row as the API, the effects and chips in report.json and report.md; misuse exits 2 with nothing written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'snnc-compile-noise-'));
+  const out = join(dir, 'out');
+  const args = ['--n', '40', '--hw-samples', '40', '--T', '16'];
+  const r = await cli('compile', join(EXAMPLES, 'mlp.onnx'), '-t', 'imc-hpadc', '--noise', 'program=3,stuck=0.01', '--seeds', '2', ...args, '-o', out);
+  assert.equal(r.code, 0, r.err);
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as CompileReport;
+  validateReport(report);
+  assert.deepEqual(report.settings.devices, { effects: { programNoise: 3, stuckAt: 0.01 }, seeds: [0, 1] });
+  const g = await loadModel(join(EXAMPLES, 'mlp.onnx'));
+  const api = await compileModel(g, {
+    targets: ['imc-hpadc'],
+    modelFile: 'mlp.onnx',
+    T: [16],
+    n: 40,
+    hwSamples: 40,
+    devices: { effects: { ...parseNoise('program=3,stuck=0.01') }, seeds: [0, 1] },
+  });
+  assert.equal(report.targets[0]?.accuracy, api.report.targets[0]?.accuracy);
+  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /IMC devices:\*\* programNoise 3, stuckAt 0\.01; mean over chips 0, 1/);
+  assert.match(r.out, /device effects on the IMC targets: .*\n {2}imc-hpadc: .*mean over 2 chips/);
+
+  for (const bad of [
+    ['-t', 'fpga', '--noise', 'program=1'],
+    ['-t', 'imc-hpadc', '--seeds', '2'],
+    ['-t', 'imc-hpadc', '--noise', 'program=-1'],
+  ]) {
+    const other = join(dir, 'bad');
+    const e = await cli('compile', join(EXAMPLES, 'mlp.onnx'), ...bad, ...args, '-o', other);
+    assert.equal(e.code, 2, bad.join(' '));
+    assert.match(e.err, /SNNC_E_USAGE/);
+    assert.ok(!existsSync(other), 'nothing written');
+  }
 });
