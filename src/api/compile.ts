@@ -397,6 +397,7 @@ function reportOf(
   results: readonly TargetResult[],
   baseline: CompileReport['baseline'],
   diagnostics: Diagnostics,
+  devices: CompileOptions['devices'],
 ): CompileReport {
   const snn = sim.graph;
   const annAcc = sim.ann?.accuracy ?? sim.snn[sim.snn.length - 1]?.accuracy ?? 0;
@@ -419,7 +420,7 @@ function reportOf(
       calibration: snn.meta['snnc.calibration'] ?? 'unknown',
       reset: snn.meta['snnc.reset'] ?? 'subtract',
       coding: snn.meta['snnc.coding'] ?? 'direct',
-      ...(opts.devices !== undefined ? { devices: { effects: { ...opts.devices.effects }, seeds: [...opts.devices.seeds] } } : {}),
+      ...(devices !== undefined ? { devices: { effects: { ...devices.effects }, seeds: [...devices.seeds] } } : {}),
     },
     accuracy: {
       ann: annAcc,
@@ -527,7 +528,9 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
   const ratio = adcLessRatio(results);
   if (ratio !== undefined) diagnostics.push(ratio);
 
-  const report = reportOf(g, opts, sim, results, baseline, diagnostics);
+  // The report names device effects only where a target drew chips with them.
+  const drew = targets.some((t) => backendFor(t.kind)?.parseNoise !== undefined);
+  const report = reportOf(g, opts, sim, results, baseline, diagnostics, drew ? opts.devices : undefined);
   const json = renderJson(report);
   validateReport(JSON.parse(json));
   files.push({ path: 'report.json', data: json }, { path: 'report.md', data: renderMarkdown(report) }, { path: 'report.html', data: renderHtml(report) });

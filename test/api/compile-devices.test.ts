@@ -63,6 +63,16 @@ it('snnc compile --noise --seeds: the same IMC row as the API, the effects and c
     devices: { effects: { ...parseNoise('program=3,stuck=0.01') }, seeds: [0, 1] },
   });
   assert.equal(report.targets[0]?.accuracy, api.report.targets[0]?.accuracy);
+  // Through the API, devices with no IMC target draw no chip, and the report does not claim any.
+  const fpgaOnly = await compileModel(g, {
+    targets: ['fpga'],
+    modelFile: 'mlp.onnx',
+    T: [16],
+    n: 40,
+    hwSamples: 40,
+    devices: { effects: { stuckAt: 0.01 }, seeds: [0] },
+  });
+  assert.equal(fpgaOnly.report.settings.devices, undefined);
   assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /IMC devices:\*\* programNoise 3, stuckAt 0\.01; mean over chips 0, 1/);
   assert.match(r.out, /device effects on the IMC targets: .*\n {2}imc-hpadc: .*mean over 2 chips/);
 
