@@ -189,18 +189,31 @@ export function resolveTargets(names: readonly string[]): (Target | CustomTarget
 /** Chips compile measures with `noise` when `seeds` is not given (as `snnc simulate --noise`). */
 const DEFAULT_CHIPS = 3;
 
+/** How the caller spells compileDevices' inputs in its messages (the CLI's flags by default; the plugin its option names). */
+export interface DeviceFlagNames {
+  readonly noise: string;
+  readonly seeds: string;
+  readonly target: string;
+}
+const CLI_FLAGS: DeviceFlagNames = { noise: '--noise', seeds: '--seeds', target: '--target' };
+
 /**
  * `--noise <spec> [--seeds n]` as compile takes them: the device effects, parsed by the first
  * listed target with a device model, on chips (device seeds) 0 … n − 1. Either flag with no
  * such target among `targetNames`, or `--seeds` alone, is a usage error (before any work).
  */
-export function compileDevices(targetNames: readonly string[], noise: string | undefined, seeds: number | undefined): CompileOptions['devices'] {
+export function compileDevices(
+  targetNames: readonly string[],
+  noise: string | undefined,
+  seeds: number | undefined,
+  flags: DeviceFlagNames = CLI_FLAGS,
+): CompileOptions['devices'] {
   if (noise === undefined) {
     if (seeds !== undefined)
       throw fail({
         code: 'SNNC_E_USAGE',
-        message: '--seeds sets how many chips the IMC targets are measured on with --noise',
-        hint: 'add --noise, or leave --seeds out',
+        message: `${flags.seeds} sets how many chips the IMC targets are measured on with ${flags.noise}`,
+        hint: `add ${flags.noise}, or leave ${flags.seeds} out`,
       });
     return undefined;
   }
@@ -210,8 +223,8 @@ export function compileDevices(targetNames: readonly string[], noise: string | u
   if (record?.parseNoise === undefined) {
     throw fail({
       code: 'SNNC_E_USAGE',
-      message: `--noise applies to targets with a device model (IMC); none of ${targetNames.join(', ')} has one`,
-      hint: 'add --target imc-hpadc or imc-adcless (or all), or leave --noise out',
+      message: `${flags.noise} applies to targets with a device model (IMC); none of ${targetNames.join(', ')} has one`,
+      hint: `add ${flags.target} imc-hpadc or imc-adcless (or all), or leave ${flags.noise} out`,
     });
   }
   return { effects: record.parseNoise(noise), seeds: Array.from({ length: seeds ?? DEFAULT_CHIPS }, (_, i) => i) };

@@ -6,12 +6,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
-import { compileModel } from '../api/compile.js';
+import { compileDevices, compileModel } from '../api/compile.js';
+import type { CompileOptions } from '../api/compile.js';
 import { withSyntheticCalibration } from '../api/convert.js';
 import { loadModel } from '../api/load.js';
 import { quantizeModel } from '../api/quantize.js';
 import { packageVersion } from '../api/version.js';
-import { fail } from '../errors.js';
+import { fail, isSnncError } from '../errors.js';
 import type { Rounding } from '../ir/types.js';
 import type { BitWidths } from '../passes/quantize-config.js';
 import { parseBits } from '../passes/quantize-config.js';
@@ -42,6 +43,10 @@ export interface SnncPluginOptions {
   readonly dataset?: string;
   readonly n?: number;
   readonly hwSamples?: number;
+  /** IMC targets: measure on chips with device non-idealities, as `snnc compile --noise` ("program=1,stuck=0.001"). */
+  readonly noise?: string;
+  /** With `noise`: how many chips each IMC accuracy is the mean over (default 3). */
+  readonly seeds?: number;
   /** Fail the build unless every compiled target meets it, e.g. "accuracy>=97%,energy<=5uJ". */
   readonly budget?: string;
   /** Emit the target artifacts (netx, HLS project, crossbar configs) as build assets (default false). */
@@ -119,6 +124,8 @@ const PLUGIN_OPTIONS = {
   ...DATA_OPTIONS,
   hwSamples: HW_SAMPLES,
   budget: BUDGET,
+  noise: opt.string({ value: 'spec', help: 'IMC targets: device non-idealities of the chips measured' }),
+  seeds: opt.int({ value: 'n', min: 1, max: 100, help: 'with noise: chips each IMC accuracy is the mean over (default 3)' }),
   emit: opt.switch({ help: 'emit the target artifacts as build assets' }),
 } satisfies OptionSchema;
 
@@ -130,8 +137,19 @@ export function normalizeOptions(o: SnncPluginOptions): Normalized {
   const T = o.T ?? 32;
   const bits = typeof o.bits === 'string' ? parseBits(o.bits, 'bits') : { ...(o.bits ?? {}) };
   if (o.budget !== undefined && targets.length === 0) throw usage('a budget needs at least one target to check', "set targets, e.g. ['fpga']");
+  devicesOf(targets, o);
   const { targets: _t, T: _T, bits: _b, cacheDir: _c, onBuild: _o, ...rest } = o;
   return { targets, T, bits, rest };
+}
+
+/** `noise`/`seeds` as compile takes them; their misuse is the plugin's configuration error. */
+function devicesOf(targets: readonly string[], o: Pick<SnncPluginOptions, 'noise' | 'seeds'>): CompileOptions['devices'] {
+  try {
+    return compileDevices(targets, o.noise, o.seeds, { noise: 'noise', seeds: 'seeds', target: 'targets:' });
+  } catch (e) {
+    if (isSnncError(e)) throw usage(e.message, e.hint ?? '');
+    throw e;
+  }
 }
 
 function stable(x: unknown): string {
@@ -184,6 +202,7 @@ async function compileFresh(modelPath: string, o: Normalized, key: string): Prom
   let report: CompileReport | null = null;
   let files: readonly { path: string; data: Uint8Array | string }[] = [];
   if (o.targets.length > 0) {
+    const devices = devicesOf(o.targets, r);
     const c = await compileModel(g, {
       ...convert,
       modelFile: basename(modelPath),
@@ -192,6 +211,7 @@ async function compileFresh(modelPath: string, o: Normalized, key: string): Prom
       ...(r.dataset !== undefined ? { dataset: r.dataset } : {}),
       ...(r.n !== undefined ? { n: r.n } : {}),
       ...(r.hwSamples !== undefined ? { hwSamples: r.hwSamples } : {}),
+      ...(devices !== undefined ? { devices } : {}),
     });
     report = c.report;
     files = c.files;

@@ -15,6 +15,9 @@ import { validateReport } from '../../src/report/schema.js';
 import type { CompileReport } from '../../src/report/types.js';
 import { EXAMPLES } from '../helpers/paths.js';
 import { cli } from '../helpers/cli.js';
+import { buildModel, cacheKey, normalizeOptions } from '../../src/plugin/build.js';
+import type { SnncPluginOptions } from '../../src/plugin/build.js';
+import snncRollup from '../../src/plugin/rollup.js';
 
 it('compile with device effects: an IMC row is the mean over the chips simulate --noise --seeds draws; the FPGA row is unchanged', async () => {
   const g = await loadModel(join(EXAMPLES, 'mlp.onnx'));
@@ -87,4 +90,27 @@ it('snnc compile --noise --seeds: the same IMC row as the API, the effects and c
     assert.match(e.err, /SNNC_E_USAGE/);
     assert.ok(!existsSync(other), 'nothing written');
   }
+});
+
+it('the bundler plugin takes noise and seeds as compile does: the same IMC row and settings.devices; misuse fails at configuration time', async () => {
+  const opts = { targets: ['imc-hpadc'], T: 16, n: 40, hwSamples: 40, cacheDir: false } as const;
+  const b = await buildModel(join(EXAMPLES, 'mlp.onnx'), { ...opts, noise: 'program=3,stuck=0.01', seeds: 2 });
+  assert.deepEqual(b.report?.settings.devices, { effects: { programNoise: 3, stuckAt: 0.01 }, seeds: [0, 1] });
+  const g = await loadModel(join(EXAMPLES, 'mlp.onnx'));
+  const api = await compileModel(g, {
+    targets: ['imc-hpadc'],
+    modelFile: 'mlp.onnx',
+    T: [16],
+    n: 40,
+    hwSamples: 40,
+    devices: { effects: { ...parseNoise('program=3,stuck=0.01') }, seeds: [0, 1] },
+  });
+  assert.equal(b.report?.targets[0]?.accuracy, api.report.targets[0]?.accuracy);
+  // Another noise, or another chip count, is another cache entry.
+  const key = (o: SnncPluginOptions): string => cacheKey(join(EXAMPLES, 'mlp.onnx'), normalizeOptions(o));
+  assert.notEqual(key({ ...opts, noise: 'stuck=0.01' }), key({ ...opts, noise: 'stuck=0.02' }));
+  assert.notEqual(key({ ...opts, noise: 'stuck=0.01', seeds: 2 }), key({ ...opts, noise: 'stuck=0.01', seeds: 3 }));
+  assert.throws(() => snncRollup({ targets: ['fpga'], noise: 'program=1' }), /SNNC_E_PLUGIN: noise applies to targets with a device model/);
+  assert.throws(() => snncRollup({ targets: ['imc-hpadc'], seeds: 2 }), /SNNC_E_PLUGIN: seeds sets how many chips/);
+  assert.throws(() => snncRollup({ targets: ['imc-hpadc'], noise: 'warp=1' }), /SNNC_E_PLUGIN: bad --noise entry 'warp=1'/);
 });
