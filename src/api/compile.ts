@@ -35,6 +35,7 @@ import { measuredData, measureModel, prepareModel } from './simulate.js';
 import { convertModel, isConverted } from './convert.js';
 import { simulate } from '../sim/snn/simulate.js';
 import { packageVersion } from './version.js';
+import { DEFAULT_CHIPS } from './simulate-target.js';
 import { COMPILE_OPTIONS } from '../options/declarations.js';
 import { checkOptions } from '../options/schema.js';
 
@@ -185,9 +186,6 @@ export function resolveTargets(names: readonly string[]): (Target | CustomTarget
     throw fail({ code: 'SNNC_E_USAGE', message: 'no target given', hint: `--target all, or one of: ${bundledTargetNames().join(', ')}, or a JSON file` });
   return [...new Set(list)].map((n) => loadAnyTarget(n));
 }
-
-/** Chips compile measures with `noise` when `seeds` is not given (as `snnc simulate --noise`). */
-const DEFAULT_CHIPS = 3;
 
 /** How the caller spells compileDevices' inputs in its messages (the CLI's flags by default; the plugin its option names). */
 export interface DeviceFlagNames {

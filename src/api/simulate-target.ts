@@ -86,6 +86,9 @@ export function simulatableTarget(
   return { target, record, simulate, noise: opts.noise !== undefined && record.parseNoise !== undefined ? record.parseNoise(opts.noise) : {} };
 }
 
+/** Chips a measurement with device effects averages when no seed count is given (simulate and compile `--noise`). */
+export const DEFAULT_CHIPS = 3;
+
 function neuronAttr(g: Graph, key: 'reset' | 'fire'): string {
   const n = g.nodes.find(isNeuron);
   return isNeuron(n) ? n.attrs[key] : 'unknown';
@@ -125,7 +128,7 @@ export function simulateOnTarget(model: Graph, snn: Graph, targetName: string, d
   } catch (e) {
     if (!isSnncError(e) || (e.code !== 'SNNC_E_QUANTIZE' && e.code !== 'SNNC_E_INT_PROGRAM')) throw e;
   }
-  const nSeeds = opts.seeds ?? (Object.keys(noise).length > 0 ? 3 : 1);
+  const nSeeds = opts.seeds ?? (Object.keys(noise).length > 0 ? DEFAULT_CHIPS : 1);
   const seeds = Array.from({ length: nSeeds }, (_, i) => i);
   // One run to the largest T gives every smaller T when the record reports each step;
   // otherwise each T is a run of its own.
