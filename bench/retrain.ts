@@ -9,7 +9,10 @@
 // accuracy), ADC-less IMC on three examples (and what that costs the same model on HP-ADC
 // crossbars and the float SNN), and the wall time of each retrain on this machine.
 //
-//   npm run bench:retrain [-- --only name,name]
+//   npm run bench:retrain [-- --only name,name [--before-only]]
+// --before-only measures the listed rows' example again and keeps the rest of each row: for a
+// change to compile's default conversion, which the retrained models (converted with their
+// trained clips) and the loop's rounds (the model as given is never the best) do not see.
 import { join } from 'node:path';
 import { loadModel } from '../src/api/load.js';
 import { compileModel } from '../src/api/compile.js';
@@ -217,7 +220,13 @@ async function measureUnseen(
   };
 }
 
-export async function runRetrainBench(only?: readonly string[]): Promise<void> {
+/** What --before-only reads of a saved row. */
+type RowOf = Readonly<Record<string, unknown>> & {
+  readonly before: { readonly accuracy: number | null };
+  readonly after: { readonly accuracy: number | null };
+};
+
+export async function runRetrainBench(only?: readonly string[], beforeOnly = false): Promise<void> {
   const file = join(projectRoot(), 'bench', 'results', 'retrain.json');
   const previous = only !== undefined && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { scenarios: { name: string }[] }).scenarios : [];
   // Rows by name, written in SCENARIOS' order: a row rerun with --only keeps its place in the file.
@@ -228,10 +237,27 @@ export async function runRetrainBench(only?: readonly string[]): Promise<void> {
     ...[...rows].filter(([name]) => !known.has(name)).map(([, row]) => row),
   ];
   const data = unseen();
+  const write = (): void => {
+    writeResult('retrain', {
+      machine: machine(),
+      dataset: `${data.name} (${data.y.length} images; the loop chose its rounds on the first ${CHOOSING})`,
+      note: `before = the example converted with snnc defaults (percentile:99.99; thresholds per channel, on ADC-less IMC per layer or per channel as its simulation chooses on the calibration images); after = the retrained model converted with its trained clips; both through compileModel on the ${data.y.length} test images that chose no round`,
+      scenarios: ordered(),
+    });
+  };
   for (const s of SCENARIOS) {
     if (only !== undefined && !only.includes(s.name)) continue;
     const g = await loadModel(join(projectRoot(), 'examples', `${s.model}.onnx`));
     const before = await measureUnseen(g, s, data);
+    const kept = beforeOnly ? (rows.get(s.name) as RowOf | undefined) : undefined;
+    if (beforeOnly) {
+      if (kept === undefined) throw new Error(`--before-only: no row '${s.name}' in bench/results/retrain.json`);
+      const gainPp = before.accuracy !== null && kept.after.accuracy !== null ? Number((kept.after.accuracy - before.accuracy).toFixed(2)) : null;
+      rows.set(s.name, { ...kept, before, gainPp });
+      console.log(`${s.name}: before ${kept.before.accuracy} → ${before.accuracy} % on ${data.name}; after kept (${kept.after.accuracy} %)`);
+      write();
+      continue;
+    }
     const t0 = performance.now();
     const r = await retrainModel(g, {
       ...s.opts,
@@ -261,16 +287,11 @@ export async function runRetrainBench(only?: readonly string[]): Promise<void> {
       `${s.name}: ${before.accuracy} % → ${after.accuracy} % on ${data.name} (spikes ${before.spikesPerSample} → ${after.spikesPerSample}), ${seconds} s`,
     );
     rows.set(s.name, row);
-    writeResult('retrain', {
-      machine: machine(),
-      dataset: `${data.name} (${data.y.length} images; the loop chose its rounds on the first ${CHOOSING})`,
-      note: `before = the example converted with snnc defaults (percentile:99.99 per channel); after = the retrained model converted with its trained clips; both through compileModel on the ${data.y.length} test images that chose no round`,
-      scenarios: ordered(),
-    });
+    write();
   }
 }
 
 if (process.argv[1]?.endsWith('retrain.js') === true) {
   const i = process.argv.indexOf('--only');
-  await runRetrainBench(i >= 0 ? (process.argv[i + 1] ?? '').split(',') : undefined);
+  await runRetrainBench(i >= 0 ? (process.argv[i + 1] ?? '').split(',') : undefined, process.argv.includes('--before-only'));
 }

@@ -7,7 +7,7 @@ import { isMainThread } from 'node:worker_threads';
 import { fail } from '../errors.js';
 import type { DiagnosticCode } from '../errors.js';
 import { exportOnnx } from '../frontend/onnx/write.js';
-import { backendFor } from '../backends/registry.js';
+import { backendFor, withTargetSemantics } from '../backends/registry.js';
 import type { BackendRecord, BackendTarget } from '../backends/registry.js';
 import { BUNDLED_KINDS } from '../costmodel/target.js';
 import { TargetPool } from './target-pool.js';
@@ -36,6 +36,7 @@ import { convertModel, isConverted } from './convert.js';
 import { simulate } from '../sim/snn/simulate.js';
 import { packageVersion } from './version.js';
 import { DEFAULT_CHIPS } from './simulate-target.js';
+import { chooseGranularity, granularityNote } from './target-granularity.js';
 import { COMPILE_OPTIONS } from '../options/declarations.js';
 import { checkOptions } from '../options/schema.js';
 
@@ -246,6 +247,12 @@ interface TargetContext {
   readonly diagnostics: Diagnostics;
   /** The network this kind runs (its own conversion when it needs other neuron semantics) and its activity. */
   readonly graphFor: (kind: string, conversion: BackendRecord['conversion']) => { graph: Graph; activity: () => Activity };
+  /** That network, or its per-layer twin when the record chooses granularity and its simulation reads it higher. */
+  readonly granularityFor: (
+    t: BackendTarget,
+    backend: BackendRecord,
+    net: { graph: Graph; activity: () => Activity },
+  ) => { graph: Graph; activity: () => Activity };
   readonly hardware: () => { data: SimData; calibration: SimData };
   readonly devices: CompileOptions['devices'];
   readonly golden: (tg: Graph) => SimData;
@@ -287,7 +294,7 @@ function prepareTarget(t: Target | CustomTarget, ctx: TargetContext): ReadyTarge
     // A network whose structure the hardware cannot take at all (netx: branches, max pooling)
     // is unavailable whatever its neuron semantics: found before converting it again.
     if (backend.conversion !== undefined) backend.structure?.(ctx.graphFor(t.kind, undefined).graph);
-    const { graph: tg, activity: ta0 } = ctx.graphFor(t.kind, backend.conversion);
+    const { graph: tg, activity: ta0 } = ctx.granularityFor(t as BackendTarget, backend, ctx.graphFor(t.kind, backend.conversion));
     // Hardware that runs more steps per sample than it is shown (Loihi's synaptic delays) is
     // costed for all of them.
     const steps = backend.stepsPerSample;
@@ -517,6 +524,17 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
     }
     return c;
   };
+  // A target whose record chooses between thresholds per layer and per channel (ADC-less IMC)
+  // gets the per-layer conversion when its simulation reads that higher on the calibration images.
+  const granularityFor: TargetContext['granularityFor'] = (t, backend, net) => {
+    const chosen = chooseGranularity(g, net.graph, withTargetSemantics(backend, opts), backend, t, T, hardware().calibration);
+    if (chosen === undefined) return net;
+    const { graph, choice } = chosen;
+    conversionNotes.push({ severity: 'info', code: 'SNNC_I_THRESHOLD_GRANULARITY', message: granularityNote(t.name, choice, T) });
+    if (choice.granularity === 'channel') return net;
+    let activity: Activity | undefined;
+    return { graph, activity: () => (activity ??= activityFromSimulation(graph, simulate(graph, hardware().data, { T }))) };
+  };
   let golden: SimData | undefined;
   const ctx: TargetContext = {
     T,
@@ -526,6 +544,7 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
     files,
     diagnostics,
     graphFor,
+    granularityFor,
     hardware,
     devices: opts.devices,
     // MACs as the report counts them (after clean-up passes, which find layers an exporter's

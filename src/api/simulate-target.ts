@@ -18,10 +18,12 @@ import { programOf, quantizeGraph } from '../passes/quantize.js';
 import { loadAnyTarget } from '../costmodel/target.js';
 import type { BackendDiagnostic } from '../backends/common/types.js';
 import type { BackendRecord, BackendTarget, HardwareAccuracy } from '../backends/registry.js';
-import { backendFor } from '../backends/registry.js';
+import { backendFor, withTargetSemantics } from '../backends/registry.js';
 import type { IntProgram } from '../sim/int/program.js';
 import type { ConvertOptions } from './convert.js';
 import { convertModel, isConverted } from './convert.js';
+import type { GranularityChoice } from './target-granularity.js';
+import { chooseGranularity } from './target-granularity.js';
 
 export interface TargetRow {
   readonly T: number;
@@ -45,6 +47,8 @@ export interface TargetComparison {
   readonly seeds: readonly number[];
   readonly noise: Readonly<Record<string, number>>;
   readonly conversion: { readonly reset: string; readonly fire: string; readonly targetSemantics: boolean };
+  /** Thresholds per layer or per channel as the target chose them (records that choose, user naming none). */
+  readonly granularity?: GranularityChoice;
   readonly note: string;
   readonly diagnostics: readonly BackendDiagnostic[];
   readonly details?: Readonly<Record<string, unknown>>;
@@ -104,10 +108,20 @@ const stdOf = (xs: readonly number[]): number => {
  * `model` is what the user gave, `snn` the graph the hardware runs (converted with the
  * target's semantics). `calibration`: images the hardware may fit references on (IMC).
  */
-export function simulateOnTarget(model: Graph, snn: Graph, targetName: string, data: SimData, calibration: SimData, opts: TargetSimOptions): TargetComparison {
+export function simulateOnTarget(
+  model: Graph,
+  converted: Graph,
+  targetName: string,
+  data: SimData,
+  calibration: SimData,
+  opts: TargetSimOptions,
+): TargetComparison {
   const { target, record, simulate: hw, noise } = simulatableTarget(targetName, opts);
   const Ts = [...new Set(opts.T)].sort((a, b) => a - b);
   const Tmax = Ts[Ts.length - 1] ?? 1;
+  // The per-layer conversion instead when the target chooses and its simulation reads that higher (as compile).
+  const chosen = chooseGranularity(model, converted, withTargetSemantics(record, opts.convert ?? {}), record, target, Tmax, calibration);
+  const snn = chosen?.graph ?? converted;
   const progress =
     (stage: string) =>
     (done: number, total: number): void =>
@@ -170,6 +184,7 @@ export function simulateOnTarget(model: Graph, snn: Graph, targetName: string, d
     seeds,
     noise,
     conversion: { reset: neuronAttr(snn, 'reset'), fire: neuronAttr(snn, 'fire'), targetSemantics },
+    ...(chosen !== undefined ? { granularity: chosen.choice } : {}),
     note: last?.note ?? '',
     diagnostics: last?.diagnostics ?? [],
     ...(last?.details !== undefined ? { details: last.details } : {}),

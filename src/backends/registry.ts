@@ -95,6 +95,12 @@ export interface BackendRecord<Tg extends BackendTarget = BackendTarget, M exten
   /** Neuron semantics an ANN must be converted with for this hardware (Loihi: reset to zero, v > θ). */
   readonly conversion?: { readonly reset: 'zero' | 'subtract'; readonly fire: 'ge' | 'gt' };
   /**
+   * Whether this target's network takes one threshold per layer or per channel, whichever its
+   * `simulate` reads higher on the calibration images (src/api/target-granularity.ts), unless
+   * the user chose. Default: conversion's (per channel).
+   */
+  readonly chooseGranularity?: (target: Tg) => boolean;
+  /**
    * Throws SNNC_E_BACKEND when a network's structure (ops, branches, shapes — not its neuron
    * semantics) cannot map: compile asks it on the default conversion before converting again
    * with `conversion`, which a network the hardware cannot take at all does not need.
@@ -176,6 +182,9 @@ const loihi: BackendRecord<LoihiTarget> = {
 
 const imc: BackendRecord<ImcTarget> = {
   kind: 'imc',
+  // 1-bit sense amplifiers read some networks far better with one threshold per layer, some per
+  // channel (docs/targets/imc.md); with ADCs the two are within 0.5 pp on the examples.
+  chooseGranularity: (t) => t.adc.type === 'sense-amp',
   emit: (g, t, ctx) => Promise.resolve(emitImc(g, t, {}, ctx.files)),
   cost: bundledCost,
   simulate: (g, t, ctx) => {

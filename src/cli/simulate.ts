@@ -15,6 +15,7 @@ import { requirePositional } from './command.js';
 import { MODEL_CONVERT_OPTIONS, convertOptionsFrom, loadOptionsFrom } from './convert-options.js';
 import { count, diagnosticLine, table } from './format.js';
 import { progressBar } from './progress.js';
+import { granularityNote } from '../api/target-granularity.js';
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
 
@@ -197,6 +198,7 @@ function hardwareLines(h: TargetComparison): string[] {
       ]),
     ),
   ];
+  if (h.granularity !== undefined) out.push(granularityNote(h.target, h.granularity, h.rows[h.rows.length - 1]?.T ?? 0));
   if (h.conversion.targetSemantics)
     out.push(
       `converted with the target's neuron semantics (reset ${h.conversion.reset}, fire ${h.conversion.fire}); --reset subtract keeps the default conversion`,

@@ -63,7 +63,11 @@ export const CONVERT_OPTIONS = {
       return v as string;
     },
   ),
-  granularity: opt.choice({ value: 'layer|channel', values: ['layer', 'channel'], help: 'one threshold per layer or per channel (default channel)' }),
+  granularity: opt.choice({
+    value: 'layer|channel',
+    values: ['layer', 'channel'],
+    help: 'one threshold per layer or per channel (default channel; compile and simulate --target let an ADC-less IMC target choose by its simulation)',
+  }),
   reset: opt.choice({ value: 'subtract|zero', values: ['subtract', 'zero'], help: 'membrane reset after a spike (default subtract)' }),
   coding: opt.choice({ value: 'direct|poisson', values: ['direct', 'poisson'], help: 'input coding (default direct: the analog input every step)' }),
   maxpool: opt.choice({ value: 'gate|avg', values: ['gate', 'avg'], help: 'MaxPool as spike-count gating (default) or replaced by AvgPool' }),
