@@ -220,6 +220,10 @@ async function measureUnseen(
   };
 }
 
+/** Said in a row whose 'before' was measured again on its own: its rounds are the last full run's. */
+const BEFORE_ONLY_NOTE =
+  "'before' measured again (--before-only) after compile's default conversion changed; the rounds (round 0, the model as given, included) and 'after' are from the last full run";
+
 /** What --before-only reads of a saved row. */
 type RowOf = Readonly<Record<string, unknown>> & {
   readonly before: { readonly accuracy: number | null };
@@ -253,7 +257,7 @@ export async function runRetrainBench(only?: readonly string[], beforeOnly = fal
     if (beforeOnly) {
       if (kept === undefined) throw new Error(`--before-only: no row '${s.name}' in bench/results/retrain.json`);
       const gainPp = before.accuracy !== null && kept.after.accuracy !== null ? Number((kept.after.accuracy - before.accuracy).toFixed(2)) : null;
-      rows.set(s.name, { ...kept, before, gainPp });
+      rows.set(s.name, { ...kept, before, gainPp, beforeOnly: BEFORE_ONLY_NOTE });
       console.log(`${s.name}: before ${kept.before.accuracy} → ${before.accuracy} % on ${data.name}; after kept (${kept.after.accuracy} %)`);
       write();
       continue;

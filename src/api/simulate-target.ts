@@ -105,8 +105,9 @@ const stdOf = (xs: readonly number[]): number => {
 };
 
 /**
- * `model` is what the user gave, `snn` the graph the hardware runs (converted with the
- * target's semantics). `calibration`: images the hardware may fit references on (IMC).
+ * `model` is what the user gave, `converted` that model converted with the target's semantics:
+ * the graph the hardware runs, or the per-layer twin a target that chooses its thresholds'
+ * granularity reads better. `calibration`: images the hardware may fit references on (IMC).
  */
 export function simulateOnTarget(
   model: Graph,

@@ -85,7 +85,8 @@ test('a target with adc.referenceDither: compile simulates and emits an unretrai
     writeFileSync(file, JSON.stringify({ ...base, name: 'adcless-dither', adc: { ...base.adc, referenceDither: width } }));
     const g = await loadModel(join(EXAMPLES, 'mlp.onnx'));
     const n = 100;
-    const r = await compileModel(g, { targets: [file], modelFile: 'mlp', T: [8], n, hwSamples: n });
+    // Thresholds per channel named, so that the target does not choose (test/api/target-granularity.test.ts covers that).
+    const r = await compileModel(g, { targets: [file], modelFile: 'mlp', T: [8], n, hwSamples: n, granularity: 'channel' });
     const row = r.report.targets.find((t) => t.kind === 'imc');
     assert.equal(row?.status, 'ok');
     assert.match(row?.assumptions[0] ?? '', /fitted on 64 calibration images \(the analog layer's reference dithered over the steps, width 1\)/);
