@@ -105,9 +105,11 @@ const stdOf = (xs: readonly number[]): number => {
 };
 
 /**
- * `model` is what the user gave, `converted` that model converted with the target's semantics:
- * the graph the hardware runs, or the per-layer twin a target that chooses its thresholds'
- * granularity reads better. `calibration`: images the hardware may fit references on (IMC).
+ * `model` is what the user gave, `converted` that model converted with the target's semantics
+ * and `opts.convert`: the graph the hardware runs — unless the target chooses its thresholds'
+ * granularity, when a per-layer twin is made here with `opts.convert` (so pass the options
+ * `converted` was made with) and runs if it reads better. `calibration`: images the hardware may
+ * fit references on (IMC) and the choice is made on.
  */
 export function simulateOnTarget(
   model: Graph,
@@ -121,7 +123,7 @@ export function simulateOnTarget(
   const Ts = [...new Set(opts.T)].sort((a, b) => a - b);
   const Tmax = Ts[Ts.length - 1] ?? 1;
   // The per-layer conversion instead when the target chooses and its simulation reads that higher (as compile).
-  const chosen = chooseGranularity(model, converted, withTargetSemantics(record, opts.convert ?? {}), record, target, Tmax, calibration);
+  const chosen = chooseGranularity(model, converted, withTargetSemantics(record, opts.convert ?? {}), record, target, Tmax, () => calibration);
   const snn = chosen?.graph ?? converted;
   const progress =
     (stage: string) =>

@@ -10,11 +10,10 @@
 import type { BackendRecord, BackendTarget } from '../backends/registry.js';
 import type { Graph } from '../ir/types.js';
 import { samplesOf } from '../data/spec.js';
-import { graphStats } from '../ir/stats.js';
 import { programOf } from '../passes/quantize.js';
 import type { SimData } from '../sim/snn/types.js';
 import type { ConvertOptions } from './convert.js';
-import { convertModel, isConverted } from './convert.js';
+import { annMacs, convertModel, isConverted } from './convert.js';
 
 export interface GranularityChoice {
   readonly granularity: 'layer' | 'channel';
@@ -48,7 +47,7 @@ export function chooseGranularity(
   record: Pick<BackendRecord, 'chooseGranularity' | 'simulate'>,
   target: BackendTarget,
   T: number,
-  calibration: SimData,
+  calibration: () => SimData,
 ): { graph: Graph; choice: GranularityChoice } | undefined {
   const sim = record.simulate;
   if (
@@ -60,9 +59,11 @@ export function chooseGranularity(
     model.meta['snnc.retrain.method'] !== undefined
   )
     return undefined;
-  const n = Math.min(calibration.y.length, Math.floor(CHOICE_OPS / Math.max(1, 2 * graphStats(model).macs * T)));
+  // MACs after clean-up, as compile counts them (an exporter's run-time shapes can hide layers from the raw graph).
+  const calib = calibration();
+  const n = Math.min(calib.y.length, Math.floor(CHOICE_OPS / Math.max(1, 2 * annMacs(model) * T)));
   if (n < CHOICE_MIN) return undefined;
-  const images = n < calibration.y.length ? samplesOf(calibration, 0, n) : calibration;
+  const images = n < calib.y.length ? samplesOf(calib, 0, n) : calib;
   const perLayer = convertModel(model, { ...convert, granularity: 'layer' }).graph;
   const read = (g: Graph): number => {
     let program: ReturnType<typeof programOf> | undefined;
@@ -74,8 +75,15 @@ export function chooseGranularity(
   return { graph: granularity === 'layer' ? perLayer : perChannel, choice: { granularity, layer, channel, images: n } };
 }
 
-/** The sentence the report and `simulate --target` give for a choice. */
-export function granularityNote(targetName: string, c: GranularityChoice, T: number): string {
+/**
+ * The sentence the report and `simulate --target` give for a choice. Compile says which files
+ * hold it: the target's own, while model.snn.onnx stays conversion's default.
+ */
+export function granularityNote(targetName: string, c: GranularityChoice, T: number, files = false): string {
   const pct = (a: number): string => `${(100 * a).toFixed(1)} %`;
-  return `${targetName}: one threshold per ${c.granularity} (its simulation on the ${c.images} calibration images at T=${T}: ${pct(c.layer)} per layer, ${pct(c.channel)} per channel); --granularity sets it`;
+  const where =
+    files && c.granularity === 'layer'
+      ? `; its files, accuracy and energy are of that network, model.snn.onnx and the float SNN figures of the default (per channel; snnc convert --granularity layer writes this one)`
+      : '';
+  return `${targetName}: one threshold per ${c.granularity} (its simulation on the ${c.images} calibration images at T=${T}: ${pct(c.layer)} per layer, ${pct(c.channel)} per channel)${where}; --granularity sets it`;
 }

@@ -3,7 +3,7 @@ import { simulateModel } from '../api/simulate.js';
 import { simulatableTarget, simulateOnTarget } from '../api/simulate-target.js';
 import type { TargetComparison } from '../api/simulate-target.js';
 import { withTargetSemantics } from '../backends/registry.js';
-import { fitToModel, loadDatasetSpec } from '../data/spec.js';
+import { firstOf, fitToModel, loadDatasetSpec } from '../data/spec.js';
 import { loadModel } from '../api/load.js';
 import { withSyntheticCalibration } from '../api/convert.js';
 import { fail } from '../errors.js';
@@ -84,7 +84,11 @@ export const simulateCommand: Command = {
     if (o.target !== undefined) {
       const nHw = Math.min(o.hwSamples ?? 200, r.samples);
       const data = fitToModel(r.graph, loadDatasetSpec(o.dataset ?? 'mnist', 'test', nHw));
-      const calib = fitToModel(r.graph, loadDatasetSpec(o.calib === undefined || o.calib === 'synthetic' ? 'mnist' : o.calib, 'train', 64));
+      // The conversion's own calibration images (the synthetic ones under --calib synthetic), as compile takes them.
+      const calib = fitToModel(
+        r.graph,
+        userConvert.calibData !== undefined ? firstOf(userConvert.calibData, 64) : loadDatasetSpec(o.calib ?? 'mnist', 'train', 64),
+      );
       hw = simulateOnTarget(g, r.graph, o.target, data, calib, {
         T,
         convert: userConvert,

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { backendFor, compileModel, convertModel, fitToModel, loadDatasetSpec, loadModel, loadTarget } from '../../src/index.js';
 import type { BackendTarget, CompileResult } from '../../src/index.js';
 import { programOf } from '../../src/passes/quantize.js';
-import { graphStats } from '../../src/ir/stats.js';
+import { annMacs } from '../../src/api/convert.js';
+import { samplesOf } from '../../src/data/spec.js';
 import { chooseGranularity } from '../../src/api/target-granularity.js';
 import { EXAMPLES } from '../helpers/paths.js';
 import { cli } from '../helpers/cli.js';
@@ -41,7 +42,11 @@ it('imc-adcless chooses thresholds per layer or per channel on the calibration i
   const pct = (a: number): string => `${(100 * a).toFixed(1)} %`;
   assert.equal(
     notes[0]?.message,
-    `imc-adcless: one threshold per ${chosen} (its simulation on the 64 calibration images at T=${T}: ${pct(layer)} per layer, ${pct(channel)} per channel); --granularity sets it`,
+    `imc-adcless: one threshold per ${chosen} (its simulation on the 64 calibration images at T=${T}: ${pct(layer)} per layer, ${pct(channel)} per channel)${
+      chosen === 'layer'
+        ? '; its files, accuracy and energy are of that network, model.snn.onnx and the float SNN figures of the default (per channel; snnc convert --granularity layer writes this one)'
+        : ''
+    }; --granularity sets it`,
   );
 
   // The chosen network is the one a compile naming it emits, measures and costs; HP-ADC keeps conversion's default (per channel).
@@ -81,13 +86,23 @@ it('no choice where the user named a granularity, the model is converted or retr
   const snn = convertModel(g, {}).graph;
   const calib = fitToModel(snn, loadDatasetSpec('mnist', 'train', 64));
   const adcless = loadTarget('imc-adcless') as unknown as BackendTarget;
-  // Each case returns before simulating anything (a simulation would take seconds, not these microseconds).
-  assert.equal(chooseGranularity(g, snn, { granularity: 'channel' }, rec, adcless, 16, calib), undefined);
-  assert.equal(chooseGranularity(snn, snn, {}, rec, adcless, 16, calib), undefined);
-  assert.equal(chooseGranularity({ ...g, meta: { ...g.meta, 'snnc.retrain.method': 'clip' } }, snn, {}, rec, adcless, 16, calib), undefined);
-  assert.equal(chooseGranularity(g, snn, {}, rec, loadTarget('imc-hpadc') as unknown as BackendTarget, 16, calib), undefined);
+  // Each case returns before it even asks for the calibration images.
+  const unread = (): never => assert.fail('the calibration images were read');
+  assert.equal(chooseGranularity(g, snn, { granularity: 'channel' }, rec, adcless, 16, unread), undefined);
+  assert.equal(chooseGranularity(g, snn, { method: 'clip' }, rec, adcless, 16, unread), undefined);
+  assert.equal(chooseGranularity(snn, snn, {}, rec, adcless, 16, unread), undefined);
+  assert.equal(chooseGranularity({ ...g, meta: { ...g.meta, 'snnc.retrain.method': 'clip' } }, snn, {}, rec, adcless, 16, unread), undefined);
+  assert.equal(chooseGranularity(g, snn, {}, rec, loadTarget('imc-hpadc') as unknown as BackendTarget, 16, unread), undefined);
   // A T at which 2^34 MAC-steps hold two simulations of fewer than 16 images (a CIFAR ResNet-18 at T = 16 is such a case).
-  const macs = graphStats(g).macs;
+  const macs = annMacs(g);
   const T = Math.ceil(2 ** 34 / (2 * macs * 15));
-  assert.equal(chooseGranularity(g, snn, {}, rec, adcless, T, calib), undefined);
+  assert.equal(
+    chooseGranularity(g, snn, {}, rec, adcless, T, () => calib),
+    undefined,
+  );
+  // Fewer than 16 calibration images: no choice either (--calib-samples 8).
+  assert.equal(
+    chooseGranularity(g, snn, {}, rec, adcless, 16, () => samplesOf(calib, 0, 8)),
+    undefined,
+  );
 });

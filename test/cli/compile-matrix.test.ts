@@ -135,5 +135,21 @@ it('compile --calib synthetic works for IMC targets (the sense amplifiers are fi
   );
   assert.equal(r.code, 0, r.err);
   const report = (JSON.parse(r.out) as { report: CompileReport }).report;
-  assert.equal(report.targets.find((t) => t.target === 'imc-adcless')?.status, 'ok');
+  const row = report.targets.find((t) => t.target === 'imc-adcless');
+  assert.equal(row?.status, 'ok');
+  // simulate --target takes the same synthetic images for the references and the choice of granularity.
+  const note = report.diagnostics.find((d) => d.code === 'SNNC_I_THRESHOLD_GRANULARITY')?.message ?? '';
+  const s = await cli('simulate', join(EXAMPLES, 'mlp.onnx'), '--calib', 'synthetic', '--calib-samples', '32', '--target', 'imc-adcless', ...FAST, '--json');
+  assert.equal(s.code, 0, s.err);
+  const h = (
+    JSON.parse(s.out) as { hardware: { granularity: { granularity: string; layer: number; channel: number; images: number }; rows: { hardware: number }[] } }
+  ).hardware;
+  const pct = (a: number): string => `${(100 * a).toFixed(1)} %`;
+  assert.ok(
+    note.includes(
+      `one threshold per ${h.granularity.granularity} (its simulation on the ${h.granularity.images} calibration images at T=8: ${pct(h.granularity.layer)} per layer, ${pct(h.granularity.channel)} per channel)`,
+    ),
+    note,
+  );
+  assert.equal(h.rows[0]?.hardware, row?.accuracy);
 });
