@@ -533,7 +533,6 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
     conversionNotes.push({ severity: 'info', code: 'SNNC_I_THRESHOLD_GRANULARITY', message: granularityNote(t.name, choice, T, true) });
     if (choice.granularity === 'channel') return net;
     // Costed from its float activity on the hardware samples, as a Loihi target's own conversion.
-
     let activity: Activity | undefined;
     return { graph, activity: () => (activity ??= activityFromSimulation(graph, simulate(graph, hardware().data, { T }))) };
   };

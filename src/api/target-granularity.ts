@@ -59,8 +59,8 @@ export function chooseGranularity(
     model.meta['snnc.retrain.method'] !== undefined
   )
     return undefined;
-  // MACs after clean-up, as compile counts them (an exporter's run-time shapes can hide layers from the raw graph).
   const calib = calibration();
+  // MACs after clean-up, as compile counts them (an exporter's run-time shapes can hide layers from the raw graph).
   const n = Math.min(calib.y.length, Math.floor(CHOICE_OPS / Math.max(1, 2 * annMacs(model) * T)));
   if (n < CHOICE_MIN) return undefined;
   const images = n < calib.y.length ? samplesOf(calib, 0, n) : calib;
