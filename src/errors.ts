@@ -101,7 +101,7 @@ export const DIAGNOSTIC_CODES = {
   SNNC_I_IMC_CHIPS: 'IMC: the network needs more than one chip; the count is given.',
   SNNC_I_LOIHI_SEMANTICS: "Loihi targets convert with Loihi's neuron semantics; the float accuracy of both conversions is given.",
   SNNC_I_THRESHOLD_GRANULARITY:
-    'A target chose one threshold per layer or per channel by its own simulation on the calibration images (ADC-less IMC); both accuracies are given, and --granularity sets it.',
+    'A target chose one threshold per layer or per channel by its own simulation on the calibration images (IMC, Loihi; per layer only when clearly better); both accuracies are given, and --granularity sets it.',
   SNNC_I_TARGET_CONVERSION: 'A registered target kind asks for its own neuron semantics (reset, firing rule); the float accuracy of both conversions is given.',
   SNNC_I_LOIHI_SOFTMAX: 'Loihi: a final softmax was dropped (the readout argmax is unchanged).',
   SNNC_I_OUTPUT_DROPPED: 'Conversion: a final activation was dropped; the membrane readout keeps its input (same argmax).',

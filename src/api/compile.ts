@@ -524,13 +524,14 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
     }
     return c;
   };
-  // A target whose record chooses between thresholds per layer and per channel (ADC-less IMC)
-  // gets the per-layer conversion when its simulation reads that higher on the calibration images.
+  // A target whose record chooses between thresholds per layer and per channel (IMC, Loihi)
+  // gets the per-layer conversion when its simulation reads that clearly higher on the calibration images.
   const granularityFor: TargetContext['granularityFor'] = (t, backend, net) => {
     const chosen = chooseGranularity(g, net.graph, withTargetSemantics(backend, opts), backend, t, T, () => hardware().calibration);
     if (chosen === undefined) return net;
     const { graph, choice } = chosen;
-    conversionNotes.push({ severity: 'info', code: 'SNNC_I_THRESHOLD_GRANULARITY', message: granularityNote(t.name, choice, T, true) });
+    const ownSemantics = net.graph !== snn;
+    conversionNotes.push({ severity: 'info', code: 'SNNC_I_THRESHOLD_GRANULARITY', message: granularityNote(t.name, choice, T, true, ownSemantics) });
     if (choice.granularity === 'channel') return net;
     // Costed from its float activity on the hardware samples, as a Loihi target's own conversion.
     let activity: Activity | undefined;

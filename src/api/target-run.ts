@@ -100,8 +100,9 @@ function overChips(
     ? (first.accuracyPerStep ?? []).map((_, t) => mean(runs.map((r) => r.accuracyPerStep?.[t] ?? 0)))
     : undefined;
   const each = runs.map((r) => `${(r.accuracy * 100).toFixed(2)} %`).join(', ');
+  const { predictions: _one, ...rest } = first;
   return {
-    ...first,
+    ...rest,
     accuracy: mean(runs.map((r) => r.accuracy)),
     ...(perStep !== undefined ? { accuracyPerStep: perStep } : {}),
     note: `${first.note}; mean over ${runs.length} chip${runs.length === 1 ? '' : 's'} (device seed${runs.length === 1 ? '' : 's'} ${dev.seeds.join(', ')}: ${each})`,

@@ -83,6 +83,8 @@ export interface HardwareAccuracy {
   readonly diagnostics?: readonly BackendDiagnostic[];
   /** Kind-specific facts of the run (Loihi: latency, input scale, spikes per layer), passed through to JSON. */
   readonly details?: Readonly<Record<string, unknown>>;
+  /** The class each sample was read as at T (one run: no mean over chips), for paired comparisons. */
+  readonly predictions?: Int32Array;
 }
 
 export interface BackendRecord<Tg extends BackendTarget = BackendTarget, M extends BackendMapping = BackendMapping> {
@@ -146,6 +148,8 @@ const bundledCost = (t: BackendTarget, m: BackendMapping, a: Activity): CostRepo
 const loihi: BackendRecord<LoihiTarget> = {
   kind: 'loihi',
   conversion: { reset: 'zero', fire: 'gt' },
+  // One weight exponent per layer: as on the crossbars, per layer where it reads clearly better.
+  chooseGranularity: () => true,
   structure: (g) => checkLoihiStructure(g),
   // The same quantization options the bit-accurate simulation uses.
   emit: async (g, t, ctx) => emitLoihi(g, t, loihiQuantizeOptions(g, ctx.T)),
@@ -162,6 +166,7 @@ const loihi: BackendRecord<LoihiTarget> = {
       accuracyPerStep: r.accuracyPerStep.slice(0, ctx.T),
       note: `accuracy from the bit-accurate simulation of the emitted netx network (lava CUBA fixed point, input scale ${r.inputScale}, ${r.readout} readout, one-step synaptic delay per layer: input presented T steps and read ${r.latency} steps later) on the first ${ctx.data.y.length} samples; no Lava runtime or chip was run`,
       diagnostics: [...r.diagnostics, ...aIn],
+      predictions: r.predictions,
       details: {
         latency: r.latency,
         steps: r.steps,
@@ -183,8 +188,9 @@ const loihi: BackendRecord<LoihiTarget> = {
 const imc: BackendRecord<ImcTarget> = {
   kind: 'imc',
   // 1-bit sense amplifiers read some networks far better with one threshold per layer, some per
-  // channel (docs/targets/imc.md); with ADCs the two are within 0.5 pp on the examples.
-  chooseGranularity: (t) => t.adc.type === 'sense-amp',
+  // channel (docs/targets/imc.md); with ADCs the two are within 0.5 pp on the examples, but a
+  // channel with a tiny threshold can take the layer's weight scale (the padded-pool LeNets).
+  chooseGranularity: () => true,
   emit: (g, t, ctx) => Promise.resolve(emitImc(g, t, {}, ctx.files)),
   cost: bundledCost,
   simulate: (g, t, ctx) => {
@@ -218,6 +224,7 @@ const imc: BackendRecord<ImcTarget> = {
       // does not give the accuracy at a smaller T: only ADC columns report every step.
       ...(t.adc.type === 'sense-amp' ? {} : { accuracyPerStep: r.accuracyPerStep.slice(0, ctx.T) }),
       note: `accuracy from the IMC functional simulation (crossbar partial sums through ${how}, ${devices}) on the first ${ctx.data.y.length} samples at T=${ctx.T}, ${retrained !== undefined ? `retrained for ${retrained}` : 'not retrained for the hardware'}`,
+      predictions: r.predictions,
       ...(r.senseRefs !== undefined ? { details: { senseRefs: r.senseRefs } } : {}),
     };
   },
@@ -250,6 +257,7 @@ const fpga: BackendRecord<FpgaTarget> = {
     return {
       accuracy: r.accuracyPerStep[ctx.T - 1] ?? 0,
       accuracyPerStep: r.accuracyPerStep.slice(0, ctx.T),
+      predictions: r.predictions,
       note: `accuracy from the integer-exact simulation of the quantized program the FPGA design runs (g++ C-simulation of the emitted code matches it bit for bit in tests), first ${ctx.data.y.length} samples at T=${ctx.T}; Vitis HLS synthesis was not run`,
     };
   },

@@ -66,7 +66,7 @@ export const CONVERT_OPTIONS = {
   granularity: opt.choice({
     value: 'layer|channel',
     values: ['layer', 'channel'],
-    help: 'one threshold per layer or per channel (default channel; compile and simulate --target let an ADC-less IMC target choose by its simulation)',
+    help: 'one threshold per layer or per channel (default channel; compile and simulate --target let IMC and Loihi targets choose by their simulation)',
   }),
   reset: opt.choice({ value: 'subtract|zero', values: ['subtract', 'zero'], help: 'membrane reset after a spike (default subtract)' }),
   coding: opt.choice({ value: 'direct|poisson', values: ['direct', 'poisson'], help: 'input coding (default direct: the analog input every step)' }),

@@ -83,7 +83,7 @@ export interface RetrainOptions {
 }
 
 export interface RetrainRound {
-  /** 0: the model as given, converted as compile converts it (at 8-bit weights on an ADC-less target, with the granularity it chooses); 1…: after each training round. */
+  /** 0: the model as given, converted as compile converts it (at 8-bit weights on an ADC-less target; with the granularity an IMC or Loihi target chooses); 1…: after each training round. */
   readonly round: number;
   readonly epochs: number;
   readonly loss: number | null;

@@ -142,12 +142,17 @@ it('compile --calib synthetic works for IMC targets (the sense amplifiers are fi
   const s = await cli('simulate', join(EXAMPLES, 'mlp.onnx'), '--calib', 'synthetic', '--calib-samples', '32', '--target', 'imc-adcless', ...FAST, '--json');
   assert.equal(s.code, 0, s.err);
   const h = (
-    JSON.parse(s.out) as { hardware: { granularity: { granularity: string; layer: number; channel: number; images: number }; rows: { hardware: number }[] } }
+    JSON.parse(s.out) as {
+      hardware: {
+        granularity: { granularity: string; layer: number; channel: number; images: number; onlyLayer: number; onlyChannel: number };
+        rows: { hardware: number }[];
+      };
+    }
   ).hardware;
   const pct = (a: number): string => `${(100 * a).toFixed(1)} %`;
   assert.ok(
     note.includes(
-      `one threshold per ${h.granularity.granularity} (its simulation on the ${h.granularity.images} calibration images at T=8: ${pct(h.granularity.layer)} per layer, ${pct(h.granularity.channel)} per channel)`,
+      `one threshold per ${h.granularity.granularity} (its simulation on the ${h.granularity.images} calibration images at T=8: ${pct(h.granularity.layer)} per layer, ${pct(h.granularity.channel)} per channel; ${h.granularity.onlyLayer} read right only per layer, ${h.granularity.onlyChannel} only per channel`,
     ),
     note,
   );
