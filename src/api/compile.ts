@@ -33,6 +33,7 @@ import { activityFromSimulation, annActivity, annMapping, stretchSteps } from '.
 import type { SimulateModelOptions, SimulateReport } from './simulate.js';
 import { measuredData, measureModel, prepareModel } from './simulate.js';
 import { convertModel, isConverted } from './convert.js';
+import type { ConvertOptions } from './convert.js';
 import { simulate } from '../sim/snn/simulate.js';
 import { packageVersion } from './version.js';
 import { DEFAULT_CHIPS } from './simulate-target.js';
@@ -526,16 +527,39 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
   };
   // A target whose record chooses between thresholds per layer and per channel (IMC, Loihi)
   // gets the per-layer conversion when its simulation reads that clearly higher on the calibration images.
+  // One per-layer conversion per neuron semantics (compile's options are the same for every
+  // target), and one float activity per such network, however many targets choose it.
+  const perLayer = new Map<string, { graph: Graph; activity: () => Activity }>();
+  const perLayerOf = (o: ConvertOptions): { graph: Graph; activity: () => Activity } => {
+    const key = `${o.reset ?? ''}/${o.fire ?? ''}`;
+    let c = perLayer.get(key);
+    if (c === undefined) {
+      const graph = convertModel(g, o).graph;
+      let activity: Activity | undefined;
+      // Costed from its float activity on the hardware samples, as a Loihi target's own conversion.
+      c = { graph, activity: () => (activity ??= activityFromSimulation(graph, simulate(graph, hardware().data, { T }))) };
+      perLayer.set(key, c);
+    }
+    return c;
+  };
   const granularityFor: TargetContext['granularityFor'] = (t, backend, net) => {
-    const chosen = chooseGranularity(g, net.graph, withTargetSemantics(backend, opts), backend, t, T, () => hardware().calibration);
+    const semantics = withTargetSemantics(backend, opts);
+    const chosen = chooseGranularity(
+      g,
+      net.graph,
+      semantics,
+      backend,
+      t,
+      T,
+      () => hardware().calibration,
+      (o) => perLayerOf(o).graph,
+    );
     if (chosen === undefined) return net;
-    const { graph, choice } = chosen;
+    const { choice } = chosen;
     const ownSemantics = net.graph !== snn;
     conversionNotes.push({ severity: 'info', code: 'SNNC_I_THRESHOLD_GRANULARITY', message: granularityNote(t.name, choice, T, true, ownSemantics) });
     if (choice.granularity === 'channel') return net;
-    // Costed from its float activity on the hardware samples, as a Loihi target's own conversion.
-    let activity: Activity | undefined;
-    return { graph, activity: () => (activity ??= activityFromSimulation(graph, simulate(graph, hardware().data, { T }))) };
+    return perLayerOf({ ...semantics, granularity: 'layer' });
   };
   let golden: SimData | undefined;
   const ctx: TargetContext = {

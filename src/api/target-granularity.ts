@@ -54,6 +54,8 @@ export function chooseGranularity(
   target: BackendTarget,
   T: number,
   calibration: () => SimData,
+  // Compile hands in a cache: targets with the same neuron semantics share one per-layer conversion.
+  convertPerLayer: (opts: ConvertOptions) => Graph = (opts) => convertModel(model, opts).graph,
 ): { graph: Graph; choice: GranularityChoice } | undefined {
   const sim = record.simulate;
   if (
@@ -78,7 +80,7 @@ export function chooseGranularity(
   // Per layer can be clearly better (below) only where the default reads more than 4 images
   // wrong (b > 2√b): a target that reads nearly all of them right keeps it without a second run.
   if (n - Math.round(channel.accuracy * n) <= 4) return undefined;
-  const perLayer = convertModel(model, { ...convert, granularity: 'layer' }).graph;
+  const perLayer = convertPerLayer({ ...convert, granularity: 'layer' });
   const layer = read(perLayer);
   const paired = discordant(layer.predictions, channel.predictions, images.y);
   const granularity = clearlyBetter(layer.accuracy, channel.accuracy, n, paired) ? 'layer' : 'channel';
