@@ -8,16 +8,19 @@
 //                                       stride s·k, pads p·k (zero padding of the pooled
 //                                       map = k·p zero spikes)
 //   Flatten → Gemm over [C,h,w]:        B'[o, c,y,x] = B[o, c,⌊y/k⌋,⌊x/k⌋]/k² over [C,h·k,w·k]
-// Exact when the pool has no padding, no ceil mode, and the input size is a multiple of k
-// (otherwise the pool drops trailing rows the merged layer would also have to skip — left
-// alone). Conv with dilation is left alone too.
+// Exact when the pool has no padding and no ceil mode. An input size that is not a multiple
+// of k makes the pool drop the trailing rows and columns: the merged dense layer reads them with
+// weight 0 (PyTorch's padded LeNets pool an 11×11 map to 5×5; left as a pool, it was a spiking
+// layer of its own on Loihi, 84 % against 98 % at T = 16). Into a Conv only when the size is a
+// multiple of k (the merged kernel would have to skip rows mid-map); dilated Convs are left alone.
 import type { Graph, Node, Tensor } from '../ir/types.js';
 import type { Pass } from './context.js';
 import { consumersOf, nameAllocator, rebuildGraph } from './graph-edit.js';
 
 type Pool = Extract<Node, { op: 'AveragePool' }>;
 
-function simplePool(p: Pool, g: Graph): number | undefined {
+/** k of a k×k, stride-k pool without padding or ceil mode; `whole`: the input a multiple of k too. */
+function simplePool(p: Pool, g: Graph, whole: boolean): number | undefined {
   const a = p.attrs;
   const k = a.kernelShape[0];
   if (k === undefined || a.kernelShape.length !== 2 || a.kernelShape[1] !== k) return undefined;
@@ -27,7 +30,8 @@ function simplePool(p: Pool, g: Graph): number | undefined {
   const shape = g.values.get(p.inputs[0] ?? '')?.shape ?? [];
   const H = shape[2];
   const W = shape[3];
-  if (typeof H !== 'number' || typeof W !== 'number' || H % k !== 0 || W % k !== 0) return undefined;
+  if (typeof H !== 'number' || typeof W !== 'number' || H < k || W < k) return undefined;
+  if (whole && (H % k !== 0 || W % k !== 0)) return undefined;
   return k;
 }
 
@@ -54,15 +58,16 @@ function expandConvWeight(w: Tensor, k: number): Tensor | undefined {
   return { dtype: 'float32', shape: [O, C, H2, W2], data: out };
 }
 
-/** Gemm B over a flattened [C,h,w] input → over [C,h·k,w·k]; `transB` says B is [O, F]. */
-function expandGemmWeight(b: Tensor, transB: boolean, C: number, h: number, w: number, k: number): Tensor | undefined {
+/**
+ * Gemm B over a flattened pooled [C,h,w] input → over the pool's input [C,H,W] (H ≥ h·k; rows
+ * and columns past h·k, w·k, which the pool drops, get 0); `transB` says B is [O, F].
+ */
+function expandGemmWeight(b: Tensor, transB: boolean, C: number, h: number, w: number, k: number, H: number, W: number): Tensor | undefined {
   const d = f32(b);
   if (d === undefined || b.shape.length !== 2) return undefined;
   const F = C * h * w;
   const O = (transB ? b.shape[0] : b.shape[1]) ?? 0;
   if ((transB ? b.shape[1] : b.shape[0]) !== F) return undefined;
-  const H = h * k;
-  const W = w * k;
   const F2 = C * H * W;
   const out = new Float32Array(O * F2);
   const inv = 1 / (k * k);
@@ -70,6 +75,7 @@ function expandGemmWeight(b: Tensor, transB: boolean, C: number, h: number, w: n
     for (let c = 0; c < C; c++) {
       for (let y = 0; y < H; y++) {
         for (let x = 0; x < W; x++) {
+          if (y >= h * k || x >= w * k) continue;
           const f = (c * h + Math.floor(y / k)) * w + Math.floor(x / k);
           const f2 = (c * H + y) * W + x;
           const v = (transB ? d[o * F + f] : d[f * O + o]) as number;
@@ -98,9 +104,9 @@ export function foldAvgPool(g: Graph, opts: FoldAvgPoolOptions = {}): Graph {
   let changed = false;
   for (const p of g.nodes) {
     if (p.op !== 'AveragePool' || g.outputs.includes(p.outputs[0] ?? '')) continue;
-    const k = simplePool(p, g);
     const users = consumers.get(p.outputs[0] ?? '') ?? [];
     const user = users[0];
+    const k = simplePool(p, g, user?.op !== 'Flatten');
     if (k === undefined || users.length !== 1 || user === undefined) continue;
     const src = p.inputs[0] ?? '';
     if (
@@ -125,12 +131,13 @@ export function foldAvgPool(g: Graph, opts: FoldAvgPoolOptions = {}): Graph {
     } else if (user.op === 'Flatten' && user.attrs.axis === 1) {
       const gemms = consumers.get(user.outputs[0] ?? '') ?? [];
       const gm = gemms[0];
-      const shape = g.values.get(p.outputs[0] ?? '')?.shape ?? [];
-      const [, C, h, w] = shape;
+      const [, C, h, w] = g.values.get(p.outputs[0] ?? '')?.shape ?? [];
+      const [, , H, W] = g.values.get(src)?.shape ?? [];
       if (gemms.length !== 1 || gm?.op !== 'Gemm' || gm.attrs.transA || gm.inputs[0] !== user.outputs[0]) continue;
       if (typeof C !== 'number' || typeof h !== 'number' || typeof w !== 'number' || g.outputs.includes(user.outputs[0] ?? '')) continue;
+      if (typeof H !== 'number' || typeof W !== 'number' || h !== Math.floor(H / k) || w !== Math.floor(W / k)) continue;
       const b = inits.get(gm.inputs[1] ?? '');
-      const b2 = b !== undefined ? expandGemmWeight(b, gm.attrs.transB, C, h, w, k) : undefined;
+      const b2 = b !== undefined ? expandGemmWeight(b, gm.attrs.transB, C, h, w, k, H, W) : undefined;
       if (b2 === undefined) continue;
       const bName = fresh(`${gm.name}_pooled_w`);
       inits.set(bName, b2);

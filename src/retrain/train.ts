@@ -497,12 +497,13 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
       const [C, H, W] = f.shape as [number, number, number];
       let wide = expanded.get(n.name);
       if (wide === undefined) {
-        const h = H / f.k;
-        const wd = W / f.k;
+        // Rows and columns past h·k, w·k are the ones the pool drops (weight 0, as fold-avgpool folds them).
+        const h = Math.floor(H / f.k);
+        const wd = Math.floor(W / f.k);
         const spread = new Float32Array(C * H * W * C * h * wd);
         for (let c = 0; c < C; c++)
-          for (let y = 0; y < H; y++)
-            for (let x = 0; x < W; x++)
+          for (let y = 0; y < h * f.k; y++)
+            for (let x = 0; x < wd * f.k; x++)
               spread[(c * H * W + y * W + x) * C * h * wd + c * h * wd + Math.floor(y / f.k) * wd + Math.floor(x / f.k)] = 1 / (f.k * f.k);
         wide = tf.matMul(tf.tensor2d(spread, [C * H * W, C * h * wd]), w as TF.Tensor2D);
         expanded.set(n.name, wide);

@@ -82,3 +82,45 @@ it('leaves a pool whose input size is not a multiple of its kernel', () => {
   assert.ok(h.nodes.some((n) => n.name === 'p1'));
   same(g, h, float32Tensor([1, 2, 9, 9], rand(4, 162)));
 });
+
+it('folds a pool that drops trailing rows into the dense layer after it: those rows get weight 0', () => {
+  for (const transB of [false, true]) {
+    // 10×10 → pool 5×5 → conv 3×3 pad 1 → 5×5 → pool 2×2 (drops row and column 4) → Gemm over 12 features
+    const g = lenetTail([1, 1, 1, 1], transB, 10);
+    const h = foldAvgPool(g);
+    verifyGraph(h);
+    assert.deepEqual(
+      h.nodes.map((n) => n.name),
+      ['p1', 'c', 'f', 'fc'],
+    );
+    const fc = h.nodes[3];
+    assert.ok(fc?.op === 'Gemm');
+    const w = h.initializers.get(fc.inputs[1] ?? '');
+    assert.ok(w !== undefined);
+    assert.deepEqual(w.shape, transB ? [4, 75] : [75, 4]);
+    // Feature (c, y, x) of the 3×5×5 map: weight 0 on y = 4 or x = 4, else the pooled weight / 4.
+    const B = g.initializers.get('g');
+    assert.ok(B !== undefined);
+    const at = (t: Tensor, o: number, f: number, F: number): number => (t.data as Float32Array)[transB ? o * F + f : f * 4 + o] as number;
+    for (let o = 0; o < 4; o++)
+      for (let c = 0; c < 3; c++)
+        for (let y = 0; y < 5; y++)
+          for (let x = 0; x < 5; x++) {
+            const want: number = y === 4 || x === 4 ? 0 : at(B, o, (c * 2 + (y >> 1)) * 2 + (x >> 1), 12) / 4;
+            assert.equal(at(w, o, (c * 5 + y) * 5 + x, 75), Math.fround(want), `o ${o} c ${c} y ${y} x ${x}`);
+          }
+    same(g, h, float32Tensor([2, 2, 10, 10], rand(6, 400)));
+  }
+  // A padded pool (count_include_pad or not) still stays.
+  const padded = buildGraph({
+    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 1, 4, 4] }],
+    initializers: { g: float32Tensor([9, 2], rand(7, 18)) },
+    nodes: [
+      { name: 'p', op: 'AveragePool', attrs: avgPoolAttrs({ kernelShape: [2, 2], strides: [2, 2], pads: [1, 1, 1, 1] }), inputs: ['x'], outputs: ['q'] },
+      { name: 'f', op: 'Flatten', attrs: { axis: 1 }, inputs: ['q'], outputs: ['fl'] },
+      { name: 'fc', op: 'Gemm', attrs: gemmAttrs({}), inputs: ['fl', 'g'], outputs: ['out'] },
+    ],
+    outputs: ['out'],
+  });
+  assert.ok(foldAvgPool(padded).nodes.some((n) => n.name === 'p'));
+});
