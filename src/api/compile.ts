@@ -248,7 +248,7 @@ interface TargetContext {
   readonly diagnostics: Diagnostics;
   /** The network this kind runs (its own conversion when it needs other neuron semantics) and its activity. */
   readonly graphFor: (kind: string, conversion: BackendRecord['conversion']) => { graph: Graph; activity: () => Activity };
-  /** That network, or its per-layer twin when the record chooses granularity and its simulation reads it higher. */
+  /** That network, or its per-layer twin when the record chooses granularity and its simulation reads it clearly better. */
   readonly granularityFor: (
     t: BackendTarget,
     backend: BackendRecord,
@@ -556,8 +556,9 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
     );
     if (chosen === undefined) return net;
     const { choice } = chosen;
-    const ownSemantics = net.graph !== snn;
-    conversionNotes.push({ severity: 'info', code: 'SNNC_I_THRESHOLD_GRANULARITY', message: granularityNote(t.name, choice, T, true, ownSemantics) });
+    // convert writes reset to zero (--reset) but has no switch for firing on v > θ.
+    const convertArgs = semantics.fire === 'gt' ? undefined : `--granularity layer${semantics.reset === 'zero' ? ' --reset zero' : ''}`;
+    conversionNotes.push({ severity: 'info', code: 'SNNC_I_THRESHOLD_GRANULARITY', message: granularityNote(t.name, choice, T, true, convertArgs) });
     if (choice.granularity === 'channel') return net;
     return perLayerOf({ ...semantics, granularity: 'layer' });
   };

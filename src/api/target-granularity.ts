@@ -39,9 +39,11 @@ const CHOICE_OPS = 2 ** 34;
 const CHOICE_MIN = 16;
 
 /**
- * The conversion whose simulation on the calibration images reads higher: per channel
- * (`perChannel`, already made with the target's semantics) or per layer (made here), per channel
- * on a tie, as conversion's default. Undefined — keep `perChannel` — unless the record asks, the
+ * Per layer (made here) when its simulation on the calibration images reads clearly better than
+ * per channel (`perChannel`, already made with the target's semantics; see `clearlyBetter`), else
+ * per channel, conversion's default. Undefined — keep `perChannel`, nothing to report — when
+ * per channel reads at most 4 of the images wrong (per layer could not be clearly better), and
+ * unless the record asks, the
  * user named no granularity, the model is an ANN whose thresholds are not its trained clips (a
  * retrained model's are one per layer whatever is asked) and the network is small enough (above).
  * Device effects are left out: the choice is the network's, not a chip's.
@@ -79,7 +81,9 @@ export function chooseGranularity(
   const channel = read(perChannel);
   // Per layer can be clearly better (below) only where the default reads more than 4 images
   // wrong (b > 2√b): a target that reads nearly all of them right keeps it without a second run.
-  if (n - Math.round(channel.accuracy * n) <= 4) return undefined;
+  const p = channel.predictions;
+  const wrong = p !== undefined && p.length === n ? p.filter((c, i) => c !== images.y[i]).length : n - Math.round(channel.accuracy * n);
+  if (wrong <= 4) return undefined;
   const perLayer = convertPerLayer({ ...convert, granularity: 'layer' });
   const layer = read(perLayer);
   const paired = discordant(layer.predictions, channel.predictions, images.y);
@@ -125,16 +129,15 @@ function clearlyBetter(layer: number, channel: number, n: number, paired: readon
 
 /**
  * The sentence the report and `simulate --target` give for a choice. Compile says which files
- * hold it (`files`): the target's own, while model.snn.onnx stays conversion's default — which
- * `snnc convert --granularity layer` would write in its place unless the target converts with
- * neuron semantics of its own (`ownSemantics`: Loihi's reset to zero and v > θ, which convert
- * does not write).
+ * hold it (`files`): the target's own, while model.snn.onnx stays conversion's default — and the
+ * `snnc convert` arguments that write the chosen network in its place (`convertArgs`; none for
+ * Loihi's firing on v > θ, which convert has no switch for).
  */
-export function granularityNote(targetName: string, c: GranularityChoice, T: number, files = false, ownSemantics = false): string {
+export function granularityNote(targetName: string, c: GranularityChoice, T: number, files = false, convertArgs?: string): string {
   const pct = (a: number): string => `${(100 * a).toFixed(1)} %`;
   const where =
     files && c.granularity === 'layer'
-      ? `; its files, accuracy and energy are of that network, model.snn.onnx and the float SNN figures of the default (per channel${ownSemantics ? '' : '; snnc convert --granularity layer writes this one'})`
+      ? `; its files, accuracy and energy are of that network, model.snn.onnx and the float SNN figures of the default (per channel${convertArgs !== undefined ? `; snnc convert ${convertArgs} writes this one` : ''})`
       : '';
   const split = c.onlyLayer !== undefined && c.onlyChannel !== undefined ? `; ${c.onlyLayer} read right only per layer, ${c.onlyChannel} only per channel` : '';
   const kept = c.granularity === 'channel' && c.layer > c.channel ? ', per layer not clearly better' : '';

@@ -97,9 +97,10 @@ export interface BackendRecord<Tg extends BackendTarget = BackendTarget, M exten
   /** Neuron semantics an ANN must be converted with for this hardware (Loihi: reset to zero, v > θ). */
   readonly conversion?: { readonly reset: 'zero' | 'subtract'; readonly fire: 'ge' | 'gt' };
   /**
-   * Whether this target's network takes one threshold per layer or per channel, whichever its
-   * `simulate` reads higher on the calibration images (src/api/target-granularity.ts), unless
-   * the user chose. Default: conversion's (per channel).
+   * Whether this target's network takes one threshold per layer instead of per channel where its
+   * `simulate` reads that clearly better on the calibration images (src/api/target-granularity.ts:
+   * a sign test on `predictions` when it gives them), unless the user chose. Default: conversion's
+   * (per channel).
    */
   readonly chooseGranularity?: (target: Tg) => boolean;
   /**

@@ -121,6 +121,8 @@ it('per layer replaces the default only when clearly better: more than 2·√(b 
     // b = 6, c = 1: 5 ≤ 2·√7 ≈ 5.29 → per channel, though per layer reads higher.
     const kept = await decide(range(0, 6), [40]);
     assert.deepEqual(kept?.choice, { granularity: 'channel', layer: 63 / 64, channel: 58 / 64, images: 64, onlyLayer: 6, onlyChannel: 1 });
+    // Per channel wrong on images 0–4, per layer on 0: b = 4, c = 0, and 4 = 2·√4 is not more → per channel.
+    assert.equal((await decide(range(0, 5), [0]))?.choice.granularity, 'channel');
     // b = 20, c = 2: per layer.
     assert.equal((await decide(range(0, 20), [40, 41]))?.choice.granularity, 'layer');
     // At most 4 wrong per channel: nothing to choose, and the per-layer network is never made.
@@ -142,7 +144,7 @@ it('the padded-pool LeNet, whose per-channel thresholds collapse on HP-ADC cross
   for (const t of ['imc-hpadc', 'loihi2']) {
     const note = choiceNotes(auto).find((m) => m.startsWith(`${t}: one threshold per layer`));
     assert.ok(note !== undefined, t);
-    // convert writes reset by subtraction only: it is named as the way to this network for the crossbars, not for Loihi.
+    // convert has no switch for firing on v > θ: it is named as the way to this network for the crossbars, not for Loihi.
     assert.equal(note.includes('snnc convert --granularity layer writes this one'), t === 'imc-hpadc', note);
     assert.equal(row(auto, t).accuracy, row(perLayer, t).accuracy, t);
     assert.ok(

@@ -76,7 +76,7 @@ it('by default folds only into dense layers', () => {
   same(g, h, float32Tensor([1, 2, 8, 8], rand(5, 128)));
 });
 
-it('leaves a pool whose input size is not a multiple of its kernel', () => {
+it('leaves a pool before a Conv whose input size is not a multiple of its kernel', () => {
   const g = lenetTail([1, 1, 1, 1], true, 9);
   const h = foldAvgPool(g, { conv: true });
   assert.ok(h.nodes.some((n) => n.name === 'p1'));
@@ -123,4 +123,36 @@ it('folds a pool that drops trailing rows into the dense layer after it: those r
     outputs: ['out'],
   });
   assert.ok(foldAvgPool(padded).nodes.some((n) => n.name === 'p'));
+});
+
+it('folds a 3×3 pool of a non-square map (7×8 → 2×2) into the dense layer: same outputs, 0 on the dropped row and columns', () => {
+  const g = buildGraph({
+    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 2, 7, 8] }],
+    initializers: { g: float32Tensor([8, 3], rand(8, 24)) },
+    nodes: [
+      { name: 'p', op: 'AveragePool', attrs: avgPoolAttrs({ kernelShape: [3, 3], strides: [3, 3] }), inputs: ['x'], outputs: ['q'] },
+      { name: 'f', op: 'Flatten', attrs: { axis: 1 }, inputs: ['q'], outputs: ['fl'] },
+      { name: 'fc', op: 'Gemm', attrs: gemmAttrs({}), inputs: ['fl', 'g'], outputs: ['out'] },
+    ],
+    outputs: ['out'],
+  });
+  const h = foldAvgPool(g);
+  verifyGraph(h);
+  assert.deepEqual(
+    h.nodes.map((n) => n.op),
+    ['Flatten', 'Gemm'],
+  );
+  const w = h.initializers.get(h.nodes[1]?.inputs[1] ?? '');
+  assert.ok(w !== undefined);
+  assert.deepEqual(w.shape, [112, 3]);
+  const d = w.data as Float32Array;
+  for (let c = 0; c < 2; c++)
+    for (let y = 0; y < 7; y++)
+      for (let x = 0; x < 8; x++)
+        for (let o = 0; o < 3; o++) {
+          const v = d[((c * 7 + y) * 8 + x) * 3 + o] as number;
+          if (y >= 6 || x >= 6) assert.equal(v, 0, `c ${c} y ${y} x ${x}`);
+          else assert.notEqual(v, 0, `c ${c} y ${y} x ${x}`);
+        }
+  same(g, h, float32Tensor([2, 2, 7, 8], rand(9, 224)));
 });
