@@ -43,9 +43,9 @@ const CHOICE_MIN = 16;
  * per channel (`perChannel`, already made with the target's semantics; see `clearlyBetter`), else
  * per channel, conversion's default. Undefined — keep `perChannel`, nothing to report — when
  * per channel reads at most 4 of the images wrong (per layer could not be clearly better), and
- * unless the record asks, the
- * user named no granularity, the model is an ANN whose thresholds are not its trained clips (a
- * retrained model's are one per layer whatever is asked) and the network is small enough (above).
+ * unless the record asks, the user named no granularity, the model is an ANN whose thresholds are
+ * not its trained clips (a retrained model's are one per layer whatever is asked) and the network
+ * is small enough (above).
  * Device effects are left out: the choice is the network's, not a chip's.
  */
 export function chooseGranularity(
