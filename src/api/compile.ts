@@ -525,8 +525,6 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
     }
     return c;
   };
-  // A target whose record chooses between thresholds per layer and per channel (IMC, Loihi)
-  // gets the per-layer conversion when its simulation reads that clearly higher on the calibration images.
   // One per-layer conversion per neuron semantics (compile's options are the same for every
   // target), and one float activity per such network, however many targets choose it.
   const perLayer = new Map<string, { graph: Graph; activity: () => Activity }>();
@@ -542,6 +540,8 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
     }
     return c;
   };
+  // A target whose record chooses between thresholds per layer and per channel (IMC, Loihi)
+  // gets the per-layer conversion when its simulation reads that clearly higher on the calibration images.
   const granularityFor: TargetContext['granularityFor'] = (t, backend, net) => {
     const semantics = withTargetSemantics(backend, opts);
     const chosen = chooseGranularity(
@@ -558,7 +558,7 @@ export async function compileModel(g: Graph, opts: CompileOptions): Promise<Comp
     const { choice } = chosen;
     // convert writes reset to zero (--reset) but has no switch for firing on v > θ.
     const convertArgs = semantics.fire === 'gt' ? undefined : `--granularity layer${semantics.reset === 'zero' ? ' --reset zero' : ''}`;
-    conversionNotes.push({ severity: 'info', code: 'SNNC_I_THRESHOLD_GRANULARITY', message: granularityNote(t.name, choice, T, true, convertArgs) });
+    conversionNotes.push({ severity: 'info', code: 'SNNC_I_THRESHOLD_GRANULARITY', message: granularityNote(t.name, choice, T, { convertArgs }) });
     if (choice.granularity === 'channel') return net;
     return perLayerOf({ ...semantics, granularity: 'layer' });
   };

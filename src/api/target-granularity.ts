@@ -133,11 +133,11 @@ function clearlyBetter(layer: number, channel: number, n: number, paired: readon
  * `snnc convert` arguments that write the chosen network in its place (`convertArgs`; none for
  * Loihi's firing on v > θ, which convert has no switch for).
  */
-export function granularityNote(targetName: string, c: GranularityChoice, T: number, files = false, convertArgs?: string): string {
+export function granularityNote(targetName: string, c: GranularityChoice, T: number, files?: { readonly convertArgs: string | undefined }): string {
   const pct = (a: number): string => `${(100 * a).toFixed(1)} %`;
   const where =
-    files && c.granularity === 'layer'
-      ? `; its files, accuracy and energy are of that network, model.snn.onnx and the float SNN figures of the default (per channel${convertArgs !== undefined ? `; snnc convert ${convertArgs} writes this one` : ''})`
+    files !== undefined && c.granularity === 'layer'
+      ? `; its files, accuracy and energy are of that network, model.snn.onnx and the float SNN figures of the default (per channel${files.convertArgs !== undefined ? `; snnc convert ${files.convertArgs} writes this one` : ''})`
       : '';
   const split = c.onlyLayer !== undefined && c.onlyChannel !== undefined ? `; ${c.onlyLayer} read right only per layer, ${c.onlyChannel} only per channel` : '';
   const kept = c.granularity === 'channel' && c.layer > c.channel ? ', per layer not clearly better' : '';

@@ -73,9 +73,9 @@ function expandGemmWeight(b: Tensor, transB: boolean, C: number, h: number, w: n
   const inv = 1 / (k * k);
   for (let o = 0; o < O; o++) {
     for (let c = 0; c < C; c++) {
-      for (let y = 0; y < H; y++) {
-        for (let x = 0; x < W; x++) {
-          if (y >= h * k || x >= w * k) continue;
+      // Rows and columns past h·k, w·k keep their 0.
+      for (let y = 0; y < h * k; y++) {
+        for (let x = 0; x < w * k; x++) {
           const f = (c * h + Math.floor(y / k)) * w + Math.floor(x / k);
           const f2 = (c * H + y) * W + x;
           const v = (transB ? d[o * F + f] : d[f * O + o]) as number;
