@@ -327,8 +327,15 @@ export function forwardTf(tf: Tf, g: Graph, x: T, hooks: ForwardHooks = {}): For
       case 'Reshape': {
         const v = get(n, 0);
         const shape = g.values.get(n.outputs[0] ?? '')?.shape ?? [];
-        if (shape.length !== 2 || typeof shape[1] !== 'number') return unsupported(n, 'only flattening to [N, features]');
-        out = { t: tf.reshape(toNchwFlat(v), [-1, shape[1]]), nhwc: false };
+        const dims = shape.slice(1).filter((d): d is number => typeof d === 'number');
+        if (dims.length !== shape.length - 1 || (dims.length !== 1 && dims.length !== 3))
+          return unsupported(n, 'only flattening to [N, features] or reshaping to [N, C, H, W]');
+        // To an image: a Keras model's NHWC input made NCHW (its Transpose canonicalizes to this
+        // Reshape when C = 1) — the values in NCHW order, reshaped, then held NHWC as convs want.
+        out =
+          dims.length === 1
+            ? { t: tf.reshape(toNchwFlat(v), [-1, ...dims]), nhwc: false }
+            : { t: tf.transpose(tf.reshape(toNchwFlat(v), [-1, ...dims]), [0, 2, 3, 1]), nhwc: true };
         break;
       }
       case 'Add':

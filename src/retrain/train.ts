@@ -366,6 +366,11 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   const xData = (d: Dataset): Float32Array => floats(d.x);
   // Small random shifts: the only augmentation, against overfitting a few thousand images.
   const shift = perSample.length === 3 ? (opts.shift ?? 2) : 0;
+  // An image held channels last ([H, W, C]) shifts as one channel of H rows of W·C values.
+  const [d0, d1, d2] = perSample as [number, number, number];
+  const hwc = channelsLastInput(graph);
+  const shiftDims: [number, number, number] = hwc ? [1, d0, d1 * d2] : [d0, d1, d2];
+  const shiftStep = hwc ? d2 : 1;
 
   /** t + (value − t) with the difference off the tape: the value forward, t's gradient backward. */
   const substitute = (t: T, value: T): T => {
@@ -760,7 +765,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
           if (shift > 0) {
             const dx = Math.floor(rnd() * (2 * shift + 1)) - shift;
             const dy = Math.floor(rnd() * (2 * shift + 1)) - shift;
-            shifted(xs, s, xb, k, perSample as [number, number, number], dx, dy);
+            shifted(xs, s, xb, k, shiftDims, dx * shiftStep, dy);
           } else {
             xb.set(xs.subarray(s * F, (s + 1) * F), k * F);
           }
@@ -884,6 +889,20 @@ function crossbarInputOf(g: Graph, n: Node, sites: ReadonlyMap<string, Site>): (
 }
 
 /** Copy sample s ([C, H, W]) into slot k, moved by (dx, dy) pixels with zero fill. */
+/**
+ * A Keras model's NHWC input, made NCHW by its first node (a Transpose, or the Reshape that
+ * canonicalization makes of it when C = 1): the training shifts must move along its first two
+ * axes — shifting it as [C, H, W] would slide the images off a width of C (all zeros for C = 1).
+ */
+function channelsLastInput(g: Graph): boolean {
+  const x = g.inputs[0] ?? '';
+  const s = g.values.get(x)?.shape ?? [];
+  const first = g.nodes.find((n) => n.inputs[0] === x);
+  if (s.length !== 4 || (first?.op !== 'Reshape' && first?.op !== 'Transpose')) return false;
+  const o = g.values.get(first.outputs[0] ?? '')?.shape ?? [];
+  return o.length === 4 && o[1] === s[3] && o[2] === s[1] && o[3] === s[2];
+}
+
 function shifted(src: Float32Array, s: number, dst: Float32Array, k: number, [C, H, W]: [number, number, number], dx: number, dy: number): void {
   const F = C * H * W;
   dst.fill(0, k * F, (k + 1) * F);
