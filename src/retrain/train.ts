@@ -857,7 +857,7 @@ function withinMemory<R>(steps: number | undefined, f: () => R): R {
       message: `training ran out of memory computing a batch's gradient${steps !== undefined ? ` step by step (${steps} steps of every crossbar layer are kept for the backward pass)` : ''}`,
       hint:
         steps !== undefined
-          ? "leave --step-by-step out (the mean-field proxy needs one step of memory; --hardware-forward also trains on the hardware's values), or retrain for fewer steps (--T)"
+          ? "leave --step-by-step out (the mean-field proxy needs one step of memory; --hardware-forward also trains on the hardware's values), or retrain for fewer steps (--T; LeNet fits at 16, not at 32)"
           : "the model is too large for TF.js's WebAssembly heap: install @tensorflow/tfjs-node (used when present), or retrain a smaller model",
     });
   }
