@@ -46,7 +46,9 @@ it('the NHWC model and its NCHW twin (LeNet) train to the same weights with the 
     trainer.epoch(fitToModel(g, loadMnist('train', { limit: 256 })), 0);
     const out = trainer.exportGraph({});
     trainer.dispose();
-    return new Map(out.nodes.filter((n) => n.op === 'Conv' || n.op === 'Gemm').map((n) => [n.name, out.initializers.get(n.inputs[1] ?? '')?.data as Float32Array]));
+    return new Map(
+      out.nodes.filter((n) => n.op === 'Conv' || n.op === 'Gemm').map((n) => [n.name, out.initializers.get(n.inputs[1] ?? '')?.data as Float32Array]),
+    );
   };
   const lenet = trained(await loadModel(join(EXAMPLES, 'lenet.onnx')));
   const nhwc = trained(importOnnx(nhwcBytes()));
