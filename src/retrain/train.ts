@@ -86,6 +86,8 @@ export interface TrainOptions {
     readonly exact?: readonly number[];
     /** Run the spiking network step by step for this many steps (binary spikes through the sense amplifiers, surrogate gradients through time) instead of the mean-field proxy. */
     readonly steps?: number;
+    /** Step by step: images one gradient computation takes at most (default stepChunk; tests set it). */
+    readonly chunk?: number;
   };
   /**
    * IMC device effects to train against (devices.ts): every training forward draws each
@@ -649,7 +651,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
     }, trained());
   };
   /** lossGrads as numbers: the loss, and every gradient flat in trained() order (a half batch: helper.ts). */
-  const gradients = (xb: Float32Array, yb: Int32Array, n: number, draw?: readonly number[]): { loss: number; flat: Float32Array } =>
+  const gradientsOf = (xb: Float32Array, yb: Int32Array, n: number, draw?: readonly number[]): { loss: number; flat: Float32Array } =>
     withinMemory(xbar?.steps, () =>
       tf.tidy(() => {
         const { value, grads } = lossGrads(xb, yb, n, draw);
@@ -663,6 +665,21 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
         return { loss: value.dataSync()[0] ?? 0, flat };
       }),
     );
+  // Step by step, a thread's images in chunks that fit TF.js's WebAssembly heap; every term of
+  // the loss is a mean over the images, so the chunks' count-weighted mean is the whole's.
+  const chunk = xbar?.steps !== undefined ? (xbar.chunk ?? stepChunk(graph, xbar.steps)) : Infinity;
+  const gradients = (xb: Float32Array, yb: Int32Array, n: number, draw?: readonly number[]): { loss: number; flat: Float32Array } => {
+    if (n <= chunk) return gradientsOf(xb, yb, n, draw);
+    let loss = 0;
+    const flat = new Float32Array(size);
+    for (let i = 0; i < n; i += chunk) {
+      const m = Math.min(chunk, n - i);
+      const r = gradientsOf(xb.subarray(i * F), yb.subarray(i), m, draw);
+      loss += (m * r.loss) / n;
+      for (let j = 0; j < flat.length; j++) flat[j] = (flat[j] as number) + (m * (r.flat[j] as number)) / n;
+    }
+    return { loss, flat };
+  };
   /** One optimizer step with these gradients (by variable name), then the bounds on clips and references. */
   const applyGrads = (grads: TF.NamedTensorMap): void => {
     tf.tidy(() => {
@@ -837,6 +854,17 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   };
 }
 
+/**
+ * Images a step-by-step gradient computation takes at once: 128 image-steps for a network with
+ * a convolution, else no limit. The backward pass keeps every step's partial
+ * sums, and a thread's WebAssembly heap is 4 GB: LeNet at T = 32 took ~0.45 GB an image on top of
+ * ~1.26 GB (tf.profile's peak: 1.71 GB for one image, 2.15 for two), so eight images failed and
+ * four fit; the MLP takes ~0.02 GB an image and keeps the whole half batch.
+ */
+function stepChunk(g: Graph, steps: number): number {
+  return g.nodes.some((n) => n.op === 'Conv') ? Math.max(1, Math.floor(128 / steps)) : Infinity;
+}
+
 /** A WebAssembly heap exhausted (TF.js's wasm backend: a trap or an abort), or an allocation JavaScript refused. */
 function outOfMemory(e: unknown): boolean {
   return (e instanceof Error && e.name === 'RuntimeError') || (e instanceof RangeError && /alloc|memory/i.test(e.message));
@@ -857,7 +885,7 @@ function withinMemory<R>(steps: number | undefined, f: () => R): R {
       message: `training ran out of memory computing a batch's gradient${steps !== undefined ? ` step by step (${steps} steps of every crossbar layer are kept for the backward pass)` : ''}`,
       hint:
         steps !== undefined
-          ? "leave --step-by-step out (the mean-field proxy needs one step of memory; --hardware-forward also trains on the hardware's values), or retrain for fewer steps (--T; LeNet fits at 16, not at 32)"
+          ? "leave --step-by-step out (the mean-field proxy needs one step of memory; --hardware-forward also trains on the hardware's values), or retrain for fewer steps (--T)"
           : "the model is too large for TF.js's WebAssembly heap: install @tensorflow/tfjs-node (used when present), or retrain a smaller model",
     });
   }

@@ -94,6 +94,36 @@ describe('retrain step by step (imc-adcless)', () => {
     assert.ok(r.moved);
   });
 
+  it("a thread's images in chunks (so that LeNet's T = 32 steps fit the heap): the loss and gradient of the whole, to rounding", async () => {
+    const tf = await initTf();
+    const g = await loadModel(join(EXAMPLES, 'lenet.onnx'));
+    const cfg = mapGraph(convertModel(g, { calibSamples: 64 }).graph, loadTarget('imc-adcless') as ImcTarget).config;
+    const geometry = { R: cfg.R, cellBits: cfg.cellBits, weightBits: cfg.weightBits, inputBits: cfg.inputBits, inputMax: cfg.inputMax };
+    const calib = loadMnist('train', { limit: 256 });
+    const d = loadMnist('test', { limit: 5 });
+    const x = d.x.data as Float32Array;
+    const of = async (chunk: number): Promise<{ loss: number; flat: Float32Array; peak: number }> => {
+      const trainer = createTrainer(tf, trainableAnn(g), calib, { weightBits: 8, perChannel: false, crossbar: { geometry, steps: 4, chunk } });
+      let r: { loss: number; flat: Float32Array } | undefined;
+      const p = await tf.profile(() => {
+        r = trainer.gradients(x, d.y, 5);
+      });
+      trainer.dispose();
+      assert.ok(r !== undefined);
+      return { ...r, peak: p.peakBytes };
+    };
+    const whole = await of(5);
+    const chunked = await of(2); // 2 + 2 + 1 images
+    // The point of the chunks: the heap holds two images' steps at a time, not five.
+    assert.ok(chunked.peak < 0.9 * whole.peak, `peak ${chunked.peak} B in chunks, ${whole.peak} B whole`);
+    assert.ok(Math.abs(whole.loss - chunked.loss) <= 1e-5 * whole.loss, `${whole.loss} vs ${chunked.loss}`);
+    const scale = whole.flat.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+    assert.ok(scale > 0);
+    let worst = 0;
+    for (let i = 0; i < whole.flat.length; i++) worst = Math.max(worst, Math.abs((whole.flat[i] as number) - (chunked.flat[i] as number)));
+    assert.ok(worst <= 1e-4 * scale, `gradients differ by ${worst} (largest ${scale})`);
+  });
+
   it('a network whose T steps do not fit the WebAssembly heap stops with SNNC_E_RETRAIN (exit 2), nothing written', async (t) => {
     const tf = await initTf();
     if (tf.getBackend() !== 'wasm') {
