@@ -368,11 +368,9 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   const xData = (d: Dataset): Float32Array => floats(d.x);
   // Small random shifts: the only augmentation, against overfitting a few thousand images.
   const shift = perSample.length === 3 ? (opts.shift ?? 2) : 0;
-  // An image held channels last ([H, W, C]) shifts as one channel of H rows of W·C values.
+  // An image held [H, W, 1] shifts as [1, H, W].
   const [d0, d1, d2] = perSample as [number, number, number];
-  const hwc = channelsLastInput(graph);
-  const shiftDims: [number, number, number] = hwc ? [1, d0, d1 * d2] : [d0, d1, d2];
-  const shiftStep = hwc ? d2 : 1;
+  const shiftDims: [number, number, number] = channelsLastInput(graph) ? [d2, d0, d1] : [d0, d1, d2];
 
   /** t + (value − t) with the difference off the tape: the value forward, t's gradient backward. */
   const substitute = (t: T, value: T): T => {
@@ -667,7 +665,8 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
     );
   // Step by step, a thread's images in chunks that fit TF.js's WebAssembly heap; every term of
   // the loss is a mean over the images, so the chunks' count-weighted mean is the whole's.
-  const chunk = xbar?.steps !== undefined ? (xbar.chunk ?? stepChunk(graph, xbar.steps)) : Infinity;
+  // (The hardware forward, which step by step excludes, simulates a whole call on one chip.)
+  const chunk = xbar?.steps !== undefined && xbar.hardware === undefined ? Math.max(1, Math.floor(xbar.chunk ?? stepChunk(graph, xbar.steps))) : Infinity;
   const gradients = (xb: Float32Array, yb: Int32Array, n: number, draw?: readonly number[]): { loss: number; flat: Float32Array } => {
     if (n <= chunk) return gradientsOf(xb, yb, n, draw);
     let loss = 0;
@@ -746,9 +745,9 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   const predict = (data: Dataset): Int32Array => {
     const xs = xData(data);
     const out = new Int32Array(data.y.length);
-    const chunk = xbar !== undefined ? batch : 256;
-    for (let i = 0; i < out.length; i += chunk) {
-      const m = Math.min(out.length, i + chunk) - i;
+    const per = xbar !== undefined ? Math.min(batch, chunk) : 256;
+    for (let i = 0; i < out.length; i += per) {
+      const m = Math.min(out.length, i + per) - i;
       out.set(
         tf.tidy(() => tf.argMax(forward(tf.tensor(xs.subarray(i * F, (i + m) * F), [m, ...perSample])), 1).dataSync()),
         i,
@@ -782,7 +781,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
           if (shift > 0) {
             const dx = Math.floor(rnd() * (2 * shift + 1)) - shift;
             const dy = Math.floor(rnd() * (2 * shift + 1)) - shift;
-            shifted(xs, s, xb, k, shiftDims, dx * shiftStep, dy);
+            shifted(xs, s, xb, k, shiftDims, dx, dy);
           } else {
             xb.set(xs.subarray(s * F, (s + 1) * F), k * F);
           }
@@ -916,21 +915,22 @@ function crossbarInputOf(g: Graph, n: Node, sites: ReadonlyMap<string, Site>): (
   return (lambda) => ({ kind: 'count', k, lambda: lambda(site) });
 }
 
-/** Copy sample s ([C, H, W]) into slot k, moved by (dx, dy) pixels with zero fill. */
 /**
- * A Keras model's NHWC input, made NCHW by its first node (a Transpose, or the Reshape that
- * canonicalization makes of it when C = 1): the training shifts must move along its first two
- * axes — shifting it as [C, H, W] would slide the images off a width of C (all zeros for C = 1).
+ * A Keras model's one-channel NHWC input [N, H, W, 1], made NCHW by its first node (the Reshape
+ * canonicalization makes of its Transpose when C = 1; with more channels the Transpose stays, and
+ * the training forward does not take it): the training shifts must move along its first two axes
+ * — shifting it as [C, H, W] would slide every image off a width of 1.
  */
 function channelsLastInput(g: Graph): boolean {
   const x = g.inputs[0] ?? '';
   const s = g.values.get(x)?.shape ?? [];
   const first = g.nodes.find((n) => n.inputs[0] === x);
-  if (s.length !== 4 || (first?.op !== 'Reshape' && first?.op !== 'Transpose')) return false;
+  if (s.length !== 4 || s[3] !== 1 || first?.op !== 'Reshape') return false;
   const o = g.values.get(first.outputs[0] ?? '')?.shape ?? [];
-  return o.length === 4 && o[1] === s[3] && o[2] === s[1] && o[3] === s[2];
+  return o.length === 4 && o[1] === 1 && o[2] === s[1] && o[3] === s[2];
 }
 
+/** Copy sample s ([C, H, W]) into slot k, moved by (dx, dy) pixels with zero fill. */
 function shifted(src: Float32Array, s: number, dst: Float32Array, k: number, [C, H, W]: [number, number, number], dx: number, dy: number): void {
   const F = C * H * W;
   dst.fill(0, k * F, (k + 1) * F);

@@ -103,7 +103,9 @@ describe('retrain step by step (imc-adcless)', () => {
     const d = loadMnist('test', { limit: 5 });
     const x = d.x.data as Float32Array;
     const of = async (chunk: number): Promise<{ loss: number; flat: Float32Array; peak: number }> => {
-      const trainer = createTrainer(tf, trainableAnn(g), calib, { weightBits: 8, perChannel: false, crossbar: { geometry, steps: 4, chunk } });
+      // Every term of the loss: cross-entropy, the exact crossbars', distillation, the rate penalty.
+      const opts = { weightBits: 8, perChannel: false, kd: { teacherTemp: 2, studentTemp: 1, weight: 0.5 }, rateWeight: 0.1 } as const;
+      const trainer = createTrainer(tf, trainableAnn(g), calib, { ...opts, crossbar: { geometry, steps: 4, chunk } });
       let r: { loss: number; flat: Float32Array } | undefined;
       const p = await tf.profile(() => {
         r = trainer.gradients(x, d.y, 5);
@@ -121,7 +123,9 @@ describe('retrain step by step (imc-adcless)', () => {
     assert.ok(scale > 0);
     let worst = 0;
     for (let i = 0; i < whole.flat.length; i++) worst = Math.max(worst, Math.abs((whole.flat[i] as number) - (chunked.flat[i] as number)));
-    assert.ok(worst <= 1e-4 * scale, `gradients differ by ${worst} (largest ${scale})`);
+    // To rounding: float32 sums in another order (1e-4 of the largest gradient seen; a wrong
+    // weighting of the chunks is off by tens of percent).
+    assert.ok(worst <= 1e-3 * scale, `gradients differ by ${worst} (largest ${scale})`);
   });
 
   it('a network whose T steps do not fit the WebAssembly heap stops with SNNC_E_RETRAIN (exit 2), nothing written', async (t) => {
