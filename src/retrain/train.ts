@@ -855,10 +855,10 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
 
 /**
  * Images a step-by-step gradient computation takes at once: 128 image-steps for a network with
- * a convolution, else no limit. The backward pass keeps every step's partial
- * sums, and a thread's WebAssembly heap is 4 GB: LeNet at T = 32 took ~0.45 GB an image on top of
- * ~1.26 GB (tf.profile's peak: 1.71 GB for one image, 2.15 for two), so eight images failed and
- * four fit; the MLP takes ~0.02 GB an image and keeps the whole half batch.
+ * a convolution, else no limit. The backward pass keeps every step's partial sums, and a
+ * thread's WebAssembly heap is 4 GB: LeNet at T = 32 took ~0.45 GB an image on top of ~1.26 GB
+ * (tf.profile's peak: 1.71 GB for one image, 2.15 for two), so eight images failed and four fit;
+ * the MLP takes ~0.02 GB an image and keeps the whole half batch.
  */
 function stepChunk(g: Graph, steps: number): number {
   return g.nodes.some((n) => n.op === 'Conv') ? Math.max(1, Math.floor(128 / steps)) : Infinity;
