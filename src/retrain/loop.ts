@@ -15,7 +15,7 @@ import type { Budget, BudgetMiss } from '../report/budget.js';
 import { checkBudget } from '../report/budget.js';
 import type { CompileReport } from '../report/types.js';
 import type { Distillation } from '../options/declarations.js';
-import { createTrainer, trainableAnn, UNROLL_MAX_STEPS } from './train.js';
+import { createTrainer, measureStepChunk, trainableAnn, UNROLL_MAX_STEPS } from './train.js';
 import type { TrainableAnn, TrainerState, TrainOptions } from './train.js';
 import { initTf } from './tf.js';
 import { isSynaptic } from '../backends/imc/layers.js';
@@ -364,7 +364,7 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
     const tf = await initTf();
     const crossbar0 = await tg.crossbar?.();
     const crossbar = crossbar0 !== undefined && opts.stepByStep === true ? { ...crossbar0, steps: opts.T } : crossbar0;
-    const trainOpts: TrainOptions = {
+    const untilSized: TrainOptions = {
       ...(crossbar !== undefined ? { crossbar } : {}),
       ...(levels > 0 ? { levels } : {}),
       ...(resetToZero ? { resetToZeroSteps: opts.T } : {}),
@@ -386,6 +386,14 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
       helperThread: true,
       ...(tg.devices !== undefined ? { devices: tg.devices } : {}),
     };
+    // Step by step, how many images a thread's gradient takes at once (the heap holds every step).
+    let trainOpts = untilSized;
+    if (crossbar?.steps !== undefined && crossbar.hardware === undefined) {
+      opts.onProgress?.('memory per image', 0, 1);
+      const chunk = await measureStepChunk(tf, ann, calib, untilSized, samplesOf(trainSet, 0, Math.min(2, trainSet.y.length)));
+      opts.onProgress?.('memory per image', 1, 1);
+      if (Number.isFinite(chunk)) trainOpts = { ...untilSized, crossbar: { ...crossbar, chunk } };
+    }
     // Progressive awareness runs first, on trainers of its own (TF.js names the variables: one
     // trainer at a time); the rounds' trainer goes on from where its stages ended.
     const staged = opts.progressive === true ? progressiveStages(tf, ann, calib, trainOpts, trainSet, opts.onProgress) : undefined;

@@ -86,7 +86,7 @@ export interface TrainOptions {
     readonly exact?: readonly number[];
     /** Run the spiking network step by step for this many steps (binary spikes through the sense amplifiers, surrogate gradients through time) instead of the mean-field proxy. */
     readonly steps?: number;
-    /** Step by step: images one gradient computation takes at most (default stepChunk; tests set it). */
+    /** Step by step: images one gradient computation takes at most (measureStepChunk; default: a thread's whole half batch). */
     readonly chunk?: number;
   };
   /**
@@ -663,10 +663,10 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
         return { loss: value.dataSync()[0] ?? 0, flat };
       }),
     );
-  // Step by step, a thread's images in chunks that fit TF.js's WebAssembly heap; every term of
-  // the loss is a mean over the images, so the chunks' count-weighted mean is the whole's.
-  // (The hardware forward, which step by step excludes, simulates a whole call on one chip.)
-  const chunk = xbar?.steps !== undefined && xbar.hardware === undefined ? Math.max(1, Math.floor(xbar.chunk ?? stepChunk(graph, xbar.steps))) : Infinity;
+  // Step by step, a thread's images in chunks that fit TF.js's WebAssembly heap (measureStepChunk);
+  // every term of the loss is a mean over the images, so the chunks' count-weighted mean is the
+  // whole's. (The hardware forward, which step by step excludes, simulates a whole call on one chip.)
+  const chunk = xbar?.steps !== undefined && xbar.hardware === undefined && xbar.chunk !== undefined ? Math.max(1, Math.floor(xbar.chunk)) : Infinity;
   const gradients = (xb: Float32Array, yb: Int32Array, n: number, draw?: readonly number[]): { loss: number; flat: Float32Array } => {
     if (n <= chunk) return gradientsOf(xb, yb, n, draw);
     let loss = 0;
@@ -773,10 +773,13 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
       const xs = xData(data);
       let total = 0;
       let batches = 0;
-      const xb = new Float32Array(batch * F);
-      const yb = new Int32Array(batch);
-      for (let b0 = 0; b0 + batch <= n; b0 += batch) {
-        for (let k = 0; k < batch; k++) {
+      // Fewer images than a batch: one batch of them (the tail of a larger set is left to the
+      // next epoch's shuffle, as before; a set smaller than a batch trained nothing).
+      const size = Math.min(batch, n);
+      const xb = new Float32Array(size * F);
+      const yb = new Int32Array(size);
+      for (let b0 = 0; size > 0 && b0 + size <= n; b0 += size) {
+        for (let k = 0; k < size; k++) {
           const s = order[b0 + k] as number;
           if (shift > 0) {
             const dx = Math.floor(rnd() * (2 * shift + 1)) - shift;
@@ -787,31 +790,31 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
           }
           yb[k] = data.y[s] as number;
         }
-        if (!halves) {
+        if (!halves || size < 2) {
           const loss = tf.tidy(() => {
-            const { value, grads } = lossGrads(xb, yb, batch, [epochIndex, b0 / batch, 0]);
+            const { value, grads } = lossGrads(xb, yb, size, [epochIndex, b0 / size, 0]);
             applyGrads(grads);
             return value;
           });
           total += loss.dataSync()[0] ?? 0;
           loss.dispose();
           batches++;
-          onBatch?.(b0 + batch, n);
+          onBatch?.(b0 + size, n);
           continue;
         }
         // Crossbar batches in two halves: the second on the helper thread when it is up.
-        const h = batch >> 1;
-        const rest = batch - h;
+        const h = size >> 1;
+        const rest = size - h;
         // Each half its own device draw (a chip of its own), whichever thread computes it.
-        const draw = (half: number): number[] => [epochIndex, b0 / batch, half];
+        const draw = (half: number): number[] => [epochIndex, b0 / size, half];
         const posted = helper?.post(flatValues, xb.subarray(h * F), yb.subarray(h), rest, draw(1)) === true;
         const a = gradients(xb, yb, h, draw(0));
         const b = (posted ? helper?.collect() : undefined) ?? gradients(xb.subarray(h * F), yb.subarray(h), rest, draw(1));
-        for (let i = 0; i < b.flat.length; i++) b.flat[i] = (h * (a.flat[i] as number) + rest * (b.flat[i] as number)) / batch;
-        total += (h * a.loss + rest * b.loss) / batch;
+        for (let i = 0; i < b.flat.length; i++) b.flat[i] = (h * (a.flat[i] as number) + rest * (b.flat[i] as number)) / size;
+        total += (h * a.loss + rest * b.loss) / size;
         applyFlat(b.flat);
         batches++;
-        onBatch?.(b0 + batch, n);
+        onBatch?.(b0 + size, n);
       }
       return batches > 0 ? total / batches : 0;
     },
@@ -853,15 +856,73 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
   };
 }
 
+/** wasm32's whole address space, which TF.js's WebAssembly heap cannot grow past. */
+const HEAP_BYTES = 2 ** 32;
+/** What one step-by-step gradient computation may take of it: LeNet's four images at T = 32 (3.06 GB by tf.profile) ran, its eight did not. */
+const CHUNK_BUDGET = 0.8 * HEAP_BYTES;
+/** The two step counts (and one and two images) measureStepChunk profiles: small enough to fit wherever training fits at all. */
+const PROBE_STEPS = [2, 4] as const;
+
 /**
- * Images a step-by-step gradient computation takes at once: 128 image-steps for a network with
- * a convolution, else no limit. The backward pass keeps every step's partial sums, and a
- * thread's WebAssembly heap is 4 GB: LeNet at T = 32 took ~0.45 GB an image on top of ~1.26 GB
- * (tf.profile's peak: 1.71 GB for one image, 2.15 for two), so eight images failed and four fit;
- * the MLP takes ~0.02 GB an image and keeps the whole half batch.
+ * Images a step-by-step gradient computation can take at once, measured rather than guessed:
+ * the backward pass keeps every step's partial sums of every spike-fed crossbar layer, which no
+ * rule of thumb sizes across networks (at T = 32, tf.profile's peak for one image and the cost of
+ * each more: the MLP ~0.47 + 0.02 GB, LeNet 1.71 + 0.45 GB, resnet-tiny 2.35 + ~1.7 GB). Memory
+ * is linear in the steps and the images (LeNet and resnet-tiny at T = 4, 8, 16, 32: the line
+ * through T = 4 and 8 predicts T = 32 within 1 %), so trainers of its own (no helper thread: each
+ * thread has a heap of the same size) profile the gradient of one and of two images of `sample`
+ * at PROBE_STEPS steps — a fraction of the real run's memory — and the line gives the peak at
+ * T steps for any number of images: the chunk is as many as fit CHUNK_BUDGET. Measuring at T
+ * itself could not be undone: WebAssembly that runs out of heap aborts the whole TF.js module.
+ * One image that cannot fit on the wasm backend stops here with SNNC_E_RETRAIN, before training
+ * allocates anything (tfjs-node's memory has no such wall: there the chunk is at least one).
+ * Deterministic: the same ops allocate the same bytes. Async only because tf.profile is.
  */
-function stepChunk(g: Graph, steps: number): number {
-  return g.nodes.some((n) => n.op === 'Conv') ? Math.max(1, Math.floor(128 / steps)) : Infinity;
+export async function measureStepChunk(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: TrainOptions, sample: Dataset): Promise<number> {
+  const m = await stepMemory(tf, ann, calib, opts, sample);
+  if (m === undefined || m.perImage <= 0) return Infinity;
+  if (m.one > CHUNK_BUDGET && tf.getBackend() === 'wasm') {
+    throw fail({
+      code: 'SNNC_E_RETRAIN',
+      message: `one image's ${m.steps} steps need about ${(m.one / 1e9).toFixed(1)} GB for the backward pass step by step (every step of every crossbar layer is kept), more than the ${(CHUNK_BUDGET / 1e9).toFixed(1)} GB a computation can count on in TF.js's WebAssembly heap of ${HEAP_BYTES / 2 ** 30} GiB`,
+      hint: "leave --step-by-step out (the mean-field proxy needs one step of memory; --hardware-forward also trains on the hardware's values), or retrain for fewer steps (--T)",
+    });
+  }
+  return Math.max(1, Math.floor((CHUNK_BUDGET - m.one) / m.perImage) + 1);
+}
+
+/**
+ * The peak bytes of a step-by-step gradient of one image at the trainer's steps, and what each
+ * more image adds: tf.profile's peaks for one and two images of `sample` at PROBE_STEPS,
+ * extended along the line (measureStepChunk). Undefined when not step by step or with fewer
+ * than two sample images.
+ */
+export async function stepMemory(
+  tf: Tf,
+  ann: TrainableAnn,
+  calib: Dataset,
+  opts: TrainOptions,
+  sample: Dataset,
+): Promise<{ steps: number; one: number; perImage: number } | undefined> {
+  const xbar = opts.crossbar;
+  if (xbar?.steps === undefined || xbar.hardware !== undefined || sample.y.length < 2) return undefined;
+  const T = xbar.steps;
+  const x = sample.x.data as Float32Array;
+  /** tf.profile's peak for one and for two images at `steps` steps. */
+  const peaks = async (steps: number): Promise<[number, number]> => {
+    const trainer = createTrainer(tf, ann, calib, { ...opts, helperThread: false, crossbar: { ...xbar, steps, chunk: 2 } });
+    try {
+      const peak = async (n: number): Promise<number> => (await tf.profile(() => void trainer.gradients(x, sample.y, n))).peakBytes;
+      return [await peak(1), await peak(2)];
+    } finally {
+      trainer.dispose();
+    }
+  };
+  const [t1, t2] = PROBE_STEPS;
+  const [a1, b1] = await peaks(t1);
+  const [a2, b2] = await peaks(t2);
+  const at = (u: number, v: number): number => u + ((v - u) * (T - t1)) / (t2 - t1);
+  return { steps: T, one: at(a1, a2), perImage: at(b1 - a1, b2 - a2) };
 }
 
 /** A WebAssembly heap exhausted (TF.js's wasm backend: a trap or an abort), or an allocation JavaScript refused. */

@@ -279,6 +279,31 @@ describe('snnc retrain', () => {
     assert.deepEqual([fpga[0], fpga[2]], ['round 1 epoch 1/2', train]);
   });
 
+  it('fewer training images than a batch make one batch of them (they trained nothing before), in two halves on crossbars too', async () => {
+    const tf = await initTf();
+    const g = await loadModel(MLP);
+    const calib = loadMnist('train', { limit: 64 });
+    const d = loadMnist('train', { limit: 3 });
+    const geometry = { R: 128, cellBits: 1, weightBits: 8, inputBits: 8, inputMax: 1 };
+    /** The trained values after one epoch of `data` in batches of `batchSize`, and whether they moved. */
+    const after = (batchSize: number, crossbar: boolean, data = d): { values: readonly Float32Array[]; moved: boolean } => {
+      const t = createTrainer(tf, trainableAnn(g), calib, { weightBits: 8, perChannel: false, batchSize, ...(crossbar ? { crossbar: { geometry } } : {}) });
+      const before = t.snapshot().values;
+      t.epoch(data, 0);
+      const values = t.snapshot().values;
+      t.dispose();
+      return { values, moved: values.some((v, i) => v.some((x, j) => x !== before[i]?.[j])) };
+    };
+    for (const crossbar of [false, true]) {
+      const big = after(crossbar ? 16 : 64, crossbar);
+      assert.ok(big.moved, `${crossbar ? 'crossbar' : 'plain'}: 3 images in a batch of ${crossbar ? 16 : 64} took a step`);
+      // The same step as a batch of exactly those 3 (the same shuffle, the same halves 1 + 2).
+      assert.deepEqual(big.values, after(3, crossbar).values);
+    }
+    // One image on crossbars: no halves to split it into.
+    assert.ok(after(16, true, samplesOf(d, 0, 1)).moved);
+  });
+
   it('--noise: rounds are measured on device seed 0, the check on seed 1, as compile measures those chips; the spec goes into the method and the metadata', async () => {
     const g = await loadModel(MLP);
     const noise = 'program=3,stuck=0.01';
