@@ -19,6 +19,9 @@ import { EXAMPLES } from '../helpers/paths.js';
 import { cli } from '../helpers/cli.js';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { zooModels } from '../zoo/models.js';
+import type { Graph } from '../../src/ir/types.js';
+import type { CrossbarGeometry } from '../../src/retrain/crossbar.js';
+import type { Dataset } from '../../src/data/dataset.js';
 import { tmpdir } from 'node:os';
 
 /** Mean cross-entropy of readout rows [n, K] against labels. */
@@ -68,6 +71,14 @@ async function lossesOf(model: string, T: number): Promise<{ step: number; proxy
   };
 }
 
+/** LeNet, the crossbar geometry the IMC mapping gives it on imc-adcless, and 256 calibration images. */
+async function lenetOnCrossbars(): Promise<{ g: Graph; geometry: CrossbarGeometry; calib: Dataset }> {
+  const g = await loadModel(join(EXAMPLES, 'lenet.onnx'));
+  const cfg = mapGraph(convertModel(g, { calibSamples: 64 }).graph, loadTarget('imc-adcless') as ImcTarget).config;
+  const geometry = { R: cfg.R, cellBits: cfg.cellBits, weightBits: cfg.weightBits, inputBits: cfg.inputBits, inputMax: cfg.inputMax };
+  return { g, geometry, calib: loadMnist('train', { limit: 256 }) };
+}
+
 describe('retrain step by step (imc-adcless)', () => {
   it("MLP (spikes into dense crossbars): the training loss is the cross-entropy of the functional simulation's readout", async () => {
     const r = await lossesOf('mlp', 8);
@@ -96,10 +107,7 @@ describe('retrain step by step (imc-adcless)', () => {
 
   it("a thread's images in chunks (so that LeNet's T = 32 steps fit the heap): the loss and gradient of the whole, to rounding", async () => {
     const tf = await initTf();
-    const g = await loadModel(join(EXAMPLES, 'lenet.onnx'));
-    const cfg = mapGraph(convertModel(g, { calibSamples: 64 }).graph, loadTarget('imc-adcless') as ImcTarget).config;
-    const geometry = { R: cfg.R, cellBits: cfg.cellBits, weightBits: cfg.weightBits, inputBits: cfg.inputBits, inputMax: cfg.inputMax };
-    const calib = loadMnist('train', { limit: 256 });
+    const { g, geometry, calib } = await lenetOnCrossbars();
     const d = loadMnist('test', { limit: 5 });
     const x = d.x.data as Float32Array;
     const of = async (chunk: number): Promise<{ loss: number; flat: Float32Array; peak: number }> => {
@@ -130,10 +138,7 @@ describe('retrain step by step (imc-adcless)', () => {
 
   it("a thread's chunk is sized from the memory of a few steps: the line through 2 and 4 steps predicts tf.profile's peak at 12 for one and two images", async () => {
     const tf = await initTf();
-    const g = await loadModel(join(EXAMPLES, 'lenet.onnx'));
-    const cfg = mapGraph(convertModel(g, { calibSamples: 64 }).graph, loadTarget('imc-adcless') as ImcTarget).config;
-    const geometry = { R: cfg.R, cellBits: cfg.cellBits, weightBits: cfg.weightBits, inputBits: cfg.inputBits, inputMax: cfg.inputMax };
-    const calib = loadMnist('train', { limit: 256 });
+    const { g, geometry, calib } = await lenetOnCrossbars();
     const d = loadMnist('train', { limit: 2 });
     const opts = { weightBits: 8, perChannel: false, crossbar: { geometry, steps: 12 } } as const;
     const m = await stepMemory(tf, trainableAnn(g), calib, opts, d);
