@@ -860,7 +860,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
 const HEAP_BYTES = 2 ** 32;
 /** What one step-by-step gradient computation may take of it: LeNet's four images at T = 32 (3.06 GB by tf.profile) ran, its eight did not. */
 const CHUNK_BUDGET = 0.8 * HEAP_BYTES;
-/** The two step counts (and one and two images) measureStepChunk profiles: small enough to fit wherever training fits at all. */
+/** The two step counts (and one and two images) measureStepChunk profiles for T ≥ 4: a fraction of the memory of T steps. */
 const PROBE_STEPS = [2, 4] as const;
 
 /**
@@ -868,19 +868,20 @@ const PROBE_STEPS = [2, 4] as const;
  * the backward pass keeps every step's partial sums of every spike-fed crossbar layer, which no
  * rule of thumb sizes across networks (at T = 32, tf.profile's peak for one image and the cost of
  * each more: the MLP ~0.47 + 0.02 GB, LeNet 1.71 + 0.45 GB, resnet-tiny 2.35 + ~1.7 GB). Memory
- * is linear in the steps and the images (LeNet and resnet-tiny at T = 4, 8, 16, 32: the line
- * through T = 4 and 8 predicts T = 32 within 1 %), so trainers of its own (no helper thread: each
+ * is linear in the steps and the images (LeNet and resnet-tiny profiled at T = 4, 8, 16, 32: the
+ * line through 4 and 8 meets 32 within 1 %; through 2 and 4, LeNet at 12 within 0.2 %, tested), so trainers of its own (no helper thread: each
  * thread has a heap of the same size) profile the gradient of one and of two images of `sample`
  * at PROBE_STEPS steps — a fraction of the real run's memory — and the line gives the peak at
  * T steps for any number of images: the chunk is as many as fit CHUNK_BUDGET. Measuring at T
  * itself could not be undone: WebAssembly that runs out of heap aborts the whole TF.js module.
  * One image that cannot fit on the wasm backend stops here with SNNC_E_RETRAIN, before training
- * allocates anything (tfjs-node's memory has no such wall: there the chunk is at least one).
+ * allocates anything (tfjs-node's memory has no such wall: there the same budget only sizes the
+ * chunk, at least one image).
  * Deterministic: the same ops allocate the same bytes. Async only because tf.profile is.
  */
 export async function measureStepChunk(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: TrainOptions, sample: Dataset): Promise<number> {
   const m = await stepMemory(tf, ann, calib, opts, sample);
-  if (m === undefined || m.perImage <= 0) return Infinity;
+  if (m === undefined) return Infinity;
   if (m.one > CHUNK_BUDGET && tf.getBackend() === 'wasm') {
     throw fail({
       code: 'SNNC_E_RETRAIN',
@@ -888,6 +889,7 @@ export async function measureStepChunk(tf: Tf, ann: TrainableAnn, calib: Dataset
       hint: "leave --step-by-step out (the mean-field proxy needs one step of memory; --hardware-forward also trains on the hardware's values), or retrain for fewer steps (--T)",
     });
   }
+  if (!(m.perImage > 0)) return Infinity;
   return Math.max(1, Math.floor((CHUNK_BUDGET - m.one) / m.perImage) + 1);
 }
 
@@ -907,18 +909,27 @@ export async function stepMemory(
   const xbar = opts.crossbar;
   if (xbar?.steps === undefined || xbar.hardware !== undefined || sample.y.length < 2) return undefined;
   const T = xbar.steps;
-  const x = sample.x.data as Float32Array;
+  const x = floats(sample.x);
   /** tf.profile's peak for one and for two images at `steps` steps. */
   const peaks = async (steps: number): Promise<[number, number]> => {
     const trainer = createTrainer(tf, ann, calib, { ...opts, helperThread: false, crossbar: { ...xbar, steps, chunk: 2 } });
     try {
-      const peak = async (n: number): Promise<number> => (await tf.profile(() => void trainer.gradients(x, sample.y, n))).peakBytes;
+      const peak = async (n: number): Promise<number> => {
+        try {
+          return (await tf.profile(() => void trainer.gradients(x, sample.y, n))).peakBytes;
+        } catch (e) {
+          // tf.profile leaves the engine recording every later kernel when its function throws.
+          tf.engine().state.profiling = false;
+          throw e;
+        }
+      };
       return [await peak(1), await peak(2)];
     } finally {
       trainer.dispose();
     }
   };
-  const [t1, t2] = PROBE_STEPS;
+  // Fewer than 4 steps: the probes stay at or just above T (the line is the same).
+  const [t1, t2] = T >= PROBE_STEPS[1] ? PROBE_STEPS : [1, 2];
   const [a1, b1] = await peaks(t1);
   const [a2, b2] = await peaks(t2);
   const at = (u: number, v: number): number => u + ((v - u) * (T - t1)) / (t2 - t1);

@@ -292,6 +292,10 @@ describe('snnc retrain', () => {
       t.epoch(data, 0);
       const values = t.snapshot().values;
       t.dispose();
+      assert.ok(
+        values.every((v) => v.every(Number.isFinite)),
+        'every trained value finite (an empty half batch gives NaN)',
+      );
       return { values, moved: values.some((v, i) => v.some((x, j) => x !== before[i]?.[j])) };
     };
     for (const crossbar of [false, true]) {
