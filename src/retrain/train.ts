@@ -869,10 +869,11 @@ const PROBE_STEPS = [2, 4] as const;
  * rule of thumb sizes across networks (at T = 32, tf.profile's peak for one image and the cost of
  * each more: the MLP ~0.47 + 0.02 GB, LeNet 1.71 + 0.45 GB, resnet-tiny 2.35 + ~1.7 GB). Memory
  * is linear in the steps and the images (LeNet and resnet-tiny profiled at T = 4, 8, 16, 32: the
- * line through 4 and 8 meets 32 within 1 %; through 2 and 4, LeNet at 12 within 0.2 %, tested), so trainers of its own (no helper thread: each
- * thread has a heap of the same size) profile the gradient of one and of two images of `sample`
- * at PROBE_STEPS steps — a fraction of the real run's memory — and the line gives the peak at
- * T steps for any number of images: the chunk is as many as fit CHUNK_BUDGET. Measuring at T
+ * line through 4 and 8 meets 32 within 1 %; through 2 and 4, LeNet at 12 within 0.2 %, tested),
+ * so trainers of its own (no helper thread: each thread has a heap of the same size) profile the
+ * gradient of one and of two images of `sample` at PROBE_STEPS steps — a fraction of the real
+ * run's memory — and the line gives the peak at T steps for any number of images: the chunk is
+ * as many as fit CHUNK_BUDGET. Measuring at T
  * itself could not be undone: WebAssembly that runs out of heap aborts the whole TF.js module.
  * One image that cannot fit on the wasm backend stops here with SNNC_E_RETRAIN, before training
  * allocates anything (tfjs-node's memory has no such wall: there the same budget only sizes the
