@@ -409,7 +409,7 @@ export async function retrainLoop(g: Graph, opts: RetrainOptions, tg: LoopTarget
         for (let e = 0; e < epochs; e++) {
           loss = trainer.epoch(trainSet, (r - 1) * epochs + e, (done, total) => opts.onProgress?.(`round ${r} epoch ${e + 1}/${epochs}`, done, total));
         }
-        const proxy = trainer.proxyAccuracy(probe);
+        const proxy = trainer.proxyAccuracy(probe, (done, total) => opts.onProgress?.(`round ${r} training proxy`, done, total));
         const graph = trainer.exportGraph(meta);
         opts.onProgress?.('measure', 0, 1);
         const run = await measure(graph, true, probe, chips);

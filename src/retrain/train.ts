@@ -141,10 +141,13 @@ export interface Trainer {
   assign(flat: Float32Array): void;
   /** One pass over `data` in a seeded order; returns the mean loss. */
   epoch(data: Dataset, epochIndex: number, onBatch?: (done: number, total: number) => void): number;
-  /** Classes the training forward (fake-quantized, clipped) predicts for `data`. */
-  predict(data: Dataset): Int32Array;
-  /** Accuracy of the training forward on `data`: the proxy, not the hardware. */
-  proxyAccuracy(data: Dataset): number;
+  /** Classes the training forward (fake-quantized, clipped) predicts for `data`; `onBatch` as in `epoch`. */
+  predict(data: Dataset, onBatch?: (done: number, total: number) => void): Int32Array;
+  /**
+   * Accuracy of the training forward on `data`: the proxy, not the hardware. Step by step it runs
+   * T steps an image (resnet-tiny: ~5 minutes for the loop's 500 images), hence `onBatch`.
+   */
+  proxyAccuracy(data: Dataset, onBatch?: (done: number, total: number) => void): number;
   /** The current network as a plain ANN graph (trained weights, Clip(0, λ) activations). */
   exportGraph(meta: Readonly<Record<string, string>>): Graph;
   /** Current clip bounds by neuron node. */
@@ -742,7 +745,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
         )
       : undefined;
 
-  const predict = (data: Dataset): Int32Array => {
+  const predict = (data: Dataset, onBatch?: (done: number, total: number) => void): Int32Array => {
     const xs = xData(data);
     const out = new Int32Array(data.y.length);
     const per = xbar !== undefined ? Math.min(batch, chunk) : 256;
@@ -752,6 +755,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
         tf.tidy(() => tf.argMax(forward(tf.tensor(xs.subarray(i * F, (i + m) * F), [m, ...perSample])), 1).dataSync()),
         i,
       );
+      onBatch?.(i + m, out.length);
     }
     return out;
   };
@@ -819,8 +823,8 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
       return batches > 0 ? total / batches : 0;
     },
     predict,
-    proxyAccuracy(data) {
-      const pred = predict(data);
+    proxyAccuracy(data, onBatch) {
+      const pred = predict(data, onBatch);
       let ok = 0;
       for (let i = 0; i < pred.length; i++) if (pred[i] === data.y[i]) ok++;
       return pred.length > 0 ? ok / pred.length : 0;

@@ -70,7 +70,13 @@ describe('snnc retrain', () => {
     const test = loadMnist('test', { limit: 300 });
     const trainer = createTrainer(tf, trainableAnn(g), loadMnist('train', { limit: 256 }), { resetToZeroSteps: 8 });
     try {
-      const mine = trainer.predict(test);
+      const seen: [number, number][] = [];
+      const mine = trainer.predict(test, (done, total) => seen.push([done, total]));
+      // Progress (the loop's bar while the proxy runs): 256 images a batch without crossbars.
+      assert.deepEqual(seen, [
+        [256, 300],
+        [300, 300],
+      ]);
       // The float SNN (src/sim/snn) of the exported ANN, converted as the Loihi backend converts it.
       const snn = convertModel(trainer.exportGraph({}), { reset: 'zero', fire: 'gt', method: 'clip', granularity: 'layer' }).graph;
       const theirs = simulate(snn, { x: test.x, y: test.y }, { T: 8 }).predictions;
