@@ -370,11 +370,13 @@ describe('snnc retrain', () => {
     // The MLP has three synaptic layers: two stages (the first layer, then the first two), then
     // round 1 with all three; the 128 images split in two halves of 64 (four batches of 16).
     const trainingStages = seen.filter((x) => x !== 'measure');
-    // (Last, the chosen round measured on the next 20 test images.)
-    assert.deepEqual(trainingStages, ['stage 1/2', 'stage 2/2', 'round 1 epoch 1/1', 'check']);
+    // The round's training proxy runs on the 20 choosing images; last, the chosen round is
+    // measured on the next 20 test images.
+    assert.deepEqual(trainingStages, ['stage 1/2', 'stage 2/2', 'round 1 epoch 1/1', 'round 1 training proxy', 'check']);
     assert.deepEqual(last.get('stage 1/2'), [64, 64]);
     assert.deepEqual(last.get('stage 2/2'), [64, 64]);
     assert.deepEqual(last.get('round 1 epoch 1/1'), [128, 128]);
+    assert.deepEqual(last.get('round 1 training proxy'), [20, 20]);
     assert.match(r.settings.method, /layer by layer/);
     const plain = await retrainModel(g, opts);
     assert.doesNotMatch(plain.settings.method, /layer by layer/);
