@@ -107,6 +107,9 @@ export interface TrainOptions {
  */
 const IDEAL_WEIGHT = 1;
 
+/** Progress of a pass over images (an epoch, a prediction): images done of all. */
+type OnBatch = (done: number, total: number) => void;
+
 /** Sense-amplifier references and levels of one layer, per slice. */
 export interface SenseInit {
   readonly ref: readonly number[];
@@ -140,14 +143,14 @@ export interface Trainer {
   /** Set every trained value from one flat array in the order of `gradients` (the helper thread follows the trainer). */
   assign(flat: Float32Array): void;
   /** One pass over `data` in a seeded order; returns the mean loss. */
-  epoch(data: Dataset, epochIndex: number, onBatch?: (done: number, total: number) => void): number;
+  epoch(data: Dataset, epochIndex: number, onBatch?: OnBatch): number;
   /** Classes the training forward (fake-quantized, clipped) predicts for `data`; `onBatch` as in `epoch`. */
-  predict(data: Dataset, onBatch?: (done: number, total: number) => void): Int32Array;
+  predict(data: Dataset, onBatch?: OnBatch): Int32Array;
   /**
    * Accuracy of the training forward on `data`: the proxy, not the hardware. Step by step it runs
    * T steps an image (resnet-tiny: ~5 minutes for the loop's 500 images), hence `onBatch`.
    */
-  proxyAccuracy(data: Dataset, onBatch?: (done: number, total: number) => void): number;
+  proxyAccuracy(data: Dataset, onBatch?: OnBatch): number;
   /** The current network as a plain ANN graph (trained weights, Clip(0, λ) activations). */
   exportGraph(meta: Readonly<Record<string, string>>): Graph;
   /** Current clip bounds by neuron node. */
@@ -745,7 +748,7 @@ export function createTrainer(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: T
         )
       : undefined;
 
-  const predict = (data: Dataset, onBatch?: (done: number, total: number) => void): Int32Array => {
+  const predict = (data: Dataset, onBatch?: OnBatch): Int32Array => {
     const xs = xData(data);
     const out = new Int32Array(data.y.length);
     const per = xbar !== undefined ? Math.min(batch, chunk) : 256;
@@ -877,11 +880,10 @@ const PROBE_STEPS = [2, 4] as const;
  * so trainers of its own (no helper thread: each thread has a heap of the same size) profile the
  * gradient of one and of two images of `sample` at PROBE_STEPS steps — a fraction of the real
  * run's memory — and the line gives the peak at T steps for any number of images: the chunk is
- * as many as fit CHUNK_BUDGET. Measuring at T
- * itself could not be undone: WebAssembly that runs out of heap aborts the whole TF.js module.
- * One image that cannot fit on the wasm backend stops here with SNNC_E_RETRAIN, before training
- * allocates anything (tfjs-node's memory has no such wall: there the same budget only sizes the
- * chunk, at least one image).
+ * as many as fit CHUNK_BUDGET. Measuring at T itself could not be undone: WebAssembly that runs
+ * out of heap aborts the whole TF.js module. One image that cannot fit on the wasm backend stops
+ * here with SNNC_E_RETRAIN, before training allocates anything (tfjs-node's memory has no such
+ * wall: there the same budget only sizes the chunk, at least one image).
  * Deterministic: the same ops allocate the same bytes. Async only because tf.profile is.
  */
 export async function measureStepChunk(tf: Tf, ann: TrainableAnn, calib: Dataset, opts: TrainOptions, sample: Dataset): Promise<number> {
